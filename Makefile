@@ -1,0 +1,39 @@
+# ocirun - build with `make`, a static stripped binary with `make static`.
+# Honours CC, CFLAGS, LDFLAGS, DESTDIR, PREFIX (Buildroot and Yocto set them).
+
+CC ?= cc
+CFLAGS ?= -Os -g0
+WARN = -Wall -Wextra -Werror
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MUSL_CC ?= musl-gcc
+STRIP ?= strip
+STATE_ROOT ?=
+
+DEFS = $(if $(STATE_ROOT),-DOCIRUN_DEFAULT_ROOT='"$(STATE_ROOT)"')
+
+all: ocirun
+
+ocirun: runtime.c runtime.h
+	$(CC) $(CFLAGS) $(WARN) $(DEFS) $(CPPFLAGS) -o $@ runtime.c $(LDFLAGS)
+
+# static musl build, stripped: the shape that ships on devices
+static: ocirun-static
+ocirun-static: runtime.c runtime.h
+	$(MUSL_CC) -static -Os $(WARN) $(DEFS) -ffunction-sections -fdata-sections -Wl,--gc-sections -o $@ runtime.c
+	$(STRIP) $@
+
+install: ocirun
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 ocirun $(DESTDIR)$(BINDIR)/ocirun
+
+test: ocirun
+	./test.sh
+
+demo: ocirun
+	./examples/demo.sh
+
+clean:
+	rm -f ocirun ocirun-static
+
+.PHONY: all static install test demo clean

@@ -1,0 +1,3932 @@
+/*
+ * ocirun - a small, fast OCI container runtime in one C file.
+ *
+ * For embedded Linux: routers, single-board computers, firmware images.
+ * Depends on nothing but libc (musl or glibc), builds to a static binary
+ * well under 300 KB, and speaks runc's command line, so containerd, podman
+ * and Docker can use it in place of runc.  The public interface is in
+ * runtime.h.
+ *
+ * How a container starts.  `ocirun create` (stage 0) validates the bundle,
+ * then starts stage 1 by vfork+execve of this same binary.  Stage 1 joins
+ * and creates the namespaces and starts stage 2 the same way; stage 2 ends
+ * up as pid 1 of the container, sets up the root filesystem and the
+ * process, reports "ready" and blocks until `ocirun start` tells it to
+ * execve the user's program.  The stages never share memory: everything
+ * they need crosses over a socketpair as typed, length-checked messages
+ * (section 13), and a stage that dies or sends garbage ends the handshake
+ * with an error in stage 0 instead of a hang.
+ *
+ * Errors.  A function that fails returns -1 after calling fail() or
+ * failerr(), which record a message in this process's error slot; callers
+ * add context with err_prefix() on the way up, and main() is the one place
+ * that prints it (as text or as runc-style JSON log lines).
+ *
+ * TABLE OF CONTENTS
+ *   1. Kernel ABI: definitions old headers and musl lack
+ *   2. Utilities: errors, strings, files, fds
+ *   3. Logging
+ *   4. JSON: reader and writer
+ *   5. Spec model: config.json into typed structs, with validation
+ *   6. State store: <root>/<id>/state.json, locks, process identity
+ *   7. Cgroups: the layout of the host, the cgroup mount
+ *   8. Seccomp
+ *   9. Paths inside the rootfs: component-by-component resolution
+ *  10. Mounts and the rootfs
+ *  11. Devices
+ *  12. Process setup: rlimits, user, capabilities, exec
+ *  13. Stage protocol: messages between stages
+ *  14. The handshake: stage 0, stage 1, stage 2
+ *  15. Commands
+ *  16. Main
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* snprintf() truncation is deliberate here: messages and paths are bounded
+ * and every path that must not be cut is length-checked where it is built. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
+/* ======================================================================
+ * 1. Kernel ABI: definitions old headers and musl lack
+ * ====================================================================== */
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+#ifndef MS_LAZYTIME
+#define MS_LAZYTIME (1 << 25)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#endif
+#ifndef PR_SET_NO_NEW_PRIVS
+#define PR_SET_NO_NEW_PRIVS 38
+#endif
+#ifndef PR_SET_CHILD_SUBREAPER
+#define PR_SET_CHILD_SUBREAPER 36
+#endif
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#define OCI_AT_RECURSIVE 0x8000
+
+/* Syscalls newer than the oldest kernel we support (4.4) are numbered the
+ * same on every architecture since 5.1 (asm-generic), offset on MIPS. */
+#if defined(__mips__) && _MIPS_SIM == _ABIO32
+#define NR_NEW(n) (4000 + (n))
+#elif defined(__mips__) && _MIPS_SIM == _ABI64
+#define NR_NEW(n) (5000 + (n))
+#elif defined(__mips__)
+#define NR_NEW(n) (6000 + (n))
+#else
+#define NR_NEW(n) (n)
+#endif
+#define NR_pidfd_send_signal NR_NEW(424)
+#define NR_pidfd_open NR_NEW(434)
+#define NR_mount_setattr NR_NEW(442)
+
+/* mount_setattr(2), Linux 5.12 */
+struct oci_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+#define OCI_MA_RDONLY 0x1
+#define OCI_MA_NOSUID 0x2
+#define OCI_MA_NODEV 0x4
+#define OCI_MA_NOEXEC 0x8
+#define OCI_MA__ATIME 0x70
+#define OCI_MA_NOATIME 0x10
+#define OCI_MA_STRICTATIME 0x20
+#define OCI_MA_NODIRATIME 0x80
+#define OCI_MA_NOSYMFOLLOW 0x200000
+
+/* capset(2) */
+#define CAP_VERSION_3 0x20080522
+struct cap_header { uint32_t version; int pid; };
+struct cap_data { uint32_t effective, permitted, inheritable; };
+
+/* filesystem magic numbers (statfs f_type) */
+#define PROC_SUPER_MAGIC 0x9fa0
+#define NSFS_MAGIC 0x6e736673
+#define TMPFS_MAGIC 0x01021994
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+/* statfs f_flags (Linux 2.6.36) */
+#define OCI_ST_RDONLY 0x0001
+#define OCI_ST_NOSUID 0x0002
+#define OCI_ST_NODEV 0x0004
+#define OCI_ST_NOEXEC 0x0008
+#define OCI_ST_NOATIME 0x0400
+#define OCI_ST_NODIRATIME 0x0800
+#define OCI_ST_RELATIME 0x1000
+
+/* ======================================================================
+ * 2. Utilities: errors, strings, files, fds
+ * ====================================================================== */
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_CONFIG_SIZE (16u << 20) /* config.json and state.json bound */
+
+static char err_msg[2048];
+
+/* Record a failure; always returns -1 so callers can `return fail(...)`. */
+__attribute__((format(printf, 1, 2)))
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Like fail(), with ": strerror(errno)" appended. */
+__attribute__((format(printf, 1, 2)))
+static int failerr(const char *fmt, ...)
+{
+    int saved = errno;
+    char buf[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    snprintf(err_msg, sizeof err_msg, "%s: %s", buf, strerror(saved));
+    errno = saved;
+    return -1;
+}
+
+/* Put context in front of the recorded message; returns -1. */
+__attribute__((format(printf, 1, 2)))
+static int err_prefix(const char *fmt, ...)
+{
+    char pre[1024], old[sizeof err_msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    memcpy(old, err_msg, sizeof old);
+    snprintf(err_msg, sizeof err_msg, "%s: %s", pre, old);
+    return -1;
+}
+
+const char *ocirun_last_error(void) { return err_msg; }
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        static const char oom[] = "ocirun: out of memory\n";
+        if (write(2, oom, sizeof oom - 1) < 0) { /* nothing left to do */ }
+        _exit(125);
+    }
+    return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) n = SIZE_MAX; /* makes xmalloc fail */
+    void *p = xmalloc(n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+/* A growing string buffer; used for JSON output and messages. */
+struct buf { char *p; size_t len, cap; };
+
+static void buf_grow(struct buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap *= 2;
+    char *p = xmalloc(cap);
+    if (b->p) memcpy(p, b->p, b->len);
+    free(b->p);
+    b->p = p;
+    b->cap = cap;
+}
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    buf_grow(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void buf_puts(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+__attribute__((format(printf, 2, 3)))
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof tmp) { buf_add(b, tmp, (size_t)n); return; }
+    buf_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+static void buf_free(struct buf *b) { free(b->p); b->p = NULL; b->len = b->cap = 0; }
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Reads exactly n bytes; returns n, 0 on EOF before the first byte, or -1
+ * (errno EPIPE for EOF in the middle). */
+static ssize_t read_full(int fd, void *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, (char *)p + got, n - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) {
+            if (got == 0) return 0;
+            errno = EPIPE;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* Reads a whole file (bounded by `max`) into a NUL-terminated buffer. */
+static int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return failerr("open %s", path);
+    struct buf b = {0};
+    char tmp[8192];
+    for (;;) {
+        ssize_t r = read(fd, tmp, sizeof tmp);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) { failerr("read %s", path); close(fd); buf_free(&b); return -1; }
+        if (r == 0) break;
+        if (b.len + (size_t)r > max) {
+            close(fd); buf_free(&b);
+            return fail("%s: larger than %zu bytes", path, max);
+        }
+        buf_add(&b, tmp, (size_t)r);
+    }
+    close(fd);
+    if (!b.p) buf_grow(&b, 0), b.p[0] = 0;
+    *out = b.p;
+    if (lenp) *lenp = b.len;
+    return 0;
+}
+
+/* Writes `data` to `dir/name` atomically: temp file, fsync, rename. */
+static int write_file_atomic(int dirfd, const char *name, const char *data, size_t n, mode_t mode)
+{
+    char tmp[NAME_MAX + 1];
+    if (snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
+        return fail("%s: name too long", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) return failerr("create %s", tmp);
+    if (write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+        failerr("write %s", tmp);
+        close(fd);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    close(fd);
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        failerr("rename %s to %s", tmp, name);
+        unlinkat(dirfd, tmp, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes a short string to an existing file (procfs, sysfs, cgroupfs). */
+static int write_file_str(const char *path, const char *s)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return failerr("open %s", path);
+    int r = write_all(fd, s, strlen(s));
+    if (r < 0) failerr("write %s", path);
+    close(fd);
+    return r;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s)) return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    uint64_t v;
+    if (parse_u64(s, &v) < 0 || v > INT_MAX) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int set_cloexec(int fd, int on)
+{
+    int fl = fcntl(fd, F_GETFD);
+    if (fl < 0) return -1;
+    return fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
+}
+
+/* Marks every fd >= `from` close-on-exec, so nothing the caller leaked to
+ * us reaches the container (CVE-2024-21626). */
+static int cloexec_fds_from(int from)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) {
+        /* no /proc: fall back to a bounded sweep */
+        for (int fd = from; fd < 1024; fd++) set_cloexec(fd, 1);
+        return 0;
+    }
+    int dfd = dirfd(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int fd;
+        if (parse_int(e->d_name, &fd) < 0 || fd < from || fd == dfd) continue;
+        if (set_cloexec(fd, 1) < 0 && errno != EBADF) {
+            failerr("fcntl(%d, F_SETFD)", fd);
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+static char *proc_fd_path(char buf[static 32], int fd)
+{
+    snprintf(buf, 32, "/proc/self/fd/%d", fd);
+    return buf;
+}
+
+/* RFC 3339 time with nanoseconds, UTC, as runc prints it. */
+static void format_time(char out[static 40], const struct timespec *ts)
+{
+    struct tm tm;
+    time_t t = ts->tv_sec;
+    gmtime_r(&t, &tm);
+    snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
+}
+
+/* ======================================================================
+ * 3. Logging
+ * ====================================================================== */
+
+/* Where messages go: stderr always gets errors; --log FILE gets every line
+ * at or above the log level, as text or as runc's JSON lines. */
+struct logcfg {
+    int fd;       /* --log file, or -1 */
+    int json;     /* --log-format json */
+    int debug;    /* --debug */
+    int stage;    /* 0 in the CLI; 1 and 2 send their lines to stage 0 */
+};
+static struct logcfg logcfg = { -1, 0, 0, 0 };
+
+static void json_escape(struct buf *b, const char *s, size_t n);
+static void stage_log(char level, const char *msg);
+
+static void log_line(const char *level, const char *msg)
+{
+    if (logcfg.fd < 0) return;
+    struct timespec ts;
+    char when[40];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    format_time(when, &ts);
+    struct buf b = {0};
+    if (logcfg.json) {
+        buf_puts(&b, "{\"level\":\"");
+        buf_puts(&b, level);
+        buf_puts(&b, "\",\"msg\":");
+        json_escape(&b, msg, strlen(msg));
+        buf_printf(&b, ",\"time\":\"%s\"}\n", when);
+    } else {
+        buf_printf(&b, "time=\"%s\" level=%s msg=", when, level);
+        json_escape(&b, msg, strlen(msg));
+        buf_puts(&b, "\n");
+    }
+    if (write_all(logcfg.fd, b.p, b.len) < 0) { /* a log we cannot write is not fatal */ }
+    buf_free(&b);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void debugf(const char *fmt, ...)
+{
+    if (!logcfg.debug) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (logcfg.stage > 0) stage_log('d', msg);
+    else if (logcfg.fd >= 0) log_line("debug", msg);
+    else fprintf(stderr, "ocirun[%d]: debug: %s\n", logcfg.stage, msg);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void warnf(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (logcfg.stage > 0) stage_log('w', msg);
+    else if (logcfg.fd >= 0) log_line("warning", msg);
+    else fprintf(stderr, "ocirun: warning: %s\n", msg);
+}
+
+/* The one place an error is reported to the user. */
+static void report_error(const char *msg)
+{
+    log_line("error", msg);
+    fprintf(stderr, "ocirun: %s\n", msg);
+}
+
+/* ======================================================================
+ * 4. JSON: reader and writer
+ *
+ * RFC 8259.  The reader builds a tree in one arena: objects and arrays are
+ * linked lists of children (configs are small, lookups are linear), strings
+ * are decoded to UTF-8 and may not contain NUL (we hand them to C), numbers
+ * keep an exact 64-bit integer next to the double when they are integers.
+ * ====================================================================== */
+
+enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
+enum jnum { JN_INT, JN_UINT, JN_FLOAT };   /* fits int64, only uint64, neither */
+
+struct jv {
+    uint8_t type, numkind;
+    uint32_t count;          /* children of an array or object */
+    const char *key;         /* when a member of an object */
+    struct jv *next;         /* next sibling */
+    struct jv *child;        /* first child */
+    const char *s;           /* J_STR */
+    size_t slen;
+    int64_t i;               /* J_NUM, JN_INT */
+    uint64_t u;              /* J_NUM, JN_INT when >= 0, JN_UINT */
+    double d;                /* J_NUM */
+};
+
+#define JSON_MAX_DEPTH 200
+
+struct arena { struct arena_blk *head; };
+struct arena_blk { struct arena_blk *next; size_t used, cap; char data[]; };
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    struct arena_blk *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        b = xmalloc(sizeof *b + cap);
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static void arena_free(struct arena *a)
+{
+    while (a->head) {
+        struct arena_blk *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+}
+
+struct jparser {
+    const char *p, *end, *start;
+    struct arena *arena;
+    int depth;
+};
+
+static int jerr(struct jparser *jp, const char *what)
+{
+    size_t off = (size_t)(jp->p - jp->start);
+    return fail("invalid JSON at byte %zu: %s", off, what);
+}
+
+static void jskip_ws(struct jparser *jp)
+{
+    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
+        jp->p++;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static size_t utf8_put(char *o, unsigned cp)
+{
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 63)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | ((cp >> 6) & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | ((cp >> 12) & 63));
+    o[2] = (char)(0x80 | ((cp >> 6) & 63)); o[3] = (char)(0x80 | (cp & 63));
+    return 4;
+}
+
+/* Length of a valid UTF-8 sequence at p (< end), 0 if invalid. */
+static size_t utf8_valid(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0], n, cp, min;
+    if (c < 0x80) return 1;
+    if ((c & 0xe0) == 0xc0) n = 2, cp = c & 0x1f, min = 0x80;
+    else if ((c & 0xf0) == 0xe0) n = 3, cp = c & 0x0f, min = 0x800;
+    else if ((c & 0xf8) == 0xf0) n = 4, cp = c & 0x07, min = 0x10000;
+    else return 0;
+    if ((size_t)(end - p) < n) return 0;
+    for (unsigned i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+static int jparse_string(struct jparser *jp, const char **out, size_t *outlen)
+{
+    jp->p++; /* opening quote */
+    const char *q = jp->p;
+    size_t n = 0;
+    /* first pass: bound the decoded length (escapes only shrink) */
+    while (q < jp->end && *q != '"') {
+        if (*q == '\\') q++;
+        q++, n++;
+    }
+    if (q >= jp->end) return jerr(jp, "unterminated string");
+    char *o = arena_alloc(jp->arena, (size_t)(q - jp->p) + 1), *w = o;
+    while (*jp->p != '"') {
+        unsigned char c = (unsigned char)*jp->p;
+        if (c < 0x20) return jerr(jp, "control character in string");
+        if (c != '\\') {
+            size_t l = utf8_valid((const unsigned char *)jp->p, (const unsigned char *)jp->end);
+            if (!l) return jerr(jp, "invalid UTF-8 in string");
+            memcpy(w, jp->p, l);
+            w += l, jp->p += l;
+            continue;
+        }
+        jp->p++;
+        switch (*jp->p) {
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '/': *w++ = '/'; break;
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (jp->end - jp->p < 5 || hex4(jp->p + 1, &cp) < 0) return jerr(jp, "bad \\u escape");
+            jp->p += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (jp->end - jp->p < 7 || jp->p[1] != '\\' || jp->p[2] != 'u' ||
+                    hex4(jp->p + 3, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+                    return jerr(jp, "unpaired surrogate in \\u escape");
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                jp->p += 6;
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                return jerr(jp, "unpaired surrogate in \\u escape");
+            }
+            if (cp == 0) return jerr(jp, "\\u0000 in string is not supported");
+            w += utf8_put(w, cp);
+            break;
+        }
+        default: return jerr(jp, "bad escape in string");
+        }
+        jp->p++;
+    }
+    jp->p++; /* closing quote */
+    *w = 0;
+    *out = o;
+    *outlen = (size_t)(w - o);
+    (void)n;
+    return 0;
+}
+
+static int jparse_number(struct jparser *jp, struct jv *v)
+{
+    const char *s = jp->p;
+    int neg = 0, isint = 1;
+    if (jp->p < jp->end && *jp->p == '-') neg = 1, jp->p++;
+    if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p)) return jerr(jp, "bad number");
+    if (*jp->p == '0' && jp->p + 1 < jp->end && isdigit((unsigned char)jp->p[1]))
+        return jerr(jp, "leading zero in number");
+    while (jp->p < jp->end && isdigit((unsigned char)*jp->p)) jp->p++;
+    if (jp->p < jp->end && *jp->p == '.') {
+        isint = 0, jp->p++;
+        if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p)) return jerr(jp, "bad fraction");
+        while (jp->p < jp->end && isdigit((unsigned char)*jp->p)) jp->p++;
+    }
+    if (jp->p < jp->end && (*jp->p == 'e' || *jp->p == 'E')) {
+        isint = 0, jp->p++;
+        if (jp->p < jp->end && (*jp->p == '+' || *jp->p == '-')) jp->p++;
+        if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p)) return jerr(jp, "bad exponent");
+        while (jp->p < jp->end && isdigit((unsigned char)*jp->p)) jp->p++;
+    }
+    char tmp[64];
+    size_t len = (size_t)(jp->p - s);
+    if (len >= sizeof tmp) {
+        if (isint) return jerr(jp, "integer too large");
+        len = sizeof tmp - 1; /* long fractions: precision beyond a double is lost anyway */
+    }
+    memcpy(tmp, s, len);
+    tmp[len] = 0;
+    v->type = J_NUM;
+    v->d = strtod(tmp, NULL);
+    v->numkind = JN_FLOAT;
+    if (!isint) return 0;
+    errno = 0;
+    if (neg) {
+        long long x = strtoll(tmp, NULL, 10);
+        if (errno) return 0; /* below INT64_MIN: only the double is kept */
+        v->i = x, v->numkind = JN_INT;
+    } else {
+        unsigned long long x = strtoull(tmp, NULL, 10);
+        if (errno) return 0;
+        v->u = x;
+        if (x <= INT64_MAX) v->i = (int64_t)x, v->numkind = JN_INT;
+        else v->numkind = JN_UINT;
+    }
+    return 0;
+}
+
+static int jparse_value(struct jparser *jp, struct jv *v);
+
+static int jparse_container(struct jparser *jp, struct jv *v, int obj)
+{
+    if (++jp->depth > JSON_MAX_DEPTH) return jerr(jp, "nesting too deep");
+    v->type = obj ? J_OBJ : J_ARR;
+    jp->p++;
+    jskip_ws(jp);
+    struct jv **tail = &v->child;
+    char close = obj ? '}' : ']';
+    if (jp->p < jp->end && *jp->p == close) { jp->p++; jp->depth--; return 0; }
+    for (;;) {
+        struct jv *c = arena_alloc(jp->arena, sizeof *c);
+        memset(c, 0, sizeof *c);
+        if (obj) {
+            jskip_ws(jp);
+            size_t kl;
+            if (jp->p >= jp->end || *jp->p != '"') return jerr(jp, "expected a member name");
+            if (jparse_string(jp, &c->key, &kl) < 0) return -1;
+            jskip_ws(jp);
+            if (jp->p >= jp->end || *jp->p != ':') return jerr(jp, "expected ':'");
+            jp->p++;
+        }
+        if (jparse_value(jp, c) < 0) return -1;
+        *tail = c, tail = &c->next;
+        if (v->count == UINT32_MAX) return jerr(jp, "too many elements");
+        v->count++;
+        jskip_ws(jp);
+        if (jp->p < jp->end && *jp->p == ',') { jp->p++; continue; }
+        if (jp->p < jp->end && *jp->p == close) { jp->p++; break; }
+        return jerr(jp, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+    jp->depth--;
+    return 0;
+}
+
+static int jparse_literal(struct jparser *jp, const char *lit, struct jv *v, int type)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(jp->end - jp->p) < n || memcmp(jp->p, lit, n)) return jerr(jp, "unexpected token");
+    jp->p += n;
+    v->type = (uint8_t)type;
+    return 0;
+}
+
+static int jparse_value(struct jparser *jp, struct jv *v)
+{
+    jskip_ws(jp);
+    if (jp->p >= jp->end) return jerr(jp, "unexpected end of input");
+    switch (*jp->p) {
+    case '{': return jparse_container(jp, v, 1);
+    case '[': return jparse_container(jp, v, 0);
+    case '"': v->type = J_STR; return jparse_string(jp, &v->s, &v->slen);
+    case 't': return jparse_literal(jp, "true", v, J_TRUE);
+    case 'f': return jparse_literal(jp, "false", v, J_FALSE);
+    case 'n': return jparse_literal(jp, "null", v, J_NULL);
+    default: return jparse_number(jp, v);
+    }
+}
+
+/* Parses `len` bytes of JSON text into a tree allocated in `a`. */
+static struct jv *json_parse(const char *text, size_t len, struct arena *a)
+{
+    struct jparser jp = { text, text + len, text, a, 0 };
+    struct jv *v = arena_alloc(a, sizeof *v);
+    memset(v, 0, sizeof *v);
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) jp.p += 3; /* tolerate a BOM */
+    if (jparse_value(&jp, v) < 0) return NULL;
+    jskip_ws(&jp);
+    if (jp.p != jp.end) { jerr(&jp, "trailing data after the value"); return NULL; }
+    return v;
+}
+
+static struct jv *json_get(const struct jv *obj, const char *key)
+{
+    if (!obj || obj->type != J_OBJ) return NULL;
+    struct jv *found = NULL;
+    for (struct jv *c = obj->child; c; c = c->next)
+        if (!strcmp(c->key, key)) found = c; /* last duplicate wins, as in Go */
+    return found;
+}
+
+/* --- writer --- */
+
+static void json_escape(struct buf *b, const char *s, size_t n)
+{
+    buf_add(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': buf_add(b, "\\\"", 2); break;
+        case '\\': buf_add(b, "\\\\", 2); break;
+        case '\n': buf_add(b, "\\n", 2); break;
+        case '\r': buf_add(b, "\\r", 2); break;
+        case '\t': buf_add(b, "\\t", 2); break;
+        default:
+            if (c < 0x20) buf_printf(b, "\\u%04x", c);
+            else buf_add(b, (const char *)&s[i], 1);
+        }
+    }
+    buf_add(b, "\"", 1);
+}
+
+static void json_str(struct buf *b, const char *s) { json_escape(b, s ? s : "", s ? strlen(s) : 0); }
+
+/* Writes a parsed value back out (used to copy annotations verbatim). */
+static void json_write(struct buf *b, const struct jv *v)
+{
+    switch (v->type) {
+    case J_NULL: buf_puts(b, "null"); break;
+    case J_TRUE: buf_puts(b, "true"); break;
+    case J_FALSE: buf_puts(b, "false"); break;
+    case J_STR: json_escape(b, v->s, v->slen); break;
+    case J_NUM:
+        if (v->numkind == JN_INT) buf_printf(b, "%lld", (long long)v->i);
+        else if (v->numkind == JN_UINT) buf_printf(b, "%llu", (unsigned long long)v->u);
+        else buf_printf(b, "%.17g", v->d);
+        break;
+    case J_ARR: case J_OBJ:
+        buf_puts(b, v->type == J_ARR ? "[" : "{");
+        for (struct jv *c = v->child; c; c = c->next) {
+            if (c != v->child) buf_puts(b, ",");
+            if (v->type == J_OBJ) { json_str(b, c->key); buf_puts(b, ":"); }
+            json_write(b, c);
+        }
+        buf_puts(b, v->type == J_ARR ? "]" : "}");
+        break;
+    }
+}
+
+/* ======================================================================
+ * 5. Spec model: config.json into typed structs, with validation
+ *
+ * Every error names the JSON path and what was expected; the caller puts
+ * the file name in front ("config.json: .process.args[0]: expected a
+ * string").  Unknown fields are ignored, as the spec requires; fields the
+ * spec defines but ocirun does not implement yet are refused by name, so a
+ * config never silently loses a protection it asked for.
+ * ====================================================================== */
+
+enum { CAPSET_BOUNDING, CAPSET_EFFECTIVE, CAPSET_INHERITABLE, CAPSET_PERMITTED, CAPSET_AMBIENT, NCAPSETS };
+static const char *const capset_names[NCAPSETS] = {
+    "bounding", "effective", "inheritable", "permitted", "ambient"
+};
+
+struct oci_rlimit { int resource; uint64_t soft, hard; };
+struct oci_idmap { uint32_t container, host, size; };
+
+struct oci_process {
+    int terminal;
+    char **args, **env;            /* NULL-terminated */
+    size_t nargs, nenv;
+    const char *cwd;
+    uint32_t uid, gid, umask;
+    int has_umask;
+    gid_t *gids;
+    size_t ngids;
+    int no_new_privs;
+    struct oci_rlimit *rlimits;
+    size_t nrlimits;
+    int has_caps;
+    uint64_t caps[NCAPSETS];
+    int has_oom_score_adj;
+    int oom_score_adj;
+};
+
+/* How a mount option acts. */
+enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RATTR, MO_BIND, MO_RBIND, MO_UNSUPPORTED };
+
+struct oci_mount {
+    const char *dest, *type, *source;
+    unsigned long flags;           /* MS_* to set */
+    unsigned long prop[8];         /* propagation changes, in order */
+    int nprop;
+    uint64_t rattr_set, rattr_clr; /* recursive attributes (mount_setattr) */
+    int bind, rbind;
+    char *data;                    /* options the kernel gets as data */
+};
+
+struct oci_ns { int flag; const char *path; };
+
+struct oci_device {
+    const char *path;
+    char type;
+    int64_t major, minor;
+    uint32_t mode, uid, gid;
+    int has_mode, has_uid, has_gid;
+};
+
+struct oci_sysctl { const char *key, *value; };
+
+struct oci_spec {
+    struct arena arena;            /* owns the JSON tree the strings point into */
+    const char *oci_version;
+    const char *root_path;
+    int root_readonly;
+    struct oci_process proc;
+    const char *hostname, *domainname;
+    struct oci_mount *mounts;
+    size_t nmounts;
+    const struct jv *annotations;
+    struct oci_ns ns[8];
+    size_t nns;
+    int clone_flags;               /* namespaces to create */
+    int join_flags;                /* namespaces to join by path */
+    const char **masked, **readonly;
+    size_t nmasked, nreadonly;
+    unsigned long rootfs_prop;     /* 0: not set */
+    struct oci_device *devices;
+    size_t ndevices;
+    struct oci_sysctl *sysctl;
+    size_t nsysctl;
+    struct oci_idmap *uidmap, *gidmap;
+    size_t nuidmap, ngidmap;
+    int device_rules;              /* linux.resources.devices entries */
+};
+
+/* --- typed field access --- */
+
+static const char *jtype_name(const struct jv *v)
+{
+    static const char *const names[] = { "null", "false", "true", "a number", "a string", "an array", "an object" };
+    return names[v->type];
+}
+
+static int want(const char *path, const struct jv *v, int type, const char *what)
+{
+    if (v->type == type || (type == J_TRUE && v->type == J_FALSE)) return 0;
+    return fail("%s: expected %s, got %s", path, what, jtype_name(v));
+}
+
+/* A member of obj, NULL when absent or null (Go and runc treat both alike). */
+static const struct jv *member(const struct jv *obj, const char *key)
+{
+    const struct jv *v = json_get(obj, key);
+    return v && v->type != J_NULL ? v : NULL;
+}
+
+static int get_str(const char *base, const struct jv *obj, const char *key, int required, const char **out)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s.%s", base, key);
+    const struct jv *v = member(obj, key);
+    if (!v) return required ? fail("%s: required field is missing", path) : 0;
+    if (want(path, v, J_STR, "a string") < 0) return -1;
+    *out = v->s;
+    return 0;
+}
+
+static int get_bool(const char *base, const struct jv *obj, const char *key, int *out)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s.%s", base, key);
+    const struct jv *v = member(obj, key);
+    if (!v) return 0;
+    if (want(path, v, J_TRUE, "a boolean") < 0) return -1;
+    *out = v->type == J_TRUE;
+    return 0;
+}
+
+static int num_in_range(const char *path, const struct jv *v, int64_t lo, uint64_t hi, int64_t *out)
+{
+    if (want(path, v, J_NUM, "an integer") < 0) return -1;
+    if (v->numkind == JN_FLOAT) return fail("%s: expected an integer, got %g", path, v->d);
+    if (v->numkind == JN_UINT || (v->i >= 0 && (uint64_t)v->i > hi) || v->i < lo)
+        return fail("%s: %s out of range", path, v->numkind == JN_UINT ? "value" : "integer");
+    *out = v->i;
+    return 0;
+}
+
+static int get_u32(const char *base, const struct jv *obj, const char *key, int required, uint32_t *out, int *has)
+{
+    char path[512];
+    int64_t x;
+    snprintf(path, sizeof path, "%s.%s", base, key);
+    const struct jv *v = member(obj, key);
+    if (!v) return required ? fail("%s: required field is missing", path) : 0;
+    if (num_in_range(path, v, 0, UINT32_MAX, &x) < 0) return -1;
+    *out = (uint32_t)x;
+    if (has) *has = 1;
+    return 0;
+}
+
+static int get_u64(const char *path, const struct jv *v, uint64_t *out)
+{
+    if (want(path, v, J_NUM, "an integer") < 0) return -1;
+    if (v->numkind == JN_UINT) { *out = v->u; return 0; }
+    if (v->numkind == JN_FLOAT || v->i < 0) return fail("%s: expected an unsigned 64-bit integer", path);
+    *out = (uint64_t)v->i;
+    return 0;
+}
+
+/* A JSON array of strings into a NULL-terminated vector. */
+static int get_strv(const char *base, const struct jv *obj, const char *key, char ***out, size_t *n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s.%s", base, key);
+    const struct jv *v = member(obj, key);
+    *out = NULL, *n = 0;
+    if (!v) return 0;
+    if (want(path, v, J_ARR, "an array of strings") < 0) return -1;
+    char **vec = xcalloc(v->count + 1, sizeof *vec);
+    size_t i = 0;
+    for (const struct jv *c = v->child; c; c = c->next, i++) {
+        if (c->type != J_STR) {
+            free(vec);
+            return fail("%s[%zu]: expected a string, got %s", path, i, jtype_name(c));
+        }
+        vec[i] = (char *)c->s;
+    }
+    *out = vec, *n = i;
+    return 0;
+}
+
+/* --- capabilities --- */
+
+static const char *const cap_names[] = {
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+    "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
+    "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
+    "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
+    "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
+    "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+};
+
+/* "CAP_SYS_ADMIN" (or "sys_admin") to its number, -1 if unknown. */
+static int cap_from_name(const char *name)
+{
+    if (!strncasecmp(name, "CAP_", 4)) name += 4;
+    for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
+        if (!strcasecmp(name, cap_names[i])) return (int)i;
+    return -1;
+}
+
+static int parse_caps(const char *base, const struct jv *obj, struct oci_process *p)
+{
+    char path[512];
+    p->has_caps = 1;
+    for (int s = 0; s < NCAPSETS; s++) {
+        const struct jv *v = member(obj, capset_names[s]);
+        snprintf(path, sizeof path, "%s.%s", base, capset_names[s]);
+        if (!v) continue;
+        if (want(path, v, J_ARR, "an array of capability names") < 0) return -1;
+        size_t i = 0;
+        for (const struct jv *c = v->child; c; c = c->next, i++) {
+            if (c->type != J_STR) return fail("%s[%zu]: expected a string, got %s", path, i, jtype_name(c));
+            int cap = cap_from_name(c->s);
+            if (cap < 0) {
+                /* runc ignores capabilities it does not know, with a warning */
+                warnf("%s[%zu]: unknown capability \"%s\" ignored", path, i, c->s);
+                continue;
+            }
+            p->caps[s] |= 1ULL << cap;
+        }
+    }
+    return 0;
+}
+
+/* --- rlimits --- */
+
+static const struct { const char *name; int res; } rlimit_names[] = {
+    { "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE }, { "RLIMIT_CPU", RLIMIT_CPU },
+    { "RLIMIT_DATA", RLIMIT_DATA }, { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+    { "RLIMIT_LOCKS", RLIMIT_LOCKS }, { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+    { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+    { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },
+    { "RLIMIT_RSS", RLIMIT_RSS }, { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+    { "RLIMIT_RTTIME", RLIMIT_RTTIME }, { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+    { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int parse_rlimits(const char *base, const struct jv *arr, struct oci_process *p)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s.rlimits", base);
+    if (want(path, arr, J_ARR, "an array") < 0) return -1;
+    p->rlimits = xcalloc(arr->count, sizeof *p->rlimits);
+    size_t i = 0;
+    for (const struct jv *c = arr->child; c; c = c->next, i++) {
+        char ip[512];
+        const char *type = NULL;
+        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
+        struct oci_rlimit *r = &p->rlimits[i];
+        r->resource = -1;
+        for (size_t k = 0; k < ARRAY_LEN(rlimit_names); k++)
+            if (!strcmp(type, rlimit_names[k].name)) r->resource = rlimit_names[k].res;
+        if (r->resource < 0) return fail("%s.type: unknown rlimit \"%s\"", ip, type);
+        for (size_t k = 0; k < i; k++)
+            if (p->rlimits[k].resource == r->resource) return fail("%s.type: duplicate rlimit %s", ip, type);
+        const struct jv *h = member(c, "hard"), *s = member(c, "soft");
+        char fp[600];
+        if (!h || !s) return fail("%s: \"hard\" and \"soft\" are required", ip);
+        snprintf(fp, sizeof fp, "%s.hard", ip);
+        if (get_u64(fp, h, &r->hard) < 0) return -1;
+        snprintf(fp, sizeof fp, "%s.soft", ip);
+        if (get_u64(fp, s, &r->soft) < 0) return -1;
+        if (r->soft > r->hard) return fail("%s: soft limit is above the hard limit", ip);
+    }
+    p->nrlimits = i;
+    return 0;
+}
+
+/* --- process --- */
+
+static int parse_user(const char *base, const struct jv *u, struct oci_process *p)
+{
+    if (want(base, u, J_OBJ, "an object") < 0) return -1;
+    if (get_u32(base, u, "uid", 1, &p->uid, NULL) < 0 || get_u32(base, u, "gid", 1, &p->gid, NULL) < 0 ||
+        get_u32(base, u, "umask", 0, &p->umask, &p->has_umask) < 0)
+        return -1;
+    if (p->has_umask && p->umask > 0777) return fail("%s.umask: %u is not a file mode mask", base, p->umask);
+    if (member(u, "username")) return fail("%s.username: only meaningful on Windows", base);
+    const struct jv *g = member(u, "additionalGids");
+    if (!g) return 0;
+    char path[512];
+    snprintf(path, sizeof path, "%s.additionalGids", base);
+    if (want(path, g, J_ARR, "an array of integers") < 0) return -1;
+    p->gids = xcalloc(g->count, sizeof *p->gids);
+    for (const struct jv *c = g->child; c; c = c->next) {
+        char ip[600];
+        int64_t x;
+        snprintf(ip, sizeof ip, "%s[%zu]", path, p->ngids);
+        if (num_in_range(ip, c, 0, UINT32_MAX, &x) < 0) return -1;
+        p->gids[p->ngids++] = (gid_t)x;
+    }
+    return 0;
+}
+
+static int parse_process(const struct jv *v, struct oci_process *p)
+{
+    const char *b = ".process";
+    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if (get_bool(b, v, "terminal", &p->terminal) < 0 || get_strv(b, v, "args", &p->args, &p->nargs) < 0 ||
+        get_strv(b, v, "env", &p->env, &p->nenv) < 0 || get_str(b, v, "cwd", 1, &p->cwd) < 0 ||
+        get_bool(b, v, "noNewPrivileges", &p->no_new_privs) < 0)
+        return -1;
+    if (!p->nargs) return fail("%s.args: at least one argument is required", b);
+    if (!p->args[0][0]) return fail("%s.args[0]: must not be empty", b);
+    if (p->cwd[0] != '/') return fail("%s.cwd: must be an absolute path, got \"%s\"", b, p->cwd);
+    for (size_t i = 0; i < p->nenv; i++)
+        if (!strchr(p->env[i], '=') || p->env[i][0] == '=')
+            return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
+    const struct jv *u = member(v, "user"), *x;
+    if (!u) return fail("%s.user: required field is missing", b);
+    if (parse_user(".process.user", u, p) < 0) return -1;
+    if ((x = member(v, "rlimits")) && parse_rlimits(b, x, p) < 0) return -1;
+    if ((x = member(v, "capabilities"))) {
+        if (want(".process.capabilities", x, J_OBJ, "an object") < 0 ||
+            parse_caps(".process.capabilities", x, p) < 0)
+            return -1;
+    }
+    if ((x = member(v, "oomScoreAdj"))) {
+        int64_t adj;
+        if (num_in_range(".process.oomScoreAdj", x, -1000, 1000, &adj) < 0) return -1;
+        p->has_oom_score_adj = 1;
+        p->oom_score_adj = (int)adj;
+    }
+    if (p->terminal)
+        return fail("%s.terminal: terminals are not supported yet; set it to false", b);
+    static const char *const unsupported[] = { "apparmorProfile", "selinuxLabel", "ioPriority", "scheduler", "execCPUAffinity" };
+    for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
+        const struct jv *f = member(v, unsupported[i]);
+        if (f && !(f->type == J_STR && !f->slen))
+            return fail("%s.%s: not supported by this version of ocirun", b, unsupported[i]);
+    }
+    return 0;
+}
+
+/* --- mounts --- */
+
+static const struct mount_opt {
+    const char *name;
+    uint8_t kind;
+    unsigned long flag;            /* MS_* for MO_FLAG/MO_CLEAR/MO_PROP */
+    uint32_t attr_set, attr_clr;   /* OCI_MA_* for MO_RATTR */
+} mount_opts[] = {
+    { "async", MO_CLEAR, MS_SYNCHRONOUS, 0, 0 }, { "atime", MO_CLEAR, MS_NOATIME, 0, 0 },
+    { "bind", MO_BIND, 0, 0, 0 }, { "defaults", MO_FLAG, 0, 0, 0 },
+    { "dev", MO_CLEAR, MS_NODEV, 0, 0 }, { "diratime", MO_CLEAR, MS_NODIRATIME, 0, 0 },
+    { "dirsync", MO_FLAG, MS_DIRSYNC, 0, 0 }, { "exec", MO_CLEAR, MS_NOEXEC, 0, 0 },
+    { "iversion", MO_FLAG, MS_I_VERSION, 0, 0 }, { "lazytime", MO_FLAG, MS_LAZYTIME, 0, 0 },
+    { "loud", MO_CLEAR, MS_SILENT, 0, 0 }, { "mand", MO_FLAG, MS_MANDLOCK, 0, 0 },
+    { "noatime", MO_FLAG, MS_NOATIME, 0, 0 }, { "nodev", MO_FLAG, MS_NODEV, 0, 0 },
+    { "nodiratime", MO_FLAG, MS_NODIRATIME, 0, 0 }, { "noexec", MO_FLAG, MS_NOEXEC, 0, 0 },
+    { "noiversion", MO_CLEAR, MS_I_VERSION, 0, 0 }, { "nolazytime", MO_CLEAR, MS_LAZYTIME, 0, 0 },
+    { "nomand", MO_CLEAR, MS_MANDLOCK, 0, 0 }, { "norelatime", MO_CLEAR, MS_RELATIME, 0, 0 },
+    { "nostrictatime", MO_CLEAR, MS_STRICTATIME, 0, 0 }, { "nosuid", MO_FLAG, MS_NOSUID, 0, 0 },
+    { "nosymfollow", MO_FLAG, MS_NOSYMFOLLOW, 0, 0 }, { "private", MO_PROP, MS_PRIVATE, 0, 0 },
+    { "ratime", MO_RATTR, 0, 0, OCI_MA_NOATIME }, { "rbind", MO_RBIND, 0, 0, 0 },
+    { "rdev", MO_RATTR, 0, 0, OCI_MA_NODEV }, { "rdiratime", MO_RATTR, 0, 0, OCI_MA_NODIRATIME },
+    { "relatime", MO_FLAG, MS_RELATIME, 0, 0 }, { "remount", MO_FLAG, MS_REMOUNT, 0, 0 },
+    { "rexec", MO_RATTR, 0, 0, OCI_MA_NOEXEC },
+    { "rnoatime", MO_RATTR, 0, OCI_MA_NOATIME, OCI_MA__ATIME },
+    { "rnodev", MO_RATTR, 0, OCI_MA_NODEV, 0 },
+    { "rnodiratime", MO_RATTR, 0, OCI_MA_NODIRATIME, 0 },
+    { "rnoexec", MO_RATTR, 0, OCI_MA_NOEXEC, 0 },
+    { "rnorelatime", MO_RATTR, 0, OCI_MA_STRICTATIME, OCI_MA__ATIME },
+    { "rnostrictatime", MO_RATTR, 0, 0, OCI_MA__ATIME },
+    { "rnosuid", MO_RATTR, 0, OCI_MA_NOSUID, 0 },
+    { "rnosymfollow", MO_RATTR, 0, OCI_MA_NOSYMFOLLOW, 0 },
+    { "ro", MO_FLAG, MS_RDONLY, 0, 0 }, { "rprivate", MO_PROP, MS_PRIVATE | MS_REC, 0, 0 },
+    { "rrelatime", MO_RATTR, 0, 0, OCI_MA__ATIME },
+    { "rro", MO_RATTR, 0, OCI_MA_RDONLY, 0 }, { "rrw", MO_RATTR, 0, 0, OCI_MA_RDONLY },
+    { "rshared", MO_PROP, MS_SHARED | MS_REC, 0, 0 }, { "rslave", MO_PROP, MS_SLAVE | MS_REC, 0, 0 },
+    { "rstrictatime", MO_RATTR, 0, OCI_MA_STRICTATIME, OCI_MA__ATIME },
+    { "rsuid", MO_RATTR, 0, 0, OCI_MA_NOSUID },
+    { "rsymfollow", MO_RATTR, 0, 0, OCI_MA_NOSYMFOLLOW },
+    { "runbindable", MO_PROP, MS_UNBINDABLE | MS_REC, 0, 0 }, { "rw", MO_CLEAR, MS_RDONLY, 0, 0 },
+    { "shared", MO_PROP, MS_SHARED, 0, 0 }, { "silent", MO_FLAG, MS_SILENT, 0, 0 },
+    { "slave", MO_PROP, MS_SLAVE, 0, 0 }, { "strictatime", MO_FLAG, MS_STRICTATIME, 0, 0 },
+    { "suid", MO_CLEAR, MS_NOSUID, 0, 0 }, { "symfollow", MO_CLEAR, MS_NOSYMFOLLOW, 0, 0 },
+    { "sync", MO_FLAG, MS_SYNCHRONOUS, 0, 0 }, { "unbindable", MO_PROP, MS_UNBINDABLE, 0, 0 },
+    { "idmap", MO_UNSUPPORTED, 0, 0, 0 }, { "ridmap", MO_UNSUPPORTED, 0, 0, 0 },
+    { "tmpcopyup", MO_UNSUPPORTED, 0, 0, 0 },
+};
+
+static const struct mount_opt *find_mount_opt(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
+        if (!strcmp(mount_opts[i].name, name)) return &mount_opts[i];
+    return NULL;
+}
+
+static int apply_mount_opt(const char *ip, struct oci_mount *m, const char *o, struct buf *data)
+{
+    const struct mount_opt *mo = find_mount_opt(o);
+    if (!mo) { /* filesystem-specific: the kernel gets it as data */
+        if (data->len) buf_puts(data, ",");
+        buf_puts(data, o);
+        return 0;
+    }
+    switch (mo->kind) {
+    case MO_FLAG: m->flags |= mo->flag; break;
+    case MO_CLEAR: m->flags &= ~mo->flag; break;
+    case MO_PROP:
+        if (m->nprop == (int)ARRAY_LEN(m->prop)) return fail("%s: too many propagation options", ip);
+        m->prop[m->nprop++] = mo->flag;
+        break;
+    case MO_RATTR:
+        m->rattr_set = (m->rattr_set & ~(uint64_t)mo->attr_clr) | mo->attr_set;
+        m->rattr_clr = (m->rattr_clr & ~(uint64_t)mo->attr_set) | mo->attr_clr;
+        break;
+    case MO_BIND: m->bind = 1; break;
+    case MO_RBIND: m->bind = m->rbind = 1; break;
+    default: return fail("%s: mount option \"%s\" is not supported yet", ip, o);
+    }
+    return 0;
+}
+
+static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
+{
+    if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "destination", 1, &m->dest) < 0 ||
+        get_str(ip, c, "type", 0, &m->type) < 0 || get_str(ip, c, "source", 0, &m->source) < 0)
+        return -1;
+    if (m->dest[0] != '/') return fail("%s.destination: must be an absolute path, got \"%s\"", ip, m->dest);
+    char **opts;
+    size_t nopts;
+    if (get_strv(ip, c, "options", &opts, &nopts) < 0) return -1;
+    struct buf data = {0};
+    for (size_t k = 0; k < nopts; k++) {
+        char op[600];
+        snprintf(op, sizeof op, "%s.options[%zu]", ip, k);
+        if (apply_mount_opt(op, m, opts[k], &data) < 0) { free(opts); buf_free(&data); return -1; }
+    }
+    free(opts);
+    m->data = data.p;
+    if (m->type && !strcmp(m->type, "bind")) m->bind = 1;
+    if (!m->type && !m->bind) return fail("%s.type: required unless the options say bind or rbind", ip);
+    if (m->bind && (!m->source || !m->source[0])) return fail("%s.source: a bind mount needs a source", ip);
+    if (m->flags & MS_REMOUNT) return fail("%s.options: \"remount\" makes no sense in a new container", ip);
+    if (m->type && (!strcmp(m->type, "proc") || !strcmp(m->type, "sysfs")) && (m->bind || !m->source))
+        if (!m->bind) m->source = m->type;
+    if (!m->source) m->source = m->type;
+    return 0;
+}
+
+static int parse_mounts(const struct jv *v, struct oci_spec *s)
+{
+    if (want(".mounts", v, J_ARR, "an array") < 0) return -1;
+    s->mounts = xcalloc(v->count, sizeof *s->mounts);
+    for (const struct jv *c = v->child; c; c = c->next, s->nmounts++) {
+        char ip[64];
+        snprintf(ip, sizeof ip, ".mounts[%zu]", s->nmounts);
+        if (parse_mount(ip, c, &s->mounts[s->nmounts]) < 0) return -1;
+    }
+    return 0;
+}
+
+/* --- linux --- */
+
+static const struct { const char *name; int flag; } ns_types[] = {
+    { "pid", CLONE_NEWPID }, { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
+    { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "user", CLONE_NEWUSER },
+    { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+static const char *ns_name(int flag)
+{
+    for (size_t i = 0; i < ARRAY_LEN(ns_types); i++)
+        if (ns_types[i].flag == flag) return ns_types[i].name;
+    return "?";
+}
+
+static int parse_namespaces(const struct jv *v, struct oci_spec *s)
+{
+    if (want(".linux.namespaces", v, J_ARR, "an array") < 0) return -1;
+    size_t i = 0;
+    for (const struct jv *c = v->child; c; c = c->next, i++) {
+        char ip[64];
+        const char *type = NULL, *path = NULL;
+        snprintf(ip, sizeof ip, ".linux.namespaces[%zu]", i);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "type", 1, &type) < 0 ||
+            get_str(ip, c, "path", 0, &path) < 0)
+            return -1;
+        int flag = 0;
+        for (size_t k = 0; k < ARRAY_LEN(ns_types); k++)
+            if (!strcmp(type, ns_types[k].name)) flag = ns_types[k].flag;
+        if (!flag) return fail("%s.type: unknown namespace type \"%s\"", ip, type);
+        if ((s->clone_flags | s->join_flags) & flag)
+            return fail("%s.type: namespace \"%s\" listed twice", ip, type);
+        if (path && !path[0]) path = NULL;
+        if (path && path[0] != '/') return fail("%s.path: must be an absolute path, got \"%s\"", ip, path);
+        s->ns[s->nns].flag = flag;
+        s->ns[s->nns].path = path;
+        s->nns++;
+        if (path) s->join_flags |= flag;
+        else s->clone_flags |= flag;
+    }
+    return 0;
+}
+
+static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap **out, size_t *n)
+{
+    if (want(path, v, J_ARR, "an array") < 0) return -1;
+    *out = xcalloc(v->count, sizeof **out);
+    for (const struct jv *c = v->child; c; c = c->next, (*n)++) {
+        char ip[128];
+        struct oci_idmap *m = &(*out)[*n];
+        snprintf(ip, sizeof ip, "%s[%zu]", path, *n);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_u32(ip, c, "containerID", 1, &m->container, NULL) < 0 ||
+            get_u32(ip, c, "hostID", 1, &m->host, NULL) < 0 || get_u32(ip, c, "size", 1, &m->size, NULL) < 0)
+            return -1;
+        if (!m->size) return fail("%s.size: must not be 0", ip);
+        if ((uint64_t)m->container + m->size > 1ULL << 32 || (uint64_t)m->host + m->size > 1ULL << 32)
+            return fail("%s: range wraps past 2^32", ip);
+        for (size_t k = 0; k < *n; k++) {
+            const struct oci_idmap *o = &(*out)[k];
+            if ((m->container < o->container + o->size && o->container < m->container + m->size) ||
+                (m->host < o->host + o->size && o->host < m->host + m->size))
+                return fail("%s: overlaps %s[%zu]", ip, path, k);
+        }
+    }
+    return 0;
+}
+
+static int parse_devices(const struct jv *v, struct oci_spec *s)
+{
+    if (want(".linux.devices", v, J_ARR, "an array") < 0) return -1;
+    s->devices = xcalloc(v->count, sizeof *s->devices);
+    for (const struct jv *c = v->child; c; c = c->next, s->ndevices++) {
+        char ip[64];
+        const char *type = NULL;
+        struct oci_device *d = &s->devices[s->ndevices];
+        snprintf(ip, sizeof ip, ".linux.devices[%zu]", s->ndevices);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "path", 1, &d->path) < 0 ||
+            get_str(ip, c, "type", 1, &type) < 0 ||
+            get_u32(ip, c, "fileMode", 0, &d->mode, &d->has_mode) < 0 ||
+            get_u32(ip, c, "uid", 0, &d->uid, &d->has_uid) < 0 || get_u32(ip, c, "gid", 0, &d->gid, &d->has_gid) < 0)
+            return -1;
+        if (d->path[0] != '/') return fail("%s.path: must be an absolute path", ip);
+        if (strlen(type) != 1 || !strchr("cbup", type[0]))
+            return fail("%s.type: expected \"c\", \"b\", \"u\" or \"p\", got \"%s\"", ip, type);
+        d->type = type[0];
+        if (d->has_mode && d->mode > 07777) return fail("%s.fileMode: %u is not a file mode", ip, d->mode);
+        const struct jv *ma = member(c, "major"), *mi = member(c, "minor");
+        if (d->type != 'p') {
+            char fp[128];
+            if (!ma || !mi) return fail("%s: \"major\" and \"minor\" are required for type %c", ip, d->type);
+            snprintf(fp, sizeof fp, "%s.major", ip);
+            if (num_in_range(fp, ma, 0, 0xfff, &d->major) < 0) return -1;
+            snprintf(fp, sizeof fp, "%s.minor", ip);
+            if (num_in_range(fp, mi, 0, 0xfffff, &d->minor) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_sysctl(const struct jv *v, struct oci_spec *s)
+{
+    if (want(".linux.sysctl", v, J_OBJ, "an object") < 0) return -1;
+    s->sysctl = xcalloc(v->count, sizeof *s->sysctl);
+    for (const struct jv *c = v->child; c; c = c->next) {
+        char ip[512];
+        snprintf(ip, sizeof ip, ".linux.sysctl.%s", c->key);
+        if (want(ip, c, J_STR, "a string") < 0) return -1;
+        if (!c->key[0] || strstr(c->key, "..") || c->key[0] == '.' || c->key[0] == '/')
+            return fail("%s: invalid sysctl name", ip);
+        s->sysctl[s->nsysctl].key = c->key;
+        s->sysctl[s->nsysctl++].value = c->s;
+    }
+    return 0;
+}
+
+static int parse_propagation(const char *path, const char *name, unsigned long *out)
+{
+    const struct mount_opt *mo = find_mount_opt(name);
+    if (!mo || mo->kind != MO_PROP)
+        return fail("%s: expected a propagation mode (shared, slave, private, unbindable, or r-prefixed), got \"%s\"", path, name);
+    *out = mo->flag;
+    return 0;
+}
+
+/* Validates linux.resources: only device rules are accepted today. */
+static int parse_resources(const struct jv *v, struct oci_spec *s)
+{
+    if (want(".linux.resources", v, J_OBJ, "an object") < 0) return -1;
+    for (const struct jv *c = v->child; c; c = c->next) {
+        if (c->type == J_NULL) continue;
+        if (!strcmp(c->key, "devices")) {
+            if (want(".linux.resources.devices", c, J_ARR, "an array") < 0) return -1;
+            s->device_rules = (int)c->count;
+            continue;
+        }
+        if ((c->type == J_OBJ || c->type == J_ARR) && !c->count) continue;
+        return fail(".linux.resources.%s: cgroup resource limits are not supported by this version of ocirun", c->key);
+    }
+    return 0;
+}
+
+static int parse_linux(const struct jv *v, struct oci_spec *s)
+{
+    const char *b = ".linux";
+    const struct jv *x;
+    size_t n;
+    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if ((x = member(v, "namespaces")) && parse_namespaces(x, s) < 0) return -1;
+    if ((x = member(v, "uidMappings")) && parse_idmaps(".linux.uidMappings", x, &s->uidmap, &s->nuidmap) < 0) return -1;
+    if ((x = member(v, "gidMappings")) && parse_idmaps(".linux.gidMappings", x, &s->gidmap, &s->ngidmap) < 0) return -1;
+    if ((x = member(v, "devices")) && parse_devices(x, s) < 0) return -1;
+    if ((x = member(v, "sysctl")) && parse_sysctl(x, s) < 0) return -1;
+    if ((x = member(v, "resources")) && parse_resources(x, s) < 0) return -1;
+    if (get_strv(b, v, "maskedPaths", (char ***)&s->masked, &s->nmasked) < 0 ||
+        get_strv(b, v, "readonlyPaths", (char ***)&s->readonly, &s->nreadonly) < 0)
+        return -1;
+    const char *prop = NULL;
+    if (get_str(b, v, "rootfsPropagation", 0, &prop) < 0) return -1;
+    if (prop && prop[0] && parse_propagation(".linux.rootfsPropagation", prop, &s->rootfs_prop) < 0) return -1;
+    static const char *const unsupported[] = {
+        "seccomp", "cgroupsPath", "intelRdt", "personality", "timeOffsets", "netDevices", "memoryPolicy",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
+        const struct jv *f = member(v, unsupported[i]);
+        if (f && !((f->type == J_STR && !f->slen) || ((f->type == J_OBJ || f->type == J_ARR) && !f->count)))
+            return fail("%s.%s: not supported by this version of ocirun", b, unsupported[i]);
+    }
+    const char *label = NULL;
+    if (get_str(b, v, "mountLabel", 0, &label) < 0) return -1;
+    if (label && label[0]) return fail("%s.mountLabel: SELinux labels are not supported by this version of ocirun", b);
+    (void)n;
+    return 0;
+}
+
+/* Cross-field rules. */
+static int validate_spec(struct oci_spec *s)
+{
+    if ((s->clone_flags & CLONE_NEWUSER) && (!s->nuidmap || !s->ngidmap))
+        return fail(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+    if (!(s->clone_flags & CLONE_NEWUSER) && (s->nuidmap || s->ngidmap))
+        return fail(".linux.uidMappings: mappings given without a new user namespace");
+    if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS))
+        return fail(".linux.namespaces: a mount namespace is required");
+    if (s->hostname && s->hostname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
+        return fail(".hostname: setting the hostname needs a private UTS namespace");
+    if (s->domainname && s->domainname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
+        return fail(".domainname: setting the domainname needs a private UTS namespace");
+    return 0;
+}
+
+static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
+{
+    const struct jv *x;
+    if (want("(top level)", root, J_OBJ, "an object") < 0) return -1;
+    if (get_str("", root, "ociVersion", 1, &s->oci_version) < 0) return -1;
+    if (strncmp(s->oci_version, "1.", 2)) return fail(".ociVersion: unsupported version \"%s\" (want 1.x)", s->oci_version);
+    if (!(x = member(root, "root"))) return fail(".root: required field is missing");
+    if (want(".root", x, J_OBJ, "an object") < 0 || get_str(".root", x, "path", 1, &s->root_path) < 0 ||
+        get_bool(".root", x, "readonly", &s->root_readonly) < 0)
+        return -1;
+    if (!s->root_path[0]) return fail(".root.path: must not be empty");
+    if (!(x = member(root, "process"))) return fail(".process: required field is missing");
+    if (parse_process(x, &s->proc) < 0) return -1;
+    if (get_str("", root, "hostname", 0, &s->hostname) < 0 || get_str("", root, "domainname", 0, &s->domainname) < 0)
+        return -1;
+    if ((x = member(root, "mounts")) && parse_mounts(x, s) < 0) return -1;
+    if ((x = member(root, "annotations"))) {
+        if (want(".annotations", x, J_OBJ, "an object") < 0) return -1;
+        for (const struct jv *c = x->child; c; c = c->next)
+            if (c->type != J_STR) return fail(".annotations.%s: expected a string, got %s", c->key, jtype_name(c));
+        s->annotations = x;
+    }
+    if ((x = member(root, "hooks")) && x->count)
+        return fail(".hooks: hooks are not supported by this version of ocirun");
+    if (!(x = member(root, "linux"))) return fail(".linux: required field is missing");
+    if (parse_linux(x, s) < 0) return -1;
+    return validate_spec(s);
+}
+
+static void spec_free(struct oci_spec *s)
+{
+    free(s->proc.args); free(s->proc.env); free(s->proc.gids); free(s->proc.rlimits);
+    for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data);
+    free(s->mounts); free(s->devices); free(s->sysctl); free(s->uidmap); free(s->gidmap);
+    free(s->masked); free(s->readonly);
+    arena_free(&s->arena);
+    memset(s, 0, sizeof *s);
+}
+
+/* Parses config text; `name` is the file name errors start with. */
+static int spec_parse(const char *text, size_t len, const char *name, struct oci_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    struct jv *root = json_parse(text, len, &s->arena);
+    if (!root || parse_spec_tree(root, s) < 0) {
+        err_prefix("%s", name);
+        spec_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* ======================================================================
+ * 6. State store: <root>/<id>/state.json, locks, process identity
+ *
+ * <root>/<id>/ is created by `create` and holds state.json (written
+ * atomically) and exec.sock, the socket init waits on until `start`.  A
+ * command that changes a container holds flock() on the directory, so
+ * concurrent start/kill/delete on one id serialise.  A pid alone is never
+ * trusted: the state records init's start time, and a pid whose start time
+ * differs is a different process.
+ * ====================================================================== */
+
+#define STATE_FILE "state.json"
+#define EXEC_SOCK "exec.sock"
+
+struct cstate {
+    char id[NAME_MAX + 1];
+    pid_t pid;
+    uint64_t starttime;            /* /proc/<pid>/stat field 22 */
+    char bundle[PATH_MAX];
+    char rootfs[PATH_MAX];
+    char created[40];
+    char *annotations;             /* JSON object text, malloc'd */
+};
+
+enum { ST_CREATED, ST_RUNNING, ST_STOPPED };
+static const char *const status_names[] = { "created", "running", "stopped" };
+
+static int validate_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (!n) return fail("container id must not be empty");
+    if (n > NAME_MAX) return fail("invalid container id: longer than %d characters", NAME_MAX);
+    if (!strcmp(id, ".") || !strcmp(id, ".."))
+        return fail("invalid container id \"%s\"", id);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (!isalnum(c) && !strchr("_+-.", c))
+            return fail("invalid container id \"%s\": only letters, digits and _+-. are allowed", id);
+    }
+    return 0;
+}
+
+/* Opens the state root, creating it (0700) when `create` is set. */
+static int state_root_open(const char *root, int create)
+{
+    if (create) {
+        char tmp[PATH_MAX];
+        if (snprintf(tmp, sizeof tmp, "%s", root) >= (int)sizeof tmp) return fail("--root: path too long");
+        for (char *p = tmp + 1; ; p++) {
+            if (*p == '/' || !*p) {
+                char c = *p;
+                *p = 0;
+                if (mkdir(tmp, 0700) < 0 && errno != EEXIST) return failerr("mkdir %s", tmp);
+                *p = c;
+                if (!c) break;
+            }
+        }
+    }
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && !create) return -2; /* no root: no containers */
+    if (fd < 0) return failerr("open state root %s", root);
+    return fd;
+}
+
+/* Opens and locks <root>/<id>.  Fails with "does not exist" when absent. */
+static int state_dir_open_locked(int rootfd, const char *id)
+{
+    int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return fail("container \"%s\" does not exist", id);
+    if (fd < 0) return failerr("open state of %s", id);
+    struct stat st;
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) { failerr("lock state of %s", id); close(fd); return -1; }
+    }
+    /* a delete that held the lock before us has removed the directory */
+    if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+        close(fd);
+        return fail("container \"%s\" does not exist", id);
+    }
+    return fd;
+}
+
+/* Removes a state directory and the files in it (ours only: no subdirs). */
+static int state_dir_remove(int rootfd, const char *id)
+{
+    int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : failerr("open state of %s", id);
+    DIR *d = fdopendir(fd);
+    if (!d) { close(fd); return failerr("read state of %s", id); }
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT) {
+            failerr("remove %s/%s", id, e->d_name);
+            closedir(d);
+            return -1;
+        }
+    closedir(d);
+    if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT) return failerr("remove state dir %s", id);
+    return 0;
+}
+
+/* Start time and run state letter of a process, from /proc/<pid>/stat. */
+static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may contain anything */
+    if (!p || p[1] != ' ') return -1;
+    p += 2;
+    *state = *p;
+    /* field 3 is the state; start time is field 22 */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (!p) return -1;
+        p++;
+    }
+    return parse_u64(strtok(p, " "), starttime);
+}
+
+/* Is this still the process we started (not exited, not a reused pid)? */
+static int process_alive(pid_t pid, uint64_t starttime)
+{
+    uint64_t st;
+    char s;
+    if (pid <= 0 || proc_stat(pid, &st, &s) < 0) return 0;
+    return st == starttime && s != 'Z' && s != 'X' && s != 'x';
+}
+
+static int container_status(int dirfd, const struct cstate *st)
+{
+    if (!process_alive(st->pid, st->starttime)) return ST_STOPPED;
+    struct stat sb;
+    if (fstatat(dirfd, EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0) return ST_CREATED;
+    return ST_RUNNING;
+}
+
+static void state_to_json(struct buf *b, const struct cstate *st, int status, int internal)
+{
+    buf_printf(b, "{\"ociVersion\":\"%s\",\"id\":", OCIRUN_OCI_VERSION);
+    json_str(b, st->id);
+    buf_printf(b, ",\"pid\":%d,\"status\":\"%s\",\"bundle\":", status == ST_STOPPED && !internal ? 0 : (int)st->pid,
+               status_names[status]);
+    json_str(b, st->bundle);
+    buf_puts(b, ",\"rootfs\":");
+    json_str(b, st->rootfs);
+    buf_printf(b, ",\"created\":\"%s\",\"owner\":\"\",\"annotations\":%s", st->created,
+               st->annotations ? st->annotations : "{}");
+    if (internal) buf_printf(b, ",\"ocirun\":{\"starttime\":%llu}", (unsigned long long)st->starttime);
+    buf_puts(b, "}");
+}
+
+static int state_write(int dirfd, const struct cstate *st)
+{
+    struct buf b = {0};
+    state_to_json(&b, st, ST_CREATED, 1);
+    int r = write_file_atomic(dirfd, STATE_FILE, b.p, b.len, 0600);
+    buf_free(&b);
+    return r;
+}
+
+static int copy_str_field(const struct jv *obj, const char *key, char *out, size_t size)
+{
+    const struct jv *v = member(obj, key);
+    if (!v || v->type != J_STR || v->slen >= size) return fail("field \"%s\" missing or invalid", key);
+    memcpy(out, v->s, v->slen + 1);
+    return 0;
+}
+
+/* Reads state.json; a missing file means create never finished. */
+static int state_read(int dirfd, const char *id, struct cstate *st)
+{
+    char *text;
+    size_t len;
+    memset(st, 0, sizeof *st);
+    struct stat sb;
+    if (fstatat(dirfd, STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+        return fail("container \"%s\" does not exist", id);
+    if (read_file_at(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    struct arena a = {0};
+    const struct jv *root = json_parse(text, len, &a), *v, *o;
+    int r = -1;
+    if (!root || root->type != J_OBJ) goto out;
+    if (copy_str_field(root, "id", st->id, sizeof st->id) < 0 ||
+        copy_str_field(root, "bundle", st->bundle, sizeof st->bundle) < 0 ||
+        copy_str_field(root, "rootfs", st->rootfs, sizeof st->rootfs) < 0 ||
+        copy_str_field(root, "created", st->created, sizeof st->created) < 0)
+        goto out;
+    if (!(v = member(root, "pid")) || v->type != J_NUM || v->numkind != JN_INT || v->i <= 0 || v->i > INT_MAX ||
+        !(o = member(root, "ocirun")) || !(o = member(o, "starttime")) || get_u64("starttime", o, &st->starttime) < 0) {
+        fail("field \"pid\" or \"ocirun.starttime\" missing or invalid");
+        goto out;
+    }
+    st->pid = (pid_t)v->i;
+    if ((v = member(root, "annotations")) && v->type == J_OBJ) {
+        struct buf b = {0};
+        json_write(&b, v);
+        st->annotations = b.p;
+    }
+    r = 0;
+out:
+    if (r < 0 && !root) err_prefix("%s/%s", id, STATE_FILE);
+    else if (r < 0) err_prefix("%s/%s: corrupt", id, STATE_FILE);
+    arena_free(&a);
+    free(text);
+    return r;
+}
+
+/* ======================================================================
+ * 7. Cgroups: the layout of the host, the cgroup mount
+ *
+ * Resource limits arrive in a later version; what a container needs today
+ * is its /sys/fs/cgroup mount.  That needs the host's layout: which
+ * hierarchies are mounted where (mountinfo), and the container's path in
+ * each (/proc/self/cgroup).
+ * ====================================================================== */
+
+#define MAX_HIER 24
+
+struct cg_hier {
+    char mnt[256];       /* mount point on the host */
+    char opts[256];      /* super options: the controllers, name=... */
+    char path[512];      /* this process's cgroup inside it */
+    int v2;
+};
+
+struct cg_layout { struct cg_hier h[MAX_HIER]; int n; };
+
+/* Undoes mountinfo's octal escapes (\040 for space) in place. */
+static void unescape_octal(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 3;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+}
+
+/* Does every comma-separated item of `want` occur in `have`? */
+static int list_contains_all(const char *want, const char *have)
+{
+    char w[256];
+    snprintf(w, sizeof w, "%s", want);
+    for (char *save, *t = strtok_r(w, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        size_t n = strlen(t);
+        const char *p = have;
+        int found = 0;
+        while ((p = strstr(p, t))) {
+            if ((p == have || p[-1] == ',') && (p[n] == ',' || !p[n])) { found = 1; break; }
+            p += n;
+        }
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+static void cg_fill_paths(struct cg_layout *l)
+{
+    char *text;
+    if (read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL) < 0) return;
+    for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2) continue;
+        *c2 = 0;
+        const char *ctrls = c1 + 1, *path = c2 + 1;
+        for (int i = 0; i < l->n; i++) {
+            struct cg_hier *h = &l->h[i];
+            if (h->path[0]) continue;
+            if (h->v2 ? !ctrls[0] : (ctrls[0] && list_contains_all(ctrls, h->opts)))
+                snprintf(h->path, sizeof h->path, "%s", path);
+        }
+    }
+    free(text);
+}
+
+/* Reads the cgroup hierarchies mounted on this host (each once). */
+static int cg_layout_read(struct cg_layout *l)
+{
+    char *text;
+    l->n = 0;
+    if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return -1;
+    for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+        char *f[6] = {0}, *p = line;
+        for (int i = 0; i < 5 && p; i++) { f[i] = p; p = strchr(p, ' '); if (p) *p++ = 0; }
+        char *dash = p ? strstr(p, " - ") : NULL;
+        if (!f[4] || !dash) continue;
+        char *fstype = dash + 3, *src = strchr(fstype, ' ');
+        if (!src) continue;
+        *src++ = 0;
+        char *super = strchr(src, ' ');
+        super = super ? super + 1 : (char *)"";
+        int v2 = !strcmp(fstype, "cgroup2");
+        if ((!v2 && strcmp(fstype, "cgroup")) || l->n == MAX_HIER) continue;
+        unescape_octal(f[4]);
+        int dup = 0;
+        for (int i = 0; i < l->n; i++)
+            if (l->h[i].v2 == v2 && !strcmp(l->h[i].opts, super)) dup = 1;
+        if (dup) continue;
+        struct cg_hier *h = &l->h[l->n++];
+        memset(h, 0, sizeof *h);
+        snprintf(h->mnt, sizeof h->mnt, "%s", f[4]);
+        snprintf(h->opts, sizeof h->opts, "%s", super);
+        h->v2 = v2;
+    }
+    free(text);
+    cg_fill_paths(l);
+    return 0;
+}
+
+/* ======================================================================
+ * 9. Paths inside the rootfs: component-by-component resolution
+ *
+ * A rootfs is hostile input: any component of a path inside it may be a
+ * symlink, and a container sharing a volume may swap a directory for a
+ * symlink while we work (CVE-2021-30465).  So paths are never handed to
+ * the kernel whole.  resolve_in_root() walks them one component at a time
+ * with O_PATH|O_NOFOLLOW from an fd of the rootfs, follows symlinks itself
+ * with the rootfs as "/", refuses ".." above the rootfs, and returns an
+ * O_PATH fd.  Mounts then target "/proc/self/fd/N", so what we checked is
+ * what gets mounted on.
+ * ====================================================================== */
+
+#define RES_MKDIR 1          /* create missing components as directories */
+#define RES_MKFILE 2         /* ... but the last one as an empty file */
+#define RES_NOFOLLOW_LAST 4  /* a symlink as last component is an error */
+#define RES_MAX_DEPTH 64
+#define RES_MAX_LINKS 40
+
+static void close_stack(int *stack, int from, int to)
+{
+    for (int i = from; i <= to; i++) close(stack[i]);
+}
+
+/* Opens (creating as asked) one component below dirfd, without following. */
+static int open_component(int dirfd, const char *name, int flags, int last)
+{
+    int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0 || errno != ENOENT || !(flags & (RES_MKDIR | RES_MKFILE))) return fd;
+    if (last && (flags & RES_MKFILE)) {
+        int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0 && errno != EEXIST) return -1;
+        if (f >= 0) close(f);
+    } else if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
+        return -1;
+    }
+    return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int resolve_in_root(int rootfd, const char *path, int flags)
+{
+    char work[PATH_MAX], next[PATH_MAX];
+    int stack[RES_MAX_DEPTH], depth = 0, links = 0;
+    if (snprintf(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
+    if ((stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0) return failerr("dup");
+    char *rest = work;
+    for (;;) {
+        while (*rest == '/') rest++;
+        if (!*rest) break;
+        char *comp = rest, *end = strchr(rest, '/');
+        rest = end ? end : rest + strlen(rest);
+        char saved = *rest;
+        *rest = 0;
+        const char *after = saved ? rest + 1 : rest;
+        while (*after == '/') after++;
+        int last = !*after;
+        if (!strcmp(comp, ".")) { *rest = saved; continue; }
+        if (!strcmp(comp, "..")) {
+            if (depth == 0) { close_stack(stack, 0, depth); return fail("%s: path escapes the container's root filesystem", path); }
+            close(stack[depth--]);
+            *rest = saved;
+            continue;
+        }
+        int fd = open_component(stack[depth], comp, flags, last);
+        if (fd < 0) {
+            int e = errno;
+            close_stack(stack, 0, depth);
+            errno = e;
+            return failerr("%s: component \"%s\"", path, comp);
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0) { failerr("fstat %s", comp); close(fd); close_stack(stack, 0, depth); return -1; }
+        if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+            close(fd);
+            if ((last && (flags & RES_NOFOLLOW_LAST)) || n < 0 || ++links > RES_MAX_LINKS) {
+                close_stack(stack, 0, depth);
+                if (n < 0) return failerr("%s: readlink \"%s\"", path, comp);
+                return fail("%s: %s", path, links > RES_MAX_LINKS ? "too many levels of symbolic links"
+                                                                  : "is a symbolic link, refusing to follow it");
+            }
+            target[n] = 0;
+            *rest = saved;
+            if (snprintf(next, sizeof next, "%s/%s", target, after) >= (int)sizeof next) {
+                close_stack(stack, 0, depth);
+                return fail("%s: path too long after following symlinks", path);
+            }
+            memcpy(work, next, strlen(next) + 1);
+            rest = work;
+            if (target[0] == '/') { close_stack(stack, 1, depth); depth = 0; }
+            continue;
+        }
+        if (!last && !S_ISDIR(st.st_mode)) {
+            close(fd);
+            close_stack(stack, 0, depth);
+            return fail("%s: component \"%s\" is not a directory", path, comp);
+        }
+        if (depth + 1 >= RES_MAX_DEPTH) { close(fd); close_stack(stack, 0, depth); return fail("%s: too deep", path); }
+        stack[++depth] = fd;
+        *rest = saved;
+    }
+    int fd = stack[depth];
+    close_stack(stack, 0, depth - 1);
+    return fd;
+}
+
+/* Resolves the parent of `path` (creating it) and returns its fd; the last
+ * component's name goes to `base`. */
+static int resolve_parent(int rootfd, const char *path, char base[static NAME_MAX + 1])
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > NAME_MAX)
+        return fail("%s: invalid path", path);
+    snprintf(base, NAME_MAX + 1, "%s", name);
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
+    return resolve_in_root(rootfd, dir, RES_MKDIR);
+}
+
+/* ======================================================================
+ * 10. Mounts and the rootfs
+ *
+ * Runs in stage 2, in the container's new mount namespace, before
+ * pivot_root: every path is resolved from an fd of the rootfs (section 9)
+ * and every mount targets that fd through /proc/self/fd (the host's /proc,
+ * which the container cannot touch).  After a mount we resolve the target
+ * again and check that the new mount is what we find there.
+ * ====================================================================== */
+
+struct rootfs_ctx {
+    const struct oci_spec *spec;
+    const char *rootfs;            /* absolute host path */
+    int rootfd;                    /* O_PATH fd of the rootfs bind mount */
+    int no_pivot;
+    int dev_is_bind;               /* /dev comes from a bind mount: no nodes */
+    int dev_is_mounted;            /* a mount entry covers /dev */
+};
+
+static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
+{
+    char p[32];
+    return mount(src, proc_fd_path(p, fd), type, flags, data);
+}
+
+/* Mount flags that a bind remount must keep (they may be locked in a user
+ * namespace), read back from the mount. */
+static unsigned long mount_flags_of(int fd)
+{
+    struct statfs sf;
+    unsigned long f = 0;
+    if (fstatfs(fd, &sf) < 0) return 0;
+    if (sf.f_flags & OCI_ST_RDONLY) f |= MS_RDONLY;
+    if (sf.f_flags & OCI_ST_NOSUID) f |= MS_NOSUID;
+    if (sf.f_flags & OCI_ST_NODEV) f |= MS_NODEV;
+    if (sf.f_flags & OCI_ST_NOEXEC) f |= MS_NOEXEC;
+    if (sf.f_flags & OCI_ST_NOATIME) f |= MS_NOATIME;
+    if (sf.f_flags & OCI_ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sf.f_flags & OCI_ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+/* Bind remounts with the per-mount flags; retries with the mount's locked
+ * flags added when the kernel refuses to clear them. */
+static int remount_bind(int fd, unsigned long flags, const char *dest)
+{
+    unsigned long keep = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
+                         MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
+    flags &= keep;
+    if (mount_on_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0) return 0;
+    if (errno == EPERM && mount_on_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags | mount_flags_of(fd), NULL) == 0)
+        return 0;
+    return failerr("remount %s", dest);
+}
+
+static int mount_set_propagation(int fd, const struct oci_mount *m)
+{
+    for (int i = 0; i < m->nprop; i++)
+        if (mount_on_fd(NULL, fd, NULL, m->prop[i], NULL) < 0)
+            return failerr("set propagation of %s", m->dest);
+    return 0;
+}
+
+static int mount_set_recursive_attrs(int fd, const struct oci_mount *m)
+{
+    if (!m->rattr_set && !m->rattr_clr) return 0;
+    struct oci_mount_attr a = { m->rattr_set, m->rattr_clr, 0, 0 };
+    if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | OCI_AT_RECURSIVE, &a, sizeof a) == 0) return 0;
+    if (errno == ENOSYS)
+        return fail("%s: recursive mount options (rro, rnosuid, ...) need mount_setattr(2), Linux 5.12 or later", m->dest);
+    return failerr("mount_setattr %s", m->dest);
+}
+
+/* Re-resolves `dest` after mounting and checks the mount landed there: the
+ * fresh lookup must reach a different filesystem (or, for binds, the
+ * source's inode) than the directory we mounted on. */
+static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct stat *before, const struct stat *src)
+{
+    int fd = resolve_in_root(c->rootfd, dest, 0);
+    if (fd < 0) return err_prefix("re-resolving mount target");
+    struct stat st;
+    if (fstat(fd, &st) < 0) { failerr("fstat %s", dest); close(fd); return -1; }
+    int ok = src ? (st.st_dev == src->st_dev && st.st_ino == src->st_ino)
+                 : (st.st_dev != before->st_dev || st.st_ino != before->st_ino);
+    if (!ok) { close(fd); return fail("%s: mount target changed while mounting (a symlink race?)", dest); }
+    return fd;
+}
+
+/* A bind mount: the source is a host path (relative ones are relative to
+ * the bundle, our cwd); the target is resolved inside the rootfs. */
+static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
+{
+    int srcfd = open(m->source, O_PATH | O_CLOEXEC);
+    if (srcfd < 0) return failerr("%s: bind source %s", m->dest, m->source);
+    struct stat src, before;
+    if (fstat(srcfd, &src) < 0) { failerr("fstat %s", m->source); close(srcfd); return -1; }
+    int dst = resolve_in_root(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE);
+    if (dst < 0) { close(srcfd); return err_prefix("mount target"); }
+    int r = -1, top = -1;
+    char sp[32];
+    if (fstat(dst, &before) < 0) { failerr("fstat %s", m->dest); goto out; }
+    if (S_ISDIR(src.st_mode) != S_ISDIR(before.st_mode)) {
+        fail("%s: cannot bind a %s onto a %s", m->dest, S_ISDIR(src.st_mode) ? "directory" : "file",
+             S_ISDIR(before.st_mode) ? "directory" : "file");
+        goto out;
+    }
+    if (mount_on_fd(proc_fd_path(sp, srcfd), dst, NULL, MS_BIND | (m->rbind ? MS_REC : 0), NULL) < 0) {
+        failerr("bind mount %s on %s", m->source, m->dest);
+        goto out;
+    }
+    if ((top = verify_mounted(c, m->dest, &before, &src)) < 0) goto out;
+    if ((m->flags & ~(MS_BIND | MS_REC)) && remount_bind(top, m->flags, m->dest) < 0) goto out;
+    if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
+    if (!strcmp(m->dest, "/dev") || !strncmp(m->dest, "/dev/", 5)) c->dev_is_bind |= !strcmp(m->dest, "/dev");
+    r = 0;
+out:
+    if (top >= 0) close(top);
+    close(srcfd);
+    close(dst);
+    return r;
+}
+
+/* A new filesystem instance (proc, sysfs, tmpfs, devpts, mqueue, ...). */
+static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
+{
+    int special = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
+    /* procfs and sysfs on a symlink are CVE-2019-19921 / CVE-2023-27561 */
+    int dst = resolve_in_root(c->rootfd, m->dest, RES_MKDIR | (special ? RES_NOFOLLOW_LAST : 0));
+    if (dst < 0) return err_prefix("mount target");
+    struct stat before;
+    int r = -1, top = -1;
+    if (fstat(dst, &before) < 0) { failerr("fstat %s", m->dest); goto out; }
+    if (!S_ISDIR(before.st_mode)) { fail("%s: mount target is not a directory", m->dest); goto out; }
+    if (mount_on_fd(m->source, dst, m->type, m->flags, m->data) < 0) {
+        if (!strcmp(m->type, "sysfs") && (errno == EPERM || errno == EBUSY)) {
+            /* no network namespace of our own (or rootless): bind the host's /sys */
+            struct oci_mount b = *m;
+            b.source = "/sys", b.bind = b.rbind = 1, b.flags |= MS_BIND | MS_REC;
+            close(dst);
+            debugf("mounting sysfs failed (%s), binding /sys instead", strerror(errno));
+            return mount_bind(c, &b);
+        }
+        failerr("mount %s (%s) on %s", m->source, m->type, m->dest);
+        goto out;
+    }
+    if ((top = verify_mounted(c, m->dest, &before, NULL)) < 0) goto out;
+    if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
+    r = 0;
+out:
+    if (top >= 0) close(top);
+    close(dst);
+    return r;
+}
+
+/* /sys/fs/cgroup.  cgroup v2 with a cgroup namespace: a fresh cgroup2
+ * mount.  Otherwise runc's way: a tmpfs holding a bind of the container's
+ * cgroup in each host hierarchy (v1, hybrid), or a bind of its v2 cgroup. */
+static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
+{
+    struct cg_layout l;
+    if (cg_layout_read(&l) < 0) return -1;
+    int v2only = l.n == 1 && l.h[0].v2;
+    struct oci_mount sub = *m;
+    if (v2only && (c->spec->clone_flags & CLONE_NEWCGROUP)) {
+        sub.type = sub.source = "cgroup2";
+        return mount_fs(c, &sub);
+    }
+    if (v2only) {
+        char src[PATH_MAX];
+        snprintf(src, sizeof src, "%s%s", l.h[0].mnt, l.h[0].path);
+        sub.source = src, sub.bind = 1, sub.rbind = 0;
+        return mount_bind(c, &sub);
+    }
+    sub.type = sub.source = "tmpfs";
+    sub.flags = m->flags & ~MS_RDONLY;
+    sub.data = (char *)"mode=755";
+    sub.nprop = 0;
+    if (!l.n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
+    if (mount_fs(c, &sub) < 0) return -1;
+    for (int i = 0; i < l.n; i++) {
+        const struct cg_hier *h = &l.h[i];
+        const char *name = strrchr(h->mnt, '/');
+        char src[PATH_MAX], dest[PATH_MAX];
+        name = name ? name + 1 : h->mnt;
+        snprintf(src, sizeof src, "%s%s", h->mnt, h->path);
+        snprintf(dest, sizeof dest, "%s/%s", m->dest, name);
+        struct oci_mount b = *m;
+        b.source = src, b.dest = dest, b.bind = 1, b.rbind = 0, b.nprop = 0;
+        b.flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (mount_bind(c, &b) < 0) return -1;
+        if (!strchr(name, ',')) continue;
+        /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
+        int dfd = resolve_in_root(c->rootfd, m->dest, 0);
+        if (dfd < 0) return -1;
+        char names[256];
+        snprintf(names, sizeof names, "%s", name);
+        for (char *save, *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (symlinkat(name, dfd, t) < 0 && errno != EEXIST) { failerr("symlink %s/%s", m->dest, t); close(dfd); return -1; }
+        close(dfd);
+    }
+    if (m->flags & MS_RDONLY) {
+        int fd = resolve_in_root(c->rootfd, m->dest, 0);
+        if (fd < 0) return -1;
+        int r = remount_bind(fd, sub.flags | MS_RDONLY, m->dest);
+        close(fd);
+        if (r < 0) return -1;
+    }
+    return 0;
+}
+
+static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
+{
+    if (!strcmp(m->dest, "/dev")) c->dev_is_mounted = 1;
+    if (m->bind) return mount_bind(c, m);
+    if (!strcmp(m->type, "cgroup")) return mount_cgroup(c, m);
+    return mount_fs(c, m);
+}
+
+/* Binds /dev/null over a masked file, an empty read-only tmpfs over a
+ * masked directory.  /dev/null must really be the null device: a container
+ * that made it a symlink to a procfs file would otherwise get that file
+ * mounted writable (CVE-2025-31133). */
+static int mask_path(int rootfd, int nullfd, const char *path)
+{
+    int fd = resolve_in_root(rootfd, path, 0);
+    if (fd < 0) return errno == ENOENT ? 0 : err_prefix("masked path");
+    struct stat st;
+    int r = 0;
+    char p[32];
+    if (fstat(fd, &st) < 0) r = failerr("fstat %s", path);
+    else if (S_ISDIR(st.st_mode)) {
+        if (mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1") < 0)
+            r = failerr("mask %s", path);
+    } else if (mount_on_fd(proc_fd_path(p, nullfd), fd, NULL, MS_BIND, NULL) < 0) {
+        r = failerr("mask %s", path);
+    }
+    close(fd);
+    return r;
+}
+
+static int open_dev_null(int rootfd)
+{
+    int fd = resolve_in_root(rootfd, "/dev/null", RES_NOFOLLOW_LAST);
+    if (fd < 0) return err_prefix("masked paths need /dev/null");
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+        close(fd);
+        return fail("/dev/null in the container is not the null device (1:3)");
+    }
+    return fd;
+}
+
+static int mount_masked_paths(struct rootfs_ctx *c)
+{
+    const struct oci_spec *s = c->spec;
+    if (!s->nmasked) return 0;
+    int nullfd = open_dev_null(c->rootfd);
+    if (nullfd < 0) return -1;
+    for (size_t i = 0; i < s->nmasked; i++)
+        if (mask_path(c->rootfd, nullfd, s->masked[i]) < 0) { close(nullfd); return -1; }
+    close(nullfd);
+    return 0;
+}
+
+static int mount_readonly_paths(struct rootfs_ctx *c)
+{
+    const struct oci_spec *s = c->spec;
+    for (size_t i = 0; i < s->nreadonly; i++) {
+        const char *path = s->readonly[i];
+        int fd = resolve_in_root(c->rootfd, path, 0);
+        if (fd < 0 && errno == ENOENT) continue;
+        if (fd < 0) return err_prefix("readonly path");
+        char p[32];
+        if (mount_on_fd(proc_fd_path(p, fd), fd, NULL, MS_BIND | MS_REC, NULL) < 0) {
+            failerr("bind %s", path);
+            close(fd);
+            return -1;
+        }
+        close(fd);
+        if ((fd = resolve_in_root(c->rootfd, path, 0)) < 0) return -1;
+        int r = remount_bind(fd, MS_RDONLY | mount_flags_of(fd), path);
+        close(fd);
+        if (r < 0) return -1;
+    }
+    return 0;
+}
+
+/* Keys a container may only set when it has the namespace they live in. */
+static int sysctl_allowed(const struct oci_spec *s, const char *key)
+{
+    int ns = s->clone_flags | s->join_flags;
+    static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+    for (size_t i = 0; i < ARRAY_LEN(ipc); i++)
+        if (!strcmp(key, ipc[i])) return ns & CLONE_NEWIPC ? 0 : fail(".linux.sysctl.%s: needs an ipc namespace", key);
+    if (!strncmp(key, "fs.mqueue.", 10)) return ns & CLONE_NEWIPC ? 0 : fail(".linux.sysctl.%s: needs an ipc namespace", key);
+    if (!strncmp(key, "net.", 4)) return ns & CLONE_NEWNET ? 0 : fail(".linux.sysctl.%s: needs a network namespace", key);
+    if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+        return ns & CLONE_NEWUTS ? 0 : fail(".linux.sysctl.%s: needs a uts namespace", key);
+    return fail(".linux.sysctl.%s: not a namespaced sysctl, it would change the host", key);
+}
+
+/* Written through the host's /proc/sys, which shows our own namespaces. */
+static int apply_sysctls(const struct oci_spec *s)
+{
+    for (size_t i = 0; i < s->nsysctl; i++) {
+        char path[PATH_MAX];
+        if (sysctl_allowed(s, s->sysctl[i].key) < 0) return -1;
+        int n = snprintf(path, sizeof path, "/proc/sys/%s", s->sysctl[i].key);
+        for (char *p = path + 10; p < path + n; p++)
+            if (*p == '.') *p = '/';
+        int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct statfs sf;
+        if (fd < 0) return failerr(".linux.sysctl.%s: open %s", s->sysctl[i].key, path);
+        if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+            close(fd);
+            return fail(".linux.sysctl.%s: %s is not on procfs", s->sysctl[i].key, path);
+        }
+        int r = write_all(fd, s->sysctl[i].value, strlen(s->sysctl[i].value));
+        close(fd);
+        if (r < 0) return failerr(".linux.sysctl.%s: write \"%s\"", s->sysctl[i].key, s->sysctl[i].value);
+    }
+    return 0;
+}
+
+/* Moves into the rootfs.  pivot_root, so the host's tree is gone from the
+ * namespace; on an initramfs root (EINVAL), or with --no-pivot, MS_MOVE
+ * plus chroot instead. */
+static int enter_rootfs(struct rootfs_ctx *c)
+{
+    if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
+    if (!c->no_pivot) {
+        int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (oldroot < 0) return failerr("open /");
+        if (syscall(SYS_pivot_root, ".", ".") == 0) {
+            int r = 0;
+            /* the old root sits on top of the new one: detach it, without
+             * letting the unmount propagate back to the host */
+            if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+                umount2(".", MNT_DETACH) < 0)
+                r = failerr("detach the old root");
+            close(oldroot);
+            if (r == 0 && chdir("/") < 0) r = failerr("chdir /");
+            return r;
+        }
+        close(oldroot);
+        if (errno != EINVAL) return failerr("pivot_root %s", c->rootfs);
+        debugf("pivot_root failed with EINVAL (an initramfs root?): using MS_MOVE and chroot");
+        if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
+    }
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return failerr("move %s to /", c->rootfs);
+    if (chroot(".") < 0) return failerr("chroot %s", c->rootfs);
+    if (chdir("/") < 0) return failerr("chdir /");
+    return 0;
+}
+
+static int remount_root_readonly(void)
+{
+    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return failerr("open /");
+    int r = remount_bind(fd, MS_RDONLY | mount_flags_of(fd), "/");
+    close(fd);
+    return r;
+}
+
+/* ======================================================================
+ * 11. Devices
+ *
+ * The spec's default devices and linux.devices are created with mknod in
+ * the container's /dev; where mknod is not allowed (a user namespace) the
+ * host's node is bind-mounted instead, as runc does.
+ * ====================================================================== */
+
+static const struct oci_device default_devices[] = {
+    { "/dev/null", 'c', 1, 3, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/zero", 'c', 1, 5, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/full", 'c', 1, 7, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/random", 'c', 1, 8, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/urandom", 'c', 1, 9, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/tty", 'c', 5, 0, 0666, 0, 0, 1, 0, 0 },
+};
+
+static const struct { const char *target, *name; } dev_symlinks[] = {
+    { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+    { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
+};
+
+static int bind_host_device(struct rootfs_ctx *c, const struct oci_device *d)
+{
+    struct oci_mount m = {0};
+    m.dest = d->path, m.source = d->path, m.bind = 1;
+    debugf("mknod %s not permitted: binding the host's node", d->path);
+    return mount_bind(c, &m);
+}
+
+static int create_device(struct rootfs_ctx *c, const struct oci_device *d)
+{
+    char base[NAME_MAX + 1];
+    int dfd = resolve_parent(c->rootfd, d->path, base);
+    if (dfd < 0) return err_prefix("device %s", d->path);
+    mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+    mode_t mode = d->has_mode ? d->mode : 0666;
+    struct stat st;
+    /* an image may ship a file or stale node here: replace it, but never
+     * a directory (and never follow a symlink: unlinkat removes the link) */
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode)) { close(dfd); return fail("device %s: a directory is in the way", d->path); }
+        if (unlinkat(dfd, base, 0) < 0) { failerr("remove %s", d->path); close(dfd); return -1; }
+    }
+    int r = 0;
+    if (mknodat(dfd, base, type | (mode & 07777), makedev((unsigned)d->major, (unsigned)d->minor)) < 0) {
+        if (errno != EPERM) r = failerr("mknod %s", d->path);
+        else r = bind_host_device(c, d);
+        close(dfd);
+        return r;
+    }
+    if (fchownat(dfd, base, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
+        r = failerr("chown %s", d->path);
+    else if (fchmodat(dfd, base, mode & 07777, 0) < 0)
+        r = failerr("chmod %s", d->path);
+    close(dfd);
+    return r;
+}
+
+static int config_has_device(const struct oci_spec *s, const char *path)
+{
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (!strcmp(s->devices[i].path, path)) return 1;
+    return 0;
+}
+
+static int create_devices(struct rootfs_ctx *c)
+{
+    const struct oci_spec *s = c->spec;
+    if (!c->dev_is_bind) {
+        for (size_t i = 0; i < ARRAY_LEN(default_devices); i++)
+            if (!config_has_device(s, default_devices[i].path) && create_device(c, &default_devices[i]) < 0) return -1;
+    }
+    for (size_t i = 0; i < s->ndevices; i++)
+        if (create_device(c, &s->devices[i]) < 0) return -1;
+    if (c->dev_is_bind || !c->dev_is_mounted) return 0;
+    int dfd = resolve_in_root(c->rootfd, "/dev", 0);
+    if (dfd < 0) return -1;
+    for (size_t i = 0; i < ARRAY_LEN(dev_symlinks); i++)
+        if (symlinkat(dev_symlinks[i].target, dfd, dev_symlinks[i].name) < 0 && errno != EEXIST) {
+            failerr("symlink /dev/%s", dev_symlinks[i].name);
+            close(dfd);
+            return -1;
+        }
+    if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dfd, "core") < 0 && errno != EEXIST) {
+        failerr("symlink /dev/core");
+        close(dfd);
+        return -1;
+    }
+    close(dfd);
+    return 0;
+}
+
+/* The whole filesystem side of stage 2, in spec order. */
+static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot)
+{
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0 };
+    unsigned long prop = s->rootfs_prop ? s->rootfs_prop | MS_REC : MS_SLAVE | MS_REC;
+    /* nothing we mount may propagate back to the host */
+    if (mount(NULL, "/", NULL, (prop & MS_SHARED) ? MS_SLAVE | MS_REC : prop, NULL) < 0)
+        return failerr("make / %s", (prop & MS_PRIVATE) ? "private" : "slave");
+    /* pivot_root needs the rootfs to be a mount point */
+    if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return failerr("bind mount rootfs %s", rootfs);
+    if ((c.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return failerr("open rootfs %s", rootfs);
+    int r = -1;
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (mount_entry(&c, &s->mounts[i]) < 0) { err_prefix(".mounts[%zu] (%s)", i, s->mounts[i].dest); goto out; }
+    if (create_devices(&c) < 0) goto out;
+    int cwd = resolve_in_root(c.rootfd, s->proc.cwd, RES_MKDIR);
+    if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
+    close(cwd);
+    if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
+    if (enter_rootfs(&c) < 0) goto out;
+    if (s->root_readonly && remount_root_readonly() < 0) goto out;
+    if (s->rootfs_prop && mount(NULL, "/", NULL, s->rootfs_prop | MS_REC, NULL) < 0) {
+        failerr("set rootfs propagation");
+        goto out;
+    }
+    r = 0;
+out:
+    close(c.rootfd);
+    return r;
+}
+
+/* ======================================================================
+ * 12. Process setup: rlimits, user, capabilities, exec
+ *
+ * Order matters and follows runc: rlimits while still privileged; drop the
+ * bounding set while we hold CAP_SETPCAP; change uid/gid keeping the
+ * permitted set (PR_SET_KEEPCAPS); then set the final capability sets and
+ * the ambient ones; no_new_privs last.
+ * ====================================================================== */
+
+static int apply_rlimits(const struct oci_process *p)
+{
+    for (size_t i = 0; i < p->nrlimits; i++) {
+        struct rlimit rl = { (rlim_t)p->rlimits[i].soft, (rlim_t)p->rlimits[i].hard };
+        if (setrlimit(p->rlimits[i].resource, &rl) < 0) return failerr(".process.rlimits[%zu]: setrlimit", i);
+    }
+    return 0;
+}
+
+static int last_cap(void)
+{
+    char *text;
+    int n = (int)ARRAY_LEN(cap_names) - 1;
+    if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &text, NULL) == 0) {
+        if (parse_int(strtok(text, "\n"), &n) < 0 || n > 63) n = (int)ARRAY_LEN(cap_names) - 1;
+        free(text);
+    }
+    return n;
+}
+
+static int drop_bounding_caps(uint64_t keep, int last)
+{
+    for (int c = 0; c <= last; c++)
+        if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+            return failerr("drop capability %d from the bounding set", c);
+    return 0;
+}
+
+static int set_caps(const uint64_t caps[NCAPSETS], int last)
+{
+    uint64_t mask = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+    struct cap_header h = { CAP_VERSION_3, 0 };
+    struct cap_data d[2];
+    uint64_t e = caps[CAPSET_EFFECTIVE] & mask, pm = caps[CAPSET_PERMITTED] & mask, in = caps[CAPSET_INHERITABLE] & mask;
+    for (int i = 0; i < 2; i++) {
+        d[i].effective = (uint32_t)(e >> (32 * i));
+        d[i].permitted = (uint32_t)(pm >> (32 * i));
+        d[i].inheritable = (uint32_t)(in >> (32 * i));
+    }
+    if (syscall(SYS_capset, &h, d) < 0) return failerr("capset");
+    for (int c = 0; c <= last; c++) {
+        if (!(caps[CAPSET_AMBIENT] & (1ULL << c))) continue;
+        if (!(pm & in & (1ULL << c))) {
+            /* the kernel allows only permitted+inheritable ones; runc skips
+             * the rest the same way (`runc spec` lists ambient caps that are
+             * not inheritable) */
+            debugf("ambient capability %s skipped: not both permitted and inheritable", cap_names[c]);
+            continue;
+        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+            return failerr(".process.capabilities.ambient: raise %s%s", cap_names[c],
+                           errno == EINVAL ? " (ambient capabilities need Linux 4.3)" : "");
+        }
+    }
+    return 0;
+}
+
+static int switch_user(const struct oci_process *p, int in_userns)
+{
+    if (p->ngids || !in_userns) {
+        if (setgroups(p->ngids, p->gids) < 0) return failerr(".process.user.additionalGids: setgroups");
+    }
+    if (setresgid(p->gid, p->gid, p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)", p->gid);
+    if (setresuid(p->uid, p->uid, p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)", p->uid);
+    return 0;
+}
+
+/* rlimits, user, capabilities, no_new_privs: everything about the process
+ * that needs privilege, in the order that keeps the privilege we need. */
+static int setup_process_credentials(const struct oci_process *p, int in_userns)
+{
+    int last = last_cap();
+    if (apply_rlimits(p) < 0) return -1;
+    if (p->has_caps && drop_bounding_caps(p->caps[CAPSET_BOUNDING], last) < 0) return -1;
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
+    if (switch_user(p, in_userns) < 0) return -1;
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
+    if (p->has_caps && set_caps(p->caps, last) < 0) return -1;
+    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_NO_NEW_PRIVS)");
+    return 0;
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+    size_t n = strlen(key);
+    for (; env && *env; env++)
+        if (!strncmp(*env, key, n) && (*env)[n] == '=') return *env + n + 1;
+    return NULL;
+}
+
+static int is_executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* Finds args[0] as execvp would, with the container's PATH, so a missing
+ * program fails `create` (as in runc) rather than after `start`. */
+static int find_executable(const char *file, char *const *env, char out[static PATH_MAX])
+{
+    if (strchr(file, '/')) {
+        struct stat st;
+        if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
+        if (!S_ISREG(st.st_mode) || access(file, X_OK) < 0)
+            return fail("exec: \"%s\": permission denied", file);
+        snprintf(out, PATH_MAX, "%s", file);
+        return 0;
+    }
+    const char *path = env_get(env, "PATH");
+    char dirs[PATH_MAX];
+    snprintf(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        if (snprintf(out, PATH_MAX, "%s/%s", *d ? d : ".", file) >= PATH_MAX) continue;
+        if (is_executable(out)) return 0;
+    }
+    return fail("exec: \"%s\": executable file not found in $PATH", file);
+}
+
+/* chdir to the process's cwd as its user, and make sure it is inside the
+ * container (a leaked fd as cwd is CVE-2024-21626). */
+static int enter_cwd(const char *cwd)
+{
+    char buf[PATH_MAX];
+    if (chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
+    if (!getcwd(buf, sizeof buf)) return failerr(".process.cwd: getcwd");
+    if (buf[0] != '/') return fail(".process.cwd: %s is outside the container", cwd);
+    return 0;
+}
+
+/* ======================================================================
+ * 13. Stage protocol: messages between stages
+ *
+ * Stage 0 holds one end of a socketpair to each later stage.  A message is
+ * an 8-byte header {magic, type, length} and a payload whose length the
+ * type bounds; an fd may ride along (SCM_RIGHTS).  A receiver names the
+ * type it waits for: a peer's MSG_ERROR becomes our error, MSG_LOG lines
+ * are logged on the way, anything else (or EOF) is a protocol error.
+ * ====================================================================== */
+
+enum msg_type {
+    MSG_OPTS = 1,        /* stage 0 -> 1, 2: struct stage_opts (+ exec socket for 2) */
+    MSG_CONFIG,          /* stage 0 -> 1, 2: config.json text */
+    MSG_USERMAP_REQ,     /* stage 1 -> 0: write my uid/gid maps */
+    MSG_USERMAP_ACK,     /* stage 0 -> 1 */
+    MSG_CHILD_PID,       /* stage 1 -> 0: stage 2's host pid (int32) */
+    MSG_READY,           /* stage 2 -> 0: waiting for `start` */
+    MSG_ERROR,           /* any -> 0: text */
+    MSG_LOG,             /* any -> 0: level byte + text */
+    MSG_MAX
+};
+
+static const char *const msg_names[MSG_MAX] = {
+    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log"
+};
+
+static const uint32_t msg_max_len[MSG_MAX] = {
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096
+};
+
+#define MSG_MAGIC 0x6f63
+
+struct msg_hdr { uint16_t magic, type; uint32_t len; };
+
+/* Options of stage 0 the later stages need, fixed size, checked on arrival. */
+#define OPT_NO_PIVOT 1
+#define OPT_DEBUG 2
+struct stage_opts {
+    uint32_t flags;
+    uint32_t preserve_fds;
+    char bundle[PATH_MAX];
+    char rootfs[PATH_MAX];
+};
+
+static int msg_send(int fd, int type, const void *payload, uint32_t len, int passfd)
+{
+    struct msg_hdr h = { MSG_MAGIC, (uint16_t)type, len };
+    struct iovec iov[2] = { { &h, sizeof h }, { (void *)payload, len } };
+    union { struct cmsghdr c; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+    if (passfd >= 0) {
+        memset(&cm, 0, sizeof cm);
+        mh.msg_control = cm.buf;
+        mh.msg_controllen = sizeof cm.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+    }
+    size_t total = sizeof h + len;
+    ssize_t w;
+    do w = sendmsg(fd, &mh, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
+    if (w < 0) return failerr("send %s message", msg_names[type]);
+    if ((size_t)w < total) { /* the rest of a large payload, without the fd */
+        size_t done = (size_t)w - sizeof h;
+        if ((size_t)w < sizeof h) return fail("send %s message: short write", msg_names[type]);
+        if (write_all(fd, (const char *)payload + done, len - done) < 0)
+            return failerr("send %s message", msg_names[type]);
+    }
+    return 0;
+}
+
+/* Reads one header; collects a passed fd into *passfd (closed if unwanted). */
+static ssize_t msg_read_header(int fd, struct msg_hdr *h, int *passfd)
+{
+    union { struct cmsghdr c; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+    struct iovec iov = { h, sizeof *h };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+    ssize_t r;
+    do r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (r < 0 && errno == EINTR);
+    if (r <= 0) return r;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        int got;
+        memcpy(&got, CMSG_DATA(c), sizeof got);
+        if (passfd && *passfd < 0) *passfd = got;
+        else close(got);
+    }
+    if ((size_t)r < sizeof *h && read_full(fd, (char *)h + r, sizeof *h - (size_t)r) <= 0) {
+        errno = EPIPE;
+        return -1;
+    }
+    return (ssize_t)sizeof *h;
+}
+
+static void forward_log(const char *peer, const char *payload, uint32_t len);
+
+/* Waits for a message of type `want` from `peer`; its payload (NUL-
+ * terminated) goes to `out`.  Errors name the peer and what we waited for. */
+static int msg_recv(int fd, const char *peer, int want, struct buf *out, int *passfd)
+{
+    for (;;) {
+        struct msg_hdr h;
+        ssize_t r = msg_read_header(fd, &h, passfd);
+        if (r == 0) return fail("%s exited before sending its %s message", peer, msg_names[want]);
+        if (r < 0) return failerr("%s: reading its %s message", peer, msg_names[want]);
+        if (h.magic != MSG_MAGIC || !h.type || h.type >= MSG_MAX)
+            return fail("%s sent garbage (header magic %#x, type %u) instead of its %s message", peer, h.magic, h.type,
+                        msg_names[want]);
+        uint32_t max = h.type == MSG_OPTS ? (uint32_t)sizeof(struct stage_opts) : msg_max_len[h.type];
+        if (h.len > max)
+            return fail("%s sent a %s message of %u bytes, more than the %u allowed", peer, msg_names[h.type], h.len, max);
+        if (h.type == MSG_OPTS && h.len != max)
+            return fail("%s sent an options message of %u bytes, want %u", peer, h.len, max);
+        out->len = 0;
+        buf_grow(out, h.len);
+        if (h.len && read_full(fd, out->p, h.len) != (ssize_t)h.len)
+            return fail("%s exited in the middle of its %s message", peer, msg_names[h.type]);
+        out->p[h.len] = 0;
+        out->len = h.len;
+        if (h.type == MSG_LOG) { forward_log(peer, out->p, h.len); continue; }
+        if (h.type == MSG_ERROR) return fail("%s", out->p);
+        if (h.type != want) return fail("%s sent a %s message, expected %s", peer, msg_names[h.type], msg_names[want]);
+        return 0;
+    }
+}
+
+static void forward_log(const char *peer, const char *payload, uint32_t len)
+{
+    if (len < 1) return;
+    char msg[4200];
+    snprintf(msg, sizeof msg, "%s: %.*s", peer, (int)len - 1, payload + 1);
+    if (payload[0] == 'w') warnf("%s", msg);
+    else debugf("%s", msg);
+}
+
+/* In stages 1 and 2, debug and warning lines travel to stage 0. */
+static int stage_log_fd = -1;
+
+static void stage_log(char level, const char *msg)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%c%s", level, msg);
+    if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
+    if (stage_log_fd >= 0) msg_send(stage_log_fd, MSG_LOG, buf, (uint32_t)n, -1);
+}
+
+/* ======================================================================
+ * 14. The handshake: stage 0, stage 1, stage 2
+ *
+ *   stage 0 (CLI)            stage 1 "ocirun:[1:CHILD]"   stage 2 "ocirun:[2:INIT]"
+ *   validate, state dir
+ *   vfork+exec stage 1  -->  options, config
+ *                            join namespaces by path
+ *   [write uid/gid maps] <-> [unshare user ns, ask]
+ *                            unshare the rest
+ *                            vfork+exec stage 2 (CLONE_PARENT) --> (pid 1)
+ *   reap stage 1        <--  child pid
+ *   options+exec socket, config  ------------------------->  rootfs, process
+ *   pid file, state.json <------------------------------------ ready
+ *   exit                                                     accept() until `start`,
+ *                                                            then execve(args)
+ *
+ * Each stage is a fresh execve of this binary: no memory is shared, and the
+ * only shared state is what the messages carry.  A stage whose peer dies
+ * sees EOF and exits; stage 0 reports which stage died and how.
+ * ====================================================================== */
+
+#define STAGE1_NAME "ocirun:[1:CHILD]"
+#define STAGE2_NAME "ocirun:[2:INIT]"
+
+/* The binary stages are executed from.  Protecting it against a container
+ * that rewrites it (CVE-2019-5736) happens here; this version runs
+ * /proc/self/exe. */
+static const char *stage_exe(void) { return "/proc/self/exe"; }
+
+struct spawn_args { const char *exe; char **argv; int keep[2]; };
+
+static int spawn_child(void *arg)
+{
+    struct spawn_args *a = arg;
+    /* the vfork child has its own fd table: clearing CLOEXEC is local */
+    for (int i = 0; i < 2; i++)
+        if (a->keep[i] >= 0 && set_cloexec(a->keep[i], 0) < 0) _exit(126);
+    execve(a->exe, a->argv, environ);
+    _exit(127);
+}
+
+/* vfork+execve of this binary as `stage`, passing it fds `fd` and `extra`.
+ * With `sibling` the new process becomes a child of our parent
+ * (CLONE_PARENT), which is how init ends up a child of stage 0. */
+static pid_t spawn_stage(int stage, int fd, int extra, int sibling)
+{
+    char name[32], a_stage[8], a_fd[16], a_extra[16];
+    snprintf(name, sizeof name, "%s", stage == 1 ? STAGE1_NAME : STAGE2_NAME);
+    snprintf(a_stage, sizeof a_stage, "%d", stage);
+    snprintf(a_fd, sizeof a_fd, "%d", fd);
+    snprintf(a_extra, sizeof a_extra, "%d", extra);
+    char arg0[] = OCIRUN_STAGE_ARG;
+    char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
+    struct spawn_args a = { stage_exe(), argv, { fd, extra } };
+    /* the child runs on this stack only until execve */
+    char stack[16384] __attribute__((aligned(16)));
+    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (sibling ? CLONE_PARENT : 0);
+    pid_t pid = clone(spawn_child, stack + sizeof stack, flags, &a);
+    if (pid < 0) return failerr("start stage %d: clone", stage);
+    return pid;
+}
+
+/* Appends how a dead stage ended to the current error message. */
+static void explain_stage_exit(pid_t pid)
+{
+    int status;
+    pid_t r = 0;
+    for (int i = 0; i < 50 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++) usleep(2000);
+    if (r == 0) { kill(pid, SIGKILL); r = waitpid(pid, &status, 0); }
+    if (r != pid) return;
+    size_t n = strlen(err_msg);
+    if (WIFSIGNALED(status))
+        snprintf(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d)", WTERMSIG(status));
+    else if (WIFEXITED(status) && WEXITSTATUS(status))
+        snprintf(err_msg + n, sizeof err_msg - n, " (it exited with status %d)", WEXITSTATUS(status));
+}
+
+static void test_stall(int stage)
+{
+    /* test aid (OCIRUN_TEST_STALL=1|2): stop this stage mid-handshake so
+     * the tests can kill it there; it weakens nothing */
+    const char *s = getenv("OCIRUN_TEST_STALL");
+    if (s && atoi(s) == stage)
+        for (;;) pause();
+}
+
+/* --- stage 0 --- */
+
+struct create_req {
+    const char *root, *id, *bundle, *pid_file;
+    int no_pivot, preserve_fds;
+};
+
+/* Everything `create` holds while it works, so one function can undo it. */
+struct create_job {
+    struct oci_spec spec;
+    char *config;
+    size_t config_len;
+    struct stage_opts opts;
+    int rootfd, dirfd, sock, sp1[2], sp2[2];
+    pid_t pid1, pid2;
+    int made_dir;
+};
+
+static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
+{
+    struct buf b = {0};
+    char path[64];
+    for (size_t i = 0; i < n; i++) buf_printf(&b, "%u %u %u\n", m[i].container, m[i].host, m[i].size);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+    if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len) r = failerr("write %s", path);
+    if (fd >= 0) close(fd);
+    buf_free(&b);
+    return r;
+}
+
+static int load_bundle(struct create_job *j, const struct create_req *r)
+{
+    char path[PATH_MAX + 16];
+    if (!realpath(r->bundle ? r->bundle : ".", j->opts.bundle)) return failerr("bundle %s", r->bundle ? r->bundle : ".");
+    snprintf(path, sizeof path, "%s/config.json", j->opts.bundle);
+    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &j->config, &j->config_len) < 0) return -1;
+    if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
+    const char *rp = j->spec.root_path;
+    if (rp[0] == '/') snprintf(path, sizeof path, "%s", rp);
+    else snprintf(path, sizeof path, "%s/%s", j->opts.bundle, rp);
+    struct stat st;
+    if (!realpath(path, j->opts.rootfs) || stat(j->opts.rootfs, &st) < 0)
+        return errno == ENOENT ? fail("rootfs (%s) does not exist", path) : failerr("rootfs %s", path);
+    if (!S_ISDIR(st.st_mode)) return fail("rootfs (%s) is not a directory", path);
+    j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0);
+    j->opts.preserve_fds = (uint32_t)r->preserve_fds;
+    return 0;
+}
+
+static int make_state_dir(struct create_job *j, const struct create_req *r)
+{
+    if (validate_id(r->id) < 0) return -1;
+    if ((j->rootfd = state_root_open(r->root, 1)) < 0) return -1;
+    if (mkdirat(j->rootfd, r->id, 0711) < 0)
+        return errno == EEXIST ? fail("container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
+    j->made_dir = 1;
+    if ((j->dirfd = state_dir_open_locked(j->rootfd, r->id)) < 0) return -1;
+    /* init waits on this socket until `start` connects; bound through
+     * /proc/self/fd so long state roots fit in sun_path */
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", j->dirfd, EXEC_SOCK);
+    if ((j->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
+    if (bind(j->sock, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(j->sock, 1) < 0)
+        return failerr("bind %s/%s/%s", r->root, r->id, EXEC_SOCK);
+    return 0;
+}
+
+/* Stage 1's part: namespaces, then stage 2's pid. */
+static int run_stage1(struct create_job *j)
+{
+    const char *peer = "stage 1 (namespace setup)";
+    struct buf b = {0};
+    int r = -1;
+    if ((j->pid1 = spawn_stage(1, j->sp1[1], j->sp2[1], 0)) < 0) return -1;
+    close(j->sp1[1]), j->sp1[1] = -1;
+    close(j->sp2[1]), j->sp2[1] = -1;
+    if (msg_send(j->sp1[0], MSG_OPTS, &j->opts, sizeof j->opts, -1) < 0 ||
+        msg_send(j->sp1[0], MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0)
+        goto out;
+    if (j->spec.clone_flags & CLONE_NEWUSER) {
+        if (msg_recv(j->sp1[0], peer, MSG_USERMAP_REQ, &b, NULL) < 0) goto out;
+        if (write_id_map(j->pid1, "uid_map", j->spec.uidmap, j->spec.nuidmap) < 0 ||
+            write_id_map(j->pid1, "gid_map", j->spec.gidmap, j->spec.ngidmap) < 0 ||
+            msg_send(j->sp1[0], MSG_USERMAP_ACK, NULL, 0, -1) < 0)
+            goto out;
+    }
+    if (msg_recv(j->sp1[0], peer, MSG_CHILD_PID, &b, NULL) < 0) goto out;
+    int32_t pid;
+    if (b.len != sizeof pid) { fail("%s sent a malformed child pid", peer); goto out; }
+    memcpy(&pid, b.p, sizeof pid);
+    if (pid <= 0) { fail("%s sent an invalid child pid %d", peer, (int)pid); goto out; }
+    j->pid2 = pid;
+    int status;
+    pid_t w;
+    while ((w = waitpid(j->pid1, &status, 0)) < 0 && errno == EINTR) {}
+    j->pid1 = 0;
+    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) { fail("%s did not exit cleanly", peer); goto out; }
+    r = 0;
+out:
+    if (r < 0 && j->pid1 > 0) explain_stage_exit(j->pid1), j->pid1 = 0;
+    buf_free(&b);
+    return r;
+}
+
+/* Stage 2's part: hand over the config, wait until init is ready. */
+static int run_stage2(struct create_job *j)
+{
+    const char *peer = "stage 2 (container init)";
+    struct buf b = {0};
+    int r = -1;
+    if (msg_send(j->sp2[0], MSG_OPTS, &j->opts, sizeof j->opts, j->sock) < 0 ||
+        msg_send(j->sp2[0], MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0 ||
+        msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0) {
+        if (strstr(err_msg, peer)) explain_stage_exit(j->pid2), j->pid2 = 0;
+        goto out;
+    }
+    r = 0;
+out:
+    buf_free(&b);
+    return r;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+    char abs[PATH_MAX], num[16];
+    snprintf(abs, sizeof abs, "%s", path);
+    char *slash = strrchr(abs, '/');
+    const char *name = slash ? slash + 1 : abs;
+    if (slash) *slash = 0;
+    int dfd = open(slash ? (abs[0] ? abs : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return failerr("--pid-file %s", path);
+    int n = snprintf(num, sizeof num, "%d", (int)pid);
+    int r = write_file_atomic(dfd, name, num, (size_t)n, 0644);
+    close(dfd);
+    return r < 0 ? err_prefix("--pid-file") : 0;
+}
+
+static void create_job_undo(struct create_job *j, const struct create_req *r)
+{
+    if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
+    if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
+    j->pid1 = j->pid2 = 0;
+    if (j->made_dir && j->rootfd >= 0) {
+        char saved[sizeof err_msg];
+        memcpy(saved, err_msg, sizeof saved);
+        if (state_dir_remove(j->rootfd, r->id) < 0) warnf("cleanup: %s", err_msg);
+        memcpy(err_msg, saved, sizeof saved);
+    }
+}
+
+static void create_job_close(struct create_job *j)
+{
+    int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1] };
+    for (size_t i = 0; i < ARRAY_LEN(fds); i++)
+        if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
+    spec_free(&j->spec);
+    free(j->config);
+    j->config = NULL;
+}
+
+/* `create`: on success init waits for `start`, its pid is in *st, and the
+ * state directory (fd in *dirfd, locked) records it. */
+static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd)
+{
+    struct create_job j;
+    memset(&j, 0, sizeof j);
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = -1;
+    int ok = load_bundle(&j, r) == 0 && make_state_dir(&j, r) == 0;
+    if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
+               socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
+        ok = failerr("socketpair") == 0;
+    ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
+    if (ok) {
+        char s;
+        memset(st, 0, sizeof *st);
+        snprintf(st->id, sizeof st->id, "%s", r->id);
+        st->pid = j.pid2;
+        snprintf(st->bundle, sizeof st->bundle, "%s", j.opts.bundle);
+        snprintf(st->rootfs, sizeof st->rootfs, "%s", j.opts.rootfs);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        format_time(st->created, &now);
+        if (j.spec.annotations) {
+            struct buf b = {0};
+            json_write(&b, j.spec.annotations);
+            st->annotations = b.p;
+        }
+        ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
+        ok = ok && state_write(j.dirfd, st) == 0;
+        ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
+        if (!ok) { free(st->annotations); st->annotations = NULL; }
+    }
+    if (!ok) create_job_undo(&j, r);
+    else *dirfd = j.dirfd, j.dirfd = -1;
+    create_job_close(&j);
+    return ok ? 0 : -1;
+}
+
+/* --- stage 1 --- */
+
+static int join_namespaces(const struct oci_spec *s)
+{
+    int fds[8];
+    size_t n = 0;
+    int r = -1;
+    for (size_t i = 0; i < s->nns; i++) {
+        if (!s->ns[i].path) continue;
+        struct statfs sf;
+        int fd = open(s->ns[i].path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) { failerr("%s namespace %s", ns_name(s->ns[i].flag), s->ns[i].path); goto out; }
+        fds[n++] = fd;
+        if (fstatfs(fd, &sf) < 0 || (sf.f_type != NSFS_MAGIC && sf.f_type != PROC_SUPER_MAGIC)) {
+            fail("%s namespace %s: not a namespace file", ns_name(s->ns[i].flag), s->ns[i].path);
+            goto out;
+        }
+    }
+    /* the user namespace first: the others may belong to it */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0, k = 0; i < s->nns; i++) {
+            if (!s->ns[i].path) continue;
+            int fd = fds[k++], flag = s->ns[i].flag;
+            if ((pass == 0) != (flag == CLONE_NEWUSER)) continue;
+            if (setns(fd, flag) < 0) {
+                failerr("join %s namespace %s%s", ns_name(flag), s->ns[i].path,
+                        errno == EINVAL ? " (is it a namespace of that type?)" : "");
+                goto out;
+            }
+        }
+    }
+    r = 0;
+out:
+    for (size_t i = 0; i < n; i++) close(fds[i]);
+    return r;
+}
+
+static int create_namespaces(const struct oci_spec *s, int syncfd)
+{
+    struct buf b = {0};
+    int flags = s->clone_flags;
+    if (flags & CLONE_NEWUSER) {
+        if (unshare(CLONE_NEWUSER) < 0) return failerr("unshare user namespace");
+        if (msg_send(syncfd, MSG_USERMAP_REQ, NULL, 0, -1) < 0 || msg_recv(syncfd, "stage 0", MSG_USERMAP_ACK, &b, NULL) < 0) {
+            buf_free(&b);
+            return -1;
+        }
+        buf_free(&b);
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) return failerr("become root in the user namespace");
+    }
+    flags &= ~CLONE_NEWUSER;
+    if (flags && unshare(flags) < 0) {
+        int e = errno;
+        for (size_t i = 0; i < ARRAY_LEN(ns_types); i++) /* name the namespace the kernel refuses */
+            if ((flags & ns_types[i].flag) && unshare(ns_types[i].flag) < 0 && (errno == EINVAL || errno == ENOSYS))
+                return fail("this kernel cannot create a %s namespace (unshare: %s)", ns_types[i].name, strerror(errno));
+        errno = e;
+        return failerr("unshare namespaces");
+    }
+    return 0;
+}
+
+static int recv_setup(int fd, const char *peer, struct stage_opts *o, struct oci_spec *s, int *passfd)
+{
+    struct buf b = {0};
+    int r = -1;
+    if (msg_recv(fd, peer, MSG_OPTS, &b, passfd) < 0) goto out;
+    memcpy(o, b.p, sizeof *o);
+    if (!memchr(o->bundle, 0, sizeof o->bundle) || !memchr(o->rootfs, 0, sizeof o->rootfs)) {
+        fail("%s sent options with unterminated paths", peer);
+        goto out;
+    }
+    if (msg_recv(fd, peer, MSG_CONFIG, &b, NULL) < 0) goto out;
+    r = spec_parse(b.p, b.len, "config.json", s);
+out:
+    buf_free(&b);
+    return r;
+}
+
+static int stage1_main(int syncfd, int s2fd)
+{
+    struct stage_opts o;
+    struct oci_spec s;
+    if (recv_setup(syncfd, "stage 0", &o, &s, NULL) < 0) return -1;
+    logcfg.debug = !!(o.flags & OPT_DEBUG);
+    if (chdir(o.bundle) < 0) return failerr("chdir %s", o.bundle);
+    if (s.proc.has_oom_score_adj) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", s.proc.oom_score_adj);
+        if (write_file_str("/proc/self/oom_score_adj", v) < 0) return err_prefix(".process.oomScoreAdj");
+    }
+    if (join_namespaces(&s) < 0 || create_namespaces(&s, syncfd) < 0) return -1;
+    test_stall(1);
+    pid_t pid = spawn_stage(2, s2fd, -1, 1);
+    if (pid < 0) return -1;
+    int32_t p32 = (int32_t)pid;
+    debugf("started stage 2 as pid %d", (int)pid);
+    return msg_send(syncfd, MSG_CHILD_PID, &p32, sizeof p32, -1);
+}
+
+/* --- stage 2 --- */
+
+static int wait_for_start(int sock)
+{
+    for (;;) {
+        int c = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0) { close(sock); return c; }
+        if (errno != EINTR && errno != ECONNABORTED) return failerr("accept on %s", EXEC_SOCK);
+    }
+}
+
+static int stage2_main(int syncfd)
+{
+    struct stage_opts o;
+    struct oci_spec s;
+    int sock = -1;
+    if (recv_setup(syncfd, "stage 0", &o, &s, &sock) < 0) return -1;
+    if (sock < 0) return fail("stage 0 sent no exec socket");
+    logcfg.debug = !!(o.flags & OPT_DEBUG);
+    test_stall(2);
+    if (setsid() < 0) return failerr("setsid");
+    umask(0);
+    if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT) < 0) return -1;
+    if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
+    if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
+        return failerr(".domainname");
+    int in_userns = !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER);
+    if (setup_process_credentials(&s.proc, in_userns) < 0) return -1;
+    umask(s.proc.has_umask ? s.proc.umask : 022);
+    char exe[PATH_MAX];
+    if (enter_cwd(s.proc.cwd) < 0 || find_executable(s.proc.args[0], s.proc.env, exe) < 0) return -1;
+    if (cloexec_fds_from(3 + (int)o.preserve_fds) < 0) return -1;
+    if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    stage_log_fd = -1;
+    close(syncfd);
+    int conn = wait_for_start(sock);
+    if (conn < 0) return -1;
+    execve(exe, s.proc.args, s.proc.env ? s.proc.env : (char *[]){ NULL });
+    /* the start command reads this and fails */
+    failerr("exec %s", exe);
+    if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF without data: nothing more to do */ }
+    _exit(127);
+}
+
+/* Entry of stages 1 and 2: argv = name, __stage, N, syncfd, extrafd. */
+static int stage_main(int argc, char **argv)
+{
+    int stage, syncfd, extra;
+    if (argc != 5 || parse_int(argv[2], &stage) < 0 || parse_int(argv[3], &syncfd) < 0 ||
+        (parse_int(argv[4], &extra) < 0 && strcmp(argv[4], "-1")) || (stage != 1 && stage != 2)) {
+        fprintf(stderr, "ocirun: %s is internal to ocirun\n", OCIRUN_STAGE_ARG);
+        return 125;
+    }
+    if (strcmp(argv[4], "-1") == 0) extra = -1;
+    logcfg.stage = stage;
+    stage_log_fd = syncfd;
+    set_cloexec(syncfd, 1);
+    if (extra >= 0) set_cloexec(extra, 1);
+    if (stage == 1) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* stage 0 died: so do we */
+    int r = stage == 1 ? stage1_main(syncfd, extra) : stage2_main(syncfd);
+    if (r < 0) {
+        msg_send(syncfd, MSG_ERROR, err_msg, (uint32_t)strlen(err_msg), -1);
+        return 1;
+    }
+    return 0;
+}
+
+/* ======================================================================
+ * 15. Commands
+ *
+ * runc's command line: same commands, flags, exit codes and the error
+ * strings callers match ("does not exist", "container not running", ...).
+ * ====================================================================== */
+
+struct flag {
+    const char *name;
+    char shortc;
+    int has_arg;
+    const char **val;      /* has_arg: the value */
+    int *set;              /* !has_arg: set to 1 (or from =true/=false) */
+};
+
+/* Parses the flags of `cmd` from argv[*idx]; stops at the first argument
+ * that is not a flag (or after "--").  Accepts -f, -flag, --flag, --flag=v. */
+static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const struct flag *fl, size_t nfl)
+{
+    int i = *idx;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) { i++; break; }
+        if (a[0] != '-' || !a[1]) break;
+        const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct flag *f = NULL;
+        for (size_t k = 0; k < nfl && !f; k++)
+            if ((strlen(fl[k].name) == nlen && !strncmp(fl[k].name, name, nlen)) ||
+                (nlen == 1 && fl[k].shortc == name[0]))
+                f = &fl[k];
+        if (!f) return fail("%s: flag provided but not defined: %s", cmd, a);
+        if (f->has_arg) {
+            if (eq) *f->val = eq + 1;
+            else if (i + 1 < argc) *f->val = argv[++i];
+            else return fail("%s: flag needs an argument: %s", cmd, a);
+        } else if (eq) {
+            if (!strcmp(eq + 1, "true")) *f->set = 1;
+            else if (!strcmp(eq + 1, "false")) *f->set = 0;
+            else return fail("%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
+        } else {
+            *f->set = 1;
+        }
+    }
+    *idx = i;
+    return 0;
+}
+
+/* The positional arguments a command takes: exactly `min`..`max`. */
+static int want_args(const char *cmd, int n, int min, int max, const char *usage)
+{
+    if (n < min || n > max)
+        return fail("\"%s\" requires %s%d argument%s (usage: ocirun %s %s)", cmd,
+                    min == max ? "exactly " : n < min ? "at least " : "at most ", n < min ? min : max,
+                    (n < min ? min : max) == 1 ? "" : "s", cmd, usage);
+    return 0;
+}
+
+/* --- signals --- */
+
+static const struct { const char *name; int sig; } signal_names[] = {
+    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL }, { "TRAP", SIGTRAP },
+    { "ABRT", SIGABRT }, { "IOT", SIGIOT }, { "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
+    { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+    { "TERM", SIGTERM }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+    { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "POLL", SIGPOLL },
+    { "SYS", SIGSYS },
+#ifdef SIGPWR
+    { "PWR", SIGPWR },
+#endif
+#ifdef SIGSTKFLT
+    { "STKFLT", SIGSTKFLT },
+#endif
+};
+
+/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+2" to a signal number. */
+static int parse_signal(const char *s, int *out)
+{
+    int n;
+    if (parse_int(s, &n) == 0) {
+        if (n <= 0 || n > SIGRTMAX) return fail("invalid signal number %s", s);
+        *out = n;
+        return 0;
+    }
+    const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+    for (size_t i = 0; i < ARRAY_LEN(signal_names); i++)
+        if (!strcasecmp(name, signal_names[i].name)) { *out = signal_names[i].sig; return 0; }
+    if (!strncasecmp(name, "RTMIN", 5) || !strncasecmp(name, "RTMAX", 5)) {
+        int base = toupper((unsigned char)name[4]) == 'N' ? SIGRTMIN : SIGRTMAX, off = 0;
+        if (name[5] && (parse_int(name + 6, &off) < 0 || (name[5] != '+' && name[5] != '-')))
+            return fail("unknown signal \"%s\"", s);
+        n = name[5] == '-' ? base - off : base + off;
+        if (n >= SIGRTMIN && n <= SIGRTMAX) { *out = n; return 0; }
+    }
+    return fail("unknown signal \"%s\"", s);
+}
+
+/* Signals a process only if it is still the one the state describes; a
+ * pidfd closes the window between that check and the kill (Linux 5.3). */
+static int signal_process(pid_t pid, uint64_t starttime, int sig)
+{
+    int pfd = (int)syscall(NR_pidfd_open, pid, 0);
+    if (!process_alive(pid, starttime)) {
+        if (pfd >= 0) close(pfd);
+        return fail("container not running");
+    }
+    int r;
+    if (pfd >= 0) {
+        r = (int)syscall(NR_pidfd_send_signal, pfd, sig, NULL, 0);
+        close(pfd);
+    } else {
+        r = kill(pid, sig);
+    }
+    if (r < 0 && errno == ESRCH) return fail("container not running");
+    return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
+}
+
+static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
+    ssize_t n = readlink(path, out, 63);
+    if (n < 0) return -1;
+    out[n] = 0;
+    return 0;
+}
+
+/* kill --all: every process in the container's pid namespace (the
+ * container has no cgroup of its own yet). */
+static int signal_all(const struct cstate *st, int sig)
+{
+    char ns[64], self[64], other[64];
+    if (read_ns_link(st->pid, "pid", ns) < 0 || read_ns_link(getpid(), "pid", self) < 0 || !strcmp(ns, self)) {
+        warnf("container %s shares the host's pid namespace: --all signals only its init", st->id);
+        return signal_process(st->pid, st->starttime, sig);
+    }
+    if (signal_process(st->pid, st->starttime, sig) < 0) return -1;
+    DIR *d = opendir("/proc");
+    if (!d) return failerr("open /proc");
+    struct dirent *e;
+    int pid;
+    while ((e = readdir(d)))
+        if (parse_int(e->d_name, &pid) == 0 && pid != st->pid && read_ns_link(pid, "pid", other) == 0 && !strcmp(ns, other))
+            if (kill(pid, sig) < 0 && errno != ESRCH) { failerr("kill pid %d", pid); closedir(d); return -1; }
+    closedir(d);
+    return 0;
+}
+
+/* Waits (up to 10 s) until init is gone or a zombie. */
+static int wait_process_gone(const struct cstate *st)
+{
+    for (int i = 0; i < 2000; i++) {
+        if (!process_alive(st->pid, st->starttime)) return 0;
+        usleep(i < 100 ? 500 : 5000);
+    }
+    return fail("container %s: init (pid %d) did not exit after SIGKILL", st->id, (int)st->pid);
+}
+
+/* --- lifecycle operations on a locked state directory --- */
+
+static int start_locked(int dirfd, const struct cstate *st)
+{
+    int status = container_status(dirfd, st);
+    if (status == ST_RUNNING) return fail("cannot start an already running container");
+    if (status == ST_STOPPED) return fail("cannot start a container that has stopped");
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
+    int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c < 0) return failerr("socket");
+    if (connect(c, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(c);
+        return errno == ECONNREFUSED ? fail("cannot start a container that has stopped") : failerr("connect to init");
+    }
+    /* init closes the connection by exec (CLOEXEC) or writes why it failed */
+    char msg[1024];
+    ssize_t n = read_full(c, msg, sizeof msg - 1);
+    close(c);
+    if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
+    if (n > 0 || (n < 0 && errno == EPIPE)) {
+        msg[n > 0 ? n : 0] = 0;
+        return fail("container init failed to start the process: %s", msg);
+    }
+    return 0;
+}
+
+static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int force)
+{
+    int status = container_status(dirfd, st);
+    if (status == ST_RUNNING && !force)
+        return fail("cannot delete container %s that is not stopped: running", st->id);
+    if (status != ST_STOPPED) {
+        if (signal_all(st, SIGKILL) < 0 && strcmp(err_msg, "container not running")) return -1;
+        if (wait_process_gone(st) < 0) return -1;
+    }
+    return state_dir_remove(rootfd, st->id);
+}
+
+/* Opens the state of `id` (locked) and reads it. */
+static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
+{
+    *rootfd = *dirfd = -1;
+    if (validate_id(id) < 0) return -1;
+    if ((*rootfd = state_root_open(root, 0)) < 0) {
+        if (*rootfd == -2) fail("container \"%s\" does not exist", id);
+        return *rootfd = -1;
+    }
+    if ((*dirfd = state_dir_open_locked(*rootfd, id)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
+    return 0;
+}
+
+static void close_container(int rootfd, int dirfd, struct cstate *st)
+{
+    if (dirfd >= 0) close(dirfd);
+    if (rootfd >= 0) close(rootfd);
+    free(st->annotations);
+    st->annotations = NULL;
+}
+
+/* --- public API (runtime.h) --- */
+
+static const char *root_or_default(const char *root) { return root ? root : OCIRUN_DEFAULT_ROOT; }
+
+int ocirun_create(const char *root, const char *id, const struct ocirun_create_opts *o)
+{
+    struct create_req r = { root_or_default(root), id, o ? o->bundle : NULL, o ? o->pid_file : NULL,
+                            o ? o->no_pivot : 0, o ? o->preserve_fds : 0 };
+    struct cstate st;
+    int dirfd;
+    if (stage0_create(&r, &st, &dirfd) < 0) return -1;
+    close(dirfd);
+    free(st.annotations);
+    return 0;
+}
+
+int ocirun_start(const char *root, const char *id)
+{
+    int rootfd, dirfd, r = -1;
+    struct cstate st;
+    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) r = start_locked(dirfd, &st);
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+int ocirun_kill(const char *root, const char *id, int sig, int all)
+{
+    int rootfd, dirfd, r = -1;
+    struct cstate st;
+    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
+        if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
+        else r = all ? signal_all(&st, sig) : signal_process(st.pid, st.starttime, sig);
+    }
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+int ocirun_delete(const char *root, const char *id, int force)
+{
+    int rootfd, dirfd, r = -1;
+    struct cstate st;
+    memset(&st, 0, sizeof st);
+    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
+        r = delete_locked(rootfd, dirfd, &st, force);
+    } else if (rootfd >= 0 && dirfd >= 0 && strstr(err_msg, "does not exist")) {
+        /* an aborted create left a directory without state.json: like runc,
+         * remove it, and succeed only with --force */
+        char saved[sizeof err_msg];
+        memcpy(saved, err_msg, sizeof saved);
+        r = state_dir_remove(rootfd, id);
+        if (r == 0 && !force) r = -1, memcpy(err_msg, saved, sizeof saved);
+    }
+    if (r < 0 && force && strstr(err_msg, "does not exist")) r = 0;
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
+{
+    int rootfd, dirfd, r = -1;
+    struct cstate st;
+    memset(&st, 0, sizeof st);
+    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
+        int status = container_status(dirfd, &st);
+        memset(out, 0, sizeof *out);
+        snprintf(out->id, sizeof out->id, "%s", st.id);
+        snprintf(out->status, sizeof out->status, "%s", status_names[status]);
+        out->pid = status == ST_STOPPED ? 0 : st.pid;
+        snprintf(out->bundle, sizeof out->bundle, "%s", st.bundle);
+        r = 0;
+    }
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+/* --- the commands --- */
+
+struct cli { const char *root; };
+
+static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
+
+/* Flags shared by create and run. */
+struct create_flags {
+    const char *bundle, *pid_file, *console, *preserve;
+    int no_pivot, no_new_keyring, detach, no_subreaper;
+};
+
+static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, struct create_flags *f, int run)
+{
+    const struct flag fl[] = {
+        { "bundle", 'b', 1, &f->bundle, NULL }, { "pid-file", 0, 1, &f->pid_file, NULL },
+        { "console-socket", 0, 1, &f->console, NULL }, { "preserve-fds", 0, 1, &f->preserve, NULL },
+        { "no-pivot", 0, 0, NULL, &f->no_pivot }, { "no-new-keyring", 0, 0, NULL, &f->no_new_keyring },
+        { "no-subreaper", 0, 0, NULL, &f->no_subreaper }, { "detach", 'd', 0, NULL, &f->detach },
+    };
+    if (parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 1)) < 0) return -1;
+    if (f->console) return fail("%s: --console-socket: terminals are not supported by this version of ocirun", cmd);
+    return 0;
+}
+
+static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)
+{
+    memset(r, 0, sizeof *r);
+    r->root = c->root, r->id = id, r->bundle = f->bundle, r->pid_file = f->pid_file, r->no_pivot = f->no_pivot;
+    if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
+        return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
+    /* nothing else the caller left open may reach the container */
+    return cloexec_fds_from(3 + r->preserve_fds);
+}
+
+static int cmd_create(const struct cli *c, int argc, char **argv)
+{
+    struct create_flags f = {0};
+    struct create_req r;
+    int i = 1;
+    if (parse_create_flags("create", argc, argv, &i, &f, 0) < 0 || want_args("create", argc - i, 1, 1, create_usage) < 0 ||
+        create_req_from(c, argv[i], &f, &r) < 0)
+        return -1;
+    struct cstate st;
+    int dirfd;
+    if (stage0_create(&r, &st, &dirfd) < 0) return -1;
+    close(dirfd);
+    free(st.annotations);
+    return 0;
+}
+
+static int cmd_start(const struct cli *c, int argc, char **argv)
+{
+    int i = 1;
+    if (parse_flags("start", argc, argv, &i, NULL, 0) < 0 || want_args("start", argc - i, 1, 1, "<container-id>") < 0)
+        return -1;
+    return ocirun_start(c->root, argv[i]);
+}
+
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+    if (forward_to > 0) kill(forward_to, sig);
+}
+
+/* Foreground `run`: relay signals to init, wait for it, clean up, and
+ * return its exit status the way a shell reports it. */
+static int run_foreground(const struct cli *c, const char *id, pid_t pid, int *exit_status)
+{
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    forward_to = pid;
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
+    int status;
+    pid_t w;
+    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+    forward_to = 0;
+    if (w < 0) return failerr("wait for container init (pid %d)", (int)pid);
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return ocirun_delete(c->root, id, 1);
+}
+
+static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
+{
+    struct create_flags f = {0};
+    struct create_req r;
+    int i = 1;
+    if (parse_create_flags("run", argc, argv, &i, &f, 1) < 0 ||
+        want_args("run", argc - i, 1, 1, "[-d] [--bundle DIR] [--pid-file FILE] <container-id>") < 0 ||
+        create_req_from(c, argv[i], &f, &r) < 0)
+        return -1;
+    struct cstate st;
+    int dirfd;
+    if (stage0_create(&r, &st, &dirfd) < 0) return -1;
+    int rc = start_locked(dirfd, &st);
+    pid_t pid = st.pid;
+    close(dirfd);
+    free(st.annotations);
+    if (rc < 0) {
+        char saved[sizeof err_msg];
+        memcpy(saved, err_msg, sizeof saved);
+        ocirun_delete(c->root, r.id, 1);
+        memcpy(err_msg, saved, sizeof saved);
+        return -1;
+    }
+    if (f.detach) return 0;
+    return run_foreground(c, r.id, pid, exit_status);
+}
+
+static int cmd_state(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, rootfd, dirfd, r = -1;
+    struct cstate st;
+    memset(&st, 0, sizeof st);
+    if (parse_flags("state", argc, argv, &i, NULL, 0) < 0 || want_args("state", argc - i, 1, 1, "<container-id>") < 0)
+        return -1;
+    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
+        struct buf b = {0};
+        state_to_json(&b, &st, container_status(dirfd, &st), 0);
+        buf_puts(&b, "\n");
+        r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+        buf_free(&b);
+    }
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+static int cmd_kill(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, all = 0, sig = SIGTERM;
+    const struct flag fl[] = { { "all", 'a', 0, NULL, &all } };
+    if (parse_flags("kill", argc, argv, &i, fl, 1) < 0 ||
+        want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
+        return -1;
+    if (argc - i == 2 && parse_signal(argv[i + 1], &sig) < 0) return -1;
+    return ocirun_kill(c->root, argv[i], sig, all);
+}
+
+static int cmd_delete(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, force = 0;
+    const struct flag fl[] = { { "force", 'f', 0, NULL, &force } };
+    if (parse_flags("delete", argc, argv, &i, fl, 1) < 0 ||
+        want_args("delete", argc - i, 1, 1, "[--force] <container-id>") < 0)
+        return -1;
+    return ocirun_delete(c->root, argv[i], force);
+}
+
+struct list_row { struct cstate st; int status; };
+
+static void print_table(const struct list_row *rows, size_t n)
+{
+    static const char *const head[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+    size_t w[6];
+    char pid[16];
+    for (int k = 0; k < 6; k++) w[k] = strlen(head[k]);
+    for (size_t i = 0; i < n; i++) {
+        const char *cell[] = { rows[i].st.id, pid, status_names[rows[i].status], rows[i].st.bundle, rows[i].st.created };
+        snprintf(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
+        for (int k = 0; k < 5; k++) if (strlen(cell[k]) > w[k]) w[k] = strlen(cell[k]);
+    }
+    for (int k = 0; k < 6; k++) w[k] = w[k] + 3 < 12 ? 12 : w[k] + 3;
+    printf("%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], head[0], (int)w[1], head[1], (int)w[2], head[2], (int)w[3], head[3],
+           (int)w[4], head[4], head[5]);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
+        printf("%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], rows[i].st.id, (int)w[1], pid, (int)w[2],
+               status_names[rows[i].status], (int)w[3], rows[i].st.bundle, (int)w[4], rows[i].st.created,
+               getuid() == 0 ? "root" : "");
+    }
+}
+
+static int cmd_list(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, quiet = 0;
+    const char *format = "table";
+    const struct flag fl[] = { { "format", 'f', 1, &format, NULL }, { "quiet", 'q', 0, NULL, &quiet } };
+    if (parse_flags("list", argc, argv, &i, fl, 2) < 0 || want_args("list", argc - i, 0, 0, "[--format table|json] [-q]") < 0)
+        return -1;
+    if (strcmp(format, "table") && strcmp(format, "json")) return fail("list: invalid format \"%s\" (table or json)", format);
+    struct list_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rootfd = state_root_open(c->root, 0);
+    if (rootfd == -1) return -1;
+    DIR *d = rootfd >= 0 ? fdopendir(rootfd) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || validate_id(e->d_name) < 0) continue;
+        int dfd = openat(rootfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0) continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct list_row *nr = xcalloc(cap, sizeof *nr);
+            if (rows) memcpy(nr, rows, n * sizeof *nr);
+            free(rows);
+            rows = nr;
+        }
+        if (state_read(dfd, e->d_name, &rows[n].st) == 0) {
+            rows[n].status = container_status(dfd, &rows[n].st);
+            n++;
+        }
+        close(dfd);
+    }
+    if (d) closedir(d);
+    if (quiet) {
+        for (size_t k = 0; k < n; k++) printf("%s\n", rows[k].st.id);
+    } else if (!strcmp(format, "json")) {
+        struct buf b = {0};
+        buf_puts(&b, "[");
+        for (size_t k = 0; k < n; k++) {
+            if (k) buf_puts(&b, ",");
+            state_to_json(&b, &rows[k].st, rows[k].status, 0);
+        }
+        buf_puts(&b, "]\n");
+        fputs(b.p, stdout);
+        buf_free(&b);
+    } else {
+        print_table(rows, n);
+    }
+    for (size_t k = 0; k < n; k++) free(rows[k].st.annotations);
+    free(rows);
+    return fflush(stdout) == 0 ? 0 : failerr("write");
+}
+
+static const char default_spec[] =
+    "{\n"
+    "\t\"ociVersion\": \"" OCIRUN_OCI_VERSION "\",\n"
+    "\t\"process\": {\n"
+    "\t\t\"terminal\": false,\n"
+    "\t\t\"user\": { \"uid\": 0, \"gid\": 0 },\n"
+    "\t\t\"args\": [ \"sh\" ],\n"
+    "\t\t\"env\": [ \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\" ],\n"
+    "\t\t\"cwd\": \"/\",\n"
+    "\t\t\"capabilities\": {\n"
+    "\t\t\t\"bounding\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],\n"
+    "\t\t\t\"effective\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],\n"
+    "\t\t\t\"permitted\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ]\n"
+    "\t\t},\n"
+    "\t\t\"rlimits\": [ { \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 } ],\n"
+    "\t\t\"noNewPrivileges\": true\n"
+    "\t},\n"
+    "\t\"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
+    "\t\"hostname\": \"ocirun\",\n"
+    "\t\"mounts\": [\n"
+    "\t\t{ \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
+    "\t\t{ \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+    "\t\t  \"options\": [ \"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\" ] },\n"
+    "\t\t{ \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
+    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\", \"gid=5\" ] },\n"
+    "\t\t{ \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
+    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\" ] },\n"
+    "\t\t{ \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
+    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\" ] },\n"
+    "\t\t{ \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] },\n"
+    "\t\t{ \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\" ] }\n"
+    "\t],\n"
+    "\t\"linux\": {\n"
+    "\t\t\"resources\": { \"devices\": [ { \"allow\": false, \"access\": \"rwm\" } ] },\n"
+    "\t\t\"namespaces\": [ { \"type\": \"pid\" }, { \"type\": \"network\" }, { \"type\": \"ipc\" },\n"
+    "\t\t\t{ \"type\": \"uts\" }, { \"type\": \"mount\" } ],\n"
+    "\t\t\"maskedPaths\": [ \"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\",\n"
+    "\t\t\t\"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\" ],\n"
+    "\t\t\"readonlyPaths\": [ \"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", \"/proc/sysrq-trigger\" ]\n"
+    "\t}\n"
+    "}\n";
+
+static int cmd_spec(int argc, char **argv)
+{
+    int i = 1, rootless = 0;
+    const char *bundle = ".";
+    const struct flag fl[] = { { "bundle", 'b', 1, &bundle, NULL }, { "rootless", 0, 0, NULL, &rootless } };
+    if (parse_flags("spec", argc, argv, &i, fl, 2) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
+        return -1;
+    if (rootless) return fail("spec: --rootless is not supported by this version of ocirun");
+    int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return failerr("spec: bundle %s", bundle);
+    int fd = openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    close(dfd);
+    if (fd < 0) return errno == EEXIST ? fail("File config.json exists. Remove it first.") : failerr("spec: create config.json");
+    int r = write_all(fd, default_spec, sizeof default_spec - 1);
+    if (close(fd) < 0 || r < 0) return failerr("spec: write config.json");
+    return 0;
+}
+
+/* ======================================================================
+ * 16. Main
+ * ====================================================================== */
+
+static const char usage_text[] =
+    "ocirun " OCIRUN_VERSION " - a small OCI container runtime\n"
+    "\n"
+    "usage: ocirun [global options] <command> [command options] [arguments]\n"
+    "\n"
+    "commands:\n"
+    "  create [--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] ID\n"
+    "                       set up a container; its process waits for `start`\n"
+    "  start ID             run the process of a created container\n"
+    "  run [-d] [create options] ID\n"
+    "                       create and start; without -d wait and return its exit status\n"
+    "  state ID             print the state of a container as JSON\n"
+    "  kill [--all] ID [SIGNAL]\n"
+    "                       send a signal (name or number, default TERM)\n"
+    "  delete [--force] ID  remove a stopped (or, with --force, any) container\n"
+    "  list [--format table|json] [-q]\n"
+    "                       list containers\n"
+    "  spec [--bundle DIR]  write a default config.json\n"
+    "\n"
+    "global options:\n"
+    "  --root DIR           state directory (default " OCIRUN_DEFAULT_ROOT ")\n"
+    "  --log FILE           append log lines to FILE\n"
+    "  --log-format FORMAT  text (default) or json (runc's {\"level\",\"msg\",\"time\"} lines)\n"
+    "  --debug              log debug lines\n"
+    "  --version, -v        print the version\n"
+    "  --help, -h           print this help\n";
+
+int ocirun_stage_requested(int argc, char **argv)
+{
+    return argc > 1 && !strcmp(argv[1], OCIRUN_STAGE_ARG);
+}
+
+static int open_log(const char *path, const char *format)
+{
+    if (format) {
+        if (!strcmp(format, "json")) logcfg.json = 1;
+        else if (strcmp(format, "text")) return fail("invalid log format \"%s\" (text or json)", format);
+    }
+    if (!path) return 0;
+    if (!strncmp(path, "file:", 5)) path += 5;
+    logcfg.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    return logcfg.fd < 0 ? failerr("--log %s", path) : 0;
+}
+
+static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status)
+{
+    const char *cmd = argv[0];
+    if (!strcmp(cmd, "create")) return cmd_create(c, argc, argv);
+    if (!strcmp(cmd, "start")) return cmd_start(c, argc, argv);
+    if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
+    if (!strcmp(cmd, "state")) return cmd_state(c, argc, argv);
+    if (!strcmp(cmd, "kill")) return cmd_kill(c, argc, argv);
+    if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
+    if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
+    if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
+    static const char *const later[] = { "exec", "ps", "pause", "resume", "update", "events", "features",
+                                         "checkpoint", "restore" };
+    for (size_t i = 0; i < ARRAY_LEN(later); i++)
+        if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);
+    return fail("unknown command \"%s\" (see ocirun --help)", cmd);
+}
+
+int ocirun_main(int argc, char **argv)
+{
+    if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
+    struct cli c = { OCIRUN_DEFAULT_ROOT };
+    const char *log = NULL, *log_format = NULL, *rootless = NULL;
+    int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
+    const struct flag fl[] = {
+        { "root", 0, 1, &c.root, NULL }, { "log", 0, 1, &log, NULL }, { "log-format", 0, 1, &log_format, NULL },
+        { "debug", 0, 0, NULL, &logcfg.debug }, { "systemd-cgroup", 0, 0, NULL, &systemd },
+        { "rootless", 0, 1, &rootless, NULL }, { "version", 'v', 0, NULL, &version }, { "help", 'h', 0, NULL, &help },
+    };
+    signal(SIGPIPE, SIG_IGN);
+    int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl));
+    if (r == 0) r = open_log(log, log_format);
+    if (r == 0 && version) {
+        printf("ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION);
+        return 0;
+    }
+    if (r == 0 && (help || i >= argc)) {
+        fputs(usage_text, help ? stdout : stderr);
+        return help ? 0 : 1;
+    }
+    if (r == 0 && systemd) r = fail("--systemd-cgroup: systemd cgroup management is not supported by this version of ocirun");
+    if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto"))
+        r = fail("--rootless=%s: rootless containers are not supported by this version of ocirun", rootless);
+    if (r == 0 && (!c.root[0] || c.root[0] != '/')) {
+        static char abs[PATH_MAX];
+        if (!c.root[0] || !realpath(".", abs) || strlen(abs) + strlen(c.root) + 2 > sizeof abs)
+            r = fail("--root: invalid path \"%s\"", c.root);
+        else strcat(strcat(abs, "/"), c.root), c.root = abs;
+    }
+    if (r == 0) r = dispatch(&c, argc - i, argv + i, &exit_status);
+    if (r < 0) {
+        report_error(err_msg);
+        return 1;
+    }
+    return exit_status;
+}
+
+#ifndef OCIRUN_NO_MAIN
+int main(int argc, char **argv) { return ocirun_main(argc, argv); }
+#endif
