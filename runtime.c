@@ -1544,7 +1544,14 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
         return fail(".hooks: hooks are not supported by this version of ocirun");
     if (!(x = member(root, "linux"))) return fail(".linux: required field is missing");
     if (parse_linux(x, s) < 0) return -1;
-    return validate_spec(s);
+    if (validate_spec(s) < 0) return -1;
+    /* Device cgroup rules are enforced once cgroups land.  Until then a
+     * container sees only the nodes we create; that matches the rules only
+     * as long as it cannot make nodes of its own. */
+    if (s->device_rules && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)))
+        return fail(".linux.resources.devices: device cgroup rules cannot be enforced by this version of ocirun, "
+                    "and CAP_MKNOD would let the container create any device");
+    return 0;
 }
 
 static void spec_free(struct oci_spec *s)
@@ -2469,14 +2476,38 @@ static int create_devices(struct rootfs_ctx *c)
     return 0;
 }
 
+/* pivot_root refuses a rootfs whose parent mount is shared: make the
+ * mount that holds the rootfs private in our namespace. */
+static int make_parent_mount_private(const char *rootfs)
+{
+    char *text, best[PATH_MAX] = "/";
+    size_t bestlen = 0;
+    if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return -1;
+    for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *mp = line;
+        for (int i = 0; i < 4 && mp; i++) if ((mp = strchr(mp, ' '))) mp++;
+        if (!mp) continue;
+        char *end = strchr(mp, ' ');
+        if (end) *end = 0;
+        unescape_octal(mp);
+        size_t n = strlen(mp);
+        if ((n == 1 || (!strncmp(rootfs, mp, n) && (rootfs[n] == '/' || !rootfs[n]))) && n >= bestlen && n < sizeof best)
+            memcpy(best, mp, n + 1), bestlen = n;
+    }
+    free(text);
+    if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0) return failerr("make %s private", best);
+    return 0;
+}
+
 /* The whole filesystem side of stage 2, in spec order. */
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot)
 {
     struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0 };
-    unsigned long prop = s->rootfs_prop ? s->rootfs_prop | MS_REC : MS_SLAVE | MS_REC;
-    /* nothing we mount may propagate back to the host */
-    if (mount(NULL, "/", NULL, (prop & MS_SHARED) ? MS_SLAVE | MS_REC : prop, NULL) < 0)
-        return failerr("make / %s", (prop & MS_PRIVATE) ? "private" : "slave");
+    /* by default nothing we mount propagates back to the host; a config
+     * that asks for shared propagation gets it, as in runc */
+    unsigned long prop = s->rootfs_prop ? s->rootfs_prop : MS_SLAVE | MS_REC;
+    if (mount(NULL, "/", NULL, prop, NULL) < 0) return failerr("set propagation of /");
+    if ((prop & MS_SHARED) && make_parent_mount_private(rootfs) < 0) return -1;
     /* pivot_root needs the rootfs to be a mount point */
     if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return failerr("bind mount rootfs %s", rootfs);
     if ((c.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return failerr("open rootfs %s", rootfs);
@@ -2490,7 +2521,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
     if (enter_rootfs(&c) < 0) goto out;
     if (s->root_readonly && remount_root_readonly() < 0) goto out;
-    if (s->rootfs_prop && mount(NULL, "/", NULL, s->rootfs_prop | MS_REC, NULL) < 0) {
+    if (s->rootfs_prop && mount(NULL, "/", NULL, s->rootfs_prop, NULL) < 0) {
         failerr("set rootfs propagation");
         goto out;
     }
@@ -2597,6 +2628,28 @@ static const char *env_get(char *const *env, const char *key)
     for (; env && *env; env++)
         if (!strncmp(*env, key, n) && (*env)[n] == '=') return *env + n + 1;
     return NULL;
+}
+
+/* runc gives a process without HOME the home of its uid from the
+ * container's /etc/passwd, or "/". Returns a new env vector. */
+static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t size)
+{
+    if (env_get(env, "HOME")) return env;
+    char *text, *dir = "/";
+    if (read_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &text, NULL) < 0) text = NULL;
+    for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[7], *p = line;
+        int k = 0;
+        for (; k < 7 && p; k++) { f[k] = p; if ((p = strchr(p, ':'))) *p++ = 0; }
+        int id;
+        if (k == 7 && parse_int(f[2], &id) == 0 && (uid_t)id == uid && f[5][0]) { dir = f[5]; break; }
+    }
+    snprintf(home, size, "HOME=%s", dir);
+    free(text);
+    char **out = xcalloc(n + 2, sizeof *out);
+    if (n) memcpy(out, env, n * sizeof *out);
+    out[n] = home;
+    return out;
 }
 
 static int is_executable(const char *path)
@@ -3197,18 +3250,20 @@ static int stage2_main(int syncfd)
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
+    char home[PATH_MAX + 8];
+    char **env = env_with_home(s.proc.env, s.proc.nenv, s.proc.uid, home, sizeof home);
     int in_userns = !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER);
     if (setup_process_credentials(&s.proc, in_userns) < 0) return -1;
     umask(s.proc.has_umask ? s.proc.umask : 022);
     char exe[PATH_MAX];
-    if (enter_cwd(s.proc.cwd) < 0 || find_executable(s.proc.args[0], s.proc.env, exe) < 0) return -1;
+    if (enter_cwd(s.proc.cwd) < 0 || find_executable(s.proc.args[0], env, exe) < 0) return -1;
     if (cloexec_fds_from(3 + (int)o.preserve_fds) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
     close(syncfd);
     int conn = wait_for_start(sock);
     if (conn < 0) return -1;
-    execve(exe, s.proc.args, s.proc.env ? s.proc.env : (char *[]){ NULL });
+    execve(exe, s.proc.args, env);
     /* the start command reads this and fails */
     failerr("exec %s", exe);
     if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF without data: nothing more to do */ }
