@@ -3495,6 +3495,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
 static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
 {
     *rootfd = *dirfd = -1;
+    memset(st, 0, sizeof *st);
     if (validate_id(id) < 0) return -1;
     if ((*rootfd = state_root_open(root, 0)) < 0) {
         if (*rootfd == -2) fail("container \"%s\" does not exist", id);
