@@ -1,0 +1,1077 @@
+#!/bin/bash
+# test.sh - the ocirun test suite (the one test entry point; `make test` runs it).
+#
+#   sudo ./test.sh                        # tests ./ocirun (runs `make -s` first)
+#   sudo OCIRUN=/usr/sbin/runc ./test.sh  # same tests against runc; the
+#                                         # ocirun-specific ones print "skip"
+#   sudo ./test.sh mounts kill            # only tests whose name contains a word
+#
+# Every runtime call uses a private --root under a temp dir and runs under
+# `timeout`, so a hang is a failure, not a stuck suite.  Everything the suite
+# creates (containers, processes, mounts, netns, files) is removed on exit.
+# Output: one "ok - NAME", "FAIL - NAME: reason" or "skip - NAME: reason" line
+# per test; the last line is "N passed, M failed, K skipped".  Exit status is
+# non-zero if any test failed.
+
+# shellcheck disable=SC2016,SC2046,SC2086,SC2116
+# (SC2016: jq filters and container scripts are single-quoted on purpose;
+#  SC2046/SC2086: word splitting of mountinfo fields and ids is intended)
+set -u
+export LC_ALL=C
+OCIRUN=${OCIRUN:-./ocirun}
+if [ "$OCIRUN" = ./ocirun ]; then
+	DEFAULT_RUNTIME=1                  # the repo's own ./ocirun: build it first
+else
+	DEFAULT_RUNTIME=0
+	case $OCIRUN in /*) ;; */*) OCIRUN=$(pwd)/$OCIRUN ;; esac
+fi
+cd "$(dirname "$0")" || exit 1
+SRCDIR=$(pwd)
+TO=${OCIRUN_TEST_TIMEOUT:-20}        # seconds allowed for one runtime call
+FILTER=("$@")
+
+die() { echo "test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (try: sudo $0)"
+for tool in jq timeout; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool is required (apt-get install jq coreutils)"
+done
+
+if [ $DEFAULT_RUNTIME = 1 ] && [ -f runtime.c ]; then
+	make -s || die "make failed"
+fi
+case $OCIRUN in
+*/*) OCIRUN=$(cd "$(dirname "$OCIRUN")" && pwd)/$(basename "$OCIRUN") ;;
+*) OCIRUN=$(command -v "$OCIRUN") ;;
+esac
+[ -x "$OCIRUN" ] || die "runtime $OCIRUN not found or not executable"
+
+IS_OCIRUN=0
+if timeout 10 "$OCIRUN" --version 2>/dev/null | grep -q ocirun; then IS_OCIRUN=1; fi
+
+TMP=$(mktemp -d /tmp/ocirun-test.XXXXXX) || die "mktemp failed"
+chmod 755 "$TMP"
+ROOT=$TMP/state
+BASE=$TMP/base
+RFS=$BASE/rootfs
+NETNS=ocirun-test-$$
+MYCMD=$(tr '\0' ' ' < /proc/$$/cmdline); MYCMD=${MYCMD% }
+# Every runtime call gets this in its environment; a leftover helper process
+# of the runtime is found by it.
+
+# ---------------------------------------------------------------- helpers --
+
+rt() { OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" "$OCIRUN" --root "$ROOT" "$@"; }
+
+# procs_matching STRING: pids (other than ours) whose cmdline contains STRING
+# or whose environment carries our tag (every runtime process we started and
+# its helpers, e.g. ocirun's "ocirun:[N:...]" stages; not other test runs').
+procs_matching() {
+	local p pid c e arr
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+		arr=()
+		mapfile -d "" arr 2>/dev/null < "$p/cmdline" || continue
+		[ ${#arr[@]} -eq 0 ] && continue  # kernel thread or zombie
+		c="${arr[*]}"
+		[ "$c" = "$MYCMD" ] && continue   # this script's own subshells
+		case $c in *"$1"*) echo "$pid"; continue ;; esac
+		arr=()
+		mapfile -d "" arr 2>/dev/null < "$p/environ" || continue
+		e=" ${arr[*]} "
+		case $e in *" OCIRUN_TEST_TAG=$TMP "*) echo "$pid" ;; esac
+	done
+}
+
+cmdline_of() { { tr "\0" " " < "/proc/$1/cmdline"; } 2>/dev/null; }
+
+alive() { # alive PID: exists and is not a zombie
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# leftovers ID BUNDLE: describe anything left behind; empty output if clean.
+leftovers() {
+	local id=$1 b=$2 p what=
+	[ -e "$ROOT/$id" ] && what="$what state dir $ROOT/$id exists;"
+	for p in $(procs_matching "$b"); do
+		alive "$p" && what="$what process $p ($(cmdline_of "$p")) left;"
+	done
+	if grep -qF "$b" /proc/self/mountinfo; then
+		what="$what mount left: $(grep -F "$b" /proc/self/mountinfo | head -1);"
+	fi
+	printf '%s' "$what"
+}
+
+waitfor() { # waitfor TENTHS CMD...: poll CMD until true, at most TENTHS/10 s
+	local n=$1; shift
+	until "$@"; do
+		n=$((n - 1))
+		[ "$n" -le 0 ] && return 1
+		sleep 0.1
+	done
+}
+
+cstatus() { rt state "$1" 2>/dev/null | jq -r .status 2>/dev/null; }
+status_is() { [ "$(cstatus "$1")" = "$2" ]; }
+cpid() { rt state "$1" 2>/dev/null | jq -r .pid 2>/dev/null; }
+no_procs() { [ -z "$(procs_matching "$1")" ]; }
+host_ns() { readlink "/proc/$$/ns/$1"; }
+
+# variant NAME JQ-FILTER [JQ-ARGS...]: write bundle $TMP/b/NAME whose config
+# is the base config with root.path = the shared rootfs and FILTER applied.
+# Sets B to the bundle dir.
+variant() {
+	local name=$1 filter=$2; shift 2
+	B=$TMP/b/$name
+	rm -rf "$B"; mkdir -p "$B"
+	jq --arg rootfs "$RFS" --arg bundle "$B" "$@" \
+		".root.path = \$rootfs | $filter" "$BASE/config.json" > "$B/config.json"
+}
+
+# sh_variant NAME SCRIPT [JQ-FILTER [JQ-ARGS...]]: process is sh -c SCRIPT.
+sh_variant() {
+	local name=$1 script=$2 filter=${3:-.}
+	shift 2; [ $# -gt 0 ] && shift
+	variant "$name" ".process.args = [\"sh\", \"-c\", \$script] | $filter" --arg script "$script" "$@"
+}
+
+# run_sh NAME SCRIPT [JQ-FILTER [JQ-ARGS...]]: `run` a container, id NAME;
+# sets OUT, ERR, RC, B.
+run_sh() {
+	local name=$1
+	sh_variant "$@" || { RC=99 OUT='' ERR="jq failed"; return 99; }
+	rt run --bundle "$B" "$name" </dev/null >"$B/stdout" 2>"$B/stderr"
+	RC=$?
+	OUT=$(cat "$B/stdout") ERR=$(cat "$B/stderr")
+	return $RC
+}
+
+# mi FILE MOUNTPOINT: "fstype mount-options super-options" of the last
+# mountinfo line in FILE for MOUNTPOINT (empty if none).
+mi() {
+	awk -v mp="$2" '$5 == mp { i = 7; while ($i != "-") i++; r = $(i+1) " " $6 " " $(i+3) } END { if (r != "") print r }' "$1"
+}
+
+has_opt() { # has_opt OPTLIST OPT: comma separated OPTLIST contains OPT
+	case ",$1," in *",$2,"*) return 0 ;; esac
+	return 1
+}
+
+T_STATUS=ok T_MSG=
+fail() { if [ "$T_STATUS" = ok ]; then T_STATUS=fail T_MSG="$*"; fi; return 1; }
+skip() { T_STATUS=skip T_MSG="$*"; }
+need_ocirun() { [ "$IS_OCIRUN" = 1 ] && return 0; skip "ocirun-specific ($OCIRUN is not ocirun)"; return 1; }
+# expect NAME GOT WANT
+expect() { [ "$2" = "$3" ] || fail "$1: got '$(printf '%s' "$2" | tr '\n' '|')', want '$(printf '%s' "$3" | tr '\n' '|')'"; }
+errsum() { printf '%s' "$1" | tr '\n' ' ' | cut -c1-300; }
+
+PASS=0 FAILED=0 SKIPPED=0
+
+clean_all() {
+	local id p
+	for id in $(rt list -q 2>/dev/null); do rt delete --force "$id" >/dev/null 2>&1; done
+	for p in $(procs_matching "$TMP"); do kill -KILL "$p" 2>/dev/null; done
+}
+
+run_test() {
+	local name=$1 f
+	if [ ${#FILTER[@]} -gt 0 ]; then
+		local hit=0
+		for f in "${FILTER[@]}"; do case $name in *"$f"*) hit=1 ;; esac; done
+		[ $hit = 1 ] || return 0
+	fi
+	T_STATUS=ok T_MSG=
+	"t_$name"
+	case $T_STATUS in
+	ok) echo "ok - $name"; PASS=$((PASS + 1)) ;;
+	skip) echo "skip - $name: $T_MSG"; SKIPPED=$((SKIPPED + 1)) ;;
+	*) echo "FAIL - $name: $T_MSG"; FAILED=$((FAILED + 1)) ;;
+	esac
+	clean_all
+}
+
+cleanup() {
+	set +e
+	trap - EXIT INT TERM
+	clean_all
+	ip netns delete "$NETNS" >/dev/null 2>&1
+	# unmount anything still mounted under $TMP, deepest first
+	awk '{print $5}' /proc/self/mountinfo | grep "^$TMP" | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- fixture --
+
+mkdir -p "$ROOT" "$TMP/b"
+if ! sh "$SRCDIR/examples/mkbundle.sh" "$BASE" >"$TMP/mkbundle.log" 2>&1; then
+	cat "$TMP/mkbundle.log" >&2
+	die "examples/mkbundle.sh failed"
+fi
+mkdir -p "$RFS/var/secretdir" "$RFS/var/rodir" "$RFS/mnt" "$RFS/out"
+echo "top secret" > "$RFS/etc/secret"
+echo "hidden" > "$RFS/var/secretdir/file"
+mkdir -p "$TMP/bindsrc"
+echo "hello from host" > "$TMP/bindsrc/hello"
+
+# ------------------------------------------------------------ build tests --
+# ocirun-specific: run first.
+
+build_copy() { # copy the source tree (without .git and built files) to $TMP/build
+	rm -rf "$TMP/build"; mkdir -p "$TMP/build"
+	tar -C "$SRCDIR" --exclude=.git --exclude=ocirun --exclude='*.o' -cf - . | tar -C "$TMP/build" -xf -
+}
+
+t_build_werror() {
+	need_ocirun || return
+	[ -f "$SRCDIR/runtime.c" ] || { skip "no runtime.c"; return; }
+	build_copy
+	if ! make -C "$TMP/build" -B CFLAGS="-Wall -Wextra -Werror" >"$TMP/build.log" 2>&1; then
+		fail "make CFLAGS='-Wall -Wextra -Werror' failed: $(grep -m3 -E 'error|warning' "$TMP/build.log" | tr '\n' ' ')"
+	fi
+}
+
+t_build_static_size() {
+	need_ocirun || return
+	[ -f "$SRCDIR/runtime.c" ] || { skip "no runtime.c"; return; }
+	command -v musl-gcc >/dev/null 2>&1 || { skip "musl-gcc not installed (apt-get install musl-tools)"; return; }
+	build_copy
+	touch "$TMP/build/.stamp"; sleep 1
+	if ! make -C "$TMP/build" -B static >"$TMP/build.log" 2>&1; then
+		fail "make static failed: $(tail -3 "$TMP/build.log" | tr '\n' ' ')"; return
+	fi
+	local f n=0 sz
+	while read -r f; do
+		head -c 4 "$f" | grep -q ELF || continue
+		case $f in *.o) continue ;; esac
+		if command -v file >/dev/null 2>&1; then
+			file "$f" | grep -q 'statically linked' || continue
+		fi
+		n=$((n + 1))
+		sz=$(stat -c %s "$f")
+		echo "# static binary ${f#"$TMP/build/"}: $sz bytes"
+		[ "$sz" -lt $((300 * 1024)) ] || fail "${f#"$TMP/build/"} is $sz bytes, not under 300 KB"
+	done < <(find "$TMP/build" -type f -newer "$TMP/build/.stamp" -perm -u+x)
+	[ $n -gt 0 ] || fail "make static produced no statically linked executable"
+}
+
+# ------------------------------------------------------------- CLI basics --
+
+t_version() {
+	local out
+	out=$(timeout "$TO" "$OCIRUN" --version 2>&1) || { fail "--version exited non-zero"; return; }
+	printf '%s\n' "$out" | head -1 | grep -Eiq 'version [0-9]' || fail "first line has no version: $(printf '%s' "$out" | head -1)"
+}
+
+t_spec() {
+	local d=$TMP/spec1 d2=$TMP/spec2 out
+	mkdir -p "$d" "$d2"
+	(cd "$d" && rt spec) >"$TMP/spec.log" 2>&1 || { fail "spec failed: $(cat "$TMP/spec.log")"; return; }
+	jq -e '(.ociVersion|startswith("1.")) and (.process.args|length>0) and (.root.path|type=="string") and (.mounts|length>0) and (.linux.namespaces|length>0)' \
+		"$d/config.json" >/dev/null 2>&1 || { fail "spec did not write a valid config.json in the cwd"; return; }
+	local before
+	before=$(md5sum < "$d/config.json")
+	if (cd "$d" && rt spec) >"$TMP/spec.log" 2>&1; then
+		fail "second spec in the same dir succeeded"
+	elif ! grep -qi 'exists' "$TMP/spec.log"; then
+		fail "second spec: no 'exists' in error: $(errsum "$(cat "$TMP/spec.log")")"
+	fi
+	[ "$(md5sum < "$d/config.json")" = "$before" ] || fail "second spec changed config.json"
+	(cd "$TMP" && rt spec --bundle "$d2") >"$TMP/spec.log" 2>&1 || { fail "spec --bundle failed: $(cat "$TMP/spec.log")"; return; }
+	[ -f "$d2/config.json" ] || fail "spec --bundle did not write DIR/config.json"
+	[ -e "$TMP/config.json" ] && fail "spec --bundle wrote config.json in the cwd"
+	# the generated spec must be runnable as is (apart from rootfs/terminal/args)
+	B=$TMP/b/spec-run; mkdir -p "$B"
+	jq --arg r "$RFS" '.root.path=$r | .process.terminal=false | .process.args=["sh","-c","echo spec-ok; echo $$"]' \
+		"$d2/config.json" > "$B/config.json"
+	OUT=$(rt run --bundle "$B" spec-run </dev/null 2>"$B/stderr")
+	expect "output of the generated spec" "$OUT" "spec-ok
+1"
+}
+
+t_run_basic() {
+	run_sh run-basic 'echo hello; echo err >&2'
+	expect "exit code" "$RC" 0
+	expect stdout "$OUT" hello
+	printf '%s' "$ERR" | grep -q err || fail "container stderr not passed through"
+	[ -e "$ROOT/run-basic" ] && fail "run did not delete the container state after exit"
+	rt state run-basic >/dev/null 2>&1 && fail "state still works after run finished"
+	return 0
+}
+
+t_exit_code() {
+	run_sh exit-code 'exit 42'
+	expect "run exit code" "$RC" 42
+	run_sh exit-code0 'true'
+	expect "run exit code" "$RC" 0
+}
+
+t_exit_signal() {
+	sh_variant exit-signal 'exec sleep 1000'
+	rt run --bundle "$B" exit-signal </dev/null >"$B/stdout" 2>"$B/stderr" &
+	local bg=$!
+	if ! waitfor 100 status_is exit-signal running; then
+		fail "container never running"; kill "$bg" 2>/dev/null; wait "$bg"; return
+	fi
+	rt kill exit-signal KILL >/dev/null 2>&1 || fail "kill failed"
+	wait "$bg"
+	expect "run exit code after SIGKILL" "$?" 137
+}
+
+t_preserve_fds() {
+	echo "fd3 content" > "$TMP/fd3"
+	sh_variant preserve-fds 'cat <&3'
+	OUT=$(rt run --preserve-fds 1 --bundle "$B" preserve-fds 3<"$TMP/fd3" </dev/null 2>"$B/stderr")
+	expect "cat <&3 with --preserve-fds 1" "$OUT" "fd3 content"
+}
+
+t_no_pivot() {
+	sh_variant no-pivot 'echo $$; [ -x /bin/busybox ] && echo bb; [ -e /out ] && echo out; [ -e '"$TMP"' ] && echo host-visible'
+	OUT=$(rt run --no-pivot --bundle "$B" no-pivot </dev/null 2>"$B/stderr")
+	expect "run --no-pivot output" "$OUT" "1
+bb
+out"
+}
+
+# --------------------------------------------------------- process config --
+
+t_hostname() {
+	local hh
+	hh=$(hostname)
+	run_sh hostname 'hostname; cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname' \
+		'.hostname="oci-test-host" | .domainname="example.test"'
+	expect "hostname" "$(printf '%s\n' "$OUT" | head -2)" "oci-test-host
+oci-test-host"
+	if [ $IS_OCIRUN = 1 ]; then
+		expect "domainname" "$(printf '%s\n' "$OUT" | sed -n 3p)" example.test
+	else
+		echo "# domainname with $OCIRUN: $(printf '%s\n' "$OUT" | sed -n 3p) (checked for ocirun only; runc < 1.2 ignores it)"
+	fi
+	expect "host hostname untouched" "$(hostname)" "$hh"
+}
+
+t_pid1() {
+	# pid 1 is the process; host processes (this bash script, timeout) are invisible
+	run_sh pid1 'echo $$; cat /proc/1/comm; cat /proc/[0-9]*/comm | grep -c -e bash -e timeout'
+	expect "echo \$\$, /proc/1/comm, host processes visible" "$OUT" "1
+sh
+0"
+}
+
+t_mounts() {
+	local mif=$TMP/mounts.mi r
+	mkdir -p "$TMP/rwsrc"
+	run_sh mounts 'cat /proc/self/mountinfo > /dev/stderr
+cat /mnt/ro-bind/hello
+touch /mnt/ro-bind/x 2>&1 | grep -q "Read-only file system" && echo ro-ok
+echo w > /mnt/rw-bind/written && echo rw-ok
+stat -c %a /mnt/sized
+echo x > /mnt/sized/f && echo tmpfs-ok' \
+		'.mounts += [
+		  {destination: "/mnt/ro-bind", type: "bind", source: $src, options: ["bind", "ro", "nosuid"]},
+		  {destination: "/mnt/rw-bind", type: "none", source: $rw, options: ["rbind", "rw", "nodev"]},
+		  {destination: "/mnt/sized", type: "tmpfs", source: "tmpfs", options: ["size=2m", "mode=1770", "nodev", "noexec"]}
+		]' --arg src "$TMP/bindsrc" --arg rw "$TMP/rwsrc"
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	printf '%s\n' "$ERR" > "$mif"
+	expect "container output" "$OUT" "hello from host
+ro-ok
+rw-ok
+1770
+tmpfs-ok"
+	[ -f "$TMP/rwsrc/written" ] || fail "write through rw bind mount not visible on host"
+	set -- $(mi "$mif" /proc); [ "${1:-}" = proc ] || fail "/proc is not proc: ${1:-none}"
+	set -- $(mi "$mif" /dev); [ "${1:-}" = tmpfs ] || fail "/dev is not tmpfs: ${1:-none}"
+	set -- $(mi "$mif" /dev/pts)
+	[ "${1:-}" = devpts ] || fail "/dev/pts is not devpts: ${1:-none}"
+	has_opt "${3:-}" gid=5 || fail "/dev/pts lacks gid=5: ${3:-}"
+	has_opt "${3:-}" mode=620 || fail "/dev/pts lacks mode=620: ${3:-}"
+	set -- $(mi "$mif" /dev/mqueue); [ "${1:-}" = mqueue ] || fail "/dev/mqueue is not mqueue: ${1:-none}"
+	set -- $(mi "$mif" /dev/shm)
+	[ "${1:-}" = tmpfs ] || fail "/dev/shm is not tmpfs: ${1:-none}"
+	for r in nosuid nodev noexec; do has_opt "${2:-}" $r || fail "/dev/shm lacks $r: ${2:-}"; done
+	set -- $(mi "$mif" /sys)
+	[ "${1:-}" = sysfs ] || fail "/sys is not sysfs: ${1:-none}"
+	has_opt "${2:-}" ro || fail "/sys is not ro: ${2:-}"
+	[ -n "$(mi "$mif" /sys/fs/cgroup)" ] || fail "nothing mounted on /sys/fs/cgroup"
+	set -- $(mi "$mif" /mnt/ro-bind)
+	has_opt "${2:-}" ro || fail "/mnt/ro-bind not ro: ${2:-none}"
+	has_opt "${2:-}" nosuid || fail "/mnt/ro-bind not nosuid: ${2:-none}"
+	set -- $(mi "$mif" /mnt/rw-bind)
+	has_opt "${2:-}" rw || fail "/mnt/rw-bind not rw: ${2:-none}"
+	has_opt "${2:-}" nodev || fail "/mnt/rw-bind not nodev: ${2:-none}"
+	set -- $(mi "$mif" /mnt/sized)
+	[ "${1:-}" = tmpfs ] || fail "/mnt/sized not tmpfs: ${1:-none}"
+	has_opt "${3:-}" size=2048k || fail "/mnt/sized lacks size=2048k: ${3:-}"
+	has_opt "${2:-}" noexec || fail "/mnt/sized not noexec: ${2:-}"
+	set -- $(mi "$mif" /)
+	has_opt "${2:-}" ro || fail "/ is not ro with root.readonly=true: ${2:-none}"
+	grep -q "$TMP" /proc/self/mountinfo && fail "container mounts leaked into the host mount table"
+	return 0
+}
+
+t_masked_paths() {
+	local script='wc -c < /etc/secret; ls -A /var/secretdir | wc -l; cat /etc/secret /var/secretdir/file 2>/dev/null; echo --
+for f in /proc/keys /proc/timer_list; do [ -e $f ] && { echo "$f $(cat $f | wc -c)"; }; done
+[ -d /sys/firmware ] && echo "/sys/firmware $(ls -A /sys/firmware | wc -l)"; true'
+	run_sh masked "$script" '.linux.maskedPaths += ["/etc/secret", "/var/secretdir"]'
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	local first=${OUT%%--*}
+	expect "masked /etc/secret size, /var/secretdir entries" "$(echo $first)" "0 0"
+	# host paths: masked ones must read empty (only checked where non-empty on the host)
+	if [ "$(wc -c < /proc/keys)" -gt 0 ]; then
+		printf '%s\n' "$OUT" | grep -qx '/proc/keys 0' || fail "/proc/keys not empty: $(echo $OUT)"
+	fi
+	if [ -e /proc/timer_list ] && [ "$(wc -c < /proc/timer_list)" -gt 0 ]; then
+		printf '%s\n' "$OUT" | grep -qx '/proc/timer_list 0' || fail "/proc/timer_list not empty"
+	fi
+	if [ -n "$(ls -A /sys/firmware 2>/dev/null)" ]; then
+		printf '%s\n' "$OUT" | grep -qx '/sys/firmware 0' || fail "/sys/firmware not empty"
+	fi
+	# control: without maskedPaths the same files are readable
+	run_sh unmasked 'cat /etc/secret' '.linux.maskedPaths = []'
+	expect "unmasked /etc/secret" "$OUT" "top secret"
+}
+
+t_readonly_paths() {
+	run_sh ropaths 'cat /proc/sys/kernel/ostype
+( echo x > /proc/sys/kernel/domainname ) 2>&1
+touch /var/rodir/f 2>&1
+touch /var/rwfile && rm /var/rwfile && echo rw-ok' \
+		'.root.readonly = false | .linux.readonlyPaths += ["/var/rodir"]'
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	local n
+	n=$(printf '%s\n' "$OUT" | grep -c 'Read-only file system')
+	expect "EROFS count (/proc/sys, /var/rodir)" "$n" 2
+	printf '%s\n' "$OUT" | head -1 | grep -qx Linux || fail "/proc/sys not readable"
+	printf '%s\n' "$OUT" | grep -qx rw-ok || fail "rest of / not writable"
+	[ -e "$RFS/var/rodir/f" ] && { rm -f "$RFS/var/rodir/f"; fail "write to readonly path reached the rootfs"; }
+	return 0
+}
+
+t_root_readonly() {
+	run_sh root-ro 'touch /rofile 2>&1; [ -e /rofile ] && echo exists; touch /tmp/x 2>&1' '.root.readonly = true'
+	printf '%s' "$OUT" | grep -q 'Read-only file system' || fail "readonly=true: / writable: $OUT"
+	[ -e "$RFS/rofile" ] && { rm -f "$RFS/rofile"; fail "file created in readonly rootfs"; }
+	run_sh root-rw 'touch /rwfile && echo created' '.root.readonly = false'
+	expect "readonly=false output" "$OUT" created
+	[ -e "$RFS/rwfile" ] || fail "file written with readonly=false not in rootfs"
+	rm -f "$RFS/rwfile"
+}
+
+caps_of() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k {print $2}'; }
+
+t_capabilities_default() {
+	run_sh caps-default 'grep ^Cap /proc/self/status'
+	expect CapBnd "$(caps_of CapBnd)" 0000000020000420
+	expect CapEff "$(caps_of CapEff)" 0000000020000420
+	expect CapPrm "$(caps_of CapPrm)" 0000000020000420
+	expect CapInh "$(caps_of CapInh)" 0000000000000000
+	# ambient without inheritable cannot be raised (the kernel requires both)
+	expect CapAmb "$(caps_of CapAmb)" 0000000000000000
+}
+
+t_capabilities_sys_admin() {
+	run_sh caps-admin 'grep ^Cap /proc/self/status' \
+		'.process.capabilities |= (with_entries(.value += ["CAP_SYS_ADMIN"]) | .inheritable = .bounding)'
+	local k
+	for k in CapBnd CapEff CapPrm CapInh CapAmb; do
+		expect $k "$(caps_of $k)" 0000000020200420
+	done
+}
+
+t_capabilities_minimal() {
+	run_sh caps-min 'grep ^Cap /proc/self/status; kill -0 1 && echo can-signal' \
+		'.process.capabilities = {bounding: ["CAP_KILL"], effective: [], permitted: []}'
+	expect CapBnd "$(caps_of CapBnd)" 0000000000000020
+	expect CapEff "$(caps_of CapEff)" 0000000000000000
+	expect CapPrm "$(caps_of CapPrm)" 0000000000000000
+	expect CapAmb "$(caps_of CapAmb)" 0000000000000000
+}
+
+t_rlimits() {
+	run_sh rlimits 'ulimit -Sn; ulimit -Hn
+awk "/^Max processes/ {print \$3, \$4} /^Max core file size/ {print \$5, \$6}" /proc/self/limits' \
+		'.process.rlimits = [
+		  {type: "RLIMIT_NOFILE", soft: 512, hard: 1000},
+		  {type: "RLIMIT_NPROC", soft: 3000, hard: 4000},
+		  {type: "RLIMIT_CORE", soft: 0, hard: 4096}]'
+	expect "ulimit -Sn/-Hn, NPROC, CORE" "$OUT" "512
+1000
+0 4096
+3000 4000"
+}
+
+t_user() {
+	run_sh user 'id; grep ^Groups: /proc/self/status | tr -s "\t " "  "; touch /home/user/f && echo home-ok' \
+		'.process.user = {uid: 1000, gid: 1000, additionalGids: [5, 10]} | .root.readonly = false'
+	expect "id / Groups" "$OUT" "uid=1000(user) gid=1000(user) groups=5(tty),10(wheel)
+Groups: 5 10 
+home-ok"
+	rm -f "$RFS/home/user/f"
+	run_sh user-nogroups 'id -u; id -g; grep ^Groups: /proc/self/status | tr -s "\t " "  "' \
+		'.process.user = {uid: 65534, gid: 65534}'
+	expect "uid/gid 65534, no groups" "$OUT" "65534
+65534
+Groups: "
+}
+
+t_env() {
+	OCIRUN_LEAK_CHECK=1 run_sh env 'echo "[$FOO]"; echo "[${EMPTY-unset}]"; echo "$PATH"; env | grep -c OCIRUN_LEAK_CHECK' \
+		'.process.env += ["FOO=bar baz", "EMPTY="]'
+	expect "env" "$OUT" "[bar baz]
+[]
+/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+0"
+}
+
+t_cwd() {
+	run_sh cwd 'pwd; echo $PWD' '.process.cwd = "/var/tmp"'
+	expect "pwd" "$OUT" "/var/tmp
+/var/tmp"
+}
+
+t_umask() {
+	run_sh umask 'umask' '.process.user.umask = 23'
+	expect "umask with user.umask=23" "$OUT" 0027
+	run_sh umask-default 'umask'
+	expect "default umask" "$OUT" 0022
+}
+
+t_no_new_privs() {
+	run_sh nnp-on 'grep ^NoNewPrivs: /proc/self/status' '.process.noNewPrivileges = true'
+	expect "noNewPrivileges=true" "$(echo $OUT)" "NoNewPrivs: 1"
+	run_sh nnp-off 'grep ^NoNewPrivs: /proc/self/status' '.process.noNewPrivileges = false'
+	expect "noNewPrivileges=false" "$(echo $OUT)" "NoNewPrivs: 0"
+}
+
+t_oom_score_adj() {
+	run_sh oom 'cat /proc/self/oom_score_adj' '.process.oomScoreAdj = 500'
+	expect "oom_score_adj" "$OUT" 500
+}
+
+t_sysctl() {
+	local fwd shm
+	fwd=$(cat /proc/sys/net/ipv4/ip_forward) shm=$(cat /proc/sys/kernel/shmmax)
+	run_sh sysctl 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax' \
+		'.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456789"}'
+	expect "sysctl values inside" "$OUT" "1
+123456789"
+	expect "host ip_forward untouched" "$(cat /proc/sys/net/ipv4/ip_forward)" "$fwd"
+	expect "host shmmax untouched" "$(cat /proc/sys/kernel/shmmax)" "$shm"
+}
+
+# ---------------------------------------------------------------- devices --
+
+t_devices_config() {
+	run_sh devices 'stat -c "%n %F %t:%T %a %u:%g" /dev/mynull /dev/fuse; echo x > /dev/null2 && echo write-ok; ls -ln /dev/mynull | cut -c1-10' \
+		'.linux.devices = [
+		  {path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 384, uid: 1000, gid: 5},
+		  {path: "/dev/null2", type: "c", major: 1, minor: 3, fileMode: 438},
+		  {path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 438, uid: 0, gid: 0}]'
+	expect "linux.devices nodes" "$OUT" "/dev/mynull character special file 1:3 600 1000:5
+/dev/fuse character special file a:e5 666 0:0
+write-ok
+crw-------"
+}
+
+t_devices_default() {
+	run_sh devices-default 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done
+for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done
+head -c 5 /dev/zero | wc -c; head -c 7 /dev/urandom | wc -c
+( echo x > /dev/full ) 2>&1 | grep -q "No space left" && echo full-ok
+echo x > /dev/null && echo null-ok
+[ -d /dev/pts ] && [ -d /dev/shm ] && [ -d /dev/mqueue ] && echo dirs-ok'
+	expect "default devices" "$OUT" "/dev/null character special file 1:3 666
+/dev/zero character special file 1:5 666
+/dev/full character special file 1:7 666
+/dev/random character special file 1:8 666
+/dev/urandom character special file 1:9 666
+/dev/tty character special file 5:0 666
+fd -> /proc/self/fd
+stdin -> /proc/self/fd/0
+stdout -> /proc/self/fd/1
+stderr -> /proc/self/fd/2
+ptmx -> pts/ptmx
+5
+7
+full-ok
+null-ok
+dirs-ok"
+}
+
+# ------------------------------------------------------------- namespaces --
+
+t_namespaces_new() {
+	local n ns_list="pid net ipc uts mnt cgroup" line host
+	run_sh ns-new 'for n in '"$ns_list"'; do echo "$n $(readlink /proc/self/ns/$n)"; done' \
+		'.linux.namespaces += [{type: "cgroup"}]'
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	for n in $ns_list; do
+		line=$(printf '%s\n' "$OUT" | awk -v n=$n '$1 == n {print $2}')
+		host=$(host_ns $n)
+		[ -n "$line" ] || { fail "no $n namespace link inside"; continue; }
+		[ "$line" != "$host" ] || fail "$n namespace not new ($line = host)"
+	done
+	# namespaces not in the config are shared with the host
+	run_sh ns-shared 'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc' \
+		'.linux.namespaces |= map(select(.type != "network" and .type != "ipc"))'
+	expect "net/ipc shared with host" "$OUT" "$(host_ns net)
+$(host_ns ipc)"
+}
+
+t_namespaces_join_path() {
+	command -v ip >/dev/null 2>&1 || { skip "ip (iproute2) not installed"; return; }
+	ip netns add "$NETNS" || { fail "ip netns add failed"; return; }
+	ip -n "$NETNS" link set lo up
+	local ino
+	ino=$(stat -L -c %i "/run/netns/$NETNS")
+	run_sh ns-join 'readlink /proc/self/ns/net; ip -o link show lo | grep -q "LOOPBACK,UP" && echo lo-up' \
+		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "/run/netns/$NETNS"
+	expect "joined netns" "$OUT" "net:[$ino]
+lo-up"
+	ip netns delete "$NETNS"
+	# join a UTS namespace (hostname set there) created with unshare
+	if command -v unshare >/dev/null 2>&1; then
+		mkdir -p "$TMP/ns"; touch "$TMP/ns/uts"
+		if unshare --uts="$TMP/ns/uts" hostname joined-uts 2>"$TMP/ns.log"; then
+			run_sh ns-join-uts 'hostname' \
+				'del(.hostname) | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' --arg p "$TMP/ns/uts"
+			expect "hostname in joined uts ns" "$OUT" joined-uts
+			umount "$TMP/ns/uts"
+		else
+			echo "# unshare --uts=FILE failed: $(cat "$TMP/ns.log")"
+		fi
+	fi
+	return 0
+}
+
+# ------------------------------------------------------ lifecycle / state --
+
+# marker_variant NAME: process touches /out/started, then waits for /out/stop
+marker_variant() {
+	mkdir -p "$TMP/out-$1"
+	sh_variant "$1" 'touch /out/started; while [ ! -e /out/stop ]; do sleep 0.1; done; echo done > /out/finished' \
+		'.mounts += [{destination: "/out", type: "bind", source: $out, options: ["rbind", "rw"]}]' --arg out "$TMP/out-$1"
+	OUTDIR=$TMP/out-$1
+}
+
+t_state_transitions() {
+	local id=state-trans pid pf
+	marker_variant $id
+	rt create --bundle "$B" --pid-file "$B/pidfile" $id </dev/null >"$B/log" 2>&1 || { fail "create failed: $(errsum "$(cat "$B/log")")"; return; }
+	local st
+	st=$(rt state $id 2>/dev/null)
+	expect "status after create" "$(printf '%s' "$st" | jq -r .status 2>/dev/null)" created
+	expect "id in state" "$(printf '%s' "$st" | jq -r .id 2>/dev/null)" $id
+	pid=$(printf '%s' "$st" | jq -r .pid 2>/dev/null)
+	[ "${pid:-0}" -gt 0 ] 2>/dev/null || { fail "pid after create not > 0: $pid"; return; }
+	pf=$(cat "$B/pidfile" 2>/dev/null)
+	expect "--pid-file content" "$pf" "$pid"
+	alive "$pid" || fail "created process $pid does not exist"
+	[ "$(printf '%s' "$st" | jq -r .bundle)" = "$B" ] || fail "state .bundle is not $B"
+	rt start $id </dev/null >"$B/log" 2>&1 || { fail "start failed: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 50 test -e "$OUTDIR/started" || fail "process did not run after start"
+	expect "status after start" "$(cstatus $id)" running
+	expect "pid after start" "$(cpid $id)" "$pid"
+	touch "$OUTDIR/stop"
+	waitfor 50 test -e "$OUTDIR/finished" || fail "process did not finish"
+	waitfor 50 status_is $id stopped || fail "status after exit: $(cstatus $id), want stopped"
+	waitfor 20 eval '! alive $pid' || fail "process $pid still alive after stop"
+	rt delete $id >"$B/log" 2>&1 || fail "delete failed: $(errsum "$(cat "$B/log")")"
+	[ -e "$ROOT/$id" ] && fail "state dir left after delete"
+	rt state $id >/dev/null 2>&1 && fail "state works after delete"
+	return 0
+}
+
+t_create_does_not_run() {
+	local id=no-early-run
+	marker_variant $id
+	rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "create failed: $(errsum "$(cat "$B/log")")"; return; }
+	sleep 1
+	[ -e "$OUTDIR/started" ] && fail "user process ran before start"
+	rt start $id </dev/null >"$B/log" 2>&1 || { fail "start failed: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 50 test -e "$OUTDIR/started" || fail "user process did not run after start"
+	touch "$OUTDIR/stop"
+}
+
+t_delete_removes_everything() {
+	local id=delete-all pid left
+	marker_variant $id
+	rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "create failed: $(errsum "$(cat "$B/log")")"; return; }
+	rt start $id >/dev/null 2>&1 || fail "start failed"
+	waitfor 50 test -e "$OUTDIR/started" || fail "did not start"
+	pid=$(cpid $id)
+	touch "$OUTDIR/stop"
+	waitfor 50 status_is $id stopped || fail "did not stop"
+	rt delete $id >"$B/log" 2>&1 || { fail "delete failed: $(errsum "$(cat "$B/log")")"; return; }
+	alive "$pid" && fail "container process $pid still alive"
+	left=$(leftovers $id "$B")
+	[ -z "$left" ] || fail "left behind:$left"
+	return 0
+}
+
+t_run_detached() {
+	local id=run-d pid
+	sh_variant $id 'exec sleep 1000'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d failed: $(errsum "$(cat "$B/log")")"; return; }
+	expect "status after run -d" "$(cstatus $id)" running
+	pid=$(cpid $id)
+	alive "${pid:-0}" || fail "process not alive"
+	rt kill $id KILL >/dev/null 2>&1 || fail "kill failed"
+	waitfor 50 status_is $id stopped || fail "not stopped after SIGKILL"
+	rt delete $id >/dev/null 2>&1 || fail "delete failed"
+	return 0
+}
+
+t_list() {
+	sh_variant list-a 'exec sleep 1000'
+	rt create --bundle "$B" list-a </dev/null >"$B/log" 2>&1 || { fail "create failed: $(errsum "$(cat "$B/log")")"; return; }
+	sh_variant list-b 'exec sleep 1000'
+	rt run -d --bundle "$B" list-b </dev/null >"$B/log" 2>&1 || { fail "run -d failed: $(errsum "$(cat "$B/log")")"; return; }
+	local tab js
+	tab=$(rt list 2>&1)
+	printf '%s\n' "$tab" | head -1 | grep -q 'ID' || fail "table has no header: $(printf '%s' "$tab" | head -1)"
+	printf '%s\n' "$tab" | grep -Eq '^list-a +[0-9]+ +created ' || fail "table has no 'list-a PID created' row: $tab"
+	printf '%s\n' "$tab" | grep -Eq '^list-b +[0-9]+ +running ' || fail "table has no 'list-b PID running' row"
+	js=$(rt list --format json 2>&1)
+	expect "json list-a status" "$(printf '%s' "$js" | jq -r '.[] | select(.id=="list-a") | .status' 2>/dev/null)" created
+	expect "json list-b status" "$(printf '%s' "$js" | jq -r '.[] | select(.id=="list-b") | .status' 2>/dev/null)" running
+	expect "json list-b pid" "$(printf '%s' "$js" | jq -r '.[] | select(.id=="list-b") | .pid' 2>/dev/null)" "$(cpid list-b)"
+	expect "list -q" "$(rt list -q 2>&1 | sort)" "list-a
+list-b"
+}
+
+# signal_variant NAME: traps USR1 (logs it) and TERM (logs it and exits)
+signal_variant() {
+	mkdir -p "$TMP/out-$1"
+	sh_variant "$1" 'trap "echo USR1 >> /out/sig" USR1
+trap "echo TERM >> /out/sig; exit 0" TERM
+touch /out/ready
+while :; do sleep 1000 & wait $!; done' \
+		'.mounts += [{destination: "/out", type: "bind", source: $out, options: ["rbind", "rw"]}]' --arg out "$TMP/out-$1"
+	OUTDIR=$TMP/out-$1
+}
+
+start_signal_container() {
+	signal_variant "$1"
+	rt run -d --bundle "$B" "$1" </dev/null >"$B/log" 2>&1 || { fail "run -d failed: $(errsum "$(cat "$B/log")")"; return 1; }
+	waitfor 50 test -e "$OUTDIR/ready" || { fail "container not ready"; return 1; }
+}
+
+t_kill_default_term() {
+	start_signal_container kill-default || return
+	rt kill kill-default >"$B/log" 2>&1 || fail "kill ID failed: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is kill-default stopped || fail "not stopped after kill ID (default signal)"
+	expect "signals received" "$(cat "$OUTDIR/sig" 2>/dev/null)" TERM
+}
+
+t_kill_term() {
+	start_signal_container kill-term || return
+	rt kill kill-term TERM >"$B/log" 2>&1 || fail "kill ID TERM failed: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is kill-term stopped || fail "not stopped after TERM"
+	expect "signals received" "$(cat "$OUTDIR/sig" 2>/dev/null)" TERM
+}
+
+t_kill_usr1_then_9() {
+	start_signal_container kill-usr1 || return
+	rt kill kill-usr1 SIGUSR1 >"$B/log" 2>&1 || fail "kill ID SIGUSR1 failed: $(errsum "$(cat "$B/log")")"
+	waitfor 50 test -s "$OUTDIR/sig" || fail "USR1 not delivered"
+	expect "status after USR1" "$(cstatus kill-usr1)" running
+	rt kill kill-usr1 9 >"$B/log" 2>&1 || fail "kill ID 9 failed: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is kill-usr1 stopped || fail "not stopped after kill ID 9"
+	expect "signals received" "$(cat "$OUTDIR/sig" 2>/dev/null)" USR1
+}
+
+t_kill_sigkill_name() {
+	local pid
+	sh_variant kill-sigkill 'exec sleep 1000'
+	rt run -d --bundle "$B" kill-sigkill </dev/null >"$B/log" 2>&1 || { fail "run -d failed"; return; }
+	pid=$(cpid kill-sigkill)
+	rt kill kill-sigkill SIGKILL >"$B/log" 2>&1 || fail "kill ID SIGKILL failed: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is kill-sigkill stopped || fail "not stopped after SIGKILL"
+	waitfor 20 eval '! alive ${pid:-0}' || fail "process $pid still alive"
+	return 0
+}
+
+t_kill_all() {
+	local id=kill-all mark=$TMP/b/kill-all/child
+	# the children's cmdlines end in $mark; the parent's holds only "$m/child"
+	sh_variant $id "m=$TMP/b/kill-all"'; sh -c "sleep 1000; : $m/child" & sh -c "sleep 1000; : $m/child" & wait'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d failed: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 50 eval '[ "$(procs_matching "$mark" | wc -l)" -ge 2 ]' || { fail "children not started"; return; }
+	rt kill --all $id KILL >"$B/log" 2>&1 || fail "kill --all failed: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id stopped || fail "not stopped after kill --all"
+	waitfor 30 no_procs "$mark" || fail "processes left after kill --all: $(procs_matching "$mark" | tr '\n' ' ')"
+	return 0
+}
+
+t_delete_force_running() {
+	local id=delete-force pid left
+	sh_variant $id 'exec sleep 1000'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d failed: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $id)
+	rt delete --force $id >"$B/log" 2>&1 || fail "delete --force failed: $(errsum "$(cat "$B/log")")"
+	waitfor 30 eval '! alive ${pid:-0}' || fail "process $pid still alive"
+	left=$(leftovers $id "$B")
+	[ -z "$left" ] || fail "left behind:$left"
+	rt state $id >/dev/null 2>&1 && fail "state works after delete --force"
+	return 0
+}
+
+t_log_json() {
+	local log=$TMP/log.json
+	rm -f "$log"
+	if OCIRUN_TEST_TAG=$TMP timeout "$TO" "$OCIRUN" --root "$ROOT" --log "$log" --log-format json state no-such-ctr >/dev/null 2>&1; then
+		fail "state of a nonexistent container succeeded"; return
+	fi
+	[ -s "$log" ] || { fail "--log file empty or missing"; return; }
+	jq -e -s 'length > 0' "$log" >/dev/null 2>&1 || { fail "log is not JSON lines: $(head -c 200 "$log")"; return; }
+	jq -e -s 'map(select(.level == "error" and (.msg | type == "string") and (.msg | test("does not exist")))) | length > 0' \
+		"$log" >/dev/null || fail "no {level: error, msg: ...does not exist} line: $(head -c 200 "$log")"
+}
+
+# --------------------------------------------------------------- bad input --
+
+# bad NAME PATTERN BUNDLE-OR-MARK ARGS...: runtime call must fail with PATTERN
+# (extended regex, case-insensitive) on stderr and leave nothing behind.
+bad() {
+	local id=$1 pat=$2 b=$3 rc left; shift 3
+	rt "$@" </dev/null >"$TMP/bad.out" 2>"$TMP/bad.err"
+	rc=$?
+	ERR=$(cat "$TMP/bad.err")
+	if [ $rc = 0 ]; then fail "exit status 0"
+	elif [ $rc = 124 ] || [ $rc = 137 ]; then fail "timed out"
+	elif [ $rc -gt 128 ]; then fail "crashed: killed by signal $((rc - 128)) ($(errsum "$ERR"))"
+	elif ! grep -Eiq -- "$pat" "$TMP/bad.err"; then fail "stderr lacks /$pat/: $(errsum "$ERR")"
+	fi
+	echo "# $*: $(head -1 "$TMP/bad.err" | cut -c1-200)"
+	left=$(leftovers "$id" "$b")
+	[ -z "$left" ] || fail "left behind:$left"
+	return 0
+}
+
+t_bad_malformed_json() {
+	variant bad-json '.'
+	printf '{ "ociVersion": "1.0.2", "process": { not json\n' > "$B/config.json"
+	if [ $IS_OCIRUN = 1 ]; then bad bad-json 'config\.json' "$B" create --bundle "$B" bad-json
+	else bad bad-json 'config\.json|invalid character' "$B" create --bundle "$B" bad-json; fi
+}
+
+t_bad_wrong_type() {
+	variant bad-type '.process.args = "sh"'
+	bad bad-type 'process\.args' "$B" create --bundle "$B" bad-type
+	if [ $IS_OCIRUN = 1 ]; then
+		grep -qF '.process.args' "$TMP/bad.err" || fail "error lacks '.process.args': $(errsum "$ERR")"
+	fi
+	return 0
+}
+
+t_bad_missing_rootfs() {
+	variant bad-rootfs '.root.path = $bundle + "/no-such-rootfs"'
+	bad bad-rootfs 'no-such-rootfs' "$B" create --bundle "$B" bad-rootfs
+}
+
+t_bad_namespace_type() {
+	variant bad-ns '.linux.namespaces += [{type: "bogusns"}]'
+	bad bad-ns 'bogusns' "$B" create --bundle "$B" bad-ns
+}
+
+t_bad_duplicate_id() {
+	local pid before
+	sh_variant dup 'exec sleep 1000'
+	rt create --bundle "$B" dup </dev/null >"$B/log" 2>&1 || { fail "first create failed: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid dup)
+	before=$(procs_matching "$B" | sort)
+	rt create --bundle "$B" dup </dev/null >"$TMP/bad.out" 2>"$TMP/bad.err" && { fail "second create succeeded"; return; }
+	echo "# create dup (again): $(head -1 "$TMP/bad.err" | cut -c1-200)"
+	grep -Eiq 'exists' "$TMP/bad.err" || fail "stderr lacks 'exists': $(errsum "$(cat "$TMP/bad.err")")"
+	expect "first container status" "$(cstatus dup)" created
+	expect "first container pid" "$(cpid dup)" "$pid"
+	expect "runtime processes before/after the failed create" "$(procs_matching "$B" | sort)" "$before"
+	grep -qF "$B" /proc/self/mountinfo && fail "mount left on the host"
+	rt delete --force dup >/dev/null 2>&1
+	return 0
+}
+
+t_bad_start_twice() {
+	sh_variant start2 'exec sleep 1000'
+	rt create --bundle "$B" start2 </dev/null >"$B/log" 2>&1 || { fail "create failed"; return; }
+	rt start start2 >/dev/null 2>&1 || { fail "first start failed"; return; }
+	bad start2-x 'already running|running' "$B" start start2
+	expect "status" "$(cstatus start2)" running
+}
+
+t_bad_start_stopped() {
+	sh_variant start-stopped 'true'
+	rt create --bundle "$B" start-stopped </dev/null >"$B/log" 2>&1 || { fail "create failed"; return; }
+	rt start start-stopped >/dev/null 2>&1 || { fail "first start failed"; return; }
+	waitfor 50 status_is start-stopped stopped || { fail "never stopped"; return; }
+	bad start-stopped-x 'stopped' "$B" start start-stopped
+}
+
+t_bad_kill_stopped() {
+	sh_variant kill-stopped 'true'
+	rt run -d --bundle "$B" kill-stopped </dev/null >"$B/log" 2>&1 || { fail "run -d failed"; return; }
+	waitfor 50 status_is kill-stopped stopped || { fail "never stopped"; return; }
+	bad kill-stopped-x 'not running' "$B" kill kill-stopped KILL
+}
+
+t_bad_delete_running() {
+	local pid
+	sh_variant del-running 'exec sleep 1000'
+	rt run -d --bundle "$B" del-running </dev/null >"$B/log" 2>&1 || { fail "run -d failed"; return; }
+	pid=$(cpid del-running)
+	rt delete del-running >"$TMP/bad.out" 2>"$TMP/bad.err" && fail "delete of a running container succeeded"
+	echo "# delete del-running: $(head -1 "$TMP/bad.err" | cut -c1-200)"
+	grep -Eiq 'running|not stopped' "$TMP/bad.err" || fail "stderr lacks 'running': $(errsum "$(cat "$TMP/bad.err")")"
+	expect "status after refused delete" "$(cstatus del-running)" running
+	alive "${pid:-0}" || fail "process killed by refused delete"
+	return 0
+}
+
+t_bad_nonexistent() {
+	local c
+	for c in state kill delete start; do
+		bad no-such-ctr 'does not exist' "$TMP/b/none" $c no-such-ctr
+	done
+}
+
+t_delete_force_nonexistent() {
+	rt delete --force no-such-ctr >"$TMP/bad.out" 2>"$TMP/bad.err" || fail "delete --force of a nonexistent id exited non-zero: $(errsum "$(cat "$TMP/bad.err")")"
+	[ -e "$ROOT/no-such-ctr" ] && fail "state dir created"
+	return 0
+}
+
+t_bad_invalid_id() {
+	variant bad-id '.'
+	bad ../x 'invalid|id' "$B" create --bundle "$B" ../x
+	[ -e "$TMP/x" ] && fail "../x created something outside --root"
+	bad a/b 'invalid|id' "$B" create --bundle "$B" a/b
+	[ -e "$ROOT/a" ] && fail "a/b created $ROOT/a"
+	return 0
+}
+
+# --------------------------------------------------- hostile rootfs (symlinks)
+
+# escape_test NAME KIND(rel|abs) MOUNT-TYPE
+escape_test() {
+	local name=$1 kind=$2 mtype=$3 hostdir target rootfs mnt rc
+	hostdir=$TMP/host-$name
+	mkdir -p "$hostdir"; echo orig > "$hostdir/orig"
+	rootfs=$TMP/rootfs-$name
+	cp -a "$RFS" "$rootfs"
+	mkdir -p "$TMP/src-$name"
+	if [ "$kind" = rel ]; then target="../../../../../../../../../../..$hostdir"; else target=$hostdir; fi
+	ln -s "$target" "$rootfs/mnt/evil"
+	if [ "$mtype" = tmpfs ]; then
+		mnt='{destination: "/mnt/evil", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}'
+	else
+		mnt='{destination: "/mnt/evil", type: "bind", source: $src, options: ["rbind", "rw"]}'
+	fi
+	sh_variant "$name" 'echo pwned > /mnt/evil/pwned; echo written' \
+		".root.path = \$r | .mounts += [$mnt]" --arg r "$rootfs" --arg src "$TMP/src-$name"
+	rt create --bundle "$B" "$name" </dev/null >"$B/log" 2>&1
+	rc=$?
+	echo "# create ($kind symlink, $mtype): rc=$rc $(head -1 "$B/log" | cut -c1-200)"
+	if grep -qF "$hostdir" /proc/self/mountinfo; then
+		fail "host dir $hostdir got a mount: $(grep -F "$hostdir" /proc/self/mountinfo | head -1)"
+	fi
+	if [ $rc != 0 ]; then
+		[ $rc = 124 ] && fail "create timed out"
+		grep -q '/mnt/evil' "$B/log" || fail "error does not mention /mnt/evil: $(errsum "$(cat "$B/log")")"
+		local left; left=$(leftovers "$name" "$B")
+		[ -z "$left" ] || fail "left behind:$left"
+	else
+		[ $IS_OCIRUN = 1 ] && [ "$kind" = rel ] && fail "ocirun accepted a mount destination escaping the rootfs"
+		rt start "$name" >/dev/null 2>&1 || fail "start failed"
+		waitfor 50 status_is "$name" stopped || fail "container did not finish"
+		grep -qF "$hostdir" /proc/self/mountinfo && fail "host dir $hostdir got a mount"
+		# the mount (if made) must be inside the rootfs
+		if [ "$mtype" = bind ]; then
+			[ -e "$TMP/src-$name/pwned" ] || fail "bind mount did not land at the resolved path inside the rootfs"
+		fi
+		[ -d "$rootfs$hostdir" ] || fail "mount point not created inside the rootfs ($rootfs$hostdir)"
+	fi
+	[ -e "$hostdir/pwned" ] && fail "container wrote into host dir $hostdir"
+	# shellcheck disable=SC2012
+	[ "$(ls -A "$hostdir")" = orig ] || fail "host dir $hostdir changed: $(ls -A "$hostdir" | tr '\n' ' ')"
+	return 0
+}
+
+t_escape_relative_tmpfs() { escape_test esc-rel-tmpfs rel tmpfs; }
+t_escape_relative_bind() { escape_test esc-rel-bind rel bind; }
+t_escape_absolute_bind() { escape_test esc-abs-bind abs bind; }
+t_escape_absolute_tmpfs() { escape_test esc-abs-tmpfs abs tmpfs; }
+
+# -------------------------------------------------- handshake robustness --
+
+stall_test() {
+	local n=$1 stage=$2 id=stall-$1 bg p='' t0 t1 rc left _
+	need_ocirun || return
+	sh_variant $id 'exec sleep 1000'
+	OCIRUN_TEST_TAG=$TMP OCIRUN_TEST_STALL=$n timeout -k 5 60 "$OCIRUN" --root "$ROOT" create --bundle "$B" $id </dev/null >"$B/log" 2>&1 &
+	bg=$!
+	for _ in $(seq 100); do
+		for p in $(procs_matching "ocirun:[$n:"); do
+			case $(cmdline_of "$p") in "ocirun:[$n:"*) break 2 ;; esac
+		done
+		p=
+		alive $bg || break
+		sleep 0.1
+	done
+	if [ -z "$p" ]; then
+		fail "no process named ocirun:[$n:...] appeared (create: $(errsum "$(cat "$B/log")"))"
+		kill -KILL $bg 2>/dev/null; wait $bg 2>/dev/null; return
+	fi
+	kill -KILL "$p"
+	t0=$(date +%s%N)
+	waitfor 20 eval '! alive $bg'
+	t1=$(date +%s%N)
+	wait $bg; rc=$?
+	[ $rc != 0 ] || fail "create exited 0 after its stage $n was killed"
+	[ $(( (t1 - t0) / 1000000 )) -le 1000 ] || fail "create took $(( (t1 - t0) / 1000000 )) ms to notice (limit 1000)"
+	echo "# create with stage $n killed: rc=$rc after $(( (t1 - t0) / 1000000 )) ms: $(head -1 "$B/log" | cut -c1-200)"
+	grep -Eiq "stage ?$n|\[$n:|$stage" "$B/log" || fail "error does not mention stage $n/$stage: $(errsum "$(cat "$B/log")")"
+	rt delete --force $id >"$TMP/bad.out" 2>&1 || fail "delete --force failed: $(errsum "$(cat "$TMP/bad.out")")"
+	waitfor 20 eval '[ -z "$(leftovers $id "$B")" ]'
+	left=$(leftovers $id "$B")
+	[ -z "$left" ] || fail "left behind:$left"
+	return 0
+}
+
+t_handshake_stall_stage1() { stall_test 1 CHILD; }
+t_handshake_stall_stage2() { stall_test 2 INIT; }
+
+# ------------------------------------------------------------------- main --
+
+echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
+TESTS="build_werror build_static_size
+version spec run_basic exit_code exit_signal preserve_fds no_pivot
+hostname pid1 mounts masked_paths readonly_paths root_readonly
+capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd umask
+no_new_privs oom_score_adj sysctl devices_config devices_default
+namespaces_new namespaces_join_path
+state_transitions create_does_not_run delete_removes_everything run_detached list
+kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_all delete_force_running log_json
+bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
+bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
+delete_force_nonexistent bad_invalid_id
+escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+handshake_stall_stage1 handshake_stall_stage2"
+
+for t in $TESTS; do run_test "$t"; done
+
+if [ "$SKIPPED" -gt 0 ]; then
+	echo "$PASS passed, $FAILED failed, $SKIPPED skipped"
+else
+	echo "$PASS passed, $FAILED failed"
+fi
+[ "$FAILED" = 0 ]
