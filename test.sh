@@ -1050,6 +1050,28 @@ stall_test() {
 t_handshake_stall_stage1() { stall_test 1 CHILD; }
 t_handshake_stall_stage2() { stall_test 2 INIT; }
 
+# init must end up a child of the caller's subreaper (containerd-shim, conmon
+# are subreapers and reap it): tests/subreaper.c runs `create` as one.
+t_subreaper() {
+	local id=subreaper pid
+	command -v cc >/dev/null || { skip "no C compiler"; return; }
+	cc -o "$TMP/subreaper" tests/subreaper.c 2>"$TMP/cc.log" || { fail "cannot build tests/subreaper.c"; return; }
+	sh_variant $id 'exit 7'
+	PIDFILE=$B/pidfile OCIRUN_TEST_TAG=$TMP timeout 20 "$TMP/subreaper" "$OCIRUN" --root "$ROOT" create \
+		--bundle "$B" --pid-file "$B/pidfile" $id </dev/null >"$B/reaper.out" 2>"$B/log" &
+	local bg=$!
+	waitfor 50 test -s "$B/reaper.out" || { fail "create under a subreaper did not report: $(errsum "$(cat "$B/log")")"; kill $bg; return; }
+	pid=$(cat "$B/pidfile")
+	read -r _ ipid _ parent _ self < "$B/reaper.out"
+	expect "init pid" "$ipid" "$pid"
+	expect "parent of init after create exited" "$parent" "$self"
+	rt start $id >"$B/log" 2>&1 || fail "start failed: $(errsum "$(cat "$B/log")")"
+	wait $bg
+	grep -q "^reaped $pid exit 7\$" "$B/reaper.out" || fail "subreaper did not reap init with status 7: $(tr '\n' '|' < "$B/reaper.out")"
+	expect "status" "$(cstatus $id)" stopped
+	rt delete $id >/dev/null 2>&1 || fail "delete failed"
+}
+
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
@@ -1059,7 +1081,7 @@ hostname pid1 mounts masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_join_path
-state_transitions create_does_not_run delete_removes_everything run_detached list
+state_transitions subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
