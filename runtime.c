@@ -2941,6 +2941,7 @@ struct create_job {
     int rootfd, dirfd, sock, sp1[2], sp2[2];
     pid_t pid1, pid2;
     int made_dir;
+    int presend;         /* stage 2's setup was queued early */
 };
 
 static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
@@ -2993,7 +2994,15 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     return 0;
 }
 
-/* Stage 1's part: namespaces, then stage 2's pid. */
+static int send_setup(int fd, const struct create_job *j, int passfd)
+{
+    if (msg_send(fd, MSG_OPTS, &j->opts, sizeof j->opts, passfd) < 0) return -1;
+    return msg_send(fd, MSG_CONFIG, j->config, (uint32_t)j->config_len, -1);
+}
+
+/* Stage 1's part: namespaces, then stage 2's pid.  A small config is queued
+ * for stage 2 right away, so stage 2 can start while stage 1 exits (a big
+ * one might fill the socket buffer, so it waits for run_stage2). */
 static int run_stage1(struct create_job *j)
 {
     const char *peer = "stage 1 (namespace setup)";
@@ -3002,9 +3011,9 @@ static int run_stage1(struct create_job *j)
     if ((j->pid1 = spawn_stage(1, j->sp1[1], j->sp2[1], 0)) < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
-    if (msg_send(j->sp1[0], MSG_OPTS, &j->opts, sizeof j->opts, -1) < 0 ||
-        msg_send(j->sp1[0], MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0)
-        goto out;
+    if (send_setup(j->sp1[0], j, -1) < 0) goto out;
+    j->presend = j->config_len <= 32768;
+    if (j->presend && send_setup(j->sp2[0], j, j->sock) < 0) goto out;
     if (j->spec.clone_flags & CLONE_NEWUSER) {
         if (msg_recv(j->sp1[0], peer, MSG_USERMAP_REQ, &b, NULL) < 0) goto out;
         if (write_id_map(j->pid1, "uid_map", j->spec.uidmap, j->spec.nuidmap) < 0 ||
@@ -3018,11 +3027,6 @@ static int run_stage1(struct create_job *j)
     memcpy(&pid, b.p, sizeof pid);
     if (pid <= 0) { fail("%s sent an invalid child pid %d", peer, (int)pid); goto out; }
     j->pid2 = pid;
-    int status;
-    pid_t w;
-    while ((w = waitpid(j->pid1, &status, 0)) < 0 && errno == EINTR) {}
-    j->pid1 = 0;
-    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) { fail("%s did not exit cleanly", peer); goto out; }
     r = 0;
 out:
     if (r < 0 && j->pid1 > 0) explain_stage_exit(j->pid1), j->pid1 = 0;
@@ -3030,16 +3034,23 @@ out:
     return r;
 }
 
-/* Stage 2's part: hand over the config, wait until init is ready. */
+/* Stage 2's part: hand over the config, wait until init is ready; then
+ * collect stage 1, which has exited meanwhile. */
 static int run_stage2(struct create_job *j)
 {
     const char *peer = "stage 2 (container init)";
     struct buf b = {0};
     int r = -1;
-    if (msg_send(j->sp2[0], MSG_OPTS, &j->opts, sizeof j->opts, j->sock) < 0 ||
-        msg_send(j->sp2[0], MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0 ||
-        msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0) {
+    if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) || msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0) {
         if (strstr(err_msg, peer)) explain_stage_exit(j->pid2), j->pid2 = 0;
+        goto out;
+    }
+    int status;
+    pid_t w;
+    while ((w = waitpid(j->pid1, &status, 0)) < 0 && errno == EINTR) {}
+    j->pid1 = 0;
+    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        fail("stage 1 (namespace setup) did not exit cleanly");
         goto out;
     }
     r = 0;
