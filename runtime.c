@@ -30,11 +30,11 @@
  *   5. Spec model: config.json into typed structs, with validation
  *   6. State store: <root>/<id>/state.json, locks, process identity
  *   7. Cgroups: the layout of the host, the cgroup mount
- *   8. Seccomp
- *   9. Paths inside the rootfs: component-by-component resolution
- *  10. Mounts and the rootfs
- *  11. Devices
- *  12. Process setup: rlimits, user, capabilities, exec
+ *   8. Paths inside the rootfs: component-by-component resolution
+ *   9. Mounts and the rootfs
+ *  10. Devices
+ *  11. Process setup: rlimits, user, capabilities, exec
+ *  12. Self-protection: the binary the stages run from (CVE-2019-5736)
  *  13. Stage protocol: messages between stages
  *  14. The handshake: stage 0, stage 1, stage 2
  *  15. Commands
@@ -1898,7 +1898,7 @@ static int cg_layout_read(struct cg_layout *l)
 }
 
 /* ======================================================================
- * 9. Paths inside the rootfs: component-by-component resolution
+ * 8. Paths inside the rootfs: component-by-component resolution
  *
  * A rootfs is hostile input: any component of a path inside it may be a
  * symlink, and a container sharing a volume may swap a directory for a
@@ -2019,7 +2019,7 @@ static int resolve_parent(int rootfd, const char *path, char base[static NAME_MA
 }
 
 /* ======================================================================
- * 10. Mounts and the rootfs
+ * 9. Mounts and the rootfs
  *
  * Runs in stage 2, in the container's new mount namespace, before
  * pivot_root: every path is resolved from an fd of the rootfs (section 9)
@@ -2384,7 +2384,7 @@ static int remount_root_readonly(void)
 }
 
 /* ======================================================================
- * 11. Devices
+ * 10. Devices
  *
  * The spec's default devices and linux.devices are created with mknod in
  * the container's /dev; where mknod is not allowed (a user namespace) the
@@ -2532,7 +2532,7 @@ out:
 }
 
 /* ======================================================================
- * 12. Process setup: rlimits, user, capabilities, exec
+ * 11. Process setup: rlimits, user, capabilities, exec
  *
  * Order matters and follows runc: rlimits while still privileged; drop the
  * bounding set while we hold CAP_SETPCAP; change uid/gid keeping the
@@ -2689,6 +2689,180 @@ static int enter_cwd(const char *cwd)
     if (!getcwd(buf, sizeof buf)) return failerr(".process.cwd: getcwd");
     if (buf[0] != '/') return fail(".process.cwd: %s is outside the container", cwd);
     return 0;
+}
+
+/* ======================================================================
+ * 12. Self-protection: the binary the stages run from (CVE-2019-5736)
+ *
+ * A container can make its init run this very binary (an entrypoint that
+ * is a "#!/proc/self/exe" script), then reopen /proc/<pid>/exe for writing
+ * after it exits.  So the stages never run from the host's file unless
+ * nothing can write it.  Stage 0 picks, cheapest safe path first:
+ *   1. the binary is on a read-only filesystem (squashfs, erofs, a ro
+ *      bind): run it as it is;
+ *   2. the kernel's memfd seals work (a live probe on the copy itself:
+ *      seal, read the seals back, try a write that must fail): run the
+ *      stages from a sealed memfd copy.  Only SEAL|SHRINK|GROW|WRITE, never
+ *      F_SEAL_FUTURE_WRITE, which made private mappings shared on kernels
+ *      before 5.5 (the runc 1.2.4 hang on Android);
+ *   3. otherwise: a private unlinked copy (O_TMPFILE, else a temp file
+ *      unlinked at once); a write reaches only that throwaway file.
+ * There is no re-exec loop to guard: stages are entered by argv
+ * ("__stage"), and a stage never chooses a binary again.
+ *
+ * OCIRUN_TEST_PROTECT (a test aid) can only make this choose a weaker
+ * kernel's path: "nomemfd" skips path 2, "nomemfd,notmpfile" also skips
+ * O_TMPFILE.  It cannot switch protection off.
+ * ====================================================================== */
+
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 0x0001U
+#endif
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 0x0002U
+#endif
+#define OCI_MFD_EXEC 0x0010U
+#define OCI_F_ADD_SEALS 1033
+#define OCI_F_GET_SEALS 1034
+#define OCI_SEALS (0x1 | 0x2 | 0x4 | 0x8) /* F_SEAL_SEAL|SHRINK|GROW|WRITE */
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+enum { PROT_RO_FS, PROT_MEMFD, PROT_COPY };
+static const char *const protect_names[] = { "read-only-fs", "sealed-memfd", "private-copy" };
+
+/* The choice, cached for this process (a library user creating many
+ * containers probes and copies once). */
+static struct { int done, path, fd; } protect = { 0, 0, -1 };
+
+static int test_hook_skips(const char *what)
+{
+    const char *h = getenv("OCIRUN_TEST_PROTECT");
+    return h && list_contains_all(what, h);
+}
+
+static int copy_self_to(int dst)
+{
+    int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (src < 0) return failerr("open /proc/self/exe");
+    char *buf = xmalloc(65536);
+    ssize_t n;
+    int r = 0;
+    while ((n = read(src, buf, 65536)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || write_all(dst, buf, (size_t)n) < 0) { r = failerr("copy /proc/self/exe"); break; }
+    }
+    free(buf);
+    close(src);
+    return r;
+}
+
+static int binary_on_readonly_fs(void)
+{
+    struct statfs sf;
+    return statfs("/proc/self/exe", &sf) == 0 && (sf.f_flags & OCI_ST_RDONLY);
+}
+
+/* Path 2: a sealed memfd copy, or -1 with the reason in err_msg. */
+static int sealed_memfd_copy(void)
+{
+#ifdef SYS_memfd_create
+    char *v;
+    if (test_hook_skips("nomemfd")) return fail("memfd skipped (OCIRUN_TEST_PROTECT)");
+    if (read_file_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", 16, &v, NULL) == 0) {
+        int noexec = v[0] == '2';
+        free(v);
+        if (noexec) return fail("vm.memfd_noexec=2 forbids executable memfds");
+    }
+    int fd = (int)syscall(SYS_memfd_create, "ocirun", MFD_CLOEXEC | MFD_ALLOW_SEALING | OCI_MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) /* before Linux 6.3 there is no MFD_EXEC */
+        fd = (int)syscall(SYS_memfd_create, "ocirun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return failerr("memfd_create");
+    if (copy_self_to(fd) < 0) { close(fd); return -1; }
+    int seals;
+    if (fcntl(fd, OCI_F_ADD_SEALS, OCI_SEALS) < 0) { failerr("F_ADD_SEALS"); close(fd); return -1; }
+    if ((seals = fcntl(fd, OCI_F_GET_SEALS)) < 0 || (seals & OCI_SEALS) != OCI_SEALS) {
+        if (seals < 0) failerr("F_GET_SEALS");
+        else fail("F_GET_SEALS reads back %#x, not the seals set", seals);
+        close(fd);
+        return -1;
+    }
+    if (pwrite(fd, "", 1, 0) >= 0 || errno != EPERM) {
+        fail("a write to the sealed memfd was not refused with EPERM");
+        close(fd);
+        return -1;
+    }
+    return fd;
+#else
+    return fail("memfd_create is unknown to the headers this was built with");
+#endif
+}
+
+/* Path 3: a private copy in `dirfd`, unlinked, reopened read-only (an fd
+ * open for writing would make execve fail with ETXTBSY). */
+static int private_copy(int dirfd, const char **how)
+{
+    int fd = -1;
+    *how = "O_TMPFILE";
+    struct stat st;
+    if (!test_hook_skips("notmpfile")) {
+        fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
+        /* kernels without O_TMPFILE may ignore the flag: insist on nlink 0 */
+        if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_nlink)) close(fd), fd = -1;
+    }
+    if (fd < 0) {
+        char name[64];
+        *how = "unlinked temp file";
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(name, sizeof name, ".ocirun-%d-%ld", (int)getpid(), (long)ts.tv_nsec);
+        fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+        if (fd < 0) return failerr("create a private copy of ocirun");
+        if (unlinkat(dirfd, name, 0) < 0) { failerr("unlink %s", name); close(fd); return -1; }
+    }
+    char p[32];
+    int ro = -1;
+    if (copy_self_to(fd) == 0 && fchmod(fd, 0500) == 0 && (ro = open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC)) < 0)
+        failerr("reopen the private copy");
+    close(fd);
+    return ro;
+}
+
+/* Chooses (once) how stages are protected; `dirfd` is where a private copy
+ * may go (the container's state directory).  Returns the binary to exec. */
+static int choose_protection(int dirfd, char exe[static 32])
+{
+    if (!protect.done) {
+        char why[256] = "";
+        if (binary_on_readonly_fs()) {
+            protect.path = PROT_RO_FS;
+        } else if ((protect.fd = sealed_memfd_copy()) >= 0) {
+            protect.path = PROT_MEMFD;
+        } else {
+            const char *how;
+            char reason[160];
+            snprintf(reason, sizeof reason, "%s", err_msg);
+            if ((protect.fd = private_copy(dirfd, &how)) < 0) return err_prefix("self-protection");
+            snprintf(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
+            protect.path = PROT_COPY;
+        }
+        protect.done = 1;
+        debugf("self-protection: %s%s", protect_names[protect.path], why);
+    }
+    if (protect.fd < 0) snprintf(exe, 32, "/proc/self/exe");
+    else proc_fd_path(exe, protect.fd);
+    return 0;
+}
+
+/* For `features`: the path `create` would take, without copying. */
+static const char *protection_preview(void)
+{
+    if (binary_on_readonly_fs()) return protect_names[PROT_RO_FS];
+    int fd = sealed_memfd_copy();
+    if (fd < 0) return protect_names[PROT_COPY];
+    close(fd);
+    return protect_names[PROT_MEMFD];
 }
 
 /* ======================================================================
@@ -2863,11 +3037,6 @@ static void stage_log(char level, const char *msg)
 #define STAGE1_NAME "ocirun:[1:CHILD]"
 #define STAGE2_NAME "ocirun:[2:INIT]"
 
-/* The binary stages are executed from.  Protecting it against a container
- * that rewrites it (CVE-2019-5736) happens here; this version runs
- * /proc/self/exe. */
-static const char *stage_exe(void) { return "/proc/self/exe"; }
-
 struct spawn_args { const char *exe; char **argv; int keep[2]; };
 
 static int spawn_child(void *arg)
@@ -2880,10 +3049,11 @@ static int spawn_child(void *arg)
     _exit(127);
 }
 
-/* vfork+execve of this binary as `stage`, passing it fds `fd` and `extra`.
- * With `sibling` the new process becomes a child of our parent
- * (CLONE_PARENT), which is how init ends up a child of stage 0. */
-static pid_t spawn_stage(int stage, int fd, int extra, int sibling)
+/* vfork+execve of `exe` (this binary, protected: section 12) as `stage`,
+ * passing it fds `fd` and `extra`.  With `sibling` the new process becomes
+ * a child of our parent (CLONE_PARENT), which is how init ends up a child
+ * of stage 0. */
+static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibling)
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16];
     snprintf(name, sizeof name, "%s", stage == 1 ? STAGE1_NAME : STAGE2_NAME);
@@ -2892,7 +3062,7 @@ static pid_t spawn_stage(int stage, int fd, int extra, int sibling)
     snprintf(a_extra, sizeof a_extra, "%d", extra);
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
-    struct spawn_args a = { stage_exe(), argv, { fd, extra } };
+    struct spawn_args a = { exe, argv, { fd, extra } };
     /* the child runs on this stack only until execve */
     char stack[16384] __attribute__((aligned(16)));
     int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (sibling ? CLONE_PARENT : 0);
@@ -3008,7 +3178,9 @@ static int run_stage1(struct create_job *j)
     const char *peer = "stage 1 (namespace setup)";
     struct buf b = {0};
     int r = -1;
-    if ((j->pid1 = spawn_stage(1, j->sp1[1], j->sp2[1], 0)) < 0) return -1;
+    char exe[32];
+    if (choose_protection(j->dirfd, exe) < 0) return -1;
+    if ((j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0)) < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
     if (send_setup(j->sp1[0], j, -1) < 0) goto out;
@@ -3228,7 +3400,8 @@ static int stage1_main(int syncfd, int s2fd)
     }
     if (join_namespaces(&s) < 0 || create_namespaces(&s, syncfd) < 0) return -1;
     test_stall(1);
-    pid_t pid = spawn_stage(2, s2fd, -1, 1);
+    /* our own binary is the protected one stage 0 chose */
+    pid_t pid = spawn_stage("/proc/self/exe", 2, s2fd, -1, 1);
     if (pid < 0) return -1;
     int32_t p32 = (int32_t)pid;
     debugf("started stage 2 as pid %d", (int)pid);
@@ -3296,6 +3469,9 @@ static int stage_main(int argc, char **argv)
     set_cloexec(syncfd, 1);
     if (extra >= 0) set_cloexec(extra, 1);
     if (stage == 1) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* stage 0 died: so do we */
+    /* no process of a container whose namespaces we join may ptrace us or
+     * open our /proc files (CVE-2016-9962); execve resets this */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int r = stage == 1 ? stage1_main(syncfd, extra) : stage2_main(syncfd);
     if (r < 0) {
         msg_send(syncfd, MSG_ERROR, err_msg, (uint32_t)strlen(err_msg), -1);
@@ -3827,6 +4003,38 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : failerr("write");
 }
 
+/* `features`: the runtime-spec features.md document, listing only what
+ * this version really does. */
+static int cmd_features(int argc, char **argv)
+{
+    int i = 1;
+    if (parse_flags("features", argc, argv, &i, NULL, 0) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
+        return -1;
+    struct buf b = {0};
+    buf_printf(&b, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"%s\",\n  \"hooks\": [],\n"
+                   "  \"mountOptions\": [", OCIRUN_OCI_VERSION);
+    int first = 1;
+    for (size_t k = 0; k < ARRAY_LEN(mount_opts); k++) {
+        if (mount_opts[k].kind == MO_UNSUPPORTED) continue;
+        buf_printf(&b, "%s\"%s\"", first ? "" : ", ", mount_opts[k].name);
+        first = 0;
+    }
+    buf_puts(&b, "],\n  \"linux\": {\n    \"namespaces\": [");
+    for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", ns_types[k].name);
+    buf_puts(&b, "],\n    \"capabilities\": [");
+    for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) buf_printf(&b, "%s\"CAP_%s\"", k ? ", " : "", cap_names[k]);
+    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": false },\n"
+                   "    \"seccomp\": { \"enabled\": false },\n    \"apparmor\": { \"enabled\": false },\n"
+                   "    \"selinux\": { \"enabled\": false },\n    \"intelRdt\": { \"enabled\": false },\n"
+                   "    \"mountExtensions\": { \"idmap\": { \"enabled\": false } }\n  },\n"
+                   "  \"annotations\": {\n    \"org.ocirun.version\": \"%s\",\n"
+                   "    \"org.ocirun.self-protection\": \"%s\"\n  }\n}\n",
+               OCIRUN_VERSION, protection_preview());
+    int r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+    buf_free(&b);
+    return r;
+}
+
 static const char default_spec[] =
     "{\n"
     "\t\"ociVersion\": \"" OCIRUN_OCI_VERSION "\",\n"
@@ -3911,6 +4119,7 @@ static const char usage_text[] =
     "  list [--format table|json] [-q]\n"
     "                       list containers\n"
     "  spec [--bundle DIR]  write a default config.json\n"
+    "  features             print what this runtime supports (runtime-spec features.md)\n"
     "\n"
     "global options:\n"
     "  --root DIR           state directory (default " OCIRUN_DEFAULT_ROOT ")\n"
@@ -3948,7 +4157,8 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
-    static const char *const later[] = { "exec", "ps", "pause", "resume", "update", "events", "features",
+    if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
+    static const char *const later[] = { "exec", "ps", "pause", "resume", "update", "events",
                                          "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);
