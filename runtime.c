@@ -3656,13 +3656,14 @@ static int start_locked(int dirfd, const struct cstate *st)
     }
     /* init closes the connection by exec (CLOEXEC) or writes why it failed */
     char msg[1024];
-    ssize_t n = read_full(c, msg, sizeof msg - 1);
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof msg - 1 && ((n = read(c, msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+        if (n > 0) got += (size_t)n;
     close(c);
+    msg[got] = 0;
     if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
-    if (n > 0 || (n < 0 && errno == EPIPE)) {
-        msg[n > 0 ? n : 0] = 0;
-        return fail("container init failed to start the process: %s", msg);
-    }
+    if (got) return fail("container init failed to start the process: %s", msg);
     return 0;
 }
 

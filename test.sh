@@ -1072,6 +1072,71 @@ t_subreaper() {
 	rt delete $id >/dev/null 2>&1 || fail "delete failed"
 }
 
+# ------------------------------------------------------- self-protection --
+
+# CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
+# A's pid namespace and its entrypoint is "#!/proc/self/exe --log=/x/fifo",
+# which makes the runtime's own binary run inside B (blocked on the fifo).
+# The exploit grabs /proc/<pid>/exe of that process, or of B's init while it
+# waits for `start` (the same binary), lets it go, then writes to the file.  The
+# runtime binary on the host must be byte-identical afterwards; on the memfd
+# and read-only paths the write itself must be refused.
+# exploit_test NAME RUNTIME-BINARY EXPECTED-PROTECTION [ENV...]
+exploit_test() {
+	local name=$1 bin=$2 want=$3; shift 3
+	local x=$TMP/x-$name before after got res apid
+	need_ocirun || return
+	mkdir -p "$x"
+	build_static tests/exploit.c "$x/exploit" || { skip "no static C compiler for tests/exploit.c"; return; }
+	printf '#!/proc/self/exe --log=/x/fifo\n' > "$x/evil.sh"; chmod 755 "$x/evil.sh"
+	got=$(env "$@" "$bin" features 2>/dev/null | jq -r '.annotations["org.ocirun.self-protection"]')
+	expect "protection path" "$got" "$want"
+	before=$(sha256sum < "$bin")
+	local xm='.mounts += [{destination: "/x", type: "bind", source: $x, options: ["rbind", "rw"]}]'
+	sh_variant "$name-a" 'mkfifo /x/fifo && exec /x/exploit /x/fifo /x/result' \
+		"$xm | .process.capabilities |= with_entries(.value += [\"CAP_DAC_OVERRIDE\", \"CAP_SYS_PTRACE\"])" --arg x "$x"
+	env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" run -d --bundle "$B" "$name-a" </dev/null >"$B/log" 2>&1 ||
+		{ fail "attacker container: $(errsum "$(cat "$B/log")")"; return; }
+	apid=$(cpid "$name-a")
+	waitfor 50 test -p "$x/fifo" || { fail "attacker did not start"; return; }
+	variant "$name-b" "$xm | .process.args = [\"/x/evil.sh\"] | .linux.namespaces |= map(if .type == \"pid\" then .path = \$pidns else . end)" \
+		--arg x "$x" --arg pidns "/proc/$apid/ns/pid"
+	env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" create --bundle "$B" "$name-b" </dev/null >"$B/log" 2>&1 ||
+		{ fail "victim create: $(errsum "$(cat "$B/log")")"; return; }
+	sleep 0.3 # let the exploit find the victim's init
+	# on kernels that refuse a #! interpreter reached through a magic link
+	# outside the container's root (6.x: ENOENT, runc alike) start fails;
+	# the exploit then goes through init's /proc/<pid>/exe, the same file
+	env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" start "$name-b" </dev/null >>"$B/log" 2>&1
+	waitfor 100 test -s "$x/result" || { fail "exploit reported nothing; victim: $(errsum "$(cat "$B/log")"); attacker: $(cstatus "$name-a")"; return; }
+	res=$(cat "$x/result")
+	after=$(sha256sum < "$bin")
+	echo "# $name: protection $got, exploit: $res"
+	[ "$before" = "$after" ] || fail "THE RUNTIME BINARY WAS MODIFIED ($res)"
+	case $res in
+	timeout*|exe-denied*) fail "the attack did not run: $res" ;;
+	write-ok) [ "$want" = private-copy ] || fail "write to the stage binary succeeded on the $want path" ;;
+	esac
+}
+
+# build_static SRC OUT: a static binary for inside containers
+build_static() {
+	if command -v musl-gcc >/dev/null; then musl-gcc -static -O2 -o "$2" "$1" 2>/dev/null && return 0; fi
+	command -v cc >/dev/null && cc -static -O2 -o "$2" "$1" 2>/dev/null
+}
+
+t_exploit_memfd() { exploit_test xmemfd "$OCIRUN" sealed-memfd; }
+t_exploit_tmpfile() { exploit_test xtmpfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd; }
+t_exploit_tempfile() { exploit_test xtempfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd,notmpfile; }
+t_exploit_readonly() {
+	need_ocirun || return
+	local d=$TMP/robin
+	mkdir -p "$d" && cp "$OCIRUN" "$d/ocirun" || { fail "copy"; return; }
+	mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" || { fail "cannot make a read-only bind mount"; return; }
+	exploit_test xro "$d/ocirun" read-only-fs
+	umount "$d"
+}
+
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
@@ -1087,7 +1152,8 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-handshake_stall_stage1 handshake_stall_stage2"
+handshake_stall_stage1 handshake_stall_stage2
+exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly"
 
 for t in $TESTS; do run_test "$t"; done
 
