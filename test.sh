@@ -49,6 +49,22 @@ esac
 IS_OCIRUN=0
 if timeout 10 "$OCIRUN" --version 2>/dev/null | grep -q ocirun; then IS_OCIRUN=1; fi
 
+# Old-kernel modes (tests/oldkernel.c): OCIRUN_TEST_KERNEL=4.4 makes every
+# syscall newer than Linux 4.4 fail with ENOSYS and memfd seals fail with
+# EINVAL; =nomemfd also takes memfd_create away.  The suite re-executes
+# itself under that seccomp filter.  A plain run of ocirun runs the normal
+# mode and then both old-kernel modes, and sums up.
+KMODE=${OCIRUN_TEST_KERNEL:-}
+if [ -n "$KMODE" ] && [ -z "${_OCIRUN_UNDER_OLDKERNEL:-}" ]; then
+	command -v cc >/dev/null || die "OCIRUN_TEST_KERNEL needs a C compiler"
+	OK_BIN=$(mktemp /tmp/ocirun-oldkernel.XXXXXX) || die "mktemp failed"
+	cc -O2 -o "$OK_BIN" tests/oldkernel.c || die "cannot build tests/oldkernel.c"
+	_OCIRUN_UNDER_OLDKERNEL=1 "$OK_BIN" "$KMODE" bash "$0" "$@"
+	rc=$?
+	rm -f "$OK_BIN"
+	exit $rc
+fi
+
 TMP=$(mktemp -d /tmp/ocirun-test.XXXXXX) || die "mktemp failed"
 chmod 755 "$TMP"
 ROOT=$TMP/state
@@ -229,8 +245,11 @@ build_copy() { # copy the source tree (without .git and built files) to $TMP/bui
 	tar -C "$SRCDIR" --exclude=.git --exclude=ocirun --exclude='*.o' -cf - . | tar -C "$TMP/build" -xf -
 }
 
+in_old_kernel_mode() { [ -n "$KMODE" ] && skip "checked in the normal mode"; }
+
 t_build_werror() {
 	need_ocirun || return
+	in_old_kernel_mode && return
 	[ -f "$SRCDIR/runtime.c" ] || { skip "no runtime.c"; return; }
 	build_copy
 	if ! make -C "$TMP/build" -B CFLAGS="-Wall -Wextra -Werror" >"$TMP/build.log" 2>&1; then
@@ -240,6 +259,7 @@ t_build_werror() {
 
 t_build_static_size() {
 	need_ocirun || return
+	in_old_kernel_mode && return
 	[ -f "$SRCDIR/runtime.c" ] || { skip "no runtime.c"; return; }
 	command -v musl-gcc >/dev/null 2>&1 || { skip "musl-gcc not installed (apt-get install musl-tools)"; return; }
 	build_copy
@@ -1125,7 +1145,8 @@ build_static() {
 	command -v cc >/dev/null && cc -static -O2 -o "$2" "$1" 2>/dev/null
 }
 
-t_exploit_memfd() { exploit_test xmemfd "$OCIRUN" sealed-memfd; }
+# on an "old kernel" memfd seals fail: the default path is then the copy
+t_exploit_memfd() { exploit_test xmemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)"; }
 t_exploit_tmpfile() { exploit_test xtmpfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd; }
 t_exploit_tempfile() { exploit_test xtempfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd,notmpfile; }
 t_exploit_readonly() {
@@ -1155,7 +1176,23 @@ escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly"
 
+[ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done
+
+if [ -z "$KMODE" ] && [ "$IS_OCIRUN" = 1 ] && [ "${OCIRUN_TEST_MODES:-all}" = all ]; then
+	for mode in 4.4 nomemfd; do
+		echo "# ---- old-kernel mode $mode"
+		OCIRUN_TEST_KERNEL=$mode OCIRUN=$OCIRUN bash "$0" "${FILTER[@]}" > "$TMP/mode-$mode.log" 2>&1
+		sed "s/^/[$mode] /" "$TMP/mode-$mode.log" | grep -v '^\[[^]]*\] [0-9]* passed'
+		last=$(tail -n 1 "$TMP/mode-$mode.log")
+		set -- $(printf '%s\n' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p')
+		if [ $# -ge 2 ]; then
+			PASS=$((PASS + $1)) FAILED=$((FAILED + $2)) SKIPPED=$((SKIPPED + ${3:-0}))
+		else
+			echo "FAIL - old-kernel mode $mode: no summary line ($last)"; FAILED=$((FAILED + 1))
+		fi
+	done
+fi
 
 if [ "$SKIPPED" -gt 0 ]; then
 	echo "$PASS passed, $FAILED failed, $SKIPPED skipped"
