@@ -2374,13 +2374,11 @@ static int enter_rootfs(struct rootfs_ctx *c)
     return 0;
 }
 
-static int remount_root_readonly(void)
+/* Before pivot_root, through the rootfs fd: after it, /proc/self/fd would
+ * be the container's /proc, which may not even be procfs. */
+static int remount_root_readonly(int rootfd)
 {
-    int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return failerr("open /");
-    int r = remount_bind(fd, MS_RDONLY | mount_flags_of(fd), "/");
-    close(fd);
-    return r;
+    return remount_bind(rootfd, MS_RDONLY | mount_flags_of(rootfd), "/");
 }
 
 /* ======================================================================
@@ -2519,8 +2517,8 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
     close(cwd);
     if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
+    if (s->root_readonly && remount_root_readonly(c.rootfd) < 0) goto out;
     if (enter_rootfs(&c) < 0) goto out;
-    if (s->root_readonly && remount_root_readonly() < 0) goto out;
     if (s->rootfs_prop && mount(NULL, "/", NULL, s->rootfs_prop, NULL) < 0) {
         failerr("set rootfs propagation");
         goto out;
@@ -2971,6 +2969,7 @@ static int msg_recv(int fd, const char *peer, int want, struct buf *out, int *pa
         struct msg_hdr h;
         ssize_t r = msg_read_header(fd, &h, passfd);
         if (r == 0) return fail("%s exited before sending its %s message", peer, msg_names[want]);
+        if (r < 0 && errno == EPIPE) return fail("%s exited in the middle of a message header", peer);
         if (r < 0) return failerr("%s: reading its %s message", peer, msg_names[want]);
         if (h.magic != MSG_MAGIC || !h.type || h.type >= MSG_MAX)
             return fail("%s sent garbage (header magic %#x, type %u) instead of its %s message", peer, h.magic, h.type,

@@ -1092,6 +1092,110 @@ t_subreaper() {
 	rt delete $id >/dev/null 2>&1 || fail "delete failed"
 }
 
+# CVE-2021-30465: a mount target swapped between a directory and a symlink
+# out of the rootfs while containers are created.  Every create either
+# fails cleanly or mounts inside the rootfs; the host dir never changes.
+t_escape_symlink_race() {
+	local name=esc-race rootfs=$TMP/rootfs-esc-race host=$TMP/host-race i ok=0 bad=0 swapper
+	mkdir -p "$host"; echo orig > "$host/orig"
+	cp -a "$RFS" "$rootfs"
+	mkdir -p "$rootfs/mnt/d/race"
+	ln -s "../../../../../../../../../..$host" "$rootfs/mnt/l"
+	# the tmpfs must be visible in the container (under /mnt: the swapper may
+	# have moved its directory); a mount outside the root would not be
+	sh_variant $name 'awk '"'"'$5 ~ /^\/mnt\// && / tmpfs / && /size=1024k/'"'"' /proc/self/mountinfo | grep -q . && echo inside; true' \
+		'.root.path = $r | .mounts += [{destination: "/mnt/race/sub", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]' \
+		--arg r "$rootfs"
+	# swap /mnt/race between the directory and the escaping symlink, forever
+	( cd "$rootfs/mnt" && while :; do
+		mv -T d/race race 2>/dev/null; mv -T race d/race 2>/dev/null
+		mv -T l race 2>/dev/null; mv -T race l 2>/dev/null
+	  done ) &
+	swapper=$!
+	for i in $(seq 40); do
+		rt run --bundle "$B" "$name-$i" </dev/null >"$B/out" 2>"$B/err"
+		case $? in
+		0) grep -q inside "$B/out" && ok=$((ok + 1)) || { bad=$((bad + 1)); fail "run $i: mount not where it should be"; } ;;
+		124) fail "run $i timed out" ;;
+		*) grep -q "/mnt/race" "$B/err" || fail "run $i: unclear error: $(errsum "$(cat "$B/err")")" ;;
+		esac
+		rt delete --force "$name-$i" >/dev/null 2>&1
+	done
+	kill $swapper; wait $swapper 2>/dev/null
+	echo "# symlink race: $ok of 40 runs mounted inside the rootfs, $((40 - ok)) refused cleanly"
+	[ "$(ls -A "$host")" = orig ] || fail "host dir changed: $(ls -A "$host" | tr '\n' ' ')"
+	[ -z "$(leftovers "$name-1" "$B")" ] || fail "left behind: $(leftovers "$name-1" "$B")"
+}
+
+# CVE-2019-16884 / CVE-2023-27561: /proc in the rootfs is a symlink.
+t_escape_proc_symlink() {
+	local name=esc-procsym rootfs=$TMP/rootfs-esc-procsym
+	cp -a "$RFS" "$rootfs"
+	rmdir "$rootfs/proc" && mkdir -p "$rootfs/fakeproc" && ln -s fakeproc "$rootfs/proc"
+	sh_variant $name 'true' '.root.path = $r' --arg r "$rootfs"
+	bad $name 'symbolic link|/proc' "$B" create --bundle "$B" $name
+	[ "$(ls -A "$rootfs/fakeproc")" = "" ] || fail "something was mounted or written through the /proc symlink"
+}
+
+# CVE-2019-16884 / CVE-2025-52881: the container's /proc is not procfs (a
+# bind of a fake tree); sysctls must still reach the kernel, not the fake.
+t_escape_fake_proc_sysctl() {
+	local name=esc-fakeproc fake=$TMP/fakeproc pid
+	mkdir -p "$fake/sys/net/ipv4"; echo 0 > "$fake/sys/net/ipv4/ip_forward"
+	sh_variant $name 'sleep 30' \
+		'.mounts |= map(if .destination == "/proc" then {destination: "/proc", type: "bind", source: $f, options: ["rbind"]} else . end)
+		 | .linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.maskedPaths = [] | .linux.readonlyPaths = []' --arg f "$fake"
+	rt run -d --bundle "$B" $name </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $name)
+	expect "fake /proc file" "$(cat "$fake/sys/net/ipv4/ip_forward")" 0
+	expect "real sysctl in the container's netns" "$(nsenter --net=/proc/$pid/ns/net cat /proc/sys/net/ipv4/ip_forward)" 1
+}
+
+# CVE-2024-21626: fds the caller leaks never reach the container, and a cwd
+# through /proc/self/fd cannot leave the rootfs.
+t_escape_leaked_fd() {
+	local name=esc-fd n
+	sh_variant $name 'for f in 3 4 5 6 7 8 9; do [ -e /proc/$$/fd/$f ] && echo "fd $f"; done; echo end'
+	rt run --bundle "$B" $name </dev/null >"$B/out" 2>"$B/err" 5</ 6>"$TMP/leak" 7<"$SRCDIR/test.sh" 8</ 9</ || { fail "run: $(errsum "$(cat "$B/err")")"; return; }
+	expect "fds inside the container" "$(cat "$B/out")" end
+	for n in 3 4 5 6 7 8; do
+		sh_variant $name-cwd$n 'cd . && pwd -P' '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		rt run --bundle "$B" $name-cwd$n </dev/null >"$B/out" 2>"$B/err" 5</ 8</
+		if [ $? = 0 ]; then
+			grep -q unreachable "$B/out" && fail "cwd /proc/self/fd/$n is outside the rootfs: $(cat "$B/out")"
+		else
+			[ -s "$B/err" ] || fail "cwd /proc/self/fd/$n: failed without a message"
+		fi
+	done
+	return 0
+}
+
+# CVE-2025-31133: /dev/null (from a /dev bind mount) is a symlink to a
+# procfs file; masking must not bind that file over the masked paths.
+t_escape_devnull_symlink() {
+	local name=esc-devnull dev=$TMP/fakedev before
+	mkdir -p "$dev" && ln -sfn /proc/sys/kernel/core_pattern "$dev/null"
+	before=$(cat /proc/sys/kernel/core_pattern)
+	sh_variant $name 'echo "|/bin/evil" > /proc/kcore; true' \
+		'.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)
+		 | .mounts |= map(select(.destination | startswith("/dev/") | not)) | .linux.maskedPaths = ["/proc/kcore", "/proc/keys"]' --arg d "$dev"
+	if [ "$IS_OCIRUN" = 1 ]; then
+		bad $name 'null device|symbolic link' "$B" create --bundle "$B" $name
+	else
+		rt run --bundle "$B" $name </dev/null >/dev/null 2>&1
+	fi
+	expect "host core_pattern" "$(cat /proc/sys/kernel/core_pattern)" "$before"
+}
+
+# CVE-2021-43784 class: malformed stage-protocol messages (tests/badmsg.c).
+t_protocol_bounds() {
+	need_ocirun || return
+	command -v cc >/dev/null || { skip "no C compiler"; return; }
+	cc -O2 -o "$TMP/badmsg" tests/badmsg.c || { fail "cannot build tests/badmsg.c"; return; }
+	"$TMP/badmsg" "$OCIRUN" > "$TMP/badmsg.out" 2>&1 || fail "$(grep FAIL "$TMP/badmsg.out" | tr '\n' ' ')"
+	sed 's/^/# /' "$TMP/badmsg.out"
+}
+
 # ------------------------------------------------------- self-protection --
 
 # CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
@@ -1173,6 +1277,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly"
 
