@@ -128,6 +128,8 @@ extern char **environ;
 #define NR_pidfd_send_signal NR_NEW(424)
 #define NR_pidfd_open NR_NEW(434)
 #define NR_mount_setattr NR_NEW(442)
+#define NR_close_range NR_NEW(436)
+#define OCI_CLOSE_RANGE_CLOEXEC 4
 
 /* mount_setattr(2), Linux 5.12 */
 struct oci_mount_attr {
@@ -398,6 +400,7 @@ static int set_cloexec(int fd, int on)
  * us reaches the container (CVE-2024-21626). */
 static int cloexec_fds_from(int from)
 {
+    if (syscall(NR_close_range, from, ~0U, OCI_CLOSE_RANGE_CLOEXEC) == 0) return 0; /* Linux 5.11 */
     DIR *d = opendir("/proc/self/fd");
     if (!d) {
         /* no /proc: fall back to a bounded sweep */
@@ -3429,6 +3432,8 @@ static int stage2_main(int syncfd)
     test_stall(2);
     if (setsid() < 0) return failerr("setsid");
     umask(0);
+    /* here, not after pivot_root: the container's /proc may be anything */
+    if (cloexec_fds_from(3 + (int)o.preserve_fds) < 0) return -1;
     if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
@@ -3440,7 +3445,6 @@ static int stage2_main(int syncfd)
     umask(s.proc.has_umask ? s.proc.umask : 022);
     char exe[PATH_MAX];
     if (enter_cwd(s.proc.cwd) < 0 || find_executable(s.proc.args[0], env, exe) < 0) return -1;
-    if (cloexec_fds_from(3 + (int)o.preserve_fds) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
     close(syncfd);
