@@ -235,6 +235,9 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+/* Values of a repeatable command-line flag. */
+struct strlist { const char *v[64]; int n; };
+
 /* A growing string buffer; used for JSON output and messages. */
 struct buf { char *p; size_t len, cap; };
 
@@ -398,10 +401,10 @@ static int set_cloexec(int fd, int on)
 
 /* Marks every fd >= `from` close-on-exec, so nothing the caller leaked to
  * us reaches the container (CVE-2024-21626). */
-static int cloexec_fds_from(int from)
+static int cloexec_fds_from(int from, int trust_proc)
 {
     if (syscall(NR_close_range, from, ~0U, OCI_CLOSE_RANGE_CLOEXEC) == 0) return 0; /* Linux 5.11 */
-    DIR *d = opendir("/proc/self/fd");
+    DIR *d = trust_proc ? opendir("/proc/self/fd") : NULL;
     if (!d) {
         /* no /proc: fall back to a bounded sweep */
         for (int fd = from; fd < 1024; fd++) set_cloexec(fd, 1);
@@ -901,7 +904,6 @@ struct oci_process {
     int no_new_privs;
     struct oci_rlimit *rlimits;
     size_t nrlimits;
-    int has_caps;
     uint64_t caps[NCAPSETS];
     int has_oom_score_adj;
     int oom_score_adj;
@@ -1079,7 +1081,6 @@ static int cap_from_name(const char *name)
 static int parse_caps(const char *base, const struct jv *obj, struct oci_process *p)
 {
     char path[512];
-    p->has_caps = 1;
     for (int s = 0; s < NCAPSETS; s++) {
         const struct jv *v = member(obj, capset_names[s]);
         snprintf(path, sizeof path, "%s.%s", base, capset_names[s]);
@@ -1171,10 +1172,13 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
     return 0;
 }
 
-static int parse_process(const struct jv *v, struct oci_process *p)
+/* The process object; `b` is its JSON path (".process" in config.json,
+ * "" in the process.json of `exec --process`). */
+static int parse_process(const char *b, const struct jv *v, struct oci_process *p)
 {
-    const char *b = ".process";
-    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    char path[64];
+    const struct jv *u, *x;
+    if (want(b[0] ? b : "(top level)", v, J_OBJ, "an object") < 0) return -1;
     if (get_bool(b, v, "terminal", &p->terminal) < 0 || get_strv(b, v, "args", &p->args, &p->nargs) < 0 ||
         get_strv(b, v, "env", &p->env, &p->nenv) < 0 || get_str(b, v, "cwd", 1, &p->cwd) < 0 ||
         get_bool(b, v, "noNewPrivileges", &p->no_new_privs) < 0)
@@ -1185,18 +1189,18 @@ static int parse_process(const struct jv *v, struct oci_process *p)
     for (size_t i = 0; i < p->nenv; i++)
         if (!strchr(p->env[i], '=') || p->env[i][0] == '=')
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
-    const struct jv *u = member(v, "user"), *x;
-    if (!u) return fail("%s.user: required field is missing", b);
-    if (parse_user(".process.user", u, p) < 0) return -1;
+    snprintf(path, sizeof path, "%s.user", b);
+    if (!(u = member(v, "user"))) return fail("%s: required field is missing", path);
+    if (parse_user(path, u, p) < 0) return -1;
     if ((x = member(v, "rlimits")) && parse_rlimits(b, x, p) < 0) return -1;
-    if ((x = member(v, "capabilities"))) {
-        if (want(".process.capabilities", x, J_OBJ, "an object") < 0 ||
-            parse_caps(".process.capabilities", x, p) < 0)
-            return -1;
-    }
+    snprintf(path, sizeof path, "%s.capabilities", b);
+    /* no capabilities object means no capabilities, as in runc */
+    if ((x = member(v, "capabilities")) && (want(path, x, J_OBJ, "an object") < 0 || parse_caps(path, x, p) < 0))
+        return -1;
+    snprintf(path, sizeof path, "%s.oomScoreAdj", b);
     if ((x = member(v, "oomScoreAdj"))) {
         int64_t adj;
-        if (num_in_range(".process.oomScoreAdj", x, -1000, 1000, &adj) < 0) return -1;
+        if (num_in_range(path, x, -1000, 1000, &adj) < 0) return -1;
         p->has_oom_score_adj = 1;
         p->oom_score_adj = (int)adj;
     }
@@ -1533,7 +1537,7 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
         return -1;
     if (!s->root_path[0]) return fail(".root.path: must not be empty");
     if (!(x = member(root, "process"))) return fail(".process: required field is missing");
-    if (parse_process(x, &s->proc) < 0) return -1;
+    if (parse_process(".process", x, &s->proc) < 0) return -1;
     if (get_str("", root, "hostname", 0, &s->hostname) < 0 || get_str("", root, "domainname", 0, &s->domainname) < 0)
         return -1;
     if ((x = member(root, "mounts")) && parse_mounts(x, s) < 0) return -1;
@@ -1791,6 +1795,38 @@ out:
     arena_free(&a);
     free(text);
     return r;
+}
+
+static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
+    ssize_t n = readlink(path, out, 63);
+    if (n < 0) return -1;
+    out[n] = 0;
+    return 0;
+}
+
+/* Opens the state of `id` (locked) and reads it. */
+static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
+{
+    *rootfd = *dirfd = -1;
+    memset(st, 0, sizeof *st);
+    if (validate_id(id) < 0) return -1;
+    if ((*rootfd = state_root_open(root, 0)) < 0) {
+        if (*rootfd == -2) fail("container \"%s\" does not exist", id);
+        return *rootfd = -1;
+    }
+    if ((*dirfd = state_dir_open_locked(*rootfd, id)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
+    return 0;
+}
+
+static void close_container(int rootfd, int dirfd, struct cstate *st)
+{
+    if (dirfd >= 0) close(dirfd);
+    if (rootfd >= 0) close(rootfd);
+    free(st->annotations);
+    st->annotations = NULL;
 }
 
 /* ======================================================================
@@ -2614,11 +2650,11 @@ static int setup_process_credentials(const struct oci_process *p, int in_userns)
 {
     int last = last_cap();
     if (apply_rlimits(p) < 0) return -1;
-    if (p->has_caps && drop_bounding_caps(p->caps[CAPSET_BOUNDING], last) < 0) return -1;
+    if (drop_bounding_caps(p->caps[CAPSET_BOUNDING], last) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (switch_user(p, in_userns) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
-    if (p->has_caps && set_caps(p->caps, last) < 0) return -1;
+    if (set_caps(p->caps, last) < 0) return -1;
     if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_NO_NEW_PRIVS)");
     return 0;
 }
@@ -2903,6 +2939,7 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 /* Options of stage 0 the later stages need, fixed size, checked on arrival. */
 #define OPT_NO_PIVOT 1
 #define OPT_DEBUG 2
+#define OPT_EXEC 4     /* `exec`: join a running container, no rootfs setup */
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
@@ -3208,6 +3245,26 @@ out:
     return r;
 }
 
+/* After `ready`, an exec'd process closes the channel by execve (it is
+ * close-on-exec) or reports why execve failed. */
+static int wait_exec_done(int fd, const char *peer)
+{
+    struct msg_hdr h;
+    ssize_t r = msg_read_header(fd, &h, NULL);
+    if (r == 0) return 0;
+    struct buf b = {0};
+    if (r > 0 && h.magic == MSG_MAGIC && h.type == MSG_ERROR && h.len < 4096) {
+        buf_grow(&b, h.len);
+        ssize_t n = h.len ? read_full(fd, b.p, h.len) : 0;
+        b.p[n > 0 ? n : 0] = 0;
+        fail("%s", b.p);
+    } else {
+        fail("%s: unexpected message after ready", peer);
+    }
+    buf_free(&b);
+    return -1;
+}
+
 /* Stage 2's part: hand over the config, wait until init is ready; then
  * collect stage 1, which has exited meanwhile. */
 static int run_stage2(struct create_job *j)
@@ -3215,8 +3272,9 @@ static int run_stage2(struct create_job *j)
     const char *peer = "stage 2 (container init)";
     struct buf b = {0};
     int r = -1;
-    if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) || msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0) {
-        if (strstr(err_msg, peer)) explain_stage_exit(j->pid2), j->pid2 = 0;
+    if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) || msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
+        ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
+        if (strstr(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
         goto out;
     }
     int status;
@@ -3248,7 +3306,7 @@ static int write_pid_file(const char *path, pid_t pid)
     return r < 0 ? err_prefix("--pid-file") : 0;
 }
 
-static void create_job_undo(struct create_job *j, const struct create_req *r)
+static void create_job_undo(struct create_job *j, const char *id)
 {
     if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
     if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
@@ -3256,7 +3314,7 @@ static void create_job_undo(struct create_job *j, const struct create_req *r)
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
-        if (state_dir_remove(j->rootfd, r->id) < 0) warnf("cleanup: %s", err_msg);
+        if (state_dir_remove(j->rootfd, id) < 0) warnf("cleanup: %s", err_msg);
         memcpy(err_msg, saved, sizeof saved);
     }
 }
@@ -3303,19 +3361,254 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
         if (!ok) { free(st->annotations); st->annotations = NULL; }
     }
-    if (!ok) create_job_undo(&j, r);
+    if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1;
     create_job_close(&j);
     return ok ? 0 : -1;
 }
 
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+    if (forward_to > 0) kill(forward_to, sig);
+}
+
+/* Waits for our child `pid` (a container's init or exec'd process, a child
+ * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
+ * sends us; *exit_status is the shell's view (128+N when killed by N). */
+static int wait_forwarding_signals(pid_t pid, int *exit_status)
+{
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    forward_to = pid;
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
+    int status;
+    pid_t w;
+    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+    forward_to = 0;
+    if (w < 0) return failerr("wait for the container process (pid %d)", (int)pid);
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return 0;
+}
+
+/* --- stage 0 for `exec` --- */
+
+struct exec_req {
+    const char *root, *id, *process_file, *cwd, *user, *pid_file;
+    struct strlist env, gids, caps;
+    int tty, no_new_privs, detach, preserve_fds;
+    char **args;
+    int nargs;
+};
+
+/* `exec --process FILE`: the file is a process object; validated here so
+ * errors name the file. */
+static int exec_process_from_file(const char *file, struct buf *out)
+{
+    char *text;
+    size_t len;
+    struct arena a = {0};
+    struct oci_process p;
+    memset(&p, 0, sizeof p);
+    if (read_file_at(AT_FDCWD, file, MAX_CONFIG_SIZE, &text, &len) < 0) return err_prefix("--process");
+    const struct jv *v = json_parse(text, len, &a);
+    int r = v && parse_process("", v, &p) == 0 ? 0 : -1;
+    if (r < 0) err_prefix("%s", file);
+    else buf_add(out, text, len);
+    free(p.args), free(p.env), free(p.gids), free(p.rlimits);
+    arena_free(&a);
+    free(text);
+    return r;
+}
+
+static int env_key_overridden(const struct strlist *env, const char *kv)
+{
+    size_t n = strcspn(kv, "=");
+    for (int i = 0; i < env->n; i++)
+        if (!strncmp(env->v[i], kv, n) && env->v[i][n] == '=') return 1;
+    return 0;
+}
+
+static void write_json_strv(struct buf *b, char *const *v, size_t n)
+{
+    buf_puts(b, "[");
+    for (size_t i = 0; i < n; i++) { if (i) buf_puts(b, ","); json_str(b, v[i]); }
+    buf_puts(b, "]");
+}
+
+/* `exec CMD...`: the container's own process object, with the command,
+ * --env, --cwd, --user, --additional-gids, --cap, --no-new-privs, --tty
+ * applied as runc applies them.  --cap never adds inheritable or ambient
+ * capabilities (CVE-2022-29162). */
+static int write_exec_overrides(const struct exec_req *e, const struct jv *base, struct buf *b)
+{
+    const struct jv *v;
+    buf_puts(b, "\"args\":");
+    write_json_strv(b, e->args, (size_t)e->nargs);
+    buf_printf(b, ",\"terminal\":%s,\"cwd\":", e->tty ? "true" : "false");
+    v = member(base, "cwd");
+    json_str(b, e->cwd ? e->cwd : v && v->type == J_STR ? v->s : "/");
+    buf_puts(b, ",\"env\":[");
+    int first = 1;
+    if ((v = member(base, "env")) && v->type == J_ARR)
+        for (const struct jv *c = v->child; c; c = c->next)
+            if (c->type == J_STR && !env_key_overridden(&e->env, c->s)) { buf_puts(b, first ? "" : ","); json_str(b, c->s); first = 0; }
+    for (int i = 0; i < e->env.n; i++) { buf_puts(b, first ? "" : ","); json_str(b, e->env.v[i]); first = 0; }
+    buf_puts(b, "],\"user\":");
+    if (e->user || e->gids.n) {
+        uint64_t uid = 0, gid = 0;
+        const struct jv *u = member(base, "user");
+        char spec[64];
+        snprintf(spec, sizeof spec, "%s", e->user ? e->user : "");
+        char *colon = strchr(spec, ':');
+        if (colon) *colon = 0;
+        if (e->user && (parse_u64(spec, &uid) < 0 || uid > UINT32_MAX || (colon && (parse_u64(colon + 1, &gid) < 0 || gid > UINT32_MAX))))
+            return fail("--user: expected uid[:gid] as numbers, got \"%s\"", e->user);
+        if (!e->user && u && (v = member(u, "uid")) && v->numkind == JN_INT) uid = (uint64_t)v->i;
+        if ((!e->user || !colon) && u && (v = member(u, "gid")) && v->numkind == JN_INT) gid = (uint64_t)v->i;
+        buf_printf(b, "{\"uid\":%llu,\"gid\":%llu,\"additionalGids\":[", (unsigned long long)uid, (unsigned long long)gid);
+        for (int i = 0; i < e->gids.n; i++) {
+            uint64_t g;
+            if (parse_u64(e->gids.v[i], &g) < 0 || g > UINT32_MAX) return fail("--additional-gids: invalid gid \"%s\"", e->gids.v[i]);
+            buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)g);
+        }
+        buf_puts(b, "]}");
+    } else if ((v = member(base, "user"))) {
+        json_write(b, v);
+    } else {
+        buf_puts(b, "{\"uid\":0,\"gid\":0}");
+    }
+    const struct jv *caps = member(base, "capabilities");
+    buf_puts(b, ",\"capabilities\":{");
+    for (int k = 0; k < NCAPSETS; k++) {
+        buf_printf(b, "%s\"%s\":[", k ? "," : "", capset_names[k]);
+        first = 1;
+        if (caps && (v = member(caps, capset_names[k])) && v->type == J_ARR)
+            for (const struct jv *c = v->child; c; c = c->next) { buf_puts(b, first ? "" : ","); json_write(b, c); first = 0; }
+        if (k != CAPSET_INHERITABLE && k != CAPSET_AMBIENT)
+            for (int i = 0; i < e->caps.n; i++) { buf_puts(b, first ? "" : ","); json_str(b, e->caps.v[i]); first = 0; }
+        buf_puts(b, "]");
+    }
+    v = member(base, "noNewPrivileges");
+    buf_printf(b, "},\"noNewPrivileges\":%s", e->no_new_privs || (v && v->type == J_TRUE) ? "true" : "false");
+    return 0;
+}
+
+static int exec_process_from_config(const struct exec_req *e, const char *bundle, struct buf *out)
+{
+    static const char *const replaced[] = { "args", "terminal", "cwd", "env", "user", "capabilities", "noNewPrivileges" };
+    char path[PATH_MAX + 16], *text;
+    size_t len;
+    struct arena a = {0};
+    if (!e->nargs) return fail("exec: no command given (use --process FILE or give the command after the container id)");
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return err_prefix("exec: the container's config");
+    const struct jv *root = json_parse(text, len, &a), *base = root ? member(root, "process") : NULL;
+    int r = -1;
+    if (!base || base->type != J_OBJ) { fail("%s: no process object", path); goto out; }
+    buf_puts(out, "{");
+    for (const struct jv *c = base->child; c; c = c->next) {
+        int skip = 0;
+        for (size_t k = 0; k < ARRAY_LEN(replaced); k++) skip |= !strcmp(c->key, replaced[k]);
+        if (skip) continue;
+        json_str(out, c->key);
+        buf_puts(out, ":");
+        json_write(out, c);
+        buf_puts(out, ",");
+    }
+    r = write_exec_overrides(e, base, out);
+    buf_puts(out, "}");
+out:
+    arena_free(&a);
+    free(text);
+    return r;
+}
+
+/* The config the exec stages get: the process, and every namespace of the
+ * container's init that differs from ours, joined by path. */
+static int exec_config(const struct cstate *st, const struct buf *proc, struct buf *cfg)
+{
+    static const char *const proc_names[] = { "pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time" };
+    buf_printf(cfg, "{\"ociVersion\":\"%s\",\"root\":{\"path\":", OCIRUN_OCI_VERSION);
+    json_str(cfg, st->rootfs);
+    buf_puts(cfg, "},\"process\":");
+    buf_add(cfg, proc->p, proc->len);
+    buf_puts(cfg, ",\"linux\":{\"namespaces\":[");
+    int n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(ns_types); i++) {
+        char theirs[64], ours[64];
+        if (read_ns_link(st->pid, proc_names[i], theirs) < 0) {
+            if (errno == ENOENT) continue; /* a namespace type this kernel lacks */
+            return failerr("read /proc/%d/ns/%s", (int)st->pid, proc_names[i]);
+        }
+        if (read_ns_link(getpid(), proc_names[i], ours) == 0 && !strcmp(theirs, ours)) continue;
+        buf_printf(cfg, "%s{\"type\":\"%s\",\"path\":\"/proc/%d/ns/%s\"}", n++ ? "," : "", ns_types[i].name,
+                   (int)st->pid, proc_names[i]);
+    }
+    buf_puts(cfg, "]}}");
+    return 0;
+}
+
+/* `exec`: runs a process in a running container through the same stages
+ * (and the same protected binary) as `create`. */
+static int stage0_exec(const struct exec_req *e, int *exit_status)
+{
+    struct create_job j;
+    struct cstate st;
+    struct buf proc = {0}, cfg = {0};
+    memset(&j, 0, sizeof j);
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = -1;
+    int ok = open_container(e->root, e->id, &j.rootfd, &j.dirfd, &st) == 0;
+    if (ok && container_status(j.dirfd, &st) == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
+    ok = ok && (e->process_file ? exec_process_from_file(e->process_file, &proc) : exec_process_from_config(e, st.bundle, &proc)) == 0;
+    ok = ok && exec_config(&st, &proc, &cfg) == 0;
+    if (ok) {
+        j.config = cfg.p, j.config_len = cfg.len, cfg.p = NULL;
+        ok = spec_parse(j.config, j.config_len, "exec", &j.spec) == 0;
+    }
+    if (ok) {
+        char path[64];
+        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
+        j.opts.preserve_fds = (uint32_t)e->preserve_fds;
+        snprintf(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
+        snprintf(j.opts.rootfs, sizeof j.opts.rootfs, "%s", st.rootfs);
+        snprintf(path, sizeof path, "/proc/%d/root", (int)st.pid);
+        j.sock = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (j.sock < 0) ok = failerr("open %s", path) == 0;
+        else if (!process_alive(st.pid, st.starttime)) ok = fail("container not running") == 0;
+    }
+    if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
+               socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
+        ok = failerr("socketpair") == 0;
+    ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
+    ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
+    if (!ok) create_job_undo(&j, e->id);
+    pid_t pid = j.pid2;
+    create_job_close(&j);
+    close_container(-1, -1, &st);
+    buf_free(&proc), buf_free(&cfg);
+    if (!ok) return -1;
+    if (e->detach) return 0;
+    return wait_forwarding_signals(pid, exit_status);
+}
+
 /* --- stage 1 --- */
 
-static int join_namespaces(const struct oci_spec *s)
+/* Joins the namespaces given by path, the user namespace first (the others
+ * may belong to it).  Not the mount namespace: joining it changes our root,
+ * and this kernel-independent rule keeps exec of stage 2 off paths inside
+ * the container (Linux 6.x also refuses to exec through a magic link that
+ * leads out of the root).  Its fd goes to *mntfd for stage 2 to join. */
+static int join_namespaces(const struct oci_spec *s, int *mntfd)
 {
     int fds[8];
     size_t n = 0;
     int r = -1;
+    *mntfd = -1;
     for (size_t i = 0; i < s->nns; i++) {
         if (!s->ns[i].path) continue;
         struct statfs sf;
@@ -3327,12 +3620,12 @@ static int join_namespaces(const struct oci_spec *s)
             goto out;
         }
     }
-    /* the user namespace first: the others may belong to it */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0, k = 0; i < s->nns; i++) {
             if (!s->ns[i].path) continue;
             int fd = fds[k++], flag = s->ns[i].flag;
             if ((pass == 0) != (flag == CLONE_NEWUSER)) continue;
+            if (flag == CLONE_NEWNS) { *mntfd = fd, fds[k - 1] = -1; continue; }
             if (setns(fd, flag) < 0) {
                 failerr("join %s namespace %s%s", ns_name(flag), s->ns[i].path,
                         errno == EINVAL ? " (is it a namespace of that type?)" : "");
@@ -3342,7 +3635,9 @@ static int join_namespaces(const struct oci_spec *s)
     }
     r = 0;
 out:
-    for (size_t i = 0; i < n; i++) close(fds[i]);
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    if (r < 0 && *mntfd >= 0) close(*mntfd), *mntfd = -1;
     return r;
 }
 
@@ -3394,16 +3689,19 @@ static int stage1_main(int syncfd, int s2fd)
     struct oci_spec s;
     if (recv_setup(syncfd, "stage 0", &o, &s, NULL) < 0) return -1;
     logcfg.debug = !!(o.flags & OPT_DEBUG);
-    if (chdir(o.bundle) < 0) return failerr("chdir %s", o.bundle);
+    if (chdir((o.flags & OPT_EXEC) ? "/" : o.bundle) < 0) return failerr("chdir %s", o.bundle);
     if (s.proc.has_oom_score_adj) {
         char v[16];
         snprintf(v, sizeof v, "%d", s.proc.oom_score_adj);
         if (write_file_str("/proc/self/oom_score_adj", v) < 0) return err_prefix(".process.oomScoreAdj");
     }
-    if (join_namespaces(&s) < 0 || create_namespaces(&s, syncfd) < 0) return -1;
+    int mntfd;
+    if (join_namespaces(&s, &mntfd) < 0) return -1;
+    if (create_namespaces(&s, syncfd) < 0) { if (mntfd >= 0) close(mntfd); return -1; }
     test_stall(1);
     /* our own binary is the protected one stage 0 chose */
-    pid_t pid = spawn_stage("/proc/self/exe", 2, s2fd, -1, 1);
+    pid_t pid = spawn_stage("/proc/self/exe", 2, s2fd, mntfd, 1);
+    if (mntfd >= 0) close(mntfd);
     if (pid < 0) return -1;
     int32_t p32 = (int32_t)pid;
     debugf("started stage 2 as pid %d", (int)pid);
@@ -3421,19 +3719,45 @@ static int wait_for_start(int sock)
     }
 }
 
-static int stage2_main(int syncfd)
+/* `exec`: stage 1 joined the container's namespaces; enter its root (an fd
+ * of init's /proc/<pid>/root, right also for --no-pivot containers), set
+ * up the process and exec it.  A failed execve comes back as our error. */
+static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_spec *s, int rootfd)
+{
+    int r = fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? failerr("enter the container's root") : 0;
+    close(rootfd);
+    if (r < 0) return -1;
+    if (cloexec_fds_from(3 + (int)o->preserve_fds, 0) < 0) return -1;
+    char home[PATH_MAX + 8], exe[PATH_MAX];
+    char **env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, home, sizeof home);
+    int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER);
+    if (setup_process_credentials(&s->proc, in_userns) < 0) return -1;
+    umask(s->proc.has_umask ? s->proc.umask : 022);
+    if (enter_cwd(s->proc.cwd) < 0 || find_executable(s->proc.args[0], env, exe) < 0) return -1;
+    if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    execve(exe, s->proc.args, env);
+    return failerr("exec %s", exe);
+}
+
+static int stage2_main(int syncfd, int mntfd)
 {
     struct stage_opts o;
     struct oci_spec s;
     int sock = -1;
     if (recv_setup(syncfd, "stage 0", &o, &s, &sock) < 0) return -1;
-    if (sock < 0) return fail("stage 0 sent no exec socket");
+    if (mntfd >= 0) {
+        int r = setns(mntfd, CLONE_NEWNS);
+        close(mntfd);
+        if (r < 0) return failerr("join the mount namespace%s", errno == EINVAL ? " (is it a mount namespace?)" : "");
+    }
+    if (sock < 0) return fail("stage 0 sent no %s", (o.flags & OPT_EXEC) ? "root fd" : "exec socket");
     logcfg.debug = !!(o.flags & OPT_DEBUG);
+    if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock);
     test_stall(2);
     if (setsid() < 0) return failerr("setsid");
     umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
-    if (cloexec_fds_from(3 + (int)o.preserve_fds) < 0) return -1;
+    if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
     if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
@@ -3475,7 +3799,7 @@ static int stage_main(int argc, char **argv)
     /* no process of a container whose namespaces we join may ptrace us or
      * open our /proc files (CVE-2016-9962); execve resets this */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    int r = stage == 1 ? stage1_main(syncfd, extra) : stage2_main(syncfd);
+    int r = stage == 1 ? stage1_main(syncfd, extra) : stage2_main(syncfd, extra);
     if (r < 0) {
         msg_send(syncfd, MSG_ERROR, err_msg, (uint32_t)strlen(err_msg), -1);
         return 1;
@@ -3496,6 +3820,7 @@ struct flag {
     int has_arg;
     const char **val;      /* has_arg: the value */
     int *set;              /* !has_arg: set to 1 (or from =true/=false) */
+    struct strlist *list;  /* has_arg, may repeat: every value */
 };
 
 /* Parses the flags of `cmd` from argv[*idx]; stops at the first argument
@@ -3516,9 +3841,13 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
                 f = &fl[k];
         if (!f) return fail("%s: flag provided but not defined: %s", cmd, a);
         if (f->has_arg) {
-            if (eq) *f->val = eq + 1;
-            else if (i + 1 < argc) *f->val = argv[++i];
+            const char *v;
+            if (eq) v = eq + 1;
+            else if (i + 1 < argc) v = argv[++i];
             else return fail("%s: flag needs an argument: %s", cmd, a);
+            if (!f->list) *f->val = v;
+            else if (f->list->n == (int)ARRAY_LEN(f->list->v)) return fail("%s: too many %s flags", cmd, a);
+            else f->list->v[f->list->n++] = v;
         } else if (eq) {
             if (!strcmp(eq + 1, "true")) *f->set = 1;
             else if (!strcmp(eq + 1, "false")) *f->set = 0;
@@ -3601,16 +3930,6 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
     return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
 }
 
-static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
-    ssize_t n = readlink(path, out, 63);
-    if (n < 0) return -1;
-    out[n] = 0;
-    return 0;
-}
-
 /* kill --all: every process in the container's pid namespace (the
  * container has no cgroup of its own yet). */
 static int signal_all(const struct cstate *st, int sig)
@@ -3680,28 +3999,6 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         if (wait_process_gone(st) < 0) return -1;
     }
     return state_dir_remove(rootfd, st->id);
-}
-
-/* Opens the state of `id` (locked) and reads it. */
-static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
-{
-    *rootfd = *dirfd = -1;
-    memset(st, 0, sizeof *st);
-    if (validate_id(id) < 0) return -1;
-    if ((*rootfd = state_root_open(root, 0)) < 0) {
-        if (*rootfd == -2) fail("container \"%s\" does not exist", id);
-        return *rootfd = -1;
-    }
-    if ((*dirfd = state_dir_open_locked(*rootfd, id)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
-    return 0;
-}
-
-static void close_container(int rootfd, int dirfd, struct cstate *st)
-{
-    if (dirfd >= 0) close(dirfd);
-    if (rootfd >= 0) close(rootfd);
-    free(st->annotations);
-    st->annotations = NULL;
 }
 
 /* --- public API (runtime.h) --- */
@@ -3794,10 +4091,10 @@ struct create_flags {
 static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, struct create_flags *f, int run)
 {
     const struct flag fl[] = {
-        { "bundle", 'b', 1, &f->bundle, NULL }, { "pid-file", 0, 1, &f->pid_file, NULL },
-        { "console-socket", 0, 1, &f->console, NULL }, { "preserve-fds", 0, 1, &f->preserve, NULL },
-        { "no-pivot", 0, 0, NULL, &f->no_pivot }, { "no-new-keyring", 0, 0, NULL, &f->no_new_keyring },
-        { "no-subreaper", 0, 0, NULL, &f->no_subreaper }, { "detach", 'd', 0, NULL, &f->detach },
+        { "bundle", 'b', 1, &f->bundle, NULL, NULL }, { "pid-file", 0, 1, &f->pid_file, NULL, NULL },
+        { "console-socket", 0, 1, &f->console, NULL, NULL }, { "preserve-fds", 0, 1, &f->preserve, NULL, NULL },
+        { "no-pivot", 0, 0, NULL, &f->no_pivot, NULL }, { "no-new-keyring", 0, 0, NULL, &f->no_new_keyring, NULL },
+        { "no-subreaper", 0, 0, NULL, &f->no_subreaper, NULL }, { "detach", 'd', 0, NULL, &f->detach, NULL },
     };
     if (parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 1)) < 0) return -1;
     if (f->console) return fail("%s: --console-socket: terminals are not supported by this version of ocirun", cmd);
@@ -3811,7 +4108,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
     /* nothing else the caller left open may reach the container */
-    return cloexec_fds_from(3 + r->preserve_fds);
+    return cloexec_fds_from(3 + r->preserve_fds, 1);
 }
 
 static int cmd_create(const struct cli *c, int argc, char **argv)
@@ -3838,30 +4135,11 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
     return ocirun_start(c->root, argv[i]);
 }
 
-static volatile pid_t forward_to;
-
-static void forward_signal(int sig)
-{
-    if (forward_to > 0) kill(forward_to, sig);
-}
-
-/* Foreground `run`: relay signals to init, wait for it, clean up, and
- * return its exit status the way a shell reports it. */
+/* Foreground `run`: wait for init (relaying signals), clean up, and return
+ * its exit status the way a shell reports it. */
 static int run_foreground(const struct cli *c, const char *id, pid_t pid, int *exit_status)
 {
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT };
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
-    forward_to = pid;
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
-    int status;
-    pid_t w;
-    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
-    forward_to = 0;
-    if (w < 0) return failerr("wait for container init (pid %d)", (int)pid);
-    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (wait_forwarding_signals(pid, exit_status) < 0) return -1;
     return ocirun_delete(c->root, id, 1);
 }
 
@@ -3892,6 +4170,41 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     return run_foreground(c, r.id, pid, exit_status);
 }
 
+static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
+{
+    struct exec_req e;
+    const char *console = NULL, *preserve = NULL, *label = NULL, *apparmor = NULL, *cgroup = NULL;
+    int ignore_paused = 0, i = 1;
+    memset(&e, 0, sizeof e);
+    e.root = c->root;
+    const struct flag fl[] = {
+        { "process", 'p', 1, &e.process_file, NULL, NULL }, { "tty", 't', 0, NULL, &e.tty, NULL },
+        { "env", 'e', 1, NULL, NULL, &e.env }, { "cwd", 0, 1, &e.cwd, NULL, NULL },
+        { "user", 'u', 1, &e.user, NULL, NULL }, { "additional-gids", 'g', 1, NULL, NULL, &e.gids },
+        { "cap", 'c', 1, NULL, NULL, &e.caps }, { "no-new-privs", 0, 0, NULL, &e.no_new_privs, NULL },
+        { "detach", 'd', 0, NULL, &e.detach, NULL }, { "pid-file", 0, 1, &e.pid_file, NULL, NULL },
+        { "console-socket", 0, 1, &console, NULL, NULL }, { "preserve-fds", 0, 1, &preserve, NULL, NULL },
+        { "process-label", 0, 1, &label, NULL, NULL }, { "apparmor", 0, 1, &apparmor, NULL, NULL },
+        { "ignore-paused", 0, 0, NULL, &ignore_paused, NULL }, { "cgroup", 0, 1, &cgroup, NULL, NULL },
+    };
+    if (parse_flags("exec", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 ||
+        want_args("exec", argc - i, 1, INT_MAX, "[options] <container-id> [command [args...]]") < 0)
+        return -1;
+    e.id = argv[i];
+    e.args = argv + i + 1;
+    e.nargs = argc - i - 1;
+    for (int k = 0; k < e.env.n; k++)
+        if (!strchr(e.env.v[k], '=') || e.env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e.env.v[k]);
+    if ((label && label[0]) || (apparmor && apparmor[0]))
+        return fail("exec: --process-label and --apparmor are not supported by this version of ocirun");
+    if (cgroup) return fail("exec: --cgroup is not supported by this version of ocirun");
+    if (e.tty || console) return fail("exec: terminals are not supported by this version of ocirun");
+    if (preserve && (parse_int(preserve, &e.preserve_fds) < 0 || e.preserve_fds > 65536))
+        return fail("--preserve-fds: invalid number \"%s\"", preserve);
+    if (cloexec_fds_from(3 + e.preserve_fds, 1) < 0) return -1;
+    return stage0_exec(&e, exit_status);
+}
+
 static int cmd_state(const struct cli *c, int argc, char **argv)
 {
     int i = 1, rootfd, dirfd, r = -1;
@@ -3913,7 +4226,7 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
 static int cmd_kill(const struct cli *c, int argc, char **argv)
 {
     int i = 1, all = 0, sig = SIGTERM;
-    const struct flag fl[] = { { "all", 'a', 0, NULL, &all } };
+    const struct flag fl[] = { { "all", 'a', 0, NULL, &all, NULL } };
     if (parse_flags("kill", argc, argv, &i, fl, 1) < 0 ||
         want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
         return -1;
@@ -3924,7 +4237,7 @@ static int cmd_kill(const struct cli *c, int argc, char **argv)
 static int cmd_delete(const struct cli *c, int argc, char **argv)
 {
     int i = 1, force = 0;
-    const struct flag fl[] = { { "force", 'f', 0, NULL, &force } };
+    const struct flag fl[] = { { "force", 'f', 0, NULL, &force, NULL } };
     if (parse_flags("delete", argc, argv, &i, fl, 1) < 0 ||
         want_args("delete", argc - i, 1, 1, "[--force] <container-id>") < 0)
         return -1;
@@ -3959,7 +4272,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
 {
     int i = 1, quiet = 0;
     const char *format = "table";
-    const struct flag fl[] = { { "format", 'f', 1, &format, NULL }, { "quiet", 'q', 0, NULL, &quiet } };
+    const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL }, { "quiet", 'q', 0, NULL, &quiet, NULL } };
     if (parse_flags("list", argc, argv, &i, fl, 2) < 0 || want_args("list", argc - i, 0, 0, "[--format table|json] [-q]") < 0)
         return -1;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("list: invalid format \"%s\" (table or json)", format);
@@ -4087,7 +4400,7 @@ static int cmd_spec(int argc, char **argv)
 {
     int i = 1, rootless = 0;
     const char *bundle = ".";
-    const struct flag fl[] = { { "bundle", 'b', 1, &bundle, NULL }, { "rootless", 0, 0, NULL, &rootless } };
+    const struct flag fl[] = { { "bundle", 'b', 1, &bundle, NULL, NULL }, { "rootless", 0, 0, NULL, &rootless, NULL } };
     if (parse_flags("spec", argc, argv, &i, fl, 2) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
         return -1;
     if (rootless) return fail("spec: --rootless is not supported by this version of ocirun");
@@ -4117,6 +4430,8 @@ static const char usage_text[] =
     "  run [-d] [create options] ID\n"
     "                       create and start; without -d wait and return its exit status\n"
     "  state ID             print the state of a container as JSON\n"
+    "  exec [--process FILE | options] ID [COMMAND...]\n"
+    "                       run a process in a running container (-d, -e, -u, --cwd, --cap, ...)\n"
     "  kill [--all] ID [SIGNAL]\n"
     "                       send a signal (name or number, default TERM)\n"
     "  delete [--force] ID  remove a stopped (or, with --force, any) container\n"
@@ -4157,12 +4472,13 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     if (!strcmp(cmd, "start")) return cmd_start(c, argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
     if (!strcmp(cmd, "state")) return cmd_state(c, argc, argv);
+    if (!strcmp(cmd, "exec")) return cmd_exec(c, argc, argv, exit_status);
     if (!strcmp(cmd, "kill")) return cmd_kill(c, argc, argv);
     if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
     if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
-    static const char *const later[] = { "exec", "ps", "pause", "resume", "update", "events",
+    static const char *const later[] = { "ps", "pause", "resume", "update", "events",
                                          "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);
@@ -4176,9 +4492,9 @@ int ocirun_main(int argc, char **argv)
     const char *log = NULL, *log_format = NULL, *rootless = NULL;
     int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
     const struct flag fl[] = {
-        { "root", 0, 1, &c.root, NULL }, { "log", 0, 1, &log, NULL }, { "log-format", 0, 1, &log_format, NULL },
-        { "debug", 0, 0, NULL, &logcfg.debug }, { "systemd-cgroup", 0, 0, NULL, &systemd },
-        { "rootless", 0, 1, &rootless, NULL }, { "version", 'v', 0, NULL, &version }, { "help", 'h', 0, NULL, &help },
+        { "root", 0, 1, &c.root, NULL, NULL }, { "log", 0, 1, &log, NULL, NULL }, { "log-format", 0, 1, &log_format, NULL, NULL },
+        { "debug", 0, 0, NULL, &logcfg.debug, NULL }, { "systemd-cgroup", 0, 0, NULL, &systemd, NULL },
+        { "rootless", 0, 1, &rootless, NULL, NULL }, { "version", 'v', 0, NULL, &version, NULL }, { "help", 'h', 0, NULL, &help, NULL },
     };
     signal(SIGPIPE, SIG_IGN);
     int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl));
