@@ -3752,8 +3752,8 @@ static int stage2_main(int syncfd, int mntfd)
     }
     if (sock < 0) return fail("stage 0 sent no %s", (o.flags & OPT_EXEC) ? "root fd" : "exec socket");
     logcfg.debug = !!(o.flags & OPT_DEBUG);
-    if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock);
     test_stall(2);
+    if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock);
     if (setsid() < 0) return failerr("setsid");
     umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */

@@ -1196,6 +1196,97 @@ t_protocol_bounds() {
 	sed 's/^/# /' "$TMP/badmsg.out"
 }
 
+# ------------------------------------------------------------------ exec --
+
+exec_container() { # exec_container NAME: a running `sleep` container
+	sh_variant "$1" 'echo started > /dev/null; exec sleep 1000' '.process.noNewPrivileges = false'
+	rt run -d --bundle "$B" "$1" </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return 1; }
+}
+
+t_exec_namespaces_and_exit() {
+	local id=exec-ns pid ns out
+	exec_container $id || return
+	pid=$(cpid $id)
+	out=$(rt exec $id sh -c 'for n in pid net mnt ipc uts; do readlink /proc/self/ns/$n; done; hostname; exit 7' </dev/null 2>"$B/err")
+	expect "exec exit status" "$?" 7
+	for ns in pid net mnt ipc uts; do
+		printf '%s\n' "$out" | grep -qxF "$(readlink /proc/$pid/ns/$ns)" || fail "exec is not in init's $ns namespace"
+	done
+	expect "hostname" "$(printf '%s\n' "$out" | tail -1)" ocirun
+	[ -z "$(procs_matching "$B")" ] || true
+}
+
+t_exec_user_env_cwd() {
+	local id=exec-user
+	exec_container $id || return
+	expect "exec -u -g -e --cwd" "$(rt exec -u 1000:1000 -g 10 -e FOO=bar --cwd /tmp $id sh -c 'id -u; id -g; id -G; echo $FOO; pwd' </dev/null 2>&1 | tr '\n' ' ')" \
+		"1000 1000 1000 10 bar /tmp "
+	expect "exec inherits the config env" "$(rt exec $id sh -c 'echo $TERM' </dev/null 2>&1)" xterm
+}
+
+t_exec_caps_nnp() {
+	local id=exec-caps out
+	exec_container $id || return
+	out=$(rt exec --cap CAP_SYS_ADMIN --no-new-privs $id sh -c 'grep -E "^(CapEff|CapInh|NoNewPrivs)" /proc/self/status' </dev/null 2>&1)
+	expect "CapEff with --cap SYS_ADMIN" "$(printf '%s\n' "$out" | awk '$1 == "CapEff:" {print $2}')" 0000000020200420
+	expect "CapInh stays empty (CVE-2022-29162)" "$(printf '%s\n' "$out" | awk '$1 == "CapInh:" {print $2}')" 0000000000000000
+	expect "NoNewPrivs" "$(printf '%s\n' "$out" | awk '$1 == "NoNewPrivs:" {print $2}')" 1
+	expect "default NoNewPrivs of this config" "$(rt exec $id sh -c 'grep NoNewPrivs /proc/self/status' </dev/null | awk '{print $2}')" 0
+}
+
+t_exec_process_file() {
+	local id=exec-pfile
+	exec_container $id || return
+	jq -n '{args: ["sh", "-c", "echo from-file $X; id -u"], env: ["PATH=/bin", "X=1"], cwd: "/", user: {uid: 5, gid: 5}}' > "$B/process.json"
+	expect "exec --process" "$(rt exec --process "$B/process.json" $id </dev/null 2>&1 | tr '\n' ' ')" "from-file 1 5 "
+}
+
+t_exec_detach_pidfile() {
+	local id=exec-detach pid ipid
+	exec_container $id || return
+	rt exec -d --pid-file "$B/exec.pid" $id sleep 100 </dev/null >"$B/log" 2>&1 || { fail "exec -d: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cat "$B/exec.pid" 2>/dev/null)
+	alive "${pid:-0}" || { fail "exec'd process $pid not running"; return; }
+	ipid=$(cpid $id)
+	expect "pid namespace of the exec'd process" "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/$ipid/ns/pid)"
+	expect "its command" "$(cmdline_of "$pid")" "sleep 100 "
+	rt kill --all $id KILL >/dev/null 2>&1
+	waitfor 50 eval '! alive $pid' || fail "kill --all did not kill the exec'd process"
+}
+
+# exec_bad_case ID PATTERN ARGS...: the exec fails with PATTERN on stderr
+# and leaves no process of ours behind (the container itself stays).
+exec_bad_case() {
+	local id=$1 pat=$2; shift 2
+	rt exec "$@" </dev/null >"$B/out" 2>"$B/err"
+	local rc=$?
+	if [ $rc = 0 ]; then fail "exec $*: exit status 0"
+	elif [ $rc = 124 ] || { [ $rc -gt 128 ] && [ $rc -lt 255 ]; }; then fail "exec $*: timed out or crashed ($rc)"
+	elif ! grep -Eiq -- "$pat" "$B/err"; then fail "exec $*: stderr lacks /$pat/: $(errsum "$(cat "$B/err")")"
+	fi
+	echo "# exec $*: $(head -1 "$B/err" | cut -c1-200)"
+	local p
+	for p in $(procs_matching "$TMP"); do
+		case $(cmdline_of "$p") in *"ocirun:["*|*"exec "*) fail "left behind: $p $(cmdline_of "$p")" ;; esac
+	done
+}
+
+t_exec_bad() {
+	local id=exec-bad
+	exec_container $id || return
+	echo '{"args": "sh", "cwd": "/", "user": {"uid": 0, "gid": 0}}' > "$B/bad.json"
+	if [ "$IS_OCIRUN" = 1 ]; then
+		exec_bad_case $id 'bad.json.*args' --process "$B/bad.json" $id
+	else
+		exec_bad_case $id 'args' --process "$B/bad.json" $id
+	fi
+	exec_bad_case $id 'does not exist' no-such-container true
+	exec_bad_case $id 'not found|no such file' $id /no/such/binary
+	expect "container still running" "$(cstatus $id)" running
+	rt kill $id KILL >/dev/null 2>&1; waitfor 50 status_is $id stopped
+	exec_bad_case $id 'stopped|not running' $id true
+}
+
 # ------------------------------------------------------- self-protection --
 
 # CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
@@ -1206,6 +1297,8 @@ t_protocol_bounds() {
 # runtime binary on the host must be byte-identical afterwards; on the memfd
 # and read-only paths the write itself must be refused.
 # exploit_test NAME RUNTIME-BINARY EXPECTED-PROTECTION [ENV...]
+# With EXPLOIT_VIA=exec the victim is instead `exec A /x/evil.sh` (the
+# exec'd process's stage runs in A's pid namespace).
 exploit_test() {
 	local name=$1 bin=$2 want=$3; shift 3
 	local x=$TMP/x-$name before after got res apid
@@ -1223,15 +1316,25 @@ exploit_test() {
 		{ fail "attacker container: $(errsum "$(cat "$B/log")")"; return; }
 	apid=$(cpid "$name-a")
 	waitfor 50 test -p "$x/fifo" || { fail "attacker did not start"; return; }
-	variant "$name-b" "$xm | .process.args = [\"/x/evil.sh\"] | .linux.namespaces |= map(if .type == \"pid\" then .path = \$pidns else . end)" \
-		--arg x "$x" --arg pidns "/proc/$apid/ns/pid"
-	env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" create --bundle "$B" "$name-b" </dev/null >"$B/log" 2>&1 ||
-		{ fail "victim create: $(errsum "$(cat "$B/log")")"; return; }
-	sleep 0.3 # let the exploit find the victim's init
-	# on kernels that refuse a #! interpreter reached through a magic link
-	# outside the container's root (6.x: ENOENT, runc alike) start fails;
-	# the exploit then goes through init's /proc/<pid>/exe, the same file
-	env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" start "$name-b" </dev/null >>"$B/log" 2>&1
+	if [ "${EXPLOIT_VIA:-}" = exec ]; then
+		# the exec'd process's stage lives only milliseconds: hold it
+		# (OCIRUN_TEST_STALL=2) until the exploit has its exe, then kill it
+		env "$@" OCIRUN_TEST_STALL=2 OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" exec "$name-a" /x/evil.sh </dev/null >"$B/log" 2>&1 &
+		local ex=$! p
+		waitfor 100 test -e "$x/grabbed" || { fail "the exploit never saw the exec stage"; kill $ex; return; }
+		for p in $(procs_matching "$TMP"); do case $(cmdline_of "$p") in "ocirun:[2:INIT]"*) kill -KILL "$p" ;; esac; done
+		wait $ex
+	else
+		variant "$name-b" "$xm | .process.args = [\"/x/evil.sh\"] | .linux.namespaces |= map(if .type == \"pid\" then .path = \$pidns else . end)" \
+			--arg x "$x" --arg pidns "/proc/$apid/ns/pid"
+		env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" create --bundle "$B" "$name-b" </dev/null >"$B/log" 2>&1 ||
+			{ fail "victim create: $(errsum "$(cat "$B/log")")"; return; }
+		waitfor 100 test -e "$x/grabbed" || { fail "the exploit never saw the victim's init"; return; }
+		# on kernels that refuse a #! interpreter reached through a magic link
+		# outside the container's root (6.x: ENOENT, runc alike) start fails;
+		# the exploit then goes through init's /proc/<pid>/exe, the same file
+		env "$@" OCIRUN_TEST_TAG="$TMP" timeout 20 "$bin" --root "$ROOT" start "$name-b" </dev/null >>"$B/log" 2>&1
+	fi
 	waitfor 100 test -s "$x/result" || { fail "exploit reported nothing; victim: $(errsum "$(cat "$B/log")"); attacker: $(cstatus "$name-a")"; return; }
 	res=$(cat "$x/result")
 	after=$(sha256sum < "$bin")
@@ -1253,6 +1356,16 @@ build_static() {
 t_exploit_memfd() { exploit_test xmemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)"; }
 t_exploit_tmpfile() { exploit_test xtmpfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd; }
 t_exploit_tempfile() { exploit_test xtempfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd,notmpfile; }
+t_exploit_exec_memfd() { EXPLOIT_VIA=exec exploit_test xemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)"; }
+t_exploit_exec_tmpfile() { EXPLOIT_VIA=exec exploit_test xetmp "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd; }
+t_exploit_exec_readonly() {
+	need_ocirun || return
+	local d=$TMP/robin2
+	mkdir -p "$d" && cp "$OCIRUN" "$d/ocirun" || { fail "copy"; return; }
+	mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" || { fail "cannot make a read-only bind mount"; return; }
+	EXPLOIT_VIA=exec exploit_test xero "$d/ocirun" read-only-fs
+	umount "$d"
+}
 t_exploit_readonly() {
 	need_ocirun || return
 	local d=$TMP/robin
@@ -1277,9 +1390,11 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
-exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly"
+exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
+exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done
