@@ -58,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -69,6 +70,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +157,12 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define NSFS_MAGIC 0x6e736673
 #define TMPFS_MAGIC 0x01021994
 #define CGROUP2_SUPER_MAGIC 0x63677270
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+
+/* pty ioctls (TIOCGPTPEER: Linux 4.13) */
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
 
 /* statfs f_flags (Linux 2.6.36) */
 #define OCI_ST_RDONLY 0x0001
@@ -894,6 +902,7 @@ struct oci_idmap { uint32_t container, host, size; };
 
 struct oci_process {
     int terminal;
+    uint32_t console_height, console_width;
     char **args, **env;            /* NULL-terminated */
     size_t nargs, nenv;
     const char *cwd;
@@ -1204,8 +1213,11 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
         p->has_oom_score_adj = 1;
         p->oom_score_adj = (int)adj;
     }
-    if (p->terminal)
-        return fail("%s.terminal: terminals are not supported yet; set it to false", b);
+    snprintf(path, sizeof path, "%s.consoleSize", b);
+    if ((x = member(v, "consoleSize")) &&
+        (want(path, x, J_OBJ, "an object") < 0 || get_u32(path, x, "height", 1, &p->console_height, NULL) < 0 ||
+         get_u32(path, x, "width", 1, &p->console_width, NULL) < 0))
+        return -1;
     static const char *const unsupported[] = { "apparmorProfile", "selinuxLabel", "ioPriority", "scheduler", "execCPUAffinity" };
     for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
         const struct jv *f = member(v, unsupported[i]);
@@ -2513,6 +2525,76 @@ static int create_devices(struct rootfs_ctx *c)
     return 0;
 }
 
+/* --- terminals --- */
+
+struct pty { int master, peer; };
+
+/* Allocates a pty on the devpts instance at `path` inside `rootfd` (the
+ * container's own, mounted with newinstance), checking that it really is
+ * devpts.  The peer comes from TIOCGPTPEER, never from a path the
+ * container could swap (CVE-2025-52565); before Linux 4.13 it is opened by
+ * number and checked. */
+static int open_pty(int rootfd, const char *path, const struct oci_process *p, struct pty *out)
+{
+    struct statfs sf;
+    struct stat st;
+    int dir = resolve_in_root(rootfd, path, RES_NOFOLLOW_LAST);
+    if (dir < 0) return err_prefix(".process.terminal needs devpts at %s", path);
+    if (fstatfs(dir, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC) {
+        close(dir);
+        return fail(".process.terminal: %s is not a devpts mount", path);
+    }
+    int m = openat(dir, "ptmx", O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC), s = -1, zero = 0;
+    if (m < 0) { failerr("open %s/ptmx", path); close(dir); return -1; }
+    if (ioctl(m, TIOCSPTLCK, &zero) < 0) { failerr("unlock pty"); goto bad; }
+    s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) {
+        unsigned n;
+        char name[16];
+        if (ioctl(m, TIOCGPTN, &n) < 0) { failerr("TIOCGPTN"); goto bad; }
+        snprintf(name, sizeof name, "%u", n);
+        s = openat(dir, name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+        if (s < 0 || fstatfs(s, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC || fstat(s, &st) < 0 ||
+            !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143) {
+            fail("%s/%s is not the pty peer", path, name);
+            goto bad;
+        }
+    }
+    if (p->console_height || p->console_width) {
+        struct winsize ws = { (unsigned short)p->console_height, (unsigned short)p->console_width, 0, 0 };
+        if (ioctl(s, TIOCSWINSZ, &ws) < 0) { failerr(".process.consoleSize"); goto bad; }
+    }
+    close(dir);
+    out->master = m, out->peer = s;
+    return 0;
+bad:
+    if (s >= 0) close(s);
+    close(m);
+    close(dir);
+    return -1;
+}
+
+/* /dev/console is the pty peer, bind-mounted by fd. */
+static int mount_console(int rootfd, int peer)
+{
+    int fd = resolve_in_root(rootfd, "/dev/console", RES_MKDIR | RES_MKFILE | RES_NOFOLLOW_LAST);
+    if (fd < 0) return err_prefix("/dev/console");
+    char p[32];
+    int r = mount_on_fd(proc_fd_path(p, peer), fd, NULL, MS_BIND, NULL) < 0 ? failerr("bind the pty on /dev/console") : 0;
+    close(fd);
+    return r;
+}
+
+/* The peer becomes stdin, stdout, stderr and the controlling terminal. */
+static int become_pty_session(int peer)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(peer, fd) < 0) return failerr("dup2 the pty");
+    if (peer > 2) close(peer);
+    if (ioctl(0, TIOCSCTTY, 0) < 0) return failerr("TIOCSCTTY");
+    return 0;
+}
+
 /* pivot_root refuses a rootfs whose parent mount is shared: make the
  * mount that holds the rootfs private in our namespace. */
 static int make_parent_mount_private(const char *rootfs)
@@ -2537,7 +2619,7 @@ static int make_parent_mount_private(const char *rootfs)
 }
 
 /* The whole filesystem side of stage 2, in spec order. */
-static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot)
+static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty)
 {
     struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0 };
     /* by default nothing we mount propagates back to the host; a config
@@ -2552,6 +2634,8 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     for (size_t i = 0; i < s->nmounts; i++)
         if (mount_entry(&c, &s->mounts[i]) < 0) { err_prefix(".mounts[%zu] (%s)", i, s->mounts[i].dest); goto out; }
     if (create_devices(&c) < 0) goto out;
+    if (s->proc.terminal && (open_pty(c.rootfd, "/dev/pts", &s->proc, pty) < 0 || mount_console(c.rootfd, pty->peer) < 0))
+        goto out;
     int cwd = resolve_in_root(c.rootfd, s->proc.cwd, RES_MKDIR);
     if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
     close(cwd);
@@ -2921,15 +3005,16 @@ enum msg_type {
     MSG_READY,           /* stage 2 -> 0: waiting for `start` */
     MSG_ERROR,           /* any -> 0: text */
     MSG_LOG,             /* any -> 0: level byte + text */
+    MSG_PTY,             /* stage 2 -> 0: the pty master (fd) */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
-    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log"
+    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0
 };
 
 #define MSG_MAGIC 0x6f63
@@ -3137,8 +3222,9 @@ static void test_stall(int stage)
 /* --- stage 0 --- */
 
 struct create_req {
-    const char *root, *id, *bundle, *pid_file;
+    const char *root, *id, *bundle, *pid_file, *console_socket;
     int no_pivot, preserve_fds;
+    int foreground;        /* `run` without -d: may relay a terminal itself */
 };
 
 /* Everything `create` holds while it works, so one function can undo it. */
@@ -3148,6 +3234,8 @@ struct create_job {
     size_t config_len;
     struct stage_opts opts;
     int rootfd, dirfd, sock, sp1[2], sp2[2];
+    int console;         /* connected --console-socket, or -1 */
+    int master;          /* pty master from stage 2, or -1 */
     pid_t pid1, pid2;
     int made_dir;
     int presend;         /* stage 2's setup was queued early */
@@ -3245,6 +3333,42 @@ out:
     return r;
 }
 
+/* --console-socket: checked and connected before any stage starts. */
+static int connect_console(struct create_job *j, const char *path)
+{
+    struct stat st;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (stat(path, &st) < 0) return failerr("--console-socket %s", path);
+    if (!S_ISSOCK(st.st_mode)) return fail("--console-socket %s: not a socket", path);
+    if (strlen(path) >= sizeof sa.sun_path) return fail("--console-socket %s: path too long", path);
+    strcpy(sa.sun_path, path);
+    if ((j->console = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
+    if (connect(j->console, (struct sockaddr *)&sa, sizeof sa) < 0) return failerr("--console-socket %s: connect", path);
+    return 0;
+}
+
+/* Sends the pty master to the console socket as runc does (SCM_RIGHTS,
+ * the name "/dev/ptmx" as data); without a socket we keep it to relay. */
+static int pty_to_console(struct create_job *j)
+{
+    if (j->master < 0) return fail("stage 2 (container init) sent no pty");
+    if (j->console < 0) return 0;
+    static const char name[] = "/dev/ptmx";
+    struct iovec iov = { (void *)name, sizeof name - 1 };
+    union { struct cmsghdr c; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+    memset(&cm, 0, sizeof cm);
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &j->master, sizeof(int));
+    ssize_t w;
+    do w = sendmsg(j->console, &mh, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
+    if (w < 0) return failerr("send the pty to the console socket");
+    close(j->master), j->master = -1;
+    close(j->console), j->console = -1;
+    return 0;
+}
+
 /* After `ready`, an exec'd process closes the channel by execve (it is
  * close-on-exec) or reports why execve failed. */
 static int wait_exec_done(int fd, const char *peer)
@@ -3272,7 +3396,9 @@ static int run_stage2(struct create_job *j)
     const char *peer = "stage 2 (container init)";
     struct buf b = {0};
     int r = -1;
-    if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) || msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
+    if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
+        (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
+        msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
         if (strstr(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
         goto out;
@@ -3321,7 +3447,7 @@ static void create_job_undo(struct create_job *j, const char *id)
 
 static void create_job_close(struct create_job *j)
 {
-    int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1] };
+    int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master };
     for (size_t i = 0; i < ARRAY_LEN(fds); i++)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
     spec_free(&j->spec);
@@ -3331,12 +3457,18 @@ static void create_job_close(struct create_job *j)
 
 /* `create`: on success init waits for `start`, its pid is in *st, and the
  * state directory (fd in *dirfd, locked) records it. */
-static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd)
+static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, int *master)
 {
     struct create_job j;
     memset(&j, 0, sizeof j);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = -1;
-    int ok = load_bundle(&j, r) == 0 && make_state_dir(&j, r) == 0;
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
+    int ok = load_bundle(&j, r) == 0;
+    if (ok && j.spec.proc.terminal && !r->console_socket && !r->foreground)
+        ok = fail(".process.terminal: a detached container needs --console-socket to hand its terminal to") == 0;
+    if (ok && r->console_socket && !j.spec.proc.terminal)
+        ok = fail("--console-socket given but .process.terminal is false") == 0;
+    ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
+    ok = ok && make_state_dir(&j, r) == 0;
     if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
@@ -3362,7 +3494,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         if (!ok) { free(st->annotations); st->annotations = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
-    else *dirfd = j.dirfd, j.dirfd = -1;
+    else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
     create_job_close(&j);
     return ok ? 0 : -1;
 }
@@ -3395,10 +3527,70 @@ static int wait_forwarding_signals(pid_t pid, int *exit_status)
     return 0;
 }
 
+static volatile sig_atomic_t winch_pending;
+
+static void note_winch(int sig)
+{
+    (void)sig;
+    winch_pending = 1;
+}
+
+static void copy_winsize(int from, int to)
+{
+    struct winsize ws;
+    if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Foreground run/exec with a terminal and no console socket: our terminal
+ * in raw mode relays to the container's pty (window size changes too),
+ * until the container side hangs up; then the terminal is restored. */
+static int relay_pty(int master, pid_t pid, int *exit_status)
+{
+    struct termios saved;
+    int tty = isatty(0) && tcgetattr(0, &saved) == 0;
+    if (tty) {
+        struct termios raw = saved;
+        cfmakeraw(&raw);
+        tcsetattr(0, TCSANOW, &raw);
+        copy_winsize(0, master);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note_winch;
+    sigaction(SIGWINCH, &sa, NULL);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    forward_to = pid;
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
+    struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
+    char buf[4096];
+    for (;;) {
+        if (winch_pending && tty) winch_pending = 0, copy_winsize(0, master);
+        if (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (p[0].revents) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break; /* EIO: every holder of the peer is gone */
+            if (write_all(1, buf, (size_t)n) < 0) break;
+        }
+        if (p[1].fd >= 0 && p[1].revents) {
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n <= 0) p[1].fd = -1;
+            else if (write_all(master, buf, (size_t)n) < 0) break;
+        }
+    }
+    if (tty) tcsetattr(0, TCSANOW, &saved);
+    close(master);
+    return wait_forwarding_signals(pid, exit_status);
+}
+
 /* --- stage 0 for `exec` --- */
 
 struct exec_req {
-    const char *root, *id, *process_file, *cwd, *user, *pid_file;
+    const char *root, *id, *process_file, *cwd, *user, *pid_file, *console_socket;
     struct strlist env, gids, caps;
     int tty, no_new_privs, detach, preserve_fds;
     char **args;
@@ -3561,7 +3753,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     struct cstate st;
     struct buf proc = {0}, cfg = {0};
     memset(&j, 0, sizeof j);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = -1;
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
     int ok = open_container(e->root, e->id, &j.rootfd, &j.dirfd, &st) == 0;
     if (ok && container_status(j.dirfd, &st) == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
     ok = ok && (e->process_file ? exec_process_from_file(e->process_file, &proc) : exec_process_from_config(e, st.bundle, &proc)) == 0;
@@ -3570,6 +3762,11 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         j.config = cfg.p, j.config_len = cfg.len, cfg.p = NULL;
         ok = spec_parse(j.config, j.config_len, "exec", &j.spec) == 0;
     }
+    if (ok && j.spec.proc.terminal && !e->console_socket && e->detach)
+        ok = fail("exec: a detached process with a terminal needs --console-socket") == 0;
+    if (ok && e->console_socket && !j.spec.proc.terminal)
+        ok = fail("exec: --console-socket given but the process has no terminal (--tty)") == 0;
+    ok = ok && (!e->console_socket || connect_console(&j, e->console_socket) == 0);
     if (ok) {
         char path[64];
         j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
@@ -3588,12 +3785,14 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
     pid_t pid = j.pid2;
+    int master = j.master;
+    j.master = -1;
     create_job_close(&j);
     close_container(-1, -1, &st);
     buf_free(&proc), buf_free(&cfg);
     if (!ok) return -1;
     if (e->detach) return 0;
-    return wait_forwarding_signals(pid, exit_status);
+    return master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status);
 }
 
 /* --- stage 1 --- */
@@ -3719,6 +3918,16 @@ static int wait_for_start(int sock)
     }
 }
 
+/* The master goes to stage 0 (for the console socket or its own relay);
+ * the peer becomes our terminal. */
+static int hand_over_pty(int syncfd, struct pty *pty)
+{
+    int r = msg_send(syncfd, MSG_PTY, NULL, 0, pty->master);
+    close(pty->master);
+    if (r < 0) { close(pty->peer); return -1; }
+    return become_pty_session(pty->peer);
+}
+
 /* `exec`: stage 1 joined the container's namespaces; enter its root (an fd
  * of init's /proc/<pid>/root, right also for --no-pivot containers), set
  * up the process and exec it.  A failed execve comes back as our error. */
@@ -3728,6 +3937,14 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     close(rootfd);
     if (r < 0) return -1;
     if (cloexec_fds_from(3 + (int)o->preserve_fds, 0) < 0) return -1;
+    if (s->proc.terminal) {
+        struct pty pty;
+        int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0) return failerr("open /");
+        r = setsid() < 0 ? failerr("setsid") : open_pty(root, "/dev/pts", &s->proc, &pty);
+        close(root);
+        if (r < 0 || hand_over_pty(syncfd, &pty) < 0) return -1;
+    }
     char home[PATH_MAX + 8], exe[PATH_MAX];
     char **env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, home, sizeof home);
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER);
@@ -3758,7 +3975,9 @@ static int stage2_main(int syncfd, int mntfd)
     umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
-    if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT) < 0) return -1;
+    struct pty pty = { -1, -1 };
+    if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty) < 0) return -1;
+    if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
@@ -4007,11 +4226,13 @@ static const char *root_or_default(const char *root) { return root ? root : OCIR
 
 int ocirun_create(const char *root, const char *id, const struct ocirun_create_opts *o)
 {
-    struct create_req r = { root_or_default(root), id, o ? o->bundle : NULL, o ? o->pid_file : NULL,
-                            o ? o->no_pivot : 0, o ? o->preserve_fds : 0 };
+    struct create_req r;
+    memset(&r, 0, sizeof r);
+    r.root = root_or_default(root), r.id = id;
+    if (o) r.bundle = o->bundle, r.pid_file = o->pid_file, r.no_pivot = o->no_pivot, r.preserve_fds = o->preserve_fds;
     struct cstate st;
-    int dirfd;
-    if (stage0_create(&r, &st, &dirfd) < 0) return -1;
+    int dirfd, master;
+    if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     close(dirfd);
     free(st.annotations);
     return 0;
@@ -4096,15 +4317,14 @@ static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, st
         { "no-pivot", 0, 0, NULL, &f->no_pivot, NULL }, { "no-new-keyring", 0, 0, NULL, &f->no_new_keyring, NULL },
         { "no-subreaper", 0, 0, NULL, &f->no_subreaper, NULL }, { "detach", 'd', 0, NULL, &f->detach, NULL },
     };
-    if (parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 1)) < 0) return -1;
-    if (f->console) return fail("%s: --console-socket: terminals are not supported by this version of ocirun", cmd);
-    return 0;
+    return parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 1));
 }
 
 static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)
 {
     memset(r, 0, sizeof *r);
     r->root = c->root, r->id = id, r->bundle = f->bundle, r->pid_file = f->pid_file, r->no_pivot = f->no_pivot;
+    r->console_socket = f->console;
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
     /* nothing else the caller left open may reach the container */
@@ -4120,8 +4340,8 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
         create_req_from(c, argv[i], &f, &r) < 0)
         return -1;
     struct cstate st;
-    int dirfd;
-    if (stage0_create(&r, &st, &dirfd) < 0) return -1;
+    int dirfd, master;
+    if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     close(dirfd);
     free(st.annotations);
     return 0;
@@ -4137,9 +4357,9 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
 
 /* Foreground `run`: wait for init (relaying signals), clean up, and return
  * its exit status the way a shell reports it. */
-static int run_foreground(const struct cli *c, const char *id, pid_t pid, int *exit_status)
+static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int *exit_status)
 {
-    if (wait_forwarding_signals(pid, exit_status) < 0) return -1;
+    if ((master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status)) < 0) return -1;
     return ocirun_delete(c->root, id, 1);
 }
 
@@ -4153,8 +4373,9 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         create_req_from(c, argv[i], &f, &r) < 0)
         return -1;
     struct cstate st;
-    int dirfd;
-    if (stage0_create(&r, &st, &dirfd) < 0) return -1;
+    int dirfd, master;
+    r.foreground = !f.detach;
+    if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     int rc = start_locked(dirfd, &st);
     pid_t pid = st.pid;
     close(dirfd);
@@ -4164,10 +4385,11 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         memcpy(saved, err_msg, sizeof saved);
         ocirun_delete(c->root, r.id, 1);
         memcpy(err_msg, saved, sizeof saved);
+        if (master >= 0) close(master);
         return -1;
     }
     if (f.detach) return 0;
-    return run_foreground(c, r.id, pid, exit_status);
+    return run_foreground(c, r.id, pid, master, exit_status);
 }
 
 static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
@@ -4198,7 +4420,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     if ((label && label[0]) || (apparmor && apparmor[0]))
         return fail("exec: --process-label and --apparmor are not supported by this version of ocirun");
     if (cgroup) return fail("exec: --cgroup is not supported by this version of ocirun");
-    if (e.tty || console) return fail("exec: terminals are not supported by this version of ocirun");
+    e.console_socket = console;
     if (preserve && (parse_int(preserve, &e.preserve_fds) < 0 || e.preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", preserve);
     if (cloexec_fds_from(3 + e.preserve_fds, 1) < 0) return -1;

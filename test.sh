@@ -1287,6 +1287,75 @@ t_exec_bad() {
 	exec_bad_case $id 'stopped|not running' $id true
 }
 
+# ------------------------------------------------------------- terminals --
+
+build_recvtty() {
+	[ -x "$TMP/recvtty" ] && return 0
+	command -v cc >/dev/null || { skip "no C compiler"; return 1; }
+	cc -O2 -o "$TMP/recvtty" tests/recvtty.c || { fail "cannot build tests/recvtty.c"; return 1; }
+}
+
+# create --console-socket: the pty master goes to the socket; the process
+# has it as its terminal, consoleSize applies, /dev/console is the pty.
+t_terminal_console_socket() {
+	local id=tty-sock
+	build_recvtty || return
+	variant $id '.process.terminal = true | .process.args = ["sh"] | .process.consoleSize = {height: 33, width: 101}'
+	"$TMP/recvtty" "$B/console.sock" 'tty; stty size; stat -c "console %t" /dev/console; exit 3
+' "$B/console.out" &
+	local rv=$!
+	waitfor 50 test -S "$B/console.sock" || { fail "console socket not ready"; return; }
+	rt create --bundle "$B" --console-socket "$B/console.sock" $id </dev/null >"$B/log" 2>&1 || { fail "create: $(errsum "$(cat "$B/log")")"; kill $rv; return; }
+	rt start $id >"$B/log" 2>&1 || fail "start: $(errsum "$(cat "$B/log")")"
+	wait $rv
+	local out; out=$(tr -d '\r' < "$B/console.out")
+	printf '%s\n' "$out" | grep -qx '/dev/pts/0' || fail "tty is not /dev/pts/0: $(printf '%s' "$out" | tr '\n' '|')"
+	printf '%s\n' "$out" | grep -qx '33 101' || fail "consoleSize not applied: $(printf '%s' "$out" | tr '\n' '|')"
+	printf '%s\n' "$out" | grep -qx 'console 88' || fail "/dev/console is not a pty (major 136 = 0x88): $(printf '%s' "$out" | tr '\n' '|')"
+	waitfor 50 status_is $id stopped || fail "container did not stop after exit"
+}
+
+# run in the foreground with a terminal and no console socket: ocirun
+# relays its own terminal (here one from script(1)) and the exit status.
+t_terminal_run_relay() {
+	local id=tty-relay rc
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	variant $id '.process.terminal = true | .process.args = ["sh"]'
+	(sleep 1; printf 'tty; echo marker-$((6*7))\nexit 4\n') |
+		OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT run --bundle $B $id" /dev/null > "$B/out" 2>&1
+	rc=$?
+	expect "exit status through the relay" "$rc" 4
+	grep -q 'marker-42' "$B/out" || fail "no output through the relay: $(tr '\n\r' '||' < "$B/out" | cut -c1-200)"
+	grep -q '/dev/pts/0' "$B/out" || fail "process had no pty"
+}
+
+t_exec_tty() {
+	local id=exec-tty rc
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	build_recvtty || return
+	exec_container $id || return
+	(sleep 1; printf 'tty; echo marker-$((6*7))\nexit 6\n') |
+		OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -t $id sh" /dev/null > "$B/out" 2>&1
+	rc=$?
+	expect "exec -t exit status" "$rc" 6
+	grep -q 'marker-42' "$B/out" || fail "no output from exec -t"
+	"$TMP/recvtty" "$B/c.sock" 'tty; exit 0
+' "$B/c.out" &
+	local rv=$!
+	waitfor 50 test -S "$B/c.sock" || { fail "console socket not ready"; return; }
+	rt exec -t -d --console-socket "$B/c.sock" $id sh </dev/null >"$B/log" 2>&1 || fail "exec -t -d --console-socket: $(errsum "$(cat "$B/log")")"
+	wait $rv
+	grep -q '/dev/pts/' "$B/c.out" || fail "no tty through the console socket: $(tr '\n\r' '||' < "$B/c.out")"
+}
+
+t_terminal_bad() {
+	local id=tty-bad
+	variant $id '.process.terminal = true | .process.args = ["sh"]'
+	bad $id 'socket|connection refused' "$B" create --bundle "$B" --console-socket /etc/hostname $id
+	exec_container $id-x || return
+	exec_bad_case $id-x 'socket|connection refused' -t -d --console-socket /etc/hostname $id-x sh
+}
+
 # ------------------------------------------------------- self-protection --
 
 # CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
@@ -1390,6 +1459,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+terminal_console_socket terminal_run_relay exec_tty terminal_bad
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
