@@ -2578,7 +2578,7 @@ bad:
 static int mount_console(int rootfd, int peer)
 {
     int fd = resolve_in_root(rootfd, "/dev/console", RES_MKDIR | RES_MKFILE | RES_NOFOLLOW_LAST);
-    if (fd < 0) return err_prefix("/dev/console");
+    if (fd < 0) return err_prefix("the pty as console");
     char p[32];
     int r = mount_on_fd(proc_fd_path(p, peer), fd, NULL, MS_BIND, NULL) < 0 ? failerr("bind the pty on /dev/console") : 0;
     close(fd);

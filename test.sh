@@ -1348,6 +1348,27 @@ t_exec_tty() {
 	grep -q '/dev/pts/' "$B/c.out" || fail "no tty through the console socket: $(tr '\n\r' '||' < "$B/c.out")"
 }
 
+# CVE-2025-52565: /dev/console in the rootfs is a symlink to a host file;
+# the pty must never be mounted over what it points to.
+t_escape_console_symlink() {
+	local id=esc-console dev=$TMP/fakedev2
+	mkdir -p "$dev/pts" && ln -sfn /etc/hostname "$dev/console"
+	variant $id '.process.terminal = true | .process.args = ["true"]
+		| .mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' --arg d "$dev"
+	build_recvtty || return
+	"$TMP/recvtty" "$B/c.sock" '' "$B/c.out" &
+	local rv=$!
+	waitfor 50 test -S "$B/c.sock" || { fail "console socket not ready"; return; }
+	if [ "$IS_OCIRUN" = 1 ]; then
+		bad $id 'symbolic link' "$B" create --bundle "$B" --console-socket "$B/c.sock" $id
+	else
+		rt create --bundle "$B" --console-socket "$B/c.sock" $id </dev/null >/dev/null 2>&1
+	fi
+	kill $rv 2>/dev/null; wait $rv 2>/dev/null
+	grep -q " /etc/hostname " /proc/self/mountinfo && fail "something was mounted on the host's /etc/hostname"
+	[ -L "$dev/console" ] || fail "the console symlink was replaced"
+}
+
 t_terminal_bad() {
 	local id=tty-bad
 	variant $id '.process.terminal = true | .process.args = ["sh"]'
@@ -1459,7 +1480,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-terminal_console_socket terminal_run_relay exec_tty terminal_bad
+terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
