@@ -943,6 +943,19 @@ struct oci_device {
 
 struct oci_sysctl { const char *key, *value; };
 
+enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART,
+       HOOK_POSTSTOP, NHOOKS };
+static const char *const hook_names[NHOOKS] = {
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"
+};
+
+struct oci_hook {
+    const char *path;
+    char **args, **env;            /* NULL-terminated; args may be empty */
+    size_t nargs, nenv;
+    int timeout;                   /* seconds, 0: none */
+};
+
 struct oci_spec {
     struct arena arena;            /* owns the JSON tree the strings point into */
     const char *oci_version;
@@ -967,6 +980,8 @@ struct oci_spec {
     struct oci_idmap *uidmap, *gidmap;
     size_t nuidmap, ngidmap;
     int device_rules;              /* linux.resources.devices entries */
+    struct oci_hook *hooks[NHOOKS];
+    size_t nhooks[NHOOKS];
 };
 
 /* --- typed field access --- */
@@ -1521,6 +1536,39 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     return 0;
 }
 
+/* --- hooks --- */
+
+static int parse_hooks(const struct jv *v, struct oci_spec *s)
+{
+    if (want(".hooks", v, J_OBJ, "an object") < 0) return -1;
+    for (int k = 0; k < NHOOKS; k++) {
+        char path[64];
+        const struct jv *arr = member(v, hook_names[k]);
+        snprintf(path, sizeof path, ".hooks.%s", hook_names[k]);
+        if (!arr) continue;
+        if (want(path, arr, J_ARR, "an array") < 0) return -1;
+        s->hooks[k] = xcalloc(arr->count, sizeof *s->hooks[k]);
+        for (const struct jv *c = arr->child; c; c = c->next) {
+            char ip[96];
+            struct oci_hook *h = &s->hooks[k][s->nhooks[k]];
+            const struct jv *t;
+            snprintf(ip, sizeof ip, "%s[%zu]", path, s->nhooks[k]++);
+            if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
+                get_strv(ip, c, "args", &h->args, &h->nargs) < 0 || get_strv(ip, c, "env", &h->env, &h->nenv) < 0)
+                return -1;
+            if (h->path[0] != '/') return fail("%s.path: must be an absolute path, got \"%s\"", ip, h->path);
+            if ((t = member(c, "timeout"))) {
+                int64_t secs;
+                char tp[128];
+                snprintf(tp, sizeof tp, "%s.timeout", ip);
+                if (num_in_range(tp, t, 1, INT_MAX, &secs) < 0) return fail("%s.timeout: must be a positive integer", ip);
+                h->timeout = (int)secs;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Cross-field rules. */
 static int validate_spec(struct oci_spec *s)
 {
@@ -1559,8 +1607,7 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
             if (c->type != J_STR) return fail(".annotations.%s: expected a string, got %s", c->key, jtype_name(c));
         s->annotations = x;
     }
-    if ((x = member(root, "hooks")) && x->count)
-        return fail(".hooks: hooks are not supported by this version of ocirun");
+    if ((x = member(root, "hooks")) && parse_hooks(x, s) < 0) return -1;
     if (!(x = member(root, "linux"))) return fail(".linux: required field is missing");
     if (parse_linux(x, s) < 0) return -1;
     if (validate_spec(s) < 0) return -1;
@@ -1575,6 +1622,10 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
 
 static void spec_free(struct oci_spec *s)
 {
+    for (int k = 0; k < NHOOKS; k++) {
+        for (size_t i = 0; i < s->nhooks[k]; i++) free(s->hooks[k][i].args), free(s->hooks[k][i].env);
+        free(s->hooks[k]);
+    }
     free(s->proc.args); free(s->proc.env); free(s->proc.gids); free(s->proc.rlimits);
     for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data);
     free(s->mounts); free(s->devices); free(s->sysctl); free(s->uidmap); free(s->gidmap);
@@ -2619,7 +2670,10 @@ static int make_parent_mount_private(const char *rootfs)
 }
 
 /* The whole filesystem side of stage 2, in spec order. */
-static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty)
+struct before_pivot { int (*fn)(void *); void *arg; };
+
+static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
+                        const struct before_pivot *bp)
 {
     struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0 };
     /* by default nothing we mount propagates back to the host; a config
@@ -2641,6 +2695,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     close(cwd);
     if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
     if (s->root_readonly && remount_root_readonly(c.rootfd) < 0) goto out;
+    if (bp->fn && bp->fn(bp->arg) < 0) goto out; /* the hooks' moment (runtime spec) */
     if (enter_rootfs(&c) < 0) goto out;
     if (s->rootfs_prop && mount(NULL, "/", NULL, s->rootfs_prop, NULL) < 0) {
         failerr("set rootfs propagation");
@@ -2799,6 +2854,83 @@ static int find_executable(const char *file, char *const *env, char out[static P
         if (is_executable(out)) return 0;
     }
     return fail("exec: \"%s\": executable file not found in $PATH", file);
+}
+
+/* --- hooks --- */
+
+/* Runs one hook with the state JSON on stdin, in a process group of its
+ * own so that a timeout kills whatever it started; it must exit 0. */
+static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *state)
+{
+    int in[2], ex[2];
+    if (pipe2(in, O_CLOEXEC) < 0) return failerr("pipe");
+    if (pipe2(ex, O_CLOEXEC) < 0) { close(in[0]), close(in[1]); return failerr("pipe"); }
+    char *noargs[] = { (char *)h->path, NULL }, *noenv[] = { NULL };
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        if (dup2(in[0], 0) >= 0) execve(h->path, h->nargs ? h->args : noargs, h->env ? h->env : noenv);
+        int e = errno;
+        if (write(ex[1], &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
+        _exit(127);
+    }
+    close(in[0]), close(ex[1]);
+    if (pid < 0) { close(in[1]), close(ex[0]); return failerr("fork %s hook", hook_names[kind]); }
+    /* the state is small; a hook that does not read it must not block us */
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    if (write(in[1], state, strlen(state)) < 0 && errno != EAGAIN && errno != EPIPE) { /* hook closed stdin */ }
+    close(in[1]);
+    int e, status = 0;
+    ssize_t n = read(ex[0], &e, sizeof e);
+    close(ex[0]);
+    if (n == (ssize_t)sizeof e) {
+        waitpid(pid, NULL, 0);
+        errno = e;
+        return failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
+    }
+    pid_t w = 0;
+    for (long waited_us = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; ) {
+        if (h->timeout && waited_us >= h->timeout * 1000000L) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
+        }
+        long step = waited_us < 10000 ? 500 : 10000;
+        usleep((useconds_t)step);
+        waited_us += step;
+    }
+    if (w < 0) return failerr(".hooks.%s[%zu]: wait", hook_names[kind], idx);
+    if (WIFSIGNALED(status)) return fail(".hooks.%s[%zu]: %s was killed by signal %d", hook_names[kind], idx, h->path, WTERMSIG(status));
+    if (WEXITSTATUS(status)) return fail(".hooks.%s[%zu]: %s failed with exit status %d", hook_names[kind], idx, h->path, WEXITSTATUS(status));
+    return 0;
+}
+
+/* Runs the hooks of one kind in order.  With `warn_only` (poststart,
+ * poststop) a failure is logged and the rest still run. */
+static int run_hooks(const struct oci_spec *s, int kind, const char *state, int warn_only)
+{
+    for (size_t i = 0; i < s->nhooks[kind]; i++) {
+        if (run_hook(&s->hooks[kind][i], kind, i, state) == 0) continue;
+        if (!warn_only) return -1;
+        warnf("%s", err_msg);
+    }
+    return 0;
+}
+
+static int has_hooks(const struct oci_spec *s, int kind) { return s->nhooks[kind] > 0; }
+
+/* The state a hook reads on stdin (runtime spec "State"). */
+static void hook_state_json(struct buf *b, const char *id, pid_t pid, const char *status, const char *bundle,
+                            const struct jv *annotations)
+{
+    buf_printf(b, "{\"ociVersion\":\"%s\",\"id\":", OCIRUN_OCI_VERSION);
+    json_str(b, id);
+    buf_printf(b, ",\"status\":\"%s\",\"pid\":%d,\"bundle\":", status, (int)pid);
+    json_str(b, bundle);
+    buf_puts(b, ",\"annotations\":");
+    if (annotations) json_write(b, annotations);
+    else buf_puts(b, "{}");
+    buf_puts(b, "}");
 }
 
 /* chdir to the process's cwd as its user, and make sure it is inside the
@@ -3006,15 +3138,17 @@ enum msg_type {
     MSG_ERROR,           /* any -> 0: text */
     MSG_LOG,             /* any -> 0: level byte + text */
     MSG_PTY,             /* stage 2 -> 0: the pty master (fd) */
+    MSG_HOOKS,           /* stage 2 -> 0: run prestart, createRuntime now */
+    MSG_HOOKS_DONE,      /* stage 0 -> 2: state for createContainer \0 for startContainer */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
-    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty"
+    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE
 };
 
 #define MSG_MAGIC 0x6f63
@@ -3239,6 +3373,8 @@ struct create_job {
     pid_t pid1, pid2;
     int made_dir;
     int presend;         /* stage 2's setup was queued early */
+    int early_hooks;     /* stage 2 will ask for prestart/createRuntime */
+    const char *id;
 };
 
 static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
@@ -3333,6 +3469,24 @@ out:
     return r;
 }
 
+/* prestart and createRuntime, when stage 2 asks: namespaces exist, the
+ * rootfs is mounted, pivot_root has not happened. */
+static int run_create_hooks(struct create_job *j)
+{
+    struct buf b = {0}, states = {0};
+    int r = -1;
+    if (msg_recv(j->sp2[0], "stage 2 (container init)", MSG_HOOKS, &b, NULL) < 0) goto out;
+    hook_state_json(&states, j->id, j->pid2, "creating", j->opts.bundle, j->spec.annotations);
+    if (run_hooks(&j->spec, HOOK_PRESTART, states.p, 0) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, states.p, 0) < 0)
+        goto out;
+    buf_add(&states, "", 1);
+    hook_state_json(&states, j->id, j->pid2, "created", j->opts.bundle, j->spec.annotations);
+    r = msg_send(j->sp2[0], MSG_HOOKS_DONE, states.p, (uint32_t)states.len + 1, -1);
+out:
+    buf_free(&b), buf_free(&states);
+    return r;
+}
+
 /* --console-socket: checked and connected before any stage starts. */
 static int connect_console(struct create_job *j, const char *path)
 {
@@ -3398,6 +3552,7 @@ static int run_stage2(struct create_job *j)
     int r = -1;
     if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
         (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
+        (j->early_hooks && run_create_hooks(j) < 0) ||
         msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
         if (strstr(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
@@ -3463,6 +3618,9 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     memset(&j, 0, sizeof j);
     j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
     int ok = load_bundle(&j, r) == 0;
+    j.id = r->id;
+    j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
+                    has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);
     if (ok && j.spec.proc.terminal && !r->console_socket && !r->foreground)
         ok = fail(".process.terminal: a detached container needs --console-socket to hand its terminal to") == 0;
     if (ok && r->console_socket && !j.spec.proc.terminal)
@@ -3918,6 +4076,21 @@ static int wait_for_start(int sock)
     }
 }
 
+/* Hooks in stage 2: before pivot_root stage 0 runs prestart and
+ * createRuntime (runtime namespace) and hands us the states; we run
+ * createContainer here, in the container's namespaces. */
+struct hook_ctx { int syncfd; const struct oci_spec *spec; struct buf states; };
+
+static int hooks_before_pivot(void *arg)
+{
+    struct hook_ctx *h = arg;
+    if (msg_send(h->syncfd, MSG_HOOKS, NULL, 0, -1) < 0 ||
+        msg_recv(h->syncfd, "stage 0", MSG_HOOKS_DONE, &h->states, NULL) < 0)
+        return -1;
+    if (!memchr(h->states.p, 0, h->states.len)) return fail("stage 0 sent malformed hook states");
+    return run_hooks(h->spec, HOOK_CREATE_CONTAINER, h->states.p, 0);
+}
+
 /* The master goes to stage 0 (for the console socket or its own relay);
  * the peer becomes our terminal. */
 static int hand_over_pty(int syncfd, struct pty *pty)
@@ -3976,7 +4149,12 @@ static int stage2_main(int syncfd, int mntfd)
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
     struct pty pty = { -1, -1 };
-    if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty) < 0) return -1;
+    struct hook_ctx hc = { syncfd, &s, {0} };
+    struct before_pivot bp = { NULL, &hc };
+    if (has_hooks(&s, HOOK_PRESTART) || has_hooks(&s, HOOK_CREATE_RUNTIME) || has_hooks(&s, HOOK_CREATE_CONTAINER) ||
+        has_hooks(&s, HOOK_START_CONTAINER))
+        bp.fn = hooks_before_pivot;
+    if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp) < 0) return -1;
     if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
@@ -3993,6 +4171,11 @@ static int stage2_main(int syncfd, int mntfd)
     close(syncfd);
     int conn = wait_for_start(sock);
     if (conn < 0) return -1;
+    if (has_hooks(&s, HOOK_START_CONTAINER) &&
+        run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0) < 0) {
+        if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
+        _exit(1);
+    }
     execve(exe, s.proc.args, env);
     /* the start command reads this and fails */
     failerr("exec %s", exe);
@@ -4182,6 +4365,31 @@ static int wait_process_gone(const struct cstate *st)
 
 /* --- lifecycle operations on a locked state directory --- */
 
+/* The hooks of a created container come from its bundle's config.json,
+ * read again when they are due (poststart, poststop). */
+static int load_bundle_spec(const struct cstate *st, struct oci_spec *s)
+{
+    char path[PATH_MAX + 16], *text;
+    size_t len;
+    snprintf(path, sizeof path, "%s/config.json", st->bundle);
+    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    int r = spec_parse(text, len, path, s);
+    free(text);
+    return r;
+}
+
+static void run_late_hooks(const struct cstate *st, int kind, const char *status, const struct oci_spec *s)
+{
+    if (!has_hooks(s, kind)) return;
+    struct buf b = {0};
+    struct arena a = {0};
+    const struct jv *ann = st->annotations ? json_parse(st->annotations, strlen(st->annotations), &a) : NULL;
+    hook_state_json(&b, st->id, kind == HOOK_POSTSTOP ? 0 : st->pid, status, st->bundle, ann);
+    run_hooks(s, kind, b.p, 1);
+    arena_free(&a);
+    buf_free(&b);
+}
+
 static int start_locked(int dirfd, const struct cstate *st)
 {
     int status = container_status(dirfd, st);
@@ -4205,6 +4413,11 @@ static int start_locked(int dirfd, const struct cstate *st)
     msg[got] = 0;
     if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
     if (got) return fail("container init failed to start the process: %s", msg);
+    struct oci_spec spec;
+    if (load_bundle_spec(st, &spec) == 0) {
+        run_late_hooks(st, HOOK_POSTSTART, "running", &spec);
+        spec_free(&spec);
+    }
     return 0;
 }
 
@@ -4217,7 +4430,17 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         if (signal_all(st, SIGKILL) < 0 && strcmp(err_msg, "container not running")) return -1;
         if (wait_process_gone(st) < 0) return -1;
     }
-    return state_dir_remove(rootfd, st->id);
+    struct oci_spec spec;
+    int have_spec = load_bundle_spec(st, &spec) == 0;
+    if (state_dir_remove(rootfd, st->id) < 0) {
+        if (have_spec) spec_free(&spec);
+        return -1;
+    }
+    if (have_spec) {
+        run_late_hooks(st, HOOK_POSTSTOP, "stopped", &spec);
+        spec_free(&spec);
+    }
+    return 0;
 }
 
 /* --- public API (runtime.h) --- */
@@ -4550,8 +4773,9 @@ static int cmd_features(int argc, char **argv)
     if (parse_flags("features", argc, argv, &i, NULL, 0) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
         return -1;
     struct buf b = {0};
-    buf_printf(&b, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"%s\",\n  \"hooks\": [],\n"
-                   "  \"mountOptions\": [", OCIRUN_OCI_VERSION);
+    buf_printf(&b, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"%s\",\n  \"hooks\": [", OCIRUN_OCI_VERSION);
+    for (int k = 0; k < NHOOKS; k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", hook_names[k]);
+    buf_puts(&b, "],\n  \"mountOptions\": [");
     int first = 1;
     for (size_t k = 0; k < ARRAY_LEN(mount_opts); k++) {
         if (mount_opts[k].kind == MO_UNSUPPORTED) continue;

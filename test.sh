@@ -1377,6 +1377,95 @@ t_terminal_bad() {
 	exec_bad_case $id-x 'socket|connection refused' -t -d --console-socket /etc/hostname $id-x sh
 }
 
+# ----------------------------------------------------------------- hooks --
+
+# hook_dir: $TMP/hk with hook.sh KIND LOG (records kind, mount namespace,
+# and the state JSON it read on stdin), bind-mounted at /hooks.
+hook_setup() {
+	H=$TMP/hk-$1
+	mkdir -p "$H"; : > "$H/log"
+	printf '#!/bin/sh\nread -r state\necho "$1 mnt=$(readlink /proc/self/ns/mnt) state=$state" >> "$2"\nexit ${3:-0}\n' > "$H/hook.sh"
+	chmod 755 "$H/hook.sh"
+}
+hook_entry() { # hook_entry KIND [PATH-PREFIX] [EXIT]: a hook object for jq --argjson
+	local p=${2:-$H}
+	printf '{"path": "%s/hook.sh", "args": ["hook.sh", "%s", "%s/log", "%s"]}' "$p" "$1" "$p" "${3:-0}"
+}
+
+t_hooks_order_state_ns() {
+	local id=hooks pid hostmnt order
+	hook_setup $id
+	sh_variant $id 'echo process >> /hooks/log' \
+		".mounts += [{destination: \"/hooks\", type: \"bind\", source: \$h, options: [\"rbind\"]}]
+		 | .hooks = {prestart: [$(hook_entry prestart)], createRuntime: [$(hook_entry createRuntime)],
+		   createContainer: [$(hook_entry createContainer)], startContainer: [$(hook_entry startContainer /hooks)],
+		   poststart: [$(hook_entry poststart)], poststop: [$(hook_entry poststop)]}" --arg h "$H"
+	rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $id)
+	rt start $id >"$B/log" 2>&1 || fail "start: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id stopped
+	rt delete $id >"$B/log" 2>&1 || fail "delete: $(errsum "$(cat "$B/log")")"
+	order=$(awk '{print $1}' "$H/log" | tr '\n' ' ')
+	case $order in
+	"prestart createRuntime createContainer startContainer "*poststop" ") ;;
+	*) if [ "$IS_OCIRUN" = 1 ]; then fail "hook order: $order"
+	   else echo "# $OCIRUN deviates from the runtime spec's hook order: $order"; fi ;;
+	esac
+	grep -q '^process' "$H/log" || fail "the process did not run"
+	grep -q '^poststart' "$H/log" || fail "poststart did not run"
+	hostmnt=$(readlink /proc/$$/ns/mnt)
+	for k in prestart createRuntime poststart poststop; do
+		grep "^$k " "$H/log" | grep -qF "mnt=$hostmnt" || fail "$k did not run in the runtime's mount namespace"
+	done
+	for k in createContainer startContainer; do
+		grep "^$k " "$H/log" | grep -qF "mnt=$hostmnt" && fail "$k ran in the host's mount namespace"
+	done
+	for k in prestart:creating createRuntime:creating createContainer:creating startContainer:created poststart:running poststop:stopped; do
+		local st; st=$(grep "^${k%%:*} " "$H/log" | sed 's/.* state=//')
+		expect "$k state .status" "$(printf '%s' "$st" | jq -r .status 2>/dev/null)" "${k#*:}"
+		expect "$k state .id" "$(printf '%s' "$st" | jq -r .id 2>/dev/null)" $id
+		expect "$k state .bundle" "$(printf '%s' "$st" | jq -r .bundle 2>/dev/null)" "$B"
+	done
+	expect "createRuntime state .pid" "$(grep '^createRuntime ' "$H/log" | sed 's/.* state=//' | jq -r .pid)" "$pid"
+}
+
+t_hook_fails() {
+	local id=hook-fails
+	hook_setup $id
+	sh_variant $id 'true' ".hooks = {createRuntime: [$(hook_entry createRuntime "$H" 3)]}"
+	bad $id 'createRuntime|hook|exit status 3' "$B" create --bundle "$B" $id
+}
+
+t_hook_missing() {
+	local id=hook-missing
+	sh_variant $id 'true' '.hooks = {prestart: [{path: "/no/such/hook"}]}'
+	bad $id 'no such file|not found' "$B" create --bundle "$B" $id
+}
+
+t_hook_timeout() {
+	local id=hook-timeout t0 t1
+	# runc 1.1.5 waits for the hook's stdout, which its child keeps open
+	[ "$IS_OCIRUN" = 1 ] || { skip "$OCIRUN waits past the timeout for the hook's children"; return; }
+	sh_variant $id 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "sleep 30"], timeout: 1}]}'
+	t0=$(date +%s%N)
+	bad $id 'timeout|timed out' "$B" create --bundle "$B" $id
+	t1=$(date +%s%N)
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "create took $(( (t1 - t0) / 1000000 )) ms with a 1 s hook timeout"
+	pgrep -f 'sleep 30' >/dev/null && ps -o pid,ppid,args -C sleep | grep -q 'sleep 30' && fail "the hook's sleep was left running"
+	return 0
+}
+
+t_hook_poststop_all_run() {
+	local id=hook-poststop
+	# the spec: a failing poststop hook is a warning and the rest still run;
+	# runc 1.1.5 stops at the first failure
+	[ "$IS_OCIRUN" = 1 ] || { skip "$OCIRUN stops poststop hooks at the first failure"; return; }
+	hook_setup $id
+	sh_variant $id 'true' ".hooks = {poststop: [$(hook_entry first "$H" 1), $(hook_entry second)]}"
+	rt run --bundle "$B" $id </dev/null >"$B/log" 2>&1 || fail "run: $(errsum "$(cat "$B/log")")"
+	expect "poststop hooks that ran" "$(awk '{print $1}' "$H/log" | tr '\n' ' ')" "first second "
+}
+
 # ------------------------------------------------------- self-protection --
 
 # CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
@@ -1480,6 +1569,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
