@@ -3159,11 +3159,13 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 #define OPT_NO_PIVOT 1
 #define OPT_DEBUG 2
 #define OPT_EXEC 4     /* `exec`: join a running container, no rootfs setup */
+#define OPT_NO_KEYRING 8
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
     char bundle[PATH_MAX];
     char rootfs[PATH_MAX];
+    char id[NAME_MAX + 1];
 };
 
 static int msg_send(int fd, int type, const void *payload, uint32_t len, int passfd)
@@ -3357,7 +3359,7 @@ static void test_stall(int stage)
 
 struct create_req {
     const char *root, *id, *bundle, *pid_file, *console_socket;
-    int no_pivot, preserve_fds;
+    int no_pivot, preserve_fds, no_new_keyring;
     int foreground;        /* `run` without -d: may relay a terminal itself */
 };
 
@@ -3404,7 +3406,9 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     if (!realpath(path, j->opts.rootfs) || stat(j->opts.rootfs, &st) < 0)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) : failerr("rootfs %s", path);
     if (!S_ISDIR(st.st_mode)) return fail("rootfs (%s) is not a directory", path);
-    j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0);
+    j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
+                    (r->no_new_keyring ? OPT_NO_KEYRING : 0);
+    snprintf(j->opts.id, sizeof j->opts.id, "%s", r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds;
     return 0;
 }
@@ -4029,7 +4033,7 @@ static int recv_setup(int fd, const char *peer, struct stage_opts *o, struct oci
     int r = -1;
     if (msg_recv(fd, peer, MSG_OPTS, &b, passfd) < 0) goto out;
     memcpy(o, b.p, sizeof *o);
-    if (!memchr(o->bundle, 0, sizeof o->bundle) || !memchr(o->rootfs, 0, sizeof o->rootfs)) {
+    if (!memchr(o->bundle, 0, sizeof o->bundle) || !memchr(o->rootfs, 0, sizeof o->rootfs) || !memchr(o->id, 0, sizeof o->id)) {
         fail("%s sent options with unterminated paths", peer);
         goto out;
     }
@@ -4091,6 +4095,22 @@ static int hooks_before_pivot(void *arg)
     return run_hooks(h->spec, HOOK_CREATE_CONTAINER, h->states.p, 0);
 }
 
+/* A session keyring of its own, so the container does not share the
+ * caller's keys (runc does the same).  Kernels without CONFIG_KEYS, and
+ * seccomp profiles that forbid keyctl, get none: not an error. */
+static void join_session_keyring(const char *id)
+{
+#ifdef SYS_keyctl
+    char name[NAME_MAX + 8];
+    snprintf(name, sizeof name, "_ses.%s", id);
+    if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0) < 0)
+        debugf("no session keyring for the container (keyctl: %s)", strerror(errno));
+#else
+    (void)id;
+    debugf("no session keyring: keyctl is unknown to the headers this was built with");
+#endif
+}
+
 /* The master goes to stage 0 (for the console socket or its own relay);
  * the peer becomes our terminal. */
 static int hand_over_pty(int syncfd, struct pty *pty)
@@ -4145,6 +4165,7 @@ static int stage2_main(int syncfd, int mntfd)
     test_stall(2);
     if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock);
     if (setsid() < 0) return failerr("setsid");
+    if (!(o.flags & OPT_NO_KEYRING)) join_session_keyring(o.id);
     umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
@@ -4332,25 +4353,47 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
     return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
 }
 
-/* kill --all: every process in the container's pid namespace (the
- * container has no cgroup of its own yet). */
-static int signal_all(const struct cstate *st, int sig)
+/* The container's processes (host pids, init first): every process in
+ * its pid namespace; without a pid namespace of its own, only init (the
+ * container has no cgroup of its own yet to find the rest by).
+ * Returns the count, or -1; *out is malloc'd. */
+static int container_pids(const struct cstate *st, int **out)
 {
     char ns[64], self[64], other[64];
+    int n = 1, cap = 16, pid, *v = xcalloc((size_t)cap, sizeof *v);
+    v[0] = st->pid;
+    *out = v;
     if (read_ns_link(st->pid, "pid", ns) < 0 || read_ns_link(getpid(), "pid", self) < 0 || !strcmp(ns, self)) {
-        warnf("container %s shares the host's pid namespace: --all signals only its init", st->id);
-        return signal_process(st->pid, st->starttime, sig);
+        debugf("container %s shares the host's pid namespace: only its init is known", st->id);
+        return n;
     }
-    if (signal_process(st->pid, st->starttime, sig) < 0) return -1;
     DIR *d = opendir("/proc");
     if (!d) return failerr("open /proc");
     struct dirent *e;
-    int pid;
-    while ((e = readdir(d)))
-        if (parse_int(e->d_name, &pid) == 0 && pid != st->pid && read_ns_link(pid, "pid", other) == 0 && !strcmp(ns, other))
-            if (kill(pid, sig) < 0 && errno != ESRCH) { failerr("kill pid %d", pid); closedir(d); return -1; }
+    while ((e = readdir(d))) {
+        if (parse_int(e->d_name, &pid) < 0 || pid == st->pid || read_ns_link(pid, "pid", other) < 0 || strcmp(ns, other))
+            continue;
+        if (n == cap) {
+            int *nv = xcalloc((size_t)cap * 2, sizeof *nv);
+            memcpy(nv, v, (size_t)n * sizeof *v);
+            free(v);
+            *out = v = nv, cap *= 2;
+        }
+        v[n++] = pid;
+    }
     closedir(d);
-    return 0;
+    return n;
+}
+
+/* kill --all: every process of the container. */
+static int signal_all(const struct cstate *st, int sig)
+{
+    int *pids, n = container_pids(st, &pids), r = 0;
+    if (n > 0) r = signal_process(st->pid, st->starttime, sig);
+    for (int i = 1; r == 0 && i < n; i++)
+        if (kill(pids[i], sig) < 0 && errno != ESRCH) r = failerr("kill pid %d", pids[i]);
+    free(pids);
+    return n < 0 ? -1 : r;
 }
 
 /* Waits (up to 10 s) until init is gone or a zombie. */
@@ -4547,7 +4590,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
 {
     memset(r, 0, sizeof *r);
     r->root = c->root, r->id = id, r->bundle = f->bundle, r->pid_file = f->pid_file, r->no_pivot = f->no_pivot;
-    r->console_socket = f->console;
+    r->console_socket = f->console, r->no_new_keyring = f->no_new_keyring;
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
     /* nothing else the caller left open may reach the container */
@@ -4648,6 +4691,45 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
         return fail("--preserve-fds: invalid number \"%s\"", preserve);
     if (cloexec_fds_from(3 + e.preserve_fds, 1) < 0) return -1;
     return stage0_exec(&e, exit_status);
+}
+
+/* `ps`: the container's processes; json is runc's array of pids. */
+static int cmd_ps(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, rootfd, dirfd, r = -1, *pids = NULL, n;
+    const char *format = "table";
+    struct cstate st;
+    const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL } };
+    if (parse_flags("ps", argc, argv, &i, fl, 1) < 0 || want_args("ps", argc - i, 1, 1, "[--format table|json] <container-id>") < 0)
+        return -1;
+    if (strcmp(format, "table") && strcmp(format, "json")) return fail("ps: invalid format \"%s\" (table or json)", format);
+    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
+        if (container_status(dirfd, &st) == ST_STOPPED) n = 0;
+        else n = container_pids(&st, &pids);
+        r = n < 0 ? -1 : 0;
+        struct buf b = {0};
+        if (!strcmp(format, "json")) {
+            buf_puts(&b, "[");
+            for (int k = 0; k < n; k++) buf_printf(&b, "%s%d", k ? "," : "", pids[k]);
+            buf_puts(&b, "]\n");
+        } else {
+            buf_puts(&b, "PID     CMD\n");
+            for (int k = 0; k < n; k++) {
+                char path[64], *cmd = NULL;
+                size_t len = 0;
+                snprintf(path, sizeof path, "/proc/%d/cmdline", pids[k]);
+                if (read_file_at(AT_FDCWD, path, 4096, &cmd, &len) < 0) continue;
+                for (size_t m = 0; m + 1 < len; m++) if (!cmd[m]) cmd[m] = ' ';
+                buf_printf(&b, "%-7d %s\n", pids[k], cmd);
+                free(cmd);
+            }
+        }
+        if (r == 0 && write_all(1, b.p, b.len) < 0) r = failerr("write");
+        buf_free(&b);
+    }
+    free(pids);
+    close_container(rootfd, dirfd, &st);
+    return r;
 }
 
 static int cmd_state(const struct cli *c, int argc, char **argv)
@@ -4878,6 +4960,8 @@ static const char usage_text[] =
     "  state ID             print the state of a container as JSON\n"
     "  exec [--process FILE | options] ID [COMMAND...]\n"
     "                       run a process in a running container (-d, -e, -u, --cwd, --cap, ...)\n"
+    "  ps [--format table|json] ID\n"
+    "                       list the container's processes\n"
     "  kill [--all] ID [SIGNAL]\n"
     "                       send a signal (name or number, default TERM)\n"
     "  delete [--force] ID  remove a stopped (or, with --force, any) container\n"
@@ -4919,12 +5003,13 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
     if (!strcmp(cmd, "state")) return cmd_state(c, argc, argv);
     if (!strcmp(cmd, "exec")) return cmd_exec(c, argc, argv, exit_status);
+    if (!strcmp(cmd, "ps")) return cmd_ps(c, argc, argv);
     if (!strcmp(cmd, "kill")) return cmd_kill(c, argc, argv);
     if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
     if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
-    static const char *const later[] = { "ps", "pause", "resume", "update", "events",
+    static const char *const later[] = { "pause", "resume", "update", "events",
                                          "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);

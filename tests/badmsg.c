@@ -7,7 +7,7 @@
  *
  * The header layout mirrors runtime.c section 13: u16 magic 0x6f63,
  * u16 type, u32 length, host byte order; MSG_OPTS = 1, MSG_CONFIG = 2,
- * MSG_ERROR = 7; struct stage_opts is 8 + 2 * PATH_MAX bytes. */
+ * MSG_ERROR = 7; struct stage_opts is 8 + 2 * PATH_MAX + NAME_MAX + 1 bytes. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OPTS_LEN (8 + 2 * PATH_MAX)
+#define OPTS_LEN (8 + 2 * PATH_MAX + NAME_MAX + 1)
 
 struct hdr { uint16_t magic, type; uint32_t len; };
 
@@ -44,6 +44,7 @@ static void good_opts(int fd)
     memset(o, 0, sizeof o);
     strcpy(o + 8, "/");
     strcpy(o + 8 + PATH_MAX, "/");
+    strcpy(o + 8 + 2 * PATH_MAX, "x");
     hdr(fd, 0x6f63, 1, sizeof o);
     put(fd, o, sizeof o);
 }
