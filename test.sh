@@ -1377,6 +1377,29 @@ t_terminal_bad() {
 	exec_bad_case $id-x 'socket|connection refused' -t -d --console-socket /etc/hostname $id-x sh
 }
 
+t_ps() {
+	local id=ps-test ipid epid
+	exec_container $id || return
+	rt exec -d --pid-file "$B/e.pid" $id sleep 50 </dev/null >"$B/log" 2>&1 || { fail "exec -d: $(errsum "$(cat "$B/log")")"; return; }
+	ipid=$(cpid $id) epid=$(cat "$B/e.pid")
+	local pids; pids=$(rt ps --format json $id 2>"$B/err" | jq -r '.[]' 2>/dev/null | sort -n | tr '\n' ' ')
+	expect "ps --format json" "$pids" "$(printf '%s\n' "$ipid" "$epid" | sort -n | tr '\n' ' ')"
+	rt ps $id 2>/dev/null | grep -q "sleep 50" || fail "ps table lacks the exec'd process"
+}
+
+# a session keyring of the container's own (runc: "_ses.<id>"), none with
+# --no-new-keyring
+t_keyring() {
+	local id=keyring
+	[ -r /proc/keys ] || { skip "no /proc/keys (CONFIG_KEYS off)"; return; }
+	sh_variant $id 'sleep 100'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	grep -q "_ses\.$id:" /proc/keys || fail "no session keyring _ses.$id"
+	rt run -d --no-new-keyring --bundle "$B" $id-2 </dev/null >"$B/log" 2>&1 || { fail "run --no-new-keyring: $(errsum "$(cat "$B/log")")"; return; }
+	grep -q "_ses\.$id-2:" /proc/keys && fail "--no-new-keyring made a keyring"
+	return 0
+}
+
 # ----------------------------------------------------------------- hooks --
 
 # hook_dir: $TMP/hk with hook.sh KIND LOG (records kind, mount namespace,
@@ -1569,6 +1592,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+ps keyring
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
