@@ -941,7 +941,30 @@ struct oci_device {
     int has_mode, has_uid, has_gid;
 };
 
+/* The devices every container gets (runtime spec, config-linux.md). */
+static const struct oci_device default_devices[] = {
+    { "/dev/null", 'c', 1, 3, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/zero", 'c', 1, 5, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/full", 'c', 1, 7, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/random", 'c', 1, 8, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/urandom", 'c', 1, 9, 0666, 0, 0, 1, 0, 0 },
+    { "/dev/tty", 'c', 5, 0, 0666, 0, 0, 1, 0, 0 },
+};
+
 struct oci_sysctl { const char *key, *value; };
+
+/* linux.resources; UNSET marks a value the config does not give. */
+#define UNSET INT64_MIN
+struct oci_devrule { int allow; char type; int64_t major, minor; char access[4]; };
+struct oci_resources {
+    int64_t mem_limit, mem_reservation, mem_swap, mem_swappiness;
+    int disable_oom_killer;
+    int64_t cpu_shares, cpu_quota, cpu_period;
+    const char *cpus, *mems;
+    int64_t pids_limit;
+    struct oci_devrule *devs;
+    size_t ndevs;
+};
 
 enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART,
        HOOK_POSTSTOP, NHOOKS };
@@ -979,7 +1002,8 @@ struct oci_spec {
     size_t nsysctl;
     struct oci_idmap *uidmap, *gidmap;
     size_t nuidmap, ngidmap;
-    int device_rules;              /* linux.resources.devices entries */
+    struct oci_resources res;
+    const char *cgroups_path;
     struct oci_hook *hooks[NHOOKS];
     size_t nhooks[NHOOKS];
 };
@@ -1486,20 +1510,95 @@ static int parse_propagation(const char *path, const char *name, unsigned long *
     return 0;
 }
 
-/* Validates linux.resources: only device rules are accepted today. */
+/* One integer of a resources object into *out (UNSET when absent). */
+static int res_int(const char *base, const struct jv *obj, const char *key, int64_t lo, int64_t *out)
+{
+    char path[128];
+    const struct jv *v = member(obj, key);
+    *out = UNSET;
+    if (!v) return 0;
+    snprintf(path, sizeof path, "%s.%s", base, key);
+    if (v->numkind == JN_UINT && v->type == J_NUM) { *out = INT64_MAX; return 0; } /* "unlimited" as 2^64-1 */
+    return num_in_range(path, v, lo, INT64_MAX, out);
+}
+
+static int parse_device_rules(const struct jv *v, struct oci_resources *r)
+{
+    const char *b = ".linux.resources.devices";
+    if (want(b, v, J_ARR, "an array") < 0) return -1;
+    r->devs = xcalloc(v->count, sizeof *r->devs);
+    for (const struct jv *c = v->child; c; c = c->next) {
+        char ip[64];
+        const char *type = "a", *access = "rwm";
+        struct oci_devrule *d = &r->devs[r->ndevs];
+        snprintf(ip, sizeof ip, "%s[%zu]", b, r->ndevs++);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_bool(ip, c, "allow", &d->allow) < 0 ||
+            get_str(ip, c, "type", 0, &type) < 0 || get_str(ip, c, "access", 0, &access) < 0 ||
+            res_int(ip, c, "major", -1, &d->major) < 0 || res_int(ip, c, "minor", -1, &d->minor) < 0)
+            return -1;
+        if (!member(c, "allow")) return fail("%s.allow: required field is missing", ip);
+        if (strlen(type) != 1 || !strchr("acbup", type[0])) return fail("%s.type: expected a, c, b, u or p, got \"%s\"", ip, type);
+        if (!access[0] || strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+            return fail("%s.access: expected a combination of r, w and m, got \"%s\"", ip, access);
+        d->type = type[0] == 'u' ? 'c' : type[0];
+        snprintf(d->access, sizeof d->access, "%s", access);
+    }
+    return 0;
+}
+
+/* linux.resources: the limits this version applies; anything else is
+ * refused by name rather than silently not enforced. */
 static int parse_resources(const struct jv *v, struct oci_spec *s)
 {
-    if (want(".linux.resources", v, J_OBJ, "an object") < 0) return -1;
-    for (const struct jv *c = v->child; c; c = c->next) {
-        if (c->type == J_NULL) continue;
-        if (!strcmp(c->key, "devices")) {
-            if (want(".linux.resources.devices", c, J_ARR, "an array") < 0) return -1;
-            s->device_rules = (int)c->count;
-            continue;
-        }
-        if ((c->type == J_OBJ || c->type == J_ARR) && !c->count) continue;
-        return fail(".linux.resources.%s: cgroup resource limits are not supported by this version of ocirun", c->key);
+    const char *b = ".linux.resources";
+    struct oci_resources *r = &s->res;
+    const struct jv *x;
+    int has_swappiness = 0;
+    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if ((x = member(v, "memory"))) {
+        uint32_t sw = 0;
+        if (want(".linux.resources.memory", x, J_OBJ, "an object") < 0 ||
+            res_int(".linux.resources.memory", x, "limit", -1, &r->mem_limit) < 0 ||
+            res_int(".linux.resources.memory", x, "reservation", -1, &r->mem_reservation) < 0 ||
+            res_int(".linux.resources.memory", x, "swap", -1, &r->mem_swap) < 0 ||
+            get_u32(".linux.resources.memory", x, "swappiness", 0, &sw, &has_swappiness) < 0 ||
+            get_bool(".linux.resources.memory", x, "disableOOMKiller", &r->disable_oom_killer) < 0)
+            return -1;
+        r->mem_swappiness = has_swappiness ? sw : UNSET;
+        if (has_swappiness && sw > 100) return fail("%s.memory.swappiness: %u is above 100", b, sw);
+    } else {
+        r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = UNSET;
     }
+    if ((x = member(v, "cpu"))) {
+        if (want(".linux.resources.cpu", x, J_OBJ, "an object") < 0 ||
+            res_int(".linux.resources.cpu", x, "shares", 0, &r->cpu_shares) < 0 ||
+            res_int(".linux.resources.cpu", x, "quota", -1, &r->cpu_quota) < 0 ||
+            res_int(".linux.resources.cpu", x, "period", 0, &r->cpu_period) < 0 ||
+            get_str(".linux.resources.cpu", x, "cpus", 0, &r->cpus) < 0 || get_str(".linux.resources.cpu", x, "mems", 0, &r->mems) < 0)
+            return -1;
+    } else {
+        r->cpu_shares = r->cpu_quota = r->cpu_period = UNSET;
+    }
+    r->pids_limit = UNSET;
+    if ((x = member(v, "pids")) &&
+        (want(".linux.resources.pids", x, J_OBJ, "an object") < 0 || res_int(".linux.resources.pids", x, "limit", -1, &r->pids_limit) < 0))
+        return -1;
+    if ((x = member(v, "devices")) && parse_device_rules(x, r) < 0) return -1;
+    static const char *const known[] = { "memory", "cpu", "pids", "devices" };
+    for (const struct jv *c = v->child; c; c = c->next) {
+        int ok = c->type == J_NULL || ((c->type == J_OBJ || c->type == J_ARR) && !c->count);
+        for (size_t k = 0; k < ARRAY_LEN(known); k++) ok |= !strcmp(c->key, known[k]);
+        if (!ok) return fail("%s.%s: not supported by this version of ocirun", b, c->key);
+    }
+    for (const struct jv *c = x = member(v, "memory") ? member(v, "memory")->child : NULL; c; c = c->next)
+        if (strcmp(c->key, "limit") && strcmp(c->key, "reservation") && strcmp(c->key, "swap") &&
+            strcmp(c->key, "swappiness") && strcmp(c->key, "disableOOMKiller") && strcmp(c->key, "useHierarchy") &&
+            strcmp(c->key, "checkBeforeUpdate") && c->type != J_NULL)
+            return fail("%s.memory.%s: not supported by this version of ocirun", b, c->key);
+    for (const struct jv *c = member(v, "cpu") ? member(v, "cpu")->child : NULL; c; c = c->next)
+        if (strcmp(c->key, "shares") && strcmp(c->key, "quota") && strcmp(c->key, "period") && strcmp(c->key, "cpus") &&
+            strcmp(c->key, "mems") && c->type != J_NULL)
+            return fail("%s.cpu.%s: not supported by this version of ocirun", b, c->key);
     return 0;
 }
 
@@ -1514,7 +1613,10 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if ((x = member(v, "gidMappings")) && parse_idmaps(".linux.gidMappings", x, &s->gidmap, &s->ngidmap) < 0) return -1;
     if ((x = member(v, "devices")) && parse_devices(x, s) < 0) return -1;
     if ((x = member(v, "sysctl")) && parse_sysctl(x, s) < 0) return -1;
+    s->res.mem_limit = s->res.mem_reservation = s->res.mem_swap = s->res.mem_swappiness = UNSET;
+    s->res.cpu_shares = s->res.cpu_quota = s->res.cpu_period = s->res.pids_limit = UNSET;
     if ((x = member(v, "resources")) && parse_resources(x, s) < 0) return -1;
+    if (get_str(b, v, "cgroupsPath", 0, &s->cgroups_path) < 0) return -1;
     if (get_strv(b, v, "maskedPaths", (char ***)&s->masked, &s->nmasked) < 0 ||
         get_strv(b, v, "readonlyPaths", (char ***)&s->readonly, &s->nreadonly) < 0)
         return -1;
@@ -1522,7 +1624,7 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if (get_str(b, v, "rootfsPropagation", 0, &prop) < 0) return -1;
     if (prop && prop[0] && parse_propagation(".linux.rootfsPropagation", prop, &s->rootfs_prop) < 0) return -1;
     static const char *const unsupported[] = {
-        "seccomp", "cgroupsPath", "intelRdt", "personality", "timeOffsets", "netDevices", "memoryPolicy",
+        "seccomp", "intelRdt", "personality", "timeOffsets", "netDevices", "memoryPolicy",
     };
     for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
         const struct jv *f = member(v, unsupported[i]);
@@ -1610,14 +1712,7 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
     if ((x = member(root, "hooks")) && parse_hooks(x, s) < 0) return -1;
     if (!(x = member(root, "linux"))) return fail(".linux: required field is missing");
     if (parse_linux(x, s) < 0) return -1;
-    if (validate_spec(s) < 0) return -1;
-    /* Device cgroup rules are enforced once cgroups land.  Until then a
-     * container sees only the nodes we create; that matches the rules only
-     * as long as it cannot make nodes of its own. */
-    if (s->device_rules && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)))
-        return fail(".linux.resources.devices: device cgroup rules cannot be enforced by this version of ocirun, "
-                    "and CAP_MKNOD would let the container create any device");
-    return 0;
+    return validate_spec(s);
 }
 
 static void spec_free(struct oci_spec *s)
@@ -1629,7 +1724,7 @@ static void spec_free(struct oci_spec *s)
     free(s->proc.args); free(s->proc.env); free(s->proc.gids); free(s->proc.rlimits);
     for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data);
     free(s->mounts); free(s->devices); free(s->sysctl); free(s->uidmap); free(s->gidmap);
-    free(s->masked); free(s->readonly);
+    free(s->masked); free(s->readonly); free(s->res.devs);
     arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
@@ -1669,6 +1764,7 @@ struct cstate {
     char rootfs[PATH_MAX];
     char created[40];
     char *annotations;             /* JSON object text, malloc'd */
+    char *cgroups;                 /* the container's cgroup dirs, one per line, malloc'd */
 };
 
 enum { ST_CREATED, ST_RUNNING, ST_STOPPED };
@@ -1800,7 +1896,17 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
     json_str(b, st->rootfs);
     buf_printf(b, ",\"created\":\"%s\",\"owner\":\"\",\"annotations\":%s", st->created,
                st->annotations ? st->annotations : "{}");
-    if (internal) buf_printf(b, ",\"ocirun\":{\"starttime\":%llu}", (unsigned long long)st->starttime);
+    if (internal) {
+        buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"cgroups\":[", (unsigned long long)st->starttime);
+        const char *p = st->cgroups ? st->cgroups : "";
+        for (int first = 1; *p; first = 0) {
+            size_t n = strcspn(p, "\n");
+            if (!first) buf_puts(b, ",");
+            json_escape(b, p, n);
+            p += n + (p[n] == '\n');
+        }
+        buf_puts(b, "]}");
+    }
     buf_puts(b, "}");
 }
 
@@ -1851,6 +1957,12 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
         json_write(&b, v);
         st->annotations = b.p;
     }
+    if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
+        struct buf b = {0};
+        for (const struct jv *c = v->child; c; c = c->next)
+            if (c->type == J_STR && c->s[0] == '/' && !strchr(c->s, '\n')) buf_puts(&b, c->s), buf_puts(&b, "\n");
+        st->cgroups = b.p;
+    }
     r = 0;
 out:
     if (r < 0 && !root) err_prefix("%s/%s", id, STATE_FILE);
@@ -1889,7 +2001,8 @@ static void close_container(int rootfd, int dirfd, struct cstate *st)
     if (dirfd >= 0) close(dirfd);
     if (rootfd >= 0) close(rootfd);
     free(st->annotations);
-    st->annotations = NULL;
+    free(st->cgroups);
+    st->annotations = st->cgroups = NULL;
 }
 
 /* ======================================================================
@@ -1996,6 +2109,293 @@ static int cg_layout_read(struct cg_layout *l)
     }
     free(text);
     cg_fill_paths(l);
+    return 0;
+}
+
+/* --- the container's cgroup --- */
+
+/* A container's cgroup: one directory per hierarchy of the host. */
+struct cgroup { struct cg_layout l; int n; char dir[MAX_HIER][PATH_MAX]; };
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return write_file_str(path, val) < 0 ? -1 : 0;
+}
+
+static int cg_write_int(const char *dir, const char *file, int64_t v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    return cg_write(dir, file, num);
+}
+
+/* The directory on hierarchy i whose controllers include `ctrl`, or NULL.
+ * v1 lists controllers in its mount options; v2 in cgroup.controllers. */
+static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
+{
+    for (int i = 0; i < cg->n; i++)
+        if (!cg->l.h[i].v2 && list_contains_all(ctrl, cg->l.h[i].opts)) return cg->dir[i];
+    for (int i = 0; i < cg->n; i++) {
+        char path[PATH_MAX + 32], *text;
+        if (!cg->l.h[i].v2) continue;
+        snprintf(path, sizeof path, "%s/cgroup.controllers", cg->dir[i]);
+        if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
+        for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
+        int has = list_contains_all(ctrl, text);
+        free(text);
+        if (has) return cg->dir[i];
+    }
+    return NULL;
+}
+
+/* linux.cgroupsPath (default: the id) under each hierarchy: absolute paths
+ * from the hierarchy's root, relative ones below our own cgroup. */
+static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
+{
+    char def[NAME_MAX + 2];
+    if (!cgpath || !cgpath[0]) snprintf(def, sizeof def, "%s", id), cgpath = def;
+    if (cgpath[0] != '/' && strchr(cgpath, ':'))
+        return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form; ocirun manages cgroupfs only", cgpath);
+    if (strstr(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
+    if (cg_layout_read(&cg->l) < 0) return -1;
+    cg->n = cg->l.n;
+    for (int i = 0; i < cg->n; i++) {
+        const struct cg_hier *h = &cg->l.h[i];
+        snprintf(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, cgpath[0] == '/' ? "" : h->path, cgpath[0] == '/' ? cgpath + 1 : cgpath);
+    }
+    return 0;
+}
+
+/* mkdir -p below the hierarchy's mount; cpuset v1 needs cpus and mems
+ * copied down, v2 needs the controllers enabled on the way down. */
+static int cg_mkdir(const struct cg_hier *h, const char *dir)
+{
+    char path[PATH_MAX];
+    int cpuset = !h->v2 && list_contains_all("cpuset", h->opts);
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + strlen(h->mnt) + 1; ; p++) {
+        if (*p != '/' && *p) continue;
+        char c = *p;
+        *p = 0;
+        char *parent = strrchr(path, '/');
+        if (h->v2 && parent) {
+            /* enable in the parent whatever it offers of what we use */
+            static const char *const ctrls[] = { "cpu", "cpuset", "io", "memory", "pids" };
+            *parent = 0;
+            for (size_t k = 0; k < ARRAY_LEN(ctrls); k++) {
+                char want[16], file[PATH_MAX + 32], *avail;
+                snprintf(file, sizeof file, "%s/cgroup.controllers", path);
+                if (read_file_at(AT_FDCWD, file, 4096, &avail, NULL) < 0) break;
+                for (char *q = avail; *q; q++) if (*q == ' ' || *q == '\n') *q = ',';
+                int has = list_contains_all(ctrls[k], avail);
+                free(avail);
+                snprintf(want, sizeof want, "+%s", ctrls[k]);
+                if (has) cg_write(path, "cgroup.subtree_control", want); /* EBUSY etc: the limit write will say */
+            }
+            *parent = '/';
+        }
+        if (mkdir(path, 0755) < 0 && errno != EEXIST) return failerr("create cgroup %s", path);
+        if (cpuset) {
+            static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+            for (size_t k = 0; k < 2; k++) {
+                char file[PATH_MAX + 32], *cur, *up;
+                snprintf(file, sizeof file, "%s/%s", path, files[k]);
+                if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) continue;
+                int empty = cur[0] == '\n' || !cur[0];
+                free(cur);
+                if (!empty || !parent) continue;
+                *parent = 0;
+                snprintf(file, sizeof file, "%s/%s", path, files[k]);
+                int got = read_file_at(AT_FDCWD, file, 4096, &up, NULL);
+                *parent = '/';
+                if (got < 0) continue;
+                int r = cg_write(path, files[k], up);
+                free(up);
+                if (r < 0) return -1;
+            }
+        }
+        *p = c;
+        if (!c) break;
+    }
+    return 0;
+}
+
+static int cg_missing(const char *ctrl, const char *field)
+{
+    return fail(".linux.resources.%s: the cgroup controller \"%s\" is not available on this host", field, ctrl);
+}
+
+static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (r->mem_limit == UNSET && r->mem_reservation == UNSET && r->mem_swap == UNSET && r->mem_swappiness == UNSET &&
+        !r->disable_oom_killer)
+        return 0;
+    const char *d = cg_dir_with(cg, "memory");
+    if (!d) return cg_missing("memory", "memory");
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/memory.max", d);
+    int v2 = access(path, F_OK) == 0;
+    if (!v2) {
+        if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return -1;
+        if (r->mem_swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+            return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
+        if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0) return -1;
+        if (r->mem_swappiness != UNSET && cg_write_int(d, "memory.swappiness", r->mem_swappiness) < 0) return -1;
+        if (r->disable_oom_killer && cg_write(d, "memory.oom_control", "1") < 0) return -1;
+        return 0;
+    }
+    char v[32];
+    if (r->mem_limit != UNSET) {
+        if (r->mem_limit < 0) snprintf(v, sizeof v, "max");
+        else snprintf(v, sizeof v, "%lld", (long long)r->mem_limit);
+        if (cg_write(d, "memory.max", v) < 0) return -1;
+    }
+    if (r->mem_reservation != UNSET && cg_write_int(d, "memory.low", r->mem_reservation < 0 ? 0 : r->mem_reservation) < 0)
+        return -1;
+    if (r->mem_swap != UNSET) {
+        if (r->mem_swap < 0 || r->mem_limit == UNSET || r->mem_limit < 0) snprintf(v, sizeof v, "max");
+        else snprintf(v, sizeof v, "%lld", (long long)(r->mem_swap > r->mem_limit ? r->mem_swap - r->mem_limit : 0));
+        if (cg_write(d, "memory.swap.max", v) < 0) return -1;
+    }
+    if (r->disable_oom_killer) return fail(".linux.resources.memory.disableOOMKiller: cgroup v2 has no such switch");
+    return 0;
+}
+
+static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (r->cpus || r->mems) {
+        const char *d = cg_dir_with(cg, "cpuset");
+        if (!d) return cg_missing("cpuset", "cpu.cpus");
+        if ((r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) ||
+            (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0))
+            return -1;
+    }
+    if (r->cpu_shares == UNSET && r->cpu_quota == UNSET && r->cpu_period == UNSET) return 0;
+    const char *d = cg_dir_with(cg, "cpu");
+    if (!d) return cg_missing("cpu", "cpu");
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/cpu.weight", d);
+    if (access(path, F_OK) < 0) { /* v1 */
+        if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0) return -1;
+        if (r->cpu_period != UNSET && r->cpu_period && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0) return -1;
+        if (r->cpu_quota != UNSET && r->cpu_quota && cg_write_int(d, "cpu.cfs_quota_us", r->cpu_quota) < 0) return -1;
+        return 0;
+    }
+    /* v2: runc's conversion of shares [2, 262144] to weight [1, 10000] */
+    if (r->cpu_shares != UNSET && r->cpu_shares &&
+        cg_write_int(d, "cpu.weight", 1 + ((r->cpu_shares < 2 ? 2 : r->cpu_shares) - 2) * 9999 / 262142) < 0)
+        return -1;
+    if (r->cpu_quota != UNSET || r->cpu_period != UNSET) {
+        char v[64];
+        int64_t period = r->cpu_period != UNSET && r->cpu_period ? r->cpu_period : 100000;
+        if (r->cpu_quota == UNSET || r->cpu_quota <= 0) snprintf(v, sizeof v, "max %lld", (long long)period);
+        else snprintf(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, (long long)period);
+        if (cg_write(d, "cpu.max", v) < 0) return -1;
+    }
+    return 0;
+}
+
+static int cg_apply_pids(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (r->pids_limit == UNSET) return 0;
+    const char *d = cg_dir_with(cg, "pids");
+    if (!d) return cg_missing("pids", "pids");
+    if (r->pids_limit <= 0) return cg_write(d, "pids.max", "max");
+    return cg_write_int(d, "pids.max", r->pids_limit);
+}
+
+static void devrule_text(char *out, size_t size, char type, int64_t major, int64_t minor, const char *access)
+{
+    char ma[24], mi[24];
+    if (major < 0 || major == UNSET) snprintf(ma, sizeof ma, "*"); else snprintf(ma, sizeof ma, "%lld", (long long)major);
+    if (minor < 0 || minor == UNSET) snprintf(mi, sizeof mi, "*"); else snprintf(mi, sizeof mi, "%lld", (long long)minor);
+    snprintf(out, size, "%c %s:%s %s", type, ma, mi, access);
+}
+
+/* Device rules (v1 devices controller): deny all, the config's rules in
+ * order, then the nodes the container gets anyway, as runc does.  Without
+ * a devices controller (v2 needs a BPF program: a later version) a deny
+ * rule cannot be enforced: refused if the container could mknod. */
+static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
+{
+    const struct oci_resources *r = &s->res;
+    if (!r->ndevs) return 0;
+    const char *d = cg_dir_with(cg, "devices");
+    if (!d) {
+        int restricts = 0;
+        for (size_t i = 0; i < r->ndevs; i++) restricts |= !r->devs[i].allow || r->devs[i].type != 'a';
+        if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)))
+            return fail(".linux.resources.devices: no devices cgroup controller (v1) here to enforce the rules, "
+                        "and CAP_MKNOD would let the container create any device");
+        debugf("no devices cgroup controller: device rules are enforced by the nodes in /dev alone");
+        return 0;
+    }
+    char rule[96];
+    if (cg_write(d, "devices.deny", "a") < 0) return -1;
+    for (size_t i = 0; i < r->ndevs; i++) {
+        const struct oci_devrule *x = &r->devs[i];
+        devrule_text(rule, sizeof rule, x->type, x->major, x->minor, x->access);
+        if (cg_write(d, x->allow ? "devices.allow" : "devices.deny", rule) < 0) return err_prefix(".linux.resources.devices[%zu]", i);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(default_devices) + s->ndevices; i++) {
+        const struct oci_device *dv = i < ARRAY_LEN(default_devices) ? &default_devices[i] : &s->devices[i - ARRAY_LEN(default_devices)];
+        if (dv->type == 'p') continue;
+        devrule_text(rule, sizeof rule, dv->type == 'b' ? 'b' : 'c', dv->major, dv->minor, "rwm");
+        if (cg_write(d, "devices.allow", rule) < 0) return -1;
+    }
+    /* ptmx and the ptys of the container's devpts */
+    if (cg_write(d, "devices.allow", "c 5:2 rwm") < 0 || cg_write(d, "devices.allow", "c 136:* rwm") < 0) return -1;
+    return 0;
+}
+
+static void cg_remove(const struct cgroup *cg)
+{
+    for (int i = 0; i < cg->n; i++) {
+        if (!cg->dir[i][0]) continue;
+        for (int t = 0; t < 100 && rmdir(cg->dir[i]) < 0 && errno == EBUSY; t++) usleep(10000);
+    }
+}
+
+/* The cgroup dirs a state records (one per line). */
+static void cg_from_list(struct cgroup *cg, const char *list)
+{
+    cg->n = 0;
+    for (const char *p = list ? list : ""; *p && cg->n < MAX_HIER;) {
+        size_t n = strcspn(p, "\n");
+        snprintf(cg->dir[cg->n++], PATH_MAX, "%.*s", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
+/* Creates the container's cgroup and applies linux.resources. */
+static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id)
+{
+    if (cg_resolve(cg, s->cgroups_path, id) < 0) return -1;
+    if (!cg->n) {
+        if (s->res.mem_limit != UNSET || s->res.pids_limit != UNSET || s->res.cpu_shares != UNSET ||
+            s->res.cpu_quota != UNSET || s->res.cpus || s->res.mems)
+            return fail(".linux.resources: this host has no cgroups mounted");
+        return cg_apply_devices(cg, s);
+    }
+    for (int i = 0; i < cg->n; i++)
+        if (cg_mkdir(&cg->l.h[i], cg->dir[i]) < 0) { cg_remove(cg); return -1; }
+    if (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
+        cg_apply_devices(cg, s) < 0) {
+        cg_remove(cg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Moves `pid` into the container's cgroup on every hierarchy. */
+static int cg_join(const struct cgroup *cg, pid_t pid)
+{
+    char num[16];
+    snprintf(num, sizeof num, "%d", (int)pid);
+    for (int i = 0; i < cg->n; i++)
+        if (cg->dir[i][0] && cg_write(cg->dir[i], "cgroup.procs", num) < 0) return -1;
     return 0;
 }
 
@@ -2491,14 +2891,6 @@ static int remount_root_readonly(int rootfd)
  * host's node is bind-mounted instead, as runc does.
  * ====================================================================== */
 
-static const struct oci_device default_devices[] = {
-    { "/dev/null", 'c', 1, 3, 0666, 0, 0, 1, 0, 0 },
-    { "/dev/zero", 'c', 1, 5, 0666, 0, 0, 1, 0, 0 },
-    { "/dev/full", 'c', 1, 7, 0666, 0, 0, 1, 0, 0 },
-    { "/dev/random", 'c', 1, 8, 0666, 0, 0, 1, 0, 0 },
-    { "/dev/urandom", 'c', 1, 9, 0666, 0, 0, 1, 0, 0 },
-    { "/dev/tty", 'c', 5, 0, 0666, 0, 0, 1, 0, 0 },
-};
 
 static const struct { const char *target, *name; } dev_symlinks[] = {
     { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
@@ -3377,6 +3769,7 @@ struct create_job {
     int presend;         /* stage 2's setup was queued early */
     int early_hooks;     /* stage 2 will ask for prestart/createRuntime */
     const char *id;
+    struct cgroup *cg;   /* the container's cgroup, joined by stage 1 */
 };
 
 static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
@@ -3450,6 +3843,8 @@ static int run_stage1(struct create_job *j)
     if ((j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0)) < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
+    /* stage 1 waits for its setup: it joins before it can fork stage 2 */
+    if (j->cg && cg_join(j->cg, j->pid1) < 0) { err_prefix("join the container's cgroup"); goto out; }
     if (send_setup(j->sp1[0], j, -1) < 0) goto out;
     j->presend = j->config_len <= 32768;
     if (j->presend && send_setup(j->sp2[0], j, j->sock) < 0) goto out;
@@ -3596,6 +3991,7 @@ static void create_job_undo(struct create_job *j, const char *id)
     if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
     if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
     j->pid1 = j->pid2 = 0;
+    if (j->cg && j->made_dir) cg_remove(j->cg);
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
@@ -3611,7 +4007,8 @@ static void create_job_close(struct create_job *j)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
     spec_free(&j->spec);
     free(j->config);
-    j->config = NULL;
+    free(j->cg);
+    j->config = NULL, j->cg = NULL;
 }
 
 /* `create`: on success init waits for `start`, its pid is in *st, and the
@@ -3631,6 +4028,10 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = fail("--console-socket given but .process.terminal is false") == 0;
     ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
     ok = ok && make_state_dir(&j, r) == 0;
+    if (ok) {
+        j.cg = xcalloc(1, sizeof *j.cg);
+        ok = cg_create(j.cg, &j.spec, r->id) == 0;
+    }
     if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
@@ -3650,10 +4051,13 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
             json_write(&b, j.spec.annotations);
             st->annotations = b.p;
         }
+        struct buf cgs = {0};
+        for (int k = 0; k < j.cg->n; k++) buf_puts(&cgs, j.cg->dir[k]), buf_puts(&cgs, "\n");
+        st->cgroups = cgs.p;
         ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
-        if (!ok) { free(st->annotations); st->annotations = NULL; }
+        if (!ok) { free(st->annotations), free(st->cgroups); st->annotations = st->cgroups = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
@@ -3943,6 +4347,10 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
+    if (ok && st.cgroups) {
+        j.cg = xcalloc(1, sizeof *j.cg);
+        cg_from_list(j.cg, st.cgroups);
+    }
     ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
@@ -4363,6 +4771,25 @@ static int container_pids(const struct cstate *st, int **out)
     int n = 1, cap = 16, pid, *v = xcalloc((size_t)cap, sizeof *v);
     v[0] = st->pid;
     *out = v;
+    if (st->cgroups && st->cgroups[0]) {
+        /* the cgroup knows every process, in any pid namespace */
+        char path[PATH_MAX + 16], *text;
+        snprintf(path, sizeof path, "%.*s/cgroup.procs", (int)strcspn(st->cgroups, "\n"), st->cgroups);
+        if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) == 0) {
+            for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+                if (parse_int(t, &pid) < 0 || pid == st->pid) continue;
+                if (n == cap) {
+                    int *nv = xcalloc((size_t)cap * 2, sizeof *nv);
+                    memcpy(nv, v, (size_t)n * sizeof *v);
+                    free(v);
+                    *out = v = nv, cap *= 2;
+                }
+                v[n++] = pid;
+            }
+            free(text);
+            return n;
+        }
+    }
     if (read_ns_link(st->pid, "pid", ns) < 0 || read_ns_link(getpid(), "pid", self) < 0 || !strcmp(ns, self)) {
         debugf("container %s shares the host's pid namespace: only its init is known", st->id);
         return n;
@@ -4473,6 +4900,12 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         if (signal_all(st, SIGKILL) < 0 && strcmp(err_msg, "container not running")) return -1;
         if (wait_process_gone(st) < 0) return -1;
     }
+    if (st->cgroups) {
+        struct cgroup *cg = xcalloc(1, sizeof *cg);
+        cg_from_list(cg, st->cgroups);
+        cg_remove(cg);
+        free(cg);
+    }
     struct oci_spec spec;
     int have_spec = load_bundle_spec(st, &spec) == 0;
     if (state_dir_remove(rootfd, st->id) < 0) {
@@ -4500,7 +4933,7 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     int dirfd, master;
     if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     close(dirfd);
-    free(st.annotations);
+    free(st.annotations), free(st.cgroups);
     return 0;
 }
 
@@ -4609,7 +5042,7 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
     int dirfd, master;
     if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     close(dirfd);
-    free(st.annotations);
+    free(st.annotations), free(st.cgroups);
     return 0;
 }
 
@@ -4645,7 +5078,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     int rc = start_locked(dirfd, &st);
     pid_t pid = st.pid;
     close(dirfd);
-    free(st.annotations);
+    free(st.annotations), free(st.cgroups);
     if (rc < 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
