@@ -2345,8 +2345,11 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
         devrule_text(rule, sizeof rule, dv->type == 'b' ? 'b' : 'c', dv->major, dv->minor, "rwm");
         if (cg_write(d, "devices.allow", rule) < 0) return -1;
     }
-    /* ptmx and the ptys of the container's devpts */
-    if (cg_write(d, "devices.allow", "c 5:2 rwm") < 0 || cg_write(d, "devices.allow", "c 136:* rwm") < 0) return -1;
+    /* ptmx and the ptys of the container's devpts; and, as runc has it,
+     * mknod of any node (opening it is what the rules govern) */
+    if (cg_write(d, "devices.allow", "c 5:2 rwm") < 0 || cg_write(d, "devices.allow", "c 136:* rwm") < 0 ||
+        cg_write(d, "devices.allow", "c *:* m") < 0 || cg_write(d, "devices.allow", "b *:* m") < 0)
+        return -1;
     return 0;
 }
 

@@ -1400,6 +1400,63 @@ t_keyring() {
 	return 0
 }
 
+# --------------------------------------------------------------- cgroups --
+
+# cgroupsPath, limits seen from inside (the container's /sys/fs/cgroup) and
+# from the host, exec joining the cgroup, and nothing left after delete.
+t_cgroup_limits() {
+	local id=cg-limits cgp=/ocirun-test-$$/cg-limits pid epid d
+	[ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || { skip "no v1 pids and memory hierarchies"; return; }
+	sh_variant $id 'cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes; exec sleep 100' \
+		'.linux.cgroupsPath = $p | .linux.resources.pids = {limit: 42} | .linux.resources.memory = {limit: 67108864}
+		 | .linux.resources.cpu = {shares: 512}' --arg p "$cgp"
+	rt run -d --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "run: $(errsum "$(cat "$B/err")")"; return; }
+	waitfor 30 test -s "$B/out"
+	pid=$(cpid $id)
+	expect "limits inside" "$(tr '\n' ' ' < "$B/out")" "42 67108864 "
+	expect "pids.max on the host" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 42
+	expect "cpu.shares on the host" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares 2>/dev/null)" 512
+	grep -qx "$pid" /sys/fs/cgroup/memory$cgp/cgroup.procs || fail "init is not in the memory cgroup"
+	rt exec -d --pid-file "$B/e.pid" $id sleep 50 </dev/null >/dev/null 2>&1
+	epid=$(cat "$B/e.pid" 2>/dev/null)
+	grep -qx "${epid:-x}" /sys/fs/cgroup/pids$cgp/cgroup.procs || fail "the exec'd process is not in the container's cgroup"
+	rt delete --force $id >/dev/null 2>&1
+	for d in /sys/fs/cgroup/*$cgp; do [ -d "$d" ] && fail "cgroup $d left after delete"; done
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
+# the pids limit is enforced: forks beyond it fail
+t_cgroup_pids_enforced() {
+	local id=cg-pids
+	[ -d /sys/fs/cgroup/pids ] || { skip "no pids hierarchy"; return; }
+	# busybox sh gives up at the first fork that fails: count the ones that worked
+	run_sh $id 'i=0; while [ $i -lt 10 ]; do sleep 5 & i=$((i+1)); echo $i; done' '.linux.resources.pids = {limit: 5}'
+	expect "background processes started under pids.max=5" "$(printf '%s\n' "$OUT" | tail -1)" 4
+}
+
+# device rules (v1 devices controller): a node the rules do not allow
+# cannot be opened even with CAP_MKNOD (/dev/kmsg, 1:11, written to)
+t_cgroup_devices() {
+	local id=cg-dev
+	[ -d /sys/fs/cgroup/devices ] || { skip "no devices hierarchy"; return; }
+	local caps='.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+	run_sh $id 'mknod /tmp/z c 1 11; echo ocirun-test > /tmp/z 2>/dev/null && echo written || echo denied; head -c1 /dev/zero >/dev/null && echo zero-ok' \
+		"$caps | .root.readonly = false | .mounts += [{destination: \"/tmp\", type: \"tmpfs\", source: \"tmpfs\"}]
+		 | .linux.resources.devices = [{allow: false, access: \"rwm\"}]"
+	expect "a device the rules deny" "$(printf '%s' "$OUT" | tr '\n' ' ')" "denied zero-ok"
+	run_sh $id-2 'mknod /tmp/z c 1 11; echo ocirun-test > /tmp/z 2>/dev/null && echo written || echo denied' \
+		"$caps | .root.readonly = false | .mounts += [{destination: \"/tmp\", type: \"tmpfs\", source: \"tmpfs\"}]
+		 | .linux.resources.devices = [{allow: false, access: \"rwm\"}, {allow: true, type: \"c\", major: 1, minor: 11, access: \"rwm\"}]"
+	expect "a device the rules allow" "$OUT" written
+}
+
+t_cgroup_bad_path() {
+	local id=cg-bad
+	sh_variant $id 'true' '.linux.cgroupsPath = "system.slice:ocirun:x"'
+	if [ "$IS_OCIRUN" = 1 ]; then bad $id 'slice|systemd' "$B" create --bundle "$B" $id; else skip "runc's message differs"; fi
+}
+
 # ----------------------------------------------------------------- hooks --
 
 # hook_dir: $TMP/hk with hook.sh KIND LOG (records kind, mount namespace,
@@ -1592,7 +1649,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-ps keyring
+ps keyring cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
