@@ -919,7 +919,7 @@ struct oci_process {
 };
 
 /* How a mount option acts. */
-enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RATTR, MO_BIND, MO_RBIND, MO_UNSUPPORTED };
+enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RATTR, MO_BIND, MO_RBIND, MO_TMPCOPYUP, MO_UNSUPPORTED };
 
 struct oci_mount {
     const char *dest, *type, *source;
@@ -928,6 +928,7 @@ struct oci_mount {
     int nprop;
     uint64_t rattr_set, rattr_clr; /* recursive attributes (mount_setattr) */
     int bind, rbind;
+    int tmpcopyup;                 /* copy the covered directory into the new tmpfs */
     char *data;                    /* options the kernel gets as data */
 };
 
@@ -1311,7 +1312,7 @@ static const struct mount_opt {
     { "suid", MO_CLEAR, MS_NOSUID, 0, 0 }, { "symfollow", MO_CLEAR, MS_NOSYMFOLLOW, 0, 0 },
     { "sync", MO_FLAG, MS_SYNCHRONOUS, 0, 0 }, { "unbindable", MO_PROP, MS_UNBINDABLE, 0, 0 },
     { "idmap", MO_UNSUPPORTED, 0, 0, 0 }, { "ridmap", MO_UNSUPPORTED, 0, 0, 0 },
-    { "tmpcopyup", MO_UNSUPPORTED, 0, 0, 0 },
+    { "tmpcopyup", MO_TMPCOPYUP, 0, 0, 0 },
 };
 
 static const struct mount_opt *find_mount_opt(const char *name)
@@ -1342,6 +1343,7 @@ static int apply_mount_opt(const char *ip, struct oci_mount *m, const char *o, s
         break;
     case MO_BIND: m->bind = 1; break;
     case MO_RBIND: m->bind = m->rbind = 1; break;
+    case MO_TMPCOPYUP: m->tmpcopyup = 1; break;
     default: return fail("%s: mount option \"%s\" is not supported yet", ip, o);
     }
     return 0;
@@ -1471,7 +1473,9 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
         if (strlen(type) != 1 || !strchr("cbup", type[0]))
             return fail("%s.type: expected \"c\", \"b\", \"u\" or \"p\", got \"%s\"", ip, type);
         d->type = type[0];
-        if (d->has_mode && d->mode > 07777) return fail("%s.fileMode: %u is not a file mode", ip, d->mode);
+        /* podman sends the file type bits too (020666): keep the permissions */
+        if (d->has_mode && (d->mode & ~(uint32_t)(S_IFMT | 07777))) return fail("%s.fileMode: %u is not a file mode", ip, d->mode);
+        d->mode &= 07777;
         const struct jv *ma = member(c, "major"), *mi = member(c, "minor");
         if (d->type != 'p') {
             char fp[128];
@@ -2645,6 +2649,66 @@ out:
     return r;
 }
 
+/* tmpcopyup (a runc extension podman uses): the new tmpfs starts with a
+ * copy of what it covers.  `from` still reads the covered directory. */
+static int copy_tree(int from, int to, int depth)
+{
+    if (depth > 32) return fail("tmpcopyup: directory tree too deep");
+    int dfd = fcntl(from, F_DUPFD_CLOEXEC, 3);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) { if (dfd >= 0) close(dfd); return failerr("tmpcopyup: read directory"); }
+    struct dirent *e;
+    int r = 0;
+    while (r == 0 && (e = readdir(d))) {
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) { r = failerr("tmpcopyup: stat %s", e->d_name); break; }
+        if (S_ISDIR(st.st_mode)) {
+            int a = -1, b = -1;
+            if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0 ||
+                (a = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+                (b = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                r = failerr("tmpcopyup: directory %s", e->d_name);
+            else r = copy_tree(a, b, depth + 1);
+            if (a >= 0) close(a);
+            if (b >= 0) close(b);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(from, e->d_name, target, sizeof target - 1);
+            if (n < 0) { r = failerr("tmpcopyup: readlink %s", e->d_name); break; }
+            target[n] = 0;
+            if (symlinkat(target, to, e->d_name) < 0) r = failerr("tmpcopyup: symlink %s", e->d_name);
+        } else if (S_ISREG(st.st_mode)) {
+            int a = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int b = a < 0 ? -1 : openat(to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+            char buf[16384];
+            ssize_t n = 0;
+            while (b >= 0 && (n = read(a, buf, sizeof buf)) > 0 && write_all(b, buf, (size_t)n) == 0) {}
+            if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", e->d_name);
+            if (a >= 0) close(a);
+            if (b >= 0) close(b);
+        } else {
+            continue; /* device nodes, sockets and fifos are not copied */
+        }
+        if (r == 0 && fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+            r = failerr("tmpcopyup: chown %s", e->d_name);
+    }
+    closedir(d);
+    return r;
+}
+
+static int mount_tmpcopyup(int covered, int top, const char *dest)
+{
+    char p[32];
+    int from = open(proc_fd_path(p, covered), O_RDONLY | O_DIRECTORY | O_CLOEXEC), to = -1, r;
+    if (from < 0) return failerr("tmpcopyup: open %s", dest);
+    to = open(proc_fd_path(p, top), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    r = to < 0 ? failerr("tmpcopyup: open the new %s", dest) : copy_tree(from, to, 0);
+    close(from);
+    if (to >= 0) close(to);
+    return r;
+}
+
 /* A new filesystem instance (proc, sysfs, tmpfs, devpts, mqueue, ...). */
 static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
 {
@@ -2669,6 +2733,7 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
         goto out;
     }
     if ((top = verify_mounted(c, m->dest, &before, NULL)) < 0) goto out;
+    if (m->tmpcopyup && mount_tmpcopyup(dst, top, m->dest) < 0) goto out;
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
     r = 0;
 out:
