@@ -1546,6 +1546,107 @@ t_hook_poststop_all_run() {
 	expect "poststop hooks that ran" "$(awk '{print $1}' "$H/log" | tr '\n' ' ')" "first second "
 }
 
+# ---------------------------------------------------------------- podman --
+#
+# podman (and conmon) driving the runtime, with a busybox image imported
+# from the host's busybox-static.  Host quirks handled here, for every
+# runtime alike: the hard nofile (20000) and nproc limits are below
+# podman's defaults, so containers.conf lowers its default ulimits; systemd
+# is not pid 1, so the cgroupfs manager.  ocirun has no seccomp yet (a later
+# version): the podman tests run with seccomp=unconfined for every runtime.
+
+podman_setup() {
+	command -v podman >/dev/null || { skip "podman not installed (apt-get install podman)"; return 1; }
+	PM=$TMP/podman
+	[ -f "$PM/ready" ] && return 0
+	mkdir -p "$PM/img/bin" "$PM/img/tmp" "$PM/img/etc"
+	cp "$RFS/bin/busybox" "$PM/img/bin/"
+	for a in $("$PM/img/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$PM/img/bin/$a"; done
+	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$PM/img/etc/passwd"
+	tar -C "$PM/img" -cf "$PM/bb.tar" .
+	printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' > "$PM/containers.conf"
+	pm import "$PM/bb.tar" localhost/ocirun-bb:latest >/dev/null 2>"$PM/import.log" || { fail "podman import: $(errsum "$(cat "$PM/import.log")")"; return 1; }
+	touch "$PM/ready"
+}
+pm() {
+	CONTAINERS_CONF=$PM/containers.conf OCIRUN_TEST_TAG=$TMP timeout 60 podman --root "$PM/storage" --runroot "$PM/run" \
+		--runtime "$OCIRUN" "$@"
+}
+PMOPT="--security-opt seccomp=unconfined"
+PMIMG=localhost/ocirun-bb
+
+t_podman_run() {
+	podman_setup || return
+	local out rc
+	out=$(pm run --rm $PMOPT --network none $PMIMG sh -c 'echo hello; exit 7' 2>"$PM/err")
+	rc=$?
+	expect "podman run output" "$out" hello
+	expect "podman run exit code" "$rc" 7
+}
+
+t_podman_lifecycle() {
+	podman_setup || return
+	local c=ocirun-pm-life out
+	pm run -d --name $c $PMOPT --network none $PMIMG sh -c 'echo started; trap "echo got-usr1" USR1; trap "echo got-term; exit 0" TERM; while true; do sleep 0.2; done' >/dev/null 2>"$PM/err" ||
+		{ fail "podman run -d: $(errsum "$(cat "$PM/err")")"; return; }
+	waitfor 50 eval 'pm logs $c 2>/dev/null | grep -q started' || fail "logs lack the output"
+	pm exec $c sh -c 'exit 3' 2>/dev/null; expect "podman exec exit code" "$?" 3
+	expect "podman exec -u -e -w" "$(pm exec -u 1000 -e A=b -w /tmp $c sh -c 'id -u; echo $A; pwd' 2>&1 | tr '\n' ' ')" "1000 b /tmp "
+	pm kill -s USR1 $c >/dev/null 2>&1 || fail "podman kill -s USR1"
+	waitfor 50 eval 'pm logs $c 2>/dev/null | grep -q got-usr1' || fail "USR1 did not reach the process"
+	pm stop -t 10 $c >/dev/null 2>&1 || fail "podman stop"
+	pm logs $c 2>/dev/null | grep -q got-term || fail "stop did not send TERM"
+	expect "state after stop" "$(pm inspect -f '{{.State.Status}}' $c 2>/dev/null)" exited
+	pm restart $c >/dev/null 2>&1 || fail "podman restart: $(pm restart $c 2>&1 | tail -1)"
+	expect "exec after restart" "$(pm exec $c echo alive 2>&1)" alive
+	pm rm -f $c >/dev/null 2>&1 || fail "podman rm -f"
+	[ -z "$(pm ps -a -q 2>/dev/null)" ] || fail "containers left: $(pm ps -a --format '{{.Names}}')"
+}
+
+t_podman_tty() {
+	podman_setup || return
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	local c=ocirun-pm-tty out
+	out=$( (sleep 2; printf 'tty\nexit 5\n') | CONTAINERS_CONF=$PM/containers.conf timeout 60 script -qec \
+		"podman --root $PM/storage --runroot $PM/run --runtime $OCIRUN run -it --rm $PMOPT --network none $PMIMG sh" /dev/null | tr -d '\r')
+	printf '%s\n' "$out" | grep -q '^/dev/pts/0' || fail "podman run -it: no tty: $(printf '%s' "$out" | tr '\n' '|' | cut -c1-200)"
+	pm run -d --name $c $PMOPT --network none $PMIMG sleep 100 >/dev/null 2>&1 || { fail "run -d"; return; }
+	out=$( (sleep 2; printf 'tty\nexit 6\n') | CONTAINERS_CONF=$PM/containers.conf timeout 60 script -qec \
+		"podman --root $PM/storage --runroot $PM/run --runtime $OCIRUN exec -it $c sh" /dev/null | tr -d '\r')
+	printf '%s\n' "$out" | grep -q '^/dev/pts/' || fail "podman exec -it: no tty: $(printf '%s' "$out" | tr '\n' '|' | cut -c1-200)"
+	pm rm -f $c >/dev/null 2>&1
+}
+
+t_podman_config() {
+	podman_setup || return
+	local out
+	out=$(pm run --rm $PMOPT --network none --sysctl net.ipv4.ip_forward=1 --device /dev/null:/dev/mynull \
+		--cap-drop all --cap-add NET_ADMIN -u 1000:1000 -w /tmp -e FOO=bar --hostname pmhost --read-only \
+		$PMIMG sh -c 'cat /proc/sys/net/ipv4/ip_forward; stat -c "%t:%T" /dev/mynull; grep CapBnd /proc/self/status | cut -f2; id -u; pwd; echo $FOO; hostname; touch /x 2>/dev/null || echo ro' 2>"$PM/err")
+	expect "podman run options" "$(printf '%s' "$out" | tr '\n' ' ')" "1 1:3 0000000000001000 1000 /tmp bar pmhost ro"
+	out=$(pm run --rm $PMOPT --privileged --network none $PMIMG sh -c 'grep CapEff /proc/self/status | cut -f2; ls /dev | wc -l' 2>"$PM/err")
+	case $(printf '%s' "$out" | head -1) in 000001ff*|000000ff*|0000003f*) ;; *) fail "privileged caps: $out" ;; esac
+	[ "$(printf '%s\n' "$out" | tail -1)" -gt 20 ] || fail "privileged /dev has few nodes: $out"
+}
+
+t_podman_volume_tmpfs_init() {
+	podman_setup || return
+	local v=$TMP/pmvol out
+	mkdir -p "$v"
+	out=$(pm run --rm $PMOPT --network none -v "$v:/data" --tmpfs /scratch --init $PMIMG \
+		sh -c 'echo from-container > /data/f; grep -c " /scratch tmpfs" /proc/mounts; cat /proc/1/cmdline | tr "\0" " "' 2>"$PM/err")
+	expect "volume written inside, read on the host" "$(cat "$v/f" 2>/dev/null)" from-container
+	expect "tmpfs" "$(printf '%s\n' "$out" | head -1)" 1
+	case $(printf '%s\n' "$out" | tail -1) in */podman-init*) ;; *) fail "--init: pid 1 is $(printf '%s\n' "$out" | tail -1)" ;; esac
+}
+
+t_podman_network() {
+	podman_setup || return
+	expect "network none: interfaces" "$(pm run --rm $PMOPT --network none $PMIMG sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "' 2>&1)" lo
+	local out; out=$(pm run --rm $PMOPT $PMIMG sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "' 2>"$PM/err")
+	case $out in *eth0*) ;; *) skip "default bridge network unavailable here ($(errsum "$(cat "$PM/err")")$out)" ;; esac
+}
+
 # ------------------------------------------------------- self-protection --
 
 # CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
@@ -1651,6 +1752,7 @@ delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 ps keyring cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
+podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
