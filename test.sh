@@ -214,6 +214,12 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM
 	clean_all
+	if [ -n "${CTD_PID:-}" ]; then
+		for c in $(ctd task ls -q 2>/dev/null); do ctd task kill -s SIGKILL "$c" >/dev/null 2>&1; ctd task delete "$c" >/dev/null 2>&1; done
+		for c in $(ctd container ls -q 2>/dev/null); do ctd container delete "$c" >/dev/null 2>&1; done
+		kill "$CTD_PID" 2>/dev/null && wait "$CTD_PID" 2>/dev/null
+		pkill -KILL -f "containerd-shim-runc-v2 .*$CTD/sock" 2>/dev/null
+	fi
 	ip netns delete "$NETNS" >/dev/null 2>&1
 	# unmount anything still mounted under $TMP, deepest first
 	awk '{print $5}' /proc/self/mountinfo | grep "^$TMP" | sort -r | while read -r m; do
@@ -1647,6 +1653,78 @@ t_podman_network() {
 	case $out in *eth0*) ;; *) skip "default bridge network unavailable here ($(errsum "$(cat "$PM/err")")$out)" ;; esac
 }
 
+# ------------------------------------------------------------ containerd --
+#
+# A private containerd (own root, state and socket, started here and
+# stopped by the suite's cleanup) runs ctr's containers through
+# containerd-shim-runc-v2 with --runc-binary pointing at the runtime.  The
+# image is the podman one, saved as an OCI archive and imported.
+
+ctd_setup() {
+	command -v containerd >/dev/null && command -v ctr >/dev/null || { skip "containerd not installed (apt-get install containerd)"; return 1; }
+	podman_setup || return 1
+	CTD=$TMP/ctd
+	[ -S "$CTD/sock" ] && return 0
+	mkdir -p "$CTD"
+	printf 'version = 2\nroot = "%s/root"\nstate = "%s/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s/sock"\n[ttrpc]\n  address = "%s/sock.ttrpc"\n' \
+		"$CTD" "$CTD" "$CTD" "$CTD" > "$CTD/config.toml"
+	# neither tagged nor naming $TMP: clean_all after each test must not kill it
+	(cd "$CTD" && exec containerd --config config.toml > log 2>&1) &
+	CTD_PID=$!
+	waitfor 100 test -S "$CTD/sock" || { fail "containerd did not start: $(tail -3 "$CTD/log")"; return 1; }
+	pm save --format oci-archive -o "$CTD/bb.tar" $PMIMG >/dev/null 2>&1 || { fail "podman save"; return 1; }
+	ctd images import --base-name localhost/ocirun-bb "$CTD/bb.tar" >/dev/null 2>"$CTD/err" || { fail "ctr images import: $(errsum "$(cat "$CTD/err")")"; return 1; }
+}
+ctd() { timeout 60 ctr --address "$CTD/sock" "$@"; }
+CTDIMG=localhost/ocirun-bb:latest
+
+t_containerd_run() {
+	ctd_setup || return
+	local out rc
+	out=$(ctd run --rm --runc-binary "$OCIRUN" $CTDIMG ctd-run sh -c 'echo hello; exit 3' 2>"$CTD/err")
+	rc=$?
+	expect "ctr run output" "$out" hello
+	expect "ctr run exit code" "$rc" 3
+}
+
+t_containerd_task() {
+	ctd_setup || return
+	local c=ctd-task
+	ctd run -d --runc-binary "$OCIRUN" $CTDIMG $c sh -c 'trap "exit 0" TERM; while true; do sleep 0.2; done' >/dev/null 2>"$CTD/err" ||
+		{ fail "ctr run -d: $(errsum "$(cat "$CTD/err")")"; return; }
+	expect "task exec output" "$(ctd task exec --exec-id e1 $c sh -c 'echo in-exec; exit 4' 2>&1)" in-exec
+	ctd task exec --exec-id e2 $c sh -c 'exit 4' >/dev/null 2>&1; expect "task exec exit code" "$?" 4
+	expect "task status" "$(ctd task ls 2>/dev/null | awk -v c=$c '$1 == c {print $3}')" RUNNING
+	ctd task kill -s SIGTERM $c >/dev/null 2>&1 || fail "ctr task kill"
+	waitfor 50 eval '[ "$(ctd task ls 2>/dev/null | awk -v c=$c '"'"'$1 == c {print $3}'"'"')" = STOPPED ]' || fail "task not stopped after SIGTERM"
+	ctd task delete $c >/dev/null 2>&1 || fail "ctr task delete"
+	ctd container delete $c >/dev/null 2>&1 || fail "ctr container delete"
+}
+
+t_containerd_tty() {
+	ctd_setup || return
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	local out
+	out=$( (sleep 2; printf 'tty\nexit 2\n') | OCIRUN_TEST_TAG=$TMP timeout 60 script -qec \
+		"ctr --address $CTD/sock run --rm -t --runc-binary $OCIRUN $CTDIMG ctd-tty sh" /dev/null | tr -d '\r')
+	printf '%s\n' "$out" | grep -q '^/dev/pts/0' || fail "ctr run -t: no tty: $(printf '%s' "$out" | tr '\n' '|' | cut -c1-200)"
+}
+
+t_containerd_options() {
+	ctd_setup || return
+	local v=$TMP/ctdvol out
+	mkdir -p "$v"
+	out=$(ctd run --rm --runc-binary "$OCIRUN" --read-only --mount "type=bind,src=$v,dst=/data,options=rbind:rw" \
+		--cap-drop CAP_KILL --net-host $CTDIMG ctd-opts \
+		sh -c 'echo v > /data/f; touch /x 2>/dev/null || echo ro; grep CapBnd /proc/self/status | cut -f2; readlink /proc/self/ns/net' 2>"$CTD/err")
+	expect "bind mount written inside" "$(cat "$v/f" 2>/dev/null)" v
+	expect "read-only root" "$(printf '%s\n' "$out" | sed -n 1p)" ro
+	case $(printf '%s\n' "$out" | sed -n 2p) in *[0-9a-f]) [ $(( 0x$(printf '%s\n' "$out" | sed -n 2p) & 0x20 )) = 0 ] || fail "CAP_KILL not dropped" ;; *) fail "no CapBnd: $out $(errsum "$(cat "$CTD/err")")" ;; esac
+	expect "--net-host" "$(printf '%s\n' "$out" | sed -n 3p)" "$(readlink /proc/$$/ns/net)"
+	out=$(ctd run --rm --runc-binary "$OCIRUN" --privileged $CTDIMG ctd-priv sh -c 'grep CapEff /proc/self/status | cut -f2' 2>&1)
+	[ $(( 0x${out:-0} & 0x200000 )) != 0 ] || fail "privileged lacks CAP_SYS_ADMIN: $out"
+}
+
 # ------------------------------------------------------- self-protection --
 
 # CVE-2019-5736 exploit.  Container A runs tests/exploit.c; container B joins
@@ -1753,6 +1831,7 @@ escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_
 ps keyring cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
+containerd_run containerd_task containerd_tty containerd_options
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
