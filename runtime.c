@@ -1771,8 +1771,10 @@ struct cstate {
     char *cgroups;                 /* the container's cgroup dirs, one per line, malloc'd */
 };
 
-enum { ST_CREATED, ST_RUNNING, ST_STOPPED };
-static const char *const status_names[] = { "created", "running", "stopped" };
+enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED };
+static const char *const status_names[] = { "created", "running", "stopped", "paused" };
+
+static int cg_frozen(const char *cgroups);
 
 static int validate_id(const char *id)
 {
@@ -1884,6 +1886,7 @@ static int process_alive(pid_t pid, uint64_t starttime)
 static int container_status(int dirfd, const struct cstate *st)
 {
     if (!process_alive(st->pid, st->starttime)) return ST_STOPPED;
+    if (st->cgroups && cg_frozen(st->cgroups)) return ST_PAUSED;
     struct stat sb;
     if (fstatat(dirfd, EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0) return ST_CREATED;
     return ST_RUNNING;
@@ -2140,10 +2143,10 @@ static int cg_write_int(const char *dir, const char *file, int64_t v)
 static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
 {
     for (int i = 0; i < cg->n; i++)
-        if (!cg->l.h[i].v2 && list_contains_all(ctrl, cg->l.h[i].opts)) return cg->dir[i];
+        if (!cg->l.h[i].v2 && cg->dir[i][0] && list_contains_all(ctrl, cg->l.h[i].opts)) return cg->dir[i];
     for (int i = 0; i < cg->n; i++) {
         char path[PATH_MAX + 32], *text;
-        if (!cg->l.h[i].v2) continue;
+        if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
         snprintf(path, sizeof path, "%s/cgroup.controllers", cg->dir[i]);
         if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
         for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
@@ -2374,6 +2377,83 @@ static void cg_from_list(struct cgroup *cg, const char *list)
         snprintf(cg->dir[cg->n++], PATH_MAX, "%.*s", (int)n, p);
         p += n + (p[n] == '\n');
     }
+}
+
+/* A running container's cgroup from the dirs its state records, matched
+ * to the host's hierarchies (so controllers can be found again). */
+static int cg_from_state(struct cgroup *cg, const char *list)
+{
+    if (cg_layout_read(&cg->l) < 0) return -1;
+    cg->n = cg->l.n;
+    for (int i = 0; i < cg->n; i++) {
+        size_t ml = strlen(cg->l.h[i].mnt);
+        cg->dir[i][0] = 0;
+        for (const char *p = list ? list : ""; *p;) {
+            size_t n = strcspn(p, "\n");
+            if (n > ml && !strncmp(p, cg->l.h[i].mnt, ml) && p[ml] == '/') snprintf(cg->dir[i], PATH_MAX, "%.*s", (int)n, p);
+            p += n + (p[n] == '\n');
+        }
+    }
+    return 0;
+}
+
+/* `update`: new limits for a running container. */
+static int cg_update(const char *cgroups, const struct oci_spec *s)
+{
+    struct cgroup *cg = xcalloc(1, sizeof *cg);
+    int r = cg_from_state(cg, cgroups);
+    if (r == 0 && (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
+                   (s->res.ndevs && cg_apply_devices(cg, s) < 0)))
+        r = -1;
+    free(cg);
+    return r;
+}
+
+/* --- freezer: pause and resume --- */
+
+/* The freezer file of a container's cgroup: v1 freezer.state where the
+ * freezer controller is on v1, else v2's cgroup.freeze.  0, or -1. */
+static int cg_freezer(const char *cgroups, char path[static PATH_MAX + 32], int *v2)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *p = cgroups; *p;) {
+            size_t n = strcspn(p, "\n");
+            snprintf(path, PATH_MAX + 32, "%.*s/%s", (int)n, p, pass ? "cgroup.freeze" : "freezer.state");
+            if (access(path, F_OK) == 0) { *v2 = pass; return 0; }
+            p += n + (p[n] == '\n');
+        }
+    return -1;
+}
+
+static int cg_frozen(const char *cgroups)
+{
+    char path[PATH_MAX + 32], *text;
+    int v2, frozen;
+    if (cg_freezer(cgroups, path, &v2) < 0 || read_file_at(AT_FDCWD, path, 64, &text, NULL) < 0) return 0;
+    frozen = v2 ? text[0] == '1' : !strncmp(text, "FROZEN", 6);
+    free(text);
+    return frozen;
+}
+
+/* Freezes or thaws, and waits (up to 5 s) until the kernel is done. */
+static int cg_set_frozen(const char *cgroups, int freeze)
+{
+    char path[PATH_MAX + 32], events[PATH_MAX + 32], *text;
+    int v2;
+    if (!cgroups || cg_freezer(cgroups, path, &v2) < 0)
+        return fail("no freezer for this container (no v1 freezer controller, no cgroup v2 cgroup.freeze)");
+    if (write_file_str(path, v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED")) < 0) return -1;
+    snprintf(events, sizeof events, "%.*s/cgroup.events", (int)(strrchr(path, '/') - path), path);
+    for (int i = 0; i < 1000; i++) {
+        int done;
+        if (read_file_at(AT_FDCWD, v2 ? events : path, 4096, &text, NULL) < 0) return -1;
+        done = v2 ? (strstr(text, freeze ? "frozen 1" : "frozen 0") != NULL)
+                  : !strncmp(text, freeze ? "FROZEN" : "THAWED", 6);
+        free(text);
+        if (done) return 0;
+        usleep(5000);
+    }
+    return fail("the container did not %s within 5 s", freeze ? "freeze" : "thaw");
 }
 
 /* Creates the container's cgroup and applies linux.resources. */
@@ -4226,7 +4306,7 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
 struct exec_req {
     const char *root, *id, *process_file, *cwd, *user, *pid_file, *console_socket;
     struct strlist env, gids, caps;
-    int tty, no_new_privs, detach, preserve_fds;
+    int tty, no_new_privs, detach, preserve_fds, ignore_paused;
     char **args;
     int nargs;
 };
@@ -4389,7 +4469,9 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     memset(&j, 0, sizeof j);
     j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
     int ok = open_container(e->root, e->id, &j.rootfd, &j.dirfd, &st) == 0;
-    if (ok && container_status(j.dirfd, &st) == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
+    int status = ok ? container_status(j.dirfd, &st) : ST_STOPPED;
+    if (ok && status == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
+    if (ok && status == ST_PAUSED && !e->ignore_paused) ok = fail("cannot exec in a paused container (see --ignore-paused)") == 0;
     ok = ok && (e->process_file ? exec_process_from_file(e->process_file, &proc) : exec_process_from_config(e, st.bundle, &proc)) == 0;
     ok = ok && exec_config(&st, &proc, &cfg) == 0;
     if (ok) {
@@ -4964,8 +5046,12 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     int status = container_status(dirfd, st);
     if (status == ST_RUNNING && !force)
         return fail("cannot delete container %s that is not stopped: running", st->id);
+    if (status == ST_PAUSED && !force)
+        return fail("cannot delete container %s that is not stopped: paused", st->id);
     if (status != ST_STOPPED) {
         if (signal_all(st, SIGKILL) < 0 && strcmp(err_msg, "container not running")) return -1;
+        /* a frozen process takes its SIGKILL only once thawed */
+        if (status == ST_PAUSED && cg_set_frozen(st->cgroups, 0) < 0) return -1;
         if (wait_process_gone(st) < 0) return -1;
     }
     if (st->cgroups) {
@@ -5163,7 +5249,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
 {
     struct exec_req e;
     const char *console = NULL, *preserve = NULL, *label = NULL, *apparmor = NULL, *cgroup = NULL;
-    int ignore_paused = 0, i = 1;
+    int i = 1;
     memset(&e, 0, sizeof e);
     e.root = c->root;
     const struct flag fl[] = {
@@ -5174,7 +5260,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
         { "detach", 'd', 0, NULL, &e.detach, NULL }, { "pid-file", 0, 1, &e.pid_file, NULL, NULL },
         { "console-socket", 0, 1, &console, NULL, NULL }, { "preserve-fds", 0, 1, &preserve, NULL, NULL },
         { "process-label", 0, 1, &label, NULL, NULL }, { "apparmor", 0, 1, &apparmor, NULL, NULL },
-        { "ignore-paused", 0, 0, NULL, &ignore_paused, NULL }, { "cgroup", 0, 1, &cgroup, NULL, NULL },
+        { "ignore-paused", 0, 0, NULL, &e.ignore_paused, NULL }, { "cgroup", 0, 1, &cgroup, NULL, NULL },
     };
     if (parse_flags("exec", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 ||
         want_args("exec", argc - i, 1, INT_MAX, "[options] <container-id> [command [args...]]") < 0)
@@ -5229,6 +5315,97 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
         buf_free(&b);
     }
     free(pids);
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+/* "512m", "1g", "100000": bytes (runc's update flags take units). */
+static int parse_size(const char *flag, const char *v, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    int64_t mul = 1;
+    if (*end && !end[1]) {
+        switch (tolower((unsigned char)*end)) {
+        case 'k': mul = 1LL << 10; break;
+        case 'm': mul = 1LL << 20; break;
+        case 'g': mul = 1LL << 30; break;
+        default: mul = 0;
+        }
+        end++;
+    }
+    if (errno || end == v || *end || !mul || n < -1 || (n > 0 && n > INT64_MAX / mul))
+        return fail("update: %s: invalid size \"%s\"", flag, v);
+    *out = n < 0 ? -1 : n * mul;
+    return 0;
+}
+
+static int cmd_update(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, rootfd, dirfd, r = -1;
+    struct cstate st;
+    const char *res = NULL, *mem = NULL, *swap = NULL, *reserv = NULL, *shares = NULL, *quota = NULL, *period = NULL,
+               *cpus = NULL, *mems = NULL, *pids = NULL, *other = NULL;
+    const struct flag fl[] = {
+        { "resources", 'r', 1, &res, NULL, NULL }, { "memory", 0, 1, &mem, NULL, NULL },
+        { "memory-swap", 0, 1, &swap, NULL, NULL }, { "memory-reservation", 0, 1, &reserv, NULL, NULL },
+        { "cpu-share", 0, 1, &shares, NULL, NULL }, { "cpu-quota", 0, 1, &quota, NULL, NULL },
+        { "cpu-period", 0, 1, &period, NULL, NULL }, { "cpuset-cpus", 0, 1, &cpus, NULL, NULL },
+        { "cpuset-mems", 0, 1, &mems, NULL, NULL }, { "pids-limit", 0, 1, &pids, NULL, NULL },
+        { "blkio-weight", 0, 1, &other, NULL, NULL }, { "cpu-rt-period", 0, 1, &other, NULL, NULL },
+        { "cpu-rt-runtime", 0, 1, &other, NULL, NULL }, { "kernel-memory", 0, 1, &other, NULL, NULL },
+        { "kernel-memory-tcp", 0, 1, &other, NULL, NULL }, { "l3-cache-schema", 0, 1, &other, NULL, NULL },
+        { "mem-bw-schema", 0, 1, &other, NULL, NULL },
+    };
+    if (parse_flags("update", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 || want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
+        return -1;
+    if (other) return fail("update: blkio, realtime, kernel memory and RDT limits are not supported by this version of ocirun");
+    struct oci_spec s;
+    memset(&s, 0, sizeof s);
+    s.res.mem_limit = s.res.mem_reservation = s.res.mem_swap = s.res.mem_swappiness = UNSET;
+    s.res.cpu_shares = s.res.cpu_quota = s.res.cpu_period = s.res.pids_limit = UNSET;
+    char *text = NULL;
+    size_t len = 0;
+    if (res) {
+        if (!strcmp(res, "-") ? read_file_at(0, "/dev/stdin", MAX_CONFIG_SIZE, &text, &len) < 0
+                              : read_file_at(AT_FDCWD, res, MAX_CONFIG_SIZE, &text, &len) < 0)
+            return err_prefix("update --resources");
+        const struct jv *v = json_parse(text, len, &s.arena);
+        if (!v || parse_resources(v, &s) < 0) { err_prefix("update --resources %s", res); goto out; }
+    }
+    if ((mem && parse_size("--memory", mem, &s.res.mem_limit) < 0) || (swap && parse_size("--memory-swap", swap, &s.res.mem_swap) < 0) ||
+        (reserv && parse_size("--memory-reservation", reserv, &s.res.mem_reservation) < 0) ||
+        (shares && parse_size("--cpu-share", shares, &s.res.cpu_shares) < 0) || (quota && parse_size("--cpu-quota", quota, &s.res.cpu_quota) < 0) ||
+        (period && parse_size("--cpu-period", period, &s.res.cpu_period) < 0) || (pids && parse_size("--pids-limit", pids, &s.res.pids_limit) < 0))
+        goto out;
+    if (cpus) s.res.cpus = cpus;
+    if (mems) s.res.mems = mems;
+    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); goto out; }
+    if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
+    else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
+    else r = cg_update(st.cgroups, &s);
+    close_container(rootfd, dirfd, &st);
+out:
+    free(text);
+    free(s.res.devs);
+    arena_free(&s.arena);
+    return r;
+}
+
+/* `pause` and `resume`: the cgroup freezer. */
+static int cmd_freeze(const struct cli *c, int argc, char **argv, int freeze)
+{
+    int i = 1, rootfd, dirfd, r = -1;
+    struct cstate st;
+    if (parse_flags(argv[0], argc, argv, &i, NULL, 0) < 0 || want_args(argv[0], argc - i, 1, 1, "<container-id>") < 0)
+        return -1;
+    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
+        int status = container_status(dirfd, &st);
+        if (freeze && status != ST_RUNNING && status != ST_CREATED) r = fail("container not running");
+        else if (!freeze && status != ST_PAUSED) r = fail("container not paused");
+        else r = cg_set_frozen(st.cgroups, freeze);
+    }
     close_container(rootfd, dirfd, &st);
     return r;
 }
@@ -5369,7 +5546,7 @@ static int cmd_features(int argc, char **argv)
     for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", ns_types[k].name);
     buf_puts(&b, "],\n    \"capabilities\": [");
     for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) buf_printf(&b, "%s\"CAP_%s\"", k ? ", " : "", cap_names[k]);
-    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": false, \"v2\": false, \"systemd\": false, \"systemdUser\": false },\n"
+    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
                    "    \"seccomp\": { \"enabled\": false },\n    \"apparmor\": { \"enabled\": false },\n"
                    "    \"selinux\": { \"enabled\": false },\n    \"intelRdt\": { \"enabled\": false },\n"
                    "    \"mountExtensions\": { \"idmap\": { \"enabled\": false } }\n  },\n"
@@ -5461,6 +5638,9 @@ static const char usage_text[] =
     "  state ID             print the state of a container as JSON\n"
     "  exec [--process FILE | options] ID [COMMAND...]\n"
     "                       run a process in a running container (-d, -e, -u, --cwd, --cap, ...)\n"
+    "  pause ID, resume ID  freeze and thaw the container's processes\n"
+    "  update [--resources FILE|-] [--memory N] [--pids-limit N] [--cpu-share N] ... ID\n"
+    "                       change the limits of a running container\n"
     "  ps [--format table|json] ID\n"
     "                       list the container's processes\n"
     "  kill [--all] ID [SIGNAL]\n"
@@ -5505,12 +5685,15 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     if (!strcmp(cmd, "state")) return cmd_state(c, argc, argv);
     if (!strcmp(cmd, "exec")) return cmd_exec(c, argc, argv, exit_status);
     if (!strcmp(cmd, "ps")) return cmd_ps(c, argc, argv);
+    if (!strcmp(cmd, "pause")) return cmd_freeze(c, argc, argv, 1);
+    if (!strcmp(cmd, "update")) return cmd_update(c, argc, argv);
+    if (!strcmp(cmd, "resume")) return cmd_freeze(c, argc, argv, 0);
     if (!strcmp(cmd, "kill")) return cmd_kill(c, argc, argv);
     if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
     if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
-    static const char *const later[] = { "pause", "resume", "update", "events",
+    static const char *const later[] = { "events",
                                          "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);

@@ -1457,6 +1457,49 @@ t_cgroup_devices() {
 	expect "a device the rules allow" "$OUT" written
 }
 
+# pause freezes every process of the container, resume thaws them; exec
+# and delete refuse a paused container unless told otherwise
+t_pause_resume() {
+	local id=pause b a c
+	sh_variant $id 'while true; do date +%s%N > /out/tick; sleep 0.1; done' \
+		'.mounts += [{destination: "/out", type: "bind", source: $o, options: ["rbind"]}]' --arg o "$TMP/out-pause"
+	mkdir -p "$TMP/out-pause"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 30 test -s "$TMP/out-pause/tick"
+	rt pause $id >"$B/log" 2>&1 || { fail "pause: $(errsum "$(cat "$B/log")")"; return; }
+	expect "status after pause" "$(cstatus $id)" paused
+	b=$(cat "$TMP/out-pause/tick"); sleep 0.5; a=$(cat "$TMP/out-pause/tick")
+	expect "no progress while paused" "$a" "$b"
+	rt exec $id true >/dev/null 2>&1 && fail "exec into a paused container succeeded"
+	rt delete $id >/dev/null 2>&1 && fail "delete of a paused container succeeded without --force"
+	rt resume $id >"$B/log" 2>&1 || fail "resume: $(errsum "$(cat "$B/log")")"
+	expect "status after resume" "$(cstatus $id)" running
+	sleep 0.4; c=$(cat "$TMP/out-pause/tick")
+	[ "$c" != "$a" ] || fail "no progress after resume"
+	rt pause $id >/dev/null 2>&1
+	rt delete --force $id >"$B/log" 2>&1 || fail "delete --force of a paused container: $(errsum "$(cat "$B/log")")"
+	[ -e "$ROOT/$id" ] && fail "state left after delete --force"
+	return 0
+}
+
+t_update() {
+	local id=update cgp=/ocirun-test-$$/update
+	[ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/pids ] || { skip "no v1 memory and pids hierarchies"; return; }
+	sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p' --arg p "$cgp"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	rt update --memory 64m --pids-limit 33 $id >"$B/log" 2>&1 || fail "update flags: $(errsum "$(cat "$B/log")")"
+	expect "memory after update" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 67108864
+	expect "pids after update" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 33
+	echo '{"memory": {"limit": 33554432}, "pids": {"limit": 44}}' | rt update --resources - $id >"$B/log" 2>&1 || fail "update --resources -: $(errsum "$(cat "$B/log")")"
+	expect "memory after --resources" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 33554432
+	expect "pids after --resources" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
+	echo '{"memory": {"limit": "lots"}}' > "$B/bad.json"
+	rt update --resources "$B/bad.json" $id >"$B/log" 2>&1 && fail "update accepted a string limit"
+	rt delete --force $id >/dev/null 2>&1
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
 t_cgroup_bad_path() {
 	local id=cg-bad
 	sh_variant $id 'true' '.linux.cgroupsPath = "system.slice:ocirun:x"'
@@ -1600,6 +1643,10 @@ t_podman_lifecycle() {
 	expect "podman exec -u -e -w" "$(pm exec -u 1000 -e A=b -w /tmp $c sh -c 'id -u; echo $A; pwd' 2>&1 | tr '\n' ' ')" "1000 b /tmp "
 	pm kill -s USR1 $c >/dev/null 2>&1 || fail "podman kill -s USR1"
 	waitfor 50 eval 'pm logs $c 2>/dev/null | grep -q got-usr1' || fail "USR1 did not reach the process"
+	pm pause $c >/dev/null 2>&1 || fail "podman pause: $(pm pause $c 2>&1 | tail -1)"
+	expect "state after pause" "$(pm inspect -f '{{.State.Status}}' $c 2>/dev/null)" paused
+	pm unpause $c >/dev/null 2>&1 || fail "podman unpause"
+	expect "state after unpause" "$(pm inspect -f '{{.State.Status}}' $c 2>/dev/null)" running
 	pm stop -t 10 $c >/dev/null 2>&1 || fail "podman stop"
 	pm logs $c 2>/dev/null | grep -q got-term || fail "stop did not send TERM"
 	expect "state after stop" "$(pm inspect -f '{{.State.Status}}' $c 2>/dev/null)" exited
@@ -1828,7 +1875,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-ps keyring cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
+ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
 containerd_run containerd_task containerd_tty containerd_options
