@@ -1370,8 +1370,6 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     if (!m->type && !m->bind) return fail("%s.type: required unless the options say bind or rbind", ip);
     if (m->bind && (!m->source || !m->source[0])) return fail("%s.source: a bind mount needs a source", ip);
     if (m->flags & MS_REMOUNT) return fail("%s.options: \"remount\" makes no sense in a new container", ip);
-    if (m->type && (!strcmp(m->type, "proc") || !strcmp(m->type, "sysfs")) && (m->bind || !m->source))
-        if (!m->bind) m->source = m->type;
     if (!m->source) m->source = m->type;
     return 0;
 }
@@ -4911,55 +4909,63 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
     return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
 }
 
-/* The container's processes (host pids, init first): every process in
- * its pid namespace; without a pid namespace of its own, only init (the
- * container has no cgroup of its own yet to find the rest by).
- * Returns the count, or -1; *out is malloc'd. */
-static int container_pids(const struct cstate *st, int **out)
+struct pidlist { int *v; int n, cap; };
+
+static void pidlist_add(struct pidlist *l, int pid)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16, *nv = xcalloc((size_t)cap, sizeof *nv);
+        if (l->n) memcpy(nv, l->v, (size_t)l->n * sizeof *nv);
+        free(l->v);
+        l->v = nv, l->cap = cap;
+    }
+    l->v[l->n++] = pid;
+}
+
+/* The members of the container's cgroup: every process, in any pid
+ * namespace.  -1 when the container has no cgroup to ask. */
+static int cgroup_pids(const struct cstate *st, struct pidlist *l)
+{
+    char path[PATH_MAX + 16], *text;
+    int pid;
+    if (!st->cgroups || !st->cgroups[0]) return -1;
+    snprintf(path, sizeof path, "%.*s/cgroup.procs", (int)strcspn(st->cgroups, "\n"), st->cgroups);
+    if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) < 0) return -1;
+    for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+        if (parse_int(t, &pid) == 0 && pid != st->pid) pidlist_add(l, pid);
+    free(text);
+    return 0;
+}
+
+/* Without a cgroup: the processes in init's pid namespace, if it has its
+ * own; else init alone. */
+static int pidns_pids(const struct cstate *st, struct pidlist *l)
 {
     char ns[64], self[64], other[64];
-    int n = 1, cap = 16, pid, *v = xcalloc((size_t)cap, sizeof *v);
-    v[0] = st->pid;
-    *out = v;
-    if (st->cgroups && st->cgroups[0]) {
-        /* the cgroup knows every process, in any pid namespace */
-        char path[PATH_MAX + 16], *text;
-        snprintf(path, sizeof path, "%.*s/cgroup.procs", (int)strcspn(st->cgroups, "\n"), st->cgroups);
-        if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) == 0) {
-            for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
-                if (parse_int(t, &pid) < 0 || pid == st->pid) continue;
-                if (n == cap) {
-                    int *nv = xcalloc((size_t)cap * 2, sizeof *nv);
-                    memcpy(nv, v, (size_t)n * sizeof *v);
-                    free(v);
-                    *out = v = nv, cap *= 2;
-                }
-                v[n++] = pid;
-            }
-            free(text);
-            return n;
-        }
-    }
+    int pid;
     if (read_ns_link(st->pid, "pid", ns) < 0 || read_ns_link(getpid(), "pid", self) < 0 || !strcmp(ns, self)) {
         debugf("container %s shares the host's pid namespace: only its init is known", st->id);
-        return n;
+        return 0;
     }
     DIR *d = opendir("/proc");
     if (!d) return failerr("open /proc");
     struct dirent *e;
-    while ((e = readdir(d))) {
-        if (parse_int(e->d_name, &pid) < 0 || pid == st->pid || read_ns_link(pid, "pid", other) < 0 || strcmp(ns, other))
-            continue;
-        if (n == cap) {
-            int *nv = xcalloc((size_t)cap * 2, sizeof *nv);
-            memcpy(nv, v, (size_t)n * sizeof *v);
-            free(v);
-            *out = v = nv, cap *= 2;
-        }
-        v[n++] = pid;
-    }
+    while ((e = readdir(d)))
+        if (parse_int(e->d_name, &pid) == 0 && pid != st->pid && read_ns_link(pid, "pid", other) == 0 && !strcmp(ns, other))
+            pidlist_add(l, pid);
     closedir(d);
-    return n;
+    return 0;
+}
+
+/* The container's processes (host pids, init first).  Returns the count,
+ * or -1; *out is malloc'd. */
+static int container_pids(const struct cstate *st, int **out)
+{
+    struct pidlist l = {0};
+    pidlist_add(&l, st->pid);
+    int r = cgroup_pids(st, &l) == 0 ? 0 : pidns_pids(st, &l);
+    *out = l.v;
+    return r < 0 ? -1 : l.n;
 }
 
 /* kill --all: every process of the container. */
