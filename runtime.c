@@ -4009,7 +4009,7 @@ static int run_stage1(struct create_job *j)
     j->pid2 = pid;
     r = 0;
 out:
-    if (r < 0 && j->pid1 > 0) explain_stage_exit(j->pid1), j->pid1 = 0;
+    if (r < 0 && j->pid1 > 0 && strstr(err_msg, peer)) explain_stage_exit(j->pid1), j->pid1 = 0;
     buf_free(&b);
     return r;
 }

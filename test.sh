@@ -1506,6 +1506,44 @@ t_cgroup_bad_path() {
 	if [ "$IS_OCIRUN" = 1 ]; then bad $id 'slice|systemd' "$B" create --bundle "$B" $id; else skip "runc's message differs"; fi
 }
 
+# ---------------------------------------------------------- user namespace --
+
+# as root: container root is host uid 100000; files it makes in a volume
+# belong to 100000; a host-root-owned file bound in stays unwritable
+t_userns_root() {
+	local id=userns rootfs=$TMP/rootfs-userns vol=$TMP/uvol pid
+	cp -a "$RFS" "$rootfs" && chown -R 100000:100000 "$rootfs"
+	mkdir -p "$vol" && chown 100000:100000 "$vol"
+	echo secret > "$TMP/uroot"; chmod 644 "$TMP/uroot"
+	sh_variant $id 'id -u; cat /proc/self/uid_map | tr -s " " | sed "s/^ //"; echo hi > /vol/f; (echo x >> /rootfile) 2>/dev/null && echo wrote || echo denied; exec sleep 100' \
+		'.root.path = $r | .root.readonly = false | .linux.namespaces += [{type: "user"}]
+		 | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		 | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		 | .mounts += [{destination: "/vol", type: "bind", source: $v, options: ["rbind"]},
+		               {destination: "/rootfile", type: "bind", source: $f, options: ["bind"]}]' \
+		--arg r "$rootfs" --arg v "$vol" --arg f "$TMP/uroot"
+	rt run -d --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "run: $(errsum "$(cat "$B/err")")"; return; }
+	waitfor 50 eval '[ "$(wc -l < "$B/out")" -ge 3 ]'
+	expect "inside: uid, map, write to a root-owned file" "$(tr '\n' ' ' < "$B/out")" "0 0 100000 65536 denied "
+	pid=$(cpid $id)
+	expect "uid of the container's init on the host" "$(awk '$1 == "Uid:" {print $2}' /proc/$pid/status)" 100000
+	expect "owner of a file made in the volume" "$(stat -c %u:%g "$vol/f" 2>/dev/null)" 100000:100000
+	expect "host file untouched" "$(cat "$TMP/uroot")" secret
+}
+
+t_userns_bad() {
+	local id=userns-bad
+	need_ocirun || return
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 10}, {containerID: 5, hostID: 200000, size: 10}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 10}]'
+	bad $id 'overlap|mapping|invalid' "$B" create --bundle "$B" $id
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 0}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 1}]'
+	bad $id 'size|invalid|mapping' "$B" create --bundle "$B" $id
+	sh_variant $id 'true' '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 1}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 1}]'
+	bad $id 'user namespace|mapping' "$B" create --bundle "$B" $id
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user", path: "/proc/self/ns/net"}]'
+	bad $id 'user namespace|invalid argument|not' "$B" create --bundle "$B" $id
+}
+
 # ----------------------------------------------------------------- hooks --
 
 # hook_dir: $TMP/hk with hook.sh KIND LOG (records kind, mount namespace,
@@ -1875,6 +1913,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
+userns_root userns_bad
 ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
