@@ -3992,8 +3992,8 @@ static int run_stage1(struct create_job *j)
     /* stage 1 waits for its setup: it joins before it can fork stage 2 */
     if (j->cg && cg_join(j->cg, j->pid1) < 0) { err_prefix("join the container's cgroup"); goto out; }
     if (send_setup(j->sp1[0], j, -1) < 0) goto out;
-    j->presend = j->config_len <= 32768;
-    if (j->presend && send_setup(j->sp2[0], j, j->sock) < 0) goto out;
+    /* if this fails, stage 1 died: what it sent on sp1 says why */
+    j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
     if (j->spec.clone_flags & CLONE_NEWUSER) {
         if (msg_recv(j->sp1[0], peer, MSG_USERMAP_REQ, &b, NULL) < 0) goto out;
         if (write_id_map(j->pid1, "uid_map", j->spec.uidmap, j->spec.nuidmap) < 0 ||

@@ -1,0 +1,291 @@
+#!/bin/sh
+# /init of the cgroup v2 test VM: tests/vm/cgroup2.sh puts this script, a
+# static busybox, the static ocirun (/bin/ocirun) and a busybox container
+# rootfs (/bundle/rootfs) into an initramfs and boots a Debian kernel with
+# cgroup_no_v1=all.  Each result goes to the serial console as
+# "VMTEST ok - NAME" or "VMTEST FAIL - NAME: reason" (one line), then
+# "VMTEST-DONE"; the host script collects them.  The root
+# cgroup.subtree_control is left empty on purpose: enabling the controllers
+# it needs is ocirun's job, and part of what is tested.
+
+export PATH=/bin
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+dmesg -n 1 2>/dev/null        # no kernel chatter in the middle of a result line
+echo "VMTEST-START"
+
+STATE=/run/ocirun             # ocirun --root
+B=/run/bundles                # bundles on a tmpfs: pivot_root works there
+CG=/sys/fs/cgroup/ocirun-vm   # the parent of every container's cgroup
+E=/tmp/err                    # ocirun's stderr of the last call
+mkdir -p $B
+
+ok() { echo "VMTEST ok - $1"; }
+bad() { echo "VMTEST FAIL - $1: $(printf '%s' "$2" | tr '\n' ' ')"; }
+oc() { timeout 60 ocirun --root $STATE "$@"; }
+errtxt() { if [ -s $E ]; then echo "ocirun said: $(cat $E)"; else echo "ocirun printed nothing on stderr"; fi; }
+rd() { cat "$1" 2>/dev/null || echo "<unreadable $1>"; }
+status_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
+pid_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
+# a process is gone when /proc has no entry or only a zombie (pid 1 reaps later)
+gone() { [ ! -e /proc/$1/stat ] || [ "$(sed 's/^.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)" = Z ]; }
+
+# JSON string of $1
+jstr() {
+	printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }')"
+}
+
+# mkbundle DIR ID PIDS_LIMIT ARG...: config.json (and a copy of the rootfs
+# unless DIR already has one) for a container in cgroup /ocirun-vm/ID.
+# NOCGNS=1: no cgroup namespace; DEFCG=1: no cgroupsPath (ocirun's default).
+NS_ALL='{ "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" }'
+NOCGNS= DEFCG=
+mkbundle() {
+	d=$1 id=$2 pids=$3
+	shift 3
+	args=
+	for a; do args="$args${args:+, }$(jstr "$a")"; done
+	mkdir -p "$d"
+	[ -d "$d/rootfs" ] || cp -a /bundle/rootfs "$d/rootfs"
+	cat >"$d/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {
+		"terminal": false,
+		"user": { "uid": 0, "gid": 0 },
+		"args": [ $args ],
+		"env": [ "PATH=/bin" ],
+		"cwd": "/",
+		"capabilities": {
+			"bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
+		},
+		"noNewPrivileges": true
+	},
+	"root": { "path": "rootfs" },
+	"hostname": "vm",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
+		  "options": [ "ro", "nosuid", "noexec", "nodev" ] },
+		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
+	],
+	"linux": {
+		"namespaces": [ ${NOCGNS:+$(echo "$NS_ALL" | sed 's/, { "type": "cgroup" }//')}${NOCGNS:-$NS_ALL} ],
+		${DEFCG:+"_": 0,}${DEFCG:-"cgroupsPath": "/ocirun-vm/$id",}
+		"resources": {
+			"memory": { "limit": 67108864 },
+			"pids": { "limit": $pids },
+			"cpu": { "shares": 512, "quota": 50000, "period": 100000 }
+		},
+		"maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware" ],
+		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
+	}
+}
+EOF
+}
+
+# What a container prints about its cgroup, one KEY=VALUE a line: the four
+# limits, its /proc/self/cgroup, its /sys/fs/cgroup mount (type, options),
+# whether pids.max can be written, and pids.max afterwards.
+PROBE='for f in memory.max pids.max cpu.max cpu.weight; do echo "$f=$(cat /sys/fs/cgroup/$f)"; done
+echo "self=$(cat /proc/self/cgroup)"
+echo "mount=$(grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f3,4)"
+if { echo 1000 >/sys/fs/cgroup/pids.max; } 2>/dev/null; then echo write=writable; else echo write=readonly; fi
+echo "after=$(cat /sys/fs/cgroup/pids.max)"'
+
+# key KEY OUTPUT: the value PROBE printed for KEY
+key() { printf '%s\n' "$2" | sed -n "s/^$1=//p"; }
+
+# check_probe PREFIX OUTPUT [SELF]: the checks on PROBE's output; SELF is
+# the /proc/self/cgroup expected (0::/ in a cgroup namespace)
+check_probe() {
+	p=$1 out=$2 self=${3:-0::/}
+	lim="$(key memory.max "$out")|$(key pids.max "$out")|$(key cpu.max "$out")|$(key cpu.weight "$out")"
+	if [ "$lim" = "67108864|42|50000 100000|20" ]; then ok "$p: limits inside the container (memory.max, pids.max, cpu.max, cpu.weight)"
+	else bad "$p: limits inside the container" "want 67108864|42|50000 100000|20, got $lim (output: $out) $(errtxt)"; fi
+	if [ "$(key self "$out")" = "$self" ]; then ok "$p: /proc/self/cgroup is $self"
+	else bad "$p: /proc/self/cgroup" "in the container it is '$(key self "$out")', want $self"; fi
+	m=$(key mount "$out")
+	case "$m|$(key write "$out")|$(key after "$out")" in
+	"cgroup2 ro,"*"|readonly|42") ok "$p: /sys/fs/cgroup is a read-only cgroup2 mount" ;;
+	*) bad "$p: /sys/fs/cgroup is a read-only cgroup2 mount" "mount '$m', write of pids.max: $(key write "$out"), pids.max after: $(key after "$out")" ;;
+	esac
+}
+
+# --- 1. layout -----------------------------------------------------------
+fstype=$(awk '$2 == "/sys/fs/cgroup" { print $3 }' /proc/mounts)
+v1=$(awk '$3 == "cgroup"' /proc/mounts)
+selfcg=$(cat /proc/self/cgroup)
+if [ "$fstype" = cgroup2 ] && [ -z "$v1" ] && [ "$selfcg" = "0::/" ]; then ok "layout: /sys/fs/cgroup is cgroup2, no v1 hierarchy"
+else bad "layout" "/sys/fs/cgroup is '$fstype', v1 mounts: '$v1', /proc/self/cgroup: '$selfcg'"; fi
+if mkdir -p /tmp/v1 && mount -t cgroup -o pids cgroup /tmp/v1 2>/dev/null; then
+	bad "layout: v1 unavailable" "mount -t cgroup -o pids succeeded despite cgroup_no_v1=all"; umount /tmp/v1
+else ok "layout: v1 unavailable (cgroup_no_v1=all)"; fi
+sc=$(cat /sys/fs/cgroup/cgroup.subtree_control)
+if [ -z "$sc" ]; then ok "layout: root cgroup.subtree_control starts empty"
+else bad "layout: root cgroup.subtree_control starts empty" "it is '$sc': the controller-enabling checks below prove nothing"; fi
+
+# --- 9. features -----------------------------------------------------------
+f=$(oc features 2>$E)
+if printf '%s' "$f" | grep -q '"v2": true'; then ok "features: cgroup v2 true"
+else bad "features: cgroup v2 true" "no '\"v2\": true' in: $(printf '%s' "$f" | grep -i cgroup) $(errtxt)"; fi
+
+# --- 2. run: the limits seen from inside -----------------------------------
+mkbundle $B/c2 c2 42 sh -c "$PROBE"
+out=$(cd $B/c2 && oc run --bundle $B/c2 c2 2>$E); rc=$?
+check_probe run "$out"
+if [ $rc = 0 ] && [ ! -e $CG/c2 ] && [ ! -e $STATE/c2 ]; then ok "run: exit 0, cgroup and state removed after exit"
+else bad "run: exit 0, cgroup and state removed after exit" "exit $rc, $CG/c2 $( [ -e $CG/c2 ] && echo exists || echo gone), state $( [ -e $STATE/c2 ] && echo exists || echo gone); $(errtxt)"; fi
+
+# --- 3. run -d: the cgroup seen from the VM --------------------------------
+mkbundle $B/c3 c3 42 sleep 600
+oc run -d --bundle $B/c3 c3 </dev/null >/tmp/c3.out 2>$E; rc=$?
+pid=$(pid_of c3); st=$(status_of c3)
+if [ $rc = 0 ] && [ "$st" = running ] && [ -n "$pid" ] && [ "$pid" -gt 0 ]; then ok "run -d: state running, pid $pid"
+else bad "run -d: state running" "run -d exit $rc, status '$st', pid '$pid'; $(errtxt)"; fi
+if [ -d $CG/c3 ] && [ -n "$pid" ] && grep -qx "$pid" $CG/c3/cgroup.procs; then ok "run -d: init pid in $CG/c3/cgroup.procs"
+else bad "run -d: init pid in cgroup.procs" "pid '$pid', $CG/c3/cgroup.procs: '$(rd $CG/c3/cgroup.procs)', /proc/$pid/cgroup: '$(rd /proc/$pid/cgroup)'"; fi
+v="$(rd $CG/c3/memory.max)|$(rd $CG/c3/pids.max)|$(rd $CG/c3/cpu.max)|$(rd $CG/c3/cpu.weight)"
+if [ "$v" = "67108864|42|50000 100000|20" ]; then ok "run -d: limits in the VM's view of the cgroup"
+else bad "run -d: limits in the VM's view of the cgroup" "want 67108864|42|50000 100000|20, got $v"; fi
+want_ctrls() { # FILE: memory, pids and cpu all listed
+	for c in memory pids cpu; do printf ' %s ' "$(cat "$1")" | grep -q " $c " || return 1; done
+}
+if want_ctrls /sys/fs/cgroup/cgroup.subtree_control && want_ctrls $CG/cgroup.subtree_control; then
+	ok "run -d: ocirun enabled memory pids cpu in subtree_control of / and /ocirun-vm"
+else bad "run -d: ocirun enabled the controllers" "/: '$(rd /sys/fs/cgroup/cgroup.subtree_control)', /ocirun-vm: '$(rd $CG/cgroup.subtree_control)'"; fi
+
+# --- 4. exec joins the cgroup ----------------------------------------------
+rm -f /tmp/exec.pid
+oc exec -d --pid-file /tmp/exec.pid c3 sleep 30 </dev/null >/dev/null 2>$E; rc=$?
+epid=$(cat /tmp/exec.pid 2>/dev/null)
+if [ $rc = 0 ] && [ -n "$epid" ] && grep -qx "$epid" $CG/c3/cgroup.procs; then ok "exec -d: pid $epid in cgroup.procs"
+else bad "exec -d: pid in cgroup.procs" "exit $rc, pid file '$epid', cgroup.procs '$(rd $CG/c3/cgroup.procs)', /proc/$epid/cgroup '$(rd /proc/$epid/cgroup)'; $(errtxt)"; fi
+out=$(oc exec c3 sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/pids.max' 2>$E); rc=$?
+if [ $rc = 0 ] && [ "$out" = "$(printf '0::/\n42')" ]; then ok "exec: in the cgroup namespace, sees pids.max 42"
+else bad "exec: in the cgroup namespace" "exit $rc, output '$out' (want 0::/ and 42); $(errtxt)"; fi
+ps=$(oc ps --format json c3 2>$E); rc=$?
+if [ $rc = 0 ] && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$pid([^0-9]|\$)" && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$epid([^0-9]|\$)"; then ok "ps --format json: init and exec'd pids"
+else bad "ps --format json: init and exec'd pids" "exit $rc, output '$ps' (want $pid and $epid); $(errtxt)"; fi
+
+# --- 5. pause / resume -----------------------------------------------------
+oc pause c3 2>$E; rc=$?
+st=$(status_of c3)
+fz=$(rd $CG/c3/cgroup.freeze); ev=$(grep frozen $CG/c3/cgroup.events 2>/dev/null)
+if [ $rc = 0 ] && [ "$st" = paused ] && [ "$fz" = 1 ] && [ "$ev" = "frozen 1" ]; then ok "pause: paused, cgroup.freeze 1, frozen 1"
+else bad "pause" "exit $rc, status '$st', cgroup.freeze '$fz', cgroup.events '$ev'; $(errtxt)"; fi
+oc resume c3 2>$E; rc=$?
+st=$(status_of c3)
+fz=$(rd $CG/c3/cgroup.freeze); ev=$(grep frozen $CG/c3/cgroup.events 2>/dev/null)
+if [ $rc = 0 ] && [ "$st" = running ] && [ "$fz" = 0 ] && [ "$ev" = "frozen 0" ]; then ok "resume: running, cgroup.freeze 0, frozen 0"
+else bad "resume" "exit $rc, status '$st', cgroup.freeze '$fz', cgroup.events '$ev'; $(errtxt)"; fi
+
+# --- 6. update -------------------------------------------------------------
+oc update --memory 32m --pids-limit 33 c3 2>$E; rc=$?
+v="$(rd $CG/c3/memory.max)|$(rd $CG/c3/pids.max)"
+if [ $rc = 0 ] && [ "$v" = "33554432|33" ]; then ok "update --memory 32m --pids-limit 33"
+else bad "update --memory 32m --pids-limit 33" "exit $rc, memory.max|pids.max = $v (want 33554432|33); $(errtxt)"; fi
+# from a file, then from stdin: /dev is a bare devtmpfs here (no /dev/stdin
+# link, as on many devices), so "-" must be read from fd 0 itself
+echo '{"memory":{"limit":50331648},"pids":{"limit":21},"cpu":{"shares":1024,"quota":20000,"period":100000}}' >/tmp/res.json
+oc update --resources /tmp/res.json c3 2>$E; rc=$?
+v="$(rd $CG/c3/memory.max)|$(rd $CG/c3/pids.max)|$(rd $CG/c3/cpu.max)|$(rd $CG/c3/cpu.weight)"
+# weight for shares 1024: 1 + (1024-2)*9999/262142 = 39
+if [ $rc = 0 ] && [ "$v" = "50331648|21|20000 100000|39" ]; then ok "update --resources FILE: memory, pids, cpu"
+else bad "update --resources FILE" "exit $rc, memory.max|pids.max|cpu.max|cpu.weight = $v (want 50331648|21|20000 100000|39); $(errtxt)"; fi
+echo '{"memory":{"limit":41943040},"pids":{"limit":22},"cpu":{"shares":2048,"quota":30000,"period":200000}}' |
+	oc update --resources - c3 2>$E; rc=$?
+v="$(rd $CG/c3/memory.max)|$(rd $CG/c3/pids.max)|$(rd $CG/c3/cpu.max)|$(rd $CG/c3/cpu.weight)"
+# weight for shares 2048: 1 + (2048-2)*9999/262142 = 79
+if [ $rc = 0 ] && [ "$v" = "41943040|22|30000 200000|79" ]; then ok "update --resources - (stdin): memory, pids, cpu"
+else bad "update --resources - (stdin)" "exit $rc, memory.max|pids.max|cpu.max|cpu.weight = $v (want 41943040|22|30000 200000|79); $(errtxt)"; fi
+out=$(oc exec c3 cat /sys/fs/cgroup/memory.max 2>$E); rc=$?
+want=$(rd $CG/c3/memory.max)
+if [ $rc = 0 ] && [ "$out" = "$want" ]; then ok "update: the container sees memory.max $out"
+else bad "update: the container sees the new memory.max" "exit $rc, inside '$out', VM side '$want'; $(errtxt)"; fi
+
+# --- 8. kill --all, delete -------------------------------------------------
+procs=$(cat $CG/c3/cgroup.procs 2>/dev/null | tr '\n' ' ')
+oc kill --all c3 KILL 2>$E; rc=$?
+kerr=$(cat $E)
+i=0; while [ $i -lt 50 ] && [ "$(status_of c3)" != stopped ]; do usleep 100000; i=$((i + 1)); done
+oc delete c3 2>$E; drc=$?
+left=
+for p in $procs; do
+	i=0; while [ $i -lt 20 ] && ! gone $p; do usleep 100000; i=$((i + 1)); done
+	gone $p || left="$left $p($(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null))"
+done
+if [ $rc = 0 ] && [ $drc = 0 ] && [ ! -e $CG/c3 ] && [ ! -e $STATE/c3 ] && ! oc state c3 >/dev/null 2>&1 && [ -n "$procs" ] && [ -z "$left" ]; then
+	ok "kill --all KILL + delete: cgroup, state and processes ($procs) gone"
+else bad "kill --all KILL + delete" "kill exit $rc ($kerr), delete exit $drc ($(cat $E)), $CG/c3 $( [ -e $CG/c3 ] && echo "exists, procs '$(rd $CG/c3/cgroup.procs | tr '\n' ' ')'" || echo gone), state dir $( [ -e $STATE/c3 ] && echo exists || echo gone), procs before '$procs', left:$left"; fi
+
+# --- 7. pids limit enforced --------------------------------------------------
+mkbundle $B/c7 c7 5 sh -c 'i=0; while [ $i -lt 10 ]; do sleep 5 & i=$((i+1)); echo $i; done'
+out=$(oc run --bundle $B/c7 c7 2>$E); rc=$?
+n=$(printf '%s\n' "$out" | grep -c .)
+if [ "$n" -ge 1 ] && [ "$n" -le 4 ] && [ "$out" = "$(seq 1 $n)" ]; then ok "pids.max 5 enforced: the loop forked $n of 10 (exit $rc)"
+else bad "pids.max 5 enforced" "$n lines (want 1-4): '$(printf '%s' "$out" | tr '\n' ' ')', exit $rc; $(errtxt)"; fi
+[ -e $CG/c7 ] && bad "pids.max 5 container: cgroup removed after exit" "$CG/c7 still exists, procs '$(rd $CG/c7/cgroup.procs)'"
+
+# --- extra: delete --force of a paused container ----------------------------
+mkbundle $B/c11 c11 42 sleep 600
+if oc run -d --bundle $B/c11 c11 </dev/null >/dev/null 2>$E && p11=$(pid_of c11) && oc pause c11 2>>$E; then
+	oc delete --force c11 2>$E; rc=$?
+	i=0; while [ $i -lt 20 ] && ! gone $p11; do usleep 100000; i=$((i + 1)); done
+	if [ $rc = 0 ] && [ ! -e $CG/c11 ] && [ ! -e $STATE/c11 ] && gone $p11; then ok "delete --force of a paused container"
+	else bad "delete --force of a paused container" "exit $rc, $CG/c11 $( [ -e $CG/c11 ] && echo "exists (freeze $(rd $CG/c11/cgroup.freeze), procs '$(rd $CG/c11/cgroup.procs | tr '\n' ' ')')" || echo gone), pid $p11 $(gone $p11 && echo gone || echo alive); $(errtxt)"; fi
+else bad "delete --force of a paused container" "setup (run -d, pause) failed: $(errtxt)"; fi
+
+# --- extra: no cgroup namespace: /sys/fs/cgroup is a bind of its cgroup ---
+NOCGNS=1 mkbundle $B/c12 c12 42 sh -c "$PROBE"
+out=$(oc run --bundle $B/c12 c12 2>$E); rc=$?
+NOCGNS=
+[ $rc = 0 ] || bad "no cgroup namespace: run" "exit $rc; $(errtxt)"
+check_probe "no cgroup namespace" "$out" 0::/ocirun-vm/c12
+[ -e $CG/c12 ] && bad "no cgroup namespace: cgroup removed after exit" "$CG/c12 still exists"
+
+# --- extra: no cgroupsPath: the cgroup is /ID below ocirun's own (the root) ---
+DEFCG=1 mkbundle $B/c13 c13 42 sleep 600
+DEFCG=
+oc run -d --bundle $B/c13 c13 </dev/null >/dev/null 2>$E; rc=$?
+p13=$(pid_of c13)
+v="$(rd /sys/fs/cgroup/c13/memory.max)|$(rd /sys/fs/cgroup/c13/pids.max)"
+if [ $rc = 0 ] && [ -n "$p13" ] && grep -qx "$p13" /sys/fs/cgroup/c13/cgroup.procs 2>/dev/null && [ "$v" = "67108864|42" ]; then
+	ok "default cgroupsPath: /sys/fs/cgroup/c13 holds pid $p13, limits set"
+else bad "default cgroupsPath" "run -d exit $rc, pid '$p13', /proc/$p13/cgroup '$(rd /proc/$p13/cgroup)', memory.max|pids.max of /sys/fs/cgroup/c13: $v; $(errtxt)"; fi
+oc delete --force c13 2>$E; rc=$?
+if [ $rc = 0 ] && [ ! -e /sys/fs/cgroup/c13 ]; then ok "default cgroupsPath: delete --force removes /sys/fs/cgroup/c13"
+else bad "default cgroupsPath: delete --force" "exit $rc, /sys/fs/cgroup/c13 $( [ -e /sys/fs/cgroup/c13 ] && echo exists || echo gone); $(errtxt)"; fi
+
+# --- 10. bundle on the initramfs root: no pivot_root there ------------------
+mkbundle /bundle c10 42 sh -c "$PROBE"
+out=$(cd /bundle && oc --debug run --bundle /bundle c10 2>$E); rc=$?
+if [ $rc = 0 ]; then
+	how="pivot_root fallback $(grep -q 'MS_MOVE' $E && echo used || echo 'not seen in --debug output')"
+	ok "initramfs root: run works ($how)"
+else bad "initramfs root: run" "exit $rc, output '$out'; $(errtxt)"; fi
+check_probe "initramfs root" "$out"
+[ -e $CG/c10 ] && bad "initramfs root: cgroup removed after exit" "$CG/c10 still exists"
+
+# --- leftovers ---------------------------------------------------------------
+left=$(ls $STATE 2>/dev/null | tr '\n' ' '); cgl=$(cd $CG 2>/dev/null && ls -d */ 2>/dev/null | tr '\n' ' ')
+if [ -z "$left" ] && [ -z "$cgl" ]; then ok "no leftover state or cgroups"
+else bad "no leftover state or cgroups" "state: '$left', cgroups under $CG: '$cgl'"; fi
+
+echo "VMTEST-DONE"
+sync
+poweroff -f
