@@ -3591,7 +3591,8 @@ static int sealed_memfd_copy(void)
 }
 
 /* Path 3: a private copy in `dirfd`, unlinked, reopened read-only (an fd
- * open for writing would make execve fail with ETXTBSY). */
+ * open for writing would make execve fail with ETXTBSY).  Mode 0555: a
+ * stage in a user namespace is not its owner but must still execute it. */
 static int private_copy(int dirfd, const char **how)
 {
     int fd = -1;
@@ -3614,7 +3615,7 @@ static int private_copy(int dirfd, const char **how)
     }
     char p[32];
     int ro = -1;
-    if (copy_self_to(fd) == 0 && fchmod(fd, 0500) == 0 && (ro = open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC)) < 0)
+    if (copy_self_to(fd) == 0 && fchmod(fd, 0555) == 0 && (ro = open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC)) < 0)
         failerr("reopen the private copy");
     close(fd);
     return ro;

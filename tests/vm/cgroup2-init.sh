@@ -51,6 +51,10 @@ mkbundle() {
 	shift 3
 	args=
 	for a; do args="$args${args:+, }$(jstr "$a")"; done
+	ns=$NS_ALL cgpath="
+		\"cgroupsPath\": \"/ocirun-vm/$id\","
+	[ -n "$NOCGNS" ] && ns=$(echo "$NS_ALL" | sed 's/, { "type": "cgroup" }//')
+	[ -n "$DEFCG" ] && cgpath=
 	mkdir -p "$d"
 	[ -d "$d/rootfs" ] || cp -a /bundle/rootfs "$d/rootfs"
 	cat >"$d/config.json" <<EOF
@@ -83,8 +87,7 @@ mkbundle() {
 		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
 	],
 	"linux": {
-		"namespaces": [ ${NOCGNS:+$(echo "$NS_ALL" | sed 's/, { "type": "cgroup" }//')}${NOCGNS:-$NS_ALL} ],
-		${DEFCG:+"_": 0,}${DEFCG:-"cgroupsPath": "/ocirun-vm/$id",}
+		"namespaces": [ $ns ],$cgpath
 		"resources": {
 			"memory": { "limit": 67108864 },
 			"pids": { "limit": $pids },
