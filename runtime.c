@@ -29,11 +29,11 @@
  *   4. JSON: reader and writer
  *   5. Spec model: config.json into typed structs, with validation
  *   6. State store: <root>/<id>/state.json, locks, process identity
- *   7. Cgroups: the layout of the host, the cgroup mount
+ *   7. Cgroups: the host's layout, the container's cgroup, limits, freezer
  *   8. Paths inside the rootfs: component-by-component resolution
  *   9. Mounts and the rootfs
- *  10. Devices
- *  11. Process setup: rlimits, user, capabilities, exec
+ *  10. Devices and terminals
+ *  11. Process setup: rlimits, user, capabilities, hooks, exec
  *  12. Self-protection: the binary the stages run from (CVE-2019-5736)
  *  13. Stage protocol: messages between stages
  *  14. The handshake: stage 0, stage 1, stage 2
@@ -2011,12 +2011,13 @@ static void close_container(int rootfd, int dirfd, struct cstate *st)
 }
 
 /* ======================================================================
- * 7. Cgroups: the layout of the host, the cgroup mount
+ * 7. Cgroups: the host's layout, the container's cgroup, limits, freezer
  *
- * Resource limits arrive in a later version; what a container needs today
- * is its /sys/fs/cgroup mount.  That needs the host's layout: which
- * hierarchies are mounted where (mountinfo), and the container's path in
- * each (/proc/self/cgroup).
+ * Devices ship every layout: v1 (any set of hierarchies, co-mounted
+ * controllers, named ones), hybrid (v1 plus a cgroup2 hierarchy), pure v2,
+ * or none.  We read the layout from mountinfo and our place in it from
+ * /proc/self/cgroup, and give the container a directory on every
+ * hierarchy; a limit goes to whichever hierarchy holds its controller.
  * ====================================================================== */
 
 #define MAX_HIER 24
@@ -3030,7 +3031,7 @@ static int remount_root_readonly(int rootfd)
 }
 
 /* ======================================================================
- * 10. Devices
+ * 10. Devices and terminals
  *
  * The spec's default devices and linux.devices are created with mknod in
  * the container's /dev; where mknod is not allowed (a user namespace) the
@@ -3246,7 +3247,7 @@ out:
 }
 
 /* ======================================================================
- * 11. Process setup: rlimits, user, capabilities, exec
+ * 11. Process setup: rlimits, user, capabilities, hooks, exec
  *
  * Order matters and follows runc: rlimits while still privileged; drop the
  * bounding set while we hold CAP_SETPCAP; change uid/gid keeping the
