@@ -2103,6 +2103,11 @@ static int cg_layout_read(struct cg_layout *l)
         int v2 = !strcmp(fstype, "cgroup2");
         if ((!v2 && strcmp(fstype, "cgroup")) || l->n == MAX_HIER) continue;
         unescape_octal(f[4]);
+        /* a hierarchy something else is mounted over is not ours to use */
+        unsigned maj, min;
+        struct stat st;
+        if (sscanf(f[2], "%u:%u", &maj, &min) != 2 || stat(f[4], &st) < 0 || st.st_dev != makedev(maj, min))
+            continue;
         int dup = 0;
         for (int i = 0; i < l->n; i++)
             if (l->h[i].v2 == v2 && !strcmp(l->h[i].opts, super)) dup = 1;

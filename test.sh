@@ -1500,6 +1500,35 @@ t_update() {
 	return 0
 }
 
+# other layouts, made on this (hybrid) host in a private mount namespace:
+# v1 only (no cgroup2 hierarchy) and no cgroups at all
+t_cgroup_layout_v1_only() {
+	local id=cg-v1only
+	need_ocirun || return
+	mountpoint -q /sys/fs/cgroup/unified || { skip "host is not hybrid"; return; }
+	sh_variant $id 'cat /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup | tr "\n" " "' '.linux.resources.pids = {limit: 7}'
+	OCIRUN_TEST_TAG=$TMP timeout 30 unshare -m sh -c "umount -l /sys/fs/cgroup/unified && exec $OCIRUN --root $ROOT run --bundle $B $id" </dev/null >"$B/out" 2>"$B/err" ||
+		{ fail "run on v1 only: $(errsum "$(cat "$B/err")")"; return; }
+	expect "pids.max on v1 only" "$(head -1 "$B/out")" 7
+	grep -q unified "$B/out" && fail "the container's /sys/fs/cgroup shows a cgroup2 hierarchy the host does not have: $(tail -1 "$B/out")"
+	return 0
+}
+
+t_cgroup_layout_none() {
+	local id=cg-none
+	need_ocirun || return
+	sh_variant $id 'ls /sys/fs/cgroup | wc -l' '.linux.resources = {}'
+	OCIRUN_TEST_TAG=$TMP timeout 30 unshare -m sh -c "mount -t tmpfs none /sys/fs/cgroup && exec $OCIRUN --root $ROOT run --bundle $B $id" </dev/null >"$B/out" 2>"$B/err" ||
+		{ fail "a config that asks for no limits must run without cgroups: $(errsum "$(cat "$B/err")")"; return; }
+	expect "empty /sys/fs/cgroup in the container" "$(cat "$B/out")" 0
+	sh_variant $id-2 'true' '.linux.resources.memory = {limit: 67108864}'
+	OCIRUN_TEST_TAG=$TMP timeout 30 unshare -m sh -c "mount -t tmpfs none /sys/fs/cgroup && exec $OCIRUN --root $ROOT run --bundle $B $id-2" </dev/null >"$B/out" 2>"$B/err" &&
+		fail "a memory limit was accepted on a host without cgroups"
+	grep -q 'cgroup' "$B/err" || fail "unclear error: $(errsum "$(cat "$B/err")")"
+	[ -e "$ROOT/$id-2" ] && fail "state left behind"
+	return 0
+}
+
 t_cgroup_bad_path() {
 	local id=cg-bad
 	sh_variant $id 'true' '.linux.cgroupsPath = "system.slice:ocirun:x"'
@@ -1914,7 +1943,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bad
-ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path
+ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
 containerd_run containerd_task containerd_tty containerd_options

@@ -45,7 +45,7 @@ jstr() {
 # unless DIR already has one) for a container in cgroup /ocirun-vm/ID.
 # NOCGNS=1: no cgroup namespace; DEFCG=1: no cgroupsPath (ocirun's default).
 NS_ALL='{ "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" }'
-NOCGNS= DEFCG=
+NOCGNS='' DEFCG=''
 mkbundle() {
 	d=$1 id=$2 pids=$3
 	shift 3
@@ -220,6 +220,27 @@ out=$(oc exec c3 cat /sys/fs/cgroup/memory.max 2>$E); rc=$?
 want=$(rd $CG/c3/memory.max)
 if [ $rc = 0 ] && [ "$out" = "$want" ]; then ok "update: the container sees memory.max $out"
 else bad "update: the container sees the new memory.max" "exit $rc, inside '$out', VM side '$want'; $(errtxt)"; fi
+# v2 has quota and period in one file, cpu.max: updating one of them must
+# keep the other (runc's update.bats "update cgroup cpu limits"; on v1 they
+# are separate files anyway)
+oc update --cpu-quota 50000 --cpu-period 1000000 c3 2>$E; rc=$?
+v=$(rd $CG/c3/cpu.max)
+if [ $rc = 0 ] && [ "$v" = "50000 1000000" ]; then ok "update --cpu-quota 50000 --cpu-period 1000000: cpu.max $v"
+else bad "update --cpu-quota 50000 --cpu-period 1000000" "exit $rc, cpu.max '$v'; $(errtxt)"; fi
+for step in "--cpu-period 900000|50000 900000" "--cpu-quota 60000|60000 900000" "--cpu-quota -1|max 900000"; do
+	oc update ${step%|*} c3 2>$E; rc=$?
+	v=$(rd $CG/c3/cpu.max)
+	if [ $rc = 0 ] && [ "$v" = "${step#*|}" ]; then ok "update ${step%|*} alone: cpu.max '$v'"
+	else bad "update ${step%|*} alone keeps the rest of cpu.max" "exit $rc, cpu.max '$v', want '${step#*|}'; $(errtxt)"; fi
+done
+# an update leaves a paused container paused
+if oc pause c3 2>$E; then
+	oc update --pids-limit 30 c3 2>$E; rc=$?
+	st=$(status_of c3) fz=$(rd $CG/c3/cgroup.freeze) v=$(rd $CG/c3/pids.max)
+	if [ $rc = 0 ] && [ "$st" = paused ] && [ "$fz" = 1 ] && [ "$v" = 30 ]; then ok "update of a paused container: pids.max 30, still paused"
+	else bad "update of a paused container" "exit $rc, status '$st', cgroup.freeze '$fz', pids.max '$v' (want paused, 1, 30); $(errtxt)"; fi
+	oc resume c3 2>$E || bad "update of a paused container: resume" "$(errtxt)"
+else bad "update of a paused container" "pause failed: $(errtxt)"; fi
 
 # --- 8. kill --all, delete -------------------------------------------------
 procs=$(cat $CG/c3/cgroup.procs 2>/dev/null | tr '\n' ' ')
@@ -244,9 +265,16 @@ if [ "$n" -ge 1 ] && [ "$n" -le 4 ] && [ "$out" = "$(seq 1 $n)" ]; then ok "pids
 else bad "pids.max 5 enforced" "$n lines (want 1-4): '$(printf '%s' "$out" | tr '\n' ' ')', exit $rc; $(errtxt)"; fi
 [ -e $CG/c7 ] && bad "pids.max 5 container: cgroup removed after exit" "$CG/c7 still exists, procs '$(rd $CG/c7/cgroup.procs)'"
 
+# --- extra: memory.max enforced (64 MiB): a 16 MiB buffer fits, 128 MiB is OOM-killed
+mkbundle $B/c14 c14 42 sh -c 'dd if=/dev/zero of=/dev/null bs=16M count=1 2>/dev/null; echo small=$?
+dd if=/dev/zero of=/dev/null bs=128M count=1 2>/dev/null; echo big=$?'
+out=$(oc run --bundle $B/c14 c14 2>$E); rc=$?
+if [ $rc = 0 ] && [ "$out" = "$(printf 'small=0\nbig=137')" ]; then ok "memory.max 64M enforced: 16M dd ok, 128M dd OOM-killed"
+else bad "memory.max 64M enforced" "exit $rc, output '$out' (want small=0 big=137); $(errtxt)"; fi
+
 # --- extra: delete --force of a paused container ----------------------------
 mkbundle $B/c11 c11 42 sleep 600
-if oc run -d --bundle $B/c11 c11 </dev/null >/dev/null 2>$E && p11=$(pid_of c11) && oc pause c11 2>>$E; then
+if oc run -d --bundle $B/c11 c11 </dev/null >/dev/null 2>$E && p11=$(pid_of c11) && [ -n "$p11" ] && oc pause c11 2>>$E; then
 	oc delete --force c11 2>$E; rc=$?
 	i=0; while [ $i -lt 20 ] && ! gone $p11; do usleep 100000; i=$((i + 1)); done
 	if [ $rc = 0 ] && [ ! -e $CG/c11 ] && [ ! -e $STATE/c11 ] && gone $p11; then ok "delete --force of a paused container"

@@ -52,8 +52,9 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		-o DPkg::Lock::Timeout=300 "$@" >/dev/null 2>&1
 }
-command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v cpio >/dev/null 2>&1 ||
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v cpio >/dev/null 2>&1; then
 	apt_install qemu-system-x86 cpio
+fi
 command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86 failed)"
 command -v cpio >/dev/null 2>&1 || skip "no cpio"
 [ -x "$busybox" ] || apt_install busybox-static
@@ -106,7 +107,7 @@ extract_vmlinux "$kdir" || rm -f "$kdir/vmlinux"
 # --- the initramfs -----------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/ocirun-vm.XXXXXX") || skip "mktemp failed"
 trap 'rm -rf "$work"' EXIT
-trap 'rm -rf "$work"; exit 130' INT TERM
+trap 'rm -rf "$work"; exit 130' HUP INT PIPE TERM
 r=$work/root
 mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/run" "$r/etc" "$r/mnt"
 links() { # DIR: busybox and its applet links
@@ -140,11 +141,12 @@ boot() { # KERNEL
 kernel=$kdir/vmlinuz
 [ -s "$kdir/vmlinux" ] && kernel=$kdir/vmlinux
 boot "$kernel"
-if [ "$kernel" = "$kdir/vmlinux" ] && ! grep -q 'VMTEST-START' "$work/console"; then
+if [ "$kernel" = "$kdir/vmlinux" ] && [ "$qrc" != 124 ] && ! grep -q 'VMTEST-START' "$work/console"; then
+	# this qemu cannot boot the ELF (PVH): the bzImage, and only it from now on
 	note "the PVH boot of vmlinux did not reach /init (qemu exit $qrc): retrying with the bzImage"
-	rm -f "$kdir/vmlinux"   # do not try it again next time
 	kernel=$kdir/vmlinuz
 	boot "$kernel"
+	grep -q 'VMTEST-START' "$work/console" && rm -f "$kdir/vmlinux"
 fi
 [ -n "${OCIRUN_VM_LOG:-}" ] && cp "$work/console" "$OCIRUN_VM_LOG"
 note "$(basename "$kdir") ($(basename "$kernel")), accel $accel: qemu ran ${secs}s, exit $qrc"
