@@ -322,29 +322,34 @@ static ssize_t read_full(int fd, void *p, size_t n)
     return (ssize_t)got;
 }
 
-/* Reads a whole file (bounded by `max`) into a NUL-terminated buffer. */
-static int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp)
+/* Reads an open fd to its end (bounded by `max`) into a NUL-terminated
+ * buffer; `name` is for messages. */
+static int read_fd_all(int fd, const char *name, size_t max, char **out, size_t *lenp)
 {
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return failerr("open %s", path);
     struct buf b = {0};
     char tmp[8192];
     for (;;) {
         ssize_t r = read(fd, tmp, sizeof tmp);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) { failerr("read %s", path); close(fd); buf_free(&b); return -1; }
+        if (r < 0) { buf_free(&b); return failerr("read %s", name); }
         if (r == 0) break;
-        if (b.len + (size_t)r > max) {
-            close(fd); buf_free(&b);
-            return fail("%s: larger than %zu bytes", path, max);
-        }
+        if (b.len + (size_t)r > max) { buf_free(&b); return fail("%s: larger than %zu bytes", name, max); }
         buf_add(&b, tmp, (size_t)r);
     }
-    close(fd);
     if (!b.p) buf_grow(&b, 0), b.p[0] = 0;
     *out = b.p;
     if (lenp) *lenp = b.len;
     return 0;
+}
+
+/* Reads a whole file (bounded by `max`) into a NUL-terminated buffer. */
+static int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return failerr("open %s", path);
+    int r = read_fd_all(fd, path, max, out, lenp);
+    close(fd);
+    return r;
 }
 
 /* Writes `data` to `dir/name` atomically: temp file, fsync, rename. */
@@ -2203,7 +2208,10 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
                 int has = list_contains_all(ctrls[k], avail);
                 free(avail);
                 snprintf(want, sizeof want, "+%s", ctrls[k]);
-                if (has) cg_write(path, "cgroup.subtree_control", want); /* EBUSY etc: the limit write will say */
+                /* refused when `path` holds processes (v2's no-internal-
+                 * process rule): a limit that needs it will say so */
+                if (has && cg_write(path, "cgroup.subtree_control", want) < 0)
+                    debugf("cannot enable %s below %s: %s", ctrls[k], path, err_msg);
             }
             *parent = '/';
         }
@@ -2235,7 +2243,9 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
 
 static int cg_missing(const char *ctrl, const char *field)
 {
-    return fail(".linux.resources.%s: the cgroup controller \"%s\" is not available on this host", field, ctrl);
+    return fail(".linux.resources.%s: the cgroup controller \"%s\" is not available here (not on this host, or, "
+                "on cgroup v2, not enabled in the parent cgroup, which must hold no processes: try an absolute "
+                "linux.cgroupsPath)", field, ctrl);
 }
 
 static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *r)
@@ -2299,10 +2309,18 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         cg_write_int(d, "cpu.weight", 1 + ((r->cpu_shares < 2 ? 2 : r->cpu_shares) - 2) * 9999 / 262142) < 0)
         return -1;
     if (r->cpu_quota != UNSET || r->cpu_period != UNSET) {
-        char v[64];
-        int64_t period = r->cpu_period != UNSET && r->cpu_period ? r->cpu_period : 100000;
-        if (r->cpu_quota == UNSET || r->cpu_quota <= 0) snprintf(v, sizeof v, "max %lld", (long long)period);
-        else snprintf(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, (long long)period);
+        /* quota and period share cpu.max: what `update` leaves out stays */
+        char v[64], cur_quota[32] = "max", *text;
+        long long period = 100000;
+        snprintf(path, sizeof path, "%s/cpu.max", d);
+        if (read_file_at(AT_FDCWD, path, 64, &text, NULL) == 0) {
+            if (sscanf(text, "%31s %lld", cur_quota, &period) < 1) snprintf(cur_quota, sizeof cur_quota, "max");
+            free(text);
+        }
+        if (r->cpu_period != UNSET && r->cpu_period) period = r->cpu_period;
+        if (r->cpu_quota == UNSET) snprintf(v, sizeof v, "%s %lld", cur_quota, period);
+        else if (r->cpu_quota <= 0) snprintf(v, sizeof v, "max %lld", period);
+        else snprintf(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, period);
         if (cg_write(d, "cpu.max", v) < 0) return -1;
     }
     return 0;
@@ -5381,7 +5399,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     if (res) {
-        if (!strcmp(res, "-") ? read_file_at(0, "/dev/stdin", MAX_CONFIG_SIZE, &text, &len) < 0
+        if (!strcmp(res, "-") ? read_fd_all(0, "stdin", MAX_CONFIG_SIZE, &text, &len) < 0
                               : read_file_at(AT_FDCWD, res, MAX_CONFIG_SIZE, &text, &len) < 0)
             return err_prefix("update --resources");
         const struct jv *v = json_parse(text, len, &s.arena);
