@@ -1517,6 +1517,13 @@ static int parse_propagation(const char *path, const char *name, unsigned long *
     return 0;
 }
 
+static void resources_init(struct oci_resources *r)
+{
+    memset(r, 0, sizeof *r);
+    r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = UNSET;
+    r->cpu_shares = r->cpu_quota = r->cpu_period = r->pids_limit = UNSET;
+}
+
 /* One integer of a resources object into *out (UNSET when absent). */
 static int res_int(const char *base, const struct jv *obj, const char *key, int64_t lo, int64_t *out)
 {
@@ -1573,8 +1580,6 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
             return -1;
         r->mem_swappiness = has_swappiness ? sw : UNSET;
         if (has_swappiness && sw > 100) return fail("%s.memory.swappiness: %u is above 100", b, sw);
-    } else {
-        r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = UNSET;
     }
     if ((x = member(v, "cpu"))) {
         if (want(".linux.resources.cpu", x, J_OBJ, "an object") < 0 ||
@@ -1583,10 +1588,7 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
             res_int(".linux.resources.cpu", x, "period", 0, &r->cpu_period) < 0 ||
             get_str(".linux.resources.cpu", x, "cpus", 0, &r->cpus) < 0 || get_str(".linux.resources.cpu", x, "mems", 0, &r->mems) < 0)
             return -1;
-    } else {
-        r->cpu_shares = r->cpu_quota = r->cpu_period = UNSET;
     }
-    r->pids_limit = UNSET;
     if ((x = member(v, "pids")) &&
         (want(".linux.resources.pids", x, J_OBJ, "an object") < 0 || res_int(".linux.resources.pids", x, "limit", -1, &r->pids_limit) < 0))
         return -1;
@@ -1620,8 +1622,7 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if ((x = member(v, "gidMappings")) && parse_idmaps(".linux.gidMappings", x, &s->gidmap, &s->ngidmap) < 0) return -1;
     if ((x = member(v, "devices")) && parse_devices(x, s) < 0) return -1;
     if ((x = member(v, "sysctl")) && parse_sysctl(x, s) < 0) return -1;
-    s->res.mem_limit = s->res.mem_reservation = s->res.mem_swap = s->res.mem_swappiness = UNSET;
-    s->res.cpu_shares = s->res.cpu_quota = s->res.cpu_period = s->res.pids_limit = UNSET;
+    resources_init(&s->res);
     if ((x = member(v, "resources")) && parse_resources(x, s) < 0) return -1;
     if (get_str(b, v, "cgroupsPath", 0, &s->cgroups_path) < 0) return -1;
     if (get_strv(b, v, "maskedPaths", (char ***)&s->masked, &s->nmasked) < 0 ||
@@ -1772,6 +1773,7 @@ struct cstate {
     char created[40];
     char *annotations;             /* JSON object text, malloc'd */
     char *cgroups;                 /* the container's cgroup dirs, one per line, malloc'd */
+    int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
 };
 
 enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED };
@@ -1907,7 +1909,8 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
     buf_printf(b, ",\"created\":\"%s\",\"owner\":\"\",\"annotations\":%s", st->created,
                st->annotations ? st->annotations : "{}");
     if (internal) {
-        buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"cgroups\":[", (unsigned long long)st->starttime);
+        buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"late_hooks\":%d,\"cgroups\":[",
+                   (unsigned long long)st->starttime, st->late_hooks);
         const char *p = st->cgroups ? st->cgroups : "";
         for (int first = 1; *p; first = 0) {
             size_t n = strcspn(p, "\n");
@@ -1967,6 +1970,8 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
         json_write(&b, v);
         st->annotations = b.p;
     }
+    if ((v = member(member(root, "ocirun"), "late_hooks")) && v->type == J_NUM && v->numkind == JN_INT)
+        st->late_hooks = (int)v->i;
     if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
         struct buf b = {0};
         for (const struct jv *c = v->child; c; c = c->next)
@@ -4224,6 +4229,9 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         }
         struct buf cgs = {0};
         for (int k = 0; k < j.cg->n; k++) buf_puts(&cgs, j.cg->dir[k]), buf_puts(&cgs, "\n");
+        /* so that start and delete read the bundle again only when needed */
+        st->late_hooks = (has_hooks(&j.spec, HOOK_POSTSTART) << HOOK_POSTSTART) |
+                         (has_hooks(&j.spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
         st->cgroups = cgs.p;
         ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
@@ -5065,7 +5073,7 @@ static int start_locked(int dirfd, const struct cstate *st)
     if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
     if (got) return fail("container init failed to start the process: %s", msg);
     struct oci_spec spec;
-    if (load_bundle_spec(st, &spec) == 0) {
+    if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(st, &spec) == 0) {
         run_late_hooks(st, HOOK_POSTSTART, "running", &spec);
         spec_free(&spec);
     }
@@ -5092,7 +5100,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         free(cg);
     }
     struct oci_spec spec;
-    int have_spec = load_bundle_spec(st, &spec) == 0;
+    int have_spec = (st->late_hooks & (1 << HOOK_POSTSTOP)) && load_bundle_spec(st, &spec) == 0;
     if (state_dir_remove(rootfd, st->id) < 0) {
         if (have_spec) spec_free(&spec);
         return -1;
@@ -5394,8 +5402,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (other) return fail("update: blkio, realtime, kernel memory and RDT limits are not supported by this version of ocirun");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
-    s.res.mem_limit = s.res.mem_reservation = s.res.mem_swap = s.res.mem_swappiness = UNSET;
-    s.res.cpu_shares = s.res.cpu_quota = s.res.cpu_period = s.res.pids_limit = UNSET;
+    resources_init(&s.res);
     char *text = NULL;
     size_t len = 0;
     if (res) {
