@@ -147,6 +147,14 @@ struct oci_mount_attr {
 #define OCI_MA_NODIRATIME 0x80
 #define OCI_MA_NOSYMFOLLOW 0x200000
 
+/* bpf(2) for the cgroup v2 device controller (Linux 4.15) */
+#define OCI_BPF_PROG_LOAD 5
+#define OCI_BPF_PROG_ATTACH 8
+#define OCI_BPF_PROG_TYPE_CGROUP_DEVICE 15
+#define OCI_BPF_CGROUP_DEVICE 6
+#define OCI_BPF_F_ALLOW_MULTI 2
+struct oci_bpf_insn { uint8_t code, regs; int16_t off; int32_t imm; };
+
 /* capset(2) */
 #define CAP_VERSION_3 0x20080522
 struct cap_header { uint32_t version; int pid; };
@@ -2348,43 +2356,154 @@ static void devrule_text(char *out, size_t size, char type, int64_t major, int64
     snprintf(out, size, "%c %s:%s %s", type, ma, mi, access);
 }
 
-/* Device rules (v1 devices controller): deny all, the config's rules in
- * order, then the nodes the container gets anyway, as runc does.  Without
- * a devices controller (v2 needs a BPF program: a later version) a deny
- * rule cannot be enforced: refused if the container could mknod. */
-static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
+/* The device rules a container gets: the config's, in order, after an
+ * implicit "deny all", then (as runc) its own nodes, ptmx and the ptys,
+ * and mknod of anything (opening a node is what the rules govern). */
+static size_t device_rules(const struct oci_spec *s, struct oci_devrule **out)
 {
-    const struct oci_resources *r = &s->res;
-    if (!r->ndevs) return 0;
-    const char *d = cg_dir_with(cg, "devices");
-    if (!d) {
-        int restricts = 0;
-        for (size_t i = 0; i < r->ndevs; i++) restricts |= !r->devs[i].allow || r->devs[i].type != 'a';
-        if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)))
-            return fail(".linux.resources.devices: no devices cgroup controller (v1) here to enforce the rules, "
-                        "and CAP_MKNOD would let the container create any device");
-        debugf("no devices cgroup controller: device rules are enforced by the nodes in /dev alone");
-        return 0;
+    size_t n = s->res.ndevs, k = 0;
+    struct oci_devrule *v = xcalloc(n + ARRAY_LEN(default_devices) + s->ndevices + 4, sizeof *v);
+    memcpy(v, s->res.devs, n * sizeof *v);
+    k = n;
+    for (size_t i = 0; i < ARRAY_LEN(default_devices) + s->ndevices; i++) {
+        const struct oci_device *d = i < ARRAY_LEN(default_devices) ? &default_devices[i] : &s->devices[i - ARRAY_LEN(default_devices)];
+        if (d->type == 'p') continue;
+        v[k++] = (struct oci_devrule){ 1, d->type == 'b' ? 'b' : 'c', d->major, d->minor, "rwm" };
     }
+    v[k++] = (struct oci_devrule){ 1, 'c', 5, 2, "rwm" };
+    v[k++] = (struct oci_devrule){ 1, 'c', 136, UNSET, "rwm" };
+    v[k++] = (struct oci_devrule){ 1, 'c', UNSET, UNSET, "m" };
+    v[k++] = (struct oci_devrule){ 1, 'b', UNSET, UNSET, "m" };
+    *out = v;
+    return k;
+}
+
+static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n)
+{
     char rule[96];
     if (cg_write(d, "devices.deny", "a") < 0) return -1;
-    for (size_t i = 0; i < r->ndevs; i++) {
-        const struct oci_devrule *x = &r->devs[i];
-        devrule_text(rule, sizeof rule, x->type, x->major, x->minor, x->access);
-        if (cg_write(d, x->allow ? "devices.allow" : "devices.deny", rule) < 0) return err_prefix(".linux.resources.devices[%zu]", i);
+    for (size_t i = 0; i < n; i++) {
+        devrule_text(rule, sizeof rule, v[i].type, v[i].major, v[i].minor, v[i].access);
+        if (cg_write(d, v[i].allow ? "devices.allow" : "devices.deny", rule) < 0) return err_prefix("device rule \"%s\"", rule);
     }
-    for (size_t i = 0; i < ARRAY_LEN(default_devices) + s->ndevices; i++) {
-        const struct oci_device *dv = i < ARRAY_LEN(default_devices) ? &default_devices[i] : &s->devices[i - ARRAY_LEN(default_devices)];
-        if (dv->type == 'p') continue;
-        devrule_text(rule, sizeof rule, dv->type == 'b' ? 'b' : 'c', dv->major, dv->minor, "rwm");
-        if (cg_write(d, "devices.allow", rule) < 0) return -1;
-    }
-    /* ptmx and the ptys of the container's devpts; and, as runc has it,
-     * mknod of any node (opening it is what the rules govern) */
-    if (cg_write(d, "devices.allow", "c 5:2 rwm") < 0 || cg_write(d, "devices.allow", "c 136:* rwm") < 0 ||
-        cg_write(d, "devices.allow", "c *:* m") < 0 || cg_write(d, "devices.allow", "b *:* m") < 0)
-        return -1;
     return 0;
+}
+
+/* eBPF instructions; the register nibbles are a bitfield whose order
+ * follows the byte order */
+static struct oci_bpf_insn bpf_insn(uint8_t code, int dst, int src, int16_t off, int32_t imm)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    uint8_t regs = (uint8_t)(dst << 4 | src);
+#else
+    uint8_t regs = (uint8_t)(src << 4 | dst);
+#endif
+    return (struct oci_bpf_insn){ code, regs, off, imm };
+}
+#define LDX_W(d, s, off) bpf_insn(0x61, d, s, off, 0)
+#define MOV32_REG(d, s) bpf_insn(0xbc, d, s, 0, 0)
+#define AND32_IMM(d, k) bpf_insn(0x54, d, 0, 0, k)
+#define RSH32_IMM(d, k) bpf_insn(0x74, d, 0, 0, k)
+#define JNE_IMM(d, k, off) bpf_insn(0x55, d, 0, off, k)
+#define MOV64_IMM(d, k) bpf_insn(0xb7, d, 0, 0, k)
+#define EXIT_INSN() bpf_insn(0x95, 0, 0, 0, 0)
+
+/* A BPF_PROG_TYPE_CGROUP_DEVICE program for the rules: the last rule that
+ * matches decides (as on v1), nothing matching denies.  The context is
+ * { u32 access_type (type | access << 16); u32 major; u32 minor; }. */
+static size_t device_program(const struct oci_devrule *v, size_t n, struct oci_bpf_insn *p)
+{
+    size_t k = 0;
+    p[k++] = LDX_W(2, 1, 0);
+    p[k++] = MOV32_REG(3, 2);
+    p[k++] = AND32_IMM(3, 0xffff);   /* r3: 1 block, 2 char */
+    p[k++] = RSH32_IMM(2, 16);       /* r2: 1 mknod, 2 read, 4 write */
+    p[k++] = LDX_W(4, 1, 4);
+    p[k++] = LDX_W(5, 1, 8);
+    for (size_t i = n; i-- > 0;) {
+        const struct oci_devrule *r = &v[i];
+        int acc = (strchr(r->access, 'm') ? 1 : 0) | (strchr(r->access, 'r') ? 2 : 0) | (strchr(r->access, 'w') ? 4 : 0);
+        int checks = (r->type != 'a') + (acc != 7) * 3 + (r->major >= 0) + (r->minor >= 0);
+        int16_t left = (int16_t)(checks + 2); /* instructions of this block after the current one */
+        if (r->type != 'a') p[k++] = JNE_IMM(3, r->type == 'b' ? 1 : 2, --left);
+        if (acc != 7) {
+            p[k++] = MOV32_REG(1, 2), left--;
+            p[k++] = AND32_IMM(1, ~acc & 7), left--;
+            p[k++] = JNE_IMM(1, 0, --left);
+        }
+        if (r->major >= 0) p[k++] = JNE_IMM(4, (int32_t)r->major, --left);
+        if (r->minor >= 0) p[k++] = JNE_IMM(5, (int32_t)r->minor, --left);
+        p[k++] = MOV64_IMM(0, r->allow ? 1 : 0);
+        p[k++] = EXIT_INSN();
+        if (!checks) return k; /* matches everything: the verifier refuses code after it */
+    }
+    p[k++] = MOV64_IMM(0, 0);
+    p[k++] = EXIT_INSN();
+    return k;
+}
+
+/* Loads the program and attaches it to the v2 cgroup `dir`. */
+static int cg_v2_devices(const char *dir, const struct oci_devrule *v, size_t n)
+{
+#ifdef SYS_bpf
+    struct oci_bpf_insn *prog = xcalloc(n * 9 + 10, sizeof *prog);
+    size_t len = device_program(v, n, prog);
+    static const char license[] = "MIT";
+    uint64_t attr[16];
+    memset(attr, 0, sizeof attr);
+    uint32_t *a32 = (uint32_t *)attr;
+    a32[0] = OCI_BPF_PROG_TYPE_CGROUP_DEVICE;
+    a32[1] = (uint32_t)len;
+    attr[1] = (uint64_t)(uintptr_t)prog;
+    attr[2] = (uint64_t)(uintptr_t)license;
+    int pfd = (int)syscall(SYS_bpf, OCI_BPF_PROG_LOAD, attr, sizeof attr);
+    free(prog);
+    if (pfd < 0) return failerr("load the device cgroup program (bpf, Linux 4.15)");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+    if (dfd < 0) r = failerr("open %s", dir);
+    else {
+        memset(attr, 0, sizeof attr);
+        a32[0] = (uint32_t)dfd, a32[1] = (uint32_t)pfd, a32[2] = OCI_BPF_CGROUP_DEVICE, a32[3] = OCI_BPF_F_ALLOW_MULTI;
+        if (syscall(SYS_bpf, OCI_BPF_PROG_ATTACH, attr, sizeof attr) < 0) r = failerr("attach the device program to %s", dir);
+        close(dfd);
+    }
+    close(pfd);
+    return r;
+#else
+    (void)dir, (void)v, (void)n;
+    return fail("bpf(2) is unknown to the headers this was built with");
+#endif
+}
+
+/* Device rules: the v1 devices controller, or on v2 a BPF program; with
+ * neither (no cgroups, or a kernel before 4.15) a rule that denies cannot
+ * be enforced, which is refused if the container could mknod. */
+static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
+{
+    if (!s->res.ndevs) return 0;
+    struct oci_devrule *rules;
+    size_t n = device_rules(s, &rules);
+    const char *d = cg_dir_with(cg, "devices");
+    char why[512] = "no cgroup v2 hierarchy";
+    int r = -1;
+    if (d) {
+        r = cg_v1_devices(d, rules, n);
+    } else {
+        for (int i = 0; i < cg->n && r < 0; i++)
+            if (cg->l.h[i].v2 && cg->dir[i][0] && (r = cg_v2_devices(cg->dir[i], rules, n)) < 0)
+                snprintf(why, sizeof why, "%s", err_msg);
+        if (r < 0) {
+            int restricts = 0;
+            for (size_t i = 0; i < s->res.ndevs; i++) restricts |= !s->res.devs[i].allow || s->res.devs[i].type != 'a';
+            if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)))
+                r = fail(".linux.resources.devices: nothing enforces device rules here (no v1 devices controller; %s), "
+                         "and CAP_MKNOD would let the container create any device", why);
+            else
+                r = 0, debugf("device rules are enforced by the nodes in /dev alone (%s)", why);
+        }
+    }
+    free(rules);
+    return r;
 }
 
 static void cg_remove(const struct cgroup *cg)
@@ -2429,6 +2548,9 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
 {
     struct cgroup *cg = xcalloc(1, sizeof *cg);
     int r = cg_from_state(cg, cgroups);
+    /* another BPF program would only add to the old one's refusals */
+    if (r == 0 && s->res.ndevs && !cg_dir_with(cg, "devices"))
+        r = fail("update: changing device rules on cgroup v2 is not supported by this version of ocirun");
     if (r == 0 && (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
                    (s->res.ndevs && cg_apply_devices(cg, s) < 0)))
         r = -1;

@@ -312,6 +312,21 @@ else bad "initramfs root: run" "exit $rc, output '$out'; $(errtxt)"; fi
 check_probe "initramfs root" "$out"
 [ -e $CG/c10 ] && bad "initramfs root: cgroup removed after exit" "$CG/c10 still exists"
 
+# --- device rules on v2: a BPF program (ocirun assembles it) -----------------
+# CAP_MKNOD and a "deny all" rule: mknod works (runc's "m" default), but the
+# node cannot be opened; an allow rule for 1:11 opens it; /dev/null stays usable
+for variant in deny allow; do
+	mkbundle $B/dv-$variant dv-$variant 42 sh -c 'mknod /dev/z c 1 11; echo x > /dev/null && echo null-ok; (echo ocirun > /dev/z) 2>/dev/null && echo written || echo denied'
+	rules='{ "allow": false, "access": "rwm" }'
+	[ $variant = allow ] && rules="$rules, { \"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, \"access\": \"rwm\" }"
+	sed -i "s/\"CAP_AUDIT_WRITE\", \"CAP_KILL\"/\"CAP_AUDIT_WRITE\", \"CAP_MKNOD\", \"CAP_KILL\"/; s/\"memory\": { \"limit\": 67108864 },/\"devices\": [ $rules ], \"memory\": { \"limit\": 67108864 },/" $B/dv-$variant/config.json
+	out=$(oc run --bundle $B/dv-$variant dv-$variant 2>$E | tr '\n' ' '); rc=$?
+	want="null-ok denied "
+	[ $variant = allow ] && want="null-ok written "
+	if [ "$out" = "$want" ]; then ok "device rules on v2 ($variant 1:11): $out"
+	else bad "device rules on v2 ($variant 1:11)" "exit $rc, output '$out', want '$want'; $(errtxt)"; fi
+done
+
 # --- leftovers ---------------------------------------------------------------
 left=$(ls $STATE 2>/dev/null | tr '\n' ' '); cgl=$(cd $CG 2>/dev/null && ls -d */ 2>/dev/null | tr '\n' ' ')
 if [ -z "$left" ] && [ -z "$cgl" ]; then ok "no leftover state or cgroups"
