@@ -2506,12 +2506,20 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
     return r;
 }
 
-static void cg_remove(const struct cgroup *cg)
+/* Removes the container's cgroup dirs, waiting (up to 1 s each) while the
+ * kernel still counts exiting processes in them.  With `report`, a dir
+ * that stays becomes the error; cleanup after another failure passes 0 so
+ * that failure's message survives. */
+static int cg_remove(const struct cgroup *cg, int report)
 {
+    int r = 0;
     for (int i = 0; i < cg->n; i++) {
         if (!cg->dir[i][0]) continue;
-        for (int t = 0; t < 100 && rmdir(cg->dir[i]) < 0 && errno == EBUSY; t++) usleep(10000);
+        int t = 0;
+        while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) usleep(10000);
+        if (access(cg->dir[i], F_OK) == 0) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
     }
+    return r;
 }
 
 /* The cgroup dirs a state records (one per line). */
@@ -2616,10 +2624,10 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
         return cg_apply_devices(cg, s);
     }
     for (int i = 0; i < cg->n; i++)
-        if (cg_mkdir(&cg->l.h[i], cg->dir[i]) < 0) { cg_remove(cg); return -1; }
+        if (cg_mkdir(&cg->l.h[i], cg->dir[i]) < 0) { cg_remove(cg, 0); return -1; }
     if (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
         cg_apply_devices(cg, s) < 0) {
-        cg_remove(cg);
+        cg_remove(cg, 0);
         return -1;
     }
     return 0;
@@ -4289,7 +4297,7 @@ static void create_job_undo(struct create_job *j, const char *id)
     if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
     if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
     j->pid1 = j->pid2 = 0;
-    if (j->cg && j->made_dir) cg_remove(j->cg);
+    if (j->cg && j->made_dir) cg_remove(j->cg, 0);
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
@@ -5218,7 +5226,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     if (st->cgroups) {
         struct cgroup *cg = xcalloc(1, sizeof *cg);
         cg_from_list(cg, st->cgroups);
-        cg_remove(cg);
+        if (cg_remove(cg, 1) < 0) warnf("delete %s: %s", st->id, err_msg);
         free(cg);
     }
     struct oci_spec spec;
