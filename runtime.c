@@ -5561,6 +5561,112 @@ out:
     return r;
 }
 
+/* --- events --- */
+
+/* One number from a cgroup file: the whole file, or the value after `key`
+ * in a "key value" file.  -1 when absent. */
+static long long cg_read_num(const char *cgroups, const char *file, const char *key)
+{
+    char path[PATH_MAX + 64], *text;
+    long long v = -1;
+    for (const char *p = cgroups; *p && v < 0;) {
+        size_t n = strcspn(p, "\n");
+        snprintf(path, sizeof path, "%.*s/%s", (int)n, p, file);
+        p += n + (p[n] == '\n');
+        if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
+        if (!key) {
+            v = strncmp(text, "max", 3) ? strtoll(text, NULL, 10) : 0;
+        } else {
+            size_t kl = strlen(key);
+            for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (!strncmp(l, key, kl) && l[kl] == ' ') v = strtoll(l + kl + 1, NULL, 10);
+        }
+        free(text);
+    }
+    return v;
+}
+
+/* runc's stats event, from whichever of v1's and v2's files exist. */
+static void stats_event(struct buf *b, const char *id, const char *cg)
+{
+    long long cpu = cg_read_num(cg, "cpuacct.usage", NULL), user = -1, sys = -1;
+    if (cpu < 0 && (cpu = cg_read_num(cg, "cpu.stat", "usage_usec")) >= 0) {
+        cpu *= 1000;
+        user = cg_read_num(cg, "cpu.stat", "user_usec") * 1000, sys = cg_read_num(cg, "cpu.stat", "system_usec") * 1000;
+    }
+    long long mem = cg_read_num(cg, "memory.usage_in_bytes", NULL), limit, max, failcnt;
+    if (mem >= 0) {
+        limit = cg_read_num(cg, "memory.limit_in_bytes", NULL), max = cg_read_num(cg, "memory.max_usage_in_bytes", NULL);
+        failcnt = cg_read_num(cg, "memory.failcnt", NULL);
+    } else {
+        mem = cg_read_num(cg, "memory.current", NULL), limit = cg_read_num(cg, "memory.max", NULL);
+        max = cg_read_num(cg, "memory.peak", NULL), failcnt = cg_read_num(cg, "memory.events", "max");
+    }
+    buf_puts(b, "{\"type\":\"stats\",\"id\":");
+    json_str(b, id);
+    buf_printf(b, ",\"data\":{\"cpu\":{\"usage\":{\"total\":%lld", cpu < 0 ? 0 : cpu);
+    if (user >= 0) buf_printf(b, ",\"user\":%lld,\"kernel\":%lld", user, sys);
+    buf_printf(b, "}},\"memory\":{\"usage\":{\"usage\":%lld,\"limit\":%lld,\"max\":%lld,\"failcnt\":%lld}},"
+                  "\"pids\":{\"current\":%lld,\"limit\":%lld}}}\n",
+               mem < 0 ? 0 : mem, limit < 0 ? 0 : limit, max < 0 ? 0 : max, failcnt < 0 ? 0 : failcnt,
+               cg_read_num(cg, "pids.current", NULL) < 0 ? 0 : cg_read_num(cg, "pids.current", NULL),
+               cg_read_num(cg, "pids.max", NULL) < 0 ? 0 : cg_read_num(cg, "pids.max", NULL));
+}
+
+/* The OOM kills so far (v1 memory.oom_control, v2 memory.events). */
+static long long oom_kills(const char *cg)
+{
+    long long v = cg_read_num(cg, "memory.oom_control", "oom_kill");
+    return v >= 0 ? v : cg_read_num(cg, "memory.events", "oom_kill");
+}
+
+/* `events`: --stats prints one stats event; otherwise a stats event every
+ * --interval and an oom event whenever the kernel OOM-kills in the
+ * container, until the container stops (runc's JSON lines). */
+static int cmd_events(const struct cli *c, int argc, char **argv)
+{
+    int i = 1, stats = 0, rootfd, dirfd, r = 0;
+    const char *interval = "5";
+    struct cstate st;
+    const struct flag fl[] = { { "stats", 0, 0, NULL, &stats, NULL }, { "interval", 0, 1, &interval, NULL, NULL } };
+    if (parse_flags("events", argc, argv, &i, fl, 2) < 0 || want_args("events", argc - i, 1, 1, "[--stats] [--interval N] <container-id>") < 0)
+        return -1;
+    char *end;
+    double secs = strtod(interval, &end);
+    if (end == interval || (*end && strcmp(end, "s")) || secs <= 0) return fail("events: invalid --interval \"%s\"", interval);
+    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
+    /* do not hold the container's lock while streaming */
+    flock(dirfd, LOCK_UN);
+    if (!st.cgroups) r = fail("container %s has no cgroup", st.id);
+    long long ooms = r == 0 ? oom_kills(st.cgroups) : 0;
+    while (r == 0) {
+        struct buf b = {0};
+        if (container_status(dirfd, &st) == ST_STOPPED) { r = stats ? fail("container not running") : 0; buf_free(&b); break; }
+        long long now = oom_kills(st.cgroups);
+        if (now > ooms && !stats) {
+            buf_puts(&b, "{\"type\":\"oom\",\"id\":"), json_str(&b, st.id), buf_puts(&b, "}\n");
+            ooms = now;
+        }
+        stats_event(&b, st.id, st.cgroups);
+        if (write_all(1, b.p, b.len) < 0) r = failerr("write");
+        buf_free(&b);
+        if (stats) break;
+        for (double t = 0; t < secs && r == 0; t += 0.1) { /* watch for OOM kills between stats */
+            usleep(100000);
+            if ((now = oom_kills(st.cgroups)) > ooms) {
+                struct buf o = {0};
+                buf_puts(&o, "{\"type\":\"oom\",\"id\":"), json_str(&o, st.id), buf_puts(&o, "}\n");
+                if (write_all(1, o.p, o.len) < 0) r = failerr("write");
+                buf_free(&o);
+                ooms = now;
+            }
+            if (!process_alive(st.pid, st.starttime)) break;
+        }
+    }
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
 /* `pause` and `resume`: the cgroup freezer. */
 static int cmd_freeze(const struct cli *c, int argc, char **argv, int freeze)
 {
@@ -5809,6 +5915,8 @@ static const char usage_text[] =
     "  pause ID, resume ID  freeze and thaw the container's processes\n"
     "  update [--resources FILE|-] [--memory N] [--pids-limit N] [--cpu-share N] ... ID\n"
     "                       change the limits of a running container\n"
+    "  events [--stats] [--interval N] ID\n"
+    "                       stats (and OOM kills) as JSON lines\n"
     "  ps [--format table|json] ID\n"
     "                       list the container's processes\n"
     "  kill [--all] ID [SIGNAL]\n"
@@ -5855,14 +5963,14 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     if (!strcmp(cmd, "ps")) return cmd_ps(c, argc, argv);
     if (!strcmp(cmd, "pause")) return cmd_freeze(c, argc, argv, 1);
     if (!strcmp(cmd, "update")) return cmd_update(c, argc, argv);
+    if (!strcmp(cmd, "events")) return cmd_events(c, argc, argv);
     if (!strcmp(cmd, "resume")) return cmd_freeze(c, argc, argv, 0);
     if (!strcmp(cmd, "kill")) return cmd_kill(c, argc, argv);
     if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
     if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
-    static const char *const later[] = { "events",
-                                         "checkpoint", "restore" };
+    static const char *const later[] = { "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);
     return fail("unknown command \"%s\" (see ocirun --help)", cmd);

@@ -1547,6 +1547,23 @@ t_cgroup_v2_vm() {
 	esac
 }
 
+# events: --stats once (the cgroup's numbers), and streaming with an oom
+# event when the kernel OOM-kills in the container
+t_events() {
+	local id=events out
+	need_ocirun || return  # runc 1.1.5 prints the same stats; the OOM event timing differs
+	sh_variant $id 'sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; exec sleep 100' \
+		'.linux.resources.memory = {limit: 33554432} | .linux.resources.pids = {limit: 20}'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	out=$(rt events --stats $id 2>"$B/err")
+	expect "stats type" "$(printf '%s' "$out" | jq -r .type 2>/dev/null)" stats
+	expect "memory limit in stats" "$(printf '%s' "$out" | jq -r .data.memory.usage.limit 2>/dev/null)" 33554432
+	expect "pids limit in stats" "$(printf '%s' "$out" | jq -r .data.pids.limit 2>/dev/null)" 20
+	[ "$(printf '%s' "$out" | jq -r .data.pids.current 2>/dev/null)" -ge 1 ] 2>/dev/null || fail "pids.current: $out"
+	OCIRUN_TEST_TAG=$TMP timeout 5 "$OCIRUN" --root "$ROOT" events --interval 1 $id > "$B/events" 2>&1
+	grep -q '"type":"oom"' "$B/events" || fail "no oom event: $(head -c 300 "$B/events")"
+}
+
 t_cgroup_bad_path() {
 	local id=cg-bad
 	sh_variant $id 'true' '.linux.cgroupsPath = "system.slice:ocirun:x"'
@@ -1961,7 +1978,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bad
-ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm
+ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm events
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
 containerd_run containerd_task containerd_tty containerd_options
