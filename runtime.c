@@ -978,6 +978,7 @@ struct oci_resources {
     int64_t pids_limit;
     struct oci_devrule *devs;
     size_t ndevs;
+    const struct jv *unified;      /* raw cgroup v2 files: { "memory.high": "1G", ... } */
 };
 
 enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART,
@@ -1601,7 +1602,16 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
         (want(".linux.resources.pids", x, J_OBJ, "an object") < 0 || res_int(".linux.resources.pids", x, "limit", -1, &r->pids_limit) < 0))
         return -1;
     if ((x = member(v, "devices")) && parse_device_rules(x, r) < 0) return -1;
-    static const char *const known[] = { "memory", "cpu", "pids", "devices" };
+    if ((x = member(v, "unified"))) {
+        if (want(".linux.resources.unified", x, J_OBJ, "an object") < 0) return -1;
+        for (const struct jv *c = x->child; c; c = c->next) {
+            if (c->type != J_STR) return fail("%s.unified.%s: expected a string, got %s", b, c->key, jtype_name(c));
+            if (!strchr(c->key, '.') || strchr(c->key, '/') || c->key[0] == '.')
+                return fail("%s.unified: \"%s\" is not a cgroup v2 file name", b, c->key);
+        }
+        r->unified = x;
+    }
+    static const char *const known[] = { "memory", "cpu", "pids", "devices", "unified" };
     for (const struct jv *c = v->child; c; c = c->next) {
         int ok = c->type == J_NULL || ((c->type == J_OBJ || c->type == J_ARR) && !c->count);
         for (size_t k = 0; k < ARRAY_LEN(known); k++) ok |= !strcmp(c->key, known[k]);
@@ -2272,11 +2282,13 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     snprintf(path, sizeof path, "%s/memory.max", d);
     int v2 = access(path, F_OK) == 0;
     if (!v2) {
-        if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return -1;
+        if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return err_prefix(".linux.resources.memory.limit");
         if (r->mem_swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
             return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
-        if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0) return -1;
-        if (r->mem_swappiness != UNSET && cg_write_int(d, "memory.swappiness", r->mem_swappiness) < 0) return -1;
+        if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
+            return err_prefix(".linux.resources.memory.reservation");
+        if (r->mem_swappiness != UNSET && cg_write_int(d, "memory.swappiness", r->mem_swappiness) < 0)
+            return err_prefix(".linux.resources.memory.swappiness");
         if (r->disable_oom_killer && cg_write(d, "memory.oom_control", "1") < 0) return -1;
         return 0;
     }
@@ -2284,7 +2296,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     if (r->mem_limit != UNSET) {
         if (r->mem_limit < 0) snprintf(v, sizeof v, "max");
         else snprintf(v, sizeof v, "%lld", (long long)r->mem_limit);
-        if (cg_write(d, "memory.max", v) < 0) return -1;
+        if (cg_write(d, "memory.max", v) < 0) return err_prefix(".linux.resources.memory.limit");
     }
     if (r->mem_reservation != UNSET && cg_write_int(d, "memory.low", r->mem_reservation < 0 ? 0 : r->mem_reservation) < 0)
         return -1;
@@ -2302,9 +2314,8 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     if (r->cpus || r->mems) {
         const char *d = cg_dir_with(cg, "cpuset");
         if (!d) return cg_missing("cpuset", "cpu.cpus");
-        if ((r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) ||
-            (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0))
-            return -1;
+        if (r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) return err_prefix(".linux.resources.cpu.cpus");
+        if (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0) return err_prefix(".linux.resources.cpu.mems");
     }
     if (r->cpu_shares == UNSET && r->cpu_quota == UNSET && r->cpu_period == UNSET) return 0;
     const char *d = cg_dir_with(cg, "cpu");
@@ -2312,9 +2323,12 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/cpu.weight", d);
     if (access(path, F_OK) < 0) { /* v1 */
-        if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0) return -1;
-        if (r->cpu_period != UNSET && r->cpu_period && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0) return -1;
-        if (r->cpu_quota != UNSET && r->cpu_quota && cg_write_int(d, "cpu.cfs_quota_us", r->cpu_quota) < 0) return -1;
+        if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0)
+            return err_prefix(".linux.resources.cpu.shares");
+        if (r->cpu_period != UNSET && r->cpu_period && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0)
+            return err_prefix(".linux.resources.cpu.period");
+        if (r->cpu_quota != UNSET && r->cpu_quota && cg_write_int(d, "cpu.cfs_quota_us", r->cpu_quota) < 0)
+            return err_prefix(".linux.resources.cpu.quota");
         return 0;
     }
     /* v2: runc's conversion of shares [2, 262144] to weight [1, 10000] */
@@ -2334,7 +2348,7 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         if (r->cpu_quota == UNSET) snprintf(v, sizeof v, "%s %lld", cur_quota, period);
         else if (r->cpu_quota <= 0) snprintf(v, sizeof v, "max %lld", period);
         else snprintf(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, period);
-        if (cg_write(d, "cpu.max", v) < 0) return -1;
+        if (cg_write(d, "cpu.max", v) < 0) return err_prefix(".linux.resources.cpu.quota/period");
     }
     return 0;
 }
@@ -2344,8 +2358,9 @@ static int cg_apply_pids(const struct cgroup *cg, const struct oci_resources *r)
     if (r->pids_limit == UNSET) return 0;
     const char *d = cg_dir_with(cg, "pids");
     if (!d) return cg_missing("pids", "pids");
-    if (r->pids_limit <= 0) return cg_write(d, "pids.max", "max");
-    return cg_write_int(d, "pids.max", r->pids_limit);
+    if ((r->pids_limit <= 0 ? cg_write(d, "pids.max", "max") : cg_write_int(d, "pids.max", r->pids_limit)) < 0)
+        return err_prefix(".linux.resources.pids.limit");
+    return 0;
 }
 
 static void devrule_text(char *out, size_t size, char type, int64_t major, int64_t minor, const char *access)
@@ -2354,6 +2369,27 @@ static void devrule_text(char *out, size_t size, char type, int64_t major, int64
     if (major < 0 || major == UNSET) snprintf(ma, sizeof ma, "*"); else snprintf(ma, sizeof ma, "%lld", (long long)major);
     if (minor < 0 || minor == UNSET) snprintf(mi, sizeof mi, "*"); else snprintf(mi, sizeof mi, "%lld", (long long)minor);
     snprintf(out, size, "%c %s:%s %s", type, ma, mi, access);
+}
+
+/* linux.resources.unified: raw cgroup v2 files, written as given to the
+ * container's v2 cgroup; a v1 host has nowhere to write them. */
+static int cg_apply_unified(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (!r->unified || !r->unified->count) return 0;
+    const char *d = NULL;
+    for (int i = 0; i < cg->n && !d; i++)
+        if (cg->l.h[i].v2 && cg->dir[i][0]) d = cg->dir[i];
+    for (const struct jv *c = r->unified->child; c; c = c->next) {
+        char ctrl[64], path[PATH_MAX + 64];
+        snprintf(ctrl, sizeof ctrl, "%.*s", (int)strcspn(c->key, "."), c->key);
+        if (!d) return fail(".linux.resources.unified.%s: needs a cgroup v2 hierarchy, this host has none", c->key);
+        if (strcmp(ctrl, "cgroup") && cg_dir_with(cg, ctrl) != d)
+            return fail(".linux.resources.unified.%s: the %s controller is not on cgroup v2 here", c->key, ctrl);
+        snprintf(path, sizeof path, "%s/%s", d, c->key);
+        if (access(path, F_OK) < 0) return fail(".linux.resources.unified.%s: no such file in the container's cgroup", c->key);
+        if (cg_write(d, c->key, c->s) < 0) return err_prefix(".linux.resources.unified.%s", c->key);
+    }
+    return 0;
 }
 
 /* The device rules a container gets: the config's, in order, after an
@@ -2560,7 +2596,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
     if (r == 0 && s->res.ndevs && !cg_dir_with(cg, "devices"))
         r = fail("update: changing device rules on cgroup v2 is not supported by this version of ocirun");
     if (r == 0 && (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
-                   (s->res.ndevs && cg_apply_devices(cg, s) < 0)))
+                   (s->res.ndevs && cg_apply_devices(cg, s) < 0) || cg_apply_unified(cg, &s->res) < 0))
         r = -1;
     free(cg);
     return r;
@@ -2626,7 +2662,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
     for (int i = 0; i < cg->n; i++)
         if (cg_mkdir(&cg->l.h[i], cg->dir[i]) < 0) { cg_remove(cg, 0); return -1; }
     if (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
-        cg_apply_devices(cg, s) < 0) {
+        cg_apply_devices(cg, s) < 0 || cg_apply_unified(cg, &s->res) < 0) {
         cg_remove(cg, 0);
         return -1;
     }

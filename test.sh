@@ -1564,6 +1564,28 @@ t_events() {
 	grep -q '"type":"oom"' "$B/events" || fail "no oom event: $(head -c 300 "$B/events")"
 }
 
+# bad limits: each refused with an error naming it, no cgroup dir left
+t_cgroup_bad_input() {
+	local id=cg-bad-in cgp=/ocirun-test-$$/bad d case
+	need_ocirun || return
+	for case in \
+		'.linux.resources.memory = {limit: -5}|memory.limit' \
+		'.linux.resources.pids = {limit: "lots"}|pids.limit' \
+		'.linux.resources.cpu = {shares: -1}|cpu.shares' \
+		'.linux.resources.cpu = {quota: 1, period: 100000}|cfs_quota_us|cpu.max' \
+		'.linux.resources.devices = [{allow: false, type: "x", access: "rwm"}]|devices\[0\].type' \
+		'.linux.resources.devices = [{allow: true, access: "rwz"}]|devices\[0\].access' \
+		'.linux.resources.unified = {"memory.high": "100M"}|unified' \
+		'.linux.resources.blockIO = {weight: 100}|blockIO' \
+		'.linux.cgroupsPath = "/a/../../etc"|cgroupsPath'; do
+		sh_variant $id 'true' ".linux.cgroupsPath = \$p | ${case%%|*}" --arg p "$cgp"
+		bad $id "${case#*|}" "$B" create --bundle "$B" $id
+		for d in /sys/fs/cgroup/*$cgp; do [ -d "$d" ] && fail "cgroup $d left after a refused create"; done
+	done
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
 t_cgroup_bad_path() {
 	local id=cg-bad
 	sh_variant $id 'true' '.linux.cgroupsPath = "system.slice:ocirun:x"'
@@ -1978,7 +2000,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bad
-ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm events
+ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm events cgroup_bad_input
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
 containerd_run containerd_task containerd_tty containerd_options

@@ -1,6 +1,7 @@
 #!/bin/sh
-# /init of the cgroup v2 test VM: tests/vm/cgroup2.sh puts this script, a
-# static busybox, the static ocirun (/bin/ocirun) and a busybox container
+# /init of the cgroup v2 test VM: tests/vm/cgroup2.sh (tests/vm/vm.sh
+# cgroup2) puts this script, its helpers tests/vm/guest-lib.sh as /lib.sh,
+# a static busybox, the static ocirun (/bin/ocirun) and a busybox container
 # rootfs (/bundle/rootfs) into an initramfs and boots a Debian kernel with
 # cgroup_no_v1=all.  Each result goes to the serial console as
 # "VMTEST ok - NAME" or "VMTEST FAIL - NAME: reason" (one line), then
@@ -8,98 +9,11 @@
 # cgroup.subtree_control is left empty on purpose: enabling the controllers
 # it needs is ocirun's job, and part of what is tested.
 
-export PATH=/bin
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+. /lib.sh
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
-dmesg -n 1 2>/dev/null        # no kernel chatter in the middle of a result line
 echo "VMTEST-START"
 
-STATE=/run/ocirun             # ocirun --root
-B=/run/bundles                # bundles on a tmpfs: pivot_root works there
 CG=/sys/fs/cgroup/ocirun-vm   # the parent of every container's cgroup
-E=/tmp/err                    # ocirun's stderr of the last call
-mkdir -p $B
-
-ok() { echo "VMTEST ok - $1"; }
-bad() { echo "VMTEST FAIL - $1: $(printf '%s' "$2" | tr '\n' ' ')"; }
-oc() { timeout 60 ocirun --root $STATE "$@"; }
-errtxt() { if [ -s $E ]; then echo "ocirun said: $(cat $E)"; else echo "ocirun printed nothing on stderr"; fi; }
-rd() { cat "$1" 2>/dev/null || echo "<unreadable $1>"; }
-status_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
-pid_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
-# a process is gone when /proc has no entry or only a zombie (pid 1 reaps later)
-gone() { [ ! -e /proc/$1/stat ] || [ "$(sed 's/^.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)" = Z ]; }
-
-# JSON string of $1
-jstr() {
-	printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }')"
-}
-
-# mkbundle DIR ID PIDS_LIMIT ARG...: config.json (and a copy of the rootfs
-# unless DIR already has one) for a container in cgroup /ocirun-vm/ID.
-# NOCGNS=1: no cgroup namespace; DEFCG=1: no cgroupsPath (ocirun's default).
-NS_ALL='{ "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" }'
-NOCGNS='' DEFCG=''
-mkbundle() {
-	d=$1 id=$2 pids=$3
-	shift 3
-	args=
-	for a; do args="$args${args:+, }$(jstr "$a")"; done
-	ns=$NS_ALL cgpath="
-		\"cgroupsPath\": \"/ocirun-vm/$id\","
-	[ -n "$NOCGNS" ] && ns=$(echo "$NS_ALL" | sed 's/, { "type": "cgroup" }//')
-	[ -n "$DEFCG" ] && cgpath=
-	mkdir -p "$d"
-	[ -d "$d/rootfs" ] || cp -a /bundle/rootfs "$d/rootfs"
-	cat >"$d/config.json" <<EOF
-{
-	"ociVersion": "1.0.2",
-	"process": {
-		"terminal": false,
-		"user": { "uid": 0, "gid": 0 },
-		"args": [ $args ],
-		"env": [ "PATH=/bin" ],
-		"cwd": "/",
-		"capabilities": {
-			"bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
-			"effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
-			"permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
-		},
-		"noNewPrivileges": true
-	},
-	"root": { "path": "rootfs" },
-	"hostname": "vm",
-	"mounts": [
-		{ "destination": "/proc", "type": "proc", "source": "proc" },
-		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
-		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
-		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
-		{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
-		  "options": [ "ro", "nosuid", "noexec", "nodev" ] },
-		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
-	],
-	"linux": {
-		"namespaces": [ $ns ],$cgpath
-		"resources": {
-			"memory": { "limit": 67108864 },
-			"pids": { "limit": $pids },
-			"cpu": { "shares": 512, "quota": 50000, "period": 100000 }
-		},
-		"maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware" ],
-		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
-	}
-}
-EOF
-}
 
 # What a container prints about its cgroup, one KEY=VALUE a line: the four
 # limits, its /proc/self/cgroup, its /sys/fs/cgroup mount (type, options),
@@ -109,9 +23,6 @@ echo "self=$(cat /proc/self/cgroup)"
 echo "mount=$(grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f3,4)"
 if { echo 1000 >/sys/fs/cgroup/pids.max; } 2>/dev/null; then echo write=writable; else echo write=readonly; fi
 echo "after=$(cat /sys/fs/cgroup/pids.max)"'
-
-# key KEY OUTPUT: the value PROBE printed for KEY
-key() { printf '%s\n' "$2" | sed -n "s/^$1=//p"; }
 
 # check_probe PREFIX OUTPUT [SELF]: the checks on PROBE's output; SELF is
 # the /proc/self/cgroup expected (0::/ in a cgroup namespace)
@@ -272,6 +183,9 @@ out=$(oc run --bundle $B/c14 c14 2>$E); rc=$?
 if [ $rc = 0 ] && [ "$out" = "$(printf 'small=0\nbig=137')" ]; then ok "memory.max 64M enforced: 16M dd ok, 128M dd OOM-killed"
 else bad "memory.max 64M enforced" "exit $rc, output '$out' (want small=0 big=137); $(errtxt)"; fi
 
+# --- extra: memory.max 32M: OOM kill seen by events -------------------------
+check_oom_events "oom events" $CG/c15 memory.events
+
 # --- extra: delete --force of a paused container ----------------------------
 mkbundle $B/c11 c11 42 sleep 600
 if oc run -d --bundle $B/c11 c11 </dev/null >/dev/null 2>$E && p11=$(pid_of c11) && [ -n "$p11" ] && oc pause c11 2>>$E; then
@@ -317,9 +231,7 @@ check_probe "initramfs root" "$out"
 # node cannot be opened; an allow rule for 1:11 opens it; /dev/null stays usable
 for variant in deny allow; do
 	mkbundle $B/dv-$variant dv-$variant 42 sh -c 'mknod /dev/z c 1 11; echo x > /dev/null && echo null-ok; (echo ocirun > /dev/z) 2>/dev/null && echo written || echo denied'
-	rules='{ "allow": false, "access": "rwm" }'
-	[ $variant = allow ] && rules="$rules, { \"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, \"access\": \"rwm\" }"
-	sed -i "s/\"CAP_AUDIT_WRITE\", \"CAP_KILL\"/\"CAP_AUDIT_WRITE\", \"CAP_MKNOD\", \"CAP_KILL\"/; s/\"memory\": { \"limit\": 67108864 },/\"devices\": [ $rules ], \"memory\": { \"limit\": 67108864 },/" $B/dv-$variant/config.json
+	add_devices $B/dv-$variant/config.json $variant
 	out=$(oc run --bundle $B/dv-$variant dv-$variant 2>$E | tr '\n' ' '); rc=$?
 	want="null-ok denied "
 	[ $variant = allow ] && want="null-ok written "
@@ -332,6 +244,4 @@ left=$(ls $STATE 2>/dev/null | tr '\n' ' '); cgl=$(cd $CG 2>/dev/null && ls -d *
 if [ -z "$left" ] && [ -z "$cgl" ]; then ok "no leftover state or cgroups"
 else bad "no leftover state or cgroups" "state: '$left', cgroups under $CG: '$cgl'"; fi
 
-echo "VMTEST-DONE"
-sync
-poweroff -f
+vm_done

@@ -1,0 +1,163 @@
+# Sourced by the test VMs' /init (tests/vm/cgroup1-init.sh and
+# cgroup2-init.sh; tests/vm/vm.sh puts it into the initramfs as /lib.sh):
+# the basic mounts, the console, and the helpers both use.  Each result
+# goes to the serial console as "VMTEST ok - NAME" or
+# "VMTEST FAIL - NAME: reason" (one line); vm_done prints "VMTEST-DONE"
+# and powers off.  The cgroup mounts are the caller's.
+
+export PATH=/bin
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+dmesg -n 1 2>/dev/null        # no kernel chatter in the middle of a result line
+
+STATE=/run/ocirun             # ocirun --root
+B=/run/bundles                # bundles on a tmpfs: pivot_root works there
+E=/tmp/err                    # ocirun's stderr of the last call
+mkdir -p $B
+
+ok() { echo "VMTEST ok - $1"; }
+bad() { echo "VMTEST FAIL - $1: $(printf '%s' "$2" | tr '\n' ' ')"; }
+oc() { timeout 60 ocirun --root $STATE "$@"; }
+errtxt() { if [ -s $E ]; then echo "ocirun said: $(cat $E)"; else echo "ocirun printed nothing on stderr"; fi; }
+rd() { cat "$1" 2>/dev/null || echo "<unreadable $1>"; }
+status_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
+pid_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
+# a process is gone when /proc has no entry or only a zombie (pid 1 reaps later)
+gone() { [ ! -e /proc/$1/stat ] || [ "$(sed 's/^.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)" = Z ]; }
+exists() { [ -e "$1" ] && echo exists || echo gone; }
+
+vm_done() {
+	echo "VMTEST-DONE"
+	sync
+	poweroff -f
+}
+
+# JSON string of $1
+jstr() {
+	printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }')"
+}
+
+# key KEY OUTPUT: the value a probe printed as KEY=VALUE
+key() { printf '%s\n' "$2" | sed -n "s/^$1=//p"; }
+
+# mkbundle DIR ID PIDS_LIMIT ARG...: config.json (and a copy of the rootfs
+# unless DIR already has one) for a container in cgroup /ocirun-vm/ID.
+# NOCGNS=1: no cgroup namespace; DEFCG=1: no cgroupsPath (ocirun's default);
+# CPUS=LIST: linux.resources.cpu.cpus; MEMLIM=BYTES: the memory limit
+# (default 67108864).
+NS_ALL='{ "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" }'
+NOCGNS='' DEFCG='' CPUS='' MEMLIM=''
+mkbundle() {
+	d=$1 id=$2 pids=$3
+	shift 3
+	args=
+	for a; do args="$args${args:+, }$(jstr "$a")"; done
+	ns=$NS_ALL cgpath="
+		\"cgroupsPath\": \"/ocirun-vm/$id\","
+	[ -n "$NOCGNS" ] && ns=$(echo "$NS_ALL" | sed 's/, { "type": "cgroup" }//')
+	[ -n "$DEFCG" ] && cgpath=
+	cpus=
+	[ -n "$CPUS" ] && cpus=", \"cpus\": \"$CPUS\""
+	mkdir -p "$d"
+	[ -d "$d/rootfs" ] || cp -a /bundle/rootfs "$d/rootfs"
+	cat >"$d/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {
+		"terminal": false,
+		"user": { "uid": 0, "gid": 0 },
+		"args": [ $args ],
+		"env": [ "PATH=/bin" ],
+		"cwd": "/",
+		"capabilities": {
+			"bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
+		},
+		"noNewPrivileges": true
+	},
+	"root": { "path": "rootfs" },
+	"hostname": "vm",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
+		  "options": [ "ro", "nosuid", "noexec", "nodev" ] },
+		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
+	],
+	"linux": {
+		"namespaces": [ $ns ],$cgpath
+		"resources": {
+			"memory": { "limit": ${MEMLIM:-67108864} },
+			"pids": { "limit": $pids },
+			"cpu": { "shares": 512, "quota": 50000, "period": 100000$cpus }
+		},
+		"maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware" ],
+		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
+	}
+}
+EOF
+}
+
+# add_devices CONFIG deny|allow: CAP_MKNOD, and the device rules "deny all"
+# (deny) or "deny all, then allow c 1:11 rwm" (allow)
+add_devices() {
+	rules='{ "allow": false, "access": "rwm" }'
+	[ "$2" = allow ] && rules="$rules, { \"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, \"access\": \"rwm\" }"
+	sed -i "s/\"CAP_AUDIT_WRITE\", \"CAP_KILL\"/\"CAP_AUDIT_WRITE\", \"CAP_MKNOD\", \"CAP_KILL\"/; s/\"memory\": { \"limit\": \([0-9]*\) },/\"devices\": [ $rules ], \"memory\": { \"limit\": \1 },/" "$1"
+}
+
+# check_oom_events PREFIX DIR OOMFILE: a container with a 32 MiB memory
+# limit; `events --stats` shows the limits; `events --interval 1` runs while
+# an exec'd dd of 16 MiB succeeds and one of 64 MiB is OOM-killed, and must
+# print an oom event; the VM-side OOMFILE (memory.oom_control on v1,
+# memory.events on v2) counts the kill; after delete --force the events
+# stream ends by itself.  DIR: the container's memory cgroup.
+check_oom_events() {
+	p=$1 dir=$2 oomfile=$3
+	MEMLIM=33554432 mkbundle $B/c15 c15 42 sleep 600
+	if ! oc run -d --bundle $B/c15 c15 </dev/null >/dev/null 2>$E; then
+		bad "$p: setup" "run -d failed: $(errtxt)"; return
+	fi
+	st=$(oc events --stats c15 2>$E); rc=$?
+	case "$st" in
+	*'"type":"stats"'*'"memory":{"usage":{'*'"limit":33554432,'*'"pids":{"current":1,"limit":42}'*)
+		ok "$p: events --stats: memory limit 33554432, pids 1 of 42" ;;
+	*) bad "$p: events --stats" "exit $rc, output '$st' (want type stats, memory limit 33554432, pids current 1 limit 42); $(errtxt)" ;;
+	esac
+	oc events --interval 1 c15 >/tmp/ev 2>/tmp/ev.err </dev/null &
+	evpid=$!
+	sleep 1
+	out=$(oc exec c15 sh -c 'dd if=/dev/zero of=/dev/null bs=16M count=1 2>/dev/null; echo small=$?
+dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo big=$?' 2>$E); rc=$?
+	if [ $rc = 0 ] && [ "$out" = "$(printf 'small=0\nbig=137')" ]; then ok "$p: memory limit 32M: 16M dd ok, 64M dd OOM-killed"
+	else bad "$p: memory limit 32M enforced" "exec exit $rc, output '$out' (want small=0 big=137); $(errtxt)"; fi
+	kills=$(sed -n 's/^oom_kill //p' "$dir/$oomfile" 2>/dev/null)
+	if [ -n "$kills" ] && [ "$kills" -ge 1 ]; then ok "$p: $oomfile counts oom_kill $kills"
+	else bad "$p: $oomfile counts the OOM kill" "'$(rd "$dir/$oomfile" | tr '\n' ' ')'"; fi
+	i=0; while [ $i -lt 30 ] && ! grep -q '"type":"oom"' /tmp/ev; do usleep 100000; i=$((i + 1)); done
+	oom=$(grep '"type":"oom"' /tmp/ev)
+	if [ "$oom" = '{"type":"oom","id":"c15"}' ]; then ok "$p: events --interval 1 printed $oom"
+	else bad "$p: events --interval 1 prints an oom event" "oom lines '$oom' (want {\"type\":\"oom\",\"id\":\"c15\"}), events so far: '$(head -c 600 /tmp/ev | tr '\n' ' ')', stderr '$(cat /tmp/ev.err)'"; fi
+	nstats=$(grep -c '"type":"stats"' /tmp/ev)
+	oc delete --force c15 2>$E || bad "$p: delete --force" "$(errtxt)"
+	i=0; while [ $i -lt 50 ] && kill -0 $evpid 2>/dev/null; do usleep 100000; i=$((i + 1)); done
+	if kill -0 $evpid 2>/dev/null; then
+		bad "$p: events ends when the container is deleted" "still running 5 s after delete --force"
+		kill $evpid
+	else
+		wait $evpid; rc=$?
+		ok "$p: events ends when the container is deleted (exit $rc, $nstats stats events before)"
+	fi
+	wait $evpid 2>/dev/null
+}

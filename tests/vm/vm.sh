@@ -1,0 +1,182 @@
+#!/bin/sh
+# tests/vm/vm.sh MODE [OCIRUN_STATIC]: ocirun on a cgroup layout its host
+# cannot show, in a VM.  MODE is
+#   cgroup2  pure cgroup v2: the kernel gets cgroup_no_v1=all, /init is
+#            tests/vm/cgroup2-init.sh (tests/vm/cgroup2.sh runs this mode)
+#   cgroup1  pure cgroup v1: no cgroup2 anywhere, one v1 hierarchy per
+#            controller (cpu,cpuacct and net_cls,net_prio co-mounted, a
+#            name=systemd one), /init is tests/vm/cgroup1-init.sh
+#            (tests/vm/cgroup1.sh runs this mode)
+#
+# Boots Debian's kernel (the one linux-image-amd64 depends on) under qemu
+# with an initramfs holding busybox, the static ocirun, the mode's /init
+# and its helpers (tests/vm/guest-lib.sh as /lib.sh); /init runs containers
+# and checks the cgroup files from inside the container and from the VM.
+# Needs root.
+#
+# Output: the guest's "ok - NAME" / "FAIL - NAME: reason" lines, then
+# "N passed, M failed".  No qemu or no kernel: "skip - MODE vm: why" and
+# "0 passed, 0 failed".  The exit status is 0 either way: read the summary.
+#
+# OCIRUN_STATIC defaults to the repo's ocirun-static, brought up to date
+# with `make static` first.  Environment:
+#   OCIRUN_VM_CACHE  kernel cache (default /var/cache/ocirun-vm)
+#   OCIRUN_VM_ACCEL  qemu accelerator (default tcg,thread=multi; kvm only
+#                    when /proc/cpuinfo shows vmx or svm)
+#   OCIRUN_VM_LOG    keep the guest's whole serial console in this file
+#   OCIRUN_VM_TIMEOUT seconds qemu may run (default 240)
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${OCIRUN_VM_CACHE:-/var/cache/ocirun-vm}
+busybox=/bin/busybox
+vm_timeout=${OCIRUN_VM_TIMEOUT:-240}
+
+mode=${1:-}
+case "$mode" in
+cgroup2) cmdline="cgroup_no_v1=all" ;;
+cgroup1) cmdline="" ;;
+*) echo "usage: $0 cgroup1|cgroup2 [OCIRUN_STATIC]" >&2; exit 2 ;;
+esac
+shift
+
+skip() { echo "skip - $mode vm: $*"; echo "0 passed, 0 failed"; exit 0; }
+note() { echo "# $*"; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+
+# --- the binary under test ---------------------------------------------------
+if [ $# -ge 1 ]; then
+	bin=$1
+else
+	bin=$repo/ocirun-static
+	if command -v "${MUSL_CC:-musl-gcc}" >/dev/null 2>&1; then
+		if ! mlog=$(make -C "$repo" -s static 2>&1); then
+			echo "FAIL - $mode vm: make static failed: $(printf '%s' "$mlog" | tail -n 5 | tr '\n' ' ')"
+			echo "0 passed, 1 failed"; exit 0
+		fi
+	fi
+fi
+[ -f "$bin" ] || skip "no static ocirun at $bin (make static needs musl-gcc)"
+case "$bin" in /*) ;; *) bin=$(pwd)/$bin ;; esac
+
+# --- host tools ----------------------------------------------------------------
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o DPkg::Lock::Timeout=300 "$@" >/dev/null 2>&1
+}
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v cpio >/dev/null 2>&1; then
+	apt_install qemu-system-x86 cpio
+fi
+command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86 failed)"
+command -v cpio >/dev/null 2>&1 || skip "no cpio"
+[ -x "$busybox" ] || apt_install busybox-static
+[ -x "$busybox" ] || skip "no $busybox (busybox-static)"
+
+# --- the kernel: downloaded once into the cache ---------------------------------
+# $cache/PACKAGE/vmlinuz (the bzImage) and vmlinux (its ELF payload, booted
+# directly through PVH: that skips ~5 s of decompression under TCG).
+get_kernel() { # PACKAGE
+	d=$cache/$1
+	[ -s "$d/vmlinuz" ] && return 0
+	mkdir -p "$cache" || return 1
+	t=$(mktemp -d "$cache/dl.XXXXXX") || return 1
+	chmod 755 "$t"   # apt's _apt user downloads into it
+	if (cd "$t" && apt-get download "$1" >"$t/log" 2>&1) &&
+		dpkg-deb --fsys-tarfile "$t"/"$1"_*.deb | tar -xO --wildcards './boot/vmlinuz-*' >"$t/vmlinuz" &&
+		[ -s "$t/vmlinuz" ]; then
+		mkdir -p "$d" && mv "$t/vmlinuz" "$d/vmlinuz"
+	else
+		note "kernel download failed: $(tail -n 3 "$t/log" 2>/dev/null | tr '\n' ' ')"
+	fi
+	rm -rf "$t"
+	[ -s "$d/vmlinuz" ]
+}
+extract_vmlinux() { # DIR: vmlinux from the xz payload of vmlinuz
+	[ -s "$1/vmlinux" ] && return 0
+	command -v xz >/dev/null 2>&1 || return 1
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1/vmlinuz" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	tail -c +$((off + 1)) "$1/vmlinuz" | xz -dc >"$1/vmlinux.tmp" 2>/dev/null
+	if [ "$(head -c 4 "$1/vmlinux.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
+		mv "$1/vmlinux.tmp" "$1/vmlinux"
+	else
+		rm -f "$1/vmlinux.tmp"; return 1
+	fi
+}
+
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+kdir=
+if [ -n "$pkg" ] && get_kernel "$pkg"; then
+	kdir=$cache/$pkg
+else
+	# apt cannot help (offline?): any kernel cached before
+	for k in "$cache"/linux-image-*/vmlinuz; do [ -s "$k" ] && kdir=${k%/vmlinuz}; done
+fi
+[ -n "$kdir" ] || skip "no kernel: cannot resolve or download linux-image-amd64's kernel${pkg:+ ($pkg)}"
+extract_vmlinux "$kdir" || rm -f "$kdir/vmlinux"
+
+# --- the initramfs -----------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/ocirun-vm.XXXXXX") || skip "mktemp failed"
+trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; exit 130' HUP INT PIPE TERM
+r=$work/root
+mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/run" "$r/etc" "$r/mnt"
+links() { # DIR: busybox and its applet links
+	cp "$busybox" "$1/busybox"
+	for a in $("$busybox" --list); do [ -e "$1/$a" ] || ln -s busybox "$1/$a"; done
+}
+links "$r/bin"
+ln -s bin "$r/sbin"
+cp "$bin" "$r/bin/ocirun" && chmod 755 "$r/bin/ocirun"
+cp "$here/$mode-init.sh" "$r/init" && chmod 755 "$r/init"
+cp "$here/guest-lib.sh" "$r/lib.sh"
+mknod -m 600 "$r/dev/console" c 5 1
+rf=$r/bundle/rootfs
+mkdir -p "$rf/bin" "$rf/proc" "$rf/sys" "$rf/dev" "$rf/tmp" "$rf/etc"
+links "$rf/bin"
+echo 'root:x:0:0:root:/:/bin/sh' >"$rf/etc/passwd"
+echo 'root:x:0:' >"$rf/etc/group"
+(cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" || skip "cpio failed"
+
+# --- boot --------------------------------------------------------------------
+accel=${OCIRUN_VM_ACCEL:-tcg,thread=multi}
+if [ -z "${OCIRUN_VM_ACCEL:-}" ] && [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then accel=kvm; fi
+boot() { # KERNEL
+	start=$(date +%s)
+	timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -m 1024 -smp 2 -nographic -no-reboot -nic none \
+		-kernel "$1" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 quiet${cmdline:+ $cmdline} panic=-1" </dev/null >"$work/console.raw" 2>&1
+	qrc=$?
+	secs=$(($(date +%s) - start))
+	tr -d '\r' <"$work/console.raw" >"$work/console"
+}
+kernel=$kdir/vmlinuz
+[ -s "$kdir/vmlinux" ] && kernel=$kdir/vmlinux
+boot "$kernel"
+if [ "$kernel" = "$kdir/vmlinux" ] && [ "$qrc" != 124 ] && ! grep -q 'VMTEST-START' "$work/console"; then
+	# this qemu cannot boot the ELF (PVH): the bzImage, and only it from now on
+	note "the PVH boot of vmlinux did not reach /init (qemu exit $qrc): retrying with the bzImage"
+	kernel=$kdir/vmlinuz
+	boot "$kernel"
+	grep -q 'VMTEST-START' "$work/console" && rm -f "$kdir/vmlinux"
+fi
+[ -n "${OCIRUN_VM_LOG:-}" ] && cp "$work/console" "$OCIRUN_VM_LOG"
+note "$(basename "$kdir") ($(basename "$kernel")), accel $accel: qemu ran ${secs}s, exit $qrc"
+
+# --- results -----------------------------------------------------------------
+sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\) - .*\)$/\1/p' "$work/console" >"$work/results"
+cat "$work/results"
+pass=$(grep -c '^ok - ' "$work/results")
+failed=$(grep -c '^FAIL - ' "$work/results")
+if ! grep -q 'VMTEST-DONE' "$work/console"; then
+	why="qemu exit $qrc"
+	[ "$qrc" = 124 ] && why="killed by the ${vm_timeout}s timeout"
+	echo "FAIL - $mode vm: the guest did not finish (no VMTEST-DONE; $why); console tail:"
+	grep -v 'VMTEST \(ok\|FAIL\|skip\) - ' "$work/console" | tail -n 30 | sed 's/^/#   /'
+	failed=$((failed + 1))
+fi
+echo "$pass passed, $failed failed"
+exit 0
