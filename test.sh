@@ -1817,6 +1817,32 @@ t_podman_volume_tmpfs_init() {
 	case $(printf '%s\n' "$out" | tail -1) in */podman-init*) ;; *) fail "--init: pid 1 is $(printf '%s\n' "$out" | tail -1)" ;; esac
 }
 
+# podman with cgroup limits: the files on the host, top, stats, update,
+# and enforcement (pids, memory with an OOM kill)
+t_podman_cgroups() {
+	podman_setup || return
+	local c=ocirun-pm-cg id d out
+	[ -d /sys/fs/cgroup/memory ] || { skip "no v1 memory hierarchy on this host"; return; }
+	pm run -d --name $c $PMOPT --network none --memory 64m --pids-limit 30 --cpus 0.5 --cpuset-cpus 0 $PMIMG sleep 100 >/dev/null 2>"$PM/err" ||
+		{ fail "run with limits: $(errsum "$(cat "$PM/err")")"; return; }
+	id=$(pm inspect -f '{{.Id}}' $c 2>/dev/null)
+	d=libpod_parent/libpod-$id
+	expect "memory limit on the host" "$(cat /sys/fs/cgroup/memory/$d/memory.limit_in_bytes 2>&1)" 67108864
+	expect "pids limit on the host" "$(cat /sys/fs/cgroup/pids/$d/pids.max 2>&1)" 30
+	expect "cpu quota on the host" "$(cat /sys/fs/cgroup/cpu/$d/cpu.cfs_quota_us 2>&1)" 50000
+	expect "cpuset on the host" "$(cat /sys/fs/cgroup/cpuset/$d/cpuset.cpus 2>&1)" 0
+	pm top $c 2>/dev/null | grep -q 'sleep 100' || fail "podman top lacks the process"
+	pm stats --no-stream --format '{{.MemUsage}}' $c 2>/dev/null | grep -q '/ 67.11MB' || fail "podman stats: $(pm stats --no-stream $c 2>&1 | tail -1)"
+	pm update --memory 32m $c >/dev/null 2>"$PM/err" || fail "podman update: $(errsum "$(cat "$PM/err")")"
+	expect "memory after podman update" "$(cat /sys/fs/cgroup/memory/$d/memory.limit_in_bytes 2>&1)" 33554432
+	pm rm -f -t 0 $c >/dev/null 2>&1
+	[ -d /sys/fs/cgroup/memory/$d ] && fail "cgroup left after podman rm"
+	out=$(pm run --rm $PMOPT --network none --pids-limit 5 $PMIMG sh -c 'i=0; while [ $i -lt 10 ]; do sleep 5 & i=$((i+1)); echo $i; done' 2>/dev/null | tail -1)
+	[ "${out:-0}" -lt 5 ] || fail "pids limit 5 not enforced: $out processes started"
+	pm run --rm $PMOPT --network none --memory 32m --memory-swap 32m $PMIMG dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
+	expect "exit status of a process OOM-killed under --memory 32m" "$?" 137
+}
+
 t_podman_network() {
 	podman_setup || return
 	expect "network none: interfaces" "$(pm run --rm $PMOPT --network none $PMIMG sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "' 2>&1)" lo
@@ -1879,6 +1905,20 @@ t_containerd_tty() {
 	out=$( (sleep 2; printf 'tty\nexit 2\n') | OCIRUN_TEST_TAG=$TMP timeout 60 script -qec \
 		"ctr --address $CTD/sock run --rm -t --runc-binary $OCIRUN $CTDIMG ctd-tty sh" /dev/null | tr -d '\r')
 	printf '%s\n' "$out" | grep -q '^/dev/pts/0' || fail "ctr run -t: no tty: $(printf '%s' "$out" | tr '\n' '|' | cut -c1-200)"
+}
+
+# the shim reads the container's cgroup for metrics; an OOM kill is 137
+t_containerd_cgroups() {
+	ctd_setup || return
+	local c=ctd-cg
+	ctd run -d --runc-binary "$OCIRUN" --memory-limit 67108864 $CTDIMG $c sleep 100 >/dev/null 2>"$CTD/err" ||
+		{ fail "ctr run --memory-limit: $(errsum "$(cat "$CTD/err")")"; return; }
+	ctd task metrics $c 2>/dev/null | grep -Eq 'memory.limit_in_bytes +67108864|memory.max +67108864|67108864' ||
+		fail "ctr task metrics lacks the limit: $(ctd task metrics $c 2>&1 | tr '\n' '|' | cut -c1-300)"
+	ctd task kill -s SIGKILL $c >/dev/null 2>&1; waitfor 50 eval '! ctd task ls 2>/dev/null | grep -q "^$c .*RUNNING"'
+	ctd task delete $c >/dev/null 2>&1; ctd container delete $c >/dev/null 2>&1
+	ctd run --rm --runc-binary "$OCIRUN" --memory-limit 33554432 $CTDIMG ctd-oom dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null 2>&1
+	expect "exit status of an OOM-killed task" "$?" 137
 }
 
 t_containerd_options() {
@@ -2002,8 +2042,8 @@ escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_
 userns_root userns_bad
 ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm events cgroup_bad_input
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
-podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network
-containerd_run containerd_task containerd_tty containerd_options
+podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups
+containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
