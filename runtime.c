@@ -979,6 +979,9 @@ struct oci_resources {
     struct oci_devrule *devs;
     size_t ndevs;
     const struct jv *unified;      /* raw cgroup v2 files: { "memory.high": "1G", ... } */
+    int64_t cpu_burst, cpu_rt_runtime, cpu_rt_period, cpu_idle;
+    int check_before_update;
+    const struct jv *blockio, *hugepages, *network, *rdma;  /* validated, applied as given */
 };
 
 enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART,
@@ -1531,6 +1534,7 @@ static void resources_init(struct oci_resources *r)
     memset(r, 0, sizeof *r);
     r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = UNSET;
     r->cpu_shares = r->cpu_quota = r->cpu_period = r->pids_limit = UNSET;
+    r->cpu_burst = r->cpu_rt_runtime = r->cpu_rt_period = r->cpu_idle = UNSET;
 }
 
 /* One integer of a resources object into *out (UNSET when absent). */
@@ -1569,6 +1573,114 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
     return 0;
 }
 
+/* blockIO, hugepageLimits, network and rdma are checked here and written
+ * from the JSON when the cgroup is made (section 7). */
+static int parse_u_field(const char *base, const struct jv *o, const char *key, int required, uint64_t max)
+{
+    char path[160];
+    int64_t v;
+    const struct jv *x = member(o, key);
+    snprintf(path, sizeof path, "%s.%s", base, key);
+    if (!x) return required ? fail("%s: required field is missing", path) : 0;
+    if (x->type == J_NUM && x->numkind == JN_UINT && max == UINT64_MAX) return 0;
+    return num_in_range(path, x, 0, max, &v);
+}
+
+static int parse_throttle_list(const char *base, const struct jv *arr)
+{
+    if (want(base, arr, J_ARR, "an array") < 0) return -1;
+    size_t i = 0;
+    for (const struct jv *c = arr->child; c; c = c->next, i++) {
+        char ip[160];
+        snprintf(ip, sizeof ip, "%s[%zu]", base, i);
+        if (want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
+            parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "rate", 1, UINT64_MAX) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_blockio(const struct jv *v)
+{
+    const char *b = ".linux.resources.blockIO";
+    static const char *const lists[] = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+                                         "throttleWriteIOPSDevice" };
+    const struct jv *x;
+    if (want(b, v, J_OBJ, "an object") < 0 || parse_u_field(b, v, "weight", 0, 1000) < 0 ||
+        parse_u_field(b, v, "leafWeight", 0, 1000) < 0)
+        return -1;
+    for (size_t k = 0; k < ARRAY_LEN(lists); k++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s.%s", b, lists[k]);
+        if ((x = member(v, lists[k])) && parse_throttle_list(path, x) < 0) return -1;
+    }
+    if ((x = member(v, "weightDevice"))) {
+        if (want(".linux.resources.blockIO.weightDevice", x, J_ARR, "an array") < 0) return -1;
+        size_t i = 0;
+        for (const struct jv *c = x->child; c; c = c->next, i++) {
+            char ip[96];
+            snprintf(ip, sizeof ip, "%s.weightDevice[%zu]", b, i);
+            if (want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
+                parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "weight", 0, 1000) < 0 ||
+                parse_u_field(ip, c, "leafWeight", 0, 1000) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_hugepages(const struct jv *v)
+{
+    const char *b = ".linux.resources.hugepageLimits";
+    if (want(b, v, J_ARR, "an array") < 0) return -1;
+    size_t i = 0;
+    for (const struct jv *c = v->child; c; c = c->next, i++) {
+        char ip[96];
+        const char *size = NULL;
+        snprintf(ip, sizeof ip, "%s[%zu]", b, i);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
+            parse_u_field(ip, c, "limit", 1, UINT64_MAX) < 0)
+            return -1;
+        if (!isdigit((unsigned char)size[0]) || strchr(size, '/') || strlen(size) > 8)
+            return fail("%s.pageSize: expected a size like \"2MB\", got \"%s\"", ip, size);
+    }
+    return 0;
+}
+
+static int parse_network(const struct jv *v)
+{
+    const char *b = ".linux.resources.network";
+    const struct jv *x;
+    if (want(b, v, J_OBJ, "an object") < 0 || parse_u_field(b, v, "classID", 0, UINT32_MAX) < 0) return -1;
+    if (!(x = member(v, "priorities"))) return 0;
+    if (want(".linux.resources.network.priorities", x, J_ARR, "an array") < 0) return -1;
+    size_t i = 0;
+    for (const struct jv *c = x->child; c; c = c->next, i++) {
+        char ip[96];
+        const char *name = NULL;
+        snprintf(ip, sizeof ip, "%s.priorities[%zu]", b, i);
+        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
+            parse_u_field(ip, c, "priority", 1, UINT32_MAX) < 0)
+            return -1;
+        if (!name[0] || strpbrk(name, " \n/")) return fail("%s.name: \"%s\" is not an interface name", ip, name);
+    }
+    return 0;
+}
+
+static int parse_rdma(const struct jv *v)
+{
+    const char *b = ".linux.resources.rdma";
+    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    for (const struct jv *c = v->child; c; c = c->next) {
+        char ip[160];
+        snprintf(ip, sizeof ip, "%s.%s", b, c->key);
+        if (strpbrk(c->key, " \n/") || want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "hcaHandles", 0, UINT32_MAX) < 0 ||
+            parse_u_field(ip, c, "hcaObjects", 0, UINT32_MAX) < 0)
+            return strpbrk(c->key, " \n/") ? fail("%s: not a device name", ip) : -1;
+    }
+    return 0;
+}
+
 /* linux.resources: the limits this version applies; anything else is
  * refused by name rather than silently not enforced. */
 static int parse_resources(const struct jv *v, struct oci_spec *s)
@@ -1595,9 +1707,23 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
             res_int(".linux.resources.cpu", x, "shares", 0, &r->cpu_shares) < 0 ||
             res_int(".linux.resources.cpu", x, "quota", -1, &r->cpu_quota) < 0 ||
             res_int(".linux.resources.cpu", x, "period", 0, &r->cpu_period) < 0 ||
-            get_str(".linux.resources.cpu", x, "cpus", 0, &r->cpus) < 0 || get_str(".linux.resources.cpu", x, "mems", 0, &r->mems) < 0)
+            get_str(".linux.resources.cpu", x, "cpus", 0, &r->cpus) < 0 || get_str(".linux.resources.cpu", x, "mems", 0, &r->mems) < 0 ||
+            res_int(".linux.resources.cpu", x, "burst", 0, &r->cpu_burst) < 0 ||
+            res_int(".linux.resources.cpu", x, "realtimeRuntime", -1, &r->cpu_rt_runtime) < 0 ||
+            res_int(".linux.resources.cpu", x, "realtimePeriod", 0, &r->cpu_rt_period) < 0 ||
+            res_int(".linux.resources.cpu", x, "idle", 0, &r->cpu_idle) < 0)
             return -1;
     }
+    if ((x = member(v, "memory")) && get_bool(".linux.resources.memory", x, "checkBeforeUpdate", &r->check_before_update) < 0)
+        return -1;
+    if ((x = member(v, "blockIO")) && parse_blockio(x) < 0) return -1;
+    r->blockio = x;
+    if ((x = member(v, "hugepageLimits")) && parse_hugepages(x) < 0) return -1;
+    r->hugepages = x;
+    if ((x = member(v, "network")) && parse_network(x) < 0) return -1;
+    r->network = x;
+    if ((x = member(v, "rdma")) && parse_rdma(x) < 0) return -1;
+    r->rdma = x;
     if ((x = member(v, "pids")) &&
         (want(".linux.resources.pids", x, J_OBJ, "an object") < 0 || res_int(".linux.resources.pids", x, "limit", -1, &r->pids_limit) < 0))
         return -1;
@@ -1611,7 +1737,8 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
         }
         r->unified = x;
     }
-    static const char *const known[] = { "memory", "cpu", "pids", "devices", "unified" };
+    static const char *const known[] = { "memory", "cpu", "pids", "devices", "unified", "blockIO", "hugepageLimits",
+                                         "network", "rdma" };
     for (const struct jv *c = v->child; c; c = c->next) {
         int ok = c->type == J_NULL || ((c->type == J_OBJ || c->type == J_ARR) && !c->count);
         for (size_t k = 0; k < ARRAY_LEN(known); k++) ok |= !strcmp(c->key, known[k]);
@@ -1624,7 +1751,8 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
             return fail("%s.memory.%s: not supported by this version of ocirun", b, c->key);
     for (const struct jv *c = member(v, "cpu") ? member(v, "cpu")->child : NULL; c; c = c->next)
         if (strcmp(c->key, "shares") && strcmp(c->key, "quota") && strcmp(c->key, "period") && strcmp(c->key, "cpus") &&
-            strcmp(c->key, "mems") && c->type != J_NULL)
+            strcmp(c->key, "mems") && strcmp(c->key, "burst") && strcmp(c->key, "realtimeRuntime") &&
+            strcmp(c->key, "realtimePeriod") && strcmp(c->key, "idle") && c->type != J_NULL)
             return fail("%s.cpu.%s: not supported by this version of ocirun", b, c->key);
     return 0;
 }
@@ -2221,7 +2349,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         char *parent = strrchr(path, '/');
         if (h->v2 && parent) {
             /* enable in the parent whatever it offers of what we use */
-            static const char *const ctrls[] = { "cpu", "cpuset", "io", "memory", "pids" };
+            static const char *const ctrls[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma" };
             *parent = 0;
             for (size_t k = 0; k < ARRAY_LEN(ctrls); k++) {
                 char want[16], file[PATH_MAX + 32], *avail;
@@ -2369,6 +2497,162 @@ static void devrule_text(char *out, size_t size, char type, int64_t major, int64
     if (major < 0 || major == UNSET) snprintf(ma, sizeof ma, "*"); else snprintf(ma, sizeof ma, "%lld", (long long)major);
     if (minor < 0 || minor == UNSET) snprintf(mi, sizeof mi, "*"); else snprintf(mi, sizeof mi, "%lld", (long long)minor);
     snprintf(out, size, "%c %s:%s %s", type, ma, mi, access);
+}
+
+/* --- blockIO, hugepageLimits, network, rdma, cpu extras --- */
+
+static uint64_t jv_u64(const struct jv *o, const char *key)
+{
+    const struct jv *x = member(o, key);
+    return !x ? 0 : x->numkind == JN_UINT ? x->u : (uint64_t)x->i;
+}
+
+static int cg_writef(const char *dir, const char *file, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int cg_writef(const char *dir, const char *file, const char *field, const char *fmt, ...)
+{
+    char v[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    return cg_write(dir, file, v) < 0 ? err_prefix(".linux.resources.%s", field) : 0;
+}
+
+static int cg_has_file(const char *dir, const char *file)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    return access(path, F_OK) == 0;
+}
+
+/* blockIO: v1 blkio (weights on CFQ or BFQ), v2 io.weight/io.max, with
+ * runc's weight conversion [10, 1000] -> [1, 10000]. */
+static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources *r)
+{
+    const struct jv *b = r->blockio, *x;
+    if (!b || !b->count) return 0;
+    const char *d = cg_dir_with(cg, "blkio");
+    int v2 = !d;
+    if (v2 && !(d = cg_dir_with(cg, "io"))) return cg_missing("blkio", "blockIO");
+    const char *wfile = v2 ? (cg_has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight")
+                           : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
+    int bfq = strstr(wfile, "bfq") != NULL;
+#define V2W(w) (bfq ? (w) : 1 + ((w) - 10) * 9999 / 990)
+    if (member(b, "weight") || member(b, "weightDevice")) {
+        if (!cg_has_file(d, wfile)) return fail(".linux.resources.blockIO.weight: the I/O scheduler here has no weights (%s)", wfile);
+        if (member(b, "weight") && cg_writef(d, wfile, "blockIO.weight", v2 ? "default %llu" : "%llu",
+                                             (unsigned long long)(v2 ? V2W(jv_u64(b, "weight")) : jv_u64(b, "weight"))) < 0)
+            return -1;
+        for (const struct jv *c = (x = member(b, "weightDevice")) ? x->child : NULL; c; c = c->next)
+            if (member(c, "weight") &&
+                cg_writef(d, v2 ? wfile : bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", "blockIO.weightDevice",
+                          "%llu:%llu %llu", (unsigned long long)jv_u64(c, "major"), (unsigned long long)jv_u64(c, "minor"),
+                          (unsigned long long)(v2 ? V2W(jv_u64(c, "weight")) : jv_u64(c, "weight"))) < 0)
+                return -1;
+    }
+#undef V2W
+    if (member(b, "leafWeight")) {
+        if (v2 || !cg_has_file(d, "blkio.leaf_weight")) return fail(".linux.resources.blockIO.leafWeight: no leaf weights here");
+        if (cg_writef(d, "blkio.leaf_weight", "blockIO.leafWeight", "%llu", (unsigned long long)jv_u64(b, "leafWeight")) < 0) return -1;
+    }
+    static const struct { const char *key, *v1file, *v2key; } th[] = {
+        { "throttleReadBpsDevice", "blkio.throttle.read_bps_device", "rbps" },
+        { "throttleWriteBpsDevice", "blkio.throttle.write_bps_device", "wbps" },
+        { "throttleReadIOPSDevice", "blkio.throttle.read_iops_device", "riops" },
+        { "throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", "wiops" },
+    };
+    for (size_t k = 0; k < ARRAY_LEN(th); k++)
+        for (const struct jv *c = (x = member(b, th[k].key)) ? x->child : NULL; c; c = c->next) {
+            char field[64];
+            snprintf(field, sizeof field, "blockIO.%s", th[k].key);
+            if ((v2 ? cg_writef(d, "io.max", field, "%llu:%llu %s=%llu", (unsigned long long)jv_u64(c, "major"),
+                                (unsigned long long)jv_u64(c, "minor"), th[k].v2key, (unsigned long long)jv_u64(c, "rate"))
+                    : cg_writef(d, th[k].v1file, field, "%llu:%llu %llu", (unsigned long long)jv_u64(c, "major"),
+                                (unsigned long long)jv_u64(c, "minor"), (unsigned long long)jv_u64(c, "rate"))) < 0)
+                return -1;
+        }
+    return 0;
+}
+
+static int cg_apply_hugepages(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (!r->hugepages || !r->hugepages->count) return 0;
+    const char *d = cg_dir_with(cg, "hugetlb");
+    if (!d) return cg_missing("hugetlb", "hugepageLimits");
+    for (const struct jv *c = r->hugepages->child; c; c = c->next) {
+        char v1[64], v2[64];
+        const char *size = member(c, "pageSize")->s;
+        snprintf(v1, sizeof v1, "hugetlb.%s.limit_in_bytes", size);
+        snprintf(v2, sizeof v2, "hugetlb.%s.max", size);
+        const char *file = cg_has_file(d, v2) ? v2 : v1;
+        if (!cg_has_file(d, file)) return fail(".linux.resources.hugepageLimits: no huge page size %s on this host", size);
+        if (cg_writef(d, file, "hugepageLimits", "%llu", (unsigned long long)jv_u64(c, "limit")) < 0) return -1;
+    }
+    return 0;
+}
+
+/* network: v1 only (net_cls, net_prio); v2 has no such controllers. */
+static int cg_apply_network(const struct cgroup *cg, const struct oci_resources *r)
+{
+    const struct jv *n = r->network, *p;
+    if (!n || !n->count) return 0;
+    if (member(n, "classID")) {
+        const char *d = cg_dir_with(cg, "net_cls");
+        if (!d) return cg_missing("net_cls", "network.classID");
+        if (cg_writef(d, "net_cls.classid", "network.classID", "%llu", (unsigned long long)jv_u64(n, "classID")) < 0) return -1;
+    }
+    if ((p = member(n, "priorities")) && p->count) {
+        const char *d = cg_dir_with(cg, "net_prio");
+        if (!d) return cg_missing("net_prio", "network.priorities");
+        for (const struct jv *c = p->child; c; c = c->next)
+            if (cg_writef(d, "net_prio.ifpriomap", "network.priorities", "%s %llu", member(c, "name")->s,
+                          (unsigned long long)jv_u64(c, "priority")) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (!r->rdma || !r->rdma->count) return 0;
+    const char *d = cg_dir_with(cg, "rdma");
+    if (!d) return cg_missing("rdma", "rdma");
+    for (const struct jv *c = r->rdma->child; c; c = c->next) {
+        char v[256];
+        int n = snprintf(v, sizeof v, "%s", c->key);
+        if (member(c, "hcaHandles")) n += snprintf(v + n, sizeof v - (size_t)n, " hca_handle=%llu", (unsigned long long)jv_u64(c, "hcaHandles"));
+        if (member(c, "hcaObjects")) snprintf(v + n, sizeof v - (size_t)n, " hca_object=%llu", (unsigned long long)jv_u64(c, "hcaObjects"));
+        if (cg_writef(d, "rdma.max", "rdma", "%s", v) < 0) return -1;
+    }
+    return 0;
+}
+
+/* cpu burst (v1 cfs_burst_us, v2 cpu.max.burst), realtime (v1 only), idle */
+static int cg_apply_cpu_extra(const struct cgroup *cg, const struct oci_resources *r)
+{
+    if (r->cpu_burst == UNSET && r->cpu_rt_runtime == UNSET && r->cpu_rt_period == UNSET && r->cpu_idle == UNSET) return 0;
+    const char *d = cg_dir_with(cg, "cpu");
+    if (!d) return cg_missing("cpu", "cpu");
+    int v2 = cg_has_file(d, "cpu.weight");
+    if (r->cpu_burst != UNSET) {
+        const char *f = v2 ? "cpu.max.burst" : "cpu.cfs_burst_us";
+        if (!cg_has_file(d, f)) return fail(".linux.resources.cpu.burst: this kernel has no %s (Linux 5.14)", f);
+        if (cg_writef(d, f, "cpu.burst", "%lld", (long long)r->cpu_burst) < 0) return -1;
+    }
+    if (r->cpu_rt_period != UNSET || r->cpu_rt_runtime != UNSET) {
+        if (v2 || !cg_has_file(d, "cpu.rt_runtime_us"))
+            return fail(".linux.resources.cpu.realtimeRuntime: needs cgroup v1 and CONFIG_RT_GROUP_SCHED");
+        if (r->cpu_rt_period != UNSET && cg_writef(d, "cpu.rt_period_us", "cpu.realtimePeriod", "%lld", (long long)r->cpu_rt_period) < 0)
+            return -1;
+        if (r->cpu_rt_runtime != UNSET && cg_writef(d, "cpu.rt_runtime_us", "cpu.realtimeRuntime", "%lld", (long long)r->cpu_rt_runtime) < 0)
+            return -1;
+    }
+    if (r->cpu_idle != UNSET) {
+        if (!cg_has_file(d, "cpu.idle")) return fail(".linux.resources.cpu.idle: this kernel has no cpu.idle (Linux 5.15)");
+        if (cg_writef(d, "cpu.idle", "cpu.idle", "%lld", (long long)r->cpu_idle) < 0) return -1;
+    }
+    return 0;
 }
 
 /* linux.resources.unified: raw cgroup v2 files, written as given to the
@@ -2587,21 +2871,6 @@ static int cg_from_state(struct cgroup *cg, const char *list)
     return 0;
 }
 
-/* `update`: new limits for a running container. */
-static int cg_update(const char *cgroups, const struct oci_spec *s)
-{
-    struct cgroup *cg = xcalloc(1, sizeof *cg);
-    int r = cg_from_state(cg, cgroups);
-    /* another BPF program would only add to the old one's refusals */
-    if (r == 0 && s->res.ndevs && !cg_dir_with(cg, "devices"))
-        r = fail("update: changing device rules on cgroup v2 is not supported by this version of ocirun");
-    if (r == 0 && (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
-                   (s->res.ndevs && cg_apply_devices(cg, s) < 0) || cg_apply_unified(cg, &s->res) < 0))
-        r = -1;
-    free(cg);
-    return r;
-}
-
 /* --- freezer: pause and resume --- */
 
 /* The freezer file of a container's cgroup: v1 freezer.state where the
@@ -2649,6 +2918,16 @@ static int cg_set_frozen(const char *cgroups, int freeze)
     return fail("the container did not %s within 5 s", freeze ? "freeze" : "thaw");
 }
 
+static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
+{
+    const struct oci_resources *r = &s->res;
+    if (cg_apply_memory(cg, r) < 0 || cg_apply_cpu(cg, r) < 0 || cg_apply_cpu_extra(cg, r) < 0 || cg_apply_pids(cg, r) < 0 ||
+        cg_apply_blockio(cg, r) < 0 || cg_apply_hugepages(cg, r) < 0 || cg_apply_network(cg, r) < 0 ||
+        cg_apply_rdma(cg, r) < 0 || cg_apply_unified(cg, r) < 0)
+        return -1;
+    return r->ndevs ? cg_apply_devices(cg, s) : 0;
+}
+
 /* Creates the container's cgroup and applies linux.resources. */
 static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id)
 {
@@ -2661,12 +2940,55 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
     }
     for (int i = 0; i < cg->n; i++)
         if (cg_mkdir(&cg->l.h[i], cg->dir[i]) < 0) { cg_remove(cg, 0); return -1; }
-    if (cg_apply_memory(cg, &s->res) < 0 || cg_apply_cpu(cg, &s->res) < 0 || cg_apply_pids(cg, &s->res) < 0 ||
-        cg_apply_devices(cg, s) < 0 || cg_apply_unified(cg, &s->res) < 0) {
+    if (cg_apply_resources(cg, s) < 0) {
         cg_remove(cg, 0);
         return -1;
     }
     return 0;
+}
+
+/* One number from a cgroup file: the whole file, or the value after `key`
+ * in a "key value" file.  -1 when absent. */
+static long long cg_read_num(const char *cgroups, const char *file, const char *key)
+{
+    char path[PATH_MAX + 64], *text;
+    long long v = -1;
+    for (const char *p = cgroups; *p && v < 0;) {
+        size_t n = strcspn(p, "\n");
+        snprintf(path, sizeof path, "%.*s/%s", (int)n, p, file);
+        p += n + (p[n] == '\n');
+        if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
+        if (!key) {
+            v = strncmp(text, "max", 3) ? strtoll(text, NULL, 10) : 0;
+        } else {
+            size_t kl = strlen(key);
+            for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (!strncmp(l, key, kl) && l[kl] == ' ') v = strtoll(l + kl + 1, NULL, 10);
+        }
+        free(text);
+    }
+    return v;
+}
+
+/* `update`: new limits for a running container. */
+static int cg_update(const char *cgroups, const struct oci_spec *s)
+{
+    struct cgroup *cg = xcalloc(1, sizeof *cg);
+    int r = cg_from_state(cg, cgroups);
+    /* another BPF program would only add to the old one's refusals */
+    if (r == 0 && s->res.ndevs && !cg_dir_with(cg, "devices"))
+        r = fail("update: changing device rules on cgroup v2 is not supported by this version of ocirun");
+    /* checkBeforeUpdate: refuse a memory limit below what is in use */
+    if (r == 0 && s->res.check_before_update && s->res.mem_limit > 0) {
+        long long used = cg_read_num(cgroups, "memory.usage_in_bytes", NULL);
+        if (used < 0) used = cg_read_num(cgroups, "memory.current", NULL);
+        if (used > s->res.mem_limit)
+            r = fail(".linux.resources.memory.limit: %lld is below the %lld bytes in use (checkBeforeUpdate)",
+                     (long long)s->res.mem_limit, used);
+    }
+    if (r == 0 && cg_apply_resources(cg, s) < 0) r = -1;
+    free(cg);
+    return r;
 }
 
 /* Moves `pid` into the container's cgroup on every hierarchy. */
@@ -3018,6 +3340,30 @@ out:
 /* /sys/fs/cgroup.  cgroup v2 with a cgroup namespace: a fresh cgroup2
  * mount.  Otherwise runc's way: a tmpfs holding a bind of the container's
  * cgroup in each host hierarchy (v1, hybrid), or a bind of its v2 cgroup. */
+/* The mount data that mounts v1 hierarchy `h` again: its controllers (or
+ * "none,name=..." for a named one), without per-mount options. */
+static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
+{
+    static const char *const skip[] = { "rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", "favordynmods" };
+    char opts[256];
+    size_t n = 0;
+    int controllers = 0;
+    snprintf(opts, sizeof opts, "%s", h->opts);
+    out[0] = 0;
+    for (char *save, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int drop = !strncmp(t, "release_agent=", 14);
+        for (size_t k = 0; k < ARRAY_LEN(skip); k++) drop |= !strcmp(t, skip[k]);
+        if (drop) continue;
+        controllers += strncmp(t, "name=", 5) != 0;
+        n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", n ? "," : "", t);
+    }
+    if (!controllers && n + 6 < size) {
+        memmove(out + 5, out, n + 1);
+        memcpy(out, "none,", 5);
+    }
+    return out;
+}
+
 static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     struct cg_layout l;
@@ -3048,9 +3394,20 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
         snprintf(src, sizeof src, "%s%s", h->mnt, h->path);
         snprintf(dest, sizeof dest, "%s/%s", m->dest, name);
         struct oci_mount b = *m;
-        b.source = src, b.dest = dest, b.bind = 1, b.rbind = 0, b.nprop = 0;
-        b.flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        if (mount_bind(c, &b) < 0) return -1;
+        char data[256];
+        b.dest = dest, b.nprop = 0, b.flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        if (c->spec->clone_flags & CLONE_NEWCGROUP) {
+            /* in a cgroup namespace /proc/self/cgroup says "/": a fresh
+             * mount of the hierarchy shows the namespace's root, which is
+             * the container's cgroup (what runc does) */
+            b.bind = b.rbind = 0;
+            b.type = b.source = h->v2 ? "cgroup2" : "cgroup";
+            b.data = h->v2 ? NULL : cg_mount_data(h, data, sizeof data);
+            if (mount_fs(c, &b) < 0) return -1;
+        } else {
+            b.source = src, b.bind = 1, b.rbind = 0;
+            if (mount_bind(c, &b) < 0) return -1;
+        }
         if (!strchr(name, ',')) continue;
         /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
         int dfd = resolve_in_root(c->rootfd, m->dest, 0);
@@ -5598,29 +5955,6 @@ out:
 }
 
 /* --- events --- */
-
-/* One number from a cgroup file: the whole file, or the value after `key`
- * in a "key value" file.  -1 when absent. */
-static long long cg_read_num(const char *cgroups, const char *file, const char *key)
-{
-    char path[PATH_MAX + 64], *text;
-    long long v = -1;
-    for (const char *p = cgroups; *p && v < 0;) {
-        size_t n = strcspn(p, "\n");
-        snprintf(path, sizeof path, "%.*s/%s", (int)n, p, file);
-        p += n + (p[n] == '\n');
-        if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
-        if (!key) {
-            v = strncmp(text, "max", 3) ? strtoll(text, NULL, 10) : 0;
-        } else {
-            size_t kl = strlen(key);
-            for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                if (!strncmp(l, key, kl) && l[kl] == ' ') v = strtoll(l + kl + 1, NULL, 10);
-        }
-        free(text);
-    }
-    return v;
-}
 
 /* runc's stats event, from whichever of v1's and v2's files exist. */
 static void stats_event(struct buf *b, const char *id, const char *cg)

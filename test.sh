@@ -1529,15 +1529,11 @@ t_cgroup_layout_none() {
 	return 0
 }
 
-# pure cgroup v2 (this host cannot show it): tests/vm/cgroup2.sh boots
-# Debian's kernel under qemu with cgroup_no_v1=all and runs the static
-# build's containers there (limits, cgroup namespace, exec, pause, update,
-# enforcement, cleanup, an initramfs root); its checks become this test's
-t_cgroup_v2_vm() {
+vm_test() { # vm_test SCRIPT: run a tests/vm script, its checks become ours
 	need_ocirun || return
 	in_old_kernel_mode && return
 	[ "$DEFAULT_RUNTIME" = 1 ] || { skip "runs the repo's own static build"; return; }
-	tests/vm/cgroup2.sh > "$TMP/vm.out" 2>&1
+	"$1" > "$TMP/vm.out" 2>&1
 	sed 's/^/# vm: /' "$TMP/vm.out" | grep -v '^# vm: ok - '
 	local last; last=$(tail -1 "$TMP/vm.out")
 	case $last in
@@ -1546,6 +1542,15 @@ t_cgroup_v2_vm() {
 	*) fail "$(grep '^FAIL' "$TMP/vm.out" | head -3 | tr '\n' ' ')$last" ;;
 	esac
 }
+
+# pure cgroup v2 (this host cannot show it): tests/vm/cgroup2.sh boots
+# Debian's kernel under qemu with cgroup_no_v1=all and runs the static
+# build's containers there (limits, cgroup namespace, exec, pause, update,
+# enforcement, cleanup, an initramfs root); its checks become this test's
+t_cgroup_v2_vm() { vm_test tests/vm/cgroup2.sh; }
+
+# pure cgroup v1 (13 hierarchies mounted by the guest, no cgroup2)
+t_cgroup_v1_vm() { vm_test tests/vm/cgroup1.sh; }
 
 # events: --stats once (the cgroup's numbers), and streaming with an oom
 # event when the kernel OOM-kills in the container
@@ -1576,12 +1581,49 @@ t_cgroup_bad_input() {
 		'.linux.resources.devices = [{allow: false, type: "x", access: "rwm"}]|devices\[0\].type' \
 		'.linux.resources.devices = [{allow: true, access: "rwz"}]|devices\[0\].access' \
 		'.linux.resources.unified = {"memory.high": "100M"}|unified' \
-		'.linux.resources.blockIO = {weight: 100}|blockIO' \
+		'.linux.resources.blockIO = {weight: 2000}|blockIO.weight' \
 		'.linux.cgroupsPath = "/a/../../etc"|cgroupsPath'; do
 		sh_variant $id 'true' ".linux.cgroupsPath = \$p | ${case%%|*}" --arg p "$cgp"
 		bad $id "${case#*|}" "$B" create --bundle "$B" $id
 		for d in /sys/fs/cgroup/*$cgp; do [ -d "$d" ] && fail "cgroup $d left after a refused create"; done
 	done
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
+# blockIO throttles, hugetlb, cpu burst: the files on the host; network
+# and rdma (no such controllers here): errors naming them
+t_cgroup_more_resources() {
+	local id=cg-more cgp=/ocirun-test-$$/more dev d
+	[ -d /sys/fs/cgroup/blkio ] || { skip "no v1 blkio hierarchy"; return; }
+	dev=$(awk '$5 == "/" {print $3}' /proc/self/mountinfo | head -1)
+	case $dev in 0:*|'') skip "/ is not on a block device ($dev)"; return ;; esac
+	sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p
+		| .linux.resources.blockIO = {throttleReadBpsDevice: [{major: $ma, minor: $mi, rate: 1048576}],
+		                              throttleWriteIOPSDevice: [{major: $ma, minor: $mi, rate: 100}]}
+		| .linux.resources.cpu = {burst: 1000}' \
+		--arg p "$cgp" --argjson ma "${dev%:*}" --argjson mi "${dev#*:}"
+	# (runc 1.1.5 cannot set hugetlb on a hybrid host's cgroup2 side: ocirun only)
+	if [ "$IS_OCIRUN" = 1 ] && { grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null || [ -d /sys/fs/cgroup/hugetlb ]; }; then
+		jq '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+	fi
+	[ -e /sys/fs/cgroup/cpu/cpu.cfs_burst_us ] || jq 'del(.linux.resources.cpu)' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	expect "blkio read bps" "$(cat /sys/fs/cgroup/blkio$cgp/blkio.throttle.read_bps_device)" "$dev 1048576"
+	expect "blkio write iops" "$(cat /sys/fs/cgroup/blkio$cgp/blkio.throttle.write_iops_device)" "$dev 100"
+	if jq -e '.linux.resources.hugepageLimits' "$B/config.json" >/dev/null; then
+		d=$(ls -d /sys/fs/cgroup/unified$cgp /sys/fs/cgroup/hugetlb$cgp 2>/dev/null | head -1)
+		expect "hugetlb 2MB limit" "$(cat "$d"/hugetlb.2MB.max "$d"/hugetlb.2MB.limit_in_bytes 2>/dev/null | head -1)" 4194304
+	fi
+	if [ "$IS_OCIRUN" = 1 ] && jq -e '.linux.resources.cpu.burst' "$B/config.json" >/dev/null; then # runc 1.1.5: no burst
+		expect "cpu burst" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.cfs_burst_us)" 1000
+	fi
+	rt delete --force $id >/dev/null 2>&1
+	if [ "$IS_OCIRUN" = 1 ]; then
+		[ -d /sys/fs/cgroup/net_cls ] || { sh_variant $id-n 'true' '.linux.resources.network = {classID: 1}'; bad $id-n 'net_cls' "$B" create --bundle "$B" $id-n; }
+		[ -d /sys/fs/cgroup/rdma ] || grep -qw rdma /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null ||
+			{ sh_variant $id-r 'true' '.linux.resources.rdma = {mlx5_0: {hcaHandles: 2}}'; bad $id-r 'rdma' "$B" create --bundle "$B" $id-r; }
+	fi
 	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
 	return 0
 }
@@ -2040,7 +2082,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bad
-ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm events cgroup_bad_input
+ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups

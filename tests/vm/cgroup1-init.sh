@@ -36,7 +36,7 @@ not_in() {
 left_in() { for h in $HIERS; do [ -e "$C/$h/$1" ] && printf '%s ' "$h"; done; }
 # limits ID: memory|pids|shares|quota|period|cpus|mems from the VM side
 limits() {
-	echo "$(rd $(hdir memory $1)/memory.limit_in_bytes)|$(rd $(hdir pids $1)/pids.max)|$(rd $(hdir cpu,cpuacct $1)/cpu.shares)|$(rd $(hdir cpu,cpuacct $1)/cpu.cfs_quota_us)|$(rd $(hdir cpu,cpuacct $1)/cpu.cfs_period_us)|$(rd $(hdir cpuset $1)/cpuset.cpus)|$(rd $(hdir cpuset $1)/cpuset.mems)"
+	echo "$(rd "$(hdir memory $1)"/memory.limit_in_bytes)|$(rd "$(hdir pids $1)"/pids.max)|$(rd "$(hdir cpu,cpuacct $1)"/cpu.shares)|$(rd "$(hdir cpu,cpuacct $1)"/cpu.cfs_quota_us)|$(rd "$(hdir cpu,cpuacct $1)"/cpu.cfs_period_us)|$(rd "$(hdir cpuset $1)"/cpuset.cpus)|$(rd "$(hdir cpuset $1)"/cpuset.mems)"
 }
 # cg_paths PID: the distinct cgroup paths in /proc/PID/cgroup, and the line count
 cg_paths() { echo "$(cut -d: -f3 /proc/$1/cgroup 2>/dev/null | sort -u | tr '\n' ' ')($(grep -c . /proc/$1/cgroup 2>/dev/null) lines)"; }
@@ -163,7 +163,7 @@ if [ $rc = 0 ] && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$pid([^0-9]|\$)" && pr
 else bad "ps --format json: init and exec'd pids" "exit $rc, output '$ps' (want $pid and $epid); $(errtxt)"; fi
 
 # --- 5. pause / resume: freezer.state ----------------------------------------
-FZ=$(hdir freezer c3)/freezer.state
+FZ="$(hdir freezer c3)"/freezer.state
 oc pause c3 2>$E; rc=$?
 st=$(status_of c3) fz=$(rd $FZ)
 if [ $rc = 0 ] && [ "$st" = paused ] && [ "$fz" = FROZEN ]; then ok "pause: paused, freezer.state FROZEN"
@@ -189,17 +189,17 @@ if [ $rc = 0 ] && [ "$v" = "50331648|21|256|20000|100000|0-1|0" ]; then ok "upda
 else bad "update --cpuset-cpus 0-1 --cpu-share 256 --cpu-period 100000" "exit $rc, memory|pids|shares|quota|period|cpus|mems = $v (want 50331648|21|256|20000|100000|0-1|0); $(errtxt)"; fi
 out=$(oc exec c3 cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>$E); rc=$?
 if [ $rc = 0 ] && [ "$out" = 50331648 ]; then ok "update: the container sees memory.limit_in_bytes $out"
-else bad "update: the container sees the new memory limit" "exit $rc, inside '$out', VM side '$(rd $(hdir memory c3)/memory.limit_in_bytes)'; $(errtxt)"; fi
+else bad "update: the container sees the new memory limit" "exit $rc, inside '$out', VM side '$(rd "$(hdir memory c3)"/memory.limit_in_bytes)'; $(errtxt)"; fi
 if oc pause c3 2>$E; then
 	oc update --pids-limit 30 c3 2>$E; rc=$?
-	st=$(status_of c3) fz=$(rd $FZ) v=$(rd $(hdir pids c3)/pids.max)
+	st=$(status_of c3) fz=$(rd $FZ) v=$(rd "$(hdir pids c3)"/pids.max)
 	if [ $rc = 0 ] && [ "$st" = paused ] && [ "$fz" = FROZEN ] && [ "$v" = 30 ]; then ok "update of a paused container: pids.max 30, still FROZEN"
 	else bad "update of a paused container" "exit $rc, status '$st', freezer.state '$fz', pids.max '$v' (want paused, FROZEN, 30); $(errtxt)"; fi
 	oc resume c3 2>$E || bad "update of a paused container: resume" "$(errtxt)"
 else bad "update of a paused container" "pause failed: $(errtxt)"; fi
 
 # --- 8. kill --all, delete -------------------------------------------------
-procs=$(cat $(hdir pids c3)/cgroup.procs 2>/dev/null | tr '\n' ' ')
+procs=$(cat "$(hdir pids c3)"/cgroup.procs 2>/dev/null | tr '\n' ' ')
 oc kill --all c3 KILL 2>$E; rc=$?
 kerr=$(cat $E)
 i=0; while [ $i -lt 50 ] && [ "$(status_of c3)" != stopped ]; do usleep 100000; i=$((i + 1)); done
@@ -224,7 +224,7 @@ lf=$(left_in ocirun-vm/c7)
 [ -n "$lf" ] && bad "pids.max 5 container: cgroup removed after exit" "/ocirun-vm/c7 left in: $lf"
 
 # --- 7. enforcement: memory, OOM events ----------------------------------------
-check_oom_events "oom events" $(hdir memory c15) memory.oom_control
+check_oom_events "oom events" "$(hdir memory c15)" memory.oom_control
 lf=$(left_in ocirun-vm/c15)
 [ -n "$lf" ] && bad "oom events: cgroup removed after delete --force" "/ocirun-vm/c15 left in: $lf"
 
@@ -243,7 +243,7 @@ echo "list=$(cat /sys/fs/cgroup/devices/devices.list | tr "\n" ",")"; exec sleep
 	[ $rc = 0 ] || bad "device rules on v1 ($variant 1:11): run -d" "exit $rc; $(errtxt)"
 	i=0; while [ $i -lt 50 ] && ! grep -q '^list=' /tmp/$id.out; do usleep 100000; i=$((i + 1)); done
 	out=$(cat /tmp/$id.out)
-	vmlist=$(tr '\n' ',' <$(hdir devices $id)/devices.list 2>/dev/null)
+	vmlist=$(tr '\n' ',' <"$(hdir devices $id)"/devices.list 2>/dev/null)
 	res=$(printf '%s\n' "$out" | grep -v '^list=' | tr '\n' ' ')
 	list=$(key list "$out")
 	want="mknod-ok null-ok denied "
@@ -273,7 +273,7 @@ if oc run -d --bundle $B/c11 c11 </dev/null >/dev/null 2>$E && p11=$(pid_of c11)
 	i=0; while [ $i -lt 20 ] && ! gone $p11; do usleep 100000; i=$((i + 1)); done
 	lf=$(left_in ocirun-vm/c11)
 	if [ $rc = 0 ] && [ -z "$lf" ] && [ ! -e $STATE/c11 ] && gone $p11; then ok "delete --force of a paused container"
-	else bad "delete --force of a paused container" "exit $rc, /ocirun-vm/c11 left in: '$lf' (freezer.state $(rd $(hdir freezer c11)/freezer.state)), pid $p11 $(gone $p11 && echo gone || echo alive); $(errtxt)"; fi
+	else bad "delete --force of a paused container" "exit $rc, /ocirun-vm/c11 left in: '$lf' (freezer.state $(rd "$(hdir freezer c11)"/freezer.state)), pid $p11 $(gone $p11 && echo gone || echo alive); $(errtxt)"; fi
 else bad "delete --force of a paused container" "setup (run -d, pause) failed: $(errtxt)"; fi
 
 # --- extra: no cgroup namespace ---------------------------------------------
