@@ -5976,11 +5976,18 @@ static void stats_event(struct buf *b, const char *id, const char *cg)
     json_str(b, id);
     buf_printf(b, ",\"data\":{\"cpu\":{\"usage\":{\"total\":%lld", cpu < 0 ? 0 : cpu);
     if (user >= 0) buf_printf(b, ",\"user\":%lld,\"kernel\":%lld", user, sys);
+    long long pids = cg_read_num(cg, "pids.current", NULL), pids_max = cg_read_num(cg, "pids.max", NULL);
     buf_printf(b, "}},\"memory\":{\"usage\":{\"usage\":%lld,\"limit\":%lld,\"max\":%lld,\"failcnt\":%lld}},"
                   "\"pids\":{\"current\":%lld,\"limit\":%lld}}}\n",
                mem < 0 ? 0 : mem, limit < 0 ? 0 : limit, max < 0 ? 0 : max, failcnt < 0 ? 0 : failcnt,
-               cg_read_num(cg, "pids.current", NULL) < 0 ? 0 : cg_read_num(cg, "pids.current", NULL),
-               cg_read_num(cg, "pids.max", NULL) < 0 ? 0 : cg_read_num(cg, "pids.max", NULL));
+               pids < 0 ? 0 : pids, pids_max < 0 ? 0 : pids_max);
+}
+
+static void oom_event(struct buf *b, const char *id)
+{
+    buf_puts(b, "{\"type\":\"oom\",\"id\":");
+    json_str(b, id);
+    buf_puts(b, "}\n");
 }
 
 /* The OOM kills so far (v1 memory.oom_control, v2 memory.events). */
@@ -6013,10 +6020,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
         struct buf b = {0};
         if (container_status(dirfd, &st) == ST_STOPPED) { r = stats ? fail("container not running") : 0; buf_free(&b); break; }
         long long now = oom_kills(st.cgroups);
-        if (now > ooms && !stats) {
-            buf_puts(&b, "{\"type\":\"oom\",\"id\":"), json_str(&b, st.id), buf_puts(&b, "}\n");
-            ooms = now;
-        }
+        if (now > ooms && !stats) oom_event(&b, st.id), ooms = now;
         stats_event(&b, st.id, st.cgroups);
         if (write_all(1, b.p, b.len) < 0) r = failerr("write");
         buf_free(&b);
@@ -6025,7 +6029,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
             usleep(100000);
             if ((now = oom_kills(st.cgroups)) > ooms) {
                 struct buf o = {0};
-                buf_puts(&o, "{\"type\":\"oom\",\"id\":"), json_str(&o, st.id), buf_puts(&o, "}\n");
+                oom_event(&o, st.id);
                 if (write_all(1, o.p, o.len) < 0) r = failerr("write");
                 buf_free(&o);
                 ooms = now;

@@ -204,11 +204,7 @@ oc kill --all c3 KILL 2>$E; rc=$?
 kerr=$(cat $E)
 i=0; while [ $i -lt 50 ] && [ "$(status_of c3)" != stopped ]; do usleep 100000; i=$((i + 1)); done
 oc delete c3 2>$E; drc=$?
-left=
-for p in $procs; do
-	i=0; while [ $i -lt 20 ] && ! gone $p; do usleep 100000; i=$((i + 1)); done
-	gone $p || left="$left $p($(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null))"
-done
+left=$(left_alive "$procs")
 lf=$(left_in ocirun-vm/c3)
 if [ $rc = 0 ] && [ $drc = 0 ] && [ -z "$lf" ] && [ ! -e $STATE/c3 ] && ! oc state c3 >/dev/null 2>&1 && [ -n "$procs" ] && [ -z "$left" ]; then
 	ok "kill --all KILL + delete: /ocirun-vm/c3 gone from all $NH hierarchies, state and processes ($procs) gone"

@@ -159,11 +159,7 @@ oc kill --all c3 KILL 2>$E; rc=$?
 kerr=$(cat $E)
 i=0; while [ $i -lt 50 ] && [ "$(status_of c3)" != stopped ]; do usleep 100000; i=$((i + 1)); done
 oc delete c3 2>$E; drc=$?
-left=
-for p in $procs; do
-	i=0; while [ $i -lt 20 ] && ! gone $p; do usleep 100000; i=$((i + 1)); done
-	gone $p || left="$left $p($(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null))"
-done
+left=$(left_alive "$procs")
 if [ $rc = 0 ] && [ $drc = 0 ] && [ ! -e $CG/c3 ] && [ ! -e $STATE/c3 ] && ! oc state c3 >/dev/null 2>&1 && [ -n "$procs" ] && [ -z "$left" ]; then
 	ok "kill --all KILL + delete: cgroup, state and processes ($procs) gone"
 else bad "kill --all KILL + delete" "kill exit $rc ($kerr), delete exit $drc ($(cat $E)), $CG/c3 $( [ -e $CG/c3 ] && echo "exists, procs '$(rd $CG/c3/cgroup.procs | tr '\n' ' ')'" || echo gone), state dir $( [ -e $STATE/c3 ] && echo exists || echo gone), procs before '$procs', left:$left"; fi

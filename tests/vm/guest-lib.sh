@@ -29,6 +29,16 @@ status_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1
 pid_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
 # a process is gone when /proc has no entry or only a zombie (pid 1 reaps later)
 gone() { [ ! -e /proc/$1/stat ] || [ "$(sed 's/^.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)" = Z ]; }
+# left_alive PROCS: those of PROCS still alive after up to 2 s each, as
+# "pid(cmdline)" words
+left_alive() {
+	_left=
+	for _p in $1; do
+		_i=0; while [ $_i -lt 20 ] && ! gone $_p; do usleep 100000; _i=$((_i + 1)); done
+		gone $_p || _left="$_left $_p($(tr '\0' ' ' </proc/$_p/cmdline 2>/dev/null))"
+	done
+	echo "$_left"
+}
 exists() { [ -e "$1" ] && echo exists || echo gone; }
 
 vm_done() {
