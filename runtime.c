@@ -150,10 +150,15 @@ struct oci_mount_attr {
 /* bpf(2) for the cgroup v2 device controller (Linux 4.15) */
 #define OCI_BPF_PROG_LOAD 5
 #define OCI_BPF_PROG_ATTACH 8
+#define OCI_BPF_PROG_DETACH 9
+#define OCI_BPF_PROG_GET_FD_BY_ID 13
+#define OCI_BPF_PROG_QUERY 16
 #define OCI_BPF_PROG_TYPE_CGROUP_DEVICE 15
 #define OCI_BPF_CGROUP_DEVICE 6
 #define OCI_BPF_F_ALLOW_MULTI 2
+#define OCI_BPF_F_REPLACE 4        /* Linux 5.6 */
 struct oci_bpf_insn { uint8_t code, regs; int16_t off; int32_t imm; };
+union bpf_attr_buf { uint64_t u64[16]; uint32_t u32[32]; };  /* union bpf_attr, by offset */
 
 /* capset(2) */
 #define CAP_VERSION_3 0x20080522
@@ -2762,31 +2767,80 @@ static size_t device_program(const struct oci_devrule *v, size_t n, struct oci_b
     return k;
 }
 
-/* Loads the program and attaches it to the v2 cgroup `dir`. */
+#ifdef SYS_bpf
+static int bpf_call(int cmd, union bpf_attr_buf *a) { return (int)syscall(SYS_bpf, cmd, a, sizeof *a); }
+
+/* Up to `max` ids of the device programs attached to the cgroup `dfd`. */
+static int bpf_attached_ids(int dfd, uint32_t *ids, uint32_t max)
+{
+    union bpf_attr_buf a = { { 0 } };
+    a.u32[0] = (uint32_t)dfd, a.u32[1] = OCI_BPF_CGROUP_DEVICE;
+    a.u64[2] = (uint64_t)(uintptr_t)ids;
+    a.u32[6] = max;
+    if (bpf_call(OCI_BPF_PROG_QUERY, &a) < 0) return failerr("list the device programs of the cgroup (bpf PROG_QUERY)");
+    return (int)a.u32[6];
+}
+
+/* Attaches `pfd` to the cgroup `dfd`, replacing what ocirun attached there
+ * before.  BPF_F_REPLACE (Linux 5.6) swaps in one step; older kernels get
+ * the new program first and lose the old ones after, so for a moment both
+ * filter and a device passes only if both allow it: never more open. */
+static int bpf_attach_device_prog(int dfd, int pfd, const char *dir)
+{
+    uint32_t ids[16];
+    int n = bpf_attached_ids(dfd, ids, ARRAY_LEN(ids)), oldfd[16], r = 0;
+    if (n < 0) return -1;
+    if (n > (int)ARRAY_LEN(ids)) return fail("%s has %d device programs; expected at most %zu", dir, n, ARRAY_LEN(ids));
+    for (int i = 0; i < n; i++) {
+        union bpf_attr_buf a = { { 0 } };
+        a.u32[0] = ids[i];
+        if ((oldfd[i] = bpf_call(OCI_BPF_PROG_GET_FD_BY_ID, &a)) < 0) {
+            r = failerr("open device program %u of %s (bpf PROG_GET_FD_BY_ID)", ids[i], dir);
+            while (i-- > 0) close(oldfd[i]);
+            return r;
+        }
+    }
+    union bpf_attr_buf a = { { 0 } };
+    a.u32[0] = (uint32_t)dfd, a.u32[1] = (uint32_t)pfd, a.u32[2] = OCI_BPF_CGROUP_DEVICE;
+    a.u32[3] = OCI_BPF_F_ALLOW_MULTI | (n == 1 ? OCI_BPF_F_REPLACE : 0), a.u32[4] = n == 1 ? (uint32_t)oldfd[0] : 0;
+    /* test aid: OCIRUN_TEST_BPF=noreplace takes the pre-5.6 path */
+    const char *t = getenv("OCIRUN_TEST_BPF");
+    int replaced = n == 1 && !(t && !strcmp(t, "noreplace")) && bpf_call(OCI_BPF_PROG_ATTACH, &a) == 0;
+    if (replaced) debugf("device program of %s: replaced in one step (BPF_F_REPLACE)", dir);
+    a.u32[3] = OCI_BPF_F_ALLOW_MULTI, a.u32[4] = 0;
+    if (!replaced && bpf_call(OCI_BPF_PROG_ATTACH, &a) < 0) r = failerr("attach the device program to %s", dir);
+    if (!replaced && n && r == 0) debugf("device program of %s: new one attached, %d old detached after", dir, n);
+    for (int i = 0; i < n; i++) {
+        if (r == 0 && !replaced) {
+            union bpf_attr_buf d = { { 0 } };
+            d.u32[0] = (uint32_t)dfd, d.u32[1] = (uint32_t)oldfd[i], d.u32[2] = OCI_BPF_CGROUP_DEVICE;
+            if (bpf_call(OCI_BPF_PROG_DETACH, &d) < 0) r = failerr("detach the old device program from %s", dir);
+        }
+        close(oldfd[i]);
+    }
+    return r;
+}
+#endif
+
+/* Loads the program and attaches it to the v2 cgroup `dir`, in place of
+ * any device program there (an update). */
 static int cg_v2_devices(const char *dir, const struct oci_devrule *v, size_t n)
 {
 #ifdef SYS_bpf
     struct oci_bpf_insn *prog = xcalloc(n * 9 + 10, sizeof *prog);
     size_t len = device_program(v, n, prog);
     static const char license[] = "MIT";
-    uint64_t attr[16];
-    memset(attr, 0, sizeof attr);
-    uint32_t *a32 = (uint32_t *)attr;
-    a32[0] = OCI_BPF_PROG_TYPE_CGROUP_DEVICE;
-    a32[1] = (uint32_t)len;
-    attr[1] = (uint64_t)(uintptr_t)prog;
-    attr[2] = (uint64_t)(uintptr_t)license;
-    int pfd = (int)syscall(SYS_bpf, OCI_BPF_PROG_LOAD, attr, sizeof attr);
+    union bpf_attr_buf a = { { 0 } };
+    a.u32[0] = OCI_BPF_PROG_TYPE_CGROUP_DEVICE;
+    a.u32[1] = (uint32_t)len;
+    a.u64[1] = (uint64_t)(uintptr_t)prog;
+    a.u64[2] = (uint64_t)(uintptr_t)license;
+    int pfd = bpf_call(OCI_BPF_PROG_LOAD, &a);
     free(prog);
     if (pfd < 0) return failerr("load the device cgroup program (bpf, Linux 4.15)");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
     if (dfd < 0) r = failerr("open %s", dir);
-    else {
-        memset(attr, 0, sizeof attr);
-        a32[0] = (uint32_t)dfd, a32[1] = (uint32_t)pfd, a32[2] = OCI_BPF_CGROUP_DEVICE, a32[3] = OCI_BPF_F_ALLOW_MULTI;
-        if (syscall(SYS_bpf, OCI_BPF_PROG_ATTACH, attr, sizeof attr) < 0) r = failerr("attach the device program to %s", dir);
-        close(dfd);
-    }
+    else r = bpf_attach_device_prog(dfd, pfd, dir), close(dfd);
     close(pfd);
     return r;
 #else
@@ -2975,9 +3029,6 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
 {
     struct cgroup *cg = xcalloc(1, sizeof *cg);
     int r = cg_from_state(cg, cgroups);
-    /* another BPF program would only add to the old one's refusals */
-    if (r == 0 && s->res.ndevs && !cg_dir_with(cg, "devices"))
-        r = fail("update: changing device rules on cgroup v2 is not supported by this version of ocirun");
     /* checkBeforeUpdate: refuse a memory limit below what is in use */
     if (r == 0 && s->res.check_before_update && s->res.mem_limit > 0) {
         long long used = cg_read_num(cgroups, "memory.usage_in_bytes", NULL);
@@ -5908,21 +5959,24 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     int i = 1, rootfd, dirfd, r = -1;
     struct cstate st;
     const char *res = NULL, *mem = NULL, *swap = NULL, *reserv = NULL, *shares = NULL, *quota = NULL, *period = NULL,
-               *cpus = NULL, *mems = NULL, *pids = NULL, *other = NULL;
+               *cpus = NULL, *mems = NULL, *pids = NULL, *blkio = NULL, *rtperiod = NULL, *rtruntime = NULL,
+               *kmem = NULL, *rdt = NULL;
+    char blkio_json[64];
     const struct flag fl[] = {
         { "resources", 'r', 1, &res, NULL, NULL }, { "memory", 0, 1, &mem, NULL, NULL },
         { "memory-swap", 0, 1, &swap, NULL, NULL }, { "memory-reservation", 0, 1, &reserv, NULL, NULL },
         { "cpu-share", 0, 1, &shares, NULL, NULL }, { "cpu-quota", 0, 1, &quota, NULL, NULL },
         { "cpu-period", 0, 1, &period, NULL, NULL }, { "cpuset-cpus", 0, 1, &cpus, NULL, NULL },
         { "cpuset-mems", 0, 1, &mems, NULL, NULL }, { "pids-limit", 0, 1, &pids, NULL, NULL },
-        { "blkio-weight", 0, 1, &other, NULL, NULL }, { "cpu-rt-period", 0, 1, &other, NULL, NULL },
-        { "cpu-rt-runtime", 0, 1, &other, NULL, NULL }, { "kernel-memory", 0, 1, &other, NULL, NULL },
-        { "kernel-memory-tcp", 0, 1, &other, NULL, NULL }, { "l3-cache-schema", 0, 1, &other, NULL, NULL },
-        { "mem-bw-schema", 0, 1, &other, NULL, NULL },
+        { "blkio-weight", 0, 1, &blkio, NULL, NULL }, { "cpu-rt-period", 0, 1, &rtperiod, NULL, NULL },
+        { "cpu-rt-runtime", 0, 1, &rtruntime, NULL, NULL }, { "kernel-memory", 0, 1, &kmem, NULL, NULL },
+        { "kernel-memory-tcp", 0, 1, &kmem, NULL, NULL }, { "l3-cache-schema", 0, 1, &rdt, NULL, NULL },
+        { "mem-bw-schema", 0, 1, &rdt, NULL, NULL },
     };
     if (parse_flags("update", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 || want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
-    if (other) return fail("update: blkio, realtime, kernel memory and RDT limits are not supported by this version of ocirun");
+    if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
+    if (kmem) warnf("update: kernel memory limits are ignored (deprecated in the runtime spec, gone from cgroup v2)");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
     resources_init(&s.res);
@@ -5938,14 +5992,36 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if ((mem && parse_size("--memory", mem, &s.res.mem_limit) < 0) || (swap && parse_size("--memory-swap", swap, &s.res.mem_swap) < 0) ||
         (reserv && parse_size("--memory-reservation", reserv, &s.res.mem_reservation) < 0) ||
         (shares && parse_size("--cpu-share", shares, &s.res.cpu_shares) < 0) || (quota && parse_size("--cpu-quota", quota, &s.res.cpu_quota) < 0) ||
-        (period && parse_size("--cpu-period", period, &s.res.cpu_period) < 0) || (pids && parse_size("--pids-limit", pids, &s.res.pids_limit) < 0))
+        (period && parse_size("--cpu-period", period, &s.res.cpu_period) < 0) || (pids && parse_size("--pids-limit", pids, &s.res.pids_limit) < 0) ||
+        (rtperiod && parse_size("--cpu-rt-period", rtperiod, &s.res.cpu_rt_period) < 0) ||
+        (rtruntime && parse_size("--cpu-rt-runtime", rtruntime, &s.res.cpu_rt_runtime) < 0))
         goto out;
+    if (blkio) {
+        /* the flag is the one-field blockIO object the resources file would hold */
+        const struct jv *v;
+        snprintf(blkio_json, sizeof blkio_json, "{\"weight\":%.20s}", blkio);
+        if (!(v = json_parse(blkio_json, strlen(blkio_json), &s.arena)) || parse_blockio(v) < 0) {
+            err_prefix("update --blkio-weight %s", blkio);
+            goto out;
+        }
+        s.res.blockio = v;
+    }
     if (cpus) s.res.cpus = cpus;
     if (mems) s.res.mems = mems;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); goto out; }
     if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
-    else r = cg_update(st.cgroups, &s);
+    else if (!s.res.ndevs) r = cg_update(st.cgroups, &s);
+    else {
+        /* new device rules replace the old ones whole: the nodes the
+         * container was created with (linux.devices) stay allowed */
+        struct oci_spec created;
+        memset(&created, 0, sizeof created);
+        if (load_bundle_spec(&st, &created) < 0) r = err_prefix("update: the container's linux.devices");
+        else s.devices = created.devices, s.ndevices = created.ndevices, r = cg_update(st.cgroups, &s);
+        s.devices = NULL, s.ndevices = 0;
+        spec_free(&created);
+    }
     close_container(rootfd, dirfd, &st);
 out:
     free(text);

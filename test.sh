@@ -1455,6 +1455,25 @@ t_cgroup_devices() {
 		"$caps | .root.readonly = false | .mounts += [{destination: \"/tmp\", type: \"tmpfs\", source: \"tmpfs\"}]
 		 | .linux.resources.devices = [{allow: false, access: \"rwm\"}, {allow: true, type: \"c\", major: 1, minor: 11, access: \"rwm\"}]"
 	expect "a device the rules allow" "$OUT" written
+	[ "$IS_OCIRUN" = 1 ] || return 0   # runc's update leaves device rules alone
+	# update replaces the rules; linux.devices (/dev/f, 1:7) stays allowed
+	sh_variant $id-3 'mknod /tmp/z c 1 11; sleep 100' \
+		"$caps | .root.readonly = false | .mounts += [{destination: \"/tmp\", type: \"tmpfs\", source: \"tmpfs\"}]
+		 | .linux.devices = [{path: \"/dev/f\", type: \"c\", major: 1, minor: 7}]
+		 | .linux.resources.devices = [{allow: false, access: \"rwm\"}]"
+	rt run -d --bundle "$B" $id-3 </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	local probe='(echo x > /tmp/z) 2>/dev/null && echo written || echo denied; head -c1 /dev/f >/dev/null 2>&1 && echo f-ok || echo f-denied'
+	waitfor 50 rt exec $id-3 test -c /tmp/z
+	expect "before update" "$(rt exec $id-3 sh -c "$probe" 2>&1 | tr '\n' ' ')" "denied f-ok "
+	echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rw"}]}' |
+		rt update --resources - $id-3 >"$B/log" 2>&1 || fail "update devices: $(errsum "$(cat "$B/log")")"
+	expect "after an update allowing 1:11" "$(rt exec $id-3 sh -c "$probe" 2>&1 | tr '\n' ' ')" "written f-ok "
+	echo '{"devices": [{"allow": false, "access": "rwm"}]}' | rt update --resources - $id-3 >"$B/log" 2>&1 || fail "update devices back: $(errsum "$(cat "$B/log")")"
+	expect "after an update denying all again" "$(rt exec $id-3 sh -c "$probe" 2>&1 | tr '\n' ' ')" "denied f-ok "
+	echo '{"devices": [{"allow": true, "type": "x", "access": "rwm"}]}' | rt update --resources - $id-3 >"$B/log" 2>&1 && fail "update took device type x"
+	grep -q 'devices\[0\].type' "$B/log" || fail "the bad type error does not name devices[0].type: $(errsum "$(cat "$B/log")")"
+	rt delete --force $id-3 >/dev/null 2>&1
+	return 0
 }
 
 # pause freezes every process of the container, resume thaws them; exec
@@ -1495,6 +1514,23 @@ t_update() {
 	expect "pids after --resources" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
 	echo '{"memory": {"limit": "lots"}}' > "$B/bad.json"
 	rt update --resources "$B/bad.json" $id >"$B/log" 2>&1 && fail "update accepted a string limit"
+	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us ]; then
+		rt update --cpu-rt-period 500000 --cpu-rt-runtime 0 $id >"$B/log" 2>&1 || fail "update --cpu-rt-*: $(errsum "$(cat "$B/log")")"
+		expect "rt period after update" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us)" 500000
+	fi
+	if [ "$IS_OCIRUN" = 1 ]; then
+		# a weight needs blkio.weight (CFQ) or blkio.bfq.weight (BFQ): set it or name what is missing
+		if [ -e /sys/fs/cgroup/blkio$cgp/blkio.weight ] || [ -e /sys/fs/cgroup/blkio$cgp/blkio.bfq.weight ]; then
+			rt update --blkio-weight 300 $id >"$B/log" 2>&1 || fail "update --blkio-weight: $(errsum "$(cat "$B/log")")"
+			expect "blkio weight" "$(cat /sys/fs/cgroup/blkio$cgp/blkio.weight /sys/fs/cgroup/blkio$cgp/blkio.bfq.weight 2>/dev/null | awk '{print $NF}' | head -1)" 300
+		else
+			rt update --blkio-weight 300 $id >"$B/log" 2>&1 && fail "update --blkio-weight succeeded without a weight file"
+			grep -q 'blockIO.weight' "$B/log" || fail "the weight error does not name blockIO.weight: $(errsum "$(cat "$B/log")")"
+		fi
+		rt update --blkio-weight 5000 $id >"$B/log" 2>&1 && fail "update took a blkio weight of 5000"
+		rt update --l3-cache-schema L3:0=f $id >"$B/log" 2>&1 && fail "update took an RDT schema"
+		grep -q 'RDT' "$B/log" || fail "the RDT refusal does not say RDT: $(errsum "$(cat "$B/log")")"
+	fi
 	rt delete --force $id >/dev/null 2>&1
 	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
 	return 0

@@ -328,6 +328,10 @@ oc delete --force nofz 2>$E || bad "pause without a freezer hierarchy: delete --
 lf=$(left_in ocirun-vm/nofz)
 [ -n "$lf" ] && bad "pause without a freezer hierarchy: delete --force removes the cgroups" "/ocirun-vm/nofz left in: $lf"
 
+# --- blockIO, hugetlb, device rules swapped by update -----------------------
+check_more_resources "$(hdir blkio cm)" "$(hdir hugetlb cm)"
+check_device_update
+
 # --- leftovers ---------------------------------------------------------------
 left=$(ls $STATE 2>/dev/null | tr '\n' ' ') cgl=
 for h in $HIERS; do

@@ -235,6 +235,10 @@ for variant in deny allow; do
 	else bad "device rules on v2 ($variant 1:11)" "exit $rc, output '$out', want '$want'; $(errtxt)"; fi
 done
 
+# --- blockIO, hugetlb, device rules swapped by update -----------------------
+check_more_resources $CG/cm $CG/cm
+check_device_update
+
 # --- leftovers ---------------------------------------------------------------
 left=$(ls $STATE 2>/dev/null | tr '\n' ' '); cgl=$(cd $CG 2>/dev/null && ls -d */ 2>/dev/null | tr '\n' ' ')
 if [ -z "$left" ] && [ -z "$cgl" ]; then ok "no leftover state or cgroups"

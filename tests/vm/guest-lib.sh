@@ -106,7 +106,8 @@ mkbundle() {
 	],
 	"linux": {
 		"namespaces": [ $ns ],$cgpath
-		"resources": {
+		"resources": {${EXTRARES:+
+			$EXTRARES,}
 			"memory": { "limit": ${MEMLIM:-67108864} },
 			"pids": { "limit": $pids },
 			"cpu": { "shares": 512, "quota": 50000, "period": 100000$cpus }
@@ -170,4 +171,62 @@ dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo big=$?' 2>$E); rc=
 		ok "$p: events ends when the container is deleted (exit $rc, $nstats stats events before)"
 	fi
 	wait $evpid 2>/dev/null
+}
+
+# check_more_resources IODIR HUGEDIR: blockIO throttles on a RAM disk
+# (/dev/ram0, 1:0, from /brd.ko) and a 2MB hugetlb limit, read back from
+# the container cgroup's files in IODIR (blkio on v1, io on v2) and HUGEDIR
+check_more_resources() {
+	iod=$1 hud=$2
+	if [ -s /brd.ko ] && { [ -b /dev/ram0 ] || insmod /brd.ko rd_nr=1 rd_size=4096; } && [ -b /dev/ram0 ]; then
+		EXTRARES='"blockIO": { "throttleReadBpsDevice": [ { "major": 1, "minor": 0, "rate": 1048576 } ],
+			"throttleWriteIOPSDevice": [ { "major": 1, "minor": 0, "rate": 100 } ] },
+			"hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]' mkbundle $B/cm cm 42 sleep 600
+		if oc run -d --bundle $B/cm cm </dev/null >/dev/null 2>$E; then
+			if [ -e $iod/io.max ]; then v=$(rd $iod/io.max); want="1:0 rbps=1048576 wbps=max riops=max wiops=100"
+			else v="$(rd $iod/blkio.throttle.read_bps_device)|$(rd $iod/blkio.throttle.write_iops_device)"; want="1:0 1048576|1:0 100"; fi
+			if [ "$v" = "$want" ]; then ok "blockIO throttles on /dev/ram0: $v"
+			else bad "blockIO throttles on /dev/ram0" "read '$v' in $iod, want '$want'"; fi
+			v=$(cat $hud/hugetlb.2MB.max $hud/hugetlb.2MB.limit_in_bytes 2>/dev/null)
+			if [ "$v" = 4194304 ]; then ok "hugepageLimits 2MB: 4194304 in $hud"
+			else bad "hugepageLimits 2MB" "read '$v' in $hud, want 4194304"; fi
+			oc update --resources - cm 2>$E <<-EOF
+			{ "blockIO": { "throttleReadBpsDevice": [ { "major": 1, "minor": 0, "rate": 2097152 } ] } }
+			EOF
+			v=$(cat $iod/io.max $iod/blkio.throttle.read_bps_device 2>/dev/null)
+			case "$v" in *"1:0 rbps=2097152 "*|"1:0 2097152") ok "update of blockIO: $v" ;;
+			*) bad "update of blockIO" "read '$v' in $iod, want rbps 2097152; $(errtxt)" ;; esac
+		else bad "blockIO and hugetlb: run -d" "$(errtxt)"; fi
+		oc delete --force cm 2>$E || bad "blockIO and hugetlb: delete --force" "$(errtxt)"
+	else
+		echo "VMTEST skip - blockIO: no /dev/ram0 (no brd.ko in the initramfs)"
+	fi
+}
+
+# check_device_update: `update` swaps the device rules of a running
+# container (deny all, then allow 1:11, then deny all again); the node of
+# linux.devices (/dev/f, 1:7) stays usable throughout
+check_device_update() {
+	mkbundle $B/du du 42 sh -c 'mknod /dev/z c 1 11; sleep 600'
+	add_devices $B/du/config.json deny
+	sed -i 's|"namespaces": \[|"devices": [ { "path": "/dev/f", "type": "c", "major": 1, "minor": 7 } ], "namespaces": [|' $B/du/config.json
+	if ! oc run -d --bundle $B/du du </dev/null >/dev/null 2>$E; then bad "device update: run -d" "$(errtxt)"; return; fi
+	probe='(echo x > /dev/z) 2>/dev/null && echo written || echo denied; head -c1 /dev/f >/dev/null 2>&1 && echo f-ok || echo f-denied'
+	i=0; while [ $i -lt 50 ] && ! oc exec du test -c /dev/z 2>/dev/null; do usleep 100000; i=$((i + 1)); done
+	for step in "deny all|denied f-ok " "allow 1:11|written f-ok " "deny all again|denied f-ok "; do
+		case "$step" in
+		allow*) echo '{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rw"}]}' | oc --debug update --resources - du 2>$E ;;
+		*again*) # the pre-5.6 way: attach the new program, then detach the old
+			echo '{"devices": [{"allow": false, "access": "rwm"}]}' | OCIRUN_TEST_BPF=noreplace oc --debug update --resources - du 2>$E ;;
+		esac
+		how=$(sed -n 's/.*device program of [^ ]*: *\([^"]*\).*/\1/p' $E | head -n 1)
+		out=$(oc exec du sh -c "$probe" 2>&1 | tr '\n' ' ')
+		if [ -e /sys/fs/cgroup/cgroup.controllers ]; then # v2: how the BPF program was swapped
+			case "$step" in allow*) [ "$how" = "replaced in one step (BPF_F_REPLACE)" ] || out="$out, debug log: '$how'" ;;
+			*again*) [ "$how" = "new one attached, 1 old detached after" ] || out="$out, debug log: '$how'" ;; esac
+		fi
+		if [ "$out" = "${step#*|}" ]; then ok "device update (${step%|*}): $out${how:+($how)}"
+		else bad "device update (${step%|*})" "output '$out', want '${step#*|}'; $(errtxt)"; fi
+	done
+	oc delete --force du 2>$E || bad "device update: delete --force" "$(errtxt)"
 }

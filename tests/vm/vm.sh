@@ -79,14 +79,17 @@ command -v cpio >/dev/null 2>&1 || skip "no cpio"
 # directly through PVH: that skips ~5 s of decompression under TCG).
 get_kernel() { # PACKAGE
 	d=$cache/$1
-	[ -s "$d/vmlinuz" ] && return 0
+	[ -s "$d/vmlinuz" ] && [ -s "$d/brd.ko" ] && return 0
 	mkdir -p "$cache" || return 1
 	t=$(mktemp -d "$cache/dl.XXXXXX") || return 1
 	chmod 755 "$t"   # apt's _apt user downloads into it
 	if (cd "$t" && apt-get download "$1" >"$t/log" 2>&1) &&
 		dpkg-deb --fsys-tarfile "$t"/"$1"_*.deb | tar -xO --wildcards './boot/vmlinuz-*' >"$t/vmlinuz" &&
 		[ -s "$t/vmlinuz" ]; then
+		# brd.ko: a RAM block device (/dev/ram0, 1:0) for the blkio/io checks
+		dpkg-deb --fsys-tarfile "$t"/"$1"_*.deb | tar -xO --wildcards './lib/modules/*/drivers/block/brd.ko' >"$t/brd.ko" 2>/dev/null
 		mkdir -p "$d" && mv "$t/vmlinuz" "$d/vmlinuz"
+		[ -s "$t/brd.ko" ] && mv "$t/brd.ko" "$d/brd.ko"
 	else
 		note "kernel download failed: $(tail -n 3 "$t/log" 2>/dev/null | tr '\n' ' ')"
 	fi
@@ -133,6 +136,7 @@ ln -s bin "$r/sbin"
 cp "$bin" "$r/bin/ocirun" && chmod 755 "$r/bin/ocirun"
 cp "$here/$mode-init.sh" "$r/init" && chmod 755 "$r/init"
 cp "$here/guest-lib.sh" "$r/lib.sh"
+[ -s "$kdir/brd.ko" ] && cp "$kdir/brd.ko" "$r/brd.ko"
 mknod -m 600 "$r/dev/console" c 5 1
 rf=$r/bundle/rootfs
 mkdir -p "$rf/bin" "$rf/proc" "$rf/sys" "$rf/dev" "$rf/tmp" "$rf/etc"
