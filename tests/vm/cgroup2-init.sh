@@ -212,6 +212,17 @@ oc delete --force c13 2>$E; rc=$?
 if [ $rc = 0 ] && [ ! -e /sys/fs/cgroup/c13 ]; then ok "default cgroupsPath: delete --force removes /sys/fs/cgroup/c13"
 else bad "default cgroupsPath: delete --force" "exit $rc, /sys/fs/cgroup/c13 $( [ -e /sys/fs/cgroup/c13 ] && echo exists || echo gone); $(errtxt)"; fi
 
+# --- extra: stage 1 is born in the cgroup (clone3 CLONE_INTO_CGROUP, 5.7);
+# under the 4.4 filter (clone3 ENOSYS) it is moved there after the start
+NOCGNS=1 mkbundle $B/c16 c16 42 cat /proc/self/cgroup
+for how in "born in its cgroup" "joins its cgroup after the start"; do
+	case $how in born*) pre= ;; *) pre="oldkernel 4.4" ;; esac
+	if [ -n "$pre" ] && ! [ -x /bin/oldkernel ]; then echo "VMTEST skip - cgroup placement without clone3: no oldkernel helper"; continue; fi
+	out=$($pre ocirun --root $STATE --debug run --bundle $B/c16 c16 2>$E); rc=$?
+	if [ $rc = 0 ] && [ "$out" = "0::/ocirun-vm/c16" ] && grep -q "stage 1 $how" $E; then ok "cgroup placement: stage 1 $how${pre:+ ($pre)}, init in $out"
+	else bad "cgroup placement: stage 1 $how${pre:+ ($pre)}" "exit $rc, /proc/self/cgroup '$out', debug lines: $(grep -i 'cgroup' $E | tr '\n' ' ')"; fi
+done
+
 # --- 10. bundle on the initramfs root: no pivot_root there ------------------
 mkbundle /bundle c10 42 sh -c "$PROBE"
 out=$(cd /bundle && oc --debug run --bundle /bundle c10 2>$E); rc=$?

@@ -137,6 +137,8 @@ cp "$bin" "$r/bin/ocirun" && chmod 755 "$r/bin/ocirun"
 cp "$here/$mode-init.sh" "$r/init" && chmod 755 "$r/init"
 cp "$here/guest-lib.sh" "$r/lib.sh"
 [ -s "$kdir/brd.ko" ] && cp "$kdir/brd.ko" "$r/brd.ko"
+# tests/oldkernel.c, static: the guest can make its kernel look like 4.4
+${CC:-cc} -static -O2 -o "$r/bin/oldkernel" "$repo/tests/oldkernel.c" 2>/dev/null || note "no static oldkernel helper"
 mknod -m 600 "$r/dev/console" c 5 1
 rf=$r/bundle/rootfs
 mkdir -p "$rf/bin" "$rf/proc" "$rf/sys" "$rf/dev" "$rf/tmp" "$rf/etc"
