@@ -2415,12 +2415,55 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
     return 0;
 }
 
-static int cg_missing(const char *ctrl, const char *field)
+/* Whether the v2 file `dir`/`file` lists `ctrl` (space-separated). */
+static int cg_file_lists(const char *dir, const char *file, const char *ctrl)
 {
-    return fail(".linux.resources.%s: the cgroup controller \"%s\" is not available here (not on this host, or, "
-                "on cgroup v2, not enabled in the parent cgroup, which must hold no processes: try an absolute "
-                "linux.cgroupsPath)", field, ctrl);
+    char path[PATH_MAX + 32], *text;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) return 0;
+    for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
+    int has = list_contains_all(ctrl, text);
+    free(text);
+    return has;
 }
+
+/* On v2, the ancestor of the container's cgroup that offers `ctrl` but did
+ * not pass it down, into `out`; 0 if there is none. */
+static int cg_v2_blocker(const struct cgroup *cg, const char *ctrl, char *out, size_t size)
+{
+    for (int i = 0; i < cg->n; i++) {
+        if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s", cg->dir[i]);
+        size_t root = strlen(cg->l.h[i].mnt);
+        /* from the top down: the first one that has it and keeps it */
+        for (char *p = path + root; p; p = strchr(p + 1, '/')) {
+            char c = *p;
+            *p = 0;
+            int stuck = cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.controllers", ctrl) &&
+                        !cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.subtree_control", ctrl);
+            if (stuck) snprintf(out, size, "%s", p == path + root ? cg->l.h[i].mnt : path);
+            *p = c;
+            if (stuck) return 1;
+        }
+    }
+    return 0;
+}
+
+static int cg_missing(const struct cgroup *cg, const char *ctrl, const char *field)
+{
+    char where[PATH_MAX], procs[PATH_MAX + 16], *text = NULL;
+    if (cg_v2_blocker(cg, ctrl, where, sizeof where)) {
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", where);
+        int busy = read_file_at(AT_FDCWD, procs, 4096, &text, NULL) == 0 && text[0];
+        free(text);
+        return fail(".linux.resources.%s: the cgroup v2 controller \"%s\" cannot be enabled in %s/cgroup.subtree_control%s",
+                    field, ctrl, where, busy ? ": that cgroup holds processes (v2's no-internal-processes rule); "
+                                               "give an absolute linux.cgroupsPath outside it" : "");
+    }
+    return fail(".linux.resources.%s: the cgroup controller \"%s\" is not available on this host", field, ctrl);
+}
+
 
 static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *r)
 {
@@ -2428,7 +2471,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
         !r->disable_oom_killer)
         return 0;
     const char *d = cg_dir_with(cg, "memory");
-    if (!d) return cg_missing("memory", "memory");
+    if (!d) return cg_missing(cg, "memory", "memory");
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/memory.max", d);
     int v2 = access(path, F_OK) == 0;
@@ -2464,13 +2507,13 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->cpus || r->mems) {
         const char *d = cg_dir_with(cg, "cpuset");
-        if (!d) return cg_missing("cpuset", "cpu.cpus");
+        if (!d) return cg_missing(cg, "cpuset", "cpu.cpus");
         if (r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) return err_prefix(".linux.resources.cpu.cpus");
         if (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0) return err_prefix(".linux.resources.cpu.mems");
     }
     if (r->cpu_shares == UNSET && r->cpu_quota == UNSET && r->cpu_period == UNSET) return 0;
     const char *d = cg_dir_with(cg, "cpu");
-    if (!d) return cg_missing("cpu", "cpu");
+    if (!d) return cg_missing(cg, "cpu", "cpu");
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/cpu.weight", d);
     if (access(path, F_OK) < 0) { /* v1 */
@@ -2508,7 +2551,7 @@ static int cg_apply_pids(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->pids_limit == UNSET) return 0;
     const char *d = cg_dir_with(cg, "pids");
-    if (!d) return cg_missing("pids", "pids");
+    if (!d) return cg_missing(cg, "pids", "pids");
     if ((r->pids_limit <= 0 ? cg_write(d, "pids.max", "max") : cg_write_int(d, "pids.max", r->pids_limit)) < 0)
         return err_prefix(".linux.resources.pids.limit");
     return 0;
@@ -2557,7 +2600,7 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
     if (!b || !b->count) return 0;
     const char *d = cg_dir_with(cg, "blkio");
     int v2 = !d;
-    if (v2 && !(d = cg_dir_with(cg, "io"))) return cg_missing("blkio", "blockIO");
+    if (v2 && !(d = cg_dir_with(cg, "io"))) return cg_missing(cg, "io", "blockIO");
     const char *wfile = v2 ? (cg_has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight")
                            : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
     int bfq = strstr(wfile, "bfq") != NULL;
@@ -2602,7 +2645,7 @@ static int cg_apply_hugepages(const struct cgroup *cg, const struct oci_resource
 {
     if (!r->hugepages || !r->hugepages->count) return 0;
     const char *d = cg_dir_with(cg, "hugetlb");
-    if (!d) return cg_missing("hugetlb", "hugepageLimits");
+    if (!d) return cg_missing(cg, "hugetlb", "hugepageLimits");
     for (const struct jv *c = r->hugepages->child; c; c = c->next) {
         char v1[64], v2[64];
         const char *size = member(c, "pageSize")->s;
@@ -2622,12 +2665,12 @@ static int cg_apply_network(const struct cgroup *cg, const struct oci_resources 
     if (!n || !n->count) return 0;
     if (member(n, "classID")) {
         const char *d = cg_dir_with(cg, "net_cls");
-        if (!d) return cg_missing("net_cls", "network.classID");
+        if (!d) return cg_missing(cg, "net_cls", "network.classID");
         if (cg_writef(d, "net_cls.classid", "network.classID", "%llu", (unsigned long long)jv_u64(n, "classID")) < 0) return -1;
     }
     if ((p = member(n, "priorities")) && p->count) {
         const char *d = cg_dir_with(cg, "net_prio");
-        if (!d) return cg_missing("net_prio", "network.priorities");
+        if (!d) return cg_missing(cg, "net_prio", "network.priorities");
         for (const struct jv *c = p->child; c; c = c->next)
             if (cg_writef(d, "net_prio.ifpriomap", "network.priorities", "%s %llu", member(c, "name")->s,
                           (unsigned long long)jv_u64(c, "priority")) < 0)
@@ -2640,7 +2683,7 @@ static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (!r->rdma || !r->rdma->count) return 0;
     const char *d = cg_dir_with(cg, "rdma");
-    if (!d) return cg_missing("rdma", "rdma");
+    if (!d) return cg_missing(cg, "rdma", "rdma");
     for (const struct jv *c = r->rdma->child; c; c = c->next) {
         char v[256];
         int n = snprintf(v, sizeof v, "%s", c->key);
@@ -2656,7 +2699,7 @@ static int cg_apply_cpu_extra(const struct cgroup *cg, const struct oci_resource
 {
     if (r->cpu_burst == UNSET && r->cpu_rt_runtime == UNSET && r->cpu_rt_period == UNSET && r->cpu_idle == UNSET) return 0;
     const char *d = cg_dir_with(cg, "cpu");
-    if (!d) return cg_missing("cpu", "cpu");
+    if (!d) return cg_missing(cg, "cpu", "cpu");
     int v2 = cg_has_file(d, "cpu.weight");
     if (r->cpu_burst != UNSET) {
         const char *f = v2 ? "cpu.max.burst" : "cpu.cfs_burst_us";

@@ -223,6 +223,19 @@ for how in "born in its cgroup" "joins its cgroup after the start"; do
 	else bad "cgroup placement: stage 1 $how${pre:+ ($pre)}" "exit $rc, /proc/self/cgroup '$out', debug lines: $(grep -i 'cgroup' $E | tr '\n' ' ')"; fi
 done
 
+# --- extra: a parent cgroup that holds a process cannot pass controllers
+# down (no internal processes): the error names it and the rule
+mkdir -p /sys/fs/cgroup/busy
+sleep 600 & busy=$!
+echo $busy > /sys/fs/cgroup/busy/cgroup.procs
+mkbundle $B/c17 c17 42 true
+sed -i 's|"/ocirun-vm/c17"|"/busy/c17"|' $B/c17/config.json
+oc run --bundle $B/c17 c17 2>$E; rc=$?
+if [ $rc != 0 ] && grep -q '/sys/fs/cgroup/busy/cgroup.subtree_control: that cgroup holds processes' $E && [ ! -e /sys/fs/cgroup/busy/c17 ] && [ ! -e $STATE/c17 ]; then
+	ok "busy parent cgroup: refused, naming it ($(cat $E)); nothing left"
+else bad "busy parent cgroup" "exit $rc, /sys/fs/cgroup/busy/c17 $(exists /sys/fs/cgroup/busy/c17), state $(exists $STATE/c17); $(errtxt)"; fi
+kill $busy; wait $busy 2>/dev/null; rmdir /sys/fs/cgroup/busy
+
 # --- 10. bundle on the initramfs root: no pivot_root there ------------------
 mkbundle /bundle c10 42 sh -c "$PROBE"
 out=$(cd /bundle && oc --debug run --bundle /bundle c10 2>$E); rc=$?
