@@ -33,7 +33,17 @@ test: ocirun
 demo: ocirun
 	./examples/demo.sh
 
-clean:
-	rm -f ocirun ocirun-static
+# the seccomp syscall tables in runtime.c, regenerated from libseccomp's
+# (apt-get install libseccomp-dev); ocirun itself never links libseccomp
+syscalls:
+	$(CC) -O2 -o gen-syscalls tests/seccomp/gen-syscalls.c -lseccomp
+	./gen-syscalls > syscalls.tmp
+	awk '/^\/\* GENERATED SYSCALL TABLES/ { while ((getline l < "syscalls.tmp") > 0) print l; skip = 1; next } \
+	     /^\/\* END GENERATED SYSCALL TABLES/ { skip = 0; next } !skip' runtime.c > runtime.c.tmp
+	mv runtime.c.tmp runtime.c
+	rm -f gen-syscalls syscalls.tmp
 
-.PHONY: all static install test demo clean
+clean:
+	rm -f ocirun ocirun-static gen-syscalls syscalls.tmp
+
+.PHONY: all static install test demo clean syscalls

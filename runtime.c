@@ -14,7 +14,7 @@
  * process, reports "ready" and blocks until `ocirun start` tells it to
  * execve the user's program.  The stages never share memory: everything
  * they need crosses over a socketpair as typed, length-checked messages
- * (section 13), and a stage that dies or sends garbage ends the handshake
+ * (section 14), and a stage that dies or sends garbage ends the handshake
  * with an error in stage 0 instead of a hang.
  *
  * Errors.  A function that fails returns -1 after calling fail() or
@@ -30,15 +30,16 @@
  *   5. Spec model: config.json into typed structs, with validation
  *   6. State store: <root>/<id>/state.json, locks, process identity
  *   7. Cgroups: the host's layout, the container's cgroup, limits, freezer
- *   8. Paths inside the rootfs: component-by-component resolution
- *   9. Mounts and the rootfs
- *  10. Devices and terminals
- *  11. Process setup: rlimits, user, capabilities, hooks, exec
- *  12. Self-protection: the binary the stages run from (CVE-2019-5736)
- *  13. Stage protocol: messages between stages
- *  14. The handshake: stage 0, stage 1, stage 2
- *  15. Commands
- *  16. Main
+ *   8. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
+ *   9. Paths inside the rootfs: component-by-component resolution
+ *  10. Mounts and the rootfs
+ *  11. Devices and terminals
+ *  12. Process setup: rlimits, user, capabilities, hooks, exec
+ *  13. Self-protection: the binary the stages run from (CVE-2019-5736)
+ *  14. Stage protocol: messages between stages
+ *  15. The handshake: stage 0, stage 1, stage 2
+ *  16. Commands
+ *  17. Main
  */
 #define _GNU_SOURCE
 #include "runtime.h"
@@ -177,6 +178,50 @@ union bpf_attr_buf { uint64_t u64[16]; uint32_t u32[32]; };  /* union bpf_attr, 
 struct oci_clone_args {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
+
+/* seccomp(2) (Linux 3.17; prctl PR_SET_SECCOMP before) and classic BPF */
+#define OCI_SECCOMP_MODE_FILTER 2
+#define OCI_SECCOMP_SET_MODE_FILTER 1
+#define OCI_SECCOMP_GET_ACTION_AVAIL 2            /* Linux 4.14 */
+#define OCI_SECCOMP_FILTER_FLAG_TSYNC 1
+#define OCI_SECCOMP_FILTER_FLAG_LOG 2              /* 4.14 */
+#define OCI_SECCOMP_FILTER_FLAG_SPEC_ALLOW 4       /* 4.17 */
+#define OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER 8     /* 5.0 */
+#define OCI_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV 32 /* 5.19 */
+#define OCI_SECCOMP_RET_KILL_PROCESS 0x80000000u  /* 4.14 */
+#define OCI_SECCOMP_RET_KILL_THREAD 0x00000000u
+#define OCI_SECCOMP_RET_TRAP 0x00030000u
+#define OCI_SECCOMP_RET_ERRNO 0x00050000u
+#define OCI_SECCOMP_RET_USER_NOTIF 0x7fc00000u    /* 5.0 */
+#define OCI_SECCOMP_RET_TRACE 0x7ff00000u
+#define OCI_SECCOMP_RET_LOG 0x7ffc0000u           /* 4.14 */
+#define OCI_SECCOMP_RET_ALLOW 0x7fff0000u
+#define OCI_SECCOMP_RET_ACTION_FULL 0xffff0000u
+#ifndef SYS_seccomp
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define SYS_seccomp 317
+#elif defined(__aarch64__) || defined(__riscv)
+#define SYS_seccomp 277
+#elif defined(__arm__)
+#define SYS_seccomp 383
+#elif defined(__i386__)
+#define SYS_seccomp 354
+#endif
+#endif
+struct oci_sock_filter { uint16_t code; uint8_t jt, jf; uint32_t k; };
+struct oci_sock_fprog { unsigned short len; struct oci_sock_filter *filter; };
+#define BPF_LD_W_ABS 0x20
+#define BPF_ALU_AND_K 0x54
+#define BPF_JMP_JA 0x05
+#define BPF_JMP_JEQ_K 0x15
+#define BPF_JMP_JGT_K 0x25
+#define BPF_JMP_JGE_K 0x35
+#define BPF_RET_K 0x06
+#define OCI_BPF_MAXINSNS 4096
+/* offsets into struct seccomp_data */
+#define SECCOMP_DATA_NR 0
+#define SECCOMP_DATA_ARCH 4
+#define SECCOMP_DATA_ARG(i) (16 + 8 * (i))
 
 /* capset(2) */
 #define CAP_VERSION_3 0x20080522
@@ -1007,6 +1052,25 @@ struct oci_resources {
     const struct jv *blockio, *hugepages, *network, *rdma;  /* validated, applied as given */
 };
 
+/* linux.seccomp, validated; section 8 compiles it to BPF */
+enum { SC_NE = 1, SC_LT, SC_LE, SC_EQ, SC_GE, SC_GT, SC_MASKED_EQ };
+struct sc_cond { uint32_t index, op; uint64_t value, value2; };
+struct sc_rule {
+    const struct jv *names;        /* the rule's JSON array of syscall names */
+    size_t at;                     /* its index in .linux.seccomp.syscalls */
+    uint32_t action;               /* SECCOMP_RET_* with its data */
+    struct sc_cond *conds;         /* all must hold */
+    size_t nconds;
+};
+struct oci_seccomp {
+    uint32_t default_action, flags;
+    uint32_t arches;               /* bits of sc_arches[] */
+    struct sc_rule *rules;
+    size_t nrules;
+    const char *listener_path, *listener_metadata;
+    int notify;                    /* a rule answers SCMP_ACT_NOTIFY */
+};
+
 enum { HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER, HOOK_POSTSTART,
        HOOK_POSTSTOP, NHOOKS };
 static const char *const hook_names[NHOOKS] = {
@@ -1044,6 +1108,7 @@ struct oci_spec {
     struct oci_idmap *uidmap, *gidmap;
     size_t nuidmap, ngidmap;
     struct oci_resources res;
+    struct oci_seccomp *seccomp;   /* NULL: none */
     const char *cgroups_path;
     struct oci_hook *hooks[NHOOKS];
     size_t nhooks[NHOOKS];
@@ -1780,6 +1845,243 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
     return 0;
 }
 
+/* --- linux.seccomp --- */
+
+/* The vocabulary of linux.seccomp (config-linux.md), and for each arch what
+ * section 8 needs: its AUDIT_ARCH, syscall table (-1: none here; the arch
+ * is left out of the filter, so its syscalls meet the bad-arch kill), word
+ * size and byte order.  mips and mips64 share tables across byte orders. */
+struct sc_arch { const char *name; uint32_t audit; int8_t table; uint8_t bits32, big_endian; };
+static const struct sc_arch sc_arches[] = {
+    { "SCMP_ARCH_X86_64", 0xc000003e, 0, 0, 0 },   { "SCMP_ARCH_X86", 0x40000003, 1, 1, 0 },
+    { "SCMP_ARCH_X32", 0xc000003e, 2, 1, 0 },      { "SCMP_ARCH_AARCH64", 0xc00000b7, 3, 0, 0 },
+    { "SCMP_ARCH_ARM", 0x40000028, 4, 1, 0 },      { "SCMP_ARCH_MIPS", 0x00000008, 5, 1, 1 },
+    { "SCMP_ARCH_MIPSEL", 0x40000008, 5, 1, 0 },   { "SCMP_ARCH_MIPS64", 0x80000008, 6, 0, 1 },
+    { "SCMP_ARCH_MIPSEL64", 0xc0000008, 6, 0, 0 }, { "SCMP_ARCH_PPC64LE", 0xc0000015, 7, 0, 0 },
+    { "SCMP_ARCH_RISCV64", 0xc00000f3, 8, 0, 0 },  { "SCMP_ARCH_S390X", 0x80000016, 9, 0, 1 },
+    { "SCMP_ARCH_MIPS64N32", 0, -1, 0, 0 },        { "SCMP_ARCH_MIPSEL64N32", 0, -1, 0, 0 },
+    { "SCMP_ARCH_PPC", 0, -1, 0, 0 },              { "SCMP_ARCH_PPC64", 0, -1, 0, 0 },
+    { "SCMP_ARCH_S390", 0, -1, 0, 0 },             { "SCMP_ARCH_PARISC", 0, -1, 0, 0 },
+    { "SCMP_ARCH_PARISC64", 0, -1, 0, 0 },         { "SCMP_ARCH_RISCV32", 0, -1, 0, 0 },
+    { "SCMP_ARCH_LOONGARCH64", 0, -1, 0, 0 },      { "SCMP_ARCH_M68K", 0, -1, 0, 0 },
+    { "SCMP_ARCH_SH", 0, -1, 0, 0 },               { "SCMP_ARCH_SHEB", 0, -1, 0, 0 },
+};
+#define SC_X86_64 0
+#define SC_X32 2
+
+/* The arch this binary runs as: libseccomp (so runc) always filters it. */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#define SC_NATIVE "SCMP_ARCH_X86_64"
+#elif defined(__i386__)
+#define SC_NATIVE "SCMP_ARCH_X86"
+#elif defined(__aarch64__) && !defined(__AARCH64EB__)
+#define SC_NATIVE "SCMP_ARCH_AARCH64"
+#elif defined(__arm__) && defined(__ARM_EABI__) && !defined(__ARMEB__)
+#define SC_NATIVE "SCMP_ARCH_ARM"
+#elif defined(__mips__) && defined(_MIPS_SIM) && _MIPS_SIM == _MIPS_SIM_ABI32
+#define SC_NATIVE (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? "SCMP_ARCH_MIPS" : "SCMP_ARCH_MIPSEL")
+#elif defined(__mips__) && defined(_MIPS_SIM) && _MIPS_SIM == _MIPS_SIM_ABI64
+#define SC_NATIVE (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? "SCMP_ARCH_MIPS64" : "SCMP_ARCH_MIPSEL64")
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SC_NATIVE "SCMP_ARCH_PPC64LE"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define SC_NATIVE "SCMP_ARCH_RISCV64"
+#elif defined(__s390x__)
+#define SC_NATIVE "SCMP_ARCH_S390X"
+#else
+#define SC_NATIVE NULL
+#endif
+static const char *sc_native = SC_NATIVE;   /* the differential test plays other machines */
+
+static const struct { const char *name; uint32_t ret; int takes_errno; } sc_actions[] = {
+    { "SCMP_ACT_KILL", OCI_SECCOMP_RET_KILL_THREAD, 0 },  { "SCMP_ACT_KILL_PROCESS", OCI_SECCOMP_RET_KILL_PROCESS, 0 },
+    { "SCMP_ACT_KILL_THREAD", OCI_SECCOMP_RET_KILL_THREAD, 0 }, { "SCMP_ACT_TRAP", OCI_SECCOMP_RET_TRAP, 0 },
+    { "SCMP_ACT_ERRNO", OCI_SECCOMP_RET_ERRNO, 1 },       { "SCMP_ACT_TRACE", OCI_SECCOMP_RET_TRACE, 1 },
+    { "SCMP_ACT_ALLOW", OCI_SECCOMP_RET_ALLOW, 0 },       { "SCMP_ACT_LOG", OCI_SECCOMP_RET_LOG, 0 },
+    { "SCMP_ACT_NOTIFY", OCI_SECCOMP_RET_USER_NOTIF, 0 },
+};
+static const char *const sc_ops[] = { NULL, "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+                                      "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+static const struct { const char *name; uint32_t flag; } sc_flags[] = {
+    { "SECCOMP_FILTER_FLAG_TSYNC", OCI_SECCOMP_FILTER_FLAG_TSYNC },
+    { "SECCOMP_FILTER_FLAG_LOG", OCI_SECCOMP_FILTER_FLAG_LOG },
+    { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", OCI_SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+    { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", OCI_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+};
+
+static int sc_arch_index(const char *name)
+{
+    for (size_t i = 0; name && i < ARRAY_LEN(sc_arches); i++)
+        if (!strcmp(sc_arches[i].name, name)) return (int)i;
+    return -1;
+}
+
+static int sc_lookup(const char *name);   /* section 8: the syscall tables */
+
+/* An action and its errno field (errnoRet or defaultErrnoRet): EPERM when
+ * absent, an error on an action that returns none (config-linux.md). */
+static int parse_sc_action(const char *base, const struct jv *obj, const char *akey, const char *ekey, uint32_t *out)
+{
+    const char *name = NULL;
+    uint32_t err = 1 /* EPERM */;
+    int has = 0;
+    if (get_str(base, obj, akey, 1, &name) < 0 || get_u32(base, obj, ekey, 0, &err, &has) < 0) return -1;
+    for (size_t i = 0; i < ARRAY_LEN(sc_actions); i++) {
+        if (strcmp(sc_actions[i].name, name)) continue;
+        if (has && !sc_actions[i].takes_errno) return fail("%s.%s: %s returns no errno", base, ekey, name);
+        if (err > 0xffff) return fail("%s.%s: %u is not an errno", base, ekey, err);
+        *out = sc_actions[i].ret | (sc_actions[i].takes_errno ? err : 0);
+        return 0;
+    }
+    return fail("%s.%s: unknown action \"%s\"", base, akey, name);
+}
+
+static int parse_sc_cond(const char *base, const struct jv *c, struct sc_cond *out)
+{
+    const char *op = NULL;
+    const struct jv *x;
+    uint32_t index = 0;
+    char p[96];
+    if (want(base, c, J_OBJ, "an object") < 0 || get_u32(base, c, "index", 1, &index, NULL) < 0 ||
+        get_str(base, c, "op", 1, &op) < 0)
+        return -1;
+    if (index > 5) return fail("%s.index: %u is not a syscall argument (0 to 5)", base, index);
+    memset(out, 0, sizeof *out);
+    out->index = index;
+    snprintf(p, sizeof p, "%s.value", base);
+    if (!(x = member(c, "value"))) return fail("%s: required field is missing", p);
+    if (get_u64(p, x, &out->value) < 0) return -1;
+    snprintf(p, sizeof p, "%s.valueTwo", base);
+    if ((x = member(c, "valueTwo")) && get_u64(p, x, &out->value2) < 0) return -1;
+    for (uint32_t k = 1; k < ARRAY_LEN(sc_ops); k++)
+        if (!strcmp(sc_ops[k], op)) out->op = k;
+    return out->op ? 0 : fail("%s.op: unknown operator \"%s\"", base, op);
+}
+
+/* Whether two conditions of a rule test the same argument: runc then
+ * adds each as a rule of its own (OR), as libseccomp cannot AND them. */
+static int sc_same_arg_twice(const struct sc_cond *c, size_t n)
+{
+    unsigned seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seen & (1u << c[i].index)) return 1;
+        seen |= 1u << c[i].index;
+    }
+    return 0;
+}
+
+static void sc_add_rule(struct oci_seccomp *sc, const struct sc_rule *r, const struct sc_cond *conds, size_t n)
+{
+    struct sc_rule *d = &sc->rules[sc->nrules++];
+    *d = *r;
+    d->nconds = n;
+    d->conds = n ? xcalloc(n, sizeof *conds) : NULL;
+    if (n) memcpy(d->conds, conds, n * sizeof *conds);
+}
+
+static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct oci_seccomp *sc)
+{
+    struct sc_rule r = { NULL, at, 0, NULL, 0 };
+    const struct jv *args = member(v, "args");
+    if (want(base, v, J_OBJ, "an object") < 0 || parse_sc_action(base, v, "action", "errnoRet", &r.action) < 0) return -1;
+    char p[96];
+    snprintf(p, sizeof p, "%s.names", base);
+    if (!(r.names = member(v, "names"))) return fail("%s: required field is missing", p);
+    if (want(p, r.names, J_ARR, "an array of strings") < 0) return -1;
+    if (!r.names->count) return fail("%s: empty", p);
+    size_t i = 0;
+    for (const struct jv *n = r.names->child; n; n = n->next, i++) {
+        char np[112];
+        snprintf(np, sizeof np, "%s[%zu]", p, i);
+        if (want(np, n, J_STR, "a string") < 0) return -1;
+        if (args && args->count && sc_lookup(n->s) < 0)
+            return fail("%s: \"%s\" is a syscall of no architecture, and the rule has args", np, n->s);
+        if (r.action == OCI_SECCOMP_RET_USER_NOTIF && !strcmp(n->s, "write"))
+            return fail("%s: SCMP_ACT_NOTIFY on write would stop the runtime's own writes (runc refuses it too)", np);
+    }
+    struct sc_cond conds[16];
+    size_t nc = 0;
+    if (args) {
+        snprintf(p, sizeof p, "%s.args", base);
+        if (want(p, args, J_ARR, "an array") < 0) return -1;
+        if (args->count > ARRAY_LEN(conds)) return fail("%s: more than %zu conditions", p, ARRAY_LEN(conds));
+        for (const struct jv *c = args->child; c; c = c->next, nc++) {
+            char cp[112];
+            snprintf(cp, sizeof cp, "%s[%zu]", p, nc);
+            if (parse_sc_cond(cp, c, &conds[nc]) < 0) return -1;
+        }
+    }
+    sc->notify |= (r.action == OCI_SECCOMP_RET_USER_NOTIF);
+    if (!sc_same_arg_twice(conds, nc)) {
+        sc_add_rule(sc, &r, conds, nc);
+    } else {
+        for (size_t k = 0; k < nc; k++) sc_add_rule(sc, &r, &conds[k], 1);
+    }
+    return 0;
+}
+
+static int parse_seccomp(const struct jv *v, struct oci_spec *s)
+{
+    const char *b = ".linux.seccomp";
+    const struct jv *x;
+    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    struct oci_seccomp *sc = s->seccomp = xcalloc(1, sizeof *sc);
+    if (parse_sc_action(b, v, "defaultAction", "defaultErrnoRet", &sc->default_action) < 0) return -1;
+    if (sc->default_action == OCI_SECCOMP_RET_USER_NOTIF)
+        return fail("%s.defaultAction: SCMP_ACT_NOTIFY cannot be the default (the runtime's own syscalls would wait on it)", b);
+    int native = sc_arch_index(sc_native);
+    if (native >= 0) sc->arches |= 1u << native;
+    if ((x = member(v, "architectures"))) {
+        if (want(".linux.seccomp.architectures", x, J_ARR, "an array of strings") < 0) return -1;
+        size_t i = 0;
+        for (const struct jv *a = x->child; a; a = a->next, i++) {
+            char p[96];
+            snprintf(p, sizeof p, "%s.architectures[%zu]", b, i);
+            if (want(p, a, J_STR, "a string") < 0) return -1;
+            int k = sc_arch_index(a->s);
+            if (k < 0) return fail("%s: unknown architecture \"%s\"", p, a->s);
+            if (sc_arches[k].table < 0) debugf("%s: no syscall table for %s here: its syscalls will be killed", p, a->s);
+            else sc->arches |= 1u << k;
+        }
+    }
+    if ((x = member(v, "flags"))) {
+        if (want(".linux.seccomp.flags", x, J_ARR, "an array of strings") < 0) return -1;
+        size_t i = 0;
+        for (const struct jv *f = x->child; f; f = f->next, i++) {
+            char p[96];
+            uint32_t flag = 0;
+            snprintf(p, sizeof p, "%s.flags[%zu]", b, i);
+            if (want(p, f, J_STR, "a string") < 0) return -1;
+            for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++)
+                if (!strcmp(sc_flags[k].name, f->s)) flag = sc_flags[k].flag;
+            if (!flag) return fail("%s: unknown flag \"%s\"", p, f->s);
+            sc->flags |= flag;
+        }
+    }
+    if (get_str(b, v, "listenerPath", 0, &sc->listener_path) < 0 || get_str(b, v, "listenerMetadata", 0, &sc->listener_metadata) < 0)
+        return -1;
+    if ((x = member(v, "syscalls"))) {
+        if (want(".linux.seccomp.syscalls", x, J_ARR, "an array") < 0) return -1;
+        size_t n = 0, i = 0;
+        for (const struct jv *r = x->child; r; r = r->next) {
+            const struct jv *a = r->type == J_OBJ ? member(r, "args") : NULL;
+            n += a && a->type == J_ARR && a->count > 1 ? a->count : 1;
+        }
+        sc->rules = xcalloc(n ? n : 1, sizeof *sc->rules);
+        for (const struct jv *r = x->child; r; r = r->next, i++) {
+            char p[96];
+            snprintf(p, sizeof p, "%s.syscalls[%zu]", b, i);
+            if (parse_sc_rule(p, r, i, sc) < 0) return -1;
+        }
+    }
+    if (sc->notify && (!sc->listener_path || !sc->listener_path[0]))
+        return fail("%s.listenerPath: required when a rule uses SCMP_ACT_NOTIFY", b);
+    if (sc->listener_path && sc->listener_path[0] && sc->listener_path[0] != '/')
+        return fail("%s.listenerPath: \"%s\" is not an absolute path", b, sc->listener_path);
+    if (native < 0) return fail("%s: this build of ocirun has no syscall table for its own architecture", b);
+    return 0;
+}
+
 static int parse_linux(const struct jv *v, struct oci_spec *s)
 {
     const char *b = ".linux";
@@ -1791,6 +2093,7 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if ((x = member(v, "gidMappings")) && parse_idmaps(".linux.gidMappings", x, &s->gidmap, &s->ngidmap) < 0) return -1;
     if ((x = member(v, "devices")) && parse_devices(x, s) < 0) return -1;
     if ((x = member(v, "sysctl")) && parse_sysctl(x, s) < 0) return -1;
+    if ((x = member(v, "seccomp")) && parse_seccomp(x, s) < 0) return -1;
     resources_init(&s->res);
     if ((x = member(v, "resources")) && parse_resources(x, s) < 0) return -1;
     if (get_str(b, v, "cgroupsPath", 0, &s->cgroups_path) < 0) return -1;
@@ -1801,7 +2104,7 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if (get_str(b, v, "rootfsPropagation", 0, &prop) < 0) return -1;
     if (prop && prop[0] && parse_propagation(".linux.rootfsPropagation", prop, &s->rootfs_prop) < 0) return -1;
     static const char *const unsupported[] = {
-        "seccomp", "intelRdt", "personality", "timeOffsets", "netDevices", "memoryPolicy",
+        "intelRdt", "personality", "timeOffsets", "netDevices", "memoryPolicy",
     };
     for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
         const struct jv *f = member(v, unsupported[i]);
@@ -1902,6 +2205,10 @@ static void spec_free(struct oci_spec *s)
     for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data);
     free(s->mounts); free(s->devices); free(s->sysctl); free(s->uidmap); free(s->gidmap);
     free(s->masked); free(s->readonly); free(s->res.devs);
+    if (s->seccomp) {
+        for (size_t i = 0; i < s->seccomp->nrules; i++) free(s->seccomp->rules[i].conds);
+        free(s->seccomp->rules), free(s->seccomp);
+    }
     arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
@@ -3131,7 +3438,906 @@ static int cg_open_v2(const struct cgroup *cg)
 }
 
 /* ======================================================================
- * 8. Paths inside the rootfs: component-by-component resolution
+ * 8. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
+ *
+ * The meaning is libseccomp's, as runc and crun use it, and a differential
+ * test (tests/seccomp) holds this compiler to it: per architecture, a rule
+ * whose action is the default is dropped; a syscall with an unconditional
+ * rule takes the first such rule's action, whatever else names it;
+ * otherwise its conditional rules are tried in order and the first that
+ * holds decides; 32-bit architectures compare the low 32 bits of an
+ * argument (the value's high half is ignored, as libseccomp does).  Where
+ * an arch has socketcall(2) and ipc(2) (x86, s390x, ppc64le, mips), a rule
+ * for a socket or SysV IPC call also covers its multiplexed form.
+ *
+ * The filter checks the architecture (an unknown one is killed), then
+ * walks a binary tree over the intervals of syscall numbers that share an
+ * outcome: the few hundred names of a default profile collapse to a few
+ * dozen intervals, so a syscall costs about ten instructions.  Code is
+ * emitted back to front, which makes every jump target known when the jump
+ * is written; a target beyond the 8-bit reach of a conditional jump gets a
+ * `ja` next to it.
+ * ====================================================================== */
+
+/* GENERATED SYSCALL TABLES: tests/seccomp/gen-syscalls.c (libseccomp 2.5.4), `make syscalls` */
+#define SC_NNAMES 487
+#define SC_NTABLES 10
+static const char sc_name_text[] =
+    "_llseek\0_newselect\0_sysctl\0accept\0accept4\0access\0"
+    "acct\0add_key\0adjtimex\0afs_syscall\0alarm\0arch_prctl\0"
+    "arm_fadvise64_64\0arm_sync_file_range\0bdflush\0bind\0bpf\0break\0"
+    "breakpoint\0brk\0cachectl\0cacheflush\0cachestat\0capget\0"
+    "capset\0chdir\0chmod\0chown\0chown32\0chroot\0"
+    "clock_adjtime\0clock_adjtime64\0clock_getres\0clock_getres_time64\0clock_gettime\0clock_gettime64\0"
+    "clock_nanosleep\0clock_nanosleep_time64\0clock_settime\0clock_settime64\0clone\0clone3\0"
+    "close\0close_range\0connect\0copy_file_range\0creat\0create_module\0"
+    "delete_module\0dup\0dup2\0dup3\0epoll_create\0epoll_create1\0"
+    "epoll_ctl\0epoll_ctl_old\0epoll_pwait\0epoll_pwait2\0epoll_wait\0epoll_wait_old\0"
+    "eventfd\0eventfd2\0execve\0execveat\0exit\0exit_group\0"
+    "faccessat\0faccessat2\0fadvise64\0fadvise64_64\0fallocate\0fanotify_init\0"
+    "fanotify_mark\0fchdir\0fchmod\0fchmodat\0fchmodat2\0fchown\0"
+    "fchown32\0fchownat\0fcntl\0fcntl64\0fdatasync\0fgetxattr\0"
+    "finit_module\0flistxattr\0flock\0fork\0fremovexattr\0fsconfig\0"
+    "fsetxattr\0fsmount\0fsopen\0fspick\0fstat\0fstat64\0"
+    "fstatat64\0fstatfs\0fstatfs64\0fsync\0ftime\0ftruncate\0"
+    "ftruncate64\0futex\0futex_requeue\0futex_time64\0futex_wait\0futex_waitv\0"
+    "futex_wake\0futimesat\0get_kernel_syms\0get_mempolicy\0get_robust_list\0get_thread_area\0"
+    "get_tls\0getcpu\0getcwd\0getdents\0getdents64\0getegid\0"
+    "getegid32\0geteuid\0geteuid32\0getgid\0getgid32\0getgroups\0"
+    "getgroups32\0getitimer\0getpeername\0getpgid\0getpgrp\0getpid\0"
+    "getpmsg\0getppid\0getpriority\0getrandom\0getresgid\0getresgid32\0"
+    "getresuid\0getresuid32\0getrlimit\0getrusage\0getsid\0getsockname\0"
+    "getsockopt\0gettid\0gettimeofday\0getuid\0getuid32\0getxattr\0"
+    "gtty\0idle\0init_module\0inotify_add_watch\0inotify_init\0inotify_init1\0"
+    "inotify_rm_watch\0io_cancel\0io_destroy\0io_getevents\0io_pgetevents\0io_pgetevents_time64\0"
+    "io_setup\0io_submit\0io_uring_enter\0io_uring_register\0io_uring_setup\0ioctl\0"
+    "ioperm\0iopl\0ioprio_get\0ioprio_set\0ipc\0kcmp\0"
+    "kexec_file_load\0kexec_load\0keyctl\0kill\0landlock_add_rule\0landlock_create_ruleset\0"
+    "landlock_restrict_self\0lchown\0lchown32\0lgetxattr\0link\0linkat\0"
+    "listen\0listxattr\0llistxattr\0lock\0lookup_dcookie\0lremovexattr\0"
+    "lseek\0lsetxattr\0lstat\0lstat64\0madvise\0map_shadow_stack\0"
+    "mbind\0membarrier\0memfd_create\0memfd_secret\0migrate_pages\0mincore\0"
+    "mkdir\0mkdirat\0mknod\0mknodat\0mlock\0mlock2\0"
+    "mlockall\0mmap\0mmap2\0modify_ldt\0mount\0mount_setattr\0"
+    "move_mount\0move_pages\0mprotect\0mpx\0mq_getsetattr\0mq_notify\0"
+    "mq_open\0mq_timedreceive\0mq_timedreceive_time64\0mq_timedsend\0mq_timedsend_time64\0mq_unlink\0"
+    "mremap\0msgctl\0msgget\0msgrcv\0msgsnd\0msync\0"
+    "multiplexer\0munlock\0munlockall\0munmap\0name_to_handle_at\0nanosleep\0"
+    "newfstatat\0nfsservctl\0nice\0oldfstat\0oldlstat\0oldolduname\0"
+    "oldstat\0olduname\0open\0open_by_handle_at\0open_tree\0openat\0"
+    "openat2\0pause\0pciconfig_iobase\0pciconfig_read\0pciconfig_write\0perf_event_open\0"
+    "personality\0pidfd_getfd\0pidfd_open\0pidfd_send_signal\0pipe\0pipe2\0"
+    "pivot_root\0pkey_alloc\0pkey_free\0pkey_mprotect\0poll\0ppoll\0"
+    "ppoll_time64\0prctl\0pread64\0preadv\0preadv2\0prlimit64\0"
+    "process_madvise\0process_mrelease\0process_vm_readv\0process_vm_writev\0prof\0profil\0"
+    "pselect6\0pselect6_time64\0ptrace\0putpmsg\0pwrite64\0pwritev\0"
+    "pwritev2\0query_module\0quotactl\0quotactl_fd\0read\0readahead\0"
+    "readdir\0readlink\0readlinkat\0readv\0reboot\0recv\0"
+    "recvfrom\0recvmmsg\0recvmmsg_time64\0recvmsg\0remap_file_pages\0removexattr\0"
+    "rename\0renameat\0renameat2\0request_key\0restart_syscall\0riscv_flush_icache\0"
+    "rmdir\0rseq\0rt_sigaction\0rt_sigpending\0rt_sigprocmask\0rt_sigqueueinfo\0"
+    "rt_sigreturn\0rt_sigsuspend\0rt_sigtimedwait\0rt_sigtimedwait_time64\0rt_tgsigqueueinfo\0rtas\0"
+    "s390_guarded_storage\0s390_pci_mmio_read\0s390_pci_mmio_write\0s390_runtime_instr\0s390_sthyi\0sched_get_priority_max\0"
+    "sched_get_priority_min\0sched_getaffinity\0sched_getattr\0sched_getparam\0sched_getscheduler\0sched_rr_get_interval\0"
+    "sched_rr_get_interval_time64\0sched_setaffinity\0sched_setattr\0sched_setparam\0sched_setscheduler\0sched_yield\0"
+    "seccomp\0security\0select\0semctl\0semget\0semop\0"
+    "semtimedop\0semtimedop_time64\0send\0sendfile\0sendfile64\0sendmmsg\0"
+    "sendmsg\0sendto\0set_mempolicy\0set_mempolicy_home_node\0set_robust_list\0set_thread_area\0"
+    "set_tid_address\0set_tls\0setdomainname\0setfsgid\0setfsgid32\0setfsuid\0"
+    "setfsuid32\0setgid\0setgid32\0setgroups\0setgroups32\0sethostname\0"
+    "setitimer\0setns\0setpgid\0setpriority\0setregid\0setregid32\0"
+    "setresgid\0setresgid32\0setresuid\0setresuid32\0setreuid\0setreuid32\0"
+    "setrlimit\0setsid\0setsockopt\0settimeofday\0setuid\0setuid32\0"
+    "setxattr\0sgetmask\0shmat\0shmctl\0shmdt\0shmget\0"
+    "shutdown\0sigaction\0sigaltstack\0signal\0signalfd\0signalfd4\0"
+    "sigpending\0sigprocmask\0sigreturn\0sigsuspend\0socket\0socketcall\0"
+    "socketpair\0splice\0spu_create\0spu_run\0ssetmask\0stat\0"
+    "stat64\0statfs\0statfs64\0statx\0stime\0stty\0"
+    "subpage_prot\0swapcontext\0swapoff\0swapon\0switch_endian\0symlink\0"
+    "symlinkat\0sync\0sync_file_range\0sync_file_range2\0syncfs\0sys_debug_setcontext\0"
+    "syscall\0sysfs\0sysinfo\0syslog\0sysmips\0tee\0"
+    "tgkill\0time\0timer_create\0timer_delete\0timer_getoverrun\0timer_gettime\0"
+    "timer_gettime64\0timer_settime\0timer_settime64\0timerfd\0timerfd_create\0timerfd_gettime\0"
+    "timerfd_gettime64\0timerfd_settime\0timerfd_settime64\0times\0tkill\0truncate\0"
+    "truncate64\0tuxcall\0ugetrlimit\0ulimit\0umask\0umount\0"
+    "umount2\0uname\0unlink\0unlinkat\0unshare\0uselib\0"
+    "userfaultfd\0usr26\0usr32\0ustat\0utime\0utimensat\0"
+    "utimensat_time64\0utimes\0vfork\0vhangup\0vm86\0vm86old\0"
+    "vmsplice\0vserver\0wait4\0waitid\0waitpid\0write\0"
+    "writev\0";
+static const uint16_t sc_name_off[SC_NNAMES] = {
+    0, 8, 19, 27, 34, 42, 49, 54, 62, 71, 83, 89,
+    100, 117, 137, 145, 150, 154, 160, 171, 175, 184, 195, 205,
+    212, 219, 225, 231, 237, 245, 252, 266, 282, 295, 315, 329,
+    345, 361, 384, 398, 414, 420, 427, 433, 445, 453, 469, 475,
+    489, 503, 507, 512, 517, 530, 544, 554, 568, 580, 593, 604,
+    619, 627, 636, 643, 652, 657, 668, 678, 689, 699, 712, 722,
+    736, 750, 757, 764, 773, 783, 790, 799, 808, 814, 822, 832,
+    842, 855, 866, 872, 877, 890, 899, 909, 917, 924, 931, 937,
+    945, 955, 963, 973, 979, 985, 995, 1007, 1013, 1027, 1040, 1051,
+    1063, 1074, 1084, 1100, 1114, 1130, 1146, 1154, 1161, 1168, 1177, 1188,
+    1196, 1206, 1214, 1224, 1231, 1240, 1250, 1262, 1272, 1284, 1292, 1300,
+    1307, 1315, 1323, 1335, 1345, 1355, 1367, 1377, 1389, 1399, 1409, 1416,
+    1428, 1439, 1446, 1459, 1466, 1475, 1484, 1489, 1494, 1506, 1524, 1537,
+    1551, 1568, 1578, 1589, 1602, 1616, 1637, 1646, 1656, 1671, 1689, 1704,
+    1710, 1717, 1722, 1733, 1744, 1748, 1753, 1769, 1780, 1787, 1792, 1810,
+    1834, 1857, 1864, 1873, 1883, 1888, 1895, 1902, 1912, 1923, 1928, 1943,
+    1956, 1962, 1972, 1978, 1986, 1994, 2011, 2017, 2028, 2041, 2054, 2068,
+    2076, 2082, 2090, 2096, 2104, 2110, 2117, 2126, 2131, 2137, 2148, 2154,
+    2168, 2179, 2190, 2199, 2203, 2217, 2227, 2235, 2251, 2274, 2287, 2307,
+    2317, 2324, 2331, 2338, 2345, 2352, 2358, 2370, 2378, 2389, 2396, 2414,
+    2424, 2435, 2446, 2451, 2460, 2469, 2481, 2489, 2498, 2503, 2521, 2531,
+    2538, 2546, 2552, 2569, 2584, 2600, 2616, 2628, 2640, 2651, 2669, 2674,
+    2680, 2691, 2702, 2712, 2726, 2731, 2737, 2750, 2756, 2764, 2771, 2779,
+    2789, 2805, 2822, 2839, 2857, 2862, 2869, 2878, 2894, 2901, 2909, 2918,
+    2926, 2935, 2948, 2957, 2969, 2974, 2984, 2992, 3001, 3012, 3018, 3025,
+    3030, 3039, 3048, 3064, 3072, 3089, 3101, 3108, 3117, 3127, 3139, 3155,
+    3174, 3180, 3185, 3198, 3212, 3227, 3243, 3256, 3270, 3286, 3309, 3327,
+    3332, 3353, 3372, 3392, 3411, 3422, 3445, 3468, 3486, 3500, 3515, 3534,
+    3556, 3585, 3603, 3617, 3632, 3651, 3663, 3671, 3680, 3687, 3694, 3701,
+    3707, 3718, 3736, 3741, 3750, 3761, 3770, 3778, 3785, 3799, 3823, 3839,
+    3855, 3871, 3879, 3893, 3902, 3913, 3922, 3933, 3940, 3949, 3959, 3971,
+    3983, 3993, 3999, 4007, 4019, 4028, 4039, 4049, 4061, 4071, 4083, 4092,
+    4103, 4113, 4120, 4131, 4144, 4151, 4160, 4169, 4178, 4184, 4191, 4197,
+    4204, 4213, 4223, 4235, 4242, 4251, 4261, 4272, 4284, 4294, 4305, 4312,
+    4323, 4334, 4341, 4352, 4360, 4369, 4374, 4381, 4388, 4397, 4403, 4409,
+    4414, 4427, 4439, 4447, 4454, 4468, 4476, 4486, 4491, 4507, 4524, 4531,
+    4552, 4560, 4566, 4574, 4581, 4589, 4593, 4600, 4605, 4618, 4631, 4648,
+    4662, 4678, 4692, 4708, 4716, 4731, 4747, 4765, 4781, 4799, 4805, 4811,
+    4820, 4831, 4839, 4850, 4857, 4863, 4870, 4878, 4884, 4891, 4900, 4908,
+    4915, 4927, 4933, 4939, 4945, 4951, 4961, 4978, 4985, 4991, 4999, 5004,
+    5012, 5021, 5029, 5035, 5042, 5050, 5056,
+};
+static const uint16_t sc_table[SC_NTABLES][SC_NNAMES] = {
+    { /* x86_64 */
+      65535, 65535, 156, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
+      321, 65535, 65535, 12, 65535, 65535, 451, 125, 126, 80, 90, 92, 65535, 161, 305, 65535,
+      229, 65535, 228, 65535, 230, 65535, 227, 65535, 56, 435, 3, 436, 42, 326, 85, 174,
+      176, 32, 33, 292, 213, 291, 233, 214, 281, 441, 232, 215, 284, 290, 59, 322,
+      60, 231, 269, 439, 221, 65535, 285, 300, 301, 81, 91, 268, 452, 93, 65535, 260,
+      72, 65535, 75, 193, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 65535,
+      65535, 138, 65535, 74, 65535, 77, 65535, 202, 456, 65535, 455, 449, 454, 261, 177, 239,
+      274, 211, 65535, 309, 79, 78, 217, 108, 65535, 107, 65535, 104, 65535, 115, 65535, 36,
+      52, 121, 111, 39, 181, 110, 140, 318, 120, 65535, 118, 65535, 97, 98, 124, 51,
+      55, 186, 96, 102, 65535, 191, 65535, 65535, 175, 254, 253, 294, 255, 210, 207, 208,
+      333, 65535, 206, 209, 426, 427, 425, 16, 173, 172, 252, 251, 65535, 312, 320, 246,
+      250, 62, 445, 444, 446, 94, 65535, 192, 86, 265, 50, 194, 195, 65535, 212, 198,
+      8, 189, 6, 65535, 28, 453, 237, 324, 319, 447, 256, 27, 83, 258, 133, 259,
+      149, 325, 151, 9, 65535, 154, 165, 442, 429, 279, 10, 65535, 245, 244, 240, 243,
+      65535, 242, 65535, 241, 25, 71, 68, 70, 69, 26, 65535, 150, 152, 11, 303, 35,
+      262, 180, 65535, 65535, 65535, 65535, 65535, 65535, 2, 304, 428, 257, 437, 34, 65535, 65535,
+      65535, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331, 329, 7, 271, 65535, 157,
+      17, 295, 327, 302, 440, 448, 310, 311, 65535, 65535, 270, 65535, 101, 182, 18, 296,
+      328, 178, 179, 443, 0, 187, 65535, 89, 267, 19, 169, 65535, 45, 299, 65535, 47,
+      216, 197, 82, 264, 316, 249, 219, 65535, 84, 334, 13, 127, 14, 129, 15, 130,
+      128, 65535, 297, 65535, 65535, 65535, 65535, 65535, 65535, 146, 147, 204, 315, 143, 145, 148,
+      65535, 203, 314, 142, 144, 24, 317, 185, 23, 66, 64, 65, 220, 65535, 65535, 40,
+      65535, 307, 46, 44, 238, 450, 273, 205, 218, 65535, 171, 123, 65535, 122, 65535, 106,
+      65535, 116, 65535, 170, 38, 308, 109, 141, 114, 65535, 119, 65535, 117, 65535, 113, 65535,
+      160, 112, 54, 164, 105, 65535, 188, 65535, 30, 31, 67, 29, 48, 65535, 131, 65535,
+      282, 289, 65535, 65535, 65535, 65535, 41, 65535, 53, 275, 65535, 65535, 65535, 4, 65535, 137,
+      65535, 332, 65535, 65535, 65535, 65535, 168, 167, 65535, 88, 266, 162, 277, 65535, 306, 65535,
+      65535, 139, 99, 103, 65535, 276, 234, 201, 222, 226, 225, 224, 65535, 223, 65535, 65535,
+      283, 287, 65535, 286, 65535, 100, 200, 76, 65535, 184, 65535, 65535, 95, 65535, 166, 63,
+      87, 263, 272, 134, 323, 65535, 65535, 136, 132, 280, 65535, 235, 58, 153, 65535, 65535,
+      278, 236, 61, 247, 65535, 1, 20,
+    },
+    { /* x86 */
+      140, 142, 149, 65535, 364, 33, 51, 286, 124, 137, 27, 384, 65535, 65535, 134, 361,
+      357, 17, 65535, 45, 65535, 65535, 451, 184, 185, 12, 15, 182, 212, 61, 343, 405,
+      266, 406, 265, 403, 267, 407, 264, 404, 120, 435, 6, 436, 362, 377, 8, 127,
+      129, 41, 63, 330, 254, 329, 255, 65535, 319, 441, 256, 65535, 323, 328, 11, 358,
+      1, 252, 307, 439, 250, 272, 324, 338, 339, 133, 94, 306, 452, 95, 207, 298,
+      55, 221, 148, 231, 350, 234, 143, 2, 237, 431, 228, 432, 430, 433, 108, 197,
+      300, 100, 269, 118, 35, 93, 194, 240, 456, 422, 455, 449, 454, 299, 130, 275,
+      312, 244, 65535, 318, 183, 141, 220, 50, 202, 49, 201, 47, 200, 80, 205, 105,
+      368, 132, 65, 20, 188, 64, 96, 355, 171, 211, 165, 209, 76, 77, 147, 367,
+      365, 224, 78, 24, 199, 229, 32, 112, 128, 292, 291, 332, 293, 249, 246, 247,
+      385, 416, 245, 248, 426, 427, 425, 54, 101, 110, 290, 289, 117, 349, 65535, 283,
+      288, 37, 445, 444, 446, 16, 198, 230, 9, 303, 363, 232, 233, 53, 253, 236,
+      19, 227, 107, 196, 219, 453, 274, 375, 356, 447, 294, 218, 39, 296, 14, 297,
+      150, 376, 152, 90, 192, 123, 21, 442, 429, 317, 125, 56, 282, 281, 277, 280,
+      419, 279, 418, 278, 163, 402, 399, 401, 400, 144, 65535, 151, 153, 91, 341, 162,
+      65535, 169, 34, 28, 84, 59, 18, 109, 5, 342, 428, 295, 437, 29, 65535, 65535,
+      65535, 336, 136, 438, 434, 424, 42, 331, 217, 381, 382, 380, 168, 309, 414, 172,
+      180, 333, 378, 340, 440, 448, 347, 348, 44, 98, 308, 413, 26, 189, 181, 334,
+      379, 167, 131, 443, 3, 225, 89, 85, 305, 145, 88, 65535, 371, 337, 417, 372,
+      257, 235, 38, 302, 353, 287, 0, 65535, 40, 386, 174, 176, 175, 178, 173, 179,
+      177, 421, 335, 65535, 65535, 65535, 65535, 65535, 65535, 159, 160, 242, 352, 155, 157, 161,
+      423, 241, 351, 154, 156, 158, 354, 65535, 82, 394, 393, 65535, 65535, 420, 65535, 187,
+      239, 345, 370, 369, 276, 450, 311, 243, 258, 65535, 121, 139, 216, 138, 215, 46,
+      214, 81, 206, 74, 104, 346, 57, 97, 71, 204, 170, 210, 164, 208, 70, 203,
+      75, 66, 366, 79, 23, 213, 226, 68, 397, 396, 398, 395, 373, 67, 186, 48,
+      321, 327, 73, 126, 119, 72, 359, 102, 360, 313, 65535, 65535, 69, 106, 195, 99,
+      268, 383, 25, 31, 65535, 65535, 115, 87, 65535, 83, 304, 36, 314, 65535, 344, 65535,
+      65535, 135, 116, 103, 65535, 315, 270, 13, 259, 263, 262, 261, 408, 260, 409, 65535,
+      322, 326, 410, 325, 411, 43, 238, 92, 193, 65535, 191, 58, 60, 22, 52, 122,
+      10, 301, 310, 86, 374, 65535, 65535, 62, 30, 320, 412, 271, 190, 111, 166, 113,
+      316, 273, 114, 284, 7, 4, 146,
+    },
+    { /* x32 */
+      65535, 65535, 65535, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
+      321, 65535, 65535, 12, 65535, 65535, 451, 125, 126, 80, 90, 92, 65535, 161, 305, 65535,
+      229, 65535, 228, 65535, 230, 65535, 227, 65535, 56, 435, 3, 436, 42, 326, 85, 65535,
+      176, 32, 33, 292, 213, 291, 233, 65535, 281, 441, 232, 65535, 284, 290, 520, 545,
+      60, 231, 269, 439, 221, 65535, 285, 300, 301, 81, 91, 268, 452, 93, 65535, 260,
+      72, 65535, 75, 193, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 65535,
+      65535, 138, 65535, 74, 65535, 77, 65535, 202, 456, 65535, 455, 449, 454, 261, 65535, 239,
+      531, 65535, 65535, 309, 79, 78, 217, 108, 65535, 107, 65535, 104, 65535, 115, 65535, 36,
+      52, 121, 111, 39, 181, 110, 140, 318, 120, 65535, 118, 65535, 97, 98, 124, 51,
+      542, 186, 96, 102, 65535, 191, 65535, 65535, 175, 254, 253, 294, 255, 210, 207, 208,
+      333, 65535, 543, 544, 426, 427, 425, 514, 173, 172, 252, 251, 65535, 312, 320, 528,
+      250, 62, 445, 444, 446, 94, 65535, 192, 86, 265, 50, 194, 195, 65535, 212, 198,
+      8, 189, 6, 65535, 28, 65535, 237, 324, 319, 447, 256, 27, 83, 258, 133, 259,
+      149, 325, 151, 9, 65535, 154, 165, 442, 429, 533, 10, 65535, 245, 527, 240, 243,
+      65535, 242, 65535, 241, 25, 71, 68, 70, 69, 26, 65535, 150, 152, 11, 303, 35,
+      262, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 2, 304, 428, 257, 437, 34, 65535, 65535,
+      65535, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331, 329, 7, 271, 65535, 157,
+      17, 534, 546, 302, 440, 448, 539, 540, 65535, 65535, 270, 65535, 521, 182, 18, 535,
+      547, 65535, 179, 443, 0, 187, 65535, 89, 267, 515, 169, 65535, 517, 537, 65535, 519,
+      216, 197, 82, 264, 316, 249, 219, 65535, 84, 334, 512, 522, 14, 524, 513, 130,
+      523, 65535, 536, 65535, 65535, 65535, 65535, 65535, 65535, 146, 147, 204, 315, 143, 145, 148,
+      65535, 203, 314, 142, 144, 24, 317, 185, 23, 66, 64, 65, 220, 65535, 65535, 40,
+      65535, 538, 518, 44, 238, 450, 530, 65535, 218, 65535, 171, 123, 65535, 122, 65535, 106,
+      65535, 116, 65535, 170, 38, 308, 109, 141, 114, 65535, 119, 65535, 117, 65535, 113, 65535,
+      160, 112, 541, 164, 105, 65535, 188, 65535, 30, 31, 67, 29, 48, 65535, 525, 65535,
+      282, 289, 65535, 65535, 65535, 65535, 41, 65535, 53, 275, 65535, 65535, 65535, 4, 65535, 137,
+      65535, 332, 65535, 65535, 65535, 65535, 168, 167, 65535, 88, 266, 162, 277, 65535, 306, 65535,
+      65535, 139, 99, 103, 65535, 276, 234, 201, 526, 226, 225, 224, 65535, 223, 65535, 65535,
+      283, 287, 65535, 286, 65535, 100, 200, 76, 65535, 184, 65535, 65535, 95, 65535, 166, 63,
+      87, 263, 272, 65535, 323, 65535, 65535, 136, 132, 280, 65535, 235, 58, 153, 65535, 65535,
+      532, 65535, 61, 529, 65535, 1, 516,
+    },
+    { /* aarch64 */
+      65535, 65535, 65535, 202, 242, 65535, 89, 217, 171, 65535, 65535, 65535, 65535, 65535, 65535, 200,
+      280, 65535, 65535, 214, 65535, 65535, 451, 90, 91, 49, 65535, 65535, 65535, 51, 266, 65535,
+      114, 65535, 113, 65535, 115, 65535, 112, 65535, 220, 435, 57, 436, 203, 285, 65535, 65535,
+      106, 23, 65535, 24, 65535, 20, 21, 65535, 22, 441, 65535, 65535, 65535, 19, 221, 281,
+      93, 94, 48, 439, 223, 65535, 47, 262, 263, 50, 52, 53, 452, 55, 65535, 54,
+      25, 65535, 83, 10, 273, 13, 32, 65535, 16, 431, 7, 432, 430, 433, 80, 65535,
+      65535, 44, 65535, 82, 65535, 46, 65535, 98, 456, 65535, 455, 449, 454, 65535, 65535, 236,
+      100, 65535, 65535, 168, 17, 65535, 61, 177, 65535, 175, 65535, 176, 65535, 158, 65535, 102,
+      205, 155, 65535, 172, 65535, 173, 141, 278, 150, 65535, 148, 65535, 163, 165, 156, 204,
+      209, 178, 169, 174, 65535, 8, 65535, 65535, 105, 27, 65535, 26, 28, 3, 1, 4,
+      292, 65535, 0, 2, 426, 427, 425, 29, 65535, 65535, 31, 30, 65535, 272, 294, 104,
+      219, 129, 445, 444, 446, 65535, 65535, 9, 65535, 37, 201, 11, 12, 65535, 18, 15,
+      62, 6, 65535, 65535, 233, 453, 235, 283, 279, 447, 238, 232, 65535, 34, 65535, 33,
+      228, 284, 230, 222, 65535, 65535, 40, 442, 429, 239, 226, 65535, 185, 184, 180, 183,
+      65535, 182, 65535, 181, 216, 187, 186, 188, 189, 227, 65535, 229, 231, 215, 264, 101,
+      79, 42, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 265, 428, 56, 437, 65535, 65535, 65535,
+      65535, 241, 92, 438, 434, 424, 65535, 59, 41, 289, 290, 288, 65535, 73, 65535, 167,
+      67, 69, 286, 261, 440, 448, 270, 271, 65535, 65535, 72, 65535, 117, 65535, 68, 70,
+      287, 65535, 60, 443, 63, 213, 65535, 65535, 78, 65, 142, 65535, 207, 243, 65535, 212,
+      234, 14, 65535, 38, 276, 218, 128, 65535, 65535, 293, 134, 136, 135, 138, 139, 133,
+      137, 65535, 240, 65535, 65535, 65535, 65535, 65535, 65535, 125, 126, 123, 275, 121, 120, 127,
+      65535, 122, 274, 118, 119, 124, 277, 65535, 65535, 191, 190, 193, 192, 65535, 65535, 71,
+      65535, 269, 211, 206, 237, 450, 99, 65535, 96, 65535, 162, 152, 65535, 151, 65535, 144,
+      65535, 159, 65535, 161, 103, 268, 154, 140, 143, 65535, 149, 65535, 147, 65535, 145, 65535,
+      164, 157, 208, 170, 146, 65535, 5, 65535, 196, 195, 197, 194, 210, 65535, 132, 65535,
+      65535, 74, 65535, 65535, 65535, 65535, 198, 65535, 199, 76, 65535, 65535, 65535, 65535, 65535, 43,
+      65535, 291, 65535, 65535, 65535, 65535, 225, 224, 65535, 65535, 36, 81, 84, 65535, 267, 65535,
+      65535, 65535, 179, 116, 65535, 77, 131, 65535, 107, 111, 109, 108, 65535, 110, 65535, 65535,
+      85, 87, 65535, 86, 65535, 153, 130, 45, 65535, 65535, 65535, 65535, 166, 65535, 39, 160,
+      65535, 35, 97, 65535, 282, 65535, 65535, 65535, 65535, 88, 65535, 65535, 65535, 58, 65535, 65535,
+      75, 65535, 260, 95, 65535, 64, 66,
+    },
+    { /* arm */
+      140, 142, 149, 285, 366, 33, 51, 309, 124, 65535, 65535, 65535, 270, 341, 134, 282,
+      386, 65535, 61441, 45, 65535, 61442, 451, 184, 185, 12, 15, 182, 212, 61, 372, 405,
+      264, 406, 263, 403, 265, 407, 262, 404, 120, 435, 6, 436, 283, 391, 8, 65535,
+      129, 41, 63, 358, 250, 357, 251, 65535, 346, 441, 252, 65535, 351, 356, 11, 387,
+      1, 248, 334, 439, 65535, 65535, 352, 367, 368, 133, 94, 333, 452, 95, 207, 325,
+      55, 221, 148, 231, 379, 234, 143, 2, 237, 431, 228, 432, 430, 433, 108, 197,
+      327, 100, 267, 118, 65535, 93, 194, 240, 456, 422, 455, 449, 454, 326, 65535, 320,
+      339, 65535, 61446, 345, 183, 141, 217, 50, 202, 49, 201, 47, 200, 80, 205, 105,
+      287, 132, 65, 20, 65535, 64, 96, 384, 171, 211, 165, 209, 65535, 77, 147, 286,
+      295, 224, 78, 24, 199, 229, 65535, 65535, 128, 317, 316, 360, 318, 247, 244, 245,
+      399, 416, 243, 246, 426, 427, 425, 54, 65535, 65535, 315, 314, 65535, 378, 401, 347,
+      311, 37, 445, 444, 446, 16, 198, 230, 9, 330, 284, 232, 233, 65535, 249, 236,
+      19, 227, 107, 196, 220, 453, 319, 389, 385, 65535, 400, 219, 39, 323, 14, 324,
+      150, 390, 152, 65535, 192, 65535, 21, 442, 429, 344, 125, 65535, 279, 278, 274, 277,
+      419, 276, 418, 275, 163, 304, 303, 302, 301, 144, 65535, 151, 153, 91, 370, 162,
+      65535, 169, 34, 65535, 65535, 65535, 65535, 65535, 5, 371, 428, 322, 437, 29, 271, 272,
+      273, 364, 136, 438, 434, 424, 42, 359, 218, 395, 396, 394, 168, 336, 414, 172,
+      180, 361, 392, 369, 440, 448, 376, 377, 65535, 65535, 335, 413, 26, 65535, 181, 362,
+      393, 65535, 131, 443, 3, 225, 65535, 85, 332, 145, 88, 291, 292, 365, 417, 297,
+      253, 235, 38, 329, 382, 310, 0, 65535, 40, 398, 174, 176, 175, 178, 173, 179,
+      177, 421, 363, 65535, 65535, 65535, 65535, 65535, 65535, 159, 160, 242, 381, 155, 157, 161,
+      423, 241, 380, 154, 156, 158, 383, 65535, 65535, 300, 299, 298, 312, 420, 289, 187,
+      239, 374, 296, 290, 321, 450, 338, 65535, 256, 61445, 121, 139, 216, 138, 215, 46,
+      214, 81, 206, 74, 104, 375, 57, 97, 71, 204, 170, 210, 164, 208, 70, 203,
+      75, 66, 294, 79, 23, 213, 226, 65535, 305, 308, 306, 307, 293, 67, 186, 65535,
+      349, 355, 73, 126, 119, 72, 281, 65535, 288, 340, 65535, 65535, 65535, 106, 195, 99,
+      266, 397, 65535, 65535, 65535, 65535, 115, 87, 65535, 83, 331, 36, 65535, 65535, 373, 65535,
+      65535, 135, 116, 103, 65535, 342, 268, 65535, 257, 261, 260, 259, 408, 258, 409, 65535,
+      350, 354, 410, 353, 411, 43, 238, 92, 193, 65535, 191, 65535, 60, 65535, 52, 122,
+      10, 328, 337, 86, 388, 61443, 61444, 62, 65535, 348, 412, 269, 190, 111, 65535, 65535,
+      343, 313, 114, 280, 65535, 4, 146,
+    },
+    { /* mips */
+      140, 142, 153, 168, 334, 33, 51, 280, 124, 137, 27, 65535, 65535, 65535, 134, 169,
+      355, 17, 65535, 45, 148, 147, 451, 204, 205, 12, 15, 202, 65535, 61, 341, 405,
+      264, 406, 263, 403, 265, 407, 262, 404, 120, 435, 6, 436, 170, 360, 8, 127,
+      129, 41, 63, 327, 248, 326, 249, 65535, 313, 441, 250, 65535, 319, 325, 11, 356,
+      1, 246, 300, 439, 254, 65535, 320, 336, 337, 133, 94, 299, 452, 95, 65535, 291,
+      55, 220, 152, 229, 348, 232, 143, 2, 235, 431, 226, 432, 430, 433, 108, 215,
+      293, 100, 256, 118, 35, 93, 212, 238, 456, 422, 455, 449, 454, 292, 130, 269,
+      310, 65535, 65535, 312, 203, 141, 219, 50, 65535, 49, 65535, 47, 65535, 80, 65535, 105,
+      171, 132, 65, 20, 208, 64, 96, 353, 191, 65535, 186, 65535, 76, 77, 151, 172,
+      173, 222, 78, 24, 65535, 227, 32, 112, 128, 285, 284, 329, 286, 245, 242, 243,
+      368, 416, 241, 244, 426, 427, 425, 54, 101, 110, 315, 314, 117, 347, 65535, 311,
+      282, 37, 445, 444, 446, 16, 65535, 228, 9, 296, 174, 230, 231, 53, 247, 234,
+      19, 225, 107, 214, 218, 453, 268, 358, 354, 65535, 287, 217, 39, 289, 14, 290,
+      154, 359, 156, 90, 210, 123, 21, 442, 429, 308, 125, 56, 276, 275, 271, 274,
+      419, 273, 418, 272, 167, 402, 399, 401, 400, 144, 65535, 155, 157, 91, 339, 166,
+      65535, 189, 34, 65535, 65535, 65535, 65535, 65535, 5, 340, 428, 288, 437, 29, 65535, 65535,
+      65535, 333, 136, 438, 434, 424, 42, 328, 216, 364, 365, 363, 188, 302, 414, 192,
+      200, 330, 361, 338, 440, 448, 345, 346, 44, 98, 301, 413, 26, 209, 201, 331,
+      362, 187, 131, 443, 3, 223, 89, 85, 298, 145, 88, 175, 176, 335, 417, 177,
+      251, 233, 38, 295, 351, 281, 253, 65535, 40, 367, 194, 196, 195, 198, 193, 199,
+      197, 421, 332, 65535, 65535, 65535, 65535, 65535, 65535, 163, 164, 240, 350, 159, 161, 165,
+      423, 239, 349, 158, 160, 162, 352, 65535, 65535, 394, 393, 65535, 65535, 420, 178, 207,
+      237, 343, 179, 180, 270, 450, 309, 283, 252, 65535, 121, 139, 65535, 138, 65535, 46,
+      65535, 81, 65535, 74, 104, 344, 57, 97, 71, 65535, 190, 65535, 185, 65535, 70, 65535,
+      75, 66, 181, 79, 23, 65535, 224, 68, 397, 396, 398, 395, 182, 67, 206, 48,
+      317, 324, 73, 126, 119, 72, 183, 102, 184, 304, 65535, 65535, 69, 106, 213, 99,
+      255, 366, 25, 31, 65535, 65535, 115, 87, 65535, 83, 297, 36, 305, 65535, 342, 65535,
+      0, 135, 116, 103, 149, 306, 266, 13, 257, 261, 260, 259, 408, 258, 409, 318,
+      321, 322, 410, 323, 411, 43, 236, 92, 211, 65535, 65535, 58, 60, 22, 52, 122,
+      10, 294, 303, 86, 357, 65535, 65535, 62, 30, 316, 412, 267, 65535, 111, 113, 65535,
+      307, 277, 114, 278, 7, 4, 146,
+    },
+    { /* mips64 */
+      65535, 22, 152, 42, 293, 20, 158, 239, 154, 176, 37, 65535, 65535, 65535, 65535, 48,
+      315, 65535, 65535, 12, 198, 197, 451, 123, 124, 78, 88, 90, 65535, 156, 300, 65535,
+      223, 65535, 222, 65535, 224, 65535, 221, 65535, 55, 435, 3, 436, 41, 320, 83, 167,
+      169, 31, 32, 286, 207, 285, 208, 65535, 272, 441, 209, 65535, 278, 284, 57, 316,
+      58, 205, 259, 439, 215, 65535, 279, 295, 296, 79, 89, 258, 452, 91, 65535, 250,
+      70, 65535, 73, 185, 307, 188, 71, 56, 191, 431, 182, 432, 430, 433, 5, 65535,
+      65535, 135, 65535, 72, 65535, 75, 65535, 194, 456, 65535, 455, 449, 454, 251, 170, 228,
+      269, 65535, 65535, 271, 77, 76, 308, 106, 65535, 105, 65535, 102, 65535, 113, 65535, 35,
+      51, 119, 109, 38, 174, 108, 137, 313, 118, 65535, 116, 65535, 95, 96, 122, 50,
+      54, 178, 94, 100, 65535, 183, 65535, 65535, 168, 244, 243, 288, 245, 204, 201, 202,
+      328, 65535, 200, 203, 426, 427, 425, 15, 65535, 65535, 274, 273, 65535, 306, 65535, 270,
+      241, 60, 445, 444, 446, 92, 65535, 184, 84, 255, 49, 186, 187, 65535, 206, 190,
+      8, 181, 6, 65535, 27, 453, 227, 318, 314, 65535, 246, 26, 81, 248, 131, 249,
+      146, 319, 148, 9, 65535, 65535, 160, 442, 429, 267, 10, 65535, 235, 234, 230, 233,
+      65535, 232, 65535, 231, 24, 69, 66, 68, 67, 25, 65535, 147, 149, 11, 298, 34,
+      252, 173, 65535, 65535, 65535, 65535, 65535, 65535, 2, 299, 428, 247, 437, 33, 65535, 65535,
+      65535, 292, 132, 438, 434, 424, 21, 287, 151, 324, 325, 323, 7, 261, 65535, 153,
+      16, 289, 321, 297, 440, 448, 304, 305, 65535, 65535, 260, 65535, 99, 175, 17, 290,
+      322, 171, 172, 443, 0, 179, 65535, 87, 257, 18, 164, 65535, 44, 294, 65535, 46,
+      210, 189, 80, 254, 311, 240, 213, 65535, 82, 327, 13, 125, 14, 127, 211, 128,
+      126, 65535, 291, 65535, 65535, 65535, 65535, 65535, 65535, 143, 144, 196, 310, 140, 142, 145,
+      65535, 195, 309, 139, 141, 23, 312, 65535, 65535, 64, 62, 63, 214, 65535, 65535, 39,
+      65535, 302, 45, 43, 229, 450, 268, 242, 212, 65535, 166, 121, 65535, 120, 65535, 104,
+      65535, 114, 65535, 165, 36, 303, 107, 138, 112, 65535, 117, 65535, 115, 65535, 111, 65535,
+      155, 110, 53, 159, 103, 65535, 180, 65535, 29, 30, 65, 28, 47, 65535, 129, 65535,
+      276, 283, 65535, 65535, 65535, 65535, 40, 65535, 52, 263, 65535, 65535, 65535, 4, 65535, 134,
+      65535, 326, 65535, 65535, 65535, 65535, 163, 162, 65535, 86, 256, 157, 264, 65535, 301, 65535,
+      65535, 136, 97, 101, 199, 265, 225, 65535, 216, 220, 219, 218, 65535, 217, 65535, 277,
+      280, 281, 65535, 282, 65535, 98, 192, 74, 65535, 65535, 65535, 65535, 93, 65535, 161, 61,
+      85, 253, 262, 65535, 317, 65535, 65535, 133, 130, 275, 65535, 226, 65535, 150, 65535, 65535,
+      266, 236, 59, 237, 65535, 1, 19,
+    },
+    { /* ppc64le */
+      140, 142, 149, 330, 344, 33, 51, 269, 124, 137, 27, 65535, 65535, 65535, 134, 327,
+      361, 17, 65535, 45, 65535, 65535, 451, 183, 184, 12, 15, 181, 65535, 61, 347, 65535,
+      247, 65535, 246, 65535, 248, 65535, 245, 65535, 120, 435, 6, 436, 328, 379, 8, 127,
+      129, 41, 63, 316, 236, 315, 237, 65535, 303, 441, 238, 65535, 307, 314, 11, 362,
+      1, 234, 298, 439, 233, 65535, 309, 323, 324, 133, 94, 297, 452, 95, 65535, 289,
+      55, 65535, 148, 214, 353, 217, 143, 2, 220, 431, 211, 432, 430, 433, 108, 65535,
+      65535, 100, 253, 118, 35, 93, 65535, 221, 456, 65535, 455, 449, 454, 290, 130, 260,
+      299, 65535, 65535, 302, 182, 141, 202, 50, 65535, 49, 65535, 47, 65535, 80, 65535, 105,
+      332, 132, 65, 20, 187, 64, 96, 359, 170, 65535, 165, 65535, 76, 77, 147, 331,
+      340, 207, 78, 24, 65535, 212, 32, 112, 128, 276, 275, 318, 277, 231, 228, 229,
+      388, 65535, 227, 230, 426, 427, 425, 54, 101, 110, 274, 273, 117, 354, 382, 268,
+      271, 37, 445, 444, 446, 16, 65535, 213, 9, 294, 329, 215, 216, 53, 235, 219,
+      19, 210, 107, 65535, 205, 453, 259, 365, 360, 65535, 258, 206, 39, 287, 14, 288,
+      150, 378, 152, 90, 65535, 123, 21, 442, 429, 301, 125, 56, 267, 266, 262, 265,
+      65535, 264, 65535, 263, 163, 402, 399, 401, 400, 144, 201, 151, 153, 91, 345, 162,
+      291, 168, 34, 28, 84, 59, 18, 109, 5, 346, 428, 286, 437, 29, 200, 198,
+      199, 319, 136, 438, 434, 424, 42, 317, 203, 384, 385, 386, 167, 281, 65535, 171,
+      179, 320, 380, 325, 440, 448, 351, 352, 44, 98, 280, 65535, 26, 188, 180, 321,
+      381, 166, 131, 443, 3, 191, 89, 85, 296, 145, 88, 336, 337, 343, 65535, 342,
+      239, 218, 38, 293, 357, 270, 0, 65535, 40, 387, 173, 175, 174, 177, 172, 178,
+      176, 65535, 322, 255, 65535, 65535, 65535, 65535, 65535, 159, 160, 223, 356, 155, 157, 161,
+      65535, 222, 355, 154, 156, 158, 358, 65535, 82, 394, 393, 65535, 392, 65535, 334, 186,
+      65535, 349, 341, 335, 261, 450, 300, 65535, 232, 65535, 121, 139, 65535, 138, 65535, 46,
+      65535, 81, 65535, 74, 104, 350, 57, 97, 71, 65535, 169, 65535, 164, 65535, 70, 65535,
+      75, 66, 339, 79, 23, 65535, 209, 68, 397, 396, 398, 395, 338, 67, 185, 48,
+      305, 313, 73, 126, 119, 72, 326, 102, 333, 283, 279, 278, 69, 106, 65535, 99,
+      252, 383, 25, 31, 310, 249, 115, 87, 363, 83, 295, 36, 65535, 308, 348, 256,
+      65535, 135, 116, 103, 65535, 284, 250, 13, 240, 244, 243, 242, 65535, 241, 65535, 65535,
+      306, 312, 65535, 311, 65535, 43, 208, 92, 65535, 225, 190, 58, 60, 22, 52, 122,
+      10, 292, 282, 86, 364, 65535, 65535, 62, 30, 304, 65535, 251, 189, 111, 113, 65535,
+      285, 65535, 114, 272, 7, 4, 146,
+    },
+    { /* riscv64 */
+      65535, 65535, 65535, 202, 242, 65535, 89, 217, 171, 65535, 65535, 65535, 65535, 65535, 65535, 200,
+      280, 65535, 65535, 214, 65535, 65535, 451, 90, 91, 49, 65535, 65535, 65535, 51, 266, 65535,
+      114, 65535, 113, 65535, 115, 65535, 112, 65535, 220, 435, 57, 436, 203, 285, 65535, 65535,
+      106, 23, 65535, 24, 65535, 20, 21, 65535, 22, 441, 65535, 65535, 65535, 19, 221, 281,
+      93, 94, 48, 439, 223, 65535, 47, 262, 263, 50, 52, 53, 452, 55, 65535, 54,
+      25, 65535, 83, 10, 273, 13, 32, 65535, 16, 431, 7, 432, 430, 433, 80, 65535,
+      65535, 44, 65535, 82, 65535, 46, 65535, 98, 456, 65535, 455, 449, 454, 65535, 65535, 236,
+      100, 65535, 65535, 168, 17, 65535, 61, 177, 65535, 175, 65535, 176, 65535, 158, 65535, 102,
+      205, 155, 65535, 172, 65535, 173, 141, 278, 150, 65535, 148, 65535, 163, 165, 156, 204,
+      209, 178, 169, 174, 65535, 8, 65535, 65535, 105, 27, 65535, 26, 28, 3, 1, 4,
+      292, 65535, 0, 2, 426, 427, 425, 29, 65535, 65535, 31, 30, 65535, 272, 294, 104,
+      219, 129, 445, 444, 446, 65535, 65535, 9, 65535, 37, 201, 11, 12, 65535, 18, 15,
+      62, 6, 65535, 65535, 233, 453, 235, 283, 279, 447, 238, 232, 65535, 34, 65535, 33,
+      228, 284, 230, 222, 65535, 65535, 40, 442, 429, 239, 226, 65535, 185, 184, 180, 183,
+      65535, 182, 65535, 181, 216, 187, 186, 188, 189, 227, 65535, 229, 231, 215, 264, 101,
+      79, 42, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 265, 428, 56, 437, 65535, 65535, 65535,
+      65535, 241, 92, 438, 434, 424, 65535, 59, 41, 289, 290, 288, 65535, 73, 65535, 167,
+      67, 69, 286, 261, 440, 448, 270, 271, 65535, 65535, 72, 65535, 117, 65535, 68, 70,
+      287, 65535, 60, 443, 63, 213, 65535, 65535, 78, 65, 142, 65535, 207, 243, 65535, 212,
+      234, 14, 65535, 65535, 276, 218, 128, 259, 65535, 293, 134, 136, 135, 138, 139, 133,
+      137, 65535, 240, 65535, 65535, 65535, 65535, 65535, 65535, 125, 126, 123, 275, 121, 120, 127,
+      65535, 122, 274, 118, 119, 124, 277, 65535, 65535, 191, 190, 193, 192, 65535, 65535, 71,
+      65535, 269, 211, 206, 237, 450, 99, 65535, 96, 65535, 162, 152, 65535, 151, 65535, 144,
+      65535, 159, 65535, 161, 103, 268, 154, 140, 143, 65535, 149, 65535, 147, 65535, 145, 65535,
+      164, 157, 208, 170, 146, 65535, 5, 65535, 196, 195, 197, 194, 210, 65535, 132, 65535,
+      65535, 74, 65535, 65535, 65535, 65535, 198, 65535, 199, 76, 65535, 65535, 65535, 65535, 65535, 43,
+      65535, 291, 65535, 65535, 65535, 65535, 225, 224, 65535, 65535, 36, 81, 84, 65535, 267, 65535,
+      65535, 65535, 179, 116, 65535, 77, 131, 65535, 107, 111, 109, 108, 65535, 110, 65535, 65535,
+      85, 87, 65535, 86, 65535, 153, 130, 45, 65535, 65535, 65535, 65535, 166, 65535, 39, 160,
+      65535, 35, 97, 65535, 282, 65535, 65535, 65535, 65535, 88, 65535, 65535, 65535, 58, 65535, 65535,
+      75, 65535, 260, 95, 65535, 64, 66,
+    },
+    { /* s390x */
+      65535, 65535, 149, 65535, 364, 33, 51, 278, 124, 137, 27, 65535, 65535, 65535, 134, 361,
+      351, 65535, 65535, 45, 65535, 65535, 451, 184, 185, 12, 15, 212, 65535, 61, 337, 65535,
+      261, 65535, 260, 65535, 262, 65535, 259, 65535, 120, 435, 6, 436, 362, 375, 8, 127,
+      129, 41, 63, 326, 249, 327, 250, 65535, 312, 441, 251, 65535, 318, 323, 11, 354,
+      1, 248, 300, 439, 253, 65535, 314, 332, 333, 133, 94, 299, 452, 207, 65535, 291,
+      55, 65535, 148, 229, 344, 232, 143, 2, 235, 431, 226, 432, 430, 433, 108, 65535,
+      65535, 100, 266, 118, 65535, 93, 65535, 238, 456, 65535, 455, 449, 454, 292, 130, 269,
+      305, 65535, 65535, 311, 183, 141, 220, 202, 65535, 201, 65535, 200, 65535, 205, 65535, 105,
+      368, 132, 65, 20, 188, 64, 96, 349, 211, 65535, 209, 65535, 191, 77, 147, 367,
+      365, 236, 78, 199, 65535, 227, 65535, 112, 128, 285, 284, 324, 286, 247, 244, 245,
+      382, 65535, 243, 246, 426, 427, 425, 54, 65535, 65535, 283, 282, 117, 343, 381, 277,
+      280, 37, 445, 444, 446, 198, 65535, 228, 9, 296, 363, 230, 231, 65535, 110, 234,
+      19, 225, 107, 65535, 219, 453, 268, 356, 350, 447, 287, 218, 39, 289, 14, 290,
+      150, 374, 152, 90, 65535, 65535, 21, 442, 429, 310, 125, 65535, 276, 275, 271, 274,
+      65535, 273, 65535, 272, 163, 402, 399, 401, 400, 144, 65535, 151, 153, 91, 335, 162,
+      293, 169, 34, 65535, 65535, 65535, 65535, 65535, 5, 336, 428, 288, 437, 29, 65535, 65535,
+      65535, 331, 136, 438, 434, 424, 42, 325, 217, 385, 386, 384, 168, 302, 65535, 172,
+      180, 328, 376, 334, 440, 448, 340, 341, 65535, 65535, 301, 65535, 26, 189, 181, 329,
+      377, 167, 131, 443, 3, 222, 89, 85, 298, 145, 88, 65535, 371, 357, 65535, 372,
+      267, 233, 38, 295, 347, 279, 7, 65535, 40, 383, 174, 176, 175, 178, 173, 179,
+      177, 65535, 330, 65535, 378, 353, 352, 342, 380, 159, 160, 240, 346, 155, 157, 161,
+      65535, 239, 345, 154, 156, 158, 348, 65535, 142, 394, 393, 65535, 392, 65535, 65535, 187,
+      65535, 358, 370, 369, 270, 450, 304, 65535, 252, 65535, 121, 216, 65535, 215, 65535, 214,
+      65535, 206, 65535, 74, 104, 339, 57, 97, 204, 65535, 210, 65535, 208, 65535, 203, 65535,
+      75, 66, 366, 79, 213, 65535, 224, 65535, 397, 396, 398, 395, 373, 67, 186, 48,
+      316, 322, 73, 126, 119, 72, 359, 102, 360, 306, 65535, 65535, 65535, 106, 65535, 99,
+      265, 379, 65535, 65535, 65535, 65535, 115, 87, 65535, 83, 297, 36, 307, 65535, 338, 65535,
+      65535, 135, 116, 103, 65535, 308, 241, 65535, 254, 258, 257, 256, 65535, 255, 65535, 317,
+      319, 321, 65535, 320, 65535, 43, 237, 92, 65535, 65535, 65535, 65535, 60, 22, 52, 122,
+      10, 294, 303, 86, 355, 65535, 65535, 62, 30, 315, 65535, 313, 190, 111, 65535, 65535,
+      309, 65535, 114, 281, 65535, 4, 146,
+    },
+};
+static const uint8_t sc_mux[SC_NNAMES] = {
+    0, 0, 0, 5, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6,
+    15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 114, 113, 112, 111, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 12, 19, 0, 17,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 103, 102, 101, 104, 0, 9, 0,
+    0, 20, 16, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 14, 0, 0, 0, 0, 0, 121, 124, 122, 123, 13, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0,
+};
+static const uint8_t sc_table_muxes[SC_NTABLES] = { 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, };
+/* END GENERATED SYSCALL TABLES */
+
+static const char *sc_name(int i) { return sc_name_text + sc_name_off[i]; }
+
+/* The index of a syscall name in the tables, -1 if no arch has it. */
+static int sc_lookup(const char *name)
+{
+    int lo = 0, hi = SC_NNAMES - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, c = strcmp(name, sc_name(mid));
+        if (!c) return mid;
+        if (c < 0) hi = mid - 1;
+        else lo = mid + 1;
+    }
+    return -1;
+}
+
+static const uint32_t sc_table_base[SC_NTABLES] = { 0, 0, 0x40000000, 0, 0, 4000, 5000, 0, 0, 0 };
+
+/* The number of name `i` on arch `a`; 0 with *nr when it has one. */
+static int sc_number(const struct sc_arch *a, int i, uint32_t *nr)
+{
+    uint16_t v = sc_table[a->table][i];
+    if (v == 0xffff) return -1;
+    *nr = v >= 0xf000 ? 0x0f0000u | (v & 0xfffu) : sc_table_base[a->table] + v;
+    return 0;
+}
+
+/* --- the BPF builder: back to front ---
+ * Instruction k (counting from the end, 1 = last) has label k; a jump from
+ * label j to label t skips j - t - 1 instructions. */
+struct bpf_builder {
+    struct oci_sock_filter *p;
+    size_t cap, n;
+    struct { uint32_t ret; size_t label; } rets[8];   /* recent `ret`s to share */
+};
+
+static size_t bb_emit(struct bpf_builder *b, uint16_t code, size_t t, size_t f, uint32_t k)
+{
+    if (b->n >= b->cap) return b->n;   /* overflow: reported by sc_compile */
+    size_t j = ++b->n;
+    b->p[b->cap - j] = (struct oci_sock_filter){ code, (uint8_t)(t ? j - t - 1 : 0), (uint8_t)(f ? j - f - 1 : 0), k };
+    return j;
+}
+
+/* `t` if the next instruction can reach it with an 8-bit offset minus
+ * `slack`, else a `ja` to it placed here. */
+static size_t bb_near(struct bpf_builder *b, size_t t, size_t slack)
+{
+    if (b->n - t <= 255 - slack) return t;
+    return bb_emit(b, BPF_JMP_JA, 0, 0, (uint32_t)(b->n - t));
+}
+
+static size_t bb_jump(struct bpf_builder *b, uint16_t code, uint32_t k, size_t t, size_t f)
+{
+    f = bb_near(b, f, 1);   /* t's `ja` may still come between */
+    t = bb_near(b, t, 0);
+    return bb_emit(b, code, t, f, k);
+}
+
+static size_t bb_load(struct bpf_builder *b, uint32_t off) { return bb_emit(b, BPF_LD_W_ABS, 0, 0, off); }
+
+static size_t bb_ret(struct bpf_builder *b, uint32_t ret)
+{
+    size_t slot = ret % ARRAY_LEN(b->rets);
+    if (b->rets[slot].label && b->rets[slot].ret == ret && b->n - b->rets[slot].label < 200) return b->rets[slot].label;
+    b->rets[slot].ret = ret;
+    return b->rets[slot].label = bb_emit(b, BPF_RET_K, 0, 0, ret);
+}
+
+/* One condition on an argument: on to `ok` when it holds, else `bad`.
+ * 64-bit arches compare the high word first, then the low one. */
+static size_t sc_emit_cond(struct bpf_builder *b, const struct sc_arch *a, const struct sc_cond *c, size_t ok, size_t bad)
+{
+    uint32_t off = SECCOMP_DATA_ARG(c->index), lo_off = off + (a->big_endian ? 4 : 0), hi_off = off + (a->big_endian ? 0 : 4);
+    uint32_t dlo = (uint32_t)c->value, dhi = (uint32_t)(c->value >> 32);
+    /* libseccomp masks the datum: bits outside the mask cannot matter */
+    if (c->op == SC_MASKED_EQ) dlo = (uint32_t)(c->value2 & c->value), dhi = (uint32_t)((c->value2 & c->value) >> 32);
+    uint32_t mlo = (uint32_t)c->value, mhi = (uint32_t)(c->value >> 32);
+    size_t l;
+    /* the low word decides when the high words are equal */
+    switch (c->op) {
+    case SC_EQ: l = bb_jump(b, BPF_JMP_JEQ_K, dlo, ok, bad); break;
+    case SC_NE: l = bb_jump(b, BPF_JMP_JEQ_K, dlo, bad, ok); break;
+    case SC_GT: l = bb_jump(b, BPF_JMP_JGT_K, dlo, ok, bad); break;
+    case SC_GE: l = bb_jump(b, BPF_JMP_JGE_K, dlo, ok, bad); break;
+    case SC_LT: l = bb_jump(b, BPF_JMP_JGE_K, dlo, bad, ok); break;
+    case SC_LE: l = bb_jump(b, BPF_JMP_JGT_K, dlo, bad, ok); break;
+    default:
+        l = bb_jump(b, BPF_JMP_JEQ_K, dlo, ok, bad);
+        l = bb_emit(b, BPF_ALU_AND_K, 0, 0, mlo);
+        break;
+    }
+    l = bb_load(b, lo_off);
+    if (a->bits32) return l;
+    switch (c->op) {
+    case SC_EQ: l = bb_jump(b, BPF_JMP_JEQ_K, dhi, l, bad); break;
+    case SC_NE: l = bb_jump(b, BPF_JMP_JEQ_K, dhi, l, ok); break;
+    case SC_GT: case SC_GE:
+        l = bb_jump(b, BPF_JMP_JEQ_K, dhi, l, bad);
+        l = bb_jump(b, BPF_JMP_JGT_K, dhi, ok, l);
+        break;
+    case SC_LT: case SC_LE:
+        l = bb_jump(b, BPF_JMP_JEQ_K, dhi, l, ok);
+        l = bb_jump(b, BPF_JMP_JGT_K, dhi, bad, l);
+        break;
+    default:
+        l = bb_jump(b, BPF_JMP_JEQ_K, dhi, l, bad);
+        l = bb_emit(b, BPF_ALU_AND_K, 0, 0, mhi);
+        break;
+    }
+    return bb_load(b, hi_off);
+}
+
+/* --- one architecture's section --- */
+
+struct sc_entry { uint32_t nr, seq; const struct sc_rule *rule; uint8_t mux_call; };
+
+static int sc_entry_cmp(const void *x, const void *y)
+{
+    const struct sc_entry *a = x, *b = y;
+    if (a->nr != b->nr) return a->nr < b->nr ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Every (syscall number, rule) pair the profile gives arch `a`, sorted by
+ * number and, within one, in profile order. */
+static size_t sc_entries(const struct oci_seccomp *sc, const struct sc_arch *a, struct sc_entry **out)
+{
+    size_t n = 0, cap = 0;
+    for (size_t r = 0; r < sc->nrules; r++) cap += 2 * sc->rules[r].names->count;
+    struct sc_entry *e = xcalloc(cap, sizeof *e);
+    int mux = sc_table_muxes[a->table];
+    uint32_t socketcall = 0, ipc = 0;
+    if (mux && (sc_number(a, sc_lookup("socketcall"), &socketcall) < 0 || sc_number(a, sc_lookup("ipc"), &ipc) < 0)) mux = 0;
+    for (size_t r = 0; r < sc->nrules; r++) {
+        const struct sc_rule *rule = &sc->rules[r];
+        if (rule->action == sc->default_action) continue;   /* libseccomp refuses these; runc skips them */
+        for (const struct jv *name = rule->names->child; name; name = name->next) {
+            int i = sc_lookup(name->s), call = mux && i >= 0 ? sc_mux[i] : 0;
+            uint32_t nr;
+            if (i < 0) { debugf(".linux.seccomp.syscalls[%zu]: unknown syscall \"%s\" skipped", rule->at, name->s); continue; }
+            if (sc_number(a, i, &nr) == 0) e[n] = (struct sc_entry){ nr, (uint32_t)n, rule, 0 }, n++;
+            if (call) e[n] = (struct sc_entry){ call > 100 ? ipc : socketcall, (uint32_t)n, rule, (uint8_t)call }, n++;
+        }
+    }
+    qsort(e, n, sizeof *e, sc_entry_cmp);
+    *out = e;
+    return n;
+}
+
+/* The outcome for the entries e[0..n) of one syscall: a plain action when
+ * one of them is unconditional (the first such), else -1 (a chain). */
+static int64_t sc_unconditional(const struct sc_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!e[i].mux_call && !e[i].rule->nconds) return e[i].rule->action;
+    return -1;
+}
+
+/* The conditional rules of one syscall, first match wins, else `dflt`. */
+static size_t sc_emit_chain(struct bpf_builder *b, const struct sc_arch *a, const struct sc_entry *e, size_t n, size_t dflt)
+{
+    size_t next = dflt;
+    for (size_t i = n; i-- > 0;) {
+        size_t ok = bb_ret(b, e[i].rule->action);
+        /* the socketcall/ipc form: argument 0 is the call number; the
+         * others keep their conditions, as libseccomp has it */
+        for (size_t k = e[i].rule->nconds; k-- > 0;)
+            if (!e[i].mux_call || e[i].rule->conds[k].index != 0) ok = sc_emit_cond(b, a, &e[i].rule->conds[k], ok, next);
+        if (e[i].mux_call) {
+            struct sc_cond c = { 0, SC_EQ, (uint64_t)(e[i].mux_call > 100 ? e[i].mux_call - 100 : e[i].mux_call), 0 };
+            ok = sc_emit_cond(b, a, &c, ok, next);
+        }
+        next = ok;
+    }
+    return next;
+}
+
+/* Intervals [start, next start) of syscall numbers with one outcome: a
+ * ret value, or a chain of entries (one number). */
+struct sc_interval { uint32_t start; int64_t ret; const struct sc_entry *e; size_t n; };
+
+static size_t sc_intervals(const struct sc_entry *e, size_t n, uint32_t dflt, uint32_t first, struct sc_interval *iv)
+{
+    size_t k = 0;
+    iv[k++] = (struct sc_interval){ first, dflt, NULL, 0 };
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && e[j].nr == e[i].nr; j++) {}
+        int64_t ret = sc_unconditional(e + i, j - i);
+        struct sc_interval cur = { e[i].nr, ret, ret < 0 ? e + i : NULL, ret < 0 ? j - i : 0 };
+        if (ret >= 0 && k >= 2 && iv[k - 1].start == e[i].nr && !iv[k - 2].e && iv[k - 2].ret == ret)
+            k--;                         /* the run of the number before goes on */
+        else if (iv[k - 1].start == e[i].nr)
+            iv[k - 1] = cur;             /* the very first number */
+        else
+            iv[k++] = cur;
+        if (e[i].nr != UINT32_MAX) iv[k++] = (struct sc_interval){ e[i].nr + 1, dflt, NULL, 0 };
+    }
+    return k;
+}
+
+static size_t sc_emit_tree(struct bpf_builder *b, const struct sc_arch *a, const struct sc_interval *iv, size_t lo,
+                           size_t hi, uint32_t dflt)
+{
+    if (lo == hi) return iv[lo].e ? sc_emit_chain(b, a, iv[lo].e, iv[lo].n, bb_ret(b, dflt)) : bb_ret(b, (uint32_t)iv[lo].ret);
+    size_t mid = lo + (hi - lo + 1) / 2;
+    size_t right = sc_emit_tree(b, a, iv, mid, hi, dflt);
+    size_t left = sc_emit_tree(b, a, iv, lo, mid - 1, dflt);
+    return bb_jump(b, BPF_JMP_JGE_K, iv[mid].start, right, left);
+}
+
+/* The outcome of one syscall number under arch `a`: its ret value, or -1
+ * when it has conditional rules. */
+static int64_t sc_outcome(const struct sc_entry *e, size_t n, uint32_t nr, uint32_t dflt)
+{
+    size_t i = 0, j;
+    while (i < n && e[i].nr < nr) i++;
+    for (j = i; j < n && e[j].nr == nr; j++) {}
+    return i == j ? dflt : sc_unconditional(e + i, j - i);
+}
+
+/* The hottest syscalls of real workloads, tested before the tree when
+ * their outcome needs no argument: they cost what they cost in
+ * libseccomp's linear filter, everything else costs a tree walk. */
+static const char *const sc_hot[] = { "read", "write", "futex" };
+
+/* Checks of the hot syscalls of arch `ai` in front of label `l`. */
+static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, int ai, size_t l)
+{
+    const struct sc_arch *a = &sc_arches[ai];
+    struct sc_entry *e;
+    size_t n = sc_entries(sc, a, &e);
+    for (size_t h = ARRAY_LEN(sc_hot); h-- > 0;) {
+        uint32_t nr;
+        int64_t ret;
+        if (sc_number(a, sc_lookup(sc_hot[h]), &nr) < 0 || (ret = sc_outcome(e, n, nr, sc->default_action)) < 0) continue;
+        l = bb_jump(b, BPF_JMP_JEQ_K, nr, bb_ret(b, (uint32_t)ret), l);
+    }
+    free(e);
+    return l;
+}
+
+/* The decision tree of arch `ai`, the syscall number in A. */
+static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp *sc, int ai, uint32_t first)
+{
+    struct sc_entry *e;
+    size_t n = sc_entries(sc, &sc_arches[ai], &e);
+    struct sc_interval *iv = xcalloc(2 * n + 2, sizeof *iv);
+    size_t k = sc_intervals(e, n, sc->default_action, first, iv);
+    size_t l = sc_emit_tree(b, &sc_arches[ai], iv, 0, k - 1, sc->default_action);
+    free(iv);
+    free(e);
+    return l;
+}
+
+/* The code for one AUDIT_ARCH value, the hot syscalls first.  x86_64
+ * and x32 share one, told apart by the x32 bit of the number (libseccomp
+ * kills the other half when only one of them is in the profile); the hot
+ * x86_64 numbers are small, so they are tested before that bit. */
+static size_t sc_emit_section(struct bpf_builder *b, const struct oci_seccomp *sc, int ai, size_t bad)
+{
+    size_t l;
+    if (ai == SC_X86_64 || ai == SC_X32) {
+        size_t x32 = sc->arches & (1u << SC_X32) ? sc_emit_arch_tree(b, sc, SC_X32, 0x40000000) : bad;
+        size_t x64 = sc->arches & (1u << SC_X86_64) ? sc_emit_arch_tree(b, sc, SC_X86_64, 0) : bad;
+        /* number -1 (a syscall a tracer skipped) is x86_64's, not x32's */
+        if (!(sc->arches & (1u << SC_X32))) x32 = bb_jump(b, BPF_JMP_JEQ_K, 0xffffffff, x64, bad);
+        l = bb_jump(b, BPF_JMP_JGE_K, 0x40000000, x32, x64);
+        if (sc->arches & (1u << SC_X86_64)) sc_emit_hot(b, sc, SC_X86_64, l);
+    } else {
+        sc_emit_hot(b, sc, ai, sc_emit_arch_tree(b, sc, ai, 0));
+    }
+    return bb_load(b, SECCOMP_DATA_NR);
+}
+
+/* The whole filter: this binary's arch is tested first and its section
+ * follows at once; a bad arch is killed (libseccomp's default). */
+static int sc_compile(const struct oci_seccomp *sc, struct oci_sock_filter **out, size_t *len)
+{
+    struct bpf_builder b;
+    memset(&b, 0, sizeof b);
+    b.cap = OCI_BPF_MAXINSNS + 1;
+    b.p = xcalloc(b.cap, sizeof *b.p);
+    int order[ARRAY_LEN(sc_arches)], n = 0, native = sc_arch_index(sc_native);
+    if (native >= 0 && (sc->arches & (1u << native))) order[n++] = native;
+    for (int i = 0; i < (int)ARRAY_LEN(sc_arches); i++)
+        if ((sc->arches & (1u << i)) && i != native && !(i == SC_X32 && (sc->arches & (1u << SC_X86_64))) &&
+            !(i == SC_X86_64 && native == SC_X32))
+            order[n++] = i;
+    size_t next = bb_ret(&b, OCI_SECCOMP_RET_KILL_THREAD), bad = next;
+    for (int i = n; i-- > 0;) {
+        size_t sec = sc_emit_section(&b, sc, order[i], bad);
+        next = bb_jump(&b, BPF_JMP_JEQ_K, sc_arches[order[i]].audit, sec, next);
+    }
+    bb_load(&b, SECCOMP_DATA_ARCH);
+    if (b.n >= b.cap) {
+        free(b.p);
+        return fail(".linux.seccomp: the filter needs more than the kernel's %d BPF instructions", OCI_BPF_MAXINSNS);
+    }
+    memmove(b.p, b.p + b.cap - b.n, b.n * sizeof *b.p);
+    *out = b.p;
+    *len = b.n;
+    return 0;
+}
+
+/* --- the kernel's side --- */
+
+static long sc_syscall(unsigned op, unsigned flags, void *arg)
+{
+#ifdef SYS_seccomp
+    return syscall(SYS_seccomp, op, flags, arg);
+#else
+    (void)op, (void)flags, (void)arg;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+static const char *sc_action_name(uint32_t ret)
+{
+    for (size_t i = 0; i < ARRAY_LEN(sc_actions); i++)
+        if (sc_actions[i].ret == (ret & OCI_SECCOMP_RET_ACTION_FULL)) return sc_actions[i].name;
+    return "?";
+}
+
+/* Whether this kernel knows action `ret`: asked where it can tell (4.14),
+ * else only the actions older kernels had. */
+static int sc_action_available(uint32_t ret)
+{
+    uint32_t act = ret & OCI_SECCOMP_RET_ACTION_FULL;
+    if (sc_syscall(OCI_SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0) return 1;
+    if (errno == EOPNOTSUPP) return 0;
+    return act == OCI_SECCOMP_RET_KILL_THREAD || act == OCI_SECCOMP_RET_TRAP || act == OCI_SECCOMP_RET_ERRNO ||
+           act == OCI_SECCOMP_RET_TRACE || act == OCI_SECCOMP_RET_ALLOW;
+}
+
+/* What the profile asks of the kernel, checked by `create` and `exec`
+ * before anything starts, so the error names the field. */
+static int sc_check_kernel(const struct oci_seccomp *sc)
+{
+    for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++) {
+        if (!(sc->flags & sc_flags[k].flag)) continue;
+        /* a known flag with no program is EFAULT; an unknown one EINVAL */
+        if (sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, sc_flags[k].flag, NULL) < 0 && errno != EFAULT)
+            return fail(".linux.seccomp.flags: this kernel does not support %s (%s)", sc_flags[k].name, strerror(errno));
+    }
+    if (sc->notify && sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL) < 0 && errno != EFAULT)
+        return fail(".linux.seccomp: SCMP_ACT_NOTIFY needs Linux 5.0 (seccomp user notification)");
+    if (!sc_action_available(sc->default_action))
+        return fail(".linux.seccomp.defaultAction: this kernel does not support %s", sc_action_name(sc->default_action));
+    for (size_t i = 0; i < sc->nrules; i++)
+        if (!sc_action_available(sc->rules[i].action))
+            return fail(".linux.seccomp.syscalls[%zu].action: this kernel does not support %s", sc->rules[i].at,
+                        sc_action_name(sc->rules[i].action));
+    return 0;
+}
+
+/* A compiled filter, waiting for its moment (section 15). */
+struct sc_filter { struct oci_sock_filter *p; size_t n; uint32_t flags; };
+
+static int sc_prepare(const struct oci_seccomp *sc, struct sc_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    if (!sc) return 0;
+    f->flags = sc->flags | (sc->notify ? OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+    return sc_compile(sc, &f->p, &f->n);
+}
+
+/* Loads the filter; returns the notification listener fd when it has
+ * one, 0 when not, -1 on failure.  seccomp(2) came in 3.17; before it,
+ * prctl does the same without flags. */
+static int sc_load(struct sc_filter *f)
+{
+    struct oci_sock_fprog prog = { (unsigned short)f->n, f->p };
+    long r = sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, f->flags, &prog);
+    if (r < 0 && errno == ENOSYS && !f->flags) r = prctl(PR_SET_SECCOMP, OCI_SECCOMP_MODE_FILTER, &prog, 0, 0);
+    if (r < 0) return failerr("load the seccomp filter (%zu instructions)", f->n);
+    free(f->p), f->p = NULL;
+    return (f->flags & OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int)r : 0;
+}
+
+/* ======================================================================
+ * 9. Paths inside the rootfs: component-by-component resolution
  *
  * A rootfs is hostile input: any component of a path inside it may be a
  * symlink, and a container sharing a volume may swap a directory for a
@@ -3252,7 +4458,7 @@ static int resolve_parent(int rootfd, const char *path, char base[static NAME_MA
 }
 
 /* ======================================================================
- * 9. Mounts and the rootfs
+ * 10. Mounts and the rootfs
  *
  * Runs in stage 2, in the container's new mount namespace, before
  * pivot_root: every path is resolved from an fd of the rootfs (section 9)
@@ -3711,7 +4917,7 @@ static int remount_root_readonly(int rootfd)
 }
 
 /* ======================================================================
- * 10. Devices and terminals
+ * 11. Devices and terminals
  *
  * The spec's default devices and linux.devices are created with mknod in
  * the container's /dev; where mknod is not allowed (a user namespace) the
@@ -3927,7 +5133,7 @@ out:
 }
 
 /* ======================================================================
- * 11. Process setup: rlimits, user, capabilities, hooks, exec
+ * 12. Process setup: rlimits, user, capabilities, hooks, exec
  *
  * Order matters and follows runc: rlimits while still privileged; drop the
  * bounding set while we hold CAP_SETPCAP; change uid/gid keeping the
@@ -4164,7 +5370,7 @@ static int enter_cwd(const char *cwd)
 }
 
 /* ======================================================================
- * 12. Self-protection: the binary the stages run from (CVE-2019-5736)
+ * 13. Self-protection: the binary the stages run from (CVE-2019-5736)
  *
  * A container can make its init run this very binary (an entrypoint that
  * is a "#!/proc/self/exe" script), then reopen /proc/<pid>/exe for writing
@@ -4339,7 +5545,7 @@ static const char *protection_preview(void)
 }
 
 /* ======================================================================
- * 13. Stage protocol: messages between stages
+ * 14. Stage protocol: messages between stages
  *
  * Stage 0 holds one end of a socketpair to each later stage.  A message is
  * an 8-byte header {magic, type, length} and a payload whose length the
@@ -4494,7 +5700,7 @@ static void stage_log(char level, const char *msg)
 }
 
 /* ======================================================================
- * 14. The handshake: stage 0, stage 1, stage 2
+ * 15. The handshake: stage 0, stage 1, stage 2
  *
  *   stage 0 (CLI)            stage 1 "ocirun:[1:CHILD]"   stage 2 "ocirun:[2:INIT]"
  *   validate, state dir
@@ -4573,7 +5779,7 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
 #endif
 }
 
-/* vfork+execve of `exe` (this binary, protected: section 12) as `stage`,
+/* vfork+execve of `exe` (this binary, protected: section 13) as `stage`,
  * passing it fds `fd` and `extra`.  With `sibling` the new process becomes
  * a child of our parent (CLONE_PARENT), which is how init ends up a child
  * of stage 0.  With a v2 cgroup fd `*cgfd` it is born in that cgroup if the
@@ -5527,7 +6733,7 @@ static int stage_main(int argc, char **argv)
 }
 
 /* ======================================================================
- * 15. Commands
+ * 16. Commands
  *
  * runc's command line: same commands, flags, exit codes and the error
  * strings callers match ("does not exist", "container not running", ...).
@@ -6478,7 +7684,7 @@ static int cmd_spec(int argc, char **argv)
 }
 
 /* ======================================================================
- * 16. Main
+ * 17. Main
  * ====================================================================== */
 
 static const char usage_text[] =

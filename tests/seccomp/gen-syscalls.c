@@ -1,0 +1,120 @@
+/* gen-syscalls: prints the syscall tables section 6 of runtime.c embeds,
+ * from libseccomp's own tables (a build-time and test-time dependency only:
+ * ocirun does not link it).  `make syscalls` puts the output into
+ * runtime.c between the GENERATED SYSCALL TABLES markers; test.sh checks
+ * that runtime.c still matches.
+ *
+ * One sorted name list; per table (mips o32 and n64 serve both byte
+ * orders) one uint16_t per name: the number minus the table's base, 0xffff
+ * when the arch lacks the call, and for ARM's private calls (0x0f0001...)
+ * 0xf000 | low bits. */
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct { const char *id; uint32_t arch; long base; } tables[] = {
+    { "x86_64", SCMP_ARCH_X86_64, 0 },       { "x86", SCMP_ARCH_X86, 0 },
+    { "x32", SCMP_ARCH_X32, 0x40000000 },     { "aarch64", SCMP_ARCH_AARCH64, 0 },
+    { "arm", SCMP_ARCH_ARM, 0 },              { "mips", SCMP_ARCH_MIPS, 4000 },
+    { "mips64", SCMP_ARCH_MIPS64, 5000 },     { "ppc64le", SCMP_ARCH_PPC64LE, 0 },
+    { "riscv64", SCMP_ARCH_RISCV64, 0 },      { "s390x", SCMP_ARCH_S390X, 0 },
+};
+#define NT (sizeof tables / sizeof tables[0])
+
+static char *names[4096];
+static int nnames;
+
+static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void add_name(const char *n)
+{
+    for (int i = 0; i < nnames; i++) if (!strcmp(names[i], n)) return;
+    names[nnames++] = strdup(n);
+}
+
+/* The number of `name` on table t's arch: the one its number-to-name map
+ * gives (for x86's socket family, say, resolving the name yields only the
+ * socketcall pseudo-number, while the direct call exists too). */
+static int number_of(size_t t, const char *name)
+{
+    for (long n = 0; n < 1200; n++) {
+        char *s = seccomp_syscall_resolve_num_arch(tables[t].arch, (int)(tables[t].base + n));
+        int hit = s && !strcmp(s, name);
+        free(s);
+        if (hit) return (int)(tables[t].base + n);
+    }
+    int nr = seccomp_syscall_resolve_name_arch(tables[t].arch, name);
+    return nr;
+}
+
+int main(void)
+{
+    for (size_t t = 0; t < NT; t++) {
+        for (long n = 0; n < 1200; n++) {
+            char *s = seccomp_syscall_resolve_num_arch(tables[t].arch, (int)(tables[t].base + n));
+            if (s) add_name(s), free(s);
+        }
+        if (tables[t].arch == SCMP_ARCH_ARM)
+            for (long n = 0x0f0000; n < 0x0f0010; n++) {
+                char *s = seccomp_syscall_resolve_num_arch(tables[t].arch, (int)n);
+                if (s) add_name(s), free(s);
+            }
+    }
+    qsort(names, (size_t)nnames, sizeof *names, cmp);
+    printf("/* GENERATED SYSCALL TABLES: tests/seccomp/gen-syscalls.c (libseccomp %u.%u.%u), `make syscalls` */\n",
+           seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
+    printf("#define SC_NNAMES %d\n#define SC_NTABLES %zu\n", nnames, NT);
+    printf("static const char sc_name_text[] =");
+    unsigned off = 0;
+    for (int i = 0; i < nnames; i++) {
+        if (i % 6 == 0) printf("\n    \"");
+        printf("%s\\0", names[i]);
+        off += (unsigned)strlen(names[i]) + 1;
+        if (i % 6 == 5 || i == nnames - 1) printf("\"");
+    }
+    printf(";\nstatic const uint16_t sc_name_off[SC_NNAMES] = {");
+    off = 0;
+    for (int i = 0; i < nnames; i++) {
+        printf("%s%u,", i % 12 ? " " : "\n    ", off);
+        off += (unsigned)strlen(names[i]) + 1;
+    }
+    printf("\n};\nstatic const uint16_t sc_table[SC_NTABLES][SC_NNAMES] = {");
+    for (size_t t = 0; t < NT; t++) {
+        printf("\n    { /* %s */", tables[t].id);
+        for (int i = 0; i < nnames; i++) {
+            int nr = number_of(t, names[i]);
+            unsigned v = 0xffff;
+            if (nr >= 0x0f0000 && nr < 0x0f1000 && tables[t].arch == SCMP_ARCH_ARM) v = 0xf000u | ((unsigned)nr & 0xfff);
+            else if (nr >= 0) {
+                long d = nr - tables[t].base;
+                if (d < 0 || d >= 0xf000) { fprintf(stderr, "%s: %s = %d does not fit\n", tables[t].id, names[i], nr); return 1; }
+                v = (unsigned)d;
+            }
+            printf("%s%u,", i % 16 ? " " : "\n      ", v);
+        }
+        printf("\n    },");
+    }
+    /* multiplexed names: resolving them on an arch with socketcall(2)
+     * and ipc(2) gives libseccomp's pseudo-numbers -100 - call (socket
+     * family) and -200 - call (SysV IPC) */
+    int muxes[NT] = { 0 };
+    for (size_t t = 0; t < NT; t++) muxes[t] = seccomp_syscall_resolve_name_arch(tables[t].arch, "socketcall") >= 0;
+    printf("\n};\nstatic const uint8_t sc_mux[SC_NNAMES] = {");
+    for (int i = 0; i < nnames; i++) {
+        unsigned v = 0;
+        for (size_t t = 0; t < NT; t++) {
+            if (!muxes[t]) continue;
+            int nr = seccomp_syscall_resolve_name_arch(tables[t].arch, names[i]);
+            unsigned m = nr <= -101 && nr >= -120 ? (unsigned)(-100 - nr) : nr <= -201 && nr >= -224 ? (unsigned)(-200 - nr) + 100 : 0;
+            if (!m) continue;
+            if (v && v != m) { fprintf(stderr, "%s: multiplexed differently across arches\n", names[i]); return 1; }
+            v = m;
+        }
+        printf("%s%u,", i % 16 ? " " : "\n    ", v);
+    }
+    printf("\n};\nstatic const uint8_t sc_table_muxes[SC_NTABLES] = {");
+    for (size_t t = 0; t < NT; t++) printf(" %d,", muxes[t]);
+    printf(" };\n/* END GENERATED SYSCALL TABLES */\n");
+    return 0;
+}
