@@ -4291,17 +4291,24 @@ static int sc_action_available(uint32_t ret)
            act == OCI_SECCOMP_RET_TRACE || act == OCI_SECCOMP_RET_ALLOW;
 }
 
+/* A known flag with no program is EFAULT, an unknown one EINVAL; the
+ * killable wait exists only with a listener. */
+static int sc_flag_supported(uint32_t flag)
+{
+    if (flag == OCI_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) flag |= OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    return sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
 /* What the profile asks of the kernel, checked by `create` and `exec`
  * before anything starts, so the error names the field. */
 static int sc_check_kernel(const struct oci_seccomp *sc)
 {
-    for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++) {
-        if (!(sc->flags & sc_flags[k].flag)) continue;
-        /* a known flag with no program is EFAULT; an unknown one EINVAL */
-        if (sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, sc_flags[k].flag, NULL) < 0 && errno != EFAULT)
-            return fail(".linux.seccomp.flags: this kernel does not support %s (%s)", sc_flags[k].name, strerror(errno));
-    }
-    if (sc->notify && sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL) < 0 && errno != EFAULT)
+    if ((sc->flags & OCI_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !sc->notify)
+        return fail(".linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a rule with SCMP_ACT_NOTIFY");
+    for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++)
+        if ((sc->flags & sc_flags[k].flag) && !sc_flag_supported(sc_flags[k].flag))
+            return fail(".linux.seccomp.flags: this kernel does not support %s", sc_flags[k].name);
+    if (sc->notify && !sc_flag_supported(OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER))
         return fail(".linux.seccomp: SCMP_ACT_NOTIFY needs Linux 5.0 (seccomp user notification)");
     if (!sc_action_available(sc->default_action))
         return fail(".linux.seccomp.defaultAction: this kernel does not support %s", sc_action_name(sc->default_action));
@@ -4310,6 +4317,30 @@ static int sc_check_kernel(const struct oci_seccomp *sc)
             return fail(".linux.seccomp.syscalls[%zu].action: this kernel does not support %s", sc->rules[i].at,
                         sc_action_name(sc->rules[i].action));
     return 0;
+}
+
+/* The "seccomp" object of `features` (features.md): the actions this
+ * kernel has, the operators, the arches with tables, and the flags known
+ * and those this kernel takes. */
+static void sc_features(struct buf *b)
+{
+    int n = 0;
+    buf_puts(b, "{\n      \"enabled\": true,\n      \"actions\": [");
+    for (size_t i = 0; i < ARRAY_LEN(sc_actions); i++)
+        if (sc_action_available(sc_actions[i].ret)) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_actions[i].name);
+    buf_puts(b, "],\n      \"operators\": [");
+    for (size_t i = 1; i < ARRAY_LEN(sc_ops); i++) buf_printf(b, "%s\"%s\"", i > 1 ? ", " : "", sc_ops[i]);
+    buf_puts(b, "],\n      \"archs\": [");
+    n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(sc_arches); i++)
+        if (sc_arches[i].table >= 0) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_arches[i].name);
+    buf_puts(b, "],\n      \"knownFlags\": [");
+    for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++) buf_printf(b, "%s\"%s\"", i ? ", " : "", sc_flags[i].name);
+    buf_puts(b, "],\n      \"supportedFlags\": [");
+    n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++)
+        if (sc_flag_supported(sc_flags[i].flag)) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_flags[i].name);
+    buf_puts(b, "]\n    }");
 }
 
 /* A compiled filter, waiting for its moment (section 15). */
@@ -5566,15 +5597,17 @@ enum msg_type {
     MSG_PTY,             /* stage 2 -> 0: the pty master (fd) */
     MSG_HOOKS,           /* stage 2 -> 0: run prestart, createRuntime now */
     MSG_HOOKS_DONE,      /* stage 0 -> 2: state for createContainer \0 for startContainer */
+    MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
-    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done"
+    "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
+    "seccomp listener"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0
 };
 
 #define MSG_MAGIC 0x6f63
@@ -5989,6 +6022,22 @@ static int connect_console(struct create_job *j, const char *path)
     return 0;
 }
 
+/* One message with an fd riding along (SCM_RIGHTS) to a client socket:
+ * the console socket, the seccomp listener.  -1 with errno. */
+static int send_with_fd(int sock, const void *data, size_t len, int fd)
+{
+    struct iovec iov = { (void *)data, len };
+    union { struct cmsghdr c; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+    memset(&cm, 0, sizeof cm);
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    ssize_t w;
+    do w = sendmsg(sock, &mh, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
+    return w < 0 ? -1 : 0;
+}
+
 /* Sends the pty master to the console socket as runc does (SCM_RIGHTS,
  * the name "/dev/ptmx" as data); without a socket we keep it to relay. */
 static int pty_to_console(struct create_job *j)
@@ -5996,16 +6045,7 @@ static int pty_to_console(struct create_job *j)
     if (j->master < 0) return fail("stage 2 (container init) sent no pty");
     if (j->console < 0) return 0;
     static const char name[] = "/dev/ptmx";
-    struct iovec iov = { (void *)name, sizeof name - 1 };
-    union { struct cmsghdr c; char buf[CMSG_SPACE(sizeof(int))]; } cm;
-    memset(&cm, 0, sizeof cm);
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &j->master, sizeof(int));
-    ssize_t w;
-    do w = sendmsg(j->console, &mh, MSG_NOSIGNAL); while (w < 0 && errno == EINTR);
-    if (w < 0) return failerr("send the pty to the console socket");
+    if (send_with_fd(j->console, name, sizeof name - 1, j->master) < 0) return failerr("send the pty to the console socket");
     close(j->master), j->master = -1;
     close(j->console), j->console = -1;
     return 0;
@@ -6033,6 +6073,35 @@ static int wait_exec_done(int fd, const char *peer)
 
 /* Stage 2's part: hand over the config, wait until init is ready; then
  * collect stage 1, which has exited meanwhile. */
+/* SCMP_ACT_NOTIFY: the listener fd from stage 2 goes to the profile's
+ * listenerPath with the container process state (runtime.md), as runc
+ * sends it: {"ociVersion", "fds": ["seccompFd"], "pid", "metadata",
+ * "state"}. */
+static int pass_seccomp_listener(struct create_job *j, const char *peer)
+{
+    struct buf b = {0}, msg = {0};
+    int fd = -1, sock = -1, r = -1;
+    const struct oci_seccomp *sc = j->spec.seccomp;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (msg_recv(j->sp2[0], peer, MSG_SECCOMP_FD, &b, &fd) < 0) goto out;
+    if (fd < 0) { fail("%s sent no seccomp listener fd", peer); goto out; }
+    if (strlen(sc->listener_path) >= sizeof sa.sun_path) { fail(".linux.seccomp.listenerPath: too long for a socket address"); goto out; }
+    memcpy(sa.sun_path, sc->listener_path, strlen(sc->listener_path) + 1);
+    if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) { failerr("socket"); goto out; }
+    if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) { failerr(".linux.seccomp.listenerPath: connect %s", sc->listener_path); goto out; }
+    buf_printf(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":", OCIRUN_OCI_VERSION, (int)j->pid2);
+    json_str(&msg, sc->listener_metadata ? sc->listener_metadata : "");
+    buf_puts(&msg, ",\"state\":");
+    hook_state_json(&msg, j->id, j->pid2, (j->opts.flags & OPT_EXEC) ? "running" : "creating", j->opts.bundle, j->spec.annotations);
+    buf_puts(&msg, "}");
+    r = send_with_fd(sock, msg.p, msg.len, fd) < 0 ? failerr(".linux.seccomp.listenerPath: send to %s", sc->listener_path) : 0;
+out:
+    if (fd >= 0) close(fd);
+    if (sock >= 0) close(sock);
+    buf_free(&b), buf_free(&msg);
+    return r;
+}
+
 static int run_stage2(struct create_job *j)
 {
     const char *peer = "stage 2 (container init)";
@@ -6041,6 +6110,7 @@ static int run_stage2(struct create_job *j)
     if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
         (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
         (j->early_hooks && run_create_hooks(j) < 0) ||
+        (j->spec.seccomp && j->spec.seccomp->notify && pass_seccomp_listener(j, peer) < 0) ||
         msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
         if (strstr(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
@@ -6108,6 +6178,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     memset(&j, 0, sizeof j);
     j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
     int ok = load_bundle(&j, r) == 0;
+    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0);
     j.id = r->id;
     j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
                     has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);
@@ -6378,10 +6449,30 @@ out:
     return r;
 }
 
+/* The linux.seccomp of a bundle's config.json as JSON text (none: empty):
+ * an exec'd process gets the container's filter, as in runc. */
+static int bundle_seccomp_json(const char *bundle, struct buf *out)
+{
+    char path[PATH_MAX + 16], *text;
+    size_t len;
+    struct arena a = {0};
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    const struct jv *root = json_parse(text, len, &a), *lx = root ? member(root, "linux") : NULL;
+    const struct jv *sc = lx && lx->type == J_OBJ ? member(lx, "seccomp") : NULL;
+    if (sc) json_write(out, sc);
+    int r = root ? 0 : err_prefix("%s", path);
+    arena_free(&a);
+    free(text);
+    return r;
+}
+
 /* The config the exec stages get: the process, and every namespace of the
  * container's init that differs from ours, joined by path. */
 static int exec_config(const struct cstate *st, const struct buf *proc, struct buf *cfg)
 {
+    struct buf seccomp = {0};
+    if (bundle_seccomp_json(st->bundle, &seccomp) < 0) return err_prefix("exec: the container's config");
     static const char *const proc_names[] = { "pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time" };
     buf_printf(cfg, "{\"ociVersion\":\"%s\",\"root\":{\"path\":", OCIRUN_OCI_VERSION);
     json_str(cfg, st->rootfs);
@@ -6399,7 +6490,10 @@ static int exec_config(const struct cstate *st, const struct buf *proc, struct b
         buf_printf(cfg, "%s{\"type\":\"%s\",\"path\":\"/proc/%d/ns/%s\"}", n++ ? "," : "", ns_types[i].name,
                    (int)st->pid, proc_names[i]);
     }
-    buf_puts(cfg, "]}}");
+    buf_puts(cfg, "]");
+    if (seccomp.len) buf_puts(cfg, ",\"seccomp\":"), buf_add(cfg, seccomp.p, seccomp.len);
+    buf_puts(cfg, "}}");
+    buf_free(&seccomp);
     return 0;
 }
 
@@ -6422,6 +6516,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         j.config = cfg.p, j.config_len = cfg.len, cfg.p = NULL;
         ok = spec_parse(j.config, j.config_len, "exec", &j.spec) == 0;
     }
+    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0);
     if (ok && j.spec.proc.terminal && !e->console_socket && e->detach)
         ok = fail("exec: a detached process with a terminal needs --console-socket") == 0;
     if (ok && e->console_socket && !j.spec.proc.terminal)
@@ -6623,6 +6718,28 @@ static int hand_over_pty(int syncfd, struct pty *pty)
     return become_pty_session(pty->peer);
 }
 
+/* Loads the seccomp filter and, for SCMP_ACT_NOTIFY, hands the listener
+ * to stage 0, which passes it on to the profile's listenerPath. */
+static int install_seccomp(struct sc_filter *f, int syncfd)
+{
+    int fd = sc_load(f);
+    if (fd <= 0) return fd;
+    int r = msg_send(syncfd, MSG_SECCOMP_FD, NULL, 0, fd);
+    close(fd);
+    return r;
+}
+
+/* When the filter goes on, as runc does it: without no_new_privs loading
+ * needs CAP_SYS_ADMIN, so before the credentials change (the profile must
+ * then allow what follows: setuid, capset, execve); with it, as late as
+ * possible, or before "ready" when stage 0 must carry a listener away. */
+enum { SC_BEFORE_CREDS, SC_BEFORE_READY, SC_BEFORE_EXEC };
+static int seccomp_moment(const struct oci_spec *s)
+{
+    if (!s->proc.no_new_privs) return SC_BEFORE_CREDS;
+    return s->seccomp && s->seccomp->notify ? SC_BEFORE_READY : SC_BEFORE_EXEC;
+}
+
 /* `exec`: stage 1 joined the container's namespaces; enter its root (an fd
  * of init's /proc/<pid>/root, right also for --no-pivot containers), set
  * up the process and exec it.  A failed execve comes back as our error. */
@@ -6643,9 +6760,14 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     char home[PATH_MAX + 8], exe[PATH_MAX];
     char **env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, home, sizeof home);
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER);
+    struct sc_filter filter;
+    if (sc_prepare(s->seccomp, &filter) < 0) return -1;
+    if (filter.p && seccomp_moment(s) == SC_BEFORE_CREDS && install_seccomp(&filter, syncfd) < 0) return -1;
     if (setup_process_credentials(&s->proc, in_userns) < 0) return -1;
     umask(s->proc.has_umask ? s->proc.umask : 022);
     if (enter_cwd(s->proc.cwd) < 0 || find_executable(s->proc.args[0], env, exe) < 0) return -1;
+    /* stage 0 waits for "ready" right before the exec: load it here */
+    if (filter.p && install_seccomp(&filter, syncfd) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     execve(exe, s->proc.args, env);
     return failerr("exec %s", exe);
@@ -6685,17 +6807,23 @@ static int stage2_main(int syncfd, int mntfd)
     char home[PATH_MAX + 8];
     char **env = env_with_home(s.proc.env, s.proc.nenv, s.proc.uid, home, sizeof home);
     int in_userns = !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER);
+    struct sc_filter filter;
+    if (sc_prepare(s.seccomp, &filter) < 0) return -1;
+    int moment = seccomp_moment(&s);
+    if (filter.p && moment == SC_BEFORE_CREDS && install_seccomp(&filter, syncfd) < 0) return -1;
     if (setup_process_credentials(&s.proc, in_userns) < 0) return -1;
     umask(s.proc.has_umask ? s.proc.umask : 022);
     char exe[PATH_MAX];
     if (enter_cwd(s.proc.cwd) < 0 || find_executable(s.proc.args[0], env, exe) < 0) return -1;
+    if (filter.p && moment == SC_BEFORE_READY && install_seccomp(&filter, syncfd) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
     close(syncfd);
     int conn = wait_for_start(sock);
     if (conn < 0) return -1;
-    if (has_hooks(&s, HOOK_START_CONTAINER) &&
-        run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0) < 0) {
+    if ((has_hooks(&s, HOOK_START_CONTAINER) &&
+         run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0) < 0) ||
+        (filter.p && moment == SC_BEFORE_EXEC && sc_load(&filter) < 0)) {
         if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
         _exit(1);
     }
@@ -7609,8 +7737,10 @@ static int cmd_features(int argc, char **argv)
     for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", ns_types[k].name);
     buf_puts(&b, "],\n    \"capabilities\": [");
     for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) buf_printf(&b, "%s\"CAP_%s\"", k ? ", " : "", cap_names[k]);
-    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
-                   "    \"seccomp\": { \"enabled\": false },\n    \"apparmor\": { \"enabled\": false },\n"
+    buf_puts(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
+                 "    \"seccomp\": ");
+    sc_features(&b);
+    buf_printf(&b, ",\n    \"apparmor\": { \"enabled\": false },\n"
                    "    \"selinux\": { \"enabled\": false },\n    \"intelRdt\": { \"enabled\": false },\n"
                    "    \"mountExtensions\": { \"idmap\": { \"enabled\": false } }\n  },\n"
                    "  \"annotations\": {\n    \"org.ocirun.version\": \"%s\",\n"

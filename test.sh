@@ -1803,8 +1803,8 @@ t_hook_poststop_all_run() {
 # from the host's busybox-static.  Host quirks handled here, for every
 # runtime alike: the hard nofile (20000) and nproc limits are below
 # podman's defaults, so containers.conf lowers its default ulimits; systemd
-# is not pid 1, so the cgroupfs manager.  ocirun has no seccomp yet (a later
-# version): the podman tests run with seccomp=unconfined for every runtime.
+# is not pid 1, so the cgroupfs manager.  Containers get podman's default
+# seccomp profile.
 
 podman_setup() {
 	command -v podman >/dev/null || { skip "podman not installed (apt-get install podman)"; return 1; }
@@ -1812,6 +1812,7 @@ podman_setup() {
 	[ -f "$PM/ready" ] && return 0
 	mkdir -p "$PM/img/bin" "$PM/img/tmp" "$PM/img/etc"
 	cp "$RFS/bin/busybox" "$PM/img/bin/"
+	cc -static -O2 -o "$PM/img/bin/sctest" tests/sctest.c 2>"$TMP/cc.log" || { fail "cannot build tests/sctest.c"; return 1; }
 	for a in $("$PM/img/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$PM/img/bin/$a"; done
 	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$PM/img/etc/passwd"
 	tar -C "$PM/img" -cf "$PM/bb.tar" .
@@ -1823,8 +1824,21 @@ pm() {
 	CONTAINERS_CONF=$PM/containers.conf OCIRUN_TEST_TAG=$TMP timeout 60 podman --root "$PM/storage" --runroot "$PM/run" \
 		--runtime "$OCIRUN" "$@"
 }
-PMOPT="--security-opt seccomp=unconfined"
+PMOPT=""
 PMIMG=localhost/ocirun-bb
+
+# podman's own default seccomp profile (podman resolves it, the runtime
+# compiles it): on the container's init, a call the profile refuses and
+# the kernel allows fails with the profile's default errno (ENOSYS);
+# unconfined, it works
+t_podman_seccomp() {
+	podman_setup || return
+	local out
+	out=$(pm run --rm --network none $PMIMG sh -c 'grep ^Seccomp: /proc/self/status | tr -d "\t"; sctest personality-norandom getpid' 2>"$PM/err")
+	expect "podman default profile" "$(echo $out)" "Seccomp:2 personality-norandom=ENOSYS getpid=ok"
+	out=$(pm run --rm --network none --security-opt seccomp=unconfined $PMIMG sh -c 'grep ^Seccomp: /proc/self/status | tr -d "\t"; sctest personality-norandom' 2>"$PM/err")
+	expect "seccomp=unconfined" "$(echo $out)" "Seccomp:0 personality-norandom=ok"
+}
 
 t_podman_run() {
 	podman_setup || return
@@ -2102,6 +2116,193 @@ t_exploit_readonly() {
 	umount "$d"
 }
 
+# --------------------------------------------------------------- seccomp --
+
+# Go's name of this machine's arch, as podman resolves profiles with it
+goarch() {
+	case $(uname -m) in
+	x86_64) echo amd64 ;; aarch64) echo arm64 ;; armv7l|armv6l) echo arm ;; i?86) echo 386 ;;
+	mips64) echo mips64 ;; ppc64le) echo ppc64le ;; riscv64) echo riscv64 ;; s390x) echo s390x ;; *) uname -m ;;
+	esac
+}
+PODMAN_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_NET_BIND_SERVICE","CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]'
+DOCKER_CAPS='["CAP_AUDIT_WRITE","CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_MKNOD","CAP_NET_BIND_SERVICE","CAP_NET_RAW","CAP_SETFCAP","CAP_SETGID","CAP_SETPCAP","CAP_SETUID","CAP_SYS_CHROOT"]'
+CONTAINERS_SECCOMP=/usr/share/containers/seccomp.json
+
+# sc_profile GOARCH CAPS OUT: the containers/common profile (podman's, and
+# Docker's lineage) resolved for one machine and capability set
+sc_profile() { jq --arg goarch "$1" --argjson caps "$2" -f tests/seccomp/resolve.jq "$CONTAINERS_SECCOMP" > "$3"; }
+
+# a rootfs with tests/sctest in it (built once)
+sc_rootfs() {
+	SCR=$TMP/rootfs-sc
+	[ -x "$SCR/bin/sctest" ] && return 0
+	rm -rf "$SCR"; cp -a "$RFS" "$SCR" || return 1
+	cc -static -O2 -o "$SCR/bin/sctest" tests/sctest.c 2>"$TMP/cc.log" || { fail "cannot build tests/sctest.c: $(errsum "$(cat "$TMP/cc.log")")"; return 1; }
+}
+
+# The differential test (tests/seccomp/diff.c): ocirun's compiler against
+# libseccomp over >= 1,000,000 (arch, syscall, args) tuples: podman's and
+# Docker's default profiles (and an all-capabilities one) resolved for every
+# arch ocirun has tables for, and hand-written edge cases on each arch set.
+# Also: the syscall tables in runtime.c are what libseccomp has.
+t_seccomp_differential() {
+	need_ocirun || return
+	[ -f /usr/include/seccomp.h ] || { skip "no libseccomp-dev (the test oracle)"; return; }
+	[ -f "$CONTAINERS_SECCOMP" ] || { skip "no $CONTAINERS_SECCOMP (golang-github-containers-common)"; return; }
+	local d=$TMP/sc-diff total=0 bad=0 f out n allcaps arches
+	mkdir -p "$d"
+	cc -O2 -o "$d/diff" tests/seccomp/diff.c -lseccomp 2>"$d/cc.log" || { fail "cannot build tests/seccomp/diff.c: $(errsum "$(cat "$d/cc.log")")"; return; }
+	cc -O2 -o "$d/gen" tests/seccomp/gen-syscalls.c -lseccomp 2>"$d/cc.log" || { fail "cannot build gen-syscalls.c"; return; }
+	"$d/gen" > "$d/tables.h"
+	sed -n '/^\/\* GENERATED SYSCALL TABLES/,/^\/\* END GENERATED SYSCALL TABLES/p' runtime.c | cmp -s - "$d/tables.h" ||
+		fail "the syscall tables in runtime.c differ from libseccomp's (run: make syscalls)"
+	allcaps=$(jq -c '[.syscalls[] | (.includes.caps // []), (.excludes.caps // [])] | add | unique' "$CONTAINERS_SECCOMP")
+	for ga in amd64 386 arm64 arm mips mipsle mips64 mips64le ppc64le riscv64 s390x; do
+		sc_profile $ga "$PODMAN_CAPS" "$d/podman-$ga.json"
+		sc_profile $ga "$DOCKER_CAPS" "$d/docker-$ga.json"
+		sc_profile $ga "$allcaps" "$d/allcaps-$ga.json"
+	done
+	# (sed, not jq: jq would round the edge cases' 64-bit numbers)
+	n=0
+	for arches in '"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"' '"SCMP_ARCH_X86_64"' '"SCMP_ARCH_X86_64", "SCMP_ARCH_X32"' \
+		'"SCMP_ARCH_X86"' '"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"' '"SCMP_ARCH_ARM"' '"SCMP_ARCH_MIPS"' '"SCMP_ARCH_MIPSEL"' \
+		'"SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS"' '"SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL"' '"SCMP_ARCH_PPC64LE"' \
+		'"SCMP_ARCH_RISCV64"' '"SCMP_ARCH_S390X"'; do
+		n=$((n + 1))
+		sed "s/^\t\"architectures\": .*/\t\"architectures\": [$arches],/" tests/seccomp/edge.json > "$d/edge-$n.json"
+	done
+	for f in "$d"/*.json; do
+		out=$("$d/diff" "$f" 40000 $n 2>&1)
+		if [ $? != 0 ]; then bad=$((bad + 1)); fail "$(basename "$f"): $(errsum "$out")"; fi
+		total=$((total + $(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) tuples, .*/\1/p' | tail -1)))
+		case $f in */podman-amd64.json) echo "# $(printf '%s\n' "$out" | tail -1 | sed "s|$d/||")" ;; esac
+	done
+	echo "# seccomp differential: $total tuples over $(ls "$d"/*.json | wc -l) profiles, $bad with disagreements"
+	[ $total -ge 1000000 ] || fail "only $total tuples"
+}
+
+# podman's default profile on a real container with podman's capabilities:
+# an ordinary shell workload runs; what the profile or those capabilities
+# forbid fails with EPERM; clone3 passes the filter (the kernel says EINVAL to
+# its bad arguments); the kernel shows the filter on the container's init
+t_seccomp_podman_profile() {
+	[ -f "$CONTAINERS_SECCOMP" ] || { skip "no $CONTAINERS_SECCOMP"; return; }
+	sc_rootfs || return
+	sc_profile "$(goarch)" "$PODMAN_CAPS" "$TMP/sc-podman.json"
+	local id=sc-podman
+	sh_variant $id 'grep ^Seccomp: /proc/self/status; echo a b c | tr " " "\n" | sort -r | head -1;
+		sleep 0.1 & wait; cat /proc/1/cmdline >/dev/null && echo workload-ok;
+		sctest unshare mount ptrace1 kexec userfaultfd clone3 getpid uname' \
+		'.root.path = $r | .linux.seccomp = $sc[0] | .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}' \
+		--arg r "$SCR" --slurpfile sc "$TMP/sc-podman.json" --argjson caps "$PODMAN_CAPS"
+	rt run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+	expect "run exit" $? 0
+	expect "podman profile" "$(tr '\n' ' ' < "$B/out")" "Seccomp:	2 c workload-ok unshare=EPERM mount=EPERM ptrace1=EPERM kexec=EPERM userfaultfd=EPERM clone3=EINVAL getpid=ok uname=ok "
+}
+
+# A deny-list profile with every capability granted: the EPERM can only
+# come from the filter (unshare, mount, keyctl, ptrace of pid 1); with the
+# same caps and no profile they work.  exec'd processes get the filter too.
+t_seccomp_deny_with_all_caps() {
+	sc_rootfs || return
+	local id=sc-deny allcaps
+	allcaps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FOWNER","CAP_FSETID","CAP_KILL","CAP_SETGID","CAP_SETUID","CAP_SETPCAP","CAP_SYS_ADMIN","CAP_SYS_PTRACE","CAP_SYS_BOOT","CAP_NET_ADMIN","CAP_SYS_CHROOT","CAP_MKNOD","CAP_AUDIT_WRITE"]'
+	local caps='.process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps} | .root.path = $r'
+	local deny='{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["unshare", "mount", "keyctl", "ptrace"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+	sh_variant $id-none 'sctest unshare mount keyctl' "$caps" --arg r "$SCR" --argjson caps "$allcaps"
+	rt run --bundle "$B" $id-none </dev/null >"$B/out" 2>&1
+	expect "without a profile" "$(tr '\n' ' ' < "$B/out")" "unshare=ok mount=ok keyctl=ok "
+	sh_variant $id 'sctest unshare mount keyctl ptrace1; sleep 100' "$caps | .linux.seccomp = $deny" --arg r "$SCR" --argjson caps "$allcaps"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	local pid; pid=$(cpid $id)
+	waitfor 50 grep -q . "/proc/$pid/fd/1" 2>/dev/null
+	expect "host view of init" "$(grep -E '^Seccomp(_filters)?:' /proc/$pid/status | tr '\n\t' '  ')" "Seccomp: 2 Seccomp_filters: 1 "
+	expect "exec under the filter" "$(rt exec $id sctest unshare mount keyctl ptrace1 getpid 2>&1 | tr '\n' ' ')" \
+		"unshare=EPERM mount=EPERM keyctl=EPERM ptrace1=EPERM getpid=ok "
+	rt delete --force $id >/dev/null 2>&1
+}
+
+# Actions: ERRNO with errnoRet, TRAP (SIGSYS), KILL_PROCESS, KILL_THREAD
+# (the shell sees 128 + SIGSYS), LOG (allowed, and the kernel logs it), and
+# a rule on args; with and
+# without no_new_privs (the filter then goes on before the uid change)
+t_seccomp_actions() {
+	sc_rootfs || return
+	local id=sc-act prof
+	prof='{defaultAction: "SCMP_ACT_ALLOW", syscalls: [
+		{names: ["uname"], action: "SCMP_ACT_ERRNO", errnoRet: 38},
+		{names: ["getpriority"], action: "SCMP_ACT_TRAP"},
+		{names: ["sched_getscheduler"], action: "SCMP_ACT_KILL_PROCESS"},
+		{names: ["getitimer"], action: "SCMP_ACT_KILL_THREAD"},
+		{names: ["personality"], action: "SCMP_ACT_ERRNO", errnoRet: 22, args: [{index: 0, value: 4294967295, op: "SCMP_CMP_EQ"}]},
+		{names: ["chdir"], action: "SCMP_ACT_LOG"}]}'
+	for nnp in true false; do
+		sh_variant $id-$nnp 'sctest uname personality chdir getpid; sctest getpriority; echo trap=$?; sctest sched_getscheduler; echo kill=$?; sctest getitimer; echo killthread=$?' \
+			".root.path = \$r | .linux.seccomp = $prof | .process.noNewPrivileges = $nnp | .process.user = {uid: 1000, gid: 1000}" --arg r "$SCR"
+		rt run --bundle "$B" $id-$nnp </dev/null >"$B/out" 2>"$B/err"
+		expect "actions (noNewPrivileges $nnp)" "$(tr '\n' ' ' < "$B/out")" "uname=ENOSYS personality=EINVAL chdir=ok getpid=ok trap=159 kill=159 killthread=159 "
+	done
+	# LOG: the kernel reports the syscall (audit type 1326, action 0x7ffc0000)
+	if dmesg >/dev/null 2>&1; then
+		grep -q 'code=0x7ffc0000' <(dmesg 2>/dev/null | tail -n 200) || fail "no seccomp LOG record (code=0x7ffc0000) in the kernel log"
+	fi
+}
+
+# SCMP_ACT_NOTIFY: the listener at listenerPath gets the container process
+# state and the fd, and its answer (EXDEV for mkdir) is what the container sees
+t_seccomp_notify() {
+	need_ocirun || return
+	sc_rootfs || return
+	local id=sc-notify d=$TMP/sc-notify lp
+	mkdir -p "$d"
+	cc -O2 -o "$d/sclisten" tests/sclisten.c 2>"$d/cc.log" || { fail "cannot build tests/sclisten.c"; return; }
+	"$d/sclisten" "$d/l.sock" "$d/out" & lp=$!
+	waitfor 50 test -S "$d/l.sock"
+	sh_variant $id 'mkdir /tmp/x 2>&1; echo mkdir=$?; sctest getpid' \
+		'.root.path = $r | .root.readonly = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $l, listenerMetadata: "meta-42",
+		  syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' --arg r "$SCR" --arg l "$d/l.sock"
+	rt run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+	wait $lp
+	expect "container side" "$(tr '\n' ' ' < "$B/out")" "mkdir: can't create directory '/tmp/x': Invalid cross-device link mkdir=1 getpid=ok "
+	local st; st=$(sed -n 2p "$d/out")
+	expect "state sent" "$(printf '%s' "$st" | jq -c '[.fds, .metadata, .state.id, .state.status, (.pid > 0), (.state.pid == .pid)]' 2>&1)" \
+		"[[\"seccompFd\"],\"meta-42\",\"$id\",\"creating\",true,true]"
+	grep -q '^notified ' "$d/out" || fail "the listener saw no notification"
+	# no listener: a clear error, nothing left
+	sh_variant $id-nol 'true' '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/nonexistent/ocirun.sock", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
+	bad $id-nol 'listenerPath: connect /nonexistent/ocirun.sock' "$B" run --bundle "$B" $id-nol
+}
+
+# Bad profiles: each error names the JSON path; nothing is left behind
+t_seccomp_bad() {
+	need_ocirun || return
+	local i=0 case
+	while IFS='|' read -r pattern filter; do
+		i=$((i + 1))
+		variant sc-bad-$i ".linux.seccomp = $filter" || { fail "jq: $filter"; continue; }
+		bad sc-bad-$i "$(printf '%s' "$pattern" | sed 's/[][\.*^$(){}+?]/\\&/g')" "$B" create --bundle "$B" sc-bad-$i
+	done <<-'EOF'
+	.linux.seccomp.defaultAction: unknown action "SCMP_ACT_EXPLODE"|{defaultAction: "SCMP_ACT_EXPLODE"}
+	.linux.seccomp.defaultAction: required field is missing|{syscalls: []}
+	.linux.seccomp.syscalls[1].action: unknown action "ALLOW"|{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: ["read"], action: "SCMP_ACT_ALLOW"}, {names: ["write"], action: "ALLOW"}]}
+	.linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_SOMETIMES"|{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["read"], action: "SCMP_ACT_ERRNO", args: [{index: 0, value: 1, op: "SCMP_CMP_SOMETIMES"}]}]}
+	.linux.seccomp.syscalls[0].args[0].index: 6 is not a syscall argument|{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["read"], action: "SCMP_ACT_ERRNO", args: [{index: 6, value: 1, op: "SCMP_CMP_EQ"}]}]}
+	.linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_VAX"|{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86", "SCMP_ARCH_VAX"]}
+	.linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_TURBO"|{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_TURBO"]}
+	.linux.seccomp.syscalls[0].names[0]: "frobnicate" is a syscall of no architecture, and the rule has args|{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["frobnicate"], action: "SCMP_ACT_ERRNO", args: [{index: 0, value: 1, op: "SCMP_CMP_EQ"}]}]}
+	.linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY|{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}
+	.linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default|{defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/x.sock"}
+	.linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_ALLOW returns no errno|{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: ["read"], action: "SCMP_ACT_ALLOW", errnoRet: 5}]}
+	.linux.seccomp.syscalls[0].names: expected an array of strings, got a string|{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: "read", action: "SCMP_ACT_ALLOW"}]}
+	.linux.seccomp.syscalls[0].args[0].value: required field is missing|{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["read"], action: "SCMP_ACT_ERRNO", args: [{index: 0, op: "SCMP_CMP_EQ"}]}]}
+	EOF
+	# a profile that kills what the runtime needs after loading it (no
+	# no_new_privs: before the uid change) fails clearly, leaves nothing
+	variant sc-bad-setuid '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000} | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["setresuid", "setresuid32"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+	bad sc-bad-setuid 'setresuid' "$B" run --bundle "$B" sc-bad-setuid
+}
+
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
@@ -2120,14 +2321,15 @@ escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_
 userns_root userns_bad
 ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
-podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups
+podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
-exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly"
+exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
+seccomp_differential seccomp_podman_profile seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done
