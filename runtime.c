@@ -1996,6 +1996,7 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
         if (want(np, n, J_STR, "a string") < 0) return -1;
         if (args && args->count && sc_lookup(n->s) < 0)
             return fail("%s: \"%s\" is a syscall of no architecture, and the rule has args", np, n->s);
+        if (sc_lookup(n->s) < 0) debugf("%s: unknown syscall \"%s\" skipped", np, n->s);
         if (r.action == OCI_SECCOMP_RET_USER_NOTIF && !strcmp(n->s, "write"))
             return fail("%s: SCMP_ACT_NOTIFY on write would stop the runtime's own writes (runc refuses it too)", np);
     }
@@ -4095,7 +4096,7 @@ static size_t sc_entries(const struct oci_seccomp *sc, const struct sc_arch *a, 
         for (const struct jv *name = rule->names->child; name; name = name->next) {
             int i = sc_lookup(name->s), call = mux && i >= 0 ? sc_mux[i] : 0;
             uint32_t nr;
-            if (i < 0) { debugf(".linux.seccomp.syscalls[%zu]: unknown syscall \"%s\" skipped", rule->at, name->s); continue; }
+            if (i < 0) continue;   /* logged by parse_sc_rule */
             if (sc_number(a, i, &nr) == 0) e[n] = (struct sc_entry){ nr, (uint32_t)n, rule, 0 }, n++;
             if (call) e[n] = (struct sc_entry){ call > 100 ? ipc : socketcall, (uint32_t)n, rule, (uint8_t)call }, n++;
         }

@@ -2230,6 +2230,16 @@ t_seccomp_deny_with_all_caps() {
 t_seccomp_actions() {
 	sc_rootfs || return
 	local id=sc-act prof
+	if [ -n "$KMODE" ] && [ "$IS_OCIRUN" = 1 ]; then
+		# the 4.4 kernel tests/oldkernel.c plays lacks KILL_PROCESS, LOG and filter flags
+		variant $id-old '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["getpriority"], action: "SCMP_ACT_KILL_PROCESS"}]}'
+		bad $id-old 'syscalls\[0\]\.action: this kernel does not support SCMP_ACT_KILL_PROCESS' "$B" run --bundle "$B" $id-old
+		variant $id-oldlog '.linux.seccomp = {defaultAction: "SCMP_ACT_LOG"}'
+		bad $id-oldlog 'defaultAction: this kernel does not support SCMP_ACT_LOG' "$B" run --bundle "$B" $id-oldlog
+		variant $id-oldflag '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}'
+		bad $id-oldflag 'flags: this kernel does not support SECCOMP_FILTER_FLAG_SPEC_ALLOW' "$B" run --bundle "$B" $id-oldflag
+		return 0
+	fi
 	prof='{defaultAction: "SCMP_ACT_ALLOW", syscalls: [
 		{names: ["uname"], action: "SCMP_ACT_ERRNO", errnoRet: 38},
 		{names: ["getpriority"], action: "SCMP_ACT_TRAP"},
@@ -2238,8 +2248,10 @@ t_seccomp_actions() {
 		{names: ["personality"], action: "SCMP_ACT_ERRNO", errnoRet: 22, args: [{index: 0, value: 4294967295, op: "SCMP_CMP_EQ"}]},
 		{names: ["chdir"], action: "SCMP_ACT_LOG"}]}'
 	for nnp in true false; do
+		# (with filter flags the kernel has: LOG, SPEC_ALLOW)
 		sh_variant $id-$nnp 'sctest uname personality chdir getpid; sctest getpriority; echo trap=$?; sctest sched_getscheduler; echo kill=$?; sctest getitimer; echo killthread=$?' \
-			".root.path = \$r | .linux.seccomp = $prof | .process.noNewPrivileges = $nnp | .process.user = {uid: 1000, gid: 1000}" --arg r "$SCR"
+			".root.path = \$r | .linux.seccomp = $prof | .linux.seccomp.flags = [\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]
+			 | .process.noNewPrivileges = $nnp | .process.user = {uid: 1000, gid: 1000}" --arg r "$SCR"
 		rt run --bundle "$B" $id-$nnp </dev/null >"$B/out" 2>"$B/err"
 		expect "actions (noNewPrivileges $nnp)" "$(tr '\n' ' ' < "$B/out")" "uname=ENOSYS personality=EINVAL chdir=ok getpid=ok trap=159 kill=159 killthread=159 "
 	done
@@ -2255,6 +2267,11 @@ t_seccomp_notify() {
 	need_ocirun || return
 	sc_rootfs || return
 	local id=sc-notify d=$TMP/sc-notify lp
+	if [ -n "$KMODE" ]; then
+		variant $id-old '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/x.sock", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
+		bad $id-old 'SCMP_ACT_NOTIFY needs Linux 5.0' "$B" run --bundle "$B" $id-old
+		return 0
+	fi
 	mkdir -p "$d"
 	cc -O2 -o "$d/sclisten" tests/sclisten.c 2>"$d/cc.log" || { fail "cannot build tests/sclisten.c"; return; }
 	"$d/sclisten" "$d/l.sock" "$d/out" & lp=$!
@@ -2272,6 +2289,22 @@ t_seccomp_notify() {
 	# no listener: a clear error, nothing left
 	sh_variant $id-nol 'true' '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/nonexistent/ocirun.sock", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
 	bad $id-nol 'listenerPath: connect /nonexistent/ocirun.sock' "$B" run --bundle "$B" $id-nol
+}
+
+# `features` tells what this kernel can do: in the old-kernel modes (a 4.4
+# kernel) no LOG, KILL_PROCESS or NOTIFY, and no flag but TSYNC
+t_seccomp_features() {
+	need_ocirun || return
+	local f; f=$(rt features | jq -c '.linux.seccomp')
+	expect "enabled, this arch" "$(printf '%s' "$f" | jq -c '[.enabled, (.archs | index("SCMP_ARCH_X86_64") != null), (.operators | length)]')" '[true,true,7]'
+	if [ -n "$KMODE" ]; then
+		expect "actions on 4.4" "$(printf '%s' "$f" | jq -c '.actions')" '["SCMP_ACT_KILL","SCMP_ACT_KILL_THREAD","SCMP_ACT_TRAP","SCMP_ACT_ERRNO","SCMP_ACT_TRACE","SCMP_ACT_ALLOW"]'
+		# nomemfd plays 3.x: no seccomp(2) at all, so no flags (filters go on by prctl)
+		if [ "$KMODE" = nomemfd ]; then expect "flags on 3.x" "$(printf '%s' "$f" | jq -c '.supportedFlags')" '[]'
+		else expect "flags on 4.4" "$(printf '%s' "$f" | jq -c '.supportedFlags')" '["SECCOMP_FILTER_FLAG_TSYNC"]'; fi
+	else
+		expect "actions" "$(printf '%s' "$f" | jq -c '.actions | length')" 9
+	fi
 }
 
 # Bad profiles: each error names the JSON path; nothing is left behind
@@ -2296,6 +2329,7 @@ t_seccomp_bad() {
 	.linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_ALLOW returns no errno|{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: ["read"], action: "SCMP_ACT_ALLOW", errnoRet: 5}]}
 	.linux.seccomp.syscalls[0].names: expected an array of strings, got a string|{defaultAction: "SCMP_ACT_ERRNO", syscalls: [{names: "read", action: "SCMP_ACT_ALLOW"}]}
 	.linux.seccomp.syscalls[0].args[0].value: required field is missing|{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["read"], action: "SCMP_ACT_ERRNO", args: [{index: 0, op: "SCMP_CMP_EQ"}]}]}
+	.linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a rule with SCMP_ACT_NOTIFY|{defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}
 	EOF
 	# a profile that kills what the runtime needs after loading it (no
 	# no_new_privs: before the uid change) fails clearly, leaves nothing
@@ -2329,7 +2363,7 @@ escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
-seccomp_differential seccomp_podman_profile seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_bad"
+seccomp_differential seccomp_podman_profile seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done

@@ -9,8 +9,12 @@
  *            mount_setattr, ...), and execveat too; memfd_create rejects
  *            flags newer than MFD_CLOEXEC|MFD_ALLOW_SEALING with EINVAL;
  *            fcntl(F_ADD_SEALS) fails with EINVAL, as on a broken backport;
- *            ioctl(TIOCGPTPEER) (4.13) fails with EINVAL.
- *   nomemfd  all of the above, and memfd_create fails with ENOSYS (3.x).
+ *            ioctl(TIOCGPTPEER) (4.13) fails with EINVAL; seccomp(2)
+ *            takes no flag but TSYNC and no operation past
+ *            SECCOMP_SET_MODE_FILTER (EINVAL), so filter flags, LOG,
+ *            KILL_PROCESS and NOTIFY are missing as on 4.4.
+ *   nomemfd  all of the above, and memfd_create and seccomp(2) fail with
+ *            ENOSYS (3.x: filters go on with prctl, without flags).
  *
  * Other architectures and the x32 ABI are let through unchanged. */
 #include <errno.h>
@@ -28,6 +32,7 @@
 #define TIOCGPTPEER 0x5441
 #define NR_memfd_create 319
 #define NR_execveat 322
+#define NR_seccomp 317
 #define NR_first_new 326 /* copy_file_range, Linux 4.5 */
 #define F_ADD_SEALS 1033
 
@@ -36,7 +41,8 @@
 #define JGE(k, t, f) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f))
 #define JSET(k, t, f) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
-#define ARG1 (offsetof(struct seccomp_data, args) + 8) /* low half on little-endian x86_64 */
+#define ARG0 (offsetof(struct seccomp_data, args))     /* low halves on little-endian x86_64 */
+#define ARG1 (offsetof(struct seccomp_data, args) + 8)
 
 int main(int argc, char **argv)
 {
@@ -46,7 +52,7 @@ int main(int argc, char **argv)
     }
     int nomemfd = !strcmp(argv[1], "nomemfd");
     /* instruction indexes, so the jumps below read as "goto label" */
-    enum { IOCTL = 9, FCNTL = 11, MEMFD = 13, ENOSYS_ = 15, EINVAL_ = 16, ALLOW = 17 };
+    enum { IOCTL = 10, FCNTL = 12, MEMFD = 14, SECCOMP = 16, ENOSYS_ = 20, EINVAL_ = 21, ALLOW = 22 };
 #define TO(label, here) ((label) - (here) - 1)
     struct sock_filter f[] = {
         /* 0 */ LD(offsetof(struct seccomp_data, arch)),
@@ -56,17 +62,22 @@ int main(int argc, char **argv)
         /* 4 */ JEQ(NR_fcntl, TO(FCNTL, 4), 0),
         /* 5 */ JEQ(NR_memfd_create, TO(MEMFD, 5), 0),
         /* 6 */ JEQ(NR_execveat, TO(ENOSYS_, 6), 0),
-        /* 7 */ JGE(0x40000000, TO(ALLOW, 7), 0),               /* x32 */
-        /* 8 */ JGE(NR_first_new, TO(ENOSYS_, 8), TO(ALLOW, 8)),
-        /* 9 IOCTL */ LD(ARG1),
-        /* 10 */ JEQ(TIOCGPTPEER, TO(EINVAL_, 10), TO(ALLOW, 10)),
-        /* 11 FCNTL */ LD(ARG1),
-        /* 12 */ JEQ(F_ADD_SEALS, TO(EINVAL_, 12), TO(ALLOW, 12)),
-        /* 13 MEMFD */ LD(ARG1),
-        /* 14 */ JSET(nomemfd ? ~0u : ~3u, TO(nomemfd ? ENOSYS_ : EINVAL_, 14), TO(nomemfd ? ENOSYS_ : ALLOW, 14)),
-        /* 15 ENOSYS_ */ RET(SECCOMP_RET_ERRNO | ENOSYS),
-        /* 16 EINVAL_ */ RET(SECCOMP_RET_ERRNO | EINVAL),
-        /* 17 ALLOW */ RET(SECCOMP_RET_ALLOW),
+        /* 7 */ JEQ(NR_seccomp, TO(nomemfd ? ENOSYS_ : SECCOMP, 7), 0),
+        /* 8 */ JGE(0x40000000, TO(ALLOW, 8), 0),               /* x32 */
+        /* 9 */ JGE(NR_first_new, TO(ENOSYS_, 9), TO(ALLOW, 9)),
+        /* 10 IOCTL */ LD(ARG1),
+        /* 11 */ JEQ(TIOCGPTPEER, TO(EINVAL_, 11), TO(ALLOW, 11)),
+        /* 12 FCNTL */ LD(ARG1),
+        /* 13 */ JEQ(F_ADD_SEALS, TO(EINVAL_, 13), TO(ALLOW, 13)),
+        /* 14 MEMFD */ LD(ARG1),
+        /* 15 */ JSET(nomemfd ? ~0u : ~3u, TO(nomemfd ? ENOSYS_ : EINVAL_, 15), TO(nomemfd ? ENOSYS_ : ALLOW, 15)),
+        /* 16 SECCOMP */ LD(ARG0),
+        /* 17 */ JGE(2, TO(EINVAL_, 17), 0),                     /* GET_ACTION_AVAIL (4.14) and later */
+        /* 18 */ LD(ARG1),
+        /* 19 */ JSET(~1u, TO(EINVAL_, 19), TO(ALLOW, 19)),      /* flags past TSYNC */
+        /* 20 ENOSYS_ */ RET(SECCOMP_RET_ERRNO | ENOSYS),
+        /* 21 EINVAL_ */ RET(SECCOMP_RET_ERRNO | EINVAL),
+        /* 22 ALLOW */ RET(SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = { sizeof f / sizeof f[0], f };
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) { perror("oldkernel: seccomp"); return 2; }
