@@ -2661,7 +2661,9 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
     cg->n = cg->l.n;
     for (int i = 0; i < cg->n; i++) {
         const struct cg_hier *h = &cg->l.h[i];
-        snprintf(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, cgpath[0] == '/' ? "" : h->path, cgpath[0] == '/' ? cgpath + 1 : cgpath);
+        /* relative: below our own cgroup, which may be the root ("/") */
+        const char *own = cgpath[0] == '/' || !strcmp(h->path, "/") ? "" : h->path;
+        snprintf(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath);
     }
     return 0;
 }
@@ -3238,7 +3240,9 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
         if (r < 0) {
             int restricts = 0;
             for (size_t i = 0; i < s->res.ndevs; i++) restricts |= !s->res.devs[i].allow || s->res.devs[i].type != 'a';
-            if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)))
+            /* in a user namespace of its own CAP_MKNOD makes no device nodes */
+            if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)) &&
+                !((s->clone_flags | s->join_flags) & CLONE_NEWUSER))
                 r = fail(".linux.resources.devices: nothing enforces device rules here (no v1 devices controller; %s), "
                          "and CAP_MKNOD would let the container create any device", why);
             else
@@ -3351,18 +3355,39 @@ static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
     return r->ndevs ? cg_apply_devices(cg, s) : 0;
 }
 
-/* Creates the container's cgroup and applies linux.resources. */
-static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id)
+/* Whether linux.resources asks for any limit (device rules aside). */
+static int resources_requested(const struct oci_resources *r)
+{
+    return r->mem_limit != UNSET || r->mem_reservation != UNSET || r->mem_swap != UNSET || r->mem_swappiness != UNSET ||
+           r->disable_oom_killer || r->cpu_shares != UNSET || r->cpu_quota != UNSET || r->cpu_period != UNSET ||
+           r->cpus || r->mems || r->pids_limit != UNSET || r->cpu_burst != UNSET || r->cpu_rt_runtime != UNSET ||
+           r->cpu_rt_period != UNSET || r->cpu_idle != UNSET || (r->unified && r->unified->count) ||
+           (r->blockio && r->blockio->count) || (r->hugepages && r->hugepages->count) ||
+           (r->network && r->network->count) || (r->rdma && r->rdma->count);
+}
+
+/* Creates the container's cgroup and applies linux.resources.  `rootless`:
+ * a cgroup we may not create is no error when no limit needs it (runc
+ * alike); the container then stays in ours. */
+static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id, int rootless)
 {
     if (cg_resolve(cg, s->cgroups_path, id) < 0) return -1;
     if (!cg->n) {
-        if (s->res.mem_limit != UNSET || s->res.pids_limit != UNSET || s->res.cpu_shares != UNSET ||
-            s->res.cpu_quota != UNSET || s->res.cpus || s->res.mems)
-            return fail(".linux.resources: this host has no cgroups mounted");
+        if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
         return cg_apply_devices(cg, s);
     }
-    for (int i = 0; i < cg->n; i++)
-        if (cg_mkdir(&cg->l.h[i], cg->dir[i]) < 0) { cg_remove(cg, 0); return -1; }
+    for (int i = 0; i < cg->n; i++) {
+        if (cg_mkdir(&cg->l.h[i], cg->dir[i]) == 0) continue;
+        int e = errno;
+        cg_remove(cg, 0);
+        if (!rootless || (e != EACCES && e != EPERM && e != EROFS)) return -1;
+        if (resources_requested(&s->res))
+            return err_prefix(".linux.resources: a rootless container gets limits only in a cgroup it may create "
+                              "(a delegated cgroup v2 subtree)");
+        warnf("rootless: no cgroup of its own for the container (%s)", err_msg);
+        cg->n = 0;
+        return cg_apply_devices(cg, s);
+    }
     if (cg_apply_resources(cg, s) < 0) {
         cg_remove(cg, 0);
         return -1;
@@ -5872,6 +5897,7 @@ static void test_stall(int stage)
 struct create_req {
     const char *root, *id, *bundle, *pid_file, *console_socket;
     int no_pivot, preserve_fds, no_new_keyring;
+    int rootless;          /* not root: a cgroup we may not make is skipped */
     int foreground;        /* `run` without -d: may relay a terminal itself */
 };
 
@@ -5903,6 +5929,68 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
     if (fd >= 0) close(fd);
     buf_free(&b);
     return r;
+}
+
+/* newuidmap/newgidmap PID C H S ...: the setuid helpers (shadow's uidmap
+ * package) that let a user map the ranges /etc/subuid and /etc/subgid
+ * grant.  Their complaint, if any, becomes the error. */
+static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idmap *m, size_t n)
+{
+    char *argv[3 + 3 * 16], num[2 + 3 * 16][16];
+    int pfd[2], status;
+    if (n > 16) return fail("%s: more than 16 ranges", helper);
+    argv[0] = (char *)helper;
+    snprintf(num[0], sizeof num[0], "%d", (int)pid), argv[1] = num[0];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(num[1 + 3 * i], 16, "%u", m[i].container), argv[2 + 3 * i] = num[1 + 3 * i];
+        snprintf(num[2 + 3 * i], 16, "%u", m[i].host), argv[3 + 3 * i] = num[2 + 3 * i];
+        snprintf(num[3 + 3 * i], 16, "%u", m[i].size), argv[4 + 3 * i] = num[3 + 3 * i];
+    }
+    argv[2 + 3 * n] = NULL;
+    if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
+    pid_t child = fork();
+    if (child < 0) { close(pfd[0]), close(pfd[1]); return failerr("fork %s", helper); }
+    if (child == 0) {
+        dup2(pfd[1], 2);
+        execvp(helper, argv);
+        dprintf(2, "%s", strerror(errno));
+        _exit(127);
+    }
+    close(pfd[1]);
+    char why[512];
+    size_t got = 0;
+    for (ssize_t n; got < sizeof why - 1 && ((n = read(pfd[0], why + got, sizeof why - 1 - got)) > 0 || (n < 0 && errno == EINTR));)
+        if (n > 0) got += (size_t)n;
+    close(pfd[0]);
+    why[got] = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+    for (char *p = why; *p; p++) if (*p == '\n') *p = ' ';
+    while (got && why[got - 1] == ' ') why[--got] = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return fail("%s: cannot run it (%s): mapping more than your own id needs it (the uidmap package)", helper, why);
+    return fail("%s refused the mappings: %s (are they in /etc/sub%cid for this user?)", helper, got ? why : "?",
+                strstr(helper, "gid") ? 'g' : 'u');
+}
+
+/* The uid/gid maps of stage 1's new user namespace.  Root writes them; a
+ * user writes a map of their own id alone (setgroups denied first, as the
+ * kernel requires), and anything wider goes through newuidmap/newgidmap. */
+static int set_id_maps(pid_t pid, const struct oci_spec *s)
+{
+    if (geteuid() == 0)
+        return write_id_map(pid, "uid_map", s->uidmap, s->nuidmap) < 0 ? -1 : write_id_map(pid, "gid_map", s->gidmap, s->ngidmap);
+    int own_uid = s->nuidmap == 1 && s->uidmap[0].host == geteuid() && s->uidmap[0].size == 1;
+    int own_gid = s->ngidmap == 1 && s->gidmap[0].host == getegid() && s->gidmap[0].size == 1;
+    if ((own_uid ? write_id_map(pid, "uid_map", s->uidmap, 1) : run_idmap_helper("newuidmap", pid, s->uidmap, s->nuidmap)) < 0)
+        return err_prefix(".linux.uidMappings");
+    if (own_gid) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+        if (write_file_str(path, "deny") < 0 || write_id_map(pid, "gid_map", s->gidmap, 1) < 0) return err_prefix(".linux.gidMappings");
+        return 0;
+    }
+    return run_idmap_helper("newgidmap", pid, s->gidmap, s->ngidmap) < 0 ? err_prefix(".linux.gidMappings") : 0;
 }
 
 static int load_bundle(struct create_job *j, const struct create_req *r)
@@ -5973,8 +6061,7 @@ static int run_stage1(struct create_job *j)
     j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
     if (j->spec.clone_flags & CLONE_NEWUSER) {
         if (msg_recv(j->sp1[0], peer, MSG_USERMAP_REQ, &b, NULL) < 0) goto out;
-        if (write_id_map(j->pid1, "uid_map", j->spec.uidmap, j->spec.nuidmap) < 0 ||
-            write_id_map(j->pid1, "gid_map", j->spec.gidmap, j->spec.ngidmap) < 0 ||
+        if (set_id_maps(j->pid1, &j->spec) < 0 ||
             msg_send(j->sp1[0], MSG_USERMAP_ACK, NULL, 0, -1) < 0)
             goto out;
     }
@@ -6191,7 +6278,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     ok = ok && make_state_dir(&j, r) == 0;
     if (ok) {
         j.cg = xcalloc(1, sizeof *j.cg);
-        ok = cg_create(j.cg, &j.spec, r->id) == 0;
+        ok = cg_create(j.cg, &j.spec, r->id, r->rootless) == 0;
     }
     if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
@@ -6605,12 +6692,15 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
     struct buf b = {0};
     int flags = s->clone_flags;
     if (flags & CLONE_NEWUSER) {
+        /* a rootless stage 0 can open our uid_map only while we are
+         * dumpable (runc does the same); no container process exists yet */
+        int rootless = geteuid() != 0;
         if (unshare(CLONE_NEWUSER) < 0) return failerr("unshare user namespace");
-        if (msg_send(syncfd, MSG_USERMAP_REQ, NULL, 0, -1) < 0 || msg_recv(syncfd, "stage 0", MSG_USERMAP_ACK, &b, NULL) < 0) {
-            buf_free(&b);
-            return -1;
-        }
+        if (rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_DUMPABLE)");
+        int r = msg_send(syncfd, MSG_USERMAP_REQ, NULL, 0, -1) < 0 || msg_recv(syncfd, "stage 0", MSG_USERMAP_ACK, &b, NULL) < 0;
         buf_free(&b);
+        if (rootless) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (r) return -1;
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) return failerr("become root in the user namespace");
     }
     flags &= ~CLONE_NEWUSER;
@@ -7156,7 +7246,20 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
 
 /* --- public API (runtime.h) --- */
 
-static const char *root_or_default(const char *root) { return root ? root : OCIRUN_DEFAULT_ROOT; }
+/* The state root when --root is not given: OCIRUN_DEFAULT_ROOT for root;
+ * for anyone else $XDG_RUNTIME_DIR/ocirun (as runc), or a directory of
+ * their own in /tmp without it. */
+static const char *default_root(void)
+{
+    static char path[PATH_MAX];
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (geteuid() == 0) return OCIRUN_DEFAULT_ROOT;
+    if (xdg && xdg[0] == '/') snprintf(path, sizeof path, "%s/ocirun", xdg);
+    else snprintf(path, sizeof path, "/tmp/ocirun-%u", (unsigned)geteuid());
+    return path;
+}
+
+static const char *root_or_default(const char *root) { return root ? root : default_root(); }
 
 int ocirun_create(const char *root, const char *id, const struct ocirun_create_opts *o)
 {
@@ -7233,7 +7336,7 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
 
 /* --- the commands --- */
 
-struct cli { const char *root; };
+struct cli { const char *root; int rootless; };
 
 static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
 
@@ -7258,6 +7361,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
 {
     memset(r, 0, sizeof *r);
     r->root = c->root, r->id = id, r->bundle = f->bundle, r->pid_file = f->pid_file, r->no_pivot = f->no_pivot;
+    r->rootless = c->rootless;
     r->console_socket = f->console, r->no_new_keyring = f->no_new_keyring;
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
@@ -7796,6 +7900,40 @@ static const char default_spec[] =
     "\t}\n"
     "}\n";
 
+/* `spec --rootless`, as runc makes it: a user namespace mapping root to the
+ * caller's uid and gid, no network namespace (only a user could not wire
+ * it), /sys bound from the host (sysfs needs a network namespace of the
+ * user's), no gid= on devpts (gid 5 is not mapped), no cgroup limits. */
+static void rootless_spec(struct buf *b)
+{
+    char maps[256];
+    snprintf(maps, sizeof maps,
+             "{ \"type\": \"user\" } ],\n"
+             "\t\t\"uidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n"
+             "\t\t\"gidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n",
+             (unsigned)geteuid(), (unsigned)getegid());
+    const struct { const char *from, *to; } edits[] = {
+        { ", \"gid=5\"", "" },
+        { "{ \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+          "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }",
+          "{ \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\",\n"
+          "\t\t  \"options\": [ \"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }" },
+        { "\t\t\"resources\": { \"devices\": [ { \"allow\": false, \"access\": \"rwm\" } ] },\n", "" },
+        { "{ \"type\": \"network\" }, ", "" },
+        { "{ \"type\": \"mount\" } ],\n", NULL },   /* + the user namespace and maps */
+    };
+    const char *p = default_spec;
+    for (size_t k = 0; k < ARRAY_LEN(edits); k++) {
+        const char *at = strstr(p, edits[k].from);
+        if (!at) continue;   /* default_spec and this table change together: see test spec_rootless */
+        buf_add(b, p, (size_t)(at - p));
+        if (edits[k].to) buf_puts(b, edits[k].to);
+        else buf_puts(b, "{ \"type\": \"mount\" }, "), buf_puts(b, maps);
+        p = at + strlen(edits[k].from);
+    }
+    buf_puts(b, p);
+}
+
 static int cmd_spec(int argc, char **argv)
 {
     int i = 1, rootless = 0;
@@ -7803,15 +7941,17 @@ static int cmd_spec(int argc, char **argv)
     const struct flag fl[] = { { "bundle", 'b', 1, &bundle, NULL, NULL }, { "rootless", 0, 0, NULL, &rootless, NULL } };
     if (parse_flags("spec", argc, argv, &i, fl, 2) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
         return -1;
-    if (rootless) return fail("spec: --rootless is not supported by this version of ocirun");
-    int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return failerr("spec: bundle %s", bundle);
-    int fd = openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    close(dfd);
-    if (fd < 0) return errno == EEXIST ? fail("File config.json exists. Remove it first.") : failerr("spec: create config.json");
-    int r = write_all(fd, default_spec, sizeof default_spec - 1);
-    if (close(fd) < 0 || r < 0) return failerr("spec: write config.json");
-    return 0;
+    struct buf b = {0};
+    if (rootless) rootless_spec(&b);
+    else buf_add(&b, default_spec, sizeof default_spec - 1);
+    int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+    if (dfd >= 0) fd = openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int r = dfd < 0 ? failerr("spec: bundle %s", bundle)
+            : fd < 0 ? (errno == EEXIST ? fail("File config.json exists. Remove it first.") : failerr("spec: create config.json"))
+            : write_all(fd, b.p, b.len) < 0 || close(fd) < 0 ? failerr("spec: write config.json") : 0;
+    if (dfd >= 0) close(dfd);
+    buf_free(&b);
+    return r;
 }
 
 /* ======================================================================
@@ -7848,7 +7988,8 @@ static const char usage_text[] =
     "  features             print what this runtime supports (runtime-spec features.md)\n"
     "\n"
     "global options:\n"
-    "  --root DIR           state directory (default " OCIRUN_DEFAULT_ROOT ")\n"
+    "  --root DIR           state directory (default " OCIRUN_DEFAULT_ROOT ", for non-root users $XDG_RUNTIME_DIR/ocirun)\n"
+    "  --rootless auto|true|false  tolerate a cgroup we may not create (auto: when not root)\n"
     "  --log FILE           append log lines to FILE\n"
     "  --log-format FORMAT  text (default) or json (runc's {\"level\",\"msg\",\"time\"} lines)\n"
     "  --debug              log debug lines\n"
@@ -7899,7 +8040,7 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
 int ocirun_main(int argc, char **argv)
 {
     if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
-    struct cli c = { OCIRUN_DEFAULT_ROOT };
+    struct cli c = { NULL, 0 };
     const char *log = NULL, *log_format = NULL, *rootless = NULL;
     int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
     const struct flag fl[] = {
@@ -7919,8 +8060,11 @@ int ocirun_main(int argc, char **argv)
         return help ? 0 : 1;
     }
     if (r == 0 && systemd) r = fail("--systemd-cgroup: systemd cgroup management is not supported by this version of ocirun");
-    if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto"))
-        r = fail("--rootless=%s: rootless containers are not supported by this version of ocirun", rootless);
+    if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto") && strcmp(rootless, "true"))
+        r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
+    /* auto (runc's default): rootless when not root */
+    c.rootless = rootless && !strcmp(rootless, "true") ? 1 : rootless && !strcmp(rootless, "false") ? 0 : geteuid() != 0;
+    if (!c.root) c.root = default_root();
     if (r == 0 && (!c.root[0] || c.root[0] != '/')) {
         static char abs[PATH_MAX];
         if (!c.root[0] || !realpath(".", abs) || strlen(abs) + strlen(c.root) + 2 > sizeof abs)

@@ -1708,6 +1708,107 @@ t_userns_bad() {
 	bad $id 'user namespace|invalid argument|not' "$B" create --bundle "$B" $id
 }
 
+# -------------------------------------------------------------- rootless --
+#
+# An ordinary user (ocirun-rl, created here with /etc/subuid and /etc/subgid
+# ranges, removed at the end) runs containers: ocirun is copied where the
+# user can reach it, the bundle comes from `ocirun spec --rootless`, state
+# goes to $XDG_RUNTIME_DIR/ocirun.
+
+RL_USER=ocirun-rl
+rl_setup() {
+	need_ocirun || return 1
+	command -v setpriv >/dev/null || { skip "no setpriv (util-linux)"; return 1; }
+	if ! id -u $RL_USER >/dev/null 2>&1; then
+		useradd -M -s /bin/sh -d /nonexistent $RL_USER 2>"$TMP/useradd.log" || { fail "useradd: $(cat "$TMP/useradd.log")"; return 1; }
+		RL_MADE=1
+	fi
+	RLU=$(id -u $RL_USER) RLG=$(id -g $RL_USER)
+	# useradd may have given the user ranges already; else ours
+	grep -q "^$RL_USER:" /etc/subuid 2>/dev/null || echo "$RL_USER:300000:65536" >> /etc/subuid
+	grep -q "^$RL_USER:" /etc/subgid 2>/dev/null || echo "$RL_USER:300000:65536" >> /etc/subgid
+	RLSUBU=$(awk -F: -v u=$RL_USER '$1 == u {print $2; exit}' /etc/subuid)
+	RLSUBG=$(awk -F: -v u=$RL_USER '$1 == u {print $2; exit}' /etc/subgid)
+	RL=$TMP/rl
+	[ -d "$RL" ] && return 0
+	mkdir -p "$RL/xdg" "$RL/b" && cp "$OCIRUN" "$RL/ocirun" && chmod 755 "$RL" "$RL/b" "$RL/ocirun"
+	chown $RLU:$RLG "$RL/xdg" "$RL/b" && chmod 700 "$RL/xdg"
+}
+rl_cleanup() {
+	[ -n "${RL_MADE:-}" ] && userdel $RL_USER 2>/dev/null
+	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid 2>/dev/null
+	RL_MADE=
+}
+# rlrun CMD...: as the user, in its environment
+rlrun() { setpriv --reuid=$RLU --regid=$RLG --init-groups env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$RL/xdg" timeout -k 5 "$TO" "$@"; }
+# rl_bundle NAME SCRIPT [JQ-FILTER]: `spec --rootless` as the user, our rootfs, sh -c SCRIPT
+rl_bundle() {
+	local name=$1 script=$2 filter=${3:-.}
+	shift 2; [ $# -gt 0 ] && shift
+	RB=$RL/b/$name
+	rm -rf "$RB"; mkdir -p "$RB" && chown $RLU:$RLG "$RB"
+	rlrun "$RL/ocirun" spec --rootless --bundle "$RB" || { fail "spec --rootless as $RL_USER"; return 1; }
+	jq --arg r "$RFS" --arg s "$script" "$@" ".root.path = \$r | .process.args = [\"sh\", \"-c\", \$s] | $filter" "$RB/config.json" > "$RB/c" &&
+		mv "$RB/c" "$RB/config.json" && chmod 644 "$RB/config.json"
+}
+
+# single-id map (no helper needed): root inside, the user outside; pid,
+# mount, uts, ipc and network namespaces; no cgroup of its own (a warning)
+t_rootless_run() {
+	rl_setup || return
+	rl_bundle rl1 'id -u; tr -s " " < /proc/self/uid_map | sed "s/^ //"; echo pid=$$; hostname; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "' \
+		'.linux.namespaces += [{type: "network"}] | .hostname = "rl"'
+	local out; out=$(rlrun "$RL/ocirun" run --bundle "$RB" rl1 2>"$RL/err")
+	expect "rootless run" "$(echo $out)" "0 0 $RLU 1 pid=1 rl lo"
+	grep -q 'rootless: no cgroup' "$RL/err" || fail "no warning about the missing cgroup: $(errsum "$(cat "$RL/err")")"
+	expect "state left in \$XDG_RUNTIME_DIR/ocirun" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
+	rl_cleanup
+}
+
+# ranges through newuidmap/newgidmap (/etc/subuid): container uid 1000 is
+# the user's first subordinate id + 999; run -d, exec, kill, delete;
+# nothing left behind
+t_rootless_ranges() {
+	rl_setup || return
+	command -v newuidmap >/dev/null || { skip "no newuidmap (apt-get install uidmap)"; rl_cleanup; return; }
+	local vol=$RL/vol pid
+	mkdir -p "$vol" && chown $RLU:$RLG "$vol"
+	rl_bundle rl2 'wc -l < /proc/self/uid_map; touch /tmp/f && chown 1000:1000 /tmp/f && echo chowned; exec sleep 100' \
+		'.linux.uidMappings += [{containerID: 1, hostID: $su, size: 65536}] | .linux.gidMappings += [{containerID: 1, hostID: $sg, size: 65536}]
+		 | .linux.namespaces += [{type: "network"}] | .root.readonly = false | .process.capabilities |= map_values(. + ["CAP_CHOWN"])
+		 | .mounts += [{destination: "/tmp", type: "bind", source: $v, options: ["rbind"]}]' \
+		--arg v "$vol" --argjson su "$RLSUBU" --argjson sg "$RLSUBG"
+	rlrun "$RL/ocirun" run -d --bundle "$RB" rl2 </dev/null >"$RL/out" 2>"$RL/err" || { fail "run -d: $(errsum "$(cat "$RL/err")")"; rl_cleanup; return; }
+	waitfor 50 test -e "$vol/f"
+	waitfor 20 grep -q chowned "$RL/out"
+	expect "inside: two map lines, chown to 1000" "$(tr '\n' ' ' < "$RL/out")$(grep -v warning "$RL/err")" "2 chowned "
+	expect "owner on the host" "$(stat -c %u:%g "$vol/f" 2>&1)" "$((RLSUBU + 999)):$((RLSUBG + 999))"
+	pid=$(rlrun "$RL/ocirun" state rl2 | jq -r .pid)
+	expect "init's uid on the host" "$(awk '$1 == "Uid:" {print $2}' /proc/$pid/status 2>&1)" "$RLU"
+	expect "exec" "$(rlrun "$RL/ocirun" exec rl2 id -u 2>&1)" 0
+	rlrun "$RL/ocirun" kill rl2 KILL || fail "kill"
+	waitfor 50 eval '[ "$(rlrun "$RL/ocirun" state rl2 | jq -r .status)" = stopped ]'
+	rlrun "$RL/ocirun" delete rl2 || fail "delete"
+	expect "state left" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
+	alive $pid && fail "init $pid still alive"
+	rl_cleanup
+}
+
+# what a user cannot do gives a clear error and leaves nothing: ranges not
+# granted in /etc/subuid, limits without a cgroup
+t_rootless_bad() {
+	rl_setup || return
+	rl_bundle rl3 'true' '.linux.uidMappings = [{containerID: 0, hostID: 500000, size: 65536}]'
+	rlrun "$RL/ocirun" run --bundle "$RB" rl3 </dev/null >"$RL/out" 2>"$RL/err" && fail "an ungranted range was accepted"
+	grep -q 'uidMappings: newuidmap' "$RL/err" || fail "ungranted range: $(errsum "$(cat "$RL/err")")"
+	rl_bundle rl4 'true' '.linux.resources = {memory: {limit: 67108864}}'
+	rlrun "$RL/ocirun" run --bundle "$RB" rl4 </dev/null >"$RL/out" 2>"$RL/err" && fail "a memory limit without a cgroup was accepted"
+	grep -q 'rootless container gets limits only' "$RL/err" || fail "limit: $(errsum "$(cat "$RL/err")")"
+	expect "state left" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
+	[ -z "$(procs_matching "$RL/b")" ] || fail "processes left: $(procs_matching "$RL/b")"
+	rl_cleanup
+}
+
 # ----------------------------------------------------------------- hooks --
 
 # hook_dir: $TMP/hk with hook.sh KIND LOG (records kind, mount namespace,
@@ -2352,7 +2453,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-userns_root userns_bad
+userns_root userns_bad rootless_run rootless_ranges rootless_bad
 ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp
