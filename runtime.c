@@ -131,6 +131,12 @@ extern char **environ;
 #define NR_pidfd_send_signal NR_NEW(424)
 #define NR_pidfd_open NR_NEW(434)
 #define NR_mount_setattr NR_NEW(442)
+#define NR_open_tree NR_NEW(428)
+#define NR_move_mount NR_NEW(429)
+#define OCI_OPEN_TREE_CLONE 1
+#define OCI_MOVE_MOUNT_F_EMPTY_PATH 0x4
+#define OCI_MOVE_MOUNT_T_EMPTY_PATH 0x40
+#define OCI_MOUNT_ATTR_IDMAP 0x100000
 #define NR_close_range NR_NEW(436)
 #define OCI_CLOSE_RANGE_CLOEXEC 4
 
@@ -1000,7 +1006,7 @@ struct oci_process {
 };
 
 /* How a mount option acts. */
-enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RATTR, MO_BIND, MO_RBIND, MO_TMPCOPYUP, MO_UNSUPPORTED };
+enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RATTR, MO_BIND, MO_RBIND, MO_TMPCOPYUP, MO_IDMAP, MO_RIDMAP, MO_UNSUPPORTED };
 
 struct oci_mount {
     const char *dest, *type, *source;
@@ -1010,6 +1016,9 @@ struct oci_mount {
     uint64_t rattr_set, rattr_clr; /* recursive attributes (mount_setattr) */
     int bind, rbind;
     int tmpcopyup;                 /* copy the covered directory into the new tmpfs */
+    int idmap, ridmap;             /* an idmapped bind mount (ridmap: recursively) */
+    struct oci_idmap *uidmap, *gidmap;   /* its mappings (none: the container's) */
+    size_t nuidmap, ngidmap;
     char *data;                    /* options the kernel gets as data */
 };
 
@@ -1416,7 +1425,7 @@ static const struct mount_opt {
     { "slave", MO_PROP, MS_SLAVE, 0, 0 }, { "strictatime", MO_FLAG, MS_STRICTATIME, 0, 0 },
     { "suid", MO_CLEAR, MS_NOSUID, 0, 0 }, { "symfollow", MO_CLEAR, MS_NOSYMFOLLOW, 0, 0 },
     { "sync", MO_FLAG, MS_SYNCHRONOUS, 0, 0 }, { "unbindable", MO_PROP, MS_UNBINDABLE, 0, 0 },
-    { "idmap", MO_UNSUPPORTED, 0, 0, 0 }, { "ridmap", MO_UNSUPPORTED, 0, 0, 0 },
+    { "idmap", MO_IDMAP, 0, 0, 0 }, { "ridmap", MO_RIDMAP, 0, 0, 0 },
     { "tmpcopyup", MO_TMPCOPYUP, 0, 0, 0 },
 };
 
@@ -1449,10 +1458,14 @@ static int apply_mount_opt(const char *ip, struct oci_mount *m, const char *o, s
     case MO_BIND: m->bind = 1; break;
     case MO_RBIND: m->bind = m->rbind = 1; break;
     case MO_TMPCOPYUP: m->tmpcopyup = 1; break;
+    case MO_IDMAP: m->idmap = 1; break;
+    case MO_RIDMAP: m->idmap = m->ridmap = 1; break;
     default: return fail("%s: mount option \"%s\" is not supported yet", ip, o);
     }
     return 0;
 }
+
+static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap **out, size_t *n);
 
 static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
 {
@@ -1476,6 +1489,16 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     if (m->bind && (!m->source || !m->source[0])) return fail("%s.source: a bind mount needs a source", ip);
     if (m->flags & MS_REMOUNT) return fail("%s.options: \"remount\" makes no sense in a new container", ip);
     if (!m->source) m->source = m->type;
+    /* an idmapped mount: mappings of its own, or the container's */
+    char mp[96];
+    const struct jv *x;
+    snprintf(mp, sizeof mp, "%s.uidMappings", ip);
+    if ((x = member(c, "uidMappings")) && parse_idmaps(mp, x, &m->uidmap, &m->nuidmap) < 0) return -1;
+    snprintf(mp, sizeof mp, "%s.gidMappings", ip);
+    if ((x = member(c, "gidMappings")) && parse_idmaps(mp, x, &m->gidmap, &m->ngidmap) < 0) return -1;
+    if (m->nuidmap || m->ngidmap) m->idmap = 1;
+    if (m->idmap && !m->bind) return fail("%s: an idmapped mount must be a bind mount", ip);
+    if (m->idmap && !m->nuidmap != !m->ngidmap) return fail("%s: an idmapped mount needs both uidMappings and gidMappings", ip);
     return 0;
 }
 
@@ -2161,6 +2184,9 @@ static int validate_spec(struct oci_spec *s)
         return fail(".linux.uidMappings: mappings given without a new user namespace");
     if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS))
         return fail(".linux.namespaces: a mount namespace is required");
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (s->mounts[i].idmap && !s->mounts[i].nuidmap && !s->nuidmap)
+            return fail(".mounts[%zu]: idmap without uidMappings takes the container's user namespace mappings, and there are none", i);
     if (s->hostname && s->hostname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
         return fail(".hostname: setting the hostname needs a private UTS namespace");
     if (s->domainname && s->domainname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
@@ -2203,7 +2229,7 @@ static void spec_free(struct oci_spec *s)
         free(s->hooks[k]);
     }
     free(s->proc.args); free(s->proc.env); free(s->proc.gids); free(s->proc.rlimits);
-    for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data);
+    for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data), free(s->mounts[i].uidmap), free(s->mounts[i].gidmap);
     free(s->mounts); free(s->devices); free(s->sysctl); free(s->uidmap); free(s->gidmap);
     free(s->masked); free(s->readonly); free(s->res.devs);
     if (s->seccomp) {
@@ -4531,6 +4557,7 @@ struct rootfs_ctx {
     int no_pivot;
     int dev_is_bind;               /* /dev comes from a bind mount: no nodes */
     int dev_is_mounted;            /* a mount entry covers /dev */
+    const int *idmap_fds;          /* per mount: a detached idmapped copy, or -1 */
 };
 
 static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -4632,6 +4659,27 @@ static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
 out:
     if (top >= 0) close(top);
     close(srcfd);
+    close(dst);
+    return r;
+}
+
+/* --- idmapped mounts: stage 0 prepares them (section 15) --- */
+
+/* Attaches the idmapped copy `tree` at the mount's destination. */
+static int mount_idmapped(struct rootfs_ctx *c, const struct oci_mount *m, int tree)
+{
+    struct stat src, before;
+    if (fstat(tree, &src) < 0) return failerr("fstat the idmapped copy of %s", m->source);
+    int dst = resolve_in_root(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE), top = -1, r = -1;
+    if (dst < 0) return err_prefix("mount target");
+    if (fstat(dst, &before) < 0) failerr("fstat %s", m->dest);
+    else if (syscall(NR_move_mount, tree, "", dst, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        failerr("attach the idmapped mount of %s on %s (move_mount)", m->source, m->dest);
+    else if ((top = verify_mounted(c, m->dest, &before, &src)) >= 0 &&
+             (!(m->flags & ~(MS_BIND | MS_REC)) || remount_bind(top, m->flags, m->dest) == 0) &&
+             mount_set_propagation(top, m) == 0 && mount_set_recursive_attrs(top, m) == 0)
+        r = 0;
+    if (top >= 0) close(top);
     close(dst);
     return r;
 }
@@ -4823,6 +4871,7 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     if (!strcmp(m->dest, "/dev")) c->dev_is_mounted = 1;
+    if (m->idmap) return mount_idmapped(c, m, c->idmap_fds[m - c->spec->mounts]);
     if (m->bind) return mount_bind(c, m);
     if (!strcmp(m->type, "cgroup")) return mount_cgroup(c, m);
     return mount_fs(c, m);
@@ -5155,9 +5204,9 @@ static int make_parent_mount_private(const char *rootfs)
 struct before_pivot { int (*fn)(void *); void *arg; };
 
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
-                        const struct before_pivot *bp)
+                        const struct before_pivot *bp, const int *idmap_fds)
 {
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0 };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, idmap_fds };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc */
     unsigned long prop = s->rootfs_prop ? s->rootfs_prop : MS_SLAVE | MS_REC;
@@ -5624,16 +5673,17 @@ enum msg_type {
     MSG_HOOKS,           /* stage 2 -> 0: run prestart, createRuntime now */
     MSG_HOOKS_DONE,      /* stage 0 -> 2: state for createContainer \0 for startContainer */
     MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
+    MSG_IDMAP_MOUNT,     /* stage 0 -> 2: uint32 mount index + a detached idmapped mount (fd) */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
     "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
-    "seccomp listener"
+    "seccomp listener", "idmapped mount"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4
 };
 
 #define MSG_MAGIC 0x6f63
@@ -5909,6 +5959,7 @@ struct create_job {
     struct stage_opts opts;
     int rootfd, dirfd, sock, sp1[2], sp2[2];
     int console;         /* connected --console-socket, or -1 */
+    int *idmap_fds;      /* per mount: a detached idmapped copy for stage 2, or -1 */
     int master;          /* pty master from stage 2, or -1 */
     pid_t pid1, pid2;
     int made_dir;
@@ -5993,6 +6044,107 @@ static int set_id_maps(pid_t pid, const struct oci_spec *s)
     return run_idmap_helper("newgidmap", pid, s->gidmap, s->ngidmap) < 0 ? err_prefix(".linux.gidMappings") : 0;
 }
 
+/* --- idmapped mounts (Linux 5.12) ---
+ * A user namespace with the mount's mappings is made by a short-lived
+ * child; stage 0 (root in the host's namespaces, as the kernel requires)
+ * clones the source with open_tree, marks the copy idmapped and hands the
+ * detached mount to stage 2, which attaches it (mount_idmapped). */
+
+/* The child holding the namespace: until its parent closes the pipe (the
+ * child has its own fd table: it closes its copy of the write end). */
+static int hold_userns(void *arg)
+{
+    const int *p = arg;
+    char c;
+    close(p[1]);
+    while (read(p[0], &c, 1) < 0 && errno == EINTR) {}
+    return 0;
+}
+
+/* An fd of a new user namespace with the given maps. */
+static int idmap_userns(const struct oci_idmap *u, size_t nu, const struct oci_idmap *g, size_t ng)
+{
+    int pfd[2], nsfd = -1;
+    char stack[8192] __attribute__((aligned(16))), path[64];
+    if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
+    pid_t pid = clone(hold_userns, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, pfd);
+    if (pid < 0) failerr("clone a user namespace for an idmapped mount");
+    else if (write_id_map(pid, "uid_map", u, nu) == 0 && write_id_map(pid, "gid_map", g, ng) == 0) {
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0) failerr("open %s", path);
+    }
+    close(pfd[1]);   /* the child returns */
+    if (pid > 0) while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    close(pfd[0]);
+    return nsfd;
+}
+
+/* The detached, idmapped copy of mount `i`'s source. */
+static int idmap_mount_fd(const struct oci_spec *s, size_t i)
+{
+    const struct oci_mount *m = &s->mounts[i];
+    int rec = m->rbind || m->ridmap ? OCI_AT_RECURSIVE : 0;
+    if (geteuid() != 0) return fail(".mounts[%zu]: idmapped mounts need root in the host's user namespace", i);
+    int ns = m->nuidmap ? idmap_userns(m->uidmap, m->nuidmap, m->gidmap, m->ngidmap)
+                        : idmap_userns(s->uidmap, s->nuidmap, s->gidmap, s->ngidmap);
+    if (ns < 0) return err_prefix(".mounts[%zu]", i);
+    int fd = (int)syscall(NR_open_tree, AT_FDCWD, m->source, OCI_OPEN_TREE_CLONE | O_CLOEXEC | rec);
+    struct oci_mount_attr a = { OCI_MOUNT_ATTR_IDMAP, 0, 0, (uint64_t)ns };
+    int r = fd;
+    if (fd < 0) r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
+                                    : failerr(".mounts[%zu]: open_tree %s", i, m->source);
+    else if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &a, sizeof a) < 0) {
+        r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (mount_setattr)", i)
+            : errno == EINVAL ? fail(".mounts[%zu]: the filesystem of %s cannot be idmapped here (mount_setattr: %s)", i,
+                                     m->source, strerror(errno))
+                              : failerr(".mounts[%zu]: mount_setattr %s", i, m->source);
+        close(fd);
+    }
+    close(ns);
+    return r;
+}
+
+/* Stage 0, before any stage starts (so a refusal leaves nothing): the
+ * detached copies, by mount index (-1: not idmapped). */
+static int prepare_idmap_mounts(const struct oci_spec *s, int **out)
+{
+    int *fds = *out = xcalloc(s->nmounts + 1, sizeof *fds);
+    for (size_t i = 0; i < s->nmounts; i++) fds[i] = -1;
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (s->mounts[i].idmap && (fds[i] = idmap_mount_fd(s, i)) < 0) return -1;
+    return 0;
+}
+
+/* ... and to stage 2, right after its setup. */
+static int send_idmap_mounts(int sock, const struct oci_spec *s, const int *fds)
+{
+    for (size_t i = 0; fds && i < s->nmounts; i++) {
+        uint32_t idx = (uint32_t)i;
+        if (fds[i] >= 0 && msg_send(sock, MSG_IDMAP_MOUNT, &idx, sizeof idx, fds[i]) < 0) return -1;
+    }
+    return 0;
+}
+
+/* Stage 2: the detached mounts, by mount index, into fds[] (-1: none). */
+static int recv_idmap_mounts(int sock, const struct oci_spec *s, int *fds)
+{
+    struct buf b = {0};
+    int r = 0;
+    for (size_t i = 0; i < s->nmounts; i++) fds[i] = -1;
+    for (size_t i = 0; i < s->nmounts && r == 0; i++) {
+        uint32_t idx;
+        int fd = -1;
+        if (!s->mounts[i].idmap) continue;
+        if (msg_recv(sock, "stage 0", MSG_IDMAP_MOUNT, &b, &fd) < 0) r = -1;
+        else if (b.len != sizeof idx || fd < 0 || (memcpy(&idx, b.p, sizeof idx), idx != i))
+            r = fail("stage 0 sent a malformed idmapped mount for .mounts[%zu]", i);
+        else fds[i] = fd, fd = -1;
+        if (fd >= 0) close(fd);
+    }
+    buf_free(&b);
+    return r;
+}
+
 static int load_bundle(struct create_job *j, const struct create_req *r)
 {
     char path[PATH_MAX + 16];
@@ -6035,7 +6187,8 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
 static int send_setup(int fd, const struct create_job *j, int passfd)
 {
     if (msg_send(fd, MSG_OPTS, &j->opts, sizeof j->opts, passfd) < 0) return -1;
-    return msg_send(fd, MSG_CONFIG, j->config, (uint32_t)j->config_len, -1);
+    if (msg_send(fd, MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0) return -1;
+    return fd == j->sp2[0] ? send_idmap_mounts(fd, &j->spec, j->idmap_fds) : 0;
 }
 
 /* Stage 1's part: namespaces, then stage 2's pid.  A small config is queued
@@ -6252,6 +6405,9 @@ static void create_job_close(struct create_job *j)
     int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master };
     for (size_t i = 0; i < ARRAY_LEN(fds); i++)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
+    for (size_t i = 0; j->idmap_fds && i < j->spec.nmounts; i++)
+        if (j->idmap_fds[i] >= 0) close(j->idmap_fds[i]);
+    free(j->idmap_fds), j->idmap_fds = NULL;
     spec_free(&j->spec);
     free(j->config);
     free(j->cg);
@@ -6280,6 +6436,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         j.cg = xcalloc(1, sizeof *j.cg);
         ok = cg_create(j.cg, &j.spec, r->id, r->rootless) == 0;
     }
+    ok = ok && prepare_idmap_mounts(&j.spec, &j.idmap_fds) == 0;
     if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
@@ -6890,7 +7047,13 @@ static int stage2_main(int syncfd, int mntfd)
     if (has_hooks(&s, HOOK_PRESTART) || has_hooks(&s, HOOK_CREATE_RUNTIME) || has_hooks(&s, HOOK_CREATE_CONTAINER) ||
         has_hooks(&s, HOOK_START_CONTAINER))
         bp.fn = hooks_before_pivot;
-    if (setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp) < 0) return -1;
+    int *idmap_fds = xcalloc(s.nmounts + 1, sizeof *idmap_fds);
+    if (recv_idmap_mounts(syncfd, &s, idmap_fds) < 0 ||
+        setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp, idmap_fds) < 0)
+        return -1;
+    for (size_t i = 0; i < s.nmounts; i++)
+        if (idmap_fds[i] >= 0) close(idmap_fds[i]);
+    free(idmap_fds);
     if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
@@ -7847,7 +8010,7 @@ static int cmd_features(int argc, char **argv)
     sc_features(&b);
     buf_printf(&b, ",\n    \"apparmor\": { \"enabled\": false },\n"
                    "    \"selinux\": { \"enabled\": false },\n    \"intelRdt\": { \"enabled\": false },\n"
-                   "    \"mountExtensions\": { \"idmap\": { \"enabled\": false } }\n  },\n"
+                   "    \"mountExtensions\": { \"idmap\": { \"enabled\": true } }\n  },\n"
                    "  \"annotations\": {\n    \"org.ocirun.version\": \"%s\",\n"
                    "    \"org.ocirun.self-protection\": \"%s\"\n  }\n}\n",
                OCIRUN_VERSION, protection_preview());
