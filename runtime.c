@@ -7409,16 +7409,40 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
 
 /* --- public API (runtime.h) --- */
 
+/* Whether we run in a user namespace (not the host's). */
+static int in_user_namespace(void)
+{
+    char *text;
+    int in = 0;
+    if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) == 0) {
+        unsigned a, b, n;
+        in = sscanf(text, "%u %u %u", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295u;
+        free(text);
+    }
+    return in;
+}
+
+/* Rootless, as runc tells: not root, or root of a user namespace that a
+ * user made (rootless podman runs us so), unless $USER says root. */
+static int running_rootless(void)
+{
+    if (geteuid() != 0) return 1;
+    if (!in_user_namespace()) return 0;
+    const char *u = getenv("USER");
+    return !u || strcmp(u, "root");
+}
+
 /* The state root when --root is not given: OCIRUN_DEFAULT_ROOT for root;
- * for anyone else $XDG_RUNTIME_DIR/ocirun (as runc), or a directory of
- * their own in /tmp without it. */
+ * rootless, $XDG_RUNTIME_DIR/ocirun (as runc), or a directory of the user's
+ * own in /tmp without it. */
 static const char *default_root(void)
 {
     static char path[PATH_MAX];
     const char *xdg = getenv("XDG_RUNTIME_DIR");
-    if (geteuid() == 0) return OCIRUN_DEFAULT_ROOT;
+    if (!running_rootless()) return OCIRUN_DEFAULT_ROOT;
     if (xdg && xdg[0] == '/') snprintf(path, sizeof path, "%s/ocirun", xdg);
-    else snprintf(path, sizeof path, "/tmp/ocirun-%u", (unsigned)geteuid());
+    else if (geteuid() != 0) snprintf(path, sizeof path, "/tmp/ocirun-%u", (unsigned)geteuid());
+    else return OCIRUN_DEFAULT_ROOT;
     return path;
 }
 
@@ -8152,7 +8176,8 @@ static const char usage_text[] =
     "\n"
     "global options:\n"
     "  --root DIR           state directory (default " OCIRUN_DEFAULT_ROOT ", for non-root users $XDG_RUNTIME_DIR/ocirun)\n"
-    "  --rootless auto|true|false  tolerate a cgroup we may not create (auto: when not root)\n"
+    "  --rootless auto|true|false  tolerate a cgroup we may not create (auto: when not root,\n"
+    "                       or root of a user's user namespace)\n"
     "  --log FILE           append log lines to FILE\n"
     "  --log-format FORMAT  text (default) or json (runc's {\"level\",\"msg\",\"time\"} lines)\n"
     "  --debug              log debug lines\n"
@@ -8226,7 +8251,7 @@ int ocirun_main(int argc, char **argv)
     if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto") && strcmp(rootless, "true"))
         r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
     /* auto (runc's default): rootless when not root */
-    c.rootless = rootless && !strcmp(rootless, "true") ? 1 : rootless && !strcmp(rootless, "false") ? 0 : geteuid() != 0;
+    c.rootless = rootless && !strcmp(rootless, "true") ? 1 : rootless && !strcmp(rootless, "false") ? 0 : running_rootless();
     if (!c.root) c.root = default_root();
     if (r == 0 && (!c.root[0] || c.root[0] != '/')) {
         static char abs[PATH_MAX];

@@ -1775,7 +1775,8 @@ rl_setup() {
 	chown $RLU:$RLG "$RL/xdg" "$RL/b" && chmod 700 "$RL/xdg"
 }
 rl_cleanup() {
-	[ -n "${RL_MADE:-}" ] && userdel $RL_USER 2>/dev/null
+	pkill -KILL -u $RL_USER 2>/dev/null   # rootless podman's pause process
+	[ -n "${RL_MADE:-}" ] && { sleep 0.2; userdel $RL_USER 2>/dev/null; }
 	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid 2>/dev/null
 	RL_MADE=
 }
@@ -1831,6 +1832,28 @@ t_rootless_ranges() {
 	rlrun "$RL/ocirun" delete rl2 || fail "delete"
 	expect "state left" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
 	alive $pid && fail "init $pid still alive"
+	rl_cleanup
+}
+
+# rootless podman (as the user, its own storage under $HOME) with ocirun
+# as the runtime: the container's root is the user, the rest of the
+# container's ids come from /etc/subuid; run -d, exec, stop, rm
+t_rootless_podman() {
+	rl_setup || return
+	command -v podman >/dev/null || { skip "podman not installed"; rl_cleanup; return; }
+	local h=$RL/home out
+	mkdir -p "$h" && chown $RLU:$RLG "$h"
+	[ -f "$TMP/podman/bb.tar" ] || podman_setup || { rl_cleanup; return; }
+	cp "$PM/bb.tar" "$RL/bb.tar" && chmod 644 "$RL/bb.tar"
+	rlpm() { setpriv --reuid=$RLU --regid=$RLG --init-groups env -i PATH=/usr/bin:/bin HOME="$h" USER=$RL_USER \
+		XDG_RUNTIME_DIR="$RL/xdg" timeout 120 podman --runtime "$RL/ocirun" "$@"; }
+	rlpm import "$RL/bb.tar" localhost/rl-bb >/dev/null 2>"$RL/err" || { fail "podman import as $RL_USER: $(errsum "$(cat "$RL/err")")"; rl_cleanup; return; }
+	out=$(rlpm run --rm --network none localhost/rl-bb sh -c 'id -u; tr -s " " < /proc/self/uid_map | sed "s/^ //"' 2>"$RL/err")
+	expect "rootless podman run" "$(echo $out)" "0 0 $RLU 1 1 $RLSUBU 65536"
+	rlpm run -d --name rlc --network none localhost/rl-bb sleep 100 >/dev/null 2>"$RL/err" || fail "run -d: $(errsum "$(cat "$RL/err")")"
+	expect "rootless podman exec" "$(rlpm exec rlc sh -c 'echo $((6*7))' 2>&1)" 42
+	rlpm stop -t 1 rlc >/dev/null 2>&1 || fail "stop"
+	rlpm rm rlc >/dev/null 2>&1 || fail "rm"
 	rl_cleanup
 }
 
@@ -1982,6 +2005,16 @@ t_podman_seccomp() {
 	expect "podman default profile" "$(echo $out)" "Seccomp_filters:$((base + 1)) personality-norandom=ENOSYS getpid=ok"
 	out=$(pm run --rm --network none --security-opt seccomp=unconfined $PMIMG sh -c 'grep ^Seccomp_filters: /proc/self/status | tr -d "\t"; sctest personality-norandom' 2>"$PM/err")
 	expect "seccomp=unconfined" "$(echo $out)" "Seccomp_filters:$((base + 0)) personality-norandom=ok"
+}
+
+# podman --uidmap/--gidmap (a user namespace in the config): the
+# container's root is host 100000, its files too
+t_podman_userns() {
+	podman_setup || return
+	local out
+	out=$(pm run --rm $PMOPT --network none --uidmap 0:100000:65536 --gidmap 0:100000:65536 $PMIMG \
+		sh -c 'id -u; tr -s " " < /proc/self/uid_map | sed "s/^ //"; touch /tmp/f; stat -c %u /tmp/f' 2>"$PM/err")
+	expect "podman --uidmap" "$(echo $out)" "0 0 100000 65536 0"
 }
 
 t_podman_run() {
@@ -2500,10 +2533,10 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-userns_root userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_bad
+userns_root userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
-podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp
+podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
