@@ -8043,6 +8043,264 @@ static int cmd_features(int argc, char **argv)
     return r;
 }
 
+/* --- check: what this kernel and host give a container --- */
+
+struct check {
+    const char *name;
+    int ok, needed;              /* needed: a default `ocirun spec` bundle needs it */
+    char detail[200];
+    const char *impact, *fix;    /* when not ok: what stops working, what fixes it */
+};
+
+static void check_set(struct check *c, int ok, const char *impact, const char *fix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    c->ok = ok, c->impact = ok ? NULL : impact, c->fix = ok ? NULL : fix;
+}
+
+/* Runs fn in a throwaway child (namespaces, pivot_root change the caller);
+ * its errno comes back as the exit status, 0 when it worked. */
+static int probe_in_child(int (*fn)(int), int arg)
+{
+    int status;
+    pid_t pid = fork();
+    if (pid < 0) return errno;
+    if (pid == 0) _exit(fn(arg) < 0 ? (errno & 0xff ? errno & 0xff : 255) : 0);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+}
+
+static int probe_unshare(int flag) { return unshare(flag); }
+
+/* In a mount namespace of its own: a tmpfs over /dev (always there), and
+ * pivot_root into it; an initramfs root refuses with EINVAL. */
+static int probe_pivot_root(int unused)
+{
+    (void)unused;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("tmpfs", "/dev", "tmpfs", 0, "size=4k") < 0 || chdir("/dev") < 0)
+        return -1;
+    return (int)syscall(SYS_pivot_root, ".", ".");
+}
+
+static void check_namespaces(struct check *out, int *n)
+{
+    static const struct { const char *ns; int flag, needed; const char *config; } t[] = {
+        { "pid", CLONE_NEWPID, 1, "CONFIG_PID_NS" }, { "network", CLONE_NEWNET, 1, "CONFIG_NET_NS" },
+        { "mount", CLONE_NEWNS, 1, "(always built in)" }, { "ipc", CLONE_NEWIPC, 1, "CONFIG_IPC_NS" },
+        { "uts", CLONE_NEWUTS, 1, "CONFIG_UTS_NS" }, { "user", CLONE_NEWUSER, 0, "CONFIG_USER_NS" },
+        { "cgroup", CLONE_NEWCGROUP, 0, "CONFIG_CGROUPS (4.6)" }, { "time", CLONE_NEWTIME, 0, "CONFIG_TIME_NS (5.6)" },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        struct check *c = &out[(*n)++];
+        static char names[8][24];
+        snprintf(names[i], sizeof names[i], "namespace %s", t[i].ns);
+        c->name = names[i], c->needed = t[i].needed;
+        int e = probe_in_child(probe_unshare, t[i].flag);
+        if (!e) { check_set(c, 1, NULL, NULL, "can be created"); continue; }
+        if (t[i].flag == CLONE_NEWUSER && (e == ENOSPC || e == EPERM || e == EACCES))
+            check_set(c, 0, "user namespaces and rootless containers",
+                      "sysctl user.max_user_namespaces > 0 (and kernel.unprivileged_userns_clone=1 on Debian kernels)",
+                      "disabled by a sysctl or a policy (%s)", strerror(e));
+        else
+            check_set(c, 0, t[i].needed ? "the default bundle (`ocirun spec`) and any config asking for it" : "configs asking for it",
+                      t[i].config, "unshare: %s", strerror(e));
+    }
+}
+
+static void check_cgroups(struct check *c)
+{
+    struct cg_layout l;
+    char list[160] = "";
+    int v1 = 0, v2 = 0;
+    c->name = "cgroups";
+    if (cg_layout_read(&l) < 0) { check_set(c, 0, "every resource limit", "mount cgroupfs", "%s", err_msg); return; }
+    for (int i = 0; i < l.n; i++) {
+        size_t k = strlen(list);
+        if (l.h[i].v2) {
+            char path[PATH_MAX + 32], *text;
+            v2 = 1;
+            snprintf(path, sizeof path, "%s/cgroup.controllers", l.h[i].mnt);
+            if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) == 0) {
+                text[strcspn(text, "\n")] = 0;
+                snprintf(list + k, sizeof list - k, "%sv2: %s", k ? "; " : "", text);
+                free(text);
+            }
+        } else {
+            const char *o = l.h[i].opts;
+            v1 = 1;
+            if (!strncmp(o, "rw,", 3) || !strncmp(o, "ro,", 3)) o += 3;
+            snprintf(list + k, sizeof list - k, "%s%s", k ? " " : "v1: ", o);
+        }
+    }
+    if (!l.n) check_set(c, 0, "resource limits (a config without them still runs)", "CONFIG_CGROUPS and a cgroup mount", "none mounted");
+    else check_set(c, 1, NULL, NULL, "%s; %s", v1 && v2 ? "hybrid" : v2 ? "v2" : "v1", list);
+}
+
+static void check_seccomp(struct check *c)
+{
+    c->name = "seccomp";
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+        check_set(c, 0, "linux.seccomp (every podman and Docker profile)", "CONFIG_SECCOMP, CONFIG_SECCOMP_FILTER", "not in this kernel");
+        return;
+    }
+    char flags[128] = "";
+    for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++)
+        if (sc_flag_supported(sc_flags[i].flag))
+            snprintf(flags + strlen(flags), sizeof flags - strlen(flags), " %s", sc_flags[i].name + strlen("SECCOMP_FILTER_FLAG_"));
+    int notify = sc_flag_supported(OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    check_set(c, 1, NULL, NULL, "filters%s; flags:%s%s; NOTIFY %s",
+              sc_syscall(OCI_SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ OCI_SECCOMP_RET_LOG }) == 0 ? ", LOG, KILL_PROCESS" : "",
+              flags[0] ? flags : " none", "", notify ? "yes" : "no (Linux 5.0)");
+}
+
+/* A syscall newer than 4.4: ENOSYS means the kernel lacks it. */
+static void check_syscall(struct check *c, const char *name, long nr, const char *what, const char *since)
+{
+    c->name = name;
+    errno = 0;
+    long r = syscall(nr, -1L, 0L, 0L, 0L, 0L);
+    if (r >= 0) close((int)r);
+    int have = !(r < 0 && errno == ENOSYS);
+    check_set(c, have, what, since, have ? "available" : "missing (ENOSYS)");
+}
+
+static void check_keyctl(struct check *c)
+{
+    c->name = "keyctl";
+#ifdef SYS_keyctl
+    int have = !(syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* session */, 0) < 0 && errno == ENOSYS);
+#else
+    int have = 0;
+#endif
+    check_set(c, have, "a session keyring per container (containers share the caller's keys)", "CONFIG_KEYS",
+              have ? "available" : "missing (ENOSYS)");
+}
+
+static void check_pivot_root(struct check *c)
+{
+    int e = probe_in_child(probe_pivot_root, 0);
+    c->name = "pivot_root";
+    if (!e) check_set(c, 1, NULL, NULL, "possible");
+    else if (e == EINVAL)
+        check_set(c, 1, NULL, NULL, "impossible here (an initramfs root?): ocirun uses MS_MOVE and chroot instead");
+    else check_set(c, 0, "entering the rootfs", "run as root in the host's mount namespace", "%s", strerror(e));
+}
+
+static void check_filesystems(struct check *c)
+{
+    char *text = NULL;
+    c->name = "overlayfs";
+    int have = read_file_at(AT_FDCWD, "/proc/filesystems", 1 << 16, &text, NULL) == 0 && strstr(text, "\toverlay\n");
+    free(text);
+    check_set(c, have, "overlay root filesystems (podman, containerd snapshots)", "CONFIG_OVERLAY_FS (or modprobe overlay)",
+              have ? "available" : "not in /proc/filesystems");
+}
+
+static void check_proc_sys(struct check *c, const char *path, unsigned long magic, const char *impact)
+{
+    struct statfs sf;
+    c->name = path, c->needed = 1;
+    int ok = statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
+    check_set(c, ok, impact, "mount it", ok ? "mounted" : "not mounted");
+}
+
+static void check_caps(struct check *c)
+{
+    char *text;
+    unsigned long long eff = 0;
+    c->name = "capabilities";
+    if (read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, &text, NULL) < 0) {
+        check_set(c, 0, "knowing what the caller may do", "mount /proc", "unknown (no /proc/self/status)");
+        return;
+    }
+    const char *p = strstr(text, "\nCapEff:");
+    if (p) eff = strtoull(p + 8, NULL, 16);
+    free(text);
+    int sysadmin = !!(eff & (1ULL << 21));
+    if (sysadmin && geteuid() == 0 && !in_user_namespace()) check_set(c, 1, NULL, NULL, "root, CapEff %llx", eff);
+    else check_set(c, 1, NULL, NULL, "%s, CapEff %llx: rootless containers only (a user namespace in the config)",
+                   geteuid() ? "not root" : "root of a user namespace", eff);
+}
+
+static void check_state_root(struct check *c, const char *root)
+{
+    c->name = "state root", c->needed = 1;
+    int fd = state_root_open(root, 1);   /* as `create` would */
+    if (fd >= 0 && faccessat(fd, ".", W_OK, AT_EACCESS) == 0) check_set(c, 1, NULL, NULL, "%s writable", root);
+    else check_set(c, 0, "every container (state lives there)", "--root DIR on a writable filesystem (or make STATE_ROOT=...)",
+                   "%s not writable (%s)", root, fd < 0 ? err_msg : strerror(errno));
+    if (fd >= 0) close(fd);
+}
+
+static void check_json(struct buf *b, const struct check *v, int n, int ok)
+{
+    buf_printf(b, "{\n  \"ok\": %s,\n  \"checks\": [", ok ? "true" : "false");
+    for (int i = 0; i < n; i++) {
+        buf_printf(b, "%s\n    {\"name\": ", i ? "," : "");
+        json_str(b, v[i].name);
+        buf_printf(b, ", \"ok\": %s, \"needed\": %s, \"detail\": ", v[i].ok ? "true" : "false", v[i].needed ? "true" : "false");
+        json_str(b, v[i].detail);
+        if (!v[i].ok) buf_puts(b, ", \"impact\": "), json_str(b, v[i].impact), buf_puts(b, ", \"fix\": "), json_str(b, v[i].fix);
+        buf_puts(b, "}");
+    }
+    buf_puts(b, "\n  ]\n}\n");
+}
+
+static void check_table(struct buf *b, const struct check *v, int n, int ok)
+{
+    for (int i = 0; i < n; i++) {
+        buf_printf(b, "%-20s %-8s %s\n", v[i].name, v[i].ok ? "ok" : v[i].needed ? "MISSING" : "missing", v[i].detail);
+        if (!v[i].ok) buf_printf(b, "%-20s %-8s stops: %s; fix: %s\n", "", "", v[i].impact, v[i].fix);
+    }
+    buf_printf(b, "\n%s\n", ok ? "ok: a default `ocirun spec` bundle can run here"
+                                 : "NOT OK: a default `ocirun spec` bundle cannot run here (see MISSING)");
+}
+
+/* `check [--format table|json]`: probes the running kernel and host; exit
+ * status 0 when a default bundle can run. */
+static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_status)
+{
+    int i = 1, n = 0, ok = 1;
+    const char *format = "table";
+    const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL } };
+    if (parse_flags("check", argc, argv, &i, fl, 1) < 0 || want_args("check", argc - i, 0, 0, "[--format table|json]") < 0)
+        return -1;
+    if (strcmp(format, "table") && strcmp(format, "json")) return fail("check: --format must be table or json");
+    struct check v[32];
+    memset(v, 0, sizeof v);
+    check_namespaces(v, &n);
+    check_cgroups(&v[n++]);
+    check_seccomp(&v[n++]);
+    v[n].name = "self-protection";
+    check_set(&v[n++], 1, NULL, NULL, "%s (how `run` protects its binary)", protection_preview());
+    check_filesystems(&v[n++]);
+    check_pivot_root(&v[n++]);
+    check_keyctl(&v[n++]);
+    check_syscall(&v[n++], "clone3", NR_NEW(435), "a cgroup v2 container's birth in its cgroup (moved after the start instead)", "Linux 5.3");
+    check_syscall(&v[n++], "openat2", NR_NEW(437), "nothing (ocirun resolves paths itself)", "Linux 5.6");
+    check_syscall(&v[n++], "pidfd_open", NR_pidfd_open, "race-free signals (kill falls back to pid and start time)", "Linux 5.3");
+    check_syscall(&v[n++], "mount_setattr", NR_mount_setattr, "idmapped mounts and recursive mount options (rro, ...)", "Linux 5.12");
+#ifdef SYS_bpf
+    check_syscall(&v[n++], "bpf", SYS_bpf, "device rules on cgroup v2", "CONFIG_BPF_SYSCALL, CONFIG_CGROUP_BPF");
+#endif
+    check_proc_sys(&v[n++], "/proc", PROC_SUPER_MAGIC, "everything: ocirun works through /proc");
+    check_proc_sys(&v[n++], "/sys", 0x62656572 /* SYSFS_MAGIC */, "the container's /sys (a bind of the host's)");
+    check_caps(&v[n++]);
+    check_state_root(&v[n++], cl->root);
+    for (int k = 0; k < n; k++) ok &= v[k].ok || !v[k].needed;
+    struct buf b = {0};
+    if (!strcmp(format, "json")) check_json(&b, v, n, ok);
+    else check_table(&b, v, n, ok);
+    int r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+    buf_free(&b);
+    *exit_status = ok ? 0 : 1;
+    return r;
+}
+
 static const char default_spec[] =
     "{\n"
     "\t\"ociVersion\": \"" OCIRUN_OCI_VERSION "\",\n"
@@ -8219,6 +8477,7 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
     if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
+    if (!strcmp(cmd, "check")) return cmd_check(c, argc, argv, exit_status);
     static const char *const later[] = { "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);

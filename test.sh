@@ -2293,6 +2293,60 @@ t_exploit_readonly() {
 	umount "$d"
 }
 
+# ----------------------------------------------------------------- check --
+
+# `ocirun check`: on this host everything a default bundle needs is there
+# (exit 0); each probe, faked away (tests/fake.c makes a syscall fail, a
+# private mount namespace hides a filesystem), is reported as missing with
+# what stops working, and a missing needed one makes the exit status 1
+t_check() {
+	need_ocirun || return
+	local d=$TMP/check out j
+	mkdir -p "$d"
+	cc -O2 -o "$d/fake" tests/fake.c 2>"$d/cc.log" || { fail "cannot build tests/fake.c"; return; }
+	out=$(rt check); expect "exit status here" $? 0
+	echo "$out" | sed 's/^/#   /'
+	j=$(rt check --format json) || fail "check --format json exited $?"
+	expect "json: ok, probes" "$(printf '%s' "$j" | jq -c '[.ok, ([.checks[] | select(.needed and (.ok | not))] | length)]')" '[true,0]'
+	# ckfake NAME RULE...: the check named NAME (its ok, and whether impact and fix are said) under the rules
+	ckfake() {
+		local name=$1; shift
+		"$d/fake" "$@" -- "$OCIRUN" --root "$ROOT" check --format json 2>&1 | jq -c --arg n "$name" '.checks[] | select(.name == $n) | [.ok, (.impact != null and .fix != null)]'
+	}
+	if [ -z "$KMODE" ]; then
+		for c in clone3 openat2 pidfd_open mount_setattr bpf keyctl; do
+			expect "$c faked away" "$(ckfake $c $c=ENOSYS)" '[false,true]'
+		done
+	else
+		expect "clone3 on 4.4" "$(printf '%s' "$j" | jq -c '.checks[] | select(.name == "clone3") | .ok')" false
+	fi
+	expect "seccomp faked away" "$(ckfake seccomp prctl:21=EINVAL)" '[false,true]'
+	expect "user namespaces disabled" "$(ckfake "namespace user" unshare:0x10000000=ENOSPC)" '[false,true]'
+	expect "time namespace missing" "$(ckfake "namespace time" unshare:0x80=EINVAL)" '[false,true]'
+	"$d/fake" unshare:0x20000000=EINVAL -- "$OCIRUN" --root "$ROOT" check >"$d/out" 2>&1
+	expect "no pid namespace: exit status" $? 1
+	grep -q 'namespace pid *MISSING.*' "$d/out" && grep -q 'stops: the default bundle' "$d/out" && grep -q 'NOT OK' "$d/out" ||
+		fail "no pid namespace: $(errsum "$(cat "$d/out")")"
+	expect "pivot_root refused (an initramfs root)" "$("$d/fake" pivot_root=EINVAL -- "$OCIRUN" --root "$ROOT" check --format json | jq -r '.checks[] | select(.name == "pivot_root") | .detail')" \
+		"impossible here (an initramfs root?): ocirun uses MS_MOVE and chroot instead"
+	expect "self-protection without memfd" "$("$d/fake" memfd_create=ENOSYS -- "$OCIRUN" --root "$ROOT" check --format json | jq -r '.checks[] | select(.name == "self-protection") | .detail')" \
+		"private-copy (how \`run\` protects its binary)"
+	# filesystems: hidden in a private mount namespace
+	expect "no cgroups mounted" "$(unshare -m sh -c "mount -t tmpfs none /sys/fs/cgroup && \"$OCIRUN\" --root \"$ROOT\" check --format json" | jq -c '.checks[] | select(.name == "cgroups") | [.ok, .detail]')" '[false,"none mounted"]'
+	expect "no overlayfs" "$(unshare -m sh -c "grep -v overlay /proc/filesystems > $d/fs && mount --bind $d/fs /proc/filesystems && \"$OCIRUN\" --root \"$ROOT\" check --format json" | jq -c '.checks[] | select(.name == "overlayfs") | .ok')" false
+	unshare -m sh -c "umount -l /sys && \"$OCIRUN\" --root \"$ROOT\" check" >"$d/out" 2>&1
+	expect "no /sys: exit status" $? 1
+	grep -q '^/sys *MISSING' "$d/out" || fail "no /sys: $(errsum "$(cat "$d/out")")"
+	unshare -m sh -c "umount -l /proc && \"$OCIRUN\" --root \"$ROOT\" check" >"$d/out" 2>&1
+	expect "no /proc: exit status" $? 1
+	grep -q '^/proc *MISSING' "$d/out" || fail "no /proc: $(errsum "$(cat "$d/out")")"
+	"$OCIRUN" --root /proc/ocirun-state check >"$d/out" 2>&1
+	expect "state root not writable: exit status" $? 1
+	grep -q '^state root *MISSING' "$d/out" || fail "state root: $(errsum "$(cat "$d/out")")"
+	expect "as a user" "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OCIRUN" --root /tmp/ocirun-check-nobody check --format json | jq -r '.checks[] | select(.name == "capabilities") | .detail' | cut -d, -f1)" "not root"
+	rm -rf /tmp/ocirun-check-nobody
+}
+
 # --------------------------------------------------------------- seccomp --
 
 # Go's name of this machine's arch, as podman resolves profiles with it
@@ -2544,7 +2598,7 @@ escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
-seccomp_differential seccomp_podman_profile seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
+check seccomp_differential seccomp_podman_profile seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done
