@@ -638,7 +638,9 @@ struct jv {
 #define JSON_MAX_DEPTH 200
 
 struct arena { struct arena_blk *head; };
-struct arena_blk { struct arena_blk *next; size_t used, cap; char data[]; };
+/* data is 16-aligned on every arch: strict-alignment CPUs (MIPS, older ARM)
+ * fault on the 8-byte fields of what lives there */
+struct arena_blk { struct arena_blk *next; size_t used, cap; _Alignas(16) char data[]; };
 
 static void *arena_alloc(struct arena *a, size_t n)
 {

@@ -253,6 +253,45 @@ build_copy() { # copy the source tree (without .git and built files) to $TMP/bui
 
 in_old_kernel_mode() { [ -n "$KMODE" ] && skip "checked in the normal mode"; }
 
+# Cross builds: every arch a device may have, static, -Werror; each binary
+# then runs its arch-independent work under qemu-user: `spec` writes a
+# config its own parser takes back (`create` of a broken copy names the
+# field), `features` is valid JSON naming its own arch for seccomp
+t_cross_builds() {
+	need_ocirun || return
+	in_old_kernel_mode && return
+	local d=$TMP/cross sizes='' built=0 cc arch q bin out
+	mkdir -p "$d"
+	while read -r cc arch q; do
+		command -v "$cc" >/dev/null || { sizes="$sizes $arch:no-compiler"; continue; }
+		bin=$d/ocirun-$arch
+		if ! "$cc" -static -Os -Wall -Wextra -Werror -o "$bin" runtime.c 2>"$d/$arch.log"; then
+			fail "$arch: build: $(errsum "$(cat "$d/$arch.log")")"; continue
+		fi
+		"${cc%gcc}strip" "$bin" 2>/dev/null
+		built=$((built + 1)) sizes="$sizes $arch:$(stat -c %s "$bin")"
+		command -v "$q" >/dev/null || { sizes="$sizes(no-$q)"; continue; }
+		rm -rf "$d/b-$arch"; mkdir -p "$d/b-$arch/rootfs"
+		"$q" "$bin" spec --bundle "$d/b-$arch" || { fail "$arch: spec under $q"; continue; }
+		jq -e '.process.args == ["sh"]' "$d/b-$arch/config.json" >/dev/null || fail "$arch: spec wrote no valid config"
+		jq '.process.args = "sh"' "$d/b-$arch/config.json" > "$d/b-$arch/c" && mv "$d/b-$arch/c" "$d/b-$arch/config.json"
+		out=$("$q" "$bin" --root "$d/root-$arch" create --bundle "$d/b-$arch" x 2>&1)
+		case $out in *"config.json: .process.args: expected an array"*) ;; *) fail "$arch: validation under qemu: $(errsum "$out")" ;; esac
+		out=$("$q" "$bin" features 2>&1 | jq -r '.linux.seccomp.archs | join(" ")' 2>&1) || fail "$arch: features is not JSON"
+		[ -n "$out" ] || fail "$arch: features lists no seccomp arch"
+	done <<-EOF
+	gcc x86_64 env
+	i686-linux-gnu-gcc i686 qemu-i386-static
+	aarch64-linux-gnu-gcc aarch64 qemu-aarch64-static
+	arm-linux-gnueabihf-gcc armhf qemu-arm-static
+	mips-linux-gnu-gcc mips qemu-mips-static
+	mipsel-linux-gnu-gcc mipsel qemu-mipsel-static
+	riscv64-linux-gnu-gcc riscv64 qemu-riscv64-static
+	EOF
+	echo "# static glibc builds, stripped (bytes):$sizes"
+	[ $built -ge 1 ] || skip "no cross compilers"
+}
+
 t_build_werror() {
 	need_ocirun || return
 	in_old_kernel_mode && return
@@ -1579,6 +1618,11 @@ vm_test() { # vm_test SCRIPT: run a tests/vm script, its checks become ours
 	esac
 }
 
+# a real arm64 kernel under qemu-system-aarch64 (tests/vm/arm64.sh): the
+# arm64 static build runs, execs, limits memory, loads podman's profile
+# with the arm64 syscall table, kills and deletes; `ocirun check` there
+t_arm64_vm() { vm_test tests/vm/arm64.sh; }
+
 # pure cgroup v2 (this host cannot show it): tests/vm/cgroup2.sh boots
 # Debian's kernel under qemu with cgroup_no_v1=all and runs the static
 # build's containers there (limits, cgroup namespace, exec, pause, update,
@@ -2575,7 +2619,7 @@ t_seccomp_bad() {
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
-TESTS="build_werror build_static_size
+TESTS="build_werror build_static_size cross_builds
 version spec run_basic exit_code exit_signal preserve_fds no_pivot
 hostname pid1 mounts masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd umask
@@ -2588,7 +2632,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm events cgroup_bad_input cgroup_more_resources
+ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
