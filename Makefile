@@ -23,7 +23,16 @@ ocirun-static: runtime.c runtime.h
 	$(MUSL_CC) -static -Os $(WARN) $(DEFS) -ffunction-sections -fdata-sections -Wl,--gc-sections -o $@ runtime.c
 	$(STRIP) $@
 
-install: ocirun
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# the binary, its man page and bash completion (install-bin: the binary alone)
+install: install-bin
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 examples/ocirun.8 $(DESTDIR)$(MANDIR)/man8/ocirun.8
+	install -m 0644 examples/ocirun.bash-completion $(DESTDIR)$(COMPLETIONDIR)/ocirun
+
+install-bin: ocirun
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 ocirun $(DESTDIR)$(BINDIR)/ocirun
 
@@ -46,4 +55,4 @@ syscalls:
 clean:
 	rm -f ocirun ocirun-static gen-syscalls syscalls.tmp
 
-.PHONY: all static install test demo clean syscalls
+.PHONY: all static install install-bin test demo clean syscalls

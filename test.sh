@@ -292,6 +292,60 @@ t_cross_builds() {
 	[ $built -ge 1 ] || skip "no cross compilers"
 }
 
+# The integrations in examples/: the variables Buildroot, Yocto and OpenWrt
+# require are there, and the build and install commands they run work on
+# a clean copy of the tree (a full Buildroot or Yocto build is not possible
+# here); `make install` places binary, man page and completion; the
+# containerd and podman snippets are taken by containerd and podman
+t_packaging() {
+	need_ocirun || return
+	in_old_kernel_mode && return
+	local d=$TMP/pkg f v out
+	rm -rf "$d"; mkdir -p "$d/src"
+	cp -a runtime.c runtime.h Makefile LICENSE examples tests "$d/src/"
+	f=examples/buildroot/ocirun/ocirun.mk
+	for v in OCIRUN_VERSION OCIRUN_SITE OCIRUN_LICENSE OCIRUN_LICENSE_FILES; do grep -q "^$v = " $f || fail "$f: no $v"; done
+	grep -q '^define OCIRUN_BUILD_CMDS' $f && grep -q '^define OCIRUN_INSTALL_TARGET_CMDS' $f && grep -q '^\$(eval \$(generic-package))' $f &&
+		grep -q 'TARGET_CC' $f || fail "$f: build/install commands or generic-package missing"
+	grep -q '^config BR2_PACKAGE_OCIRUN$' examples/buildroot/ocirun/Config.in && grep -q '^	help$' examples/buildroot/ocirun/Config.in ||
+		fail "Config.in: no BR2_PACKAGE_OCIRUN with help"
+	# what OCIRUN_BUILD_CMDS and OCIRUN_INSTALL_TARGET_CMDS run
+	make -s -C "$d/src" CC=cc CFLAGS="-O2 -pipe" LDFLAGS= STATE_ROOT=/run/ocirun ocirun >/dev/null 2>"$d/log" &&
+		make -s -C "$d/src" DESTDIR="$d/br" PREFIX=/usr install-bin >/dev/null 2>>"$d/log" && [ -x "$d/br/usr/bin/ocirun" ] ||
+		fail "buildroot commands: $(errsum "$(cat "$d/log")")"
+	f=examples/yocto/ocirun_0.1.0.bb
+	for v in SUMMARY LICENSE LIC_FILES_CHKSUM SRC_URI S EXTRA_OEMAKE; do grep -q "^$v = " $f || fail "$f: no $v"; done
+	grep -q '^do_compile()' $f && grep -q '^do_install()' $f || fail "$f: no do_compile/do_install"
+	expect "yocto: LICENSE checksum" "$(sed -n 's/.*file:\/\/LICENSE;md5=\([0-9a-f]*\)".*/\1/p' $f)" "$(md5sum LICENSE | cut -d' ' -f1)"
+	make -s -C "$d/src" clean >/dev/null
+	make -s -C "$d/src" CC=cc CFLAGS="-O2" LDFLAGS= STATE_ROOT=/run/ocirun ocirun >/dev/null 2>"$d/log" &&
+		make -s -C "$d/src" DESTDIR="$d/yocto" PREFIX=/usr install >/dev/null 2>>"$d/log" || fail "yocto commands: $(errsum "$(cat "$d/log")")"
+	for f in usr/bin/ocirun usr/share/man/man8/ocirun.8 usr/share/bash-completion/completions/ocirun; do
+		[ -f "$d/yocto/$f" ] || fail "make install: no $f"
+	done
+	"$d/yocto/usr/bin/ocirun" --help | grep -q -- '--root DIR.*/run/ocirun' || fail "STATE_ROOT did not reach the binary"
+	command -v groff >/dev/null && { out=$(groff -man -Tutf8 -ww examples/ocirun.8 2>&1 >/dev/null); [ -z "$out" ] || fail "ocirun.8: $out"; }
+	bash -n examples/ocirun.bash-completion || fail "bash completion: syntax"
+	expect "completion of commands" "$(bash -c '. examples/ocirun.bash-completion; COMP_WORDS=(ocirun ch); COMP_CWORD=1; _ocirun; echo ${COMPREPLY[*]}')" check
+	f=examples/openwrt/ocirun/Makefile
+	for v in PKG_NAME PKG_VERSION PKG_RELEASE PKG_LICENSE; do grep -q "^$v:=" $f || fail "$f: no $v"; done
+	grep -q 'include $(TOPDIR)/rules.mk' $f && grep -q 'include $(INCLUDE_DIR)/package.mk' $f && grep -q '^define Package/ocirun$' $f &&
+		grep -q '^define Package/ocirun/install' $f && grep -q 'BuildPackage,ocirun' $f || fail "$f: OpenWrt package structure"
+	sh -n examples/openwrt/ocirun/files/ocirun.init && grep -q '^USE_PROCD=1' examples/openwrt/ocirun/files/ocirun.init ||
+		fail "procd init script"
+	if command -v containerd >/dev/null; then
+		out=$(containerd --config examples/containerd/config.toml config dump 2>&1)
+		printf '%s' "$out" | grep -q 'BinaryName = "/usr/bin/ocirun"' && printf '%s' "$out" | grep -q 'default_runtime_name = "ocirun"' ||
+			fail "containerd does not take the snippet: $(errsum "$out")"
+	fi
+	if command -v podman >/dev/null; then
+		sed "s|\"/usr/bin/ocirun\", \"/usr/local/bin/ocirun\"|\"$OCIRUN\"|" examples/podman/containers.conf > "$d/containers.conf"
+		out=$(CONTAINERS_CONF=$d/containers.conf podman --root "$d/pm" --runroot "$d/pmrun" info --format '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}' 2>&1)
+		expect "podman takes the snippet" "$out" "ocirun $OCIRUN"
+	fi
+	jq -e '.process.args == ["sh"] and .root.path == "rootfs"' examples/bundle/config.json >/dev/null || fail "examples/bundle/config.json"
+}
+
 t_build_werror() {
 	need_ocirun || return
 	in_old_kernel_mode && return
@@ -2619,7 +2673,7 @@ t_seccomp_bad() {
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
-TESTS="build_werror build_static_size cross_builds
+TESTS="build_werror build_static_size cross_builds packaging
 version spec run_basic exit_code exit_signal preserve_fds no_pivot
 hostname pid1 mounts masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd umask
