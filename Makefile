@@ -20,7 +20,8 @@ ocirun: runtime.c runtime.h
 # static musl build, stripped: the shape that ships on devices
 static: ocirun-static
 ocirun-static: runtime.c runtime.h
-	$(MUSL_CC) -static -Os $(WARN) $(DEFS) -ffunction-sections -fdata-sections -Wl,--gc-sections -o $@ runtime.c
+	$(MUSL_CC) -static -Os $(WARN) $(DEFS) -ffunction-sections -fdata-sections -Wl,--gc-sections \
+		-fno-asynchronous-unwind-tables -fno-unwind-tables -o $@ runtime.c
 	$(STRIP) $@
 
 MANDIR ?= $(PREFIX)/share/man

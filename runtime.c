@@ -2619,10 +2619,10 @@ static int cg_layout_read(struct cg_layout *l)
         if ((!v2 && strcmp(fstype, "cgroup")) || l->n == MAX_HIER) continue;
         unescape_octal(f[4]);
         /* a hierarchy something else is mounted over is not ours to use */
-        unsigned maj, min;
+        char *colon;
+        unsigned long maj = strtoul(f[2], &colon, 10), min = *colon == ':' ? strtoul(colon + 1, NULL, 10) : 0;
         struct stat st;
-        if (sscanf(f[2], "%u:%u", &maj, &min) != 2 || stat(f[4], &st) < 0 || st.st_dev != makedev(maj, min))
-            continue;
+        if (*colon != ':' || stat(f[4], &st) < 0 || st.st_dev != makedev(maj, min)) continue;
         int dup = 0;
         for (int i = 0; i < l->n; i++)
             if (l->h[i].v2 == v2 && !strcmp(l->h[i].opts, super)) dup = 1;
@@ -2873,7 +2873,10 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         long long period = 100000;
         snprintf(path, sizeof path, "%s/cpu.max", d);
         if (read_file_at(AT_FDCWD, path, 64, &text, NULL) == 0) {
-            if (sscanf(text, "%31s %lld", cur_quota, &period) < 1) snprintf(cur_quota, sizeof cur_quota, "max");
+            /* "QUOTA PERIOD" */
+            size_t q = strcspn(text, " \n");
+            if (q && q < sizeof cur_quota) snprintf(cur_quota, sizeof cur_quota, "%.*s", (int)q, text);
+            if (text[q] == ' ') period = strtoll(text + q + 1, NULL, 10);
             free(text);
         }
         if (r->cpu_period != UNSET && r->cpu_period) period = r->cpu_period;
@@ -7417,8 +7420,9 @@ static int in_user_namespace(void)
     char *text;
     int in = 0;
     if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) == 0) {
-        unsigned a, b, n;
-        in = sscanf(text, "%u %u %u", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295u;
+        char *p = text;
+        unsigned long a = strtoul(p, &p, 10), b = strtoul(p, &p, 10), n = strtoul(p, &p, 10);
+        in = a != 0 || b != 0 || n != 4294967295ul;
         free(text);
     }
     return in;
