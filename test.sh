@@ -260,8 +260,23 @@ in_old_kernel_mode() { [ -n "$KMODE" ] && skip "checked in the normal mode"; }
 t_cross_builds() {
 	need_ocirun || return
 	in_old_kernel_mode && return
-	local d=$TMP/cross sizes='' built=0 cc arch q bin out
+	local d=$TMP/cross sizes='' built=0 cc arch q bin out prof same
 	mkdir -p "$d"
+	# profiles for the seccomp compiler's cross check: its output on every
+	# arch must be the x86_64 build's, which the differential test holds to
+	# libseccomp (so word size and byte order of the build machine do not matter)
+	local profs=''
+	if [ -f "$CONTAINERS_SECCOMP" ]; then
+		for ga in amd64 arm64 mips s390x; do
+			jq --arg goarch $ga --argjson caps "$PODMAN_CAPS" -f tests/seccomp/resolve.jq "$CONTAINERS_SECCOMP" > "$d/p-$ga.json" && profs="$profs $d/p-$ga.json"
+		done
+	fi
+	for a in '"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"' '"SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS"' '"SCMP_ARCH_ARM"'; do
+		sed "s/^\t\"architectures\": .*/\t\"architectures\": [$a],/" tests/seccomp/edge.json > "$d/e-$(echo "$a" | tr -dc 'A-Z0-9' | cut -c1-20).json"
+	done
+	profs="$profs $(ls "$d"/e-*.json)"
+	cc -O2 -o "$d/dump-native" tests/seccomp/dump.c 2>"$d/dump.log" || { fail "cannot build tests/seccomp/dump.c"; return; }
+	for prof in $profs; do "$d/dump-native" "$prof" > "$prof.native" || fail "dump $(basename "$prof") natively"; done
 	while read -r cc arch q; do
 		command -v "$cc" >/dev/null || { sizes="$sizes $arch:no-compiler"; continue; }
 		bin=$d/ocirun-$arch
@@ -279,6 +294,13 @@ t_cross_builds() {
 		case $out in *"config.json: .process.args: expected an array"*) ;; *) fail "$arch: validation under qemu: $(errsum "$out")" ;; esac
 		out=$("$q" "$bin" features 2>&1 | jq -r '.linux.seccomp.archs | join(" ")' 2>&1) || fail "$arch: features is not JSON"
 		[ -n "$out" ] || fail "$arch: features lists no seccomp arch"
+		"$cc" -static -O2 -o "$d/dump-$arch" tests/seccomp/dump.c 2>>"$d/$arch.log" || { fail "$arch: build dump.c"; continue; }
+		same=0
+		for prof in $profs; do
+			if "$q" "$d/dump-$arch" "$prof" 2>&1 | cmp -s - "$prof.native"; then same=$((same + 1))
+			else fail "$arch: the seccomp compiler gives another filter for $(basename "$prof") than on x86_64"; fi
+		done
+		sizes="$sizes(bpf-same:$same)"
 	done <<-EOF
 	gcc x86_64 env
 	i686-linux-gnu-gcc i686 qemu-i386-static
