@@ -6839,6 +6839,12 @@ static int join_namespaces(const struct oci_spec *s, int *mntfd)
                         errno == EINVAL ? " (is it a namespace of that type?)" : "");
                 goto out;
             }
+            /* root of the joined user namespace, or stage 2's execve would
+             * drop the capabilities its setup needs (runc does the same) */
+            if (flag == CLONE_NEWUSER && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+                failerr("become root in the user namespace %s (is uid/gid 0 mapped there?)", s->ns[i].path);
+                goto out;
+            }
         }
     }
     r = 0;

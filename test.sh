@@ -1855,6 +1855,30 @@ t_idmap_bad() {
 	bad $id 'uidMappings\[0\]\.size: must not be 0' "$B" create --bundle "$B" $id
 }
 
+# joining a user namespace by path: the container's other namespaces are
+# then created inside it (joined first, as runc orders it), and its root is
+# the first container's host 100000
+t_userns_join() {
+	local id=userns-a rootfs=$TMP/rootfs-userns-j pa pb
+	cp -a "$RFS" "$rootfs" && chown -R 100000:100000 "$rootfs"
+	sh_variant $id 'exec sleep 100' '.root.path = $r | .linux.namespaces += [{type: "user"}]
+		 | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		 | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' --arg r "$rootfs"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	pa=$(cpid $id)
+	sh_variant userns-b 'id -u; tr -s " " < /proc/self/uid_map | sed "s/^ //"; readlink /proc/self/ns/user; exec sleep 100' \
+		'.root.path = $r | .linux.namespaces += [{type: "user", path: $u}]' --arg r "$rootfs" --arg u "/proc/$pa/ns/user"
+	rt run -d --bundle "$B" userns-b </dev/null >"$B/out" 2>"$B/err" || { fail "run -d (join): $(errsum "$(cat "$B/err")")"; return; }
+	pb=$(cpid userns-b)
+	waitfor 50 eval '[ "$(wc -l < "$B/out")" -ge 3 ]'
+	expect "inside the joined user namespace" "$(tr '\n' ' ' < "$B/out")" "0 0 100000 65536 $(readlink /proc/$pa/ns/user) "
+	expect "its init's uid on the host" "$(awk '$1 == "Uid:" {print $2}' /proc/$pb/status)" 100000
+	# its new pid namespace belongs to the joined user namespace
+	expect "pid namespace of its own" "$([ "$(readlink /proc/$pb/ns/pid)" != "$(readlink /proc/$pa/ns/pid)" ] && echo own)" own
+	rt delete --force userns-b >/dev/null 2>&1
+	rt delete --force $id >/dev/null 2>&1
+}
+
 t_userns_bad() {
 	local id=userns-bad
 	need_ocirun || return
@@ -2707,7 +2731,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-userns_root userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
+userns_root userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
