@@ -253,8 +253,9 @@ build_copy() { # copy the source tree (without .git and built files) to $TMP/bui
 
 in_old_kernel_mode() { [ -n "$KMODE" ] && skip "checked in the normal mode"; }
 
-# Cross builds: every arch a device may have, static, -Werror; each binary
-# then runs its arch-independent work under qemu-user: `spec` writes a
+# Cross builds: every arch a device may have, static, -Werror (glibc, and
+# musl for arm64 and armhf: tests/musl-cross.sh gets Debian's musl for the
+# arch); each binary then runs its arch-independent work under qemu-user: `spec` writes a
 # config its own parser takes back (`create` of a broken copy names the
 # field), `features` is valid JSON naming its own arch for seccomp
 t_cross_builds() {
@@ -277,10 +278,16 @@ t_cross_builds() {
 	profs="$profs $(ls "$d"/e-*.json)"
 	cc -O2 -o "$d/dump-native" tests/seccomp/dump.c 2>"$d/dump.log" || { fail "cannot build tests/seccomp/dump.c"; return; }
 	for prof in $profs; do "$d/dump-native" "$prof" > "$prof.native" || fail "dump $(basename "$prof") natively"; done
-	while read -r cc arch q; do
+	while read -r cc arch q musl; do
 		command -v "$cc" >/dev/null || { sizes="$sizes $arch:no-compiler"; continue; }
 		bin=$d/ocirun-$arch
-		if ! "$cc" -static -Os -Wall -Wextra -Werror -o "$bin" runtime.c 2>"$d/$arch.log"; then
+		# musl builds (what ships on devices): Debian's cross gcc with that arch's musl as a sysroot
+		local specs=''
+		if [ -n "$musl" ]; then
+			specs=$(sh tests/musl-cross.sh "$musl") || { sizes="$sizes $arch:no-musl-$musl"; continue; }
+			specs="-specs $specs -ffunction-sections -fdata-sections -Wl,--gc-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+		fi
+		if ! "$cc" $specs -static -Os -Wall -Wextra -Werror -o "$bin" runtime.c 2>"$d/$arch.log"; then
 			fail "$arch: build: $(errsum "$(cat "$d/$arch.log")")"; continue
 		fi
 		"${cc%gcc}strip" "$bin" 2>/dev/null
@@ -294,6 +301,7 @@ t_cross_builds() {
 		case $out in *"config.json: .process.args: expected an array"*) ;; *) fail "$arch: validation under qemu: $(errsum "$out")" ;; esac
 		out=$("$q" "$bin" features 2>&1 | jq -r '.linux.seccomp.archs | join(" ")' 2>&1) || fail "$arch: features is not JSON"
 		[ -n "$out" ] || fail "$arch: features lists no seccomp arch"
+		[ -n "$musl" ] && continue   # (the glibc build of this arch checks the compiler)
 		"$cc" -static -O2 -o "$d/dump-$arch" tests/seccomp/dump.c 2>>"$d/$arch.log" || { fail "$arch: build dump.c"; continue; }
 		same=0
 		for prof in $profs; do
@@ -309,8 +317,12 @@ t_cross_builds() {
 	mips-linux-gnu-gcc mips qemu-mips-static
 	mipsel-linux-gnu-gcc mipsel qemu-mipsel-static
 	riscv64-linux-gnu-gcc riscv64 qemu-riscv64-static
+	aarch64-linux-gnu-gcc aarch64-musl qemu-aarch64-static arm64
+	arm-linux-gnueabihf-gcc armhf-musl qemu-arm-static armhf
+	mipsel-linux-gnu-gcc mipsel-musl qemu-mipsel-static mipsel
+	i686-linux-gnu-gcc i686-musl qemu-i386-static i386
 	EOF
-	echo "# static glibc builds, stripped (bytes):$sizes"
+	echo "# static builds, stripped (bytes; glibc unless -musl):$sizes"
 	[ $built -ge 1 ] || skip "no cross compilers"
 }
 

@@ -33,16 +33,8 @@ command -v cpio >/dev/null 2>&1 || apt_install cpio
 for t in qemu-system-aarch64 "$CC" cpio jq; do command -v "$t" >/dev/null 2>&1 || skip "no $t"; done
 
 # --- Debian arm64 packages: the kernel and busybox-static --------------------
-apt_arm64() { # apt-get/apt-cache with arm64 as the architecture and state in $cache/apt
-	a=$cache/apt
-	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/etc"
-	[ -f "$a/etc/arm64.sources" ] || sed -n '/^Types:/,$p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
-		awk 'BEGIN { RS = ""; ORS = "\n\n" } /debian-security/ { next } { print $0 "\nArchitectures: arm64" }' > "$a/etc/arm64.sources"
-	tool=$1; shift
-	"$tool" -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Dir::Etc::SourceList=/dev/null \
-		-o Dir::Etc::SourceParts="$a/etc" -o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache" \
-		-o Debug::NoLocking=1 "$@"
-}
+. "$repo/tests/foreign-apt.sh"
+apt_arm64() { foreign_apt arm64 "$cache" "$@"; }
 fetch() { # PKG DEST-FILE PATH-IN-DEB
 	[ -s "$2" ] && return 0
 	t=$(mktemp -d "$cache/dl.XXXXXX") && chmod 755 "$t" || return 1
