@@ -236,6 +236,51 @@ if [ $rc != 0 ] && grep -q '/sys/fs/cgroup/busy/cgroup.subtree_control: that cgr
 else bad "busy parent cgroup" "exit $rc, /sys/fs/cgroup/busy/c17 $(exists /sys/fs/cgroup/busy/c17), state $(exists $STATE/c17); $(errtxt)"; fi
 kill $busy; wait $busy 2>/dev/null; rmdir /sys/fs/cgroup/busy
 
+# --- extra: rootless with a delegated cgroup v2 subtree ---------------------
+# uid 1000 owns /deleg (the admin enabled memory and pids for it); its
+# ocirun sits in /deleg/user (no internal processes); the container gets
+# /deleg/c1 with its limits; without delegation the same config is refused
+D=/sys/fs/cgroup/deleg
+if [ -x /bin/asuser ]; then
+	echo "+memory +pids" > /sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p $D/user && chown -R 1000:1000 $D
+	mkdir -p /tmp/rl-b && cp -a /bundle/rootfs /tmp/rl-b/rootfs && chmod 755 /tmp/rl-b
+	mkdir -p /tmp/rl-state && chown 1000:1000 /tmp/rl-state
+	cat > /tmp/rl-b/config.json <<-EOF
+	{ "ociVersion": "1.0.2",
+	  "process": { "user": { "uid": 0, "gid": 0 }, "args": [ "sleep", "600" ], "env": [ "PATH=/bin" ], "cwd": "/",
+	    "capabilities": { "bounding": [ "CAP_KILL" ], "effective": [ "CAP_KILL" ], "permitted": [ "CAP_KILL" ] } },
+	  "root": { "path": "rootfs" },
+	  "mounts": [ { "destination": "/proc", "type": "proc", "source": "proc" },
+	    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "mode=755" ] } ],
+	  "linux": { "namespaces": [ { "type": "pid" }, { "type": "mount" }, { "type": "user" } ],
+	    "uidMappings": [ { "containerID": 0, "hostID": 1000, "size": 1 } ],
+	    "gidMappings": [ { "containerID": 0, "hostID": 1000, "size": 1 } ],
+	    "cgroupsPath": "/deleg/c1",
+	    "resources": { "memory": { "limit": 67108864 }, "pids": { "limit": 42 } } } }
+	EOF
+	chmod 644 /tmp/rl-b/config.json
+	(echo 0 > $D/user/cgroup.procs && exec asuser 1000 1000 ocirun --root /tmp/rl-state run -d --bundle /tmp/rl-b rl1) </dev/null >/dev/null 2>$E; rc=$?
+	p=$(ocirun --root /tmp/rl-state state rl1 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+	v="$(rd $D/c1/memory.max)|$(rd $D/c1/pids.max)|$(awk '$1 == "Uid:" {print $2}' /proc/$p/status 2>/dev/null)"
+	if [ $rc = 0 ] && [ -n "$p" ] && grep -qx "$p" $D/c1/cgroup.procs 2>/dev/null && [ "$v" = "67108864|42|1000" ]; then
+		ok "rootless in a delegated v2 subtree: $D/c1 holds pid $p (uid 1000), memory.max and pids.max set"
+	else bad "rootless in a delegated v2 subtree" "exit $rc, pid '$p', memory.max|pids.max|uid = $v; $(errtxt)"; fi
+	(echo 0 > $D/user/cgroup.procs && exec asuser 1000 1000 ocirun --root /tmp/rl-state delete --force rl1) 2>$E ||
+		bad "rootless in a delegated v2 subtree: delete" "$(errtxt)"
+	[ -e $D/c1 ] && bad "rootless in a delegated v2 subtree: delete removes the cgroup" "$D/c1 still exists"
+	# not delegated: limits are refused, nothing is left
+	sed -i 's|"/deleg/c1"|"/ocirun-vm/rl2"|' /tmp/rl-b/config.json
+	(echo 0 > $D/user/cgroup.procs && exec asuser 1000 1000 ocirun --root /tmp/rl-state run -d --bundle /tmp/rl-b rl2) </dev/null >/dev/null 2>$E; rc=$?
+	if [ $rc != 0 ] && grep -q 'rootless container gets limits only' $E && [ -z "$(ls /tmp/rl-state)" ]; then
+		ok "rootless without delegation: limits refused ($(cat $E)), nothing left"
+	else bad "rootless without delegation" "exit $rc, state '$(ls /tmp/rl-state)'; $(errtxt)"; fi
+	rmdir $D/user $D 2>/dev/null
+	echo "-memory -pids" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+else
+	echo "VMTEST skip - rootless delegation: no asuser helper"
+fi
+
 # --- 10. bundle on the initramfs root: no pivot_root there ------------------
 mkbundle /bundle c10 42 sh -c "$PROBE"
 out=$(cd /bundle && oc --debug run --bundle /bundle c10 2>$E); rc=$?

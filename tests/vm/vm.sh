@@ -139,6 +139,8 @@ cp "$here/guest-lib.sh" "$r/lib.sh"
 [ -s "$kdir/brd.ko" ] && cp "$kdir/brd.ko" "$r/brd.ko"
 # tests/oldkernel.c, static: the guest can make its kernel look like 4.4
 ${CC:-cc} -static -O2 -o "$r/bin/oldkernel" "$repo/tests/oldkernel.c" 2>/dev/null || note "no static oldkernel helper"
+# tests/asuser.c, static: a rootless run in the guest
+${CC:-cc} -static -O2 -o "$r/bin/asuser" "$repo/tests/asuser.c" 2>/dev/null || note "no static asuser helper"
 mknod -m 600 "$r/dev/console" c 5 1
 rf=$r/bundle/rootfs
 mkdir -p "$rf/bin" "$rf/proc" "$rf/sys" "$rf/dev" "$rf/tmp" "$rf/etc"
