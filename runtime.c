@@ -2019,9 +2019,10 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
         char np[112];
         snprintf(np, sizeof np, "%s[%zu]", p, i);
         if (want(np, n, J_STR, "a string") < 0) return -1;
-        if (args && args->count && sc_lookup(n->s) < 0)
+        int known = sc_lookup(n->s) >= 0;
+        if (!known && args && args->count)
             return fail("%s: \"%s\" is a syscall of no architecture, and the rule has args", np, n->s);
-        if (sc_lookup(n->s) < 0) debugf("%s: unknown syscall \"%s\" skipped", np, n->s);
+        if (!known) debugf("%s: unknown syscall \"%s\" skipped", np, n->s);
         if (r.action == OCI_SECCOMP_RET_USER_NOTIF && !strcmp(n->s, "write"))
             return fail("%s: SCMP_ACT_NOTIFY on write would stop the runtime's own writes (runc refuses it too)", np);
     }
@@ -4238,32 +4239,28 @@ static int64_t sc_outcome(const struct sc_entry *e, size_t n, uint32_t nr, uint3
  * libseccomp's linear filter, everything else costs a tree walk. */
 static const char *const sc_hot[] = { "read", "write", "futex" };
 
-/* Checks of the hot syscalls of arch `ai` in front of label `l`. */
-static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, int ai, size_t l)
+/* Checks of the hot syscalls of arch `a` (its entries e[0..n)) in front
+ * of label `l`. */
+static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, const struct sc_arch *a,
+                          const struct sc_entry *e, size_t n, size_t l)
 {
-    const struct sc_arch *a = &sc_arches[ai];
-    struct sc_entry *e;
-    size_t n = sc_entries(sc, a, &e);
     for (size_t h = ARRAY_LEN(sc_hot); h-- > 0;) {
         uint32_t nr;
         int64_t ret;
         if (sc_number(a, sc_lookup(sc_hot[h]), &nr) < 0 || (ret = sc_outcome(e, n, nr, sc->default_action)) < 0) continue;
         l = bb_jump(b, BPF_JMP_JEQ_K, nr, bb_ret(b, (uint32_t)ret), l);
     }
-    free(e);
     return l;
 }
 
-/* The decision tree of arch `ai`, the syscall number in A. */
-static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp *sc, int ai, uint32_t first)
+/* The decision tree of arch `a` over its entries, the syscall number in A. */
+static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp *sc, const struct sc_arch *a,
+                                const struct sc_entry *e, size_t n, uint32_t first)
 {
-    struct sc_entry *e;
-    size_t n = sc_entries(sc, &sc_arches[ai], &e);
     struct sc_interval *iv = xcalloc(2 * n + 2, sizeof *iv);
     size_t k = sc_intervals(e, n, sc->default_action, first, iv);
-    size_t l = sc_emit_tree(b, &sc_arches[ai], iv, 0, k - 1, sc->default_action);
+    size_t l = sc_emit_tree(b, a, iv, 0, k - 1, sc->default_action);
     free(iv);
-    free(e);
     return l;
 }
 
@@ -4273,17 +4270,24 @@ static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp 
  * x86_64 numbers are small, so they are tested before that bit. */
 static size_t sc_emit_section(struct bpf_builder *b, const struct oci_seccomp *sc, int ai, size_t bad)
 {
-    size_t l;
+    struct sc_entry *e = NULL, *e32 = NULL;
+    size_t n = 0, n32 = 0, l;
     if (ai == SC_X86_64 || ai == SC_X32) {
-        size_t x32 = sc->arches & (1u << SC_X32) ? sc_emit_arch_tree(b, sc, SC_X32, 0x40000000) : bad;
-        size_t x64 = sc->arches & (1u << SC_X86_64) ? sc_emit_arch_tree(b, sc, SC_X86_64, 0) : bad;
+        const struct sc_arch *a64 = &sc_arches[SC_X86_64], *a32 = &sc_arches[SC_X32];
+        int has64 = !!(sc->arches & (1u << SC_X86_64)), has32 = !!(sc->arches & (1u << SC_X32));
+        if (has64) n = sc_entries(sc, a64, &e);
+        if (has32) n32 = sc_entries(sc, a32, &e32);
+        size_t x32 = has32 ? sc_emit_arch_tree(b, sc, a32, e32, n32, 0x40000000) : bad;
+        size_t x64 = has64 ? sc_emit_arch_tree(b, sc, a64, e, n, 0) : bad;
         /* number -1 (a syscall a tracer skipped) is x86_64's, not x32's */
-        if (!(sc->arches & (1u << SC_X32))) x32 = bb_jump(b, BPF_JMP_JEQ_K, 0xffffffff, x64, bad);
+        if (!has32) x32 = bb_jump(b, BPF_JMP_JEQ_K, 0xffffffff, x64, bad);
         l = bb_jump(b, BPF_JMP_JGE_K, 0x40000000, x32, x64);
-        if (sc->arches & (1u << SC_X86_64)) sc_emit_hot(b, sc, SC_X86_64, l);
+        if (has64) sc_emit_hot(b, sc, a64, e, n, l);
     } else {
-        sc_emit_hot(b, sc, ai, sc_emit_arch_tree(b, sc, ai, 0));
+        n = sc_entries(sc, &sc_arches[ai], &e);
+        sc_emit_hot(b, sc, &sc_arches[ai], e, n, sc_emit_arch_tree(b, sc, &sc_arches[ai], e, n, 0));
     }
+    free(e), free(e32);
     return bb_load(b, SECCOMP_DATA_NR);
 }
 
@@ -7438,10 +7442,12 @@ static int in_user_namespace(void)
  * user made (rootless podman runs us so), unless $USER says root. */
 static int running_rootless(void)
 {
-    if (geteuid() != 0) return 1;
-    if (!in_user_namespace()) return 0;
-    const char *u = getenv("USER");
-    return !u || strcmp(u, "root");
+    static int known = -1;   /* a fact of this process: asked once */
+    if (known < 0) {
+        const char *u = getenv("USER");
+        known = geteuid() != 0 || (in_user_namespace() && (!u || strcmp(u, "root")));
+    }
+    return known;
 }
 
 /* The state root when --root is not given: OCIRUN_DEFAULT_ROOT for root;
@@ -8164,9 +8170,9 @@ static void check_seccomp(struct check *c)
         if (sc_flag_supported(sc_flags[i].flag))
             snprintf(flags + strlen(flags), sizeof flags - strlen(flags), " %s", sc_flags[i].name + strlen("SECCOMP_FILTER_FLAG_"));
     int notify = sc_flag_supported(OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER);
-    check_set(c, 1, NULL, NULL, "filters%s; flags:%s%s; NOTIFY %s",
-              sc_syscall(OCI_SECCOMP_GET_ACTION_AVAIL, 0, &(uint32_t){ OCI_SECCOMP_RET_LOG }) == 0 ? ", LOG, KILL_PROCESS" : "",
-              flags[0] ? flags : " none", "", notify ? "yes" : "no (Linux 5.0)");
+    check_set(c, 1, NULL, NULL, "filters%s; flags:%s; NOTIFY %s",
+              sc_action_available(OCI_SECCOMP_RET_LOG) ? ", LOG, KILL_PROCESS" : "", flags[0] ? flags : " none",
+              notify ? "yes" : "no (Linux 5.0)");
 }
 
 /* A syscall newer than 4.4: ENOSYS means the kernel lacks it. */

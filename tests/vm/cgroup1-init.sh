@@ -158,9 +158,7 @@ else bad "exec -d: pid in cgroup.procs of every hierarchy" "exit $rc, pid file '
 out=$(oc exec c3 sh -c 'cut -d: -f3 /proc/self/cgroup | sort -u; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes' 2>$E); rc=$?
 if [ $rc = 0 ] && [ "$out" = "$(printf '/\n42\n67108864')" ]; then ok "exec: in the cgroup namespace, sees pids.max 42, memory limit 67108864"
 else bad "exec: in the cgroup namespace" "exit $rc, output '$out' (want / 42 67108864); $(errtxt)"; fi
-ps=$(oc ps --format json c3 2>$E); rc=$?
-if [ $rc = 0 ] && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$pid([^0-9]|\$)" && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$epid([^0-9]|\$)"; then ok "ps --format json: init and exec'd pids ($ps)"
-else bad "ps --format json: init and exec'd pids" "exit $rc, output '$ps' (want $pid and $epid); $(errtxt)"; fi
+check_ps c3 "$pid" "$epid"
 
 # --- 5. pause / resume: freezer.state ----------------------------------------
 FZ="$(hdir freezer c3)"/freezer.state

@@ -92,9 +92,7 @@ else bad "exec -d: pid in cgroup.procs" "exit $rc, pid file '$epid', cgroup.proc
 out=$(oc exec c3 sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/pids.max' 2>$E); rc=$?
 if [ $rc = 0 ] && [ "$out" = "$(printf '0::/\n42')" ]; then ok "exec: in the cgroup namespace, sees pids.max 42"
 else bad "exec: in the cgroup namespace" "exit $rc, output '$out' (want 0::/ and 42); $(errtxt)"; fi
-ps=$(oc ps --format json c3 2>$E); rc=$?
-if [ $rc = 0 ] && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$pid([^0-9]|\$)" && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$epid([^0-9]|\$)"; then ok "ps --format json: init and exec'd pids"
-else bad "ps --format json: init and exec'd pids" "exit $rc, output '$ps' (want $pid and $epid); $(errtxt)"; fi
+check_ps c3 "$pid" "$epid"
 
 # --- 5. pause / resume -----------------------------------------------------
 oc pause c3 2>$E; rc=$?

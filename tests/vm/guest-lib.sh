@@ -230,3 +230,11 @@ check_device_update() {
 	done
 	oc delete --force du 2>$E || bad "device update: delete --force" "$(errtxt)"
 }
+
+# check_ps ID PID EPID: `ps --format json ID` lists init PID and exec'd EPID
+check_ps() {
+	ps=$(oc ps --format json $1 2>$E); rc=$?
+	if [ $rc = 0 ] && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$2([^0-9]|\$)" && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$3([^0-9]|\$)"; then
+		ok "ps --format json: init and exec'd pids ($ps)"
+	else bad "ps --format json: init and exec'd pids" "exit $rc, output '$ps' (want $2 and $3); $(errtxt)"; fi
+}
