@@ -45,7 +45,6 @@
 #include "runtime.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -60,6 +59,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -77,11 +77,6 @@
 
 extern char **environ;
 
-/* snprintf() truncation is deliberate here: messages and paths are bounded
- * and every path that must not be cut is length-checked where it is built. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wformat-truncation"
-#endif
 
 /* ======================================================================
  * 1. Kernel ABI: definitions old headers and musl lack
@@ -255,12 +250,128 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define OCI_ST_NODIRATIME 0x0800
 #define OCI_ST_RELATIME 0x1000
 
+/* getdents64(2) records */
+struct oci_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
 /* ======================================================================
  * 2. Utilities: errors, strings, files, fds
  * ====================================================================== */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_CONFIG_SIZE (16u << 20) /* config.json and state.json bound */
+
+/* Formatting.  A small vsnprintf for what this file prints: the conversions
+ * d i u x X o c s p and %, the flags - 0 # + and space, width and precision (or *),
+ * and the length modifiers hh h l ll j z t.  Floating point is left out on
+ * purpose: with libc's printf a static binary carries float formatting and
+ * stdio (about 14 KB on x86_64, more on MIPS) whether a format uses them or
+ * not.  Returns the length of the whole output, as snprintf() does. */
+static void fmt_put(char *out, size_t cap, size_t *n, char c, int times)
+{
+    for (; times > 0; times--, (*n)++)
+        if (*n + 1 < cap) out[*n] = c;
+}
+
+static void fmt_puts(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+    for (size_t k = 0; k < len; k++, (*n)++)
+        if (*n + 1 < cap) out[*n] = s[k];
+}
+
+/* Reads the next integer argument of a conversion with length modifier
+ * `size` (-2 hh, -1 h, 0 none, 1 l z t, 2 ll j) as 64 bits. */
+static uint64_t fmt_arg(va_list *ap, int size, int sign)
+{
+    if (size == 2) return va_arg(*ap, unsigned long long);
+    if (size == 1) return sign ? (uint64_t)(int64_t)va_arg(*ap, long) : va_arg(*ap, unsigned long);
+    int v = va_arg(*ap, int);
+    if (size == -2) return sign ? (uint64_t)(int64_t)(signed char)v : (unsigned char)v;
+    if (size == -1) return sign ? (uint64_t)(int64_t)(short)v : (unsigned short)v;
+    return sign ? (uint64_t)(int64_t)v : (unsigned)v;
+}
+
+static int fmt_number(const char **fp, va_list *ap)
+{
+    int v = 0;
+    if (**fp == '*') { (*fp)++; return va_arg(*ap, int); }
+    while (**fp >= '0' && **fp <= '9') v = v * 10 + *(*fp)++ - '0';
+    return v;
+}
+
+static int str_vfmt(char *out, size_t cap, const char *f, va_list ap0)
+{
+    va_list ap;
+    va_copy(ap, ap0);
+    size_t n = 0;
+    for (; *f; f++) {
+        if (*f != '%') { fmt_put(out, cap, &n, *f, 1); continue; }
+        int left = 0, zero = 0, alt = 0, sign_char = 0, width, prec = -1, size = 0;
+        for (f++; *f && strchr("-0#+ ", *f); f++) {
+            if (*f == '-') left = 1;
+            else if (*f == '0') zero = 1;
+            else if (*f == '#') alt = 1;
+            else if (sign_char != '+') sign_char = *f;
+        }
+        width = fmt_number(&f, &ap);
+        if (width < 0) left = 1, width = -width;
+        if (*f == '.') f++, prec = fmt_number(&f, &ap);
+        for (;; f++) {
+            if (*f == 'h') size = size ? -2 : -1;
+            else if (*f == 'l') size++;
+            else if (*f == 'z' || *f == 't') size = 1;   /* as wide as long on every Linux ABI */
+            else if (*f == 'j' || *f == 'q') size = 2;
+            else break;
+        }
+        char digits[24], *d = digits + sizeof digits;
+        const char *body = d, *prefix = "";
+        size_t len = 0;
+        int c = *f;
+        if (c == 's') {
+            body = va_arg(ap, const char *);
+            if (!body) body = "(null)";
+            len = prec >= 0 ? strnlen(body, (size_t)prec) : strlen(body);
+            prec = -1, zero = 0;
+        } else if (c == 'c') {
+            *--d = (char)va_arg(ap, int), body = d, len = 1, zero = 0;
+        } else if (c && strchr("diuxXop", c)) {
+            int sign = c == 'd' || c == 'i';
+            unsigned base = c == 'o' ? 8 : (c == 'x' || c == 'X' || c == 'p') ? 16 : 10;
+            uint64_t u = c == 'p' ? (uint64_t)(uintptr_t)va_arg(ap, void *) : fmt_arg(&ap, size, sign);
+            if (sign && (int64_t)u < 0) u = -u, prefix = "-";
+            else if (sign && sign_char) prefix = sign_char == '+' ? "+" : " ";
+            if (c == 'p' || (alt && u && c == 'x')) prefix = "0x";
+            if (alt && u && c == 'X') prefix = "0X";
+            if (alt && u && c == 'o') prefix = "0";
+            do *--d = "0123456789abcdef"[u % base] - (c == 'X' && u % base > 9 ? 32 : 0); while (u /= base);
+            body = d, len = prec == 0 && *d == '0' ? 0 : (size_t)(digits + sizeof digits - d);   /* "%.0d" of 0 is empty */
+        } else {   /* %% and anything unknown: printed as it is */
+            if (!c) break;
+            fmt_put(out, cap, &n, c, 1);
+            continue;
+        }
+        int zeros = prec > (int)len ? prec - (int)len : 0;
+        int pad = width - (int)(strlen(prefix) + len) - zeros;
+        if (zero && !left && prec < 0) zeros += pad > 0 ? pad : 0, pad = 0;
+        if (!left) fmt_put(out, cap, &n, ' ', pad);
+        fmt_puts(out, cap, &n, prefix, strlen(prefix));
+        fmt_put(out, cap, &n, '0', zeros);
+        fmt_puts(out, cap, &n, body, len);
+        if (left) fmt_put(out, cap, &n, ' ', pad);
+    }
+    va_end(ap);
+    if (cap) out[n < cap ? n : cap - 1] = 0;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int str_fmt(char *out, size_t cap, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = str_vfmt(out, cap, f, ap);
+    va_end(ap);
+    return n;
+}
 
 static char err_msg[2048];
 
@@ -270,7 +381,7 @@ static int fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    str_vfmt(err_msg, sizeof err_msg, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -283,9 +394,9 @@ static int failerr(const char *fmt, ...)
     char buf[1536];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    str_vfmt(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    snprintf(err_msg, sizeof err_msg, "%s: %s", buf, strerror(saved));
+    str_fmt(err_msg, sizeof err_msg, "%s: %s", buf, strerror(saved));
     errno = saved;
     return -1;
 }
@@ -297,24 +408,88 @@ static int err_prefix(const char *fmt, ...)
     char pre[1024], old[sizeof err_msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof pre, fmt, ap);
+    str_vfmt(pre, sizeof pre, fmt, ap);
     va_end(ap);
     memcpy(old, err_msg, sizeof old);
-    snprintf(err_msg, sizeof err_msg, "%s: %s", pre, old);
+    str_fmt(err_msg, sizeof err_msg, "%s: %s", pre, old);
     return -1;
 }
 
 const char *ocirun_last_error(void) { return err_msg; }
 
+/* Memory.  A small allocator on mmap in place of libc's malloc (8 KB of a
+ * static musl binary).  Blocks are powers of two from 32 bytes to 64 KB and
+ * a freed block goes on the free list of its size, so code that allocates
+ * and frees in a loop (`events`, a foreground `run`) reuses the same memory
+ * instead of growing; bigger blocks are mapped and unmapped whole.  The
+ * runtime is single-threaded, and its vfork children allocate nothing. */
+#define MEM_MIN_SHIFT 5
+#define MEM_CLASSES 12                  /* 32 B .. 64 KB */
+#define MEM_POOL (256u << 10)
+struct mem_hdr { _Alignas(16) size_t size; struct mem_hdr *next; };
+static struct mem_hdr *mem_free_list[MEM_CLASSES];
+static char *mem_pool;
+static size_t mem_pool_left;
+
+static void out_of_memory(void)
+{
+    static const char oom[] = "ocirun: out of memory\n";
+    if (write(2, oom, sizeof oom - 1) < 0) { /* nothing left to do */ }
+    _exit(125);
+}
+
+static void mem_release(struct mem_hdr *h, int k)
+{
+    h->next = mem_free_list[k];
+    mem_free_list[k] = h;
+}
+
 static void *xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        static const char oom[] = "ocirun: out of memory\n";
-        if (write(2, oom, sizeof oom - 1) < 0) { /* nothing left to do */ }
-        _exit(125);
+    size_t need = n + sizeof(struct mem_hdr);
+    struct mem_hdr *h;
+    if (need < n) out_of_memory();
+    if (need > (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1)) {
+        h = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (h == MAP_FAILED) out_of_memory();
+        h->size = need;
+        return h + 1;
     }
-    return p;
+    int k = 0;
+    while ((size_t)1 << (k + MEM_MIN_SHIFT) < need) k++;
+    size_t size = (size_t)1 << (k + MEM_MIN_SHIFT);
+    if ((h = mem_free_list[k])) {
+        mem_free_list[k] = h->next;
+    } else {
+        if (mem_pool_left < size) {
+            /* the rest of the old pool goes to the free lists */
+            for (int j = MEM_CLASSES - 1; j >= 0; j--)
+                for (; mem_pool_left >= (size_t)1 << (j + MEM_MIN_SHIFT); mem_pool_left -= (size_t)1 << (j + MEM_MIN_SHIFT)) {
+                    mem_release((struct mem_hdr *)mem_pool, j);
+                    mem_pool += (size_t)1 << (j + MEM_MIN_SHIFT);
+                }
+            mem_pool = mmap(NULL, MEM_POOL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (mem_pool == MAP_FAILED) out_of_memory();
+            mem_pool_left = MEM_POOL;
+        }
+        h = (struct mem_hdr *)mem_pool;
+        mem_pool += size, mem_pool_left -= size;
+    }
+    h->size = size;
+    return h + 1;
+}
+
+static void xfree(void *p)
+{
+    if (!p) return;
+    struct mem_hdr *h = (struct mem_hdr *)p - 1;
+    if (h->size > (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1)) {
+        munmap(h, h->size);
+        return;
+    }
+    int k = 0;
+    while ((size_t)1 << (k + MEM_MIN_SHIFT) < h->size) k++;
+    mem_release(h, k);
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -338,7 +513,7 @@ static void buf_grow(struct buf *b, size_t extra)
     while (cap < b->len + extra + 1) cap *= 2;
     char *p = xmalloc(cap);
     if (b->p) memcpy(p, b->p, b->len);
-    free(b->p);
+    xfree(b->p);
     b->p = p;
     b->cap = cap;
 }
@@ -353,24 +528,26 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 
 static void buf_puts(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
-__attribute__((format(printf, 2, 3)))
-static void buf_printf(struct buf *b, const char *fmt, ...)
+static void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
+    int n = str_vfmt(tmp, sizeof tmp, fmt, ap);
     if ((size_t)n < sizeof tmp) { buf_add(b, tmp, (size_t)n); return; }
     buf_grow(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    str_vfmt(b->p + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
 }
 
-static void buf_free(struct buf *b) { free(b->p); b->p = NULL; b->len = b->cap = 0; }
+__attribute__((format(printf, 2, 3)))
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+static void buf_free(struct buf *b) { xfree(b->p); b->p = NULL; b->len = b->cap = 0; }
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -383,6 +560,20 @@ static int write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+/* printf to an fd: one write, no stdio buffer to flush or lose. */
+__attribute__((format(printf, 2, 3)))
+static int fd_printf(int fd, const char *fmt, ...)
+{
+    struct buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    int r = b.len ? write_all(fd, b.p, b.len) : 0;
+    buf_free(&b);
+    return r;
 }
 
 /* Reads exactly n bytes; returns n, 0 on EOF before the first byte, or -1
@@ -438,7 +629,7 @@ static int read_file_at(int dirfd, const char *path, size_t max, char **out, siz
 static int write_file_atomic(int dirfd, const char *name, const char *data, size_t n, mode_t mode)
 {
     char tmp[NAME_MAX + 1];
-    if (snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
+    if (str_fmt(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
         return fail("%s: name too long", name);
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) return failerr("create %s", tmp);
@@ -468,15 +659,44 @@ static int write_file_str(const char *path, const char *s)
     return r;
 }
 
+/* The number at s (after blanks) in base 10 or 16, as strtoull() reads
+ * it but without locale or errno (and without pulling libc's float scanner
+ * into a static binary); returns the end, or NULL when the value does not
+ * fit (*out is then UINT64_MAX). */
+static const char *scan_u64(const char *s, unsigned base, uint64_t *out)
+{
+    uint64_t v = 0;
+    int over = 0;
+    while (*s == ' ' || *s == '\t') s++;
+    for (;; s++) {
+        unsigned c = (unsigned char)*s, lc = c | 32;
+        unsigned d = c - '0' < 10 ? c - '0' : lc - 'a' < 6 ? lc - 'a' + 10 : 99;
+        if (d >= base) break;
+        if (v > (UINT64_MAX - d) / base) over = 1;
+        v = over ? UINT64_MAX : v * base + d;
+    }
+    *out = v;
+    return over ? NULL : s;
+}
+
+/* A signed decimal, as scan_u64(); NULL when out of range (saturated). */
+static const char *scan_i64(const char *s, int64_t *out)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    int neg = *s == '-';
+    uint64_t u;
+    const char *e = scan_u64(s + neg, 10, &u);
+    if (!e || u > (uint64_t)INT64_MAX + (uint64_t)neg) { *out = neg ? INT64_MIN : INT64_MAX; return NULL; }
+    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
+    return e;
+}
+
+/* A whole string of decimal digits, nothing else. */
 static int parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s || !isdigit((unsigned char)*s)) return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
+    if (!s || !isdigit((unsigned char)*s)) return -1;
+    const char *end = scan_u64(s, 10, out);
+    return end && !*end ? 0 : -1;
 }
 
 static int parse_int(const char *s, int *out)
@@ -494,35 +714,58 @@ static int set_cloexec(int fd, int on)
     return fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
 }
 
+/* Directory reading with getdents64 on an fd the caller owns, without DIR:
+ * libc's opendir() allocates, and the static binary carries no malloc. */
+struct dir_iter { int fd, pos, len; _Alignas(8) char buf[2048]; };
+
+static void dir_start(struct dir_iter *d, int fd) { d->fd = fd, d->pos = d->len = 0; }
+
+/* The next name other than . and .., or NULL at the end (errno 0) or on
+ * an error (errno set). */
+static const char *dir_next(struct dir_iter *d)
+{
+    for (;;) {
+        if (d->pos >= d->len) {
+            long n = syscall(SYS_getdents64, d->fd, d->buf, sizeof d->buf);
+            if (n <= 0) { if (n == 0) errno = 0; return NULL; }
+            d->len = (int)n, d->pos = 0;
+        }
+        const struct oci_dirent64 *e = (const void *)(d->buf + d->pos);
+        d->pos += e->d_reclen;
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) return e->d_name;
+    }
+}
+
 /* Marks every fd >= `from` close-on-exec, so nothing the caller leaked to
  * us reaches the container (CVE-2024-21626). */
 static int cloexec_fds_from(int from, int trust_proc)
 {
     if (syscall(NR_close_range, from, ~0U, OCI_CLOSE_RANGE_CLOEXEC) == 0) return 0; /* Linux 5.11 */
-    DIR *d = trust_proc ? opendir("/proc/self/fd") : NULL;
-    if (!d) {
+    int dfd = trust_proc ? open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (dfd < 0) {
         /* no /proc: fall back to a bounded sweep */
         for (int fd = from; fd < 1024; fd++) set_cloexec(fd, 1);
         return 0;
     }
-    int dfd = dirfd(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
+    struct dir_iter d;
+    const char *name;
+    dir_start(&d, dfd);
+    while ((name = dir_next(&d))) {
         int fd;
-        if (parse_int(e->d_name, &fd) < 0 || fd < from || fd == dfd) continue;
+        if (parse_int(name, &fd) < 0 || fd < from || fd == dfd) continue;
         if (set_cloexec(fd, 1) < 0 && errno != EBADF) {
             failerr("fcntl(%d, F_SETFD)", fd);
-            closedir(d);
+            close(dfd);
             return -1;
         }
     }
-    closedir(d);
+    close(dfd);
     return 0;
 }
 
 static char *proc_fd_path(char buf[static 32], int fd)
 {
-    snprintf(buf, 32, "/proc/self/fd/%d", fd);
+    str_fmt(buf, 32, "/proc/self/fd/%d", fd);
     return buf;
 }
 
@@ -532,7 +775,7 @@ static void format_time(char out[static 40], const struct timespec *ts)
     struct tm tm;
     time_t t = ts->tv_sec;
     gmtime_r(&t, &tm);
-    snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+    str_fmt(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
 }
 
@@ -583,11 +826,11 @@ static void debugf(const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    str_vfmt(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (logcfg.stage > 0) stage_log('d', msg);
     else if (logcfg.fd >= 0) log_line("debug", msg);
-    else fprintf(stderr, "ocirun[%d]: debug: %s\n", logcfg.stage, msg);
+    else fd_printf(2, "ocirun[%d]: debug: %s\n", logcfg.stage, msg);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -596,18 +839,18 @@ static void warnf(const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    str_vfmt(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (logcfg.stage > 0) stage_log('w', msg);
     else if (logcfg.fd >= 0) log_line("warning", msg);
-    else fprintf(stderr, "ocirun: warning: %s\n", msg);
+    else fd_printf(2, "ocirun: warning: %s\n", msg);
 }
 
 /* The one place an error is reported to the user. */
 static void report_error(const char *msg)
 {
     log_line("error", msg);
-    fprintf(stderr, "ocirun: %s\n", msg);
+    fd_printf(2, "ocirun: %s\n", msg);
 }
 
 /* ======================================================================
@@ -620,7 +863,7 @@ static void report_error(const char *msg)
  * ====================================================================== */
 
 enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
-enum jnum { JN_INT, JN_UINT, JN_FLOAT };   /* fits int64, only uint64, neither */
+enum jnum { JN_INT, JN_UINT, JN_OTHER };   /* fits int64, only uint64, neither */
 
 struct jv {
     uint8_t type, numkind;
@@ -628,11 +871,10 @@ struct jv {
     const char *key;         /* when a member of an object */
     struct jv *next;         /* next sibling */
     struct jv *child;        /* first child */
-    const char *s;           /* J_STR */
+    const char *s;           /* J_STR; J_NUM: the number as written */
     size_t slen;
     int64_t i;               /* J_NUM, JN_INT */
     uint64_t u;              /* J_NUM, JN_INT when >= 0, JN_UINT */
-    double d;                /* J_NUM */
 };
 
 #define JSON_MAX_DEPTH 200
@@ -663,7 +905,7 @@ static void arena_free(struct arena *a)
 {
     while (a->head) {
         struct arena_blk *n = a->head->next;
-        free(a->head);
+        xfree(a->head);
         a->head = n;
     }
 }
@@ -814,26 +1056,23 @@ static int jparse_number(struct jparser *jp, struct jv *v)
         if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p)) return jerr(jp, "bad exponent");
         while (jp->p < jp->end && isdigit((unsigned char)*jp->p)) jp->p++;
     }
-    char tmp[64];
+    /* the text is kept: what is not a 64-bit integer is only ever echoed
+     * back or named in an error, so the runtime needs no floating point */
     size_t len = (size_t)(jp->p - s);
-    if (len >= sizeof tmp) {
-        if (isint) return jerr(jp, "integer too large");
-        len = sizeof tmp - 1; /* long fractions: precision beyond a double is lost anyway */
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = 0;
+    char *text = arena_alloc(jp->arena, len + 1);
+    memcpy(text, s, len);
+    text[len] = 0;
     v->type = J_NUM;
-    v->d = strtod(tmp, NULL);
-    v->numkind = JN_FLOAT;
+    v->s = text, v->slen = len;
+    v->numkind = JN_OTHER;
     if (!isint) return 0;
-    errno = 0;
     if (neg) {
-        long long x = strtoll(tmp, NULL, 10);
-        if (errno) return 0; /* below INT64_MIN: only the double is kept */
+        int64_t x;
+        if (!scan_i64(text, &x)) return 0; /* below INT64_MIN */
         v->i = x, v->numkind = JN_INT;
     } else {
-        unsigned long long x = strtoull(tmp, NULL, 10);
-        if (errno) return 0;
+        uint64_t x;
+        if (!scan_u64(text, 10, &x)) return 0;
         v->u = x;
         if (x <= INT64_MAX) v->i = (int64_t)x, v->numkind = JN_INT;
         else v->numkind = JN_UINT;
@@ -957,7 +1196,7 @@ static void json_write(struct buf *b, const struct jv *v)
     case J_NUM:
         if (v->numkind == JN_INT) buf_printf(b, "%lld", (long long)v->i);
         else if (v->numkind == JN_UINT) buf_printf(b, "%llu", (unsigned long long)v->u);
-        else buf_printf(b, "%.17g", v->d);
+        else buf_add(b, v->s, v->slen);
         break;
     case J_ARR: case J_OBJ:
         buf_puts(b, v->type == J_ARR ? "[" : "{");
@@ -1149,7 +1388,7 @@ static const struct jv *member(const struct jv *obj, const char *key)
 static int get_str(const char *base, const struct jv *obj, const char *key, int required, const char **out)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s.%s", base, key);
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
     if (!v) return required ? fail("%s: required field is missing", path) : 0;
     if (want(path, v, J_STR, "a string") < 0) return -1;
@@ -1160,7 +1399,7 @@ static int get_str(const char *base, const struct jv *obj, const char *key, int 
 static int get_bool(const char *base, const struct jv *obj, const char *key, int *out)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s.%s", base, key);
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
     if (!v) return 0;
     if (want(path, v, J_TRUE, "a boolean") < 0) return -1;
@@ -1171,7 +1410,7 @@ static int get_bool(const char *base, const struct jv *obj, const char *key, int
 static int num_in_range(const char *path, const struct jv *v, int64_t lo, uint64_t hi, int64_t *out)
 {
     if (want(path, v, J_NUM, "an integer") < 0) return -1;
-    if (v->numkind == JN_FLOAT) return fail("%s: expected an integer, got %g", path, v->d);
+    if (v->numkind == JN_OTHER) return fail("%s: expected an integer, got %s", path, v->s);
     if (v->numkind == JN_UINT || (v->i >= 0 && (uint64_t)v->i > hi) || v->i < lo)
         return fail("%s: %s out of range", path, v->numkind == JN_UINT ? "value" : "integer");
     *out = v->i;
@@ -1182,7 +1421,7 @@ static int get_u32(const char *base, const struct jv *obj, const char *key, int 
 {
     char path[512];
     int64_t x;
-    snprintf(path, sizeof path, "%s.%s", base, key);
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
     if (!v) return required ? fail("%s: required field is missing", path) : 0;
     if (num_in_range(path, v, 0, UINT32_MAX, &x) < 0) return -1;
@@ -1195,7 +1434,7 @@ static int get_u64(const char *path, const struct jv *v, uint64_t *out)
 {
     if (want(path, v, J_NUM, "an integer") < 0) return -1;
     if (v->numkind == JN_UINT) { *out = v->u; return 0; }
-    if (v->numkind == JN_FLOAT || v->i < 0) return fail("%s: expected an unsigned 64-bit integer", path);
+    if (v->numkind == JN_OTHER || v->i < 0) return fail("%s: expected an unsigned 64-bit integer", path);
     *out = (uint64_t)v->i;
     return 0;
 }
@@ -1204,7 +1443,7 @@ static int get_u64(const char *path, const struct jv *v, uint64_t *out)
 static int get_strv(const char *base, const struct jv *obj, const char *key, char ***out, size_t *n)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s.%s", base, key);
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
     *out = NULL, *n = 0;
     if (!v) return 0;
@@ -1213,7 +1452,7 @@ static int get_strv(const char *base, const struct jv *obj, const char *key, cha
     size_t i = 0;
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         if (c->type != J_STR) {
-            free(vec);
+            xfree(vec);
             return fail("%s[%zu]: expected a string, got %s", path, i, jtype_name(c));
         }
         vec[i] = (char *)c->s;
@@ -1248,7 +1487,7 @@ static int parse_caps(const char *base, const struct jv *obj, struct oci_process
     char path[512];
     for (int s = 0; s < NCAPSETS; s++) {
         const struct jv *v = member(obj, capset_names[s]);
-        snprintf(path, sizeof path, "%s.%s", base, capset_names[s]);
+        str_fmt(path, sizeof path, "%s.%s", base, capset_names[s]);
         if (!v) continue;
         if (want(path, v, J_ARR, "an array of capability names") < 0) return -1;
         size_t i = 0;
@@ -1282,14 +1521,14 @@ static const struct { const char *name; int res; } rlimit_names[] = {
 static int parse_rlimits(const char *base, const struct jv *arr, struct oci_process *p)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s.rlimits", base);
+    str_fmt(path, sizeof path, "%s.rlimits", base);
     if (want(path, arr, J_ARR, "an array") < 0) return -1;
     p->rlimits = xcalloc(arr->count, sizeof *p->rlimits);
     size_t i = 0;
     for (const struct jv *c = arr->child; c; c = c->next, i++) {
         char ip[512];
         const char *type = NULL;
-        snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+        str_fmt(ip, sizeof ip, "%s[%zu]", path, i);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
         struct oci_rlimit *r = &p->rlimits[i];
         r->resource = -1;
@@ -1301,9 +1540,9 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
         const struct jv *h = member(c, "hard"), *s = member(c, "soft");
         char fp[600];
         if (!h || !s) return fail("%s: \"hard\" and \"soft\" are required", ip);
-        snprintf(fp, sizeof fp, "%s.hard", ip);
+        str_fmt(fp, sizeof fp, "%s.hard", ip);
         if (get_u64(fp, h, &r->hard) < 0) return -1;
-        snprintf(fp, sizeof fp, "%s.soft", ip);
+        str_fmt(fp, sizeof fp, "%s.soft", ip);
         if (get_u64(fp, s, &r->soft) < 0) return -1;
         if (r->soft > r->hard) return fail("%s: soft limit is above the hard limit", ip);
     }
@@ -1324,13 +1563,13 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
     const struct jv *g = member(u, "additionalGids");
     if (!g) return 0;
     char path[512];
-    snprintf(path, sizeof path, "%s.additionalGids", base);
+    str_fmt(path, sizeof path, "%s.additionalGids", base);
     if (want(path, g, J_ARR, "an array of integers") < 0) return -1;
     p->gids = xcalloc(g->count, sizeof *p->gids);
     for (const struct jv *c = g->child; c; c = c->next) {
         char ip[600];
         int64_t x;
-        snprintf(ip, sizeof ip, "%s[%zu]", path, p->ngids);
+        str_fmt(ip, sizeof ip, "%s[%zu]", path, p->ngids);
         if (num_in_range(ip, c, 0, UINT32_MAX, &x) < 0) return -1;
         p->gids[p->ngids++] = (gid_t)x;
     }
@@ -1354,22 +1593,22 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
     for (size_t i = 0; i < p->nenv; i++)
         if (!strchr(p->env[i], '=') || p->env[i][0] == '=')
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
-    snprintf(path, sizeof path, "%s.user", b);
+    str_fmt(path, sizeof path, "%s.user", b);
     if (!(u = member(v, "user"))) return fail("%s: required field is missing", path);
     if (parse_user(path, u, p) < 0) return -1;
     if ((x = member(v, "rlimits")) && parse_rlimits(b, x, p) < 0) return -1;
-    snprintf(path, sizeof path, "%s.capabilities", b);
+    str_fmt(path, sizeof path, "%s.capabilities", b);
     /* no capabilities object means no capabilities, as in runc */
     if ((x = member(v, "capabilities")) && (want(path, x, J_OBJ, "an object") < 0 || parse_caps(path, x, p) < 0))
         return -1;
-    snprintf(path, sizeof path, "%s.oomScoreAdj", b);
+    str_fmt(path, sizeof path, "%s.oomScoreAdj", b);
     if ((x = member(v, "oomScoreAdj"))) {
         int64_t adj;
         if (num_in_range(path, x, -1000, 1000, &adj) < 0) return -1;
         p->has_oom_score_adj = 1;
         p->oom_score_adj = (int)adj;
     }
-    snprintf(path, sizeof path, "%s.consoleSize", b);
+    str_fmt(path, sizeof path, "%s.consoleSize", b);
     if ((x = member(v, "consoleSize")) &&
         (want(path, x, J_OBJ, "an object") < 0 || get_u32(path, x, "height", 1, &p->console_height, NULL) < 0 ||
          get_u32(path, x, "width", 1, &p->console_width, NULL) < 0))
@@ -1481,10 +1720,10 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     struct buf data = {0};
     for (size_t k = 0; k < nopts; k++) {
         char op[600];
-        snprintf(op, sizeof op, "%s.options[%zu]", ip, k);
-        if (apply_mount_opt(op, m, opts[k], &data) < 0) { free(opts); buf_free(&data); return -1; }
+        str_fmt(op, sizeof op, "%s.options[%zu]", ip, k);
+        if (apply_mount_opt(op, m, opts[k], &data) < 0) { xfree(opts); buf_free(&data); return -1; }
     }
-    free(opts);
+    xfree(opts);
     m->data = data.p;
     if (m->type && !strcmp(m->type, "bind")) m->bind = 1;
     if (!m->type && !m->bind) return fail("%s.type: required unless the options say bind or rbind", ip);
@@ -1494,9 +1733,9 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     /* an idmapped mount: mappings of its own, or the container's */
     char mp[96];
     const struct jv *x;
-    snprintf(mp, sizeof mp, "%s.uidMappings", ip);
+    str_fmt(mp, sizeof mp, "%s.uidMappings", ip);
     if ((x = member(c, "uidMappings")) && parse_idmaps(mp, x, &m->uidmap, &m->nuidmap) < 0) return -1;
-    snprintf(mp, sizeof mp, "%s.gidMappings", ip);
+    str_fmt(mp, sizeof mp, "%s.gidMappings", ip);
     if ((x = member(c, "gidMappings")) && parse_idmaps(mp, x, &m->gidmap, &m->ngidmap) < 0) return -1;
     if (m->nuidmap || m->ngidmap) m->idmap = 1;
     if (m->idmap && !m->bind) return fail("%s: an idmapped mount must be a bind mount", ip);
@@ -1510,7 +1749,7 @@ static int parse_mounts(const struct jv *v, struct oci_spec *s)
     s->mounts = xcalloc(v->count, sizeof *s->mounts);
     for (const struct jv *c = v->child; c; c = c->next, s->nmounts++) {
         char ip[64];
-        snprintf(ip, sizeof ip, ".mounts[%zu]", s->nmounts);
+        str_fmt(ip, sizeof ip, ".mounts[%zu]", s->nmounts);
         if (parse_mount(ip, c, &s->mounts[s->nmounts]) < 0) return -1;
     }
     return 0;
@@ -1538,7 +1777,7 @@ static int parse_namespaces(const struct jv *v, struct oci_spec *s)
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         char ip[64];
         const char *type = NULL, *path = NULL;
-        snprintf(ip, sizeof ip, ".linux.namespaces[%zu]", i);
+        str_fmt(ip, sizeof ip, ".linux.namespaces[%zu]", i);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "type", 1, &type) < 0 ||
             get_str(ip, c, "path", 0, &path) < 0)
             return -1;
@@ -1566,7 +1805,7 @@ static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap *
     for (const struct jv *c = v->child; c; c = c->next, (*n)++) {
         char ip[128];
         struct oci_idmap *m = &(*out)[*n];
-        snprintf(ip, sizeof ip, "%s[%zu]", path, *n);
+        str_fmt(ip, sizeof ip, "%s[%zu]", path, *n);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_u32(ip, c, "containerID", 1, &m->container, NULL) < 0 ||
             get_u32(ip, c, "hostID", 1, &m->host, NULL) < 0 || get_u32(ip, c, "size", 1, &m->size, NULL) < 0)
             return -1;
@@ -1591,7 +1830,7 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
         char ip[64];
         const char *type = NULL;
         struct oci_device *d = &s->devices[s->ndevices];
-        snprintf(ip, sizeof ip, ".linux.devices[%zu]", s->ndevices);
+        str_fmt(ip, sizeof ip, ".linux.devices[%zu]", s->ndevices);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "path", 1, &d->path) < 0 ||
             get_str(ip, c, "type", 1, &type) < 0 ||
             get_u32(ip, c, "fileMode", 0, &d->mode, &d->has_mode) < 0 ||
@@ -1608,9 +1847,9 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
         if (d->type != 'p') {
             char fp[128];
             if (!ma || !mi) return fail("%s: \"major\" and \"minor\" are required for type %c", ip, d->type);
-            snprintf(fp, sizeof fp, "%s.major", ip);
+            str_fmt(fp, sizeof fp, "%s.major", ip);
             if (num_in_range(fp, ma, 0, 0xfff, &d->major) < 0) return -1;
-            snprintf(fp, sizeof fp, "%s.minor", ip);
+            str_fmt(fp, sizeof fp, "%s.minor", ip);
             if (num_in_range(fp, mi, 0, 0xfffff, &d->minor) < 0) return -1;
         }
     }
@@ -1623,7 +1862,7 @@ static int parse_sysctl(const struct jv *v, struct oci_spec *s)
     s->sysctl = xcalloc(v->count, sizeof *s->sysctl);
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[512];
-        snprintf(ip, sizeof ip, ".linux.sysctl.%s", c->key);
+        str_fmt(ip, sizeof ip, ".linux.sysctl.%s", c->key);
         if (want(ip, c, J_STR, "a string") < 0) return -1;
         if (!c->key[0] || strstr(c->key, "..") || c->key[0] == '.' || c->key[0] == '/')
             return fail("%s: invalid sysctl name", ip);
@@ -1657,7 +1896,7 @@ static int res_int(const char *base, const struct jv *obj, const char *key, int6
     const struct jv *v = member(obj, key);
     *out = UNSET;
     if (!v) return 0;
-    snprintf(path, sizeof path, "%s.%s", base, key);
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     if (v->numkind == JN_UINT && v->type == J_NUM) { *out = INT64_MAX; return 0; } /* "unlimited" as 2^64-1 */
     return num_in_range(path, v, lo, INT64_MAX, out);
 }
@@ -1671,7 +1910,7 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
         char ip[64];
         const char *type = "a", *access = "rwm";
         struct oci_devrule *d = &r->devs[r->ndevs];
-        snprintf(ip, sizeof ip, "%s[%zu]", b, r->ndevs++);
+        str_fmt(ip, sizeof ip, "%s[%zu]", b, r->ndevs++);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_bool(ip, c, "allow", &d->allow) < 0 ||
             get_str(ip, c, "type", 0, &type) < 0 || get_str(ip, c, "access", 0, &access) < 0 ||
             res_int(ip, c, "major", -1, &d->major) < 0 || res_int(ip, c, "minor", -1, &d->minor) < 0)
@@ -1681,7 +1920,7 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
         if (!access[0] || strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
             return fail("%s.access: expected a combination of r, w and m, got \"%s\"", ip, access);
         d->type = type[0] == 'u' ? 'c' : type[0];
-        snprintf(d->access, sizeof d->access, "%s", access);
+        str_fmt(d->access, sizeof d->access, "%s", access);
     }
     return 0;
 }
@@ -1693,7 +1932,7 @@ static int parse_u_field(const char *base, const struct jv *o, const char *key, 
     char path[160];
     int64_t v;
     const struct jv *x = member(o, key);
-    snprintf(path, sizeof path, "%s.%s", base, key);
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     if (!x) return required ? fail("%s: required field is missing", path) : 0;
     if (x->type == J_NUM && x->numkind == JN_UINT && max == UINT64_MAX) return 0;
     return num_in_range(path, x, 0, max, &v);
@@ -1705,7 +1944,7 @@ static int parse_throttle_list(const char *base, const struct jv *arr)
     size_t i = 0;
     for (const struct jv *c = arr->child; c; c = c->next, i++) {
         char ip[160];
-        snprintf(ip, sizeof ip, "%s[%zu]", base, i);
+        str_fmt(ip, sizeof ip, "%s[%zu]", base, i);
         if (want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
             parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "rate", 1, UINT64_MAX) < 0)
             return -1;
@@ -1724,7 +1963,7 @@ static int parse_blockio(const struct jv *v)
         return -1;
     for (size_t k = 0; k < ARRAY_LEN(lists); k++) {
         char path[96];
-        snprintf(path, sizeof path, "%s.%s", b, lists[k]);
+        str_fmt(path, sizeof path, "%s.%s", b, lists[k]);
         if ((x = member(v, lists[k])) && parse_throttle_list(path, x) < 0) return -1;
     }
     if ((x = member(v, "weightDevice"))) {
@@ -1732,7 +1971,7 @@ static int parse_blockio(const struct jv *v)
         size_t i = 0;
         for (const struct jv *c = x->child; c; c = c->next, i++) {
             char ip[96];
-            snprintf(ip, sizeof ip, "%s.weightDevice[%zu]", b, i);
+            str_fmt(ip, sizeof ip, "%s.weightDevice[%zu]", b, i);
             if (want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
                 parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "weight", 0, 1000) < 0 ||
                 parse_u_field(ip, c, "leafWeight", 0, 1000) < 0)
@@ -1750,7 +1989,7 @@ static int parse_hugepages(const struct jv *v)
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         char ip[96];
         const char *size = NULL;
-        snprintf(ip, sizeof ip, "%s[%zu]", b, i);
+        str_fmt(ip, sizeof ip, "%s[%zu]", b, i);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
             parse_u_field(ip, c, "limit", 1, UINT64_MAX) < 0)
             return -1;
@@ -1771,7 +2010,7 @@ static int parse_network(const struct jv *v)
     for (const struct jv *c = x->child; c; c = c->next, i++) {
         char ip[96];
         const char *name = NULL;
-        snprintf(ip, sizeof ip, "%s.priorities[%zu]", b, i);
+        str_fmt(ip, sizeof ip, "%s.priorities[%zu]", b, i);
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
             parse_u_field(ip, c, "priority", 1, UINT32_MAX) < 0)
             return -1;
@@ -1786,7 +2025,7 @@ static int parse_rdma(const struct jv *v)
     if (want(b, v, J_OBJ, "an object") < 0) return -1;
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[160];
-        snprintf(ip, sizeof ip, "%s.%s", b, c->key);
+        str_fmt(ip, sizeof ip, "%s.%s", b, c->key);
         if (strpbrk(c->key, " \n/") || want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "hcaHandles", 0, UINT32_MAX) < 0 ||
             parse_u_field(ip, c, "hcaObjects", 0, UINT32_MAX) < 0)
             return strpbrk(c->key, " \n/") ? fail("%s: not a device name", ip) : -1;
@@ -1918,6 +2157,42 @@ static const struct sc_arch sc_arches[] = {
 #endif
 static const char *sc_native = SC_NATIVE;   /* the differential test plays other machines */
 
+/* Which syscall tables (about 1 KB each) the binary carries: those of the
+ * arch family it can run on, since a kernel reports only its own arches
+ * (an x86_64 kernel runs x86_64, x86 and x32 programs; arm64 runs arm; a
+ * MIPS kernel o32 and n64 of its byte order, which share their tables).
+ * Profile arches outside the family cannot occur and are left out of the
+ * filter.  OCIRUN_SECCOMP_ALL_ARCHES keeps every table (the differential
+ * and cross-arch tests include runtime.c with it), as does an arch not
+ * listed here. */
+#if defined(OCIRUN_SECCOMP_ALL_ARCHES) || !(defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || \
+    defined(__arm__) || defined(__mips__) || defined(__powerpc64__) || defined(__riscv) || defined(__s390x__))
+#define SC_TABLE_ALL 1
+#endif
+#if defined(SC_TABLE_ALL) || defined(__x86_64__) || defined(__i386__)
+#define SC_TABLE_X86_64 1
+#define SC_TABLE_X86 1
+#define SC_TABLE_X32 1
+#endif
+#if defined(SC_TABLE_ALL) || defined(__aarch64__) || defined(__arm__)
+#define SC_TABLE_AARCH64 1
+#define SC_TABLE_ARM 1
+#endif
+#if defined(SC_TABLE_ALL) || defined(__mips__)
+#define SC_TABLE_MIPS 1
+#define SC_TABLE_MIPS64 1
+#endif
+#if defined(SC_TABLE_ALL) || defined(__powerpc64__)
+#define SC_TABLE_PPC64LE 1
+#endif
+#if defined(SC_TABLE_ALL) || defined(__riscv)
+#define SC_TABLE_RISCV64 1
+#endif
+#if defined(SC_TABLE_ALL) || defined(__s390x__)
+#define SC_TABLE_S390X 1
+#endif
+static int sc_has_table(int arch);   /* section 8 */
+
 static const struct { const char *name; uint32_t ret; int takes_errno; } sc_actions[] = {
     { "SCMP_ACT_KILL", OCI_SECCOMP_RET_KILL_THREAD, 0 },  { "SCMP_ACT_KILL_PROCESS", OCI_SECCOMP_RET_KILL_PROCESS, 0 },
     { "SCMP_ACT_KILL_THREAD", OCI_SECCOMP_RET_KILL_THREAD, 0 }, { "SCMP_ACT_TRAP", OCI_SECCOMP_RET_TRAP, 0 },
@@ -1973,10 +2248,10 @@ static int parse_sc_cond(const char *base, const struct jv *c, struct sc_cond *o
     if (index > 5) return fail("%s.index: %u is not a syscall argument (0 to 5)", base, index);
     memset(out, 0, sizeof *out);
     out->index = index;
-    snprintf(p, sizeof p, "%s.value", base);
+    str_fmt(p, sizeof p, "%s.value", base);
     if (!(x = member(c, "value"))) return fail("%s: required field is missing", p);
     if (get_u64(p, x, &out->value) < 0) return -1;
-    snprintf(p, sizeof p, "%s.valueTwo", base);
+    str_fmt(p, sizeof p, "%s.valueTwo", base);
     if ((x = member(c, "valueTwo")) && get_u64(p, x, &out->value2) < 0) return -1;
     for (uint32_t k = 1; k < ARRAY_LEN(sc_ops); k++)
         if (!strcmp(sc_ops[k], op)) out->op = k;
@@ -2010,14 +2285,14 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
     const struct jv *args = member(v, "args");
     if (want(base, v, J_OBJ, "an object") < 0 || parse_sc_action(base, v, "action", "errnoRet", &r.action) < 0) return -1;
     char p[96];
-    snprintf(p, sizeof p, "%s.names", base);
+    str_fmt(p, sizeof p, "%s.names", base);
     if (!(r.names = member(v, "names"))) return fail("%s: required field is missing", p);
     if (want(p, r.names, J_ARR, "an array of strings") < 0) return -1;
     if (!r.names->count) return fail("%s: empty", p);
     size_t i = 0;
     for (const struct jv *n = r.names->child; n; n = n->next, i++) {
         char np[112];
-        snprintf(np, sizeof np, "%s[%zu]", p, i);
+        str_fmt(np, sizeof np, "%s[%zu]", p, i);
         if (want(np, n, J_STR, "a string") < 0) return -1;
         int known = sc_lookup(n->s) >= 0;
         if (!known && args && args->count)
@@ -2029,12 +2304,12 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
     struct sc_cond conds[16];
     size_t nc = 0;
     if (args) {
-        snprintf(p, sizeof p, "%s.args", base);
+        str_fmt(p, sizeof p, "%s.args", base);
         if (want(p, args, J_ARR, "an array") < 0) return -1;
         if (args->count > ARRAY_LEN(conds)) return fail("%s: more than %zu conditions", p, ARRAY_LEN(conds));
         for (const struct jv *c = args->child; c; c = c->next, nc++) {
             char cp[112];
-            snprintf(cp, sizeof cp, "%s[%zu]", p, nc);
+            str_fmt(cp, sizeof cp, "%s[%zu]", p, nc);
             if (parse_sc_cond(cp, c, &conds[nc]) < 0) return -1;
         }
     }
@@ -2063,11 +2338,12 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         size_t i = 0;
         for (const struct jv *a = x->child; a; a = a->next, i++) {
             char p[96];
-            snprintf(p, sizeof p, "%s.architectures[%zu]", b, i);
+            str_fmt(p, sizeof p, "%s.architectures[%zu]", b, i);
             if (want(p, a, J_STR, "a string") < 0) return -1;
             int k = sc_arch_index(a->s);
             if (k < 0) return fail("%s: unknown architecture \"%s\"", p, a->s);
             if (sc_arches[k].table < 0) debugf("%s: no syscall table for %s here: its syscalls will be killed", p, a->s);
+            else if (!sc_has_table(k)) debugf("%s: %s is not an arch this machine runs: left out of the filter", p, a->s);
             else sc->arches |= 1u << k;
         }
     }
@@ -2077,7 +2353,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         for (const struct jv *f = x->child; f; f = f->next, i++) {
             char p[96];
             uint32_t flag = 0;
-            snprintf(p, sizeof p, "%s.flags[%zu]", b, i);
+            str_fmt(p, sizeof p, "%s.flags[%zu]", b, i);
             if (want(p, f, J_STR, "a string") < 0) return -1;
             for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++)
                 if (!strcmp(sc_flags[k].name, f->s)) flag = sc_flags[k].flag;
@@ -2097,7 +2373,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         sc->rules = xcalloc(n ? n : 1, sizeof *sc->rules);
         for (const struct jv *r = x->child; r; r = r->next, i++) {
             char p[96];
-            snprintf(p, sizeof p, "%s.syscalls[%zu]", b, i);
+            str_fmt(p, sizeof p, "%s.syscalls[%zu]", b, i);
             if (parse_sc_rule(p, r, i, sc) < 0) return -1;
         }
     }
@@ -2153,7 +2429,7 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
     for (int k = 0; k < NHOOKS; k++) {
         char path[64];
         const struct jv *arr = member(v, hook_names[k]);
-        snprintf(path, sizeof path, ".hooks.%s", hook_names[k]);
+        str_fmt(path, sizeof path, ".hooks.%s", hook_names[k]);
         if (!arr) continue;
         if (want(path, arr, J_ARR, "an array") < 0) return -1;
         s->hooks[k] = xcalloc(arr->count, sizeof *s->hooks[k]);
@@ -2161,7 +2437,7 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
             char ip[96];
             struct oci_hook *h = &s->hooks[k][s->nhooks[k]];
             const struct jv *t;
-            snprintf(ip, sizeof ip, "%s[%zu]", path, s->nhooks[k]++);
+            str_fmt(ip, sizeof ip, "%s[%zu]", path, s->nhooks[k]++);
             if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
                 get_strv(ip, c, "args", &h->args, &h->nargs) < 0 || get_strv(ip, c, "env", &h->env, &h->nenv) < 0)
                 return -1;
@@ -2169,7 +2445,7 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
             if ((t = member(c, "timeout"))) {
                 int64_t secs;
                 char tp[128];
-                snprintf(tp, sizeof tp, "%s.timeout", ip);
+                str_fmt(tp, sizeof tp, "%s.timeout", ip);
                 if (num_in_range(tp, t, 1, INT_MAX, &secs) < 0) return fail("%s.timeout: must be a positive integer", ip);
                 h->timeout = (int)secs;
             }
@@ -2228,16 +2504,16 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
 static void spec_free(struct oci_spec *s)
 {
     for (int k = 0; k < NHOOKS; k++) {
-        for (size_t i = 0; i < s->nhooks[k]; i++) free(s->hooks[k][i].args), free(s->hooks[k][i].env);
-        free(s->hooks[k]);
+        for (size_t i = 0; i < s->nhooks[k]; i++) xfree(s->hooks[k][i].args), xfree(s->hooks[k][i].env);
+        xfree(s->hooks[k]);
     }
-    free(s->proc.args); free(s->proc.env); free(s->proc.gids); free(s->proc.rlimits);
-    for (size_t i = 0; i < s->nmounts; i++) free(s->mounts[i].data), free(s->mounts[i].uidmap), free(s->mounts[i].gidmap);
-    free(s->mounts); free(s->devices); free(s->sysctl); free(s->uidmap); free(s->gidmap);
-    free(s->masked); free(s->readonly); free(s->res.devs);
+    xfree(s->proc.args); xfree(s->proc.env); xfree(s->proc.gids); xfree(s->proc.rlimits);
+    for (size_t i = 0; i < s->nmounts; i++) xfree(s->mounts[i].data), xfree(s->mounts[i].uidmap), xfree(s->mounts[i].gidmap);
+    xfree(s->mounts); xfree(s->devices); xfree(s->sysctl); xfree(s->uidmap); xfree(s->gidmap);
+    xfree(s->masked); xfree(s->readonly); xfree(s->res.devs);
     if (s->seccomp) {
-        for (size_t i = 0; i < s->seccomp->nrules; i++) free(s->seccomp->rules[i].conds);
-        free(s->seccomp->rules), free(s->seccomp);
+        for (size_t i = 0; i < s->seccomp->nrules; i++) xfree(s->seccomp->rules[i].conds);
+        xfree(s->seccomp->rules), xfree(s->seccomp);
     }
     arena_free(&s->arena);
     memset(s, 0, sizeof *s);
@@ -2277,8 +2553,8 @@ struct cstate {
     char bundle[PATH_MAX];
     char rootfs[PATH_MAX];
     char created[40];
-    char *annotations;             /* JSON object text, malloc'd */
-    char *cgroups;                 /* the container's cgroup dirs, one per line, malloc'd */
+    char *annotations;             /* JSON object text, xmalloc'd */
+    char *cgroups;                 /* the container's cgroup dirs, one per line, xmalloc'd */
     int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
 };
 
@@ -2307,7 +2583,7 @@ static int state_root_open(const char *root, int create)
 {
     if (create) {
         char tmp[PATH_MAX];
-        if (snprintf(tmp, sizeof tmp, "%s", root) >= (int)sizeof tmp) return fail("--root: path too long");
+        if (str_fmt(tmp, sizeof tmp, "%s", root) >= (int)sizeof tmp) return fail("--root: path too long");
         for (char *p = tmp + 1; ; p++) {
             if (*p == '/' || !*p) {
                 char c = *p;
@@ -2347,16 +2623,18 @@ static int state_dir_remove(int rootfd, const char *id)
 {
     int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return errno == ENOENT ? 0 : failerr("open state of %s", id);
-    DIR *d = fdopendir(fd);
-    if (!d) { close(fd); return failerr("read state of %s", id); }
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT) {
-            failerr("remove %s/%s", id, e->d_name);
-            closedir(d);
+    struct dir_iter d;
+    const char *name;
+    dir_start(&d, fd);
+    while ((name = dir_next(&d)))
+        if (unlinkat(fd, name, 0) < 0 && errno != ENOENT) {
+            failerr("remove %s/%s", id, name);
+            close(fd);
             return -1;
         }
-    closedir(d);
+    int err = errno;
+    close(fd);
+    if (err) { errno = err; return failerr("read state of %s", id); }
     if (unlinkat(rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT) return failerr("remove state dir %s", id);
     return 0;
 }
@@ -2365,7 +2643,7 @@ static int state_dir_remove(int rootfd, const char *id)
 static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
 {
     char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    str_fmt(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -2489,14 +2767,14 @@ out:
     if (r < 0 && !root) err_prefix("%s/%s", id, STATE_FILE);
     else if (r < 0) err_prefix("%s/%s: corrupt", id, STATE_FILE);
     arena_free(&a);
-    free(text);
+    xfree(text);
     return r;
 }
 
 static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
 {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
+    str_fmt(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
     ssize_t n = readlink(path, out, 63);
     if (n < 0) return -1;
     out[n] = 0;
@@ -2521,8 +2799,8 @@ static void close_container(int rootfd, int dirfd, struct cstate *st)
 {
     if (dirfd >= 0) close(dirfd);
     if (rootfd >= 0) close(rootfd);
-    free(st->annotations);
-    free(st->cgroups);
+    xfree(st->annotations);
+    xfree(st->cgroups);
     st->annotations = st->cgroups = NULL;
 }
 
@@ -2566,7 +2844,7 @@ static void unescape_octal(char *s)
 static int list_contains_all(const char *want, const char *have)
 {
     char w[256];
-    snprintf(w, sizeof w, "%s", want);
+    str_fmt(w, sizeof w, "%s", want);
     for (char *save, *t = strtok_r(w, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         size_t n = strlen(t);
         const char *p = have;
@@ -2593,10 +2871,10 @@ static void cg_fill_paths(struct cg_layout *l)
             struct cg_hier *h = &l->h[i];
             if (h->path[0]) continue;
             if (h->v2 ? !ctrls[0] : (ctrls[0] && list_contains_all(ctrls, h->opts)))
-                snprintf(h->path, sizeof h->path, "%s", path);
+                str_fmt(h->path, sizeof h->path, "%s", path);
         }
     }
-    free(text);
+    xfree(text);
 }
 
 /* Reads the cgroup hierarchies mounted on this host (each once). */
@@ -2620,21 +2898,22 @@ static int cg_layout_read(struct cg_layout *l)
         if ((!v2 && strcmp(fstype, "cgroup")) || l->n == MAX_HIER) continue;
         unescape_octal(f[4]);
         /* a hierarchy something else is mounted over is not ours to use */
-        char *colon;
-        unsigned long maj = strtoul(f[2], &colon, 10), min = *colon == ':' ? strtoul(colon + 1, NULL, 10) : 0;
+        uint64_t maj, min = 0;
+        const char *colon = scan_u64(f[2], 10, &maj);
+        if (colon && *colon == ':') scan_u64(colon + 1, 10, &min);
         struct stat st;
-        if (*colon != ':' || stat(f[4], &st) < 0 || st.st_dev != makedev(maj, min)) continue;
+        if (!colon || *colon != ':' || stat(f[4], &st) < 0 || st.st_dev != makedev(maj, min)) continue;
         int dup = 0;
         for (int i = 0; i < l->n; i++)
             if (l->h[i].v2 == v2 && !strcmp(l->h[i].opts, super)) dup = 1;
         if (dup) continue;
         struct cg_hier *h = &l->h[l->n++];
         memset(h, 0, sizeof *h);
-        snprintf(h->mnt, sizeof h->mnt, "%s", f[4]);
-        snprintf(h->opts, sizeof h->opts, "%s", super);
+        str_fmt(h->mnt, sizeof h->mnt, "%s", f[4]);
+        str_fmt(h->opts, sizeof h->opts, "%s", super);
         h->v2 = v2;
     }
-    free(text);
+    xfree(text);
     cg_fill_paths(l);
     return 0;
 }
@@ -2647,14 +2926,14 @@ struct cgroup { struct cg_layout l; int n; char dir[MAX_HIER][PATH_MAX]; };
 static int cg_write(const char *dir, const char *file, const char *val)
 {
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    str_fmt(path, sizeof path, "%s/%s", dir, file);
     return write_file_str(path, val) < 0 ? -1 : 0;
 }
 
 static int cg_write_int(const char *dir, const char *file, int64_t v)
 {
     char num[32];
-    snprintf(num, sizeof num, "%lld", (long long)v);
+    str_fmt(num, sizeof num, "%lld", (long long)v);
     return cg_write(dir, file, num);
 }
 
@@ -2667,11 +2946,11 @@ static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
     for (int i = 0; i < cg->n; i++) {
         char path[PATH_MAX + 32], *text;
         if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
-        snprintf(path, sizeof path, "%s/cgroup.controllers", cg->dir[i]);
+        str_fmt(path, sizeof path, "%s/cgroup.controllers", cg->dir[i]);
         if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
         for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
         int has = list_contains_all(ctrl, text);
-        free(text);
+        xfree(text);
         if (has) return cg->dir[i];
     }
     return NULL;
@@ -2682,7 +2961,7 @@ static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
 static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
 {
     char def[NAME_MAX + 2];
-    if (!cgpath || !cgpath[0]) snprintf(def, sizeof def, "%s", id), cgpath = def;
+    if (!cgpath || !cgpath[0]) str_fmt(def, sizeof def, "%s", id), cgpath = def;
     if (cgpath[0] != '/' && strchr(cgpath, ':'))
         return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form; ocirun manages cgroupfs only", cgpath);
     if (strstr(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
@@ -2692,7 +2971,7 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
         const struct cg_hier *h = &cg->l.h[i];
         /* relative: below our own cgroup, which may be the root ("/") */
         const char *own = cgpath[0] == '/' || !strcmp(h->path, "/") ? "" : h->path;
-        snprintf(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath);
+        str_fmt(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath);
     }
     return 0;
 }
@@ -2703,7 +2982,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
 {
     char path[PATH_MAX];
     int cpuset = !h->v2 && list_contains_all("cpuset", h->opts);
-    snprintf(path, sizeof path, "%s", dir);
+    str_fmt(path, sizeof path, "%s", dir);
     for (char *p = path + strlen(h->mnt) + 1; ; p++) {
         if (*p != '/' && *p) continue;
         char c = *p;
@@ -2715,12 +2994,12 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
             *parent = 0;
             for (size_t k = 0; k < ARRAY_LEN(ctrls); k++) {
                 char want[16], file[PATH_MAX + 32], *avail;
-                snprintf(file, sizeof file, "%s/cgroup.controllers", path);
+                str_fmt(file, sizeof file, "%s/cgroup.controllers", path);
                 if (read_file_at(AT_FDCWD, file, 4096, &avail, NULL) < 0) break;
                 for (char *q = avail; *q; q++) if (*q == ' ' || *q == '\n') *q = ',';
                 int has = list_contains_all(ctrls[k], avail);
-                free(avail);
-                snprintf(want, sizeof want, "+%s", ctrls[k]);
+                xfree(avail);
+                str_fmt(want, sizeof want, "+%s", ctrls[k]);
                 /* refused when `path` holds processes (v2's no-internal-
                  * process rule): a limit that needs it will say so */
                 if (has && cg_write(path, "cgroup.subtree_control", want) < 0)
@@ -2733,18 +3012,18 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
             static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
             for (size_t k = 0; k < 2; k++) {
                 char file[PATH_MAX + 32], *cur, *up;
-                snprintf(file, sizeof file, "%s/%s", path, files[k]);
+                str_fmt(file, sizeof file, "%s/%s", path, files[k]);
                 if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) continue;
                 int empty = cur[0] == '\n' || !cur[0];
-                free(cur);
+                xfree(cur);
                 if (!empty || !parent) continue;
                 *parent = 0;
-                snprintf(file, sizeof file, "%s/%s", path, files[k]);
+                str_fmt(file, sizeof file, "%s/%s", path, files[k]);
                 int got = read_file_at(AT_FDCWD, file, 4096, &up, NULL);
                 *parent = '/';
                 if (got < 0) continue;
                 int r = cg_write(path, files[k], up);
-                free(up);
+                xfree(up);
                 if (r < 0) return -1;
             }
         }
@@ -2758,11 +3037,11 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
 static int cg_file_lists(const char *dir, const char *file, const char *ctrl)
 {
     char path[PATH_MAX + 32], *text;
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    str_fmt(path, sizeof path, "%s/%s", dir, file);
     if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) return 0;
     for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
     int has = list_contains_all(ctrl, text);
-    free(text);
+    xfree(text);
     return has;
 }
 
@@ -2773,7 +3052,7 @@ static int cg_v2_blocker(const struct cgroup *cg, const char *ctrl, char *out, s
     for (int i = 0; i < cg->n; i++) {
         if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s", cg->dir[i]);
+        str_fmt(path, sizeof path, "%s", cg->dir[i]);
         size_t root = strlen(cg->l.h[i].mnt);
         /* from the top down: the first one that has it and keeps it */
         for (char *p = path + root; p; p = strchr(p + 1, '/')) {
@@ -2781,7 +3060,7 @@ static int cg_v2_blocker(const struct cgroup *cg, const char *ctrl, char *out, s
             *p = 0;
             int stuck = cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.controllers", ctrl) &&
                         !cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.subtree_control", ctrl);
-            if (stuck) snprintf(out, size, "%s", p == path + root ? cg->l.h[i].mnt : path);
+            if (stuck) str_fmt(out, size, "%s", p == path + root ? cg->l.h[i].mnt : path);
             *p = c;
             if (stuck) return 1;
         }
@@ -2793,9 +3072,9 @@ static int cg_missing(const struct cgroup *cg, const char *ctrl, const char *fie
 {
     char where[PATH_MAX], procs[PATH_MAX + 16], *text = NULL;
     if (cg_v2_blocker(cg, ctrl, where, sizeof where)) {
-        snprintf(procs, sizeof procs, "%s/cgroup.procs", where);
+        str_fmt(procs, sizeof procs, "%s/cgroup.procs", where);
         int busy = read_file_at(AT_FDCWD, procs, 4096, &text, NULL) == 0 && text[0];
-        free(text);
+        xfree(text);
         return fail(".linux.resources.%s: the cgroup v2 controller \"%s\" cannot be enabled in %s/cgroup.subtree_control%s",
                     field, ctrl, where, busy ? ": that cgroup holds processes (v2's no-internal-processes rule); "
                                                "give an absolute linux.cgroupsPath outside it" : "");
@@ -2812,7 +3091,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     const char *d = cg_dir_with(cg, "memory");
     if (!d) return cg_missing(cg, "memory", "memory");
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/memory.max", d);
+    str_fmt(path, sizeof path, "%s/memory.max", d);
     int v2 = access(path, F_OK) == 0;
     if (!v2) {
         if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return err_prefix(".linux.resources.memory.limit");
@@ -2827,15 +3106,15 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     }
     char v[32];
     if (r->mem_limit != UNSET) {
-        if (r->mem_limit < 0) snprintf(v, sizeof v, "max");
-        else snprintf(v, sizeof v, "%lld", (long long)r->mem_limit);
+        if (r->mem_limit < 0) str_fmt(v, sizeof v, "max");
+        else str_fmt(v, sizeof v, "%lld", (long long)r->mem_limit);
         if (cg_write(d, "memory.max", v) < 0) return err_prefix(".linux.resources.memory.limit");
     }
     if (r->mem_reservation != UNSET && cg_write_int(d, "memory.low", r->mem_reservation < 0 ? 0 : r->mem_reservation) < 0)
         return -1;
     if (r->mem_swap != UNSET) {
-        if (r->mem_swap < 0 || r->mem_limit == UNSET || r->mem_limit < 0) snprintf(v, sizeof v, "max");
-        else snprintf(v, sizeof v, "%lld", (long long)(r->mem_swap > r->mem_limit ? r->mem_swap - r->mem_limit : 0));
+        if (r->mem_swap < 0 || r->mem_limit == UNSET || r->mem_limit < 0) str_fmt(v, sizeof v, "max");
+        else str_fmt(v, sizeof v, "%lld", (long long)(r->mem_swap > r->mem_limit ? r->mem_swap - r->mem_limit : 0));
         if (cg_write(d, "memory.swap.max", v) < 0) return -1;
     }
     if (r->disable_oom_killer) return fail(".linux.resources.memory.disableOOMKiller: cgroup v2 has no such switch");
@@ -2854,7 +3133,7 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     const char *d = cg_dir_with(cg, "cpu");
     if (!d) return cg_missing(cg, "cpu", "cpu");
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/cpu.weight", d);
+    str_fmt(path, sizeof path, "%s/cpu.weight", d);
     if (access(path, F_OK) < 0) { /* v1 */
         if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0)
             return err_prefix(".linux.resources.cpu.shares");
@@ -2871,19 +3150,19 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     if (r->cpu_quota != UNSET || r->cpu_period != UNSET) {
         /* quota and period share cpu.max: what `update` leaves out stays */
         char v[64], cur_quota[32] = "max", *text;
-        long long period = 100000;
-        snprintf(path, sizeof path, "%s/cpu.max", d);
+        int64_t period = 100000;
+        str_fmt(path, sizeof path, "%s/cpu.max", d);
         if (read_file_at(AT_FDCWD, path, 64, &text, NULL) == 0) {
             /* "QUOTA PERIOD" */
             size_t q = strcspn(text, " \n");
-            if (q && q < sizeof cur_quota) snprintf(cur_quota, sizeof cur_quota, "%.*s", (int)q, text);
-            if (text[q] == ' ') period = strtoll(text + q + 1, NULL, 10);
-            free(text);
+            if (q && q < sizeof cur_quota) str_fmt(cur_quota, sizeof cur_quota, "%.*s", (int)q, text);
+            if (text[q] == ' ') scan_i64(text + q + 1, &period);
+            xfree(text);
         }
         if (r->cpu_period != UNSET && r->cpu_period) period = r->cpu_period;
-        if (r->cpu_quota == UNSET) snprintf(v, sizeof v, "%s %lld", cur_quota, period);
-        else if (r->cpu_quota <= 0) snprintf(v, sizeof v, "max %lld", period);
-        else snprintf(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, period);
+        if (r->cpu_quota == UNSET) str_fmt(v, sizeof v, "%s %lld", cur_quota, (long long)period);
+        else if (r->cpu_quota <= 0) str_fmt(v, sizeof v, "max %lld", (long long)period);
+        else str_fmt(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, (long long)period);
         if (cg_write(d, "cpu.max", v) < 0) return err_prefix(".linux.resources.cpu.quota/period");
     }
     return 0;
@@ -2902,9 +3181,9 @@ static int cg_apply_pids(const struct cgroup *cg, const struct oci_resources *r)
 static void devrule_text(char *out, size_t size, char type, int64_t major, int64_t minor, const char *access)
 {
     char ma[24], mi[24];
-    if (major < 0 || major == UNSET) snprintf(ma, sizeof ma, "*"); else snprintf(ma, sizeof ma, "%lld", (long long)major);
-    if (minor < 0 || minor == UNSET) snprintf(mi, sizeof mi, "*"); else snprintf(mi, sizeof mi, "%lld", (long long)minor);
-    snprintf(out, size, "%c %s:%s %s", type, ma, mi, access);
+    if (major < 0 || major == UNSET) str_fmt(ma, sizeof ma, "*"); else str_fmt(ma, sizeof ma, "%lld", (long long)major);
+    if (minor < 0 || minor == UNSET) str_fmt(mi, sizeof mi, "*"); else str_fmt(mi, sizeof mi, "%lld", (long long)minor);
+    str_fmt(out, size, "%c %s:%s %s", type, ma, mi, access);
 }
 
 /* --- blockIO, hugepageLimits, network, rdma, cpu extras --- */
@@ -2922,7 +3201,7 @@ static int cg_writef(const char *dir, const char *file, const char *field, const
     char v[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(v, sizeof v, fmt, ap);
+    str_vfmt(v, sizeof v, fmt, ap);
     va_end(ap);
     return cg_write(dir, file, v) < 0 ? err_prefix(".linux.resources.%s", field) : 0;
 }
@@ -2930,7 +3209,7 @@ static int cg_writef(const char *dir, const char *file, const char *field, const
 static int cg_has_file(const char *dir, const char *file)
 {
     char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    str_fmt(path, sizeof path, "%s/%s", dir, file);
     return access(path, F_OK) == 0;
 }
 
@@ -2973,7 +3252,7 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
     for (size_t k = 0; k < ARRAY_LEN(th); k++)
         for (const struct jv *c = (x = member(b, th[k].key)) ? x->child : NULL; c; c = c->next) {
             char field[64];
-            snprintf(field, sizeof field, "blockIO.%s", th[k].key);
+            str_fmt(field, sizeof field, "blockIO.%s", th[k].key);
             if ((v2 ? cg_writef(d, "io.max", field, "%llu:%llu %s=%llu", (unsigned long long)jv_u64(c, "major"),
                                 (unsigned long long)jv_u64(c, "minor"), th[k].v2key, (unsigned long long)jv_u64(c, "rate"))
                     : cg_writef(d, th[k].v1file, field, "%llu:%llu %llu", (unsigned long long)jv_u64(c, "major"),
@@ -2991,8 +3270,8 @@ static int cg_apply_hugepages(const struct cgroup *cg, const struct oci_resource
     for (const struct jv *c = r->hugepages->child; c; c = c->next) {
         char v1[64], v2[64];
         const char *size = member(c, "pageSize")->s;
-        snprintf(v1, sizeof v1, "hugetlb.%s.limit_in_bytes", size);
-        snprintf(v2, sizeof v2, "hugetlb.%s.max", size);
+        str_fmt(v1, sizeof v1, "hugetlb.%s.limit_in_bytes", size);
+        str_fmt(v2, sizeof v2, "hugetlb.%s.max", size);
         const char *file = cg_has_file(d, v2) ? v2 : v1;
         if (!cg_has_file(d, file)) return fail(".linux.resources.hugepageLimits: no huge page size %s on this host", size);
         if (cg_writef(d, file, "hugepageLimits", "%llu", (unsigned long long)jv_u64(c, "limit")) < 0) return -1;
@@ -3028,9 +3307,9 @@ static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
     if (!d) return cg_missing(cg, "rdma", "rdma");
     for (const struct jv *c = r->rdma->child; c; c = c->next) {
         char v[256];
-        int n = snprintf(v, sizeof v, "%s", c->key);
-        if (member(c, "hcaHandles")) n += snprintf(v + n, sizeof v - (size_t)n, " hca_handle=%llu", (unsigned long long)jv_u64(c, "hcaHandles"));
-        if (member(c, "hcaObjects")) snprintf(v + n, sizeof v - (size_t)n, " hca_object=%llu", (unsigned long long)jv_u64(c, "hcaObjects"));
+        int n = str_fmt(v, sizeof v, "%s", c->key);
+        if (member(c, "hcaHandles")) n += str_fmt(v + n, sizeof v - (size_t)n, " hca_handle=%llu", (unsigned long long)jv_u64(c, "hcaHandles"));
+        if (member(c, "hcaObjects")) str_fmt(v + n, sizeof v - (size_t)n, " hca_object=%llu", (unsigned long long)jv_u64(c, "hcaObjects"));
         if (cg_writef(d, "rdma.max", "rdma", "%s", v) < 0) return -1;
     }
     return 0;
@@ -3073,11 +3352,11 @@ static int cg_apply_unified(const struct cgroup *cg, const struct oci_resources 
         if (cg->l.h[i].v2 && cg->dir[i][0]) d = cg->dir[i];
     for (const struct jv *c = r->unified->child; c; c = c->next) {
         char ctrl[64], path[PATH_MAX + 64];
-        snprintf(ctrl, sizeof ctrl, "%.*s", (int)strcspn(c->key, "."), c->key);
+        str_fmt(ctrl, sizeof ctrl, "%.*s", (int)strcspn(c->key, "."), c->key);
         if (!d) return fail(".linux.resources.unified.%s: needs a cgroup v2 hierarchy, this host has none", c->key);
         if (strcmp(ctrl, "cgroup") && cg_dir_with(cg, ctrl) != d)
             return fail(".linux.resources.unified.%s: the %s controller is not on cgroup v2 here", c->key, ctrl);
-        snprintf(path, sizeof path, "%s/%s", d, c->key);
+        str_fmt(path, sizeof path, "%s/%s", d, c->key);
         if (access(path, F_OK) < 0) return fail(".linux.resources.unified.%s: no such file in the container's cgroup", c->key);
         if (cg_write(d, c->key, c->s) < 0) return err_prefix(".linux.resources.unified.%s", c->key);
     }
@@ -3239,7 +3518,7 @@ static int cg_v2_devices(const char *dir, const struct oci_devrule *v, size_t n)
     a.u64[1] = (uint64_t)(uintptr_t)prog;
     a.u64[2] = (uint64_t)(uintptr_t)license;
     int pfd = bpf_call(OCI_BPF_PROG_LOAD, &a);
-    free(prog);
+    xfree(prog);
     if (pfd < 0) return failerr("load the device cgroup program (bpf, Linux 4.15)");
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
     if (dfd < 0) r = failerr("open %s", dir);
@@ -3268,7 +3547,7 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
     } else {
         for (int i = 0; i < cg->n && r < 0; i++)
             if (cg->l.h[i].v2 && cg->dir[i][0] && (r = cg_v2_devices(cg->dir[i], rules, n)) < 0)
-                snprintf(why, sizeof why, "%s", err_msg);
+                str_fmt(why, sizeof why, "%s", err_msg);
         if (r < 0) {
             int restricts = 0;
             for (size_t i = 0; i < s->res.ndevs; i++) restricts |= !s->res.devs[i].allow || s->res.devs[i].type != 'a';
@@ -3281,7 +3560,7 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
                 r = 0, debugf("device rules are enforced by the nodes in /dev alone (%s)", why);
         }
     }
-    free(rules);
+    xfree(rules);
     return r;
 }
 
@@ -3307,7 +3586,7 @@ static void cg_from_list(struct cgroup *cg, const char *list)
     cg->n = 0;
     for (const char *p = list ? list : ""; *p && cg->n < MAX_HIER;) {
         size_t n = strcspn(p, "\n");
-        snprintf(cg->dir[cg->n++], PATH_MAX, "%.*s", (int)n, p);
+        str_fmt(cg->dir[cg->n++], PATH_MAX, "%.*s", (int)n, p);
         p += n + (p[n] == '\n');
     }
 }
@@ -3323,7 +3602,7 @@ static int cg_from_state(struct cgroup *cg, const char *list)
         cg->dir[i][0] = 0;
         for (const char *p = list ? list : ""; *p;) {
             size_t n = strcspn(p, "\n");
-            if (n > ml && !strncmp(p, cg->l.h[i].mnt, ml) && p[ml] == '/') snprintf(cg->dir[i], PATH_MAX, "%.*s", (int)n, p);
+            if (n > ml && !strncmp(p, cg->l.h[i].mnt, ml) && p[ml] == '/') str_fmt(cg->dir[i], PATH_MAX, "%.*s", (int)n, p);
             p += n + (p[n] == '\n');
         }
     }
@@ -3339,7 +3618,7 @@ static int cg_freezer(const char *cgroups, char path[static PATH_MAX + 32], int 
     for (int pass = 0; pass < 2; pass++)
         for (const char *p = cgroups; *p;) {
             size_t n = strcspn(p, "\n");
-            snprintf(path, PATH_MAX + 32, "%.*s/%s", (int)n, p, pass ? "cgroup.freeze" : "freezer.state");
+            str_fmt(path, PATH_MAX + 32, "%.*s/%s", (int)n, p, pass ? "cgroup.freeze" : "freezer.state");
             if (access(path, F_OK) == 0) { *v2 = pass; return 0; }
             p += n + (p[n] == '\n');
         }
@@ -3352,7 +3631,7 @@ static int cg_frozen(const char *cgroups)
     int v2, frozen;
     if (cg_freezer(cgroups, path, &v2) < 0 || read_file_at(AT_FDCWD, path, 64, &text, NULL) < 0) return 0;
     frozen = v2 ? text[0] == '1' : !strncmp(text, "FROZEN", 6);
-    free(text);
+    xfree(text);
     return frozen;
 }
 
@@ -3364,13 +3643,13 @@ static int cg_set_frozen(const char *cgroups, int freeze)
     if (!cgroups || cg_freezer(cgroups, path, &v2) < 0)
         return fail("no freezer for this container (no v1 freezer controller, no cgroup v2 cgroup.freeze)");
     if (write_file_str(path, v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED")) < 0) return -1;
-    snprintf(events, sizeof events, "%.*s/cgroup.events", (int)(strrchr(path, '/') - path), path);
+    str_fmt(events, sizeof events, "%.*s/cgroup.events", (int)(strrchr(path, '/') - path), path);
     for (int i = 0; i < 1000; i++) {
         int done;
         if (read_file_at(AT_FDCWD, v2 ? events : path, 4096, &text, NULL) < 0) return -1;
         done = v2 ? (strstr(text, freeze ? "frozen 1" : "frozen 0") != NULL)
                   : !strncmp(text, freeze ? "FROZEN" : "THAWED", 6);
-        free(text);
+        xfree(text);
         if (done) return 0;
         usleep(5000);
     }
@@ -3429,23 +3708,24 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
 
 /* One number from a cgroup file: the whole file, or the value after `key`
  * in a "key value" file.  -1 when absent. */
-static long long cg_read_num(const char *cgroups, const char *file, const char *key)
+static int64_t cg_read_num(const char *cgroups, const char *file, const char *key)
 {
     char path[PATH_MAX + 64], *text;
-    long long v = -1;
+    int64_t v = -1;
     for (const char *p = cgroups; *p && v < 0;) {
         size_t n = strcspn(p, "\n");
-        snprintf(path, sizeof path, "%.*s/%s", (int)n, p, file);
+        str_fmt(path, sizeof path, "%.*s/%s", (int)n, p, file);
         p += n + (p[n] == '\n');
         if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
         if (!key) {
-            v = strncmp(text, "max", 3) ? strtoll(text, NULL, 10) : 0;
+            if (strncmp(text, "max", 3)) scan_i64(text, &v);
+            else v = 0;
         } else {
             size_t kl = strlen(key);
             for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                if (!strncmp(l, key, kl) && l[kl] == ' ') v = strtoll(l + kl + 1, NULL, 10);
+                if (!strncmp(l, key, kl) && l[kl] == ' ') scan_i64(l + kl + 1, &v);
         }
-        free(text);
+        xfree(text);
     }
     return v;
 }
@@ -3464,7 +3744,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
                      (long long)s->res.mem_limit, used);
     }
     if (r == 0 && cg_apply_resources(cg, s) < 0) r = -1;
-    free(cg);
+    xfree(cg);
     return r;
 }
 
@@ -3473,7 +3753,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
 static int cg_join(const struct cgroup *cg, pid_t pid, int in_v2)
 {
     char num[16];
-    snprintf(num, sizeof num, "%d", (int)pid);
+    str_fmt(num, sizeof num, "%d", (int)pid);
     for (int i = 0; i < cg->n; i++)
         if (cg->dir[i][0] && !(in_v2 && cg->l.h[i].v2) && cg_write(cg->dir[i], "cgroup.procs", num) < 0) return -1;
     return 0;
@@ -3646,337 +3926,379 @@ static const uint16_t sc_name_off[SC_NNAMES] = {
     4915, 4927, 4933, 4939, 4945, 4951, 4961, 4978, 4985, 4991, 4999, 5004,
     5012, 5021, 5029, 5035, 5042, 5050, 5056,
 };
-static const uint16_t sc_table[SC_NTABLES][SC_NNAMES] = {
-    { /* x86_64 */
-      65535, 65535, 156, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
-      321, 65535, 65535, 12, 65535, 65535, 451, 125, 126, 80, 90, 92, 65535, 161, 305, 65535,
-      229, 65535, 228, 65535, 230, 65535, 227, 65535, 56, 435, 3, 436, 42, 326, 85, 174,
-      176, 32, 33, 292, 213, 291, 233, 214, 281, 441, 232, 215, 284, 290, 59, 322,
-      60, 231, 269, 439, 221, 65535, 285, 300, 301, 81, 91, 268, 452, 93, 65535, 260,
-      72, 65535, 75, 193, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 65535,
-      65535, 138, 65535, 74, 65535, 77, 65535, 202, 456, 65535, 455, 449, 454, 261, 177, 239,
-      274, 211, 65535, 309, 79, 78, 217, 108, 65535, 107, 65535, 104, 65535, 115, 65535, 36,
-      52, 121, 111, 39, 181, 110, 140, 318, 120, 65535, 118, 65535, 97, 98, 124, 51,
-      55, 186, 96, 102, 65535, 191, 65535, 65535, 175, 254, 253, 294, 255, 210, 207, 208,
-      333, 65535, 206, 209, 426, 427, 425, 16, 173, 172, 252, 251, 65535, 312, 320, 246,
-      250, 62, 445, 444, 446, 94, 65535, 192, 86, 265, 50, 194, 195, 65535, 212, 198,
-      8, 189, 6, 65535, 28, 453, 237, 324, 319, 447, 256, 27, 83, 258, 133, 259,
-      149, 325, 151, 9, 65535, 154, 165, 442, 429, 279, 10, 65535, 245, 244, 240, 243,
-      65535, 242, 65535, 241, 25, 71, 68, 70, 69, 26, 65535, 150, 152, 11, 303, 35,
-      262, 180, 65535, 65535, 65535, 65535, 65535, 65535, 2, 304, 428, 257, 437, 34, 65535, 65535,
-      65535, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331, 329, 7, 271, 65535, 157,
-      17, 295, 327, 302, 440, 448, 310, 311, 65535, 65535, 270, 65535, 101, 182, 18, 296,
-      328, 178, 179, 443, 0, 187, 65535, 89, 267, 19, 169, 65535, 45, 299, 65535, 47,
-      216, 197, 82, 264, 316, 249, 219, 65535, 84, 334, 13, 127, 14, 129, 15, 130,
-      128, 65535, 297, 65535, 65535, 65535, 65535, 65535, 65535, 146, 147, 204, 315, 143, 145, 148,
-      65535, 203, 314, 142, 144, 24, 317, 185, 23, 66, 64, 65, 220, 65535, 65535, 40,
-      65535, 307, 46, 44, 238, 450, 273, 205, 218, 65535, 171, 123, 65535, 122, 65535, 106,
-      65535, 116, 65535, 170, 38, 308, 109, 141, 114, 65535, 119, 65535, 117, 65535, 113, 65535,
-      160, 112, 54, 164, 105, 65535, 188, 65535, 30, 31, 67, 29, 48, 65535, 131, 65535,
-      282, 289, 65535, 65535, 65535, 65535, 41, 65535, 53, 275, 65535, 65535, 65535, 4, 65535, 137,
-      65535, 332, 65535, 65535, 65535, 65535, 168, 167, 65535, 88, 266, 162, 277, 65535, 306, 65535,
-      65535, 139, 99, 103, 65535, 276, 234, 201, 222, 226, 225, 224, 65535, 223, 65535, 65535,
-      283, 287, 65535, 286, 65535, 100, 200, 76, 65535, 184, 65535, 65535, 95, 65535, 166, 63,
-      87, 263, 272, 134, 323, 65535, 65535, 136, 132, 280, 65535, 235, 58, 153, 65535, 65535,
-      278, 236, 61, 247, 65535, 1, 20,
-    },
-    { /* x86 */
-      140, 142, 149, 65535, 364, 33, 51, 286, 124, 137, 27, 384, 65535, 65535, 134, 361,
-      357, 17, 65535, 45, 65535, 65535, 451, 184, 185, 12, 15, 182, 212, 61, 343, 405,
-      266, 406, 265, 403, 267, 407, 264, 404, 120, 435, 6, 436, 362, 377, 8, 127,
-      129, 41, 63, 330, 254, 329, 255, 65535, 319, 441, 256, 65535, 323, 328, 11, 358,
-      1, 252, 307, 439, 250, 272, 324, 338, 339, 133, 94, 306, 452, 95, 207, 298,
-      55, 221, 148, 231, 350, 234, 143, 2, 237, 431, 228, 432, 430, 433, 108, 197,
-      300, 100, 269, 118, 35, 93, 194, 240, 456, 422, 455, 449, 454, 299, 130, 275,
-      312, 244, 65535, 318, 183, 141, 220, 50, 202, 49, 201, 47, 200, 80, 205, 105,
-      368, 132, 65, 20, 188, 64, 96, 355, 171, 211, 165, 209, 76, 77, 147, 367,
-      365, 224, 78, 24, 199, 229, 32, 112, 128, 292, 291, 332, 293, 249, 246, 247,
-      385, 416, 245, 248, 426, 427, 425, 54, 101, 110, 290, 289, 117, 349, 65535, 283,
-      288, 37, 445, 444, 446, 16, 198, 230, 9, 303, 363, 232, 233, 53, 253, 236,
-      19, 227, 107, 196, 219, 453, 274, 375, 356, 447, 294, 218, 39, 296, 14, 297,
-      150, 376, 152, 90, 192, 123, 21, 442, 429, 317, 125, 56, 282, 281, 277, 280,
-      419, 279, 418, 278, 163, 402, 399, 401, 400, 144, 65535, 151, 153, 91, 341, 162,
-      65535, 169, 34, 28, 84, 59, 18, 109, 5, 342, 428, 295, 437, 29, 65535, 65535,
-      65535, 336, 136, 438, 434, 424, 42, 331, 217, 381, 382, 380, 168, 309, 414, 172,
-      180, 333, 378, 340, 440, 448, 347, 348, 44, 98, 308, 413, 26, 189, 181, 334,
-      379, 167, 131, 443, 3, 225, 89, 85, 305, 145, 88, 65535, 371, 337, 417, 372,
-      257, 235, 38, 302, 353, 287, 0, 65535, 40, 386, 174, 176, 175, 178, 173, 179,
-      177, 421, 335, 65535, 65535, 65535, 65535, 65535, 65535, 159, 160, 242, 352, 155, 157, 161,
-      423, 241, 351, 154, 156, 158, 354, 65535, 82, 394, 393, 65535, 65535, 420, 65535, 187,
-      239, 345, 370, 369, 276, 450, 311, 243, 258, 65535, 121, 139, 216, 138, 215, 46,
-      214, 81, 206, 74, 104, 346, 57, 97, 71, 204, 170, 210, 164, 208, 70, 203,
-      75, 66, 366, 79, 23, 213, 226, 68, 397, 396, 398, 395, 373, 67, 186, 48,
-      321, 327, 73, 126, 119, 72, 359, 102, 360, 313, 65535, 65535, 69, 106, 195, 99,
-      268, 383, 25, 31, 65535, 65535, 115, 87, 65535, 83, 304, 36, 314, 65535, 344, 65535,
-      65535, 135, 116, 103, 65535, 315, 270, 13, 259, 263, 262, 261, 408, 260, 409, 65535,
-      322, 326, 410, 325, 411, 43, 238, 92, 193, 65535, 191, 58, 60, 22, 52, 122,
-      10, 301, 310, 86, 374, 65535, 65535, 62, 30, 320, 412, 271, 190, 111, 166, 113,
-      316, 273, 114, 284, 7, 4, 146,
-    },
-    { /* x32 */
-      65535, 65535, 65535, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
-      321, 65535, 65535, 12, 65535, 65535, 451, 125, 126, 80, 90, 92, 65535, 161, 305, 65535,
-      229, 65535, 228, 65535, 230, 65535, 227, 65535, 56, 435, 3, 436, 42, 326, 85, 65535,
-      176, 32, 33, 292, 213, 291, 233, 65535, 281, 441, 232, 65535, 284, 290, 520, 545,
-      60, 231, 269, 439, 221, 65535, 285, 300, 301, 81, 91, 268, 452, 93, 65535, 260,
-      72, 65535, 75, 193, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 65535,
-      65535, 138, 65535, 74, 65535, 77, 65535, 202, 456, 65535, 455, 449, 454, 261, 65535, 239,
-      531, 65535, 65535, 309, 79, 78, 217, 108, 65535, 107, 65535, 104, 65535, 115, 65535, 36,
-      52, 121, 111, 39, 181, 110, 140, 318, 120, 65535, 118, 65535, 97, 98, 124, 51,
-      542, 186, 96, 102, 65535, 191, 65535, 65535, 175, 254, 253, 294, 255, 210, 207, 208,
-      333, 65535, 543, 544, 426, 427, 425, 514, 173, 172, 252, 251, 65535, 312, 320, 528,
-      250, 62, 445, 444, 446, 94, 65535, 192, 86, 265, 50, 194, 195, 65535, 212, 198,
-      8, 189, 6, 65535, 28, 65535, 237, 324, 319, 447, 256, 27, 83, 258, 133, 259,
-      149, 325, 151, 9, 65535, 154, 165, 442, 429, 533, 10, 65535, 245, 527, 240, 243,
-      65535, 242, 65535, 241, 25, 71, 68, 70, 69, 26, 65535, 150, 152, 11, 303, 35,
-      262, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 2, 304, 428, 257, 437, 34, 65535, 65535,
-      65535, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331, 329, 7, 271, 65535, 157,
-      17, 534, 546, 302, 440, 448, 539, 540, 65535, 65535, 270, 65535, 521, 182, 18, 535,
-      547, 65535, 179, 443, 0, 187, 65535, 89, 267, 515, 169, 65535, 517, 537, 65535, 519,
-      216, 197, 82, 264, 316, 249, 219, 65535, 84, 334, 512, 522, 14, 524, 513, 130,
-      523, 65535, 536, 65535, 65535, 65535, 65535, 65535, 65535, 146, 147, 204, 315, 143, 145, 148,
-      65535, 203, 314, 142, 144, 24, 317, 185, 23, 66, 64, 65, 220, 65535, 65535, 40,
-      65535, 538, 518, 44, 238, 450, 530, 65535, 218, 65535, 171, 123, 65535, 122, 65535, 106,
-      65535, 116, 65535, 170, 38, 308, 109, 141, 114, 65535, 119, 65535, 117, 65535, 113, 65535,
-      160, 112, 541, 164, 105, 65535, 188, 65535, 30, 31, 67, 29, 48, 65535, 525, 65535,
-      282, 289, 65535, 65535, 65535, 65535, 41, 65535, 53, 275, 65535, 65535, 65535, 4, 65535, 137,
-      65535, 332, 65535, 65535, 65535, 65535, 168, 167, 65535, 88, 266, 162, 277, 65535, 306, 65535,
-      65535, 139, 99, 103, 65535, 276, 234, 201, 526, 226, 225, 224, 65535, 223, 65535, 65535,
-      283, 287, 65535, 286, 65535, 100, 200, 76, 65535, 184, 65535, 65535, 95, 65535, 166, 63,
-      87, 263, 272, 65535, 323, 65535, 65535, 136, 132, 280, 65535, 235, 58, 153, 65535, 65535,
-      532, 65535, 61, 529, 65535, 1, 516,
-    },
-    { /* aarch64 */
-      65535, 65535, 65535, 202, 242, 65535, 89, 217, 171, 65535, 65535, 65535, 65535, 65535, 65535, 200,
-      280, 65535, 65535, 214, 65535, 65535, 451, 90, 91, 49, 65535, 65535, 65535, 51, 266, 65535,
-      114, 65535, 113, 65535, 115, 65535, 112, 65535, 220, 435, 57, 436, 203, 285, 65535, 65535,
-      106, 23, 65535, 24, 65535, 20, 21, 65535, 22, 441, 65535, 65535, 65535, 19, 221, 281,
-      93, 94, 48, 439, 223, 65535, 47, 262, 263, 50, 52, 53, 452, 55, 65535, 54,
-      25, 65535, 83, 10, 273, 13, 32, 65535, 16, 431, 7, 432, 430, 433, 80, 65535,
-      65535, 44, 65535, 82, 65535, 46, 65535, 98, 456, 65535, 455, 449, 454, 65535, 65535, 236,
-      100, 65535, 65535, 168, 17, 65535, 61, 177, 65535, 175, 65535, 176, 65535, 158, 65535, 102,
-      205, 155, 65535, 172, 65535, 173, 141, 278, 150, 65535, 148, 65535, 163, 165, 156, 204,
-      209, 178, 169, 174, 65535, 8, 65535, 65535, 105, 27, 65535, 26, 28, 3, 1, 4,
-      292, 65535, 0, 2, 426, 427, 425, 29, 65535, 65535, 31, 30, 65535, 272, 294, 104,
-      219, 129, 445, 444, 446, 65535, 65535, 9, 65535, 37, 201, 11, 12, 65535, 18, 15,
-      62, 6, 65535, 65535, 233, 453, 235, 283, 279, 447, 238, 232, 65535, 34, 65535, 33,
-      228, 284, 230, 222, 65535, 65535, 40, 442, 429, 239, 226, 65535, 185, 184, 180, 183,
-      65535, 182, 65535, 181, 216, 187, 186, 188, 189, 227, 65535, 229, 231, 215, 264, 101,
-      79, 42, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 265, 428, 56, 437, 65535, 65535, 65535,
-      65535, 241, 92, 438, 434, 424, 65535, 59, 41, 289, 290, 288, 65535, 73, 65535, 167,
-      67, 69, 286, 261, 440, 448, 270, 271, 65535, 65535, 72, 65535, 117, 65535, 68, 70,
-      287, 65535, 60, 443, 63, 213, 65535, 65535, 78, 65, 142, 65535, 207, 243, 65535, 212,
-      234, 14, 65535, 38, 276, 218, 128, 65535, 65535, 293, 134, 136, 135, 138, 139, 133,
-      137, 65535, 240, 65535, 65535, 65535, 65535, 65535, 65535, 125, 126, 123, 275, 121, 120, 127,
-      65535, 122, 274, 118, 119, 124, 277, 65535, 65535, 191, 190, 193, 192, 65535, 65535, 71,
-      65535, 269, 211, 206, 237, 450, 99, 65535, 96, 65535, 162, 152, 65535, 151, 65535, 144,
-      65535, 159, 65535, 161, 103, 268, 154, 140, 143, 65535, 149, 65535, 147, 65535, 145, 65535,
-      164, 157, 208, 170, 146, 65535, 5, 65535, 196, 195, 197, 194, 210, 65535, 132, 65535,
-      65535, 74, 65535, 65535, 65535, 65535, 198, 65535, 199, 76, 65535, 65535, 65535, 65535, 65535, 43,
-      65535, 291, 65535, 65535, 65535, 65535, 225, 224, 65535, 65535, 36, 81, 84, 65535, 267, 65535,
-      65535, 65535, 179, 116, 65535, 77, 131, 65535, 107, 111, 109, 108, 65535, 110, 65535, 65535,
-      85, 87, 65535, 86, 65535, 153, 130, 45, 65535, 65535, 65535, 65535, 166, 65535, 39, 160,
-      65535, 35, 97, 65535, 282, 65535, 65535, 65535, 65535, 88, 65535, 65535, 65535, 58, 65535, 65535,
-      75, 65535, 260, 95, 65535, 64, 66,
-    },
-    { /* arm */
-      140, 142, 149, 285, 366, 33, 51, 309, 124, 65535, 65535, 65535, 270, 341, 134, 282,
-      386, 65535, 61441, 45, 65535, 61442, 451, 184, 185, 12, 15, 182, 212, 61, 372, 405,
-      264, 406, 263, 403, 265, 407, 262, 404, 120, 435, 6, 436, 283, 391, 8, 65535,
-      129, 41, 63, 358, 250, 357, 251, 65535, 346, 441, 252, 65535, 351, 356, 11, 387,
-      1, 248, 334, 439, 65535, 65535, 352, 367, 368, 133, 94, 333, 452, 95, 207, 325,
-      55, 221, 148, 231, 379, 234, 143, 2, 237, 431, 228, 432, 430, 433, 108, 197,
-      327, 100, 267, 118, 65535, 93, 194, 240, 456, 422, 455, 449, 454, 326, 65535, 320,
-      339, 65535, 61446, 345, 183, 141, 217, 50, 202, 49, 201, 47, 200, 80, 205, 105,
-      287, 132, 65, 20, 65535, 64, 96, 384, 171, 211, 165, 209, 65535, 77, 147, 286,
-      295, 224, 78, 24, 199, 229, 65535, 65535, 128, 317, 316, 360, 318, 247, 244, 245,
-      399, 416, 243, 246, 426, 427, 425, 54, 65535, 65535, 315, 314, 65535, 378, 401, 347,
-      311, 37, 445, 444, 446, 16, 198, 230, 9, 330, 284, 232, 233, 65535, 249, 236,
-      19, 227, 107, 196, 220, 453, 319, 389, 385, 65535, 400, 219, 39, 323, 14, 324,
-      150, 390, 152, 65535, 192, 65535, 21, 442, 429, 344, 125, 65535, 279, 278, 274, 277,
-      419, 276, 418, 275, 163, 304, 303, 302, 301, 144, 65535, 151, 153, 91, 370, 162,
-      65535, 169, 34, 65535, 65535, 65535, 65535, 65535, 5, 371, 428, 322, 437, 29, 271, 272,
-      273, 364, 136, 438, 434, 424, 42, 359, 218, 395, 396, 394, 168, 336, 414, 172,
-      180, 361, 392, 369, 440, 448, 376, 377, 65535, 65535, 335, 413, 26, 65535, 181, 362,
-      393, 65535, 131, 443, 3, 225, 65535, 85, 332, 145, 88, 291, 292, 365, 417, 297,
-      253, 235, 38, 329, 382, 310, 0, 65535, 40, 398, 174, 176, 175, 178, 173, 179,
-      177, 421, 363, 65535, 65535, 65535, 65535, 65535, 65535, 159, 160, 242, 381, 155, 157, 161,
-      423, 241, 380, 154, 156, 158, 383, 65535, 65535, 300, 299, 298, 312, 420, 289, 187,
-      239, 374, 296, 290, 321, 450, 338, 65535, 256, 61445, 121, 139, 216, 138, 215, 46,
-      214, 81, 206, 74, 104, 375, 57, 97, 71, 204, 170, 210, 164, 208, 70, 203,
-      75, 66, 294, 79, 23, 213, 226, 65535, 305, 308, 306, 307, 293, 67, 186, 65535,
-      349, 355, 73, 126, 119, 72, 281, 65535, 288, 340, 65535, 65535, 65535, 106, 195, 99,
-      266, 397, 65535, 65535, 65535, 65535, 115, 87, 65535, 83, 331, 36, 65535, 65535, 373, 65535,
-      65535, 135, 116, 103, 65535, 342, 268, 65535, 257, 261, 260, 259, 408, 258, 409, 65535,
-      350, 354, 410, 353, 411, 43, 238, 92, 193, 65535, 191, 65535, 60, 65535, 52, 122,
-      10, 328, 337, 86, 388, 61443, 61444, 62, 65535, 348, 412, 269, 190, 111, 65535, 65535,
-      343, 313, 114, 280, 65535, 4, 146,
-    },
-    { /* mips */
-      140, 142, 153, 168, 334, 33, 51, 280, 124, 137, 27, 65535, 65535, 65535, 134, 169,
-      355, 17, 65535, 45, 148, 147, 451, 204, 205, 12, 15, 202, 65535, 61, 341, 405,
-      264, 406, 263, 403, 265, 407, 262, 404, 120, 435, 6, 436, 170, 360, 8, 127,
-      129, 41, 63, 327, 248, 326, 249, 65535, 313, 441, 250, 65535, 319, 325, 11, 356,
-      1, 246, 300, 439, 254, 65535, 320, 336, 337, 133, 94, 299, 452, 95, 65535, 291,
-      55, 220, 152, 229, 348, 232, 143, 2, 235, 431, 226, 432, 430, 433, 108, 215,
-      293, 100, 256, 118, 35, 93, 212, 238, 456, 422, 455, 449, 454, 292, 130, 269,
-      310, 65535, 65535, 312, 203, 141, 219, 50, 65535, 49, 65535, 47, 65535, 80, 65535, 105,
-      171, 132, 65, 20, 208, 64, 96, 353, 191, 65535, 186, 65535, 76, 77, 151, 172,
-      173, 222, 78, 24, 65535, 227, 32, 112, 128, 285, 284, 329, 286, 245, 242, 243,
-      368, 416, 241, 244, 426, 427, 425, 54, 101, 110, 315, 314, 117, 347, 65535, 311,
-      282, 37, 445, 444, 446, 16, 65535, 228, 9, 296, 174, 230, 231, 53, 247, 234,
-      19, 225, 107, 214, 218, 453, 268, 358, 354, 65535, 287, 217, 39, 289, 14, 290,
-      154, 359, 156, 90, 210, 123, 21, 442, 429, 308, 125, 56, 276, 275, 271, 274,
-      419, 273, 418, 272, 167, 402, 399, 401, 400, 144, 65535, 155, 157, 91, 339, 166,
-      65535, 189, 34, 65535, 65535, 65535, 65535, 65535, 5, 340, 428, 288, 437, 29, 65535, 65535,
-      65535, 333, 136, 438, 434, 424, 42, 328, 216, 364, 365, 363, 188, 302, 414, 192,
-      200, 330, 361, 338, 440, 448, 345, 346, 44, 98, 301, 413, 26, 209, 201, 331,
-      362, 187, 131, 443, 3, 223, 89, 85, 298, 145, 88, 175, 176, 335, 417, 177,
-      251, 233, 38, 295, 351, 281, 253, 65535, 40, 367, 194, 196, 195, 198, 193, 199,
-      197, 421, 332, 65535, 65535, 65535, 65535, 65535, 65535, 163, 164, 240, 350, 159, 161, 165,
-      423, 239, 349, 158, 160, 162, 352, 65535, 65535, 394, 393, 65535, 65535, 420, 178, 207,
-      237, 343, 179, 180, 270, 450, 309, 283, 252, 65535, 121, 139, 65535, 138, 65535, 46,
-      65535, 81, 65535, 74, 104, 344, 57, 97, 71, 65535, 190, 65535, 185, 65535, 70, 65535,
-      75, 66, 181, 79, 23, 65535, 224, 68, 397, 396, 398, 395, 182, 67, 206, 48,
-      317, 324, 73, 126, 119, 72, 183, 102, 184, 304, 65535, 65535, 69, 106, 213, 99,
-      255, 366, 25, 31, 65535, 65535, 115, 87, 65535, 83, 297, 36, 305, 65535, 342, 65535,
-      0, 135, 116, 103, 149, 306, 266, 13, 257, 261, 260, 259, 408, 258, 409, 318,
-      321, 322, 410, 323, 411, 43, 236, 92, 211, 65535, 65535, 58, 60, 22, 52, 122,
-      10, 294, 303, 86, 357, 65535, 65535, 62, 30, 316, 412, 267, 65535, 111, 113, 65535,
-      307, 277, 114, 278, 7, 4, 146,
-    },
-    { /* mips64 */
-      65535, 22, 152, 42, 293, 20, 158, 239, 154, 176, 37, 65535, 65535, 65535, 65535, 48,
-      315, 65535, 65535, 12, 198, 197, 451, 123, 124, 78, 88, 90, 65535, 156, 300, 65535,
-      223, 65535, 222, 65535, 224, 65535, 221, 65535, 55, 435, 3, 436, 41, 320, 83, 167,
-      169, 31, 32, 286, 207, 285, 208, 65535, 272, 441, 209, 65535, 278, 284, 57, 316,
-      58, 205, 259, 439, 215, 65535, 279, 295, 296, 79, 89, 258, 452, 91, 65535, 250,
-      70, 65535, 73, 185, 307, 188, 71, 56, 191, 431, 182, 432, 430, 433, 5, 65535,
-      65535, 135, 65535, 72, 65535, 75, 65535, 194, 456, 65535, 455, 449, 454, 251, 170, 228,
-      269, 65535, 65535, 271, 77, 76, 308, 106, 65535, 105, 65535, 102, 65535, 113, 65535, 35,
-      51, 119, 109, 38, 174, 108, 137, 313, 118, 65535, 116, 65535, 95, 96, 122, 50,
-      54, 178, 94, 100, 65535, 183, 65535, 65535, 168, 244, 243, 288, 245, 204, 201, 202,
-      328, 65535, 200, 203, 426, 427, 425, 15, 65535, 65535, 274, 273, 65535, 306, 65535, 270,
-      241, 60, 445, 444, 446, 92, 65535, 184, 84, 255, 49, 186, 187, 65535, 206, 190,
-      8, 181, 6, 65535, 27, 453, 227, 318, 314, 65535, 246, 26, 81, 248, 131, 249,
-      146, 319, 148, 9, 65535, 65535, 160, 442, 429, 267, 10, 65535, 235, 234, 230, 233,
-      65535, 232, 65535, 231, 24, 69, 66, 68, 67, 25, 65535, 147, 149, 11, 298, 34,
-      252, 173, 65535, 65535, 65535, 65535, 65535, 65535, 2, 299, 428, 247, 437, 33, 65535, 65535,
-      65535, 292, 132, 438, 434, 424, 21, 287, 151, 324, 325, 323, 7, 261, 65535, 153,
-      16, 289, 321, 297, 440, 448, 304, 305, 65535, 65535, 260, 65535, 99, 175, 17, 290,
-      322, 171, 172, 443, 0, 179, 65535, 87, 257, 18, 164, 65535, 44, 294, 65535, 46,
-      210, 189, 80, 254, 311, 240, 213, 65535, 82, 327, 13, 125, 14, 127, 211, 128,
-      126, 65535, 291, 65535, 65535, 65535, 65535, 65535, 65535, 143, 144, 196, 310, 140, 142, 145,
-      65535, 195, 309, 139, 141, 23, 312, 65535, 65535, 64, 62, 63, 214, 65535, 65535, 39,
-      65535, 302, 45, 43, 229, 450, 268, 242, 212, 65535, 166, 121, 65535, 120, 65535, 104,
-      65535, 114, 65535, 165, 36, 303, 107, 138, 112, 65535, 117, 65535, 115, 65535, 111, 65535,
-      155, 110, 53, 159, 103, 65535, 180, 65535, 29, 30, 65, 28, 47, 65535, 129, 65535,
-      276, 283, 65535, 65535, 65535, 65535, 40, 65535, 52, 263, 65535, 65535, 65535, 4, 65535, 134,
-      65535, 326, 65535, 65535, 65535, 65535, 163, 162, 65535, 86, 256, 157, 264, 65535, 301, 65535,
-      65535, 136, 97, 101, 199, 265, 225, 65535, 216, 220, 219, 218, 65535, 217, 65535, 277,
-      280, 281, 65535, 282, 65535, 98, 192, 74, 65535, 65535, 65535, 65535, 93, 65535, 161, 61,
-      85, 253, 262, 65535, 317, 65535, 65535, 133, 130, 275, 65535, 226, 65535, 150, 65535, 65535,
-      266, 236, 59, 237, 65535, 1, 19,
-    },
-    { /* ppc64le */
-      140, 142, 149, 330, 344, 33, 51, 269, 124, 137, 27, 65535, 65535, 65535, 134, 327,
-      361, 17, 65535, 45, 65535, 65535, 451, 183, 184, 12, 15, 181, 65535, 61, 347, 65535,
-      247, 65535, 246, 65535, 248, 65535, 245, 65535, 120, 435, 6, 436, 328, 379, 8, 127,
-      129, 41, 63, 316, 236, 315, 237, 65535, 303, 441, 238, 65535, 307, 314, 11, 362,
-      1, 234, 298, 439, 233, 65535, 309, 323, 324, 133, 94, 297, 452, 95, 65535, 289,
-      55, 65535, 148, 214, 353, 217, 143, 2, 220, 431, 211, 432, 430, 433, 108, 65535,
-      65535, 100, 253, 118, 35, 93, 65535, 221, 456, 65535, 455, 449, 454, 290, 130, 260,
-      299, 65535, 65535, 302, 182, 141, 202, 50, 65535, 49, 65535, 47, 65535, 80, 65535, 105,
-      332, 132, 65, 20, 187, 64, 96, 359, 170, 65535, 165, 65535, 76, 77, 147, 331,
-      340, 207, 78, 24, 65535, 212, 32, 112, 128, 276, 275, 318, 277, 231, 228, 229,
-      388, 65535, 227, 230, 426, 427, 425, 54, 101, 110, 274, 273, 117, 354, 382, 268,
-      271, 37, 445, 444, 446, 16, 65535, 213, 9, 294, 329, 215, 216, 53, 235, 219,
-      19, 210, 107, 65535, 205, 453, 259, 365, 360, 65535, 258, 206, 39, 287, 14, 288,
-      150, 378, 152, 90, 65535, 123, 21, 442, 429, 301, 125, 56, 267, 266, 262, 265,
-      65535, 264, 65535, 263, 163, 402, 399, 401, 400, 144, 201, 151, 153, 91, 345, 162,
-      291, 168, 34, 28, 84, 59, 18, 109, 5, 346, 428, 286, 437, 29, 200, 198,
-      199, 319, 136, 438, 434, 424, 42, 317, 203, 384, 385, 386, 167, 281, 65535, 171,
-      179, 320, 380, 325, 440, 448, 351, 352, 44, 98, 280, 65535, 26, 188, 180, 321,
-      381, 166, 131, 443, 3, 191, 89, 85, 296, 145, 88, 336, 337, 343, 65535, 342,
-      239, 218, 38, 293, 357, 270, 0, 65535, 40, 387, 173, 175, 174, 177, 172, 178,
-      176, 65535, 322, 255, 65535, 65535, 65535, 65535, 65535, 159, 160, 223, 356, 155, 157, 161,
-      65535, 222, 355, 154, 156, 158, 358, 65535, 82, 394, 393, 65535, 392, 65535, 334, 186,
-      65535, 349, 341, 335, 261, 450, 300, 65535, 232, 65535, 121, 139, 65535, 138, 65535, 46,
-      65535, 81, 65535, 74, 104, 350, 57, 97, 71, 65535, 169, 65535, 164, 65535, 70, 65535,
-      75, 66, 339, 79, 23, 65535, 209, 68, 397, 396, 398, 395, 338, 67, 185, 48,
-      305, 313, 73, 126, 119, 72, 326, 102, 333, 283, 279, 278, 69, 106, 65535, 99,
-      252, 383, 25, 31, 310, 249, 115, 87, 363, 83, 295, 36, 65535, 308, 348, 256,
-      65535, 135, 116, 103, 65535, 284, 250, 13, 240, 244, 243, 242, 65535, 241, 65535, 65535,
-      306, 312, 65535, 311, 65535, 43, 208, 92, 65535, 225, 190, 58, 60, 22, 52, 122,
-      10, 292, 282, 86, 364, 65535, 65535, 62, 30, 304, 65535, 251, 189, 111, 113, 65535,
-      285, 65535, 114, 272, 7, 4, 146,
-    },
-    { /* riscv64 */
-      65535, 65535, 65535, 202, 242, 65535, 89, 217, 171, 65535, 65535, 65535, 65535, 65535, 65535, 200,
-      280, 65535, 65535, 214, 65535, 65535, 451, 90, 91, 49, 65535, 65535, 65535, 51, 266, 65535,
-      114, 65535, 113, 65535, 115, 65535, 112, 65535, 220, 435, 57, 436, 203, 285, 65535, 65535,
-      106, 23, 65535, 24, 65535, 20, 21, 65535, 22, 441, 65535, 65535, 65535, 19, 221, 281,
-      93, 94, 48, 439, 223, 65535, 47, 262, 263, 50, 52, 53, 452, 55, 65535, 54,
-      25, 65535, 83, 10, 273, 13, 32, 65535, 16, 431, 7, 432, 430, 433, 80, 65535,
-      65535, 44, 65535, 82, 65535, 46, 65535, 98, 456, 65535, 455, 449, 454, 65535, 65535, 236,
-      100, 65535, 65535, 168, 17, 65535, 61, 177, 65535, 175, 65535, 176, 65535, 158, 65535, 102,
-      205, 155, 65535, 172, 65535, 173, 141, 278, 150, 65535, 148, 65535, 163, 165, 156, 204,
-      209, 178, 169, 174, 65535, 8, 65535, 65535, 105, 27, 65535, 26, 28, 3, 1, 4,
-      292, 65535, 0, 2, 426, 427, 425, 29, 65535, 65535, 31, 30, 65535, 272, 294, 104,
-      219, 129, 445, 444, 446, 65535, 65535, 9, 65535, 37, 201, 11, 12, 65535, 18, 15,
-      62, 6, 65535, 65535, 233, 453, 235, 283, 279, 447, 238, 232, 65535, 34, 65535, 33,
-      228, 284, 230, 222, 65535, 65535, 40, 442, 429, 239, 226, 65535, 185, 184, 180, 183,
-      65535, 182, 65535, 181, 216, 187, 186, 188, 189, 227, 65535, 229, 231, 215, 264, 101,
-      79, 42, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 265, 428, 56, 437, 65535, 65535, 65535,
-      65535, 241, 92, 438, 434, 424, 65535, 59, 41, 289, 290, 288, 65535, 73, 65535, 167,
-      67, 69, 286, 261, 440, 448, 270, 271, 65535, 65535, 72, 65535, 117, 65535, 68, 70,
-      287, 65535, 60, 443, 63, 213, 65535, 65535, 78, 65, 142, 65535, 207, 243, 65535, 212,
-      234, 14, 65535, 65535, 276, 218, 128, 259, 65535, 293, 134, 136, 135, 138, 139, 133,
-      137, 65535, 240, 65535, 65535, 65535, 65535, 65535, 65535, 125, 126, 123, 275, 121, 120, 127,
-      65535, 122, 274, 118, 119, 124, 277, 65535, 65535, 191, 190, 193, 192, 65535, 65535, 71,
-      65535, 269, 211, 206, 237, 450, 99, 65535, 96, 65535, 162, 152, 65535, 151, 65535, 144,
-      65535, 159, 65535, 161, 103, 268, 154, 140, 143, 65535, 149, 65535, 147, 65535, 145, 65535,
-      164, 157, 208, 170, 146, 65535, 5, 65535, 196, 195, 197, 194, 210, 65535, 132, 65535,
-      65535, 74, 65535, 65535, 65535, 65535, 198, 65535, 199, 76, 65535, 65535, 65535, 65535, 65535, 43,
-      65535, 291, 65535, 65535, 65535, 65535, 225, 224, 65535, 65535, 36, 81, 84, 65535, 267, 65535,
-      65535, 65535, 179, 116, 65535, 77, 131, 65535, 107, 111, 109, 108, 65535, 110, 65535, 65535,
-      85, 87, 65535, 86, 65535, 153, 130, 45, 65535, 65535, 65535, 65535, 166, 65535, 39, 160,
-      65535, 35, 97, 65535, 282, 65535, 65535, 65535, 65535, 88, 65535, 65535, 65535, 58, 65535, 65535,
-      75, 65535, 260, 95, 65535, 64, 66,
-    },
-    { /* s390x */
-      65535, 65535, 149, 65535, 364, 33, 51, 278, 124, 137, 27, 65535, 65535, 65535, 134, 361,
-      351, 65535, 65535, 45, 65535, 65535, 451, 184, 185, 12, 15, 212, 65535, 61, 337, 65535,
-      261, 65535, 260, 65535, 262, 65535, 259, 65535, 120, 435, 6, 436, 362, 375, 8, 127,
-      129, 41, 63, 326, 249, 327, 250, 65535, 312, 441, 251, 65535, 318, 323, 11, 354,
-      1, 248, 300, 439, 253, 65535, 314, 332, 333, 133, 94, 299, 452, 207, 65535, 291,
-      55, 65535, 148, 229, 344, 232, 143, 2, 235, 431, 226, 432, 430, 433, 108, 65535,
-      65535, 100, 266, 118, 65535, 93, 65535, 238, 456, 65535, 455, 449, 454, 292, 130, 269,
-      305, 65535, 65535, 311, 183, 141, 220, 202, 65535, 201, 65535, 200, 65535, 205, 65535, 105,
-      368, 132, 65, 20, 188, 64, 96, 349, 211, 65535, 209, 65535, 191, 77, 147, 367,
-      365, 236, 78, 199, 65535, 227, 65535, 112, 128, 285, 284, 324, 286, 247, 244, 245,
-      382, 65535, 243, 246, 426, 427, 425, 54, 65535, 65535, 283, 282, 117, 343, 381, 277,
-      280, 37, 445, 444, 446, 198, 65535, 228, 9, 296, 363, 230, 231, 65535, 110, 234,
-      19, 225, 107, 65535, 219, 453, 268, 356, 350, 447, 287, 218, 39, 289, 14, 290,
-      150, 374, 152, 90, 65535, 65535, 21, 442, 429, 310, 125, 65535, 276, 275, 271, 274,
-      65535, 273, 65535, 272, 163, 402, 399, 401, 400, 144, 65535, 151, 153, 91, 335, 162,
-      293, 169, 34, 65535, 65535, 65535, 65535, 65535, 5, 336, 428, 288, 437, 29, 65535, 65535,
-      65535, 331, 136, 438, 434, 424, 42, 325, 217, 385, 386, 384, 168, 302, 65535, 172,
-      180, 328, 376, 334, 440, 448, 340, 341, 65535, 65535, 301, 65535, 26, 189, 181, 329,
-      377, 167, 131, 443, 3, 222, 89, 85, 298, 145, 88, 65535, 371, 357, 65535, 372,
-      267, 233, 38, 295, 347, 279, 7, 65535, 40, 383, 174, 176, 175, 178, 173, 179,
-      177, 65535, 330, 65535, 378, 353, 352, 342, 380, 159, 160, 240, 346, 155, 157, 161,
-      65535, 239, 345, 154, 156, 158, 348, 65535, 142, 394, 393, 65535, 392, 65535, 65535, 187,
-      65535, 358, 370, 369, 270, 450, 304, 65535, 252, 65535, 121, 216, 65535, 215, 65535, 214,
-      65535, 206, 65535, 74, 104, 339, 57, 97, 204, 65535, 210, 65535, 208, 65535, 203, 65535,
-      75, 66, 366, 79, 213, 65535, 224, 65535, 397, 396, 398, 395, 373, 67, 186, 48,
-      316, 322, 73, 126, 119, 72, 359, 102, 360, 306, 65535, 65535, 65535, 106, 65535, 99,
-      265, 379, 65535, 65535, 65535, 65535, 115, 87, 65535, 83, 297, 36, 307, 65535, 338, 65535,
-      65535, 135, 116, 103, 65535, 308, 241, 65535, 254, 258, 257, 256, 65535, 255, 65535, 317,
-      319, 321, 65535, 320, 65535, 43, 237, 92, 65535, 65535, 65535, 65535, 60, 22, 52, 122,
-      10, 294, 303, 86, 355, 65535, 65535, 62, 30, 315, 65535, 313, 190, 111, 65535, 65535,
-      309, 65535, 114, 281, 65535, 4, 146,
-    },
+#if SC_TABLE_X86_64
+static const uint16_t sc_table_x86_64[SC_NNAMES] = {
+    65535, 65535, 156, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
+    321, 65535, 65535, 12, 65535, 65535, 451, 125, 126, 80, 90, 92, 65535, 161, 305, 65535,
+    229, 65535, 228, 65535, 230, 65535, 227, 65535, 56, 435, 3, 436, 42, 326, 85, 174,
+    176, 32, 33, 292, 213, 291, 233, 214, 281, 441, 232, 215, 284, 290, 59, 322,
+    60, 231, 269, 439, 221, 65535, 285, 300, 301, 81, 91, 268, 452, 93, 65535, 260,
+    72, 65535, 75, 193, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 65535,
+    65535, 138, 65535, 74, 65535, 77, 65535, 202, 456, 65535, 455, 449, 454, 261, 177, 239,
+    274, 211, 65535, 309, 79, 78, 217, 108, 65535, 107, 65535, 104, 65535, 115, 65535, 36,
+    52, 121, 111, 39, 181, 110, 140, 318, 120, 65535, 118, 65535, 97, 98, 124, 51,
+    55, 186, 96, 102, 65535, 191, 65535, 65535, 175, 254, 253, 294, 255, 210, 207, 208,
+    333, 65535, 206, 209, 426, 427, 425, 16, 173, 172, 252, 251, 65535, 312, 320, 246,
+    250, 62, 445, 444, 446, 94, 65535, 192, 86, 265, 50, 194, 195, 65535, 212, 198,
+    8, 189, 6, 65535, 28, 453, 237, 324, 319, 447, 256, 27, 83, 258, 133, 259,
+    149, 325, 151, 9, 65535, 154, 165, 442, 429, 279, 10, 65535, 245, 244, 240, 243,
+    65535, 242, 65535, 241, 25, 71, 68, 70, 69, 26, 65535, 150, 152, 11, 303, 35,
+    262, 180, 65535, 65535, 65535, 65535, 65535, 65535, 2, 304, 428, 257, 437, 34, 65535, 65535,
+    65535, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331, 329, 7, 271, 65535, 157,
+    17, 295, 327, 302, 440, 448, 310, 311, 65535, 65535, 270, 65535, 101, 182, 18, 296,
+    328, 178, 179, 443, 0, 187, 65535, 89, 267, 19, 169, 65535, 45, 299, 65535, 47,
+    216, 197, 82, 264, 316, 249, 219, 65535, 84, 334, 13, 127, 14, 129, 15, 130,
+    128, 65535, 297, 65535, 65535, 65535, 65535, 65535, 65535, 146, 147, 204, 315, 143, 145, 148,
+    65535, 203, 314, 142, 144, 24, 317, 185, 23, 66, 64, 65, 220, 65535, 65535, 40,
+    65535, 307, 46, 44, 238, 450, 273, 205, 218, 65535, 171, 123, 65535, 122, 65535, 106,
+    65535, 116, 65535, 170, 38, 308, 109, 141, 114, 65535, 119, 65535, 117, 65535, 113, 65535,
+    160, 112, 54, 164, 105, 65535, 188, 65535, 30, 31, 67, 29, 48, 65535, 131, 65535,
+    282, 289, 65535, 65535, 65535, 65535, 41, 65535, 53, 275, 65535, 65535, 65535, 4, 65535, 137,
+    65535, 332, 65535, 65535, 65535, 65535, 168, 167, 65535, 88, 266, 162, 277, 65535, 306, 65535,
+    65535, 139, 99, 103, 65535, 276, 234, 201, 222, 226, 225, 224, 65535, 223, 65535, 65535,
+    283, 287, 65535, 286, 65535, 100, 200, 76, 65535, 184, 65535, 65535, 95, 65535, 166, 63,
+    87, 263, 272, 134, 323, 65535, 65535, 136, 132, 280, 65535, 235, 58, 153, 65535, 65535,
+    278, 236, 61, 247, 65535, 1, 20,
+};
+#else
+#define sc_table_x86_64 NULL
+#endif
+#if SC_TABLE_X86
+static const uint16_t sc_table_x86[SC_NNAMES] = {
+    140, 142, 149, 65535, 364, 33, 51, 286, 124, 137, 27, 384, 65535, 65535, 134, 361,
+    357, 17, 65535, 45, 65535, 65535, 451, 184, 185, 12, 15, 182, 212, 61, 343, 405,
+    266, 406, 265, 403, 267, 407, 264, 404, 120, 435, 6, 436, 362, 377, 8, 127,
+    129, 41, 63, 330, 254, 329, 255, 65535, 319, 441, 256, 65535, 323, 328, 11, 358,
+    1, 252, 307, 439, 250, 272, 324, 338, 339, 133, 94, 306, 452, 95, 207, 298,
+    55, 221, 148, 231, 350, 234, 143, 2, 237, 431, 228, 432, 430, 433, 108, 197,
+    300, 100, 269, 118, 35, 93, 194, 240, 456, 422, 455, 449, 454, 299, 130, 275,
+    312, 244, 65535, 318, 183, 141, 220, 50, 202, 49, 201, 47, 200, 80, 205, 105,
+    368, 132, 65, 20, 188, 64, 96, 355, 171, 211, 165, 209, 76, 77, 147, 367,
+    365, 224, 78, 24, 199, 229, 32, 112, 128, 292, 291, 332, 293, 249, 246, 247,
+    385, 416, 245, 248, 426, 427, 425, 54, 101, 110, 290, 289, 117, 349, 65535, 283,
+    288, 37, 445, 444, 446, 16, 198, 230, 9, 303, 363, 232, 233, 53, 253, 236,
+    19, 227, 107, 196, 219, 453, 274, 375, 356, 447, 294, 218, 39, 296, 14, 297,
+    150, 376, 152, 90, 192, 123, 21, 442, 429, 317, 125, 56, 282, 281, 277, 280,
+    419, 279, 418, 278, 163, 402, 399, 401, 400, 144, 65535, 151, 153, 91, 341, 162,
+    65535, 169, 34, 28, 84, 59, 18, 109, 5, 342, 428, 295, 437, 29, 65535, 65535,
+    65535, 336, 136, 438, 434, 424, 42, 331, 217, 381, 382, 380, 168, 309, 414, 172,
+    180, 333, 378, 340, 440, 448, 347, 348, 44, 98, 308, 413, 26, 189, 181, 334,
+    379, 167, 131, 443, 3, 225, 89, 85, 305, 145, 88, 65535, 371, 337, 417, 372,
+    257, 235, 38, 302, 353, 287, 0, 65535, 40, 386, 174, 176, 175, 178, 173, 179,
+    177, 421, 335, 65535, 65535, 65535, 65535, 65535, 65535, 159, 160, 242, 352, 155, 157, 161,
+    423, 241, 351, 154, 156, 158, 354, 65535, 82, 394, 393, 65535, 65535, 420, 65535, 187,
+    239, 345, 370, 369, 276, 450, 311, 243, 258, 65535, 121, 139, 216, 138, 215, 46,
+    214, 81, 206, 74, 104, 346, 57, 97, 71, 204, 170, 210, 164, 208, 70, 203,
+    75, 66, 366, 79, 23, 213, 226, 68, 397, 396, 398, 395, 373, 67, 186, 48,
+    321, 327, 73, 126, 119, 72, 359, 102, 360, 313, 65535, 65535, 69, 106, 195, 99,
+    268, 383, 25, 31, 65535, 65535, 115, 87, 65535, 83, 304, 36, 314, 65535, 344, 65535,
+    65535, 135, 116, 103, 65535, 315, 270, 13, 259, 263, 262, 261, 408, 260, 409, 65535,
+    322, 326, 410, 325, 411, 43, 238, 92, 193, 65535, 191, 58, 60, 22, 52, 122,
+    10, 301, 310, 86, 374, 65535, 65535, 62, 30, 320, 412, 271, 190, 111, 166, 113,
+    316, 273, 114, 284, 7, 4, 146,
+};
+#else
+#define sc_table_x86 NULL
+#endif
+#if SC_TABLE_X32
+static const uint16_t sc_table_x32[SC_NNAMES] = {
+    65535, 65535, 65535, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
+    321, 65535, 65535, 12, 65535, 65535, 451, 125, 126, 80, 90, 92, 65535, 161, 305, 65535,
+    229, 65535, 228, 65535, 230, 65535, 227, 65535, 56, 435, 3, 436, 42, 326, 85, 65535,
+    176, 32, 33, 292, 213, 291, 233, 65535, 281, 441, 232, 65535, 284, 290, 520, 545,
+    60, 231, 269, 439, 221, 65535, 285, 300, 301, 81, 91, 268, 452, 93, 65535, 260,
+    72, 65535, 75, 193, 313, 196, 73, 57, 199, 431, 190, 432, 430, 433, 5, 65535,
+    65535, 138, 65535, 74, 65535, 77, 65535, 202, 456, 65535, 455, 449, 454, 261, 65535, 239,
+    531, 65535, 65535, 309, 79, 78, 217, 108, 65535, 107, 65535, 104, 65535, 115, 65535, 36,
+    52, 121, 111, 39, 181, 110, 140, 318, 120, 65535, 118, 65535, 97, 98, 124, 51,
+    542, 186, 96, 102, 65535, 191, 65535, 65535, 175, 254, 253, 294, 255, 210, 207, 208,
+    333, 65535, 543, 544, 426, 427, 425, 514, 173, 172, 252, 251, 65535, 312, 320, 528,
+    250, 62, 445, 444, 446, 94, 65535, 192, 86, 265, 50, 194, 195, 65535, 212, 198,
+    8, 189, 6, 65535, 28, 65535, 237, 324, 319, 447, 256, 27, 83, 258, 133, 259,
+    149, 325, 151, 9, 65535, 154, 165, 442, 429, 533, 10, 65535, 245, 527, 240, 243,
+    65535, 242, 65535, 241, 25, 71, 68, 70, 69, 26, 65535, 150, 152, 11, 303, 35,
+    262, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 2, 304, 428, 257, 437, 34, 65535, 65535,
+    65535, 298, 135, 438, 434, 424, 22, 293, 155, 330, 331, 329, 7, 271, 65535, 157,
+    17, 534, 546, 302, 440, 448, 539, 540, 65535, 65535, 270, 65535, 521, 182, 18, 535,
+    547, 65535, 179, 443, 0, 187, 65535, 89, 267, 515, 169, 65535, 517, 537, 65535, 519,
+    216, 197, 82, 264, 316, 249, 219, 65535, 84, 334, 512, 522, 14, 524, 513, 130,
+    523, 65535, 536, 65535, 65535, 65535, 65535, 65535, 65535, 146, 147, 204, 315, 143, 145, 148,
+    65535, 203, 314, 142, 144, 24, 317, 185, 23, 66, 64, 65, 220, 65535, 65535, 40,
+    65535, 538, 518, 44, 238, 450, 530, 65535, 218, 65535, 171, 123, 65535, 122, 65535, 106,
+    65535, 116, 65535, 170, 38, 308, 109, 141, 114, 65535, 119, 65535, 117, 65535, 113, 65535,
+    160, 112, 541, 164, 105, 65535, 188, 65535, 30, 31, 67, 29, 48, 65535, 525, 65535,
+    282, 289, 65535, 65535, 65535, 65535, 41, 65535, 53, 275, 65535, 65535, 65535, 4, 65535, 137,
+    65535, 332, 65535, 65535, 65535, 65535, 168, 167, 65535, 88, 266, 162, 277, 65535, 306, 65535,
+    65535, 139, 99, 103, 65535, 276, 234, 201, 526, 226, 225, 224, 65535, 223, 65535, 65535,
+    283, 287, 65535, 286, 65535, 100, 200, 76, 65535, 184, 65535, 65535, 95, 65535, 166, 63,
+    87, 263, 272, 65535, 323, 65535, 65535, 136, 132, 280, 65535, 235, 58, 153, 65535, 65535,
+    532, 65535, 61, 529, 65535, 1, 516,
+};
+#else
+#define sc_table_x32 NULL
+#endif
+#if SC_TABLE_AARCH64
+static const uint16_t sc_table_aarch64[SC_NNAMES] = {
+    65535, 65535, 65535, 202, 242, 65535, 89, 217, 171, 65535, 65535, 65535, 65535, 65535, 65535, 200,
+    280, 65535, 65535, 214, 65535, 65535, 451, 90, 91, 49, 65535, 65535, 65535, 51, 266, 65535,
+    114, 65535, 113, 65535, 115, 65535, 112, 65535, 220, 435, 57, 436, 203, 285, 65535, 65535,
+    106, 23, 65535, 24, 65535, 20, 21, 65535, 22, 441, 65535, 65535, 65535, 19, 221, 281,
+    93, 94, 48, 439, 223, 65535, 47, 262, 263, 50, 52, 53, 452, 55, 65535, 54,
+    25, 65535, 83, 10, 273, 13, 32, 65535, 16, 431, 7, 432, 430, 433, 80, 65535,
+    65535, 44, 65535, 82, 65535, 46, 65535, 98, 456, 65535, 455, 449, 454, 65535, 65535, 236,
+    100, 65535, 65535, 168, 17, 65535, 61, 177, 65535, 175, 65535, 176, 65535, 158, 65535, 102,
+    205, 155, 65535, 172, 65535, 173, 141, 278, 150, 65535, 148, 65535, 163, 165, 156, 204,
+    209, 178, 169, 174, 65535, 8, 65535, 65535, 105, 27, 65535, 26, 28, 3, 1, 4,
+    292, 65535, 0, 2, 426, 427, 425, 29, 65535, 65535, 31, 30, 65535, 272, 294, 104,
+    219, 129, 445, 444, 446, 65535, 65535, 9, 65535, 37, 201, 11, 12, 65535, 18, 15,
+    62, 6, 65535, 65535, 233, 453, 235, 283, 279, 447, 238, 232, 65535, 34, 65535, 33,
+    228, 284, 230, 222, 65535, 65535, 40, 442, 429, 239, 226, 65535, 185, 184, 180, 183,
+    65535, 182, 65535, 181, 216, 187, 186, 188, 189, 227, 65535, 229, 231, 215, 264, 101,
+    79, 42, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 265, 428, 56, 437, 65535, 65535, 65535,
+    65535, 241, 92, 438, 434, 424, 65535, 59, 41, 289, 290, 288, 65535, 73, 65535, 167,
+    67, 69, 286, 261, 440, 448, 270, 271, 65535, 65535, 72, 65535, 117, 65535, 68, 70,
+    287, 65535, 60, 443, 63, 213, 65535, 65535, 78, 65, 142, 65535, 207, 243, 65535, 212,
+    234, 14, 65535, 38, 276, 218, 128, 65535, 65535, 293, 134, 136, 135, 138, 139, 133,
+    137, 65535, 240, 65535, 65535, 65535, 65535, 65535, 65535, 125, 126, 123, 275, 121, 120, 127,
+    65535, 122, 274, 118, 119, 124, 277, 65535, 65535, 191, 190, 193, 192, 65535, 65535, 71,
+    65535, 269, 211, 206, 237, 450, 99, 65535, 96, 65535, 162, 152, 65535, 151, 65535, 144,
+    65535, 159, 65535, 161, 103, 268, 154, 140, 143, 65535, 149, 65535, 147, 65535, 145, 65535,
+    164, 157, 208, 170, 146, 65535, 5, 65535, 196, 195, 197, 194, 210, 65535, 132, 65535,
+    65535, 74, 65535, 65535, 65535, 65535, 198, 65535, 199, 76, 65535, 65535, 65535, 65535, 65535, 43,
+    65535, 291, 65535, 65535, 65535, 65535, 225, 224, 65535, 65535, 36, 81, 84, 65535, 267, 65535,
+    65535, 65535, 179, 116, 65535, 77, 131, 65535, 107, 111, 109, 108, 65535, 110, 65535, 65535,
+    85, 87, 65535, 86, 65535, 153, 130, 45, 65535, 65535, 65535, 65535, 166, 65535, 39, 160,
+    65535, 35, 97, 65535, 282, 65535, 65535, 65535, 65535, 88, 65535, 65535, 65535, 58, 65535, 65535,
+    75, 65535, 260, 95, 65535, 64, 66,
+};
+#else
+#define sc_table_aarch64 NULL
+#endif
+#if SC_TABLE_ARM
+static const uint16_t sc_table_arm[SC_NNAMES] = {
+    140, 142, 149, 285, 366, 33, 51, 309, 124, 65535, 65535, 65535, 270, 341, 134, 282,
+    386, 65535, 61441, 45, 65535, 61442, 451, 184, 185, 12, 15, 182, 212, 61, 372, 405,
+    264, 406, 263, 403, 265, 407, 262, 404, 120, 435, 6, 436, 283, 391, 8, 65535,
+    129, 41, 63, 358, 250, 357, 251, 65535, 346, 441, 252, 65535, 351, 356, 11, 387,
+    1, 248, 334, 439, 65535, 65535, 352, 367, 368, 133, 94, 333, 452, 95, 207, 325,
+    55, 221, 148, 231, 379, 234, 143, 2, 237, 431, 228, 432, 430, 433, 108, 197,
+    327, 100, 267, 118, 65535, 93, 194, 240, 456, 422, 455, 449, 454, 326, 65535, 320,
+    339, 65535, 61446, 345, 183, 141, 217, 50, 202, 49, 201, 47, 200, 80, 205, 105,
+    287, 132, 65, 20, 65535, 64, 96, 384, 171, 211, 165, 209, 65535, 77, 147, 286,
+    295, 224, 78, 24, 199, 229, 65535, 65535, 128, 317, 316, 360, 318, 247, 244, 245,
+    399, 416, 243, 246, 426, 427, 425, 54, 65535, 65535, 315, 314, 65535, 378, 401, 347,
+    311, 37, 445, 444, 446, 16, 198, 230, 9, 330, 284, 232, 233, 65535, 249, 236,
+    19, 227, 107, 196, 220, 453, 319, 389, 385, 65535, 400, 219, 39, 323, 14, 324,
+    150, 390, 152, 65535, 192, 65535, 21, 442, 429, 344, 125, 65535, 279, 278, 274, 277,
+    419, 276, 418, 275, 163, 304, 303, 302, 301, 144, 65535, 151, 153, 91, 370, 162,
+    65535, 169, 34, 65535, 65535, 65535, 65535, 65535, 5, 371, 428, 322, 437, 29, 271, 272,
+    273, 364, 136, 438, 434, 424, 42, 359, 218, 395, 396, 394, 168, 336, 414, 172,
+    180, 361, 392, 369, 440, 448, 376, 377, 65535, 65535, 335, 413, 26, 65535, 181, 362,
+    393, 65535, 131, 443, 3, 225, 65535, 85, 332, 145, 88, 291, 292, 365, 417, 297,
+    253, 235, 38, 329, 382, 310, 0, 65535, 40, 398, 174, 176, 175, 178, 173, 179,
+    177, 421, 363, 65535, 65535, 65535, 65535, 65535, 65535, 159, 160, 242, 381, 155, 157, 161,
+    423, 241, 380, 154, 156, 158, 383, 65535, 65535, 300, 299, 298, 312, 420, 289, 187,
+    239, 374, 296, 290, 321, 450, 338, 65535, 256, 61445, 121, 139, 216, 138, 215, 46,
+    214, 81, 206, 74, 104, 375, 57, 97, 71, 204, 170, 210, 164, 208, 70, 203,
+    75, 66, 294, 79, 23, 213, 226, 65535, 305, 308, 306, 307, 293, 67, 186, 65535,
+    349, 355, 73, 126, 119, 72, 281, 65535, 288, 340, 65535, 65535, 65535, 106, 195, 99,
+    266, 397, 65535, 65535, 65535, 65535, 115, 87, 65535, 83, 331, 36, 65535, 65535, 373, 65535,
+    65535, 135, 116, 103, 65535, 342, 268, 65535, 257, 261, 260, 259, 408, 258, 409, 65535,
+    350, 354, 410, 353, 411, 43, 238, 92, 193, 65535, 191, 65535, 60, 65535, 52, 122,
+    10, 328, 337, 86, 388, 61443, 61444, 62, 65535, 348, 412, 269, 190, 111, 65535, 65535,
+    343, 313, 114, 280, 65535, 4, 146,
+};
+#else
+#define sc_table_arm NULL
+#endif
+#if SC_TABLE_MIPS
+static const uint16_t sc_table_mips[SC_NNAMES] = {
+    140, 142, 153, 168, 334, 33, 51, 280, 124, 137, 27, 65535, 65535, 65535, 134, 169,
+    355, 17, 65535, 45, 148, 147, 451, 204, 205, 12, 15, 202, 65535, 61, 341, 405,
+    264, 406, 263, 403, 265, 407, 262, 404, 120, 435, 6, 436, 170, 360, 8, 127,
+    129, 41, 63, 327, 248, 326, 249, 65535, 313, 441, 250, 65535, 319, 325, 11, 356,
+    1, 246, 300, 439, 254, 65535, 320, 336, 337, 133, 94, 299, 452, 95, 65535, 291,
+    55, 220, 152, 229, 348, 232, 143, 2, 235, 431, 226, 432, 430, 433, 108, 215,
+    293, 100, 256, 118, 35, 93, 212, 238, 456, 422, 455, 449, 454, 292, 130, 269,
+    310, 65535, 65535, 312, 203, 141, 219, 50, 65535, 49, 65535, 47, 65535, 80, 65535, 105,
+    171, 132, 65, 20, 208, 64, 96, 353, 191, 65535, 186, 65535, 76, 77, 151, 172,
+    173, 222, 78, 24, 65535, 227, 32, 112, 128, 285, 284, 329, 286, 245, 242, 243,
+    368, 416, 241, 244, 426, 427, 425, 54, 101, 110, 315, 314, 117, 347, 65535, 311,
+    282, 37, 445, 444, 446, 16, 65535, 228, 9, 296, 174, 230, 231, 53, 247, 234,
+    19, 225, 107, 214, 218, 453, 268, 358, 354, 65535, 287, 217, 39, 289, 14, 290,
+    154, 359, 156, 90, 210, 123, 21, 442, 429, 308, 125, 56, 276, 275, 271, 274,
+    419, 273, 418, 272, 167, 402, 399, 401, 400, 144, 65535, 155, 157, 91, 339, 166,
+    65535, 189, 34, 65535, 65535, 65535, 65535, 65535, 5, 340, 428, 288, 437, 29, 65535, 65535,
+    65535, 333, 136, 438, 434, 424, 42, 328, 216, 364, 365, 363, 188, 302, 414, 192,
+    200, 330, 361, 338, 440, 448, 345, 346, 44, 98, 301, 413, 26, 209, 201, 331,
+    362, 187, 131, 443, 3, 223, 89, 85, 298, 145, 88, 175, 176, 335, 417, 177,
+    251, 233, 38, 295, 351, 281, 253, 65535, 40, 367, 194, 196, 195, 198, 193, 199,
+    197, 421, 332, 65535, 65535, 65535, 65535, 65535, 65535, 163, 164, 240, 350, 159, 161, 165,
+    423, 239, 349, 158, 160, 162, 352, 65535, 65535, 394, 393, 65535, 65535, 420, 178, 207,
+    237, 343, 179, 180, 270, 450, 309, 283, 252, 65535, 121, 139, 65535, 138, 65535, 46,
+    65535, 81, 65535, 74, 104, 344, 57, 97, 71, 65535, 190, 65535, 185, 65535, 70, 65535,
+    75, 66, 181, 79, 23, 65535, 224, 68, 397, 396, 398, 395, 182, 67, 206, 48,
+    317, 324, 73, 126, 119, 72, 183, 102, 184, 304, 65535, 65535, 69, 106, 213, 99,
+    255, 366, 25, 31, 65535, 65535, 115, 87, 65535, 83, 297, 36, 305, 65535, 342, 65535,
+    0, 135, 116, 103, 149, 306, 266, 13, 257, 261, 260, 259, 408, 258, 409, 318,
+    321, 322, 410, 323, 411, 43, 236, 92, 211, 65535, 65535, 58, 60, 22, 52, 122,
+    10, 294, 303, 86, 357, 65535, 65535, 62, 30, 316, 412, 267, 65535, 111, 113, 65535,
+    307, 277, 114, 278, 7, 4, 146,
+};
+#else
+#define sc_table_mips NULL
+#endif
+#if SC_TABLE_MIPS64
+static const uint16_t sc_table_mips64[SC_NNAMES] = {
+    65535, 22, 152, 42, 293, 20, 158, 239, 154, 176, 37, 65535, 65535, 65535, 65535, 48,
+    315, 65535, 65535, 12, 198, 197, 451, 123, 124, 78, 88, 90, 65535, 156, 300, 65535,
+    223, 65535, 222, 65535, 224, 65535, 221, 65535, 55, 435, 3, 436, 41, 320, 83, 167,
+    169, 31, 32, 286, 207, 285, 208, 65535, 272, 441, 209, 65535, 278, 284, 57, 316,
+    58, 205, 259, 439, 215, 65535, 279, 295, 296, 79, 89, 258, 452, 91, 65535, 250,
+    70, 65535, 73, 185, 307, 188, 71, 56, 191, 431, 182, 432, 430, 433, 5, 65535,
+    65535, 135, 65535, 72, 65535, 75, 65535, 194, 456, 65535, 455, 449, 454, 251, 170, 228,
+    269, 65535, 65535, 271, 77, 76, 308, 106, 65535, 105, 65535, 102, 65535, 113, 65535, 35,
+    51, 119, 109, 38, 174, 108, 137, 313, 118, 65535, 116, 65535, 95, 96, 122, 50,
+    54, 178, 94, 100, 65535, 183, 65535, 65535, 168, 244, 243, 288, 245, 204, 201, 202,
+    328, 65535, 200, 203, 426, 427, 425, 15, 65535, 65535, 274, 273, 65535, 306, 65535, 270,
+    241, 60, 445, 444, 446, 92, 65535, 184, 84, 255, 49, 186, 187, 65535, 206, 190,
+    8, 181, 6, 65535, 27, 453, 227, 318, 314, 65535, 246, 26, 81, 248, 131, 249,
+    146, 319, 148, 9, 65535, 65535, 160, 442, 429, 267, 10, 65535, 235, 234, 230, 233,
+    65535, 232, 65535, 231, 24, 69, 66, 68, 67, 25, 65535, 147, 149, 11, 298, 34,
+    252, 173, 65535, 65535, 65535, 65535, 65535, 65535, 2, 299, 428, 247, 437, 33, 65535, 65535,
+    65535, 292, 132, 438, 434, 424, 21, 287, 151, 324, 325, 323, 7, 261, 65535, 153,
+    16, 289, 321, 297, 440, 448, 304, 305, 65535, 65535, 260, 65535, 99, 175, 17, 290,
+    322, 171, 172, 443, 0, 179, 65535, 87, 257, 18, 164, 65535, 44, 294, 65535, 46,
+    210, 189, 80, 254, 311, 240, 213, 65535, 82, 327, 13, 125, 14, 127, 211, 128,
+    126, 65535, 291, 65535, 65535, 65535, 65535, 65535, 65535, 143, 144, 196, 310, 140, 142, 145,
+    65535, 195, 309, 139, 141, 23, 312, 65535, 65535, 64, 62, 63, 214, 65535, 65535, 39,
+    65535, 302, 45, 43, 229, 450, 268, 242, 212, 65535, 166, 121, 65535, 120, 65535, 104,
+    65535, 114, 65535, 165, 36, 303, 107, 138, 112, 65535, 117, 65535, 115, 65535, 111, 65535,
+    155, 110, 53, 159, 103, 65535, 180, 65535, 29, 30, 65, 28, 47, 65535, 129, 65535,
+    276, 283, 65535, 65535, 65535, 65535, 40, 65535, 52, 263, 65535, 65535, 65535, 4, 65535, 134,
+    65535, 326, 65535, 65535, 65535, 65535, 163, 162, 65535, 86, 256, 157, 264, 65535, 301, 65535,
+    65535, 136, 97, 101, 199, 265, 225, 65535, 216, 220, 219, 218, 65535, 217, 65535, 277,
+    280, 281, 65535, 282, 65535, 98, 192, 74, 65535, 65535, 65535, 65535, 93, 65535, 161, 61,
+    85, 253, 262, 65535, 317, 65535, 65535, 133, 130, 275, 65535, 226, 65535, 150, 65535, 65535,
+    266, 236, 59, 237, 65535, 1, 19,
+};
+#else
+#define sc_table_mips64 NULL
+#endif
+#if SC_TABLE_PPC64LE
+static const uint16_t sc_table_ppc64le[SC_NNAMES] = {
+    140, 142, 149, 330, 344, 33, 51, 269, 124, 137, 27, 65535, 65535, 65535, 134, 327,
+    361, 17, 65535, 45, 65535, 65535, 451, 183, 184, 12, 15, 181, 65535, 61, 347, 65535,
+    247, 65535, 246, 65535, 248, 65535, 245, 65535, 120, 435, 6, 436, 328, 379, 8, 127,
+    129, 41, 63, 316, 236, 315, 237, 65535, 303, 441, 238, 65535, 307, 314, 11, 362,
+    1, 234, 298, 439, 233, 65535, 309, 323, 324, 133, 94, 297, 452, 95, 65535, 289,
+    55, 65535, 148, 214, 353, 217, 143, 2, 220, 431, 211, 432, 430, 433, 108, 65535,
+    65535, 100, 253, 118, 35, 93, 65535, 221, 456, 65535, 455, 449, 454, 290, 130, 260,
+    299, 65535, 65535, 302, 182, 141, 202, 50, 65535, 49, 65535, 47, 65535, 80, 65535, 105,
+    332, 132, 65, 20, 187, 64, 96, 359, 170, 65535, 165, 65535, 76, 77, 147, 331,
+    340, 207, 78, 24, 65535, 212, 32, 112, 128, 276, 275, 318, 277, 231, 228, 229,
+    388, 65535, 227, 230, 426, 427, 425, 54, 101, 110, 274, 273, 117, 354, 382, 268,
+    271, 37, 445, 444, 446, 16, 65535, 213, 9, 294, 329, 215, 216, 53, 235, 219,
+    19, 210, 107, 65535, 205, 453, 259, 365, 360, 65535, 258, 206, 39, 287, 14, 288,
+    150, 378, 152, 90, 65535, 123, 21, 442, 429, 301, 125, 56, 267, 266, 262, 265,
+    65535, 264, 65535, 263, 163, 402, 399, 401, 400, 144, 201, 151, 153, 91, 345, 162,
+    291, 168, 34, 28, 84, 59, 18, 109, 5, 346, 428, 286, 437, 29, 200, 198,
+    199, 319, 136, 438, 434, 424, 42, 317, 203, 384, 385, 386, 167, 281, 65535, 171,
+    179, 320, 380, 325, 440, 448, 351, 352, 44, 98, 280, 65535, 26, 188, 180, 321,
+    381, 166, 131, 443, 3, 191, 89, 85, 296, 145, 88, 336, 337, 343, 65535, 342,
+    239, 218, 38, 293, 357, 270, 0, 65535, 40, 387, 173, 175, 174, 177, 172, 178,
+    176, 65535, 322, 255, 65535, 65535, 65535, 65535, 65535, 159, 160, 223, 356, 155, 157, 161,
+    65535, 222, 355, 154, 156, 158, 358, 65535, 82, 394, 393, 65535, 392, 65535, 334, 186,
+    65535, 349, 341, 335, 261, 450, 300, 65535, 232, 65535, 121, 139, 65535, 138, 65535, 46,
+    65535, 81, 65535, 74, 104, 350, 57, 97, 71, 65535, 169, 65535, 164, 65535, 70, 65535,
+    75, 66, 339, 79, 23, 65535, 209, 68, 397, 396, 398, 395, 338, 67, 185, 48,
+    305, 313, 73, 126, 119, 72, 326, 102, 333, 283, 279, 278, 69, 106, 65535, 99,
+    252, 383, 25, 31, 310, 249, 115, 87, 363, 83, 295, 36, 65535, 308, 348, 256,
+    65535, 135, 116, 103, 65535, 284, 250, 13, 240, 244, 243, 242, 65535, 241, 65535, 65535,
+    306, 312, 65535, 311, 65535, 43, 208, 92, 65535, 225, 190, 58, 60, 22, 52, 122,
+    10, 292, 282, 86, 364, 65535, 65535, 62, 30, 304, 65535, 251, 189, 111, 113, 65535,
+    285, 65535, 114, 272, 7, 4, 146,
+};
+#else
+#define sc_table_ppc64le NULL
+#endif
+#if SC_TABLE_RISCV64
+static const uint16_t sc_table_riscv64[SC_NNAMES] = {
+    65535, 65535, 65535, 202, 242, 65535, 89, 217, 171, 65535, 65535, 65535, 65535, 65535, 65535, 200,
+    280, 65535, 65535, 214, 65535, 65535, 451, 90, 91, 49, 65535, 65535, 65535, 51, 266, 65535,
+    114, 65535, 113, 65535, 115, 65535, 112, 65535, 220, 435, 57, 436, 203, 285, 65535, 65535,
+    106, 23, 65535, 24, 65535, 20, 21, 65535, 22, 441, 65535, 65535, 65535, 19, 221, 281,
+    93, 94, 48, 439, 223, 65535, 47, 262, 263, 50, 52, 53, 452, 55, 65535, 54,
+    25, 65535, 83, 10, 273, 13, 32, 65535, 16, 431, 7, 432, 430, 433, 80, 65535,
+    65535, 44, 65535, 82, 65535, 46, 65535, 98, 456, 65535, 455, 449, 454, 65535, 65535, 236,
+    100, 65535, 65535, 168, 17, 65535, 61, 177, 65535, 175, 65535, 176, 65535, 158, 65535, 102,
+    205, 155, 65535, 172, 65535, 173, 141, 278, 150, 65535, 148, 65535, 163, 165, 156, 204,
+    209, 178, 169, 174, 65535, 8, 65535, 65535, 105, 27, 65535, 26, 28, 3, 1, 4,
+    292, 65535, 0, 2, 426, 427, 425, 29, 65535, 65535, 31, 30, 65535, 272, 294, 104,
+    219, 129, 445, 444, 446, 65535, 65535, 9, 65535, 37, 201, 11, 12, 65535, 18, 15,
+    62, 6, 65535, 65535, 233, 453, 235, 283, 279, 447, 238, 232, 65535, 34, 65535, 33,
+    228, 284, 230, 222, 65535, 65535, 40, 442, 429, 239, 226, 65535, 185, 184, 180, 183,
+    65535, 182, 65535, 181, 216, 187, 186, 188, 189, 227, 65535, 229, 231, 215, 264, 101,
+    79, 42, 65535, 65535, 65535, 65535, 65535, 65535, 65535, 265, 428, 56, 437, 65535, 65535, 65535,
+    65535, 241, 92, 438, 434, 424, 65535, 59, 41, 289, 290, 288, 65535, 73, 65535, 167,
+    67, 69, 286, 261, 440, 448, 270, 271, 65535, 65535, 72, 65535, 117, 65535, 68, 70,
+    287, 65535, 60, 443, 63, 213, 65535, 65535, 78, 65, 142, 65535, 207, 243, 65535, 212,
+    234, 14, 65535, 65535, 276, 218, 128, 259, 65535, 293, 134, 136, 135, 138, 139, 133,
+    137, 65535, 240, 65535, 65535, 65535, 65535, 65535, 65535, 125, 126, 123, 275, 121, 120, 127,
+    65535, 122, 274, 118, 119, 124, 277, 65535, 65535, 191, 190, 193, 192, 65535, 65535, 71,
+    65535, 269, 211, 206, 237, 450, 99, 65535, 96, 65535, 162, 152, 65535, 151, 65535, 144,
+    65535, 159, 65535, 161, 103, 268, 154, 140, 143, 65535, 149, 65535, 147, 65535, 145, 65535,
+    164, 157, 208, 170, 146, 65535, 5, 65535, 196, 195, 197, 194, 210, 65535, 132, 65535,
+    65535, 74, 65535, 65535, 65535, 65535, 198, 65535, 199, 76, 65535, 65535, 65535, 65535, 65535, 43,
+    65535, 291, 65535, 65535, 65535, 65535, 225, 224, 65535, 65535, 36, 81, 84, 65535, 267, 65535,
+    65535, 65535, 179, 116, 65535, 77, 131, 65535, 107, 111, 109, 108, 65535, 110, 65535, 65535,
+    85, 87, 65535, 86, 65535, 153, 130, 45, 65535, 65535, 65535, 65535, 166, 65535, 39, 160,
+    65535, 35, 97, 65535, 282, 65535, 65535, 65535, 65535, 88, 65535, 65535, 65535, 58, 65535, 65535,
+    75, 65535, 260, 95, 65535, 64, 66,
+};
+#else
+#define sc_table_riscv64 NULL
+#endif
+#if SC_TABLE_S390X
+static const uint16_t sc_table_s390x[SC_NNAMES] = {
+    65535, 65535, 149, 65535, 364, 33, 51, 278, 124, 137, 27, 65535, 65535, 65535, 134, 361,
+    351, 65535, 65535, 45, 65535, 65535, 451, 184, 185, 12, 15, 212, 65535, 61, 337, 65535,
+    261, 65535, 260, 65535, 262, 65535, 259, 65535, 120, 435, 6, 436, 362, 375, 8, 127,
+    129, 41, 63, 326, 249, 327, 250, 65535, 312, 441, 251, 65535, 318, 323, 11, 354,
+    1, 248, 300, 439, 253, 65535, 314, 332, 333, 133, 94, 299, 452, 207, 65535, 291,
+    55, 65535, 148, 229, 344, 232, 143, 2, 235, 431, 226, 432, 430, 433, 108, 65535,
+    65535, 100, 266, 118, 65535, 93, 65535, 238, 456, 65535, 455, 449, 454, 292, 130, 269,
+    305, 65535, 65535, 311, 183, 141, 220, 202, 65535, 201, 65535, 200, 65535, 205, 65535, 105,
+    368, 132, 65, 20, 188, 64, 96, 349, 211, 65535, 209, 65535, 191, 77, 147, 367,
+    365, 236, 78, 199, 65535, 227, 65535, 112, 128, 285, 284, 324, 286, 247, 244, 245,
+    382, 65535, 243, 246, 426, 427, 425, 54, 65535, 65535, 283, 282, 117, 343, 381, 277,
+    280, 37, 445, 444, 446, 198, 65535, 228, 9, 296, 363, 230, 231, 65535, 110, 234,
+    19, 225, 107, 65535, 219, 453, 268, 356, 350, 447, 287, 218, 39, 289, 14, 290,
+    150, 374, 152, 90, 65535, 65535, 21, 442, 429, 310, 125, 65535, 276, 275, 271, 274,
+    65535, 273, 65535, 272, 163, 402, 399, 401, 400, 144, 65535, 151, 153, 91, 335, 162,
+    293, 169, 34, 65535, 65535, 65535, 65535, 65535, 5, 336, 428, 288, 437, 29, 65535, 65535,
+    65535, 331, 136, 438, 434, 424, 42, 325, 217, 385, 386, 384, 168, 302, 65535, 172,
+    180, 328, 376, 334, 440, 448, 340, 341, 65535, 65535, 301, 65535, 26, 189, 181, 329,
+    377, 167, 131, 443, 3, 222, 89, 85, 298, 145, 88, 65535, 371, 357, 65535, 372,
+    267, 233, 38, 295, 347, 279, 7, 65535, 40, 383, 174, 176, 175, 178, 173, 179,
+    177, 65535, 330, 65535, 378, 353, 352, 342, 380, 159, 160, 240, 346, 155, 157, 161,
+    65535, 239, 345, 154, 156, 158, 348, 65535, 142, 394, 393, 65535, 392, 65535, 65535, 187,
+    65535, 358, 370, 369, 270, 450, 304, 65535, 252, 65535, 121, 216, 65535, 215, 65535, 214,
+    65535, 206, 65535, 74, 104, 339, 57, 97, 204, 65535, 210, 65535, 208, 65535, 203, 65535,
+    75, 66, 366, 79, 213, 65535, 224, 65535, 397, 396, 398, 395, 373, 67, 186, 48,
+    316, 322, 73, 126, 119, 72, 359, 102, 360, 306, 65535, 65535, 65535, 106, 65535, 99,
+    265, 379, 65535, 65535, 65535, 65535, 115, 87, 65535, 83, 297, 36, 307, 65535, 338, 65535,
+    65535, 135, 116, 103, 65535, 308, 241, 65535, 254, 258, 257, 256, 65535, 255, 65535, 317,
+    319, 321, 65535, 320, 65535, 43, 237, 92, 65535, 65535, 65535, 65535, 60, 22, 52, 122,
+    10, 294, 303, 86, 355, 65535, 65535, 62, 30, 315, 65535, 313, 190, 111, 65535, 65535,
+    309, 65535, 114, 281, 65535, 4, 146,
+};
+#else
+#define sc_table_s390x NULL
+#endif
+static const uint16_t *const sc_table[SC_NTABLES] = {
+    sc_table_x86_64, sc_table_x86, sc_table_x32, sc_table_aarch64, sc_table_arm,
+    sc_table_mips, sc_table_mips64, sc_table_ppc64le, sc_table_riscv64, sc_table_s390x,
 };
 static const uint8_t sc_mux[SC_NNAMES] = {
     0, 0, 0, 5, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
@@ -4015,6 +4337,8 @@ static const uint8_t sc_table_muxes[SC_NTABLES] = { 0, 1, 0, 0, 0, 1, 0, 1, 0, 1
 /* END GENERATED SYSCALL TABLES */
 
 static const char *sc_name(int i) { return sc_name_text + sc_name_off[i]; }
+
+static int sc_has_table(int arch) { return sc_arches[arch].table >= 0 && sc_table[sc_arches[arch].table]; }
 
 /* The index of a syscall name in the tables, -1 if no arch has it. */
 static int sc_lookup(const char *name)
@@ -4130,11 +4454,24 @@ static size_t sc_emit_cond(struct bpf_builder *b, const struct sc_arch *a, const
 
 struct sc_entry { uint32_t nr, seq; const struct sc_rule *rule; uint8_t mux_call; };
 
-static int sc_entry_cmp(const void *x, const void *y)
+static int sc_entry_cmp(const struct sc_entry *a, const struct sc_entry *b)
 {
-    const struct sc_entry *a = x, *b = y;
     if (a->nr != b->nr) return a->nr < b->nr ? -1 : 1;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Shell sort with Ciura's gaps: a profile gives an arch a few hundred
+ * entries, and the static binary carries no qsort. */
+static void sc_sort(struct sc_entry *e, size_t n)
+{
+    static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+    for (size_t g = 0; g < ARRAY_LEN(gaps); g++)
+        for (size_t i = gaps[g]; i < n; i++) {
+            struct sc_entry t = e[i];
+            size_t j = i;
+            for (; j >= gaps[g] && sc_entry_cmp(&e[j - gaps[g]], &t) > 0; j -= gaps[g]) e[j] = e[j - gaps[g]];
+            e[j] = t;
+        }
 }
 
 /* Every (syscall number, rule) pair the profile gives arch `a`, sorted by
@@ -4158,7 +4495,7 @@ static size_t sc_entries(const struct oci_seccomp *sc, const struct sc_arch *a, 
             if (call) e[n] = (struct sc_entry){ call > 100 ? ipc : socketcall, (uint32_t)n, rule, (uint8_t)call }, n++;
         }
     }
-    qsort(e, n, sizeof *e, sc_entry_cmp);
+    sc_sort(e, n);
     *out = e;
     return n;
 }
@@ -4260,7 +4597,7 @@ static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp 
     struct sc_interval *iv = xcalloc(2 * n + 2, sizeof *iv);
     size_t k = sc_intervals(e, n, sc->default_action, first, iv);
     size_t l = sc_emit_tree(b, a, iv, 0, k - 1, sc->default_action);
-    free(iv);
+    xfree(iv);
     return l;
 }
 
@@ -4287,7 +4624,7 @@ static size_t sc_emit_section(struct bpf_builder *b, const struct oci_seccomp *s
         n = sc_entries(sc, &sc_arches[ai], &e);
         sc_emit_hot(b, sc, &sc_arches[ai], e, n, sc_emit_arch_tree(b, sc, &sc_arches[ai], e, n, 0));
     }
-    free(e), free(e32);
+    xfree(e), xfree(e32);
     return bb_load(b, SECCOMP_DATA_NR);
 }
 
@@ -4312,7 +4649,7 @@ static int sc_compile(const struct oci_seccomp *sc, struct oci_sock_filter **out
     }
     bb_load(&b, SECCOMP_DATA_ARCH);
     if (b.n >= b.cap) {
-        free(b.p);
+        xfree(b.p);
         return fail(".linux.seccomp: the filter needs more than the kernel's %d BPF instructions", OCI_BPF_MAXINSNS);
     }
     memmove(b.p, b.p + b.cap - b.n, b.n * sizeof *b.p);
@@ -4394,7 +4731,7 @@ static void sc_features(struct buf *b)
     buf_puts(b, "],\n      \"archs\": [");
     n = 0;
     for (size_t i = 0; i < ARRAY_LEN(sc_arches); i++)
-        if (sc_arches[i].table >= 0) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_arches[i].name);
+        if (sc_has_table((int)i)) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_arches[i].name);
     buf_puts(b, "],\n      \"knownFlags\": [");
     for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++) buf_printf(b, "%s\"%s\"", i ? ", " : "", sc_flags[i].name);
     buf_puts(b, "],\n      \"supportedFlags\": [");
@@ -4424,7 +4761,7 @@ static int sc_load(struct sc_filter *f)
     long r = sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, f->flags, &prog);
     if (r < 0 && errno == ENOSYS && !f->flags) r = prctl(PR_SET_SECCOMP, OCI_SECCOMP_MODE_FILTER, &prog, 0, 0);
     if (r < 0) return failerr("load the seccomp filter (%zu instructions)", f->n);
-    free(f->p), f->p = NULL;
+    xfree(f->p), f->p = NULL;
     return (f->flags & OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int)r : 0;
 }
 
@@ -4471,7 +4808,7 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
 {
     char work[PATH_MAX], next[PATH_MAX];
     int stack[RES_MAX_DEPTH], depth = 0, links = 0;
-    if (snprintf(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
+    if (str_fmt(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
     if ((stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0) return failerr("dup");
     char *rest = work;
     for (;;) {
@@ -4512,7 +4849,7 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
             }
             target[n] = 0;
             *rest = saved;
-            if (snprintf(next, sizeof next, "%s/%s", target, after) >= (int)sizeof next) {
+            if (str_fmt(next, sizeof next, "%s/%s", target, after) >= (int)sizeof next) {
                 close_stack(stack, 0, depth);
                 return fail("%s: path too long after following symlinks", path);
             }
@@ -4544,8 +4881,8 @@ static int resolve_parent(int rootfd, const char *path, char base[static NAME_MA
     const char *name = slash ? slash + 1 : path;
     if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > NAME_MAX)
         return fail("%s: invalid path", path);
-    snprintf(base, NAME_MAX + 1, "%s", name);
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
+    str_fmt(base, NAME_MAX + 1, "%s", name);
+    str_fmt(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
     return resolve_in_root(rootfd, dir, RES_MKDIR);
 }
 
@@ -4698,46 +5035,44 @@ static int mount_idmapped(struct rootfs_ctx *c, const struct oci_mount *m, int t
 static int copy_tree(int from, int to, int depth)
 {
     if (depth > 32) return fail("tmpcopyup: directory tree too deep");
-    int dfd = fcntl(from, F_DUPFD_CLOEXEC, 3);
-    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) { if (dfd >= 0) close(dfd); return failerr("tmpcopyup: read directory"); }
-    struct dirent *e;
+    struct dir_iter d;
+    const char *name;
     int r = 0;
-    while (r == 0 && (e = readdir(d))) {
+    dir_start(&d, from);
+    while (r == 0 && (name = dir_next(&d))) {
         struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) { r = failerr("tmpcopyup: stat %s", e->d_name); break; }
+        if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) { r = failerr("tmpcopyup: stat %s", name); break; }
         if (S_ISDIR(st.st_mode)) {
             int a = -1, b = -1;
-            if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0 ||
-                (a = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-                (b = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-                r = failerr("tmpcopyup: directory %s", e->d_name);
+            if (mkdirat(to, name, st.st_mode & 07777) < 0 ||
+                (a = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+                (b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                r = failerr("tmpcopyup: directory %s", name);
             else r = copy_tree(a, b, depth + 1);
             if (a >= 0) close(a);
             if (b >= 0) close(b);
         } else if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX];
-            ssize_t n = readlinkat(from, e->d_name, target, sizeof target - 1);
-            if (n < 0) { r = failerr("tmpcopyup: readlink %s", e->d_name); break; }
+            ssize_t n = readlinkat(from, name, target, sizeof target - 1);
+            if (n < 0) { r = failerr("tmpcopyup: readlink %s", name); break; }
             target[n] = 0;
-            if (symlinkat(target, to, e->d_name) < 0) r = failerr("tmpcopyup: symlink %s", e->d_name);
+            if (symlinkat(target, to, name) < 0) r = failerr("tmpcopyup: symlink %s", name);
         } else if (S_ISREG(st.st_mode)) {
-            int a = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            int b = a < 0 ? -1 : openat(to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+            int a = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            int b = a < 0 ? -1 : openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
             char buf[16384];
             ssize_t n = 0;
             while (b >= 0 && (n = read(a, buf, sizeof buf)) > 0 && write_all(b, buf, (size_t)n) == 0) {}
-            if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", e->d_name);
+            if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", name);
             if (a >= 0) close(a);
             if (b >= 0) close(b);
         } else {
             continue; /* device nodes, sockets and fifos are not copied */
         }
-        if (r == 0 && fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-            r = failerr("tmpcopyup: chown %s", e->d_name);
+        if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+            r = failerr("tmpcopyup: chown %s", name);
     }
-    closedir(d);
+    if (r == 0 && errno) r = failerr("tmpcopyup: read directory");
     return r;
 }
 
@@ -4797,14 +5132,14 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
     char opts[256];
     size_t n = 0;
     int controllers = 0;
-    snprintf(opts, sizeof opts, "%s", h->opts);
+    str_fmt(opts, sizeof opts, "%s", h->opts);
     out[0] = 0;
     for (char *save, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int drop = !strncmp(t, "release_agent=", 14);
         for (size_t k = 0; k < ARRAY_LEN(skip); k++) drop |= !strcmp(t, skip[k]);
         if (drop) continue;
         controllers += strncmp(t, "name=", 5) != 0;
-        n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", n ? "," : "", t);
+        n += (size_t)str_fmt(out + n, n < size ? size - n : 0, "%s%s", n ? "," : "", t);
     }
     if (!controllers && n + 6 < size) {
         memmove(out + 5, out, n + 1);
@@ -4825,7 +5160,7 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     }
     if (v2only) {
         char src[PATH_MAX];
-        snprintf(src, sizeof src, "%s%s", l.h[0].mnt, l.h[0].path);
+        str_fmt(src, sizeof src, "%s%s", l.h[0].mnt, l.h[0].path);
         sub.source = src, sub.bind = 1, sub.rbind = 0;
         return mount_bind(c, &sub);
     }
@@ -4840,8 +5175,8 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
         const char *name = strrchr(h->mnt, '/');
         char src[PATH_MAX], dest[PATH_MAX];
         name = name ? name + 1 : h->mnt;
-        snprintf(src, sizeof src, "%s%s", h->mnt, h->path);
-        snprintf(dest, sizeof dest, "%s/%s", m->dest, name);
+        str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
+        str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
         struct oci_mount b = *m;
         char data[256];
         b.dest = dest, b.nprop = 0, b.flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -4862,7 +5197,7 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
         int dfd = resolve_in_root(c->rootfd, m->dest, 0);
         if (dfd < 0) return -1;
         char names[256];
-        snprintf(names, sizeof names, "%s", name);
+        str_fmt(names, sizeof names, "%s", name);
         for (char *save, *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save))
             if (symlinkat(name, dfd, t) < 0 && errno != EEXIST) { failerr("symlink %s/%s", m->dest, t); close(dfd); return -1; }
         close(dfd);
@@ -4976,7 +5311,7 @@ static int apply_sysctls(const struct oci_spec *s)
     for (size_t i = 0; i < s->nsysctl; i++) {
         char path[PATH_MAX];
         if (sysctl_allowed(s, s->sysctl[i].key) < 0) return -1;
-        int n = snprintf(path, sizeof path, "/proc/sys/%s", s->sysctl[i].key);
+        int n = str_fmt(path, sizeof path, "/proc/sys/%s", s->sysctl[i].key);
         for (char *p = path + 10; p < path + n; p++)
             if (*p == '.') *p = '/';
         int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -5143,7 +5478,7 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
         unsigned n;
         char name[16];
         if (ioctl(m, TIOCGPTN, &n) < 0) { failerr("TIOCGPTN"); goto bad; }
-        snprintf(name, sizeof name, "%u", n);
+        str_fmt(name, sizeof name, "%u", n);
         s = openat(dir, name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
         if (s < 0 || fstatfs(s, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC || fstat(s, &st) < 0 ||
             !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143) {
@@ -5204,7 +5539,7 @@ static int make_parent_mount_private(const char *rootfs)
         if ((n == 1 || (!strncmp(rootfs, mp, n) && (rootfs[n] == '/' || !rootfs[n]))) && n >= bestlen && n < sizeof best)
             memcpy(best, mp, n + 1), bestlen = n;
     }
-    free(text);
+    xfree(text);
     if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0) return failerr("make %s private", best);
     return 0;
 }
@@ -5271,7 +5606,7 @@ static int last_cap(void)
     int n = (int)ARRAY_LEN(cap_names) - 1;
     if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &text, NULL) == 0) {
         if (parse_int(strtok(text, "\n"), &n) < 0 || n > 63) n = (int)ARRAY_LEN(cap_names) - 1;
-        free(text);
+        xfree(text);
     }
     return n;
 }
@@ -5360,8 +5695,8 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
         int id;
         if (k == 7 && parse_int(f[2], &id) == 0 && (uid_t)id == uid && f[5][0]) { dir = f[5]; break; }
     }
-    snprintf(home, size, "HOME=%s", dir);
-    free(text);
+    str_fmt(home, size, "HOME=%s", dir);
+    xfree(text);
     char **out = xcalloc(n + 2, sizeof *out);
     if (n) memcpy(out, env, n * sizeof *out);
     out[n] = home;
@@ -5383,14 +5718,14 @@ static int find_executable(const char *file, char *const *env, char out[static P
         if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
         if (!S_ISREG(st.st_mode) || access(file, X_OK) < 0)
             return fail("exec: \"%s\": permission denied", file);
-        snprintf(out, PATH_MAX, "%s", file);
+        str_fmt(out, PATH_MAX, "%s", file);
         return 0;
     }
     const char *path = env_get(env, "PATH");
     char dirs[PATH_MAX];
-    snprintf(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    str_fmt(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        if (snprintf(out, PATH_MAX, "%s/%s", *d ? d : ".", file) >= PATH_MAX) continue;
+        if (str_fmt(out, PATH_MAX, "%s/%s", *d ? d : ".", file) >= PATH_MAX) continue;
         if (is_executable(out)) return 0;
     }
     return fail("exec: \"%s\": executable file not found in $PATH", file);
@@ -5546,7 +5881,7 @@ static int copy_self_to(int dst)
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 || write_all(dst, buf, (size_t)n) < 0) { r = failerr("copy /proc/self/exe"); break; }
     }
-    free(buf);
+    xfree(buf);
     close(src);
     return r;
 }
@@ -5565,7 +5900,7 @@ static int sealed_memfd_copy(void)
     if (test_hook_skips("nomemfd")) return fail("memfd skipped (OCIRUN_TEST_PROTECT)");
     if (read_file_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", 16, &v, NULL) == 0) {
         int noexec = v[0] == '2';
-        free(v);
+        xfree(v);
         if (noexec) return fail("vm.memfd_noexec=2 forbids executable memfds");
     }
     int fd = (int)syscall(SYS_memfd_create, "ocirun", MFD_CLOEXEC | MFD_ALLOW_SEALING | OCI_MFD_EXEC);
@@ -5610,7 +5945,7 @@ static int private_copy(int dirfd, const char **how)
         *how = "unlinked temp file";
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        snprintf(name, sizeof name, ".ocirun-%d-%ld", (int)getpid(), (long)ts.tv_nsec);
+        str_fmt(name, sizeof name, ".ocirun-%d-%ld", (int)getpid(), (long)ts.tv_nsec);
         fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
         if (fd < 0) return failerr("create a private copy of ocirun");
         if (unlinkat(dirfd, name, 0) < 0) { failerr("unlink %s", name); close(fd); return -1; }
@@ -5636,15 +5971,15 @@ static int choose_protection(int dirfd, char exe[static 32])
         } else {
             const char *how;
             char reason[160];
-            snprintf(reason, sizeof reason, "%s", err_msg);
+            str_fmt(reason, sizeof reason, "%s", err_msg);
             if ((protect.fd = private_copy(dirfd, &how)) < 0) return err_prefix("self-protection");
-            snprintf(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
+            str_fmt(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
             protect.path = PROT_COPY;
         }
         protect.done = 1;
         debugf("self-protection: %s%s", protect_names[protect.path], why);
     }
-    if (protect.fd < 0) snprintf(exe, 32, "/proc/self/exe");
+    if (protect.fd < 0) str_fmt(exe, 32, "/proc/self/exe");
     else proc_fd_path(exe, protect.fd);
     return 0;
 }
@@ -5801,7 +6136,7 @@ static void forward_log(const char *peer, const char *payload, uint32_t len)
 {
     if (len < 1) return;
     char msg[4200];
-    snprintf(msg, sizeof msg, "%s: %.*s", peer, (int)len - 1, payload + 1);
+    str_fmt(msg, sizeof msg, "%s: %.*s", peer, (int)len - 1, payload + 1);
     if (payload[0] == 'w') warnf("%s", msg);
     else debugf("%s", msg);
 }
@@ -5812,7 +6147,7 @@ static int stage_log_fd = -1;
 static void stage_log(char level, const char *msg)
 {
     char buf[4096];
-    int n = snprintf(buf, sizeof buf, "%c%s", level, msg);
+    int n = str_fmt(buf, sizeof buf, "%c%s", level, msg);
     if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
     if (stage_log_fd >= 0) msg_send(stage_log_fd, MSG_LOG, buf, (uint32_t)n, -1);
 }
@@ -5905,10 +6240,10 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
 static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibling, int *cgfd)
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16];
-    snprintf(name, sizeof name, "%s", stage == 1 ? STAGE1_NAME : STAGE2_NAME);
-    snprintf(a_stage, sizeof a_stage, "%d", stage);
-    snprintf(a_fd, sizeof a_fd, "%d", fd);
-    snprintf(a_extra, sizeof a_extra, "%d", extra);
+    str_fmt(name, sizeof name, "%s", stage == 1 ? STAGE1_NAME : STAGE2_NAME);
+    str_fmt(a_stage, sizeof a_stage, "%d", stage);
+    str_fmt(a_fd, sizeof a_fd, "%d", fd);
+    str_fmt(a_extra, sizeof a_extra, "%d", extra);
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
     struct spawn_args a = { exe, argv, { fd, extra } };
@@ -5937,9 +6272,9 @@ static void explain_stage_exit(pid_t pid)
     if (r != pid) return;
     size_t n = strlen(err_msg);
     if (WIFSIGNALED(status))
-        snprintf(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d)", WTERMSIG(status));
+        str_fmt(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d)", WTERMSIG(status));
     else if (WIFEXITED(status) && WEXITSTATUS(status))
-        snprintf(err_msg + n, sizeof err_msg - n, " (it exited with status %d)", WEXITSTATUS(status));
+        str_fmt(err_msg + n, sizeof err_msg - n, " (it exited with status %d)", WEXITSTATUS(status));
 }
 
 static void test_stall(int stage)
@@ -5947,7 +6282,8 @@ static void test_stall(int stage)
     /* test aid (OCIRUN_TEST_STALL=1|2): stop this stage mid-handshake so
      * the tests can kill it there; it weakens nothing */
     const char *s = getenv("OCIRUN_TEST_STALL");
-    if (s && atoi(s) == stage)
+    int want;
+    if (s && parse_int(s, &want) == 0 && want == stage)
         for (;;) pause();
 }
 
@@ -5983,7 +6319,7 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
     struct buf b = {0};
     char path[64];
     for (size_t i = 0; i < n; i++) buf_printf(&b, "%u %u %u\n", m[i].container, m[i].host, m[i].size);
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    str_fmt(path, sizeof path, "/proc/%d/%s", (int)pid, file);
     int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
     if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len) r = failerr("write %s", path);
     if (fd >= 0) close(fd);
@@ -6000,11 +6336,11 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
     int pfd[2], status;
     if (n > 16) return fail("%s: more than 16 ranges", helper);
     argv[0] = (char *)helper;
-    snprintf(num[0], sizeof num[0], "%d", (int)pid), argv[1] = num[0];
+    str_fmt(num[0], sizeof num[0], "%d", (int)pid), argv[1] = num[0];
     for (size_t i = 0; i < n; i++) {
-        snprintf(num[1 + 3 * i], 16, "%u", m[i].container), argv[2 + 3 * i] = num[1 + 3 * i];
-        snprintf(num[2 + 3 * i], 16, "%u", m[i].host), argv[3 + 3 * i] = num[2 + 3 * i];
-        snprintf(num[3 + 3 * i], 16, "%u", m[i].size), argv[4 + 3 * i] = num[3 + 3 * i];
+        str_fmt(num[1 + 3 * i], 16, "%u", m[i].container), argv[2 + 3 * i] = num[1 + 3 * i];
+        str_fmt(num[2 + 3 * i], 16, "%u", m[i].host), argv[3 + 3 * i] = num[2 + 3 * i];
+        str_fmt(num[3 + 3 * i], 16, "%u", m[i].size), argv[4 + 3 * i] = num[3 + 3 * i];
     }
     argv[2 + 3 * n] = NULL;
     if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
@@ -6013,7 +6349,7 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
     if (child == 0) {
         dup2(pfd[1], 2);
         execvp(helper, argv);
-        dprintf(2, "%s", strerror(errno));
+        fd_printf(2, "%s", strerror(errno));
         _exit(127);
     }
     close(pfd[1]);
@@ -6046,7 +6382,7 @@ static int set_id_maps(pid_t pid, const struct oci_spec *s)
         return err_prefix(".linux.uidMappings");
     if (own_gid) {
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+        str_fmt(path, sizeof path, "/proc/%d/setgroups", (int)pid);
         if (write_file_str(path, "deny") < 0 || write_id_map(pid, "gid_map", s->gidmap, 1) < 0) return err_prefix(".linux.gidMappings");
         return 0;
     }
@@ -6079,7 +6415,7 @@ static int idmap_userns(const struct oci_idmap *u, size_t nu, const struct oci_i
     pid_t pid = clone(hold_userns, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, pfd);
     if (pid < 0) failerr("clone a user namespace for an idmapped mount");
     else if (write_id_map(pid, "uid_map", u, nu) == 0 && write_id_map(pid, "gid_map", g, ng) == 0) {
-        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        str_fmt(path, sizeof path, "/proc/%d/ns/user", (int)pid);
         if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0) failerr("open %s", path);
     }
     close(pfd[1]);   /* the child returns */
@@ -6158,19 +6494,19 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
 {
     char path[PATH_MAX + 16];
     if (!realpath(r->bundle ? r->bundle : ".", j->opts.bundle)) return failerr("bundle %s", r->bundle ? r->bundle : ".");
-    snprintf(path, sizeof path, "%s/config.json", j->opts.bundle);
+    str_fmt(path, sizeof path, "%s/config.json", j->opts.bundle);
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &j->config, &j->config_len) < 0) return -1;
     if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
     const char *rp = j->spec.root_path;
-    if (rp[0] == '/') snprintf(path, sizeof path, "%s", rp);
-    else snprintf(path, sizeof path, "%s/%s", j->opts.bundle, rp);
+    if (rp[0] == '/') str_fmt(path, sizeof path, "%s", rp);
+    else str_fmt(path, sizeof path, "%s/%s", j->opts.bundle, rp);
     struct stat st;
     if (!realpath(path, j->opts.rootfs) || stat(j->opts.rootfs, &st) < 0)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) : failerr("rootfs %s", path);
     if (!S_ISDIR(st.st_mode)) return fail("rootfs (%s) is not a directory", path);
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
                     (r->no_new_keyring ? OPT_NO_KEYRING : 0);
-    snprintf(j->opts.id, sizeof j->opts.id, "%s", r->id);
+    str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds;
     return 0;
 }
@@ -6186,7 +6522,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     /* init waits on this socket until `start` connects; bound through
      * /proc/self/fd so long state roots fit in sun_path */
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", j->dirfd, EXEC_SOCK);
+    str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", j->dirfd, EXEC_SOCK);
     if ((j->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
     if (bind(j->sock, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(j->sock, 1) < 0)
         return failerr("bind %s/%s/%s", r->root, r->id, EXEC_SOCK);
@@ -6383,13 +6719,13 @@ out:
 static int write_pid_file(const char *path, pid_t pid)
 {
     char abs[PATH_MAX], num[16];
-    snprintf(abs, sizeof abs, "%s", path);
+    str_fmt(abs, sizeof abs, "%s", path);
     char *slash = strrchr(abs, '/');
     const char *name = slash ? slash + 1 : abs;
     if (slash) *slash = 0;
     int dfd = open(slash ? (abs[0] ? abs : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return failerr("--pid-file %s", path);
-    int n = snprintf(num, sizeof num, "%d", (int)pid);
+    int n = str_fmt(num, sizeof num, "%d", (int)pid);
     int r = write_file_atomic(dfd, name, num, (size_t)n, 0644);
     close(dfd);
     return r < 0 ? err_prefix("--pid-file") : 0;
@@ -6416,10 +6752,10 @@ static void create_job_close(struct create_job *j)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
     for (size_t i = 0; j->idmap_fds && i < j->spec.nmounts; i++)
         if (j->idmap_fds[i] >= 0) close(j->idmap_fds[i]);
-    free(j->idmap_fds), j->idmap_fds = NULL;
+    xfree(j->idmap_fds), j->idmap_fds = NULL;
     spec_free(&j->spec);
-    free(j->config);
-    free(j->cg);
+    xfree(j->config);
+    xfree(j->cg);
     j->config = NULL, j->cg = NULL;
 }
 
@@ -6453,10 +6789,10 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok) {
         char s;
         memset(st, 0, sizeof *st);
-        snprintf(st->id, sizeof st->id, "%s", r->id);
+        str_fmt(st->id, sizeof st->id, "%s", r->id);
         st->pid = j.pid2;
-        snprintf(st->bundle, sizeof st->bundle, "%s", j.opts.bundle);
-        snprintf(st->rootfs, sizeof st->rootfs, "%s", j.opts.rootfs);
+        str_fmt(st->bundle, sizeof st->bundle, "%s", j.opts.bundle);
+        str_fmt(st->rootfs, sizeof st->rootfs, "%s", j.opts.rootfs);
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         format_time(st->created, &now);
@@ -6474,7 +6810,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
-        if (!ok) { free(st->annotations), free(st->cgroups); st->annotations = st->cgroups = NULL; }
+        if (!ok) { xfree(st->annotations), xfree(st->cgroups); st->annotations = st->cgroups = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
@@ -6594,9 +6930,9 @@ static int exec_process_from_file(const char *file, struct buf *out)
     int r = v && parse_process("", v, &p) == 0 ? 0 : -1;
     if (r < 0) err_prefix("%s", file);
     else buf_add(out, text, len);
-    free(p.args), free(p.env), free(p.gids), free(p.rlimits);
+    xfree(p.args), xfree(p.env), xfree(p.gids), xfree(p.rlimits);
     arena_free(&a);
-    free(text);
+    xfree(text);
     return r;
 }
 
@@ -6638,7 +6974,7 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         uint64_t uid = 0, gid = 0;
         const struct jv *u = member(base, "user");
         char spec[64];
-        snprintf(spec, sizeof spec, "%s", e->user ? e->user : "");
+        str_fmt(spec, sizeof spec, "%s", e->user ? e->user : "");
         char *colon = strchr(spec, ':');
         if (colon) *colon = 0;
         if (e->user && (parse_u64(spec, &uid) < 0 || uid > UINT32_MAX || (colon && (parse_u64(colon + 1, &gid) < 0 || gid > UINT32_MAX))))
@@ -6680,7 +7016,7 @@ static int exec_process_from_config(const struct exec_req *e, const char *bundle
     size_t len;
     struct arena a = {0};
     if (!e->nargs) return fail("exec: no command given (use --process FILE or give the command after the container id)");
-    snprintf(path, sizeof path, "%s/config.json", bundle);
+    str_fmt(path, sizeof path, "%s/config.json", bundle);
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return err_prefix("exec: the container's config");
     const struct jv *root = json_parse(text, len, &a), *base = root ? member(root, "process") : NULL;
     int r = -1;
@@ -6699,7 +7035,7 @@ static int exec_process_from_config(const struct exec_req *e, const char *bundle
     buf_puts(out, "}");
 out:
     arena_free(&a);
-    free(text);
+    xfree(text);
     return r;
 }
 
@@ -6710,14 +7046,14 @@ static int bundle_seccomp_json(const char *bundle, struct buf *out)
     char path[PATH_MAX + 16], *text;
     size_t len;
     struct arena a = {0};
-    snprintf(path, sizeof path, "%s/config.json", bundle);
+    str_fmt(path, sizeof path, "%s/config.json", bundle);
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     const struct jv *root = json_parse(text, len, &a), *lx = root ? member(root, "linux") : NULL;
     const struct jv *sc = lx && lx->type == J_OBJ ? member(lx, "seccomp") : NULL;
     if (sc) json_write(out, sc);
     int r = root ? 0 : err_prefix("%s", path);
     arena_free(&a);
-    free(text);
+    xfree(text);
     return r;
 }
 
@@ -6780,9 +7116,9 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         char path[64];
         j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
-        snprintf(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
-        snprintf(j.opts.rootfs, sizeof j.opts.rootfs, "%s", st.rootfs);
-        snprintf(path, sizeof path, "/proc/%d/root", (int)st.pid);
+        str_fmt(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
+        str_fmt(j.opts.rootfs, sizeof j.opts.rootfs, "%s", st.rootfs);
+        str_fmt(path, sizeof path, "/proc/%d/root", (int)st.pid);
         j.sock = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (j.sock < 0) ok = failerr("open %s", path) == 0;
         else if (!process_alive(st.pid, st.starttime)) ok = fail("container not running") == 0;
@@ -6913,7 +7249,7 @@ static int stage1_main(int syncfd, int s2fd)
     if (chdir((o.flags & OPT_EXEC) ? "/" : o.bundle) < 0) return failerr("chdir %s", o.bundle);
     if (s.proc.has_oom_score_adj) {
         char v[16];
-        snprintf(v, sizeof v, "%d", s.proc.oom_score_adj);
+        str_fmt(v, sizeof v, "%d", s.proc.oom_score_adj);
         if (write_file_str("/proc/self/oom_score_adj", v) < 0) return err_prefix(".process.oomScoreAdj");
     }
     int mntfd;
@@ -6962,7 +7298,7 @@ static void join_session_keyring(const char *id)
 {
 #ifdef SYS_keyctl
     char name[NAME_MAX + 8];
-    snprintf(name, sizeof name, "_ses.%s", id);
+    str_fmt(name, sizeof name, "_ses.%s", id);
     if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0) < 0)
         debugf("no session keyring for the container (keyctl: %s)", strerror(errno));
 #else
@@ -7068,7 +7404,7 @@ static int stage2_main(int syncfd, int mntfd)
         return -1;
     for (size_t i = 0; i < s.nmounts; i++)
         if (idmap_fds[i] >= 0) close(idmap_fds[i]);
-    free(idmap_fds);
+    xfree(idmap_fds);
     if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
@@ -7109,7 +7445,7 @@ static int stage_main(int argc, char **argv)
     int stage, syncfd, extra;
     if (argc != 5 || parse_int(argv[2], &stage) < 0 || parse_int(argv[3], &syncfd) < 0 ||
         (parse_int(argv[4], &extra) < 0 && strcmp(argv[4], "-1")) || (stage != 1 && stage != 2)) {
-        fprintf(stderr, "ocirun: %s is internal to ocirun\n", OCIRUN_STAGE_ARG);
+        fd_printf(2, "ocirun: %s is internal to ocirun\n", OCIRUN_STAGE_ARG);
         return 125;
     }
     if (strcmp(argv[4], "-1") == 0) extra = -1;
@@ -7259,7 +7595,7 @@ static void pidlist_add(struct pidlist *l, int pid)
     if (l->n == l->cap) {
         int cap = l->cap ? l->cap * 2 : 16, *nv = xcalloc((size_t)cap, sizeof *nv);
         if (l->n) memcpy(nv, l->v, (size_t)l->n * sizeof *nv);
-        free(l->v);
+        xfree(l->v);
         l->v = nv, l->cap = cap;
     }
     l->v[l->n++] = pid;
@@ -7272,11 +7608,11 @@ static int cgroup_pids(const struct cstate *st, struct pidlist *l)
     char path[PATH_MAX + 16], *text;
     int pid;
     if (!st->cgroups || !st->cgroups[0]) return -1;
-    snprintf(path, sizeof path, "%.*s/cgroup.procs", (int)strcspn(st->cgroups, "\n"), st->cgroups);
+    str_fmt(path, sizeof path, "%.*s/cgroup.procs", (int)strcspn(st->cgroups, "\n"), st->cgroups);
     if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) < 0) return -1;
     for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
         if (parse_int(t, &pid) == 0 && pid != st->pid) pidlist_add(l, pid);
-    free(text);
+    xfree(text);
     return 0;
 }
 
@@ -7290,18 +7626,20 @@ static int pidns_pids(const struct cstate *st, struct pidlist *l)
         debugf("container %s shares the host's pid namespace: only its init is known", st->id);
         return 0;
     }
-    DIR *d = opendir("/proc");
-    if (!d) return failerr("open /proc");
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (parse_int(e->d_name, &pid) == 0 && pid != st->pid && read_ns_link(pid, "pid", other) == 0 && !strcmp(ns, other))
+    int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return failerr("open /proc");
+    struct dir_iter d;
+    const char *name;
+    dir_start(&d, fd);
+    while ((name = dir_next(&d)))
+        if (parse_int(name, &pid) == 0 && pid != st->pid && read_ns_link(pid, "pid", other) == 0 && !strcmp(ns, other))
             pidlist_add(l, pid);
-    closedir(d);
+    close(fd);
     return 0;
 }
 
 /* The container's processes (host pids, init first).  Returns the count,
- * or -1; *out is malloc'd. */
+ * or -1; *out is xmalloc'd. */
 static int container_pids(const struct cstate *st, int **out)
 {
     struct pidlist l = {0};
@@ -7318,7 +7656,7 @@ static int signal_all(const struct cstate *st, int sig)
     if (n > 0) r = signal_process(st->pid, st->starttime, sig);
     for (int i = 1; r == 0 && i < n; i++)
         if (kill(pids[i], sig) < 0 && errno != ESRCH) r = failerr("kill pid %d", pids[i]);
-    free(pids);
+    xfree(pids);
     return n < 0 ? -1 : r;
 }
 
@@ -7340,10 +7678,10 @@ static int load_bundle_spec(const struct cstate *st, struct oci_spec *s)
 {
     char path[PATH_MAX + 16], *text;
     size_t len;
-    snprintf(path, sizeof path, "%s/config.json", st->bundle);
+    str_fmt(path, sizeof path, "%s/config.json", st->bundle);
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     int r = spec_parse(text, len, path, s);
-    free(text);
+    xfree(text);
     return r;
 }
 
@@ -7365,7 +7703,7 @@ static int start_locked(int dirfd, const struct cstate *st)
     if (status == ST_RUNNING) return fail("cannot start an already running container");
     if (status == ST_STOPPED) return fail("cannot start a container that has stopped");
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
+    str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
     int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c < 0) return failerr("socket");
     if (connect(c, (struct sockaddr *)&sa, sizeof sa) < 0) {
@@ -7407,7 +7745,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         struct cgroup *cg = xcalloc(1, sizeof *cg);
         cg_from_list(cg, st->cgroups);
         if (cg_remove(cg, 1) < 0) warnf("delete %s: %s", st->id, err_msg);
-        free(cg);
+        xfree(cg);
     }
     struct oci_spec spec;
     int have_spec = (st->late_hooks & (1 << HOOK_POSTSTOP)) && load_bundle_spec(st, &spec) == 0;
@@ -7430,10 +7768,12 @@ static int in_user_namespace(void)
     char *text;
     int in = 0;
     if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) == 0) {
-        char *p = text;
-        unsigned long a = strtoul(p, &p, 10), b = strtoul(p, &p, 10), n = strtoul(p, &p, 10);
-        in = a != 0 || b != 0 || n != 4294967295ul;
-        free(text);
+        uint64_t a = 1, b = 1, n = 0;
+        const char *p = scan_u64(text, 10, &a);
+        if (p) p = scan_u64(p, 10, &b);
+        if (p) scan_u64(p, 10, &n);
+        in = a != 0 || b != 0 || n != 4294967295u;
+        xfree(text);
     }
     return in;
 }
@@ -7458,8 +7798,8 @@ static const char *default_root(void)
     static char path[PATH_MAX];
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (!running_rootless()) return OCIRUN_DEFAULT_ROOT;
-    if (xdg && xdg[0] == '/') snprintf(path, sizeof path, "%s/ocirun", xdg);
-    else if (geteuid() != 0) snprintf(path, sizeof path, "/tmp/ocirun-%u", (unsigned)geteuid());
+    if (xdg && xdg[0] == '/') str_fmt(path, sizeof path, "%s/ocirun", xdg);
+    else if (geteuid() != 0) str_fmt(path, sizeof path, "/tmp/ocirun-%u", (unsigned)geteuid());
     else return OCIRUN_DEFAULT_ROOT;
     return path;
 }
@@ -7476,7 +7816,7 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     int dirfd, master;
     if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     close(dirfd);
-    free(st.annotations), free(st.cgroups);
+    xfree(st.annotations), xfree(st.cgroups);
     return 0;
 }
 
@@ -7529,10 +7869,10 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
         memset(out, 0, sizeof *out);
-        snprintf(out->id, sizeof out->id, "%s", st.id);
-        snprintf(out->status, sizeof out->status, "%s", status_names[status]);
+        str_fmt(out->id, sizeof out->id, "%s", st.id);
+        str_fmt(out->status, sizeof out->status, "%s", status_names[status]);
         out->pid = status == ST_STOPPED ? 0 : st.pid;
-        snprintf(out->bundle, sizeof out->bundle, "%s", st.bundle);
+        str_fmt(out->bundle, sizeof out->bundle, "%s", st.bundle);
         r = 0;
     }
     close_container(rootfd, dirfd, &st);
@@ -7586,7 +7926,7 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
     int dirfd, master;
     if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
     close(dirfd);
-    free(st.annotations), free(st.cgroups);
+    xfree(st.annotations), xfree(st.cgroups);
     return 0;
 }
 
@@ -7622,7 +7962,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     int rc = start_locked(dirfd, &st);
     pid_t pid = st.pid;
     close(dirfd);
-    free(st.annotations), free(st.cgroups);
+    xfree(st.annotations), xfree(st.cgroups);
     if (rc < 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
@@ -7694,17 +8034,17 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
             for (int k = 0; k < n; k++) {
                 char path[64], *cmd = NULL;
                 size_t len = 0;
-                snprintf(path, sizeof path, "/proc/%d/cmdline", pids[k]);
+                str_fmt(path, sizeof path, "/proc/%d/cmdline", pids[k]);
                 if (read_file_at(AT_FDCWD, path, 4096, &cmd, &len) < 0) continue;
                 for (size_t m = 0; m + 1 < len; m++) if (!cmd[m]) cmd[m] = ' ';
                 buf_printf(&b, "%-7d %s\n", pids[k], cmd);
-                free(cmd);
+                xfree(cmd);
             }
         }
         if (r == 0 && write_all(1, b.p, b.len) < 0) r = failerr("write");
         buf_free(&b);
     }
-    free(pids);
+    xfree(pids);
     close_container(rootfd, dirfd, &st);
     return r;
 }
@@ -7712,10 +8052,9 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
 /* "512m", "1g", "100000": bytes (runc's update flags take units). */
 static int parse_size(const char *flag, const char *v, int64_t *out)
 {
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    int64_t mul = 1;
+    int64_t n, mul = 1;
+    const char *end = scan_i64(v, &n);
+    if (!end) return fail("update: %s: invalid size \"%s\"", flag, v);
     if (*end && !end[1]) {
         switch (tolower((unsigned char)*end)) {
         case 'k': mul = 1LL << 10; break;
@@ -7725,7 +8064,7 @@ static int parse_size(const char *flag, const char *v, int64_t *out)
         }
         end++;
     }
-    if (errno || end == v || *end || !mul || n < -1 || (n > 0 && n > INT64_MAX / mul))
+    if (end == v || *end || !mul || n < -1 || (n > 0 && n > INT64_MAX / mul))
         return fail("update: %s: invalid size \"%s\"", flag, v);
     *out = n < 0 ? -1 : n * mul;
     return 0;
@@ -7776,7 +8115,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (blkio) {
         /* the flag is the one-field blockIO object the resources file would hold */
         const struct jv *v;
-        snprintf(blkio_json, sizeof blkio_json, "{\"weight\":%.20s}", blkio);
+        str_fmt(blkio_json, sizeof blkio_json, "{\"weight\":%.20s}", blkio);
         if (!(v = json_parse(blkio_json, strlen(blkio_json), &s.arena)) || parse_blockio(v) < 0) {
             err_prefix("update --blkio-weight %s", blkio);
             goto out;
@@ -7801,8 +8140,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     }
     close_container(rootfd, dirfd, &st);
 out:
-    free(text);
-    free(s.res.devs);
+    xfree(text);
+    xfree(s.res.devs);
     arena_free(&s.arena);
     return r;
 }
@@ -7850,6 +8189,28 @@ static long long oom_kills(const char *cg)
     return v >= 0 ? v : cg_read_num(cg, "memory.events", "oom_kill");
 }
 
+/* "5s", "1.5s", "250ms", "2m", "1h", or seconds without a unit (runc
+ * takes Go durations) as milliseconds. */
+static int parse_duration_ms(const char *s, uint64_t *ms)
+{
+    static const struct { const char *unit; uint64_t ms; } units[] = {
+        { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 },
+    };
+    uint64_t whole, frac = 0, scale = 1;
+    const char *p = scan_u64(s, 10, &whole);
+    if (!p || p == s || !isdigit((unsigned char)*s)) return -1;
+    if (*p == '.')
+        for (p++; isdigit((unsigned char)*p); p++)
+            if (scale < 1000000) frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
+    for (size_t k = 0; k < ARRAY_LEN(units); k++) {
+        if (strcmp(p, units[k].unit)) continue;
+        if (whole > UINT64_MAX / units[k].ms / 2) return -1;
+        *ms = whole * units[k].ms + frac * units[k].ms / scale;
+        return 0;
+    }
+    return -1;
+}
+
 /* `events`: --stats prints one stats event; otherwise a stats event every
  * --interval and an oom event whenever the kernel OOM-kills in the
  * container, until the container stops (runc's JSON lines). */
@@ -7861,9 +8222,8 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
     const struct flag fl[] = { { "stats", 0, 0, NULL, &stats, NULL }, { "interval", 0, 1, &interval, NULL, NULL } };
     if (parse_flags("events", argc, argv, &i, fl, 2) < 0 || want_args("events", argc - i, 1, 1, "[--stats] [--interval N] <container-id>") < 0)
         return -1;
-    char *end;
-    double secs = strtod(interval, &end);
-    if (end == interval || (*end && strcmp(end, "s")) || secs <= 0) return fail("events: invalid --interval \"%s\"", interval);
+    uint64_t ms;
+    if (parse_duration_ms(interval, &ms) < 0 || !ms) return fail("events: invalid --interval \"%s\"", interval);
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
     /* do not hold the container's lock while streaming */
     flock(dirfd, LOCK_UN);
@@ -7878,7 +8238,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
         if (write_all(1, b.p, b.len) < 0) r = failerr("write");
         buf_free(&b);
         if (stats) break;
-        for (double t = 0; t < secs && r == 0; t += 0.1) { /* watch for OOM kills between stats */
+        for (uint64_t t = 0; t < ms && r == 0; t += 100) { /* watch for OOM kills between stats */
             usleep(100000);
             if ((now = oom_kills(st.cgroups)) > ooms) {
                 struct buf o = {0};
@@ -7952,7 +8312,7 @@ static int cmd_delete(const struct cli *c, int argc, char **argv)
 
 struct list_row { struct cstate st; int status; };
 
-static void print_table(const struct list_row *rows, size_t n)
+static void print_table(struct buf *out, const struct list_row *rows, size_t n)
 {
     static const char *const head[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
     size_t w[6];
@@ -7960,15 +8320,15 @@ static void print_table(const struct list_row *rows, size_t n)
     for (int k = 0; k < 6; k++) w[k] = strlen(head[k]);
     for (size_t i = 0; i < n; i++) {
         const char *cell[] = { rows[i].st.id, pid, status_names[rows[i].status], rows[i].st.bundle, rows[i].st.created };
-        snprintf(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
+        str_fmt(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
         for (int k = 0; k < 5; k++) if (strlen(cell[k]) > w[k]) w[k] = strlen(cell[k]);
     }
     for (int k = 0; k < 6; k++) w[k] = w[k] + 3 < 12 ? 12 : w[k] + 3;
-    printf("%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], head[0], (int)w[1], head[1], (int)w[2], head[2], (int)w[3], head[3],
+    buf_printf(out, "%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], head[0], (int)w[1], head[1], (int)w[2], head[2], (int)w[3], head[3],
            (int)w[4], head[4], head[5]);
     for (size_t i = 0; i < n; i++) {
-        snprintf(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
-        printf("%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], rows[i].st.id, (int)w[1], pid, (int)w[2],
+        str_fmt(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
+        buf_printf(out, "%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], rows[i].st.id, (int)w[1], pid, (int)w[2],
                status_names[rows[i].status], (int)w[3], rows[i].st.bundle, (int)w[4], rows[i].st.created,
                getuid() == 0 ? "root" : "");
     }
@@ -7986,44 +8346,45 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     size_t n = 0, cap = 0;
     int rootfd = state_root_open(c->root, 0);
     if (rootfd == -1) return -1;
-    DIR *d = rootfd >= 0 ? fdopendir(rootfd) : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || validate_id(e->d_name) < 0) continue;
-        int dfd = openat(rootfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct dir_iter d;
+    const char *name;
+    dir_start(&d, rootfd);
+    while (rootfd >= 0 && (name = dir_next(&d))) {
+        if (name[0] == '.' || validate_id(name) < 0) continue;
+        int dfd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             struct list_row *nr = xcalloc(cap, sizeof *nr);
             if (rows) memcpy(nr, rows, n * sizeof *nr);
-            free(rows);
+            xfree(rows);
             rows = nr;
         }
-        if (state_read(dfd, e->d_name, &rows[n].st) == 0) {
+        if (state_read(dfd, name, &rows[n].st) == 0) {
             rows[n].status = container_status(dfd, &rows[n].st);
             n++;
         }
         close(dfd);
     }
-    if (d) closedir(d);
+    if (rootfd >= 0) close(rootfd);
+    struct buf b = {0};
     if (quiet) {
-        for (size_t k = 0; k < n; k++) printf("%s\n", rows[k].st.id);
+        for (size_t k = 0; k < n; k++) buf_puts(&b, rows[k].st.id), buf_puts(&b, "\n");
     } else if (!strcmp(format, "json")) {
-        struct buf b = {0};
         buf_puts(&b, "[");
         for (size_t k = 0; k < n; k++) {
             if (k) buf_puts(&b, ",");
             state_to_json(&b, &rows[k].st, rows[k].status, 0);
         }
         buf_puts(&b, "]\n");
-        fputs(b.p, stdout);
-        buf_free(&b);
     } else {
-        print_table(rows, n);
+        print_table(&b, rows, n);
     }
-    for (size_t k = 0; k < n; k++) free(rows[k].st.annotations);
-    free(rows);
-    return fflush(stdout) == 0 ? 0 : failerr("write");
+    for (size_t k = 0; k < n; k++) xfree(rows[k].st.annotations);
+    xfree(rows);
+    int r = b.len && write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+    buf_free(&b);
+    return r;
 }
 
 /* `features`: the runtime-spec features.md document, listing only what
@@ -8070,11 +8431,12 @@ struct check {
     const char *impact, *fix;    /* when not ok: what stops working, what fixes it */
 };
 
+__attribute__((format(printf, 5, 6)))
 static void check_set(struct check *c, int ok, const char *impact, const char *fix, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    str_vfmt(c->detail, sizeof c->detail, fmt, ap);
     va_end(ap);
     c->ok = ok, c->impact = ok ? NULL : impact, c->fix = ok ? NULL : fix;
 }
@@ -8115,7 +8477,7 @@ static void check_namespaces(struct check *out, int *n)
     for (size_t i = 0; i < ARRAY_LEN(t); i++) {
         struct check *c = &out[(*n)++];
         static char names[8][24];
-        snprintf(names[i], sizeof names[i], "namespace %s", t[i].ns);
+        str_fmt(names[i], sizeof names[i], "namespace %s", t[i].ns);
         c->name = names[i], c->needed = t[i].needed;
         int e = probe_in_child(probe_unshare, t[i].flag);
         if (!e) { check_set(c, 1, NULL, NULL, "can be created"); continue; }
@@ -8141,17 +8503,17 @@ static void check_cgroups(struct check *c)
         if (l.h[i].v2) {
             char path[PATH_MAX + 32], *text;
             v2 = 1;
-            snprintf(path, sizeof path, "%s/cgroup.controllers", l.h[i].mnt);
+            str_fmt(path, sizeof path, "%s/cgroup.controllers", l.h[i].mnt);
             if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) == 0) {
                 text[strcspn(text, "\n")] = 0;
-                snprintf(list + k, sizeof list - k, "%sv2: %s", k ? "; " : "", text);
-                free(text);
+                str_fmt(list + k, sizeof list - k, "%sv2: %s", k ? "; " : "", text);
+                xfree(text);
             }
         } else {
             const char *o = l.h[i].opts;
             v1 = 1;
             if (!strncmp(o, "rw,", 3) || !strncmp(o, "ro,", 3)) o += 3;
-            snprintf(list + k, sizeof list - k, "%s%s", k ? " " : "v1: ", o);
+            str_fmt(list + k, sizeof list - k, "%s%s", k ? " " : "v1: ", o);
         }
     }
     if (!l.n) check_set(c, 0, "resource limits (a config without them still runs)", "CONFIG_CGROUPS and a cgroup mount", "none mounted");
@@ -8168,7 +8530,7 @@ static void check_seccomp(struct check *c)
     char flags[128] = "";
     for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++)
         if (sc_flag_supported(sc_flags[i].flag))
-            snprintf(flags + strlen(flags), sizeof flags - strlen(flags), " %s", sc_flags[i].name + strlen("SECCOMP_FILTER_FLAG_"));
+            str_fmt(flags + strlen(flags), sizeof flags - strlen(flags), " %s", sc_flags[i].name + strlen("SECCOMP_FILTER_FLAG_"));
     int notify = sc_flag_supported(OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER);
     check_set(c, 1, NULL, NULL, "filters%s; flags:%s; NOTIFY %s",
               sc_action_available(OCI_SECCOMP_RET_LOG) ? ", LOG, KILL_PROCESS" : "", flags[0] ? flags : " none",
@@ -8213,7 +8575,7 @@ static void check_filesystems(struct check *c)
     char *text = NULL;
     c->name = "overlayfs";
     int have = read_file_at(AT_FDCWD, "/proc/filesystems", 1 << 16, &text, NULL) == 0 && strstr(text, "\toverlay\n");
-    free(text);
+    xfree(text);
     check_set(c, have, "overlay root filesystems (podman, containerd snapshots)", "CONFIG_OVERLAY_FS (or modprobe overlay)",
               have ? "available" : "not in /proc/filesystems");
 }
@@ -8229,19 +8591,19 @@ static void check_proc_sys(struct check *c, const char *path, unsigned long magi
 static void check_caps(struct check *c)
 {
     char *text;
-    unsigned long long eff = 0;
+    uint64_t eff = 0;
     c->name = "capabilities";
     if (read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, &text, NULL) < 0) {
         check_set(c, 0, "knowing what the caller may do", "mount /proc", "unknown (no /proc/self/status)");
         return;
     }
     const char *p = strstr(text, "\nCapEff:");
-    if (p) eff = strtoull(p + 8, NULL, 16);
-    free(text);
+    if (p) scan_u64(p + 8, 16, &eff);
+    xfree(text);
     int sysadmin = !!(eff & (1ULL << 21));
-    if (sysadmin && geteuid() == 0 && !in_user_namespace()) check_set(c, 1, NULL, NULL, "root, CapEff %llx", eff);
+    if (sysadmin && geteuid() == 0 && !in_user_namespace()) check_set(c, 1, NULL, NULL, "root, CapEff %llx", (unsigned long long)eff);
     else check_set(c, 1, NULL, NULL, "%s, CapEff %llx: rootless containers only (a user namespace in the config)",
-                   geteuid() ? "not root" : "root of a user namespace", eff);
+                   geteuid() ? "not root" : "root of a user namespace", (unsigned long long)eff);
 }
 
 static void check_state_root(struct check *c, const char *root)
@@ -8370,7 +8732,7 @@ static const char default_spec[] =
 static void rootless_spec(struct buf *b)
 {
     char maps[256];
-    snprintf(maps, sizeof maps,
+    str_fmt(maps, sizeof maps,
              "{ \"type\": \"user\" } ],\n"
              "\t\t\"uidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n"
              "\t\t\"gidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n",
@@ -8520,11 +8882,10 @@ int ocirun_main(int argc, char **argv)
     int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl));
     if (r == 0) r = open_log(log, log_format);
     if (r == 0 && version) {
-        printf("ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION);
-        return 0;
+        return fd_printf(1, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION) < 0 ? failerr("write") : 0;
     }
     if (r == 0 && (help || i >= argc)) {
-        fputs(usage_text, help ? stdout : stderr);
+        if (write_all(help ? 1 : 2, usage_text, strlen(usage_text)) < 0 && help) return failerr("write");
         return help ? 0 : 1;
     }
     if (r == 0 && systemd) r = fail("--systemd-cgroup: systemd cgroup management is not supported by this version of ocirun");

@@ -21,6 +21,7 @@
  * Build: cc -O2 -o diff tests/seccomp/diff.c -lseccomp (it includes
  * runtime.c with OCIRUN_NO_MAIN: libseccomp never enters ocirun). */
 #define OCIRUN_NO_MAIN
+#define OCIRUN_SECCOMP_ALL_ARCHES   /* every arch's table, not only this machine's */
 #include "../../runtime.c"
 
 #include <seccomp.h>

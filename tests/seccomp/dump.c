@@ -9,6 +9,7 @@
  * libseccomp: the compiler must not depend on the word size or byte order
  * of the machine it runs on. */
 #define OCIRUN_NO_MAIN
+#define OCIRUN_SECCOMP_ALL_ARCHES   /* every arch's table, not only this machine's */
 #include "../../runtime.c"
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
  * orders) one uint16_t per name: the number minus the table's base, 0xffff
  * when the arch lacks the call, and for ARM's private calls (0x0f0001...)
  * 0xf000 | low bits. */
+#include <ctype.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,9 +80,13 @@ int main(void)
         printf("%s%u,", i % 12 ? " " : "\n    ", off);
         off += (unsigned)strlen(names[i]) + 1;
     }
-    printf("\n};\nstatic const uint16_t sc_table[SC_NTABLES][SC_NNAMES] = {");
+    printf("\n};\n");
+    /* one array per table, each kept only when the build wants it
+     * (SC_TABLE_<ID>, set in runtime.c: the arch family it runs on) */
     for (size_t t = 0; t < NT; t++) {
-        printf("\n    { /* %s */", tables[t].id);
+        char id[16];
+        for (size_t k = 0; k <= strlen(tables[t].id); k++) id[k] = (char)toupper((unsigned char)tables[t].id[k]);
+        printf("#if SC_TABLE_%s\nstatic const uint16_t sc_table_%s[SC_NNAMES] = {", id, tables[t].id);
         for (int i = 0; i < nnames; i++) {
             int nr = number_of(t, names[i]);
             unsigned v = 0xffff;
@@ -91,16 +96,19 @@ int main(void)
                 if (d < 0 || d >= 0xf000) { fprintf(stderr, "%s: %s = %d does not fit\n", tables[t].id, names[i], nr); return 1; }
                 v = (unsigned)d;
             }
-            printf("%s%u,", i % 16 ? " " : "\n      ", v);
+            printf("%s%u,", i % 16 ? " " : "\n    ", v);
         }
-        printf("\n    },");
+        printf("\n};\n#else\n#define sc_table_%s NULL\n#endif\n", tables[t].id);
     }
+    printf("static const uint16_t *const sc_table[SC_NTABLES] = {");
+    for (size_t t = 0; t < NT; t++) printf("%ssc_table_%s,", t % 5 ? " " : "\n    ", tables[t].id);
+    printf("\n};");
     /* multiplexed names: resolving them on an arch with socketcall(2)
      * and ipc(2) gives libseccomp's pseudo-numbers -100 - call (socket
      * family) and -200 - call (SysV IPC) */
     int muxes[NT] = { 0 };
     for (size_t t = 0; t < NT; t++) muxes[t] = seccomp_syscall_resolve_name_arch(tables[t].arch, "socketcall") >= 0;
-    printf("\n};\nstatic const uint8_t sc_mux[SC_NNAMES] = {");
+    printf("\nstatic const uint8_t sc_mux[SC_NNAMES] = {");
     for (int i = 0; i < nnames; i++) {
         unsigned v = 0;
         for (size_t t = 0; t < NT; t++) {
