@@ -17,11 +17,20 @@ all: ocirun
 ocirun: runtime.c runtime.h
 	$(CC) $(CFLAGS) $(WARN) $(DEFS) $(CPPFLAGS) -o $@ runtime.c $(LDFLAGS)
 
-# static musl build, stripped: the shape that ships on devices
+# static musl build, stripped: the shape that ships on devices.  For size:
+# no PIE (the binary's own code is not randomised; stack, heap and mmap
+# still are) and no RELRO or separate code segment (each pads the file to a
+# page, 64 KB on arm64; RELRO would guard only libc's init arrays in a
+# static non-PIE binary); on MIPS no abicalls (no $$gp indirection).
+# Cross: make static MUSL_CC="<cross-gcc> -specs <musl specs>" STRIP=<cross-strip>;
+# EXTRA_CFLAGS adds target flags (OpenWrt's MIPS16: -mips16 -minterlink-compressed).
+STATIC_TARGET := $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
+STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-pie $(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls)
+STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code
 static: ocirun-static
 ocirun-static: runtime.c runtime.h
-	$(MUSL_CC) -static -Os $(WARN) $(DEFS) -ffunction-sections -fdata-sections -Wl,--gc-sections \
-		-fno-asynchronous-unwind-tables -fno-unwind-tables -o $@ runtime.c
+	$(MUSL_CC) $(STATIC_CFLAGS) $(EXTRA_CFLAGS) $(WARN) $(DEFS) -o $@ runtime.c $(STATIC_LDFLAGS)
 	$(STRIP) $@
 
 MANDIR ?= $(PREFIX)/share/man

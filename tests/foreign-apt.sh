@@ -23,3 +23,22 @@ foreign_fetch() {
 	rm -rf "$_t"
 	return $_rc
 }
+
+#   source_fetch CACHE PKG DIR            Debian's source package PKG (its
+#                                         files, checked against the signed
+#                                         Sources index) into DIR
+source_apt() {
+	_a=$1/apt-src; shift
+	mkdir -p "$_a/lists/partial" "$_a/cache/archives/partial" "$_a/etc" || return 1
+	if [ ! -s "$_a/etc/src.sources" ]; then
+		sed -n '/^Types:/,$p' /etc/apt/sources.list.d/debian.sources 2>/dev/null |
+			awk 'BEGIN { RS = ""; ORS = "\n\n" } /debian-security/ { next } { sub(/Types: deb/, "Types: deb-src"); print }' > "$_a/etc/src.sources"
+	fi
+	apt-get -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$_a/etc" -o Dir::State::Lists="$_a/lists" \
+		-o Dir::Cache="$_a/cache" -o Debug::NoLocking=1 "$@"
+}
+source_fetch() {
+	mkdir -p "$3" || return 1
+	[ -n "$(ls "$1/apt-src/lists" 2>/dev/null | grep -v partial)" ] || source_apt "$1" update >/dev/null 2>&1
+	(cd "$3" && source_apt "$1" source --download-only "$2" >"$3/log" 2>&1)
+}
