@@ -691,6 +691,17 @@ static const char *scan_i64(const char *s, int64_t *out)
     return e;
 }
 
+/* strstr() for the short needles and haystacks here (mountinfo lines,
+ * /proc/self/status): the obvious loop, where libc's two-way search is
+ * 1 KB of a static binary. */
+static char *str_find(const char *h, const char *n)
+{
+    size_t len = strlen(n);
+    for (; *h; h++)
+        if (!strncmp(h, n, len)) return (char *)h;
+    return len ? NULL : (char *)h;
+}
+
 /* A whole string of decimal digits, nothing else. */
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -769,14 +780,54 @@ static char *proc_fd_path(char buf[static 32], int fd)
     return buf;
 }
 
+/* Seconds since the epoch as UTC year, month, day, hours, minutes,
+ * seconds: the proleptic Gregorian calendar by days since 0000-03-01
+ * (H. Hinnant's civil_from_days), where libc's gmtime_r() would bring its
+ * time zone code into a static binary. */
+static void utc_fields(int64_t t, long f[6])
+{
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) secs += 86400, days--;
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;                                  /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);              /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                   /* March = 0 */
+    f[1] = (long)(mp < 10 ? mp + 3 : mp - 9);
+    f[0] = (long)(yoe + era * 400 + (f[1] <= 2));
+    f[2] = (long)(doy - (153 * mp + 2) / 5 + 1);
+    f[3] = (long)(secs / 3600), f[4] = (long)(secs / 60 % 60), f[5] = (long)(secs % 60);
+}
+
 /* RFC 3339 time with nanoseconds, UTC, as runc prints it. */
 static void format_time(char out[static 40], const struct timespec *ts)
 {
-    struct tm tm;
-    time_t t = ts->tv_sec;
-    gmtime_r(&t, &tm);
-    str_fmt(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
+    long f[6];
+    utc_fields(ts->tv_sec, f);
+    str_fmt(out, 40, "%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%09ldZ", f[0], f[1], f[2], f[3], f[4], f[5], (long)ts->tv_nsec);
+}
+
+/* The working directory as the kernel gives it (getcwd(2), without libc's
+ * wrapper, which allocates): a directory outside our root reads
+ * "(unreachable)/...", so callers check for the leading '/'. */
+static int cwd_path(char out[static PATH_MAX])
+{
+    return syscall(SYS_getcwd, out, PATH_MAX) > 0 ? 0 : -1;
+}
+
+/* The absolute path of directory `dir` without symlinks, as realpath()
+ * gives it but without its allocation: enter it and ask the kernel. */
+static int dir_realpath(const char *dir, char out[static PATH_MAX])
+{
+    int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* fchdir() takes O_PATH since Linux 3.5 */
+    if (back < 0) return -1;
+    int r = chdir(dir) == 0 && cwd_path(out) == 0 ? 0 : -1, err = errno;
+    if (r == 0 && out[0] != '/') r = -1, err = ENOENT;
+    if (fchdir(back) < 0 && r == 0) r = -1, err = errno;
+    close(back);
+    errno = err;
+    return r;
 }
 
 /* ======================================================================
@@ -1864,7 +1915,7 @@ static int parse_sysctl(const struct jv *v, struct oci_spec *s)
         char ip[512];
         str_fmt(ip, sizeof ip, ".linux.sysctl.%s", c->key);
         if (want(ip, c, J_STR, "a string") < 0) return -1;
-        if (!c->key[0] || strstr(c->key, "..") || c->key[0] == '.' || c->key[0] == '/')
+        if (!c->key[0] || str_find(c->key, "..") || c->key[0] == '.' || c->key[0] == '/')
             return fail("%s: invalid sysctl name", ip);
         s->sysctl[s->nsysctl].key = c->key;
         s->sysctl[s->nsysctl++].value = c->s;
@@ -2849,7 +2900,7 @@ static int list_contains_all(const char *want, const char *have)
         size_t n = strlen(t);
         const char *p = have;
         int found = 0;
-        while ((p = strstr(p, t))) {
+        while ((p = str_find(p, t))) {
             if ((p == have || p[-1] == ',') && (p[n] == ',' || !p[n])) { found = 1; break; }
             p += n;
         }
@@ -2887,7 +2938,7 @@ static int cg_layout_read(struct cg_layout *l)
         /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
         char *f[6] = {0}, *p = line;
         for (int i = 0; i < 5 && p; i++) { f[i] = p; p = strchr(p, ' '); if (p) *p++ = 0; }
-        char *dash = p ? strstr(p, " - ") : NULL;
+        char *dash = p ? str_find(p, " - ") : NULL;
         if (!f[4] || !dash) continue;
         char *fstype = dash + 3, *src = strchr(fstype, ' ');
         if (!src) continue;
@@ -2964,7 +3015,7 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
     if (!cgpath || !cgpath[0]) str_fmt(def, sizeof def, "%s", id), cgpath = def;
     if (cgpath[0] != '/' && strchr(cgpath, ':'))
         return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form; ocirun manages cgroupfs only", cgpath);
-    if (strstr(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
+    if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
     if (cg_layout_read(&cg->l) < 0) return -1;
     cg->n = cg->l.n;
     for (int i = 0; i < cg->n; i++) {
@@ -3224,7 +3275,7 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
     if (v2 && !(d = cg_dir_with(cg, "io"))) return cg_missing(cg, "io", "blockIO");
     const char *wfile = v2 ? (cg_has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight")
                            : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
-    int bfq = strstr(wfile, "bfq") != NULL;
+    int bfq = str_find(wfile, "bfq") != NULL;
 #define V2W(w) (bfq ? (w) : 1 + ((w) - 10) * 9999 / 990)
     if (member(b, "weight") || member(b, "weightDevice")) {
         if (!cg_has_file(d, wfile)) return fail(".linux.resources.blockIO.weight: the I/O scheduler here has no weights (%s)", wfile);
@@ -3647,7 +3698,7 @@ static int cg_set_frozen(const char *cgroups, int freeze)
     for (int i = 0; i < 1000; i++) {
         int done;
         if (read_file_at(AT_FDCWD, v2 ? events : path, 4096, &text, NULL) < 0) return -1;
-        done = v2 ? (strstr(text, freeze ? "frozen 1" : "frozen 0") != NULL)
+        done = v2 ? (str_find(text, freeze ? "frozen 1" : "frozen 0") != NULL)
                   : !strncmp(text, freeze ? "FROZEN" : "THAWED", 6);
         xfree(text);
         if (done) return 0;
@@ -5591,11 +5642,29 @@ out:
  * the ambient ones; no_new_privs last.
  * ====================================================================== */
 
+/* The id and limit calls are made as plain syscalls: libc's wrappers
+ * broadcast them to every thread (musl's __synccall, 2 KB of a static
+ * binary) and this runtime has one.  prlimit64 takes 64-bit limits on
+ * every arch; where the old id calls take 16-bit ids (i386, arm) the
+ * 32-bit forms are used. */
+#ifdef SYS_setresuid32
+#define NR_setresuid SYS_setresuid32
+#define NR_setresgid SYS_setresgid32
+#define NR_setgroups SYS_setgroups32
+#else
+#define NR_setresuid SYS_setresuid
+#define NR_setresgid SYS_setresgid
+#define NR_setgroups SYS_setgroups
+#endif
+static int set_uid(uint32_t uid) { return (int)syscall(NR_setresuid, uid, uid, uid); }
+static int set_gid(uint32_t gid) { return (int)syscall(NR_setresgid, gid, gid, gid); }
+
 static int apply_rlimits(const struct oci_process *p)
 {
     for (size_t i = 0; i < p->nrlimits; i++) {
-        struct rlimit rl = { (rlim_t)p->rlimits[i].soft, (rlim_t)p->rlimits[i].hard };
-        if (setrlimit(p->rlimits[i].resource, &rl) < 0) return failerr(".process.rlimits[%zu]: setrlimit", i);
+        struct { uint64_t cur, max; } rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+        if (syscall(SYS_prlimit64, 0, p->rlimits[i].resource, &rl, NULL) < 0)
+            return failerr(".process.rlimits[%zu]: prlimit64", i);
     }
     return 0;
 }
@@ -5651,10 +5720,10 @@ static int set_caps(const uint64_t caps[NCAPSETS], int last)
 static int switch_user(const struct oci_process *p, int in_userns)
 {
     if (p->ngids || !in_userns) {
-        if (setgroups(p->ngids, p->gids) < 0) return failerr(".process.user.additionalGids: setgroups");
+        if (syscall(NR_setgroups, p->ngids, p->gids) < 0) return failerr(".process.user.additionalGids: setgroups");
     }
-    if (setresgid(p->gid, p->gid, p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)", p->gid);
-    if (setresuid(p->uid, p->uid, p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)", p->uid);
+    if (set_gid(p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)", p->gid);
+    if (set_uid(p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)", p->uid);
     return 0;
 }
 
@@ -5814,7 +5883,7 @@ static int enter_cwd(const char *cwd)
 {
     char buf[PATH_MAX];
     if (chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
-    if (!getcwd(buf, sizeof buf)) return failerr(".process.cwd: getcwd");
+    if (cwd_path(buf) < 0) return failerr(".process.cwd: getcwd");
     if (buf[0] != '/') return fail(".process.cwd: %s is outside the container", cwd);
     return 0;
 }
@@ -6366,7 +6435,7 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         return fail("%s: cannot run it (%s): mapping more than your own id needs it (the uidmap package)", helper, why);
     return fail("%s refused the mappings: %s (are they in /etc/sub%cid for this user?)", helper, got ? why : "?",
-                strstr(helper, "gid") ? 'g' : 'u');
+                str_find(helper, "gid") ? 'g' : 'u');
 }
 
 /* The uid/gid maps of stage 1's new user namespace.  Root writes them; a
@@ -6493,17 +6562,16 @@ static int recv_idmap_mounts(int sock, const struct oci_spec *s, int *fds)
 static int load_bundle(struct create_job *j, const struct create_req *r)
 {
     char path[PATH_MAX + 16];
-    if (!realpath(r->bundle ? r->bundle : ".", j->opts.bundle)) return failerr("bundle %s", r->bundle ? r->bundle : ".");
+    if (dir_realpath(r->bundle ? r->bundle : ".", j->opts.bundle) < 0) return failerr("bundle %s", r->bundle ? r->bundle : ".");
     str_fmt(path, sizeof path, "%s/config.json", j->opts.bundle);
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &j->config, &j->config_len) < 0) return -1;
     if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
     const char *rp = j->spec.root_path;
     if (rp[0] == '/') str_fmt(path, sizeof path, "%s", rp);
     else str_fmt(path, sizeof path, "%s/%s", j->opts.bundle, rp);
-    struct stat st;
-    if (!realpath(path, j->opts.rootfs) || stat(j->opts.rootfs, &st) < 0)
-        return errno == ENOENT ? fail("rootfs (%s) does not exist", path) : failerr("rootfs %s", path);
-    if (!S_ISDIR(st.st_mode)) return fail("rootfs (%s) is not a directory", path);
+    if (dir_realpath(path, j->opts.rootfs) < 0)
+        return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
+               errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
                     (r->no_new_keyring ? OPT_NO_KEYRING : 0);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
@@ -6571,7 +6639,7 @@ static int run_stage1(struct create_job *j)
     j->pid2 = pid;
     r = 0;
 out:
-    if (r < 0 && j->pid1 > 0 && strstr(err_msg, peer)) explain_stage_exit(j->pid1), j->pid1 = 0;
+    if (r < 0 && j->pid1 > 0 && str_find(err_msg, peer)) explain_stage_exit(j->pid1), j->pid1 = 0;
     buf_free(&b);
     return r;
 }
@@ -6699,7 +6767,7 @@ static int run_stage2(struct create_job *j)
         (j->spec.seccomp && j->spec.seccomp->notify && pass_seccomp_listener(j, peer) < 0) ||
         msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
-        if (strstr(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
+        if (str_find(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
         goto out;
     }
     int status;
@@ -7181,7 +7249,7 @@ static int join_namespaces(const struct oci_spec *s, int *mntfd)
             }
             /* root of the joined user namespace, or stage 2's execve would
              * drop the capabilities its setup needs (runc does the same) */
-            if (flag == CLONE_NEWUSER && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+            if (flag == CLONE_NEWUSER && (set_gid(0) < 0 || set_uid(0) < 0)) {
                 failerr("become root in the user namespace %s (is uid/gid 0 mapped there?)", s->ns[i].path);
                 goto out;
             }
@@ -7209,7 +7277,7 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
         buf_free(&b);
         if (rootless) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (r) return -1;
-        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) return failerr("become root in the user namespace");
+        if (set_gid(0) < 0 || set_uid(0) < 0) return failerr("become root in the user namespace");
     }
     flags &= ~CLONE_NEWUSER;
     if (flags && unshare(flags) < 0) {
@@ -7848,7 +7916,7 @@ int ocirun_delete(const char *root, const char *id, int force)
     memset(&st, 0, sizeof st);
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
-    } else if (rootfd >= 0 && dirfd >= 0 && strstr(err_msg, "does not exist")) {
+    } else if (rootfd >= 0 && dirfd >= 0 && str_find(err_msg, "does not exist")) {
         /* an aborted create left a directory without state.json: like runc,
          * remove it, and succeed only with --force */
         char saved[sizeof err_msg];
@@ -7856,7 +7924,7 @@ int ocirun_delete(const char *root, const char *id, int force)
         r = state_dir_remove(rootfd, id);
         if (r == 0 && !force) r = -1, memcpy(err_msg, saved, sizeof saved);
     }
-    if (r < 0 && force && strstr(err_msg, "does not exist")) r = 0;
+    if (r < 0 && force && str_find(err_msg, "does not exist")) r = 0;
     close_container(rootfd, dirfd, &st);
     return r;
 }
@@ -8574,7 +8642,7 @@ static void check_filesystems(struct check *c)
 {
     char *text = NULL;
     c->name = "overlayfs";
-    int have = read_file_at(AT_FDCWD, "/proc/filesystems", 1 << 16, &text, NULL) == 0 && strstr(text, "\toverlay\n");
+    int have = read_file_at(AT_FDCWD, "/proc/filesystems", 1 << 16, &text, NULL) == 0 && str_find(text, "\toverlay\n");
     xfree(text);
     check_set(c, have, "overlay root filesystems (podman, containerd snapshots)", "CONFIG_OVERLAY_FS (or modprobe overlay)",
               have ? "available" : "not in /proc/filesystems");
@@ -8597,7 +8665,7 @@ static void check_caps(struct check *c)
         check_set(c, 0, "knowing what the caller may do", "mount /proc", "unknown (no /proc/self/status)");
         return;
     }
-    const char *p = strstr(text, "\nCapEff:");
+    const char *p = str_find(text, "\nCapEff:");
     if (p) scan_u64(p + 8, 16, &eff);
     xfree(text);
     int sysadmin = !!(eff & (1ULL << 21));
@@ -8749,7 +8817,7 @@ static void rootless_spec(struct buf *b)
     };
     const char *p = default_spec;
     for (size_t k = 0; k < ARRAY_LEN(edits); k++) {
-        const char *at = strstr(p, edits[k].from);
+        const char *at = str_find(p, edits[k].from);
         if (!at) continue;   /* default_spec and this table change together: see test spec_rootless */
         buf_add(b, p, (size_t)(at - p));
         if (edits[k].to) buf_puts(b, edits[k].to);
@@ -8896,7 +8964,7 @@ int ocirun_main(int argc, char **argv)
     if (!c.root) c.root = default_root();
     if (r == 0 && (!c.root[0] || c.root[0] != '/')) {
         static char abs[PATH_MAX];
-        if (!c.root[0] || !realpath(".", abs) || strlen(abs) + strlen(c.root) + 2 > sizeof abs)
+        if (!c.root[0] || dir_realpath(".", abs) < 0 || strlen(abs) + strlen(c.root) + 2 > sizeof abs)
             r = fail("--root: invalid path \"%s\"", c.root);
         else strcat(strcat(abs, "/"), c.root), c.root = abs;
     }

@@ -431,8 +431,8 @@ t_build_static_size() {
 	[ $n -gt 0 ] || fail "make static produced no statically linked executable"
 }
 
-# The formatter and number scanner ocirun has instead of libc's printf and
-# strtoull (tests/fmt.c): the same output as libc's over every conversion,
+# The formatter, number scanner and UTC calendar ocirun has instead of libc's
+# printf, strtoull and gmtime_r (tests/fmt.c): the same output as libc's over every conversion,
 # flag, width, precision and length it takes, natively and as a 32-bit and
 # a big-endian build under qemu-user (where va_arg and widths differ).
 t_formatter() {
@@ -1785,6 +1785,16 @@ t_events() {
 	[ "$out" -ge 3 ] && [ "$out" -le 6 ] || fail "events --interval 300ms: $out stats events in 1.3 s"
 	out=$(rt events --interval 5x $id 2>&1)
 	expect "events --interval 5x" "$?:$out" '1:ocirun: events: invalid --interval "5x"'
+	# a long-running command does not grow: the resident size of a streaming
+	# `events` is the same after 10 and after 40 rounds
+	local pid rss1 rss2
+	OCIRUN_TEST_TAG=$TMP "$OCIRUN" --root "$ROOT" events --interval 100ms $id >/dev/null 2>&1 &
+	pid=$!
+	sleep 1; rss1=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
+	sleep 3; rss2=$(awk '/^VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null)
+	kill $pid 2>/dev/null; wait $pid 2>/dev/null
+	echo "# events: VmRSS ${rss1:-?} kB after 1 s, ${rss2:-?} kB after 4 s"
+	[ -n "$rss1" ] && [ -n "$rss2" ] && [ "$rss2" -le $((rss1 + 4)) ] || fail "events grows: VmRSS ${rss1:-?} kB, then ${rss2:-?} kB"
 }
 
 # bad limits: each refused with an error naming it, no cgroup dir left

@@ -1,9 +1,10 @@
-/* fmt: ocirun's own formatter and number scanner (runtime.c section 2)
- * against libc's snprintf() and strtoull()/strtoll(), over every
- * conversion, flag, width, precision and length modifier the formatter
- * takes and edge and random values.  Prints the mismatches (at most 20)
- * and "N cases, M mismatches"; exit status 0 when there are none.
- * Build: cc -O2 -o fmt tests/fmt.c (it includes runtime.c). */
+/* fmt: what runtime.c has instead of libc's printf, strtoull and gmtime_r
+ * (section 2), held to libc: its formatter against snprintf() over every
+ * conversion, flag, width, precision and length modifier it takes, with
+ * edge and random values; its number scanner against strtoull() and
+ * strtoll(); its UTC calendar against gmtime_r().  Prints the mismatches
+ * (at most 20) and "N cases, M mismatches"; exit status 0 when there are
+ * none.  Build: cc -O2 -o fmt tests/fmt.c (it includes runtime.c). */
 #define OCIRUN_NO_MAIN
 #include "../runtime.c"
 
@@ -90,6 +91,23 @@ int main(void)
         snprintf(a, sizeof a, "%lld %s", (long long)si, e ? "ok" : "range");
         snprintf(b, sizeof b, "%lld %s", lib, errno == ERANGE ? "range" : "ok");
         same(nums[k], a, 0, b, 0);
+    }
+    /* UTC calendar fields: utc_fields against gmtime_r, leap years and
+     * centuries around the edges, and random times from 1970 +- 3000 years */
+    static const int64_t when[] = { 0, -1, 59, 86399, 86400, 951782400, 951868800, 4107542400LL, 1709164800,
+        -2208988800LL, 253402300799LL, -62135596800LL, 2147483647, -2147483648LL };
+    for (size_t k = 0; k < ARRAY_LEN(when) + 100000; k++) {
+        int64_t t = k < ARRAY_LEN(when) ? when[k] : (int64_t)(rnd() % 190000000000ull) - 95000000000LL;
+        time_t tt = (time_t)t;
+        if ((int64_t)tt != t) continue;   /* 32-bit time_t */
+        struct tm tm;
+        long f[6];
+        if (!gmtime_r(&tt, &tm)) continue;
+        utc_fields(t, f);
+        char a[64], b[64];
+        snprintf(a, sizeof a, "%ld-%ld-%ld %ld:%ld:%ld", f[0], f[1], f[2], f[3], f[4], f[5]);
+        snprintf(b, sizeof b, "%ld-%d-%d %d:%d:%d", (long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        same("utc_fields", a, 0, b, 0);
     }
     printf("%d cases, %d mismatches\n", cases, bad);
     return bad != 0;
