@@ -19,15 +19,17 @@ ocirun: runtime.c runtime.h
 
 # static musl build, stripped: the shape that ships on devices.  For size:
 # no PIE (the binary's own code is not randomised; stack, heap and mmap
-# still are) and no RELRO or separate code segment (each pads the file to a
+# still are), no RELRO or separate code segment (each pads the file to a
 # page, 64 KB on arm64; RELRO would guard only libc's init arrays in a
-# static non-PIE binary); on MIPS no abicalls (no $$gp indirection).
+# static non-PIE binary), data not page-aligned in the file (its first
+# page is the text's last, mapped twice); on MIPS no abicalls (no $$gp
+# indirection; ld warns that musl's objects have them, which is harmless).
 # Cross: make static MUSL_CC="<cross-gcc> -specs <musl specs>" STRIP=<cross-strip>;
 # EXTRA_CFLAGS adds target flags (OpenWrt's MIPS16: -mips16 -minterlink-compressed).
 STATIC_TARGET := $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
 STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-pie $(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls)
-STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code
+STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 static: ocirun-static
 ocirun-static: runtime.c runtime.h
 	$(MUSL_CC) $(STATIC_CFLAGS) $(EXTRA_CFLAGS) $(WARN) $(DEFS) -o $@ runtime.c $(STATIC_LDFLAGS)

@@ -342,7 +342,12 @@ static int str_vfmt(char *out, size_t cap, const char *f, va_list ap0)
             if (c == 'p' || (alt && u && c == 'x')) prefix = "0x";
             if (alt && u && c == 'X') prefix = "0X";
             if (alt && u && c == 'o') prefix = "0";
-            do *--d = "0123456789abcdef"[u % base] - (c == 'X' && u % base > 9 ? 32 : 0); while (u /= base);
+            do {   /* (the remainder by multiplication: 32-bit CPUs call libgcc for 64-bit %) */
+                uint64_t q = u / base;
+                unsigned dg = (unsigned)(u - q * base);
+                *--d = (char)("0123456789abcdef"[dg] - (c == 'X' && dg > 9 ? 32 : 0));
+                u = q;
+            } while (u);
             body = d, len = prec == 0 && *d == '0' ? 0 : (size_t)(digits + sizeof digits - d);   /* "%.0d" of 0 is empty */
         } else {   /* %% and anything unknown: printed as it is */
             if (!c) break;
@@ -780,20 +785,18 @@ static char *proc_fd_path(char buf[static 32], int fd)
     return buf;
 }
 
-/* Seconds since the epoch as UTC year, month, day, hours, minutes,
- * seconds: the proleptic Gregorian calendar by days since 0000-03-01
- * (H. Hinnant's civil_from_days), where libc's gmtime_r() would bring its
- * time zone code into a static binary. */
+/* Seconds since the epoch (from 1970 to the year 19000) as UTC year,
+ * month, day, hours, minutes, seconds: the Gregorian calendar counted in
+ * days from 0000-03-01 (H. Hinnant's civil_from_days), where libc's
+ * gmtime_r() would bring its time zone code into a static binary.  32-bit
+ * arithmetic only (86400 = 2^7 * 675): 32-bit CPUs have no 64-bit divide. */
 static void utc_fields(int64_t t, long f[6])
 {
-    int64_t days = t / 86400, secs = t % 86400;
-    if (secs < 0) secs += 86400, days--;
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;                                  /* [0, 146096] */
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);              /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                   /* March = 0 */
+    if (t < 0 || t >= (int64_t)1 << 39) t = 0;
+    uint32_t days = (uint32_t)((uint64_t)t >> 7) / 675, secs = (uint32_t)(t - (int64_t)days * 86400);
+    uint32_t z = days + 719468, era = z / 146097, doe = z - era * 146097;     /* doe: [0, 146096] */
+    uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;     /* [0, 399] */
+    uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153; /* mp: March = 0 */
     f[1] = (long)(mp < 10 ? mp + 3 : mp - 9);
     f[0] = (long)(yoe + era * 400 + (f[1] <= 2));
     f[2] = (long)(doy - (153 * mp + 2) / 5 + 1);
@@ -3195,8 +3198,11 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         return 0;
     }
     /* v2: runc's conversion of shares [2, 262144] to weight [1, 10000] */
+    if (r->cpu_shares > 262144)
+        return fail(".linux.resources.cpu.shares: %lld is more than 262144, the most cgroup v2 (cpu.weight) can take",
+                    (long long)r->cpu_shares);
     if (r->cpu_shares != UNSET && r->cpu_shares &&
-        cg_write_int(d, "cpu.weight", 1 + ((r->cpu_shares < 2 ? 2 : r->cpu_shares) - 2) * 9999 / 262142) < 0)
+        cg_write_int(d, "cpu.weight", 1 + (uint32_t)((r->cpu_shares < 2 ? 2 : r->cpu_shares) - 2) * 9999u / 262142u) < 0)
         return -1;
     if (r->cpu_quota != UNSET || r->cpu_period != UNSET) {
         /* quota and period share cpu.max: what `update` leaves out stays */
@@ -8120,21 +8126,22 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
 /* "512m", "1g", "100000": bytes (runc's update flags take units). */
 static int parse_size(const char *flag, const char *v, int64_t *out)
 {
-    int64_t n, mul = 1;
+    int64_t n;
+    int shift = 0;
     const char *end = scan_i64(v, &n);
     if (!end) return fail("update: %s: invalid size \"%s\"", flag, v);
     if (*end && !end[1]) {
         switch (tolower((unsigned char)*end)) {
-        case 'k': mul = 1LL << 10; break;
-        case 'm': mul = 1LL << 20; break;
-        case 'g': mul = 1LL << 30; break;
-        default: mul = 0;
+        case 'k': shift = 10; break;
+        case 'm': shift = 20; break;
+        case 'g': shift = 30; break;
+        default: shift = -1;
         }
         end++;
     }
-    if (end == v || *end || !mul || n < -1 || (n > 0 && n > INT64_MAX / mul))
+    if (end == v || *end || shift < 0 || n < -1 || n > INT64_MAX >> shift)
         return fail("update: %s: invalid size \"%s\"", flag, v);
-    *out = n < 0 ? -1 : n * mul;
+    *out = n < 0 ? -1 : n << shift;
     return 0;
 }
 
