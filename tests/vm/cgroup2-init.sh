@@ -125,6 +125,11 @@ v="$(rd $CG/c3/memory.max)|$(rd $CG/c3/pids.max)|$(rd $CG/c3/cpu.max)|$(rd $CG/c
 # weight for shares 2048: 1 + (2048-2)*9999/262142 = 79
 if [ $rc = 0 ] && [ "$v" = "41943040|22|30000 200000|79" ]; then ok "update --resources - (stdin): memory, pids, cpu"
 else bad "update --resources - (stdin)" "exit $rc, memory.max|pids.max|cpu.max|cpu.weight = $v (want 41943040|22|30000 200000|79); $(errtxt)"; fi
+# shares beyond what cpu.weight can hold (10000, from 262144): a clear error, weight kept
+oc update --cpu-share 300000 c3 2>$E; rc=$?
+v=$(rd $CG/c3/cpu.weight)
+if [ $rc != 0 ] && grep -q "cpu.shares: 300000 is more than 262144" $E && [ "$v" = 79 ]; then ok "update --cpu-share 300000: refused, cpu.weight stays $v"
+else bad "update --cpu-share 300000" "exit $rc, cpu.weight $v (want refused, 79); $(errtxt)"; fi
 out=$(oc exec c3 cat /sys/fs/cgroup/memory.max 2>$E); rc=$?
 want=$(rd $CG/c3/memory.max)
 if [ $rc = 0 ] && [ "$out" = "$want" ]; then ok "update: the container sees memory.max $out"
