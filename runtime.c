@@ -762,6 +762,18 @@ static const char *dir_next(struct dir_iter *d)
     }
 }
 
+/* Starts fn(arg) in a child that shares our memory, on a stack of its own,
+ * and waits until it execs or exits (vfork semantics).  Every child of the
+ * runtime starts this way: libc's fork() would bring its thread-safety
+ * machinery into a static binary, and copying our memory is wasted on a
+ * child that execs at once.  fn may only make syscalls, then exec, or
+ * return its exit status.  `flags`: more clone flags (CLONE_PARENT). */
+static pid_t spawn_vfork(int (*fn)(void *), void *arg, int flags)
+{
+    char stack[16384] __attribute__((aligned(16)));
+    return clone(fn, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD | flags, arg);
+}
+
 /* Marks every fd >= `from` close-on-exec, so nothing the caller leaked to
  * us reaches the container (CVE-2024-21626). */
 static int cloexec_fds_from(int from, int trust_proc)
@@ -3867,132 +3879,69 @@ static int cg_open_v2(const struct cgroup *cg)
 /* GENERATED SYSCALL TABLES: tests/seccomp/gen-syscalls.c (libseccomp 2.5.4), `make syscalls` */
 #define SC_NNAMES 487
 #define SC_NTABLES 10
-static const char sc_name_text[] =
-    "_llseek\0_newselect\0_sysctl\0accept\0accept4\0access\0"
-    "acct\0add_key\0adjtimex\0afs_syscall\0alarm\0arch_prctl\0"
-    "arm_fadvise64_64\0arm_sync_file_range\0bdflush\0bind\0bpf\0break\0"
-    "breakpoint\0brk\0cachectl\0cacheflush\0cachestat\0capget\0"
-    "capset\0chdir\0chmod\0chown\0chown32\0chroot\0"
-    "clock_adjtime\0clock_adjtime64\0clock_getres\0clock_getres_time64\0clock_gettime\0clock_gettime64\0"
-    "clock_nanosleep\0clock_nanosleep_time64\0clock_settime\0clock_settime64\0clone\0clone3\0"
-    "close\0close_range\0connect\0copy_file_range\0creat\0create_module\0"
-    "delete_module\0dup\0dup2\0dup3\0epoll_create\0epoll_create1\0"
-    "epoll_ctl\0epoll_ctl_old\0epoll_pwait\0epoll_pwait2\0epoll_wait\0epoll_wait_old\0"
-    "eventfd\0eventfd2\0execve\0execveat\0exit\0exit_group\0"
-    "faccessat\0faccessat2\0fadvise64\0fadvise64_64\0fallocate\0fanotify_init\0"
-    "fanotify_mark\0fchdir\0fchmod\0fchmodat\0fchmodat2\0fchown\0"
-    "fchown32\0fchownat\0fcntl\0fcntl64\0fdatasync\0fgetxattr\0"
-    "finit_module\0flistxattr\0flock\0fork\0fremovexattr\0fsconfig\0"
-    "fsetxattr\0fsmount\0fsopen\0fspick\0fstat\0fstat64\0"
-    "fstatat64\0fstatfs\0fstatfs64\0fsync\0ftime\0ftruncate\0"
-    "ftruncate64\0futex\0futex_requeue\0futex_time64\0futex_wait\0futex_waitv\0"
-    "futex_wake\0futimesat\0get_kernel_syms\0get_mempolicy\0get_robust_list\0get_thread_area\0"
-    "get_tls\0getcpu\0getcwd\0getdents\0getdents64\0getegid\0"
-    "getegid32\0geteuid\0geteuid32\0getgid\0getgid32\0getgroups\0"
-    "getgroups32\0getitimer\0getpeername\0getpgid\0getpgrp\0getpid\0"
-    "getpmsg\0getppid\0getpriority\0getrandom\0getresgid\0getresgid32\0"
-    "getresuid\0getresuid32\0getrlimit\0getrusage\0getsid\0getsockname\0"
-    "getsockopt\0gettid\0gettimeofday\0getuid\0getuid32\0getxattr\0"
-    "gtty\0idle\0init_module\0inotify_add_watch\0inotify_init\0inotify_init1\0"
-    "inotify_rm_watch\0io_cancel\0io_destroy\0io_getevents\0io_pgetevents\0io_pgetevents_time64\0"
-    "io_setup\0io_submit\0io_uring_enter\0io_uring_register\0io_uring_setup\0ioctl\0"
-    "ioperm\0iopl\0ioprio_get\0ioprio_set\0ipc\0kcmp\0"
-    "kexec_file_load\0kexec_load\0keyctl\0kill\0landlock_add_rule\0landlock_create_ruleset\0"
-    "landlock_restrict_self\0lchown\0lchown32\0lgetxattr\0link\0linkat\0"
-    "listen\0listxattr\0llistxattr\0lock\0lookup_dcookie\0lremovexattr\0"
-    "lseek\0lsetxattr\0lstat\0lstat64\0madvise\0map_shadow_stack\0"
-    "mbind\0membarrier\0memfd_create\0memfd_secret\0migrate_pages\0mincore\0"
-    "mkdir\0mkdirat\0mknod\0mknodat\0mlock\0mlock2\0"
-    "mlockall\0mmap\0mmap2\0modify_ldt\0mount\0mount_setattr\0"
-    "move_mount\0move_pages\0mprotect\0mpx\0mq_getsetattr\0mq_notify\0"
-    "mq_open\0mq_timedreceive\0mq_timedreceive_time64\0mq_timedsend\0mq_timedsend_time64\0mq_unlink\0"
-    "mremap\0msgctl\0msgget\0msgrcv\0msgsnd\0msync\0"
-    "multiplexer\0munlock\0munlockall\0munmap\0name_to_handle_at\0nanosleep\0"
-    "newfstatat\0nfsservctl\0nice\0oldfstat\0oldlstat\0oldolduname\0"
-    "oldstat\0olduname\0open\0open_by_handle_at\0open_tree\0openat\0"
-    "openat2\0pause\0pciconfig_iobase\0pciconfig_read\0pciconfig_write\0perf_event_open\0"
-    "personality\0pidfd_getfd\0pidfd_open\0pidfd_send_signal\0pipe\0pipe2\0"
-    "pivot_root\0pkey_alloc\0pkey_free\0pkey_mprotect\0poll\0ppoll\0"
-    "ppoll_time64\0prctl\0pread64\0preadv\0preadv2\0prlimit64\0"
-    "process_madvise\0process_mrelease\0process_vm_readv\0process_vm_writev\0prof\0profil\0"
-    "pselect6\0pselect6_time64\0ptrace\0putpmsg\0pwrite64\0pwritev\0"
-    "pwritev2\0query_module\0quotactl\0quotactl_fd\0read\0readahead\0"
-    "readdir\0readlink\0readlinkat\0readv\0reboot\0recv\0"
-    "recvfrom\0recvmmsg\0recvmmsg_time64\0recvmsg\0remap_file_pages\0removexattr\0"
-    "rename\0renameat\0renameat2\0request_key\0restart_syscall\0riscv_flush_icache\0"
-    "rmdir\0rseq\0rt_sigaction\0rt_sigpending\0rt_sigprocmask\0rt_sigqueueinfo\0"
-    "rt_sigreturn\0rt_sigsuspend\0rt_sigtimedwait\0rt_sigtimedwait_time64\0rt_tgsigqueueinfo\0rtas\0"
-    "s390_guarded_storage\0s390_pci_mmio_read\0s390_pci_mmio_write\0s390_runtime_instr\0s390_sthyi\0sched_get_priority_max\0"
-    "sched_get_priority_min\0sched_getaffinity\0sched_getattr\0sched_getparam\0sched_getscheduler\0sched_rr_get_interval\0"
-    "sched_rr_get_interval_time64\0sched_setaffinity\0sched_setattr\0sched_setparam\0sched_setscheduler\0sched_yield\0"
-    "seccomp\0security\0select\0semctl\0semget\0semop\0"
-    "semtimedop\0semtimedop_time64\0send\0sendfile\0sendfile64\0sendmmsg\0"
-    "sendmsg\0sendto\0set_mempolicy\0set_mempolicy_home_node\0set_robust_list\0set_thread_area\0"
-    "set_tid_address\0set_tls\0setdomainname\0setfsgid\0setfsgid32\0setfsuid\0"
-    "setfsuid32\0setgid\0setgid32\0setgroups\0setgroups32\0sethostname\0"
-    "setitimer\0setns\0setpgid\0setpriority\0setregid\0setregid32\0"
-    "setresgid\0setresgid32\0setresuid\0setresuid32\0setreuid\0setreuid32\0"
-    "setrlimit\0setsid\0setsockopt\0settimeofday\0setuid\0setuid32\0"
-    "setxattr\0sgetmask\0shmat\0shmctl\0shmdt\0shmget\0"
-    "shutdown\0sigaction\0sigaltstack\0signal\0signalfd\0signalfd4\0"
-    "sigpending\0sigprocmask\0sigreturn\0sigsuspend\0socket\0socketcall\0"
-    "socketpair\0splice\0spu_create\0spu_run\0ssetmask\0stat\0"
-    "stat64\0statfs\0statfs64\0statx\0stime\0stty\0"
-    "subpage_prot\0swapcontext\0swapoff\0swapon\0switch_endian\0symlink\0"
-    "symlinkat\0sync\0sync_file_range\0sync_file_range2\0syncfs\0sys_debug_setcontext\0"
-    "syscall\0sysfs\0sysinfo\0syslog\0sysmips\0tee\0"
-    "tgkill\0time\0timer_create\0timer_delete\0timer_getoverrun\0timer_gettime\0"
-    "timer_gettime64\0timer_settime\0timer_settime64\0timerfd\0timerfd_create\0timerfd_gettime\0"
-    "timerfd_gettime64\0timerfd_settime\0timerfd_settime64\0times\0tkill\0truncate\0"
-    "truncate64\0tuxcall\0ugetrlimit\0ulimit\0umask\0umount\0"
-    "umount2\0uname\0unlink\0unlinkat\0unshare\0uselib\0"
-    "userfaultfd\0usr26\0usr32\0ustat\0utime\0utimensat\0"
-    "utimensat_time64\0utimes\0vfork\0vhangup\0vm86\0vm86old\0"
-    "vmsplice\0vserver\0wait4\0waitid\0waitpid\0write\0"
-    "writev\0";
-static const uint16_t sc_name_off[SC_NNAMES] = {
-    0, 8, 19, 27, 34, 42, 49, 54, 62, 71, 83, 89,
-    100, 117, 137, 145, 150, 154, 160, 171, 175, 184, 195, 205,
-    212, 219, 225, 231, 237, 245, 252, 266, 282, 295, 315, 329,
-    345, 361, 384, 398, 414, 420, 427, 433, 445, 453, 469, 475,
-    489, 503, 507, 512, 517, 530, 544, 554, 568, 580, 593, 604,
-    619, 627, 636, 643, 652, 657, 668, 678, 689, 699, 712, 722,
-    736, 750, 757, 764, 773, 783, 790, 799, 808, 814, 822, 832,
-    842, 855, 866, 872, 877, 890, 899, 909, 917, 924, 931, 937,
-    945, 955, 963, 973, 979, 985, 995, 1007, 1013, 1027, 1040, 1051,
-    1063, 1074, 1084, 1100, 1114, 1130, 1146, 1154, 1161, 1168, 1177, 1188,
-    1196, 1206, 1214, 1224, 1231, 1240, 1250, 1262, 1272, 1284, 1292, 1300,
-    1307, 1315, 1323, 1335, 1345, 1355, 1367, 1377, 1389, 1399, 1409, 1416,
-    1428, 1439, 1446, 1459, 1466, 1475, 1484, 1489, 1494, 1506, 1524, 1537,
-    1551, 1568, 1578, 1589, 1602, 1616, 1637, 1646, 1656, 1671, 1689, 1704,
-    1710, 1717, 1722, 1733, 1744, 1748, 1753, 1769, 1780, 1787, 1792, 1810,
-    1834, 1857, 1864, 1873, 1883, 1888, 1895, 1902, 1912, 1923, 1928, 1943,
-    1956, 1962, 1972, 1978, 1986, 1994, 2011, 2017, 2028, 2041, 2054, 2068,
-    2076, 2082, 2090, 2096, 2104, 2110, 2117, 2126, 2131, 2137, 2148, 2154,
-    2168, 2179, 2190, 2199, 2203, 2217, 2227, 2235, 2251, 2274, 2287, 2307,
-    2317, 2324, 2331, 2338, 2345, 2352, 2358, 2370, 2378, 2389, 2396, 2414,
-    2424, 2435, 2446, 2451, 2460, 2469, 2481, 2489, 2498, 2503, 2521, 2531,
-    2538, 2546, 2552, 2569, 2584, 2600, 2616, 2628, 2640, 2651, 2669, 2674,
-    2680, 2691, 2702, 2712, 2726, 2731, 2737, 2750, 2756, 2764, 2771, 2779,
-    2789, 2805, 2822, 2839, 2857, 2862, 2869, 2878, 2894, 2901, 2909, 2918,
-    2926, 2935, 2948, 2957, 2969, 2974, 2984, 2992, 3001, 3012, 3018, 3025,
-    3030, 3039, 3048, 3064, 3072, 3089, 3101, 3108, 3117, 3127, 3139, 3155,
-    3174, 3180, 3185, 3198, 3212, 3227, 3243, 3256, 3270, 3286, 3309, 3327,
-    3332, 3353, 3372, 3392, 3411, 3422, 3445, 3468, 3486, 3500, 3515, 3534,
-    3556, 3585, 3603, 3617, 3632, 3651, 3663, 3671, 3680, 3687, 3694, 3701,
-    3707, 3718, 3736, 3741, 3750, 3761, 3770, 3778, 3785, 3799, 3823, 3839,
-    3855, 3871, 3879, 3893, 3902, 3913, 3922, 3933, 3940, 3949, 3959, 3971,
-    3983, 3993, 3999, 4007, 4019, 4028, 4039, 4049, 4061, 4071, 4083, 4092,
-    4103, 4113, 4120, 4131, 4144, 4151, 4160, 4169, 4178, 4184, 4191, 4197,
-    4204, 4213, 4223, 4235, 4242, 4251, 4261, 4272, 4284, 4294, 4305, 4312,
-    4323, 4334, 4341, 4352, 4360, 4369, 4374, 4381, 4388, 4397, 4403, 4409,
-    4414, 4427, 4439, 4447, 4454, 4468, 4476, 4486, 4491, 4507, 4524, 4531,
-    4552, 4560, 4566, 4574, 4581, 4589, 4593, 4600, 4605, 4618, 4631, 4648,
-    4662, 4678, 4692, 4708, 4716, 4731, 4747, 4765, 4781, 4799, 4805, 4811,
-    4820, 4831, 4839, 4850, 4857, 4863, 4870, 4878, 4884, 4891, 4900, 4908,
-    4915, 4927, 4933, 4939, 4945, 4951, 4961, 4978, 4985, 4991, 4999, 5004,
-    5012, 5021, 5029, 5035, 5042, 5050, 5056,
-};
+static const char sc_name_packed[] =
+    "\000_llseek\001newselect\001sysctl\000accept\0064\004ss\003t\001dd_key"
+    "\002jtimex\001fs_syscall\001larm\001rch_prctl\002m_fadvise64_64\004sync_file_range\000bdflush\001ind"
+    "\001pf\001reak\005point\002k\000cachectl\005flush\005stat\002pget"
+    "\003set\001hdir\002mod\002own\00532\002root\001lock_adjtime\01564"
+    "\006getres\014_time64\011time\01564\006nanosleep\017_time64\006settime\01564"
+    "\003ne\0053\003se\005_range\001onnect\002py_file_range\001reat\005e_module"
+    "\000delete_module\001up\0032\0033\000epoll_create\0141\007tl\011_old"
+    "\006pwait\0132\006wait\012_old\001ventfd\0072\001xecve\006at"
+    "\002it\004_group\000faccessat\0112\002dvise64\011_64\002llocate\002notify_init"
+    "\011mark\001chdir\003mod\006at\0102\003own\00632\006at"
+    "\002ntl\00564\001datasync\001getxattr\001init_module\001listxattr\002ock\001ork"
+    "\001removexattr\001sconfig\002etxattr\002mount\002open\002pick\002tat\00564"
+    "\005at64\005fs\00764\002ync\001time\002runcate\01164\001utex"
+    "\005_requeue\006time64\006wait\012v\010ke\003imesat\000get_kernel_syms\004mempolicy"
+    "\004robust_list\004thread_area\005ls\003cpu\004wd\003dents\01064\003egid"
+    "\00732\004uid\00732\003gid\00632\004roups\01132\003itimer"
+    "\003peername\004gid\005rp\004id\004msg\004pid\004riority\003random"
+    "\004esgid\01132\006uid\01132\004limit\004usage\003sid\004ockname"
+    "\007opt\003tid\005meofday\003uid\00632\003xattr\001tty\000idle"
+    "\001nit_module\002otify_add_watch\010init\0141\010rm_watch\001o_cancel\003destroy\003getevents"
+    "\003pgetevents\015_time64\003setup\004ubmit\003uring_enter\011register\011setup\002ctl"
+    "\002perm\003l\003rio_get\007set\001pc\000kcmp\001exec_file_load\006load"
+    "\002yctl\001ill\000landlock_add_rule\011create_ruleset\011restrict_self\001chown\00632\001getxattr"
+    "\001ink\004at\002sten\004xattr\001listxattr\001ock\002okup_dcookie\001removexattr"
+    "\001seek\003txattr\002tat\00564\000madvise\002p_shadow_stack\001bind\001embarrier"
+    "\003fd_create\006secret\001igrate_pages\002ncore\001kdir\005at\002nod\005at"
+    "\001lock\0052\005all\001map\0042\001odify_ldt\002unt\005_setattr"
+    "\002ve_mount\005pages\001protect\002x\001q_getsetattr\003notify\003open\003timedreceive"
+    "\017_time64\010send\014_time64\003unlink\001remap\001sgctl\003get\003rcv"
+    "\003snd\002ync\001ultiplexer\002nlock\007all\003map\000name_to_handle_at\002nosleep"
+    "\001ewfstatat\001fsservctl\001ice\000oldfstat\003lstat\003olduname\003stat\003uname"
+    "\001pen\004_by_handle_at\005tree\004at\0062\000pause\001ciconfig_iobase\012read"
+    "\012write\001erf_event_open\003sonality\001idfd_getfd\006open\006send_signal\002pe\0042"
+    "\002vot_root\001key_alloc\005free\005mprotect\001oll\001poll\005_time64\001rctl"
+    "\002ead64\005v\0062\002limit64\002ocess_madvise\011release\010vm_readv\013writev"
+    "\003f\004il\001select6\010_time64\001trace\001utpmsg\001write64\006v"
+    "\0072\000query_module\002otactl\010_fd\000read\004ahead\004dir\004link"
+    "\010at\004v\002boot\002cv\004from\004mmsg\010_time64\005sg"
+    "\002map_file_pages\003ovexattr\002name\006at\0102\002quest_key\002start_syscall\001iscv_flush_icache"
+    "\001mdir\001seq\001t_sigaction\006pending\007rocmask\006queueinfo\006return\006suspend"
+    "\006timedwait\017_time64\003tgsigqueueinfo\002as\000s390_guarded_storage\005pci_mmio_read\016write\005runtime_instr"
+    "\005sthyi\001ched_get_priority_max\024in\011affinity\012ttr\011param\011scheduler\006rr_get_interval"
+    "\025_time64\006setaffinity\012ttr\011param\011scheduler\006yield\001eccomp\003urity"
+    "\002lect\002mctl\003get\003op\003timedop\012_time64\002nd\004file"
+    "\01064\004mmsg\005sg\004to\002t_mempolicy\015_home_node\004robust_list\004thread_area"
+    "\005id_address\005ls\003domainname\003fsgid\01032\005uid\01032\003gid"
+    "\00632\004roups\01132\003hostname\003itimer\003ns\003pgid\004riority"
+    "\003regid\01032\005sgid\01132\006uid\01132\005uid\01032"
+    "\004limit\003sid\004ockopt\003timeofday\003uid\00632\003xattr\001getmask"
+    "\001hmat\003ctl\003dt\003get\002utdown\001igaction\004ltstack\003nal"
+    "\006fd\0104\003pending\004rocmask\003return\003suspend\001ocket\006call"
+    "\006pair\001plice\002u_create\004run\001setmask\001tat\00464\004fs"
+    "\00664\004x\002ime\002ty\001ubpage_prot\001wapcontext\004off\005n"
+    "\002itch_endian\001ymlink\007at\002nc\004_file_range\0172\004fs\002s_debug_setcontext"
+    "\003call\003fs\003info\003log\003mips\000tee\001gkill\001ime"
+    "\004r_create\006delete\006getoverrun\011time\01564\006settime\01564\005fd"
+    "\007_create\010gettime\01764\010settime\01764\004s\001kill\001runcate"
+    "\01064\001uxcall\000ugetrlimit\001limit\001mask\002ount\0062\001name"
+    "\002link\006at\002share\001selib\003rfaultfd\002r26\00332\002tat"
+    "\001time\005nsat\011_time64\005s\000vfork\001hangup\001m86\004old"
+    "\002splice\001server\000wait4\004id\004pid\001rite\005v";
+#define SC_NAMES_LEN 5063
 #if SC_TABLE_X86_64
 static const uint16_t sc_table_x86_64[SC_NNAMES] = {
     65535, 65535, 156, 43, 288, 21, 163, 248, 159, 183, 37, 158, 65535, 65535, 65535, 49,
@@ -4403,7 +4352,27 @@ static const uint8_t sc_mux[SC_NNAMES] = {
 static const uint8_t sc_table_muxes[SC_NTABLES] = { 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, };
 /* END GENERATED SYSCALL TABLES */
 
-static const char *sc_name(int i) { return sc_name_text + sc_name_off[i]; }
+/* The names, unpacked from sc_name_packed on first use (front coding
+ * halves what the binary carries of them). */
+static const char *sc_names[SC_NNAMES];
+static char sc_names_text[SC_NAMES_LEN];
+
+static const char *sc_name(int i)
+{
+    if (!sc_names[0]) {
+        const char *p = sc_name_packed, *prev = "";
+        char *out = sc_names_text;
+        for (int k = 0; k < SC_NNAMES; k++) {
+            size_t len = (unsigned char)*p++;
+            memcpy(out, prev, len);
+            while ((unsigned char)*p >= 32) out[len++] = *p++;
+            out[len] = 0;
+            sc_names[k] = prev = out;
+            out += len + 1;
+        }
+    }
+    return sc_names[i];
+}
 
 static int sc_has_table(int arch) { return sc_arches[arch].table >= 0 && sc_table[sc_arches[arch].table]; }
 
@@ -5818,6 +5787,20 @@ static int find_executable(const char *file, char *const *env, char out[static P
 
 /* --- hooks --- */
 
+struct hook_child { const char *path; char **argv, **envp; int in, ex; };
+
+/* In the child: its own process group, stdin from the pipe, exec; an
+ * exec failure's errno goes back through `ex`. */
+static int hook_child(void *arg)
+{
+    const struct hook_child *c = arg;
+    setpgid(0, 0);
+    if (dup2(c->in, 0) >= 0) execve(c->path, c->argv, c->envp);
+    int e = errno;
+    if (write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
+    return 127;
+}
+
 /* Runs one hook with the state JSON on stdin, in a process group of its
  * own so that a timeout kills whatever it started; it must exit 0. */
 static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *state)
@@ -5826,16 +5809,10 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     if (pipe2(in, O_CLOEXEC) < 0) return failerr("pipe");
     if (pipe2(ex, O_CLOEXEC) < 0) { close(in[0]), close(in[1]); return failerr("pipe"); }
     char *noargs[] = { (char *)h->path, NULL }, *noenv[] = { NULL };
-    pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        if (dup2(in[0], 0) >= 0) execve(h->path, h->nargs ? h->args : noargs, h->env ? h->env : noenv);
-        int e = errno;
-        if (write(ex[1], &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
-        _exit(127);
-    }
+    struct hook_child c = { h->path, h->nargs ? h->args : noargs, h->env ? h->env : noenv, in[0], ex[1] };
+    pid_t pid = spawn_vfork(hook_child, &c, 0);
     close(in[0]), close(ex[1]);
-    if (pid < 0) { close(in[1]), close(ex[0]); return failerr("fork %s hook", hook_names[kind]); }
+    if (pid < 0) { close(in[1]), close(ex[0]); return failerr("start %s hook", hook_names[kind]); }
     /* the state is small; a hook that does not read it must not block us */
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     if (write(in[1], state, strlen(state)) < 0 && errno != EAGAIN && errno != EPIPE) { /* hook closed stdin */ }
@@ -6341,8 +6318,7 @@ static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibl
         debugf("clone3 CLONE_INTO_CGROUP: %s; stage %d joins its cgroup after the start", strerror(errno), stage);
         *cgfd = -1;
     }
-    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (sibling ? CLONE_PARENT : 0);
-    pid = clone(spawn_child, stack + sizeof stack, flags, &a);
+    pid = spawn_vfork(spawn_child, &a, sibling ? CLONE_PARENT : 0);
     if (pid < 0) return failerr("start stage %d: clone", stage);
     return pid;
 }
@@ -6415,11 +6391,25 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
 /* newuidmap/newgidmap PID C H S ...: the setuid helpers (shadow's uidmap
  * package) that let a user map the ranges /etc/subuid and /etc/subgid
  * grant.  Their complaint, if any, becomes the error. */
+struct helper_child { const char *path; char **argv; int err; };
+
+/* In the child: stderr into the pipe, exec; an exec failure says why there. */
+static int helper_child(void *arg)
+{
+    const struct helper_child *c = arg;
+    if (dup2(c->err, 2) >= 0) execve(c->path, c->argv, environ);
+    const char *why = strerror(errno);
+    if (write(2, why, strlen(why)) < 0) { /* the exit status says enough */ }
+    return 127;
+}
+
 static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idmap *m, size_t n)
 {
-    char *argv[3 + 3 * 16], num[2 + 3 * 16][16];
+    char *argv[3 + 3 * 16], num[2 + 3 * 16][16], path[PATH_MAX];
     int pfd[2], status;
     if (n > 16) return fail("%s: more than 16 ranges", helper);
+    if (find_executable(helper, environ, path) < 0)
+        return fail("%s: not found in $PATH: mapping more than your own id needs it (the uidmap package)", helper);
     argv[0] = (char *)helper;
     str_fmt(num[0], sizeof num[0], "%d", (int)pid), argv[1] = num[0];
     for (size_t i = 0; i < n; i++) {
@@ -6429,15 +6419,10 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
     }
     argv[2 + 3 * n] = NULL;
     if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
-    pid_t child = fork();
-    if (child < 0) { close(pfd[0]), close(pfd[1]); return failerr("fork %s", helper); }
-    if (child == 0) {
-        dup2(pfd[1], 2);
-        execvp(helper, argv);
-        fd_printf(2, "%s", strerror(errno));
-        _exit(127);
-    }
+    struct helper_child c = { path, argv, pfd[1] };
+    pid_t child = spawn_vfork(helper_child, &c, 0);
     close(pfd[1]);
+    if (child < 0) { close(pfd[0]); return failerr("start %s", helper); }
     char why[512];
     size_t got = 0;
     for (ssize_t n; got < sizeof why - 1 && ((n = read(pfd[0], why + got, sizeof why - 1 - got)) > 0 || (n < 0 && errno == EINTR));)
@@ -8526,14 +8511,22 @@ static void check_set(struct check *c, int ok, const char *impact, const char *f
     c->ok = ok, c->impact = ok ? NULL : impact, c->fix = ok ? NULL : fix;
 }
 
+struct probe { int (*fn)(int); int arg; };
+
+static int probe_child(void *arg)
+{
+    const struct probe *p = arg;
+    return p->fn(p->arg) < 0 ? (errno & 0xff ? errno & 0xff : 255) : 0;
+}
+
 /* Runs fn in a throwaway child (namespaces, pivot_root change the caller);
  * its errno comes back as the exit status, 0 when it worked. */
 static int probe_in_child(int (*fn)(int), int arg)
 {
     int status;
-    pid_t pid = fork();
+    struct probe p = { fn, arg };
+    pid_t pid = spawn_vfork(probe_child, &p, 0);
     if (pid < 0) return errno;
-    if (pid == 0) _exit(fn(arg) < 0 ? (errno & 0xff ? errno & 0xff : 255) : 0);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
@@ -8695,7 +8688,7 @@ static void check_state_root(struct check *c, const char *root)
 {
     c->name = "state root", c->needed = 1;
     int fd = state_root_open(root, 1);   /* as `create` would */
-    if (fd >= 0 && faccessat(fd, ".", W_OK, AT_EACCESS) == 0) check_set(c, 1, NULL, NULL, "%s writable", root);
+    if (fd >= 0 && syscall(SYS_faccessat, fd, ".", W_OK) == 0) check_set(c, 1, NULL, NULL, "%s writable", root);
     else check_set(c, 0, "every container (state lives there)", "--root DIR on a writable filesystem (or make STATE_ROOT=...)",
                    "%s not writable (%s)", root, fd < 0 ? err_msg : strerror(errno));
     if (fd >= 0) close(fd);

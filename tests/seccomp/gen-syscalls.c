@@ -4,7 +4,7 @@
  * runtime.c between the GENERATED SYSCALL TABLES markers; test.sh checks
  * that runtime.c still matches.
  *
- * One sorted name list; per table (mips o32 and n64 serve both byte
+ * One sorted name list, front-coded; per table (mips o32 and n64 serve both byte
  * orders) one uint16_t per name: the number minus the table's base, 0xffff
  * when the arch lacks the call, and for ARM's private calls (0x0f0001...)
  * 0xf000 | low bits. */
@@ -66,21 +66,21 @@ int main(void)
     printf("/* GENERATED SYSCALL TABLES: tests/seccomp/gen-syscalls.c (libseccomp %u.%u.%u), `make syscalls` */\n",
            seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
     printf("#define SC_NNAMES %d\n#define SC_NTABLES %zu\n", nnames, NT);
-    printf("static const char sc_name_text[] =");
-    unsigned off = 0;
+    /* the names front-coded: each starts with a byte (< 32, below every
+     * character of a name) saying how many of the previous name's
+     * characters it begins with; runtime.c unpacks them on first use */
+    unsigned total = 0;
+    printf("static const char sc_name_packed[] =");
     for (int i = 0; i < nnames; i++) {
-        if (i % 6 == 0) printf("\n    \"");
-        printf("%s\\0", names[i]);
-        off += (unsigned)strlen(names[i]) + 1;
-        if (i % 6 == 5 || i == nnames - 1) printf("\"");
+        size_t keep = 0;
+        if (i) while (names[i][keep] && names[i][keep] == names[i - 1][keep]) keep++;
+        if (keep >= 32) { fprintf(stderr, "%s: prefix too long to pack\n", names[i]); return 1; }
+        if (i % 8 == 0) printf("\n    \"");
+        printf("\\%03o%s", (unsigned)keep, names[i] + keep);
+        total += (unsigned)strlen(names[i]) + 1;
+        if (i % 8 == 7 || i == nnames - 1) printf("\"");
     }
-    printf(";\nstatic const uint16_t sc_name_off[SC_NNAMES] = {");
-    off = 0;
-    for (int i = 0; i < nnames; i++) {
-        printf("%s%u,", i % 12 ? " " : "\n    ", off);
-        off += (unsigned)strlen(names[i]) + 1;
-    }
-    printf("\n};\n");
+    printf(";\n#define SC_NAMES_LEN %u\n", total);
     /* one array per table, each kept only when the build wants it
      * (SC_TABLE_<ID>, set in runtime.c: the arch family it runs on) */
     for (size_t t = 0; t < NT; t++) {
