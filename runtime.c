@@ -694,13 +694,18 @@ static const char *scan_u64(const char *s, unsigned base, uint64_t *out)
     return over ? NULL : s;
 }
 
-/* A signed decimal, as scan_u64(); NULL when out of range (saturated). */
+/* A signed decimal, as strtoll() reads it: blanks, a sign, digits.
+ * Returns the end (s itself when there is no digit), or NULL when the
+ * value is out of range (*out is then saturated). */
 static const char *scan_i64(const char *s, int64_t *out)
 {
+    const char *start = s;
     while (*s == ' ' || *s == '\t') s++;
-    int neg = *s == '-';
+    int neg = *s == '-', sign = neg || *s == '+';
     uint64_t u;
-    const char *e = scan_u64(s + neg, 10, &u);
+    *out = 0;
+    if (!isdigit((unsigned char)s[sign])) return start;
+    const char *e = scan_u64(s + sign, 10, &u);
     if (!e || u > (uint64_t)INT64_MAX + (uint64_t)neg) { *out = neg ? INT64_MIN : INT64_MAX; return NULL; }
     *out = neg ? (int64_t)(0 - u) : (int64_t)u;
     return e;
@@ -3387,6 +3392,7 @@ static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
     for (const struct jv *c = r->rdma->child; c; c = c->next) {
         char v[256];
         int n = str_fmt(v, sizeof v, "%s", c->key);
+        if (n >= 200) return fail(".linux.resources.rdma: device name \"%.20s...\" too long", c->key);
         if (member(c, "hcaHandles")) n += str_fmt(v + n, sizeof v - (size_t)n, " hca_handle=%llu", (unsigned long long)jv_u64(c, "hcaHandles"));
         if (member(c, "hcaObjects")) str_fmt(v + n, sizeof v - (size_t)n, " hca_object=%llu", (unsigned long long)jv_u64(c, "hcaObjects"));
         if (cg_writef(d, "rdma.max", "rdma", "%s", v) < 0) return -1;
@@ -5348,6 +5354,8 @@ static int apply_sysctls(const struct oci_spec *s)
         char path[PATH_MAX];
         if (sysctl_allowed(s, s->sysctl[i].key) < 0) return -1;
         int n = str_fmt(path, sizeof path, "/proc/sys/%s", s->sysctl[i].key);
+        if (n >= (int)sizeof path)
+            return fail(".linux.sysctl.%.40s...: name too long (%zu characters)", s->sysctl[i].key, strlen(s->sysctl[i].key));
         for (char *p = path + 10; p < path + n; p++)
             if (*p == '.') *p = '/';
         int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -5826,13 +5834,13 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
         return failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
     }
     pid_t w = 0;
-    for (long waited_us = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; ) {
-        if (h->timeout && waited_us >= h->timeout * 1000000L) {
+    for (int64_t waited_us = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; ) {
+        if (h->timeout && waited_us >= h->timeout * (int64_t)1000000) {
             kill(-pid, SIGKILL);
             waitpid(pid, NULL, 0);
             return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
         }
-        long step = waited_us < 10000 ? 500 : 10000;
+        int64_t step = waited_us < 10000 ? 500 : 10000;
         usleep((useconds_t)step);
         waited_us += step;
     }
@@ -6391,15 +6399,15 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
 /* newuidmap/newgidmap PID C H S ...: the setuid helpers (shadow's uidmap
  * package) that let a user map the ranges /etc/subuid and /etc/subgid
  * grant.  Their complaint, if any, becomes the error. */
-struct helper_child { const char *path; char **argv; int err; };
+struct helper_child { const char *path; char **argv; int err, exec_errno; };
 
-/* In the child: stderr into the pipe, exec; an exec failure says why there. */
+/* In the child: stderr into the pipe, exec.  An exec failure's errno is
+ * left in the struct, which the parent shares until we exit (vfork). */
 static int helper_child(void *arg)
 {
-    const struct helper_child *c = arg;
+    struct helper_child *c = arg;
     if (dup2(c->err, 2) >= 0) execve(c->path, c->argv, environ);
-    const char *why = strerror(errno);
-    if (write(2, why, strlen(why)) < 0) { /* the exit status says enough */ }
+    c->exec_errno = errno;
     return 127;
 }
 
@@ -6419,7 +6427,7 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
     }
     argv[2 + 3 * n] = NULL;
     if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
-    struct helper_child c = { path, argv, pfd[1] };
+    struct helper_child c = { path, argv, pfd[1], 0 };
     pid_t child = spawn_vfork(helper_child, &c, 0);
     close(pfd[1]);
     if (child < 0) { close(pfd[0]); return failerr("start %s", helper); }
@@ -6433,8 +6441,9 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     for (char *p = why; *p; p++) if (*p == '\n') *p = ' ';
     while (got && why[got - 1] == ' ') why[--got] = 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return fail("%s: cannot run it (%s): mapping more than your own id needs it (the uidmap package)", helper, why);
+    if (c.exec_errno)
+        return fail("%s: cannot run it (%s): mapping more than your own id needs it (the uidmap package)", helper,
+                    strerror(c.exec_errno));
     return fail("%s refused the mappings: %s (are they in /etc/sub%cid for this user?)", helper, got ? why : "?",
                 str_find(helper, "gid") ? 'g' : 'u');
 }
@@ -8259,26 +8268,33 @@ static long long oom_kills(const char *cg)
     return v >= 0 ? v : cg_read_num(cg, "memory.events", "oom_kill");
 }
 
-/* "5s", "1.5s", "250ms", "2m", "1h", or seconds without a unit (runc
- * takes Go durations) as milliseconds. */
+/* A Go duration, as runc's --interval takes it ("5s", "1.5s", "250ms",
+ * "1m30s", "500us"; a number alone is seconds), in milliseconds, rounded
+ * up. */
 static int parse_duration_ms(const char *s, uint64_t *ms)
 {
-    static const struct { const char *unit; uint64_t ms; } units[] = {
-        { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 },
+    static const struct { const char *unit; uint64_t ns; } units[] = {   /* two-letter units first */
+        { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "h", 3600000000000ull }, { "m", 60000000000ull }, { "s", 1000000000 },
     };
-    uint64_t whole, frac = 0, scale = 1;
-    const char *p = scan_u64(s, 10, &whole);
-    if (!p || p == s || !isdigit((unsigned char)*s)) return -1;
-    if (*p == '.')
-        for (p++; isdigit((unsigned char)*p); p++)
-            if (scale < 1000000) frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
-    for (size_t k = 0; k < ARRAY_LEN(units); k++) {
-        if (strcmp(p, units[k].unit)) continue;
-        if (whole > UINT64_MAX / units[k].ms / 2) return -1;
-        *ms = whole * units[k].ms + frac * units[k].ms / scale;
-        return 0;
+    uint64_t total = 0;
+    for (const char *p = s; *p;) {
+        uint64_t whole = 0, frac = 0, scale = 1, ns = 1000000000;   /* no unit: seconds, if alone */
+        const char *start = p;
+        if (isdigit((unsigned char)*p) && !(p = scan_u64(p, 10, &whole))) return -1;
+        if (*p == '.')
+            for (p++; isdigit((unsigned char)*p); p++)
+                if (scale < 1000000000) frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
+        if (p == start || (p == start + 1 && *start == '.')) return -1;
+        size_t k = 0;
+        while (k < ARRAY_LEN(units) && strncmp(p, units[k].unit, strlen(units[k].unit))) k++;
+        if (k < ARRAY_LEN(units)) ns = units[k].ns, p += strlen(units[k].unit);
+        else if (start != s || *p) return -1;
+        if (whole > (UINT64_MAX / 2 - total) / ns) return -1;
+        total += whole * ns + frac * ns / scale;
     }
-    return -1;
+    if (!*s) return -1;
+    *ms = total / 1000000 + (total % 1000000 != 0);
+    return 0;
 }
 
 /* `events`: --stats prints one stats event; otherwise a stats event every

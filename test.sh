@@ -762,6 +762,10 @@ t_sysctl() {
 123456789"
 	expect "host ip_forward untouched" "$(cat /proc/sys/net/ipv4/ip_forward)" "$fwd"
 	expect "host shmmax untouched" "$(cat /proc/sys/kernel/shmmax)" "$shm"
+	# a name longer than a path: refused by name, nothing left
+	need_ocirun || return
+	variant sysctl-long '.linux.sysctl = {($k): "1"}' --arg k "net.$(printf 'a.%.0s' $(seq 2100))x"
+	bad sysctl-long "name too long" "$B" run --bundle "$B" sysctl-long
 }
 
 # ---------------------------------------------------------------- devices --
@@ -1684,6 +1688,11 @@ t_update() {
 	expect "pids after --resources" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
 	echo '{"memory": {"limit": "lots"}}' > "$B/bad.json"
 	rt update --resources "$B/bad.json" $id >"$B/log" 2>&1 && fail "update accepted a string limit"
+	local v
+	for v in - -k 12q 9223372036854775807g; do
+		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update accepted --pids-limit '$v'"
+	done
+	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
 	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us ]; then
 		rt update --cpu-rt-period 500000 --cpu-rt-runtime 0 $id >"$B/log" 2>&1 || fail "update --cpu-rt-*: $(errsum "$(cat "$B/log")")"
 		expect "rt period after update" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us)" 500000

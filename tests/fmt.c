@@ -67,7 +67,7 @@ int main(void)
     /* numbers: scan_u64 and scan_i64 against strtoull and strtoll */
     static const char *const nums[] = { "0", "7", "42abc", " 13", "\t-5", "18446744073709551615", "18446744073709551616",
         "99999999999999999999", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-        "-9223372036854775809", "ff", "DEADbeef", "x", "", "-", "12 34" };
+        "-9223372036854775809", "ff", "DEADbeef", "x", "", "-", "12 34", "+5", "- 5", "-k", "-7x", " +0" };
     for (size_t k = 0; k < ARRAY_LEN(nums); k++) {
         for (unsigned base = 10; base <= 16; base += 6) {
             uint64_t ours;
@@ -75,7 +75,7 @@ int main(void)
             char *le;
             errno = 0;
             unsigned long long lib = nums[k][strspn(nums[k], " \t")] == '-' ? 0 : strtoull(nums[k], &le, (int)base);
-            if (nums[k][strspn(nums[k], " \t")] == '-') continue;   /* strtoull negates; scan_u64 does not take signs */
+            if (strchr("-+", nums[k][strspn(nums[k], " \t")])) continue;   /* strtoull takes signs; scan_u64 does not */
             char a[64], b[64];
             snprintf(a, sizeof a, "%llu end+%d %s", (unsigned long long)ours, e ? (int)(e - nums[k]) : -1, e ? "ok" : "range");
             snprintf(b, sizeof b, "%llu end+%d %s", lib, errno == ERANGE ? -1 : (int)(le - nums[k]), errno == ERANGE ? "range" : "ok");
@@ -88,8 +88,8 @@ int main(void)
         errno = 0;
         long long lib = strtoll(nums[k], &le, 10);
         char a[64], b[64];
-        snprintf(a, sizeof a, "%lld %s", (long long)si, e ? "ok" : "range");
-        snprintf(b, sizeof b, "%lld %s", lib, errno == ERANGE ? "range" : "ok");
+        snprintf(a, sizeof a, "%lld %s end+%d", (long long)si, e ? "ok" : "range", e ? (int)(e - nums[k]) : -1);
+        snprintf(b, sizeof b, "%lld %s end+%d", lib, errno == ERANGE ? "range" : "ok", errno == ERANGE ? -1 : (int)(le - nums[k]));
         same(nums[k], a, 0, b, 0);
     }
     /* UTC calendar fields: utc_fields against gmtime_r, leap years and
