@@ -311,6 +311,12 @@ t_cross_builds() {
 		case $out in *"config.json: .process.args: expected an array"*) ;; *) fail "$arch: validation under qemu: $(errsum "$out")" ;; esac
 		out=$("$q" "$bin" features 2>&1 | jq -r '.linux.seccomp.archs | join(" ")' 2>&1) || fail "$arch: features is not JSON"
 		[ -n "$out" ] || fail "$arch: features lists no seccomp arch"
+		# the clock, calendar and formatter: a log line's time is now
+		rm -f "$d/log-$arch"
+		"$q" "$bin" --root "$d/root-$arch" --log "$d/log-$arch" --log-format json state nosuch 2>/dev/null
+		out=$(jq -r .time "$d/log-$arch" 2>/dev/null)
+		out=$(( $(date -u +%s) - $(date -u -d "$out" +%s 2>/dev/null || echo 0) ))
+		[ "$out" -ge 0 ] && [ "$out" -lt 120 ] || fail "$arch: a log line's time is $out s off: $(head -c 200 "$d/log-$arch")"
 		[ -n "$musl" ] && continue   # (the glibc build of this arch checks the compiler)
 		"$cc" -static -O2 -o "$d/dump-$arch" tests/seccomp/dump.c 2>>"$d/$arch.log" || { fail "$arch: build dump.c"; continue; }
 		same=0

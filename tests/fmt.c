@@ -2,7 +2,7 @@
  * (section 2), held to libc: its formatter against snprintf() over every
  * conversion, flag, width, precision and length modifier it takes, with
  * edge and random values; its number scanner against strtoull() and
- * strtoll(); its UTC calendar against gmtime_r().  Prints the mismatches
+ * strtoll(); its UTC calendar against gmtime_r(); its clock against time().  Prints the mismatches
  * (at most 20) and "N cases, M mismatches"; exit status 0 when there are
  * none.  Build: cc -O2 -o fmt tests/fmt.c (it includes runtime.c). */
 #define OCIRUN_NO_MAIN
@@ -109,6 +109,15 @@ int main(void)
         snprintf(b, sizeof b, "%ld-%d-%d %d:%d:%d", (long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         same("utc_fields", a, 0, b, 0);
     }
+    /* clock_now (a plain syscall, 64-bit seconds first on 32-bit arches) reads what time() does */
+    struct timespec ts;
+    time_t before = time(NULL);
+    int cr = clock_now(CLOCK_REALTIME, &ts);
+    char a[64], b[64];
+    snprintf(a, sizeof a, "rc %d, within 2 s: %d, nsec ok: %d", cr, ts.tv_sec >= before && ts.tv_sec <= time(NULL) + 1,
+             ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000L);
+    snprintf(b, sizeof b, "rc 0, within 2 s: 1, nsec ok: 1");
+    same("clock_now", a, 0, b, 0);
     printf("%d cases, %d mismatches\n", cases, bad);
     return bad != 0;
 }
