@@ -25,7 +25,8 @@
  *
  * TABLE OF CONTENTS
  *   1. Kernel ABI: definitions old headers and musl lack
- *   2. Utilities: errors, strings, files, fds
+ *   2. Utilities: formatting, errors, memory, numbers, files, fds,
+ *      directories, children, time (what libc would bring in, done small)
  *   3. Logging
  *   4. JSON: reader and writer
  *   5. Spec model: config.json into typed structs, with validation
@@ -255,7 +256,8 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 struct oci_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
 
 /* ======================================================================
- * 2. Utilities: errors, strings, files, fds
+ * 2. Utilities: formatting, errors, memory, numbers, files, fds,
+ *    directories, children, time (what libc would bring in, done small)
  * ====================================================================== */
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
