@@ -26,7 +26,7 @@ ocirun: runtime.c runtime.h
 # indirection; ld warns that musl's objects have them, which is harmless).
 # Cross: make static MUSL_CC="<cross-gcc> -specs <musl specs>" STRIP=<cross-strip>;
 # EXTRA_CFLAGS adds target flags (OpenWrt's MIPS16: -mips16 -minterlink-compressed).
-STATIC_TARGET := $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
+STATIC_TARGET = $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
 STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-pie $(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls)
 STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
