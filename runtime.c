@@ -1405,6 +1405,7 @@ struct oci_resources {
     const struct jv *unified;      /* raw cgroup v2 files: { "memory.high": "1G", ... } */
     int64_t cpu_burst, cpu_rt_runtime, cpu_rt_period, cpu_idle;
     int check_before_update;
+    int kernel_memory;             /* memory.kernel/kernelTCP given: ignored with a warning, as runc */
     const struct jv *blockio, *hugepages, *network, *rdma;  /* validated, applied as given */
 };
 
@@ -1995,6 +1996,18 @@ static void resources_init(struct oci_resources *r)
     r->cpu_burst = r->cpu_rt_runtime = r->cpu_rt_period = r->cpu_idle = UNSET;
 }
 
+/* runc writes none of these when they are zero (its Go structs cannot tell
+ * zero from absent), and clients count on it: Docker sends "shares": 0
+ * and the other zeros for every container, and update sends the whole
+ * object with zeros for what stays. */
+static void resources_zero_is_unset(struct oci_resources *r)
+{
+    int64_t *const zero_unset[] = { &r->mem_limit, &r->mem_reservation, &r->mem_swap, &r->cpu_shares, &r->cpu_quota,
+                                    &r->cpu_period, &r->cpu_rt_runtime, &r->cpu_rt_period, &r->pids_limit };
+    for (size_t k = 0; k < ARRAY_LEN(zero_unset); k++)
+        if (*zero_unset[k] == 0) *zero_unset[k] = UNSET;
+}
+
 /* One integer of a resources object into *out (UNSET when absent). */
 static int res_int(const char *base, const struct jv *obj, const char *key, int64_t lo, int64_t *out)
 {
@@ -2146,19 +2159,21 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
     const char *b = ".linux.resources";
     struct oci_resources *r = &s->res;
     const struct jv *x;
-    int has_swappiness = 0;
+    int64_t kmem, kmem_tcp;
     if (want(b, v, J_OBJ, "an object") < 0) return -1;
     if ((x = member(v, "memory"))) {
-        uint32_t sw = 0;
         if (want(".linux.resources.memory", x, J_OBJ, "an object") < 0 ||
             res_int(".linux.resources.memory", x, "limit", -1, &r->mem_limit) < 0 ||
             res_int(".linux.resources.memory", x, "reservation", -1, &r->mem_reservation) < 0 ||
             res_int(".linux.resources.memory", x, "swap", -1, &r->mem_swap) < 0 ||
-            get_u32(".linux.resources.memory", x, "swappiness", 0, &sw, &has_swappiness) < 0 ||
+            res_int(".linux.resources.memory", x, "swappiness", 0, &r->mem_swappiness) < 0 ||
+            res_int(".linux.resources.memory", x, "kernel", -1, &kmem) < 0 ||
+            res_int(".linux.resources.memory", x, "kernelTCP", -1, &kmem_tcp) < 0 ||
             get_bool(".linux.resources.memory", x, "disableOOMKiller", &r->disable_oom_killer) < 0)
             return -1;
-        r->mem_swappiness = has_swappiness ? sw : UNSET;
-        if (has_swappiness && sw > 100) return fail("%s.memory.swappiness: %u is above 100", b, sw);
+        r->kernel_memory = kmem != UNSET || kmem_tcp != UNSET;
+        if (r->mem_swappiness != UNSET && r->mem_swappiness > 100)
+            return fail("%s.memory.swappiness: %lld is above 100", b, (long long)r->mem_swappiness);
     }
     if ((x = member(v, "cpu"))) {
         if (want(".linux.resources.cpu", x, J_OBJ, "an object") < 0 ||
@@ -2205,13 +2220,14 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
     for (const struct jv *c = x = member(v, "memory") ? member(v, "memory")->child : NULL; c; c = c->next)
         if (strcmp(c->key, "limit") && strcmp(c->key, "reservation") && strcmp(c->key, "swap") &&
             strcmp(c->key, "swappiness") && strcmp(c->key, "disableOOMKiller") && strcmp(c->key, "useHierarchy") &&
-            strcmp(c->key, "checkBeforeUpdate") && c->type != J_NULL)
+            strcmp(c->key, "checkBeforeUpdate") && strcmp(c->key, "kernel") && strcmp(c->key, "kernelTCP") && c->type != J_NULL)
             return fail("%s.memory.%s: not supported by this version of ocirun", b, c->key);
     for (const struct jv *c = member(v, "cpu") ? member(v, "cpu")->child : NULL; c; c = c->next)
         if (strcmp(c->key, "shares") && strcmp(c->key, "quota") && strcmp(c->key, "period") && strcmp(c->key, "cpus") &&
             strcmp(c->key, "mems") && strcmp(c->key, "burst") && strcmp(c->key, "realtimeRuntime") &&
             strcmp(c->key, "realtimePeriod") && strcmp(c->key, "idle") && c->type != J_NULL)
             return fail("%s.cpu.%s: not supported by this version of ocirun", b, c->key);
+    resources_zero_is_unset(r);
     return 0;
 }
 
@@ -3322,12 +3338,30 @@ static int cg_has_file(const char *dir, const char *file)
     return access(path, F_OK) == 0;
 }
 
+/* Whether a blockIO object asks for anything: a zero weight is unset to
+ * runc (Docker sends "weight": 0 for every container), as is a device
+ * entry whose weights are both zero; throttles count whatever their rate
+ * (0 lifts a limit). */
+static int blockio_requested(const struct jv *b)
+{
+    const struct jv *x;
+    if (!b || !b->count) return 0;
+    if (jv_u64(b, "weight") || jv_u64(b, "leafWeight")) return 1;
+    for (const struct jv *c = (x = member(b, "weightDevice")) ? x->child : NULL; c; c = c->next)
+        if (jv_u64(c, "weight") || jv_u64(c, "leafWeight")) return 1;
+    static const char *const th[] = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+                                      "throttleWriteIOPSDevice" };
+    for (size_t k = 0; k < ARRAY_LEN(th); k++)
+        if ((x = member(b, th[k])) && x->count) return 1;
+    return 0;
+}
+
 /* blockIO: v1 blkio (weights on CFQ or BFQ), v2 io.weight/io.max, with
  * runc's weight conversion [10, 1000] -> [1, 10000]. */
 static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources *r)
 {
     const struct jv *b = r->blockio, *x;
-    if (!b || !b->count) return 0;
+    if (!blockio_requested(b)) return 0;
     const char *d = cg_dir_with(cg, "blkio");
     int v2 = !d;
     if (v2 && !(d = cg_dir_with(cg, "io"))) return cg_missing(cg, "io", "blockIO");
@@ -3335,20 +3369,23 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
                            : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
     int bfq = str_find(wfile, "bfq") != NULL;
 #define V2W(w) (bfq ? (w) : 1 + ((w) - 10) * 9999 / 990)
-    if (member(b, "weight") || member(b, "weightDevice")) {
+    int dev_weights = 0;
+    for (const struct jv *c = (x = member(b, "weightDevice")) ? x->child : NULL; c; c = c->next)
+        dev_weights |= jv_u64(c, "weight") != 0;
+    if (jv_u64(b, "weight") || dev_weights) {
         if (!cg_has_file(d, wfile)) return fail(".linux.resources.blockIO.weight: the I/O scheduler here has no weights (%s)", wfile);
-        if (member(b, "weight") && cg_writef(d, wfile, "blockIO.weight", v2 ? "default %llu" : "%llu",
+        if (jv_u64(b, "weight") && cg_writef(d, wfile, "blockIO.weight", v2 ? "default %llu" : "%llu",
                                              (unsigned long long)(v2 ? V2W(jv_u64(b, "weight")) : jv_u64(b, "weight"))) < 0)
             return -1;
         for (const struct jv *c = (x = member(b, "weightDevice")) ? x->child : NULL; c; c = c->next)
-            if (member(c, "weight") &&
+            if (jv_u64(c, "weight") &&
                 cg_writef(d, v2 ? wfile : bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", "blockIO.weightDevice",
                           "%llu:%llu %llu", (unsigned long long)jv_u64(c, "major"), (unsigned long long)jv_u64(c, "minor"),
                           (unsigned long long)(v2 ? V2W(jv_u64(c, "weight")) : jv_u64(c, "weight"))) < 0)
                 return -1;
     }
 #undef V2W
-    if (member(b, "leafWeight")) {
+    if (jv_u64(b, "leafWeight")) {
         if (v2 || !cg_has_file(d, "blkio.leaf_weight")) return fail(".linux.resources.blockIO.leafWeight: no leaf weights here");
         if (cg_writef(d, "blkio.leaf_weight", "blockIO.leafWeight", "%llu", (unsigned long long)jv_u64(b, "leafWeight")) < 0) return -1;
     }
@@ -3393,7 +3430,7 @@ static int cg_apply_network(const struct cgroup *cg, const struct oci_resources 
 {
     const struct jv *n = r->network, *p;
     if (!n || !n->count) return 0;
-    if (member(n, "classID")) {
+    if (jv_u64(n, "classID")) { /* 0 is unset to runc */
         const char *d = cg_dir_with(cg, "net_cls");
         if (!d) return cg_missing(cg, "net_cls", "network.classID");
         if (cg_writef(d, "net_cls.classid", "network.classID", "%llu", (unsigned long long)jv_u64(n, "classID")) < 0) return -1;
@@ -3783,8 +3820,10 @@ static int resources_requested(const struct oci_resources *r)
            r->disable_oom_killer || r->cpu_shares != UNSET || r->cpu_quota != UNSET || r->cpu_period != UNSET ||
            r->cpus || r->mems || r->pids_limit != UNSET || r->cpu_burst != UNSET || r->cpu_rt_runtime != UNSET ||
            r->cpu_rt_period != UNSET || r->cpu_idle != UNSET || (r->unified && r->unified->count) ||
-           (r->blockio && r->blockio->count) || (r->hugepages && r->hugepages->count) ||
-           (r->network && r->network->count) || (r->rdma && r->rdma->count);
+           blockio_requested(r->blockio) || (r->hugepages && r->hugepages->count) ||
+           (r->network && (jv_u64(r->network, "classID") || (member(r->network, "priorities") &&
+                                                            member(r->network, "priorities")->count))) ||
+           (r->rdma && r->rdma->count);
 }
 
 /* Creates the container's cgroup and applies linux.resources.  `rootless`:
@@ -3792,6 +3831,7 @@ static int resources_requested(const struct oci_resources *r)
  * alike); the container then stays in ours. */
 static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id, int rootless)
 {
+    if (s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
     if (cg_resolve(cg, s->cgroups_path, id) < 0) return -1;
     if (!cg->n) {
         if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
@@ -3853,6 +3893,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
             r = fail(".linux.resources.memory.limit: %lld is below the %lld bytes in use (checkBeforeUpdate)",
                      (long long)s->res.mem_limit, used);
     }
+    if (r == 0 && s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
     if (r == 0 && cg_apply_resources(cg, s) < 0) r = -1;
     xfree(cg);
     return r;
@@ -8196,7 +8237,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (parse_flags("update", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 || want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
     if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
-    if (kmem) warnf("update: kernel memory limits are ignored (deprecated in the runtime spec, gone from cgroup v2)");
+    if (kmem) warnf("Kernel memory settings are ignored and will be removed");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
     resources_init(&s.res);
@@ -8216,6 +8257,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         (rtperiod && parse_size("--cpu-rt-period", rtperiod, &s.res.cpu_rt_period) < 0) ||
         (rtruntime && parse_size("--cpu-rt-runtime", rtruntime, &s.res.cpu_rt_runtime) < 0))
         goto out;
+    resources_zero_is_unset(&s.res);
     if (blkio) {
         /* the flag is the one-field blockIO object the resources file would hold */
         const struct jv *v;

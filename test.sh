@@ -1721,6 +1721,44 @@ t_update() {
 	return 0
 }
 
+# Zero means unset, as in runc: the resources Docker sends for every
+# container (zero weights, shares, quota, pids, kernel memory) and
+# with every `docker update` (the whole object, zeros for what stays) are
+# taken, change nothing they do not set, and kernel memory is ignored
+# with runc's warning; `update` flags given as 0 leave the limit as it was
+t_resources_zero_unset() {
+	local id=zeros cgp=/ocirun-test-$$/zeros
+	[ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/cpu ] && [ -d /sys/fs/cgroup/pids ] || { skip "no v1 memory, cpu and pids hierarchies"; return; }
+	local docker='{memory: {limit: 0, reservation: 0, swap: 0, kernel: 0, kernelTCP: 0, disableOOMKiller: false},
+		cpu: {shares: 0, quota: 0, period: 0, realtimeRuntime: 0, realtimePeriod: 0, cpus: "", mems: ""},
+		pids: {limit: 0}, blockIO: {weight: 0, leafWeight: 0, weightDevice: [{major: 7, minor: 0, weight: 0, leafWeight: 0}]},
+		network: {classID: 0}}'
+	sh_variant $id 'sleep 100' ".linux.cgroupsPath = \$p | .linux.resources = ($docker) + {devices: .linux.resources.devices}" --arg p "$cgp"
+	rt run -d --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "run with Docker's zeros: $(errsum "$(cat "$B/err")")"; return; }
+	grep -q 'Kernel memory settings are ignored' "$B/err" || fail "no kernel memory warning: $(errsum "$(cat "$B/err")")"
+	expect "cpu.shares (unset)" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares)" 1024
+	expect "cpu.cfs_quota_us (unset)" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.cfs_quota_us)" -1
+	expect "pids.max (unset)" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" max
+	expect "memory.limit_in_bytes (unset)" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" "$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+	echo '{"memory": {"limit": 67108864}, "pids": {"limit": 50}, "cpu": {"shares": 512}}' | rt update --resources - $id >"$B/log" 2>&1 ||
+		fail "update: $(errsum "$(cat "$B/log")")"
+	# what docker update --memory 96m sends: everything else zero, kernel memory too
+	jq -n "$docker | .memory.limit = 100663296" | rt update --resources - $id >"$B/log" 2>&1 ||
+		fail "update with Docker's zeros: $(errsum "$(cat "$B/log")")"
+	# (runc 1.1 warns only for the flags here; 1.2 and ocirun for both)
+	[ "$IS_OCIRUN" = 0 ] || grep -q 'Kernel memory settings are ignored' "$B/log" || fail "update: no kernel memory warning: $(errsum "$(cat "$B/log")")"
+	expect "memory after update" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 100663296
+	expect "pids.max kept" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 50
+	expect "cpu.shares kept" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares)" 512
+	rt update --memory 0 --pids-limit 0 --cpu-share 0 --cpu-quota 0 --kernel-memory 10m $id >"$B/log" 2>&1 || fail "update with zero flags: $(errsum "$(cat "$B/log")")"
+	expect "memory after zero flags" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 100663296
+	expect "pids.max after zero flags" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 50
+	expect "cpu.shares after zero flags" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares)" 512
+	rt delete --force $id >/dev/null 2>&1
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
 # other layouts, made on this (hybrid) host in a private mount namespace:
 # v1 only (no cgroup2 hierarchy) and no cgroups at all
 t_cgroup_layout_v1_only() {
@@ -2831,7 +2869,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring pause_resume update cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring pause_resume update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
