@@ -7593,6 +7593,9 @@ static int stage_main(int argc, char **argv)
         return 125;
     }
     if (strcmp(argv[4], "-1") == 0) extra = -1;
+    /* the name ps, top and /proc/PID/comm show (15 bytes: stage 1's ends
+     * "CHILD"); the exec from a memfd would leave a number or "exe" */
+    prctl(PR_SET_NAME, (unsigned long)(stage == 1 ? STAGE1_NAME : STAGE2_NAME), 0, 0, 0);
     logcfg.stage = stage;
     stage_log_fd = syncfd;
     set_cloexec(syncfd, 1);
@@ -8520,6 +8523,12 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
         close(dfd);
     }
     if (rootfd >= 0) close(rootfd);
+    /* sorted by id, as runc lists (os.ReadDir); a directory holds few */
+    for (size_t k = 1; k < n; k++)
+        for (size_t m = k; m > 0 && strcmp(rows[m - 1].st.id, rows[m].st.id) > 0; m--) {
+            struct list_row t = rows[m];
+            rows[m] = rows[m - 1], rows[m - 1] = t;
+        }
     struct buf b = {0};
     if (quiet) {
         for (size_t k = 0; k < n; k++) buf_puts(&b, rows[k].st.id), buf_puts(&b, "\n");

@@ -908,6 +908,28 @@ t_create_does_not_run() {
 	touch "$OUTDIR/stop"
 }
 
+# a created container's init carries the stage name where ps, top and
+# /proc/PID/comm show it (runc: runc:[2:INIT]); stage 1 too while held
+t_stage_names() {
+	local id=stage-names pid name
+	name=$(basename "$OCIRUN")
+	sh_variant $id 'exec sleep 1000'
+	rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "create failed: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $id)
+	expect "comm of the created init" "$(cat /proc/$pid/comm 2>/dev/null)" "$name:[2:INIT]"
+	expect "ps -o comm" "$(ps -o comm= -p $pid)" "$name:[2:INIT]"
+	rt delete --force $id >/dev/null 2>&1
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	OCIRUN_TEST_TAG=$TMP OCIRUN_TEST_STALL=1 timeout -k 5 20 "$OCIRUN" --root "$ROOT" create --bundle "$B" $id-1 </dev/null >"$B/log" 2>&1 &
+	local bg=$! p=
+	waitfor 50 eval 'p=$(grep -lx "ocirun:\[1:CHILD" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3 | head -1); [ -n "$p" ]' ||
+		fail "no process with comm ocirun:[1:CHILD (15 bytes of ocirun:[1:CHILD])"
+	[ -n "$p" ] && kill -KILL $p
+	wait $bg 2>/dev/null
+	rt delete --force $id-1 >/dev/null 2>&1
+	return 0
+}
+
 t_delete_removes_everything() {
 	local id=delete-all pid left
 	marker_variant $id
@@ -951,8 +973,15 @@ t_list() {
 	expect "json list-a status" "$(printf '%s' "$js" | jq -r '.[] | select(.id=="list-a") | .status' 2>/dev/null)" created
 	expect "json list-b status" "$(printf '%s' "$js" | jq -r '.[] | select(.id=="list-b") | .status' 2>/dev/null)" running
 	expect "json list-b pid" "$(printf '%s' "$js" | jq -r '.[] | select(.id=="list-b") | .pid' 2>/dev/null)" "$(cpid list-b)"
-	expect "list -q" "$(rt list -q 2>&1 | sort)" "list-a
-list-b"
+	# sorted by id, as runc (whatever order the directory gives: more
+	# ids, made out of order)
+	local n
+	for n in 9 0 5; do
+		sh_variant list-$n 'exec sleep 1000'
+		rt create --bundle "$B" list-$n </dev/null >"$B/log" 2>&1 || fail "create list-$n: $(errsum "$(cat "$B/log")")"
+	done
+	expect "list -q" "$(rt list -q 2>&1 | tr '\n' ' ')" "list-0 list-5 list-9 list-a list-b "
+	expect "table order" "$(rt list 2>&1 | awk 'NR > 1 {print $1}' | tr '\n' ' ')" "list-0 list-5 list-9 list-a list-b "
 }
 
 # signal_variant NAME: traps USR1 (logs it) and TERM (logs it and exits)
@@ -2862,7 +2891,7 @@ hostname pid1 mounts masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_join_path
-state_transitions subreaper create_does_not_run delete_removes_everything run_detached list
+state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
