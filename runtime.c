@@ -7630,20 +7630,55 @@ struct flag {
 
 /* Parses the flags of `cmd` from argv[*idx]; stops at the first argument
  * that is not a flag (or after "--").  Accepts -f, -flag, --flag, --flag=v. */
+/* The flag `a` ("-x", "--name", "--name=value") names, or NULL. */
+static const struct flag *find_flag(const char *a, const struct flag *fl, size_t nfl)
+{
+    if (a[0] != '-' || !a[1]) return NULL;
+    const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
+    size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+    for (size_t k = 0; k < nfl; k++)
+        if ((strlen(fl[k].name) == nlen && !strncmp(fl[k].name, name, nlen)) || (nlen == 1 && fl[k].shortc == name[0]))
+            return &fl[k];
+    return NULL;
+}
+
+/* runc's command line (urfave/cli v1) lets flags follow the container id
+ * (`runc update ID --memory 1m`, `runc delete ID --force`): the known
+ * flags, with their values, move before the positional arguments, in
+ * order, up to a "--".  Not for exec and ps, whose arguments after the id
+ * are a command line of their own. */
+static void flags_first(int argc, char **argv, int from, const struct flag *fl, size_t nfl)
+{
+    if (argc - from < 2) return;
+    char **v = xcalloc((size_t)argc, sizeof *v);
+    int nf = 0, nr = 0;
+    char **rest = v + argc - from;   /* the positional ones, filled backwards */
+    for (int i = from; i < argc; i++) {
+        const struct flag *f;
+        if (!strcmp(argv[i], "--")) {
+            while (i < argc) *--rest = argv[i++], nr++;
+            break;
+        }
+        if (!(f = find_flag(argv[i], fl, nfl))) { *--rest = argv[i], nr++; continue; }
+        v[nf++] = argv[i];
+        if (f->has_arg && !strchr(argv[i], '=') && i + 1 < argc) v[nf++] = argv[++i];
+    }
+    for (int k = 0; k < nf; k++) argv[from + k] = v[k];
+    for (int k = 0; k < nr; k++) argv[from + nf + k] = v[argc - from - 1 - k];
+    xfree(v);
+}
+
 static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const struct flag *fl, size_t nfl)
 {
     int i = *idx;
+    if (strcmp(cmd, "exec") && strcmp(cmd, "ps") && strcmp(cmd, "ocirun")) flags_first(argc, argv, i, fl, nfl);
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
         if (a[0] != '-' || !a[1]) break;
         const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-        const struct flag *f = NULL;
-        for (size_t k = 0; k < nfl && !f; k++)
-            if ((strlen(fl[k].name) == nlen && !strncmp(fl[k].name, name, nlen)) ||
-                (nlen == 1 && fl[k].shortc == name[0]))
-                f = &fl[k];
+        const struct flag *f = find_flag(a, fl, nfl);
         if (!f) return fail("%s: flag provided but not defined: %s", cmd, a);
         if (f->has_arg) {
             const char *v;
@@ -7698,7 +7733,8 @@ static int parse_signal(const char *s, int *out)
 {
     int n;
     if (parse_int(s, &n) == 0) {
-        if (n <= 0 || n > SIGRTMAX) return fail("invalid signal number %s", s);
+        /* 0 as runc: kill(2)'s check that the container is alive */
+        if (n < 0 || n > SIGRTMAX) return fail("invalid signal number %s", s);
         *out = n;
         return 0;
     }

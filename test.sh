@@ -1036,6 +1036,42 @@ t_kill_sigkill_name() {
 	return 0
 }
 
+# signal 0 checks that the container is alive and sends nothing; a
+# stopped one is "container not running"
+t_kill_signal0() {
+	local id=kill-zero pid
+	sh_variant $id 'trap "" TERM; exec sleep 1000'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d failed"; return; }
+	pid=$(cpid $id)
+	rt kill $id 0 >"$B/log" 2>&1 || fail "kill ID 0 of a running container: $(errsum "$(cat "$B/log")")"
+	alive "$pid" || fail "signal 0 killed the process"
+	rt kill $id KILL >/dev/null 2>&1
+	waitfor 50 status_is $id stopped || fail "not stopped after SIGKILL"
+	rt kill $id 0 >"$B/log" 2>&1 && fail "kill ID 0 of a stopped container succeeded"
+	grep -q 'container not running' "$B/log" || fail "kill 0 of a stopped container: $(errsum "$(cat "$B/log")")"
+	rt kill $id -- -5 >"$B/log" 2>&1 && fail "kill took a negative signal"
+	return 0
+}
+
+# flags may follow the container id (runc's urfave/cli reorders them),
+# but not for exec and ps, where what follows the id is a command
+t_flags_after_id() {
+	local id=flags-after
+	sh_variant $id 'exec sleep 1000'
+	rt create $id --bundle "$B" </dev/null >"$B/log" 2>&1 || { fail "create ID --bundle: $(errsum "$(cat "$B/log")")"; return; }
+	rt start $id >/dev/null 2>&1
+	if [ -d /sys/fs/cgroup/pids ]; then
+		rt update $id --pids-limit 21 >"$B/log" 2>&1 || fail "update ID --pids-limit: $(errsum "$(cat "$B/log")")"
+		expect "pids.max after update ID --pids-limit 21" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" 21
+	fi
+	expect "exec ID echo --bundle x" "$(rt exec $id echo --bundle x 2>&1)" "--bundle x"
+	rt kill $id KILL --all >"$B/log" 2>&1 || fail "kill ID KILL --all: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id stopped || fail "not stopped after kill ID KILL --all"
+	rt delete $id --force >"$B/log" 2>&1 || fail "delete ID --force: $(errsum "$(cat "$B/log")")"
+	[ -e "$ROOT/$id" ] && fail "state left after delete ID --force"
+	return 0
+}
+
 t_kill_all() {
 	local id=kill-all mark=$TMP/b/kill-all/child
 	# the children's cmdlines end in $mark; the parent's holds only "$m/child"
@@ -2892,7 +2928,7 @@ capabilities_default capabilities_sys_admin capabilities_minimal rlimits user en
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_join_path
 state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
-kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_all delete_force_running log_json
+kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
