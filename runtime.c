@@ -8064,7 +8064,10 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
 
 /* --- the commands --- */
 
-struct cli { const char *root; int rootless; };
+/* The global options, and the exit status a failure of the command gets:
+ * 1, but 255 for exec (runc's "exec failed") and 3 for an unknown
+ * command (urfave/cli's). */
+struct cli { const char *root; int rootless; int fail_status; };
 
 static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
 
@@ -9048,14 +9051,17 @@ static int open_log(const char *path, const char *format)
     return logcfg.fd < 0 ? failerr("--log %s", path) : 0;
 }
 
-static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status)
+static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
 {
     const char *cmd = argv[0];
     if (!strcmp(cmd, "create")) return cmd_create(c, argc, argv);
     if (!strcmp(cmd, "start")) return cmd_start(c, argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
     if (!strcmp(cmd, "state")) return cmd_state(c, argc, argv);
-    if (!strcmp(cmd, "exec")) return cmd_exec(c, argc, argv, exit_status);
+    if (!strcmp(cmd, "exec")) {
+        c->fail_status = 255;
+        return cmd_exec(c, argc, argv, exit_status) < 0 ? err_prefix("exec failed") : 0;
+    }
     if (!strcmp(cmd, "ps")) return cmd_ps(c, argc, argv);
     if (!strcmp(cmd, "pause")) return cmd_freeze(c, argc, argv, 1);
     if (!strcmp(cmd, "update")) return cmd_update(c, argc, argv);
@@ -9070,13 +9076,14 @@ static int dispatch(const struct cli *c, int argc, char **argv, int *exit_status
     static const char *const later[] = { "checkpoint", "restore" };
     for (size_t i = 0; i < ARRAY_LEN(later); i++)
         if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);
+    c->fail_status = 3;
     return fail("unknown command \"%s\" (see ocirun --help)", cmd);
 }
 
 int ocirun_main(int argc, char **argv)
 {
     if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
-    struct cli c = { NULL, 0 };
+    struct cli c = { NULL, 0, 1 };
     const char *log = NULL, *log_format = NULL, *rootless = NULL;
     int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
     const struct flag fl[] = {
@@ -9109,7 +9116,7 @@ int ocirun_main(int argc, char **argv)
     if (r == 0) r = dispatch(&c, argc - i, argv + i, &exit_status);
     if (r < 0) {
         report_error(err_msg);
-        return 1;
+        return c.fail_status;
     }
     return exit_status;
 }

@@ -1511,8 +1511,10 @@ exec_bad_case() {
 	local id=$1 pat=$2; shift 2
 	rt exec "$@" </dev/null >"$B/out" 2>"$B/err"
 	local rc=$?
+	# runc: an exec that fails before the process runs exits 255
 	if [ $rc = 0 ]; then fail "exec $*: exit status 0"
 	elif [ $rc = 124 ] || { [ $rc -gt 128 ] && [ $rc -lt 255 ]; }; then fail "exec $*: timed out or crashed ($rc)"
+	elif [ $rc != 255 ]; then fail "exec $*: exit status $rc, want 255"
 	elif ! grep -Eiq -- "$pat" "$B/err"; then fail "exec $*: stderr lacks /$pat/: $(errsum "$(cat "$B/err")")"
 	fi
 	echo "# exec $*: $(head -1 "$B/err" | cut -c1-200)"
@@ -1536,6 +1538,23 @@ t_exec_bad() {
 	expect "container still running" "$(cstatus $id)" running
 	rt kill $id KILL >/dev/null 2>&1; waitfor 50 status_is $id stopped
 	exec_bad_case $id 'stopped|not running' $id true
+}
+
+# exit statuses callers check, as runc's: 1 for a failed command, 3 for
+# an unknown one (urfave/cli), 255 for an exec that could not start
+t_exit_statuses() {
+	local rc
+	rt no-such-command >/dev/null 2>&1; expect "unknown command" "$?" 3
+	rt state no-such-id >/dev/null 2>&1; expect "state of no container" "$?" 1
+	rt kill no-such-id >/dev/null 2>&1; expect "kill of no container" "$?" 1
+	rt create >/dev/null 2>&1; expect "create without an id" "$?" 1
+	rt exec no-such-id true >/dev/null 2>&1; expect "exec into no container" "$?" 255
+	exec_container exit-st || return
+	rt exec exit-st sh -c 'exit 7' >/dev/null 2>&1; expect "exec's own status" "$?" 7
+	rt exec --cwd /no/such/dir exit-st true >/dev/null 2>"$B/err"; rc=$?
+	expect "exec with a missing cwd" "$rc" 255
+	grep -q 'exec failed' "$B/err" || fail "exec error without runc's 'exec failed': $(errsum "$(cat "$B/err")")"
+	return 0
 }
 
 # ------------------------------------------------------------- terminals --
@@ -2939,7 +2958,7 @@ hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
