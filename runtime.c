@@ -8894,7 +8894,7 @@ static const char default_spec[] =
     "{\n"
     "\t\"ociVersion\": \"" OCIRUN_OCI_VERSION "\",\n"
     "\t\"process\": {\n"
-    "\t\t\"terminal\": false,\n"
+    "\t\t\"terminal\": true,\n"
     "\t\t\"user\": { \"uid\": 0, \"gid\": 0 },\n"
     "\t\t\"args\": [ \"sh\" ],\n"
     "\t\t\"env\": [ \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\" ],\n"
