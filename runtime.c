@@ -6465,22 +6465,60 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
 /* newuidmap/newgidmap PID C H S ...: the setuid helpers (shadow's uidmap
  * package) that let a user map the ranges /etc/subuid and /etc/subgid
  * grant.  Their complaint, if any, becomes the error. */
-struct helper_child { const char *path; char **argv; int err, exec_errno; };
+struct helper_child { const char *path; char **argv; int err, exec_errno, stdout_too; };
 
-/* In the child: stderr into the pipe, exec.  An exec failure's errno is
- * left in the struct, which the parent shares until we exit (vfork). */
+/* In the child: stderr (and stdout with stdout_too) into the pipe, exec.
+ * An exec failure's errno is left in the struct, which the parent shares
+ * until we exit (vfork). */
 static int helper_child(void *arg)
 {
     struct helper_child *c = arg;
-    if (dup2(c->err, 2) >= 0) execve(c->path, c->argv, environ);
+    if (dup2(c->err, 2) >= 0 && (!c->stdout_too || dup2(c->err, 1) >= 0)) execve(c->path, c->argv, environ);
     c->exec_errno = errno;
     return 127;
+}
+
+/* Runs a host program (`path`, found by the caller) with stderr, and
+ * stdout with `stdout_too`, read into `out` (at most `max` bytes, the rest
+ * drained), and waits for it: the program gets `secs` seconds, then it is
+ * killed and this is an error naming it.  *status is its wait status. */
+static int run_captured(const char *path, char **argv, int stdout_too, size_t max, int secs, struct buf *out, int *status)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
+    struct helper_child c = { path, argv, pfd[1], 0, stdout_too };
+    pid_t child = spawn_vfork(helper_child, &c, 0);
+    close(pfd[1]);
+    if (child < 0) { close(pfd[0]); return failerr("start %s", argv[0]); }
+    struct timespec t0, now;
+    clock_now(CLOCK_MONOTONIC, &t0);
+    int timed_out = 0;
+    for (;;) {
+        char chunk[4096];
+        clock_now(CLOCK_MONOTONIC, &now);
+        long left = (long)secs * 1000 - (long)(now.tv_sec - t0.tv_sec) * 1000 - (now.tv_nsec - t0.tv_nsec) / 1000000;
+        struct pollfd p = { pfd[0], POLLIN, 0 };
+        int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr == 0) { timed_out = 1; break; }
+        ssize_t n = read(pfd[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (out->len < max) buf_add(out, chunk, (size_t)n < max - out->len ? (size_t)n : max - out->len);
+    }
+    close(pfd[0]);
+    if (timed_out) kill(child, SIGKILL);
+    while (waitpid(child, status, 0) < 0 && errno == EINTR) {}
+    buf_add(out, "", 0);
+    if (c.exec_errno) return errno = c.exec_errno, failerr("%s: cannot run it", argv[0]);
+    if (timed_out) return fail("%s: no answer within %d s (killed)", argv[0], secs);
+    return 0;
 }
 
 static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idmap *m, size_t n)
 {
     char *argv[3 + 3 * 16], num[2 + 3 * 16][16], path[PATH_MAX];
-    int pfd[2], status;
+    int status;
     if (n > 16) return fail("%s: more than 16 ranges", helper);
     if (find_executable(helper, environ, path) < 0)
         return fail("%s: not found in $PATH: mapping more than your own id needs it (the uidmap package)", helper);
@@ -6492,26 +6530,19 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct oci_idma
         str_fmt(num[3 + 3 * i], 16, "%u", m[i].size), argv[4 + 3 * i] = num[3 + 3 * i];
     }
     argv[2 + 3 * n] = NULL;
-    if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
-    struct helper_child c = { path, argv, pfd[1], 0 };
-    pid_t child = spawn_vfork(helper_child, &c, 0);
-    close(pfd[1]);
-    if (child < 0) { close(pfd[0]); return failerr("start %s", helper); }
-    char why[512];
-    size_t got = 0;
-    for (ssize_t n; got < sizeof why - 1 && ((n = read(pfd[0], why + got, sizeof why - 1 - got)) > 0 || (n < 0 && errno == EINTR));)
-        if (n > 0) got += (size_t)n;
-    close(pfd[0]);
-    why[got] = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    for (char *p = why; *p; p++) if (*p == '\n') *p = ' ';
-    while (got && why[got - 1] == ' ') why[--got] = 0;
-    if (c.exec_errno)
-        return fail("%s: cannot run it (%s): mapping more than your own id needs it (the uidmap package)", helper,
-                    strerror(c.exec_errno));
-    return fail("%s refused the mappings: %s (are they in /etc/sub%cid for this user?)", helper, got ? why : "?",
-                str_find(helper, "gid") ? 'g' : 'u');
+    struct buf why = {0};
+    if (run_captured(path, argv, 0, 511, 10, &why, &status) < 0) {
+        buf_free(&why);
+        return err_prefix("mapping more than your own id needs it (the uidmap package)");
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) { buf_free(&why); return 0; }
+    size_t got = why.len;
+    for (char *p = why.p; *p; p++) if (*p == '\n') *p = ' ';
+    while (got && why.p[got - 1] == ' ') why.p[--got] = 0;
+    fail("%s refused the mappings: %s (are they in /etc/sub%cid for this user?)", helper, got ? why.p : "?",
+         str_find(helper, "gid") ? 'g' : 'u');
+    buf_free(&why);
+    return -1;
 }
 
 /* The uid/gid maps of stage 1's new user namespace.  Root writes them; a
@@ -8197,13 +8228,60 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
 }
 
 /* `ps`: the container's processes; json is runc's array of pids. */
+/* Field `idx` (0-based, separated by blanks) of `line` into `out`; -1
+ * when the line has fewer fields. */
+static int field_at(const char *line, int idx, char *out, size_t size)
+{
+    for (int k = 0;; k++) {
+        line += strspn(line, " \t");
+        size_t w = strcspn(line, " \t");
+        if (!w) return -1;
+        if (k == idx) { str_fmt(out, size, "%.*s", (int)(w < size ? w : size - 1), line); return 0; }
+        line += w;
+    }
+}
+
+/* The table of `ps ID [ps options]`, as runc makes it: the host's ps with
+ * the options (default -ef), its header, and the lines whose PID column
+ * holds one of the container's pids. */
+static int ps_table(const int *pids, int n, int argc, char **args, struct buf *b)
+{
+    char path[PATH_MAX], field[32], *argv[66], *dflt[] = { "ps", "-ef", NULL };
+    int status, col = 0;
+    if (argc > 64) return fail("ps: too many ps options");
+    argv[0] = "ps";
+    for (int k = 0; k < argc; k++) argv[k + 1] = args[k];
+    argv[argc + 1] = NULL;
+    if (find_executable("ps", environ, path) < 0) return fail("ps: no ps in $PATH (the procps package)");
+    struct buf o = {0};
+    int r = run_captured(path, argc ? argv : dflt, 1, 64u << 20, 30, &o, &status);
+    if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        r = fail("ps: exit status %d: %.300s", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), o.p);
+    char *save, *line = r == 0 ? strtok_r(o.p, "\n", &save) : NULL;
+    while (r == 0 && !(field_at(line ? line : "", col, field, sizeof field) == 0 && !strcmp(field, "PID")))
+        if (field_at(line ? line : "", col++, field, sizeof field) < 0) r = fail("couldn't find PID field in ps output");
+    if (r == 0) buf_printf(b, "%s\n", line);
+    while (r == 0 && (line = strtok_r(NULL, "\n", &save))) {
+        int pid;
+        if (field_at(line, col, field, sizeof field) < 0 || parse_int(field, &pid) < 0) {
+            r = fail("unable to parse pid: \"%s\"", field_at(line, col, field, sizeof field) < 0 ? "" : field);
+            break;
+        }
+        for (int k = 0; k < n; k++)
+            if (pids[k] == pid) { buf_printf(b, "%s\n", line); break; }
+    }
+    buf_free(&o);
+    return r;
+}
+
 static int cmd_ps(const struct cli *c, int argc, char **argv)
 {
     int i = 1, rootfd, dirfd, r = -1, *pids = NULL, n;
     const char *format = "table";
     struct cstate st;
     const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL } };
-    if (parse_flags("ps", argc, argv, &i, fl, 1) < 0 || want_args("ps", argc - i, 1, 1, "[--format table|json] <container-id>") < 0)
+    if (parse_flags("ps", argc, argv, &i, fl, 1) < 0 ||
+        want_args("ps", argc - i, 1, INT_MAX, "[--format table|json] <container-id> [ps options]") < 0)
         return -1;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("ps: invalid format \"%s\" (table or json)", format);
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
@@ -8215,17 +8293,8 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
             buf_puts(&b, "[");
             for (int k = 0; k < n; k++) buf_printf(&b, "%s%d", k ? "," : "", pids[k]);
             buf_puts(&b, "]\n");
-        } else {
-            buf_puts(&b, "PID     CMD\n");
-            for (int k = 0; k < n; k++) {
-                char path[64], *cmd = NULL;
-                size_t len = 0;
-                str_fmt(path, sizeof path, "/proc/%d/cmdline", pids[k]);
-                if (read_file_at(AT_FDCWD, path, 4096, &cmd, &len) < 0) continue;
-                for (size_t m = 0; m + 1 < len; m++) if (!cmd[m]) cmd[m] = ' ';
-                buf_printf(&b, "%-7d %s\n", pids[k], cmd);
-                xfree(cmd);
-            }
+        } else if (r == 0) {
+            r = ps_table(pids, n, argc - i - 1, argv + i + 1, &b);
         }
         if (r == 0 && write_all(1, b.p, b.len) < 0) r = failerr("write");
         buf_free(&b);

@@ -1668,6 +1668,15 @@ t_ps() {
 	local pids; pids=$(rt ps --format json $id 2>"$B/err" | jq -r '.[]' 2>/dev/null | sort -n | tr '\n' ' ')
 	expect "ps --format json" "$pids" "$(printf '%s\n' "$ipid" "$epid" | sort -n | tr '\n' ' ')"
 	rt ps $id 2>/dev/null | grep -q "sleep 50" || fail "ps table lacks the exec'd process"
+	# the host's ps with its default -ef (header, then the container's lines)
+	expect "ps table header" "$(rt ps $id 2>&1 | head -1 | awk '{print $1, $2}')" "UID PID"
+	expect "ps table pids" "$(rt ps $id 2>&1 | awk 'NR > 1 {print $2}' | sort -n | tr '\n' ' ')" "$pids"
+	# ps options after the id go to ps
+	expect "ps ID -o pid,comm" "$(rt ps $id -o pid,comm 2>&1 | awk 'NR == 1 {print $1, $2} NR > 1 {print $1}' | sort -n | tr '\n' ' ')" \
+		"PID COMMAND $pids"
+	rt ps $id -o comm >"$B/out" 2>&1 && fail "ps without a PID column succeeded"
+	grep -q "PID field" "$B/out" || fail "ps -o comm: $(errsum "$(cat "$B/out")")"
+	return 0
 }
 
 # a session keyring of the container's own (runc: "_ses.<id>"), none with
