@@ -6869,8 +6869,8 @@ static int run_stage2(struct create_job *j)
     struct buf b = {0};
     int r = -1;
     if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
-        (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
         (j->early_hooks && run_create_hooks(j) < 0) ||
+        (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
         (j->spec.seccomp && j->spec.seccomp->notify && pass_seccomp_listener(j, peer) < 0) ||
         msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
@@ -7659,8 +7659,6 @@ struct flag {
     struct strlist *list;  /* has_arg, may repeat: every value */
 };
 
-/* Parses the flags of `cmd` from argv[*idx]; stops at the first argument
- * that is not a flag (or after "--").  Accepts -f, -flag, --flag, --flag=v. */
 /* The flag `a` ("-x", "--name", "--name=value") names, or NULL. */
 static const struct flag *find_flag(const char *a, const struct flag *fl, size_t nfl)
 {
@@ -7699,6 +7697,8 @@ static void flags_first(int argc, char **argv, int from, const struct flag *fl, 
     xfree(v);
 }
 
+/* Parses the flags of `cmd` from argv[*idx]; stops at the first argument
+ * that is not a flag (or after "--").  Accepts -f, -flag, --flag, --flag=v. */
 static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const struct flag *fl, size_t nfl)
 {
     int i = *idx;

@@ -2297,6 +2297,64 @@ t_hooks_order_state_ns() {
 	expect "createRuntime state .pid" "$(grep '^createRuntime ' "$H/log" | sed 's/.* state=//' | jq -r .pid)" "$pid"
 }
 
+# Every hook kind with and without a terminal, for run in the foreground,
+# run -d and create + start (a terminal goes to a console socket when
+# detached, through script(1) when in the foreground): the hook runs, the
+# process runs, nothing fails.  Then exec, with and without -t, into a
+# container with every hook and a terminal.
+hk_matrix_one() { # KIND TTY MODE
+	local kind=$1 tty=$2 mode=$3 id="hkm-$1-$2-$3" rv='' where=/hooks
+	hook_setup $id
+	[ "$kind" = startContainer ] || where=$H
+	sh_variant $id 'echo ran >> /hooks/log' ".process.terminal = $tty
+		| .mounts += [{destination: \"/hooks\", type: \"bind\", source: \$h, options: [\"rbind\"]}]
+		| .hooks = {$kind: [$(hook_entry $kind $where)]}" --arg h "$H"
+	if [ "$tty" = true ] && [ "$mode" != fg ]; then
+		"$TMP/recvtty" "$B/c.sock" '' "$B/c.out" & rv=$!
+		waitfor 50 test -S "$B/c.sock" || { fail "$id: console socket not ready"; return; }
+	fi
+	case $mode in
+	fg) if [ "$tty" = true ]; then
+		OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT run --bundle $B $id" /dev/null </dev/null >"$B/log" 2>&1
+	    else rt run --bundle "$B" $id </dev/null >"$B/log" 2>&1; fi ;;
+	d) rt run -d --bundle "$B" ${rv:+--console-socket "$B/c.sock"} $id </dev/null >"$B/log" 2>&1 ;;
+	cs) rt create --bundle "$B" ${rv:+--console-socket "$B/c.sock"} $id </dev/null >"$B/log" 2>&1 &&
+	    rt start $id >>"$B/log" 2>&1 ;;
+	esac || fail "$id: $(errsum "$(cat "$B/log")")"
+	[ "$mode" = fg ] || { waitfor 50 status_is $id stopped; rt delete $id >>"$B/log" 2>&1 || fail "$id: delete: $(errsum "$(cat "$B/log")")"; }
+	[ -n "$rv" ] && wait $rv
+	grep -q "^$kind " "$H/log" || fail "$id: the $kind hook did not run ($(errsum "$(cat "$B/log")"))"
+	grep -qx ran "$H/log" || fail "$id: the process did not run ($(errsum "$(cat "$B/log")"))"
+}
+t_hooks_terminal_matrix() {
+	local kind tty mode
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	build_recvtty || return
+	for kind in prestart createRuntime createContainer startContainer poststart poststop; do
+		for tty in false true; do
+			for mode in fg d cs; do hk_matrix_one $kind $tty $mode; done
+		done
+	done
+	# exec into a container with every hook and a terminal
+	local id=hkm-exec
+	hook_setup $id
+	variant $id ".process.terminal = true | .process.args = [\"sleep\", \"100\"]
+		| .mounts += [{destination: \"/hooks\", type: \"bind\", source: \$h, options: [\"rbind\"]}]
+		| .hooks = {prestart: [$(hook_entry prestart)], createRuntime: [$(hook_entry createRuntime)],
+		   createContainer: [$(hook_entry createContainer)], startContainer: [$(hook_entry startContainer /hooks)],
+		   poststart: [$(hook_entry poststart)], poststop: [$(hook_entry poststop)]}" --arg h "$H"
+	"$TMP/recvtty" "$B/c.sock" '' "$B/c.out" & local rv=$!
+	waitfor 50 test -S "$B/c.sock" || { fail "console socket not ready"; return; }
+	rt run -d --console-socket "$B/c.sock" --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "$id: run -d: $(errsum "$(cat "$B/log")")"; return; }
+	expect "exec without a terminal" "$(rt exec $id echo plain 2>&1)" plain
+	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -t $id sh -c 'echo tty-\$((6*7))'" /dev/null </dev/null >"$B/out" 2>&1 ||
+		fail "exec -t: $(errsum "$(cat "$B/out")")"
+	grep -q 'tty-42' "$B/out" || fail "exec -t: no output: $(errsum "$(cat "$B/out")")"
+	rt delete --force $id >/dev/null 2>&1
+	kill $rv 2>/dev/null; wait $rv 2>/dev/null
+	return 0
+}
+
 t_hook_fails() {
 	local id=hook-fails
 	hook_setup $id
@@ -2976,7 +3034,7 @@ delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring pause_resume update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
-hooks_order_state_ns hook_fails hook_missing hook_timeout hook_poststop_all_run
+hooks_order_state_ns hooks_terminal_matrix hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
