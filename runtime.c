@@ -5861,7 +5861,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
 
 /* --- hooks --- */
 
-struct hook_child { const char *path; char **argv, **envp; int in, ex; };
+struct hook_child { const char *path, *cwd; char **argv, **envp; int in, ex; };
 
 /* In the child: its own process group, stdin from the pipe, exec; an
  * exec failure's errno goes back through `ex`. */
@@ -5869,21 +5869,30 @@ static int hook_child(void *arg)
 {
     const struct hook_child *c = arg;
     setpgid(0, 0);
-    if (dup2(c->in, 0) >= 0) execve(c->path, c->argv, c->envp);
+    if (dup2(c->in, 0) >= 0 && (!c->cwd || chdir(c->cwd) == 0)) execve(c->path, c->argv, c->envp);
     int e = errno;
     if (write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
     return 127;
 }
 
+/* Where a hook runs, as runc runs it: the hooks the runtime runs itself
+ * (prestart, createRuntime, poststart, poststop) in the bundle directory,
+ * createContainer in the rootfs (runc's init has entered it by then),
+ * startContainer where the process will (cwd NULL: stay).  A hook
+ * without `env` gets the environment of what runs it: the runtime's, or
+ * in the container the process's. */
+struct hook_place { const char *cwd; char **env; };
+
 /* Runs one hook with the state JSON on stdin, in a process group of its
  * own so that a timeout kills whatever it started; it must exit 0. */
-static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *state)
+static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *state, const struct hook_place *at)
 {
     int in[2], ex[2];
     if (pipe2(in, O_CLOEXEC) < 0) return failerr("pipe");
     if (pipe2(ex, O_CLOEXEC) < 0) { close(in[0]), close(in[1]); return failerr("pipe"); }
     char *noargs[] = { (char *)h->path, NULL }, *noenv[] = { NULL };
-    struct hook_child c = { h->path, h->nargs ? h->args : noargs, h->env ? h->env : noenv, in[0], ex[1] };
+    char **env = h->env ? h->env : at->env ? at->env : noenv;
+    struct hook_child c = { h->path, at->cwd, h->nargs ? h->args : noargs, env, in[0], ex[1] };
     pid_t pid = spawn_vfork(hook_child, &c, 0);
     close(in[0]), close(ex[1]);
     if (pid < 0) { close(in[1]), close(ex[0]); return failerr("start %s hook", hook_names[kind]); }
@@ -5897,7 +5906,8 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     if (n == (ssize_t)sizeof e) {
         waitpid(pid, NULL, 0);
         errno = e;
-        return failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
+        return at->cwd ? failerr(".hooks.%s[%zu]: exec %s (in %s)", hook_names[kind], idx, h->path, at->cwd)
+                       : failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
     }
     pid_t w = 0;
     for (int64_t waited_us = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; ) {
@@ -5918,10 +5928,10 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
 
 /* Runs the hooks of one kind in order.  With `warn_only` (poststart,
  * poststop) a failure is logged and the rest still run. */
-static int run_hooks(const struct oci_spec *s, int kind, const char *state, int warn_only)
+static int run_hooks(const struct oci_spec *s, int kind, const char *state, int warn_only, const struct hook_place *at)
 {
     for (size_t i = 0; i < s->nhooks[kind]; i++) {
-        if (run_hook(&s->hooks[kind][i], kind, i, state) == 0) continue;
+        if (run_hook(&s->hooks[kind][i], kind, i, state, at) == 0) continue;
         if (!warn_only) return -1;
         warnf("%s", err_msg);
     }
@@ -6759,7 +6769,8 @@ static int run_create_hooks(struct create_job *j)
     int r = -1;
     if (msg_recv(j->sp2[0], "stage 2 (container init)", MSG_HOOKS, &b, NULL) < 0) goto out;
     hook_state_json(&states, j->id, j->pid2, "creating", j->opts.bundle, j->spec.annotations);
-    if (run_hooks(&j->spec, HOOK_PRESTART, states.p, 0) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, states.p, 0) < 0)
+    struct hook_place at = { j->opts.bundle, environ };
+    if (run_hooks(&j->spec, HOOK_PRESTART, states.p, 0, &at) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, states.p, 0, &at) < 0)
         goto out;
     buf_add(&states, "", 1);
     hook_state_json(&states, j->id, j->pid2, "created", j->opts.bundle, j->spec.annotations);
@@ -7454,7 +7465,7 @@ static int wait_for_start(int sock)
 /* Hooks in stage 2: before pivot_root stage 0 runs prestart and
  * createRuntime (runtime namespace) and hands us the states; we run
  * createContainer here, in the container's namespaces. */
-struct hook_ctx { int syncfd; const struct oci_spec *spec; struct buf states; };
+struct hook_ctx { int syncfd; const struct oci_spec *spec; const char *rootfs; struct buf states; };
 
 static int hooks_before_pivot(void *arg)
 {
@@ -7463,7 +7474,8 @@ static int hooks_before_pivot(void *arg)
         msg_recv(h->syncfd, "stage 0", MSG_HOOKS_DONE, &h->states, NULL) < 0)
         return -1;
     if (!memchr(h->states.p, 0, h->states.len)) return fail("stage 0 sent malformed hook states");
-    return run_hooks(h->spec, HOOK_CREATE_CONTAINER, h->states.p, 0);
+    struct hook_place at = { h->rootfs, h->spec->proc.env };
+    return run_hooks(h->spec, HOOK_CREATE_CONTAINER, h->states.p, 0, &at);
 }
 
 /* A session keyring of its own, so the container does not share the
@@ -7568,7 +7580,7 @@ static int stage2_main(int syncfd, int mntfd)
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
     struct pty pty = { -1, -1 };
-    struct hook_ctx hc = { syncfd, &s, {0} };
+    struct hook_ctx hc = { syncfd, &s, o.rootfs, {0} };
     struct before_pivot bp = { NULL, &hc };
     if (has_hooks(&s, HOOK_PRESTART) || has_hooks(&s, HOOK_CREATE_RUNTIME) || has_hooks(&s, HOOK_CREATE_CONTAINER) ||
         has_hooks(&s, HOOK_START_CONTAINER))
@@ -7601,9 +7613,13 @@ static int stage2_main(int syncfd, int mntfd)
     close(syncfd);
     int conn = wait_for_start(sock);
     if (conn < 0) return -1;
-    if ((has_hooks(&s, HOOK_START_CONTAINER) &&
-         run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0) < 0) ||
-        (filter.p && moment == SC_BEFORE_EXEC && sc_load(&filter) < 0)) {
+    /* startContainer hooks as runc runs them: after the filter is on (a
+     * hook whose calls the profile denies fails the start), as the
+     * process's user, in its cwd, with its environment */
+    struct hook_place at = { NULL, env };
+    if ((filter.p && moment == SC_BEFORE_EXEC && sc_load(&filter) < 0) ||
+        (has_hooks(&s, HOOK_START_CONTAINER) &&
+         run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0, &at) < 0)) {
         if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
         _exit(1);
     }
@@ -7906,7 +7922,8 @@ static void run_late_hooks(const struct cstate *st, int kind, const char *status
     struct arena a = {0};
     const struct jv *ann = st->annotations ? json_parse(st->annotations, strlen(st->annotations), &a) : NULL;
     hook_state_json(&b, st->id, kind == HOOK_POSTSTOP ? 0 : st->pid, status, st->bundle, ann);
-    run_hooks(s, kind, b.p, 1);
+    struct hook_place at = { st->bundle, environ };
+    run_hooks(s, kind, b.p, 1, &at);
     arena_free(&a);
     buf_free(&b);
 }

@@ -2355,6 +2355,50 @@ t_hooks_terminal_matrix() {
 	return 0
 }
 
+# Where each hook runs, as runc: prestart, createRuntime, poststart and
+# poststop in the bundle directory with the runtime's environment,
+# createContainer in the rootfs with the process's, startContainer in the
+# process's cwd, as its user and under its seccomp filter (a call the
+# filter denies fails the start)
+t_hooks_cwd_env_seccomp() {
+	local id=hooks-cwd k want
+	hook_setup $id
+	printf '#!/bin/sh\nread -r state\necho "$1 cwd=$(pwd -P) env=${HOOKENV:-none}${OCIRUN_TEST_TAG:+,tag} uid=$(id -u) sc=$(awk %s /proc/self/status)" >> "$2"\n' \
+		"'/^Seccomp:/ {print \$2}'" > "$H/hook.sh"
+	chmod 666 "$H/log"
+	sh_variant $id 'echo process >> /hooks/log' \
+		".mounts += [{destination: \"/hooks\", type: \"bind\", source: \$h, options: [\"rbind\"]}]
+		 | .process.user = {uid: 1000, gid: 1000} | .process.cwd = \"/etc\" | .process.env += [\"HOOKENV=container\"]
+		 | .process.noNewPrivileges = true
+		 | .linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\", syscalls: [{names: [\"mkdir\", \"mkdirat\"], action: \"SCMP_ACT_ERRNO\", errnoRet: 1}]}
+		 | .hooks = {prestart: [$(hook_entry prestart)], createRuntime: [$(hook_entry createRuntime)],
+		   createContainer: [$(hook_entry createContainer)], startContainer: [$(hook_entry startContainer /hooks)],
+		   poststart: [$(hook_entry poststart)], poststop: [$(hook_entry poststop)]}" --arg h "$H"
+	(cd / && HOOKENV=runtime rt create --bundle "$B" $id) </dev/null >"$B/log" 2>&1 || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
+	(cd / && HOOKENV=runtime rt start $id) >"$B/log" 2>&1 || fail "start: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id stopped
+	(cd "$B" && HOOKENV=runtime rt delete $id) >"$B/log" 2>&1 || fail "delete: $(errsum "$(cat "$B/log")")"
+	grep -qx process "$H/log" || fail "the process did not run"
+	for k in prestart:$B:runtime,tag:0 createRuntime:$B:runtime,tag:0 createContainer:$RFS:container:0 \
+		startContainer:/etc:container:1000 poststart:$B:runtime,tag:0 poststop:$B:runtime,tag:0; do
+		IFS=: read -r kind cwd env uid <<<"$k"
+		want="$kind cwd=$cwd env=$env uid=$uid"
+		expect "$kind" "$(grep "^$kind " "$H/log" | sed 's/ sc=.*//')" "$want"
+	done
+	expect "startContainer under the filter" "$(grep '^startContainer ' "$H/log" | sed 's/.* sc=//')" 2
+	[ -n "$KMODE" ] || expect "prestart without a filter" "$(grep '^prestart ' "$H/log" | sed 's/.* sc=//')" 0
+	# a startContainer hook the filter stops fails the start
+	printf '#!/bin/sh\nmkdir /tmp/hook-dir-$$ || exit 9\n' > "$H/mk.sh"; chmod 755 "$H/mk.sh"
+	variant $id-deny ".process.args = [\"true\"] | .process.noNewPrivileges = true
+		| .mounts += [{destination: \"/hooks\", type: \"bind\", source: \$h, options: [\"rbind\"]}, {destination: \"/tmp\", type: \"tmpfs\", source: \"tmpfs\"}]
+		| .linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\", syscalls: [{names: [\"mkdir\", \"mkdirat\"], action: \"SCMP_ACT_ERRNO\", errnoRet: 1}]}
+		| .hooks = {startContainer: [{path: \"/hooks/mk.sh\"}]}" --arg h "$H"
+	rt run --bundle "$B" $id-deny </dev/null >"$B/log" 2>&1 && fail "start succeeded though the filter stops the startContainer hook"
+	grep -Eq 'startContainer|exit status 9|hook' "$B/log" || fail "the denied hook's error: $(errsum "$(cat "$B/log")")"
+	rt delete --force $id-deny >/dev/null 2>&1
+	return 0
+}
+
 t_hook_fails() {
 	local id=hook-fails
 	hook_setup $id
@@ -3034,7 +3078,7 @@ delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring pause_resume update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
-hooks_order_state_ns hooks_terminal_matrix hook_fails hook_missing hook_timeout hook_poststop_all_run
+hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
