@@ -135,6 +135,8 @@ extern char **environ;
 #define OCI_MOVE_MOUNT_T_EMPTY_PATH 0x40
 #define OCI_MOUNT_ATTR_IDMAP 0x100000
 #define NR_close_range NR_NEW(436)
+#define NR_faccessat2 NR_NEW(439)
+#define OCI_AT_EACCESS 0x200
 #define OCI_CLOSE_RANGE_CLOEXEC 4
 
 /* mount_setattr(2), Linux 5.12 */
@@ -5787,18 +5789,33 @@ static int switch_user(const struct oci_process *p, int in_userns)
 }
 
 /* rlimits, user, capabilities, no_new_privs: everything about the process
- * that needs privilege, in the order that keeps the privilege we need. */
-static int setup_process_credentials(const struct oci_process *p, int in_userns)
+ * that needs privilege, in the order that keeps the privilege we need.
+ * With `keep_admin` CAP_SYS_ADMIN stays effective, for a seccomp filter
+ * that without no_new_privs needs it and is loaded after the runtime's
+ * own calls (chdir, getcwd, the executable's lookup): a profile need not
+ * allow them.  drop_admin() then sets the process's own capabilities. */
+static int setup_process_credentials(const struct oci_process *p, int in_userns, int keep_admin)
 {
     int last = last_cap();
+    uint64_t caps[NCAPSETS];
+    memcpy(caps, p->caps, sizeof caps);
+    if (keep_admin) caps[CAPSET_EFFECTIVE] |= 1ULL << 21, caps[CAPSET_PERMITTED] |= 1ULL << 21; /* CAP_SYS_ADMIN */
     if (apply_rlimits(p) < 0) return -1;
     if (drop_bounding_caps(p->caps[CAPSET_BOUNDING], last) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (switch_user(p, in_userns) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
-    if (set_caps(p->caps, last) < 0) return -1;
+    if (set_caps(caps, last) < 0) return -1;
     if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_NO_NEW_PRIVS)");
     return 0;
+}
+
+/* After the filter is on: the process's capabilities, without the
+ * CAP_SYS_ADMIN kept for loading it (the profile must allow capset). */
+static int drop_admin(const struct oci_process *p)
+{
+    if ((p->caps[CAPSET_EFFECTIVE] & p->caps[CAPSET_PERMITTED]) >> 21 & 1) return 0;
+    return set_caps(p->caps, last_cap()) < 0 ? err_prefix("after loading the seccomp filter") : 0;
 }
 
 static const char *env_get(char *const *env, const char *key)
@@ -5831,10 +5848,41 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
     return out;
 }
 
+static int in_group(gid_t gid)
+{
+    gid_t g[256];
+    int n = getgroups(256, g);
+    if (gid == getegid()) return 1;
+    for (int i = 0; i < n; i++)
+        if (g[i] == gid) return 1;
+    return 0;
+}
+
+static int have_effective_cap(int cap)
+{
+    struct cap_header h = { CAP_VERSION_3, 0 };
+    struct cap_data d[2];
+    if (syscall(SYS_capget, &h, d) < 0) return 0;
+    return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+/* Whether execve(2) will take `path` (a regular file the caller may run),
+ * asked as the kernel will ask at the exec: with the effective ids and
+ * capabilities (faccessat2 with AT_EACCESS, Linux 5.8), or before 5.8 by
+ * the mode bits as generic_permission() reads them, CAP_DAC_OVERRIDE
+ * taking any x bit (ACLs are then left to execve).  Not access(2): it
+ * asks with the real ids and, for a non-root caller, no capabilities, so
+ * a user with CAP_DAC_OVERRIDE could not run a 0700 root binary (runc
+ * #3715). */
 static int is_executable(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0;
+    long r = syscall(NR_faccessat2, AT_FDCWD, path, X_OK, OCI_AT_EACCESS);
+    if (r == 0 || (r < 0 && errno != ENOSYS)) return r == 0;
+    if (have_effective_cap(1 /* CAP_DAC_OVERRIDE */)) return (st.st_mode & 0111) != 0;
+    if (st.st_uid == geteuid()) return (st.st_mode & 0100) != 0;
+    return (st.st_mode & (in_group(st.st_gid) ? 0010 : 0001)) != 0;
 }
 
 /* Finds args[0] as execvp would, with the container's PATH, so a missing
@@ -5844,8 +5892,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
     if (strchr(file, '/')) {
         struct stat st;
         if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
-        if (!S_ISREG(st.st_mode) || access(file, X_OK) < 0)
-            return fail("exec: \"%s\": permission denied", file);
+        if (!is_executable(file)) return fail("exec: \"%s\": permission denied", file);
         str_fmt(out, PATH_MAX, "%s", file);
         return 0;
     }
@@ -5954,12 +6001,24 @@ static void hook_state_json(struct buf *b, const char *id, pid_t pid, const char
     buf_puts(b, "}");
 }
 
-/* chdir to the process's cwd as its user, and make sure it is inside the
+/* The process's cwd is entered as runc enters it: first with the
+ * runtime's privileges, before the ids change, so a directory only root
+ * can reach works for any user (runc #2086); where that is refused
+ * (root-squashed NFS, a user namespace without CAP_DAC_OVERRIDE), again as
+ * the process's user (#2712).  *retry says whether the second is due. */
+static int cwd_before_creds(const char *cwd, int *retry)
+{
+    *retry = chdir(cwd) < 0;
+    if (*retry && errno != EACCES && errno != EPERM) return failerr(".process.cwd: chdir %s", cwd);
+    return 0;
+}
+
+/* The second chdir if due, and a check that the cwd is inside the
  * container (a leaked fd as cwd is CVE-2024-21626). */
-static int enter_cwd(const char *cwd)
+static int enter_cwd(const char *cwd, int retry)
 {
     char buf[PATH_MAX];
-    if (chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
+    if (retry && chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
     if (cwd_path(buf) < 0) return failerr(".process.cwd: getcwd");
     if (buf[0] != '/') return fail(".process.cwd: %s is outside the container", cwd);
     return 0;
@@ -7515,14 +7574,17 @@ static int install_seccomp(struct sc_filter *f, int syncfd)
     return r;
 }
 
-/* When the filter goes on, as runc does it: without no_new_privs loading
- * needs CAP_SYS_ADMIN, so before the credentials change (the profile must
- * then allow what follows: setuid, capset, execve); with it, as late as
+/* When the filter goes on: without no_new_privs loading needs
+ * CAP_SYS_ADMIN, which runc keeps only until the credentials change, so
+ * its profiles must allow setuid, chdir, getcwd and the rest; ocirun keeps
+ * it effective through its own last calls (cwd, executable lookup) and
+ * loads the filter after them, so the profile need allow only capset and
+ * execve (and the start handshake).  With no_new_privs, as late as
  * possible, or before "ready" when stage 0 must carry a listener away. */
-enum { SC_BEFORE_CREDS, SC_BEFORE_READY, SC_BEFORE_EXEC };
+enum { SC_AFTER_CREDS, SC_BEFORE_READY, SC_BEFORE_EXEC };
 static int seccomp_moment(const struct oci_spec *s)
 {
-    if (!s->proc.no_new_privs) return SC_BEFORE_CREDS;
+    if (!s->proc.no_new_privs) return SC_AFTER_CREDS;
     return s->seccomp && s->seccomp->notify ? SC_BEFORE_READY : SC_BEFORE_EXEC;
 }
 
@@ -7548,12 +7610,14 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER);
     struct sc_filter filter;
     if (sc_prepare(s->seccomp, &filter) < 0) return -1;
-    if (filter.p && seccomp_moment(s) == SC_BEFORE_CREDS && install_seccomp(&filter, syncfd) < 0) return -1;
-    if (setup_process_credentials(&s->proc, in_userns) < 0) return -1;
+    int retry, after_creds = filter.p && seccomp_moment(s) == SC_AFTER_CREDS;
+    if (cwd_before_creds(s->proc.cwd, &retry) < 0) return -1;
+    if (setup_process_credentials(&s->proc, in_userns, after_creds) < 0) return -1;
     umask(s->proc.has_umask ? s->proc.umask : 022);
-    if (enter_cwd(s->proc.cwd) < 0 || find_executable(s->proc.args[0], env, exe) < 0) return -1;
+    if (enter_cwd(s->proc.cwd, retry) < 0 || find_executable(s->proc.args[0], env, exe) < 0) return -1;
+    if (after_creds && (install_seccomp(&filter, syncfd) < 0 || drop_admin(&s->proc) < 0)) return -1;
     /* stage 0 waits for "ready" right before the exec: load it here */
-    if (filter.p && install_seccomp(&filter, syncfd) < 0) return -1;
+    if (filter.p && !after_creds && install_seccomp(&filter, syncfd) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     execve(exe, s->proc.args, env);
     return failerr("exec %s", exe);
@@ -7601,12 +7665,13 @@ static int stage2_main(int syncfd, int mntfd)
     int in_userns = !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER);
     struct sc_filter filter;
     if (sc_prepare(s.seccomp, &filter) < 0) return -1;
-    int moment = seccomp_moment(&s);
-    if (filter.p && moment == SC_BEFORE_CREDS && install_seccomp(&filter, syncfd) < 0) return -1;
-    if (setup_process_credentials(&s.proc, in_userns) < 0) return -1;
+    int moment = seccomp_moment(&s), retry, after_creds = filter.p && moment == SC_AFTER_CREDS;
+    if (cwd_before_creds(s.proc.cwd, &retry) < 0) return -1;
+    if (setup_process_credentials(&s.proc, in_userns, after_creds) < 0) return -1;
     umask(s.proc.has_umask ? s.proc.umask : 022);
     char exe[PATH_MAX];
-    if (enter_cwd(s.proc.cwd) < 0 || find_executable(s.proc.args[0], env, exe) < 0) return -1;
+    if (enter_cwd(s.proc.cwd, retry) < 0 || find_executable(s.proc.args[0], env, exe) < 0) return -1;
+    if (after_creds && (install_seccomp(&filter, syncfd) < 0 || drop_admin(&s.proc) < 0)) return -1;
     if (filter.p && moment == SC_BEFORE_READY && install_seccomp(&filter, syncfd) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
