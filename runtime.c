@@ -5778,8 +5778,26 @@ static int set_caps(const uint64_t caps[NCAPSETS], int last)
     return 0;
 }
 
+/* The process's stdio becomes its user's, as runc does it
+ * (fixStdioPermissions): the owner, not the group (devpts' gid=5 stays),
+ * of each of fds 0-2 that is not /dev/null, so the user can reopen its
+ * terminal (/dev/tty, /proc/self/fd/0).  Where the kernel refuses, it
+ * stays as it is. */
+static int give_stdio_to(uid_t uid)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_uid == uid) continue;
+        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) continue;
+        if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+            return failerr("chown fd %d to the process's uid %u", fd, (unsigned)uid);
+    }
+    return 0;
+}
+
 static int switch_user(const struct oci_process *p, int in_userns)
 {
+    if (give_stdio_to(p->uid) < 0) return -1;
     if (p->ngids || !in_userns) {
         if (syscall(NR_setgroups, p->ngids, p->gids) < 0) return failerr(".process.user.additionalGids: setgroups");
     }
@@ -7110,8 +7128,10 @@ static void copy_winsize(int from, int to)
  * until the container side hangs up; then the terminal is restored. */
 static int relay_pty(int master, pid_t pid, int *exit_status)
 {
-    struct termios saved;
+    struct termios saved, t;
     int tty = isatty(0) && tcgetattr(0, &saved) == 0;
+    /* as runc's receiver does: the container's "\n" stays "\n" here */
+    if (tcgetattr(master, &t) == 0) t.c_oflag &= ~(tcflag_t)ONLCR, tcsetattr(master, TCSANOW, &t);
     if (tty) {
         struct termios raw = saved;
         cfmakeraw(&raw);

@@ -1636,6 +1636,29 @@ t_terminal_run_relay() {
 	grep -q '/dev/pts/0' "$B/out" || fail "process had no pty"
 }
 
+# the terminal belongs to the process's user (uid; devpts' gid stays, as
+# runc), for run and exec -t; the foreground relay does not turn "\n"
+# into "\r\n" (ONLCR is cleared on the container's pty, as runc's
+# receiver does; script's own pty has it off here)
+t_terminal_owner_onlcr() {
+	local id=tty-owner
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	variant $id '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}
+		| .process.args = ["sh", "-c", "stat -c \"owner %u %g\" $(tty); printf \"a\\nb\\n\"; sleep 100"]'
+	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "stty -onlcr; $OCIRUN --root $ROOT run --bundle $B $id" /dev/null </dev/null >"$B/out" 2>&1 &
+	local bg=$!
+	waitfor 100 grep -q '^b' "$B/out"
+	grep -q 'owner 1000 5' "$B/out" || fail "run: the terminal's owner: $(tr '\r\n' '~|' < "$B/out")"
+	grep -q $'^a\r' "$B/out" && fail "run: \\n became \\r\\n: $(tr '\r\n' '~|' < "$B/out")"
+	grep -qx 'a' "$B/out" || fail "run: no plain 'a' line: $(tr '\r\n' '~|' < "$B/out")"
+	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "stty -onlcr; $OCIRUN --root $ROOT exec -t -u 1001 $id sh -c 'stat -c \"owner %u %g\" \$(tty); printf \"c\\\\nd\\\\n\"'" /dev/null </dev/null >"$B/eout" 2>&1
+	grep -q 'owner 1001 5' "$B/eout" || fail "exec -t: the terminal's owner: $(tr '\r\n' '~|' < "$B/eout")"
+	grep -qx 'c' "$B/eout" || fail "exec -t: \\n became \\r\\n or no output: $(tr '\r\n' '~|' < "$B/eout")"
+	rt kill $id KILL >/dev/null 2>&1
+	wait $bg 2>/dev/null
+	return 0
+}
+
 t_exec_tty() {
 	local id=exec-tty rc
 	command -v script >/dev/null || { skip "no script(1)"; return; }
@@ -3114,7 +3137,7 @@ ps keyring pause_resume update resources_zero_unset cgroup_limits cgroup_pids_en
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
-terminal_console_socket terminal_run_relay exec_tty terminal_bad escape_console_symlink
+terminal_console_socket terminal_run_relay terminal_owner_onlcr exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
