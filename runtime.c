@@ -5014,6 +5014,8 @@ struct rootfs_ctx {
     int dev_is_bind;               /* /dev comes from a bind mount: no nodes */
     int dev_is_mounted;            /* a mount entry covers /dev */
     const int *idmap_fds;          /* per mount: a detached idmapped copy, or -1 */
+    unsigned char *ro_later;       /* per mount: made read-only after the rest (tmpfs, /dev) */
+    size_t cur;                    /* the mount entry being made */
 };
 
 static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -5198,10 +5200,29 @@ static int mount_tmpcopyup(int covered, int top, const char *dest)
     return r;
 }
 
+/* A tmpfs without mode= takes the mode of the directory it covers,
+ * setuid, setgid and sticky bits included, as runc does (a mode= of the
+ * config's comes later in the data and wins); a new directory keeps the
+ * kernel's 1777.  Returns the data to mount with: `m->data` or `buf`. */
+static const char *tmpfs_data(struct rootfs_ctx *c, const struct oci_mount *m, char *buf, size_t size)
+{
+    struct stat st;
+    int fd = resolve_in_root(c->rootfd, m->dest, 0);
+    if (fd < 0) return m->data;
+    int ok = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+    close(fd);
+    if (!ok || (size_t)str_fmt(buf, size, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777), m->data ? "," : "",
+                               m->data ? m->data : "") >= size)
+        return m->data;
+    return buf;
+}
+
 /* A new filesystem instance (proc, sysfs, tmpfs, devpts, mqueue, ...). */
 static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     int special = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
+    char tbuf[4096];
+    const char *data = !strcmp(m->type, "tmpfs") ? tmpfs_data(c, m, tbuf, sizeof tbuf) : m->data;
     /* procfs and sysfs on a symlink are CVE-2019-19921 / CVE-2023-27561 */
     int dst = resolve_in_root(c->rootfd, m->dest, RES_MKDIR | (special ? RES_NOFOLLOW_LAST : 0));
     if (dst < 0) return err_prefix("mount target");
@@ -5209,7 +5230,7 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
     int r = -1, top = -1;
     if (fstat(dst, &before) < 0) { failerr("fstat %s", m->dest); goto out; }
     if (!S_ISDIR(before.st_mode)) { fail("%s: mount target is not a directory", m->dest); goto out; }
-    if (mount_on_fd(m->source, dst, m->type, m->flags, m->data) < 0) {
+    if (mount_on_fd(m->source, dst, m->type, m->flags, data) < 0) {
         if (!strcmp(m->type, "sysfs") && (errno == EPERM || errno == EBUSY)) {
             /* no network namespace of our own (or rootless): bind the host's /sys */
             struct oci_mount b = *m;
@@ -5324,11 +5345,33 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 
 static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
 {
+    struct oci_mount rw;
     if (!strcmp(m->dest, "/dev")) c->dev_is_mounted = 1;
-    if (m->idmap) return mount_idmapped(c, m, c->idmap_fds[m - c->spec->mounts]);
+    /* a read-only tmpfs or /dev is made read-only once what goes under it
+     * (devpts, shm, mqueue, device nodes, the console) is there, as runc */
+    if ((m->flags & MS_RDONLY) && (!strcmp(m->dest, "/dev") || (!m->bind && !strcmp(m->type, "tmpfs")))) {
+        rw = *m, rw.flags &= ~(unsigned long)MS_RDONLY, m = &rw;
+        c->ro_later[c->cur] = 1;
+    }
+    if (m->idmap) return mount_idmapped(c, m, c->idmap_fds[c->cur]);
     if (m->bind) return mount_bind(c, m);
     if (!strcmp(m->type, "cgroup")) return mount_cgroup(c, m);
     return mount_fs(c, m);
+}
+
+/* The deferred read-only remounts of mount_entry(). */
+static int remount_ro_later(struct rootfs_ctx *c)
+{
+    for (size_t i = 0; i < c->spec->nmounts; i++) {
+        const struct oci_mount *m = &c->spec->mounts[i];
+        if (!c->ro_later[i]) continue;
+        int fd = resolve_in_root(c->rootfd, m->dest, 0);
+        if (fd < 0) return err_prefix(".mounts[%zu] (%s): read-only remount", i, m->dest);
+        int r = remount_bind(fd, m->flags | mount_flags_of(fd), m->dest);
+        close(fd);
+        if (r < 0) return err_prefix(".mounts[%zu]", i);
+    }
+    return 0;
 }
 
 /* Binds /dev/null over a masked file, an empty read-only tmpfs over a
@@ -5662,21 +5705,27 @@ struct before_pivot { int (*fn)(void *); void *arg; };
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
                         const struct before_pivot *bp, const int *idmap_fds)
 {
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, idmap_fds };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, idmap_fds, NULL, 0 };
     /* by default nothing we mount propagates back to the host; a config
-     * that asks for shared propagation gets it, as in runc */
-    unsigned long prop = s->rootfs_prop ? s->rootfs_prop : MS_SLAVE | MS_REC;
+     * that asks for shared propagation gets it, as in runc.  Unbindable is
+     * for the container's / and is set there after the pivot: on the
+     * host's mounts now it would stop every bind mount, the rootfs's own
+     * included (runc 1.1 fails so) */
+    unsigned long prop = s->rootfs_prop && !(s->rootfs_prop & MS_UNBINDABLE) ? s->rootfs_prop : MS_SLAVE | MS_REC;
     if (mount(NULL, "/", NULL, prop, NULL) < 0) return failerr("set propagation of /");
+    /* pivot_root refuses a shared parent: make it private, as runc */
     if ((prop & MS_SHARED) && make_parent_mount_private(rootfs) < 0) return -1;
     /* pivot_root needs the rootfs to be a mount point */
     if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return failerr("bind mount rootfs %s", rootfs);
     if ((c.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return failerr("open rootfs %s", rootfs);
     int r = -1;
-    for (size_t i = 0; i < s->nmounts; i++)
-        if (mount_entry(&c, &s->mounts[i]) < 0) { err_prefix(".mounts[%zu] (%s)", i, s->mounts[i].dest); goto out; }
+    c.ro_later = xcalloc(s->nmounts + 1, 1);
+    for (c.cur = 0; c.cur < s->nmounts; c.cur++)
+        if (mount_entry(&c, &s->mounts[c.cur]) < 0) { err_prefix(".mounts[%zu] (%s)", c.cur, s->mounts[c.cur].dest); goto out; }
     if (create_devices(&c) < 0) goto out;
     if (s->proc.terminal && (open_pty(c.rootfd, "/dev/pts", &s->proc, pty) < 0 || mount_console(c.rootfd, pty->peer) < 0))
         goto out;
+    if (remount_ro_later(&c) < 0) goto out;
     int cwd = resolve_in_root(c.rootfd, s->proc.cwd, RES_MKDIR);
     if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
     close(cwd);
@@ -5690,6 +5739,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     }
     r = 0;
 out:
+    xfree(c.ro_later);
     close(c.rootfd);
     return r;
 }

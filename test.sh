@@ -632,6 +632,47 @@ tmpfs-ok"
 	return 0
 }
 
+# a tmpfs without mode= takes the mode of the directory it covers (setgid
+# and sticky too), a given mode= wins, a new directory gets 1777 (runc)
+t_tmpfs_mode() {
+	mkdir -p "$RFS/tm-a" "$RFS/tm-b" "$RFS/tm-c"
+	chmod 2750 "$RFS/tm-a"; chmod 1755 "$RFS/tm-b"; chmod 755 "$RFS/tm-c"
+	# (runc 1.1 puts its mode= after the config's, so mode=700 loses there)
+	local c=/tm-c want="2750 1755 700 1777"
+	[ "$IS_OCIRUN" = 1 ] || c= want="2750 1755 1777"
+	run_sh tmpfs-mode "stat -c %a /tm-a /tm-b $c /tm-new" '.root.readonly = false | .mounts += [
+		  {destination: "/tm-a", type: "tmpfs", source: "tmpfs"}, {destination: "/tm-b", type: "tmpfs", source: "tmpfs", options: ["size=1m"]},
+		  {destination: "/tm-c", type: "tmpfs", source: "tmpfs", options: ["mode=700"]}, {destination: "/tm-new", type: "tmpfs", source: "tmpfs"}]'
+	expect "tmpfs modes" "$(printf '%s' "$OUT" | tr '\n' ' ')" "$want"
+	rmdir "$RFS/tm-new" 2>/dev/null
+	return 0
+}
+
+# a read-only /dev (and any read-only tmpfs) is made read-only after
+# what goes under it: devpts, shm, mqueue, the device nodes, the console
+t_dev_readonly() {
+	run_sh dev-ro 'ls /dev/pts/ptmx >/dev/null && echo pts; test -c /dev/null && echo null; touch /dev/x 2>/dev/null || echo dev-ro
+		grep " /dev " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1; echo > /dev/shm/w && echo shm-rw
+		mkdir /mnt/rotmp/d 2>/dev/null || echo tmp-ro' \
+		'.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)
+		 | .mounts += [{destination: "/mnt/rotmp", type: "tmpfs", source: "tmpfs", options: ["ro"]}]'
+	[ "$RC" = 0 ] || { fail "run with a read-only /dev: $(errsum "$ERR")"; return; }
+	expect "read-only /dev" "$(printf '%s' "$OUT" | tr '\n' ' ')" "pts null dev-ro ro shm-rw tmp-ro"
+}
+
+# rootfsPropagation takes every value runc does; unbindable shows on /
+t_rootfs_propagation() {
+	local p
+	for p in unbindable runbindable private rprivate slave rslave shared rshared; do
+		# runc 1.1 fails the unbindable ones (EINVAL binding the rootfs)
+		case $p in *unbindable) [ "$IS_OCIRUN" = 1 ] || continue ;; esac
+		run_sh prop-$p 'awk '"'"'$5 == "/"'"'"' /proc/self/mountinfo' ".linux.rootfsPropagation = \"$p\""
+		[ "$RC" = 0 ] || { fail "rootfsPropagation $p: $(errsum "$ERR")"; continue; }
+		case $p in *unbindable) printf '%s' "$OUT" | grep -q unbindable || fail "$p: / is not unbindable: $OUT" ;; esac
+	done
+	return 0
+}
+
 t_masked_paths() {
 	local script='wc -c < /etc/secret; ls -A /var/secretdir | wc -l; cat /etc/secret /var/secretdir/file 2>/dev/null; echo --
 for f in /proc/keys /proc/timer_list; do [ -e $f ] && { echo "$f $(cat $f | wc -c)"; }; done
@@ -3122,7 +3163,7 @@ t_seccomp_bad() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal preserve_fds no_pivot
-hostname pid1 mounts masked_paths readonly_paths root_readonly
+hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_join_path
