@@ -3512,22 +3512,22 @@ static int cg_apply_unified(const struct cgroup *cg, const struct oci_resources 
     return 0;
 }
 
-/* The device rules a container gets: the config's, in order, after an
- * implicit "deny all", then (as runc) its own nodes, ptmx and the ptys,
- * and mknod of anything (opening a node is what the rules govern). */
+/* The device rules a container gets, as runc's: the config's, in order,
+ * after an implicit "deny all", then the default devices, ptmx, the ptys,
+ * /dev/net/tun and mknod of anything (opening a node is what the rules
+ * govern).  The nodes of linux.devices get no rule of their own:
+ * linux.resources.devices says whether they may be opened. */
 static size_t device_rules(const struct oci_spec *s, struct oci_devrule **out)
 {
     size_t n = s->res.ndevs, k = 0;
-    struct oci_devrule *v = xcalloc(n + ARRAY_LEN(default_devices) + s->ndevices + 4, sizeof *v);
+    struct oci_devrule *v = xcalloc(n + ARRAY_LEN(default_devices) + 5, sizeof *v);
     memcpy(v, s->res.devs, n * sizeof *v);
     k = n;
-    for (size_t i = 0; i < ARRAY_LEN(default_devices) + s->ndevices; i++) {
-        const struct oci_device *d = i < ARRAY_LEN(default_devices) ? &default_devices[i] : &s->devices[i - ARRAY_LEN(default_devices)];
-        if (d->type == 'p') continue;
-        v[k++] = (struct oci_devrule){ 1, d->type == 'b' ? 'b' : 'c', d->major, d->minor, "rwm" };
-    }
+    for (size_t i = 0; i < ARRAY_LEN(default_devices); i++)
+        v[k++] = (struct oci_devrule){ 1, 'c', default_devices[i].major, default_devices[i].minor, "rwm" };
     v[k++] = (struct oci_devrule){ 1, 'c', 5, 2, "rwm" };
     v[k++] = (struct oci_devrule){ 1, 'c', 136, UNSET, "rwm" };
+    v[k++] = (struct oci_devrule){ 1, 'c', 10, 200, "rwm" };
     v[k++] = (struct oci_devrule){ 1, 'c', UNSET, UNSET, "m" };
     v[k++] = (struct oci_devrule){ 1, 'b', UNSET, UNSET, "m" };
     *out = v;
@@ -8536,17 +8536,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); goto out; }
     if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
-    else if (!s.res.ndevs) r = cg_update(st.cgroups, &s);
-    else {
-        /* new device rules replace the old ones whole: the nodes the
-         * container was created with (linux.devices) stay allowed */
-        struct oci_spec created;
-        memset(&created, 0, sizeof created);
-        if (load_bundle_spec(&st, &created) < 0) r = err_prefix("update: the container's linux.devices");
-        else s.devices = created.devices, s.ndevices = created.ndevices, r = cg_update(st.cgroups, &s);
-        s.devices = NULL, s.ndevices = 0;
-        spec_free(&created);
-    }
+    else r = cg_update(st.cgroups, &s);   /* new device rules replace the old ones whole */
     close_container(rootfd, dirfd, &st);
 out:
     xfree(text);

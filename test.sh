@@ -1850,6 +1850,20 @@ t_cgroup_devices() {
 	return 0
 }
 
+# linux.resources.devices is the whole rule set: a node made from
+# linux.devices is not allowed unless a rule allows it (runc)
+t_devices_not_auto_allowed() {
+	local id=dev-rules
+	[ -d /sys/fs/cgroup/devices ] || [ -f /sys/fs/cgroup/unified/cgroup.controllers ] || { skip "no device cgroup"; return; }
+	local probe='(: > /dev/kmsg) 2>/dev/null && echo opened || echo denied; (: > /dev/null) && echo null-ok'
+	run_sh $id "$probe" '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}]
+		| .linux.resources.devices = [{allow: false, access: "rwm"}]'
+	expect "a linux.devices node under deny-all" "$(printf '%s' "$OUT" | tr '\n' ' ')" "denied null-ok"
+	run_sh $id-2 "$probe" '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}]
+		| .linux.resources.devices = [{allow: false, access: "rwm"}, {allow: true, type: "c", major: 1, minor: 11, access: "rw"}]'
+	expect "the same node with a rule allowing it" "$(printf '%s' "$OUT" | tr '\n' ' ')" "opened null-ok"
+}
+
 # pause freezes every process of the container, resume thaws them; exec
 # and delete refuse a paused container unless told otherwise
 t_pause_resume() {
@@ -3174,7 +3188,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring pause_resume update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring pause_resume update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
