@@ -4700,12 +4700,40 @@ static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, c
     return l;
 }
 
+/* runc's -ENOSYS stub: a syscall newer than every one the profile names
+ * (for this arch, whatever their rules' actions) answers ENOSYS instead
+ * of the default errno, so that programs fall back from clone3, statx,
+ * faccessat2 and the like as they do under runc.  Not when the default
+ * already lets calls through or is ENOSYS itself.  *max: that newest
+ * number; 0 when there is no stub. */
+static int sc_enosys_from(const struct oci_seccomp *sc, const struct sc_arch *a, uint32_t *max)
+{
+    uint32_t act = sc->default_action & OCI_SECCOMP_RET_ACTION_FULL;
+    int found = 0;
+    *max = 0;
+    if (act == OCI_SECCOMP_RET_ALLOW || act == OCI_SECCOMP_RET_LOG || act == OCI_SECCOMP_RET_TRACE ||
+        sc->default_action == (OCI_SECCOMP_RET_ERRNO | ENOSYS))
+        return 0;
+    for (size_t r = 0; r < sc->nrules; r++)
+        for (const struct jv *name = sc->rules[r].names->child; name; name = name->next) {
+            uint32_t nr;
+            int i = sc_lookup(name->s);
+            if (i >= 0 && sc_number(a, i, &nr) == 0 && (!found || nr > *max)) *max = nr, found = 1;
+        }
+    return found && *max != UINT32_MAX;
+}
+
 /* The decision tree of arch `a` over its entries, the syscall number in A. */
 static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp *sc, const struct sc_arch *a,
                                 const struct sc_entry *e, size_t n, uint32_t first)
 {
-    struct sc_interval *iv = xcalloc(2 * n + 2, sizeof *iv);
+    struct sc_interval *iv = xcalloc(2 * n + 3, sizeof *iv);
     size_t k = sc_intervals(e, n, sc->default_action, first, iv);
+    uint32_t max;
+    if (sc_enosys_from(sc, a, &max) && max >= first) {
+        if (iv[k - 1].start == max + 1 && !iv[k - 1].e) iv[k - 1].ret = OCI_SECCOMP_RET_ERRNO | ENOSYS;
+        else iv[k++] = (struct sc_interval){ max + 1, OCI_SECCOMP_RET_ERRNO | ENOSYS, NULL, 0 };
+    }
     size_t l = sc_emit_tree(b, a, iv, 0, k - 1, sc->default_action);
     xfree(iv);
     return l;
