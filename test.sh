@@ -3030,6 +3030,22 @@ t_seccomp_podman_profile() {
 	expect "podman profile" "$(tr '\n' ' ' < "$B/out")" "Seccomp:	2 c workload-ok unshare=EPERM mount=EPERM ptrace1=EPERM kexec=EPERM userfaultfd=EPERM clone3=$clone3 getpid=ok uname=ok "
 }
 
+# runc's -ENOSYS stub in a real container: under podman's profile with
+# EPERM as its default errno, a syscall newer than every one the profile
+# names gets ENOSYS (so programs fall back), one it merely leaves out
+# (personality with a flag) the default EPERM
+t_seccomp_enosys_stub() {
+	[ -f "$CONTAINERS_SECCOMP" ] || { skip "no $CONTAINERS_SECCOMP"; return; }
+	sc_rootfs || return
+	sc_profile "$(goarch)" "$PODMAN_CAPS" "$TMP/sc-podman.json"
+	jq '.defaultErrnoRet = 1' "$TMP/sc-podman.json" > "$TMP/sc-eperm.json"
+	variant sc-enosys '.process.args = ["/bin/sctest", "nr-1000", "personality-norandom", "getpid"] | .root.path = $r
+		| .linux.seccomp = $sc[0] | .process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps}' \
+		--arg r "$SCR" --slurpfile sc "$TMP/sc-eperm.json" --argjson caps "$PODMAN_CAPS"
+	expect "newer than the profile / left out / allowed" "$(rt run --bundle "$B" sc-enosys </dev/null 2>&1 | tr '\n' ' ')" \
+		"nr-1000=ENOSYS personality-norandom=EPERM getpid=ok "
+}
+
 # A deny-list profile with every capability granted: the EPERM can only
 # come from the filter (unshare, mount, keyctl, ptrace of pid 1); with the
 # same caps and no profile they work.  exec'd processes get the filter too.
@@ -3202,7 +3218,7 @@ escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
-check seccomp_differential seccomp_podman_profile seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
+check seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done
