@@ -2724,16 +2724,36 @@ static int state_root_open(const char *root, int create)
     return fd;
 }
 
-/* Opens and locks <root>/<id>.  Fails with "does not exist" when absent. */
-static int state_dir_open_locked(int rootfd, const char *id)
+/* How long a command waits for another one's hold on a container: they
+ * are short (a create holds it through its hooks), and none may block
+ * without bound. */
+#define LOCK_WAIT_MS 30000
+
+/* flock(LOCK_EX) with a deadline: polled, 1 ms first, then 10 ms. */
+static int lock_with_deadline(int fd, const char *id)
+{
+    for (int waited = 0;; ) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR) return failerr("lock state of %s", id);
+        if (waited >= LOCK_WAIT_MS)
+            return fail("container \"%s\" is busy: another ocirun command has held its state for %d s", id,
+                        LOCK_WAIT_MS / 1000);
+        int step = waited < 20 ? 1 : 10;
+        usleep((useconds_t)step * 1000);
+        waited += step;
+    }
+}
+
+/* Opens <root>/<id>, and locks it with `lock` (commands that change the
+ * container; those that only read it need no lock: state.json is replaced
+ * whole).  Fails with "does not exist" when absent. */
+static int state_dir_open(int rootfd, const char *id, int lock)
 {
     int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) return fail("container \"%s\" does not exist", id);
     if (fd < 0) return failerr("open state of %s", id);
     struct stat st;
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno != EINTR) { failerr("lock state of %s", id); close(fd); return -1; }
-    }
+    if (lock && lock_with_deadline(fd, id) < 0) { close(fd); return -1; }
     /* a delete that held the lock before us has removed the directory */
     if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
         close(fd);
@@ -2905,8 +2925,8 @@ static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
     return 0;
 }
 
-/* Opens the state of `id` (locked) and reads it. */
-static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
+/* Opens the state of `id` (locked with `lock`) and reads it. */
+static int open_container_as(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st, int lock)
 {
     *rootfd = *dirfd = -1;
     memset(st, 0, sizeof *st);
@@ -2915,8 +2935,19 @@ static int open_container(const char *root, const char *id, int *rootfd, int *di
         if (*rootfd == -2) fail("container \"%s\" does not exist", id);
         return *rootfd = -1;
     }
-    if ((*dirfd = state_dir_open_locked(*rootfd, id)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
+    if ((*dirfd = state_dir_open(*rootfd, id, lock)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
     return 0;
+}
+
+static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
+{
+    return open_container_as(root, id, rootfd, dirfd, st, 1);
+}
+
+/* For commands that only look: state, ps, events. */
+static int open_container_ro(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
+{
+    return open_container_as(root, id, rootfd, dirfd, st, 0);
 }
 
 static void close_container(int rootfd, int dirfd, struct cstate *st)
@@ -3815,6 +3846,24 @@ static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
     return r->ndevs ? cg_apply_devices(cg, s) : 0;
 }
 
+/* A cgroup frozen before the container starts (made frozen by hand, or
+ * left so by a crash) would freeze its stages and the create would never
+ * end: refused with runc's words.  v1: the freezer hierarchy's state is
+ * not THAWED; v2: cgroup.events says frozen (an ancestor's freeze too). */
+static int cg_refuse_frozen(const struct cgroup *cg)
+{
+    for (int i = 0; i < cg->n; i++) {
+        char path[PATH_MAX + 32], *text;
+        if (!cg->dir[i][0]) continue;
+        str_fmt(path, sizeof path, "%s/%s", cg->dir[i], cg->l.h[i].v2 ? "cgroup.events" : "freezer.state");
+        if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
+        int frozen = cg->l.h[i].v2 ? str_find(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
+        xfree(text);
+        if (frozen) return fail("container's cgroup unexpectedly frozen (%s)", cg->dir[i]);
+    }
+    return 0;
+}
+
 /* Whether linux.resources asks for any limit (device rules aside). */
 static int resources_requested(const struct oci_resources *r)
 {
@@ -3851,7 +3900,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
         cg->n = 0;
         return cg_apply_devices(cg, s);
     }
-    if (cg_apply_resources(cg, s) < 0) {
+    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s) < 0) {
         cg_remove(cg, 0);
         return -1;
     }
@@ -6858,7 +6907,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail("container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
-    if ((j->dirfd = state_dir_open_locked(j->rootfd, r->id)) < 0) return -1;
+    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 1)) < 0) return -1;
     /* init waits on this socket until `start` connects; bound through
      * /proc/self/fd so long state roots fit in sun_path */
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -7473,6 +7522,11 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         j.cg = xcalloc(1, sizeof *j.cg);
         cg_from_list(j.cg, st.cgroups);
     }
+    /* the rest needs only init (pinned by its /proc root fd): without our
+     * hold on the state, a paused container (--ignore-paused) can be
+     * resumed while our stages wait frozen in its cgroup, and kill or
+     * delete can end it */
+    if (ok) flock(j.dirfd, LOCK_UN);
     ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
@@ -8096,6 +8150,8 @@ static int start_locked(int dirfd, const struct cstate *st)
     int status = container_status(dirfd, st);
     if (status == ST_RUNNING) return fail("cannot start an already running container");
     if (status == ST_STOPPED) return fail("cannot start a container that has stopped");
+    /* its init would exec frozen and start would wait for it (runc alike) */
+    if (status == ST_PAUSED) return fail("cannot start a container in the paused state");
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
     int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -8260,7 +8316,7 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
     int rootfd, dirfd, r = -1;
     struct cstate st;
     memset(&st, 0, sizeof st);
-    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
+    if (open_container_ro(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
         memset(out, 0, sizeof *out);
         str_fmt(out->id, sizeof out->id, "%s", st.id);
@@ -8464,7 +8520,7 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
         want_args("ps", argc - i, 1, INT_MAX, "[--format table|json] <container-id> [ps options]") < 0)
         return -1;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("ps: invalid format \"%s\" (table or json)", format);
-    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
+    if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         if (container_status(dirfd, &st) == ST_STOPPED) n = 0;
         else n = container_pids(&st, &pids);
         r = n < 0 ? -1 : 0;
@@ -8658,9 +8714,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
         return -1;
     uint64_t ms;
     if (parse_duration_ms(interval, &ms) < 0 || !ms) return fail("events: invalid --interval \"%s\"", interval);
-    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
-    /* do not hold the container's lock while streaming */
-    flock(dirfd, LOCK_UN);
+    if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
     if (!st.cgroups) r = fail("container %s has no cgroup", st.id);
     long long ooms = r == 0 ? oom_kills(st.cgroups) : 0;
     while (r == 0) {
@@ -8712,7 +8766,7 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
     memset(&st, 0, sizeof st);
     if (parse_flags("state", argc, argv, &i, NULL, 0) < 0 || want_args("state", argc - i, 1, 1, "<container-id>") < 0)
         return -1;
-    if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
+    if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         struct buf b = {0};
         state_to_json(&b, &st, container_status(dirfd, &st), 0);
         buf_puts(&b, "\n");
