@@ -214,6 +214,7 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM
 	clean_all
+	docker_cleanup
 	if [ -n "${CTD_PID:-}" ]; then
 		for c in $(ctd task ls -q 2>/dev/null); do ctd task kill -s SIGKILL "$c" >/dev/null 2>&1; ctd task delete "$c" >/dev/null 2>&1; done
 		for c in $(ctd container ls -q 2>/dev/null); do ctd container delete "$c" >/dev/null 2>&1; done
@@ -3245,6 +3246,11 @@ t_seccomp_bad() {
 	expect "run under a profile denying the runtime's own calls" "$OUT" ran
 }
 
+# ---------------------------------------------------------------- docker --
+# Docker (Debian's docker.io) driving the runtime: tests/docker.sh
+
+. "$SRCDIR/tests/docker.sh"
+
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
@@ -3265,6 +3271,7 @@ ps keyring pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused update 
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
+$DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
