@@ -3716,7 +3716,6 @@ static int cg_v2_devices(const char *dir, const struct oci_devrule *v, size_t n)
  * be enforced, which is refused if the container could mknod. */
 static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
 {
-    if (!s->res.ndevs) return 0;
     struct oci_devrule *rules;
     size_t n = device_rules(s, &rules);
     const char *d = cg_dir_with(cg, "devices");
@@ -3843,7 +3842,7 @@ static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
         cg_apply_blockio(cg, r) < 0 || cg_apply_hugepages(cg, r) < 0 || cg_apply_network(cg, r) < 0 ||
         cg_apply_rdma(cg, r) < 0 || cg_apply_unified(cg, r) < 0)
         return -1;
-    return r->ndevs ? cg_apply_devices(cg, s) : 0;
+    return 0;
 }
 
 /* A cgroup frozen before the container starts (made frozen by hand, or
@@ -3900,7 +3899,9 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
         cg->n = 0;
         return cg_apply_devices(cg, s);
     }
-    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s) < 0) {
+    /* device rules always, as runc: without linux.resources.devices the
+     * container gets deny-all and the default devices */
+    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s) < 0 || cg_apply_devices(cg, s) < 0) {
         cg_remove(cg, 0);
         return -1;
     }
@@ -3945,7 +3946,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
                      (long long)s->res.mem_limit, used);
     }
     if (r == 0 && s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
-    if (r == 0 && cg_apply_resources(cg, s) < 0) r = -1;
+    if (r == 0 && (cg_apply_resources(cg, s) < 0 || (s->res.ndevs && cg_apply_devices(cg, s) < 0))) r = -1;
     xfree(cg);
     return r;
 }

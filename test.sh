@@ -1863,6 +1863,12 @@ t_devices_not_auto_allowed() {
 	run_sh $id-2 "$probe" '.linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}]
 		| .linux.resources.devices = [{allow: false, access: "rwm"}, {allow: true, type: "c", major: 1, minor: 11, access: "rw"}]'
 	expect "the same node with a rule allowing it" "$(printf '%s' "$OUT" | tr '\n' ' ')" "opened null-ok"
+	# no linux.resources.devices at all: still deny-all and the defaults
+	# (a node made with CAP_MKNOD cannot be opened; /dev/null can)
+	run_sh $id-3 'mknod /tmp/k c 1 11 && ((: > /tmp/k) 2>/dev/null && echo opened || echo denied); (: > /dev/null) && echo null-ok' \
+		'del(.linux.resources) | .process.capabilities |= with_entries(.value += ["CAP_MKNOD"]) | .root.readonly = false
+		 | .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs"}]'
+	expect "without any device rule" "$(printf '%s' "$OUT" | tr '\n' ' ')" "denied null-ok"
 }
 
 # pause freezes every process of the container, resume thaws them; exec
