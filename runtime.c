@@ -2169,6 +2169,7 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
             res_int(".linux.resources.memory", x, "reservation", -1, &r->mem_reservation) < 0 ||
             res_int(".linux.resources.memory", x, "swap", -1, &r->mem_swap) < 0 ||
             res_int(".linux.resources.memory", x, "swappiness", 0, &r->mem_swappiness) < 0 ||
+            (r->mem_swappiness == INT64_MAX && (r->mem_swappiness = UNSET, 0)) ||  /* Go's -1 as uint64: runc's unset */
             res_int(".linux.resources.memory", x, "kernel", -1, &kmem) < 0 ||
             res_int(".linux.resources.memory", x, "kernelTCP", -1, &kmem_tcp) < 0 ||
             get_bool(".linux.resources.memory", x, "disableOOMKiller", &r->disable_oom_killer) < 0)
@@ -3238,6 +3239,30 @@ static int cg_missing(const struct cgroup *cg, const char *ctrl, const char *fie
 }
 
 
+/* One number from a cgroup file: the whole file, or the value after `key`
+ * in a "key value" file.  -1 when absent. */
+static int64_t cg_read_num(const char *cgroups, const char *file, const char *key)
+{
+    char path[PATH_MAX + 64], *text;
+    int64_t v = -1;
+    for (const char *p = cgroups; *p && v < 0;) {
+        size_t n = strcspn(p, "\n");
+        str_fmt(path, sizeof path, "%.*s/%s", (int)n, p, file);
+        p += n + (p[n] == '\n');
+        if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
+        if (!key) {
+            if (strncmp(text, "max", 3)) scan_i64(text, &v);
+            else v = 0;
+        } else {
+            size_t kl = strlen(key);
+            for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                if (!strncmp(l, key, kl) && l[kl] == ' ') scan_i64(l + kl + 1, &v);
+        }
+        xfree(text);
+    }
+    return v;
+}
+
 static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->mem_limit == UNSET && r->mem_reservation == UNSET && r->mem_swap == UNSET && r->mem_swappiness == UNSET &&
@@ -3249,8 +3274,14 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     str_fmt(path, sizeof path, "%s/memory.max", d);
     int v2 = access(path, F_OK) == 0;
     if (!v2) {
+        /* memsw may not be below the limit at any moment: raising both
+         * (or lifting swap) writes swap first, as runc does */
+        int64_t cur = cg_read_num(d, "memory.limit_in_bytes", NULL);
+        int swap_first = r->mem_limit != UNSET && r->mem_swap != UNSET && (r->mem_swap == -1 || (cur >= 0 && cur < r->mem_swap));
+        if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+            return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
         if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return err_prefix(".linux.resources.memory.limit");
-        if (r->mem_swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+        if (!swap_first && r->mem_swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
             return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
         if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
             return err_prefix(".linux.resources.memory.reservation");
@@ -3906,30 +3937,6 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id
         return -1;
     }
     return 0;
-}
-
-/* One number from a cgroup file: the whole file, or the value after `key`
- * in a "key value" file.  -1 when absent. */
-static int64_t cg_read_num(const char *cgroups, const char *file, const char *key)
-{
-    char path[PATH_MAX + 64], *text;
-    int64_t v = -1;
-    for (const char *p = cgroups; *p && v < 0;) {
-        size_t n = strcspn(p, "\n");
-        str_fmt(path, sizeof path, "%.*s/%s", (int)n, p, file);
-        p += n + (p[n] == '\n');
-        if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
-        if (!key) {
-            if (strncmp(text, "max", 3)) scan_i64(text, &v);
-            else v = 0;
-        } else {
-            size_t kl = strlen(key);
-            for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-                if (!strncmp(l, key, kl) && l[kl] == ' ') scan_i64(l + kl + 1, &v);
-        }
-        xfree(text);
-    }
-    return v;
 }
 
 /* `update`: new limits for a running container. */
@@ -5719,7 +5726,7 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
             goto bad;
         }
     }
-    if (p->console_height || p->console_width) {
+    if (p->console_height && p->console_width) {   /* runc: both, or the pty's own */
         struct winsize ws = { (unsigned short)p->console_height, (unsigned short)p->console_width, 0, 0 };
         if (ioctl(s, TIOCSWINSZ, &ws) < 0) { failerr(".process.consoleSize"); goto bad; }
     }

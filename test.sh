@@ -1967,6 +1967,15 @@ t_update() {
 		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update accepted --pids-limit '$v'"
 	done
 	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
+	# raising memory and swap together: memsw may never be below the
+	# limit, so swap goes first (runc's order)
+	if [ -e /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes ]; then
+		rt update --memory 64m --memory-swap 128m $id >"$B/log" 2>&1 || fail "update memory+swap: $(errsum "$(cat "$B/log")")"
+		rt update --memory 256m --memory-swap 512m $id >"$B/log" 2>&1 || fail "update raising memory+swap: $(errsum "$(cat "$B/log")")"
+		expect "memsw after raising both" "$(cat /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes)" 536870912
+		rt update --memory 32m --memory-swap 64m $id >"$B/log" 2>&1 || fail "update lowering memory+swap: $(errsum "$(cat "$B/log")")"
+		expect "memory after lowering both" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 33554432
+	fi
 	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us ]; then
 		rt update --cpu-rt-period 500000 --cpu-rt-runtime 0 $id >"$B/log" 2>&1 || fail "update --cpu-rt-*: $(errsum "$(cat "$B/log")")"
 		expect "rt period after update" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us)" 500000
@@ -2019,6 +2028,9 @@ t_resources_zero_unset() {
 	expect "pids.max kept" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 50
 	expect "cpu.shares kept" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares)" 512
 	rt update --memory 0 --pids-limit 0 --cpu-share 0 --cpu-quota 0 --kernel-memory 10m $id >"$B/log" 2>&1 || fail "update with zero flags: $(errsum "$(cat "$B/log")")"
+	# Go's -1 as a uint64 swappiness (jq cannot write it): unset
+	echo '{"memory": {"swappiness": 18446744073709551615}}' | rt update --resources - $id >"$B/log" 2>&1 ||
+		fail "update with swappiness 2^64-1: $(errsum "$(cat "$B/log")")"
 	expect "memory after zero flags" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 100663296
 	expect "pids.max after zero flags" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 50
 	expect "cpu.shares after zero flags" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares)" 512
