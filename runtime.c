@@ -262,6 +262,43 @@ struct oci_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; un
  *    directories, children, time (what libc would bring in, done small)
  * ====================================================================== */
 
+/* Plain syscalls in place of a few libc wrappers.  musl's open() follows
+ * an O_CLOEXEC open with fcntl(F_SETFD), for kernels before 2.6.23; its
+ * socket(), socketpair() and pipe2() emulate their flags the same way on
+ * such kernels, and its fcntl() handles F_DUPFD_CLOEXEC and F_GETOWN too:
+ * a syscall more per call, and code in a static binary.  Linux 4.4 has
+ * them all (i386 its direct socket calls since 4.3). */
+#ifdef SYS_fcntl64
+#define NR_fcntl SYS_fcntl64
+#else
+#define NR_fcntl SYS_fcntl
+#endif
+static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+    return (int)syscall(SYS_openat, dirfd, path, flags | O_LARGEFILE, mode);
+}
+static int sys_open(const char *path, int flags, mode_t mode) { return sys_openat(AT_FDCWD, path, flags, mode); }
+static int sys_fcntl(int fd, int cmd, long arg) { return (int)syscall(NR_fcntl, fd, cmd, arg); }
+static int sys_socket(int domain, int type, int proto) { return (int)syscall(SYS_socket, domain, type, proto); }
+static int sys_socketpair(int domain, int type, int proto, int sv[2]) { return (int)syscall(SYS_socketpair, domain, type, proto, sv); }
+static int sys_pipe2(int fds[2], int flags) { return (int)syscall(SYS_pipe2, fds, flags); }
+
+/* ioctl(2) as a plain syscall: musl's wrapper converts the time64
+ * structures of some socket and sound requests on 32-bit arches (1.6 KB
+ * of a static binary) that this runtime never makes. */
+static int sys_ioctl(int fd, unsigned long req, void *arg) { return (int)syscall(SYS_ioctl, fd, req, arg); }
+
+/* The kernel's struct termios (TCGETS/TCSETS), whose start libc's shares
+ * on every arch this runs on (not powerpc or alpha): the four flag words,
+ * the line discipline, the control characters (19 to 23 of them; room
+ * for libc's 32).  Used in place of tcgetattr(3) and friends, which pull
+ * in the ioctl wrapper. */
+struct kterm { uint32_t iflag, oflag, cflag, lflag; uint8_t line, cc[32]; };
+#if defined(__powerpc__) || defined(__alpha__) || defined(__sparc__)
+#error "struct kterm: this arch's struct termios is laid out otherwise"
+#endif
+
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_CONFIG_SIZE (16u << 20) /* config.json and state.json bound */
 
@@ -295,13 +332,30 @@ static uint64_t fmt_arg(va_list *ap, int size, int sign)
     return sign ? (uint64_t)(int64_t)v : (unsigned)v;
 }
 
+/* u / d for a 32-bit d.  32-bit CPUs have no 64-bit divide and would
+ * call libgcc's __udivdi3 (1.1 KB of a static binary): there it is
+ * done bit by bit, as long division; the few divisions of the runtime
+ * (formatting, parsing) do not notice. */
+static uint64_t udiv64(uint64_t n, uint32_t d)
+{
+#if UINTPTR_MAX == 0xffffffffu
+    uint64_t q = 0, r = 0;
+    for (int i = 63; i >= 0; i--) {
+        r = r << 1 | (n >> i & 1);
+        if (r >= d) r -= d, q |= 1ULL << i;
+    }
+    return q;
+#else
+    return n / d;
+#endif
+}
+
 /* The digits of u in base 8, 10 or 16, written backwards from `end`;
- * returns the first.  The remainder comes by multiplication: 32-bit CPUs
- * would call libgcc for a 64-bit %. */
+ * returns the first.  The remainder comes by multiplication. */
 static char *fmt_digits(char *end, uint64_t u, unsigned base, int upper)
 {
     do {
-        uint64_t q = u / base;
+        uint64_t q = udiv64(u, base);
         unsigned dg = (unsigned)(u - q * base);
         *--end = (char)("0123456789abcdef"[dg] - (upper && dg > 9 ? 32 : 0));
         u = q;
@@ -421,7 +475,7 @@ static int failerr(const char *fmt, ...)
 }
 
 /* Put context in front of the recorded message; returns -1. */
-__attribute__((format(printf, 1, 2)))
+__attribute__((format(printf, 1, 2), noinline))
 static int err_prefix(const char *fmt, ...)
 {
     char pre[1024], old[sizeof err_msg];
@@ -637,7 +691,7 @@ static int read_fd_all(int fd, const char *name, size_t max, char **out, size_t 
 /* Reads a whole file (bounded by `max`) into a NUL-terminated buffer. */
 static int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp)
 {
-    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    int fd = sys_openat(dirfd, path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) return failerr("open %s", path);
     int r = read_fd_all(fd, path, max, out, lenp);
     close(fd);
@@ -650,7 +704,7 @@ static int write_file_atomic(int dirfd, const char *name, const char *data, size
     char tmp[NAME_MAX + 1];
     if (str_fmt(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
         return fail("%s: name too long", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    int fd = sys_openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) return failerr("create %s", tmp);
     if (write_all(fd, data, n) < 0 || fsync(fd) < 0) {
         failerr("write %s", tmp);
@@ -670,7 +724,7 @@ static int write_file_atomic(int dirfd, const char *name, const char *data, size
 /* Writes a short string to an existing file (procfs, sysfs, cgroupfs). */
 static int write_file_str(const char *path, const char *s)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = sys_open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
     if (fd < 0) return failerr("open %s", path);
     int r = write_all(fd, s, strlen(s));
     if (r < 0) failerr("write %s", path);
@@ -691,8 +745,9 @@ static const char *scan_u64(const char *s, unsigned base, uint64_t *out)
         unsigned c = (unsigned char)*s, lc = c | 32;
         unsigned d = c - '0' < 10 ? c - '0' : lc - 'a' < 6 ? lc - 'a' + 10 : 99;
         if (d >= base) break;
-        if (v > (UINT64_MAX - d) / base) over = 1;
-        v = over ? UINT64_MAX : v * base + d;
+        uint64_t t;
+        if (__builtin_mul_overflow(v, (uint64_t)base, &t) || __builtin_add_overflow(t, (uint64_t)d, &t)) over = 1;
+        v = over ? UINT64_MAX : t;
     }
     *out = v;
     return over ? NULL : s;
@@ -744,9 +799,9 @@ static int parse_int(const char *s, int *out)
 
 static int set_cloexec(int fd, int on)
 {
-    int fl = fcntl(fd, F_GETFD);
+    int fl = sys_fcntl(fd, F_GETFD, 0);
     if (fl < 0) return -1;
-    return fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
+    return sys_fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
 }
 
 /* Directory reading with getdents64 on an fd the caller owns, without DIR:
@@ -788,7 +843,7 @@ static pid_t spawn_vfork(int (*fn)(void *), void *arg, int flags)
 static int cloexec_fds_from(int from, int trust_proc)
 {
     if (syscall(NR_close_range, from, ~0U, OCI_CLOSE_RANGE_CLOEXEC) == 0) return 0; /* Linux 5.11 */
-    int dfd = trust_proc ? open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int dfd = trust_proc ? sys_open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : -1;
     if (dfd < 0) {
         /* no /proc: fall back to a bounded sweep */
         for (int fd = from; fd < 1024; fd++) set_cloexec(fd, 1);
@@ -801,7 +856,7 @@ static int cloexec_fds_from(int from, int trust_proc)
         int fd;
         if (parse_int(name, &fd) < 0 || fd < from || fd == dfd) continue;
         if (set_cloexec(fd, 1) < 0 && errno != EBADF) {
-            failerr("fcntl(%d, F_SETFD)", fd);
+            failerr("sys_fcntl(%d, F_SETFD, 0)", fd);
             close(dfd);
             return -1;
         }
@@ -838,6 +893,18 @@ static int clock_now(int clk, struct timespec *ts)
     ts->tv_sec = t.sec, ts->tv_nsec = t.nsec;
     return 0;
 }
+
+/* Milliseconds of the monotonic clock, for deadlines. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    if (clock_now(CLOCK_MONOTONIC, &ts) < 0) return 0;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A pause of `ms` milliseconds: poll(2) without fds, which the runtime
+ * links anyway (usleep brings clock_nanosleep and its time64 shims). */
+static void sleep_ms(int ms) { poll(NULL, 0, ms); }
 
 /* Seconds since the epoch (from 1970 to the year 19000) as UTC year,
  * month, day, hours, minutes, seconds: the Gregorian calendar counted in
@@ -877,7 +944,7 @@ static int cwd_path(char out[static PATH_MAX])
  * gives it but without its allocation: enter it and ask the kernel. */
 static int dir_realpath(const char *dir, char out[static PATH_MAX])
 {
-    int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);   /* fchdir() takes O_PATH since Linux 3.5 */
+    int back = sys_open(".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);   /* fchdir() takes O_PATH since Linux 3.5 */
     if (back < 0) return -1;
     int r = chdir(dir) == 0 && cwd_path(out) == 0 ? 0 : -1, err = errno;
     if (r == 0 && out[0] != '/') r = -1, err = ENOENT;
@@ -2719,7 +2786,7 @@ static int state_root_open(const char *root, int create)
             }
         }
     }
-    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT && !create) return -2; /* no root: no containers */
     if (fd < 0) return failerr("open state root %s", root);
     return fd;
@@ -2740,7 +2807,7 @@ static int lock_with_deadline(int fd, const char *id)
             return fail("container \"%s\" is busy: another ocirun command has held its state for %d s", id,
                         LOCK_WAIT_MS / 1000);
         int step = waited < 20 ? 1 : 10;
-        usleep((useconds_t)step * 1000);
+        sleep_ms(step);
         waited += step;
     }
 }
@@ -2750,7 +2817,7 @@ static int lock_with_deadline(int fd, const char *id)
  * whole).  Fails with "does not exist" when absent. */
 static int state_dir_open(int rootfd, const char *id, int lock)
 {
-    int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT) return fail("container \"%s\" does not exist", id);
     if (fd < 0) return failerr("open state of %s", id);
     struct stat st;
@@ -2766,7 +2833,7 @@ static int state_dir_open(int rootfd, const char *id, int lock)
 /* Removes a state directory and the files in it (ours only: no subdirs). */
 static int state_dir_remove(int rootfd, const char *id)
 {
-    int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) return errno == ENOENT ? 0 : failerr("open state of %s", id);
     struct dir_iter d;
     const char *name;
@@ -2789,7 +2856,7 @@ static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
 {
     char path[64], buf[1024];
     str_fmt(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) return -1;
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
@@ -3432,7 +3499,7 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
     const char *wfile = v2 ? (cg_has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight")
                            : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
     int bfq = str_find(wfile, "bfq") != NULL;
-#define V2W(w) (bfq ? (w) : 1 + ((w) - 10) * 9999 / 990)
+#define V2W(w) (bfq ? (w) : 1 + ((uint32_t)(w) - 10) * 9999 / 990)   /* w: [10, 1000] */
     int dev_weights = 0;
     for (const struct jv *c = (x = member(b, "weightDevice")) ? x->child : NULL; c; c = c->next)
         dev_weights |= jv_u64(c, "weight") != 0;
@@ -3731,7 +3798,7 @@ static int cg_v2_devices(const char *dir, const struct oci_devrule *v, size_t n)
     int pfd = bpf_call(OCI_BPF_PROG_LOAD, &a);
     xfree(prog);
     if (pfd < 0) return failerr("load the device cgroup program (bpf, Linux 4.15)");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+    int dfd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), r;
     if (dfd < 0) r = failerr("open %s", dir);
     else r = bpf_attach_device_prog(dfd, pfd, dir), close(dfd);
     close(pfd);
@@ -3784,7 +3851,7 @@ static int cg_remove(const struct cgroup *cg, int report)
     for (int i = 0; i < cg->n; i++) {
         if (!cg->dir[i][0]) continue;
         int t = 0;
-        while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) usleep(10000);
+        while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) sleep_ms(10);
         if (access(cg->dir[i], F_OK) == 0) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
     }
     return r;
@@ -3861,7 +3928,7 @@ static int cg_set_frozen(const char *cgroups, int freeze)
                   : !strncmp(text, freeze ? "FROZEN" : "THAWED", 6);
         xfree(text);
         if (done) return 0;
-        usleep(5000);
+        sleep_ms(5);
     }
     return fail("the container did not %s within 5 s", freeze ? "freeze" : "thaw");
 }
@@ -3982,7 +4049,7 @@ static int cg_open_v2(const struct cgroup *cg)
         if (!cg->l.h[i].v2) return -1;
         v2 = i;
     }
-    return v2 < 0 ? -1 : open(cg->dir[v2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return v2 < 0 ? -1 : sys_open(cg->dir[v2], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
 /* ======================================================================
@@ -4987,16 +5054,16 @@ static void close_stack(int *stack, int from, int to)
 /* Opens (creating as asked) one component below dirfd, without following. */
 static int open_component(int dirfd, const char *name, int flags, int last)
 {
-    int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int fd = sys_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd >= 0 || errno != ENOENT || !(flags & (RES_MKDIR | RES_MKFILE))) return fd;
     if (last && (flags & RES_MKFILE)) {
-        int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        int f = sys_openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (f < 0 && errno != EEXIST) return -1;
         if (f >= 0) close(f);
     } else if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
         return -1;
     }
-    return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    return sys_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
 }
 
 static int resolve_in_root(int rootfd, const char *path, int flags)
@@ -5004,7 +5071,7 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
     char work[PATH_MAX], next[PATH_MAX];
     int stack[RES_MAX_DEPTH], depth = 0, links = 0;
     if (str_fmt(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
-    if ((stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0) return failerr("dup");
+    if ((stack[0] = sys_fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0) return failerr("dup");
     char *rest = work;
     for (;;) {
         while (*rest == '/') rest++;
@@ -5176,7 +5243,7 @@ static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct s
  * the bundle, our cwd); the target is resolved inside the rootfs. */
 static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
 {
-    int srcfd = open(m->source, O_PATH | O_CLOEXEC);
+    int srcfd = sys_open(m->source, O_PATH | O_CLOEXEC, 0);
     if (srcfd < 0) return failerr("%s: bind source %s", m->dest, m->source);
     struct stat src, before;
     if (fstat(srcfd, &src) < 0) { failerr("fstat %s", m->source); close(srcfd); return -1; }
@@ -5242,8 +5309,8 @@ static int copy_tree(int from, int to, int depth)
         if (S_ISDIR(st.st_mode)) {
             int a = -1, b = -1;
             if (mkdirat(to, name, st.st_mode & 07777) < 0 ||
-                (a = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-                (b = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                (a = sys_openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)) < 0 ||
+                (b = sys_openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)) < 0)
                 r = failerr("tmpcopyup: directory %s", name);
             else r = copy_tree(a, b, depth + 1);
             if (a >= 0) close(a);
@@ -5255,8 +5322,8 @@ static int copy_tree(int from, int to, int depth)
             target[n] = 0;
             if (symlinkat(target, to, name) < 0) r = failerr("tmpcopyup: symlink %s", name);
         } else if (S_ISREG(st.st_mode)) {
-            int a = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            int b = a < 0 ? -1 : openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+            int a = sys_openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+            int b = a < 0 ? -1 : sys_openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
             char buf[16384];
             ssize_t n = 0;
             while (b >= 0 && (n = read(a, buf, sizeof buf)) > 0 && write_all(b, buf, (size_t)n) == 0) {}
@@ -5276,9 +5343,9 @@ static int copy_tree(int from, int to, int depth)
 static int mount_tmpcopyup(int covered, int top, const char *dest)
 {
     char p[32];
-    int from = open(proc_fd_path(p, covered), O_RDONLY | O_DIRECTORY | O_CLOEXEC), to = -1, r;
+    int from = sys_open(proc_fd_path(p, covered), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), to = -1, r;
     if (from < 0) return failerr("tmpcopyup: open %s", dest);
-    to = open(proc_fd_path(p, top), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    to = sys_open(proc_fd_path(p, top), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     r = to < 0 ? failerr("tmpcopyup: open the new %s", dest) : copy_tree(from, to, 0);
     close(from);
     if (to >= 0) close(to);
@@ -5554,7 +5621,7 @@ static int apply_sysctls(const struct oci_spec *s)
             return fail(".linux.sysctl.%.40s...: name too long (%zu characters)", s->sysctl[i].key, strlen(s->sysctl[i].key));
         for (char *p = path + 10; p < path + n; p++)
             if (*p == '.') *p = '/';
-        int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        int fd = sys_open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
         struct statfs sf;
         if (fd < 0) return failerr(".linux.sysctl.%s: open %s", s->sysctl[i].key, path);
         if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
@@ -5575,7 +5642,7 @@ static int enter_rootfs(struct rootfs_ctx *c)
 {
     if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
     if (!c->no_pivot) {
-        int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int oldroot = sys_open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (oldroot < 0) return failerr("open /");
         if (syscall(SYS_pivot_root, ".", ".") == 0) {
             int r = 0;
@@ -5710,16 +5777,16 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
         close(dir);
         return fail(".process.terminal: %s is not a devpts mount", path);
     }
-    int m = openat(dir, "ptmx", O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC), s = -1, zero = 0;
+    int m = sys_openat(dir, "ptmx", O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0), s = -1, zero = 0;
     if (m < 0) { failerr("open %s/ptmx", path); close(dir); return -1; }
-    if (ioctl(m, TIOCSPTLCK, &zero) < 0) { failerr("unlock pty"); goto bad; }
-    s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (sys_ioctl(m, TIOCSPTLCK, &zero) < 0) { failerr("unlock pty"); goto bad; }
+    s = sys_ioctl(m, TIOCGPTPEER, (void *)(long)(O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (s < 0) {
         unsigned n;
         char name[16];
-        if (ioctl(m, TIOCGPTN, &n) < 0) { failerr("TIOCGPTN"); goto bad; }
+        if (sys_ioctl(m, TIOCGPTN, &n) < 0) { failerr("TIOCGPTN"); goto bad; }
         str_fmt(name, sizeof name, "%u", n);
-        s = openat(dir, name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+        s = sys_openat(dir, name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0);
         if (s < 0 || fstatfs(s, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC || fstat(s, &st) < 0 ||
             !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143) {
             fail("%s/%s is not the pty peer", path, name);
@@ -5728,7 +5795,7 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
     }
     if (p->console_height && p->console_width) {   /* runc: both, or the pty's own */
         struct winsize ws = { (unsigned short)p->console_height, (unsigned short)p->console_width, 0, 0 };
-        if (ioctl(s, TIOCSWINSZ, &ws) < 0) { failerr(".process.consoleSize"); goto bad; }
+        if (sys_ioctl(s, TIOCSWINSZ, &ws) < 0) { failerr(".process.consoleSize"); goto bad; }
     }
     close(dir);
     out->master = m, out->peer = s;
@@ -5757,7 +5824,7 @@ static int become_pty_session(int peer)
     for (int fd = 0; fd < 3; fd++)
         if (dup2(peer, fd) < 0) return failerr("dup2 the pty");
     if (peer > 2) close(peer);
-    if (ioctl(0, TIOCSCTTY, 0) < 0) return failerr("TIOCSCTTY");
+    if (sys_ioctl(0, TIOCSCTTY, NULL) < 0) return failerr("TIOCSCTTY");
     return 0;
 }
 
@@ -5802,7 +5869,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     if ((prop & MS_SHARED) && make_parent_mount_private(rootfs) < 0) return -1;
     /* pivot_root needs the rootfs to be a mount point */
     if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return failerr("bind mount rootfs %s", rootfs);
-    if ((c.rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return failerr("open rootfs %s", rootfs);
+    if ((c.rootfd = sys_open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return failerr("open rootfs %s", rootfs);
     int r = -1;
     c.ro_later = xcalloc(s->nmounts + 1, 1);
     for (c.cur = 0; c.cur < s->nmounts; c.cur++)
@@ -5924,7 +5991,7 @@ static int give_stdio_to(uid_t uid)
         struct stat st;
         if (fstat(fd, &st) < 0 || st.st_uid == uid) continue;
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) continue;
-        if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+        if (syscall(SYS_fchown, fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
             return failerr("chown fd %d to the process's uid %u", fd, (unsigned)uid);
     }
     return 0;
@@ -6088,8 +6155,8 @@ struct hook_place { const char *cwd; char **env; };
 static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *state, const struct hook_place *at)
 {
     int in[2], ex[2];
-    if (pipe2(in, O_CLOEXEC) < 0) return failerr("pipe");
-    if (pipe2(ex, O_CLOEXEC) < 0) { close(in[0]), close(in[1]); return failerr("pipe"); }
+    if (sys_pipe2(in, O_CLOEXEC) < 0) return failerr("pipe");
+    if (sys_pipe2(ex, O_CLOEXEC) < 0) { close(in[0]), close(in[1]); return failerr("pipe"); }
     char *noargs[] = { (char *)h->path, NULL }, *noenv[] = { NULL };
     char **env = h->env ? h->env : at->env ? at->env : noenv;
     struct hook_child c = { h->path, at->cwd, h->nargs ? h->args : noargs, env, in[0], ex[1] };
@@ -6097,7 +6164,7 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     close(in[0]), close(ex[1]);
     if (pid < 0) { close(in[1]), close(ex[0]); return failerr("start %s hook", hook_names[kind]); }
     /* the state is small; a hook that does not read it must not block us */
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    sys_fcntl(in[1], F_SETFL, O_NONBLOCK);
     if (write(in[1], state, strlen(state)) < 0 && errno != EAGAIN && errno != EPIPE) { /* hook closed stdin */ }
     close(in[1]);
     int e, status = 0;
@@ -6110,15 +6177,14 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
                        : failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
     }
     pid_t w = 0;
-    for (int64_t waited_us = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; ) {
-        if (h->timeout && waited_us >= h->timeout * (int64_t)1000000) {
+    int64_t t0 = now_ms();
+    for (int n = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; n++) {
+        if (h->timeout && now_ms() - t0 >= h->timeout * (int64_t)1000) {
             kill(-pid, SIGKILL);
             waitpid(pid, NULL, 0);
             return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
         }
-        int64_t step = waited_us < 10000 ? 500 : 10000;
-        usleep((useconds_t)step);
-        waited_us += step;
+        sleep_ms(n < 20 ? 1 : 10);
     }
     if (w < 0) return failerr(".hooks.%s[%zu]: wait", hook_names[kind], idx);
     if (WIFSIGNALED(status)) return fail(".hooks.%s[%zu]: %s was killed by signal %d", hook_names[kind], idx, h->path, WTERMSIG(status));
@@ -6230,7 +6296,7 @@ static int test_hook_skips(const char *what)
 
 static int copy_self_to(int dst)
 {
-    int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    int src = sys_open("/proc/self/exe", O_RDONLY | O_CLOEXEC, 0);
     if (src < 0) return failerr("open /proc/self/exe");
     char *buf = xmalloc(65536);
     ssize_t n;
@@ -6267,8 +6333,8 @@ static int sealed_memfd_copy(void)
     if (fd < 0) return failerr("memfd_create");
     if (copy_self_to(fd) < 0) { close(fd); return -1; }
     int seals;
-    if (fcntl(fd, OCI_F_ADD_SEALS, OCI_SEALS) < 0) { failerr("F_ADD_SEALS"); close(fd); return -1; }
-    if ((seals = fcntl(fd, OCI_F_GET_SEALS)) < 0 || (seals & OCI_SEALS) != OCI_SEALS) {
+    if (sys_fcntl(fd, OCI_F_ADD_SEALS, OCI_SEALS) < 0) { failerr("F_ADD_SEALS"); close(fd); return -1; }
+    if ((seals = sys_fcntl(fd, OCI_F_GET_SEALS, 0)) < 0 || (seals & OCI_SEALS) != OCI_SEALS) {
         if (seals < 0) failerr("F_GET_SEALS");
         else fail("F_GET_SEALS reads back %#x, not the seals set", seals);
         close(fd);
@@ -6294,7 +6360,7 @@ static int private_copy(int dirfd, const char **how)
     *how = "O_TMPFILE";
     struct stat st;
     if (!test_hook_skips("notmpfile")) {
-        fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
+        fd = sys_openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
         /* kernels without O_TMPFILE may ignore the flag: insist on nlink 0 */
         if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_nlink)) close(fd), fd = -1;
     }
@@ -6304,13 +6370,13 @@ static int private_copy(int dirfd, const char **how)
         struct timespec ts;
         if (clock_now(CLOCK_MONOTONIC, &ts) < 0) ts.tv_nsec = 0;   /* (O_EXCL below: the name need only be likely unique) */
         str_fmt(name, sizeof name, ".ocirun-%d-%ld", (int)getpid(), (long)ts.tv_nsec);
-        fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+        fd = sys_openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
         if (fd < 0) return failerr("create a private copy of ocirun");
         if (unlinkat(dirfd, name, 0) < 0) { failerr("unlink %s", name); close(fd); return -1; }
     }
     char p[32];
     int ro = -1;
-    if (copy_self_to(fd) == 0 && fchmod(fd, 0555) == 0 && (ro = open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC)) < 0)
+    if (copy_self_to(fd) == 0 && fchmod(fd, 0555) == 0 && (ro = sys_open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC, 0)) < 0)
         failerr("reopen the private copy");
     close(fd);
     return ro;
@@ -6441,7 +6507,9 @@ static ssize_t msg_read_header(int fd, struct msg_hdr *h, int *passfd)
     struct iovec iov = { h, sizeof *h };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
     ssize_t r;
-    do r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (r < 0 && errno == EINTR);
+    /* the plain syscall: musl's recvmsg converts time64 control messages
+     * on 32-bit arches, which never come here */
+    do r = syscall(SYS_recvmsg, fd, &mh, MSG_CMSG_CLOEXEC); while (r < 0 && errno == EINTR);
     if (r <= 0) return r;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -6624,7 +6692,7 @@ static void explain_stage_exit(pid_t pid)
 {
     int status;
     pid_t r = 0;
-    for (int i = 0; i < 50 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++) usleep(2000);
+    for (int i = 0; i < 50 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++) sleep_ms(2);
     if (r == 0) { kill(pid, SIGKILL); r = waitpid(pid, &status, 0); }
     if (r != pid) return;
     size_t n = strlen(err_msg);
@@ -6677,7 +6745,7 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
     char path[64];
     for (size_t i = 0; i < n; i++) buf_printf(&b, "%u %u %u\n", m[i].container, m[i].host, m[i].size);
     str_fmt(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-    int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+    int fd = sys_open(path, O_WRONLY | O_CLOEXEC, 0), r = 0;
     if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len) r = failerr("write %s", path);
     if (fd >= 0) close(fd);
     buf_free(&b);
@@ -6707,18 +6775,16 @@ static int helper_child(void *arg)
 static int run_captured(const char *path, char **argv, int stdout_too, size_t max, int secs, struct buf *out, int *status)
 {
     int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
+    if (sys_pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
     struct helper_child c = { path, argv, pfd[1], 0, stdout_too };
     pid_t child = spawn_vfork(helper_child, &c, 0);
     close(pfd[1]);
     if (child < 0) { close(pfd[0]); return failerr("start %s", argv[0]); }
-    struct timespec t0, now;
-    clock_now(CLOCK_MONOTONIC, &t0);
+    int64_t deadline = now_ms() + (int64_t)secs * 1000;
     int timed_out = 0;
     for (;;) {
         char chunk[4096];
-        clock_now(CLOCK_MONOTONIC, &now);
-        long left = (long)secs * 1000 - (long)(now.tv_sec - t0.tv_sec) * 1000 - (now.tv_nsec - t0.tv_nsec) / 1000000;
+        int64_t left = deadline - now_ms();
         struct pollfd p = { pfd[0], POLLIN, 0 };
         int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (pr < 0 && errno == EINTR) continue;
@@ -6809,12 +6875,12 @@ static int idmap_userns(const struct oci_idmap *u, size_t nu, const struct oci_i
 {
     int pfd[2], nsfd = -1;
     char stack[8192] __attribute__((aligned(16))), path[64];
-    if (pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
+    if (sys_pipe2(pfd, O_CLOEXEC) < 0) return failerr("pipe");
     pid_t pid = clone(hold_userns, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, pfd);
     if (pid < 0) failerr("clone a user namespace for an idmapped mount");
     else if (write_id_map(pid, "uid_map", u, nu) == 0 && write_id_map(pid, "gid_map", g, ng) == 0) {
         str_fmt(path, sizeof path, "/proc/%d/ns/user", (int)pid);
-        if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0) failerr("open %s", path);
+        if ((nsfd = sys_open(path, O_RDONLY | O_CLOEXEC, 0)) < 0) failerr("open %s", path);
     }
     close(pfd[1]);   /* the child returns */
     if (pid > 0) while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
@@ -6920,7 +6986,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
      * /proc/self/fd so long state roots fit in sun_path */
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", j->dirfd, EXEC_SOCK);
-    if ((j->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
+    if ((j->sock = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
     if (bind(j->sock, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(j->sock, 1) < 0)
         return failerr("bind %s/%s/%s", r->root, r->id, EXEC_SOCK);
     return 0;
@@ -7001,7 +7067,7 @@ static int connect_console(struct create_job *j, const char *path)
     if (!S_ISSOCK(st.st_mode)) return fail("--console-socket %s: not a socket", path);
     if (strlen(path) >= sizeof sa.sun_path) return fail("--console-socket %s: path too long", path);
     strcpy(sa.sun_path, path);
-    if ((j->console = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
+    if ((j->console = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
     if (connect(j->console, (struct sockaddr *)&sa, sizeof sa) < 0) return failerr("--console-socket %s: connect", path);
     return 0;
 }
@@ -7071,7 +7137,7 @@ static int pass_seccomp_listener(struct create_job *j, const char *peer)
     if (fd < 0) { fail("%s sent no seccomp listener fd", peer); goto out; }
     if (strlen(sc->listener_path) >= sizeof sa.sun_path) { fail(".linux.seccomp.listenerPath: too long for a socket address"); goto out; }
     memcpy(sa.sun_path, sc->listener_path, strlen(sc->listener_path) + 1);
-    if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) { failerr("socket"); goto out; }
+    if ((sock = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) { failerr("socket"); goto out; }
     if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) { failerr(".linux.seccomp.listenerPath: connect %s", sc->listener_path); goto out; }
     buf_printf(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":", OCIRUN_OCI_VERSION, (int)j->pid2);
     json_str(&msg, sc->listener_metadata ? sc->listener_metadata : "");
@@ -7121,7 +7187,7 @@ static int write_pid_file(const char *path, pid_t pid)
     char *slash = strrchr(abs, '/');
     const char *name = slash ? slash + 1 : abs;
     if (slash) *slash = 0;
-    int dfd = open(slash ? (abs[0] ? abs : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = sys_open(slash ? (abs[0] ? abs : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (dfd < 0) return failerr("--pid-file %s", path);
     int n = str_fmt(num, sizeof num, "%d", (int)pid);
     int r = write_file_atomic(dfd, name, num, (size_t)n, 0644);
@@ -7180,8 +7246,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = cg_create(j.cg, &j.spec, r->id, r->rootless) == 0;
     }
     ok = ok && prepare_idmap_mounts(&j.spec, &j.idmap_fds) == 0;
-    if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
-               socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
+    if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
+               sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
     ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
     if (ok) {
@@ -7255,7 +7321,7 @@ static void note_winch(int sig)
 static void copy_winsize(int from, int to)
 {
     struct winsize ws;
-    if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
+    if (sys_ioctl(from, TIOCGWINSZ, &ws) == 0) sys_ioctl(to, TIOCSWINSZ, &ws);
 }
 
 /* Foreground run/exec with a terminal and no console socket: our terminal
@@ -7263,14 +7329,18 @@ static void copy_winsize(int from, int to)
  * until the container side hangs up; then the terminal is restored. */
 static int relay_pty(int master, pid_t pid, int *exit_status)
 {
-    struct termios saved, t;
-    int tty = isatty(0) && tcgetattr(0, &saved) == 0;
+    struct kterm saved, t;
+    int tty = sys_ioctl(0, TCGETS, &saved) == 0;
     /* as runc's receiver does: the container's "\n" stays "\n" here */
-    if (tcgetattr(master, &t) == 0) t.c_oflag &= ~(tcflag_t)ONLCR, tcsetattr(master, TCSANOW, &t);
+    if (sys_ioctl(master, TCGETS, &t) == 0) t.oflag &= ~(uint32_t)ONLCR, sys_ioctl(master, TCSETS, &t);
     if (tty) {
-        struct termios raw = saved;
-        cfmakeraw(&raw);
-        tcsetattr(0, TCSANOW, &raw);
+        struct kterm raw = saved;   /* cfmakeraw(3) */
+        raw.iflag &= ~(uint32_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+        raw.oflag &= ~(uint32_t)OPOST;
+        raw.lflag &= ~(uint32_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+        raw.cflag = (raw.cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8;
+        raw.cc[VMIN] = 1, raw.cc[VTIME] = 0;
+        sys_ioctl(0, TCSETS, &raw);
         copy_winsize(0, master);
     }
     struct sigaction sa;
@@ -7301,7 +7371,7 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
             else if (write_all(master, buf, (size_t)n) < 0) break;
         }
     }
-    if (tty) tcsetattr(0, TCSANOW, &saved);
+    if (tty) sys_ioctl(0, TCSETS, &saved);
     close(master);
     return wait_forwarding_signals(pid, exit_status);
 }
@@ -7519,12 +7589,12 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         str_fmt(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
         str_fmt(j.opts.rootfs, sizeof j.opts.rootfs, "%s", st.rootfs);
         str_fmt(path, sizeof path, "/proc/%d/root", (int)st.pid);
-        j.sock = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        j.sock = sys_open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (j.sock < 0) ok = failerr("open %s", path) == 0;
         else if (!process_alive(st.pid, st.starttime)) ok = fail("container not running") == 0;
     }
-    if (ok && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
-               socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
+    if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
+               sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
     if (ok && st.cgroups) {
         j.cg = xcalloc(1, sizeof *j.cg);
@@ -7565,7 +7635,7 @@ static int join_namespaces(const struct oci_spec *s, int *mntfd)
     for (size_t i = 0; i < s->nns; i++) {
         if (!s->ns[i].path) continue;
         struct statfs sf;
-        int fd = open(s->ns[i].path, O_RDONLY | O_CLOEXEC);
+        int fd = sys_open(s->ns[i].path, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0) { failerr("%s namespace %s", ns_name(s->ns[i].flag), s->ns[i].path); goto out; }
         fds[n++] = fd;
         if (fstatfs(fd, &sf) < 0 || (sf.f_type != NSFS_MAGIC && sf.f_type != PROC_SUPER_MAGIC)) {
@@ -7759,7 +7829,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     if (cloexec_fds_from(3 + (int)o->preserve_fds, 0) < 0) return -1;
     if (s->proc.terminal) {
         struct pty pty;
-        int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int root = sys_open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (root < 0) return failerr("open /");
         r = setsid() < 0 ? failerr("setsid") : open_pty(root, "/dev/pts", &s->proc, &pty);
         close(root);
@@ -8081,7 +8151,7 @@ static int pidns_pids(const struct cstate *st, struct pidlist *l)
         debugf("container %s shares the host's pid namespace: only its init is known", st->id);
         return 0;
     }
-    int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = sys_open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0) return failerr("open /proc");
     struct dir_iter d;
     const char *name;
@@ -8118,9 +8188,9 @@ static int signal_all(const struct cstate *st, int sig)
 /* Waits (up to 10 s) until init is gone or a zombie. */
 static int wait_process_gone(const struct cstate *st)
 {
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 1100; i++) {
         if (!process_alive(st->pid, st->starttime)) return 0;
-        usleep(i < 100 ? 500 : 5000);
+        sleep_ms(i < 100 ? 1 : 9);
     }
     return fail("container %s: init (pid %d) did not exit after SIGKILL", st->id, (int)st->pid);
 }
@@ -8162,7 +8232,7 @@ static int start_locked(int dirfd, const struct cstate *st)
     if (status == ST_PAUSED) return fail("cannot start a container in the paused state");
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
-    int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int c = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c < 0) return failerr("socket");
     if (connect(c, (struct sockaddr *)&sa, sizeof sa) < 0) {
         close(c);
@@ -8695,17 +8765,18 @@ static int parse_duration_ms(const char *s, uint64_t *ms)
         if (isdigit((unsigned char)*p) && !(p = scan_u64(p, 10, &whole))) return -1;
         if (*p == '.')
             for (p++; isdigit((unsigned char)*p); p++)
-                if (scale < 1000000000) frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
+                if (scale < 1000000) frac = frac * 10 + (uint64_t)(*p - '0'), scale *= 10;
         if (p == start || (p == start + 1 && *start == '.')) return -1;
         size_t k = 0;
         while (k < ARRAY_LEN(units) && strncmp(p, units[k].unit, strlen(units[k].unit))) k++;
         if (k < ARRAY_LEN(units)) ns = units[k].ns, p += strlen(units[k].unit);
         else if (start != s || *p) return -1;
-        if (whole > (UINT64_MAX / 2 - total) / ns) return -1;
-        total += whole * ns + frac * ns / scale;
+        uint64_t t;
+        if (__builtin_mul_overflow(whole, ns, &t) || __builtin_add_overflow(t, total, &t) || t > UINT64_MAX / 2) return -1;
+        total = t + udiv64(frac * ns, (uint32_t)scale);   /* frac < scale <= 10^6: fits */
     }
     if (!*s) return -1;
-    *ms = (total + 999999) / 1000000;
+    *ms = udiv64(total + 999999, 1000000);
     return 0;
 }
 
@@ -8735,7 +8806,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
         buf_free(&b);
         if (stats) break;
         for (uint64_t t = 0; t < ms && r == 0; t += 100) { /* watch for OOM kills between stats */
-            usleep(100000);
+            sleep_ms(100);
             if ((now = oom_kills(st.cgroups)) > ooms) {
                 struct buf o = {0};
                 oom_event(&o, st.id);
@@ -8847,7 +8918,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     dir_start(&d, rootfd);
     while (rootfd >= 0 && (name = dir_next(&d))) {
         if (name[0] == '.' || validate_id(name) < 0) continue;
-        int dfd = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int dfd = sys_openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
         if (dfd < 0) continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -8863,12 +8934,18 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
         close(dfd);
     }
     if (rootfd >= 0) close(rootfd);
-    /* sorted by id, as runc lists (os.ReadDir); a directory holds few */
-    for (size_t k = 1; k < n; k++)
-        for (size_t m = k; m > 0 && strcmp(rows[m - 1].st.id, rows[m].st.id) > 0; m--) {
-            struct list_row t = rows[m];
-            rows[m] = rows[m - 1], rows[m - 1] = t;
-        }
+    /* sorted by id, as runc lists (os.ReadDir): an insertion sort of
+     * indices, then the rows copied in that order */
+    size_t *ix = xcalloc(n + 1, sizeof *ix);
+    for (size_t k = 0; k < n; k++) {
+        size_t m = k;
+        for (; m > 0 && strcmp(rows[ix[m - 1]].st.id, rows[k].st.id) > 0; m--) ix[m] = ix[m - 1];
+        ix[m] = k;
+    }
+    struct list_row *sorted = xcalloc(n + 1, sizeof *sorted);
+    for (size_t k = 0; k < n; k++) memcpy(&sorted[k], &rows[ix[k]], sizeof *sorted);
+    xfree(rows), xfree(ix);
+    rows = sorted;
     struct buf b = {0};
     if (quiet) {
         for (size_t k = 0; k < n; k++) buf_puts(&b, rows[k].st.id), buf_puts(&b, "\n");
@@ -9279,8 +9356,8 @@ static int cmd_spec(int argc, char **argv)
     struct buf b = {0};
     if (rootless) rootless_spec(&b);
     else buf_add(&b, default_spec, sizeof default_spec - 1);
-    int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
-    if (dfd >= 0) fd = openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    int dfd = sys_open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), fd = -1;
+    if (dfd >= 0) fd = sys_openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     int r = dfd < 0 ? failerr("spec: bundle %s", bundle)
             : fd < 0 ? (errno == EEXIST ? fail("File config.json exists. Remove it first.") : failerr("spec: create config.json"))
             : write_all(fd, b.p, b.len) < 0 || close(fd) < 0 ? failerr("spec: write config.json") : 0;
@@ -9348,7 +9425,7 @@ static int open_log(const char *path, const char *format)
     }
     if (!path) return 0;
     if (!strncmp(path, "file:", 5)) path += 5;
-    logcfg.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    logcfg.fd = sys_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     return logcfg.fd < 0 ? failerr("--log %s", path) : 0;
 }
 
