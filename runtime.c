@@ -3390,10 +3390,14 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     if (access(path, F_OK) < 0) { /* v1 */
         if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0)
             return err_prefix(".linux.resources.cpu.shares");
-        if (r->cpu_period != UNSET && r->cpu_period && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0)
-            return err_prefix(".linux.resources.cpu.period");
-        if (r->cpu_quota != UNSET && r->cpu_quota && cg_write_int(d, "cpu.cfs_quota_us", r->cpu_quota) < 0)
+        /* a period the current quota does not fit (under a parent's
+         * quota) is EINVAL until the quota changes: then quota first and
+         * the period again, as runc */
+        int retry = r->cpu_period != UNSET && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0;
+        if (retry && (errno != EINVAL || r->cpu_quota == UNSET)) return err_prefix(".linux.resources.cpu.period");
+        if (r->cpu_quota != UNSET && cg_write_int(d, "cpu.cfs_quota_us", r->cpu_quota) < 0)
             return err_prefix(".linux.resources.cpu.quota");
+        if (retry && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0) return err_prefix(".linux.resources.cpu.period");
         return 0;
     }
     /* v2: runc's conversion of shares [2, 262144] to weight [1, 10000] */

@@ -1976,6 +1976,17 @@ t_update() {
 		rt update --memory 32m --memory-swap 64m $id >"$B/log" 2>&1 || fail "update lowering memory+swap: $(errsum "$(cat "$B/log")")"
 		expect "memory after lowering both" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 33554432
 	fi
+	# under a parent with a quota, a new period that the old quota does
+	# not fit is refused until the quota changes: runc then writes the
+	# quota first and the period again
+	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.cfs_quota_us ]; then
+		echo 50000 > /sys/fs/cgroup/cpu/ocirun-test-$$/cpu.cfs_quota_us
+		rt update --cpu-period 100000 --cpu-quota 50000 $id >"$B/log" 2>&1 || fail "update cpu quota 50000/100000: $(errsum "$(cat "$B/log")")"
+		rt update --cpu-period 50000 --cpu-quota 25000 $id >"$B/log" 2>&1 || fail "update cpu quota 25000/50000: $(errsum "$(cat "$B/log")")"
+		expect "quota/period after the update" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.cfs_quota_us)/$(cat /sys/fs/cgroup/cpu$cgp/cpu.cfs_period_us)" 25000/50000
+		rt update --cpu-quota -1 $id >/dev/null 2>&1
+		echo -1 > /sys/fs/cgroup/cpu/ocirun-test-$$/cpu.cfs_quota_us
+	fi
 	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us ]; then
 		rt update --cpu-rt-period 500000 --cpu-rt-runtime 0 $id >"$B/log" 2>&1 || fail "update --cpu-rt-*: $(errsum "$(cat "$B/log")")"
 		expect "rt period after update" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us)" 500000
