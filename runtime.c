@@ -7384,7 +7384,7 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
 
 struct exec_req {
     const char *root, *id, *process_file, *cwd, *user, *pid_file, *console_socket;
-    struct strlist env, gids, caps;
+    struct strlist env, gids, caps, cgroups;
     int tty, no_new_privs, detach, preserve_fds, ignore_paused;
     char **args;
     int nargs;
@@ -7563,6 +7563,34 @@ static int exec_config(const struct cstate *st, const struct buf *proc, struct b
 
 /* `exec`: runs a process in a running container through the same stages
  * (and the same protected binary) as `create`. */
+/* exec --cgroup [CONTROLLER[,CONTROLLER...]:]PATH, as runc: the process
+ * joins PATH below the container's cgroup, in the hierarchies of the
+ * controllers named, or (a bare path, given once) in all of them.  The
+ * sub-cgroup must exist and stay below the container's. */
+static int exec_sub_cgroups(struct cgroup *cg, const struct strlist *subs)
+{
+    for (int k = 0; k < subs->n; k++) {
+        const char *arg = subs->v[k], *colon = strchr(arg, ':'), *path = colon ? colon + 1 : arg;
+        if (!colon && subs->n > 1) return fail("exec --cgroup: a path without controllers must be the only --cgroup");
+        if (!path[0] || str_find(path, "..")) return fail("exec --cgroup: %s is not a sub cgroup path", path);
+        char ctrls[256];
+        str_fmt(ctrls, sizeof ctrls, "%.*s", colon ? (int)(colon - arg) : 0, arg);
+        int hit[MAX_HIER] = { 0 };
+        for (char *save, *c = colon ? strtok_r(ctrls, ",", &save) : NULL; c; c = strtok_r(NULL, ",", &save)) {
+            const char *d = cg_dir_with(cg, c);
+            if (!d) return fail("exec --cgroup: unknown controller %s in SubCgroupPaths", c);
+            for (int i = 0; i < cg->n; i++) hit[i] |= cg->dir[i] == d;
+        }
+        for (int i = 0; i < cg->n; i++) {
+            char sub[PATH_MAX];
+            if (!cg->dir[i][0] || (colon && !hit[i])) continue;
+            if (str_fmt(sub, sizeof sub, "%s/%s", cg->dir[i], path) >= (int)sizeof sub) return fail("exec --cgroup: path too long");
+            memcpy(cg->dir[i], sub, sizeof sub);
+        }
+    }
+    return 0;
+}
+
 static int stage0_exec(const struct exec_req *e, int *exit_status)
 {
     struct create_job j;
@@ -7602,7 +7630,8 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         ok = failerr("socketpair") == 0;
     if (ok && st.cgroups) {
         j.cg = xcalloc(1, sizeof *j.cg);
-        cg_from_list(j.cg, st.cgroups);
+        if (!e->cgroups.n) cg_from_list(j.cg, st.cgroups);
+        else ok = cg_from_state(j.cg, st.cgroups) == 0 && exec_sub_cgroups(j.cg, &e->cgroups) == 0;
     }
     /* the rest needs only init (pinned by its /proc root fd): without our
      * hold on the state, a paused container (--ignore-paused) can be
@@ -8423,7 +8452,7 @@ static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot
 /* Flags shared by create and run. */
 struct create_flags {
     const char *bundle, *pid_file, *console, *preserve;
-    int no_pivot, no_new_keyring, detach, no_subreaper;
+    int no_pivot, no_new_keyring, detach, no_subreaper, keep;
 };
 
 static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, struct create_flags *f, int run)
@@ -8432,9 +8461,10 @@ static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, st
         { "bundle", 'b', 1, &f->bundle, NULL, NULL }, { "pid-file", 0, 1, &f->pid_file, NULL, NULL },
         { "console-socket", 0, 1, &f->console, NULL, NULL }, { "preserve-fds", 0, 1, &f->preserve, NULL, NULL },
         { "no-pivot", 0, 0, NULL, &f->no_pivot, NULL }, { "no-new-keyring", 0, 0, NULL, &f->no_new_keyring, NULL },
-        { "no-subreaper", 0, 0, NULL, &f->no_subreaper, NULL }, { "detach", 'd', 0, NULL, &f->detach, NULL },
+        { "no-subreaper", 0, 0, NULL, &f->no_subreaper, NULL },
+        { "detach", 'd', 0, NULL, &f->detach, NULL }, { "keep", 0, 0, NULL, &f->keep, NULL },   /* run only */
     };
-    return parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 1));
+    return parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 2));
 }
 
 static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)
@@ -8475,10 +8505,13 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
 
 /* Foreground `run`: wait for init (relaying signals), clean up, and return
  * its exit status the way a shell reports it. */
-static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int *exit_status)
+/* A foreground run waits for the process, then deletes the container;
+ * with --keep (runc's) the stopped container stays, state, cgroup and
+ * all, until a `delete`. */
+static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int keep, int *exit_status)
 {
     if ((master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status)) < 0) return -1;
-    return ocirun_delete(c->root, id, 1);
+    return keep ? 0 : ocirun_delete(c->root, id, 1);
 }
 
 static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
@@ -8507,13 +8540,13 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         return -1;
     }
     if (f.detach) return 0;
-    return run_foreground(c, r.id, pid, master, exit_status);
+    return run_foreground(c, r.id, pid, master, f.keep, exit_status);
 }
 
 static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
 {
     struct exec_req e;
-    const char *console = NULL, *preserve = NULL, *label = NULL, *apparmor = NULL, *cgroup = NULL;
+    const char *console = NULL, *preserve = NULL, *label = NULL, *apparmor = NULL;
     int i = 1;
     memset(&e, 0, sizeof e);
     e.root = c->root;
@@ -8525,7 +8558,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
         { "detach", 'd', 0, NULL, &e.detach, NULL }, { "pid-file", 0, 1, &e.pid_file, NULL, NULL },
         { "console-socket", 0, 1, &console, NULL, NULL }, { "preserve-fds", 0, 1, &preserve, NULL, NULL },
         { "process-label", 0, 1, &label, NULL, NULL }, { "apparmor", 0, 1, &apparmor, NULL, NULL },
-        { "ignore-paused", 0, 0, NULL, &e.ignore_paused, NULL }, { "cgroup", 0, 1, &cgroup, NULL, NULL },
+        { "ignore-paused", 0, 0, NULL, &e.ignore_paused, NULL }, { "cgroup", 0, 1, NULL, NULL, &e.cgroups },
     };
     if (parse_flags("exec", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 ||
         want_args("exec", argc - i, 1, INT_MAX, "[options] <container-id> [command [args...]]") < 0)
@@ -8537,7 +8570,6 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
         if (!strchr(e.env.v[k], '=') || e.env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e.env.v[k]);
     if ((label && label[0]) || (apparmor && apparmor[0]))
         return fail("exec: --process-label and --apparmor are not supported by this version of ocirun");
-    if (cgroup) return fail("exec: --cgroup is not supported by this version of ocirun");
     e.console_socket = console;
     if (preserve && (parse_int(preserve, &e.preserve_fds) < 0 || e.preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", preserve);
@@ -8545,7 +8577,6 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     return stage0_exec(&e, exit_status);
 }
 
-/* `ps`: the container's processes; json is runc's array of pids. */
 /* Field `idx` (0-based, separated by blanks) of `line` into `out`; -1
  * when the line has fewer fields. */
 static int field_at(const char *line, int idx, char *out, size_t size)
@@ -8592,6 +8623,7 @@ static int ps_table(const int *pids, int n, int argc, char **args, struct buf *b
     return r;
 }
 
+/* `ps`: the container's processes; json is runc's array of pids. */
 static int cmd_ps(const struct cli *c, int argc, char **argv)
 {
     int i = 1, rootfd, dirfd, r = -1, *pids = NULL, n;

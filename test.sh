@@ -1619,6 +1619,44 @@ t_exec_bad() {
 	exec_bad_case $id 'stopped|not running' $id true
 }
 
+# exec --cgroup: the process joins a sub-cgroup of the container's, in
+# the hierarchies of the controllers named or (a bare path) all
+t_exec_cgroup() {
+	local id=exec-cg cgp=/ocirun-test-$$/exec-cg d
+	[ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || { skip "no v1 pids and memory hierarchies"; return; }
+	sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p' --arg p "$cgp"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	mkdir -p /sys/fs/cgroup/pids$cgp/sub /sys/fs/cgroup/memory$cgp/sub
+	expect "exec --cgroup pids:sub" "$(rt exec --cgroup pids:sub $id sh -c 'grep -E ":(pids|memory):" /proc/self/cgroup | sort' 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" \
+		"memory:$cgp pids:$cgp/sub "
+	for d in /sys/fs/cgroup/*$cgp; do
+		mkdir -p "$d/all"
+		[ -f "$d/cpuset.cpus" ] && cat "$d/cpuset.cpus" > "$d/all/cpuset.cpus" && cat "$d/cpuset.mems" > "$d/all/cpuset.mems"
+	done 2>/dev/null
+	expect "exec --cgroup all (bare path)" "$(rt exec --cgroup all $id sh -c 'grep -E ":(pids|memory):" /proc/self/cgroup | sort' 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" \
+		"memory:$cgp/all pids:$cgp/all "
+	rt exec --cgroup nosuchctl:sub $id true >"$B/log" 2>&1 && fail "exec --cgroup took an unknown controller"
+	grep -q 'unknown controller' "$B/log" || fail "unknown controller: $(errsum "$(cat "$B/log")")"
+	rt delete --force $id >/dev/null 2>&1
+	rmdir /sys/fs/cgroup/*$cgp/* 2>/dev/null; rmdir /sys/fs/cgroup/*$cgp /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
+# run --keep: the stopped container stays (state, cgroup) until delete
+t_run_keep() {
+	local id=run-keep cgp=/ocirun-test-$$/run-keep
+	sh_variant $id 'exit 3' '.linux.cgroupsPath = $p' --arg p "$cgp"
+	rt run --keep --bundle "$B" $id </dev/null >"$B/log" 2>&1
+	expect "exit status of run --keep" "$?" 3
+	expect "status after run --keep" "$(cstatus $id)" stopped
+	[ -d /sys/fs/cgroup/pids$cgp ] || [ -d /sys/fs/cgroup$cgp ] || fail "the cgroup is gone after run --keep"
+	rt delete $id >"$B/log" 2>&1 || fail "delete after run --keep: $(errsum "$(cat "$B/log")")"
+	[ -e "$ROOT/$id" ] && fail "state left after delete"
+	for d in /sys/fs/cgroup/*$cgp; do [ -d "$d" ] && fail "cgroup $d left after delete"; done
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
 # exit statuses callers check, as runc's: 1 for a failed command, 3 for
 # an unknown one (urfave/cli), 255 for an exec that could not start
 t_exit_statuses() {
@@ -3302,7 +3340,7 @@ podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init po
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
