@@ -5642,6 +5642,43 @@ static int apply_sysctls(const struct oci_spec *s)
 /* Moves into the rootfs.  pivot_root, so the host's tree is gone from the
  * namespace; on an initramfs root (EINVAL), or with --no-pivot, MS_MOVE
  * plus chroot instead. */
+/* Without pivot_root the host's mounts stay in the container's mount
+ * namespace, below its chroot.  A whole procfs or sysfs among them would
+ * let a process of the container mount a fresh, unmasked one from a user
+ * namespace of its own (the kernel allows that while a fully visible
+ * instance exists).  runc detaches them (#1962, #2647): each proc or
+ * sysfs mount of a whole filesystem outside the rootfs becomes a slave
+ * (so the unmount stays here) and is detached; where that is refused, an
+ * empty tmpfs covers it. */
+static int detach_host_proc_sys(const char *rootfs)
+{
+    char *text, *lines[4096];
+    int n = 0, r = 0;
+    size_t rl = strlen(rootfs);
+    if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return err_prefix("--no-pivot");
+    for (char *save, *l = strtok_r(text, "\n", &save); l && n < 4096; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    /* last first: a mount listed later may sit on one listed earlier */
+    while (r == 0 && n-- > 0) {
+        /* id parent dev root mountpoint opts [tags...] - fstype source opts */
+        char *f[64], *save;
+        int k = 0, dash;
+        for (char *t = strtok_r(lines[n], " ", &save); t && k < 64; t = strtok_r(NULL, " ", &save)) f[k++] = t;
+        for (dash = 6; dash < k && strcmp(f[dash], "-"); dash++) {}
+        if (dash + 1 >= k || strcmp(f[3], "/") || (strcmp(f[dash + 1], "proc") && strcmp(f[dash + 1], "sysfs"))) continue;
+        unescape_octal(f[4]);
+        if (!strncmp(f[4], rootfs, rl) && (f[4][rl] == '/' || !f[4][rl])) continue;
+        if (mount(NULL, f[4], NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != ENOENT) {
+            r = failerr("--no-pivot: make the host's %s a slave", f[4]);
+            break;
+        }
+        if (umount2(f[4], MNT_DETACH) == 0 || errno == ENOENT) continue;
+        if (errno != EINVAL && errno != EPERM) r = failerr("--no-pivot: detach the host's %s", f[4]);
+        else if (mount("tmpfs", f[4], "tmpfs", MS_RDONLY, "size=0") < 0) r = failerr("--no-pivot: cover the host's %s", f[4]);
+    }
+    xfree(text);
+    return r;
+}
+
 static int enter_rootfs(struct rootfs_ctx *c)
 {
     if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
@@ -5664,6 +5701,7 @@ static int enter_rootfs(struct rootfs_ctx *c)
         debugf("pivot_root failed with EINVAL (an initramfs root?): using MS_MOVE and chroot");
         if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
     }
+    if (detach_host_proc_sys(c->rootfs) < 0) return -1;
     if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return failerr("move %s to /", c->rootfs);
     if (chroot(".") < 0) return failerr("chroot %s", c->rootfs);
     if (chdir("/") < 0) return failerr("chdir /");

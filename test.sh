@@ -556,6 +556,21 @@ bb
 out"
 }
 
+# --no-pivot leaves the host's /proc and /sys in the container's mount
+# namespace: a process there must not be able to mount a fresh, unmasked
+# procfs from a user+mount+pid namespace of its own (the kernel allows
+# it while a fully visible one exists); runc detaches them first
+t_no_pivot_proc() {
+	local r=$TMP/rootfs-pm
+	[ -x "$r/bin/procmount" ] || { rm -rf "$r"; cp -a "$RFS" "$r" && cc -static -O2 -o "$r/bin/procmount" tests/procmount.c; } ||
+		{ fail "cannot build tests/procmount.c"; return; }
+	local cfg='.root.path = $r | .root.readonly = false | .process.args = ["/bin/procmount", "/tmp/p"] | .process.user = {uid: 1000, gid: 1000}
+		| .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["mode=1777"]}]'
+	variant no-pivot-proc "$cfg" --arg r "$r"
+	expect "with pivot_root (the baseline)" "$(rt run --bundle "$B" no-pivot-proc </dev/null 2>&1)" "denied: Operation not permitted"
+	expect "under --no-pivot" "$(rt run --no-pivot --bundle "$B" no-pivot-proc </dev/null 2>&1)" "denied: Operation not permitted"
+}
+
 # --------------------------------------------------------- process config --
 
 t_hostname() {
@@ -3322,7 +3337,7 @@ t_seccomp_bad() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec run_basic exit_code exit_signal preserve_fds no_pivot
+version spec run_basic exit_code exit_signal preserve_fds no_pivot no_pivot_proc
 hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
