@@ -5169,7 +5169,7 @@ struct rootfs_ctx {
     int no_pivot;
     int dev_is_bind;               /* /dev comes from a bind mount: no nodes */
     int dev_is_mounted;            /* a mount entry covers /dev */
-    const int *idmap_fds;          /* per mount: a detached idmapped copy, or -1 */
+    const int *host_fds;           /* per mount: a detached copy of its source made by stage 0, or -1 */
     unsigned char *ro_later;       /* per mount: made read-only after the rest (tmpfs, /dev) */
     size_t cur;                    /* the mount entry being made */
 };
@@ -5248,6 +5248,9 @@ static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct s
 static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     int srcfd = sys_open(m->source, O_PATH | O_CLOEXEC, 0);
+    if (srcfd < 0 && errno == EACCES && ((c->spec->clone_flags | c->spec->join_flags) & CLONE_NEWUSER))
+        return failerr("%s: bind source %s: the container's root cannot reach it, and this kernel gave no copy "
+                       "from the host's side (open_tree, Linux 5.2)", m->dest, m->source);
     if (srcfd < 0) return failerr("%s: bind source %s", m->dest, m->source);
     struct stat src, before;
     if (fstat(srcfd, &src) < 0) { failerr("fstat %s", m->source); close(srcfd); return -1; }
@@ -5277,18 +5280,20 @@ out:
     return r;
 }
 
-/* --- idmapped mounts: stage 0 prepares them (section 15) --- */
+/* --- bind sources stage 0 prepares (section 15): idmapped, or for a user namespace --- */
 
-/* Attaches the idmapped copy `tree` at the mount's destination. */
-static int mount_idmapped(struct rootfs_ctx *c, const struct oci_mount *m, int tree)
+/* Attaches `tree`, the detached copy of a bind mount's source that stage 0
+ * made (idmapped, or for a user namespace: see prepare_host_mounts), at the
+ * mount's destination. */
+static int mount_detached(struct rootfs_ctx *c, const struct oci_mount *m, int tree)
 {
     struct stat src, before;
-    if (fstat(tree, &src) < 0) return failerr("fstat the idmapped copy of %s", m->source);
+    if (fstat(tree, &src) < 0) return failerr("fstat the copy of %s", m->source);
     int dst = resolve_in_root(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE), top = -1, r = -1;
     if (dst < 0) return err_prefix("mount target");
     if (fstat(dst, &before) < 0) failerr("fstat %s", m->dest);
     else if (syscall(NR_move_mount, tree, "", dst, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        failerr("attach the idmapped mount of %s on %s (move_mount)", m->source, m->dest);
+        failerr("attach the copy of %s on %s (move_mount)", m->source, m->dest);
     else if ((top = verify_mounted(c, m->dest, &before, &src)) >= 0 &&
              (!(m->flags & ~(MS_BIND | MS_REC)) || remount_bind(top, m->flags, m->dest) == 0) &&
              mount_set_propagation(top, m) == 0 && mount_set_recursive_attrs(top, m) == 0)
@@ -5509,7 +5514,8 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
         rw = *m, rw.flags &= ~(unsigned long)MS_RDONLY, m = &rw;
         c->ro_later[c->cur] = 1;
     }
-    if (m->idmap) return mount_idmapped(c, m, c->idmap_fds[c->cur]);
+    if (c->host_fds[c->cur] >= 0) return mount_detached(c, m, c->host_fds[c->cur]);
+    if (m->idmap) return fail("%s: stage 0 sent no idmapped copy", m->dest);
     if (m->bind) return mount_bind(c, m);
     if (!strcmp(m->type, "cgroup")) return mount_cgroup(c, m);
     return mount_fs(c, m);
@@ -5897,9 +5903,9 @@ static int make_parent_mount_private(const char *rootfs)
 struct before_pivot { int (*fn)(void *); void *arg; };
 
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
-                        const struct before_pivot *bp, const int *idmap_fds)
+                        const struct before_pivot *bp, const int *host_fds)
 {
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, idmap_fds, NULL, 0 };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0 };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc.  Unbindable is
      * for the container's / and is set there after the pivot: on the
@@ -6483,13 +6489,13 @@ enum msg_type {
     MSG_HOOKS,           /* stage 2 -> 0: run prestart, createRuntime now */
     MSG_HOOKS_DONE,      /* stage 0 -> 2: state for createContainer \0 for startContainer */
     MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
-    MSG_IDMAP_MOUNT,     /* stage 0 -> 2: uint32 mount index + a detached idmapped mount (fd) */
+    MSG_HOST_MOUNT,      /* stage 0 -> 2: uint32 mount index + a detached copy of its source (fd, or none) */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
     "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
-    "seccomp listener", "idmapped mount"
+    "seccomp listener", "mount source"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
@@ -6771,7 +6777,7 @@ struct create_job {
     struct stage_opts opts;
     int rootfd, dirfd, sock, sp1[2], sp2[2];
     int console;         /* connected --console-socket, or -1 */
-    int *idmap_fds;      /* per mount: a detached idmapped copy for stage 2, or -1 */
+    int *host_fds;       /* per mount: a detached copy of its source for stage 2, or -1 */
     int master;          /* pty master from stage 2, or -1 */
     pid_t pid1, pid2;
     int made_dir;
@@ -6955,29 +6961,54 @@ static int idmap_mount_fd(const struct oci_spec *s, size_t i)
     return r;
 }
 
+/* Which mounts stage 0 prepares, as both sides see it: idmapped ones, and
+ * with a user namespace every bind mount, whose source stage 2 (root of
+ * that namespace only) may be unable to reach, as runc opens them on the
+ * host's side. */
+static int mount_from_host(const struct oci_spec *s, size_t i)
+{
+    return s->mounts[i].idmap || (s->mounts[i].bind && ((s->clone_flags | s->join_flags) & CLONE_NEWUSER));
+}
+
+/* A detached copy (open_tree, Linux 5.2) of a bind mount's source, -1
+ * where the kernel or our privilege has none: stage 2 then opens the
+ * source itself, as it does without a user namespace. */
+static int host_bind_fd(const struct oci_mount *m, const char *bundle)
+{
+    char path[PATH_MAX];
+    if (m->source[0] == '/') str_fmt(path, sizeof path, "%s", m->source);
+    else str_fmt(path, sizeof path, "%s/%s", bundle, m->source);
+    int fd = (int)syscall(NR_open_tree, AT_FDCWD, path, OCI_OPEN_TREE_CLONE | O_CLOEXEC | (m->rbind ? OCI_AT_RECURSIVE : 0));
+    if (fd < 0) debugf("%s: no copy of %s from the host's side (open_tree: %s)", m->dest, path, strerror(errno));
+    return fd;
+}
+
 /* Stage 0, before any stage starts (so a refusal leaves nothing): the
- * detached copies, by mount index (-1: not idmapped). */
-static int prepare_idmap_mounts(const struct oci_spec *s, int **out)
+ * detached copies, by mount index (-1: none). */
+static int prepare_host_mounts(const struct oci_spec *s, const char *bundle, int **out)
 {
     int *fds = *out = xcalloc(s->nmounts + 1, sizeof *fds);
     for (size_t i = 0; i < s->nmounts; i++) fds[i] = -1;
-    for (size_t i = 0; i < s->nmounts; i++)
+    for (size_t i = 0; i < s->nmounts; i++) {
         if (s->mounts[i].idmap && (fds[i] = idmap_mount_fd(s, i)) < 0) return -1;
+        if (!s->mounts[i].idmap && mount_from_host(s, i)) fds[i] = host_bind_fd(&s->mounts[i], bundle);
+    }
     return 0;
 }
 
-/* ... and to stage 2, right after its setup. */
-static int send_idmap_mounts(int sock, const struct oci_spec *s, const int *fds)
+/* ... and to stage 2, right after its setup: one message per such mount,
+ * with its copy or without one. */
+static int send_host_mounts(int sock, const struct oci_spec *s, const int *fds)
 {
     for (size_t i = 0; fds && i < s->nmounts; i++) {
         uint32_t idx = (uint32_t)i;
-        if (fds[i] >= 0 && msg_send(sock, MSG_IDMAP_MOUNT, &idx, sizeof idx, fds[i]) < 0) return -1;
+        if (mount_from_host(s, i) && msg_send(sock, MSG_HOST_MOUNT, &idx, sizeof idx, fds[i]) < 0) return -1;
     }
     return 0;
 }
 
 /* Stage 2: the detached mounts, by mount index, into fds[] (-1: none). */
-static int recv_idmap_mounts(int sock, const struct oci_spec *s, int *fds)
+static int recv_host_mounts(int sock, const struct oci_spec *s, int *fds)
 {
     struct buf b = {0};
     int r = 0;
@@ -6985,10 +7016,10 @@ static int recv_idmap_mounts(int sock, const struct oci_spec *s, int *fds)
     for (size_t i = 0; i < s->nmounts && r == 0; i++) {
         uint32_t idx;
         int fd = -1;
-        if (!s->mounts[i].idmap) continue;
-        if (msg_recv(sock, "stage 0", MSG_IDMAP_MOUNT, &b, &fd) < 0) r = -1;
-        else if (b.len != sizeof idx || fd < 0 || (memcpy(&idx, b.p, sizeof idx), idx != i))
-            r = fail("stage 0 sent a malformed idmapped mount for .mounts[%zu]", i);
+        if (!mount_from_host(s, i)) continue;
+        if (msg_recv(sock, "stage 0", MSG_HOST_MOUNT, &b, &fd) < 0) r = -1;
+        else if (b.len != sizeof idx || (fd < 0 && s->mounts[i].idmap) || (memcpy(&idx, b.p, sizeof idx), idx != i))
+            r = fail("stage 0 sent a malformed mount source for .mounts[%zu]", i);
         else fds[i] = fd, fd = -1;
         if (fd >= 0) close(fd);
     }
@@ -7038,7 +7069,7 @@ static int send_setup(int fd, const struct create_job *j, int passfd)
 {
     if (msg_send(fd, MSG_OPTS, &j->opts, sizeof j->opts, passfd) < 0) return -1;
     if (msg_send(fd, MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0) return -1;
-    return fd == j->sp2[0] ? send_idmap_mounts(fd, &j->spec, j->idmap_fds) : 0;
+    return fd == j->sp2[0] ? send_host_mounts(fd, &j->spec, j->host_fds) : 0;
 }
 
 /* Stage 1's part: namespaces, then stage 2's pid.  A small config is queued
@@ -7256,9 +7287,9 @@ static void create_job_close(struct create_job *j)
     int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master };
     for (size_t i = 0; i < ARRAY_LEN(fds); i++)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
-    for (size_t i = 0; j->idmap_fds && i < j->spec.nmounts; i++)
-        if (j->idmap_fds[i] >= 0) close(j->idmap_fds[i]);
-    xfree(j->idmap_fds), j->idmap_fds = NULL;
+    for (size_t i = 0; j->host_fds && i < j->spec.nmounts; i++)
+        if (j->host_fds[i] >= 0) close(j->host_fds[i]);
+    xfree(j->host_fds), j->host_fds = NULL;
     spec_free(&j->spec);
     xfree(j->config);
     xfree(j->cg);
@@ -7287,7 +7318,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         j.cg = xcalloc(1, sizeof *j.cg);
         ok = cg_create(j.cg, &j.spec, r->id, r->rootless) == 0;
     }
-    ok = ok && prepare_idmap_mounts(&j.spec, &j.idmap_fds) == 0;
+    ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
@@ -7950,13 +7981,13 @@ static int stage2_main(int syncfd, int mntfd)
     if (has_hooks(&s, HOOK_PRESTART) || has_hooks(&s, HOOK_CREATE_RUNTIME) || has_hooks(&s, HOOK_CREATE_CONTAINER) ||
         has_hooks(&s, HOOK_START_CONTAINER))
         bp.fn = hooks_before_pivot;
-    int *idmap_fds = xcalloc(s.nmounts + 1, sizeof *idmap_fds);
-    if (recv_idmap_mounts(syncfd, &s, idmap_fds) < 0 ||
-        setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp, idmap_fds) < 0)
+    int *host_fds = xcalloc(s.nmounts + 1, sizeof *host_fds);
+    if (recv_host_mounts(syncfd, &s, host_fds) < 0 ||
+        setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp, host_fds) < 0)
         return -1;
     for (size_t i = 0; i < s.nmounts; i++)
-        if (idmap_fds[i] >= 0) close(idmap_fds[i]);
-    xfree(idmap_fds);
+        if (host_fds[i] >= 0) close(host_fds[i]);
+    xfree(host_fds);
     if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)

@@ -2285,6 +2285,23 @@ t_userns_root() {
 # idmapped mounts (Linux 5.12): with a user namespace 0 -> 100000, a volume
 # owned by host root shows as root inside and takes writes (files stay
 # host root's); the same directory bound plainly shows nobody and refuses
+# with a user namespace, a bind source that only the host's root can
+# reach (below a 0700 directory) is opened from the host's side, as runc
+t_userns_bind_source() {
+	local id=userns-bind d=$TMP/rootonly rootfs=$TMP/rootfs-userns
+	[ -d "$rootfs" ] || { cp -a "$RFS" "$rootfs" && chown -R 100000:100000 "$rootfs"; }
+	mkdir -p "$d/data"; chmod 700 "$d"; chmod 755 "$d/data"; echo from-host > "$d/data/file"; chmod 644 "$d/data/file"
+	run_sh $id 'cat /data/file' '.root.path = $r | .linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .mounts += [{destination: "/data", type: "bind", source: $d, options: ["rbind", "ro"]}]' --arg d "$d/data" --arg r "$rootfs"
+	if [ -n "$KMODE" ]; then   # no open_tree before 5.2: a clear error
+		[ "$RC" != 0 ] && printf '%s' "$ERR" | grep -q 'open_tree' || fail "before Linux 5.2: rc $RC, $(errsum "$ERR")"
+		return 0
+	fi
+	expect "a bind source below a root-only directory" "$OUT" from-host
+	[ "$RC" = 0 ] || fail "run: $(errsum "$ERR")"
+}
+
 t_idmap_mount() {
 	local id=idmap rootfs=$TMP/rootfs-idmap vol=$TMP/idvol
 	cp -a "$RFS" "$rootfs" && chown -R 100000:100000 "$rootfs"
@@ -3348,7 +3365,7 @@ bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_dupl
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-userns_root userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
+userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
