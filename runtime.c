@@ -2653,8 +2653,16 @@ static int validate_spec(struct oci_spec *s)
         return fail(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
     if (!(s->clone_flags & CLONE_NEWUSER) && (s->nuidmap || s->ngidmap))
         return fail(".linux.uidMappings: mappings given without a new user namespace");
-    if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS))
-        return fail(".linux.namespaces: a mount namespace is required");
+    /* without a mount namespace (the spec: the runtime's is inherited)
+     * nothing may be mounted or made: it would land on the host */
+    if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) {
+        if (s->nmasked || s->nreadonly)
+            return fail(".linux.maskedPaths/readonlyPaths: unable to restrict sys entries without a private MNT namespace");
+        if (s->nmounts) return fail(".mounts: mounts need a mount namespace of the container's own (they would be the host's)");
+        if (s->ndevices) return fail(".linux.devices: device nodes need a mount namespace of the container's own");
+        if (s->root_readonly || s->rootfs_prop)
+            return fail("%s: needs a mount namespace of the container's own", s->root_readonly ? ".root.readonly" : ".linux.rootfsPropagation");
+    }
     for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].idmap && !s->mounts[i].nuidmap && !s->nuidmap)
             return fail(".mounts[%zu]: idmap without uidMappings takes the container's user namespace mappings, and there are none", i);
@@ -5902,9 +5910,29 @@ static int make_parent_mount_private(const char *rootfs)
 /* The whole filesystem side of stage 2, in spec order. */
 struct before_pivot { int (*fn)(void *); void *arg; };
 
+/* Without a mount namespace of its own the container shares the
+ * runtime's: nothing is mounted or made there (validate_spec refused
+ * mounts, masks and devices), and the rootfs becomes its root by chroot,
+ * as runc does. */
+static int chroot_rootfs(const struct oci_spec *s, const char *rootfs, struct pty *pty, const struct before_pivot *bp)
+{
+    int rootfd = sys_open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r = -1, cwd = -1;
+    if (rootfd < 0) return failerr("open rootfs %s", rootfs);
+    if (s->proc.terminal && open_pty(rootfd, "/dev/pts", &s->proc, pty) < 0) goto out;
+    if ((cwd = resolve_in_root(rootfd, s->proc.cwd, RES_MKDIR)) < 0) { err_prefix(".process.cwd"); goto out; }
+    if (apply_sysctls(s) < 0 || (bp->fn && bp->fn(bp->arg) < 0)) goto out;
+    if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) { failerr("chroot %s", rootfs); goto out; }
+    r = 0;
+out:
+    if (cwd >= 0) close(cwd);
+    close(rootfd);
+    return r;
+}
+
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
                         const struct before_pivot *bp, const int *host_fds)
 {
+    if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) return chroot_rootfs(s, rootfs, pty, bp);
     struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0 };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc.  Unbindable is

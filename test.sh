@@ -927,6 +927,21 @@ t_namespaces_new() {
 $(host_ns ipc)"
 }
 
+# no mount namespace in the config: the runtime's is inherited (runtime
+# spec); the rootfs (here the host's /) becomes the root by chroot, as
+# runc; masks or mounts that would land on the host are refused
+t_namespaces_no_mount() {
+	local id=no-mntns
+	variant $id '.root = {path: "/", readonly: false} | .process.args = ["sh", "-c", "readlink /proc/self/ns/mnt; hostname"]
+		| .linux.namespaces |= map(select(.type != "mount")) | .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	expect "mount namespace and hostname" "$(rt run --bundle "$B" $id </dev/null 2>&1 | tr '\n' ' ')" "$(host_ns mnt) $(jq -r .hostname "$B/config.json") "
+	variant $id-masked '.process.args = ["true"] | .linux.namespaces |= map(select(.type != "mount")) | .mounts = []'
+	rt run --bundle "$B" $id-masked </dev/null >"$B/log" 2>&1 && fail "masked paths without a mount namespace were taken"
+	grep -q 'without a private MNT namespace' "$B/log" || fail "masked paths: $(errsum "$(cat "$B/log")")"
+	rt delete --force $id-masked >/dev/null 2>&1
+	return 0
+}
+
 t_namespaces_join_path() {
 	command -v ip >/dev/null 2>&1 || { skip "ip (iproute2) not installed"; return; }
 	ip netns add "$NETNS" || { fail "ip netns add failed"; return; }
@@ -3358,7 +3373,7 @@ version spec run_basic exit_code exit_signal preserve_fds no_pivot no_pivot_proc
 hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
-namespaces_new namespaces_join_path
+namespaces_new namespaces_no_mount namespaces_join_path
 state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
