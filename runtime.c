@@ -6212,6 +6212,7 @@ static int hook_child(void *arg)
 {
     const struct hook_child *c = arg;
     setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);   /* our own handlers are the child's copy */
     if (dup2(c->in, 0) >= 0 && (!c->cwd || chdir(c->cwd) == 0)) execve(c->path, c->argv, c->envp);
     int e = errno;
     if (write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
@@ -7979,6 +7980,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     /* stage 0 waits for "ready" right before the exec: load it here */
     if (filter.p && !after_creds && install_seccomp(&filter, syncfd) < 0) return -1;
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    signal(SIGPIPE, SIG_DFL);   /* the runtime ignores it; an ignored signal would stay so across execve */
     execve(exe, s->proc.args, env);
     return failerr("exec %s", exe);
 }
@@ -8048,6 +8050,7 @@ static int stage2_main(int syncfd, int mntfd)
         if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
         _exit(1);
     }
+    signal(SIGPIPE, SIG_DFL);   /* the runtime ignores it; an ignored signal would stay so across execve */
     execve(exe, s.proc.args, env);
     /* the start command reads this and fails */
     failerr("exec %s", exe);

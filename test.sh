@@ -541,6 +541,19 @@ t_exit_signal() {
 	expect "run exit code after SIGKILL" "$?" 137
 }
 
+# the process starts with no signal ignored or blocked (the runtime
+# ignores SIGPIPE; an ignored signal would survive execve), in run, exec
+# and hooks
+t_signals_default() {
+	local id=sig-default
+	sh_variant $id 'grep -E "^Sig(Ign|Blk):" /proc/self/status | tr -d "\t"; exec sleep 100'
+	rt run -d --bundle "$B" $id </dev/null >"$B/out" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/out")")"; return; }
+	waitfor 30 eval '[ "$(wc -l < "$B/out")" -ge 2 ]'
+	expect "init" "$(tr '\n' ' ' < "$B/out")" "SigBlk:0000000000000000 SigIgn:0000000000000000 "
+	expect "exec" "$(rt exec $id sh -c 'grep -E "^Sig(Ign|Blk):" /proc/self/status | tr -d "\t"' 2>&1 | tr '\n' ' ')" \
+		"SigBlk:0000000000000000 SigIgn:0000000000000000 "
+}
+
 t_preserve_fds() {
 	echo "fd3 content" > "$TMP/fd3"
 	sh_variant preserve-fds 'cat <&3'
@@ -3369,7 +3382,7 @@ t_seccomp_bad() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec run_basic exit_code exit_signal preserve_fds no_pivot no_pivot_proc
+version spec run_basic exit_code exit_signal signals_default preserve_fds no_pivot no_pivot_proc
 hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
