@@ -8495,8 +8495,11 @@ int ocirun_kill(const char *root, const char *id, int sig, int all)
     int rootfd, dirfd, r = -1;
     struct cstate st;
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
-        if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
+        int status = container_status(dirfd, &st);
+        if (status == ST_STOPPED) r = fail("container not running");
         else r = all ? signal_all(&st, sig) : signal_process(st.pid, st.starttime, sig);
+        /* frozen processes die only once thawed: runc thaws for SIGKILL */
+        if (r == 0 && status == ST_PAUSED && sig == SIGKILL) r = cg_set_frozen(st.cgroups, 0);
     }
     close_container(rootfd, dirfd, &st);
     return r;

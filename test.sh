@@ -1971,6 +1971,14 @@ t_pause_resume() {
 	expect "status after resume" "$(cstatus $id)" running
 	sleep 0.4; c=$(cat "$TMP/out-pause/tick")
 	[ "$c" != "$a" ] || fail "no progress after resume"
+	# SIGKILL to a paused container thaws it, so it dies (runc)
+	rt pause $id >/dev/null 2>&1
+	rt kill $id KILL >"$B/log" 2>&1 || fail "kill KILL of a paused container: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id stopped || fail "a paused container did not stop after SIGKILL: $(cstatus $id)"
+	rt delete --force $id >/dev/null 2>&1
+	sh_variant $id-2 'sleep 100'
+	rt run -d --bundle "$B" $id-2 </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	id=$id-2
 	rt pause $id >/dev/null 2>&1
 	rt delete --force $id >"$B/log" 2>&1 || fail "delete --force of a paused container: $(errsum "$(cat "$B/log")")"
 	[ -e "$ROOT/$id" ] && fail "state left after delete --force"
