@@ -7414,6 +7414,8 @@ static int wait_forwarding_signals(pid_t pid, int *exit_status)
 
 static volatile sig_atomic_t winch_pending;
 
+static void note_child(int sig) { (void)sig; }   /* only to interrupt poll */
+
 static void note_winch(int sig)
 {
     (void)sig;
@@ -7454,14 +7456,23 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
     forward_to = pid;
     static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
+    sa.sa_handler = note_child;
+    sa.sa_flags = 0;
+    sigaction(SIGCHLD, &sa, NULL);
     struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
     char buf[4096];
+    int status = 0, exited = 0;
     for (;;) {
         if (winch_pending && tty) winch_pending = 0, copy_winsize(0, master);
-        if (poll(p, p[1].fd >= 0 ? 2 : 1, -1) < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
+        /* the process's exit ends the relay even while a child of it
+         * keeps the terminal open (runc stops then too): what is left
+         * to read is drained for a moment; the 500 ms covers a SIGCHLD
+         * that came just before poll */
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
+        int pr = poll(p, p[1].fd >= 0 && !exited ? 2 : 1, exited ? 100 : 500);
+        if (pr < 0 && errno != EINTR) break;
+        if (pr == 0 && exited) break;
+        if (pr <= 0) continue;
         if (p[0].revents) {
             ssize_t n = read(master, buf, sizeof buf);
             if (n <= 0) break; /* EIO: every holder of the peer is gone */
@@ -7475,7 +7486,9 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
     }
     if (tty) sys_ioctl(0, TCSETS, &saved);
     close(master);
-    return wait_forwarding_signals(pid, exit_status);
+    if (!exited) return wait_forwarding_signals(pid, exit_status);
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return 0;
 }
 
 /* --- stage 0 for `exec` --- */

@@ -1775,10 +1775,26 @@ t_terminal_owner_onlcr() {
 	grep -q $'^a\r' "$B/out" && fail "run: \\n became \\r\\n: $(tr '\r\n' '~|' < "$B/out")"
 	grep -qx 'a' "$B/out" || fail "run: no plain 'a' line: $(tr '\r\n' '~|' < "$B/out")"
 	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "stty -onlcr; $OCIRUN --root $ROOT exec -t -u 1001 $id sh -c 'stat -c \"owner %u %g\" \$(tty); printf \"c\\\\nd\\\\n\"'" /dev/null </dev/null >"$B/eout" 2>&1
-	grep -q 'owner 1001 5' "$B/eout" || fail "exec -t: the terminal's owner: $(tr '\r\n' '~|' < "$B/eout")"
+	# (the group: runc's exec pty has gid 0, ocirun's devpts' gid=5)
+	grep -q 'owner 1001 ' "$B/eout" || fail "exec -t: the terminal's owner: $(tr '\r\n' '~|' < "$B/eout")"
 	grep -qx 'c' "$B/eout" || fail "exec -t: \\n became \\r\\n or no output: $(tr '\r\n' '~|' < "$B/eout")"
 	rt kill $id KILL >/dev/null 2>&1
 	wait $bg 2>/dev/null
+	return 0
+}
+
+# no hang: exec -t whose process leaves a background child holding the
+# terminal returns when the process exits (runc too), with its status
+t_no_hang_tty_background_child() {
+	local id=tty-bg t0 t1 rc
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	exec_container $id || return
+	t0=$(date +%s%N)
+	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -t $id sh -c 'trap \"\" HUP; sleep 30 & echo fg-done; exit 5'" /dev/null </dev/null >"$B/out" 2>&1
+	rc=$?; t1=$(date +%s%N)
+	expect "exit status" "$rc" 5
+	grep -q fg-done "$B/out" || fail "no output: $(errsum "$(cat "$B/out")")"
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "exec -t took $(( (t1 - t0) / 1000000 )) ms (the background child holds the tty)"
 	return 0
 }
 
@@ -3407,7 +3423,7 @@ hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 $DOCKER_TESTS
-terminal_console_socket terminal_run_relay terminal_owner_onlcr exec_tty terminal_bad escape_console_symlink
+terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
