@@ -3942,7 +3942,9 @@ static int cg_set_frozen(const char *cgroups, int freeze)
         if (done) return 0;
         sleep_ms(5);
     }
-    return fail("the container did not %s within 5 s", freeze ? "freeze" : "thaw");
+    /* a half-frozen (FREEZING) container would catch later execs: back */
+    if (freeze) write_file_str(path, v2 ? "0" : "THAWED");
+    return fail("the container did not %s within 5 s%s", freeze ? "freeze" : "thaw", freeze ? " (thawed again)" : "");
 }
 
 static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
@@ -6128,7 +6130,10 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
 {
     if (env_get(env, "HOME")) return env;
     char *text, *dir = "/";
-    if (read_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &text, NULL) < 0) text = NULL;
+    /* the image's file: a FIFO there must not hold the start */
+    struct stat st;
+    if (lstat("/etc/passwd", &st) < 0 || !S_ISREG(st.st_mode) || read_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &text, NULL) < 0)
+        text = NULL;
     for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
         char *f[7], *p = line;
         int k = 0;
@@ -6872,8 +6877,11 @@ static int run_captured(const char *path, char **argv, int stdout_too, size_t ma
         if (out->len < max) buf_add(out, chunk, (size_t)n < max - out->len ? (size_t)n : max - out->len);
     }
     close(pfd[0]);
+    /* its output is closed; it may still linger: the rest of its time */
+    while (!timed_out && waitpid(child, status, WNOHANG) == 0)
+        if (now_ms() >= deadline) timed_out = 1; else sleep_ms(5);
     if (timed_out) kill(child, SIGKILL);
-    while (waitpid(child, status, 0) < 0 && errno == EINTR) {}
+    while (timed_out && waitpid(child, status, 0) < 0 && errno == EINTR) {}
     buf_add(out, "", 0);
     if (c.exec_errno) return errno = c.exec_errno, failerr("%s: cannot run it", argv[0]);
     if (timed_out) return fail("%s: no answer within %d s (killed)", argv[0], secs);
@@ -7160,6 +7168,26 @@ out:
     return r;
 }
 
+/* connect(2) to a client's socket (console socket, seccomp agent) that
+ * gives up after 10 s: a peer whose listen backlog is full makes a
+ * blocking connect wait for ever.  A non-blocking one answers EAGAIN at
+ * once; it is retried until the deadline.  The socket stays blocking. */
+static int connect_bounded(int fd, const struct sockaddr_un *sa)
+{
+    int fl = sys_fcntl(fd, F_GETFL, 0);
+    sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    int64_t deadline = now_ms() + 10000;
+    int r;
+    while ((r = connect(fd, (const struct sockaddr *)sa, sizeof *sa)) < 0 && (errno == EAGAIN || errno == EINTR) &&
+           now_ms() < deadline)
+        sleep_ms(10);
+    int e = errno;
+    sys_fcntl(fd, F_SETFL, fl);
+    if (r < 0 && e == EAGAIN) e = ETIMEDOUT;
+    errno = e;
+    return r;
+}
+
 /* --console-socket: checked and connected before any stage starts. */
 static int connect_console(struct create_job *j, const char *path)
 {
@@ -7170,7 +7198,7 @@ static int connect_console(struct create_job *j, const char *path)
     if (strlen(path) >= sizeof sa.sun_path) return fail("--console-socket %s: path too long", path);
     strcpy(sa.sun_path, path);
     if ((j->console = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
-    if (connect(j->console, (struct sockaddr *)&sa, sizeof sa) < 0) return failerr("--console-socket %s: connect", path);
+    if (connect_bounded(j->console, &sa) < 0) return failerr("--console-socket %s: connect", path);
     return 0;
 }
 
@@ -7240,7 +7268,7 @@ static int pass_seccomp_listener(struct create_job *j, const char *peer)
     if (strlen(sc->listener_path) >= sizeof sa.sun_path) { fail(".linux.seccomp.listenerPath: too long for a socket address"); goto out; }
     memcpy(sa.sun_path, sc->listener_path, strlen(sc->listener_path) + 1);
     if ((sock = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) { failerr("socket"); goto out; }
-    if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) { failerr(".linux.seccomp.listenerPath: connect %s", sc->listener_path); goto out; }
+    if (connect_bounded(sock, &sa) < 0) { failerr(".linux.seccomp.listenerPath: connect %s", sc->listener_path); goto out; }
     buf_printf(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":", OCIRUN_OCI_VERSION, (int)j->pid2);
     json_str(&msg, sc->listener_metadata ? sc->listener_metadata : "");
     buf_puts(&msg, ",\"state\":");
