@@ -3373,10 +3373,18 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     }
     if (r->mem_reservation != UNSET && cg_write_int(d, "memory.low", r->mem_reservation < 0 ? 0 : r->mem_reservation) < 0)
         return -1;
-    if (r->mem_swap != UNSET) {
-        if (r->mem_swap < 0 || r->mem_limit == UNSET || r->mem_limit < 0) str_fmt(v, sizeof v, "max");
-        else str_fmt(v, sizeof v, "%lld", (long long)(r->mem_swap > r->mem_limit ? r->mem_swap - r->mem_limit : 0));
-        if (cg_write(d, "memory.swap.max", v) < 0) return -1;
+    /* v1's memory+swap as v2's swap alone, runc's conversion: -1 is max
+     * (a limit of -1 without swap lifts swap too); swap needs a limit at
+     * least as high */
+    int64_t swap = r->mem_swap == UNSET && r->mem_limit == -1 ? -1 : r->mem_swap;
+    if (swap != UNSET) {
+        if (swap < 0) str_fmt(v, sizeof v, "max");
+        else if (r->mem_limit == UNSET || r->mem_limit < 0)
+            return fail(".linux.resources.memory.swap: unable to set swap limit without memory limit");
+        else if (swap < r->mem_limit)
+            return fail(".linux.resources.memory.swap: memory+swap limit should be >= memory limit");
+        else str_fmt(v, sizeof v, "%lld", (long long)(swap - r->mem_limit));
+        if (cg_write(d, "memory.swap.max", v) < 0) return err_prefix(".linux.resources.memory.swap");
     }
     if (r->disable_oom_killer) return fail(".linux.resources.memory.disableOOMKiller: cgroup v2 has no such switch");
     return 0;
