@@ -565,11 +565,14 @@ static void xfree(void *p)
     mem_release(h, k);
 }
 
-static void *xcalloc(size_t n, size_t size)
+/* (not inlined: gcc's object-size checks would see the overflow guard's
+ * SIZE_MAX reach memset at call sites, and -Werror builds stop) */
+__attribute__((noinline)) static void *xcalloc(size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size) n = SIZE_MAX; /* makes xmalloc fail */
-    void *p = xmalloc(n * size);
-    memset(p, 0, n * size);
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) total = SIZE_MAX; /* makes xmalloc fail */
+    void *p = xmalloc(total);
+    memset(p, 0, total);
     return p;
 }
 
@@ -4852,19 +4855,26 @@ static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, c
  * faccessat2 and the like as they do under runc.  Not when the default
  * already lets calls through or is ENOSYS itself.  *max: that newest
  * number; 0 when there is no stub. */
+/* ENOSYS as the arch's kernel numbers it: MIPS has its own errno table. */
+static uint32_t sc_enosys(const struct sc_arch *a) { return a->table == 5 || a->table == 6 ? 89 : 38; }
+
 static int sc_enosys_from(const struct oci_seccomp *sc, const struct sc_arch *a, uint32_t *max)
 {
     uint32_t act = sc->default_action & OCI_SECCOMP_RET_ACTION_FULL;
     int found = 0;
     *max = 0;
     if (act == OCI_SECCOMP_RET_ALLOW || act == OCI_SECCOMP_RET_LOG || act == OCI_SECCOMP_RET_TRACE ||
-        sc->default_action == (OCI_SECCOMP_RET_ERRNO | ENOSYS))
+        sc->default_action == (OCI_SECCOMP_RET_ERRNO | sc_enosys(a)))
         return 0;
+    /* as runc counts them, by libseccomp's numbers: where an arch has the
+     * socketcall/ipc multiplexers, their calls are pseudo-numbered there
+     * and left out */
+    int mux = sc_table_muxes[a->table];
     for (size_t r = 0; r < sc->nrules; r++)
         for (const struct jv *name = sc->rules[r].names->child; name; name = name->next) {
             uint32_t nr;
             int i = sc_lookup(name->s);
-            if (i >= 0 && sc_number(a, i, &nr) == 0 && (!found || nr > *max)) *max = nr, found = 1;
+            if (i >= 0 && !(mux && sc_mux[i]) && sc_number(a, i, &nr) == 0 && (!found || nr > *max)) *max = nr, found = 1;
         }
     return found && *max != UINT32_MAX;
 }
@@ -4877,8 +4887,11 @@ static size_t sc_emit_arch_tree(struct bpf_builder *b, const struct oci_seccomp 
     size_t k = sc_intervals(e, n, sc->default_action, first, iv);
     uint32_t max;
     if (sc_enosys_from(sc, a, &max) && max >= first) {
-        if (iv[k - 1].start == max + 1 && !iv[k - 1].e) iv[k - 1].ret = OCI_SECCOMP_RET_ERRNO | ENOSYS;
-        else iv[k++] = (struct sc_interval){ max + 1, OCI_SECCOMP_RET_ERRNO | ENOSYS, NULL, 0 };
+        /* runc's stub comes before the filter: every number above max
+         * answers ENOSYS, whatever the rules (only multiplexed calls, left
+         * out of max, can have rules there) */
+        while (k > 1 && iv[k - 1].start > max) k--;
+        iv[k++] = (struct sc_interval){ max + 1, OCI_SECCOMP_RET_ERRNO | sc_enosys(a), NULL, 0 };
     }
     size_t l = sc_emit_tree(b, a, iv, 0, k - 1, sc->default_action);
     xfree(iv);

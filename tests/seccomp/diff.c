@@ -241,11 +241,15 @@ static void oracle_stub_arch(const struct jv *so, uint32_t token, uint32_t audit
     if (max >= 0 && nstubs < 32) stubs[nstubs++] = (struct stub){ audit, max };
 }
 
+/* runc's ENOSYS is its build's: a runc for MIPS (the profile's native
+ * arch plays the machine) answers MIPS's 89, any other 38 */
+static uint32_t oracle_enosys(void) { return sc_arches[sc_arch_index(sc_native)].table == 5 || sc_arches[sc_arch_index(sc_native)].table == 6 ? 89 : 38; }
+
 static void oracle_stubs(const struct jv *so)
 {
     uint32_t def = oracle_action(so, "defaultAction", "defaultErrnoRet"), act = def & 0xffff0000u;
     if (act == OCI_SECCOMP_RET_ALLOW || act == OCI_SECCOMP_RET_LOG || act == OCI_SECCOMP_RET_TRACE ||
-        def == (OCI_SECCOMP_RET_ERRNO | ENOSYS))
+        def == (OCI_SECCOMP_RET_ERRNO | oracle_enosys()))
         return;
     const struct jv *x = member(so, "architectures");
     oracle_stub_arch(so, oracle_arch(sc_native), sc_arches[sc_arch_index(sc_native)].audit | 0);
@@ -265,7 +269,7 @@ static uint32_t oracle_stub_ret(const struct sdata *d)
         uint32_t a = stubs[i].audit;
         if (d->arch == 0xc000003e && x32 != (int)(a & 1u)) continue;
         if ((a & ~1u) == (want & ~1u) && (a & 1u) == (want & 1u) && (int64_t)d->nr > stubs[i].max)
-            return OCI_SECCOMP_RET_ERRNO | ENOSYS;
+            return OCI_SECCOMP_RET_ERRNO | oracle_enosys();
     }
     return 0;
 }
