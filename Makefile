@@ -23,11 +23,14 @@ ocirun: runtime.c runtime.h
 # page, 64 KB on arm64; RELRO would guard only libc's init arrays in a
 # static non-PIE binary), data not page-aligned in the file (its first
 # page is the text's last, mapped twice); on MIPS no abicalls (no $$gp
-# indirection; ld warns that musl's objects have them, which is harmless).
+# indirection; ld warns that musl's objects have them, which is harmless);
+# no sibling-call optimisation, caller-saves or shrink-wrapping (each
+# duplicates epilogues and spills: 1.6 KB on mipsel, 0.6 KB on x86_64).
 # Cross: make static MUSL_CC="<cross-gcc> -specs <musl specs>" STRIP=<cross-strip>;
 # EXTRA_CFLAGS adds target flags (OpenWrt's MIPS16: -mips16 -minterlink-compressed).
 STATIC_TARGET = $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
 STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-optimize-sibling-calls -fno-caller-saves -fno-shrink-wrap \
 	-fno-pie $(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls)
 STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 static: ocirun-static

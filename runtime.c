@@ -576,6 +576,18 @@ __attribute__((noinline)) static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
+/* strncasecmp(3) for ASCII names (capabilities, signals), without libc's
+ * locale tables: 0 when the first n bytes match, case aside. */
+static int name_ncmp(const char *a, const char *b, size_t n)
+{
+    for (; n--; a++, b++) {
+        int x = *a >= 'a' && *a <= 'z' ? *a - 32 : *a, y = *b >= 'a' && *b <= 'z' ? *b - 32 : *b;
+        if (x != y || !x) return x - y;
+    }
+    return 0;
+}
+#define name_cmp(a, b) name_ncmp((a), (b), (size_t)-1)
+
 /* Values of a repeatable command-line flag. */
 struct strlist { const char *v[64]; int n; };
 
@@ -1655,9 +1667,9 @@ static const char *const cap_names[] = {
 /* "CAP_SYS_ADMIN" (or "sys_admin") to its number, -1 if unknown. */
 static int cap_from_name(const char *name)
 {
-    if (!strncasecmp(name, "CAP_", 4)) name += 4;
+    if (!name_ncmp(name, "CAP_", 4)) name += 4;
     for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
-        if (!strcasecmp(name, cap_names[i])) return (int)i;
+        if (!name_cmp(name, cap_names[i])) return (int)i;
     return -1;
 }
 
@@ -2883,7 +2895,8 @@ static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
         if (!p) return -1;
         p++;
     }
-    return parse_u64(strtok(p, " "), starttime);
+    char *save;
+    return parse_u64(strtok_r(p, " ", &save), starttime);
 }
 
 /* Is this still the process we started (not exited, not a reused pid)? */
@@ -6036,7 +6049,8 @@ static int last_cap(void)
     char *text;
     int n = (int)ARRAY_LEN(cap_names) - 1;
     if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &text, NULL) == 0) {
-        if (parse_int(strtok(text, "\n"), &n) < 0 || n > 63) n = (int)ARRAY_LEN(cap_names) - 1;
+        char *save;
+        if (parse_int(strtok_r(text, "\n", &save), &n) < 0 || n > 63) n = (int)ARRAY_LEN(cap_names) - 1;
         xfree(text);
     }
     return n;
@@ -8275,10 +8289,10 @@ static int parse_signal(const char *s, int *out)
         *out = n;
         return 0;
     }
-    const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+    const char *name = name_ncmp(s, "SIG", 3) ? s : s + 3;
     for (size_t i = 0; i < ARRAY_LEN(signal_names); i++)
-        if (!strcasecmp(name, signal_names[i].name)) { *out = signal_names[i].sig; return 0; }
-    if (!strncasecmp(name, "RTMIN", 5) || !strncasecmp(name, "RTMAX", 5)) {
+        if (!name_cmp(name, signal_names[i].name)) { *out = signal_names[i].sig; return 0; }
+    if (!name_ncmp(name, "RTMIN", 5) || !name_ncmp(name, "RTMAX", 5)) {
         int base = toupper((unsigned char)name[4]) == 'N' ? SIGRTMIN : SIGRTMAX, off = 0;
         if (name[5] && (parse_int(name + 6, &off) < 0 || (name[5] != '+' && name[5] != '-')))
             return fail("unknown signal \"%s\"", s);
@@ -9572,46 +9586,21 @@ static int cmd_spec(int argc, char **argv)
  * ====================================================================== */
 
 static const char usage_text[] =
-    "ocirun " OCIRUN_VERSION " - a small OCI container runtime\n"
+    "ocirun " OCIRUN_VERSION " - a small OCI container runtime (runc's command line; see ocirun(8))\n"
     "\n"
-    "usage: ocirun [global options] <command> [command options] [arguments]\n"
+    "usage: ocirun [global options] COMMAND [options] [arguments]\n"
     "\n"
-    "commands:\n"
-    "  create [--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] ID\n"
-    "                       set up a container; its process waits for `start`\n"
-    "  start ID             run the process of a created container\n"
-    "  run [-d] [create options] ID\n"
-    "                       create and start; without -d wait and return its exit status\n"
-    "  state ID             print the state of a container as JSON\n"
-    "  exec [--process FILE | options] ID [COMMAND...]\n"
-    "                       run a process in a running container (-d, -e, -u, --cwd, --cap, ...)\n"
-    "  pause ID, resume ID  freeze and thaw the container's processes\n"
-    "  update [--resources FILE|-] [--memory N] [--pids-limit N] [--cpu-share N] ... ID\n"
-    "                       change the limits of a running container\n"
-    "  events [--stats] [--interval N] ID\n"
-    "                       stats (and OOM kills) as JSON lines\n"
-    "  ps [--format table|json] ID\n"
-    "                       list the container's processes\n"
-    "  kill [--all] ID [SIGNAL]\n"
-    "                       send a signal (name or number, default TERM)\n"
-    "  delete [--force] ID  remove a stopped (or, with --force, any) container\n"
-    "  list [--format table|json] [-q]\n"
-    "                       list containers\n"
-    "  spec [--bundle DIR] [--rootless]\n"
-    "                       write a default (or rootless) config.json\n"
-    "  features             print what this runtime supports (runtime-spec features.md)\n"
-    "  check [--format table|json]\n"
-    "                       probe this kernel and host for what containers need\n"
+    "  create [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot] ID\n"
+    "  start ID | run [-d] [--keep] [create options] ID\n"
+    "  exec [-t] [-d] [-e K=V] [-u UID[:GID]] [--cwd DIR] [--process F] ID [CMD...]\n"
+    "  state ID | ps ID [ps options] | events [--stats] [--interval D] ID\n"
+    "  kill [--all] ID [SIGNAL] | delete [--force] ID | pause ID | resume ID\n"
+    "  update [--resources F|-] [--memory N] [--pids-limit N] [--cpu-quota N] ... ID\n"
+    "  list [--format table|json] [-q] | spec [--bundle DIR] [--rootless]\n"
+    "  features | check [--format table|json]   what this runtime and this host support\n"
     "\n"
-    "global options:\n"
-    "  --root DIR           state directory (default " OCIRUN_DEFAULT_ROOT ", for non-root users $XDG_RUNTIME_DIR/ocirun)\n"
-    "  --rootless auto|true|false  tolerate a cgroup we may not create (auto: when not root,\n"
-    "                       or root of a user's user namespace)\n"
-    "  --log FILE           append log lines to FILE\n"
-    "  --log-format FORMAT  text (default) or json (runc's {\"level\",\"msg\",\"time\"} lines)\n"
-    "  --debug              log debug lines\n"
-    "  --version, -v        print the version\n"
-    "  --help, -h           print this help\n";
+    "global options: --root DIR (default " OCIRUN_DEFAULT_ROOT "; users: $XDG_RUNTIME_DIR/ocirun),\n"
+    "  --log FILE, --log-format text|json, --debug, --rootless auto|true|false, --version, --help\n";
 
 int ocirun_stage_requested(int argc, char **argv)
 {
