@@ -3408,6 +3408,26 @@ t_seccomp_bad() {
 
 . "$SRCDIR/tests/docker.sh"
 
+# ---------------------------------------------------------- differential --
+# The same bundles under runc and under ocirun, compared by what the
+# container process sees (tests/differential: a probe, a generator of
+# bundles from a seed, the configs Docker, podman and ctr hand a runtime in
+# tests/corpus); every difference is fixed or listed, with its reason, in
+# tests/differential/accepted.txt.  A fixed seed and count here; a larger
+# sweep by hand: tests/differential/run.sh --seed N --count M (or --single).
+t_differential() {
+	need_ocirun || return
+	in_old_kernel_mode && return
+	command -v runc >/dev/null || { skip "no runc (the oracle)"; return; }
+	local out
+	out=$(OCIRUN_TEST_TAG=$TMP timeout -k 10 900 tests/differential/run.sh --runc "$(command -v runc)" --ocirun "$OCIRUN" \
+		--seed 1 --count 80 --corpus tests/corpus/docker --corpus tests/corpus/podman --corpus tests/corpus/ctr 2>&1)
+	local rc=$?
+	printf '%s\n' "$out" | grep -E '^(DIFF|    )' | grep -v ' accepted' | head -20 | sed 's/^/# /'
+	echo "# $(printf '%s\n' "$out" | tail -1)"
+	[ $rc = 0 ] || fail "$(printf '%s\n' "$out" | tail -1)"
+}
+
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
@@ -3435,7 +3455,7 @@ escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
-check seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
+check differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done
