@@ -6556,7 +6556,7 @@ enum msg_type {
     MSG_LOG,             /* any -> 0: level byte + text */
     MSG_PTY,             /* stage 2 -> 0: the pty master (fd) */
     MSG_HOOKS,           /* stage 2 -> 0: run prestart, createRuntime now */
-    MSG_HOOKS_DONE,      /* stage 0 -> 2: state for createContainer \0 for startContainer */
+    MSG_HOOKS_DONE,      /* stage 0 -> 2: prestart and createRuntime ran ("\0") */
     MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
     MSG_HOST_MOUNT,      /* stage 0 -> 2: uint32 mount index + a detached copy of its source (fd, or none) */
     MSG_MAX
@@ -7195,9 +7195,7 @@ static int run_create_hooks(struct create_job *j)
     struct hook_place at = { j->opts.bundle, environ };
     if (run_hooks(&j->spec, HOOK_PRESTART, states.p, 0, &at) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, states.p, 0, &at) < 0)
         goto out;
-    buf_add(&states, "", 1);
-    hook_state_json(&states, j->id, j->pid2, "created", j->opts.bundle, j->spec.annotations);
-    r = msg_send(j->sp2[0], MSG_HOOKS_DONE, states.p, (uint32_t)states.len + 1, -1);
+    r = msg_send(j->sp2[0], MSG_HOOKS_DONE, "", 1, -1);   /* stage 2 makes its hooks' states */
 out:
     buf_free(&b), buf_free(&states);
     return r;
@@ -7961,7 +7959,7 @@ static int wait_for_start(int sock)
 /* Hooks in stage 2: before pivot_root stage 0 runs prestart and
  * createRuntime (runtime namespace) and hands us the states; we run
  * createContainer here, in the container's namespaces. */
-struct hook_ctx { int syncfd; const struct oci_spec *spec; const char *rootfs; struct buf states; };
+struct hook_ctx { int syncfd; const struct oci_spec *spec; const struct stage_opts *o; struct buf states; };
 
 static int hooks_before_pivot(void *arg)
 {
@@ -7969,8 +7967,15 @@ static int hooks_before_pivot(void *arg)
     if (msg_send(h->syncfd, MSG_HOOKS, NULL, 0, -1) < 0 ||
         msg_recv(h->syncfd, "stage 0", MSG_HOOKS_DONE, &h->states, NULL) < 0)
         return -1;
-    if (!memchr(h->states.p, 0, h->states.len)) return fail("stage 0 sent malformed hook states");
-    struct hook_place at = { h->rootfs, h->spec->proc.env };
+    if (h->states.len != 1 || h->states.p[0]) return fail("stage 0 sent a malformed hooks reply");
+    /* the hooks of the container's namespace get its pid as it sees it
+     * (the spec's state; 1 in a pid namespace of its own), so their states
+     * are made here: createContainer's, then startContainer's */
+    h->states.len = 0;
+    hook_state_json(&h->states, h->o->id, getpid(), "creating", h->o->bundle, h->spec->annotations);
+    buf_add(&h->states, "", 1);
+    hook_state_json(&h->states, h->o->id, getpid(), "created", h->o->bundle, h->spec->annotations);
+    struct hook_place at = { h->o->rootfs, h->spec->proc.env };
     return run_hooks(h->spec, HOOK_CREATE_CONTAINER, h->states.p, 0, &at);
 }
 
@@ -8082,7 +8087,7 @@ static int stage2_main(int syncfd, int mntfd)
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
     struct pty pty = { -1, -1 };
-    struct hook_ctx hc = { syncfd, &s, o.rootfs, {0} };
+    struct hook_ctx hc = { syncfd, &s, &o, {0} };
     struct before_pivot bp = { NULL, &hc };
     if (has_hooks(&s, HOOK_PRESTART) || has_hooks(&s, HOOK_CREATE_RUNTIME) || has_hooks(&s, HOOK_CREATE_CONTAINER) ||
         has_hooks(&s, HOOK_START_CONTAINER))

@@ -2608,6 +2608,10 @@ t_hooks_order_state_ns() {
 		expect "$k state .bundle" "$(printf '%s' "$st" | jq -r .bundle 2>/dev/null)" "$B"
 	done
 	expect "createRuntime state .pid" "$(grep '^createRuntime ' "$H/log" | sed 's/.* state=//' | jq -r .pid)" "$pid"
+	# hooks in the container's namespaces get its pid as it sees it (the
+	# spec's state: "as seen by the container"), 1 in its pid namespace
+	expect "createContainer state .pid" "$(grep '^createContainer ' "$H/log" | sed 's/.* state=//' | jq -r .pid)" 1
+	expect "startContainer state .pid" "$(grep '^startContainer ' "$H/log" | sed 's/.* state=//' | jq -r .pid)" 1
 }
 
 # Every hook kind with and without a terminal, for run in the foreground,
