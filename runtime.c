@@ -1664,12 +1664,13 @@ static const char *const cap_names[] = {
     "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
 };
 
-/* "CAP_SYS_ADMIN" (or "sys_admin") to its number, -1 if unknown. */
+/* "CAP_SYS_ADMIN" to its number, -1 if unknown: spelled exactly so, as
+ * runc knows them ("cap_sys_admin" is an unknown name there too). */
 static int cap_from_name(const char *name)
 {
-    if (!name_ncmp(name, "CAP_", 4)) name += 4;
+    if (strncmp(name, "CAP_", 4)) return -1;
     for (size_t i = 0; i < ARRAY_LEN(cap_names); i++)
-        if (!name_cmp(name, cap_names[i])) return (int)i;
+        if (!strcmp(name + 4, cap_names[i])) return (int)i;
     return -1;
 }
 
@@ -1762,9 +1763,26 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
         int64_t x;
         str_fmt(ip, sizeof ip, "%s[%zu]", path, p->ngids);
         if (num_in_range(ip, c, 0, UINT32_MAX, &x) < 0) return -1;
-        p->gids[p->ngids++] = (gid_t)x;
+        size_t k = 0;
+        while (k < p->ngids && p->gids[k] != (gid_t)x) k++;
+        if (k == p->ngids) p->gids[p->ngids++] = (gid_t)x;   /* once each, as runc passes them */
     }
     return 0;
+}
+
+/* A name given twice in process.env is set once, to its last value, in
+ * the place it first had (as runc sets them one by one). */
+static void env_dedup(struct oci_process *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nenv; i++) {
+        size_t kl = (size_t)(strchr(p->env[i], '=') - p->env[i]), k = 0;
+        while (k < n && (strncmp(p->env[k], p->env[i], kl + 1))) k++;
+        if (k < n) p->env[k] = p->env[i];
+        else p->env[n++] = p->env[i];
+    }
+    p->nenv = n;
+    if (p->env) p->env[n] = NULL;
 }
 
 /* The process object; `b` is its JSON path (".process" in config.json,
@@ -1784,6 +1802,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
     for (size_t i = 0; i < p->nenv; i++)
         if (!strchr(p->env[i], '=') || p->env[i][0] == '=')
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
+    env_dedup(p);
     str_fmt(path, sizeof path, "%s.user", b);
     if (!(u = member(v, "user"))) return fail("%s: required field is missing", path);
     if (parse_user(path, u, p) < 0) return -1;
@@ -5083,8 +5102,9 @@ static int sc_load(struct sc_filter *f)
  * symlink while we work (CVE-2021-30465).  So paths are never handed to
  * the kernel whole.  resolve_in_root() walks them one component at a time
  * with O_PATH|O_NOFOLLOW from an fd of the rootfs, follows symlinks itself
- * with the rootfs as "/", refuses ".." above the rootfs, and returns an
- * O_PATH fd.  Mounts then target "/proc/self/fd/N", so what we checked is
+ * with the rootfs as "/", takes ".." at the rootfs as the rootfs (as a
+ * chroot does, and openat2's RESOLVE_IN_ROOT and runc's securejoin), and
+ * returns an O_PATH fd.  Mounts then target "/proc/self/fd/N", so what we checked is
  * what gets mounted on.
  * ====================================================================== */
 
@@ -5133,8 +5153,7 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
         int last = !*after;
         if (!strcmp(comp, ".")) { *rest = saved; continue; }
         if (!strcmp(comp, "..")) {
-            if (depth == 0) { close_stack(stack, 0, depth); return fail("%s: path escapes the container's root filesystem", path); }
-            close(stack[depth--]);
+            if (depth > 0) close(stack[depth--]);   /* at the rootfs ".." is the rootfs, as in a chroot */
             *rest = saved;
             continue;
         }
@@ -5668,8 +5687,12 @@ static int sysctl_allowed(const struct oci_spec *s, const char *key)
 static int apply_sysctls(const struct oci_spec *s)
 {
     for (size_t i = 0; i < s->nsysctl; i++) {
-        char path[PATH_MAX];
-        if (sysctl_allowed(s, s->sysctl[i].key) < 0) return -1;
+        char path[PATH_MAX], dotted[PATH_MAX];
+        /* either separator, as runc takes them ("net/ipv4/ip_forward") */
+        str_fmt(dotted, sizeof dotted, "%s", s->sysctl[i].key);
+        for (char *p = dotted; *p; p++)
+            if (*p == '/') *p = '.';
+        if (sysctl_allowed(s, dotted) < 0) return -1;
         int n = str_fmt(path, sizeof path, "/proc/sys/%s", s->sysctl[i].key);
         if (n >= (int)sizeof path)
             return fail(".linux.sysctl.%.40s...: name too long (%zu characters)", s->sysctl[i].key, strlen(s->sysctl[i].key));
@@ -5830,11 +5853,20 @@ static int create_devices(struct rootfs_ctx *c)
         for (size_t i = 0; i < ARRAY_LEN(default_devices); i++)
             if (!config_has_device(s, default_devices[i].path) && create_device(c, &default_devices[i]) < 0) return -1;
     }
+    /* /dev/ptmx is always the link to this devpts instance's (runc): a
+     * node, even one linux.devices asks for, would reach the host's */
     for (size_t i = 0; i < s->ndevices; i++)
-        if (create_device(c, &s->devices[i]) < 0) return -1;
-    if (c->dev_is_bind || !c->dev_is_mounted) return 0;
+        if (strcmp(s->devices[i].path, "/dev/ptmx") && create_device(c, &s->devices[i]) < 0) return -1;
+    if (c->dev_is_bind) return 0;
     int dfd = resolve_in_root(c->rootfd, "/dev", 0);
+    if (dfd < 0 && errno == ENOENT && !c->dev_is_mounted) return 0;   /* an image without /dev */
     if (dfd < 0) return -1;
+    struct stat st;
+    if (fstatat(dfd, "ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) && unlinkat(dfd, "ptmx", 0) < 0) {
+        failerr("remove /dev/ptmx");
+        close(dfd);
+        return -1;
+    }
     for (size_t i = 0; i < ARRAY_LEN(dev_symlinks); i++)
         if (symlinkat(dev_symlinks[i].target, dfd, dev_symlinks[i].name) < 0 && errno != EEXIST) {
             failerr("symlink /dev/%s", dev_symlinks[i].name);
@@ -7985,10 +8017,21 @@ static int hooks_before_pivot(void *arg)
 static void join_session_keyring(const char *id)
 {
 #ifdef SYS_keyctl
-    char name[NAME_MAX + 8];
+    char name[NAME_MAX + 8], desc[256];
     str_fmt(name, sizeof name, "_ses.%s", id);
-    if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0) < 0)
+    long key = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0);
+    if (key < 0) {
         debugf("no session keyring for the container (keyctl: %s)", strerror(errno));
+        return;
+    }
+    /* searchable by its possessor's user, as runc makes it (0x080000):
+     * "type;uid;gid;perm;description" has the permissions in hex */
+    long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, key, desc, sizeof desc - 1, 0);
+    uint64_t perm;
+    char *p = n > 0 ? (desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0, desc) : NULL;
+    for (int f = 0; p && f < 3; f++) p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL;
+    if (p && scan_u64(p, 16, &perm) && syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, (uint32_t)perm | 0x080000, 0, 0) < 0)
+        debugf("session keyring: setperm: %s", strerror(errno));
 #else
     (void)id;
     debugf("no session keyring: keyctl is unknown to the headers this was built with");
