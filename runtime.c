@@ -917,6 +917,16 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* How long a bounded wait lasts: `ms`, or what the suite's
+ * OCIRUN_TEST_WAIT_MS says (so that a test of the bound need not wait it
+ * out; it can only shorten a wait, never remove one). */
+static int wait_limit_ms(int ms)
+{
+    int t;
+    const char *v = getenv("OCIRUN_TEST_WAIT_MS");
+    return v && parse_int(v, &t) == 0 && t > 0 && t < ms ? t : ms;
+}
+
 /* A pause of `ms` milliseconds: poll(2) without fds, which the runtime
  * links anyway (usleep brings clock_nanosleep and its time64 shims). */
 static void sleep_ms(int ms) { poll(NULL, 0, ms); }
@@ -2842,12 +2852,12 @@ static int state_root_open(const char *root, int create)
 /* flock(LOCK_EX) with a deadline: polled, 1 ms first, then 10 ms. */
 static int lock_with_deadline(int fd, const char *id)
 {
+    int limit = wait_limit_ms(LOCK_WAIT_MS);
     for (int waited = 0;; ) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
         if (errno != EWOULDBLOCK && errno != EINTR) return failerr("lock state of %s", id);
-        if (waited >= LOCK_WAIT_MS)
-            return fail("container \"%s\" is busy: another ocirun command has held its state for %d s", id,
-                        LOCK_WAIT_MS / 1000);
+        if (waited >= limit)
+            return fail("container \"%s\" is busy: another ocirun command has held its state for %d ms", id, limit);
         int step = waited < 20 ? 1 : 10;
         sleep_ms(step);
         waited += step;
@@ -3427,7 +3437,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
 
 static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
 {
-    if (r->cpus || r->mems) {
+    if ((r->cpus && r->cpus[0]) || (r->mems && r->mems[0])) {   /* "" is unset to runc */
         const char *d = cg_dir_with(cg, "cpuset");
         if (!d) return cg_missing(cg, "cpuset", "cpu.cpus");
         if (r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) return err_prefix(".linux.resources.cpu.cpus");
@@ -4023,7 +4033,7 @@ static int resources_requested(const struct oci_resources *r)
 {
     return r->mem_limit != UNSET || r->mem_reservation != UNSET || r->mem_swap != UNSET || r->mem_swappiness != UNSET ||
            r->disable_oom_killer || r->cpu_shares != UNSET || r->cpu_quota != UNSET || r->cpu_period != UNSET ||
-           r->cpus || r->mems || r->pids_limit != UNSET || r->cpu_burst != UNSET || r->cpu_rt_runtime != UNSET ||
+           (r->cpus && r->cpus[0]) || (r->mems && r->mems[0]) || r->pids_limit != UNSET || r->cpu_burst != UNSET || r->cpu_rt_runtime != UNSET ||
            r->cpu_rt_period != UNSET || r->cpu_idle != UNSET || (r->unified && r->unified->count) ||
            blockio_requested(r->blockio) || (r->hugepages && r->hugepages->count) ||
            (r->network && (jv_u64(r->network, "classID") || (member(r->network, "priorities") &&
@@ -6929,7 +6939,7 @@ static int run_captured(const char *path, char **argv, int stdout_too, size_t ma
     pid_t child = spawn_vfork(helper_child, &c, 0);
     close(pfd[1]);
     if (child < 0) { close(pfd[0]); return failerr("start %s", argv[0]); }
-    int64_t deadline = now_ms() + (int64_t)secs * 1000;
+    int64_t deadline = now_ms() + wait_limit_ms(secs * 1000);
     int timed_out = 0;
     for (;;) {
         char chunk[4096];
@@ -7241,7 +7251,7 @@ static int connect_bounded(int fd, const struct sockaddr_un *sa)
 {
     int fl = sys_fcntl(fd, F_GETFL, 0);
     sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    int64_t deadline = now_ms() + 10000;
+    int64_t deadline = now_ms() + wait_limit_ms(10000);
     int r;
     while ((r = connect(fd, (const struct sockaddr *)sa, sizeof *sa)) < 0 && (errno == EAGAIN || errno == EINTR) &&
            now_ms() < deadline)
@@ -8014,7 +8024,7 @@ static int hooks_before_pivot(void *arg)
 /* A session keyring of its own, so the container does not share the
  * caller's keys (runc does the same).  Kernels without CONFIG_KEYS, and
  * seccomp profiles that forbid keyctl, get none: not an error. */
-static void join_session_keyring(const char *id)
+static void join_session_keyring(const char *id, int in_userns)
 {
 #ifdef SYS_keyctl
     char name[NAME_MAX + 8], desc[256];
@@ -8024,13 +8034,14 @@ static void join_session_keyring(const char *id)
         debugf("no session keyring for the container (keyctl: %s)", strerror(errno));
         return;
     }
-    /* searchable by its possessor's user, as runc makes it (0x080000):
-     * "type;uid;gid;perm;description" has the permissions in hex */
+    /* searchable, as runc makes it: by its user (0x080000), in a user
+     * namespace by others (0x08); "type;uid;gid;perm;description" has the
+     * permissions in hex */
     long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, key, desc, sizeof desc - 1, 0);
     uint64_t perm;
     char *p = n > 0 ? (desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0, desc) : NULL;
     for (int f = 0; p && f < 3; f++) p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL;
-    if (p && scan_u64(p, 16, &perm) && syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, (uint32_t)perm | 0x080000, 0, 0) < 0)
+    if (p && scan_u64(p, 16, &perm) && syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, (uint32_t)perm | (in_userns ? 0x08 : 0x080000), 0, 0) < 0)
         debugf("session keyring: setperm: %s", strerror(errno));
 #else
     (void)id;
@@ -8073,6 +8084,30 @@ static int seccomp_moment(const struct oci_spec *s)
     return s->seccomp && s->seccomp->notify ? SC_BEFORE_READY : SC_BEFORE_EXEC;
 }
 
+/* The process as it will run, in stage 2 of `create` and of `exec`: its
+ * environment, cwd, user and capabilities, its executable looked up, and
+ * the seccomp filter on when its moment has come (seccomp_moment; for an
+ * exec, whose stage 0 waits for "ready" right before the exec, no later
+ * than before "ready").  p->filter stays for a moment still to come. */
+struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct sc_filter filter; int moment; };
+
+static int become_process(const struct oci_spec *s, int syncfd, int exec, struct proc_ready *p)
+{
+    int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry;
+    p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
+    if (sc_prepare(s->seccomp, &p->filter) < 0) return -1;
+    p->moment = seccomp_moment(s);
+    if (exec && p->moment == SC_BEFORE_EXEC) p->moment = SC_BEFORE_READY;
+    int after_creds = p->filter.p && p->moment == SC_AFTER_CREDS;
+    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, in_userns, after_creds) < 0)
+        return -1;
+    umask(s->proc.has_umask ? s->proc.umask : 022);
+    if (enter_cwd(s->proc.cwd, retry) < 0 || find_executable(s->proc.args[0], p->env, p->exe) < 0) return -1;
+    if (after_creds && (install_seccomp(&p->filter, syncfd) < 0 || drop_admin(&s->proc) < 0)) return -1;
+    if (p->filter.p && p->moment == SC_BEFORE_READY && install_seccomp(&p->filter, syncfd) < 0) return -1;
+    return 0;
+}
+
 /* `exec`: stage 1 joined the container's namespaces; enter its root (an fd
  * of init's /proc/<pid>/root, right also for --no-pivot containers), set
  * up the process and exec it.  A failed execve comes back as our error. */
@@ -8090,23 +8125,11 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
         close(root);
         if (r < 0 || hand_over_pty(syncfd, &pty) < 0) return -1;
     }
-    char home[PATH_MAX + 8], exe[PATH_MAX];
-    char **env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, home, sizeof home);
-    int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER);
-    struct sc_filter filter;
-    if (sc_prepare(s->seccomp, &filter) < 0) return -1;
-    int retry, after_creds = filter.p && seccomp_moment(s) == SC_AFTER_CREDS;
-    if (cwd_before_creds(s->proc.cwd, &retry) < 0) return -1;
-    if (setup_process_credentials(&s->proc, in_userns, after_creds) < 0) return -1;
-    umask(s->proc.has_umask ? s->proc.umask : 022);
-    if (enter_cwd(s->proc.cwd, retry) < 0 || find_executable(s->proc.args[0], env, exe) < 0) return -1;
-    if (after_creds && (install_seccomp(&filter, syncfd) < 0 || drop_admin(&s->proc) < 0)) return -1;
-    /* stage 0 waits for "ready" right before the exec: load it here */
-    if (filter.p && !after_creds && install_seccomp(&filter, syncfd) < 0) return -1;
-    if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    struct proc_ready p;
+    if (become_process(s, syncfd, 1, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     signal(SIGPIPE, SIG_DFL);   /* the runtime ignores it; an ignored signal would stay so across execve */
-    execve(exe, s->proc.args, env);
-    return failerr("exec %s", exe);
+    execve(p.exe, s->proc.args, p.env);
+    return failerr("exec %s", p.exe);
 }
 
 static int stage2_main(int syncfd, int mntfd)
@@ -8125,7 +8148,7 @@ static int stage2_main(int syncfd, int mntfd)
     test_stall(2);
     if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock);
     if (setsid() < 0) return failerr("setsid");
-    if (!(o.flags & OPT_NO_KEYRING)) join_session_keyring(o.id);
+    if (!(o.flags & OPT_NO_KEYRING)) join_session_keyring(o.id, !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER));
     umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
@@ -8146,20 +8169,8 @@ static int stage2_main(int syncfd, int mntfd)
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
-    char home[PATH_MAX + 8];
-    char **env = env_with_home(s.proc.env, s.proc.nenv, s.proc.uid, home, sizeof home);
-    int in_userns = !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER);
-    struct sc_filter filter;
-    if (sc_prepare(s.seccomp, &filter) < 0) return -1;
-    int moment = seccomp_moment(&s), retry, after_creds = filter.p && moment == SC_AFTER_CREDS;
-    if (cwd_before_creds(s.proc.cwd, &retry) < 0) return -1;
-    if (setup_process_credentials(&s.proc, in_userns, after_creds) < 0) return -1;
-    umask(s.proc.has_umask ? s.proc.umask : 022);
-    char exe[PATH_MAX];
-    if (enter_cwd(s.proc.cwd, retry) < 0 || find_executable(s.proc.args[0], env, exe) < 0) return -1;
-    if (after_creds && (install_seccomp(&filter, syncfd) < 0 || drop_admin(&s.proc) < 0)) return -1;
-    if (filter.p && moment == SC_BEFORE_READY && install_seccomp(&filter, syncfd) < 0) return -1;
-    if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    struct proc_ready p;
+    if (become_process(&s, syncfd, 0, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
     close(syncfd);
     int conn = wait_for_start(sock);
@@ -8167,17 +8178,17 @@ static int stage2_main(int syncfd, int mntfd)
     /* startContainer hooks as runc runs them: after the filter is on (a
      * hook whose calls the profile denies fails the start), as the
      * process's user, in its cwd, with its environment */
-    struct hook_place at = { NULL, env };
-    if ((filter.p && moment == SC_BEFORE_EXEC && sc_load(&filter) < 0) ||
+    struct hook_place at = { NULL, p.env };
+    if ((p.filter.p && p.moment == SC_BEFORE_EXEC && sc_load(&p.filter) < 0) ||
         (has_hooks(&s, HOOK_START_CONTAINER) &&
          run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0, &at) < 0)) {
         if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
         _exit(1);
     }
     signal(SIGPIPE, SIG_DFL);   /* the runtime ignores it; an ignored signal would stay so across execve */
-    execve(exe, s.proc.args, env);
+    execve(p.exe, s.proc.args, p.env);
     /* the start command reads this and fails */
-    failerr("exec %s", exe);
+    failerr("exec %s", p.exe);
     if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF without data: nothing more to do */ }
     _exit(127);
 }
@@ -8887,7 +8898,7 @@ static int parse_size(const char *flag, const char *v, int64_t *out)
     int64_t n;
     int shift = 0;
     const char *end = scan_i64(v, &n);
-    if (!end) return fail("update: %s: invalid size \"%s\"", flag, v);
+    if (!end) return fail("update: --%s: invalid size \"%s\"", flag, v);
     if (*end && !end[1]) {
         switch (tolower((unsigned char)*end)) {
         case 'k': shift = 10; break;
@@ -8898,7 +8909,7 @@ static int parse_size(const char *flag, const char *v, int64_t *out)
         end++;
     }
     if (end == v || *end || shift < 0 || n < -1 || n > INT64_MAX >> shift)
-        return fail("update: %s: invalid size \"%s\"", flag, v);
+        return fail("update: --%s: invalid size \"%s\"", flag, v);
     *out = n < 0 ? -1 : n << shift;
     return 0;
 }
@@ -8907,20 +8918,19 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
 {
     int i = 1, rootfd, dirfd, r = -1;
     struct cstate st;
-    const char *res = NULL, *mem = NULL, *swap = NULL, *reserv = NULL, *shares = NULL, *quota = NULL, *period = NULL,
-               *cpus = NULL, *mems = NULL, *pids = NULL, *blkio = NULL, *rtperiod = NULL, *rtruntime = NULL,
-               *kmem = NULL, *rdt = NULL;
+    const char *res = NULL, *cpus = NULL, *mems = NULL, *blkio = NULL, *kmem = NULL, *rdt = NULL, *num[9] = { 0 };
     char blkio_json[64];
+    /* the numeric flags first: num[k] is fl[k]'s value, for field[k] */
     const struct flag fl[] = {
-        { "resources", 'r', 1, &res, NULL, NULL }, { "memory", 0, 1, &mem, NULL, NULL },
-        { "memory-swap", 0, 1, &swap, NULL, NULL }, { "memory-reservation", 0, 1, &reserv, NULL, NULL },
-        { "cpu-share", 0, 1, &shares, NULL, NULL }, { "cpu-quota", 0, 1, &quota, NULL, NULL },
-        { "cpu-period", 0, 1, &period, NULL, NULL }, { "cpuset-cpus", 0, 1, &cpus, NULL, NULL },
-        { "cpuset-mems", 0, 1, &mems, NULL, NULL }, { "pids-limit", 0, 1, &pids, NULL, NULL },
-        { "blkio-weight", 0, 1, &blkio, NULL, NULL }, { "cpu-rt-period", 0, 1, &rtperiod, NULL, NULL },
-        { "cpu-rt-runtime", 0, 1, &rtruntime, NULL, NULL }, { "kernel-memory", 0, 1, &kmem, NULL, NULL },
-        { "kernel-memory-tcp", 0, 1, &kmem, NULL, NULL }, { "l3-cache-schema", 0, 1, &rdt, NULL, NULL },
-        { "mem-bw-schema", 0, 1, &rdt, NULL, NULL },
+        { "memory", 0, 1, &num[0], NULL, NULL }, { "memory-swap", 0, 1, &num[1], NULL, NULL },
+        { "memory-reservation", 0, 1, &num[2], NULL, NULL }, { "cpu-share", 0, 1, &num[3], NULL, NULL },
+        { "cpu-quota", 0, 1, &num[4], NULL, NULL }, { "cpu-period", 0, 1, &num[5], NULL, NULL },
+        { "pids-limit", 0, 1, &num[6], NULL, NULL }, { "cpu-rt-period", 0, 1, &num[7], NULL, NULL },
+        { "cpu-rt-runtime", 0, 1, &num[8], NULL, NULL },
+        { "resources", 'r', 1, &res, NULL, NULL }, { "cpuset-cpus", 0, 1, &cpus, NULL, NULL },
+        { "cpuset-mems", 0, 1, &mems, NULL, NULL }, { "blkio-weight", 0, 1, &blkio, NULL, NULL },
+        { "kernel-memory", 0, 1, &kmem, NULL, NULL }, { "kernel-memory-tcp", 0, 1, &kmem, NULL, NULL },
+        { "l3-cache-schema", 0, 1, &rdt, NULL, NULL }, { "mem-bw-schema", 0, 1, &rdt, NULL, NULL },
     };
     if (parse_flags("update", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 || want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
@@ -8938,13 +8948,10 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         const struct jv *v = json_parse(text, len, &s.arena);
         if (!v || parse_resources(v, &s) < 0) { err_prefix("update --resources %s", res); goto out; }
     }
-    if ((mem && parse_size("--memory", mem, &s.res.mem_limit) < 0) || (swap && parse_size("--memory-swap", swap, &s.res.mem_swap) < 0) ||
-        (reserv && parse_size("--memory-reservation", reserv, &s.res.mem_reservation) < 0) ||
-        (shares && parse_size("--cpu-share", shares, &s.res.cpu_shares) < 0) || (quota && parse_size("--cpu-quota", quota, &s.res.cpu_quota) < 0) ||
-        (period && parse_size("--cpu-period", period, &s.res.cpu_period) < 0) || (pids && parse_size("--pids-limit", pids, &s.res.pids_limit) < 0) ||
-        (rtperiod && parse_size("--cpu-rt-period", rtperiod, &s.res.cpu_rt_period) < 0) ||
-        (rtruntime && parse_size("--cpu-rt-runtime", rtruntime, &s.res.cpu_rt_runtime) < 0))
-        goto out;
+    int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
+                                &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
+    for (int k = 0; k < 9; k++)
+        if (num[k] && parse_size(fl[k].name, num[k], field[k]) < 0) goto out;
     resources_zero_is_unset(&s.res);
     if (blkio) {
         /* the flag is the one-field blockIO object the resources file would hold */

@@ -2060,6 +2060,56 @@ t_no_hang_exec_ignore_paused() {
 	return 0
 }
 
+# no hang: a command that must change a container waits for another's
+# hold on it only so long (30 s; the test shortens it), then says so;
+# state and ps need no hold
+t_no_hang_lock() {
+	local id=lock-held t0 t1 bg
+	need_ocirun || return
+	command -v flock >/dev/null || { skip "no flock(1)"; return; }
+	exec_container $id || return
+	flock -x "$ROOT/$id" sleep 20 & bg=$!
+	waitfor 20 eval '! flock -n -x "$ROOT/$id" true'
+	expect "state while held" "$(cstatus $id)" running
+	rt ps --format json $id >/dev/null 2>&1 || fail "ps while held"
+	t0=$(date +%s%N)
+	OCIRUN_TEST_WAIT_MS=500 rt kill $id KILL >"$B/log" 2>&1 && fail "kill went ahead while another command held the container"
+	t1=$(date +%s%N)
+	grep -q 'busy' "$B/log" || fail "kill while held: $(errsum "$(cat "$B/log")")"
+	[ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || fail "kill waited $(( (t1 - t0) / 1000000 )) ms with a 500 ms limit"
+	kill $bg; wait $bg 2>/dev/null
+	rt kill $id KILL >"$B/log" 2>&1 || fail "kill after the hold: $(errsum "$(cat "$B/log")")"
+	return 0
+}
+
+# no hang: a console socket that never accepts (its queue full) fails
+# create after the connect's bound (10 s; the test shortens it), and a
+# host ps that never ends fails ps after its own (30 s)
+t_no_hang_sockets_helpers() {
+	local id=stuck-peer bg t0 t1
+	need_ocirun || return
+	cc -O2 -o "$TMP/sockfull" tests/sockfull.c || { fail "cannot build tests/sockfull.c"; return; }
+	"$TMP/sockfull" "$TMP/full.sock" & bg=$!
+	waitfor 50 test -S "$TMP/full.sock"
+	variant $id '.process.terminal = true | .process.args = ["true"]'
+	t0=$(date +%s%N)
+	OCIRUN_TEST_WAIT_MS=500 rt create --console-socket "$TMP/full.sock" --bundle "$B" $id </dev/null >"$B/log" 2>&1 &&
+		fail "create with a stuck console socket succeeded"
+	t1=$(date +%s%N)
+	kill $bg; wait $bg 2>/dev/null
+	grep -q 'console-socket.*timed out' "$B/log" || fail "stuck console socket: $(errsum "$(cat "$B/log")")"
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "create waited $(( (t1 - t0) / 1000000 )) ms with a 500 ms bound"
+	[ -z "$(leftovers $id "$B")" ] || fail "left behind: $(leftovers $id "$B")"
+	exec_container $id-ps || return
+	mkdir -p "$TMP/fakeps"; printf '#!/bin/sh\nexec sleep 60\n' > "$TMP/fakeps/ps"; chmod 755 "$TMP/fakeps/ps"
+	t0=$(date +%s%N)
+	PATH=$TMP/fakeps:$PATH OCIRUN_TEST_WAIT_MS=500 rt ps $id-ps >"$B/log" 2>&1 && fail "ps with a host ps that never ends succeeded"
+	t1=$(date +%s%N)
+	grep -q 'no answer within' "$B/log" || fail "stuck ps: $(errsum "$(cat "$B/log")")"
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "ps waited $(( (t1 - t0) / 1000000 )) ms with a 500 ms bound"
+	return 0
+}
+
 t_update() {
 	local id=update cgp=/ocirun-test-$$/update
 	[ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/pids ] || { skip "no v1 memory and pids hierarchies"; return; }
@@ -3448,7 +3498,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
