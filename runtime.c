@@ -3416,7 +3416,8 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
         else str_fmt(v, sizeof v, "%lld", (long long)r->mem_limit);
         if (cg_write(d, "memory.max", v) < 0) return err_prefix(".linux.resources.memory.limit");
     }
-    if (r->mem_reservation != UNSET && cg_write_int(d, "memory.low", r->mem_reservation < 0 ? 0 : r->mem_reservation) < 0)
+    if (r->mem_reservation != UNSET &&   /* -1: max, as runc writes it */
+        (r->mem_reservation < 0 ? cg_write(d, "memory.low", "max") : cg_write_int(d, "memory.low", r->mem_reservation)) < 0)
         return -1;
     /* v1's memory+swap as v2's swap alone, runc's conversion: -1 is max
      * (a limit of -1 without swap lifts swap too); swap needs a limit at
