@@ -7563,8 +7563,13 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
     sa.sa_handler = note_child;
     sa.sa_flags = 0;
     sigaction(SIGCHLD, &sa, NULL);
+    /* our input goes to the pty without blocking: a container that does
+     * not read its terminal while it writes to it would otherwise leave
+     * both sides waiting on full queues; input waits in `in` meanwhile */
+    sys_fcntl(master, F_SETFL, sys_fcntl(master, F_GETFL, 0) | O_NONBLOCK);
     struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
-    char buf[4096];
+    char buf[4096], in[4096];
+    size_t in_off = 0, in_len = 0;
     int status = 0, exited = 0;
     for (;;) {
         if (winch_pending && tty) winch_pending = 0, copy_winsize(0, master);
@@ -7573,19 +7578,25 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
          * to read is drained for a moment; the 500 ms covers a SIGCHLD
          * that came just before poll */
         if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
-        int pr = poll(p, p[1].fd >= 0 && !exited ? 2 : 1, exited ? 100 : 500);
+        p[0].events = POLLIN | (in_len ? POLLOUT : 0), p[1].revents = 0;
+        int pr = poll(p, p[1].fd >= 0 && !in_len && !exited ? 2 : 1, exited ? 100 : 500);
         if (pr < 0 && errno != EINTR) break;
         if (pr == 0 && exited) break;
         if (pr <= 0) continue;
-        if (p[0].revents) {
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0) break; /* EIO: every holder of the peer is gone */
-            if (write_all(1, buf, (size_t)n) < 0) break;
+            if (n <= 0 && !(n < 0 && errno == EAGAIN)) break; /* EIO: every holder of the peer is gone */
+            if (n > 0 && write_all(1, buf, (size_t)n) < 0) break;
         }
-        if (p[1].fd >= 0 && p[1].revents) {
-            ssize_t n = read(0, buf, sizeof buf);
+        if (!in_len && p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+            ssize_t n = read(0, in, sizeof in);
             if (n <= 0) p[1].fd = -1;
-            else if (write_all(master, buf, (size_t)n) < 0) break;
+            else in_off = 0, in_len = (size_t)n;
+        }
+        if (in_len) {
+            ssize_t n = write(master, in + in_off, in_len - in_off);
+            if (n < 0 && errno != EAGAIN && errno != EINTR) break;
+            if (n > 0 && (in_off += (size_t)n) == in_len) in_len = 0;
         }
     }
     if (tty) sys_ioctl(0, TCSETS, &saved);

@@ -1804,6 +1804,31 @@ t_no_hang_tty_background_child() {
 	return 0
 }
 
+# no hang: input flooding a foreground terminal whose process does not
+# read it while it writes a lot (both pty queues full) must not stop the
+# relay: the input waits, the output flows
+t_no_hang_tty_input_flood() {
+	local id=tty-flood rc
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	variant $id '.process.terminal = true | .process.args = ["sh", "-c", "sleep 2; head -c 300000 /dev/zero | tr \"\\0\" y; echo; echo relay-done"]'
+	yes | head -c 2000000 | OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT run --bundle $B $id" /dev/null >"$B/out" 2>&1
+	rc=$?
+	[ $rc != 124 ] || { fail "the relay stalled (timed out)"; return; }
+	grep -q relay-done "$B/out" || fail "no end of the output (rc $rc)"
+	[ "$(tr -cd y < "$B/out" | wc -c)" -ge 300000 ] || fail "output lost: $(tr -cd y < "$B/out" | wc -c) of 300000 bytes"
+	return 0
+}
+
+# no hang: an image whose /etc/passwd is a FIFO (HOME is looked up
+# there) starts, with HOME=/ (runc 1.1 would wait on the FIFO for ever)
+t_no_hang_passwd_fifo() {
+	local r=$TMP/rootfs-fifo
+	need_ocirun || return
+	rm -rf "$r"; cp -a "$RFS" "$r" && rm -f "$r/etc/passwd" && mkfifo "$r/etc/passwd" || { fail "cannot make the rootfs"; return; }
+	run_sh passwd-fifo 'echo "HOME=$HOME"' '.root.path = $r | .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r"
+	expect "HOME with a FIFO for /etc/passwd" "$OUT" "HOME=/"
+}
+
 t_exec_tty() {
 	local id=exec-tty rc
 	command -v script >/dev/null || { skip "no script(1)"; return; }
@@ -3502,7 +3527,7 @@ hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 $DOCKER_TESTS
-terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child exec_tty terminal_bad escape_console_symlink
+terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
