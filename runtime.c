@@ -2416,7 +2416,12 @@ static const char *sc_native = SC_NATIVE;   /* the differential test plays other
 #endif
 #if defined(SC_TABLE_ALL) || defined(__mips__)
 #define SC_TABLE_MIPS 1
+/* (a 32-bit MIPS build, for 32-bit router CPUs that have no n64, leaves
+ * the 64-bit table out; OCIRUN_SECCOMP_MIPS64 keeps it for an o32 binary
+ * on a 64-bit kernel whose containers run n64 programs) */
+#if defined(SC_TABLE_ALL) || _MIPS_SIM != _ABIO32 || defined(OCIRUN_SECCOMP_MIPS64)
 #define SC_TABLE_MIPS64 1
+#endif
 #endif
 #if defined(SC_TABLE_ALL) || defined(__powerpc64__)
 #define SC_TABLE_PPC64LE 1
@@ -4582,38 +4587,14 @@ static const uint16_t *const sc_table[SC_NTABLES] = {
     sc_table_x86_64, sc_table_x86, sc_table_x32, sc_table_aarch64, sc_table_arm,
     sc_table_mips, sc_table_mips64, sc_table_ppc64le, sc_table_riscv64, sc_table_s390x,
 };
-static const uint8_t sc_mux[SC_NNAMES] = {
-    0, 0, 0, 5, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6,
-    15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 114, 113, 112, 111, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 12, 19, 0, 17,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 103, 102, 101, 104, 0, 9, 0,
-    0, 20, 16, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 14, 0, 0, 0, 0, 0, 121, 124, 122, 123, 13, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0,
+#define SC_NMUX 32
+static const uint16_t sc_mux_name[SC_NMUX] = {
+    3, 4, 15, 44, 128, 143, 144, 186, 229, 230, 231, 232, 299, 300, 301, 303,
+    345, 346, 347, 348, 350, 353, 354, 355, 386, 392, 393, 394, 395, 396, 406, 408,
+};
+static const uint8_t sc_mux_call[SC_NMUX] = {
+    5, 18, 2, 3, 7, 6, 15, 4, 114, 113, 112, 111, 10, 12, 19, 17,
+    103, 102, 101, 104, 9, 20, 16, 11, 14, 121, 124, 122, 123, 13, 1, 8,
 };
 static const uint8_t sc_table_muxes[SC_NTABLES] = { 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, };
 /* END GENERATED SYSCALL TABLES */
@@ -4658,6 +4639,15 @@ static int sc_lookup(const char *name)
 static const uint32_t sc_table_base[SC_NTABLES] = { 0, 0, 0x40000000, 0, 0, 4000, 5000, 0, 0, 0 };
 
 /* The number of name `i` on arch `a`; 0 with *nr when it has one. */
+/* The socketcall (1..20) or ipc (100 + call) form of name `i` on arches
+ * with the multiplexers, 0 for the rest. */
+static int sc_mux_of(int i)
+{
+    for (int k = 0; k < SC_NMUX; k++)
+        if (sc_mux_name[k] == i) return sc_mux_call[k];
+    return 0;
+}
+
 static int sc_number(const struct sc_arch *a, int i, uint32_t *nr)
 {
     uint16_t v = sc_table[a->table][i];
@@ -4790,7 +4780,7 @@ static size_t sc_entries(const struct oci_seccomp *sc, const struct sc_arch *a, 
         const struct sc_rule *rule = &sc->rules[r];
         if (rule->action == sc->default_action) continue;   /* libseccomp refuses these; runc skips them */
         for (const struct jv *name = rule->names->child; name; name = name->next) {
-            int i = sc_lookup(name->s), call = mux && i >= 0 ? sc_mux[i] : 0;
+            int i = sc_lookup(name->s), call = mux && i >= 0 ? sc_mux_of(i) : 0;
             uint32_t nr;
             if (i < 0) continue;   /* logged by parse_sc_rule */
             if (sc_number(a, i, &nr) == 0) e[n] = (struct sc_entry){ nr, (uint32_t)n, rule, 0 }, n++;
@@ -4917,7 +4907,7 @@ static int sc_enosys_from(const struct oci_seccomp *sc, const struct sc_arch *a,
         for (const struct jv *name = sc->rules[r].names->child; name; name = name->next) {
             uint32_t nr;
             int i = sc_lookup(name->s);
-            if (i >= 0 && !(mux && sc_mux[i]) && sc_number(a, i, &nr) == 0 && (!found || nr > *max)) *max = nr, found = 1;
+            if (i >= 0 && !(mux && sc_mux_of(i)) && sc_number(a, i, &nr) == 0 && (!found || nr > *max)) *max = nr, found = 1;
         }
     return found && *max != UINT32_MAX;
 }
@@ -6287,7 +6277,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
 
 /* --- hooks --- */
 
-struct hook_child { const char *path, *cwd; char **argv, **envp; int in, ex; };
+struct hook_child { const char *path, *cwd; char **argv, **envp; int in, ex, out; };
 
 /* In the child: its own process group, stdin from the pipe, exec; an
  * exec failure's errno goes back through `ex`. */
@@ -6296,11 +6286,14 @@ static int hook_child(void *arg)
     const struct hook_child *c = arg;
     setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);   /* our own handlers are the child's copy */
-    if (dup2(c->in, 0) >= 0 && (!c->cwd || chdir(c->cwd) == 0)) execve(c->path, c->argv, c->envp);
+    if (dup2(c->in, 0) >= 0 && dup2(c->out, 1) >= 0 && dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
+        execve(c->path, c->argv, c->envp);
     int e = errno;
     if (write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
     return 127;
 }
+
+static char buf_sink[4096];   /* what a hook prints past what its error shows */
 
 /* Where a hook runs, as runc runs it: the hooks the runtime runs itself
  * (prestart, createRuntime, poststart, poststop) in the bundle directory,
@@ -6314,41 +6307,69 @@ struct hook_place { const char *cwd; char **env; };
  * own so that a timeout kills whatever it started; it must exit 0. */
 static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *state, const struct hook_place *at)
 {
-    int in[2], ex[2];
+    int in[2], ex[2], out[2] = { -1, -1 };
     if (sys_pipe2(in, O_CLOEXEC) < 0) return failerr("pipe");
-    if (sys_pipe2(ex, O_CLOEXEC) < 0) { close(in[0]), close(in[1]); return failerr("pipe"); }
+    if (sys_pipe2(ex, O_CLOEXEC) < 0 || sys_pipe2(out, O_CLOEXEC) < 0) {
+        close(in[0]), close(in[1]), close(ex[0]), close(ex[1]);
+        return failerr("pipe");
+    }
     char *noargs[] = { (char *)h->path, NULL }, *noenv[] = { NULL };
     char **env = h->env ? h->env : at->env ? at->env : noenv;
-    struct hook_child c = { h->path, at->cwd, h->nargs ? h->args : noargs, env, in[0], ex[1] };
+    struct hook_child c = { h->path, at->cwd, h->nargs ? h->args : noargs, env, in[0], ex[1], out[1] };
     pid_t pid = spawn_vfork(hook_child, &c, 0);
-    close(in[0]), close(ex[1]);
-    if (pid < 0) { close(in[1]), close(ex[0]); return failerr("start %s hook", hook_names[kind]); }
-    /* the state is small; a hook that does not read it must not block us */
-    sys_fcntl(in[1], F_SETFL, O_NONBLOCK);
-    if (write(in[1], state, strlen(state)) < 0 && errno != EAGAIN && errno != EPIPE) { /* hook closed stdin */ }
-    close(in[1]);
+    close(in[0]), close(ex[1]), close(out[1]);
+    if (pid < 0) { close(in[1]), close(ex[0]), close(out[0]); return failerr("start %s hook", hook_names[kind]); }
     int e, status = 0;
     ssize_t n = read(ex[0], &e, sizeof e);
     close(ex[0]);
     if (n == (ssize_t)sizeof e) {
         waitpid(pid, NULL, 0);
+        close(in[1]), close(out[0]);
         errno = e;
         return at->cwd ? failerr(".hooks.%s[%zu]: exec %s (in %s)", hook_names[kind], idx, h->path, at->cwd)
                        : failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
     }
+    /* while it runs: the state goes to its stdin as it reads it, what it
+     * prints is kept (the start of it) for an error, as runc keeps it,
+     * not passed on to our caller; its end (not EOF: a child it left may
+     * hold the pipe) ends the wait, or its timeout does */
+    char said[512];
+    size_t off = 0, len = strlen(state), got = 0;
+    sys_fcntl(in[1], F_SETFL, O_NONBLOCK);
     pid_t w = 0;
     int64_t t0 = now_ms();
-    for (int n = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; n++) {
+    struct pollfd p[2] = { { out[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };   /* -1 when done with */
+    for (int k = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; k++) {
         if (h->timeout && now_ms() - t0 >= h->timeout * (int64_t)1000) {
             kill(-pid, SIGKILL);
             waitpid(pid, NULL, 0);
-            return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
+            w = -2;
+            break;
         }
-        sleep_ms(n < 20 ? 1 : 10);
+        p[0].revents = p[1].revents = 0;
+        poll(p, 2, k < 20 ? 1 : 10);
+        if (p[0].revents) {
+            char *dst = got < sizeof said - 1 ? said + got : buf_sink;
+            n = read(out[0], dst, dst == buf_sink ? sizeof buf_sink : sizeof said - 1 - got);
+            if (n <= 0) p[0].fd = -1;   /* its end closed (or broken): no more polling it */
+            else if (dst != buf_sink) got += (size_t)n;
+        }
+        /* all of it written (or refused): closed, so a hook reading to
+         * its end sees it */
+        if (p[1].revents && ((n = write(in[1], state + off, len - off)) < 0 ? errno != EAGAIN : (off += (size_t)n) == len))
+            close(in[1]), in[1] = p[1].fd = -1;
     }
+    if (in[1] >= 0) close(in[1]);
+    close(out[0]);
+    if (w == -2) return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
+    said[got] = 0;
+    while (got && (said[got - 1] == '\n' || said[got - 1] == ' ')) said[--got] = 0;
+    const char *sep = got ? ", output: " : "";
     if (w < 0) return failerr(".hooks.%s[%zu]: wait", hook_names[kind], idx);
-    if (WIFSIGNALED(status)) return fail(".hooks.%s[%zu]: %s was killed by signal %d", hook_names[kind], idx, h->path, WTERMSIG(status));
-    if (WEXITSTATUS(status)) return fail(".hooks.%s[%zu]: %s failed with exit status %d", hook_names[kind], idx, h->path, WEXITSTATUS(status));
+    if (WIFSIGNALED(status))
+        return fail(".hooks.%s[%zu]: %s was killed by signal %d%s%s", hook_names[kind], idx, h->path, WTERMSIG(status), sep, said);
+    if (WEXITSTATUS(status))
+        return fail(".hooks.%s[%zu]: %s failed with exit status %d%s%s", hook_names[kind], idx, h->path, WEXITSTATUS(status), sep, said);
     return 0;
 }
 

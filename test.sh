@@ -2797,6 +2797,29 @@ t_hook_fails() {
 	bad $id 'createRuntime|hook|exit status 3' "$B" create --bundle "$B" $id
 }
 
+# what a hook prints is not passed on to the caller (runc keeps it for
+# its error): a failing hook's error shows it; a hook that leaves a child
+# holding its output does not keep create waiting (runc 1.1 waits)
+t_hook_output() {
+	local id=hook-out t0 t1
+	sh_variant $id 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "echo hook-said-this; echo hook-err >&2"]}]}'
+	rt create --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "create: $(errsum "$(cat "$B/err")")"; return; }
+	grep -q 'hook-said-this\|hook-err' "$B/out" "$B/err" && fail "the hook's output reached the caller: $(errsum "$(cat "$B/out" "$B/err")")"
+	rt delete --force $id >/dev/null 2>&1
+	sh_variant $id-f 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "echo why-it-failed; exit 4"]}]}'
+	rt create --bundle "$B" $id-f </dev/null >"$B/out" 2>"$B/err" && fail "a failing hook did not fail create"
+	grep -q 'why-it-failed' "$B/err" || fail "the failing hook's output is not in the error: $(errsum "$(cat "$B/err")")"
+	rt delete --force $id-f >/dev/null 2>&1
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	sh_variant $id-d 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "sleep 30.5 & echo left-a-child"]}]}'
+	t0=$(date +%s%N)
+	rt create --bundle "$B" $id-d </dev/null >"$B/out" 2>&1 || fail "create: $(errsum "$(cat "$B/out")")"
+	t1=$(date +%s%N)
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "create waited $(( (t1 - t0) / 1000000 )) ms for the hook's child"
+	pkill -f '^sleep 30.5$'
+	return 0
+}
+
 t_hook_missing() {
 	local id=hook-missing
 	sh_variant $id 'true' '.hooks = {prestart: [{path: "/no/such/hook"}]}'
@@ -3523,7 +3546,7 @@ delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
-hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_fails hook_missing hook_timeout hook_poststop_all_run
+hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
 $DOCKER_TESTS

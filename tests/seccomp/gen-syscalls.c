@@ -108,7 +108,10 @@ int main(void)
      * family) and -200 - call (SysV IPC) */
     int muxes[NT] = { 0 };
     for (size_t t = 0; t < NT; t++) muxes[t] = seccomp_syscall_resolve_name_arch(tables[t].arch, "socketcall") >= 0;
-    printf("\nstatic const uint8_t sc_mux[SC_NNAMES] = {");
+    /* the few multiplexed names, sparse: name index and call (socketcall
+     * N, or 100 + ipc N) */
+    unsigned mux[1024] = { 0 };
+    int nmux = 0;
     for (int i = 0; i < nnames; i++) {
         unsigned v = 0;
         for (size_t t = 0; t < NT; t++) {
@@ -119,8 +122,14 @@ int main(void)
             if (v && v != m) { fprintf(stderr, "%s: multiplexed differently across arches\n", names[i]); return 1; }
             v = m;
         }
-        printf("%s%u,", i % 16 ? " " : "\n    ", v);
+        mux[i] = v, nmux += v != 0;
     }
+    printf("\n#define SC_NMUX %d\nstatic const uint16_t sc_mux_name[SC_NMUX] = {", nmux);
+    for (int i = 0, k = 0; i < nnames; i++)
+        if (mux[i]) printf("%s%d,", k++ % 16 ? " " : "\n    ", i);
+    printf("\n};\nstatic const uint8_t sc_mux_call[SC_NMUX] = {");
+    for (int i = 0, k = 0; i < nnames; i++)
+        if (mux[i]) printf("%s%u,", k++ % 16 ? " " : "\n    ", mux[i]);
     printf("\n};\nstatic const uint8_t sc_table_muxes[SC_NTABLES] = {");
     for (size_t t = 0; t < NT; t++) printf(" %d,", muxes[t]);
     printf(" };\n/* END GENERATED SYSCALL TABLES */\n");
