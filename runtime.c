@@ -4,7 +4,7 @@
  * For embedded Linux: routers, single-board computers, firmware images.
  * Depends on nothing but libc (musl or glibc), and of libc it uses little
  * beyond the syscall wrappers (no stdio, malloc or floating point), so the
- * static musl binary is 134-199 KB stripped; speaks runc's command line, so
+ * static musl binary is 136-200 KB stripped; speaks runc's command line, so
  * containerd, podman and Docker can use it in place of runc.  The public
  * interface is in runtime.h.
  *
