@@ -6359,6 +6359,10 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
         if (p[1].revents && ((n = write(in[1], state + off, len - off)) < 0 ? errno != EAGAIN : (off += (size_t)n) == len))
             close(in[1]), in[1] = p[1].fd = -1;
     }
+    /* what it printed just before it ended is still in the pipe: read
+     * without waiting (a child it left may hold the other end) */
+    sys_fcntl(out[0], F_SETFL, O_NONBLOCK);
+    while (got < sizeof said - 1 && (n = read(out[0], said + got, sizeof said - 1 - got)) > 0) got += (size_t)n;
     if (in[1] >= 0) close(in[1]);
     close(out[0]);
     if (w == -2) return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
