@@ -909,6 +909,26 @@ static int clock_now(int clk, struct timespec *ts)
     return 0;
 }
 
+/* Every signal at its default and none blocked, for a process about to
+ * exec what a container (or a hook) runs: the runtime ignores SIGPIPE,
+ * and an ignored signal stays ignored across execve, whoever ignored it
+ * (the caller, or whatever started the caller: 32 and 33 come ignored
+ * from some).  The kernel's calls, since libc refuses its own signals
+ * (32, 33); SIG_DFL with no flags and an empty mask is all zeros in every
+ * arch's struct, and only the size of the kernel's sigset differs. */
+static void default_signals(void)
+{
+#ifdef __mips__
+    enum { KSIGSET = 16 };
+#else
+    enum { KSIGSET = 8 };
+#endif
+    uint64_t zero[8] = { 0 };
+    for (int sig = 1; sig <= KSIGSET * 8; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, zero, NULL, (size_t)KSIGSET);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, zero, NULL, (size_t)KSIGSET);
+}
+
 /* Milliseconds of the monotonic clock, for deadlines. */
 static int64_t now_ms(void)
 {
@@ -6285,7 +6305,7 @@ static int hook_child(void *arg)
 {
     const struct hook_child *c = arg;
     setpgid(0, 0);
-    signal(SIGPIPE, SIG_DFL);   /* our own handlers are the child's copy */
+    default_signals();   /* our own handlers are the child's copy */
     if (dup2(c->in, 0) >= 0 && dup2(c->out, 1) >= 0 && dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
         execve(c->path, c->argv, c->envp);
     int e = errno;
@@ -8164,7 +8184,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     }
     struct proc_ready p;
     if (become_process(s, syncfd, 1, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
-    signal(SIGPIPE, SIG_DFL);   /* the runtime ignores it; an ignored signal would stay so across execve */
+    default_signals();
     execve(p.exe, s->proc.args, p.env);
     return failerr("exec %s", p.exe);
 }
@@ -8222,7 +8242,7 @@ static int stage2_main(int syncfd, int mntfd)
         if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
         _exit(1);
     }
-    signal(SIGPIPE, SIG_DFL);   /* the runtime ignores it; an ignored signal would stay so across execve */
+    default_signals();
     execve(p.exe, s.proc.args, p.env);
     /* the start command reads this and fails */
     failerr("exec %s", p.exe);
