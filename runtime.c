@@ -239,6 +239,26 @@ struct cap_data { uint32_t effective, permitted, inheritable; };
 #define TMPFS_MAGIC 0x01021994
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define DEVPTS_SUPER_MAGIC 0x1cd1
+#define SELINUX_MAGIC 0xf97cff8c
+
+/* sched_setattr(2) (Linux 3.14), in its 5.3 size: older kernels take it
+ * as long as the fields they do not know are zero.  ioprio_set(2). */
+struct oci_sched_attr {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+};
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_SHIFT 13
+
+/* Compile-time switch: AppArmor and SELinux labels (section 12).  0 drops
+ * them, for routers whose kernels have no LSM: about 1 KB less. */
+#ifndef OCIRUN_LSM
+#define OCIRUN_LSM 1
+#endif
 
 /* pty ioctls (TIOCGPTPEER: Linux 4.13) */
 #ifndef TIOCGPTPEER
@@ -287,6 +307,51 @@ static int sys_pipe2(int fds[2], int flags) { return (int)syscall(SYS_pipe2, fds
  * structures of some socket and sound requests on 32-bit arches (1.6 KB
  * of a static binary) that this runtime never makes. */
 static int sys_ioctl(int fd, unsigned long req, void *arg) { return (int)syscall(SYS_ioctl, fd, req, arg); }
+
+/* stat(2) and friends as the fstatat64 syscall on the 32-bit arches this
+ * ships on: musl's try statx first and convert 32-bit times (1.5 KB of a
+ * static binary), and this runtime reads no time, only the identity and
+ * mode fields.  The kernel's struct stat64 of each arch. */
+#if !defined(__GLIBC__) && defined(SYS_fstatat64) && \
+    (defined(__i386__) || defined(__arm__) || (defined(__mips__) && _MIPS_SIM == _ABIO32))
+#if defined(__mips__)
+struct kstat64 {
+    unsigned long dev, pad0[3];
+    unsigned long long ino;
+    unsigned mode, nlink, uid, gid;
+    unsigned long rdev, pad1[3];
+    char rest[48];
+};
+#else
+struct kstat64 {
+    unsigned long long dev;
+    unsigned char pad0[4];
+    unsigned long ino32;
+    unsigned mode, nlink;
+    unsigned long uid, gid;
+    unsigned long long rdev;
+    unsigned char pad3[4];
+    long long size;
+    unsigned long blksize;
+    unsigned long long blocks;
+    unsigned long times[6];
+    unsigned long long ino;
+};
+#endif
+static int oci_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+    struct kstat64 k;
+    if (syscall(SYS_fstatat64, dirfd, path, &k, flags) < 0) return -1;
+    memset(st, 0, sizeof *st);
+    st->st_dev = k.dev, st->st_ino = k.ino, st->st_mode = k.mode, st->st_nlink = k.nlink;
+    st->st_uid = k.uid, st->st_gid = k.gid, st->st_rdev = k.rdev;
+    return 0;
+}
+#define fstatat(d, p, st, f) oci_fstatat(d, p, st, f)
+#define fstat(fd, st) oci_fstatat(fd, "", st, AT_EMPTY_PATH)
+#define stat(p, st) oci_fstatat(AT_FDCWD, p, st, 0)
+#define lstat(p, st) oci_fstatat(AT_FDCWD, p, st, AT_SYMLINK_NOFOLLOW)
+#endif
 
 /* The kernel's struct termios (TCGETS/TCSETS), whose start libc's shares
  * on every arch this runs on (not powerpc or alpha): the four flag words,
@@ -1464,6 +1529,11 @@ struct oci_process {
     uint64_t caps[NCAPSETS];
     int has_oom_score_adj;
     int oom_score_adj;
+    const char *apparmor, *selinux_label;   /* labels for its execve; NULL: none */
+    int has_ioprio, ioprio;                 /* class << 13 | level */
+    int has_sched;
+    struct oci_sched_attr sched;
+    const char *cpus_initial, *cpus_final;  /* execCPUAffinity, cpu lists; NULL: none */
 };
 
 /* How a mount option acts. */
@@ -1581,6 +1651,7 @@ struct oci_spec {
     struct oci_resources res;
     struct oci_seccomp *seccomp;   /* NULL: none */
     const char *cgroups_path;
+    const char *mount_label;       /* SELinux context= of new mounts; NULL: none */
     struct oci_hook *hooks[NHOOKS];
     size_t nhooks[NHOOKS];
 };
@@ -1817,6 +1888,139 @@ static void env_dedup(struct oci_process *p)
 
 /* The process object; `b` is its JSON path (".process" in config.json,
  * "" in the process.json of `exec --process`). */
+/* --- labels and scheduling of the process (runtime-spec 1.2) --- */
+
+/* The index of `prefix`+name in `names` ("A\0B\0...\0\0"), -1 if absent. */
+static int name_index(const char *s, const char *prefix, const char *names)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(s, prefix, n)) return -1;
+    for (int i = 0; *names; i++, names += strlen(names) + 1)
+        if (!strcmp(s + n, names)) return i;
+    return -1;
+}
+
+/* An empty string is no label, as in runc.  Whether the host has the LSM
+ * is stage 0's check (lsm_check): `spec` and the unit tests parse
+ * configs on any host. */
+static int parse_labels(const char *b, const struct jv *v, struct oci_process *p)
+{
+    const char *aa = NULL, *se = NULL;
+    if (get_str(b, v, "apparmorProfile", 0, &aa) < 0 || get_str(b, v, "selinuxLabel", 0, &se) < 0) return -1;
+    p->apparmor = aa && aa[0] ? aa : NULL;
+    p->selinux_label = se && se[0] ? se : NULL;
+    if (!OCIRUN_LSM && (p->apparmor || p->selinux_label))
+        return fail("%s.%s: this ocirun is built without LSM support (OCIRUN_LSM=0)", b,
+                    p->apparmor ? "apparmorProfile" : "selinuxLabel");
+    return 0;
+}
+
+/* By their numbers in the kernel's ABI, from 1 (RT), 0 (OTHER), bit 0. */
+#define IOPRIO_CLASSES "RT\0BE\0IDLE\0"
+#define SCHED_POLICIES "OTHER\0FIFO\0RR\0BATCH\0ISO\0IDLE\0DEADLINE\0"
+#define SCHED_FLAGS "RESET_ON_FORK\0RECLAIM\0DL_OVERRUN\0KEEP_POLICY\0KEEP_PARAMS\0UTIL_CLAMP_MIN\0UTIL_CLAMP_MAX\0"
+
+static int parse_io_priority(const char *path, const struct jv *x, struct oci_process *p)
+{
+    const char *cls;
+    const struct jv *n;
+    char np[80];
+    int64_t level = 0;
+    if (want(path, x, J_OBJ, "an object") < 0 || get_str(path, x, "class", 1, &cls) < 0) return -1;
+    int k = name_index(cls, "IOPRIO_CLASS_", IOPRIO_CLASSES);
+    if (k < 0) return fail("%s.class: unknown class \"%s\"", path, cls);
+    str_fmt(np, sizeof np, "%s.priority", path);
+    if ((n = member(x, "priority")) && num_in_range(np, n, 0, 7, &level) < 0) return -1;
+    p->has_ioprio = 1;
+    p->ioprio = (k + 1) << IOPRIO_CLASS_SHIFT | (int)level;
+    return 0;
+}
+
+/* process.scheduler, checked as runc checks it (validate.go). */
+static int parse_scheduler(const char *path, const struct jv *x, struct oci_sched_attr *a)
+{
+    static const char keys[][9] = { "nice", "priority", "runtime", "deadline", "period", "flags" };
+    const char *policy;
+    char **flags = NULL;
+    size_t nflags = 0;
+    if (want(path, x, J_OBJ, "an object") < 0 || get_str(path, x, "policy", 1, &policy) < 0) return -1;
+    int k = name_index(policy, "SCHED_", SCHED_POLICIES), r = 0;
+    if (k < 0) return fail("%s.policy: unknown policy \"%s\"", path, policy);
+    a->size = sizeof *a, a->policy = (uint32_t)k;
+    for (size_t i = 0; i < ARRAY_LEN(keys) && r == 0; i++) {
+        char fp[96];
+        int64_t n;
+        const struct jv *f = member(x, keys[i]);
+        str_fmt(fp, sizeof fp, "%s.%s", path, keys[i]);
+        if (!f) continue;
+        if (i == 0) r = num_in_range(fp, f, -20, 19, &n), a->nice = (int32_t)n;
+        else if (i == 1) r = num_in_range(fp, f, 0, 99, &n), a->priority = (uint32_t)n;
+        else if (i < 5) r = get_u64(fp, f, &(&a->runtime)[i - 2]);
+        else r = get_strv(path, x, keys[i], &flags, &nflags);
+    }
+    for (size_t i = 0; i < nflags && r == 0; i++) {
+        int f = name_index(flags[i], "SCHED_FLAG_", SCHED_FLAGS);
+        if (f < 0) r = fail("%s.flags[%zu]: unknown flag \"%s\"", path, i, flags[i]);
+        a->flags |= 1u << (f & 31);
+    }
+    xfree(flags);
+    if (r == 0 && a->priority && k != 1 && k != 2) r = fail("%s.priority: only SCHED_FIFO and SCHED_RR have one", path);
+    if (r == 0 && (a->runtime || a->deadline || a->period) && k != 6)
+        r = fail("%s: runtime, deadline and period are for SCHED_DEADLINE only", path);
+    return r;
+}
+
+/* A cpu list ("0-3,6") into a mask of CPU_MASK_BITS bits. */
+#define CPU_MASK_BITS 1024
+#define CPU_MASK_LONGS (CPU_MASK_BITS / (8 * sizeof(unsigned long)))
+static int parse_cpu_list(const char *path, const char *list, unsigned long *mask)
+{
+    const unsigned w = 8 * sizeof *mask;
+    uint64_t lo, hi;
+    memset(mask, 0, CPU_MASK_BITS / 8);
+    for (const char *s = list, *e;; s = e + 1) {
+        if (!isdigit((unsigned char)*s) || !(e = scan_u64(s, 10, &lo))) break;
+        hi = lo;
+        if (*e == '-' && (!isdigit((unsigned char)e[1]) || !(e = scan_u64(e + 1, 10, &hi)))) break;
+        if (lo > hi || hi >= CPU_MASK_BITS || (*e && *e != ',')) break;
+        for (unsigned c = (unsigned)lo; c <= hi; c++) mask[c / w] |= 1ul << (c % w);
+        if (!*e) return 0;
+    }
+    return fail("%s: \"%s\" is not a list of CPUs 0 to %d (like \"0-3,6\")", path, list, CPU_MASK_BITS - 1);
+}
+
+static int parse_cpu_affinity(const char *path, const struct jv *x, struct oci_process *p)
+{
+    unsigned long mask[CPU_MASK_LONGS];
+    const char **lists[2] = { &p->cpus_initial, &p->cpus_final };
+    if (want(path, x, J_OBJ, "an object") < 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        char fp[96];
+        const char *name = i ? "final" : "initial";
+        str_fmt(fp, sizeof fp, "%s.%s", path, name);
+        if (get_str(path, x, name, 0, lists[i]) < 0) return -1;
+        if (*lists[i] && !**lists[i]) *lists[i] = NULL;   /* "": no change */
+        if (*lists[i] && parse_cpu_list(fp, *lists[i], mask) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The runtime-spec 1.2 members of process. */
+static int parse_process_1_2(const char *b, const struct jv *v, struct oci_process *p)
+{
+    static const char keys[][16] = { "ioPriority", "scheduler", "execCPUAffinity" };
+    for (int i = 0; i < 3; i++) {
+        char path[64];
+        const struct jv *x = member(v, keys[i]);
+        str_fmt(path, sizeof path, "%s.%s", b, keys[i]);
+        if (!x) continue;
+        if ((i == 0 ? parse_io_priority(path, x, p) : i == 1 ? parse_scheduler(path, x, &p->sched) : parse_cpu_affinity(path, x, p)) < 0)
+            return -1;
+        if (i == 1) p->has_sched = 1;
+    }
+    return 0;
+}
+
 static int parse_process(const char *b, const struct jv *v, struct oci_process *p)
 {
     char path[64];
@@ -1853,13 +2057,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
         (want(path, x, J_OBJ, "an object") < 0 || get_u32(path, x, "height", 1, &p->console_height, NULL) < 0 ||
          get_u32(path, x, "width", 1, &p->console_width, NULL) < 0))
         return -1;
-    static const char *const unsupported[] = { "apparmorProfile", "selinuxLabel", "ioPriority", "scheduler", "execCPUAffinity" };
-    for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
-        const struct jv *f = member(v, unsupported[i]);
-        if (f && !(f->type == J_STR && !f->slen))
-            return fail("%s.%s: not supported by this version of ocirun", b, unsupported[i]);
-    }
-    return 0;
+    return parse_labels(b, v, p) < 0 || parse_process_1_2(b, v, p) < 0 ? -1 : 0;
 }
 
 /* --- mounts --- */
@@ -2675,9 +2873,10 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
         if (f && !((f->type == J_STR && !f->slen) || ((f->type == J_OBJ || f->type == J_ARR) && !f->count)))
             return fail("%s.%s: not supported by this version of ocirun", b, unsupported[i]);
     }
-    const char *label = NULL;
-    if (get_str(b, v, "mountLabel", 0, &label) < 0) return -1;
-    if (label && label[0]) return fail("%s.mountLabel: SELinux labels are not supported by this version of ocirun", b);
+    if (get_str(b, v, "mountLabel", 0, &s->mount_label) < 0) return -1;
+    if (s->mount_label && !s->mount_label[0]) s->mount_label = NULL;
+    if (!OCIRUN_LSM && s->mount_label)
+        return fail("%s.mountLabel: this ocirun was built without AppArmor and SELinux support (OCIRUN_LSM=0)", b);
     (void)n;
     return 0;
 }
@@ -5462,12 +5661,36 @@ static const char *tmpfs_data(struct rootfs_ctx *c, const struct oci_mount *m, c
     return buf;
 }
 
+/* linux.mountLabel as runc applies it: a context= option for the new
+ * filesystems that take one, not proc, sysfs or cgroup (mqueue gets it as
+ * an xattr, mqueue_label); quoted, for the commas of its categories.
+ * *data becomes `buf` when it gets the option. */
+static int labeled_data(const char *label, const char *type, const char **data, char *buf, size_t size)
+{
+    if (!label || !strcmp(type, "proc") || !strcmp(type, "sysfs") || !strcmp(type, "mqueue") || !strncmp(type, "cgroup", 6))
+        return 0;
+    const char *d = *data ? *data : "";
+    if ((size_t)str_fmt(buf, size, "%s%scontext=\"%s\"", d, d[0] ? "," : "", label) >= size)
+        return fail("linux.mountLabel: the mount options get too long");
+    *data = buf;
+    return 0;
+}
+
+static int mqueue_label(const char *label, int top, const char *dest)
+{
+    char p[32];
+    if (syscall(SYS_setxattr, proc_fd_path(p, top), "security.selinux", label, strlen(label), 0) == 0) return 0;
+    return failerr("%s: label the mqueue with linux.mountLabel", dest);
+}
+
 /* A new filesystem instance (proc, sysfs, tmpfs, devpts, mqueue, ...). */
 static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     int special = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
-    char tbuf[4096];
+    char tbuf[4096], lbuf[4096 + 16];
+    const char *label = OCIRUN_LSM ? c->spec->mount_label : NULL;
     const char *data = !strcmp(m->type, "tmpfs") ? tmpfs_data(c, m, tbuf, sizeof tbuf) : m->data;
+    if (labeled_data(label, m->type, &data, lbuf, sizeof lbuf) < 0) return err_prefix("%s", m->dest);
     /* procfs and sysfs on a symlink are CVE-2019-19921 / CVE-2023-27561 */
     int dst = resolve_in_root(c->rootfd, m->dest, RES_MKDIR | (special ? RES_NOFOLLOW_LAST : 0));
     if (dst < 0) return err_prefix("mount target");
@@ -5488,6 +5711,7 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
         goto out;
     }
     if ((top = verify_mounted(c, m->dest, &before, NULL)) < 0) goto out;
+    if (label && !strcmp(m->type, "mqueue") && mqueue_label(label, top, m->dest) < 0) goto out;
     if (m->tmpcopyup && mount_tmpcopyup(dst, top, m->dest) < 0) goto out;
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
     r = 0;
@@ -5624,8 +5848,11 @@ static int remount_ro_later(struct rootfs_ctx *c)
  * masked directory.  /dev/null must really be the null device: a container
  * that made it a symlink to a procfs file would otherwise get that file
  * mounted writable (CVE-2025-31133). */
-static int mask_path(int rootfd, int nullfd, const char *path)
+static int mask_path(int rootfd, int nullfd, const char *path, const char *label)
 {
+    char lbuf[4096];
+    const char *data = "size=0,nr_inodes=1";
+    if (labeled_data(label, "tmpfs", &data, lbuf, sizeof lbuf) < 0) return err_prefix("mask %s", path);
     int fd = resolve_in_root(rootfd, path, 0);
     if (fd < 0) return errno == ENOENT ? 0 : err_prefix("masked path");
     struct stat st;
@@ -5633,7 +5860,7 @@ static int mask_path(int rootfd, int nullfd, const char *path)
     char p[32];
     if (fstat(fd, &st) < 0) r = failerr("fstat %s", path);
     else if (S_ISDIR(st.st_mode)) {
-        if (mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1") < 0)
+        if (mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
             r = failerr("mask %s", path);
     } else if (mount_on_fd(proc_fd_path(p, nullfd), fd, NULL, MS_BIND, NULL) < 0) {
         r = failerr("mask %s", path);
@@ -5661,7 +5888,7 @@ static int mount_masked_paths(struct rootfs_ctx *c)
     int nullfd = open_dev_null(c->rootfd);
     if (nullfd < 0) return -1;
     for (size_t i = 0; i < s->nmasked; i++)
-        if (mask_path(c->rootfd, nullfd, s->masked[i]) < 0) { close(nullfd); return -1; }
+        if (mask_path(c->rootfd, nullfd, s->masked[i], OCIRUN_LSM ? s->mount_label : NULL) < 0) { close(nullfd); return -1; }
     close(nullfd);
     return 0;
 }
@@ -6423,6 +6650,103 @@ static void hook_state_json(struct buf *b, const char *id, pid_t pid, const char
     if (annotations) json_write(b, annotations);
     else buf_puts(b, "{}");
     buf_puts(b, "}");
+}
+
+/* --- labels and scheduling --- */
+
+/* AppArmor is on when securityfs shows it (it does only when the module
+ * initialised: runc also reads the module's "enabled"); SELinux when
+ * selinuxfs is mounted where every distribution and Android mount it.
+ * OCIRUN_LSM=0 builds compile the rest of this away. */
+static int apparmor_enabled(void) { return OCIRUN_LSM && access("/sys/kernel/security/apparmor", F_OK) == 0; }
+
+static int selinux_enabled(void)
+{
+    struct statfs sf;
+    return OCIRUN_LSM && statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == SELINUX_MAGIC;
+}
+
+/* Stage 0, before anything exists: a label this host cannot apply is an
+ * error naming it now, not a failed stage 2 (runc checks SELinux only). */
+static int lsm_check(const struct oci_spec *s)
+{
+    const struct oci_process *p = &s->proc;
+    int aa = p->apparmor && !apparmor_enabled(), se = !aa && (p->selinux_label || s->mount_label) && !selinux_enabled();
+    if (!OCIRUN_LSM || (!aa && !se)) return 0;
+    return fail(".%s: \"%s\" given, but %s is not enabled on this host",
+                aa ? "process.apparmorProfile" : p->selinux_label ? "process.selinuxLabel" : "linux.mountLabel",
+                aa ? p->apparmor : p->selinux_label ? p->selinux_label : s->mount_label, aa ? "AppArmor" : "SELinux");
+}
+
+/* /proc/self/attr of stage 2 into *fd (-1: no label to set), opened while
+ * the host's /proc is in view: the container's may be anything. */
+static int open_attr_dir(const struct oci_process *p, int *fd)
+{
+    struct statfs sf;
+    *fd = -1;
+    if (!OCIRUN_LSM || (!p->apparmor && !p->selinux_label)) return 0;
+    *fd = sys_open("/proc/self/attr", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (*fd >= 0 && (fstatfs(*fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)) close(*fd), *fd = -1, errno = EXDEV;
+    return *fd < 0 ? failerr("open /proc/self/attr on procfs") : 0;
+}
+
+/* Writes one of our LSM attributes: `name`, or `alt` where the kernel has
+ * no `name` (attr/apparmor/ came with Linux 5.8's LSM stacking). */
+static int write_attr(int dirfd, const char *name, const char *alt, const char *text)
+{
+    int fd = sys_openat(dirfd, name, O_WRONLY | O_CLOEXEC, 0);
+    if (fd < 0 && errno == ENOENT && alt) fd = sys_openat(dirfd, name = alt, O_WRONLY | O_CLOEXEC, 0);
+    if (fd < 0) return failerr("open /proc/self/attr/%s", name);
+    size_t n = strlen(text);
+    int r = write(fd, text, n) == (ssize_t)n ? 0 : failerr("write \"%s\" to /proc/self/attr/%s", text, name);
+    close(fd);
+    return r;
+}
+
+/* The labels the next execve takes on: AppArmor's exec profile (what
+ * aa_change_onexec does; "unconfined" too, as runc) and SELinux's exec
+ * context.  Set before the credentials change, as runc does; the hooks
+ * stage 2 runs after this inherit them too. */
+static int set_exec_labels(const struct oci_process *p, int attrfd)
+{
+    char cmd[PATH_MAX];
+    if (!OCIRUN_LSM) return 0;
+    if (p->apparmor) {
+        str_fmt(cmd, sizeof cmd, "exec %s", p->apparmor);
+        if (write_attr(attrfd, "apparmor/exec", "exec", cmd) < 0)
+            return err_prefix(".process.apparmorProfile \"%s\"%s", p->apparmor, errno == ENOENT ? " (not loaded?)" : "");
+    }
+    if (p->selinux_label && write_attr(attrfd, "exec", NULL, p->selinux_label) < 0)
+        return err_prefix(".process.selinuxLabel");
+    return 0;
+}
+
+/* The session keyring stage 2 makes gets the process's label (runc's
+ * SetKeyLabel).  Kept after: keys the process makes get its label anyway. */
+static int set_keyring_label(const struct oci_process *p, int attrfd)
+{
+    if (!OCIRUN_LSM || !p->selinux_label || write_attr(attrfd, "keycreate", NULL, p->selinux_label) == 0) return 0;
+    return errno == ENOENT ? 0 : err_prefix(".process.selinuxLabel: the session keyring");
+}
+
+static int set_affinity(const char *field, const char *list)
+{
+    unsigned long mask[CPU_MASK_LONGS];
+    if (parse_cpu_list(field, list, mask) < 0) return -1;
+    return syscall(SYS_sched_setaffinity, 0, sizeof mask, mask) < 0 ? failerr("%s: sched_setaffinity", field) : 0;
+}
+
+/* ioPriority, scheduler and execCPUAffinity.final, in stage 2 while it is
+ * still root and in the container's cgroup (whose cpuset may narrow the
+ * CPUs: the kernel refuses a list outside it). */
+static int apply_scheduling(const struct oci_process *p)
+{
+    if (p->has_ioprio && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, p->ioprio) < 0)
+        return failerr(".process.ioPriority: ioprio_set");
+    if (p->has_sched && syscall(SYS_sched_setattr, 0, &p->sched, 0) < 0)
+        return failerr(".process.scheduler: sched_setattr%s", errno == EPERM && (0x46 >> p->sched.policy & 1) ?
+                       " (a real-time policy needs CAP_SYS_NICE, and on cgroup v1 linux.resources.cpu.realtimeRuntime)" : "");
+    return p->cpus_final ? set_affinity(".process.execCPUAffinity.final", p->cpus_final) : 0;
 }
 
 /* The process's cwd is entered as runc enters it: first with the
@@ -7242,9 +7566,16 @@ static int run_stage1(struct create_job *j)
     int r = -1;
     char exe[32];
     if (choose_protection(j->dirfd, exe) < 0) return -1;
+    /* execCPUAffinity.initial: stage 1 is born on those CPUs, on its way
+     * into the cgroup (ours change around its birth, as runc's thread's) */
+    unsigned long saved[CPU_MASK_LONGS];
+    const char *initial = j->spec.proc.cpus_initial;
+    if (initial && syscall(SYS_sched_getaffinity, 0, sizeof saved, saved) < 0) return failerr("sched_getaffinity");
+    if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
     int cgfd = j->cg ? cg_open_v2(j->cg) : -1, born_in = cgfd;
     j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0, &born_in);
     if (cgfd >= 0) close(cgfd);
+    if (initial) syscall(SYS_sched_setaffinity, 0, sizeof saved, saved);
     if (j->pid1 < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
@@ -7482,7 +7813,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     memset(&j, 0, sizeof j);
     j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
     int ok = load_bundle(&j, r) == 0;
-    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0);
+    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0;
     j.id = r->id;
     j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
                     has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);
@@ -7655,6 +7986,7 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
 
 struct exec_req {
     const char *root, *id, *process_file, *cwd, *user, *pid_file, *console_socket;
+    const char *apparmor, *label;  /* --apparmor, --process-label */
     struct strlist env, gids, caps, cgroups;
     int tty, no_new_privs, detach, preserve_fds, ignore_paused;
     char **args;
@@ -7784,10 +8116,13 @@ out:
     return r;
 }
 
-/* The linux.seccomp of a bundle's config.json as JSON text (none: empty):
- * an exec'd process gets the container's filter, as in runc. */
-static int bundle_seccomp_json(const char *bundle, struct buf *out)
+/* What an exec'd process inherits from the container's config.json, as
+ * in runc: the linux.seccomp filter (JSON text into `seccomp`; none:
+ * empty), and the AppArmor profile and SELinux label (JSON members with
+ * a comma after each, into `labels`). */
+static int bundle_exec_inherits(const char *bundle, struct buf *seccomp, struct buf *labels)
 {
+    static const char keys[][16] = { "apparmorProfile", "selinuxLabel" };
     char path[PATH_MAX + 16], *text;
     size_t len;
     struct arena a = {0};
@@ -7795,24 +8130,45 @@ static int bundle_seccomp_json(const char *bundle, struct buf *out)
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     const struct jv *root = json_parse(text, len, &a), *lx = root ? member(root, "linux") : NULL;
     const struct jv *sc = lx && lx->type == J_OBJ ? member(lx, "seccomp") : NULL;
-    if (sc) json_write(out, sc);
+    const struct jv *pr = root ? member(root, "process") : NULL, *v;
+    if (sc) json_write(seccomp, sc);
+    for (int k = 0; OCIRUN_LSM && pr && pr->type == J_OBJ && k < 2; k++)
+        if ((v = member(pr, keys[k])) && v->type == J_STR && v->slen)
+            buf_printf(labels, "\"%s\":", keys[k]), json_str(labels, v->s), buf_puts(labels, ",");
     int r = root ? 0 : err_prefix("%s", path);
     arena_free(&a);
     xfree(text);
     return r;
 }
 
+/* The process object of an exec: the container's labels first (the
+ * process's own come later and win: the last duplicate does), then
+ * those of exec --apparmor and --process-label last. */
+static void exec_process_object(const struct exec_req *e, const struct buf *proc, const struct buf *labels, struct buf *cfg)
+{
+    size_t start = 0, end = proc->len;
+    while (start < end && proc->p[start] != '{') start++;
+    while (end > start && proc->p[end - 1] != '}') end--;
+    buf_puts(cfg, "{");
+    if (labels->len) buf_add(cfg, labels->p, labels->len);
+    if (end > start + 1) buf_add(cfg, proc->p + start + 1, end - start - 2);
+    if (OCIRUN_LSM && e->apparmor && e->apparmor[0]) buf_puts(cfg, ",\"apparmorProfile\":"), json_str(cfg, e->apparmor);
+    if (OCIRUN_LSM && e->label && e->label[0]) buf_puts(cfg, ",\"selinuxLabel\":"), json_str(cfg, e->label);
+    buf_puts(cfg, "}");
+}
+
 /* The config the exec stages get: the process, and every namespace of the
  * container's init that differs from ours, joined by path. */
-static int exec_config(const struct cstate *st, const struct buf *proc, struct buf *cfg)
+static int exec_config(const struct exec_req *e, const struct cstate *st, const struct buf *proc, struct buf *cfg)
 {
-    struct buf seccomp = {0};
-    if (bundle_seccomp_json(st->bundle, &seccomp) < 0) return err_prefix("exec: the container's config");
+    struct buf seccomp = {0}, labels = {0};
+    if (bundle_exec_inherits(st->bundle, &seccomp, &labels) < 0) { buf_free(&labels); return err_prefix("exec: the container's config"); }
     static const char *const proc_names[] = { "pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time" };
     buf_printf(cfg, "{\"ociVersion\":\"%s\",\"root\":{\"path\":", OCIRUN_OCI_VERSION);
     json_str(cfg, st->rootfs);
     buf_puts(cfg, "},\"process\":");
-    buf_add(cfg, proc->p, proc->len);
+    exec_process_object(e, proc, &labels, cfg);
+    buf_free(&labels);
     buf_puts(cfg, ",\"linux\":{\"namespaces\":[");
     int n = 0;
     for (size_t i = 0; i < ARRAY_LEN(ns_types); i++) {
@@ -7874,12 +8230,12 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     if (ok && status == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
     if (ok && status == ST_PAUSED && !e->ignore_paused) ok = fail("cannot exec in a paused container (see --ignore-paused)") == 0;
     ok = ok && (e->process_file ? exec_process_from_file(e->process_file, &proc) : exec_process_from_config(e, st.bundle, &proc)) == 0;
-    ok = ok && exec_config(&st, &proc, &cfg) == 0;
+    ok = ok && exec_config(e, &st, &proc, &cfg) == 0;
     if (ok) {
         j.config = cfg.p, j.config_len = cfg.len, cfg.p = NULL;
         ok = spec_parse(j.config, j.config_len, "exec", &j.spec) == 0;
     }
-    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0);
+    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0;
     if (ok && j.spec.proc.terminal && !e->console_socket && e->detach)
         ok = fail("exec: a detached process with a terminal needs --console-socket") == 0;
     if (ok && e->console_socket && !j.spec.proc.terminal)
@@ -8148,9 +8504,11 @@ static int seccomp_moment(const struct oci_spec *s)
  * than before "ready").  p->filter stays for a moment still to come. */
 struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct sc_filter filter; int moment; };
 
-static int become_process(const struct oci_spec *s, int syncfd, int exec, struct proc_ready *p)
+static int become_process(const struct oci_spec *s, int syncfd, int exec, int attrfd, struct proc_ready *p)
 {
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry;
+    if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc) < 0) return -1;
+    if (attrfd >= 0) close(attrfd);
     p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
     if (sc_prepare(s->seccomp, &p->filter) < 0) return -1;
     p->moment = seccomp_moment(s);
@@ -8168,7 +8526,7 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, struct
 /* `exec`: stage 1 joined the container's namespaces; enter its root (an fd
  * of init's /proc/<pid>/root, right also for --no-pivot containers), set
  * up the process and exec it.  A failed execve comes back as our error. */
-static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_spec *s, int rootfd)
+static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_spec *s, int rootfd, int attrfd)
 {
     int r = fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? failerr("enter the container's root") : 0;
     close(rootfd);
@@ -8183,7 +8541,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
         if (r < 0 || hand_over_pty(syncfd, &pty) < 0) return -1;
     }
     struct proc_ready p;
-    if (become_process(s, syncfd, 1, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    if (become_process(s, syncfd, 1, attrfd, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     default_signals();
     execve(p.exe, s->proc.args, p.env);
     return failerr("exec %s", p.exe);
@@ -8193,8 +8551,8 @@ static int stage2_main(int syncfd, int mntfd)
 {
     struct stage_opts o;
     struct oci_spec s;
-    int sock = -1;
-    if (recv_setup(syncfd, "stage 0", &o, &s, &sock) < 0) return -1;
+    int sock = -1, attrfd;
+    if (recv_setup(syncfd, "stage 0", &o, &s, &sock) < 0 || open_attr_dir(&s.proc, &attrfd) < 0) return -1;
     if (mntfd >= 0) {
         int r = setns(mntfd, CLONE_NEWNS);
         close(mntfd);
@@ -8203,9 +8561,14 @@ static int stage2_main(int syncfd, int mntfd)
     if (sock < 0) return fail("stage 0 sent no %s", (o.flags & OPT_EXEC) ? "root fd" : "exec socket");
     logcfg.debug = !!(o.flags & OPT_DEBUG);
     test_stall(2);
-    if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock);
+    /* an exec'd process joins the container's keyring too (runc does:
+     * not the caller's), or makes one if init has none */
+    if (!(o.flags & OPT_NO_KEYRING)) {
+        if (set_keyring_label(&s.proc, attrfd) < 0) return -1;
+        join_session_keyring(o.id, !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER));
+    }
+    if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock, attrfd);
     if (setsid() < 0) return failerr("setsid");
-    if (!(o.flags & OPT_NO_KEYRING)) join_session_keyring(o.id, !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER));
     umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
@@ -8227,7 +8590,7 @@ static int stage2_main(int syncfd, int mntfd)
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
     struct proc_ready p;
-    if (become_process(&s, syncfd, 0, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    if (become_process(&s, syncfd, 0, attrfd, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
     close(syncfd);
     int conn = wait_for_start(sock);
@@ -8841,7 +9204,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
 static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
 {
     struct exec_req e;
-    const char *console = NULL, *preserve = NULL, *label = NULL, *apparmor = NULL;
+    const char *console = NULL, *preserve = NULL;
     int i = 1;
     memset(&e, 0, sizeof e);
     e.root = c->root;
@@ -8852,7 +9215,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
         { "cap", 'c', 1, NULL, NULL, &e.caps }, { "no-new-privs", 0, 0, NULL, &e.no_new_privs, NULL },
         { "detach", 'd', 0, NULL, &e.detach, NULL }, { "pid-file", 0, 1, &e.pid_file, NULL, NULL },
         { "console-socket", 0, 1, &console, NULL, NULL }, { "preserve-fds", 0, 1, &preserve, NULL, NULL },
-        { "process-label", 0, 1, &label, NULL, NULL }, { "apparmor", 0, 1, &apparmor, NULL, NULL },
+        { "process-label", 0, 1, &e.label, NULL, NULL }, { "apparmor", 0, 1, &e.apparmor, NULL, NULL },
         { "ignore-paused", 0, 0, NULL, &e.ignore_paused, NULL }, { "cgroup", 0, 1, NULL, NULL, &e.cgroups },
     };
     if (parse_flags("exec", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 ||
@@ -8863,8 +9226,6 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     e.nargs = argc - i - 1;
     for (int k = 0; k < e.env.n; k++)
         if (!strchr(e.env.v[k], '=') || e.env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e.env.v[k]);
-    if ((label && label[0]) || (apparmor && apparmor[0]))
-        return fail("exec: --process-label and --apparmor are not supported by this version of ocirun");
     e.console_socket = console;
     if (preserve && (parse_int(preserve, &e.preserve_fds) < 0 || e.preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", preserve);
@@ -9317,12 +9678,17 @@ static int cmd_features(int argc, char **argv)
     buf_puts(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
                  "    \"seccomp\": ");
     sc_features(&b);
-    buf_printf(&b, ",\n    \"apparmor\": { \"enabled\": false },\n"
-                   "    \"selinux\": { \"enabled\": false },\n    \"intelRdt\": { \"enabled\": false },\n"
+    /* apparmor and selinux: built in or not (features.md: whatever the
+     * host has); the runtime-spec 1.2 process fields have no place of
+     * their own there, so an annotation names them */
+    const char *lsm = OCIRUN_LSM ? "true" : "false";
+    buf_printf(&b, ",\n    \"apparmor\": { \"enabled\": %s },\n"
+                   "    \"selinux\": { \"enabled\": %s },\n    \"intelRdt\": { \"enabled\": false },\n"
                    "    \"mountExtensions\": { \"idmap\": { \"enabled\": true } }\n  },\n"
                    "  \"annotations\": {\n    \"org.ocirun.version\": \"%s\",\n"
-                   "    \"org.ocirun.self-protection\": \"%s\"\n  }\n}\n",
-               OCIRUN_VERSION, protection_preview());
+                   "    \"org.ocirun.self-protection\": \"%s\",\n"
+                   "    \"org.ocirun.process-fields\": \"ioPriority,scheduler,execCPUAffinity\"\n  }\n}\n",
+               lsm, lsm, OCIRUN_VERSION, protection_preview());
     int r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
     buf_free(&b);
     return r;
@@ -9474,6 +9840,13 @@ static void check_keyctl(struct check *c)
               have ? "available" : "missing (ENOSYS)");
 }
 
+static void check_lsm(struct check *c, const char *name, int on, const char *fields)
+{
+    c->name = name;
+    if (!OCIRUN_LSM) check_set(c, 0, fields, "a build with OCIRUN_LSM=1", "not built in (OCIRUN_LSM=0)");
+    else check_set(c, on, fields, "enable it in the kernel (and its boot options)", on ? "enabled" : "not enabled on this host");
+}
+
 static void check_pivot_root(struct check *c)
 {
     int e = probe_in_child(probe_pivot_root, 0);
@@ -9574,6 +9947,8 @@ static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_stat
     check_filesystems(&v[n++]);
     check_pivot_root(&v[n++]);
     check_keyctl(&v[n++]);
+    check_lsm(&v[n++], "apparmor", apparmor_enabled(), "process.apparmorProfile");
+    check_lsm(&v[n++], "selinux", selinux_enabled(), "process.selinuxLabel, linux.mountLabel");
     check_syscall(&v[n++], "clone3", NR_NEW(435), "a cgroup v2 container's birth in its cgroup (moved after the start instead)", "Linux 5.3");
     check_syscall(&v[n++], "openat2", NR_NEW(437), "nothing (ocirun resolves paths itself)", "Linux 5.6");
     check_syscall(&v[n++], "pidfd_open", NR_pidfd_open, "race-free signals (kill falls back to pid and start time)", "Linux 5.3");

@@ -1909,6 +1909,147 @@ t_keyring() {
 	return 0
 }
 
+# ------------------------------------- runtime-spec 1.2 process fields --
+
+# ioPriority, scheduler and execCPUAffinity, read back by util-linux
+# (ionice, chrt, taskset: the kernel's view of the process, from the host)
+# and from inside; for init and for exec (--process: its own values).
+# runc 1.1.5 predates them (runc 1.2 and 1.3) and ignores them.
+t_process_scheduling() {
+	local id=sched pid epid cpu=0 other=0
+	need_ocirun || return
+	[ "$(nproc)" -ge 2 ] && cpu=1
+	sh_variant $id 'grep Cpus_allowed_list /proc/self/status; exec sleep 100' \
+		'.process.ioPriority = {class: "IOPRIO_CLASS_BE", priority: 6} | .process.scheduler = {policy: "SCHED_BATCH", nice: 7}
+		 | .process.execCPUAffinity = {final: $c}' --arg c $cpu
+	rt run -d --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "run: $(errsum "$(cat "$B/err")")"; return; }
+	waitfor 30 test -s "$B/out"
+	pid=$(cpid $id)
+	expect "init: ionice" "$(ionice -p "$pid")" "best-effort: prio 6"
+	expect "init: chrt" "$(chrt -p "$pid" | head -1)" "pid $pid's current scheduling policy: SCHED_BATCH"
+	expect "init: nice (/proc/PID/stat)" "$(sed 's/.*) //' /proc/$pid/stat | cut -d' ' -f17)" 7
+	expect "init: taskset" "$(taskset -pc "$pid" | sed 's/.*: //')" $cpu
+	expect "init: inside" "$(cat "$B/out")" "Cpus_allowed_list:	$cpu"
+	# exec --process with values of its own: initial only (it stays), then final over initial
+	jq --arg c $cpu '.process | .args = ["sh", "-c", "grep Cpus_allowed_list /proc/self/status; exec sleep 100"]
+		| .ioPriority = {class: "IOPRIO_CLASS_IDLE"} | .scheduler = {policy: "SCHED_IDLE"} | .execCPUAffinity = {initial: $c}' \
+		"$B/config.json" > "$B/p1.json"
+	rt exec -d --pid-file "$B/e1.pid" -p "$B/p1.json" $id </dev/null >"$B/e1.out" 2>"$B/err" || fail "exec 1: $(errsum "$(cat "$B/err")")"
+	epid=$(cat "$B/e1.pid" 2>/dev/null)
+	waitfor 30 test -s "$B/e1.out"
+	expect "exec: ionice" "$(ionice -p "${epid:-0}" 2>&1)" "idle"
+	expect "exec: chrt" "$(chrt -p "${epid:-0}" 2>&1 | head -1)" "pid $epid's current scheduling policy: SCHED_IDLE"
+	expect "exec: initial affinity, inside" "$(cat "$B/e1.out")" "Cpus_allowed_list:	$cpu"
+	jq --arg c $cpu --arg o $other '.ioPriority = {class: "IOPRIO_CLASS_RT", priority: 2} | .scheduler = {policy: "SCHED_OTHER", nice: -3}
+		| .execCPUAffinity = {initial: $c, final: $o}' "$B/p1.json" > "$B/p2.json"
+	rt exec -d --pid-file "$B/e2.pid" -p "$B/p2.json" $id </dev/null >"$B/e2.out" 2>"$B/err" || fail "exec 2: $(errsum "$(cat "$B/err")")"
+	epid=$(cat "$B/e2.pid" 2>/dev/null)
+	waitfor 30 test -s "$B/e2.out"
+	expect "exec 2: ionice" "$(ionice -p "${epid:-0}" 2>&1)" "realtime: prio 2"
+	expect "exec 2: nice" "$(sed 's/.*) //' /proc/${epid:-0}/stat 2>/dev/null | cut -d' ' -f17)" -3
+	expect "exec 2: final over initial" "$(taskset -pc "${epid:-0}" 2>&1 | sed 's/.*: //')|$(cat "$B/e2.out")" "$other|Cpus_allowed_list:	$other"
+	# an exec without --process starts from config.json's process (runc's
+	# getProcess): its scheduler too
+	expect "plain exec: nice" "$(rt exec $id sh -c 'cut -d" " -f19 /proc/self/stat' </dev/null 2>&1)" 7
+	rt delete -f $id >/dev/null 2>&1
+}
+
+# Bad values: each error names the field, nothing is left behind; values
+# the parser takes but the kernel refuses are refused by the kernel.
+t_process_scheduling_errors() {
+	local id=sched-bad i=0 f want rc
+	need_ocirun || return
+	while IFS='|' read -r f want; do
+		i=$((i + 1))
+		sh_variant $id-$i 'exit 0' "$f"
+		rt run --bundle "$B" $id-$i </dev/null >"$B/out" 2>&1
+		rc=$?
+		case "$(cat "$B/out")" in *"$want"*) ;; *) fail "$f: rc $rc, said '$(errsum "$(cat "$B/out")")', want '$want'" ;; esac
+		[ $rc = 0 ] && fail "$f: run succeeded"
+		[ -z "$(leftovers $id-$i "$B")" ] || fail "$f: left behind: $(leftovers $id-$i "$B")"
+	done <<-'EOF'
+	.process.scheduler = {policy: "SCHED_NOPE"}|.process.scheduler.policy: unknown policy "SCHED_NOPE"
+	.process.scheduler = {nice: 1}|.process.scheduler.policy: required field is missing
+	.process.scheduler = {policy: "SCHED_OTHER", nice: 20}|.process.scheduler.nice: integer out of range
+	.process.scheduler = {policy: "SCHED_OTHER", priority: 3}|.process.scheduler.priority: only SCHED_FIFO and SCHED_RR have one
+	.process.scheduler = {policy: "SCHED_RR", runtime: 5}|.process.scheduler: runtime, deadline and period are for SCHED_DEADLINE only
+	.process.scheduler = {policy: "SCHED_OTHER", flags: ["SCHED_FLAG_NOPE"]}|.process.scheduler.flags[0]: unknown flag "SCHED_FLAG_NOPE"
+	.process.scheduler = {policy: "SCHED_DEADLINE", runtime: 2000000, deadline: 1000000, period: 1000000}|.process.scheduler: sched_setattr: Invalid argument
+	.process.ioPriority = {class: "IOPRIO_CLASS_XX"}|.process.ioPriority.class: unknown class "IOPRIO_CLASS_XX"
+	.process.ioPriority = {class: "IOPRIO_CLASS_BE", priority: 8}|.process.ioPriority.priority: integer out of range
+	.process.ioPriority = {priority: 1}|.process.ioPriority.class: required field is missing
+	.process.execCPUAffinity = {final: "0-"}|.process.execCPUAffinity.final: "0-" is not a list of CPUs 0 to 1023
+	.process.execCPUAffinity = {initial: "3-1"}|.process.execCPUAffinity.initial: "3-1" is not a list of CPUs
+	.process.execCPUAffinity = {final: "0,,1"}|.process.execCPUAffinity.final: "0,,1" is not a list of CPUs
+	.process.execCPUAffinity = {final: "1000"}|.process.execCPUAffinity.final: sched_setaffinity: Invalid argument
+	.process.execCPUAffinity = {initial: "1000"}|.process.execCPUAffinity.initial: sched_setaffinity: Invalid argument
+	EOF
+	# a real-time policy: root may have it, unless cgroup v1's real-time
+	# group scheduling gives the container's cgroup no runtime (then the
+	# error says what would)
+	sh_variant $id-rt 'exec sleep 100' '.process.scheduler = {policy: "SCHED_FIFO", priority: 10}'
+	if rt run -d --bundle "$B" $id-rt </dev/null >"$B/out" 2>&1; then
+		expect "SCHED_FIFO: chrt" "$(chrt -p "$(cpid $id-rt)" | tr '\n' ' ')" "pid $(cpid $id-rt)'s current scheduling policy: SCHED_FIFO pid $(cpid $id-rt)'s current scheduling priority: 10 "
+		rt delete -f $id-rt
+	else
+		case "$(cat "$B/out")" in *".process.scheduler: sched_setattr (a real-time policy needs CAP_SYS_NICE, and on cgroup v1 linux.resources.cpu.realtimeRuntime): Operation not permitted"*) ;;
+		*) fail "SCHED_FIFO refused, but: $(errsum "$(cat "$B/out")")" ;; esac
+		[ -z "$(leftovers $id-rt "$B")" ] || fail "SCHED_FIFO: left behind: $(leftovers $id-rt "$B")"
+	fi
+}
+
+# ------------------------------------------ AppArmor and SELinux labels --
+
+# On a host without the LSM a label is an error before anything exists,
+# with runc too (its words differ: it fails AppArmor in init); an empty
+# label is none.  Hosts with the LSM: tests/vm/apparmor.sh, selinux.sh.
+t_lsm_labels_unavailable() {
+	local id=lsm-none i=0 f want rc aa=0 se=0
+	[ -e /sys/kernel/security/apparmor ] && aa=1
+	[ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" = selinux ] && se=1
+	while IFS='|' read -r f want; do
+		i=$((i + 1))
+		case "$f" in *apparmor*) [ $aa = 1 ] && continue ;; *) [ $se = 1 ] && continue ;; esac
+		sh_variant $id-$i 'exit 0' "$f"
+		rt run --bundle "$B" $id-$i </dev/null >"$B/out" 2>&1
+		rc=$?
+		[ $rc = 0 ] && fail "$f: run succeeded here"
+		if [ "$IS_OCIRUN" = 1 ]; then
+			case "$(cat "$B/out")" in *"$want"*) ;; *) fail "$f: said '$(errsum "$(cat "$B/out")")', want '$want'" ;; esac
+		fi
+		[ -z "$(leftovers $id-$i "$B")" ] || fail "$f: left behind: $(leftovers $id-$i "$B")"
+	done <<-'EOF'
+	.process.apparmorProfile = "ocirun-test"|.process.apparmorProfile: "ocirun-test" given, but AppArmor is not enabled on this host
+	.process.apparmorProfile = "unconfined"|.process.apparmorProfile: "unconfined" given, but AppArmor is not enabled on this host
+	.process.selinuxLabel = "system_u:system_r:container_t:s0:c1,c2"|.process.selinuxLabel: "system_u:system_r:container_t:s0:c1,c2" given, but SELinux is not enabled on this host
+	.linux.mountLabel = "system_u:object_r:container_file_t:s0"|.linux.mountLabel: "system_u:object_r:container_file_t:s0" given, but SELinux is not enabled on this host
+	EOF
+	run_sh $id-empty 'echo ran' '.process.apparmorProfile = "" | .process.selinuxLabel = "" | .linux.mountLabel = ""'
+	expect "empty labels: none" "$RC $OUT" "0 ran"
+	exec_container $id-x || return
+	[ $aa = 1 ] || { rt exec --apparmor ocirun-test $id-x true >"$B/out" 2>&1 && fail "exec --apparmor succeeded here"; }
+	[ $se = 1 ] || { rt exec --process-label system_u:system_r:x_t:s0 $id-x true >"$B/out" 2>&1 && fail "exec --process-label succeeded here"; }
+	expect "the container after the failed execs" "$(cstatus $id-x)" running
+	if [ "$IS_OCIRUN" = 1 ] && [ $se = 0 ]; then
+		expect "exec --process-label: the error" "$(cat "$B/out")" \
+			'ocirun: exec failed: .process.selinuxLabel: "system_u:system_r:x_t:s0" given, but SELinux is not enabled on this host'
+	fi
+	rt delete -f $id-x >/dev/null 2>&1
+	# features: built in (runc's say so too); check: what this host has
+	expect "features: apparmor, selinux" "$(rt features | jq -c '[.linux.apparmor.enabled, .linux.selinux.enabled]')" '[true,true]'
+	if [ "$IS_OCIRUN" = 1 ]; then
+		expect "check: apparmor, selinux here" "$(rt check --format json | jq -c '[.checks[] | select(.name == "apparmor" or .name == "selinux") | .ok]')" \
+			"[$([ $aa = 1 ] && echo true || echo false),$([ $se = 1 ] && echo true || echo false)]"
+	fi
+}
+
+# Booted with the LSM on (Debian's 6.1 kernel under qemu): runc and ocirun
+# run the same checks in the guest (the labels from the host side of the
+# guest, what the profile denies, exec and its flags, the mount label on
+# each kind of mount, the keyring, a profile not loaded).
+t_apparmor_vm() { vm_test tests/vm/apparmor.sh; }
+t_selinux_vm() { vm_test tests/vm/selinux.sh; }
+
 # --------------------------------------------------------------- cgroups --
 
 # cgroupsPath, limits seen from inside (the container's /sys/fs/cgroup) and
@@ -3545,7 +3686,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups

@@ -59,9 +59,11 @@ key() { printf '%s\n' "$2" | sed -n "s/^$1=//p"; }
 # unless DIR already has one) for a container in cgroup /ocirun-vm/ID.
 # NOCGNS=1: no cgroup namespace; DEFCG=1: no cgroupsPath (ocirun's default);
 # CPUS=LIST: linux.resources.cpu.cpus; MEMLIM=BYTES: the memory limit
-# (default 67108864).
+# (default 67108864); EXTRAPROC, EXTRAMOUNTS, EXTRALINUX: JSON members
+# appended inside "process", entries appended to "mounts", members appended
+# inside "linux" (e.g. EXTRAPROC='"apparmorProfile": "x"').
 NS_ALL='{ "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" }'
-NOCGNS='' DEFCG='' CPUS='' MEMLIM=''
+NOCGNS='' DEFCG='' CPUS='' MEMLIM='' EXTRAPROC='' EXTRAMOUNTS='' EXTRALINUX=''
 mkbundle() {
 	d=$1 id=$2 pids=$3
 	shift 3
@@ -89,7 +91,8 @@ mkbundle() {
 			"effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
 			"permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
 		},
-		"noNewPrivileges": true
+		"noNewPrivileges": true${EXTRAPROC:+,
+		$EXTRAPROC}
 	},
 	"root": { "path": "rootfs" },
 	"hostname": "vm",
@@ -102,7 +105,8 @@ mkbundle() {
 		{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
 		  "options": [ "ro", "nosuid", "noexec", "nodev" ] },
 		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
+		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }${EXTRAMOUNTS:+,
+		$EXTRAMOUNTS}
 	],
 	"linux": {
 		"namespaces": [ $ns ],$cgpath
@@ -114,7 +118,8 @@ mkbundle() {
 		},
 		"maskedPaths": [ "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
 			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware" ],
-		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
+		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]${EXTRALINUX:+,
+		$EXTRALINUX}
 	}
 }
 EOF
@@ -237,4 +242,43 @@ check_ps() {
 	if [ $rc = 0 ] && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$2([^0-9]|\$)" && printf '%s' "$ps" | grep -Eq "(^|[^0-9])$3([^0-9]|\$)"; then
 		ok "ps --format json: init and exec'd pids ($ps)"
 	else bad "ps --format json: init and exec'd pids" "exit $rc, output '$ps' (want $2 and $3); $(errtxt)"; fi
+}
+
+# --- the LSM modes (apparmor-init.sh, selinux-init.sh): runc, the oracle,
+# and ocirun run the same checks; RT names the one at work
+RT=ocirun
+rt() { timeout 60 $RT --root /run/$RT "$@"; }
+rterr() { if [ -s $E ]; then echo "$RT said: $(cat $E)"; else echo "$RT printed nothing on stderr"; fi; }
+# the init pid from `state` (runc prints "pid": N, ocirun "pid":N)
+rpid() { rt state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n 1; }
+info() { echo "VMTEST info - $1: $(printf '%s' "$2" | tr '\n' ' ')"; }
+# userprocs: the pids of all user processes (not kernel threads) into $_ps,
+# without a subshell (one would count itself)
+userprocs() { _ps=; for _d in /proc/[0-9]*; do [ -e $_d/exe ] && _ps="$_ps ${_d#/proc/}"; done; }
+# new_procs BEFORE: into $_left, "pid(cmdline)" of the user processes alive
+# now (after up to 2 s each) that BEFORE (a userprocs list) did not have;
+# no subshell either
+new_procs() {
+	userprocs; _left=
+	for _p in $_ps; do
+		case " $1 " in *" $_p "*) continue ;; esac
+		_i=0; while [ $_i -lt 20 ] && ! gone $_p; do usleep 100000; _i=$((_i + 1)); done
+		gone $_p || _left="$_left $_p($(tr '\0' ' ' </proc/$_p/cmdline 2>/dev/null))"
+	done
+}
+# refused PREFIX ID WANT_ERR_RE: a `run -d` of the bundle $B/ID must fail
+# and leave nothing (state dir, process, cgroup); WANT_ERR_RE (may be
+# empty) must match the runtime's stderr.  Records the error text.
+refused() {
+	userprocs; _before=$_ps
+	rt run -d --bundle $B/$2 $2 </dev/null >/dev/null 2>$E; _rc=$?
+	new_procs "$_before"
+	_st=$(exists /run/$RT/$2) _cg=$(exists /sys/fs/cgroup/ocirun-vm/$2)
+	if [ $_rc != 0 ] && [ "$_st" = gone ] && [ "$_cg" = gone ] && [ -z "$_left" ] &&
+		{ [ -z "$3" ] || grep -q "$3" $E; }; then
+		ok "$1: run -d fails (exit $_rc), nothing left behind; $(rterr)"
+	else
+		bad "$1" "want run -d to fail${3:+ naming '$3'} and leave nothing; got exit $_rc, state dir /run/$RT/$2 $_st, cgroup $_cg, new processes:${_left:- none}; $(rterr)"
+		rt delete --force $2 >/dev/null 2>&1
+	fi
 }

@@ -7,6 +7,19 @@
 #            controller (cpu,cpuacct and net_cls,net_prio co-mounted, a
 #            name=systemd one), /init is tests/vm/cgroup1-init.sh
 #            (tests/vm/cgroup1.sh runs this mode)
+#   apparmor cgroup v2 and AppArmor (apparmor=1 security=apparmor): runc
+#            (the host's /usr/sbin/runc with its libraries) and ocirun
+#            each run containers under the profiles of
+#            tests/vm/apparmor-profile (loaded by apparmor_parser, the
+#            host's, with its libraries); /init is tests/vm/apparmor-init.sh
+#            (tests/vm/apparmor.sh runs this mode)
+#   selinux  cgroup v2 and SELinux, permissive (security=selinux selinux=1
+#            enforcing=0) with the policy tests/vm/selinux-policy.conf,
+#            compiled here by checkpolicy; runc and ocirun each run
+#            containers with process and mount labels; /init is
+#            tests/vm/selinux-init.sh (tests/vm/selinux.sh runs this mode)
+#   The two LSM modes need the host packages runc, apparmor (for
+#   apparmor_parser) and checkpolicy: missing ones are apt-installed.
 #
 # Boots Debian's kernel (the one linux-image-amd64 depends on) under qemu
 # with an initramfs holding busybox, the static ocirun, the mode's /init
@@ -14,9 +27,9 @@
 # and checks the cgroup files from inside the container and from the VM.
 # Needs root.
 #
-# Output: the guest's "ok - NAME" / "FAIL - NAME: reason" lines, then
-# "N passed, M failed".  No qemu or no kernel: "skip - MODE vm: why" and
-# "0 passed, 0 failed".  The exit status is 0 either way: read the summary.
+# Output: the guest's "ok - NAME" / "FAIL - NAME: reason" lines (and
+# "info - WHAT" lines: facts seen, no check), then "N passed, M failed".
+# No qemu or no kernel: "skip - MODE vm: why" and "0 passed, 0 failed".  The exit status is 0 either way: read the summary.
 #
 # OCIRUN_STATIC defaults to the repo's ocirun-static, brought up to date
 # with `make static` first.  Environment:
@@ -37,7 +50,9 @@ mode=${1:-}
 case "$mode" in
 cgroup2) cmdline="cgroup_no_v1=all" ;;
 cgroup1) cmdline="" ;;
-*) echo "usage: $0 cgroup1|cgroup2 [OCIRUN_STATIC]" >&2; exit 2 ;;
+apparmor) cmdline="cgroup_no_v1=all apparmor=1 security=apparmor" ;;
+selinux) cmdline="cgroup_no_v1=all security=selinux selinux=1 enforcing=0" ;;
+*) echo "usage: $0 cgroup1|cgroup2|apparmor|selinux [OCIRUN_STATIC]" >&2; exit 2 ;;
 esac
 shift
 
@@ -73,6 +88,24 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (ap
 command -v cpio >/dev/null 2>&1 || skip "no cpio"
 [ -x "$busybox" ] || apt_install busybox-static
 [ -x "$busybox" ] || skip "no $busybox (busybox-static)"
+case "$mode" in
+apparmor|selinux)
+	# runc is the oracle; apparmor_parser loads the profiles; checkpolicy
+	# compiles the SELinux policy (sbin may be missing from PATH)
+	tool() { command -v "$1" 2>/dev/null || for _t in /usr/sbin/$1 /sbin/$1; do [ -x $_t ] && echo $_t && break; done; }
+	[ -n "$(tool runc)" ] || apt_install runc
+	runc_bin=$(tool runc)
+	[ -n "$runc_bin" ] || skip "no runc (apt-get install runc failed)"
+	if [ "$mode" = apparmor ]; then
+		[ -n "$(tool apparmor_parser)" ] || apt_install apparmor
+		aa_parser=$(tool apparmor_parser)
+		[ -n "$aa_parser" ] || skip "no apparmor_parser (apt-get install apparmor failed)"
+	else
+		[ -n "$(tool checkpolicy)" ] || apt_install checkpolicy
+		checkpolicy=$(tool checkpolicy)
+		[ -n "$checkpolicy" ] || skip "no checkpolicy (apt-get install checkpolicy failed)"
+	fi ;;
+esac
 
 # --- the kernel: downloaded once into the cache ---------------------------------
 # $cache/PACKAGE/vmlinuz (the bzImage) and vmlinux (its ELF payload, booted
@@ -147,6 +180,27 @@ mkdir -p "$rf/bin" "$rf/proc" "$rf/sys" "$rf/dev" "$rf/tmp" "$rf/etc"
 links "$rf/bin"
 echo 'root:x:0:0:root:/:/bin/sh' >"$rf/etc/passwd"
 echo 'root:x:0:' >"$rf/etc/group"
+# the LSM modes: runc, the LSM's tools and policy, the label probe
+copy_dyn() { # BINARY DEST: BINARY as DEST, and the libraries ldd names at their paths
+	cp "$1" "$r$2" && chmod 755 "$r$2" || return 1
+	for l in $(ldd "$1" 2>/dev/null | sed -n 's/.*=> *\(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
+		mkdir -p "$r${l%/*}" && cp -L "$l" "$r$l" || return 1
+	done
+}
+case "$mode" in
+apparmor|selinux)
+	copy_dyn "$runc_bin" /bin/runc || skip "cannot copy runc and its libraries"
+	mkdir -p "$r/sys/kernel/security" "$r/sys/fs/selinux"
+	${CC:-cc} -static -O2 -o "$rf/bin/lsmprobe" "$here/lsmprobe.c" 2>"$work/cc.log" ||
+		skip "cannot build tests/vm/lsmprobe.c: $(head -c 300 "$work/cc.log")"
+	if [ "$mode" = apparmor ]; then
+		copy_dyn "$aa_parser" /bin/apparmor_parser || skip "cannot copy apparmor_parser and its libraries"
+		cp "$here/apparmor-profile" "$r/apparmor-profile"
+	else
+		"$checkpolicy" -M -U allow -c 33 -o "$r/selinux-policy" "$here/selinux-policy.conf" >"$work/cp.log" 2>&1 ||
+			skip "checkpolicy failed on tests/vm/selinux-policy.conf: $(tail -n 3 "$work/cp.log" | tr '\n' ' ')"
+	fi ;;
+esac
 (cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz" || skip "cpio failed"
 
 # --- boot --------------------------------------------------------------------
@@ -175,7 +229,8 @@ fi
 note "$(basename "$kdir") ($(basename "$kernel")), accel $accel: qemu ran ${secs}s, exit $qrc"
 
 # --- results -----------------------------------------------------------------
-sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\) - .*\)$/\1/p' "$work/console" >"$work/results"
+# "info - " lines: what a guest saw that is no check (the LSM modes print them)
+sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\|info\) - .*\)$/\1/p' "$work/console" >"$work/results"
 cat "$work/results"
 pass=$(grep -c '^ok - ' "$work/results")
 failed=$(grep -c '^FAIL - ' "$work/results")
@@ -183,7 +238,7 @@ if ! grep -q 'VMTEST-DONE' "$work/console"; then
 	why="qemu exit $qrc"
 	[ "$qrc" = 124 ] && why="killed by the ${vm_timeout}s timeout"
 	echo "FAIL - $mode vm: the guest did not finish (no VMTEST-DONE; $why); console tail:"
-	grep -v 'VMTEST \(ok\|FAIL\|skip\) - ' "$work/console" | tail -n 30 | sed 's/^/#   /'
+	grep -v 'VMTEST \(ok\|FAIL\|skip\|info\) - ' "$work/console" | tail -n 30 | sed 's/^/#   /'
 	failed=$((failed + 1))
 fi
 echo "$pass passed, $failed failed"
