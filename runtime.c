@@ -2876,7 +2876,7 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if (get_str(b, v, "mountLabel", 0, &s->mount_label) < 0) return -1;
     if (s->mount_label && !s->mount_label[0]) s->mount_label = NULL;
     if (!OCIRUN_LSM && s->mount_label)
-        return fail("%s.mountLabel: this ocirun was built without AppArmor and SELinux support (OCIRUN_LSM=0)", b);
+        return fail("%s.mountLabel: this ocirun is built without LSM support (OCIRUN_LSM=0)", b);
     (void)n;
     return 0;
 }
@@ -6736,17 +6736,19 @@ static int set_affinity(const char *field, const char *list)
     return syscall(SYS_sched_setaffinity, 0, sizeof mask, mask) < 0 ? failerr("%s: sched_setaffinity", field) : 0;
 }
 
-/* ioPriority, scheduler and execCPUAffinity.final, in stage 2 while it is
- * still root and in the container's cgroup (whose cpuset may narrow the
- * CPUs: the kernel refuses a list outside it). */
-static int apply_scheduling(const struct oci_process *p)
+/* ioPriority, scheduler and, for an exec, execCPUAffinity.final, in stage
+ * 2 while it is still root and in the container's cgroup (whose cpuset
+ * may narrow the CPUs: the kernel refuses a list outside it).  Not for
+ * init: "not applicable to the container's init process" (config.md, as
+ * runc); CRI-O sets it in config.json to pin exec'd processes only. */
+static int apply_scheduling(const struct oci_process *p, int exec)
 {
     if (p->has_ioprio && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, p->ioprio) < 0)
         return failerr(".process.ioPriority: ioprio_set");
     if (p->has_sched && syscall(SYS_sched_setattr, 0, &p->sched, 0) < 0)
         return failerr(".process.scheduler: sched_setattr%s", errno == EPERM && (0x46 >> p->sched.policy & 1) ?
                        " (a real-time policy needs CAP_SYS_NICE, and on cgroup v1 linux.resources.cpu.realtimeRuntime)" : "");
-    return p->cpus_final ? set_affinity(".process.execCPUAffinity.final", p->cpus_final) : 0;
+    return exec && p->cpus_final ? set_affinity(".process.execCPUAffinity.final", p->cpus_final) : 0;
 }
 
 /* The process's cwd is entered as runc enters it: first with the
@@ -7566,10 +7568,11 @@ static int run_stage1(struct create_job *j)
     int r = -1;
     char exe[32];
     if (choose_protection(j->dirfd, exe) < 0) return -1;
-    /* execCPUAffinity.initial: stage 1 is born on those CPUs, on its way
-     * into the cgroup (ours change around its birth, as runc's thread's) */
+    /* an exec's execCPUAffinity.initial: stage 1 is born on those CPUs, on
+     * its way into the cgroup (ours change around its birth, as runc's
+     * spawning thread's do) */
     unsigned long saved[CPU_MASK_LONGS];
-    const char *initial = j->spec.proc.cpus_initial;
+    const char *initial = j->opts.flags & OPT_EXEC ? j->spec.proc.cpus_initial : NULL;
     if (initial && syscall(SYS_sched_getaffinity, 0, sizeof saved, saved) < 0) return failerr("sched_getaffinity");
     if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
     int cgfd = j->cg ? cg_open_v2(j->cg) : -1, born_in = cgfd;
@@ -8507,7 +8510,7 @@ struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct s
 static int become_process(const struct oci_spec *s, int syncfd, int exec, int attrfd, struct proc_ready *p)
 {
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry;
-    if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc) < 0) return -1;
+    if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
     if (attrfd >= 0) close(attrfd);
     p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
     if (sc_prepare(s->seccomp, &p->filter) < 0) return -1;

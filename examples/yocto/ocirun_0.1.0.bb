@@ -14,8 +14,12 @@ S = "${WORKDIR}/git"
 # the state root: /run is a tmpfs on read-only root filesystems
 OCIRUN_STATE_ROOT ?= "/run/ocirun"
 
+# AppArmor and SELinux labels: on with either distro feature (meta-security)
+PACKAGECONFIG ??= "${@bb.utils.contains_any('DISTRO_FEATURES', 'apparmor selinux', 'lsm', '', d)}"
+PACKAGECONFIG[lsm] = "LSM=1,LSM=0"
+
 # the target's own compiler and flags, as Yocto passes them
-EXTRA_OEMAKE = "CC='${CC}' CFLAGS='${CFLAGS}' LDFLAGS='${LDFLAGS}' STATE_ROOT=${OCIRUN_STATE_ROOT}"
+EXTRA_OEMAKE = "CC='${CC}' CFLAGS='${CFLAGS}' LDFLAGS='${LDFLAGS}' STATE_ROOT=${OCIRUN_STATE_ROOT} ${PACKAGECONFIG_CONFARGS}"
 
 do_compile() {
 	oe_runmake ocirun
