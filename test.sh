@@ -1910,9 +1910,15 @@ t_ps() {
 t_keyring() {
 	local id=keyring
 	[ -r /proc/keys ] || { skip "no /proc/keys (CONFIG_KEYS off)"; return; }
-	sh_variant $id 'sleep 100'
-	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	[ -x "$TMP/rootfs-key/bin/lsmprobe" ] || { rm -rf "$TMP/rootfs-key"; cp -a "$RFS" "$TMP/rootfs-key" &&
+		cc -static -O2 -o "$TMP/rootfs-key/bin/lsmprobe" tests/vm/lsmprobe.c; } || { fail "cannot build tests/vm/lsmprobe.c"; return; }
+	sh_variant $id 'lsmprobe keyring-id; exec sleep 100' '.root.path = $r' --arg r "$TMP/rootfs-key"
+	rt run -d --bundle "$B" $id </dev/null >"$B/out" 2>"$B/log" || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
 	grep -q "_ses\.$id:" /proc/keys || fail "no session keyring _ses.$id"
+	# an exec'd process joins the container's keyring (runc's does), not the caller's or one of its own
+	waitfor 30 test -s "$B/out"
+	expect "init's keyring" "$(cut -d' ' -f2 "$B/out")" "_ses.$id"
+	expect "an exec's keyring" "$(rt exec $id lsmprobe keyring-id 2>&1)" "$(cat "$B/out")"
 	rt run -d --no-new-keyring --bundle "$B" $id-2 </dev/null >"$B/log" 2>&1 || { fail "run --no-new-keyring: $(errsum "$(cat "$B/log")")"; return; }
 	grep -q "_ses\.$id-2:" /proc/keys && fail "--no-new-keyring made a keyring"
 	return 0

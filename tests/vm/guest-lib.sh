@@ -6,6 +6,14 @@
 # and powers off.  The cgroup mounts are the caller's.
 
 export PATH=/bin
+# TMPFS_ROOT=1: the initramfs root copied into a tmpfs that becomes the
+# root (switch_root runs /init again), for runtimes that need pivot_root
+if [ "${TMPFS_ROOT:-}" = 1 ] && [ $$ = 1 ] && [ ! -e /.switched ]; then
+	mkdir /newroot && mount -t tmpfs -o mode=755 tmpfs /newroot &&
+		for f in /* /.[!.]*; do [ "$f" = /newroot ] || [ ! -e "$f" ] || cp -a "$f" /newroot/; done &&
+		touch /newroot/.switched && exec switch_root /newroot /init
+	echo "VMTEST FAIL - vm: switch_root to a tmpfs failed"
+fi
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc

@@ -11,16 +11,9 @@
 # "VMTEST FAIL - RUNTIME: NAME: reason" on the serial console, what was
 # seen "VMTEST info - ...", then "VMTEST-DONE".
 
-# runc has no fallback for pivot_root's EINVAL on the initramfs root (ocirun
-# has): first move everything to a tmpfs and make that the root
-if [ $$ = 1 ] && [ ! -e /.switched ]; then
-	export PATH=/bin
-	mkdir /newroot && mount -t tmpfs -o mode=755 tmpfs /newroot &&
-		for f in /* /.[!.]*; do [ "$f" = /newroot ] || [ ! -e "$f" ] || cp -a "$f" /newroot/; done &&
-		touch /newroot/.switched && exec switch_root /newroot /init
-	echo "VMTEST FAIL - vm: switch_root to a tmpfs failed"
-fi
-
+# runc has no fallback for pivot_root's EINVAL on the initramfs root
+# (ocirun has): /lib.sh moves everything to a tmpfs root first
+TMPFS_ROOT=1
 . /lib.sh
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t securityfs securityfs /sys/kernel/security
