@@ -13,8 +13,11 @@ STATE_ROOT ?=
 # process.selinuxLabel, linux.mountLabel, exec --apparmor/--process-label):
 # for kernels without an LSM (OpenWrt, most router firmware), ~2 KB less.
 LSM ?= 1
+# SYSTEMD=0 leaves out the systemd cgroup driver (--systemd-cgroup): for
+# hosts where systemd is not PID 1 (OpenWrt, most firmware), ~6 KB less.
+SYSTEMD ?= 1
 
-DEFS = $(if $(STATE_ROOT),-DOCIRUN_DEFAULT_ROOT='"$(STATE_ROOT)"') -DOCIRUN_LSM=$(LSM)
+DEFS = $(if $(STATE_ROOT),-DOCIRUN_DEFAULT_ROOT='"$(STATE_ROOT)"') -DOCIRUN_LSM=$(LSM) -DOCIRUN_SYSTEMD=$(SYSTEMD)
 
 all: ocirun
 

@@ -15,7 +15,7 @@
  * process, reports "ready" and blocks until `ocirun start` tells it to
  * execve the user's program.  The stages never share memory: everything
  * they need crosses over a socketpair as typed, length-checked messages
- * (section 14), and a stage that dies or sends garbage ends the handshake
+ * (section 15), and a stage that dies or sends garbage ends the handshake
  * with an error in stage 0 instead of a hang.
  *
  * Errors.  A function that fails returns -1 after calling fail() or
@@ -32,17 +32,18 @@
  *   5. Spec model: config.json into typed structs, with validation
  *   6. State store: <root>/<id>/state.json, locks, process identity
  *   7. Cgroups: the host's layout, the container's cgroup, limits, freezer
- *   8. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
- *   9. Paths inside the rootfs: component-by-component resolution
- *  10. Mounts and the rootfs
- *  11. Devices and terminals
- *  12. Process setup: rlimits, user, capabilities, labels, scheduling,
+ *   8. systemd: a D-Bus client, and the cgroup driver
+ *   9. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
+ *  10. Paths inside the rootfs: component-by-component resolution
+ *  11. Mounts and the rootfs
+ *  12. Devices and terminals
+ *  13. Process setup: rlimits, user, capabilities, labels, scheduling,
  *      hooks, exec
- *  13. Self-protection: the binary the stages run from (CVE-2019-5736)
- *  14. Stage protocol: messages between stages
- *  15. The handshake: stage 0, stage 1, stage 2
- *  16. Commands
- *  17. Main
+ *  14. Self-protection: the binary the stages run from (CVE-2019-5736)
+ *  15. Stage protocol: messages between stages
+ *  16. The handshake: stage 0, stage 1, stage 2
+ *  17. Commands
+ *  18. Main
  */
 #define _GNU_SOURCE
 #include "runtime.h"
@@ -255,11 +256,17 @@ struct oci_sched_attr {
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_CLASS_SHIFT 13
 
-/* Compile-time switch: AppArmor and SELinux labels (section 12; `make
+/* Compile-time switch: AppArmor and SELinux labels (section 13; `make
  * LSM=0`).  0 drops them, for routers whose kernels have no LSM: 2 KB
  * less (2.6 KB on MIPS); a config asking for a label is then refused. */
 #ifndef OCIRUN_LSM
 #define OCIRUN_LSM 1
+#endif
+/* Compile-time switch: the systemd cgroup driver (section 8; `make
+ * SYSTEMD=0`), dead weight where systemd is not PID 1 (OpenWrt, most
+ * firmware); --systemd-cgroup is then refused. */
+#ifndef OCIRUN_SYSTEMD
+#define OCIRUN_SYSTEMD 1
 #endif
 
 /* pty ioctls (TIOCGPTPEER: Linux 4.13) */
@@ -1018,6 +1025,26 @@ static int wait_limit_ms(int ms)
  * links anyway (usleep brings clock_nanosleep and its time64 shims). */
 static void sleep_ms(int ms) { poll(NULL, 0, ms); }
 
+/* connect(2) to a client's socket (console socket, seccomp agent) that
+ * gives up after 10 s: a peer whose listen backlog is full makes a
+ * blocking connect wait for ever.  A non-blocking one answers EAGAIN at
+ * once; it is retried until the deadline.  The socket stays blocking. */
+static int connect_bounded(int fd, const struct sockaddr_un *sa)
+{
+    int fl = sys_fcntl(fd, F_GETFL, 0);
+    sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    int64_t deadline = now_ms() + wait_limit_ms(10000);
+    int r;
+    while ((r = connect(fd, (const struct sockaddr *)sa, sizeof *sa)) < 0 && (errno == EAGAIN || errno == EINTR) &&
+           now_ms() < deadline)
+        sleep_ms(10);
+    int e = errno;
+    sys_fcntl(fd, F_SETFL, fl);
+    if (r < 0 && e == EAGAIN) e = ETIMEDOUT;
+    errno = e;
+    return r;
+}
+
 /* Seconds since the epoch (from 1970 to the year 19000) as UTC year,
  * month, day, hours, minutes, seconds: the Gregorian calendar counted in
  * days from 0000-03-01 (H. Hinnant's civil_from_days), where libc's
@@ -1595,7 +1622,7 @@ struct oci_resources {
     const struct jv *blockio, *hugepages, *network, *rdma;  /* validated, applied as given */
 };
 
-/* linux.seccomp, validated; section 8 compiles it to BPF */
+/* linux.seccomp, validated; section 9 compiles it to BPF */
 enum { SC_NE = 1, SC_LT, SC_LE, SC_EQ, SC_GE, SC_GT, SC_MASKED_EQ };
 struct sc_cond { uint32_t index, op; uint64_t value, value2; };
 struct sc_rule {
@@ -2568,7 +2595,7 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
 /* --- linux.seccomp --- */
 
 /* The vocabulary of linux.seccomp (config-linux.md), and for each arch what
- * section 8 needs: its AUDIT_ARCH, syscall table (-1: none here; the arch
+ * section 9 needs: its AUDIT_ARCH, syscall table (-1: none here; the arch
  * is left out of the filter, so its syscalls meet the bad-arch kill), word
  * size and byte order.  mips and mips64 share tables across byte orders. */
 struct sc_arch { const char *name; uint32_t audit; int8_t table; uint8_t bits32, big_endian; };
@@ -2652,7 +2679,7 @@ static const char *sc_native = SC_NATIVE;   /* the differential test plays other
 #if defined(SC_TABLE_ALL) || defined(__s390x__)
 #define SC_TABLE_S390X 1
 #endif
-static int sc_has_table(int arch);   /* section 8 */
+static int sc_has_table(int arch);   /* section 9 */
 
 static const struct { const char *name; uint32_t ret; int takes_errno; } sc_actions[] = {
     { "SCMP_ACT_KILL", OCI_SECCOMP_RET_KILL_THREAD, 0 },  { "SCMP_ACT_KILL_PROCESS", OCI_SECCOMP_RET_KILL_PROCESS, 0 },
@@ -2677,7 +2704,7 @@ static int sc_arch_index(const char *name)
     return -1;
 }
 
-static int sc_lookup(const char *name);   /* section 8: the syscall tables */
+static int sc_lookup(const char *name);   /* section 9: the syscall tables */
 
 /* An action and its errno field (errnoRet or defaultErrnoRet): EPERM when
  * absent, an error on an action that returns none (config-linux.md). */
@@ -3025,6 +3052,7 @@ struct cstate {
     char created[40];
     char *annotations;             /* JSON object text, xmalloc'd */
     char *cgroups;                 /* the container's cgroup dirs, one per line, xmalloc'd */
+    char unit[NAME_MAX + 1];       /* its systemd scope (--systemd-cgroup); "": none */
     int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
 };
 
@@ -3193,7 +3221,9 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
             json_escape(b, p, n);
             p += n + (p[n] == '\n');
         }
-        buf_puts(b, "]}");
+        buf_puts(b, "]");
+        if (OCIRUN_SYSTEMD && st->unit[0]) buf_puts(b, ",\"unit\":"), json_str(b, st->unit);
+        buf_puts(b, "}");
     }
     buf_puts(b, "}");
 }
@@ -3247,6 +3277,12 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     }
     if ((v = member(member(root, "ocirun"), "late_hooks")) && v->type == J_NUM && v->numkind == JN_INT)
         st->late_hooks = (int)v->i;
+    if (OCIRUN_SYSTEMD && (v = member(member(root, "ocirun"), "unit")) && (v->type != J_STR || v->slen > NAME_MAX || !str_find(v->s, ".scope") ||
+                                                        strchr(v->s, '/'))) {
+        fail("field \"ocirun.unit\" invalid");
+        goto out;
+    }
+    if (OCIRUN_SYSTEMD && v) memcpy(st->unit, v->s, v->slen + 1);
     if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
         struct buf b = {0};
         for (const struct jv *c = v->child; c; c = c->next)
@@ -3423,7 +3459,12 @@ static int cg_layout_read(struct cg_layout *l)
 /* --- the container's cgroup --- */
 
 /* A container's cgroup: one directory per hierarchy of the host. */
-struct cgroup { struct cg_layout l; int n; char dir[MAX_HIER][PATH_MAX]; };
+struct cgroup {
+    struct cg_layout l;
+    int n;
+    char dir[MAX_HIER][PATH_MAX];
+    char unit[NAME_MAX + 1], slice[NAME_MAX + 1];   /* systemd's scope and its slice (section 8); "": none */
+};
 
 static int cg_write(const char *dir, const char *file, const char *val)
 {
@@ -3465,7 +3506,7 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
     char def[NAME_MAX + 2];
     if (!cgpath || !cgpath[0]) str_fmt(def, sizeof def, "%s", id), cgpath = def;
     if (cgpath[0] != '/' && strchr(cgpath, ':'))
-        return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form; ocirun manages cgroupfs only", cgpath);
+        return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form, for --systemd-cgroup", cgpath);
     if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
     if (cg_layout_read(&cg->l) < 0) return -1;
     cg->n = cg->l.n;
@@ -3662,6 +3703,9 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     return 0;
 }
 
+/* runc's conversion of cpu shares [2, 262144] to a v2 weight [1, 10000]. */
+static uint32_t shares_to_weight(int64_t shares) { return 1 + (uint32_t)((shares < 2 ? 2 : shares) - 2) * 9999u / 262142u; }
+
 static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
 {
     if ((r->cpus && r->cpus[0]) || (r->mems && r->mems[0])) {   /* "" is unset to runc */
@@ -3688,12 +3732,11 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         if (retry && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0) return err_prefix(".linux.resources.cpu.period");
         return 0;
     }
-    /* v2: runc's conversion of shares [2, 262144] to weight [1, 10000] */
     if (r->cpu_shares > 262144)
         return fail(".linux.resources.cpu.shares: %lld is more than 262144, the most cgroup v2 (cpu.weight) can take",
                     (long long)r->cpu_shares);
     if (r->cpu_shares != UNSET && r->cpu_shares &&
-        cg_write_int(d, "cpu.weight", 1 + (uint32_t)((r->cpu_shares < 2 ? 2 : r->cpu_shares) - 2) * 9999u / 262142u) < 0)
+        cg_write_int(d, "cpu.weight", (int64_t)shares_to_weight(r->cpu_shares)) < 0)
         return -1;
     if (r->cpu_quota != UNSET || r->cpu_period != UNSET) {
         /* quota and period share cpu.max: what `update` leaves out stays */
@@ -4271,10 +4314,10 @@ static int resources_requested(const struct oci_resources *r)
 /* Creates the container's cgroup and applies linux.resources.  `rootless`:
  * a cgroup we may not create is no error when no limit needs it (runc
  * alike); the container then stays in ours. */
-static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *id, int rootless)
+static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *path, const char *id, int rootless)
 {
     if (s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
-    if (cg_resolve(cg, s->cgroups_path, id) < 0) return -1;
+    if (cg_resolve(cg, path, id) < 0) return -1;
     if (!cg->n) {
         if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
         return cg_apply_devices(cg, s);
@@ -4347,7 +4390,457 @@ static int cg_open_v2(const struct cgroup *cg)
 }
 
 /* ======================================================================
- * 8. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
+ * 8. systemd: a D-Bus client, and the cgroup driver
+ *
+ * With --systemd-cgroup (what podman, Docker and containerd use on a
+ * systemd host) the container's cgroup is a transient scope unit that
+ * systemd makes and owns: cgroupsPath "slice:prefix:name" names
+ * <prefix>-<name>.scope in the slice, as runc names it.  ocirun speaks the
+ * D-Bus wire protocol itself, on systemd's private socket
+ * (/run/systemd/private): a direct connection, with no bus daemon and no
+ * Hello, on which systemd sends its job signals to every peer unasked.
+ * Only what the driver needs: method calls with the argument shapes
+ * below, replies, errors, and the JobRemoved signal.
+ *
+ * The scope is made for stage 1's pid before stage 1 may fork (its
+ * cgroup directory, made before, is adopted), with Delegate=yes and the
+ * limits systemd knows as unit properties, since systemd writes a unit's
+ * cgroup files again on every reload; then section 7 writes every limit
+ * into the cgroup itself, as runc does.  delete stops the unit.
+ * ====================================================================== */
+
+#define SD_SOCKET "/run/systemd/private"
+#define DB_ENDIAN (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 'B' : 'l')
+#define SD_TIMEOUT_MS 30000   /* runc waits as long for a job */
+
+struct dbus { int fd; uint32_t serial; struct buf in; };
+
+/* --- marshalling (native byte order: systemd runs on this machine) --- */
+
+static void db_pad(struct buf *b, size_t a)
+{
+    static const char zero[8];
+    if (b->len % a) buf_add(b, zero, a - b->len % a);
+}
+static void db_u32(struct buf *b, uint32_t v) { db_pad(b, 4); buf_add(b, (const char *)&v, 4); }
+static void db_u64(struct buf *b, uint64_t v) { db_pad(b, 8); buf_add(b, (const char *)&v, 8); }
+static void db_str(struct buf *b, const char *s) { db_u32(b, (uint32_t)strlen(s)); buf_add(b, s, strlen(s) + 1); }
+static void db_sig(struct buf *b, const char *s)
+{
+    char n = (char)strlen(s);
+    buf_add(b, &n, 1);
+    buf_add(b, s, (size_t)(unsigned char)n + 1);
+}
+
+/* An array: its length is written when it is closed; the padding to the
+ * elements' alignment follows the length even when there are none. */
+static size_t db_array_open(struct buf *b, size_t align)
+{
+    db_u32(b, 0);
+    size_t at = b->len;
+    db_pad(b, align);
+    return at;
+}
+static void db_array_close(struct buf *b, size_t at, size_t align)
+{
+    uint32_t n = (uint32_t)(b->len - (at + (align - at % align) % align));
+    memcpy(b->p + at - 4, &n, 4);
+}
+
+/* One unit property, a (sv) struct: name, then a variant of `sig`. */
+static void db_prop(struct buf *b, const char *name, const char *sig)
+{
+    db_pad(b, 8);
+    db_str(b, name);
+    db_sig(b, sig);
+}
+static void prop_bool(struct buf *b, const char *name, int v) { db_prop(b, name, "b"), db_u32(b, !!v); }
+static void prop_u64(struct buf *b, const char *name, uint64_t v) { db_prop(b, name, "t"), db_u64(b, v); }
+static void prop_str(struct buf *b, const char *name, const char *v) { db_prop(b, name, "s"), db_str(b, v); }
+
+/* --- reading, every length checked against the message --- */
+
+struct db_rd { const char *p; size_t off, end; int bad; };
+
+static void rd_align(struct db_rd *r, size_t a)
+{
+    r->off = (r->off + a - 1) / a * a;
+    if (r->off > r->end) r->bad = 1, r->off = r->end;
+}
+static uint32_t rd_u32(struct db_rd *r)
+{
+    uint32_t v = 0;
+    rd_align(r, 4);
+    if (r->end - r->off < 4) r->bad = 1;
+    else memcpy(&v, r->p + r->off, 4), r->off += 4;
+    return v;
+}
+/* A string (s, o) or, with `sig`, a signature (g). */
+static const char *rd_str(struct db_rd *r, int sig)
+{
+    size_t n = sig ? (r->off < r->end ? (uint8_t)r->p[r->off++] : (r->bad = 1, 0u)) : rd_u32(r);
+    if (r->bad || n >= r->end - r->off || r->p[r->off + n]) { r->bad = 1; return ""; }
+    const char *s = r->p + r->off;
+    r->off += n + 1;
+    return s;
+}
+
+struct db_msg {
+    uint8_t type;                  /* 2 reply, 3 error, 4 signal */
+    uint32_t reply_to;
+    const char *member, *error, *sig;
+    struct db_rd body;
+};
+
+/* Bounded: reads exactly n bytes before the deadline. */
+static int read_full_by(int fd, char *p, size_t n, int64_t deadline)
+{
+    while (n) {
+        struct pollfd pf = { fd, POLLIN, 0 };
+        int64_t left = deadline - now_ms();
+        int r = left > 0 ? poll(&pf, 1, (int)left) : 0;
+        if (r == 0) { errno = ETIMEDOUT; return -1; }
+        ssize_t k = r < 0 ? -1 : read(fd, p, n);
+        if (k == 0) { errno = ECONNRESET; return -1; }
+        if (k < 0 && errno != EINTR && errno != EAGAIN) return -1;
+        if (k > 0) p += k, n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int db_recv(struct dbus *d, struct db_msg *m, int64_t deadline)
+{
+    char hd[16];
+    uint32_t blen, flen;
+    if (read_full_by(d->fd, hd, 16, deadline) < 0) return failerr("systemd: read from %s", SD_SOCKET);
+    memcpy(&blen, hd + 4, 4), memcpy(&flen, hd + 12, 4);
+    if (hd[0] != (DB_ENDIAN) || hd[3] != 1 || blen > (1u << 20) || flen > (1u << 16))
+        return fail("systemd: a malformed message on %s", SD_SOCKET);
+    size_t body = (16 + (size_t)flen + 7) / 8 * 8, total = body + blen;
+    d->in.len = 0;
+    buf_add(&d->in, hd, 16);
+    buf_add(&d->in, "", total - 16);   /* room, then filled */
+    if (read_full_by(d->fd, d->in.p + 16, total - 16, deadline) < 0) return failerr("systemd: read from %s", SD_SOCKET);
+    memset(m, 0, sizeof *m);
+    m->type = (uint8_t)hd[1];
+    m->member = m->error = m->sig = "";
+    struct db_rd f = { d->in.p, 16, 16 + flen, 0 };
+    while (!f.bad && f.off < f.end) {
+        rd_align(&f, 8);
+        uint8_t code = f.off < f.end ? (uint8_t)f.p[f.off++] : 0;
+        const char *t = rd_str(&f, 1);
+        if (!strcmp(t, "u")) {
+            uint32_t v = rd_u32(&f);
+            if (code == 5) m->reply_to = v;
+        } else if (!strcmp(t, "s") || !strcmp(t, "o") || !strcmp(t, "g")) {
+            const char *s = rd_str(&f, t[0] == 'g');
+            if (code == 3) m->member = s;
+            else if (code == 4) m->error = s;
+            else if (code == 8) m->sig = s;
+        } else f.bad = 1;
+    }
+    if (f.bad) return fail("systemd: a malformed message header on %s", SD_SOCKET);
+    m->body = (struct db_rd){ d->in.p, body, total, 0 };
+    return 0;
+}
+
+/* Calls org.freedesktop.systemd1.Manager.`member` and reads until its
+ * reply, skipping the signals systemd sends meanwhile.  An error reply
+ * becomes our error (with systemd's name and words, named by the error
+ * name in *errname when it is given). */
+static int db_call(struct dbus *d, const char *member, const char *sig, const struct buf *body, struct db_msg *m,
+                   const char **errname)
+{
+    static const struct { uint8_t code; char type[2]; const char *v; } hf[] = {
+        { 1, "o", "/org/freedesktop/systemd1" }, { 2, "s", "org.freedesktop.systemd1.Manager" },
+        { 6, "s", "org.freedesktop.systemd1" },
+    };
+    struct buf h = {0};
+    char fixed[4] = { DB_ENDIAN, 1, 0, 1 };
+    buf_add(&h, fixed, 4);
+    db_u32(&h, (uint32_t)body->len);
+    db_u32(&h, ++d->serial);
+    size_t at = db_array_open(&h, 8);
+    for (size_t i = 0; i < ARRAY_LEN(hf) + 2; i++) {
+        char code = (char)(i < ARRAY_LEN(hf) ? hf[i].code : i == ARRAY_LEN(hf) ? 3 : 8);
+        db_pad(&h, 8);
+        buf_add(&h, &code, 1);
+        db_sig(&h, code == 8 ? "g" : code == 3 ? "s" : hf[i].type);
+        if (code == 8) db_sig(&h, sig);
+        else db_str(&h, code == 3 ? member : hf[i].v);
+    }
+    db_array_close(&h, at, 8);
+    db_pad(&h, 8);
+    buf_add(&h, body->p, body->len);
+    int r = write_all(d->fd, h.p, h.len);
+    buf_free(&h);
+    if (r < 0) return failerr("systemd: %s: write to %s", member, SD_SOCKET);
+    int64_t deadline = now_ms() + wait_limit_ms(SD_TIMEOUT_MS);
+    do {
+        if (db_recv(d, m, deadline) < 0) return err_prefix("systemd: %s", member);
+    } while ((m->type != 2 && m->type != 3) || m->reply_to != d->serial);
+    if (errname) *errname = m->error;
+    if (m->type == 3)
+        return fail("systemd: %s: %s (%s)", member, !strncmp(m->sig, "s", 1) ? rd_str(&m->body, 0) : "", m->error);
+    return 0;
+}
+
+/* SASL EXTERNAL with our uid, pipelined with BEGIN as sd-bus does; the
+ * server's "OK <guid>" line then precedes its first message. */
+static int db_connect(struct dbus *d)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char auth[64], uid[16], line[128];
+    memset(d, 0, sizeof *d);
+    str_fmt(sa.sun_path, sizeof sa.sun_path, "%s", SD_SOCKET);
+    d->fd = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (d->fd < 0 || connect_bounded(d->fd, &sa) < 0) {
+        failerr("--systemd-cgroup: systemd is not reachable at %s", SD_SOCKET);
+        goto fail;
+    }
+    int n = str_fmt(uid, sizeof uid, "%u", (unsigned)geteuid()), k = str_fmt(auth, sizeof auth, "%cAUTH EXTERNAL ", 0);
+    for (int i = 0; i < n; i++) k += str_fmt(auth + k, sizeof auth - (size_t)k, "%02x", (unsigned char)uid[i]);
+    k += str_fmt(auth + k, sizeof auth - (size_t)k, "\r\nBEGIN\r\n");
+    if (write_all(d->fd, auth, (size_t)k) < 0) { failerr("systemd: write to %s", SD_SOCKET); goto fail; }
+    int64_t deadline = now_ms() + wait_limit_ms(SD_TIMEOUT_MS);
+    size_t len = 0;
+    while (len < 2 || line[len - 1] != '\n') {
+        if (len == sizeof line - 1 || read_full_by(d->fd, line + len, 1, deadline) < 0) {
+            failerr("systemd: no answer to authentication on %s", SD_SOCKET);
+            goto fail;
+        }
+        len++;
+    }
+    line[len] = 0;
+    if (strncmp(line, "OK ", 3)) { fail("systemd: authentication refused on %s: %.40s", SD_SOCKET, line); goto fail; }
+    return 0;
+fail:
+    if (d->fd >= 0) close(d->fd);
+    d->fd = -1;
+    return -1;
+}
+
+static void db_close(struct dbus *d)
+{
+    if (d->fd >= 0) close(d->fd);
+    buf_free(&d->in);
+    d->fd = -1;
+}
+
+/* Waits for JobRemoved of `job` (signature uoss: id, job, unit, result)
+ * and gives its result ("done" when it worked). */
+static int sd_wait_job(struct dbus *d, const char *job, char result[32])
+{
+    int64_t deadline = now_ms() + wait_limit_ms(SD_TIMEOUT_MS);
+    for (;;) {
+        struct db_msg m;
+        if (db_recv(d, &m, deadline) < 0) return err_prefix("waiting for systemd's job %s", job);
+        if (m.type != 4 || strcmp(m.member, "JobRemoved") || strcmp(m.sig, "uoss")) continue;
+        rd_u32(&m.body);
+        const char *path = rd_str(&m.body, 0);
+        rd_str(&m.body, 0);
+        const char *res = rd_str(&m.body, 0);
+        if (m.body.bad || strcmp(path, job)) continue;
+        str_fmt(result, 32, "%s", res);
+        return 0;
+    }
+}
+
+/* A call that queues a job (StartTransientUnit, StopUnit): its reply is
+ * the job's object path, whose end is then awaited. */
+static int sd_job(struct dbus *d, const char *member, const char *sig, const struct buf *body, char result[32],
+                  const char **errname)
+{
+    struct db_msg m;
+    char job[256];
+    if (db_call(d, member, sig, body, &m, errname) < 0) return -1;
+    str_fmt(job, sizeof job, "%s", rd_str(&m.body, 0));
+    if (m.body.bad) return fail("systemd: %s: a malformed reply", member);
+    return sd_wait_job(d, job, result);
+}
+
+static void sd_reset_failed(struct dbus *d, const char *unit)
+{
+    struct buf b = {0};
+    struct db_msg m;
+    db_str(&b, unit);
+    if (db_call(d, "ResetFailedUnit", "s", &b, &m, NULL) < 0) debugf("%s", err_msg);
+    buf_free(&b);
+}
+
+/* --- the driver --- */
+
+/* "a-b-c.slice" as the cgroup path systemd gives it: "/a.slice/a-b.slice/
+ * a-b-c.slice"; "-.slice" is the root.  Checked as runc checks it. */
+static int expand_slice(const char *slice, char *out, size_t size)
+{
+    size_t sl = strlen(slice), stem = sl > 6 ? sl - 6 : 0, n = 0;
+    out[0] = 0;
+    if (!strcmp(slice, "-.slice")) return 0;
+    if (!stem || strcmp(slice + stem, ".slice") || strchr(slice, '/') || str_find(slice, "--") || slice[0] == '-' ||
+        slice[stem - 1] == '-')
+        return fail(".linux.cgroupsPath: \"%s\" is not a systemd slice name", slice);
+    for (size_t i = 1; i <= stem; i++)
+        if (i == stem || slice[i] == '-') n += (size_t)str_fmt(out + n, size - n, "/%.*s.slice", (int)i, slice);
+    return 0;
+}
+
+/* cgroupsPath as runc reads it with --systemd-cgroup: "slice:prefix:name"
+ * (empty: ":runc:<id>"; an empty slice is system.slice) names the scope
+ * <prefix>-<name>.scope (without the dash for an empty prefix), whose
+ * cgroup is `path` below the hierarchies' root. */
+static int sd_unit_path(const char *cgpath, const char *id, char unit[NAME_MAX + 1], char slice[NAME_MAX + 1],
+                        char path[PATH_MAX])
+{
+    char part[3][NAME_MAX + 1] = { "", "runc", "" };
+    const char *p = cgpath && cgpath[0] ? cgpath : NULL;
+    if (!p) str_fmt(part[2], sizeof part[2], "%s", id);
+    for (int i = 0; p && i < 3; i++) {
+        size_t n = strcspn(p, ":");
+        if ((i < 2) != (p[n] == ':') || n > NAME_MAX || (i == 2 && !n))
+            return fail("expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"%s\" instead", cgpath);
+        str_fmt(part[i], sizeof part[i], "%.*s", (int)n, p);
+        p += n + 1;
+    }
+    size_t nl = strlen(part[2]);
+    if (nl >= 6 && !strcmp(part[2] + nl - 6, ".slice"))
+        return fail(".linux.cgroupsPath: \"%s\": a slice as the container's own unit is not supported", cgpath);
+    str_fmt(slice, NAME_MAX + 1, "%s", part[0][0] ? part[0] : "system.slice");
+    str_fmt(unit, NAME_MAX + 1, "%s%s%s.scope", part[1], part[1][0] ? "-" : "", part[2]);
+    if (expand_slice(slice, path, PATH_MAX) < 0) return -1;
+    size_t n = strlen(path);
+    str_fmt(path + n, PATH_MAX - n, "/%s", unit);
+    return 0;
+}
+
+/* The limits systemd knows, as unit properties (v2's names or v1's), so
+ * that a reload writes the container's values again, not the defaults. */
+static void sd_resource_props(struct buf *b, const struct oci_resources *r, int v2)
+{
+    if (r->mem_limit != UNSET) prop_u64(b, v2 ? "MemoryMax" : "MemoryLimit", r->mem_limit < 0 ? UINT64_MAX : (uint64_t)r->mem_limit);
+    if (v2 && r->mem_reservation != UNSET)
+        prop_u64(b, "MemoryLow", r->mem_reservation < 0 ? UINT64_MAX : (uint64_t)r->mem_reservation);
+    if (v2 && (r->mem_swap == -1 || (r->mem_swap != UNSET && r->mem_limit > 0 && r->mem_swap >= r->mem_limit)))
+        prop_u64(b, "MemorySwapMax", r->mem_swap < 0 ? UINT64_MAX : (uint64_t)(r->mem_swap - r->mem_limit));
+    if (r->cpu_shares != UNSET && r->cpu_shares > 0 && r->cpu_shares <= 262144)
+        prop_u64(b, v2 ? "CPUWeight" : "CPUShares", v2 ? shares_to_weight(r->cpu_shares) : (uint64_t)r->cpu_shares);
+    if (r->cpu_quota != UNSET || r->cpu_period != UNSET) {
+        /* runc's: quota per second, rounded up to 10 ms; none: infinity */
+        uint64_t period = r->cpu_period > 0 ? (uint64_t)r->cpu_period : 100000, usec = UINT64_MAX;
+        if (r->cpu_quota > 0 && period <= UINT32_MAX) usec = udiv64(udiv64((uint64_t)r->cpu_quota * 1000000, (uint32_t)period) + 9999, 10000) * 10000;
+        if (r->cpu_period > 0) prop_u64(b, "CPUQuotaPeriodUSec", period);
+        prop_u64(b, "CPUQuotaPerSecUSec", usec);
+    }
+    if (r->pids_limit != UNSET) prop_u64(b, "TasksMax", r->pids_limit > 0 ? (uint64_t)r->pids_limit : UINT64_MAX);
+}
+
+/* The host's systemd hierarchy is v2 (unified), or v1 (hybrid, legacy). */
+static int sd_unified(const struct cgroup *cg) { return cg->n == 1 && cg->l.h[0].v2; }
+
+/* The scope for `pid` (stage 1), as runc starts it; an older failed unit
+ * of that name is reset and the start tried again, as runc does. */
+static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, const char *name, pid_t pid)
+{
+    struct dbus d;
+    struct buf b = {0};
+    char desc[NAME_MAX + 32], result[32] = "";
+    const char *err = "";
+    int v2 = sd_unified(cg), r = -1;
+    if (db_connect(&d) < 0) return -1;
+    for (int attempt = 0; attempt < 2 && r < 0; attempt++) {
+        b.len = 0, err = "";
+        db_str(&b, cg->unit);
+        db_str(&b, "replace");
+        size_t at = db_array_open(&b, 8), pa;
+        str_fmt(desc, sizeof desc, "libcontainer container %s", name);
+        prop_str(&b, "Description", desc);
+        prop_str(&b, "Slice", cg->slice);
+        prop_bool(&b, "Delegate", 1);
+        db_prop(&b, "PIDs", "au");
+        pa = db_array_open(&b, 4);
+        db_u32(&b, (uint32_t)pid);
+        db_array_close(&b, pa, 4);
+        prop_bool(&b, "MemoryAccounting", 1);
+        prop_bool(&b, "CPUAccounting", 1);
+        prop_bool(&b, v2 ? "IOAccounting" : "BlockIOAccounting", 1);
+        prop_bool(&b, "TasksAccounting", 1);
+        prop_bool(&b, "DefaultDependencies", 0);
+        sd_resource_props(&b, &s->res, v2);
+        db_array_close(&b, at, 8);
+        db_array_close(&b, db_array_open(&b, 8), 8);   /* no auxiliary units */
+        r = sd_job(&d, "StartTransientUnit", "ssa(sv)a(sa(sv))", &b, result, &err);
+        if (r < 0 && strcmp(err, "org.freedesktop.systemd1.UnitExists")) break;
+        if (r < 0) sd_reset_failed(&d, cg->unit);
+    }
+    if (r == 0 && strcmp(result, "done")) {
+        sd_reset_failed(&d, cg->unit);
+        r = fail("systemd: starting %s: the job ended \"%s\"", cg->unit, result);
+    }
+    db_close(&d);
+    buf_free(&b);
+    return r;
+}
+
+/* New limits for the unit (`update`): SetUnitProperties, for the
+ * runtime (not persistent), as runc. */
+static int sd_set_unit(const char *unit, const struct oci_resources *res)
+{
+    struct dbus d;
+    struct db_msg m;
+    struct buf b = {0};
+    struct cg_layout l;
+    int v2 = cg_layout_read(&l) == 0 && l.n == 1 && l.h[0].v2;
+    db_str(&b, unit);
+    db_u32(&b, 1);
+    size_t at = db_array_open(&b, 8), props = b.len;
+    sd_resource_props(&b, res, v2);
+    db_array_close(&b, at, 8);
+    int any = b.len != props, r = any ? db_connect(&d) : 0;
+    if (r == 0 && any) {
+        r = db_call(&d, "SetUnitProperties", "sba(sv)", &b, &m, NULL);
+        db_close(&d);
+    }
+    buf_free(&b);
+    return r;
+}
+
+/* Stops the unit (systemd kills what is left in it and removes its
+ * cgroup) and forgets it; a unit that is gone already is no error. */
+static int sd_stop_unit(const char *unit)
+{
+    struct dbus d;
+    struct buf b = {0};
+    char result[32] = "";
+    const char *err = "";
+    if (db_connect(&d) < 0) return -1;
+    db_str(&b, unit);
+    db_str(&b, "replace");
+    int r = sd_job(&d, "StopUnit", "ss", &b, result, &err);
+    if (r < 0 && !strcmp(err, "org.freedesktop.systemd1.NoSuchUnit")) r = 0;
+    else if (r == 0 && strcmp(result, "done")) warnf("systemd: stopping %s: the job ended \"%s\"", unit, result);
+    if (r == 0) sd_reset_failed(&d, unit);
+    db_close(&d);
+    buf_free(&b);
+    return r;
+}
+
+/* Whether systemd runs (runc's test: /run/systemd/system, which systemd
+ * makes at boot) and answers on its private socket: `create` asks before
+ * it makes anything, `check` too. */
+static int sd_check(void)
+{
+    struct dbus d;
+    struct stat st;
+    if (stat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
+        return fail("systemd not running on this host, cannot use systemd cgroups manager");
+    if (db_connect(&d) < 0) return -1;
+    db_close(&d);
+    return 0;
+}
+
+
+/* ======================================================================
+ * 9. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
  *
  * The meaning is libseccomp's, as runc and crun use it, and a differential
  * test (tests/seccomp) holds this compiler to it: per architecture, a rule
@@ -5292,7 +5785,7 @@ static void sc_features(struct buf *b)
     buf_puts(b, "]\n    }");
 }
 
-/* A compiled filter, waiting for its moment (section 15). */
+/* A compiled filter, waiting for its moment (section 16). */
 struct sc_filter { struct oci_sock_filter *p; size_t n; uint32_t flags; };
 
 static int sc_prepare(const struct oci_seccomp *sc, struct sc_filter *f)
@@ -5317,7 +5810,7 @@ static int sc_load(struct sc_filter *f)
 }
 
 /* ======================================================================
- * 9. Paths inside the rootfs: component-by-component resolution
+ * 10. Paths inside the rootfs: component-by-component resolution
  *
  * A rootfs is hostile input: any component of a path inside it may be a
  * symlink, and a container sharing a volume may swap a directory for a
@@ -5438,10 +5931,10 @@ static int resolve_parent(int rootfd, const char *path, char base[static NAME_MA
 }
 
 /* ======================================================================
- * 10. Mounts and the rootfs
+ * 11. Mounts and the rootfs
  *
  * Runs in stage 2, in the container's new mount namespace, before
- * pivot_root: every path is resolved from an fd of the rootfs (section 9)
+ * pivot_root: every path is resolved from an fd of the rootfs (section 10)
  * and every mount targets that fd through /proc/self/fd (the host's /proc,
  * which the container cannot touch).  After a mount we resolve the target
  * again and check that the new mount is what we find there.
@@ -5565,7 +6058,7 @@ out:
     return r;
 }
 
-/* --- bind sources stage 0 prepares (section 15): idmapped, or for a user namespace --- */
+/* --- bind sources stage 0 prepares (section 16): idmapped, or for a user namespace --- */
 
 /* Attaches `tree`, the detached copy of a bind mount's source that stage 0
  * made (idmapped, or for a user namespace: see prepare_host_mounts), at the
@@ -6039,7 +6532,7 @@ static int remount_root_readonly(int rootfd)
 }
 
 /* ======================================================================
- * 11. Devices and terminals
+ * 12. Devices and terminals
  *
  * The spec's default devices and linux.devices are created with mknod in
  * the container's /dev; where mknod is not allowed (a user namespace) the
@@ -6291,7 +6784,7 @@ out:
 }
 
 /* ======================================================================
- * 12. Process setup: rlimits, user, capabilities, labels, scheduling,
+ * 13. Process setup: rlimits, user, capabilities, labels, scheduling,
  *     hooks, exec
  *
  * Order matters and follows runc: LSM labels for the execve, I/O
@@ -6779,7 +7272,7 @@ static int enter_cwd(const char *cwd, int retry)
 }
 
 /* ======================================================================
- * 13. Self-protection: the binary the stages run from (CVE-2019-5736)
+ * 14. Self-protection: the binary the stages run from (CVE-2019-5736)
  *
  * A container can make its init run this very binary (an entrypoint that
  * is a "#!/proc/self/exe" script), then reopen /proc/<pid>/exe for writing
@@ -6954,7 +7447,7 @@ static const char *protection_preview(void)
 }
 
 /* ======================================================================
- * 14. Stage protocol: messages between stages
+ * 15. Stage protocol: messages between stages
  *
  * Stage 0 holds one end of a socketpair to each later stage.  A message is
  * an 8-byte header {magic, type, length} and a payload whose length the
@@ -7114,7 +7607,7 @@ static void stage_log(char level, const char *msg)
 }
 
 /* ======================================================================
- * 15. The handshake: stage 0, stage 1, stage 2
+ * 16. The handshake: stage 0, stage 1, stage 2
  *
  *   stage 0 (CLI)            stage 1 "ocirun:[1:CHILD]"   stage 2 "ocirun:[2:INIT]"
  *   validate, state dir
@@ -7193,7 +7686,7 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
 #endif
 }
 
-/* vfork+execve of `exe` (this binary, protected: section 13) as `stage`,
+/* vfork+execve of `exe` (this binary, protected: section 14) as `stage`,
  * passing it fds `fd` and `extra`.  With `sibling` the new process becomes
  * a child of our parent (CLONE_PARENT), which is how init ends up a child
  * of stage 0.  With a v2 cgroup fd `*cgfd` it is born in that cgroup if the
@@ -7253,6 +7746,7 @@ struct create_req {
     const char *root, *id, *bundle, *pid_file, *console_socket;
     int no_pivot, preserve_fds, no_new_keyring;
     int rootless;          /* not root: a cgroup we may not make is skipped */
+    int systemd;           /* --systemd-cgroup */
     int foreground;        /* `run` without -d: may relay a terminal itself */
 };
 
@@ -7272,6 +7766,7 @@ struct create_job {
     int early_hooks;     /* stage 2 will ask for prestart/createRuntime */
     const char *id;
     struct cgroup *cg;   /* the container's cgroup, joined by stage 1 */
+    int unit_started;    /* cg->unit exists in systemd */
 };
 
 static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
@@ -7586,9 +8081,16 @@ static int run_stage1(struct create_job *j)
     if (j->pid1 < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
-    /* stage 1 waits for its setup: it joins before it can fork stage 2 */
+    /* stage 1 waits for its setup: it joins before it can fork stage 2;
+     * under systemd, the scope made for it comes first, then the limits
+     * again (systemd wrote its own reading of them; runc's order) */
+    if (OCIRUN_SYSTEMD && j->cg && j->cg->unit[0]) {
+        if (sd_start_unit(j->cg, &j->spec, j->id, j->pid1) < 0) goto out;
+        j->unit_started = 1;
+        if (cg_apply_resources(j->cg, &j->spec) < 0) goto out;
+    }
     if (j->cg && cg_join(j->cg, j->pid1, born_in >= 0) < 0) { err_prefix("join the container's cgroup"); goto out; }
-    if (send_setup(j->sp1[0], j, -1) < 0) goto out;
+    if (send_setup(j->sp1[0], j, -1) < 0) { err_prefix("%s", peer); goto out; }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
     j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
     if (j->spec.clone_flags & CLONE_NEWUSER) {
@@ -7627,25 +8129,6 @@ out:
     return r;
 }
 
-/* connect(2) to a client's socket (console socket, seccomp agent) that
- * gives up after 10 s: a peer whose listen backlog is full makes a
- * blocking connect wait for ever.  A non-blocking one answers EAGAIN at
- * once; it is retried until the deadline.  The socket stays blocking. */
-static int connect_bounded(int fd, const struct sockaddr_un *sa)
-{
-    int fl = sys_fcntl(fd, F_GETFL, 0);
-    sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    int64_t deadline = now_ms() + wait_limit_ms(10000);
-    int r;
-    while ((r = connect(fd, (const struct sockaddr *)sa, sizeof *sa)) < 0 && (errno == EAGAIN || errno == EINTR) &&
-           now_ms() < deadline)
-        sleep_ms(10);
-    int e = errno;
-    sys_fcntl(fd, F_SETFL, fl);
-    if (r < 0 && e == EAGAIN) e = ETIMEDOUT;
-    errno = e;
-    return r;
-}
 
 /* --console-socket: checked and connected before any stage starts. */
 static int connect_console(struct create_job *j, const char *path)
@@ -7678,11 +8161,17 @@ static int send_with_fd(int sock, const void *data, size_t len, int fd)
 }
 
 /* Sends the pty master to the console socket as runc does (SCM_RIGHTS,
- * the name "/dev/ptmx" as data); without a socket we keep it to relay. */
+ * the name "/dev/ptmx" as data); without a socket we keep it to relay,
+ * and do now what runc's receiver does (the process may write before
+ * the relay starts): the container's "\n" stays "\n" on our side. */
 static int pty_to_console(struct create_job *j)
 {
+    struct kterm t;
     if (j->master < 0) return fail("stage 2 (container init) sent no pty");
-    if (j->console < 0) return 0;
+    if (j->console < 0) {
+        if (sys_ioctl(j->master, TCGETS, &t) == 0) t.oflag &= ~(uint32_t)ONLCR, sys_ioctl(j->master, TCSETS, &t);
+        return 0;
+    }
     static const char name[] = "/dev/ptmx";
     if (send_with_fd(j->console, name, sizeof name - 1, j->master) < 0) return failerr("send the pty to the console socket");
     close(j->master), j->master = -1;
@@ -7789,6 +8278,7 @@ static void create_job_undo(struct create_job *j, const char *id)
     if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
     if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
     j->pid1 = j->pid2 = 0;
+    if (OCIRUN_SYSTEMD && j->unit_started && sd_stop_unit(j->cg->unit) < 0) warnf("cleanup: %s", err_msg);
     if (j->cg && j->made_dir) cg_remove(j->cg, 0);
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
@@ -7831,8 +8321,15 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
     ok = ok && make_state_dir(&j, r) == 0;
     if (ok) {
+        const char *path = j.spec.cgroups_path;
+        char sdpath[PATH_MAX];
         j.cg = xcalloc(1, sizeof *j.cg);
-        ok = cg_create(j.cg, &j.spec, r->id, r->rootless) == 0;
+        if (OCIRUN_SYSTEMD && r->systemd) {
+            ok = r->rootless ? fail("--systemd-cgroup: rootless containers under a user's systemd are not supported yet") == 0 :
+                               sd_unit_path(path, r->id, j.cg->unit, j.cg->slice, sdpath) == 0 && sd_check() == 0;
+            path = sdpath;
+        }
+        ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless) == 0;
     }
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
@@ -7860,6 +8357,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         st->late_hooks = (has_hooks(&j.spec, HOOK_POSTSTART) << HOOK_POSTSTART) |
                          (has_hooks(&j.spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
         st->cgroups = cgs.p;
+        if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j.cg->unit);
         ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
@@ -7920,10 +8418,8 @@ static void copy_winsize(int from, int to)
  * until the container side hangs up; then the terminal is restored. */
 static int relay_pty(int master, pid_t pid, int *exit_status)
 {
-    struct kterm saved, t;
+    struct kterm saved;
     int tty = sys_ioctl(0, TCGETS, &saved) == 0;
-    /* as runc's receiver does: the container's "\n" stays "\n" here */
-    if (sys_ioctl(master, TCGETS, &t) == 0) t.oflag &= ~(uint32_t)ONLCR, sys_ioctl(master, TCSETS, &t);
     if (tty) {
         struct kterm raw = saved;   /* cfmakeraw(3) */
         raw.iflag &= ~(uint32_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
@@ -8651,7 +9147,7 @@ static int stage_main(int argc, char **argv)
 }
 
 /* ======================================================================
- * 16. Commands
+ * 17. Commands
  *
  * runc's command line: same commands, flags, exit codes and the error
  * strings callers match ("does not exist", "container not running", ...).
@@ -8965,6 +9461,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         if (status == ST_PAUSED && cg_set_frozen(st->cgroups, 0) < 0) return -1;
         if (wait_process_gone(st) < 0) return -1;
     }
+    if (OCIRUN_SYSTEMD && st->unit[0] && sd_stop_unit(st->unit) < 0) return -1;
     if (st->cgroups) {
         struct cgroup *cg = xcalloc(1, sizeof *cg);
         cg_from_list(cg, st->cgroups);
@@ -9111,7 +9608,7 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
 /* The global options, and the exit status a failure of the command gets:
  * 1, but 255 for exec (runc's "exec failed") and 3 for an unknown
  * command (urfave/cli's). */
-struct cli { const char *root; int rootless; int fail_status; };
+struct cli { const char *root; int rootless; int fail_status; int systemd; };
 
 static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
 
@@ -9137,7 +9634,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
 {
     memset(r, 0, sizeof *r);
     r->root = c->root, r->id = id, r->bundle = f->bundle, r->pid_file = f->pid_file, r->no_pivot = f->no_pivot;
-    r->rootless = c->rootless;
+    r->rootless = c->rootless, r->systemd = c->systemd;
     r->console_socket = f->console, r->no_new_keyring = f->no_new_keyring;
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
@@ -9395,6 +9892,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
     else r = cg_update(st.cgroups, &s);   /* new device rules replace the old ones whole */
+    /* systemd's copy of the limits, which a reload would write back */
+    if (OCIRUN_SYSTEMD && r == 0 && st.unit[0]) r = sd_set_unit(st.unit, &s.res);
     close_container(rootfd, dirfd, &st);
 out:
     xfree(text);
@@ -9683,8 +10182,8 @@ static int cmd_features(int argc, char **argv)
     for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", ns_types[k].name);
     buf_puts(&b, "],\n    \"capabilities\": [");
     for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) buf_printf(&b, "%s\"CAP_%s\"", k ? ", " : "", cap_names[k]);
-    buf_puts(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
-                 "    \"seccomp\": ");
+    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": %s, \"systemdUser\": false },\n"
+                   "    \"seccomp\": ", OCIRUN_SYSTEMD ? "true" : "false");
     sc_features(&b);
     /* apparmor and selinux: built in or not (features.md: whatever the
      * host has); the runtime-spec 1.2 process fields have no place of
@@ -9855,6 +10354,14 @@ static void check_lsm(struct check *c, const char *name, int on, const char *fie
     else check_set(c, on, fields, "enable it in the kernel (and its boot options)", on ? "enabled" : "not enabled on this host");
 }
 
+/* Which cgroup driver a client should use: systemd's where it answers. */
+static void check_systemd(struct check *c)
+{
+    c->name = "systemd";
+    if (sd_check() == 0) check_set(c, 1, NULL, NULL, "answers on %s: clients may use the systemd cgroup driver", SD_SOCKET);
+    else check_set(c, 0, "--systemd-cgroup", "clients use cgroupfs here", "%s: clients use cgroupfs", err_msg);
+}
+
 static void check_pivot_root(struct check *c)
 {
     int e = probe_in_child(probe_pivot_root, 0);
@@ -9957,6 +10464,7 @@ static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_stat
     check_keyctl(&v[n++]);
     check_lsm(&v[n++], "apparmor", apparmor_enabled(), "process.apparmorProfile");
     check_lsm(&v[n++], "selinux", selinux_enabled(), "process.selinuxLabel, linux.mountLabel");
+    if (OCIRUN_SYSTEMD) check_systemd(&v[n++]);
     check_syscall(&v[n++], "clone3", NR_NEW(435), "a cgroup v2 container's birth in its cgroup (moved after the start instead)", "Linux 5.3");
     check_syscall(&v[n++], "openat2", NR_NEW(437), "nothing (ocirun resolves paths itself)", "Linux 5.6");
     check_syscall(&v[n++], "pidfd_open", NR_pidfd_open, "race-free signals (kill falls back to pid and start time)", "Linux 5.3");
@@ -10077,7 +10585,7 @@ static int cmd_spec(int argc, char **argv)
 }
 
 /* ======================================================================
- * 17. Main
+ * 18. Main
  * ====================================================================== */
 
 static const char usage_text[] =
@@ -10146,7 +10654,7 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
 int ocirun_main(int argc, char **argv)
 {
     if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
-    struct cli c = { NULL, 0, 1 };
+    struct cli c = { NULL, 0, 1, 0 };
     const char *log = NULL, *log_format = NULL, *rootless = NULL;
     int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
     const struct flag fl[] = {
@@ -10164,7 +10672,8 @@ int ocirun_main(int argc, char **argv)
         if (write_all(help ? 1 : 2, usage_text, strlen(usage_text)) < 0 && help) return failerr("write");
         return help ? 0 : 1;
     }
-    if (r == 0 && systemd) r = fail("--systemd-cgroup: systemd cgroup management is not supported by this version of ocirun");
+    if (r == 0 && systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
+    c.systemd = systemd;
     if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto") && strcmp(rootless, "true"))
         r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
     /* auto (runc's default): rootless when not root */
