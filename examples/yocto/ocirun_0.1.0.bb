@@ -14,9 +14,12 @@ S = "${WORKDIR}/git"
 # the state root: /run is a tmpfs on read-only root filesystems
 OCIRUN_STATE_ROOT ?= "/run/ocirun"
 
-# AppArmor and SELinux labels: on with either distro feature (meta-security)
-PACKAGECONFIG ??= "${@bb.utils.contains_any('DISTRO_FEATURES', 'apparmor selinux', 'lsm', '', d)}"
+# AppArmor and SELinux labels: on with either distro feature (meta-security);
+# the systemd cgroup driver: on with systemd
+PACKAGECONFIG ??= "${@bb.utils.contains_any('DISTRO_FEATURES', 'apparmor selinux', 'lsm', '', d)} \
+                   ${@bb.utils.filter('DISTRO_FEATURES', 'systemd', d)}"
 PACKAGECONFIG[lsm] = "LSM=1,LSM=0"
+PACKAGECONFIG[systemd] = "SYSTEMD=1,SYSTEMD=0"
 
 # the target's own compiler and flags, as Yocto passes them
 EXTRA_OEMAKE = "CC='${CC}' CFLAGS='${CFLAGS}' LDFLAGS='${LDFLAGS}' STATE_ROOT=${OCIRUN_STATE_ROOT} ${PACKAGECONFIG_CONFARGS}"
