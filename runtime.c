@@ -4659,12 +4659,17 @@ static int sd_job(struct dbus *d, const char *member, const char *sig, const str
     return sd_wait_job(d, job, result);
 }
 
+/* Forgets a failed unit; a cleanup step, so the error it may meet (the
+ * unit is gone already) does not replace the one being reported. */
 static void sd_reset_failed(struct dbus *d, const char *unit)
 {
     struct buf b = {0};
     struct db_msg m;
+    char saved[sizeof err_msg];
+    memcpy(saved, err_msg, sizeof saved);
     db_str(&b, unit);
     if (db_call(d, "ResetFailedUnit", "s", &b, &m, NULL) < 0) debugf("%s", err_msg);
+    memcpy(err_msg, saved, sizeof saved);
     buf_free(&b);
 }
 
@@ -4734,6 +4739,59 @@ static void sd_resource_props(struct buf *b, const struct oci_resources *r, int 
     if (r->pids_limit != UNSET) prop_u64(b, "TasksMax", r->pids_limit > 0 ? (uint64_t)r->pids_limit : UINT64_MAX);
 }
 
+/* A major's name in /proc/devices ("136 pts" among the character
+ * devices: "char-pts"), which is how systemd takes "c 136:* rwm". */
+static int device_group(char type, int64_t major, char *out, size_t size)
+{
+    char *text, *p;
+    int in = 0, found = 0;
+    if (read_file_at(AT_FDCWD, "/proc/devices", 1 << 16, &text, NULL) < 0) return 0;
+    for (char *save, *l = strtok_r(text, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save)) {
+        uint64_t m;
+        if (!isdigit((unsigned char)l[strspn(l, " ")])) { in = l[0] == (type == 'c' ? 'C' : 'B'); continue; }
+        if (in && (p = (char *)scan_u64(l, 10, &m)) && (int64_t)m == major && *p == ' ')
+            found = str_fmt(out, size, "%s-%s", type == 'c' ? "char" : "block", p + 1) < (int)size;
+    }
+    xfree(text);
+    return found;
+}
+
+/* The device rules as systemd's DevicePolicy and DeviceAllow, as runc
+ * sends them: the rules in order after an implicit deny-all; an allow-all
+ * at the end is policy auto, else strict with each allowed node (by its
+ * /dev/char or /dev/block path, a whole major by its /proc/devices name,
+ * every node of a type as char-* or block-*).  A deny after an allow-all
+ * cannot be said to systemd: the cgroup's own rules (section 7) hold it. */
+static void sd_device_props(struct buf *b, const struct oci_spec *s)
+{
+    struct oci_devrule *v;
+    size_t n = device_rules(s, &v), first = 0;
+    int allow_all = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].type == 'a') allow_all = v[i].allow, first = i + 1;
+    prop_str(b, "DevicePolicy", allow_all ? "auto" : "strict");
+    db_prop(b, "DeviceAllow", "a(ss)");
+    size_t at = db_array_open(b, 8);
+    for (size_t i = first; !allow_all && i < n; i++) {
+        char path[64];
+        const struct oci_devrule *r = &v[i];
+        if (!r->allow || r->major == UNSET) {
+            if (r->allow && r->minor != UNSET) continue;   /* "*:m": systemd has no word for it (runc skips it too) */
+            if (r->allow) str_fmt(path, sizeof path, "%s-*", r->type == 'c' ? "char" : "block");
+            else continue;
+        } else if (r->minor == UNSET) {
+            if (!device_group(r->type, r->major, path, sizeof path)) continue;
+        } else {
+            str_fmt(path, sizeof path, "/dev/%s/%lld:%lld", r->type == 'c' ? "char" : "block", (long long)r->major, (long long)r->minor);
+        }
+        db_pad(b, 8);
+        db_str(b, path);
+        db_str(b, r->access);
+    }
+    db_array_close(b, at, 8);
+    xfree(v);
+}
+
 /* The host's systemd hierarchy is v2 (unified), or v1 (hybrid, legacy). */
 static int sd_unified(const struct cgroup *cg) { return cg->n == 1 && cg->l.h[0].v2; }
 
@@ -4766,6 +4824,7 @@ static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, cons
         prop_bool(&b, "TasksAccounting", 1);
         prop_bool(&b, "DefaultDependencies", 0);
         sd_resource_props(&b, &s->res, v2);
+        sd_device_props(&b, s);
         db_array_close(&b, at, 8);
         db_array_close(&b, db_array_open(&b, 8), 8);   /* no auxiliary units */
         r = sd_job(&d, "StartTransientUnit", "ssa(sv)a(sa(sv))", &b, result, &err);
@@ -8087,7 +8146,7 @@ static int run_stage1(struct create_job *j)
     if (OCIRUN_SYSTEMD && j->cg && j->cg->unit[0]) {
         if (sd_start_unit(j->cg, &j->spec, j->id, j->pid1) < 0) goto out;
         j->unit_started = 1;
-        if (cg_apply_resources(j->cg, &j->spec) < 0) goto out;
+        if (cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0) goto out;
     }
     if (j->cg && cg_join(j->cg, j->pid1, born_in >= 0) < 0) { err_prefix("join the container's cgroup"); goto out; }
     if (send_setup(j->sp1[0], j, -1) < 0) { err_prefix("%s", peer); goto out; }
@@ -8278,7 +8337,12 @@ static void create_job_undo(struct create_job *j, const char *id)
     if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
     if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
     j->pid1 = j->pid2 = 0;
-    if (OCIRUN_SYSTEMD && j->unit_started && sd_stop_unit(j->cg->unit) < 0) warnf("cleanup: %s", err_msg);
+    if (OCIRUN_SYSTEMD && j->unit_started) {
+        char saved[sizeof err_msg];
+        memcpy(saved, err_msg, sizeof saved);
+        if (sd_stop_unit(j->cg->unit) < 0) warnf("cleanup: %s", err_msg);
+        memcpy(err_msg, saved, sizeof saved);
+    }
     if (j->cg && j->made_dir) cg_remove(j->cg, 0);
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
