@@ -4792,6 +4792,47 @@ static void sd_device_props(struct buf *b, const struct oci_spec *s)
     xfree(v);
 }
 
+/* annotations "org.systemd.property.<Name>": extra unit properties, as
+ * runc sends them after its own; the value in GVariant's text form, of
+ * which ocirun reads what clients write: true, false, a number with its
+ * type ("uint64 10000000"; bare: int32), a quoted string.  A <Name>
+ * ending in "Sec" after a lower-case letter is sent as "...USec", its
+ * value in microseconds (runc's rule).  Others are an error. */
+static int sd_annotation_props(struct buf *b, const struct jv *annotations)
+{
+    static const char types[][8] = { "uint64", "uint32", "int64", "int32" }, sigs[] = "tuxi";
+    for (const struct jv *a = annotations ? annotations->child : NULL; a; a = a->next) {
+        const char *name = a->key + 21, *v = a->s;
+        char pname[NAME_MAX], sig[2] = "i";
+        size_t nl = strlen(name);
+        if (strncmp(a->key, "org.systemd.property.", 21)) continue;
+        int usec = nl > 3 && !strcmp(name + nl - 3, "Sec") && islower((unsigned char)name[nl - 4]), ok = nl >= 3 && nl < 64;
+        for (size_t i = 0; ok && i < nl; i++) ok = isalpha((unsigned char)name[i]);
+        str_fmt(pname, sizeof pname, "%.*s%s", (int)(usec ? nl - 3 : nl), name, usec ? "USec" : "");
+        if (ok && (!strcmp(v, "true") || !strcmp(v, "false"))) { prop_bool(b, pname, v[0] == 't'); continue; }
+        if (ok && (v[0] == '\'' || v[0] == '"') && strlen(v) >= 2 && v[strlen(v) - 1] == v[0] && !usec) {
+            char str[256];
+            str_fmt(str, sizeof str, "%.*s", (int)strlen(v) - 2, v + 1);
+            prop_str(b, pname, str);
+            continue;
+        }
+        for (size_t t = 0; t < ARRAY_LEN(types); t++) {
+            size_t tl = strlen(types[t]);
+            if (!strncmp(v, types[t], tl) && v[tl] == ' ') sig[0] = sigs[t], v += tl + 1;
+        }
+        int64_t num;
+        const char *e = ok ? scan_i64(v, &num) : NULL;
+        if (!e || e == v || *e || (num < 0 && (sig[0] == 't' || sig[0] == 'u')) || (usec && num > INT64_MAX / 1000000))
+            return fail(".annotations.%s: \"%s\" is not a value ocirun can send to systemd (true, false, a number, a quoted string)",
+                        a->key, a->s);
+        if (usec) num *= 1000000;
+        db_prop(b, pname, sig);
+        if (sig[0] == 't' || sig[0] == 'x') db_u64(b, (uint64_t)num);
+        else db_u32(b, (uint32_t)num);
+    }
+    return 0;
+}
+
 /* The host's systemd hierarchy is v2 (unified), or v1 (hybrid, legacy). */
 static int sd_unified(const struct cgroup *cg) { return cg->n == 1 && cg->l.h[0].v2; }
 
@@ -4825,6 +4866,7 @@ static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, cons
         prop_bool(&b, "DefaultDependencies", 0);
         sd_resource_props(&b, &s->res, v2);
         sd_device_props(&b, s);
+        if (sd_annotation_props(&b, s->annotations) < 0) break;
         db_array_close(&b, at, 8);
         db_array_close(&b, db_array_open(&b, 8), 8);   /* no auxiliary units */
         r = sd_job(&d, "StartTransientUnit", "ssa(sv)a(sa(sv))", &b, result, &err);
@@ -4886,10 +4928,14 @@ static int sd_stop_unit(const char *unit)
 /* Whether systemd runs (runc's test: /run/systemd/system, which systemd
  * makes at boot) and answers on its private socket: `create` asks before
  * it makes anything, `check` too. */
-static int sd_check(void)
+static int sd_check(const struct jv *annotations)
 {
     struct dbus d;
     struct stat st;
+    struct buf b = {0};
+    int r = sd_annotation_props(&b, annotations);   /* their errors now, before anything exists */
+    buf_free(&b);
+    if (r < 0) return -1;
     if (stat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
         return fail("systemd not running on this host, cannot use systemd cgroups manager");
     if (db_connect(&d) < 0) return -1;
@@ -8390,7 +8436,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         j.cg = xcalloc(1, sizeof *j.cg);
         if (OCIRUN_SYSTEMD && r->systemd) {
             ok = r->rootless ? fail("--systemd-cgroup: rootless containers under a user's systemd are not supported yet") == 0 :
-                               sd_unit_path(path, r->id, j.cg->unit, j.cg->slice, sdpath) == 0 && sd_check() == 0;
+                               sd_unit_path(path, r->id, j.cg->unit, j.cg->slice, sdpath) == 0 && sd_check(j.spec.annotations) == 0;
             path = sdpath;
         }
         ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless) == 0;
@@ -10422,7 +10468,7 @@ static void check_lsm(struct check *c, const char *name, int on, const char *fie
 static void check_systemd(struct check *c)
 {
     c->name = "systemd";
-    if (sd_check() == 0) check_set(c, 1, NULL, NULL, "answers on %s: clients may use the systemd cgroup driver", SD_SOCKET);
+    if (sd_check(NULL) == 0) check_set(c, 1, NULL, NULL, "answers on %s: clients may use the systemd cgroup driver", SD_SOCKET);
     else check_set(c, 0, "--systemd-cgroup", "clients use cgroupfs here", "%s: clients use cgroupfs", err_msg);
 }
 

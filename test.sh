@@ -2574,6 +2574,10 @@ t_cgroup_bad_path() {
 			[ -e "$d" ] && fail "left $d"
 		done
 		[ "$IS_OCIRUN" = 1 ] && expect "the error (runc's words)" "$ERR" "ocirun: systemd not running on this host, cannot use systemd cgroups manager"
+		# an extra unit property ocirun cannot send is named before anything is made
+		sh_variant $id-an 'true' '.linux.cgroupsPath = "system.slice:ocirun-test:x" | .annotations = {"org.systemd.property.TasksMax": "uint64 -1"}'
+		[ "$IS_OCIRUN" = 1 ] && bad $id-an 'annotations.org.systemd.property.TasksMax: "uint64 -1" is not a value ocirun can send' "$B" \
+			--systemd-cgroup create --bundle "$B" $id-an
 	fi
 	return 0
 }
