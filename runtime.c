@@ -4758,8 +4758,9 @@ static int device_group(char type, int64_t major, char *out, size_t size)
 
 /* The device rules as systemd's DevicePolicy and DeviceAllow, as runc
  * sends them: the rules in order after an implicit deny-all; an allow-all
- * at the end is policy auto, else strict with each allowed node (by its
- * /dev/char or /dev/block path, a whole major by its /proc/devices name,
+ * at the end is policy auto, else strict with each allowed node this
+ * host has (by its /dev/char or /dev/block path: systemd resolves it
+ * through /sys/dev), a whole major by its /proc/devices name,
  * every node of a type as char-* or block-*).  A deny after an allow-all
  * cannot be said to systemd: the cgroup's own rules (section 7) hold it. */
 static void sd_device_props(struct buf *b, const struct oci_spec *s)
@@ -4782,7 +4783,10 @@ static void sd_device_props(struct buf *b, const struct oci_spec *s)
         } else if (r->minor == UNSET) {
             if (!device_group(r->type, r->major, path, sizeof path)) continue;
         } else {
-            str_fmt(path, sizeof path, "/dev/%s/%lld:%lld", r->type == 'c' ? "char" : "block", (long long)r->major, (long long)r->minor);
+            /* a node this host has not: runc leaves it out (with a warning) */
+            str_fmt(path, sizeof path, "/sys/dev/%s/%lld:%lld", r->type == 'c' ? "char" : "block", (long long)r->major, (long long)r->minor);
+            if (access(path, F_OK) < 0) continue;
+            memmove(path, path + 4, strlen(path + 4) + 1);
         }
         db_pad(b, 8);
         db_str(b, path);
