@@ -4801,7 +4801,7 @@ static void sd_device_props(struct buf *b, const struct oci_spec *s)
  * which ocirun reads what clients write: true, false, a number with its
  * type ("uint64 10000000"; bare: int32), a quoted string.  A <Name>
  * ending in "Sec" after a lower-case letter is sent as "...USec", its
- * value in microseconds (runc's rule).  Others are an error. */
+ * value in microseconds as a uint64 (runc's rule).  Others are an error. */
 static int sd_annotation_props(struct buf *b, const struct jv *annotations)
 {
     static const char types[][8] = { "uint64", "uint32", "int64", "int32" }, sigs[] = "tuxi";
@@ -4826,10 +4826,10 @@ static int sd_annotation_props(struct buf *b, const struct jv *annotations)
         }
         int64_t num;
         const char *e = ok ? scan_i64(v, &num) : NULL;
-        if (!e || e == v || *e || (num < 0 && (sig[0] == 't' || sig[0] == 'u')) || (usec && num > INT64_MAX / 1000000))
+        if (!e || e == v || *e || (num < 0 && (usec || sig[0] == 't' || sig[0] == 'u')) || (usec && num > INT64_MAX / 1000000))
             return fail(".annotations.%s: \"%s\" is not a value ocirun can send to systemd (true, false, a number, a quoted string)",
                         a->key, a->s);
-        if (usec) num *= 1000000;
+        if (usec) num *= 1000000, sig[0] = 't';   /* runc sends a ...USec as uint64 whatever its type */
         db_prop(b, pname, sig);
         if (sig[0] == 't' || sig[0] == 'x') db_u64(b, (uint64_t)num);
         else db_u32(b, (uint32_t)num);

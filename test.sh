@@ -2083,6 +2083,16 @@ t_lsm_labels_unavailable() {
 t_apparmor_vm() { vm_test tests/vm/apparmor.sh; }
 t_selinux_vm() { vm_test tests/vm/selinux.sh; }
 
+# A booted Debian 12 with systemd as PID 1 (tests/vm/systemd.sh: an image
+# debootstrap makes once and caches, under qemu), AppArmor on: podman and
+# Docker at their defaults (the systemd cgroup driver) with runc and with
+# ocirun, and the systemd driver directly (units, limits in systemctl show
+# and in the cgroup, update, daemon-reload, pause, exec, kill, delete, a
+# failed start, concurrent creates, a nested slice), on cgroup v2 and on
+# systemd's hybrid layout.
+t_systemd_vm() { vm_test tests/vm/systemd.sh; }
+t_systemd_hybrid_vm() { vm_test tests/vm/systemd.sh --hybrid; }
+
 # --------------------------------------------------------------- cgroups --
 
 # cgroupsPath, limits seen from inside (the container's /sys/fs/cgroup) and
@@ -2438,11 +2448,11 @@ t_cgroup_layout_none() {
 	return 0
 }
 
-vm_test() { # vm_test SCRIPT: run a tests/vm script, its checks become ours
+vm_test() { # vm_test SCRIPT [ARG...]: run a tests/vm script, its checks become ours
 	need_ocirun || return
 	in_old_kernel_mode && return
 	[ "$DEFAULT_RUNTIME" = 1 ] || { skip "runs the repo's own static build"; return; }
-	"$1" > "$TMP/vm.out" 2>&1
+	sh "$@" > "$TMP/vm.out" 2>&1
 	sed 's/^/# vm: /' "$TMP/vm.out" | grep -v '^# vm: ok - '
 	local last; last=$(tail -1 "$TMP/vm.out")
 	case $last in
@@ -3738,7 +3748,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
