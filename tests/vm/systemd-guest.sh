@@ -1,0 +1,533 @@
+#!/bin/bash
+# tests/vm/systemd-guest.sh: the checks of tests/vm/systemd.sh, run at boot
+# (by boot.sh, from the per-run disk) in the Debian 12 guest with systemd
+# as PID 1, podman, Docker and runc.  Each check runs once with runc (the
+# oracle, Debian's /usr/sbin/runc) and once with ocirun
+# (/usr/local/bin/ocirun), judged the same way; NAMEs start with the
+# runtime:
+#   runc: / ocirun:       podman and Docker at their defaults (systemd cgroup
+#                         manager), and the runtime alone with
+#                         --systemd-cgroup
+#   runc-cgroupfs: / ocirun-cgroupfs:  podman --cgroup-manager cgroupfs and
+#                         Docker with native.cgroupdriver=cgroupfs
+# Parts (ONLY="podman docker direct cgroupfs clients" runs a subset):
+#   podman   podman --runtime PATH: info, run, run -d + exec + stop + rm,
+#            -m 64m (inside, in the unit, in the cgroup), -t, pause/unpause,
+#            stats, AppArmor, the scope libpod-ID.scope in machine.slice
+#   docker   docker run --runtime NAME: the same, docker-ID.scope in
+#            system.slice (on hybrid, where Docker 20.10 defaults to
+#            cgroupfs, with native.cgroupdriver=systemd)
+#   direct   RT --systemd-cgroup run -d with cgroupsPath slice:prefix:name:
+#            the unit, its limits (and, for ocirun, all its properties
+#            compared with runc's), the cgroup, update, the limits after
+#            systemctl daemon-reload, pause/resume, exec, kill --all,
+#            delete, an empty slice, org.systemd.property.* annotations,
+#            a failed start, 3 concurrent creates, a nested slice
+#   cgroupfs podman and Docker on cgroupfs (runc-cgroupfs, ocirun-cgroupfs)
+#   clients  info lines: the runtime's argv and config.json fields that
+#            podman and Docker send (through a logging wrapper of runc)
+# Output on stdout (the serial console): "VMTEST ok - NAME",
+# "VMTEST FAIL - NAME: reason", "VMTEST info - WHAT: facts".
+# Environment: MODE (cgroup2 or hybrid), ONLY.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+MODE=${MODE:-cgroup2}
+ONLY=${ONLY:-}
+RUNC=/usr/sbin/runc
+OCIRUN=/usr/local/bin/ocirun
+W=/var/tmp/vmtest               # bundles, the image tarball (on the root fs)
+E=$W/err                        # stderr of the last command
+mkdir -p $W
+
+ok() { echo "VMTEST ok - $1"; }
+bad() { echo "VMTEST FAIL - $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-1500)"; }
+info() { echo "VMTEST info - $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-3000)"; }
+errtxt() { if [ -s $E ]; then echo "stderr: $(tr '\n' ' ' <$E | cut -c1-600)"; else echo "nothing on stderr"; fi; }
+# want NAME GOT WANT [MORE]: ok when GOT is WANT
+want() { if [ "$2" = "$3" ]; then ok "$1: $2"; else bad "$1" "got '$2', want '$3'${4:+; $4}"; fi; }
+# every command under a timeout: the clients and systemctl through these
+systemctl() { timeout 60 /usr/bin/systemctl "$@"; }
+journalctl() { timeout 60 /usr/bin/journalctl "$@"; }
+podman() { timeout 180 /usr/bin/podman "$@"; }
+docker() { timeout 180 /usr/bin/docker "$@"; }
+# sdlog: the last lines systemd (PID 1) logged, for a failure's reason
+sdlog() { journalctl _PID=1 -n 6 --no-pager -o cat 2>&1 | tr '\n' ';'; }
+part() { [ -z "$ONLY" ] && return 0; case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+# waitfor N CMD...: retry CMD every 0.5 s for up to N tries
+waitfor() { _n=$1; shift; while ! "$@" 2>/dev/null; do _n=$((_n - 1)); [ $_n -gt 0 ] || return 1; sleep 0.5; done; }
+now() { date +%s; }
+
+# --- the cgroup layout ----------------------------------------------------------
+# v2: systemd's unified layout; hybrid: v1 controllers (the "memory" line of
+# /proc/PID/cgroup names the container's cgroup) and systemd's v2 tree on
+# /sys/fs/cgroup/unified
+V2=1 CGV=v2 DOCKERCGV=2 MEMPROP=MemoryMax MEMFILE=memory.max
+if [ "$MODE" = hybrid ]; then V2=0 CGV=v1 DOCKERCGV=1 MEMPROP=MemoryLimit MEMFILE=memory.limit_in_bytes; fi
+cgline() { # TEXT of /proc/PID/cgroup: the container's cgroup
+	if [ $V2 = 1 ]; then printf '%s\n' "$1" | sed -n 's/^0:://p'; else printf '%s\n' "$1" | sed -n 's/^[0-9]*:memory://p'; fi
+}
+cgpath() { cgline "$(cat /proc/$1/cgroup 2>/dev/null)"; }
+cgdir() { # CONTROLLER PATH: the directory of PATH in CONTROLLER's hierarchy
+	if [ $V2 = 1 ]; then echo "/sys/fs/cgroup$2"; else
+		case $1 in cpu) echo "/sys/fs/cgroup/cpu,cpuacct$2" ;; *) echo "/sys/fs/cgroup/$1$2" ;; esac
+	fi
+}
+rd() { cat "$1" 2>/dev/null || echo "<no $1>"; }
+freezefile() { if [ $V2 = 1 ]; then echo "$(cgdir x "$1")/cgroup.freeze"; else echo "$(cgdir freezer "$1")/freezer.state"; fi; }
+FROZEN=1 THAWED=0
+[ $V2 = 0 ] && FROZEN=FROZEN THAWED=THAWED
+# unit properties worth knowing (info lines)
+UNITPROPS=Slice,Delegate,DelegateControllers,DefaultDependencies,Description,CollectMode,MemoryAccounting,CPUAccounting,TasksAccounting,IOAccounting,BlockIOAccounting,DevicePolicy,DeviceAllow,KillMode,SendSIGKILL,TimeoutStopUSec,Wants,Requires,After,Before,Conflicts,RequiresMountsFor,MemoryMax,MemoryLow,MemoryHigh,MemorySwapMax,MemoryLimit,CPUWeight,CPUShares,StartupCPUWeight,CPUQuotaPerSecUSec,CPUQuotaPeriodUSec,TasksMax,AllowedCPUs,OOMPolicy,ControlGroup
+unitprops() { systemctl show "$1" -p "$UNITPROPS" 2>&1 | tr '\n' ' '; }
+# showp UNIT PROP...: "PROP=VALUE " for each PROP, in this order
+showp() { _u=$1; shift; for _p; do printf '%s=%s ' $_p "$(systemctl show $_u -p $_p --value 2>&1)"; done; }
+# sameprops KIND LABEL UNIT ID: runc's unit properties (UNITPROPS, ID
+# replaced) are kept as KIND's; another runtime's must be the same
+sameprops() {
+	_f=/run/vmtest-props-$1
+	# sorted: the order of the DeviceAllow entries does not matter
+	systemctl show "$3" -p "$UNITPROPS" 2>&1 | sed "s/$4/ID/g" | sort >$_f.$2
+	if [ "$2" = runc ]; then mv $_f.runc $_f; return; fi
+	[ -f $_f ] || return
+	_d=$(diff $_f $_f.$2 | sed -n 's/^< /runc has /p; s/^> /'"$2"' has /p' | tr '\n' ';')
+	if [ -z "$_d" ]; then ok "$2: $1: unit properties as runc sets them"
+	else bad "$2: $1: unit properties as runc sets them" "$_d"; fi
+}
+loadstate() { systemctl show "$1" -p LoadState --value 2>/dev/null; }
+activestate() { systemctl show "$1" -p ActiveState --value 2>/dev/null; }
+
+# --- the image: busybox, every applet ----------------------------------------------
+setup_rootfs() {
+	[ -d $W/rootfs/bin ] && return 0
+	mkdir -p $W/rootfs/bin $W/rootfs/etc $W/rootfs/proc $W/rootfs/sys $W/rootfs/dev $W/rootfs/tmp
+	cp /bin/busybox $W/rootfs/bin/busybox
+	for a in $(/bin/busybox --list); do [ -e $W/rootfs/bin/$a ] || ln -s busybox $W/rootfs/bin/$a; done
+	echo 'root:x:0:0:root:/:/bin/sh' >$W/rootfs/etc/passwd
+	echo 'root:x:0:' >$W/rootfs/etc/group
+	tar -C $W/rootfs -cf $W/bb.tar .
+}
+
+# --- podman and Docker: the same checks -----------------------------------------------
+# client_checks LABEL: runs the checks with the settings below.  C: the
+# client and its global options, RUNOPT: `run` options (docker's
+# --runtime), IMG, MGR (systemd or cgroupfs), SCOPEFMT: the cgroup the
+# container must be in, %s for the full id (a .scope for systemd),
+# CONFIGFMT: where its config.json is (%s the id)
+cl() { timeout 120 "${C[@]}" "$@"; }
+client_checks() {
+	L=$1
+	case "${C[0]}" in
+	podman) got=$(cl info --format '{{.Host.CgroupManager}} {{.Host.CgroupsVersion}}' 2>$E)
+		want "$L: podman info: cgroup manager and version" "$got" "$MGR $CGV" "$(errtxt)" ;;
+	docker) got=$(cl info --format '{{.CgroupDriver}} {{.CgroupVersion}}' 2>$E)
+		want "$L: docker info: cgroup driver and version" "$got" "$MGR $DOCKERCGV" "$(errtxt)" ;;
+	esac
+	cn=${C[0]}
+
+	# run: exit code and output
+	out=$(cl run --rm "${RUNOPT[@]}" $IMG sh -c 'echo hello; exit 3' 2>$E); rc=$?
+	want "$L: $cn run: exit code and output" "$rc $out" "3 hello" "$(errtxt)"
+
+	# run -d with a memory limit, then exec, the cgroup, pause, stats, stop, rm
+	id=$(cl run -d "${RUNOPT[@]}" -m 64m $IMG sh -c 'trap "exit 0" TERM; sleep 600 & wait' 2>$E); rc=$?
+	id=$(printf '%s' "$id" | tail -n 1)
+	if [ $rc != 0 ] || [ -z "$id" ]; then
+		bad "$L: $cn run -d -m 64m" "exit $rc, id '$id'; $(errtxt); systemd logged: $(sdlog)"
+		cl rm -f "$id" >/dev/null 2>&1
+		return
+	fi
+	ok "$L: $cn run -d -m 64m"
+	pid=$(cl inspect -f '{{.State.Pid}}' $id 2>$E)
+	[ -n "$pid" ] && [ "$pid" != 0 ] || bad "$L: $cn inspect: the container's pid" "'$pid'; $(errtxt)"
+	# the config.json the client made
+	cfg=$(printf "$CONFIGFMT" $id)
+	[ -f "$cfg" ] && info "$L: $cn config.json" "$(jq -c '{cgroupsPath: .linux.cgroupsPath, apparmorProfile: .process.apparmorProfile, memory: .linux.resources.memory, pids: .linux.resources.pids, cpu: .linux.resources.cpu, devices: (.linux.resources.devices | length), namespaces: [.linux.namespaces[].type], annotations: ((.annotations // {}) | keys)}' "$cfg" 2>&1)"
+	want_cg=$(printf "$SCOPEFMT" $id)
+	want "$L: $cn run -d: the container's cgroup" "$(cgpath $pid)" "$want_cg" "/proc/$pid/cgroup: $(tr '\n' ' ' </proc/$pid/cgroup 2>&1)"
+	if [ "$MGR" = systemd ]; then
+		unit=${want_cg##*/}
+		want "$L: $cn run -d: unit $unit" "$(activestate $unit) $(systemctl show $unit -p Slice --value 2>&1)" "active $SLICE"
+		want "$L: $cn -m 64m: $MEMPROP of $unit" "$(systemctl show $unit -p $MEMPROP --value 2>&1)" 67108864
+		info "$L: $cn: $unit" "$(unitprops $unit)"
+		sameprops "$cn-$MGR" "$L" $unit $id
+	fi
+	want "$L: $cn -m 64m: $MEMFILE in the cgroup" "$(rd "$(cgdir memory "$want_cg")/$MEMFILE")" 67108864
+	inside=/sys/fs/cgroup/memory.max
+	[ $V2 = 0 ] && inside=/sys/fs/cgroup/memory/memory.limit_in_bytes
+	want "$L: $cn -m 64m: $inside seen inside" "$(cl exec $id cat $inside 2>$E)" 67108864 "$(errtxt)"
+	out=$(cl exec $id sh -c 'echo in-exec; exit 5' 2>$E); rc=$?
+	want "$L: $cn exec: exit code and output" "$rc $out" "5 in-exec" "$(errtxt)"
+	prof=$(cl inspect -f '{{.AppArmorProfile}}' $id 2>/dev/null)
+	want "$L: $cn AppArmor: the container's /proc/PID/attr/current" "$(cat /proc/$pid/attr/current 2>&1)" "$prof (enforce)"
+	cl pause $id >/dev/null 2>$E; rc=$?
+	want "$L: $cn pause: state, $(basename "$(freezefile "$want_cg")")" \
+		"$rc $(cl inspect -f '{{.State.Status}}' $id 2>&1) $(rd "$(freezefile "$want_cg")")" "0 paused $FROZEN" "$(errtxt)"
+	cl unpause $id >/dev/null 2>$E; rc=$?
+	want "$L: $cn unpause: state, $(basename "$(freezefile "$want_cg")")" \
+		"$rc $(cl inspect -f '{{.State.Status}}' $id 2>&1) $(rd "$(freezefile "$want_cg")")" "0 running $THAWED" "$(errtxt)"
+	st=$(cl stats --no-stream --format '{{.MemUsage}} | {{.PIDs}}' $id 2>$E); rc=$?
+	case "$rc $st" in
+	"0 "*" / 64MiB | "[1-9]*|"0 "*" / 67.11MB | "[1-9]*) ok "$L: $cn stats --no-stream: $st" ;;
+	*) bad "$L: $cn stats --no-stream" "exit $rc, '$st' (want the 64 MiB limit and a pid count); $(errtxt)" ;;
+	esac
+	s=$(now)
+	cl stop -t 10 $id >/dev/null 2>$E; rc=$?
+	want "$L: $cn stop: exit code, state, exit status" "$rc $(cl inspect -f '{{.State.Status}} {{.State.ExitCode}}' $id 2>&1)" "0 exited 0" "$(errtxt), took $(($(now) - s))s"
+	cl rm $id >/dev/null 2>$E; rc=$?
+	want "$L: $cn rm: exit code, cgroup" "$rc $(test -d "$(cgdir memory "$want_cg")" && echo left || echo gone)" "0 gone" "$(errtxt)"
+	if [ "$MGR" = systemd ]; then
+		waitfor 10 test "$(loadstate $unit)" = not-found
+		want "$L: $cn rm: unit $unit gone" "$(loadstate $unit)" not-found "$(unitprops $unit)"
+	fi
+	cl rm -f $id >/dev/null 2>&1
+
+	# a terminal
+	out=$(timeout 120 script -qec "${C[*]} run --rm -t ${RUNOPT[*]} $IMG sh -c 'tty; echo tty-ok; exit 4'" /dev/null </dev/null 2>&1 | tr -d '\r'); rc=$?
+	case "$out" in
+	*/dev/pts/0*tty-ok*) ok "$L: $cn run -t: $(printf '%s' "$out" | tr '\n' ' ')" ;;
+	*) bad "$L: $cn run -t" "output '$out' (want /dev/pts/0 and tty-ok)" ;;
+	esac
+}
+
+podman_part() { # LABEL RUNTIME MANAGER
+	C=(podman --runtime "$2" --cgroup-manager "$3") RUNOPT=() IMG=localhost/bb MGR=$3
+	CONFIGFMT=/var/lib/containers/storage/overlay-containers/%s/userdata/config.json
+	SLICE=machine.slice SCOPEFMT=/machine.slice/libpod-%s.scope
+	[ "$3" = cgroupfs ] && SCOPEFMT=/libpod_parent/libpod-%s
+	s=$(now)
+	client_checks "$1"
+	info "$1: podman checks took" "$(($(now) - s))s"
+	podman rm -af >/dev/null 2>&1
+}
+
+docker_part() { # LABEL RUNTIME_NAME MANAGER
+	C=(docker) RUNOPT=(--runtime "$2") IMG=bb MGR=$3
+	CONFIGFMT=/run/containerd/io.containerd.runtime.v2.task/moby/%s/config.json
+	SLICE=system.slice SCOPEFMT=/system.slice/docker-%s.scope
+	[ "$3" = cgroupfs ] && SCOPEFMT=/docker/%s
+	s=$(now)
+	client_checks "$1"
+	info "$1: docker checks took" "$(($(now) - s))s"
+	docker rm -f $(docker ps -aq) >/dev/null 2>&1
+}
+
+# docker_start MANAGER: dockerd with the runtimes ocirun and rtlog, the
+# cgroup driver MANAGER (systemd is its default on cgroup v2: no exec-opts
+# then), and the image bb
+docker_start() {
+	mkdir -p /etc/docker
+	{
+		echo '{ "runtimes": { "ocirun": { "path": "/usr/local/bin/ocirun" }, "rtlog": { "path": "/usr/local/bin/rtlog" } }'
+		# Docker 20.10's default driver is systemd on cgroup v2 only: on v1
+		# (hybrid) it is named
+		[ "$1" = cgroupfs ] || [ $V2 = 0 ] && echo ", \"exec-opts\": [ \"native.cgroupdriver=$1\" ]"
+		echo '}'
+	} >/etc/docker/daemon.json
+	s=$(now)
+	if ! timeout 180 systemctl restart docker 2>$E; then
+		bad "docker: systemctl restart docker ($1)" "$(errtxt); $(journalctl -u docker -n 20 --no-pager 2>&1 | tail -n 5)"
+		return 1
+	fi
+	info "docker ($1): systemctl restart docker took" "$(($(now) - s))s, /etc/docker/daemon.json: $(jq -c . /etc/docker/daemon.json)"
+	if [ -z "$(docker images -q bb 2>/dev/null)" ]; then
+		s=$(now)
+		timeout 120 docker import $W/bb.tar bb >/dev/null 2>$E || { bad "docker: import of the busybox image" "$(errtxt)"; return 1; }
+		info "docker: import of the busybox image took" "$(($(now) - s))s"
+	fi
+}
+
+# --- the runtime alone: --systemd-cgroup -------------------------------------------------
+# mkconfig DIR CGROUPSPATH ARG...: a bundle in DIR (rootfs: a bind-less
+# copy is not needed, the rootfs is shared read-only), no cgroup namespace
+# (so /proc/self/cgroup shows the full path), memory 64 MiB, pids 42,
+# cpu shares 512, quota 50000 per 100000, devices: deny all (as the
+# clients send); ANNOT: a JSON object, the annotations
+ANNOT=
+mkconfig() {
+	d=$1 cgp=$2
+	shift 2
+	args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	annot=
+	[ -n "$ANNOT" ] && annot="
+	\"annotations\": $ANNOT,"
+	mkdir -p "$d"
+	cat >"$d/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",$annot
+	"process": {
+		"terminal": false,
+		"user": { "uid": 0, "gid": 0 },
+		"args": $args,
+		"env": [ "PATH=/bin" ],
+		"cwd": "/",
+		"capabilities": {
+			"bounding": [ "CAP_KILL" ], "effective": [ "CAP_KILL" ], "permitted": [ "CAP_KILL" ]
+		},
+		"noNewPrivileges": true
+	},
+	"root": { "path": "$W/rootfs", "readonly": true },
+	"hostname": "direct",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+		{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "nodev" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "ro", "nosuid", "noexec", "nodev" ] }
+	],
+	"linux": {
+		"namespaces": [ { "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "network" } ],
+		"cgroupsPath": "$cgp",
+		"resources": {
+			"devices": [ { "allow": false, "access": "rwm" } ],
+			"memory": { "limit": 67108864 },
+			"pids": { "limit": 42 },
+			"cpu": { "shares": 512, "quota": 50000, "period": 100000 }
+		},
+		"maskedPaths": [ "/proc/kcore", "/sys/firmware" ],
+		"readonlyPaths": [ "/proc/sys", "/proc/sysrq-trigger" ]
+	}
+}
+EOF
+}
+
+direct_part() { # LABEL RUNTIME
+	L=$1 RT=$2 ST=/run/vmtest-$1
+	R() { timeout 60 $RT --root $ST --systemd-cgroup "$@"; }
+	rstate() { R state "$1" 2>/dev/null | jq -r "$2" 2>/dev/null; }
+	s=$(now)
+	B=$W/direct-$L
+	rm -rf $B
+
+	# c1: system.slice:ocirun-test:c1
+	u=ocirun-test-c1.scope cg=/system.slice/ocirun-test-c1.scope
+	mkconfig $B/c1 system.slice:ocirun-test:c1 sleep 600
+	R run -d --bundle $B/c1 c1 </dev/null >/dev/null 2>$E; rc=$?
+	if [ $rc != 0 ]; then
+		bad "$L: direct: run -d with cgroupsPath system.slice:ocirun-test:c1" "exit $rc; $(errtxt); systemd logged: $(sdlog)"
+	else
+		ok "$L: direct: run -d with cgroupsPath system.slice:ocirun-test:c1"
+		pid=$(rstate c1 .pid)
+		systemctl status $u >/dev/null 2>&1; rc=$?
+		want "$L: direct: systemctl status $u: exit code, ActiveState" "$rc $(activestate $u)" "0 active"
+		info "$L: direct: unit $u" "$(unitprops $u)"
+		sameprops direct "$L" $u c1
+		if [ $V2 = 1 ]; then
+			want "$L: direct: unit limits" "$(showp $u MemoryMax TasksMax CPUWeight CPUQuotaPerSecUSec)" \
+				"MemoryMax=67108864 TasksMax=42 CPUWeight=20 CPUQuotaPerSecUSec=500ms "
+		else
+			want "$L: direct: unit limits" "$(showp $u MemoryLimit TasksMax CPUShares CPUQuotaPerSecUSec)" \
+				"MemoryLimit=67108864 TasksMax=42 CPUShares=512 CPUQuotaPerSecUSec=500ms "
+		fi
+		want "$L: direct: the container's cgroup" "$(cgpath $pid)" "$cg" "/proc/$pid/cgroup: $(tr '\n' ' ' </proc/$pid/cgroup 2>&1)"
+		cgfiles() {
+			if [ $V2 = 1 ]; then
+				echo "$(rd $(cgdir memory $cg)/memory.max) $(rd $(cgdir pids $cg)/pids.max) $(rd $(cgdir cpu $cg)/cpu.weight) $(rd $(cgdir cpu $cg)/cpu.max)"
+			else
+				echo "$(rd $(cgdir memory $cg)/memory.limit_in_bytes) $(rd $(cgdir pids $cg)/pids.max) $(rd $(cgdir cpu $cg)/cpu.shares) $(rd $(cgdir cpu $cg)/cpu.cfs_quota_us)"
+			fi
+		}
+		w=(67108864 42 20 "50000 100000")
+		[ $V2 = 0 ] && w=(67108864 42 512 50000)
+		want "$L: direct: cgroup files (memory, pids, cpu weight/shares, quota)" "$(cgfiles)" "${w[*]}"
+
+		# update: memory and pids; cpu stays
+		echo '{ "memory": { "limit": 134217728 }, "pids": { "limit": 50 } }' | R update --resources - c1 2>$E; rc=$?
+		if [ $V2 = 1 ]; then
+			want "$L: direct: update: exit code, unit limits" "$rc $(showp $u MemoryMax TasksMax CPUWeight CPUQuotaPerSecUSec)" \
+				"0 MemoryMax=134217728 TasksMax=50 CPUWeight=20 CPUQuotaPerSecUSec=500ms " "$(errtxt)"
+		else
+			want "$L: direct: update: exit code, unit limits" "$rc $(showp $u MemoryLimit TasksMax CPUShares CPUQuotaPerSecUSec)" \
+				"0 MemoryLimit=134217728 TasksMax=50 CPUShares=512 CPUQuotaPerSecUSec=500ms " "$(errtxt)"
+		fi
+		w[0]=134217728 w[1]=50
+		want "$L: direct: update: cgroup files" "$(cgfiles)" "${w[*]}"
+		# systemd applies a unit's properties again on daemon-reload: what
+		# the runtime wrote only to the cgroup files would be undone
+		timeout 60 systemctl daemon-reload 2>$E || bad "$L: direct: systemctl daemon-reload" "$(errtxt)"
+		want "$L: direct: after systemctl daemon-reload: cgroup files" "$(cgfiles)" "${w[*]}"
+		out=$(R exec c1 sh -c 'echo x >/dev/null && echo null-ok; head -c 1 /dev/zero | wc -c' 2>$E); rc=$?
+		want "$L: direct: after systemctl daemon-reload: /dev/null and /dev/zero usable" "$rc $(echo $out)" "0 null-ok 1" "$(errtxt)"
+
+		# pause, resume
+		R pause c1 2>$E; rc=$?
+		want "$L: direct: pause: exit code, status, $(basename "$(freezefile $cg)")" "$rc $(rstate c1 .status) $(rd "$(freezefile $cg)")" "0 paused $FROZEN" "$(errtxt)"
+		R resume c1 2>$E; rc=$?
+		want "$L: direct: resume: exit code, status, $(basename "$(freezefile $cg)")" "$rc $(rstate c1 .status) $(rd "$(freezefile $cg)")" "0 running $THAWED" "$(errtxt)"
+
+		# exec joins the scope's cgroup
+		out=$(R exec c1 cat /proc/self/cgroup 2>$E); rc=$?
+		want "$L: direct: exec: exit code, the exec'd process's cgroup" "$rc $(cgline "$out")" "0 $cg" "$(errtxt)"
+
+		# kill --all: init and an exec'd process
+		R exec -d c1 sleep 500 </dev/null >/dev/null 2>$E || bad "$L: direct: exec -d" "$(errtxt)"
+		n=$(wc -l <"$(cgdir memory $cg)/cgroup.procs" 2>/dev/null)
+		R kill --all c1 KILL 2>$E; rc=$?
+		waitfor 20 test "$(rstate c1 .status)" = stopped
+		want "$L: direct: kill --all: exit code, status, processes left ($n before)" "$rc $(rstate c1 .status) $(wc -l <"$(cgdir memory $cg)/cgroup.procs" 2>/dev/null || echo 0)" "0 stopped 0" "$(errtxt)"
+
+		R delete c1 2>$E; rc=$?
+		waitfor 10 test "$(loadstate $u)" = not-found
+		want "$L: direct: delete: exit code, state dir, unit LoadState, cgroup dir" \
+			"$rc $(test -e $ST/c1 && echo left || echo gone) $(loadstate $u) $(test -d "$(cgdir memory $cg)" && echo left || echo gone)" "0 gone not-found gone" "$(errtxt)"
+	fi
+	R delete --force c1 >/dev/null 2>&1
+
+	# c2: an empty slice is system.slice
+	u=ocirun-test-c2.scope cg=/system.slice/ocirun-test-c2.scope
+	mkconfig $B/c2 :ocirun-test:c2 sleep 600
+	R run -d --bundle $B/c2 c2 </dev/null >/dev/null 2>$E; rc=$?
+	if [ $rc = 0 ]; then
+		pid=$(rstate c2 .pid)
+		want "$L: direct: cgroupsPath :ocirun-test:c2: cgroup, unit, slice" "$(cgpath $pid) $(activestate $u) $(systemctl show $u -p Slice --value)" "$cg active system.slice"
+	else
+		bad "$L: direct: run -d with cgroupsPath :ocirun-test:c2" "exit $rc; $(errtxt); systemd logged: $(sdlog)"
+	fi
+	R delete --force c2 2>$E; rc=$?
+	waitfor 10 test "$(loadstate $u)" = not-found
+	want "$L: direct: delete --force c2: exit code, unit, cgroup" "$rc $(loadstate $u) $(test -d "$(cgdir memory $cg)" && echo left || echo gone)" "0 not-found gone" "$(errtxt)"
+
+	# org.systemd.property.* annotations: extra unit properties (a name
+	# ending in "Sec" is runc's: ...USec, the value in seconds)
+	u=ocirun-test-c6.scope
+	ANNOT='{ "org.systemd.property.TimeoutStopSec": "123", "org.systemd.property.CollectMode": "'"'inactive-or-failed'"'" }' \
+		mkconfig $B/c6 system.slice:ocirun-test:c6 sleep 600
+	R run -d --bundle $B/c6 c6 </dev/null >/dev/null 2>$E; rc=$?
+	want "$L: direct: org.systemd.property annotations: exit code, unit properties" "$rc $(showp $u TimeoutStopUSec CollectMode)" \
+		"0 TimeoutStopUSec=2min 3s CollectMode=inactive-or-failed " "$(errtxt)"
+	R delete --force c6 >/dev/null 2>&1
+	waitfor 10 test "$(loadstate $u)" = not-found
+
+	u=ocirun-test-c4.scope cg=/system.slice/ocirun-test-c4.scope
+	mkconfig $B/c4 system.slice:ocirun-test:c4 /nonexistent/bogus
+	R run -d --bundle $B/c4 c4 </dev/null >/dev/null 2>$E; rc=$?
+	sleep 1
+	got="$( [ $rc != 0 ] && echo failed || echo started) unit:$(loadstate $u)/$(activestate $u) cgroup:$(test -d "$(cgdir memory $cg)" && echo left || echo gone) state:$(test -e $ST/c4 && echo left || echo gone)"
+	want "$L: direct: a bogus args[0] fails, leaves no unit, cgroup or state" "$got" "failed unit:not-found/inactive cgroup:gone state:gone" "$(errtxt)"
+	if grep -q /nonexistent/bogus $E; then ok "$L: direct: a bogus args[0]: the error names it: $(errtxt)"
+	else bad "$L: direct: a bogus args[0]: the error names it" "$(errtxt)"; fi
+	R delete --force c4 >/dev/null 2>&1
+	systemctl reset-failed $u >/dev/null 2>&1
+
+	# 3 concurrent creates in the same slice
+	for c in c5a c5b c5c; do mkconfig $B/$c system.slice:ocirun-test:$c sleep 600; done
+	for c in c5a c5b c5c; do
+		(R run -d --bundle $B/$c $c </dev/null >/dev/null 2>$W/err.$c; echo $? >$W/rc.$c) &
+	done
+	wait
+	got='' why=''
+	for c in c5a c5b c5c; do
+		pid=$(rstate $c .pid)
+		got="$got $c:$(cat $W/rc.$c)/$(activestate ocirun-test-$c.scope)/$(cgpath ${pid:-0} | sed 's|^/system.slice/ocirun-test-.*\.scope$|scope|')"
+		[ -s $W/err.$c ] && why="$why $c: $(head -c 300 $W/err.$c)"
+	done
+	want "$L: direct: 3 concurrent run -d in system.slice" "$got" " c5a:0/active/scope c5b:0/active/scope c5c:0/active/scope" "$why"
+	got=
+	for c in c5a c5b c5c; do
+		R delete --force $c >/dev/null 2>&1
+		waitfor 10 test "$(loadstate ocirun-test-$c.scope)" = not-found
+		got="$got $(loadstate ocirun-test-$c.scope)"
+	done
+	want "$L: direct: the 3 deleted: units" "$got" " not-found not-found not-found"
+
+	# a nested slice: a-b.slice is a.slice/a-b.slice
+	u=p-c3.scope cg=/a.slice/a-b.slice/p-c3.scope
+	mkconfig $B/c3 a-b.slice:p:c3 sleep 600
+	R run -d --bundle $B/c3 c3 </dev/null >/dev/null 2>$E; rc=$?
+	if [ $rc = 0 ]; then
+		pid=$(rstate c3 .pid)
+		want "$L: direct: cgroupsPath a-b.slice:p:c3: cgroup, unit, slice" "$(cgpath $pid) $(activestate $u) $(systemctl show $u -p Slice --value)" "$cg active a-b.slice"
+	else
+		bad "$L: direct: run -d with cgroupsPath a-b.slice:p:c3" "exit $rc; $(errtxt); systemd logged: $(sdlog)"
+	fi
+	R delete --force c3 2>$E; rc=$?
+	waitfor 10 test "$(loadstate $u)" = not-found
+	want "$L: direct: delete --force c3: exit code, unit, cgroup" "$rc $(loadstate $u) $(test -d "$(cgdir memory $cg)" && echo left || echo gone)" "0 not-found gone" "$(errtxt)"
+	info "$L: direct checks took" "$(($(now) - s))s"
+}
+
+# --- what the clients send: a logging wrapper of runc ------------------------------------
+# /usr/local/bin/rtlog: logs its argv (and the bundle's config.json) and
+# runs runc
+cat >/usr/local/bin/rtlog <<'EOF'
+#!/bin/sh
+echo "$*" >>/run/rtlog.argv
+prev=
+for a; do
+	[ "$prev" = --bundle ] && [ -f "$a/config.json" ] && cp "$a/config.json" /run/rtlog.config.json
+	case "$a" in --bundle=*) [ -f "${a#--bundle=}/config.json" ] && cp "${a#--bundle=}/config.json" /run/rtlog.config.json ;; esac
+	prev=$a
+done
+exec /usr/sbin/runc "$@"
+EOF
+chmod 755 /usr/local/bin/rtlog
+clients_info() { # NAME: the argv lines and config.json fields from the wrapper
+	n=0
+	while IFS= read -r line; do
+		n=$((n + 1)); info "$1: runtime argv $n" "$line"
+	done </run/rtlog.argv
+	[ -f /run/rtlog.config.json ] && info "$1: config.json" "$(jq -c '{cgroupsPath: .linux.cgroupsPath, apparmorProfile: .process.apparmorProfile, selinuxLabel: .process.selinuxLabel, resources: .linux.resources, namespaces: .linux.namespaces, annotations: .annotations}' /run/rtlog.config.json 2>&1)"
+	rm -f /run/rtlog.argv /run/rtlog.config.json
+}
+podman_clients() { # MANAGER
+	rm -f /run/rtlog.argv /run/rtlog.config.json
+	P=(timeout 120 podman --runtime /usr/local/bin/rtlog --cgroup-manager $1)
+	id=$("${P[@]}" run -d -m 64m localhost/bb sleep 600 2>$E) || bad "clients: podman ($1) run -d with the logging wrapper" "$(errtxt)"
+	"${P[@]}" exec $id true >/dev/null 2>&1
+	"${P[@]}" rm -f -t 0 $id >/dev/null 2>&1
+	clients_info "podman ($1, run -d -m 64m, exec, rm -f)"
+}
+docker_clients() { # MANAGER
+	rm -f /run/rtlog.argv /run/rtlog.config.json
+	id=$(timeout 120 docker run -d --runtime rtlog -m 64m bb sleep 600 2>$E) || bad "clients: docker ($1) run -d with the logging wrapper" "$(errtxt)"
+	timeout 60 docker exec $id true >/dev/null 2>&1
+	timeout 60 docker rm -f $id >/dev/null 2>&1
+	clients_info "docker ($1, run -d -m 64m, exec, rm -f)"
+}
+
+# --- main ---------------------------------------------------------------------------------
+T0=$(now)
+info "guest" "mode $MODE, $(uname -r), $(systemctl --version | head -n 1), $(runc --version | head -n 1), $(ocirun --version 2>&1 | head -n 1), $(podman --version), $(docker --version 2>&1)"
+info "guest: cgroup and LSM" "$(stat -fc %T /sys/fs/cgroup) on /sys/fs/cgroup; AppArmor enabled=$(cat /sys/module/apparmor/parameters/enabled 2>&1); lsm=$(cat /sys/kernel/security/lsm 2>&1); this unit: $(tr '\n' ' ' </proc/self/cgroup)"
+failed_units=$(systemctl --failed --no-legend --plain 2>&1 | tr -s ' ' | cut -d' ' -f1 | tr '\n' ' ')
+[ -n "$failed_units" ] && info "guest: failed units at boot" "$failed_units"
+setup_rootfs
+if part podman || part cgroupfs || part clients; then
+	s=$(now)
+	if timeout 120 podman import $W/bb.tar localhost/bb >/dev/null 2>$E; then
+		info "podman: import of the busybox image took" "$(($(now) - s))s"
+	else
+		bad "podman: import of the busybox image" "$(errtxt)"
+	fi
+fi
+if part podman; then
+	podman_part runc $RUNC systemd
+	podman_part ocirun $OCIRUN systemd
+fi
+if part cgroupfs; then
+	podman_part runc-cgroupfs $RUNC cgroupfs
+	podman_part ocirun-cgroupfs $OCIRUN cgroupfs
+fi
+part clients && podman_clients systemd && podman_clients cgroupfs
+if part direct; then
+	direct_part runc $RUNC
+	direct_part ocirun $OCIRUN
+fi
+if part docker || part clients; then
+	if docker_start systemd; then
+		if part docker; then
+			docker_part runc runc systemd
+			docker_part ocirun ocirun systemd
+		fi
+		part clients && docker_clients systemd
+	fi
+fi
+if part cgroupfs || part clients; then
+	if docker_start cgroupfs; then
+		if part cgroupfs; then
+			docker_part runc-cgroupfs runc cgroupfs
+			docker_part ocirun-cgroupfs ocirun cgroupfs
+		fi
+		part clients && docker_clients cgroupfs
+	fi
+fi
+info "guest: all checks took" "$(($(now) - T0))s"
+exit 0

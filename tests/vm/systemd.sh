@@ -1,0 +1,224 @@
+#!/bin/sh
+# tests/vm/systemd.sh [--hybrid] [OCIRUN_STATIC]: ocirun under podman and
+# Docker at their defaults, and its systemd cgroup driver, on a booted
+# Debian 12 with systemd as PID 1, in a VM; runc (Debian's 1.1.5, in the
+# guest) is the oracle: each check runs with runc and with ocirun.
+#
+# The system: Debian 12 (bookworm) with systemd, dbus, its kernel
+# (linux-image-amd64) and an initramfs made by initramfs-tools, AppArmor,
+# podman 4.3 (conmon, netavark), docker.io 20.10 (containerd), runc,
+# busybox-static: tests/vm/systemd-packages, built by
+# tests/vm/systemd-build.sh with debootstrap from Debian's archive, once:
+# cached in $OCIRUN_VM_CACHE/debian-systemd/KEY/ (KEY: a hash of those two
+# files; other keys' builds are removed after a new build).  The root
+# filesystem is an ext4 image (mke2fs -d) booted read-write under qemu
+# with snapshot=on, so every run starts from the same system and the cache
+# stays as built.  A second small disk made per run (ext4, /dev/vdb, read
+# only) carries the binary under test (installed in the guest as
+# /usr/local/bin/ocirun), tests/vm/systemd-guest.sh and a boot.sh: the
+# image's vmtest.service mounts it at boot and runs boot.sh, which runs the
+# checks, prints VMTEST-DONE and powers off.  A disk rather than a 9p share:
+# it needs no module in the guest and no more qemu options, and the
+# image never changes when the tests do.
+#
+# The kernel and initramfs are the guest's own (from the image's /boot,
+# kept beside the image), root=/dev/vda, console=ttyS0, 2 CPUs, 2 GiB, TCG
+# (kvm only when /proc/cpuinfo shows vmx or svm).  cgroup v2 (systemd's
+# unified layout) by default; --hybrid adds
+# systemd.unified_cgroup_hierarchy=0 (systemd's hybrid layout: v1
+# controllers, the v2 tree on /sys/fs/cgroup/unified).  AppArmor is on, as
+# Debian's kernel has it, so podman and Docker send their profiles.
+#
+# Output: the guest's "ok - NAME" / "FAIL - NAME: reason" / "info - WHAT"
+# lines, each NAME starting with the runtime ("runc: ", "ocirun: ",
+# "ocirun-cgroupfs: "), then "N passed, M failed".  Cannot run (not root,
+# no qemu, no debootstrap, no route to Debian's archive):
+# "skip - systemd vm: why" and "0 passed, 0 failed".  The exit status is 0
+# either way: read the summary.
+#
+# OCIRUN_STATIC defaults to the repo's ocirun-static, brought up to date
+# with `make static` first.  Environment:
+#   OCIRUN_VM_CACHE   image cache (default /var/cache/ocirun-vm)
+#   OCIRUN_VM_ACCEL   qemu accelerator (default tcg,thread=multi)
+#   OCIRUN_VM_LOG     keep the guest's whole serial console in this file
+#   OCIRUN_VM_TIMEOUT seconds qemu may run (default 1500)
+#   OCIRUN_VM_MIRROR  Debian mirror for the build (default
+#                     http://deb.debian.org/debian)
+#   OCIRUN_VM_ONLY    a space-separated subset of the guest's parts to run
+#                     (podman docker direct cgroupfs clients), for debugging
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${OCIRUN_VM_CACHE:-/var/cache/ocirun-vm}
+vm_timeout=${OCIRUN_VM_TIMEOUT:-1500}
+mode=cgroup2 cmdline=
+if [ "${1:-}" = --hybrid ]; then
+	mode=hybrid cmdline="systemd.unified_cgroup_hierarchy=0"
+	shift
+fi
+case "${1:-}" in -*) echo "usage: $0 [--hybrid] [OCIRUN_STATIC]" >&2; exit 2 ;; esac
+
+skip() { echo "skip - systemd vm: $*"; echo "0 passed, 0 failed"; exit 0; }
+note() { echo "# $*"; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+
+# --- the binary under test ---------------------------------------------------
+if [ $# -ge 1 ]; then
+	bin=$1
+else
+	bin=$repo/ocirun-static
+	if command -v "${MUSL_CC:-musl-gcc}" >/dev/null 2>&1; then
+		if ! mlog=$(make -C "$repo" -s static 2>&1); then
+			echo "FAIL - systemd vm: make static failed: $(printf '%s' "$mlog" | tail -n 5 | tr '\n' ' ')"
+			echo "0 passed, 1 failed"; exit 0
+		fi
+	fi
+fi
+[ -f "$bin" ] || skip "no static ocirun at $bin (make static needs musl-gcc)"
+case "$bin" in /*) ;; *) bin=$(pwd)/$bin ;; esac
+
+# --- host tools ----------------------------------------------------------------
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o DPkg::Lock::Timeout=300 "$@" >/dev/null 2>&1
+}
+PATH=$PATH:/usr/sbin:/sbin
+command -v qemu-system-x86_64 >/dev/null 2>&1 || apt_install qemu-system-x86
+command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86 failed)"
+command -v mke2fs >/dev/null 2>&1 || apt_install e2fsprogs
+command -v mke2fs >/dev/null 2>&1 || skip "no mke2fs (e2fsprogs)"
+command -v flock >/dev/null 2>&1 || skip "no flock (util-linux)"
+
+# --- the image: built once per KEY ----------------------------------------------
+key=$(cat "$here/systemd-packages" "$here/systemd-build.sh" | sha256sum | cut -c1-16)
+base=$cache/debian-systemd
+img=$base/$key
+mkdir -p "$base" || skip "cannot create $base"
+# rmtree DIR: DIR removed, after unmounting what a killed build left
+# mounted in it (its chroot binds the host's /dev); kept if that fails
+rmtree() {
+	[ -e "$1" ] || return 0
+	for m in $(awk -v d="$1/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	if awk -v d="$1/" 'index($2, d) == 1 { f = 1 } END { exit !f }' /proc/mounts; then
+		note "not removing $1: still mounted below it"; return 1
+	fi
+	rm -rf "$1"
+}
+have_image() { [ -s "$img/root.img" ] && [ -s "$img/vmlinuz" ] && [ -s "$img/initrd.img" ] && [ -e "$img/complete" ]; }
+if ! have_image; then
+	exec 9>"$base/lock"
+	flock 9   # another run may be building it
+	if ! have_image; then
+		command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+		command -v debootstrap >/dev/null 2>&1 || skip "no debootstrap (apt-get install debootstrap failed)"
+		rmtree "$img" && rmtree "$img.tmp" || skip "cannot remove the old $img.tmp"
+		note "building the Debian 12 image $img (debootstrap, apt-get install, mke2fs)"
+		bstart=$(date +%s)
+		if sh "$here/systemd-build.sh" "$img.tmp" "$here/systemd-packages"; then
+			mv "$img.tmp" "$img" && touch "$img/complete"
+			note "built in $(($(date +%s) - bstart))s: $(tr '\n' ' ' <"$img/times.txt")"
+			for o in "$base"/*; do
+				[ -d "$o" ] && [ "$o" != "$img" ] && rmtree "$o"
+			done
+		else
+			why="$(grep -v '^I: ' "$img.tmp/build.log" 2>/dev/null | tail -n 5 | tr '\n' ' ')"
+			done_steps=$(tr '\n' ' ' <"$img.tmp/times.txt" 2>/dev/null)
+			rmtree "$img.tmp"
+			case "$done_steps" in
+			'') skip "cannot build the image: debootstrap failed (no route to Debian's archive?): $why" ;;
+			*) echo "FAIL - systemd vm: building the image failed after: $done_steps: $why"
+				echo "0 passed, 1 failed"; exit 0 ;;
+			esac
+		fi
+	fi
+	exec 9>&-
+fi
+note "image $img ($(du -sm "$img/root.img" | cut -f1) MiB used of $(($(stat -c %s "$img/root.img") / 1048576)) MiB)"
+
+# the kernel's ELF payload, booted directly through PVH: that skips the
+# bzImage's decompression under TCG (as tests/vm/vm.sh does)
+extract_vmlinux() { # DIR: vmlinux from the xz payload of vmlinuz
+	[ -s "$1/vmlinux" ] && return 0
+	command -v xz >/dev/null 2>&1 || return 1
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1/vmlinuz" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	tail -c +$((off + 1)) "$1/vmlinuz" | xz -dc >"$1/vmlinux.tmp" 2>/dev/null
+	if [ "$(head -c 4 "$1/vmlinux.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
+		mv "$1/vmlinux.tmp" "$1/vmlinux"
+	else
+		rm -f "$1/vmlinux.tmp"; return 1
+	fi
+}
+extract_vmlinux "$img" || rm -f "$img/vmlinux"
+
+# --- the per-run disk: the binary under test and the checks ---------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/ocirun-systemd-vm.XXXXXX") || skip "mktemp failed"
+trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; exit 130' HUP INT PIPE TERM
+t=$work/t
+mkdir -p "$t"
+cp "$bin" "$t/ocirun" && chmod 755 "$t/ocirun"
+cp "$here/systemd-guest.sh" "$t/guest.sh"
+guest_budget=$((vm_timeout - 60))
+[ "$guest_budget" -gt 60 ] || guest_budget=60
+cat >"$t/boot.sh" <<EOF
+# run by the image's vmtest.service (from /run/vmtest, this disk)
+echo "VMTEST-START \$(cut -d' ' -f1 /proc/uptime)s after boot"
+install -m 755 /run/vmtest/ocirun /usr/local/bin/ocirun
+MODE=$mode ONLY='${OCIRUN_VM_ONLY:-}' timeout -k 10 $guest_budget bash /run/vmtest/guest.sh
+rc=\$?
+[ \$rc = 0 ] || echo "VMTEST FAIL - vm: the guest's checks ended with status \$rc\$( [ \$rc = 124 ] && echo ' (killed by the ${guest_budget}s timeout)')"
+echo "VMTEST-DONE \$(cut -d' ' -f1 /proc/uptime)s after boot"
+sync
+systemctl poweroff --force --force
+EOF
+mke2fs -q -F -t ext4 -L vmtest -d "$t" "$work/t.img" "$(($(du -sm "$t" | cut -f1) + 16))M" >"$work/mke2fs.log" 2>&1 ||
+	skip "mke2fs of the test disk failed: $(tail -n 3 "$work/mke2fs.log" | tr '\n' ' ')"
+
+# --- boot --------------------------------------------------------------------
+accel=${OCIRUN_VM_ACCEL:-tcg,thread=multi}
+if [ -z "${OCIRUN_VM_ACCEL:-}" ] && [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then accel=kvm; fi
+boot() { # KERNEL
+	start=$(date +%s)
+	# snapshot=on: the guest's writes go to a temporary file, never the image
+	TMPDIR=$work timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -m 2048 -smp 2 \
+		-nographic -no-reboot -nic none \
+		-drive "file=$img/root.img,format=raw,if=virtio,snapshot=on" \
+		-drive "file=$work/t.img,format=raw,if=virtio,readonly=on" \
+		-kernel "$1" -initrd "$img/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 quiet panic=-1${cmdline:+ $cmdline}" \
+		</dev/null >"$work/console.raw" 2>&1
+	qrc=$?
+	secs=$(($(date +%s) - start))
+	tr -d '\r' <"$work/console.raw" >"$work/console"
+}
+kernel=$img/vmlinuz
+[ -s "$img/vmlinux" ] && kernel=$img/vmlinux
+boot "$kernel"
+if [ "$kernel" = "$img/vmlinux" ] && [ "$qrc" != 124 ] && ! grep -q 'VMTEST-START' "$work/console"; then
+	note "the PVH boot of vmlinux did not reach the test unit (qemu exit $qrc): retrying with the bzImage"
+	kernel=$img/vmlinuz
+	boot "$kernel"
+	grep -q 'VMTEST-START' "$work/console" && rm -f "$img/vmlinux"
+fi
+[ -n "${OCIRUN_VM_LOG:-}" ] && cp "$work/console" "$OCIRUN_VM_LOG"
+note "mode $mode, $(basename "$kernel"), accel $accel: qemu ran ${secs}s, exit $qrc; $(sed -n 's/^.*\(VMTEST-START .*\)$/\1/p' "$work/console" | head -n 1)"
+
+# --- results -----------------------------------------------------------------
+sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\|info\) - .*\)$/\1/p' "$work/console" >"$work/results"
+cat "$work/results"
+pass=$(grep -c '^ok - ' "$work/results")
+failed=$(grep -c '^FAIL - ' "$work/results")
+if ! grep -q 'VMTEST-DONE' "$work/console"; then
+	why="qemu exit $qrc"
+	[ "$qrc" = 124 ] && why="killed by the ${vm_timeout}s timeout"
+	echo "FAIL - systemd vm: the guest did not finish (no VMTEST-DONE; $why); console tail:"
+	grep -v 'VMTEST \(ok\|FAIL\|skip\|info\) - ' "$work/console" | tail -n 30 | sed 's/^/#   /'
+	failed=$((failed + 1))
+fi
+echo "$pass passed, $failed failed"
+exit 0
