@@ -59,31 +59,15 @@ if [ "${1:-}" = --hybrid ]; then
 fi
 case "${1:-}" in -*) echo "usage: $0 [--hybrid] [OCIRUN_STATIC]" >&2; exit 2 ;; esac
 
-skip() { echo "skip - systemd vm: $*"; echo "0 passed, 0 failed"; exit 0; }
-note() { echo "# $*"; }
+VM_NAME="systemd vm"
+. "$here/host-lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 
 # --- the binary under test ---------------------------------------------------
-if [ $# -ge 1 ]; then
-	bin=$1
-else
-	bin=$repo/ocirun-static
-	if command -v "${MUSL_CC:-musl-gcc}" >/dev/null 2>&1; then
-		if ! mlog=$(make -C "$repo" -s static 2>&1); then
-			echo "FAIL - systemd vm: make static failed: $(printf '%s' "$mlog" | tail -n 5 | tr '\n' ' ')"
-			echo "0 passed, 1 failed"; exit 0
-		fi
-	fi
-fi
-[ -f "$bin" ] || skip "no static ocirun at $bin (make static needs musl-gcc)"
-case "$bin" in /*) ;; *) bin=$(pwd)/$bin ;; esac
+vm_binary "$@"
 
 # --- host tools ----------------------------------------------------------------
-apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		-o DPkg::Lock::Timeout=300 "$@" >/dev/null 2>&1
-}
 PATH=$PATH:/usr/sbin:/sbin
 command -v qemu-system-x86_64 >/dev/null 2>&1 || apt_install qemu-system-x86
 command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86 failed)"
@@ -141,18 +125,6 @@ note "image $img ($(du -sm "$img/root.img" | cut -f1) MiB used of $(($(stat -c %
 
 # the kernel's ELF payload, booted directly through PVH: that skips the
 # bzImage's decompression under TCG (as tests/vm/vm.sh does)
-extract_vmlinux() { # DIR: vmlinux from the xz payload of vmlinuz
-	[ -s "$1/vmlinux" ] && return 0
-	command -v xz >/dev/null 2>&1 || return 1
-	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1/vmlinuz" 2>/dev/null | head -n 1 | cut -d: -f1)
-	[ -n "$off" ] || return 1
-	tail -c +$((off + 1)) "$1/vmlinuz" | xz -dc >"$1/vmlinux.tmp" 2>/dev/null
-	if [ "$(head -c 4 "$1/vmlinux.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
-		mv "$1/vmlinux.tmp" "$1/vmlinux"
-	else
-		rm -f "$1/vmlinux.tmp"; return 1
-	fi
-}
 extract_vmlinux "$img" || rm -f "$img/vmlinux"
 
 # --- the per-run disk: the binary under test and the checks ---------------------
@@ -209,16 +181,5 @@ fi
 note "mode $mode, $(basename "$kernel"), accel $accel: qemu ran ${secs}s, exit $qrc; $(sed -n 's/^.*\(VMTEST-START .*\)$/\1/p' "$work/console" | head -n 1)"
 
 # --- results -----------------------------------------------------------------
-sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\|info\) - .*\)$/\1/p' "$work/console" >"$work/results"
-cat "$work/results"
-pass=$(grep -c '^ok - ' "$work/results")
-failed=$(grep -c '^FAIL - ' "$work/results")
-if ! grep -q 'VMTEST-DONE' "$work/console"; then
-	why="qemu exit $qrc"
-	[ "$qrc" = 124 ] && why="killed by the ${vm_timeout}s timeout"
-	echo "FAIL - systemd vm: the guest did not finish (no VMTEST-DONE; $why); console tail:"
-	grep -v 'VMTEST \(ok\|FAIL\|skip\|info\) - ' "$work/console" | tail -n 30 | sed 's/^/#   /'
-	failed=$((failed + 1))
-fi
-echo "$pass passed, $failed failed"
+vm_results "$work/console" "$qrc" "$vm_timeout"
 exit 0

@@ -1,0 +1,62 @@
+# Sourced by the host side of the qemu tests (tests/vm/vm.sh and
+# tests/vm/systemd.sh): what they share.  The caller sets VM_NAME (how its
+# skip and FAIL lines name it) and repo (the repository's top).
+
+skip() { echo "skip - $VM_NAME: $*"; echo "0 passed, 0 failed"; exit 0; }
+note() { echo "# $*"; }
+
+# vm_binary [OCIRUN_STATIC]: sets bin to the binary under test, by default
+# the repo's ocirun-static brought up to date with `make static`
+vm_binary() {
+	if [ $# -ge 1 ]; then
+		bin=$1
+	else
+		bin=$repo/ocirun-static
+		if command -v "${MUSL_CC:-musl-gcc}" >/dev/null 2>&1; then
+			if ! mlog=$(make -C "$repo" -s static 2>&1); then
+				echo "FAIL - $VM_NAME: make static failed: $(printf '%s' "$mlog" | tail -n 5 | tr '\n' ' ')"
+				echo "0 passed, 1 failed"; exit 0
+			fi
+		fi
+	fi
+	[ -f "$bin" ] || skip "no static ocirun at $bin (make static needs musl-gcc)"
+	case "$bin" in /*) ;; *) bin=$(pwd)/$bin ;; esac
+}
+
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o DPkg::Lock::Timeout=300 "$@" >/dev/null 2>&1
+}
+
+# extract_vmlinux DIR: DIR/vmlinux from the xz payload of DIR/vmlinuz (an
+# ELF qemu boots through PVH: ~5 s less of decompression under TCG)
+extract_vmlinux() {
+	[ -s "$1/vmlinux" ] && return 0
+	command -v xz >/dev/null 2>&1 || return 1
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1/vmlinuz" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	tail -c +$((off + 1)) "$1/vmlinuz" | xz -dc >"$1/vmlinux.tmp" 2>/dev/null
+	if [ "$(head -c 4 "$1/vmlinux.tmp" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
+		mv "$1/vmlinux.tmp" "$1/vmlinux"
+	else
+		rm -f "$1/vmlinux.tmp"; return 1
+	fi
+}
+
+# vm_results CONSOLE QEMU_EXIT TIMEOUT: the guest's result lines ("info - "
+# lines are facts seen, no check), a FAIL when it did not finish, then
+# "N passed, M failed"
+vm_results() {
+	sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\|info\) - .*\)$/\1/p' "$1" >"$1.results"
+	cat "$1.results"
+	pass=$(grep -c '^ok - ' "$1.results")
+	failed=$(grep -c '^FAIL - ' "$1.results")
+	if ! grep -q 'VMTEST-DONE' "$1"; then
+		why="qemu exit $2"
+		[ "$2" = 124 ] && why="killed by the ${3}s timeout"
+		echo "FAIL - $VM_NAME: the guest did not finish (no VMTEST-DONE; $why); console tail:"
+		grep -v 'VMTEST \(ok\|FAIL\|skip\|info\) - ' "$1" | tail -n 30 | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+	echo "$pass passed, $failed failed"
+}
