@@ -4518,8 +4518,9 @@ static int db_recv(struct dbus *d, struct db_msg *m, int64_t deadline)
         return fail("systemd: a malformed message on %s", SD_SOCKET);
     size_t body = (16 + (size_t)flen + 7) / 8 * 8, total = body + blen;
     d->in.len = 0;
-    buf_add(&d->in, hd, 16);
-    buf_add(&d->in, "", total - 16);   /* room, then filled */
+    buf_grow(&d->in, total);
+    memcpy(d->in.p, hd, 16);
+    d->in.len = total;
     if (read_full_by(d->fd, d->in.p + 16, total - 16, deadline) < 0) return failerr("systemd: read from %s", SD_SOCKET);
     memset(m, 0, sizeof *m);
     m->type = (uint8_t)hd[1];
