@@ -591,8 +591,17 @@ static void mem_release(struct mem_hdr *h, int k)
     mem_free_list[k] = h;
 }
 
+#ifndef OCIRUN_LIBC_MALLOC
+#define OCIRUN_LIBC_MALLOC 0   /* 1: libc's malloc, so ASan sees every block (tests/fuzz) */
+#endif
+
 static void *xmalloc(size_t n)
 {
+    if (OCIRUN_LIBC_MALLOC) {
+        void *p = malloc(n ? n : 1);
+        if (!p) out_of_memory();
+        return p;
+    }
     size_t need = n + sizeof(struct mem_hdr);
     struct mem_hdr *h;
     if (need < n) out_of_memory();
@@ -628,6 +637,7 @@ static void *xmalloc(size_t n)
 
 static void xfree(void *p)
 {
+    if (OCIRUN_LIBC_MALLOC) { free(p); return; }
     if (!p) return;
     struct mem_hdr *h = (struct mem_hdr *)p - 1;
     if (h->size > (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1)) {
@@ -3053,6 +3063,7 @@ struct cstate {
     char *annotations;             /* JSON object text, xmalloc'd */
     char *cgroups;                 /* the container's cgroup dirs, one per line, xmalloc'd */
     char unit[NAME_MAX + 1];       /* its systemd scope (--systemd-cgroup); "": none */
+    int unit_user;                 /* the scope is the user's systemd's */
     int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
 };
 
@@ -3223,6 +3234,7 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
         }
         buf_puts(b, "]");
         if (OCIRUN_SYSTEMD && st->unit[0]) buf_puts(b, ",\"unit\":"), json_str(b, st->unit);
+        if (OCIRUN_SYSTEMD && st->unit_user) buf_puts(b, ",\"unit_user\":true");
         buf_puts(b, "}");
     }
     buf_puts(b, "}");
@@ -3283,6 +3295,7 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
         goto out;
     }
     if (OCIRUN_SYSTEMD && v) memcpy(st->unit, v->s, v->slen + 1);
+    st->unit_user = OCIRUN_SYSTEMD && (v = member(member(root, "ocirun"), "unit_user")) && v->type == J_TRUE;
     if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
         struct buf b = {0};
         for (const struct jv *c = v->child; c; c = c->next)
@@ -3464,6 +3477,7 @@ struct cgroup {
     int n;
     char dir[MAX_HIER][PATH_MAX];
     char unit[NAME_MAX + 1], slice[NAME_MAX + 1];   /* systemd's scope and its slice (section 8); "": none */
+    int unit_user;                                  /* the scope is the user's systemd's (rootless) */
 };
 
 static int cg_write(const char *dir, const char *file, const char *val)
@@ -4413,7 +4427,7 @@ static int cg_open_v2(const struct cgroup *cg)
 #define DB_ENDIAN (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 'B' : 'l')
 #define SD_TIMEOUT_MS 30000   /* runc waits as long for a job */
 
-struct dbus { int fd; uint32_t serial; struct buf in; };
+struct dbus { int fd; uint32_t serial; uid_t uid; struct buf in; char path[108]; };
 
 /* --- marshalling (native byte order: systemd runs on this machine) --- */
 
@@ -4512,16 +4526,16 @@ static int db_recv(struct dbus *d, struct db_msg *m, int64_t deadline)
 {
     char hd[16];
     uint32_t blen, flen;
-    if (read_full_by(d->fd, hd, 16, deadline) < 0) return failerr("systemd: read from %s", SD_SOCKET);
+    if (read_full_by(d->fd, hd, 16, deadline) < 0) return failerr("systemd: read from %s", d->path);
     memcpy(&blen, hd + 4, 4), memcpy(&flen, hd + 12, 4);
     if (hd[0] != (DB_ENDIAN) || hd[3] != 1 || blen > (1u << 20) || flen > (1u << 16))
-        return fail("systemd: a malformed message on %s", SD_SOCKET);
+        return fail("systemd: a malformed message on %s", d->path);
     size_t body = (16 + (size_t)flen + 7) / 8 * 8, total = body + blen;
     d->in.len = 0;
     buf_grow(&d->in, total);
     memcpy(d->in.p, hd, 16);
     d->in.len = total;
-    if (read_full_by(d->fd, d->in.p + 16, total - 16, deadline) < 0) return failerr("systemd: read from %s", SD_SOCKET);
+    if (read_full_by(d->fd, d->in.p + 16, total - 16, deadline) < 0) return failerr("systemd: read from %s", d->path);
     memset(m, 0, sizeof *m);
     m->type = (uint8_t)hd[1];
     m->member = m->error = m->sig = "";
@@ -4540,21 +4554,25 @@ static int db_recv(struct dbus *d, struct db_msg *m, int64_t deadline)
             else if (code == 8) m->sig = s;
         } else f.bad = 1;
     }
-    if (f.bad) return fail("systemd: a malformed message header on %s", SD_SOCKET);
+    if (f.bad) return fail("systemd: a malformed message header on %s", d->path);
     m->body = (struct db_rd){ d->in.p, body, total, 0 };
     return 0;
 }
 
-/* Calls org.freedesktop.systemd1.Manager.`member` and reads until its
+/* Calls org.freedesktop.systemd1.Manager.`member` (or, named in full,
+ * "interface.Member" of systemd's object) and reads until its
  * reply, skipping the signals systemd sends meanwhile.  An error reply
  * becomes our error (with systemd's name and words, named by the error
  * name in *errname when it is given). */
 static int db_call(struct dbus *d, const char *member, const char *sig, const struct buf *body, struct db_msg *m,
                    const char **errname)
 {
-    static const struct { uint8_t code; char type[2]; const char *v; } hf[] = {
-        { 1, "o", "/org/freedesktop/systemd1" }, { 2, "s", "org.freedesktop.systemd1.Manager" },
-        { 6, "s", "org.freedesktop.systemd1" },
+    const char *dot = strrchr(member, '.');
+    char iface[64];
+    str_fmt(iface, sizeof iface, "%.*s", dot ? (int)(dot - member) : 0, member);
+    const struct { char code, type[2]; const char *v; } hf[] = {
+        { 1, "o", "/org/freedesktop/systemd1" }, { 2, "s", dot ? iface : "org.freedesktop.systemd1.Manager" },
+        { 6, "s", "org.freedesktop.systemd1" }, { 3, "s", dot ? dot + 1 : member }, { 8, "g", sig },
     };
     struct buf h = {0};
     char fixed[4] = { DB_ENDIAN, 1, 0, 1 };
@@ -4562,20 +4580,19 @@ static int db_call(struct dbus *d, const char *member, const char *sig, const st
     db_u32(&h, (uint32_t)body->len);
     db_u32(&h, ++d->serial);
     size_t at = db_array_open(&h, 8);
-    for (size_t i = 0; i < ARRAY_LEN(hf) + 2; i++) {
-        char code = (char)(i < ARRAY_LEN(hf) ? hf[i].code : i == ARRAY_LEN(hf) ? 3 : 8);
+    for (size_t i = 0; i < ARRAY_LEN(hf); i++) {
         db_pad(&h, 8);
-        buf_add(&h, &code, 1);
-        db_sig(&h, code == 8 ? "g" : code == 3 ? "s" : hf[i].type);
-        if (code == 8) db_sig(&h, sig);
-        else db_str(&h, code == 3 ? member : hf[i].v);
+        buf_add(&h, &hf[i].code, 1);
+        db_sig(&h, hf[i].type);
+        if (hf[i].code == 8) db_sig(&h, hf[i].v);
+        else db_str(&h, hf[i].v);
     }
     db_array_close(&h, at, 8);
     db_pad(&h, 8);
     buf_add(&h, body->p, body->len);
     int r = write_all(d->fd, h.p, h.len);
     buf_free(&h);
-    if (r < 0) return failerr("systemd: %s: write to %s", member, SD_SOCKET);
+    if (r < 0) return failerr("systemd: %s: write to %s", member, d->path);
     int64_t deadline = now_ms() + wait_limit_ms(SD_TIMEOUT_MS);
     do {
         if (db_recv(d, m, deadline) < 0) return err_prefix("systemd: %s", member);
@@ -4586,34 +4603,71 @@ static int db_call(struct dbus *d, const char *member, const char *sig, const st
     return 0;
 }
 
+/* The uid systemd sees for us: in a user namespace (rootless podman runs
+ * us as its root) the uid outside that our euid maps to. */
+static uid_t host_euid(void)
+{
+    uid_t me = geteuid(), host = me;
+    char *text;
+    if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) < 0) return me;
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+        uint64_t in = 0, out = 0, n = 0;
+        const char *q = scan_u64(p, 10, &in);
+        if (q) q = scan_u64(q, 10, &out);
+        if (q) q = scan_u64(q, 10, &n);
+        if (q && me >= in && me - in < n) { host = (uid_t)(out + (me - in)); break; }
+    }
+    xfree(text);
+    return host;
+}
+
+/* The manager to talk to: the system's, or (`user`, for a rootless
+ * container) the user's own systemd, whose private socket is in the
+ * user's runtime directory: $XDG_RUNTIME_DIR, or /run/user/UID where
+ * pam_systemd makes it. */
+static int sd_socket_path(struct dbus *d, int user)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    d->uid = user ? host_euid() : geteuid();
+    if (!user) return str_fmt(d->path, sizeof d->path, "%s", SD_SOCKET), 0;
+    if (xdg && xdg[0] != '/') return fail("--systemd-cgroup: $XDG_RUNTIME_DIR \"%s\" is not an absolute path", xdg);
+    int n = xdg ? str_fmt(d->path, sizeof d->path, "%s/systemd/private", xdg)
+                : str_fmt(d->path, sizeof d->path, "/run/user/%u/systemd/private", (unsigned)d->uid);
+    return n < (int)sizeof d->path ? 0 : fail("--systemd-cgroup: $XDG_RUNTIME_DIR is too long for a socket path");
+}
+
 /* SASL EXTERNAL with our uid, pipelined with BEGIN as sd-bus does; the
  * server's "OK <guid>" line then precedes its first message. */
-static int db_connect(struct dbus *d)
+static int sd_connect(struct dbus *d, int user)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char auth[64], uid[16], line[128];
     memset(d, 0, sizeof *d);
-    str_fmt(sa.sun_path, sizeof sa.sun_path, "%s", SD_SOCKET);
+    d->fd = -1;
+    if (sd_socket_path(d, user) < 0) return -1;
+    str_fmt(sa.sun_path, sizeof sa.sun_path, "%s", d->path);
     d->fd = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (d->fd < 0 || connect_bounded(d->fd, &sa) < 0) {
-        failerr("--systemd-cgroup: systemd is not reachable at %s", SD_SOCKET);
+        failerr(user ? "--systemd-cgroup: the user's systemd is not reachable at %s (does the user have a systemd "
+                       "instance? loginctl enable-linger makes one)"
+                     : "--systemd-cgroup: systemd is not reachable at %s", d->path);
         goto fail;
     }
-    int n = str_fmt(uid, sizeof uid, "%u", (unsigned)geteuid()), k = str_fmt(auth, sizeof auth, "%cAUTH EXTERNAL ", 0);
+    int n = str_fmt(uid, sizeof uid, "%u", (unsigned)d->uid), k = str_fmt(auth, sizeof auth, "%cAUTH EXTERNAL ", 0);
     for (int i = 0; i < n; i++) k += str_fmt(auth + k, sizeof auth - (size_t)k, "%02x", (unsigned char)uid[i]);
     k += str_fmt(auth + k, sizeof auth - (size_t)k, "\r\nBEGIN\r\n");
-    if (write_all(d->fd, auth, (size_t)k) < 0) { failerr("systemd: write to %s", SD_SOCKET); goto fail; }
+    if (write_all(d->fd, auth, (size_t)k) < 0) { failerr("systemd: write to %s", d->path); goto fail; }
     int64_t deadline = now_ms() + wait_limit_ms(SD_TIMEOUT_MS);
     size_t len = 0;
     while (len < 2 || line[len - 1] != '\n') {
         if (len == sizeof line - 1 || read_full_by(d->fd, line + len, 1, deadline) < 0) {
-            failerr("systemd: no answer to authentication on %s", SD_SOCKET);
+            failerr("systemd: no answer to authentication on %s", d->path);
             goto fail;
         }
         len++;
     }
     line[len] = 0;
-    if (strncmp(line, "OK ", 3)) { fail("systemd: authentication refused on %s: %.40s", SD_SOCKET, line); goto fail; }
+    if (strncmp(line, "OK ", 3)) { fail("systemd: authentication refused on %s: %.40s", d->path, line); goto fail; }
     return 0;
 fail:
     if (d->fd >= 0) close(d->fd);
@@ -4674,6 +4728,60 @@ static void sd_reset_failed(struct dbus *d, const char *unit)
     buf_free(&b);
 }
 
+/* Whether `pid` is in cg's v2 cgroup, as /proc/PID/cgroup says. */
+static int cg_holds_v2(const struct cgroup *cg, pid_t pid)
+{
+    char path[32], *text, want[PATH_MAX + 8];
+    int in = 0;
+    for (int i = 0; i < cg->n; i++)
+        if (cg->l.h[i].v2) str_fmt(want, sizeof want, "\n0::%s\n", cg->dir[i] + strlen(cg->l.h[i].mnt));
+    str_fmt(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+    if (read_file_at(AT_FDCWD, path, 65536, &text, NULL) < 0) return 0;
+    size_t n = strlen(text);
+    char *t = xmalloc(n + 2);   /* "\n" in front: the first line too */
+    t[0] = '\n', memcpy(t + 1, text, n + 1);
+    in = str_find(t, want) != NULL;
+    xfree(t), xfree(text);
+    return in;
+}
+
+/* Moves `pid` (an exec's stage 1) into a rootless container's cgroup
+ * through the user's systemd, when the user may not move it there (the
+ * common ancestor of a login session's cgroup and the user's systemd's is
+ * root's): the user's systemd has PID 1 do it, as runc 1.2 does.  That
+ * move may end after the reply, so its effect is awaited (bounded). */
+static int sd_attach(const struct cgroup *cg, pid_t pid)
+{
+    struct dbus d;
+    struct db_msg m;
+    struct buf b = {0};
+    const char *unit = str_find(cg->dir[0], cg->unit);
+    db_str(&b, cg->unit);
+    db_str(&b, unit ? unit + strlen(cg->unit) : "");   /* an exec's sub-cgroup */
+    size_t at = db_array_open(&b, 4);
+    db_u32(&b, (uint32_t)pid);
+    db_array_close(&b, at, 4);
+    int r = sd_connect(&d, cg->unit_user);
+    if (r == 0) r = db_call(&d, "AttachProcessesToUnit", "ssau", &b, &m, NULL), db_close(&d);
+    buf_free(&b);
+    for (int64_t deadline = now_ms() + wait_limit_ms(5000); r == 0 && !cg_holds_v2(cg, pid);)
+        if (now_ms() > deadline) r = fail("systemd: AttachProcessesToUnit %s: pid %d is not in its cgroup after 5 s", cg->unit, (int)pid);
+        else nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+    return r;
+}
+
+/* Whether the caller's own systemd answers (`features`: systemdUser). */
+static int sd_user_reachable(void)
+{
+    struct dbus d;
+    char saved[sizeof err_msg];
+    memcpy(saved, err_msg, sizeof saved);
+    int r = OCIRUN_SYSTEMD && sd_connect(&d, 1) == 0;
+    if (r) db_close(&d);
+    memcpy(err_msg, saved, sizeof saved);
+    return r;
+}
+
 /* --- the driver --- */
 
 /* "a-b-c.slice" as the cgroup path systemd gives it: "/a.slice/a-b.slice/
@@ -4692,11 +4800,11 @@ static int expand_slice(const char *slice, char *out, size_t size)
 }
 
 /* cgroupsPath as runc reads it with --systemd-cgroup: "slice:prefix:name"
- * (empty: ":runc:<id>"; an empty slice is system.slice) names the scope
- * <prefix>-<name>.scope (without the dash for an empty prefix), whose
- * cgroup is `path` below the hierarchies' root. */
-static int sd_unit_path(const char *cgpath, const char *id, char unit[NAME_MAX + 1], char slice[NAME_MAX + 1],
-                        char path[PATH_MAX])
+ * (empty: ":runc:<id>"; an empty slice is system.slice, or user.slice
+ * for the user's systemd) names the scope <prefix>-<name>.scope (without
+ * the dash for an empty prefix) in cg, whose cgroup is `path` below the
+ * manager's own. */
+static int sd_unit_path(const char *cgpath, const char *id, struct cgroup *cg, char path[PATH_MAX])
 {
     char part[3][NAME_MAX + 1] = { "", "runc", "" };
     const char *p = cgpath && cgpath[0] ? cgpath : NULL;
@@ -4711,11 +4819,11 @@ static int sd_unit_path(const char *cgpath, const char *id, char unit[NAME_MAX +
     size_t nl = strlen(part[2]);
     if (nl >= 6 && !strcmp(part[2] + nl - 6, ".slice"))
         return fail(".linux.cgroupsPath: \"%s\": a slice as the container's own unit is not supported", cgpath);
-    str_fmt(slice, NAME_MAX + 1, "%s", part[0][0] ? part[0] : "system.slice");
-    str_fmt(unit, NAME_MAX + 1, "%s%s%s.scope", part[1], part[1][0] ? "-" : "", part[2]);
-    if (expand_slice(slice, path, PATH_MAX) < 0) return -1;
+    str_fmt(cg->slice, sizeof cg->slice, "%s", part[0][0] ? part[0] : cg->unit_user ? "user.slice" : "system.slice");
+    str_fmt(cg->unit, sizeof cg->unit, "%s%s%s.scope", part[1], part[1][0] ? "-" : "", part[2]);
+    if (expand_slice(cg->slice, path, PATH_MAX) < 0) return -1;
     size_t n = strlen(path);
-    str_fmt(path + n, PATH_MAX - n, "/%s", unit);
+    str_fmt(path + n, PATH_MAX - n, "/%s", cg->unit);
     return 0;
 }
 
@@ -4850,7 +4958,7 @@ static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, cons
     char desc[NAME_MAX + 32], result[32] = "";
     const char *err = "";
     int v2 = sd_unified(cg), r = -1;
-    if (db_connect(&d) < 0) return -1;
+    if (sd_connect(&d, cg->unit_user) < 0) return -1;
     for (int attempt = 0; attempt < 2 && r < 0; attempt++) {
         b.len = 0, err = "";
         db_str(&b, cg->unit);
@@ -4889,7 +4997,7 @@ static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, cons
 
 /* New limits for the unit (`update`): SetUnitProperties, for the
  * runtime (not persistent), as runc. */
-static int sd_set_unit(const char *unit, const struct oci_resources *res)
+static int sd_set_unit(const char *unit, int user, const struct oci_resources *res)
 {
     struct dbus d;
     struct db_msg m;
@@ -4901,7 +5009,7 @@ static int sd_set_unit(const char *unit, const struct oci_resources *res)
     size_t at = db_array_open(&b, 8), props = b.len;
     sd_resource_props(&b, res, v2);
     db_array_close(&b, at, 8);
-    int any = b.len != props, r = any ? db_connect(&d) : 0;
+    int any = b.len != props, r = any ? sd_connect(&d, user) : 0;
     if (r == 0 && any) {
         r = db_call(&d, "SetUnitProperties", "sba(sv)", &b, &m, NULL);
         db_close(&d);
@@ -4912,13 +5020,13 @@ static int sd_set_unit(const char *unit, const struct oci_resources *res)
 
 /* Stops the unit (systemd kills what is left in it and removes its
  * cgroup) and forgets it; a unit that is gone already is no error. */
-static int sd_stop_unit(const char *unit)
+static int sd_stop_unit(const char *unit, int user)
 {
     struct dbus d;
     struct buf b = {0};
     char result[32] = "";
     const char *err = "";
-    if (db_connect(&d) < 0) return -1;
+    if (sd_connect(&d, user) < 0) return -1;
     db_str(&b, unit);
     db_str(&b, "replace");
     int r = sd_job(&d, "StopUnit", "ss", &b, result, &err);
@@ -4930,22 +5038,54 @@ static int sd_stop_unit(const char *unit)
     return r;
 }
 
+/* The manager's own cgroup (its ControlGroup property): a user's systemd
+ * runs in user@UID.service, and its units' cgroups are below that. */
+static int sd_manager_cgroup(struct dbus *d, char *out, size_t size)
+{
+    struct buf b = {0};
+    struct db_msg m;
+    db_str(&b, "org.freedesktop.systemd1.Manager");
+    db_str(&b, "ControlGroup");
+    int r = db_call(d, "org.freedesktop.DBus.Properties.Get", "ss", &b, &m, NULL);
+    buf_free(&b);
+    if (r < 0) return -1;
+    const char *sig = rd_str(&m.body, 1), *cg = rd_str(&m.body, 0);
+    if (m.body.bad || strcmp(sig, "s") || cg[0] != '/' || strlen(cg) >= size)
+        return fail("systemd: %s: the manager's ControlGroup is not a cgroup path", d->path);
+    str_fmt(out, size, "%s", strcmp(cg, "/") ? cg : "");
+    return 0;
+}
+
 /* Whether systemd runs (runc's test: /run/systemd/system, which systemd
- * makes at boot) and answers on its private socket: `create` asks before
- * it makes anything, `check` too. */
-static int sd_check(const struct jv *annotations)
+ * makes at boot) and its manager (the user's, for `user`) answers on its
+ * private socket: `create` asks before it makes anything, `check` too.
+ * A user's systemd gets cgroups to delegate only on cgroup v2, as runc
+ * says; `path` (when given) then gets its manager's cgroup in front. */
+static int sd_check(const struct jv *annotations, int user, char path[PATH_MAX])
 {
     struct dbus d;
     struct stat st;
+    struct cg_layout l;
     struct buf b = {0};
     int r = sd_annotation_props(&b, annotations);   /* their errors now, before anything exists */
     buf_free(&b);
     if (r < 0) return -1;
     if (stat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
         return fail("systemd not running on this host, cannot use systemd cgroups manager");
-    if (db_connect(&d) < 0) return -1;
+    if (user && (cg_layout_read(&l) < 0 || l.n != 1 || !l.h[0].v2))
+        return fail("--systemd-cgroup: a rootless container under the user's systemd needs cgroup v2 (a unified "
+                    "hierarchy): on cgroup v1 systemd delegates no controllers to users");
+    if (sd_connect(&d, user) < 0) return -1;
+    char mgr[PATH_MAX] = "";
+    r = user && path ? sd_manager_cgroup(&d, mgr, sizeof mgr) : 0;
     db_close(&d);
-    return 0;
+    size_t n = strlen(mgr);
+    if (r == 0 && n) {
+        if (n + strlen(path) >= PATH_MAX) return fail("--systemd-cgroup: the cgroup path is too long");
+        memmove(path + n, path, strlen(path) + 1);
+        memcpy(path, mgr, n);
+    }
+    return r;
 }
 
 
@@ -8194,12 +8334,16 @@ static int run_stage1(struct create_job *j)
     /* stage 1 waits for its setup: it joins before it can fork stage 2;
      * under systemd, the scope made for it comes first, then the limits
      * again (systemd wrote its own reading of them; runc's order) */
-    if (OCIRUN_SYSTEMD && j->cg && j->cg->unit[0]) {
+    if (OCIRUN_SYSTEMD && j->cg && j->cg->unit[0] && !(j->opts.flags & OPT_EXEC)) {
         if (sd_start_unit(j->cg, &j->spec, j->id, j->pid1) < 0) goto out;
         j->unit_started = 1;
         if (cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0) goto out;
     }
-    if (j->cg && cg_join(j->cg, j->pid1, born_in >= 0) < 0) { err_prefix("join the container's cgroup"); goto out; }
+    if (j->cg && cg_join(j->cg, j->pid1, born_in >= 0) < 0 &&
+        !(OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, j->pid1) == 0)) {
+        err_prefix("join the container's cgroup");
+        goto out;
+    }
     if (send_setup(j->sp1[0], j, -1) < 0) { err_prefix("%s", peer); goto out; }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
     j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
@@ -8391,7 +8535,7 @@ static void create_job_undo(struct create_job *j, const char *id)
     if (OCIRUN_SYSTEMD && j->unit_started) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
-        if (sd_stop_unit(j->cg->unit) < 0) warnf("cleanup: %s", err_msg);
+        if (sd_stop_unit(j->cg->unit, j->cg->unit_user) < 0) warnf("cleanup: %s", err_msg);
         memcpy(err_msg, saved, sizeof saved);
     }
     if (j->cg && j->made_dir) cg_remove(j->cg, 0);
@@ -8440,8 +8584,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         char sdpath[PATH_MAX];
         j.cg = xcalloc(1, sizeof *j.cg);
         if (OCIRUN_SYSTEMD && r->systemd) {
-            ok = r->rootless ? fail("--systemd-cgroup: rootless containers under a user's systemd are not supported yet") == 0 :
-                               sd_unit_path(path, r->id, j.cg->unit, j.cg->slice, sdpath) == 0 && sd_check(j.spec.annotations) == 0;
+            j.cg->unit_user = r->rootless;
+            ok = sd_unit_path(path, r->id, j.cg, sdpath) == 0 && sd_check(j.spec.annotations, r->rootless, sdpath) == 0;
             path = sdpath;
         }
         ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless) == 0;
@@ -8472,7 +8616,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         st->late_hooks = (has_hooks(&j.spec, HOOK_POSTSTART) << HOOK_POSTSTART) |
                          (has_hooks(&j.spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
         st->cgroups = cgs.p;
-        if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j.cg->unit);
+        if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j.cg->unit), st->unit_user = j.cg->unit_user;
         ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
@@ -8876,8 +9020,10 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         ok = failerr("socketpair") == 0;
     if (ok && st.cgroups) {
         j.cg = xcalloc(1, sizeof *j.cg);
-        if (!e->cgroups.n) cg_from_list(j.cg, st.cgroups);
-        else ok = cg_from_state(j.cg, st.cgroups) == 0 && exec_sub_cgroups(j.cg, &e->cgroups) == 0;
+        if (!e->cgroups.n && !(OCIRUN_SYSTEMD && st.unit_user)) cg_from_list(j.cg, st.cgroups);
+        else ok = cg_from_state(j.cg, st.cgroups) == 0 && (!e->cgroups.n || exec_sub_cgroups(j.cg, &e->cgroups) == 0);
+        /* a rootless container's unit: the user's systemd may have to move us */
+        if (OCIRUN_SYSTEMD && st.unit_user) str_fmt(j.cg->unit, sizeof j.cg->unit, "%s", st.unit), j.cg->unit_user = 1;
     }
     /* the rest needs only init (pinned by its /proc root fd): without our
      * hold on the state, a paused container (--ignore-paused) can be
@@ -9576,7 +9722,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         if (status == ST_PAUSED && cg_set_frozen(st->cgroups, 0) < 0) return -1;
         if (wait_process_gone(st) < 0) return -1;
     }
-    if (OCIRUN_SYSTEMD && st->unit[0] && sd_stop_unit(st->unit) < 0) return -1;
+    if (OCIRUN_SYSTEMD && st->unit[0] && sd_stop_unit(st->unit, st->unit_user) < 0) return -1;
     if (st->cgroups) {
         struct cgroup *cg = xcalloc(1, sizeof *cg);
         cg_from_list(cg, st->cgroups);
@@ -10008,7 +10154,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
     else r = cg_update(st.cgroups, &s);   /* new device rules replace the old ones whole */
     /* systemd's copy of the limits, which a reload would write back */
-    if (OCIRUN_SYSTEMD && r == 0 && st.unit[0]) r = sd_set_unit(st.unit, &s.res);
+    if (OCIRUN_SYSTEMD && r == 0 && st.unit[0]) r = sd_set_unit(st.unit, st.unit_user, &s.res);
     close_container(rootfd, dirfd, &st);
 out:
     xfree(text);
@@ -10297,8 +10443,8 @@ static int cmd_features(int argc, char **argv)
     for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", ns_types[k].name);
     buf_puts(&b, "],\n    \"capabilities\": [");
     for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) buf_printf(&b, "%s\"CAP_%s\"", k ? ", " : "", cap_names[k]);
-    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": %s, \"systemdUser\": false },\n"
-                   "    \"seccomp\": ", OCIRUN_SYSTEMD ? "true" : "false");
+    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": %s, \"systemdUser\": %s },\n"
+                   "    \"seccomp\": ", OCIRUN_SYSTEMD ? "true" : "false", sd_user_reachable() ? "true" : "false");
     sc_features(&b);
     /* apparmor and selinux: built in or not (features.md: whatever the
      * host has); the runtime-spec 1.2 process fields have no place of
@@ -10469,11 +10615,15 @@ static void check_lsm(struct check *c, const char *name, int on, const char *fie
     else check_set(c, on, fields, "enable it in the kernel (and its boot options)", on ? "enabled" : "not enabled on this host");
 }
 
-/* Which cgroup driver a client should use: systemd's where it answers. */
+/* Which cgroup driver a client should use: systemd's where it answers
+ * (for a user, the user's own systemd). */
 static void check_systemd(struct check *c)
 {
-    c->name = "systemd";
-    if (sd_check(NULL) == 0) check_set(c, 1, NULL, NULL, "answers on %s: clients may use the systemd cgroup driver", SD_SOCKET);
+    struct dbus d;
+    int user = running_rootless();
+    c->name = user ? "systemd (user)" : "systemd";
+    if (sd_check(NULL, user, NULL) == 0 && sd_socket_path(&d, user) == 0)
+        check_set(c, 1, NULL, NULL, "answers on %s: clients may use the systemd cgroup driver", d.path);
     else check_set(c, 0, "--systemd-cgroup", "clients use cgroupfs here", "%s: clients use cgroupfs", err_msg);
 }
 

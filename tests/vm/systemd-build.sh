@@ -82,6 +82,13 @@ echo systemd-vm >"$r/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 systemd-vm\n' >"$r/etc/hosts"
 echo '/dev/vda / ext4 rw,relatime 0 0' >"$r/etc/fstab"
 in_root passwd -d root >>"$log" 2>&1
+# tester (uid 1000): rootless podman and the runtime under the user's own
+# systemd, which lingering starts at boot (with dbus-user-session's bus)
+in_root useradd -m -u 1000 -s /bin/sh tester >>"$log" 2>&1
+echo tester:100000:65536 >"$r/etc/subuid"
+echo tester:100000:65536 >"$r/etc/subgid"
+mkdir -p "$r/var/lib/systemd/linger"
+: >"$r/var/lib/systemd/linger/tester"
 rm -f "$r/etc/machine-id" "$r/var/lib/dbus/machine-id"
 in_root systemd-machine-id-setup >>"$log" 2>&1
 # a volatile journal: fewer writes on the emulated disk

@@ -10,7 +10,7 @@
 #                         --systemd-cgroup
 #   runc-cgroupfs: / ocirun-cgroupfs:  podman --cgroup-manager cgroupfs and
 #                         Docker with native.cgroupdriver=cgroupfs
-# Parts (ONLY="podman docker direct cgroupfs clients" runs a subset):
+# Parts (ONLY="podman docker direct rootless cgroupfs clients" runs a subset):
 #   podman   podman --runtime PATH: info, run, run -d + exec + stop + rm,
 #            -m 64m (inside, in the unit, in the cgroup), -t, pause/unpause,
 #            stats, AppArmor, the scope libpod-ID.scope in machine.slice
@@ -23,6 +23,13 @@
 #            systemctl daemon-reload, pause/resume, exec, kill --all,
 #            delete, an empty slice, org.systemd.property.* annotations,
 #            a failed start, 3 concurrent creates, a nested slice
+#   rootless the user tester (lingering: its own systemd runs from boot):
+#            rootless podman at its defaults (scopes under the user's
+#            systemd: run, run -d -m 64m, the unit and cgroup, exec,
+#            pause, stop, rm) and the runtime alone, as tester, with
+#            --systemd-cgroup (unit properties compared with runc's,
+#            update, exec, delete), features' systemdUser; on hybrid
+#            (cgroup v1) a rootless --systemd-cgroup must be refused
 #   cgroupfs podman and Docker on cgroupfs (runc-cgroupfs, ocirun-cgroupfs)
 #   clients  info lines: the runtime's argv and config.json fields that
 #            podman and Docker send (through a logging wrapper of runc)
@@ -46,7 +53,8 @@ errtxt() { if [ -s $E ]; then echo "stderr: $(tr '\n' ' ' <$E | cut -c1-600)"; e
 # want NAME GOT WANT [MORE]: ok when GOT is WANT
 want() { if [ "$2" = "$3" ]; then ok "$1: $2"; else bad "$1" "got '$2', want '$3'${4:+; $4}"; fi; }
 # every command under a timeout: the clients and systemctl through these
-systemctl() { timeout 60 /usr/bin/systemctl "$@"; }
+# (with ASUSER set, systemctl is the user tester's: see the rootless part)
+systemctl() { if [ -n "${ASUSER:-}" ]; then asuser /usr/bin/systemctl --user "$@"; else timeout 60 /usr/bin/systemctl "$@"; fi; }
 journalctl() { timeout 60 /usr/bin/journalctl "$@"; }
 podman() { timeout 180 /usr/bin/podman "$@"; }
 docker() { timeout 180 /usr/bin/docker "$@"; }
@@ -444,6 +452,158 @@ direct_part() { # LABEL RUNTIME
 	info "$L: direct checks took" "$(($(now) - s))s"
 }
 
+# --- rootless: the user's own systemd ------------------------------------------------------
+TU=tester TUID=1000
+UHOME=/home/$TU URUN=/run/user/$TUID
+MGRCG=/user.slice/user-$TUID.slice/user@$TUID.service   # the user's systemd's own cgroup
+asuser() { # CMD...: as tester, in its login environment
+	timeout 180 runuser -u $TU -- env -C $UHOME HOME=$UHOME USER=$TU XDG_RUNTIME_DIR=$URUN \
+		DBUS_SESSION_BUS_ADDRESS=unix:path=$URUN/bus "$@"
+}
+
+rootless_podman() { # LABEL RUNTIME
+	L=$1
+	pm() { asuser podman --runtime "$RTP" "$@"; }
+	RTP=$2
+	s=$(now)
+	got=$(pm info --format '{{.Host.CgroupManager}} {{.Host.Security.Rootless}} {{.Host.CgroupsVersion}}' 2>$E)
+	want "$L: rootless podman info: cgroup manager, rootless, cgroup version" "$got" "systemd true v2" "$(errtxt)"
+	out=$(pm run --rm --network host localhost/bb sh -c 'echo hello; exit 3' 2>$E); rc=$?
+	want "$L: rootless podman run: exit code and output" "$rc $out" "3 hello" "$(errtxt)"
+	id=$(pm run -d --network host -m 64m localhost/bb sh -c 'trap "exit 0" TERM; sleep 600 & wait' 2>$E); rc=$?
+	id=$(printf '%s' "$id" | tail -n 1)
+	if [ $rc != 0 ] || [ -z "$id" ]; then
+		bad "$L: rootless podman run -d -m 64m" "exit $rc, id '$id'; $(errtxt)"
+		pm rm -f "$id" >/dev/null 2>&1
+		return
+	fi
+	ok "$L: rootless podman run -d -m 64m"
+	pid=$(pm inspect -f '{{.State.Pid}}' $id 2>$E)
+	cg=$MGRCG/user.slice/libpod-$id.scope u=libpod-$id.scope
+	want "$L: rootless podman run -d: the container's cgroup" "$(cgpath $pid)" "$cg" "/proc/$pid/cgroup: $(tr '\n' ' ' </proc/$pid/cgroup 2>&1)"
+	ASUSER=1
+	want "$L: rootless podman: unit $u in the user's systemd: state, slice, MemoryMax" \
+		"$(activestate $u) $(systemctl show $u -p Slice --value 2>&1) $(systemctl show $u -p MemoryMax --value 2>&1)" "active user.slice 67108864"
+	info "$L: rootless podman: $u" "$(unitprops $u)"
+	sameprops rootless-podman "$L" $u $id
+	ASUSER=
+	want "$L: rootless podman -m 64m: memory.max in the cgroup" "$(rd /sys/fs/cgroup$cg/memory.max)" 67108864
+	# (inside, /sys is the host's: with --network host a rootless
+	# container may not mount a sysfs of its own)
+	out=$(pm exec $id sh -c 'echo in-exec; exit 5' 2>$E); rc=$?
+	want "$L: rootless podman exec: exit code and output" "$rc $out" "5 in-exec" "$(errtxt)"
+	pm pause $id >/dev/null 2>$E; rc=$?
+	want "$L: rootless podman pause: state, cgroup.freeze" "$rc $(pm inspect -f '{{.State.Status}}' $id 2>&1) $(rd /sys/fs/cgroup$cg/cgroup.freeze)" "0 paused 1" "$(errtxt)"
+	pm unpause $id >/dev/null 2>$E; rc=$?
+	want "$L: rootless podman unpause: state, cgroup.freeze" "$rc $(pm inspect -f '{{.State.Status}}' $id 2>&1) $(rd /sys/fs/cgroup$cg/cgroup.freeze)" "0 running 0" "$(errtxt)"
+	pm stop -t 10 $id >/dev/null 2>$E; rc=$?
+	want "$L: rootless podman stop: exit code, state, exit status" "$rc $(pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' $id 2>&1)" "0 exited 0" "$(errtxt)"
+	pm rm $id >/dev/null 2>$E; rc=$?
+	ASUSER=1
+	waitfor 10 test "$(loadstate $u)" = not-found
+	want "$L: rootless podman rm: exit code, cgroup, unit" "$rc $(test -d /sys/fs/cgroup$cg && echo left || echo gone) $(loadstate $u)" "0 gone not-found" "$(errtxt)"
+	ASUSER=
+	pm rm -af >/dev/null 2>&1
+	info "$L: rootless podman checks took" "$(($(now) - s))s"
+}
+
+# rlconfig DIR CGROUPSPATH: a rootless bundle (the runtime's own spec
+# --rootless) running sleep, memory 64 MiB and pids 42
+rlconfig() {
+	asuser mkdir -p "$1" && asuser sh -c "cd $1 && $RT spec --rootless" 2>$E || { bad "$L: rootless: $RT spec --rootless" "$(errtxt)"; return 1; }
+	asuser sh -c "jq '.root.path = \"$W/rootfs\" | .process.terminal = false | .process.args = [\"sleep\", \"600\"]
+		| .linux.cgroupsPath = \"$2\" | .linux.resources = { memory: { limit: 67108864 }, pids: { limit: 42 } }' \
+		$1/config.json >$1/c.json && mv $1/c.json $1/config.json"
+}
+
+rootless_direct() { # LABEL RUNTIME
+	L=$1 RT=$2 ST=$URUN/vmtest-$1
+	R() { asuser $RT --root $ST --systemd-cgroup "$@"; }
+	rstate() { R state "$1" 2>/dev/null | jq -r "$2" 2>/dev/null; }
+	B=$UHOME/direct-$L
+	s=$(now)
+	u=rl-r1.scope cg=$MGRCG/user.slice/rl-r1.scope
+	rlconfig $B/r1 user.slice:rl:r1 || return
+	R run -d --bundle $B/r1 r1 </dev/null >/dev/null 2>$E; rc=$?
+	if [ $V2 = 0 ]; then
+		# hybrid: systemd delegates no v1 controllers to users
+		want "$L: rootless direct on cgroup v1: refused, no state left" "$([ $rc != 0 ] && echo refused || echo started) $(test -e $ST/r1 && echo left || echo gone)" "refused gone" "$(errtxt)"
+		info "$L: rootless direct on cgroup v1: the error" "$(errtxt)"
+		R delete --force r1 >/dev/null 2>&1
+		return
+	fi
+	if [ $rc != 0 ]; then
+		bad "$L: rootless direct: run -d with cgroupsPath user.slice:rl:r1" "exit $rc; $(errtxt)"
+		R delete --force r1 >/dev/null 2>&1
+		return
+	fi
+	ok "$L: rootless direct: run -d with cgroupsPath user.slice:rl:r1"
+	pid=$(rstate r1 .pid)
+	want "$L: rootless direct: the container's cgroup" "$(cgpath $pid)" "$cg" "/proc/$pid/cgroup: $(tr '\n' ' ' </proc/$pid/cgroup 2>&1)"
+	ASUSER=1
+	want "$L: rootless direct: unit $u in the user's systemd: state, limits" "$(activestate $u) $(showp $u Slice MemoryMax TasksMax)" \
+		"active Slice=user.slice MemoryMax=67108864 TasksMax=42 "
+	info "$L: rootless direct: unit $u" "$(unitprops $u)"
+	sameprops rootless-direct "$L" $u r1
+	ASUSER=
+	want "$L: rootless direct: cgroup files (memory.max, pids.max)" "$(rd /sys/fs/cgroup$cg/memory.max) $(rd /sys/fs/cgroup$cg/pids.max)" "67108864 42"
+	echo '{ "memory": { "limit": 134217728 }, "pids": { "limit": 50 } }' >$W/rl-update.json
+	R update --resources $W/rl-update.json r1 2>$E; rc=$?
+	ASUSER=1
+	want "$L: rootless direct: update: exit code, unit limits" "$rc $(showp $u MemoryMax TasksMax)" "0 MemoryMax=134217728 TasksMax=50 " "$(errtxt)"
+	ASUSER=
+	want "$L: rootless direct: update: cgroup files" "$(rd /sys/fs/cgroup$cg/memory.max) $(rd /sys/fs/cgroup$cg/pids.max)" "134217728 50"
+	# exec from outside the user's systemd's tree (this service's cgroup, as
+	# from a login session's): the user may not move a process into the
+	# scope, the user's systemd has PID 1 do it (AttachProcessesToUnit, as
+	# runc 1.2 does; runc 1.1.5 leaves the process where it was)
+	out=$(R exec r1 cat /proc/self/cgroup 2>$E); rc=$?
+	if [ "$L" = runc ]; then info "$L: rootless direct: exec: exit code, the exec'd process's cgroup" "$rc $(cgline "$out")"
+	else want "$L: rootless direct: exec: exit code, the exec'd process's cgroup" "$rc $(cgline "$out")" "0 $cg" "$(errtxt)"; fi
+	R delete --force r1 2>$E; rc=$?
+	ASUSER=1
+	waitfor 10 test "$(loadstate $u)" = not-found
+	want "$L: rootless direct: delete --force: exit code, state dir, unit, cgroup" \
+		"$rc $(test -e $ST/r1 && echo left || echo gone) $(loadstate $u) $(test -d /sys/fs/cgroup$cg && echo left || echo gone)" "0 gone not-found gone" "$(errtxt)"
+	ASUSER=
+	# an empty slice is user.slice for the user's systemd
+	u=rl-r2.scope cg=$MGRCG/user.slice/rl-r2.scope
+	rlconfig $B/r2 :rl:r2 || return
+	R run -d --bundle $B/r2 r2 </dev/null >/dev/null 2>$E; rc=$?
+	pid=$(rstate r2 .pid)
+	ASUSER=1
+	want "$L: rootless direct: cgroupsPath :rl:r2: exit code, cgroup, unit, slice" "$rc $(cgpath ${pid:-0}) $(activestate $u) $(systemctl show $u -p Slice --value 2>&1)" "0 $cg active user.slice" "$(errtxt)"
+	R delete --force r2 >/dev/null 2>&1
+	waitfor 10 test "$(loadstate $u)" = not-found
+	ASUSER=
+	info "$L: rootless direct checks took" "$(($(now) - s))s"
+}
+
+rootless_part() {
+	if ! waitfor 120 test "$(timeout 10 /usr/bin/systemctl show user@$TUID.service -p ActiveState --value)" = active; then
+		bad "rootless: user@$TUID.service (lingering) is active" "$(timeout 10 /usr/bin/systemctl status user@$TUID.service 2>&1 | tail -n 5)"
+		return
+	fi
+	if [ $V2 = 1 ]; then
+		info "rootless: controllers the user's systemd may delegate" "$(rd /sys/fs/cgroup$MGRCG/cgroup.controllers)"
+		s=$(now)
+		if asuser podman import $W/bb.tar localhost/bb >/dev/null 2>$E; then
+			info "rootless: podman import of the busybox image took" "$(($(now) - s))s"
+			rootless_podman runc $RUNC
+			rootless_podman ocirun $OCIRUN
+		else
+			bad "rootless: podman import of the busybox image" "$(errtxt)"
+		fi
+	fi
+	rootless_direct runc $RUNC
+	rootless_direct ocirun $OCIRUN
+	if [ $V2 = 1 ]; then
+		want "ocirun: rootless: features: systemdUser as tester, and as root" \
+			"$(asuser $OCIRUN features | jq .linux.cgroup.systemdUser) $($OCIRUN features | jq .linux.cgroup.systemdUser)" "true false"
+		info "ocirun: rootless: check as tester" "$(asuser $OCIRUN check 2>&1 | grep -i systemd)"
+	fi
+}
+
 # --- what the clients send: a logging wrapper of runc ------------------------------------
 # /usr/local/bin/rtlog: logs its argv (and the bundle's config.json) and
 # runs runc
@@ -511,6 +671,7 @@ if part direct; then
 	direct_part runc $RUNC
 	direct_part ocirun $OCIRUN
 fi
+part rootless && rootless_part
 if part docker || part clients; then
 	if docker_start systemd; then
 		if part docker; then

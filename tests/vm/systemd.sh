@@ -45,7 +45,7 @@
 #   OCIRUN_VM_MIRROR  Debian mirror for the build (default
 #                     http://deb.debian.org/debian)
 #   OCIRUN_VM_ONLY    a space-separated subset of the guest's parts to run
-#                     (podman docker direct cgroupfs clients), for debugging
+#                     (podman docker direct rootless cgroupfs clients), for debugging
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
