@@ -520,7 +520,11 @@ static int str_fmt(char *out, size_t cap, const char *f, ...)
     return n;
 }
 
+/* The last failure: its message (for people, printed in one place) and
+ * its code (enum ocirun_error in runtime.h: for code, which branches on
+ * it and never on the text). */
 static char err_msg[2048];
+static int err_code;
 
 /* Record a failure; always returns -1 so callers can `return fail(...)`. */
 __attribute__((format(printf, 1, 2)))
@@ -530,6 +534,19 @@ static int fail(const char *fmt, ...)
     va_start(ap, fmt);
     str_vfmt(err_msg, sizeof err_msg, fmt, ap);
     va_end(ap);
+    err_code = OCIRUN_E_FAILED;
+    return -1;
+}
+
+/* A failure of a kind that code tells apart (enum ocirun_error). */
+__attribute__((format(printf, 2, 3)))
+static int fail_as(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    str_vfmt(err_msg, sizeof err_msg, fmt, ap);
+    va_end(ap);
+    err_code = code;
     return -1;
 }
 
@@ -544,6 +561,7 @@ static int failerr(const char *fmt, ...)
     str_vfmt(buf, sizeof buf, fmt, ap);
     va_end(ap);
     str_fmt(err_msg, sizeof err_msg, "%s: %s", buf, strerror(saved));
+    err_code = OCIRUN_E_FAILED;
     errno = saved;
     return -1;
 }
@@ -563,6 +581,7 @@ static int err_prefix(const char *fmt, ...)
 }
 
 const char *ocirun_last_error(void) { return err_msg; }
+int ocirun_last_error_code(void) { return err_code; }
 
 /* Memory.  A small allocator on mmap in place of libc's malloc (8 KB of a
  * static musl binary).  Blocks are powers of two from 32 bytes to 64 KB and
@@ -3087,9 +3106,30 @@ static int validate_id(const char *id)
     return 0;
 }
 
-/* Opens the state root, creating it (0700) when `create` is set. */
+/* A directory of the state root's is trusted only when the caller owns
+ * it and no one else may write to it: whoever else could would control
+ * the state files, and delete runs the hooks and removes the cgroups
+ * they name.  (`what` names it in the error; fd is open on it.) */
+static int state_dir_trusted(int fd, const char *what, const char *path)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) return failerr("stat %s %s", what, path);
+    if (st.st_uid != geteuid())
+        return fail("%s %s is owned by uid %u, not by this user (uid %u): remove it, or give --root a directory of "
+                    "your own", what, path, (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_mode & 022)
+        return fail("%s %s is writable by %s (mode %04o): chmod go-w it, or give --root a directory no one else may "
+                    "write to", what, path, st.st_mode & 002 ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* Opens the state root, creating it (0700) when `create` is set; not
+ * through a symlink, and only when it is trusted. */
 static int state_root_open(const char *root, int create)
 {
+    if (!root[0])
+        return fail("no state root: $XDG_RUNTIME_DIR is not set (a login session sets it); set it, or give --root "
+                    "DIR, a directory of your own");
     if (create) {
         char tmp[PATH_MAX];
         if (str_fmt(tmp, sizeof tmp, "%s", root) >= (int)sizeof tmp) return fail("--root: path too long");
@@ -3103,9 +3143,12 @@ static int state_root_open(const char *root, int create)
             }
         }
     }
-    int fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT && !create) return -2; /* no root: no containers */
+    if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+        return fail("state root %s is a symlink or not a directory: give --root the directory itself", root);
     if (fd < 0) return failerr("open state root %s", root);
+    if (state_dir_trusted(fd, "state root", root) < 0) { close(fd); return -1; }
     return fd;
 }
 
@@ -3122,7 +3165,7 @@ static int lock_with_deadline(int fd, const char *id)
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
         if (errno != EWOULDBLOCK && errno != EINTR) return failerr("lock state of %s", id);
         if (waited >= limit)
-            return fail("container \"%s\" is busy: another ocirun command has held its state for %d ms", id, limit);
+            return fail_as(OCIRUN_E_BUSY, "container \"%s\" is busy: another ocirun command has held its state for %d ms", id, limit);
         int step = waited < 20 ? 1 : 10;
         sleep_ms(step);
         waited += step;
@@ -3135,14 +3178,16 @@ static int lock_with_deadline(int fd, const char *id)
 static int state_dir_open(int rootfd, const char *id, int lock)
 {
     int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0 && errno == ENOENT) return fail("container \"%s\" does not exist", id);
+    if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
+    if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
+    if (state_dir_trusted(fd, "the state directory of", id) < 0) { close(fd); return -1; }
     struct stat st;
     if (lock && lock_with_deadline(fd, id) < 0) { close(fd); return -1; }
     /* a delete that held the lock before us has removed the directory */
     if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
         close(fd);
-        return fail("container \"%s\" does not exist", id);
+        return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     }
     return fd;
 }
@@ -3265,7 +3310,7 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     memset(st, 0, sizeof *st);
     struct stat sb;
     if (fstatat(dirfd, STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-        return fail("container \"%s\" does not exist", id);
+        return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (read_file_at(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     struct arena a = {0};
     const struct jv *root = json_parse(text, len, &a), *v, *o;
@@ -3328,7 +3373,7 @@ static int open_container_as(const char *root, const char *id, int *rootfd, int 
     memset(st, 0, sizeof *st);
     if (validate_id(id) < 0) return -1;
     if ((*rootfd = state_root_open(root, 0)) < 0) {
-        if (*rootfd == -2) fail("container \"%s\" does not exist", id);
+        if (*rootfd == -2) fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
         return *rootfd = -1;
     }
     if ((*dirfd = state_dir_open(*rootfd, id, lock)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
@@ -4728,6 +4773,31 @@ static void sd_reset_failed(struct dbus *d, const char *unit)
     buf_free(&b);
 }
 
+/* A property of the manager (org.freedesktop.systemd1.Manager) that is a
+ * string; it points into d's input, valid until the next message. */
+static const char *sd_manager_prop(struct dbus *d, const char *name)
+{
+    struct buf b = {0};
+    struct db_msg m;
+    db_str(&b, "org.freedesktop.systemd1.Manager");
+    db_str(&b, name);
+    int r = db_call(d, "org.freedesktop.DBus.Properties.Get", "ss", &b, &m, NULL);
+    buf_free(&b);
+    if (r < 0) return NULL;
+    const char *sig = rd_str(&m.body, 1), *v = rd_str(&m.body, 0);
+    if (m.body.bad || strcmp(sig, "s")) { fail("systemd: %s: the manager's %s is not a string", d->path, name); return NULL; }
+    return v;
+}
+
+/* systemd's version ("252.39-1~deb12u2": 252), for properties older
+ * systemds do not know (runc's rule: unknown, they are left out). */
+static int sd_version(struct dbus *d, const struct oci_resources *r)
+{
+    uint64_t v = 0;
+    const char *s = r->cpu_period > 0 ? sd_manager_prop(d, "Version") : NULL;   /* only then needed */
+    return s && scan_u64(s + strcspn(s, "0123456789"), 10, &v) && v < 100000 ? (int)v : 0;
+}
+
 /* Whether `pid` is in cg's v2 cgroup, as /proc/PID/cgroup says. */
 static int cg_holds_v2(const struct cgroup *cg, pid_t pid)
 {
@@ -4829,7 +4899,7 @@ static int sd_unit_path(const char *cgpath, const char *id, struct cgroup *cg, c
 
 /* The limits systemd knows, as unit properties (v2's names or v1's), so
  * that a reload writes the container's values again, not the defaults. */
-static void sd_resource_props(struct buf *b, const struct oci_resources *r, int v2)
+static void sd_resource_props(struct buf *b, const struct oci_resources *r, int v2, int version)
 {
     if (r->mem_limit != UNSET) prop_u64(b, v2 ? "MemoryMax" : "MemoryLimit", r->mem_limit < 0 ? UINT64_MAX : (uint64_t)r->mem_limit);
     if (v2 && r->mem_reservation != UNSET)
@@ -4842,7 +4912,7 @@ static void sd_resource_props(struct buf *b, const struct oci_resources *r, int 
         /* runc's: quota per second, rounded up to 10 ms; none: infinity */
         uint64_t period = r->cpu_period > 0 ? (uint64_t)r->cpu_period : 100000, usec = UINT64_MAX;
         if (r->cpu_quota > 0 && period <= UINT32_MAX) usec = udiv64(udiv64((uint64_t)r->cpu_quota * 1000000, (uint32_t)period) + 9999, 10000) * 10000;
-        if (r->cpu_period > 0) prop_u64(b, "CPUQuotaPeriodUSec", period);
+        if (r->cpu_period > 0 && version >= 242) prop_u64(b, "CPUQuotaPeriodUSec", period);   /* new in 242 */
         prop_u64(b, "CPUQuotaPerSecUSec", usec);
     }
     if (r->pids_limit != UNSET) prop_u64(b, "TasksMax", r->pids_limit > 0 ? (uint64_t)r->pids_limit : UINT64_MAX);
@@ -4959,6 +5029,7 @@ static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, cons
     const char *err = "";
     int v2 = sd_unified(cg), r = -1;
     if (sd_connect(&d, cg->unit_user) < 0) return -1;
+    int version = sd_version(&d, &s->res);
     for (int attempt = 0; attempt < 2 && r < 0; attempt++) {
         b.len = 0, err = "";
         db_str(&b, cg->unit);
@@ -4977,7 +5048,7 @@ static int sd_start_unit(const struct cgroup *cg, const struct oci_spec *s, cons
         prop_bool(&b, v2 ? "IOAccounting" : "BlockIOAccounting", 1);
         prop_bool(&b, "TasksAccounting", 1);
         prop_bool(&b, "DefaultDependencies", 0);
-        sd_resource_props(&b, &s->res, v2);
+        sd_resource_props(&b, &s->res, v2, version);
         sd_device_props(&b, s);
         if (sd_annotation_props(&b, s->annotations) < 0) break;
         db_array_close(&b, at, 8);
@@ -5007,10 +5078,12 @@ static int sd_set_unit(const char *unit, int user, const struct oci_resources *r
     db_str(&b, unit);
     db_u32(&b, 1);
     size_t at = db_array_open(&b, 8), props = b.len;
-    sd_resource_props(&b, res, v2);
-    db_array_close(&b, at, 8);
-    int any = b.len != props, r = any ? sd_connect(&d, user) : 0;
-    if (r == 0 && any) {
+    sd_resource_props(&b, res, v2, INT_MAX);
+    int r = b.len == props ? 0 : sd_connect(&d, user);   /* nothing systemd knows: no call */
+    if (r == 0 && b.len != props) {
+        b.len = props;
+        sd_resource_props(&b, res, v2, sd_version(&d, res));
+        db_array_close(&b, at, 8);
         r = db_call(&d, "SetUnitProperties", "sba(sv)", &b, &m, NULL);
         db_close(&d);
     }
@@ -5042,16 +5115,9 @@ static int sd_stop_unit(const char *unit, int user)
  * runs in user@UID.service, and its units' cgroups are below that. */
 static int sd_manager_cgroup(struct dbus *d, char *out, size_t size)
 {
-    struct buf b = {0};
-    struct db_msg m;
-    db_str(&b, "org.freedesktop.systemd1.Manager");
-    db_str(&b, "ControlGroup");
-    int r = db_call(d, "org.freedesktop.DBus.Properties.Get", "ss", &b, &m, NULL);
-    buf_free(&b);
-    if (r < 0) return -1;
-    const char *sig = rd_str(&m.body, 1), *cg = rd_str(&m.body, 0);
-    if (m.body.bad || strcmp(sig, "s") || cg[0] != '/' || strlen(cg) >= size)
-        return fail("systemd: %s: the manager's ControlGroup is not a cgroup path", d->path);
+    const char *cg = sd_manager_prop(d, "ControlGroup");
+    if (!cg) return -1;
+    if (cg[0] != '/' || strlen(cg) >= size) return fail("systemd: %s: the manager's ControlGroup is not a cgroup path", d->path);
     str_fmt(out, size, "%s", strcmp(cg, "/") ? cg : "");
     return 0;
 }
@@ -7812,26 +7878,26 @@ static int msg_recv(int fd, const char *peer, int want, struct buf *out, int *pa
     for (;;) {
         struct msg_hdr h;
         ssize_t r = msg_read_header(fd, &h, passfd);
-        if (r == 0) return fail("%s exited before sending its %s message", peer, msg_names[want]);
-        if (r < 0 && errno == EPIPE) return fail("%s exited in the middle of a message header", peer);
-        if (r < 0) return failerr("%s: reading its %s message", peer, msg_names[want]);
+        if (r == 0) return fail_as(OCIRUN_E_PEER, "%s exited before sending its %s message", peer, msg_names[want]);
+        if (r < 0 && errno == EPIPE) return fail_as(OCIRUN_E_PEER, "%s exited in the middle of a message header", peer);
+        if (r < 0) return failerr("%s: reading its %s message", peer, msg_names[want]), err_code = OCIRUN_E_PEER, -1;
         if (h.magic != MSG_MAGIC || !h.type || h.type >= MSG_MAX)
-            return fail("%s sent garbage (header magic %#x, type %u) instead of its %s message", peer, h.magic, h.type,
+            return fail_as(OCIRUN_E_PEER, "%s sent garbage (header magic %#x, type %u) instead of its %s message", peer, h.magic, h.type,
                         msg_names[want]);
         uint32_t max = h.type == MSG_OPTS ? (uint32_t)sizeof(struct stage_opts) : msg_max_len[h.type];
         if (h.len > max)
-            return fail("%s sent a %s message of %u bytes, more than the %u allowed", peer, msg_names[h.type], h.len, max);
+            return fail_as(OCIRUN_E_PEER, "%s sent a %s message of %u bytes, more than the %u allowed", peer, msg_names[h.type], h.len, max);
         if (h.type == MSG_OPTS && h.len != max)
-            return fail("%s sent an options message of %u bytes, want %u", peer, h.len, max);
+            return fail_as(OCIRUN_E_PEER, "%s sent an options message of %u bytes, want %u", peer, h.len, max);
         out->len = 0;
         buf_grow(out, h.len);
         if (h.len && read_full(fd, out->p, h.len) != (ssize_t)h.len)
-            return fail("%s exited in the middle of its %s message", peer, msg_names[h.type]);
+            return fail_as(OCIRUN_E_PEER, "%s exited in the middle of its %s message", peer, msg_names[h.type]);
         out->p[h.len] = 0;
         out->len = h.len;
         if (h.type == MSG_LOG) { forward_log(peer, out->p, h.len); continue; }
-        if (h.type == MSG_ERROR) return fail("%s", out->p);
-        if (h.type != want) return fail("%s sent a %s message, expected %s", peer, msg_names[h.type], msg_names[want]);
+        if (h.type == MSG_ERROR) return fail("%s", out->p);   /* the stage's own error */
+        if (h.type != want) return fail_as(OCIRUN_E_PEER, "%s sent a %s message, expected %s", peer, msg_names[h.type], msg_names[want]);
         return 0;
     }
 }
@@ -8287,7 +8353,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (validate_id(r->id) < 0) return -1;
     if ((j->rootfd = state_root_open(r->root, 1)) < 0) return -1;
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
-        return errno == EEXIST ? fail("container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
+        return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
     if ((j->dirfd = state_dir_open(j->rootfd, r->id, 1)) < 0) return -1;
     /* init waits on this socket until `start` connects; bound through
@@ -8361,7 +8427,7 @@ static int run_stage1(struct create_job *j)
     j->pid2 = pid;
     r = 0;
 out:
-    if (r < 0 && j->pid1 > 0 && str_find(err_msg, peer)) explain_stage_exit(j->pid1), j->pid1 = 0;
+    if (r < 0 && j->pid1 > 0 && err_code == OCIRUN_E_PEER) explain_stage_exit(j->pid1), j->pid1 = 0;
     buf_free(&b);
     return r;
 }
@@ -8495,7 +8561,7 @@ static int run_stage2(struct create_job *j)
         (j->spec.seccomp && j->spec.seccomp->notify && pass_seccomp_listener(j, peer) < 0) ||
         msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
-        if (str_find(err_msg, peer) && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
+        if (err_code == OCIRUN_E_PEER && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
         goto out;
     }
     int status;
@@ -9013,7 +9079,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         str_fmt(path, sizeof path, "/proc/%d/root", (int)st.pid);
         j.sock = sys_open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (j.sock < 0) ok = failerr("open %s", path) == 0;
-        else if (!process_alive(st.pid, st.starttime)) ok = fail("container not running") == 0;
+        else if (!process_alive(st.pid, st.starttime)) ok = fail_as(OCIRUN_E_NOT_RUNNING, "container not running") == 0;
     }
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
@@ -9553,7 +9619,7 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
     int pfd = (int)syscall(NR_pidfd_open, pid, 0);
     if (!process_alive(pid, starttime)) {
         if (pfd >= 0) close(pfd);
-        return fail("container not running");
+        return fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     }
     int r;
     if (pfd >= 0) {
@@ -9562,7 +9628,7 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
     } else {
         r = kill(pid, sig);
     }
-    if (r < 0 && errno == ESRCH) return fail("container not running");
+    if (r < 0 && errno == ESRCH) return fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
 }
 
@@ -9717,7 +9783,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     if (status == ST_PAUSED && !force)
         return fail("cannot delete container %s that is not stopped: paused", st->id);
     if (status != ST_STOPPED) {
-        if (signal_all(st, SIGKILL) < 0 && strcmp(err_msg, "container not running")) return -1;
+        if (signal_all(st, SIGKILL) < 0 && err_code != OCIRUN_E_NOT_RUNNING) return -1;
         /* a frozen process takes its SIGKILL only once thawed */
         if (status == ST_PAUSED && cg_set_frozen(st->cgroups, 0) < 0) return -1;
         if (wait_process_gone(st) < 0) return -1;
@@ -9773,17 +9839,16 @@ static int running_rootless(void)
 }
 
 /* The state root when --root is not given: OCIRUN_DEFAULT_ROOT for root;
- * rootless, $XDG_RUNTIME_DIR/ocirun (as runc), or a directory of the user's
- * own in /tmp without it. */
+ * rootless, $XDG_RUNTIME_DIR/ocirun, as runc.  A user without it gets ""
+ * (an error when used): never a directory in world-writable /tmp, which
+ * another user could make first. */
 static const char *default_root(void)
 {
     static char path[PATH_MAX];
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (!running_rootless()) return OCIRUN_DEFAULT_ROOT;
-    if (xdg && xdg[0] == '/') str_fmt(path, sizeof path, "%s/ocirun", xdg);
-    else if (geteuid() != 0) str_fmt(path, sizeof path, "/tmp/ocirun-%u", (unsigned)geteuid());
-    else return OCIRUN_DEFAULT_ROOT;
-    return path;
+    if (xdg && xdg[0] == '/' && str_fmt(path, sizeof path, "%s/ocirun", xdg) < (int)sizeof path) return path;
+    return geteuid() != 0 ? "" : OCIRUN_DEFAULT_ROOT;
 }
 
 static const char *root_or_default(const char *root) { return root ? root : default_root(); }
@@ -9817,7 +9882,7 @@ int ocirun_kill(const char *root, const char *id, int sig, int all)
     struct cstate st;
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
-        if (status == ST_STOPPED) r = fail("container not running");
+        if (status == ST_STOPPED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
         else r = all ? signal_all(&st, sig) : signal_process(st.pid, st.starttime, sig);
         /* frozen processes die only once thawed: runc thaws for SIGKILL */
         if (r == 0 && status == ST_PAUSED && sig == SIGKILL) r = cg_set_frozen(st.cgroups, 0);
@@ -9833,7 +9898,7 @@ int ocirun_delete(const char *root, const char *id, int force)
     memset(&st, 0, sizeof st);
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
-    } else if (rootfd >= 0 && dirfd >= 0 && str_find(err_msg, "does not exist")) {
+    } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_NOT_FOUND) {
         /* an aborted create left a directory without state.json: like runc,
          * remove it, and succeed only with --force */
         char saved[sizeof err_msg];
@@ -9841,7 +9906,7 @@ int ocirun_delete(const char *root, const char *id, int force)
         r = state_dir_remove(rootfd, id);
         if (r == 0 && !force) r = -1, memcpy(err_msg, saved, sizeof saved);
     }
-    if (r < 0 && force && str_find(err_msg, "does not exist")) r = 0;
+    if (r < 0 && force && err_code == OCIRUN_E_NOT_FOUND) r = 0;
     close_container(rootfd, dirfd, &st);
     return r;
 }
@@ -10150,7 +10215,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (cpus) s.res.cpus = cpus;
     if (mems) s.res.mems = mems;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); goto out; }
-    if (container_status(dirfd, &st) == ST_STOPPED) r = fail("container not running");
+    if (container_status(dirfd, &st) == ST_STOPPED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
     else r = cg_update(st.cgroups, &s);   /* new device rules replace the old ones whole */
     /* systemd's copy of the limits, which a reload would write back */
@@ -10254,7 +10319,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
     long long ooms = r == 0 ? oom_kills(st.cgroups) : 0;
     while (r == 0) {
         struct buf b = {0};
-        if (container_status(dirfd, &st) == ST_STOPPED) { r = stats ? fail("container not running") : 0; buf_free(&b); break; }
+        if (container_status(dirfd, &st) == ST_STOPPED) { r = stats ? fail_as(OCIRUN_E_NOT_RUNNING, "container not running") : 0; buf_free(&b); break; }
         long long now = oom_kills(st.cgroups);
         if (now > ooms && !stats) oom_event(&b, st.id), ooms = now;
         stats_event(&b, st.id, st.cgroups);
@@ -10286,7 +10351,7 @@ static int cmd_freeze(const struct cli *c, int argc, char **argv, int freeze)
         return -1;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
-        if (freeze && status != ST_RUNNING && status != ST_CREATED) r = fail("container not running");
+        if (freeze && status != ST_RUNNING && status != ST_CREATED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
         else if (!freeze && status != ST_PAUSED) r = fail("container not paused");
         else r = cg_set_frozen(st.cgroups, freeze);
     }
@@ -10943,8 +11008,9 @@ int ocirun_main(int argc, char **argv)
         r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
     /* auto (runc's default): rootless when not root */
     c.rootless = rootless && !strcmp(rootless, "true") ? 1 : rootless && !strcmp(rootless, "false") ? 0 : running_rootless();
-    if (!c.root) c.root = default_root();
-    if (r == 0 && (!c.root[0] || c.root[0] != '/')) {
+    int root_given = c.root != NULL;
+    if (!root_given) c.root = default_root();   /* "" for a user without one: an error where it is used */
+    if (r == 0 && root_given && c.root[0] != '/') {
         static char abs[PATH_MAX];
         if (!c.root[0] || dir_realpath(".", abs) < 0 || strlen(abs) + strlen(c.root) + 2 > sizeof abs)
             r = fail("--root: invalid path \"%s\"", c.root);

@@ -72,6 +72,20 @@ int ocirun_stage_requested(int argc, char **argv);
 /* Message of the last failure of a call in this process. */
 const char *ocirun_last_error(void);
 
+/* Kind of the last failure, for code to branch on (the message is for
+ * people and may change). */
+enum ocirun_error {
+    OCIRUN_E_NONE = 0,
+    OCIRUN_E_FAILED,       /* any other failure: the message says what */
+    OCIRUN_E_NOT_FOUND,    /* no container of that id */
+    OCIRUN_E_EXISTS,       /* create: the id is taken */
+    OCIRUN_E_NOT_RUNNING,  /* the container has no process to act on */
+    OCIRUN_E_BUSY,         /* another command held the container for too long */
+    OCIRUN_E_DAMAGED,      /* its state is missing or unreadable: delete --force cleans up */
+    OCIRUN_E_PEER,         /* a stage of ours died or sent garbage */
+};
+int ocirun_last_error_code(void);
+
 /* Lifecycle, as in the OCI runtime spec's "Operations".  `root` NULL means
  * OCIRUN_DEFAULT_ROOT. */
 int ocirun_create(const char *root, const char *id,

@@ -1368,6 +1368,48 @@ t_delete_force_nonexistent() {
 	return 0
 }
 
+# The state root and a container's directory are trusted only when the
+# caller owns them and no one else may write to them, and are not
+# symlinks: whoever else could write there would control the state files,
+# and delete runs the hooks and removes the cgroups they name.  A user
+# without $XDG_RUNTIME_DIR gets an error (runc: /run/runc, permission
+# denied), never a directory in /tmp that another user could make first.
+# runc trusts any state root: README, "Where ocirun differs".
+t_state_root_trust() {
+	local d=$TMP/sroot out rc kind
+	rm -rf /tmp/ocirun-65534
+	out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin "$OCIRUN" list 2>&1); rc=$?
+	expect "a user without \$XDG_RUNTIME_DIR: list fails" "$([ $rc != 0 ] && echo failed)" failed
+	[ -e /tmp/ocirun-65534 ] && fail "made /tmp/ocirun-65534"
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	case $out in *XDG_RUNTIME_DIR*) ;; *) fail "the error does not name XDG_RUNTIME_DIR: $out" ;; esac
+	sh_variant st-trust 'true'
+	for kind in other-owner group-writable world-writable symlink; do
+		rm -rf "$d" "$d.real"; mkdir -p "$d"
+		case $kind in
+		other-owner) chown 65534 "$d" ;;
+		group-writable) chmod 0770 "$d" ;;
+		world-writable) chmod 1777 "$d" ;;
+		symlink) rmdir "$d"; mkdir -p "$d.real"; ln -s "$d.real" "$d" ;;
+		esac
+		timeout 20 "$OCIRUN" --root "$d" create --bundle "$B" st-trust </dev/null >/dev/null 2>"$TMP/e"; rc=$?
+		expect "state root $kind: create refused, nothing made" "$rc $(ls -A "$d/" "$d.real/" 2>/dev/null | grep -c st-trust)" "1 0"
+		grep -q "state root $d" "$TMP/e" || fail "state root $kind: the error does not name it: $(errsum "$(cat "$TMP/e")")"
+		echo "# $kind: $(head -c 200 "$TMP/e")"
+	done
+	rm -rf "$d" "$d.real"
+	# a container's directory that another user made in a good root
+	mkdir -p "$d/st-trust"; chmod 0711 "$d"; chown 65534 "$d/st-trust"
+	for c in state "delete --force" kill; do
+		timeout 20 "$OCIRUN" --root "$d" $c st-trust >/dev/null 2>"$TMP/e"; rc=$?
+		expect "a container directory owned by another user: $c refused" "$rc" 1
+		grep -q "owned by uid 65534" "$TMP/e" || fail "$c: the error does not say who owns it: $(errsum "$(cat "$TMP/e")")"
+	done
+	[ -d "$d/st-trust" ] || fail "delete --force removed another user's directory"
+	rm -rf "$d"
+	return 0
+}
+
 t_bad_invalid_id() {
 	variant bad-id '.'
 	bad ../x 'invalid|id' "$B" create --bundle "$B" ../x
@@ -3745,7 +3787,7 @@ state_transitions stage_names subreaper create_does_not_run delete_removes_every
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
-delete_force_nonexistent bad_invalid_id
+delete_force_nonexistent state_root_trust bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
