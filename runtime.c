@@ -3086,8 +3086,10 @@ struct cstate {
     int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
 };
 
-enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED };
-static const char *const status_names[] = { "created", "running", "stopped", "paused" };
+/* (list: a container whose create is under way, or whose state.json a
+ * killed create never wrote or that was damaged, as its journal knows it) */
+enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED, ST_CREATING, ST_INTERRUPTED };
+static const char *const status_names[] = { "created", "running", "stopped", "paused", "creating", "interrupted" };
 
 static int cg_frozen(const char *cgroups);
 
@@ -3302,7 +3304,65 @@ static int copy_str_field(const struct jv *obj, const char *key, char *out, size
     return 0;
 }
 
-/* Reads state.json; a missing file means create never finished. */
+/* --- the journal --- */
+
+/* <root>/<id>/journal: what a create is about to make, written before it
+ * exists, so that a create killed at any moment leaves nothing `delete
+ * --force` cannot find: each cgroup directory ("cgroup PATH"), the systemd
+ * unit ("unit USER NAME"), init ("pid PID STARTTIME": a recycled pid is
+ * never killed).  A record is one line appended by one write, which a
+ * killed process cannot tear; a line without its newline is ignored.  A
+ * container is not meant to outlive a reboot, so nothing is fsynced. */
+#define JOURNAL_FILE "journal"
+
+static int journal_open(int dirfd)
+{
+    int fd = sys_openat(dirfd, JOURNAL_FILE, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    return fd < 0 ? failerr("create %s", JOURNAL_FILE) : fd;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int journal_add(int fd, const char *fmt, ...)
+{
+    char line[PATH_MAX + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = str_vfmt(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (fd < 0) return 0;
+    if (n >= (int)sizeof line - 1 || strchr(line, '\n')) return fail("%s: a record that does not fit a line", JOURNAL_FILE);
+    line[n++] = '\n';
+    return write(fd, line, (size_t)n) == n ? 0 : failerr("write %s", JOURNAL_FILE);
+}
+
+/* The container as its journal knows it: for delete --force when
+ * state.json is missing or damaged. */
+static int journal_read(int dirfd, const char *id, struct cstate *st)
+{
+    char *text;
+    size_t len;
+    if (read_file_at(dirfd, JOURNAL_FILE, 1 << 20, &text, &len) < 0) return -1;
+    memset(st, 0, sizeof *st);
+    str_fmt(st->id, sizeof st->id, "%s", id);
+    struct buf cgs = {0};
+    for (char *p = text, *nl; (nl = memchr(p, '\n', len - (size_t)(p - text))); p = nl + 1) {
+        uint64_t pid = 0, start = 0;
+        const char *q;
+        *nl = 0;
+        if (!strncmp(p, "cgroup /", 8)) buf_puts(&cgs, p + 7), buf_puts(&cgs, "\n");
+        else if (!strncmp(p, "pid ", 4) && (q = scan_u64(p + 4, 10, &pid)) && scan_u64(q, 10, &start) && pid && pid <= INT_MAX)
+            st->pid = (pid_t)pid, st->starttime = start;
+        else if (OCIRUN_SYSTEMD && (!strncmp(p, "unit 0 ", 7) || !strncmp(p, "unit 1 ", 7)) && str_find(p + 7, ".scope") &&
+                 !strchr(p + 7, '/') && strlen(p + 7) <= NAME_MAX)
+            st->unit_user = p[5] == '1', strcpy(st->unit, p + 7);
+    }
+    st->cgroups = cgs.p;
+    xfree(text);
+    return 0;
+}
+
+/* Reads state.json.  Missing: a create that never finished (killed, when
+ * a journal is there: its state is damaged) or none at all. */
 static int state_read(int dirfd, const char *id, struct cstate *st)
 {
     char *text;
@@ -3310,7 +3370,10 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     memset(st, 0, sizeof *st);
     struct stat sb;
     if (fstatat(dirfd, STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-        return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
+        return fstatat(dirfd, JOURNAL_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0
+                   ? fail_as(OCIRUN_E_DAMAGED, "container \"%s\": its create was interrupted before its state was "
+                             "written: `delete --force %s` removes what it made", id, id)
+                   : fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (read_file_at(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     struct arena a = {0};
     const struct jv *root = json_parse(text, len, &a), *v, *o;
@@ -3349,8 +3412,14 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     }
     r = 0;
 out:
-    if (r < 0 && !root) err_prefix("%s/%s", id, STATE_FILE);
-    else if (r < 0) err_prefix("%s/%s: corrupt", id, STATE_FILE);
+    if (r < 0) {
+        char why[512];
+        str_fmt(why, sizeof why, "%s", err_msg);
+        fail_as(OCIRUN_E_DAMAGED, "container \"%s\": its state is damaged (%s: %s): `delete --force %s` removes what "
+                "its journal records", id, STATE_FILE, root ? why : "not JSON", id);
+        xfree(st->annotations), xfree(st->cgroups);
+        st->annotations = st->cgroups = NULL;
+    }
     arena_free(&a);
     xfree(text);
     return r;
@@ -4373,10 +4442,13 @@ static int resources_requested(const struct oci_resources *r)
 /* Creates the container's cgroup and applies linux.resources.  `rootless`:
  * a cgroup we may not create is no error when no limit needs it (runc
  * alike); the container then stays in ours. */
-static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *path, const char *id, int rootless)
+static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *path, const char *id, int rootless,
+                     int journal)
 {
     if (s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
     if (cg_resolve(cg, path, id) < 0) return -1;
+    for (int i = 0; i < cg->n; i++)   /* recorded before they exist (section 6) */
+        if (journal_add(journal, "cgroup %s", cg->dir[i]) < 0) return -1;
     if (!cg->n) {
         if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
         return cg_apply_devices(cg, s);
@@ -7786,16 +7858,17 @@ enum msg_type {
     MSG_HOOKS_DONE,      /* stage 0 -> 2: prestart and createRuntime ran ("\0") */
     MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
     MSG_HOST_MOUNT,      /* stage 0 -> 2: uint32 mount index + a detached copy of its source (fd, or none) */
+    MSG_COMMIT,          /* stage 0 -> 2: the state is written, the create is complete */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
     "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
-    "seccomp listener", "mount source"
+    "seccomp listener", "mount source", "commit"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 0
 };
 
 #define MSG_MAGIC 0x6f63
@@ -8083,6 +8156,8 @@ struct create_job {
     const char *id;
     struct cgroup *cg;   /* the container's cgroup, joined by stage 1 */
     int unit_started;    /* cg->unit exists in systemd */
+    int journal;         /* create: the state directory's journal (section 6), or -1 */
+    uint64_t start2;     /* stage 2's start time */
 };
 
 static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
@@ -8355,7 +8430,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
-    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 1)) < 0) return -1;
+    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 1)) < 0 || (j->journal = journal_open(j->dirfd)) < 0) return -1;
     /* init waits on this socket until `start` connects; bound through
      * /proc/self/fd so long state roots fit in sun_path */
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -8401,6 +8476,7 @@ static int run_stage1(struct create_job *j)
      * under systemd, the scope made for it comes first, then the limits
      * again (systemd wrote its own reading of them; runc's order) */
     if (OCIRUN_SYSTEMD && j->cg && j->cg->unit[0] && !(j->opts.flags & OPT_EXEC)) {
+        if (journal_add(j->journal, "unit %d %s", j->cg->unit_user, j->cg->unit) < 0) goto out;
         if (sd_start_unit(j->cg, &j->spec, j->id, j->pid1) < 0) goto out;
         j->unit_started = 1;
         if (cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0) goto out;
@@ -8425,6 +8501,10 @@ static int run_stage1(struct create_job *j)
     memcpy(&pid, b.p, sizeof pid);
     if (pid <= 0) { fail("%s sent an invalid child pid %d", peer, (int)pid); goto out; }
     j->pid2 = pid;
+    char c;
+    if (j->journal >= 0 && proc_stat(pid, &j->start2, &c) == 0 &&   /* (dead already: its message says why) */
+        journal_add(j->journal, "pid %d %llu", (int)pid, (unsigned long long)j->start2) < 0)
+        goto out;
     r = 0;
 out:
     if (r < 0 && j->pid1 > 0 && err_code == OCIRUN_E_PEER) explain_stage_exit(j->pid1), j->pid1 = 0;
@@ -8615,7 +8695,8 @@ static void create_job_undo(struct create_job *j, const char *id)
 
 static void create_job_close(struct create_job *j)
 {
-    int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master };
+    int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master,
+                   &j->journal };
     for (size_t i = 0; i < ARRAY_LEN(fds); i++)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
     for (size_t i = 0; j->host_fds && i < j->spec.nmounts; i++)
@@ -8633,7 +8714,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
 {
     struct create_job j;
     memset(&j, 0, sizeof j);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
     int ok = load_bundle(&j, r) == 0;
     ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0;
     j.id = r->id;
@@ -8654,7 +8735,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
             ok = sd_unit_path(path, r->id, j.cg, sdpath) == 0 && sd_check(j.spec.annotations, r->rootless, sdpath) == 0;
             path = sdpath;
         }
-        ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless) == 0;
+        ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless, j.journal) == 0;
     }
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
@@ -8686,6 +8767,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
+        ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, NULL, 0, -1) == 0 || err_prefix("stage 2 (container init)") == 0);
         if (!ok) { xfree(st->annotations), xfree(st->cgroups); st->annotations = st->cgroups = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
@@ -9052,7 +9134,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     struct cstate st;
     struct buf proc = {0}, cfg = {0};
     memset(&j, 0, sizeof j);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = -1;
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
     int ok = open_container(e->root, e->id, &j.rootfd, &j.dirfd, &st) == 0;
     int status = ok ? container_status(j.dirfd, &st) : ST_STOPPED;
     if (ok && status == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
@@ -9233,12 +9315,31 @@ static int stage1_main(int syncfd, int s2fd)
 
 /* --- stage 2 --- */
 
-static int wait_for_start(int sock)
+/* Init waits for `start` on its socket, and for stage 0's word that the
+ * create is complete: a create killed before that (its end of syncfd
+ * closes) takes init with it, so no init waits for a start that no state
+ * records. */
+static int wait_for_start(int sock, int syncfd)
 {
     for (;;) {
+        struct pollfd pf[2] = { { sock, POLLIN, 0 }, { syncfd, POLLIN, 0 } };
+        if (poll(pf, syncfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) return failerr("poll on %s", EXEC_SOCK);
+        if (syncfd >= 0 && pf[1].revents && !pf[0].revents) {
+            struct buf b = {0};
+            int r = msg_recv(syncfd, "stage 0", MSG_COMMIT, &b, NULL);
+            buf_free(&b);
+            if (r < 0) _exit(1);   /* the create died: no one will start us */
+            close(syncfd), syncfd = -1;
+            continue;
+        }
+        if (!pf[0].revents) continue;
         int c = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
-        if (c >= 0) { close(sock); return c; }
-        if (errno != EINTR && errno != ECONNABORTED) return failerr("accept on %s", EXEC_SOCK);
+        if (c >= 0) {
+            if (syncfd >= 0) close(syncfd);   /* a start: the create is complete */
+            close(sock);
+            return c;
+        }
+        if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) return failerr("accept on %s", EXEC_SOCK);
     }
 }
 
@@ -9423,8 +9524,7 @@ static int stage2_main(int syncfd, int mntfd)
     struct proc_ready p;
     if (become_process(&s, syncfd, 0, attrfd, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
-    close(syncfd);
-    int conn = wait_for_start(sock);
+    int conn = wait_for_start(sock, syncfd);
     if (conn < 0) return -1;
     /* startContainer hooks as runc runs them: after the filter is on (a
      * hook whose calls the profile denies fails the start), as the
@@ -9898,6 +9998,11 @@ int ocirun_delete(const char *root, const char *id, int force)
     memset(&st, 0, sizeof st);
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
+    } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_DAMAGED && force && journal_read(dirfd, id, &st) == 0) {
+        /* what a killed create made, or what a damaged state named: its
+         * journal knows the processes, cgroups and unit */
+        warnf("%s: its state is damaged or was never written; removing what its journal records", id);
+        r = delete_locked(rootfd, dirfd, &st, 1);
     } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_NOT_FOUND) {
         /* an aborted create left a directory without state.json: like runc,
          * remove it, and succeed only with --force */
@@ -10451,6 +10556,12 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
         if (state_read(dfd, name, &rows[n].st) == 0) {
             rows[n].status = container_status(dfd, &rows[n].st);
             n++;
+        } else if (err_code == OCIRUN_E_DAMAGED) {
+            /* a create under way holds the directory's lock */
+            int busy = flock(dfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+            memset(&rows[n].st, 0, sizeof rows[n].st);
+            str_fmt(rows[n].st.id, sizeof rows[n].st.id, "%s", name);
+            rows[n++].status = busy ? ST_CREATING : ST_INTERRUPTED;
         }
         close(dfd);
     }
@@ -10480,7 +10591,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     } else {
         print_table(&b, rows, n);
     }
-    for (size_t k = 0; k < n; k++) xfree(rows[k].st.annotations);
+    for (size_t k = 0; k < n; k++) xfree(rows[k].st.annotations), xfree(rows[k].st.cgroups);
     xfree(rows);
     int r = b.len && write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
     buf_free(&b);
