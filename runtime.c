@@ -3361,6 +3361,34 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
     return 0;
 }
 
+/* --- the config, as create saw it --- */
+
+/* <root>/<id>/config.json: the bundle's config.json as `create` read it.
+ * exec, update, delete and the poststart/poststop hooks use this copy,
+ * so editing or removing the bundle after create changes nothing of the
+ * container (its exec'd processes' filter, environment, hooks). */
+#define CONFIG_COPY "config.json"
+
+static int config_copy_write(int dirfd, const char *text, size_t len)
+{
+    int fd = sys_openat(dirfd, CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return failerr("create the state's %s", CONFIG_COPY);
+    int r = write_all(fd, text, len) < 0 ? failerr("write the state's %s", CONFIG_COPY) : 0;
+    close(fd);
+    return r;
+}
+
+/* The container's config text (the copy; a container made by an older
+ * ocirun has none: its bundle's), and where it came from in `where`. */
+static int config_copy_read(int dirfd, const char *bundle, char **text, size_t *len, char where[PATH_MAX + 16])
+{
+    str_fmt(where, PATH_MAX + 16, "the state's %s", CONFIG_COPY);
+    if (read_file_at(dirfd, CONFIG_COPY, MAX_CONFIG_SIZE, text, len) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    str_fmt(where, PATH_MAX + 16, "%s/config.json", bundle);
+    return read_file_at(AT_FDCWD, where, MAX_CONFIG_SIZE, text, len);
+}
+
 /* Reads state.json.  Missing: a create that never finished (killed, when
  * a journal is there: its state is damaged) or none at all. */
 static int state_read(int dirfd, const char *id, struct cstate *st)
@@ -8725,7 +8753,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok && r->console_socket && !j.spec.proc.terminal)
         ok = fail("--console-socket given but .process.terminal is false") == 0;
     ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
-    ok = ok && make_state_dir(&j, r) == 0;
+    ok = ok && make_state_dir(&j, r) == 0 && config_copy_write(j.dirfd, j.config, j.config_len) == 0;
     if (ok) {
         const char *path = j.spec.cgroups_path;
         char sdpath[PATH_MAX];
@@ -8996,15 +9024,14 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
     return 0;
 }
 
-static int exec_process_from_config(const struct exec_req *e, const char *bundle, struct buf *out)
+static int exec_process_from_config(const struct exec_req *e, int dirfd, const char *bundle, struct buf *out)
 {
     static const char *const replaced[] = { "args", "terminal", "cwd", "env", "user", "capabilities", "noNewPrivileges" };
     char path[PATH_MAX + 16], *text;
     size_t len;
     struct arena a = {0};
     if (!e->nargs) return fail("exec: no command given (use --process FILE or give the command after the container id)");
-    str_fmt(path, sizeof path, "%s/config.json", bundle);
-    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return err_prefix("exec: the container's config");
+    if (config_copy_read(dirfd, bundle, &text, &len, path) < 0) return err_prefix("exec: the container's config");
     const struct jv *root = json_parse(text, len, &a), *base = root ? member(root, "process") : NULL;
     int r = -1;
     if (!base || base->type != J_OBJ) { fail("%s: no process object", path); goto out; }
@@ -9030,14 +9057,13 @@ out:
  * in runc: the linux.seccomp filter (JSON text into `seccomp`; none:
  * empty), and the AppArmor profile and SELinux label (JSON members with
  * a comma after each, into `labels`). */
-static int bundle_exec_inherits(const char *bundle, struct buf *seccomp, struct buf *labels)
+static int bundle_exec_inherits(int dirfd, const char *bundle, struct buf *seccomp, struct buf *labels)
 {
     static const char keys[][16] = { "apparmorProfile", "selinuxLabel" };
     char path[PATH_MAX + 16], *text;
     size_t len;
     struct arena a = {0};
-    str_fmt(path, sizeof path, "%s/config.json", bundle);
-    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    if (config_copy_read(dirfd, bundle, &text, &len, path) < 0) return -1;
     const struct jv *root = json_parse(text, len, &a), *lx = root ? member(root, "linux") : NULL;
     const struct jv *sc = lx && lx->type == J_OBJ ? member(lx, "seccomp") : NULL;
     const struct jv *pr = root ? member(root, "process") : NULL, *v;
@@ -9069,10 +9095,10 @@ static void exec_process_object(const struct exec_req *e, const struct buf *proc
 
 /* The config the exec stages get: the process, and every namespace of the
  * container's init that differs from ours, joined by path. */
-static int exec_config(const struct exec_req *e, const struct cstate *st, const struct buf *proc, struct buf *cfg)
+static int exec_config(const struct exec_req *e, int dirfd, const struct cstate *st, const struct buf *proc, struct buf *cfg)
 {
     struct buf seccomp = {0}, labels = {0};
-    if (bundle_exec_inherits(st->bundle, &seccomp, &labels) < 0) { buf_free(&labels); return err_prefix("exec: the container's config"); }
+    if (bundle_exec_inherits(dirfd, st->bundle, &seccomp, &labels) < 0) { buf_free(&labels); return err_prefix("exec: the container's config"); }
     static const char *const proc_names[] = { "pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time" };
     buf_printf(cfg, "{\"ociVersion\":\"%s\",\"root\":{\"path\":", OCIRUN_OCI_VERSION);
     json_str(cfg, st->rootfs);
@@ -9139,8 +9165,8 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     int status = ok ? container_status(j.dirfd, &st) : ST_STOPPED;
     if (ok && status == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
     if (ok && status == ST_PAUSED && !e->ignore_paused) ok = fail("cannot exec in a paused container (see --ignore-paused)") == 0;
-    ok = ok && (e->process_file ? exec_process_from_file(e->process_file, &proc) : exec_process_from_config(e, st.bundle, &proc)) == 0;
-    ok = ok && exec_config(e, &st, &proc, &cfg) == 0;
+    ok = ok && (e->process_file ? exec_process_from_file(e->process_file, &proc) : exec_process_from_config(e, j.dirfd, st.bundle, &proc)) == 0;
+    ok = ok && exec_config(e, j.dirfd, &st, &proc, &cfg) == 0;
     if (ok) {
         j.config = cfg.p, j.config_len = cfg.len, cfg.p = NULL;
         ok = spec_parse(j.config, j.config_len, "exec", &j.spec) == 0;
@@ -9816,14 +9842,13 @@ static int wait_process_gone(const struct cstate *st)
 
 /* --- lifecycle operations on a locked state directory --- */
 
-/* The hooks of a created container come from its bundle's config.json,
- * read again when they are due (poststart, poststop). */
-static int load_bundle_spec(const struct cstate *st, struct oci_spec *s)
+/* The hooks of a created container come from its config as create saw
+ * it, read when they are due (poststart, poststop). */
+static int load_bundle_spec(int dirfd, const struct cstate *st, struct oci_spec *s)
 {
     char path[PATH_MAX + 16], *text;
     size_t len;
-    str_fmt(path, sizeof path, "%s/config.json", st->bundle);
-    if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    if (config_copy_read(dirfd, st->bundle, &text, &len, path) < 0) return -1;
     int r = spec_parse(text, len, path, s);
     xfree(text);
     return r;
@@ -9868,7 +9893,7 @@ static int start_locked(int dirfd, const struct cstate *st)
     if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
     if (got) return fail("container init failed to start the process: %s", msg);
     struct oci_spec spec;
-    if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(st, &spec) == 0) {
+    if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(dirfd, st, &spec) == 0) {
         run_late_hooks(st, HOOK_POSTSTART, "running", &spec);
         spec_free(&spec);
     }
@@ -9896,7 +9921,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         xfree(cg);
     }
     struct oci_spec spec;
-    int have_spec = (st->late_hooks & (1 << HOOK_POSTSTOP)) && load_bundle_spec(st, &spec) == 0;
+    int have_spec = (st->late_hooks & (1 << HOOK_POSTSTOP)) && load_bundle_spec(dirfd, st, &spec) == 0;
     if (state_dir_remove(rootfd, st->id) < 0) {
         if (have_spec) spec_free(&spec);
         return -1;

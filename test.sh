@@ -1427,6 +1427,29 @@ t_crash_consistency() {
 	return 0
 }
 
+# The config as create saw it: editing or removing the bundle's
+# config.json afterwards changes nothing of the container (exec's
+# environment, the poststop hook).  runc 1.1 reads the bundle's again for
+# an exec's process (README, "Where ocirun differs").
+t_config_snapshot() {
+	local out
+	[ "$IS_OCIRUN" = 1 ] || { skip "runc reads the bundle's config.json again for exec"; return; }
+	rm -f "$TMP/snap-poststop"
+	sh_variant snap 'sleep 1000' '.process.env += ["SNAP=created"] | .hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "echo created > '"$TMP"'/snap-poststop"]}]'
+	rt run -d --bundle "$B" snap </dev/null >/dev/null 2>"$TMP/e" || { fail "run -d: $(errsum "$(cat "$TMP/e")")"; return; }
+	jq '.process.env = ["PATH=/bin:/usr/bin", "SNAP=edited"] | .hooks.poststop[0].args[2] = "echo edited > '"$TMP"'/snap-poststop"' \
+		"$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+	out=$(rt exec snap sh -c 'echo $SNAP' 2>"$TMP/e")
+	expect "exec after the bundle's config.json was edited" "$out" created
+	mv "$B/config.json" "$B/config.json.gone"
+	out=$(rt exec snap sh -c 'echo $SNAP' 2>"$TMP/e")
+	expect "exec after the bundle's config.json was removed" "$out" created
+	rt delete --force snap >/dev/null 2>"$TMP/e" || fail "delete --force: $(errsum "$(cat "$TMP/e")")"
+	expect "the poststop hook, from the config create saw" "$(cat "$TMP/snap-poststop" 2>&1)" created
+	mv "$B/config.json.gone" "$B/config.json"
+	return 0
+}
+
 # The state root and a container's directory are trusted only when the
 # caller owns them and no one else may write to them, and are not
 # symlinks: whoever else could write there would control the state files,
@@ -3846,7 +3869,7 @@ state_transitions stage_names subreaper create_does_not_run delete_removes_every
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
-delete_force_nonexistent state_root_trust crash_consistency bad_invalid_id
+delete_force_nonexistent state_root_trust crash_consistency config_snapshot bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
