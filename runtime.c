@@ -1190,10 +1190,19 @@ static void warnf(const char *fmt, ...)
 }
 
 /* The one place an error is reported to the user. */
+/* The one place an error is printed: one line, whatever an id or a path
+ * in it held (a control character shows as \xNN, so it can neither
+ * break the line nor drive a terminal). */
 static void report_error(const char *msg)
 {
+    char line[sizeof err_msg * 4 + 1];
+    size_t n = 0;
     log_line("error", msg);
-    fd_printf(2, "ocirun: %s\n", msg);
+    for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof line - 5; p++)
+        if (*p < 0x20 || *p == 0x7f) n += (size_t)str_fmt(line + n, sizeof line - n, "\\x%02x", *p);
+        else line[n++] = (char)*p;
+    line[n] = 0;
+    fd_printf(2, "ocirun: %s\n", line);
 }
 
 /* ======================================================================
@@ -2243,10 +2252,11 @@ static int parse_mounts(const struct jv *v, struct oci_spec *s)
 {
     if (want(".mounts", v, J_ARR, "an array") < 0) return -1;
     s->mounts = xcalloc(v->count, sizeof *s->mounts);
-    for (const struct jv *c = v->child; c; c = c->next, s->nmounts++) {
+    for (const struct jv *c = v->child; c; c = c->next) {
         char ip[64];
-        str_fmt(ip, sizeof ip, ".mounts[%zu]", s->nmounts);
-        if (parse_mount(ip, c, &s->mounts[s->nmounts]) < 0) return -1;
+        size_t k = s->nmounts++;   /* counted first: spec_free frees what a failed entry holds */
+        str_fmt(ip, sizeof ip, ".mounts[%zu]", k);
+        if (parse_mount(ip, c, &s->mounts[k]) < 0) return -1;
     }
     return 0;
 }
@@ -3670,7 +3680,8 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
         const struct cg_hier *h = &cg->l.h[i];
         /* relative: below our own cgroup, which may be the root ("/") */
         const char *own = cgpath[0] == '/' || !strcmp(h->path, "/") ? "" : h->path;
-        str_fmt(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath);
+        if (str_fmt(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath) >= PATH_MAX)
+            return fail(".linux.cgroupsPath: the cgroup path below %s is longer than %d bytes", h->mnt, PATH_MAX - 1);
     }
     return 0;
 }
@@ -8439,8 +8450,8 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &j->config, &j->config_len) < 0) return -1;
     if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
     const char *rp = j->spec.root_path;
-    if (rp[0] == '/') str_fmt(path, sizeof path, "%s", rp);
-    else str_fmt(path, sizeof path, "%s/%s", j->opts.bundle, rp);
+    int n = rp[0] == '/' ? str_fmt(path, sizeof path, "%s", rp) : str_fmt(path, sizeof path, "%s/%s", j->opts.bundle, rp);
+    if (n >= PATH_MAX) return fail(".root.path: the rootfs path is longer than %d bytes", PATH_MAX - 1);
     if (dir_realpath(path, j->opts.rootfs) < 0)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
                errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
@@ -8689,7 +8700,7 @@ out:
 static int write_pid_file(const char *path, pid_t pid)
 {
     char abs[PATH_MAX], num[16];
-    str_fmt(abs, sizeof abs, "%s", path);
+    if (str_fmt(abs, sizeof abs, "%s", path) >= (int)sizeof abs) return fail("--pid-file: longer than %d bytes", PATH_MAX - 1);
     char *slash = strrchr(abs, '/');
     const char *name = slash ? slash + 1 : abs;
     if (slash) *slash = 0;
