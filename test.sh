@@ -193,11 +193,40 @@ clean_all() {
 	for p in $(procs_matching "$TMP"); do kill -KILL "$p" 2>/dev/null; done
 }
 
+# section_of TEST: the section of runtime.c (its table of contents) where a
+# failure of TEST most likely is, printed after a FAIL line
+section_of() {
+	case $1 in
+	build_*|cross_builds|packaging|formatter) echo "the build (Makefile), 1. Kernel ABI, 2. Utilities" ;;
+	log_*|*log_json*) echo "3. Logging" ;;
+	bad_*|spec_*|config_*|resources_zero_unset|differential*) echo "5. Spec model" ;;
+	state_*|delete_*|crash_*|list*|no_hang_lock) echo "6. State store" ;;
+	cgroup_*|pause_*|update*|events*|devices_not_auto*|ps) echo "7. Cgroups" ;;
+	systemd_*) echo "8. systemd" ;;
+	seccomp_*) echo "9. Seccomp" ;;
+	escape_*|symlink*|hostile*) echo "10. Paths inside the rootfs, 11. Mounts" ;;
+	mount*|idmap*|rootfs*|masked*|readonly*|tmpcopyup*) echo "11. Mounts and the rootfs" ;;
+	dev*|terminal_*|console*|*tty*) echo "12. Devices and terminals" ;;
+	capabilities*|rlimit*|user*|process_*|keyring|lsm_*|apparmor_*|selinux_*|cwd*|env*) echo "13. Process setup" ;;
+	exploit_*) echo "14. Self-protection" ;;
+	handshake_*|no_hang_*|stage*) echo "15. Stage protocol, 16. The handshake" ;;
+	exec_*|kill_*|run_*|start*|create*|hook*|flags_*|check|features*) echo "17. Commands, 16. The handshake" ;;
+	*) echo "see the test's comment in test.sh" ;;
+	esac
+}
+
 run_test() {
 	local name=$1 f
 	if [ ${#FILTER[@]} -gt 0 ]; then
 		local hit=0
-		for f in "${FILTER[@]}"; do case $name in *"$f"*) hit=1 ;; esac; done
+		# a test's exact name runs that test alone; another word, every
+		# test whose name contains it
+		for f in "${FILTER[@]}"; do
+			case " $(echo $TESTS) " in
+			*" $f "*) [ "$name" = "$f" ] && hit=1 ;;
+			*) case $name in *"$f"*) hit=1 ;; esac ;;
+			esac
+		done
 		[ $hit = 1 ] || return 0
 	fi
 	T_STATUS=ok T_MSG=
@@ -205,7 +234,7 @@ run_test() {
 	case $T_STATUS in
 	ok) echo "ok - $name"; PASS=$((PASS + 1)) ;;
 	skip) echo "skip - $name: $T_MSG"; SKIPPED=$((SKIPPED + 1)) ;;
-	*) echo "FAIL - $name: $T_MSG"; FAILED=$((FAILED + 1)) ;;
+	*) echo "FAIL - $name: $T_MSG [runtime.c: $(section_of "$name")]"; FAILED=$((FAILED + 1)) ;;
 	esac
 	clean_all
 }
