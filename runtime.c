@@ -137,6 +137,10 @@ extern char **environ;
 #define OCI_MOVE_MOUNT_T_EMPTY_PATH 0x40
 #define OCI_MOUNT_ATTR_IDMAP 0x100000
 #define NR_close_range NR_NEW(436)
+#define NR_openat2 NR_NEW(437)
+struct oci_open_how { uint64_t flags, mode, resolve; };   /* openat2(2), Linux 5.6 */
+#define OCI_RESOLVE_NO_MAGICLINKS 0x02
+#define OCI_RESOLVE_IN_ROOT 0x10
 #define NR_faccessat2 NR_NEW(439)
 #define OCI_AT_EACCESS 0x200
 #define OCI_CLOSE_RANGE_CLOEXEC 4
@@ -1027,8 +1031,23 @@ static void default_signals(void)
     enum { KSIGSET = 8 };
 #endif
     uint64_t zero[8] = { 0 };
-    for (int sig = 1; sig <= KSIGSET * 8; sig++)
+    /* execve resets caught signals itself: only ignored ones (SigIgn in
+     * /proc/self/status, hex, signal 1 in the last digit) need resetting.
+     * Without a procfs to say which: all of them. */
+    char buf[2048], *ign = NULL;
+    struct statfs sf;
+    int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
+    ssize_t n = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n > 0) buf[n] = 0, ign = strstr(buf, "\nSigIgn:\t");
+    size_t len = ign ? strspn(ign += 9, "0123456789abcdef") : 0;
+    for (int sig = 1; sig <= KSIGSET * 8; sig++) {
+        if (ign && (size_t)(sig - 1) / 4 < len) {
+            char d = ign[len - 1 - (size_t)(sig - 1) / 4];
+            if (!(((d <= '9' ? d - '0' : d - 'a' + 10) >> ((sig - 1) % 4)) & 1)) continue;
+        } else if (ign) continue;
         if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, zero, NULL, (size_t)KSIGSET);
+    }
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, zero, NULL, (size_t)KSIGSET);
 }
 
@@ -6276,10 +6295,51 @@ static int open_component(int dirfd, const char *name, int flags, int last)
     return sys_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
 }
 
+/* Linux 5.6: the whole walk in one call, by the same rules (symlinks
+ * resolved with the rootfs as "/", ".." at the rootfs staying there, no
+ * magic links), and with RES_MKDIR/RES_MKFILE a missing last component
+ * made in its parent.  -2: nothing there (what the walk would say too);
+ * -1 for whatever else it refuses or lacks (a deeper component to create,
+ * a symlink last under RES_NOFOLLOW_LAST or just made, an old kernel):
+ * the walk then does it, and says why. */
+static int openat2_in_root(int rootfd, const char *path, int oflags)
+{
+    struct oci_open_how how = { (uint64_t)(oflags | O_PATH | O_CLOEXEC), 0, OCI_RESOLVE_IN_ROOT | OCI_RESOLVE_NO_MAGICLINKS };
+    return (int)syscall(NR_openat2, rootfd, path, &how, sizeof how);
+}
+
+static int open_component(int dirfd, const char *name, int flags, int last);
+
+static int resolve_openat2(int rootfd, const char *path, int flags)
+{
+    static int absent;   /* this kernel has no openat2: asked once per process */
+    char dir[PATH_MAX];
+    struct stat st;
+    const char *base = strrchr(path, '/');
+    if (absent) return -1;
+    int fd = openat2_in_root(rootfd, path, flags & RES_NOFOLLOW_LAST ? O_NOFOLLOW : 0);
+    if (fd >= 0 && !(flags & RES_NOFOLLOW_LAST)) return fd;
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM)) absent = 1;
+    if (fd < 0 && errno == ENOENT && !(flags & (RES_MKDIR | RES_MKFILE))) return -2;
+    if (fd < 0 && errno == ENOENT && base && base[1] && strcmp(base, "/.") && strcmp(base, "/..") &&
+        str_fmt(dir, sizeof dir, "%.*s", (int)(base - path), path) < (int)sizeof dir) {
+        int pfd = openat2_in_root(rootfd, dir[0] ? dir : "/", O_DIRECTORY);
+        if (pfd < 0) return -1;
+        fd = open_component(pfd, base + 1, flags, 1);
+        close(pfd);
+    }
+    if (fd < 0 || (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))) return fd < 0 ? -1 : fd;
+    close(fd);
+    return -1;
+}
+
 static int resolve_in_root(int rootfd, const char *path, int flags)
 {
     char work[PATH_MAX], next[PATH_MAX];
     int stack[RES_MAX_DEPTH], depth = 0, links = 0;
+    int fast = path[0] ? resolve_openat2(rootfd, path, flags) : -1;
+    if (fast >= 0) return fast;
+    if (fast == -2) return errno = ENOENT, failerr("%s", path);
     if (str_fmt(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
     if ((stack[0] = sys_fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0) return failerr("dup");
     char *rest = work;
