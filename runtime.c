@@ -3161,7 +3161,8 @@ static int state_root_open(const char *root, int create)
     if (!root[0])
         return fail("no state root: $XDG_RUNTIME_DIR is not set (a login session sets it); set it, or give --root "
                     "DIR, a directory of your own");
-    if (create) {
+    int fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0 && errno == ENOENT && create) {   /* made only when missing */
         char tmp[PATH_MAX];
         if (str_fmt(tmp, sizeof tmp, "%s", root) >= (int)sizeof tmp) return fail("--root: path too long");
         for (char *p = tmp + 1; ; p++) {
@@ -3173,8 +3174,8 @@ static int state_root_open(const char *root, int create)
                 if (!c) break;
             }
         }
+        fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     }
-    int fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT && !create) return -2; /* no root: no containers */
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
         return fail("state root %s is a symlink or not a directory: give --root the directory itself", root);
@@ -3720,20 +3721,24 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         if (h->v2 && parent) {
             /* enable in the parent whatever it offers of what we use */
             static const char *const ctrls[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma" };
+            char file[PATH_MAX + 32], *avail, all[96] = "";
+            size_t n = 0;
             *parent = 0;
-            for (size_t k = 0; k < ARRAY_LEN(ctrls); k++) {
-                char want[16], file[PATH_MAX + 32], *avail;
-                str_fmt(file, sizeof file, "%s/cgroup.controllers", path);
-                if (read_file_at(AT_FDCWD, file, 4096, &avail, NULL) < 0) break;
+            str_fmt(file, sizeof file, "%s/cgroup.controllers", path);
+            if (read_file_at(AT_FDCWD, file, 4096, &avail, NULL) == 0) {
                 for (char *q = avail; *q; q++) if (*q == ' ' || *q == '\n') *q = ',';
-                int has = list_contains_all(ctrls[k], avail);
+                for (size_t k = 0; k < ARRAY_LEN(ctrls); k++)
+                    if (list_contains_all(ctrls[k], avail)) n += (size_t)str_fmt(all + n, sizeof all - n, "%s+%s", n ? " " : "", ctrls[k]);
                 xfree(avail);
-                str_fmt(want, sizeof want, "+%s", ctrls[k]);
-                /* refused when `path` holds processes (v2's no-internal-
-                 * process rule): a limit that needs it will say so */
-                if (has && cg_write(path, "cgroup.subtree_control", want) < 0)
-                    debugf("cannot enable %s below %s: %s", ctrls[k], path, err_msg);
             }
+            /* all in one write; refused (when `path` holds processes: v2's
+             * no-internal-process rule), one by one, and a limit that
+             * needs one that failed will say so */
+            if (n && cg_write(path, "cgroup.subtree_control", all) < 0)
+                for (char *w = all, *sp; w; w = sp ? sp + 1 : NULL) {
+                    if ((sp = strchr(w, ' '))) *sp = 0;
+                    if (cg_write(path, "cgroup.subtree_control", w) < 0) debugf("cannot enable %s below %s: %s", w, path, err_msg);
+                }
             *parent = '/';
         }
         if (mkdir(path, 0755) < 0 && errno != EEXIST) return failerr("create cgroup %s", path);
@@ -4413,11 +4418,13 @@ static int cg_from_state(struct cgroup *cg, const char *list)
  * freezer controller is on v1, else v2's cgroup.freeze.  0, or -1. */
 static int cg_freezer(const char *cgroups, char path[static PATH_MAX + 32], int *v2)
 {
-    for (int pass = 0; pass < 2; pass++)
+    /* pass 0: v1's freezer where the path says so (its usual mount
+     * point), pass 1: anywhere, pass 2: v2 */
+    for (int pass = 0; pass < 3; pass++)
         for (const char *p = cgroups; *p;) {
             size_t n = strcspn(p, "\n");
-            str_fmt(path, PATH_MAX + 32, "%.*s/%s", (int)n, p, pass ? "cgroup.freeze" : "freezer.state");
-            if (access(path, F_OK) == 0) { *v2 = pass; return 0; }
+            str_fmt(path, PATH_MAX + 32, "%.*s/%s", (int)n, p, pass == 2 ? "cgroup.freeze" : "freezer.state");
+            if ((pass || str_find(path, "freezer/")) && access(path, F_OK) == 0) { *v2 = pass == 2; return 0; }
             p += n + (p[n] == '\n');
         }
     return -1;
@@ -4474,7 +4481,7 @@ static int cg_refuse_frozen(const struct cgroup *cg)
 {
     for (int i = 0; i < cg->n; i++) {
         char path[PATH_MAX + 32], *text;
-        if (!cg->dir[i][0]) continue;
+        if (!cg->dir[i][0] || (!cg->l.h[i].v2 && !list_contains_all("freezer", cg->l.h[i].opts))) continue;
         str_fmt(path, sizeof path, "%s/%s", cg->dir[i], cg->l.h[i].v2 ? "cgroup.events" : "freezer.state");
         if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
         int frozen = cg->l.h[i].v2 ? str_find(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
@@ -8863,7 +8870,9 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
                          (has_hooks(&j.spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
         st->cgroups = cgs.p;
         if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j.cg->unit), st->unit_user = j.cg->unit_user;
-        ok = proc_stat(st->pid, &st->starttime, &s) == 0 || fail("container init (pid %d) died during create", (int)st->pid) == 0;
+        st->starttime = j.start2;   /* read for the journal */
+        ok = j.start2 || proc_stat(st->pid, &st->starttime, &s) == 0 ||
+             fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
         ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, NULL, 0, -1) == 0 || err_prefix("stage 2 (container init)") == 0);
