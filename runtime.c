@@ -9913,6 +9913,16 @@ static int signal_all(const struct cstate *st, int sig)
 /* Waits (up to 10 s) until init is gone or a zombie. */
 static int wait_process_gone(const struct cstate *st)
 {
+    /* Linux 5.3: a pidfd becomes readable the moment the process exits,
+     * where polling would sleep a timer tick or more */
+    int pfd = (int)syscall(NR_pidfd_open, st->pid, 0);
+    if (pfd >= 0) {
+        struct pollfd pf = { pfd, POLLIN, 0 };
+        int alive = process_alive(st->pid, st->starttime);
+        int r = alive ? poll(&pf, 1, wait_limit_ms(10000)) : 1;
+        close(pfd);
+        if (r > 0 || !process_alive(st->pid, st->starttime)) return 0;
+    }
     for (int i = 0; i < 1100; i++) {
         if (!process_alive(st->pid, st->starttime)) return 0;
         sleep_ms(i < 100 ? 1 : 9);
