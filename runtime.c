@@ -3155,8 +3155,10 @@ static int state_dir_trusted(int fd, const char *what, const char *path)
 }
 
 /* Opens the state root, creating it (0700) when `create` is set; not
- * through a symlink, and only when it is trusted. */
-static int state_root_open(const char *root, int create)
+ * through a symlink, and (`trust`: for what changes containers) only when
+ * it is trusted.  Looking (state, list) needs no trust: root may look at
+ * a user's containers. */
+static int state_root_open(const char *root, int create, int trust)
 {
     if (!root[0])
         return fail("no state root: $XDG_RUNTIME_DIR is not set (a login session sets it); set it, or give --root "
@@ -3180,7 +3182,7 @@ static int state_root_open(const char *root, int create)
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
         return fail("state root %s is a symlink or not a directory: give --root the directory itself", root);
     if (fd < 0) return failerr("open state root %s", root);
-    if (state_dir_trusted(fd, "state root", root) < 0) { close(fd); return -1; }
+    if (trust && state_dir_trusted(fd, "state root", root) < 0) { close(fd); return -1; }
     return fd;
 }
 
@@ -3213,7 +3215,7 @@ static int state_dir_open(int rootfd, const char *id, int lock)
     if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
-    if (state_dir_trusted(fd, "the state directory of", id) < 0) { close(fd); return -1; }
+    if (lock && state_dir_trusted(fd, "the state directory of", id) < 0) { close(fd); return -1; }
     struct stat st;
     if (lock && lock_with_deadline(fd, id) < 0) { close(fd); return -1; }
     /* a delete that held the lock before us has removed the directory */
@@ -3499,7 +3501,7 @@ static int open_container_as(const char *root, const char *id, int *rootfd, int 
     *rootfd = *dirfd = -1;
     memset(st, 0, sizeof *st);
     if (validate_id(id) < 0) return -1;
-    if ((*rootfd = state_root_open(root, 0)) < 0) {
+    if ((*rootfd = state_root_open(root, 0, lock)) < 0) {
         if (*rootfd == -2) fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
         return *rootfd = -1;
     }
@@ -8532,7 +8534,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
 static int make_state_dir(struct create_job *j, const struct create_req *r)
 {
     if (validate_id(r->id) < 0) return -1;
-    if ((j->rootfd = state_root_open(r->root, 1)) < 0) return -1;
+    if ((j->rootfd = state_root_open(r->root, 1, 1)) < 0) return -1;
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
@@ -10652,7 +10654,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("list: invalid format \"%s\" (table or json)", format);
     struct list_row *rows = NULL;
     size_t n = 0, cap = 0;
-    int rootfd = state_root_open(c->root, 0);
+    int rootfd = state_root_open(c->root, 0, 0);
     if (rootfd == -1) return -1;
     struct dir_iter d;
     const char *name;
@@ -10967,7 +10969,7 @@ static void check_caps(struct check *c)
 static void check_state_root(struct check *c, const char *root)
 {
     c->name = "state root", c->needed = 1;
-    int fd = state_root_open(root, 1);   /* as `create` would */
+    int fd = state_root_open(root, 1, 1);   /* as `create` would */
     if (fd >= 0 && syscall(SYS_faccessat, fd, ".", W_OK) == 0) check_set(c, 1, NULL, NULL, "%s writable", root);
     else check_set(c, 0, "every container (state lives there)", "--root DIR on a writable filesystem (or make STATE_ROOT=...)",
                    "%s not writable (%s)", root, fd < 0 ? err_msg : strerror(errno));
