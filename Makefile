@@ -81,3 +81,55 @@ clean:
 	rm -f ocirun ocirun-static gen-syscalls syscalls.tmp
 
 .PHONY: all static install install-bin test demo clean syscalls
+
+# --- the fast test tier: make check (no root needed, under a minute) --------
+# tests/fuzz: fuzz targets (each #includes runtime.c) for config.json, the
+# seccomp compiler, state.json, the stage protocol and the command line,
+# replayed over their corpora (tests/fuzz/corpus/<target>) under ASan and
+# UBSan, leaks included; tests/api/api.c: runtime.h driven as a library (as
+# root also a busybox container's lifecycle).  clang when there is one,
+# else gcc: libFuzzer is not needed.  Outputs go to tests/fuzz/build.
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="config seccomp"]: the
+#   libFuzzer builds (clang), each run FUZZ_SECONDS; new inputs go to
+#   tests/fuzz/build/corpus-<target>, crashes to tests/fuzz/build/artifacts;
+#   FUZZ_XFLAGS adds compiler flags (-fno-sanitize=... to step over a
+#   finding already reported).
+FUZZ_TARGETS ?= config seccomp state msg cli
+FUZZ_BUILD = tests/fuzz/build
+CHECK_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_DEFS = -DOCIRUN_NO_MAIN -DOCIRUN_LIBC_MALLOC=1 $(DEFS)
+FUZZ_WARN = -Wall -Wextra -Wno-unused-function
+FUZZ_DEPS = runtime.c runtime.h tests/fuzz/fuzz.h tests/fuzz/sandbox.h
+
+CHECK_DIR = $(FUZZ_BUILD)/$(notdir $(firstword $(CHECK_CC)))
+
+check-build: $(FUZZ_TARGETS:%=$(CHECK_DIR)/replay-%) $(CHECK_DIR)/api
+
+$(CHECK_DIR)/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(CHECK_DIR)
+	@$(CHECK_CC) -g -O0 $(FUZZ_SAN) $(FUZZ_DEFS) $(FUZZ_WARN) -o $@ $< tests/fuzz/replay.c >$@.build.log 2>&1 || { cat $@.build.log; exit 1; }
+
+$(CHECK_DIR)/api: tests/api/api.c runtime.c runtime.h
+	@mkdir -p $(CHECK_DIR)
+	@$(CHECK_CC) -g -O0 $(FUZZ_SAN) $(FUZZ_DEFS) $(FUZZ_WARN) -o $@ tests/api/api.c >$@.build.log 2>&1 || { cat $@.build.log; exit 1; }
+
+check:
+	@MAKE="$(MAKE)" CHECK_CC="$(CHECK_CC)" CHECK_DIR="$(CHECK_DIR)" FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/fuzz/check.sh
+
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/%.c $(FUZZ_DEPS)
+	@mkdir -p $(FUZZ_BUILD)
+	@$(FUZZ_CC) -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_XFLAGS) $(FUZZ_DEFS) $(FUZZ_WARN) -o $@ $< >$@.build.log 2>&1 || { cat $@.build.log; exit 1; }
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
+
+fuzz:
+	@MAKE="$(MAKE)" FUZZ_CC="$(FUZZ_CC)" FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/fuzz/fuzz.sh
+
+clean: clean-check
+clean-check:
+	rm -rf $(FUZZ_BUILD)
+
+.PHONY: check check-build fuzz fuzz-build clean-check

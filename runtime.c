@@ -2453,7 +2453,8 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
             res_int(ip, c, "major", -1, &d->major) < 0 || res_int(ip, c, "minor", -1, &d->minor) < 0)
             return -1;
         if (!member(c, "allow")) return fail("%s.allow: required field is missing", ip);
-        if (strlen(type) != 1 || !strchr("acbup", type[0])) return fail("%s.type: expected a, c, b, u or p, got \"%s\"", ip, type);
+        /* "p" (a FIFO) names no device a cgroup can allow: runc refuses it too */
+        if (strlen(type) != 1 || !strchr("acbu", type[0])) return fail("%s.type: expected a, c, b or u, got \"%s\"", ip, type);
         if (!access[0] || strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
             return fail("%s.access: expected a combination of r, w and m, got \"%s\"", ip, access);
         d->type = type[0] == 'u' ? 'c' : type[0];
@@ -3299,7 +3300,9 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
     json_str(b, st->bundle);
     buf_puts(b, ",\"rootfs\":");
     json_str(b, st->rootfs);
-    buf_printf(b, ",\"created\":\"%s\",\"owner\":\"\",\"annotations\":%s", st->created,
+    buf_puts(b, ",\"created\":");
+    json_str(b, st->created);
+    buf_printf(b, ",\"owner\":\"\",\"annotations\":%s",
                st->annotations ? st->annotations : "{}");
     if (internal) {
         buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"late_hooks\":%d,\"cgroups\":[",
@@ -4178,7 +4181,7 @@ static size_t device_rules(const struct oci_spec *s, struct oci_devrule **out)
 {
     size_t n = s->res.ndevs, k = 0;
     struct oci_devrule *v = xcalloc(n + ARRAY_LEN(default_devices) + 5, sizeof *v);
-    memcpy(v, s->res.devs, n * sizeof *v);
+    if (n) memcpy(v, s->res.devs, n * sizeof *v);
     k = n;
     for (size_t i = 0; i < ARRAY_LEN(default_devices); i++)
         v[k++] = (struct oci_devrule){ 1, 'c', default_devices[i].major, default_devices[i].minor, "rwm" };
@@ -6037,15 +6040,21 @@ static int64_t sc_outcome(const struct sc_entry *e, size_t n, uint32_t nr, uint3
  * libseccomp's linear filter, everything else costs a tree walk. */
 static const char *const sc_hot[] = { "read", "write", "futex" };
 
+static uint32_t sc_enosys(const struct sc_arch *a);
+static int sc_enosys_from(const struct oci_seccomp *sc, const struct sc_arch *a, uint32_t *max);
+
 /* Checks of the hot syscalls of arch `a` (its entries e[0..n)) in front
  * of label `l`. */
 static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, const struct sc_arch *a,
                           const struct sc_entry *e, size_t n, size_t l)
 {
+    uint32_t max;
+    int stub = sc_enosys_from(sc, a, &max);
     for (size_t h = ARRAY_LEN(sc_hot); h-- > 0;) {
         uint32_t nr;
         int64_t ret;
         if (sc_number(a, sc_lookup(sc_hot[h]), &nr) < 0 || (ret = sc_outcome(e, n, nr, sc->default_action)) < 0) continue;
+        if (stub && nr > max) ret = OCI_SECCOMP_RET_ERRNO | sc_enosys(a);   /* above what the profile names: runc's stub */
         l = bb_jump(b, BPF_JMP_JEQ_K, nr, bb_ret(b, (uint32_t)ret), l);
     }
     return l;
@@ -8077,7 +8086,8 @@ static int msg_recv(int fd, const char *peer, int want, struct buf *out, int *pa
         out->p[h.len] = 0;
         out->len = h.len;
         if (h.type == MSG_LOG) { forward_log(peer, out->p, h.len); continue; }
-        if (h.type == MSG_ERROR) return fail("%s", out->p);   /* the stage's own error */
+        if (h.type == MSG_ERROR)   /* the stage's own error */
+            return out->p[0] ? fail("%s", out->p) : fail_as(OCIRUN_E_PEER, "%s failed and sent an empty error", peer);
         if (h.type != want) return fail_as(OCIRUN_E_PEER, "%s sent a %s message, expected %s", peer, msg_names[h.type], msg_names[want]);
         return 0;
     }
@@ -9193,6 +9203,7 @@ static int exec_config(const struct exec_req *e, int dirfd, const struct cstate 
         char theirs[64], ours[64];
         if (read_ns_link(st->pid, proc_names[i], theirs) < 0) {
             if (errno == ENOENT) continue; /* a namespace type this kernel lacks */
+            buf_free(&seccomp);
             return failerr("read /proc/%d/ns/%s", (int)st->pid, proc_names[i]);
         }
         if (read_ns_link(getpid(), proc_names[i], ours) == 0 && !strcmp(theirs, ours)) continue;
@@ -9812,7 +9823,7 @@ static int parse_signal(const char *s, int *out)
         if (!name_cmp(name, signal_names[i].name)) { *out = signal_names[i].sig; return 0; }
     if (!name_ncmp(name, "RTMIN", 5) || !name_ncmp(name, "RTMAX", 5)) {
         int base = toupper((unsigned char)name[4]) == 'N' ? SIGRTMIN : SIGRTMAX, off = 0;
-        if (name[5] && (parse_int(name + 6, &off) < 0 || (name[5] != '+' && name[5] != '-')))
+        if (name[5] && (parse_int(name + 6, &off) < 0 || off < 0 || off > SIGRTMAX || (name[5] != '+' && name[5] != '-')))
             return fail("unknown signal \"%s\"", s);
         n = name[5] == '-' ? base - off : base + off;
         if (n >= SIGRTMIN && n <= SIGRTMAX) { *out = n; return 0; }
@@ -10115,11 +10126,17 @@ int ocirun_delete(const char *root, const char *id, int force)
     memset(&st, 0, sizeof st);
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
-    } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_DAMAGED && force && journal_read(dirfd, id, &st) == 0) {
+    } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_DAMAGED && force) {
         /* what a killed create made, or what a damaged state named: its
          * journal knows the processes, cgroups and unit */
-        warnf("%s: its state is damaged or was never written; removing what its journal records", id);
-        r = delete_locked(rootfd, dirfd, &st, 1);
+        if (journal_read(dirfd, id, &st) == 0) {
+            warnf("%s: its state is damaged or was never written; removing what its journal records", id);
+            r = delete_locked(rootfd, dirfd, &st, 1);
+        } else if (errno == ENOENT) {
+            warnf("%s: its state is damaged and it has no journal (an older ocirun made it): only its state "
+                  "directory is removed", id);
+            r = state_dir_remove(rootfd, id);
+        }
     } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_NOT_FOUND) {
         /* an aborted create left a directory without state.json: like runc,
          * remove it, and succeed only with --force */

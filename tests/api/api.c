@@ -1,0 +1,373 @@
+/* api.c: runtime.h driven the way a firmware project drives it: runtime.c
+ * compiled into this program with -DOCIRUN_NO_MAIN, main() handing over
+ * to ocirun_main() first when a stage is asked for (rule 1 of runtime.h).
+ *
+ * Every call of runtime.h, in a temp dir:
+ *   - always (no root needed): the error path of each call, with the
+ *     message from ocirun_last_error() and the kind from
+ *     ocirun_last_error_code(): a missing container, bad ids, a bad root,
+ *     a missing bundle, an invalid config.json, a damaged state.json;
+ *     delete --force of a missing one; ocirun_stage_requested();
+ *     ocirun_main() for --version, an unknown command, and `list` of an
+ *     empty root (runtime.h has no list call of its own);
+ *   - as root, with /bin/busybox (busybox-static): the lifecycle of a
+ *     container, each effect checked: create (state "created", init's pid
+ *     alive in /proc, the pid file), start (state "running", the process
+ *     is busybox now), kill (state "stopped" within 5 s, pid 0), init a
+ *     child of this process (reaped here, gone from /proc), delete (state
+ *     "does not exist", the state directory gone); delete --force of a
+ *     running one and delete of a created one.
+ * Output: TAP ("ok N - what", "not ok N - what" with the error); exit
+ * status 1 if any failed.  Run by `make check` (tests/fuzz/check.sh).
+ *
+ * Build: cc -g -fsanitize=address,undefined -DOCIRUN_NO_MAIN
+ *        -DOCIRUN_LIBC_MALLOC=1 -o api tests/api/api.c */
+#include "../../runtime.c"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+
+static int tests, failures;
+static char tmp[64], root[128], bundle[128];
+
+__attribute__((format(printf, 2, 3)))
+static int check(int ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s %d - ", ok ? "ok" : "not ok", ++tests);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (!ok) failures++;
+    fflush(stdout);
+    return ok;
+}
+
+static const char *code_name(int c)
+{
+    static const char *const names[] = { "NONE", "FAILED", "NOT_FOUND", "EXISTS", "NOT_RUNNING", "BUSY", "DAMAGED", "PEER" };
+    return c >= 0 && c < (int)ARRAY_LEN(names) ? names[c] : "?";
+}
+
+/* A call that must fail with error kind `code` and a message holding `text`. */
+static void fails(int r, int code, const char *text, const char *what)
+{
+    const char *msg = ocirun_last_error();
+    int ok = r == -1 && ocirun_last_error_code() == code && strstr(msg, text);
+    check(ok, "%s: fails with %s, \"...%s...\"", what, code_name(code), text);
+    if (!ok) printf("#   returned %d, %s: %s\n", r, code_name(ocirun_last_error_code()), msg);
+}
+
+static void succeeds(int r, const char *what)
+{
+    check(r == 0, "%s", what);
+    if (r) printf("#   %s: %s\n", code_name(ocirun_last_error_code()), ocirun_last_error());
+}
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f)) { perror(path); exit(2); }
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* ocirun_main(args) with its stdout captured into out. */
+static int run_main(char *out, size_t size, int argc, char **argv)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/stdout", tmp);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), saved = dup(1);
+    fflush(stdout);
+    dup2(fd, 1);
+    int r = ocirun_main(argc, argv);
+    dup2(saved, 1);
+    close(saved);
+    ssize_t n = pread(fd, out, size - 1, 0);
+    out[n > 0 ? n : 0] = 0;
+    close(fd);
+    return r;
+}
+
+static void without_root(void)
+{
+    struct ocirun_state st;
+    char *stage_argv[] = { "prog", OCIRUN_STAGE_ARG, "1", "3", "-1", NULL }, *plain[] = { "prog", "state", NULL };
+    check(ocirun_stage_requested(5, stage_argv), "ocirun_stage_requested: true for argv[1] == \"%s\"", OCIRUN_STAGE_ARG);
+    check(!ocirun_stage_requested(2, plain) && !ocirun_stage_requested(1, plain), "ocirun_stage_requested: false otherwise");
+
+    /* a root that does not exist yet: no container is there */
+    fails(ocirun_state(root, "nosuch", &st), OCIRUN_E_NOT_FOUND, "does not exist", "state of a missing container");
+    fails(ocirun_start(root, "nosuch"), OCIRUN_E_NOT_FOUND, "does not exist", "start of a missing container");
+    fails(ocirun_kill(root, "nosuch", SIGTERM, 0), OCIRUN_E_NOT_FOUND, "does not exist", "kill of a missing container");
+    fails(ocirun_kill(root, "nosuch", SIGKILL, 1), OCIRUN_E_NOT_FOUND, "does not exist", "kill --all of a missing container");
+    fails(ocirun_delete(root, "nosuch", 0), OCIRUN_E_NOT_FOUND, "does not exist", "delete of a missing container");
+    succeeds(ocirun_delete(root, "nosuch", 1), "delete --force of a missing container succeeds");
+    check(!exists(root), "no call so far made the state root");
+
+    /* ids */
+    char longid[300];
+    memset(longid, 'a', sizeof longid - 1), longid[sizeof longid - 1] = 0;
+    fails(ocirun_state(root, "", &st), OCIRUN_E_FAILED, "must not be empty", "state of id \"\"");
+    fails(ocirun_state(root, "../etc", &st), OCIRUN_E_FAILED, "invalid container id", "state of id \"../etc\"");
+    fails(ocirun_state(root, "..", &st), OCIRUN_E_FAILED, "invalid container id", "state of id \"..\"");
+    fails(ocirun_state(root, longid, &st), OCIRUN_E_FAILED, "longer than", "state of a 299-character id");
+    fails(ocirun_start(root, "a b"), OCIRUN_E_FAILED, "invalid container id", "start of id \"a b\"");
+    fails(ocirun_kill(root, "x/y", SIGKILL, 0), OCIRUN_E_FAILED, "invalid container id", "kill of id \"x/y\"");
+    fails(ocirun_delete(root, "x\ny", 1), OCIRUN_E_FAILED, "invalid container id", "delete --force of id \"x\\ny\"");
+
+    /* a root that is a file */
+    char file_root[160];
+    snprintf(file_root, sizeof file_root, "%s/file", tmp);
+    put(file_root, "not a directory\n");
+    fails(ocirun_state(file_root, "c1", &st), OCIRUN_E_FAILED, "not a directory", "state with a root that is a file");
+    fails(ocirun_delete(file_root, "c1", 1), OCIRUN_E_FAILED, "not a directory", "delete --force with a root that is a file");
+
+    /* create: bundles */
+    struct ocirun_create_opts o;
+    char path[256], badbundle[160];
+    memset(&o, 0, sizeof o);
+    snprintf(path, sizeof path, "%s/nosuch-bundle", tmp);
+    o.bundle = path;
+    fails(ocirun_create(root, "c1", &o), OCIRUN_E_FAILED, "nosuch-bundle", "create with a missing bundle");
+    snprintf(badbundle, sizeof badbundle, "%s/badbundle", tmp);
+    mkdir(badbundle, 0700);
+    snprintf(path, sizeof path, "%s/config.json", badbundle);
+    put(path, "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"process\": {\"cwd\": \"/\", \"args\": []}}");
+    o.bundle = badbundle;
+    fails(ocirun_create(root, "c1", &o), OCIRUN_E_FAILED, "config.json: .process.args", "create with an invalid config.json");
+    put(path, "{\"ociVersion\": \"1.0.2\",");
+    fails(ocirun_create(root, "c1", &o), OCIRUN_E_FAILED, "config.json: invalid JSON", "create with a config.json that is not JSON");
+    /* a bundle that is fine as far as the id check: the id is refused */
+    char okbundle[160];
+    snprintf(okbundle, sizeof okbundle, "%s/okbundle", tmp);
+    mkdir(okbundle, 0700);
+    snprintf(path, sizeof path, "%s/rootfs", okbundle);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/config.json", okbundle);
+    put(path, "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], "
+              "\"user\": {\"uid\": 0, \"gid\": 0}}, \"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}}");
+    o.bundle = okbundle;
+    fails(ocirun_create(root, "a/b", &o), OCIRUN_E_FAILED, "invalid container id", "create with id \"a/b\"");
+    fails(ocirun_create(root, "", &o), OCIRUN_E_FAILED, "must not be empty", "create with id \"\"");
+    fails(ocirun_state(root, "c1", &st), OCIRUN_E_NOT_FOUND, "does not exist", "a failed create leaves no container");
+
+    /* damaged state: what a killed create, or a broken disk, leaves */
+    char dir[200];
+    mkdir(root, 0700);
+    snprintf(dir, sizeof dir, "%s/dmg", root);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    put(path, "{\"id\": \"dmg\", \"pid\": ");
+    fails(ocirun_state(root, "dmg", &st), OCIRUN_E_DAMAGED, "damaged", "state of a container whose state.json is cut short");
+    fails(ocirun_start(root, "dmg"), OCIRUN_E_DAMAGED, "damaged", "start of it");
+    fails(ocirun_delete(root, "dmg", 0), OCIRUN_E_DAMAGED, "damaged", "delete (no --force) of it");
+    succeeds(ocirun_delete(root, "dmg", 1), "delete --force of a damaged container without a journal succeeds");
+    check(!exists(dir), "... and removes its directory");
+    mkdir(dir, 0700);
+    put(path, "garbage");
+    snprintf(path, sizeof path, "%s/journal", dir);
+    put(path, "pid 2147483647 42\n");
+    succeeds(ocirun_delete(root, "dmg", 1), "delete --force of a damaged container with a journal succeeds");
+    check(!exists(dir), "... and removes its directory");
+
+    /* the command line, as a program hands over to it */
+    char out[8192];
+    char *version[] = { "prog", "--version", NULL }, *unknown[] = { "prog", "--root", root, "frobnicate", NULL };
+    char *list[] = { "prog", "--root", root, "list", NULL }, *listj[] = { "prog", "--root", root, "list", "--format", "json", NULL };
+    check(run_main(out, sizeof out, 2, version) == 0 && strstr(out, OCIRUN_VERSION), "ocirun_main --version prints %s", OCIRUN_VERSION);
+    check(run_main(out, sizeof out, 4, unknown) == 3, "ocirun_main with an unknown command returns 3");
+    check(run_main(out, sizeof out, 4, list) == 0 && !strncmp(out, "ID", 2) && !strchr(out, '\n')[1],
+          "list of an empty root: the header alone");
+    check(run_main(out, sizeof out, 6, listj) == 0 && !strcmp(out, "[]\n"), "list --format json of an empty root: []");
+}
+
+/* --- as root: the lifecycle --- */
+
+static const char busybox_config[] =
+    "{\n"
+    "  \"ociVersion\": \"1.0.2\",\n"
+    "  \"process\": { \"terminal\": false, \"user\": { \"uid\": 0, \"gid\": 0 },\n"
+    "    \"args\": [ \"/bin/busybox\", \"sleep\", \"1000\" ], \"env\": [ \"PATH=/bin\" ], \"cwd\": \"/\" },\n"
+    "  \"root\": { \"path\": \"rootfs\" },\n"
+    "  \"hostname\": \"apitest\",\n"
+    "  \"mounts\": [ { \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" } ],\n"
+    "  \"linux\": { \"namespaces\": [ { \"type\": \"pid\" }, { \"type\": \"mount\" }, { \"type\": \"ipc\" }, { \"type\": \"uts\" } ],\n"
+    "    \"resources\": { \"devices\": [ { \"allow\": false, \"access\": \"rwm\" } ] } }\n"
+    "}\n";
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode), r = 0;
+    char buf[65536];
+    ssize_t n;
+    if (in < 0 || out < 0) r = -1;
+    while (r == 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) r = -1;
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    return r;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static int state_is(const char *id, const char *status, struct ocirun_state *st)
+{
+    memset(st, 0, sizeof *st);
+    return ocirun_state(root, id, st) == 0 && !strcmp(st->status, status);
+}
+
+/* Waits up to 5 s for `status`, reaping init (our child) on the way. */
+static int wait_status(const char *id, const char *status, pid_t pid, int *reaped)
+{
+    struct ocirun_state st;
+    for (int i = 0; i < 500; i++) {
+        if (!*reaped && waitpid(pid, NULL, WNOHANG) == pid) *reaped = 1;
+        if (state_is(id, status, &st)) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+static int proc_has(pid_t pid, const char *file, const char *text)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    for (ssize_t i = 0; i < n; i++)
+        if (!buf[i]) buf[i] = ' ';   /* cmdline: NUL-separated */
+    buf[n] = 0;
+    return strstr(buf, text) != NULL;
+}
+
+static int reap(pid_t pid, int *reaped)
+{
+    for (int i = 0; !*reaped && i < 500; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid) *reaped = 1;
+        else usleep(10000);
+    }
+    return *reaped;
+}
+
+static void with_root(void)
+{
+    char path[200], pidfile[160], text[64], real[PATH_MAX];
+    struct ocirun_state st;
+    struct ocirun_create_opts o;
+    snprintf(bundle, sizeof bundle, "%s/bundle", tmp);
+    snprintf(path, sizeof path, "%s/rootfs", bundle);
+    mkdir(bundle, 0755), mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/rootfs/bin", bundle);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/rootfs/proc", bundle);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/rootfs/bin/busybox", bundle);
+    if (copy_file("/bin/busybox", path, 0755) < 0) { check(0, "copy /bin/busybox into the rootfs"); return; }
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    put(path, busybox_config);
+    if (!realpath(bundle, real)) snprintf(real, sizeof real, "%s", bundle);
+    snprintf(pidfile, sizeof pidfile, "%s/init.pid", tmp);
+
+    /* create */
+    memset(&o, 0, sizeof o);
+    o.bundle = bundle, o.pid_file = pidfile;
+    if (!check(ocirun_create(root, "api1", &o) == 0, "create api1")) {
+        printf("#   %s: %s\n", code_name(ocirun_last_error_code()), ocirun_last_error());
+        return;
+    }
+    int reaped = 0;
+    check(state_is("api1", "created", &st) && st.pid > 0, "state: created, pid %d", (int)st.pid);
+    pid_t pid = st.pid;
+    check(!strcmp(st.id, "api1") && !strcmp(st.bundle, real), "state: id api1, bundle %s", st.bundle);
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    check(exists(path), "init (pid %d) is in /proc", (int)pid);
+    check(!proc_has(pid, "cmdline", "sleep"), "init has not run the process yet");
+    FILE *f = fopen(pidfile, "r");
+    check(f && fgets(text, sizeof text, f) && atoi(text) == pid, "the pid file holds %d", (int)pid);
+    if (f) fclose(f);
+    fails(ocirun_create(root, "api1", &o), OCIRUN_E_EXISTS, "api1", "create of an id that exists");
+
+    /* start */
+    succeeds(ocirun_start(root, "api1"), "start api1");
+    check(state_is("api1", "running", &st) && st.pid == pid, "state: running, pid %d", (int)st.pid);
+    check(proc_has(pid, "cmdline", "sleep 1000"), "init runs `busybox sleep 1000` now");
+    fails(ocirun_start(root, "api1"), OCIRUN_E_FAILED, "already running", "start of a running container");
+    fails(ocirun_delete(root, "api1", 0), OCIRUN_E_FAILED, "not stopped", "delete (no --force) of a running container");
+    succeeds(ocirun_kill(root, "api1", 0, 0), "kill with signal 0 (is it alive?)");
+
+    /* kill */
+    succeeds(ocirun_kill(root, "api1", SIGKILL, 0), "kill api1 KILL");
+    check(wait_status("api1", "stopped", pid, &reaped), "state: stopped within 5 s");
+    check(state_is("api1", "stopped", &st) && st.pid == 0, "state: pid 0 once stopped");
+    fails(ocirun_kill(root, "api1", SIGTERM, 0), OCIRUN_E_NOT_RUNNING, "not running", "kill of a stopped container");
+    check(reap(pid, &reaped), "init was a child of this process (reaped here)");
+    snprintf(path, sizeof path, "/proc/%d", (int)pid);
+    check(!exists(path), "pid %d is gone from /proc", (int)pid);
+
+    /* delete */
+    succeeds(ocirun_delete(root, "api1", 0), "delete api1");
+    fails(ocirun_state(root, "api1", &st), OCIRUN_E_NOT_FOUND, "does not exist", "state after delete");
+    snprintf(path, sizeof path, "%s/api1", root);
+    check(!exists(path), "its state directory is gone");
+
+    /* delete --force of a running container */
+    o.pid_file = NULL;
+    reaped = 0;
+    if (check(ocirun_create(root, "api2", &o) == 0 && ocirun_start(root, "api2") == 0 && state_is("api2", "running", &st),
+              "create and start api2")) {
+        pid = st.pid;
+        succeeds(ocirun_kill(root, "api2", SIGCONT, 1), "kill --all api2 CONT");
+        succeeds(ocirun_delete(root, "api2", 1), "delete --force of running api2");
+        check(reap(pid, &reaped), "its init is reaped");
+        snprintf(path, sizeof path, "/proc/%d", (int)pid);
+        check(!exists(path), "pid %d is gone from /proc", (int)pid);
+        fails(ocirun_state(root, "api2", &st), OCIRUN_E_NOT_FOUND, "does not exist", "state after delete --force");
+    } else {
+        printf("#   %s: %s\n", code_name(ocirun_last_error_code()), ocirun_last_error());
+    }
+
+    /* delete of a created container: its init goes */
+    reaped = 0;
+    if (check(ocirun_create(root, "api3", &o) == 0 && state_is("api3", "created", &st), "create api3")) {
+        pid = st.pid;
+        succeeds(ocirun_delete(root, "api3", 0), "delete of created api3");
+        check(reap(pid, &reaped), "its init is reaped");
+        snprintf(path, sizeof path, "%s/api3", root);
+        check(!exists(path), "its state directory is gone");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    /* rule 1 of runtime.h.  (_exit, not return: the stages are short-lived
+     * processes of ocirun's, their exit skips LeakSanitizer's report) */
+    if (ocirun_stage_requested(argc, argv)) _exit(ocirun_main(argc, argv));
+    alarm(120);
+    const char *t = getenv("TMPDIR");
+    snprintf(tmp, sizeof tmp, "%s/ocirun-api.XXXXXX", t && t[0] == '/' && strlen(t) < 40 ? t : "/tmp");
+    if (!mkdtemp(tmp)) { perror(tmp); return 2; }
+    snprintf(root, sizeof root, "%s/root", tmp);
+    without_root();
+    if (geteuid() != 0) printf("# not root: the lifecycle is skipped\n");
+    else if (access("/bin/busybox", X_OK) != 0) printf("# no /bin/busybox (busybox-static): the lifecycle is skipped\n");
+    else with_root();
+    printf("1..%d\n", tests);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return failures ? 1 : 0;
+}
