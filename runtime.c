@@ -30,11 +30,12 @@
  *   3. Logging
  *   4. JSON: reader and writer
  *   5. Spec model: config.json into typed structs, with validation
- *   6. State store: <root>/<id>/state.json, locks, process identity
+ *   6. State store: <root>/<id>/ (state.json, the journal, the config
+ *      copy), trust, locks, process identity
  *   7. Cgroups: the host's layout, the container's cgroup, limits, freezer
  *   8. systemd: a D-Bus client, and the cgroup driver
  *   9. Seccomp: linux.seccomp compiled to classic BPF, without libseccomp
- *  10. Paths inside the rootfs: component-by-component resolution
+ *  10. Paths inside the rootfs: openat2, or component by component
  *  11. Mounts and the rootfs
  *  12. Devices and terminals
  *  13. Process setup: rlimits, user, capabilities, labels, scheduling,
@@ -3089,14 +3090,20 @@ static int spec_parse(const char *text, size_t len, const char *name, struct oci
 }
 
 /* ======================================================================
- * 6. State store: <root>/<id>/state.json, locks, process identity
+ * 6. State store: <root>/<id>/ (state.json, the journal, the config
+ *    copy), trust, locks, process identity
  *
- * <root>/<id>/ is created by `create` and holds state.json (written
- * atomically) and exec.sock, the socket init waits on until `start`.  A
- * command that changes a container holds flock() on the directory, so
- * concurrent start/kill/delete on one id serialise.  A pid alone is never
- * trusted: the state records init's start time, and a pid whose start time
- * differs is a different process.
+ * <root>/<id>/ is created by `create` first, and holds the journal (what
+ * the container is about to get, recorded before it exists, so that a
+ * killed create leaves nothing `delete --force` cannot find), config.json
+ * (the config as create read it), state.json (written atomically once
+ * create is done) and exec.sock, the socket init waits on until `start`.
+ * Both the root and the directory must be the caller's and writable by no
+ * one else before a command acts on what they say.  A command that
+ * changes a container holds flock() on the directory, so concurrent
+ * start/kill/delete on one id serialise.  A pid alone is never trusted:
+ * the state records init's start time, and a pid whose start time differs
+ * is a different process.
  * ====================================================================== */
 
 #define STATE_FILE "state.json"
@@ -6274,17 +6281,20 @@ static int sc_load(struct sc_filter *f)
 }
 
 /* ======================================================================
- * 10. Paths inside the rootfs: component-by-component resolution
+ * 10. Paths inside the rootfs: openat2, or component by component
  *
  * A rootfs is hostile input: any component of a path inside it may be a
  * symlink, and a container sharing a volume may swap a directory for a
- * symlink while we work (CVE-2021-30465).  So paths are never handed to
- * the kernel whole.  resolve_in_root() walks them one component at a time
- * with O_PATH|O_NOFOLLOW from an fd of the rootfs, follows symlinks itself
- * with the rootfs as "/", takes ".." at the rootfs as the rootfs (as a
- * chroot does, and openat2's RESOLVE_IN_ROOT and runc's securejoin), and
- * returns an O_PATH fd.  Mounts then target "/proc/self/fd/N", so what we checked is
- * what gets mounted on.
+ * symlink while we work (CVE-2021-30465).  So a path is never handed to
+ * the kernel to resolve from the host's "/".  resolve_in_root() asks
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) where the kernel has it
+ * (Linux 5.6): the whole walk in one call.  Otherwise, and for whatever
+ * that refuses, it walks the path one component at a time with
+ * O_PATH|O_NOFOLLOW from an fd of the rootfs, follows symlinks itself with
+ * the rootfs as "/", takes ".." at the rootfs as the rootfs (as a chroot
+ * does, and RESOLVE_IN_ROOT and runc's securejoin), and returns an O_PATH
+ * fd either way.  Mounts then target "/proc/self/fd/N", so what we checked
+ * is what gets mounted on.
  * ====================================================================== */
 
 #define RES_MKDIR 1          /* create missing components as directories */
