@@ -1053,6 +1053,13 @@ static void default_signals(void)
 }
 
 /* Milliseconds of the monotonic clock, for deadlines. */
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    if (clock_now(CLOCK_MONOTONIC, &ts) < 0) return 0;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -1153,8 +1160,9 @@ struct logcfg {
     int json;     /* --log-format json */
     int debug;    /* --debug */
     int stage;    /* 0 in the CLI; 1 and 2 send their lines to stage 0 */
+    int64_t t0;   /* --debug: when the command began (monotonic us; stages get stage 0's) */
 };
-static struct logcfg logcfg = { -1, 0, 0, 0 };
+static struct logcfg logcfg = { -1, 0, 0, 0, 0 };
 
 static void json_escape(struct buf *b, const char *s, size_t n);
 static void stage_log(char level, const char *msg);
@@ -1194,6 +1202,16 @@ static void debugf(const char *fmt, ...)
     if (logcfg.stage > 0) stage_log('d', msg);
     else if (logcfg.fd >= 0) log_line("debug", msg);
     else fd_printf(2, "ocirun[%d]: debug: %s\n", logcfg.stage, msg);
+}
+
+/* --debug: one line per step of a start, with the time since the command
+ * began ("phase: rootfs ready at +3.120 ms"), so anyone can see where a
+ * start spends its time; the stages' lines reach stage 0's log. */
+static void phase(const char *what)
+{
+    if (!logcfg.debug) return;
+    int64_t us = now_us() - logcfg.t0;
+    debugf("phase: %s at +%lld.%03lld ms", what, (long long)(us / 1000), (long long)(us % 1000));
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -8010,6 +8028,7 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
+    int64_t t0;            /* logcfg.t0 of stage 0, for the phase lines */
     char bundle[PATH_MAX];
     char rootfs[PATH_MAX];
     char id[NAME_MAX + 1];
@@ -8548,6 +8567,8 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
                     (r->no_new_keyring ? OPT_NO_KEYRING : 0);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds;
+    j->opts.t0 = logcfg.t0;
+    phase("config read");
     return 0;
 }
 
@@ -8595,6 +8616,7 @@ static int run_stage1(struct create_job *j)
     if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
     int cgfd = j->cg ? cg_open_v2(j->cg) : -1, born_in = cgfd;
     j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0, &born_in);
+    phase("stage 1 spawned");
     if (cgfd >= 0) close(cgfd);
     if (initial) syscall(SYS_sched_setaffinity, 0, sizeof saved, saved);
     if (j->pid1 < 0) return -1;
@@ -8614,6 +8636,7 @@ static int run_stage1(struct create_job *j)
         err_prefix("join the container's cgroup");
         goto out;
     }
+    phase("stage 1 in the cgroup");
     if (send_setup(j->sp1[0], j, -1) < 0) { err_prefix("%s", peer); goto out; }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
     j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
@@ -8629,6 +8652,7 @@ static int run_stage1(struct create_job *j)
     memcpy(&pid, b.p, sizeof pid);
     if (pid <= 0) { fail("%s sent an invalid child pid %d", peer, (int)pid); goto out; }
     j->pid2 = pid;
+    phase("stage 2's pid received");
     char c;
     if (j->journal >= 0 && proc_stat(pid, &j->start2, &c) == 0 &&   /* (dead already: its message says why) */
         journal_add(j->journal, "pid %d %llu", (int)pid, (unsigned long long)j->start2) < 0)
@@ -8854,6 +8878,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = fail("--console-socket given but .process.terminal is false") == 0;
     ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
     ok = ok && make_state_dir(&j, r) == 0 && config_copy_write(j.dirfd, j.config, j.config_len) == 0;
+    if (ok) phase("state directory made");
     if (ok) {
         const char *path = j.spec.cgroups_path;
         char sdpath[PATH_MAX];
@@ -8864,6 +8889,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
             path = sdpath;
         }
         ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless, j.journal) == 0;
+        if (ok) phase("cgroup made");
     }
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
@@ -8898,6 +8924,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
         ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, NULL, 0, -1) == 0 || err_prefix("stage 2 (container init)") == 0);
+        if (ok) phase("state written: created");
         if (!ok) { xfree(st->annotations), xfree(st->cgroups); st->annotations = st->cgroups = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
@@ -9422,7 +9449,8 @@ static int stage1_main(int syncfd, int s2fd)
     struct stage_opts o;
     struct oci_spec s;
     if (recv_setup(syncfd, "stage 0", &o, &s, NULL) < 0) return -1;
-    logcfg.debug = !!(o.flags & OPT_DEBUG);
+    logcfg.debug = !!(o.flags & OPT_DEBUG), logcfg.t0 = o.t0;
+    phase("stage 1: setup received");
     if (chdir((o.flags & OPT_EXEC) ? "/" : o.bundle) < 0) return failerr("chdir %s", o.bundle);
     if (s.proc.has_oom_score_adj) {
         char v[16];
@@ -9432,6 +9460,7 @@ static int stage1_main(int syncfd, int s2fd)
     int mntfd;
     if (join_namespaces(&s, &mntfd) < 0) return -1;
     if (create_namespaces(&s, syncfd) < 0) { if (mntfd >= 0) close(mntfd); return -1; }
+    phase("stage 1: namespaces made");
     test_stall(1);
     /* our own binary is the protected one stage 0 chose */
     pid_t pid = spawn_stage("/proc/self/exe", 2, s2fd, mntfd, 1, NULL);
@@ -9620,7 +9649,8 @@ static int stage2_main(int syncfd, int mntfd)
         if (r < 0) return failerr("join the mount namespace%s", errno == EINVAL ? " (is it a mount namespace?)" : "");
     }
     if (sock < 0) return fail("stage 0 sent no %s", (o.flags & OPT_EXEC) ? "root fd" : "exec socket");
-    logcfg.debug = !!(o.flags & OPT_DEBUG);
+    logcfg.debug = !!(o.flags & OPT_DEBUG), logcfg.t0 = o.t0;
+    phase("stage 2: setup received");
     test_stall(2);
     /* an exec'd process joins the container's keyring too (runc does:
      * not the caller's), or makes one if init has none */
@@ -9643,6 +9673,7 @@ static int stage2_main(int syncfd, int mntfd)
     if (recv_host_mounts(syncfd, &s, host_fds) < 0 ||
         setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp, host_fds) < 0)
         return -1;
+    phase("stage 2: rootfs ready");
     for (size_t i = 0; i < s.nmounts; i++)
         if (host_fds[i] >= 0) close(host_fds[i]);
     xfree(host_fds);
@@ -9651,7 +9682,9 @@ static int stage2_main(int syncfd, int mntfd)
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
     struct proc_ready p;
-    if (become_process(&s, syncfd, 0, attrfd, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    if (become_process(&s, syncfd, 0, attrfd, &p) < 0) return -1;
+    phase("stage 2: process set up, ready");
+    if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
     int conn = wait_for_start(sock, syncfd);
     if (conn < 0) return -1;
@@ -10005,6 +10038,7 @@ static int start_locked(int dirfd, const struct cstate *st)
     msg[got] = 0;
     if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
     if (got) return fail("container init failed to start the process: %s", msg);
+    phase("started: the process runs");
     struct oci_spec spec;
     if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(dirfd, st, &spec) == 0) {
         run_late_hooks(st, HOOK_POSTSTART, "running", &spec);
@@ -11249,6 +11283,7 @@ int ocirun_main(int argc, char **argv)
     };
     signal(SIGPIPE, SIG_IGN);
     int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl));
+    if (logcfg.debug) logcfg.t0 = now_us();
     if (r == 0) r = open_log(log, log_format);
     if (r == 0 && version) {
         return fd_printf(1, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION) < 0 ? failerr("write") : 0;
