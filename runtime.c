@@ -3277,11 +3277,16 @@ static int state_dir_remove(int rootfd, const char *id)
 static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
 {
     char path[64], buf[1024];
+    ssize_t n = -1;
     str_fmt(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    /* whether a process lives decides what delete kills: an error that is
+     * not "no such process" is asked again, on purpose, before it counts */
+    for (int try = 0; try < 3 && n < 0; try++) {
+        int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0 && (errno == ENOENT || errno == ESRCH)) return -1;
+        if (fd >= 0) n = read(fd, buf, sizeof buf - 1), close(fd);
+        if (n < 0 && errno == ESRCH) return -1;
+    }
     if (n <= 0) return -1;
     buf[n] = 0;
     char *p = strrchr(buf, ')'); /* the command name may contain anything */
@@ -3777,7 +3782,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
             for (size_t k = 0; k < 2; k++) {
                 char file[PATH_MAX + 32], *cur, *up;
                 str_fmt(file, sizeof file, "%s/%s", path, files[k]);
-                if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) continue;
+                if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) return -1;
                 int empty = cur[0] == '\n' || !cur[0];
                 xfree(cur);
                 if (!empty || !parent) continue;
@@ -3785,7 +3790,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
                 str_fmt(file, sizeof file, "%s/%s", path, files[k]);
                 int got = read_file_at(AT_FDCWD, file, 4096, &up, NULL);
                 *parent = '/';
-                if (got < 0) continue;
+                if (got < 0) return -1;
                 int r = cg_write(path, files[k], up);
                 xfree(up);
                 if (r < 0) return -1;
@@ -4401,13 +4406,47 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
  * kernel still counts exiting processes in them.  With `report`, a dir
  * that stays becomes the error; cleanup after another failure passes 0 so
  * that failure's message survives. */
+/* Empties a container's cgroup directory so it can go, as runc's destroy
+ * does: its processes killed (thawed first: a frozen one dies only once
+ * thawed), its sub-cgroups (exec --cgroup, the container's own) removed. */
+static void cg_empty(const char *dir, int depth)
+{
+    char path[PATH_MAX + 32], *text;
+    int pid, fd;
+    str_fmt(path, sizeof path, "%s/freezer.state", dir);
+    if (access(path, F_OK) == 0) write_file_str(path, "THAWED");
+    str_fmt(path, sizeof path, "%s/cgroup.freeze", dir);
+    if (access(path, F_OK) == 0) write_file_str(path, "0");
+    str_fmt(path, sizeof path, "%s/cgroup.procs", dir);
+    if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) == 0) {
+        for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+            if (parse_int(t, &pid) == 0 && pid > 0) kill(pid, SIGKILL);
+        xfree(text);
+    }
+    if (depth >= 8 || (fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return;
+    struct dir_iter d;
+    const char *name;
+    struct stat st;
+    dir_start(&d, fd);
+    while ((name = dir_next(&d)))
+        if (name[0] != '.' && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+            str_fmt(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path) {
+            cg_empty(path, depth + 1);
+            for (int t = 0; rmdir(path) < 0 && errno == EBUSY && t < 50; t++) sleep_ms(10);
+        }
+    close(fd);
+}
+
 static int cg_remove(const struct cgroup *cg, int report)
 {
     int r = 0;
     for (int i = 0; i < cg->n; i++) {
         if (!cg->dir[i][0]) continue;
         int t = 0;
-        while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) sleep_ms(10);
+        while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) {
+            if (t == 1 || t % 25 == 0) cg_empty(cg->dir[i], 0);   /* what is left in it goes */
+            sleep_ms(10);
+        }
         if (access(cg->dir[i], F_OK) == 0) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
     }
     return r;
@@ -8110,7 +8149,10 @@ static int msg_recv(int fd, const char *peer, int want, struct buf *out, int *pa
             return fail_as(OCIRUN_E_PEER, "%s sent an options message of %u bytes, want %u", peer, h.len, max);
         out->len = 0;
         buf_grow(out, h.len);
-        if (h.len && read_full(fd, out->p, h.len) != (ssize_t)h.len)
+        ssize_t got = h.len ? read_full(fd, out->p, h.len) : 0;
+        if (got < 0 && errno != EPIPE)
+            return failerr("%s: reading its %s message", peer, msg_names[h.type]), err_code = OCIRUN_E_PEER, -1;
+        if (got != (ssize_t)h.len)
             return fail_as(OCIRUN_E_PEER, "%s exited in the middle of its %s message", peer, msg_names[h.type]);
         out->p[h.len] = 0;
         out->len = h.len;
@@ -8263,7 +8305,8 @@ static void explain_stage_exit(pid_t pid)
     if (WIFSIGNALED(status))
         str_fmt(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d)", WTERMSIG(status));
     else if (WIFEXITED(status) && WEXITSTATUS(status))
-        str_fmt(err_msg + n, sizeof err_msg - n, " (it exited with status %d)", WEXITSTATUS(status));
+        str_fmt(err_msg + n, sizeof err_msg - n, " (it exited with status %d%s)", WEXITSTATUS(status),
+                WEXITSTATUS(status) == 127 ? ": the execve of the runtime's binary failed" : "");
 }
 
 static void test_stall(int stage)
@@ -8637,7 +8680,11 @@ static int run_stage1(struct create_job *j)
         goto out;
     }
     phase("stage 1 in the cgroup");
-    if (send_setup(j->sp1[0], j, -1) < 0) { err_prefix("%s", peer); goto out; }
+    if (send_setup(j->sp1[0], j, -1) < 0) {
+        err_prefix("%s", peer);
+        if (errno == EPIPE) err_code = OCIRUN_E_PEER;   /* it is gone: how it ended says why */
+        goto out;
+    }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
     j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
     if (j->spec.clone_flags & CLONE_NEWUSER) {
@@ -8800,8 +8847,10 @@ static int run_stage2(struct create_job *j)
     pid_t w;
     while ((w = waitpid(j->pid1, &status, 0)) < 0 && errno == EINTR) {}
     j->pid1 = 0;
-    if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-        fail("stage 1 (namespace setup) did not exit cleanly");
+    if (w < 0) { failerr("wait for stage 1 (namespace setup)"); goto out; }
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        fail("stage 1 (namespace setup) did not exit cleanly (%s %d)", WIFEXITED(status) ? "status" : "signal",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         goto out;
     }
     r = 0;
