@@ -8151,7 +8151,7 @@ static int msg_recv(int fd, const char *peer, int want, struct buf *out, int *pa
         buf_grow(out, h.len);
         ssize_t got = h.len ? read_full(fd, out->p, h.len) : 0;
         if (got < 0 && errno != EPIPE)
-            return failerr("%s: reading its %s message", peer, msg_names[h.type]), err_code = OCIRUN_E_PEER, -1;
+            return failerr("reading the %s message of %s", msg_names[h.type], peer), err_code = OCIRUN_E_PEER, -1;
         if (got != (ssize_t)h.len)
             return fail_as(OCIRUN_E_PEER, "%s exited in the middle of its %s message", peer, msg_names[h.type]);
         out->p[h.len] = 0;
@@ -8208,7 +8208,9 @@ static void stage_log(char level, const char *msg)
 #define STAGE1_NAME "ocirun:[1:CHILD]"
 #define STAGE2_NAME "ocirun:[2:INIT]"
 
-struct spawn_args { const char *exe; char **argv; int keep[2]; };
+/* (err: the child's errno when its execve failed; the vfork child shares
+ * our memory until then, as posix_spawn's does) */
+struct spawn_args { const char *exe; char **argv; int keep[2]; volatile int err; };
 
 static int spawn_child(void *arg)
 {
@@ -8217,6 +8219,7 @@ static int spawn_child(void *arg)
     for (int i = 0; i < 2; i++)
         if (a->keep[i] >= 0 && set_cloexec(a->keep[i], 0) < 0) _exit(126);
     execve(a->exe, a->argv, environ);
+    a->err = errno;
     _exit(127);
 }
 
@@ -8269,6 +8272,16 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
  * a child of our parent (CLONE_PARENT), which is how init ends up a child
  * of stage 0.  With a v2 cgroup fd `*cgfd` it is born in that cgroup if the
  * kernel can; else *cgfd becomes -1 and the caller moves it there. */
+/* After the vfork child's execve: a failure it recorded is ours to say
+ * (a sibling, not our child, is reaped by our parent). */
+static pid_t spawned(pid_t pid, const struct spawn_args *a, int stage, int sibling)
+{
+    if (!a->err) return pid;
+    if (!sibling) waitpid(pid, NULL, 0);
+    errno = a->err;
+    return failerr("start stage %d: execve %s", stage, a->exe);
+}
+
 static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibling, int *cgfd)
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16];
@@ -8278,19 +8291,19 @@ static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibl
     str_fmt(a_extra, sizeof a_extra, "%d", extra);
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
-    struct spawn_args a = { exe, argv, { fd, extra } };
+    struct spawn_args a = { exe, argv, { fd, extra }, 0 };
     pid_t pid;
     /* the child runs on this stack only until execve */
     char stack[16384] __attribute__((aligned(16)));
     if (cgfd && *cgfd >= 0) {
         if ((pid = clone_into_cgroup(*cgfd, spawn_child, &a, stack, sizeof stack)) > 0)
-            return debugf("stage %d born in its cgroup (clone3 CLONE_INTO_CGROUP)", stage), pid;
+            return debugf("stage %d born in its cgroup (clone3 CLONE_INTO_CGROUP)", stage), spawned(pid, &a, stage, sibling);
         debugf("clone3 CLONE_INTO_CGROUP: %s; stage %d joins its cgroup after the start", strerror(errno), stage);
         *cgfd = -1;
     }
     pid = spawn_vfork(spawn_child, &a, sibling ? CLONE_PARENT : 0);
     if (pid < 0) return failerr("start stage %d: clone", stage);
-    return pid;
+    return spawned(pid, &a, stage, sibling);
 }
 
 /* Appends how a dead stage ended to the current error message. */
