@@ -1479,6 +1479,37 @@ t_config_snapshot() {
 	return 0
 }
 
+# Fault injection (tests/fault/sweep.sh --quick): syscalls of each class
+# fail at the N-th call (strace -e inject) during create, start, exec,
+# delete --force and run -d, the runtime is killed with SIGKILL at random
+# moments, state.json is damaged; after each case the command succeeded or
+# gave one clear line naming the errno, and after delete --force nothing
+# is left (processes, cgroups, mounts, state).  The full sweep (~800 cases,
+# ~3 min) is `tests/fault/sweep.sh`; runc fails about 130 of its cases.
+t_fault_sweep() {
+	in_old_kernel_mode
+	[ "$IS_OCIRUN" = 1 ] || { skip "the sweep's invariants are ocirun's (runc leaves residue: README)"; return; }
+	command -v strace >/dev/null || { skip "no strace"; return; }
+	RUNTIME=$OCIRUN timeout 900 bash tests/fault/sweep.sh --quick >"$TMP/sweep.out" 2>&1
+	local rc=$?
+	grep -E '^# (total|[a-z]+/)' "$TMP/sweep.out" | tail -3
+	[ $rc = 0 ] || fail "sweep: $(tail -n 1 "$TMP/sweep.out"): $(grep -m 3 '^FAIL' "$TMP/sweep.out" | tr '\n' ' ' | cut -c1-600)"
+}
+
+# Load (tests/fault/load.sh --quick): 50 concurrent run -d then delete
+# --force, a 100-cycle create/start/delete soak; fds and RSS of long-running
+# runtime processes (events, a foreground run) stay flat, init inherits
+# only 0-2 (and --preserve-fds), nothing is left.  The full load (200
+# concurrent, 2,000 cycles) is `tests/fault/load.sh`.
+t_load() {
+	in_old_kernel_mode
+	[ "$IS_OCIRUN" = 1 ] || { skip "ocirun's figures"; return; }
+	RUNTIME=$OCIRUN timeout 600 bash tests/fault/load.sh --quick >"$TMP/load.out" 2>&1
+	local rc=$?
+	grep -E '^# (concurrent|soak|total)' "$TMP/load.out" | head -4
+	[ $rc = 0 ] || fail "load: $(tail -n 1 "$TMP/load.out"): $(grep -m 3 '^FAIL' "$TMP/load.out" | tr '\n' ' ' | cut -c1-600)"
+}
+
 # The state root and a container's directory are trusted only when the
 # caller owns them and no one else may write to them, and are not
 # symlinks: whoever else could write there would control the state files,
@@ -3899,7 +3930,7 @@ state_transitions stage_names subreaper create_does_not_run delete_removes_every
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
-delete_force_nonexistent state_root_trust crash_consistency config_snapshot bad_invalid_id
+delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
