@@ -291,7 +291,8 @@ in_old_kernel_mode() { [ -n "$KMODE" ] && skip "checked in the normal mode"; }
 # `spec` writes a config its own parser takes back (`create` of a broken
 # copy names the field), `features` is valid JSON naming its own arch for
 # seccomp.  Every musl binary must be under 240 KB, and under 200 KB (the
-# device target) without the systemd driver (SYSTEMD=0).
+# device target) without what a router does not need: the systemd driver
+# and the host diagnosis (SYSTEMD=0 CHECK=0, OpenWrt's default).
 t_cross_builds() {
 	need_ocirun || return
 	in_old_kernel_mode && return
@@ -325,13 +326,13 @@ t_cross_builds() {
 			cp "$TMP/build/ocirun-static" "$bin"
 			size=$(stat -c %s "$bin")
 			[ "$size" -lt $((240 * 1024)) ] || fail "$arch: static musl binary is $size bytes, not under 240 KB"
-			# without the systemd driver (routers): under 200 KB
-			if ! make -C "$TMP/build" -B static SYSTEMD=0 MUSL_CC="$cc -specs $specs" STRIP="${cc%gcc}strip" EXTRA_CFLAGS="$extra" >"$d/$arch.log" 2>&1; then
-				fail "$arch: make static SYSTEMD=0: $(errsum "$(grep -v abicalls "$d/$arch.log")")"; continue
+			# without the systemd driver and `check` (routers): under 200 KB
+			if ! make -C "$TMP/build" -B static SYSTEMD=0 CHECK=0 MUSL_CC="$cc -specs $specs" STRIP="${cc%gcc}strip" EXTRA_CFLAGS="$extra" >"$d/$arch.log" 2>&1; then
+				fail "$arch: make static SYSTEMD=0 CHECK=0: $(errsum "$(grep -v abicalls "$d/$arch.log")")"; continue
 			fi
 			size=$(stat -c %s "$TMP/build/ocirun-static")
-			[ "$size" -lt $((200 * 1024)) ] || fail "$arch: static musl binary without systemd is $size bytes, not under 200 KB"
-			sizes="$sizes $arch/SYSTEMD=0:$size"
+			[ "$size" -lt $((200 * 1024)) ] || fail "$arch: static musl binary without systemd and check is $size bytes, not under 200 KB"
+			sizes="$sizes $arch/SYSTEMD=0,CHECK=0:$size"
 		else
 			if ! "$cc" -static -Os -Wall -Wextra -Werror -o "$bin" runtime.c 2>"$d/$arch.log"; then
 				fail "$arch: build: $(errsum "$(cat "$d/$arch.log")")"; continue
@@ -404,8 +405,9 @@ t_packaging() {
 	make -s -C "$d/src" CC=cc CFLAGS="-O2 -pipe" LDFLAGS= STATE_ROOT=/run/ocirun ocirun >/dev/null 2>"$d/log" &&
 		make -s -C "$d/src" DESTDIR="$d/br" PREFIX=/usr install-bin >/dev/null 2>>"$d/log" && [ -x "$d/br/usr/bin/ocirun" ] ||
 		fail "buildroot commands: $(errsum "$(cat "$d/log")")"
-	# LSM=0 and SYSTEMD=0 (Buildroot without BR2_PACKAGE_OCIRUN_LSM/_SYSTEMD, OpenWrt's default)
-	make -s -C "$d/src" -B LSM=0 SYSTEMD=0 ocirun >/dev/null 2>"$d/log" || fail "make LSM=0 SYSTEMD=0: $(errsum "$(cat "$d/log")")"
+	# LSM=0, SYSTEMD=0 and CHECK=0 (Buildroot without BR2_PACKAGE_OCIRUN_LSM/_SYSTEMD/_CHECK, OpenWrt's default)
+	make -s -C "$d/src" -B LSM=0 SYSTEMD=0 CHECK=0 ocirun >/dev/null 2>"$d/log" || fail "make LSM=0 SYSTEMD=0 CHECK=0: $(errsum "$(cat "$d/log")")"
+	expect "CHECK=0: check" "$("$d/src/ocirun" --root "$ROOT" check 2>&1)" 'ocirun: check: not built in (a build with OCIRUN_CHECK=0)'
 	expect "LSM=0 SYSTEMD=0: features" "$("$d/src/ocirun" features | jq -c '[.linux.apparmor.enabled, .linux.selinux.enabled, .linux.cgroup.systemd]')" '[false,false,false]'
 	sh_variant pkg-lsm 'exit 0' '.linux.cgroupsPath = "system.slice:ocirun-test:x"'
 	expect "SYSTEMD=0: --systemd-cgroup" "$("$d/src/ocirun" --root "$ROOT" --systemd-cgroup run --bundle "$B" pkg-lsm 2>&1 </dev/null)" \

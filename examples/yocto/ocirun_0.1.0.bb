@@ -15,11 +15,12 @@ S = "${WORKDIR}/git"
 OCIRUN_STATE_ROOT ?= "/run/ocirun"
 
 # AppArmor and SELinux labels: on with either distro feature (meta-security);
-# the systemd cgroup driver: on with systemd
+# the systemd cgroup driver: on with systemd; `ocirun check`: on
 PACKAGECONFIG ??= "${@bb.utils.contains_any('DISTRO_FEATURES', 'apparmor selinux', 'lsm', '', d)} \
-                   ${@bb.utils.filter('DISTRO_FEATURES', 'systemd', d)}"
+                   ${@bb.utils.filter('DISTRO_FEATURES', 'systemd', d)} check"
 PACKAGECONFIG[lsm] = "LSM=1,LSM=0"
 PACKAGECONFIG[systemd] = "SYSTEMD=1,SYSTEMD=0"
+PACKAGECONFIG[check] = "CHECK=1,CHECK=0"
 
 # the target's own compiler and flags, as Yocto passes them
 EXTRA_OEMAKE = "CC='${CC}' CFLAGS='${CFLAGS}' LDFLAGS='${LDFLAGS}' STATE_ROOT=${OCIRUN_STATE_ROOT} ${PACKAGECONFIG_CONFARGS}"
