@@ -8073,10 +8073,10 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
-    int64_t t0;            /* logcfg.t0 of stage 0, for the phase lines */
     char bundle[PATH_MAX];
     char rootfs[PATH_MAX];
     char id[NAME_MAX + 1];
+    int64_t t0;            /* logcfg.t0 of stage 0, for the phase lines */
 };
 
 static int msg_send(int fd, int type, const void *payload, uint32_t len, int passfd)

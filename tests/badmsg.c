@@ -7,7 +7,8 @@
  *
  * The header layout mirrors runtime.c section 13: u16 magic 0x6f63,
  * u16 type, u32 length, host byte order; MSG_OPTS = 1, MSG_CONFIG = 2,
- * MSG_ERROR = 7; struct stage_opts is 8 + 2 * PATH_MAX + NAME_MAX + 1 bytes. */
+ * MSG_ERROR = 7; struct stage_opts is 8 + 2 * PATH_MAX + NAME_MAX + 1 bytes, then
+ * an int64 (the --debug clock): 8 more. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -21,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OPTS_LEN (8 + 2 * PATH_MAX + NAME_MAX + 1)
+#define OPTS_LEN (8 + 2 * PATH_MAX + NAME_MAX + 1 + 8)
 
 struct hdr { uint16_t magic, type; uint32_t len; };
 
