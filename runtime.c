@@ -3691,6 +3691,7 @@ struct cgroup {
     char dir[MAX_HIER][PATH_MAX];
     char unit[NAME_MAX + 1], slice[NAME_MAX + 1];   /* systemd's scope and its slice (section 8); "": none */
     int unit_user;                                  /* the scope is the user's systemd's (rootless) */
+    unsigned made;                                  /* create: bit i, dir[i] is new (section 7) */
 };
 
 static int cg_write(const char *dir, const char *file, const char *val)
@@ -3748,10 +3749,12 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
 }
 
 /* mkdir -p below the hierarchy's mount; cpuset v1 needs cpus and mems
- * copied down, v2 needs the controllers enabled on the way down. */
+ * copied down, v2 needs the controllers enabled on the way down.  1 when
+ * the last directory is new, 0 when it was there, -1. */
 static int cg_mkdir(const struct cg_hier *h, const char *dir)
 {
     char path[PATH_MAX];
+    int made = 0;
     int cpuset = !h->v2 && list_contains_all("cpuset", h->opts);
     str_fmt(path, sizeof path, "%s", dir);
     for (char *p = path + strlen(h->mnt) + 1; ; p++) {
@@ -3782,7 +3785,9 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
                 }
             *parent = '/';
         }
-        if (mkdir(path, 0755) < 0 && errno != EEXIST) return failerr("create cgroup %s", path);
+        int r = mkdir(path, 0755);
+        if (r < 0 && errno != EEXIST) return failerr("create cgroup %s", path);
+        made = r == 0;
         if (cpuset) {
             static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
             for (size_t k = 0; k < 2; k++) {
@@ -3805,7 +3810,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         *p = c;
         if (!c) break;
     }
-    return 0;
+    return made;
 }
 
 /* Whether the v2 file `dir`/`file` lists `ctrl` (space-separated). */
@@ -4443,14 +4448,16 @@ static void cg_empty(const char *dir, int depth)
     close(fd);
 }
 
-static int cg_remove(const struct cgroup *cg, int report)
+static int cg_remove(const struct cgroup *cg, int report, int all)
 {
     int r = 0;
     for (int i = 0; i < cg->n; i++) {
         if (!cg->dir[i][0]) continue;
         int t = 0;
         while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) {
-            if (t == 1 || t % 25 == 0) cg_empty(cg->dir[i], 0);   /* what is left in it goes */
+            /* what is left in it goes: at delete, or when this create made it
+             * (not a cgroup the config named that was there already) */
+            if ((all || (cg->made >> i & 1)) && (t == 1 || t % 25 == 0)) cg_empty(cg->dir[i], 0);
             sleep_ms(10);
         }
         if (access(cg->dir[i], F_OK) == 0) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
@@ -4594,9 +4601,11 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
         return cg_apply_devices(cg, s);
     }
     for (int i = 0; i < cg->n; i++) {
-        if (cg_mkdir(&cg->l.h[i], cg->dir[i]) == 0) continue;
+        int made = cg_mkdir(&cg->l.h[i], cg->dir[i]);
+        if (made > 0) cg->made |= 1u << i;
+        if (made >= 0) continue;
         int e = errno;
-        cg_remove(cg, 0);
+        cg_remove(cg, 0, 0);
         if (!rootless || (e != EACCES && e != EPERM && e != EROFS)) return -1;
         if (resources_requested(&s->res))
             return err_prefix(".linux.resources: a rootless container gets limits only in a cgroup it may create "
@@ -4608,7 +4617,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
     /* device rules always, as runc: without linux.resources.devices the
      * container gets deny-all and the default devices */
     if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s) < 0 || cg_apply_devices(cg, s) < 0) {
-        cg_remove(cg, 0);
+        cg_remove(cg, 0, 0);
         return -1;
     }
     return 0;
@@ -8904,7 +8913,7 @@ static void create_job_undo(struct create_job *j, const char *id)
         if (sd_stop_unit(j->cg->unit, j->cg->unit_user) < 0) warnf("cleanup: %s", err_msg);
         memcpy(err_msg, saved, sizeof saved);
     }
-    if (j->cg && j->made_dir) cg_remove(j->cg, 0);
+    if (j->cg && j->made_dir) cg_remove(j->cg, 0, 0);
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
@@ -10132,7 +10141,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     if (st->cgroups) {
         struct cgroup *cg = xcalloc(1, sizeof *cg);
         cg_from_list(cg, st->cgroups);
-        if (cg_remove(cg, 1) < 0) warnf("delete %s: %s", st->id, err_msg);
+        if (cg_remove(cg, 1, 1) < 0) warnf("delete %s: %s", st->id, err_msg);
         xfree(cg);
     }
     struct oci_spec spec;
