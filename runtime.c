@@ -798,11 +798,24 @@ static ssize_t read_full(int fd, void *p, size_t n)
 }
 
 /* Reads an open fd to its end (bounded by `max`) into a NUL-terminated
- * buffer; `name` is for messages. */
+ * buffer; `name` is for messages.  A `max` of a page or less means a file
+ * the kernel makes (a cgroup, sysctl or proc value): those come whole from
+ * one read (seq_file fills a page before it returns), so the read that
+ * would only say "end" is skipped. */
 static int read_fd_all(int fd, const char *name, size_t max, char **out, size_t *lenp)
 {
     struct buf b = {0};
     char tmp[8192];
+    if (max < 4097) {
+        ssize_t r;
+        while ((r = read(fd, tmp, max + 1)) < 0 && errno == EINTR) {}
+        if (r < 0) return failerr("read %s", name);
+        if ((size_t)r > max) return fail("%s: larger than %zu bytes", name, max);
+        buf_add(&b, tmp, (size_t)r);   /* (makes the buffer even for 0 bytes) */
+        *out = b.p;
+        if (lenp) *lenp = b.len;
+        return 0;
+    }
     for (;;) {
         ssize_t r = read(fd, tmp, sizeof tmp);
         if (r < 0 && errno == EINTR) continue;
@@ -827,7 +840,11 @@ static int read_file_at(int dirfd, const char *path, size_t max, char **out, siz
     return r;
 }
 
-/* Writes `data` to `dir/name` atomically: temp file, fsync, rename. */
+/* Writes `data` to `dir/name` atomically: temp file, then rename, so a
+ * reader (or a process killed mid-write) sees the old file or the new one.
+ * Not fsynced: what is written here (state, pid files) describes
+ * processes, which do not outlive a reboot either; runc does not fsync
+ * them.  An fsync cost a start ~0.5 ms on ext4. */
 static int write_file_atomic(int dirfd, const char *name, const char *data, size_t n, mode_t mode)
 {
     char tmp[NAME_MAX + 1];
@@ -835,7 +852,7 @@ static int write_file_atomic(int dirfd, const char *name, const char *data, size
         return fail("%s: name too long", name);
     int fd = sys_openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) return failerr("create %s", tmp);
-    if (write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, data, n) < 0) {
         failerr("write %s", tmp);
         close(fd);
         unlinkat(dirfd, tmp, 0);
@@ -926,11 +943,10 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
+/* (FD_CLOEXEC is the only fd flag there is: no F_GETFD first) */
 static int set_cloexec(int fd, int on)
 {
-    int fl = sys_fcntl(fd, F_GETFD, 0);
-    if (fl < 0) return -1;
-    return sys_fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
+    return sys_fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0);
 }
 
 /* Directory reading with getdents64 on an fd the caller owns, without DIR:
@@ -4235,15 +4251,24 @@ static size_t device_rules(const struct oci_spec *s, struct oci_devrule **out)
     return k;
 }
 
+/* Each write to devices.allow or devices.deny is one rule, so both files
+ * stay open for the whole list. */
 static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n)
 {
-    char rule[96];
-    if (cg_write(d, "devices.deny", "a") < 0) return -1;
-    for (size_t i = 0; i < n; i++) {
-        devrule_text(rule, sizeof rule, v[i].type, v[i].major, v[i].minor, v[i].access);
-        if (cg_write(d, v[i].allow ? "devices.allow" : "devices.deny", rule) < 0) return err_prefix("device rule \"%s\"", rule);
+    char rule[96], path[2][PATH_MAX + 16];
+    int fd[2] = { -1, -1 }, r = 0;   /* deny, allow */
+    for (int k = 0; k < 2 && r == 0; k++) {
+        str_fmt(path[k], sizeof path[k], "%s/devices.%s", d, k ? "allow" : "deny");
+        if ((fd[k] = sys_open(path[k], O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0) r = failerr("open %s", path[k]);
     }
-    return 0;
+    if (r == 0 && write_all(fd[0], "a", 1) < 0) r = failerr("write %s", path[0]);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        devrule_text(rule, sizeof rule, v[i].type, v[i].major, v[i].minor, v[i].access);
+        if (write_all(fd[!!v[i].allow], rule, strlen(rule)) < 0)
+            r = failerr("write %s", path[!!v[i].allow]), err_prefix("device rule \"%s\"", rule);
+    }
+    for (int k = 0; k < 2; k++) if (fd[k] >= 0) close(fd[k]);
+    return r;
 }
 
 /* eBPF instructions; the register nibbles are a bitfield whose order
@@ -4453,14 +4478,14 @@ static int cg_remove(const struct cgroup *cg, int report, int all)
     int r = 0;
     for (int i = 0; i < cg->n; i++) {
         if (!cg->dir[i][0]) continue;
-        int t = 0;
-        while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && t++ < 100) {
+        int t = 0, gone;
+        while (!(gone = rmdir(cg->dir[i]) == 0 || errno == ENOENT) && errno == EBUSY && t++ < 100) {
             /* what is left in it goes: at delete, or when this create made it
              * (not a cgroup the config named that was there already) */
             if ((all || (cg->made >> i & 1)) && (t == 1 || t % 25 == 0)) cg_empty(cg->dir[i], 0);
             sleep_ms(10);
         }
-        if (access(cg->dir[i], F_OK) == 0) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
+        if (!gone) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
     }
     return r;
 }
@@ -4586,6 +4611,21 @@ static int resources_requested(const struct oci_resources *r)
            (r->rdma && r->rdma->count);
 }
 
+/* The journal's "cgroup PATH" records (section 6), one per hierarchy, in
+ * one write (a write cut short by a kill leaves whole lines, and a last one
+ * the reader ignores). */
+static int journal_add_cgroups(int fd, const struct cgroup *cg)
+{
+    struct buf b = {0};
+    int r = 0;
+    for (int i = 0; i < cg->n && r == 0; i++)
+        if (strchr(cg->dir[i], '\n')) r = fail("%s: a record that does not fit a line", JOURNAL_FILE);
+        else buf_printf(&b, "cgroup %s\n", cg->dir[i]);
+    if (r == 0 && fd >= 0 && b.len && write_all(fd, b.p, b.len) < 0) r = failerr("write %s", JOURNAL_FILE);
+    buf_free(&b);
+    return r;
+}
+
 /* Creates the container's cgroup and applies linux.resources.  `rootless`:
  * a cgroup we may not create is no error when no limit needs it (runc
  * alike); the container then stays in ours. */
@@ -4594,8 +4634,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
 {
     if (s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
     if (cg_resolve(cg, path, id) < 0) return -1;
-    for (int i = 0; i < cg->n; i++)   /* recorded before they exist (section 6) */
-        if (journal_add(journal, "cgroup %s", cg->dir[i]) < 0) return -1;
+    if (journal_add_cgroups(journal, cg) < 0) return -1;   /* recorded before they exist (section 6) */
     if (!cg->n) {
         if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
         return cg_apply_devices(cg, s);
@@ -6372,27 +6411,41 @@ static int sc_load(struct sc_filter *f)
 #define RES_MKDIR 1          /* create missing components as directories */
 #define RES_MKFILE 2         /* ... but the last one as an empty file */
 #define RES_NOFOLLOW_LAST 4  /* a symlink as last component is an error */
+#define RES_NOSTAT 8         /* (resolve_in_root: the caller needs no stat) */
 #define RES_MAX_DEPTH 64
 #define RES_MAX_LINKS 40
+
+/* What a resolve found at the end of the path: its stat, and whether it
+ * was just made there (a directory or an empty file). */
+struct resolved { struct stat st; int made; };
 
 static void close_stack(int *stack, int from, int to)
 {
     for (int i = from; i <= to; i++) close(stack[i]);
 }
 
-/* Opens (creating as asked) one component below dirfd, without following. */
-static int open_component(int dirfd, const char *name, int flags, int last)
+/* Makes the missing last component `name` below dirfd as asked (a race
+ * that makes it first is no error) and opens it without following. */
+static int make_component(int dirfd, const char *name, int flags, int last, int *made)
 {
-    int fd = sys_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd >= 0 || errno != ENOENT || !(flags & (RES_MKDIR | RES_MKFILE))) return fd;
     if (last && (flags & RES_MKFILE)) {
         int f = sys_openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (f < 0 && errno != EEXIST) return -1;
-        if (f >= 0) close(f);
-    } else if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
+        if (f >= 0) close(f), *made = 1;
+    } else if (mkdirat(dirfd, name, 0755) == 0) {
+        *made = 1;
+    } else if (errno != EEXIST) {
         return -1;
     }
     return sys_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+}
+
+/* Opens (creating as asked) one component below dirfd, without following. */
+static int open_component(int dirfd, const char *name, int flags, int last, int *made)
+{
+    int fd = sys_openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd >= 0 || errno != ENOENT || !(flags & (RES_MKDIR | RES_MKFILE))) return fd;
+    return make_component(dirfd, name, flags, last, made);
 }
 
 /* Linux 5.6: the whole walk in one call, by the same rules (symlinks
@@ -6408,36 +6461,37 @@ static int openat2_in_root(int rootfd, const char *path, int oflags)
     return (int)syscall(NR_openat2, rootfd, path, &how, sizeof how);
 }
 
-static int open_component(int dirfd, const char *name, int flags, int last);
-
-static int resolve_openat2(int rootfd, const char *path, int flags)
+static int resolve_openat2(int rootfd, const char *path, int flags, struct resolved *out)
 {
     static int absent;   /* this kernel has no openat2: asked once per process */
     char dir[PATH_MAX];
-    struct stat st;
     const char *base = strrchr(path, '/');
     if (absent) return -1;
     int fd = openat2_in_root(rootfd, path, flags & RES_NOFOLLOW_LAST ? O_NOFOLLOW : 0);
-    if (fd >= 0 && !(flags & RES_NOFOLLOW_LAST)) return fd;
+    if (fd >= 0 && !(flags & RES_NOFOLLOW_LAST))   /* (symlinks followed: the end is none) */
+        return (flags & RES_NOSTAT) || fstat(fd, &out->st) == 0 ? fd : (close(fd), -1);
     if (fd < 0 && (errno == ENOSYS || errno == EPERM)) absent = 1;
     if (fd < 0 && errno == ENOENT && !(flags & (RES_MKDIR | RES_MKFILE))) return -2;
     if (fd < 0 && errno == ENOENT && base && base[1] && strcmp(base, "/.") && strcmp(base, "/..") &&
         str_fmt(dir, sizeof dir, "%.*s", (int)(base - path), path) < (int)sizeof dir) {
         int pfd = openat2_in_root(rootfd, dir[0] ? dir : "/", O_DIRECTORY);
         if (pfd < 0) return -1;
-        fd = open_component(pfd, base + 1, flags, 1);
+        fd = make_component(pfd, base + 1, flags, 1, &out->made);
         close(pfd);
     }
-    if (fd < 0 || (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))) return fd < 0 ? -1 : fd;
+    if (fd < 0 || (fstat(fd, &out->st) == 0 && !S_ISLNK(out->st.st_mode))) return fd < 0 ? -1 : fd;
     close(fd);
     return -1;
 }
 
-static int resolve_in_root(int rootfd, const char *path, int flags)
+/* Resolves `path` inside the rootfs (see above) to an O_PATH fd, with what
+ * is there in *out. */
+static int resolve_at(int rootfd, const char *path, int flags, struct resolved *out)
 {
     char work[PATH_MAX], next[PATH_MAX];
-    int stack[RES_MAX_DEPTH], depth = 0, links = 0;
-    int fast = path[0] ? resolve_openat2(rootfd, path, flags) : -1;
+    int stack[RES_MAX_DEPTH], depth = 0, links = 0, fresh = 0;   /* fresh: out->st is stack[depth]'s */
+    out->made = 0;
+    int fast = path[0] ? resolve_openat2(rootfd, path, flags, out) : -1;
     if (fast >= 0) return fast;
     if (fast == -2) return errno = ENOENT, failerr("%s", path);
     if (str_fmt(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
@@ -6456,19 +6510,20 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
         if (!strcmp(comp, ".")) { *rest = saved; continue; }
         if (!strcmp(comp, "..")) {
             if (depth > 0) close(stack[depth--]);   /* at the rootfs ".." is the rootfs, as in a chroot */
+            fresh = 0;
             *rest = saved;
             continue;
         }
-        int fd = open_component(stack[depth], comp, flags, last);
+        int fd = open_component(stack[depth], comp, flags, last, &out->made);
         if (fd < 0) {
             int e = errno;
             close_stack(stack, 0, depth);
             errno = e;
             return failerr("%s: component \"%s\"", path, comp);
         }
-        struct stat st;
-        if (fstat(fd, &st) < 0) { failerr("fstat %s", comp); close(fd); close_stack(stack, 0, depth); return -1; }
-        if (S_ISLNK(st.st_mode)) {
+        struct stat *st = &out->st;
+        if (fstat(fd, st) < 0) { failerr("fstat %s", comp); close(fd); close_stack(stack, 0, depth); return -1; }
+        if (S_ISLNK(st->st_mode)) {
             char target[PATH_MAX];
             ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
             close(fd);
@@ -6487,34 +6542,42 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
             memcpy(work, next, strlen(next) + 1);
             rest = work;
             if (target[0] == '/') { close_stack(stack, 1, depth); depth = 0; }
+            fresh = 0;
             continue;
         }
-        if (!last && !S_ISDIR(st.st_mode)) {
+        if (!last && !S_ISDIR(st->st_mode)) {
             close(fd);
             close_stack(stack, 0, depth);
             return fail("%s: component \"%s\" is not a directory", path, comp);
         }
         if (depth + 1 >= RES_MAX_DEPTH) { close(fd); close_stack(stack, 0, depth); return fail("%s: too deep", path); }
         stack[++depth] = fd;
+        fresh = 1;
         *rest = saved;
     }
     int fd = stack[depth];
     close_stack(stack, 0, depth - 1);
+    if (!fresh && !(flags & RES_NOSTAT)) return fstat(fd, &out->st) == 0 ? fd : (close(fd), failerr("fstat %s", path));
     return fd;
 }
 
-/* Resolves the parent of `path` (creating it) and returns its fd; the last
- * component's name goes to `base`. */
-static int resolve_parent(int rootfd, const char *path, char base[static NAME_MAX + 1])
+static int resolve_in_root(int rootfd, const char *path, int flags)
 {
-    char dir[PATH_MAX];
+    struct resolved r;
+    return resolve_at(rootfd, path, flags | RES_NOSTAT, &r);
+}
+
+/* Splits `path` into its parent directory and last component, which must
+ * be a name. */
+static int split_path(const char *path, char dir[static PATH_MAX], char base[static NAME_MAX + 1])
+{
     const char *slash = strrchr(path, '/');
     const char *name = slash ? slash + 1 : path;
     if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > NAME_MAX)
         return fail("%s: invalid path", path);
     str_fmt(base, NAME_MAX + 1, "%s", name);
-    str_fmt(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
-    return resolve_in_root(rootfd, dir, RES_MKDIR);
+    str_fmt(dir, PATH_MAX, "%.*s", slash ? (int)(slash - path) : 0, path);
+    return 0;
 }
 
 /* ======================================================================
@@ -6598,10 +6661,10 @@ static int mount_set_recursive_attrs(int fd, const struct oci_mount *m)
  * source's inode) than the directory we mounted on. */
 static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct stat *before, const struct stat *src)
 {
-    int fd = resolve_in_root(c->rootfd, dest, 0);
+    struct resolved r;
+    int fd = resolve_at(c->rootfd, dest, 0, &r);
     if (fd < 0) return err_prefix("re-resolving mount target");
-    struct stat st;
-    if (fstat(fd, &st) < 0) { failerr("fstat %s", dest); close(fd); return -1; }
+    const struct stat st = r.st;
     int ok = src ? (st.st_dev == src->st_dev && st.st_ino == src->st_ino)
                  : (st.st_dev != before->st_dev || st.st_ino != before->st_ino);
     if (!ok) { close(fd); return fail("%s: mount target changed while mounting (a symlink race?)", dest); }
@@ -6617,13 +6680,14 @@ static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
         return failerr("%s: bind source %s: the container's root cannot reach it, and this kernel gave no copy "
                        "from the host's side (open_tree, Linux 5.2)", m->dest, m->source);
     if (srcfd < 0) return failerr("%s: bind source %s", m->dest, m->source);
-    struct stat src, before;
+    struct stat src;
+    struct resolved res;
     if (fstat(srcfd, &src) < 0) { failerr("fstat %s", m->source); close(srcfd); return -1; }
-    int dst = resolve_in_root(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE);
+    int dst = resolve_at(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE, &res);
     if (dst < 0) { close(srcfd); return err_prefix("mount target"); }
     int r = -1, top = -1;
     char sp[32];
-    if (fstat(dst, &before) < 0) { failerr("fstat %s", m->dest); goto out; }
+    const struct stat before = res.st;
     if (S_ISDIR(src.st_mode) != S_ISDIR(before.st_mode)) {
         fail("%s: cannot bind a %s onto a %s", m->dest, S_ISDIR(src.st_mode) ? "directory" : "file",
              S_ISDIR(before.st_mode) ? "directory" : "file");
@@ -6652,12 +6716,13 @@ out:
  * mount's destination. */
 static int mount_detached(struct rootfs_ctx *c, const struct oci_mount *m, int tree)
 {
-    struct stat src, before;
+    struct stat src;
+    struct resolved res;
     if (fstat(tree, &src) < 0) return failerr("fstat the copy of %s", m->source);
-    int dst = resolve_in_root(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE), top = -1, r = -1;
+    int dst = resolve_at(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE, &res), top = -1, r = -1;
     if (dst < 0) return err_prefix("mount target");
-    if (fstat(dst, &before) < 0) failerr("fstat %s", m->dest);
-    else if (syscall(NR_move_mount, tree, "", dst, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    const struct stat before = res.st;
+    if (syscall(NR_move_mount, tree, "", dst, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) < 0)
         failerr("attach the copy of %s on %s (move_mount)", m->source, m->dest);
     else if ((top = verify_mounted(c, m->dest, &before, &src)) >= 0 &&
              (!(m->flags & ~(MS_BIND | MS_REC)) || remount_bind(top, m->flags, m->dest) == 0) &&
@@ -6730,15 +6795,12 @@ static int mount_tmpcopyup(int covered, int top, const char *dest)
  * setuid, setgid and sticky bits included, as runc does (a mode= of the
  * config's comes later in the data and wins); a new directory keeps the
  * kernel's 1777.  Returns the data to mount with: `m->data` or `buf`. */
-static const char *tmpfs_data(struct rootfs_ctx *c, const struct oci_mount *m, char *buf, size_t size)
+static const char *tmpfs_data(const struct oci_mount *m, const struct resolved *dst, char *buf, size_t size)
 {
-    struct stat st;
-    int fd = resolve_in_root(c->rootfd, m->dest, 0);
-    if (fd < 0) return m->data;
-    int ok = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-    close(fd);
-    if (!ok || (size_t)str_fmt(buf, size, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777), m->data ? "," : "",
-                               m->data ? m->data : "") >= size)
+    const struct stat *st = &dst->st;
+    if (dst->made || !S_ISDIR(st->st_mode) ||
+        (size_t)str_fmt(buf, size, "mode=%04o%s%s", (unsigned)(st->st_mode & 07777), m->data ? "," : "",
+                        m->data ? m->data : "") >= size)
         return m->data;
     return buf;
 }
@@ -6771,14 +6833,14 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
     int special = !strcmp(m->type, "proc") || !strcmp(m->type, "sysfs");
     char tbuf[4096], lbuf[4096 + 16];
     const char *label = OCIRUN_LSM ? c->spec->mount_label : NULL;
-    const char *data = !strcmp(m->type, "tmpfs") ? tmpfs_data(c, m, tbuf, sizeof tbuf) : m->data;
-    if (labeled_data(label, m->type, &data, lbuf, sizeof lbuf) < 0) return err_prefix("%s", m->dest);
+    struct resolved res;
     /* procfs and sysfs on a symlink are CVE-2019-19921 / CVE-2023-27561 */
-    int dst = resolve_in_root(c->rootfd, m->dest, RES_MKDIR | (special ? RES_NOFOLLOW_LAST : 0));
+    int dst = resolve_at(c->rootfd, m->dest, RES_MKDIR | (special ? RES_NOFOLLOW_LAST : 0), &res);
     if (dst < 0) return err_prefix("mount target");
-    struct stat before;
+    const struct stat before = res.st;
     int r = -1, top = -1;
-    if (fstat(dst, &before) < 0) { failerr("fstat %s", m->dest); goto out; }
+    const char *data = !strcmp(m->type, "tmpfs") ? tmpfs_data(m, &res, tbuf, sizeof tbuf) : m->data;
+    if (labeled_data(label, m->type, &data, lbuf, sizeof lbuf) < 0) { err_prefix("%s", m->dest); goto out; }
     if (!S_ISDIR(before.st_mode)) { fail("%s: mount target is not a directory", m->dest); goto out; }
     if (mount_on_fd(m->source, dst, m->type, m->flags, data) < 0) {
         if (!strcmp(m->type, "sysfs") && (errno == EPERM || errno == EBUSY)) {
@@ -6935,13 +6997,12 @@ static int mask_path(int rootfd, int nullfd, const char *path, const char *label
     char lbuf[4096];
     const char *data = "size=0,nr_inodes=1";
     if (labeled_data(label, "tmpfs", &data, lbuf, sizeof lbuf) < 0) return err_prefix("mask %s", path);
-    int fd = resolve_in_root(rootfd, path, 0);
+    struct resolved res;
+    int fd = resolve_at(rootfd, path, 0, &res);
     if (fd < 0) return errno == ENOENT ? 0 : err_prefix("masked path");
-    struct stat st;
     int r = 0;
     char p[32];
-    if (fstat(fd, &st) < 0) r = failerr("fstat %s", path);
-    else if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(res.st.st_mode)) {
         if (mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
             r = failerr("mask %s", path);
     } else if (mount_on_fd(proc_fd_path(p, nullfd), fd, NULL, MS_BIND, NULL) < 0) {
@@ -6953,10 +7014,11 @@ static int mask_path(int rootfd, int nullfd, const char *path, const char *label
 
 static int open_dev_null(int rootfd)
 {
-    int fd = resolve_in_root(rootfd, "/dev/null", RES_NOFOLLOW_LAST);
+    struct resolved res;
+    int fd = resolve_at(rootfd, "/dev/null", RES_NOFOLLOW_LAST, &res);
     if (fd < 0) return err_prefix("masked paths need /dev/null");
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+    const struct stat st = res.st;
+    if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
         close(fd);
         return fail("/dev/null in the container is not the null device (1:3)");
     }
@@ -7140,33 +7202,49 @@ static int bind_host_device(struct rootfs_ctx *c, const struct oci_device *d)
     return mount_bind(c, &m);
 }
 
-static int create_device(struct rootfs_ctx *c, const struct oci_device *d)
+/* The directory the last node went into (nodes mostly share /dev, which
+ * is then resolved once), and who a node mknod makes belongs to. */
+struct node_dir { char path[PATH_MAX]; int fd; struct resolved at; uid_t uid; gid_t gid; };
+
+static int node_dir_open(struct rootfs_ctx *c, struct node_dir *nd, const char *dir, int flags)
 {
-    char base[NAME_MAX + 1];
-    int dfd = resolve_parent(c->rootfd, d->path, base);
-    if (dfd < 0) return err_prefix("device %s", d->path);
+    if (nd->fd >= 0 && !strcmp(nd->path, dir)) return nd->fd;
+    if (nd->fd >= 0) close(nd->fd);
+    str_fmt(nd->path, sizeof nd->path, "%s", dir);
+    return nd->fd = resolve_at(c->rootfd, dir, flags, &nd->at);
+}
+
+static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct oci_device *d)
+{
+    char dir[PATH_MAX], base[NAME_MAX + 1];
+    if (split_path(d->path, dir, base) < 0 || node_dir_open(c, nd, dir, RES_MKDIR) < 0) return err_prefix("device %s", d->path);
+    int dfd = nd->fd;
     mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
     mode_t mode = d->has_mode ? d->mode : 0666;
-    struct stat st;
-    /* an image may ship a file or stale node here: replace it, but never
-     * a directory (and never follow a symlink: unlinkat removes the link) */
-    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (S_ISDIR(st.st_mode)) { close(dfd); return fail("device %s: a directory is in the way", d->path); }
-        if (unlinkat(dfd, base, 0) < 0) { failerr("remove %s", d->path); close(dfd); return -1; }
+    dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
+    int r = mknodat(dfd, base, type | (mode & 07777), dev);
+    if (r < 0 && errno == EEXIST) {
+        /* an image may ship a file or stale node here: replace it, but
+         * never a directory (and never follow a symlink: unlinkat removes
+         * the link) */
+        struct stat st;
+        if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+            return fail("device %s: a directory is in the way", d->path);
+        if (unlinkat(dfd, base, 0) < 0) return failerr("remove %s", d->path);
+        r = mknodat(dfd, base, type | (mode & 07777), dev);
     }
-    int r = 0;
-    if (mknodat(dfd, base, type | (mode & 07777), makedev((unsigned)d->major, (unsigned)d->minor)) < 0) {
-        if (errno != EPERM) r = failerr("mknod %s", d->path);
-        else r = bind_host_device(c, d);
-        close(dfd);
-        return r;
-    }
-    if (fchownat(dfd, base, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
-        r = failerr("chown %s", d->path);
-    else if (syscall(SYS_fchmodat, dfd, base, mode & 07777) < 0)   /* (libc's fchmodat carries emulation for flags) */
-        r = failerr("chmod %s", d->path);
-    close(dfd);
-    return r;
+    if (r < 0) return errno == EPERM ? bind_host_device(c, d) : failerr("mknod %s", d->path);
+    /* mknod gave the node our ids (a setgid directory's group) and exactly
+     * `mode` (stage 2's umask is 0): only another owner, or the setuid,
+     * setgid and sticky bits (which chown clears), take more calls */
+    uid_t uid = d->has_uid ? d->uid : 0;
+    gid_t gid = d->has_gid ? d->gid : 0;
+    gid_t got = nd->at.st.st_mode & S_ISGID ? nd->at.st.st_gid : nd->gid;
+    if ((uid != nd->uid || gid != got) && fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return failerr("chown %s", d->path);
+    if ((mode & 07000) && syscall(SYS_fchmodat, dfd, base, mode & 07777) < 0)   /* (libc's fchmodat carries emulation for flags) */
+        return failerr("chmod %s", d->path);
+    return 0;
 }
 
 static int config_has_device(const struct oci_spec *s, const char *path)
@@ -7176,40 +7254,44 @@ static int config_has_device(const struct oci_spec *s, const char *path)
     return 0;
 }
 
+/* /dev's symlinks; a /dev/ptmx the image ships (a node would reach the
+ * host's ptys) is replaced, a directory there is left alone. */
+static int dev_symlink(int dfd, const char *target, const char *name)
+{
+    struct stat st;
+    if (symlinkat(target, dfd, name) == 0) return 0;
+    if (errno == EEXIST && !strcmp(name, "ptmx") && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !S_ISDIR(st.st_mode)) {
+        if (unlinkat(dfd, name, 0) < 0) return failerr("remove /dev/ptmx");
+        if (symlinkat(target, dfd, name) == 0) return 0;
+    }
+    return errno == EEXIST ? 0 : failerr("symlink /dev/%s", name);
+}
+
 static int create_devices(struct rootfs_ctx *c)
 {
     const struct oci_spec *s = c->spec;
+    struct node_dir nd = { .fd = -1, .uid = geteuid(), .gid = getegid() };
+    int r = 0;
     if (!c->dev_is_bind) {
-        for (size_t i = 0; i < ARRAY_LEN(default_devices); i++)
-            if (!config_has_device(s, default_devices[i].path) && create_device(c, &default_devices[i]) < 0) return -1;
+        for (size_t i = 0; i < ARRAY_LEN(default_devices) && r == 0; i++)
+            if (!config_has_device(s, default_devices[i].path)) r = create_device(c, &nd, &default_devices[i]);
     }
     /* /dev/ptmx is always the link to this devpts instance's (runc): a
      * node, even one linux.devices asks for, would reach the host's */
-    for (size_t i = 0; i < s->ndevices; i++)
-        if (strcmp(s->devices[i].path, "/dev/ptmx") && create_device(c, &s->devices[i]) < 0) return -1;
-    if (c->dev_is_bind) return 0;
-    int dfd = resolve_in_root(c->rootfd, "/dev", 0);
-    if (dfd < 0 && errno == ENOENT && !c->dev_is_mounted) return 0;   /* an image without /dev */
-    if (dfd < 0) return -1;
-    struct stat st;
-    if (fstatat(dfd, "ptmx", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) && unlinkat(dfd, "ptmx", 0) < 0) {
-        failerr("remove /dev/ptmx");
-        close(dfd);
-        return -1;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(dev_symlinks); i++)
-        if (symlinkat(dev_symlinks[i].target, dfd, dev_symlinks[i].name) < 0 && errno != EEXIST) {
-            failerr("symlink /dev/%s", dev_symlinks[i].name);
-            close(dfd);
-            return -1;
-        }
-    if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dfd, "core") < 0 && errno != EEXIST) {
-        failerr("symlink /dev/core");
-        close(dfd);
-        return -1;
-    }
-    close(dfd);
-    return 0;
+    for (size_t i = 0; i < s->ndevices && r == 0; i++)
+        if (strcmp(s->devices[i].path, "/dev/ptmx")) r = create_device(c, &nd, &s->devices[i]);
+    if (r < 0 || c->dev_is_bind) goto out;
+    int dfd = node_dir_open(c, &nd, "/dev", 0);
+    if (dfd < 0 && errno == ENOENT && !c->dev_is_mounted) goto out;   /* an image without /dev */
+    if (dfd < 0) { r = -1; goto out; }
+    for (size_t i = 0; i < ARRAY_LEN(dev_symlinks) && r == 0; i++)
+        r = dev_symlink(dfd, dev_symlinks[i].target, dev_symlinks[i].name);
+    if (r == 0 && access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dfd, "core") < 0 && errno != EEXIST)
+        r = failerr("symlink /dev/core");
+out:
+    if (nd.fd >= 0) close(nd.fd);
+    return r;
 }
 
 /* --- terminals --- */
