@@ -71,6 +71,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -686,7 +687,10 @@ __attribute__((noinline)) static void *xcalloc(size_t n, size_t size)
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) total = SIZE_MAX; /* makes xmalloc fail */
     void *p = xmalloc(total);
-    memset(p, 0, total);
+    /* a big block is a fresh mapping, zero already: a memset would fault
+     * in every page of it (a struct cgroup is 120 KB, mostly unused) */
+    if (OCIRUN_LIBC_MALLOC || total + sizeof(struct mem_hdr) <= (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1))
+        memset(p, 0, total);
     return p;
 }
 
@@ -7991,12 +7995,20 @@ static int test_hook_skips(const char *what)
     return h && list_contains_all(what, h);
 }
 
+/* The copy goes kernel to kernel (sendfile, to any file since 2.6.33):
+ * no buffer of ours to fault in; read/write where sendfile refuses. */
 static int copy_self_to(int dst)
 {
     int src = sys_open("/proc/self/exe", O_RDONLY | O_CLOEXEC, 0);
     if (src < 0) return failerr("open /proc/self/exe");
-    char *buf = xmalloc(65536);
     ssize_t n;
+    off_t done = 0;
+    while ((n = sendfile(dst, src, NULL, 1 << 30)) > 0) done += n;
+    if (n == 0 || (n < 0 && done == 0 && errno != EINVAL && errno != ENOSYS)) {
+        close(src);
+        return n == 0 ? 0 : failerr("copy /proc/self/exe");
+    }
+    char *buf = xmalloc(65536);
     int r = 0;
     while ((n = read(src, buf, 65536)) != 0) {
         if (n < 0 && errno == EINTR) continue;
