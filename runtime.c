@@ -8467,6 +8467,7 @@ struct create_job {
     int early_hooks;     /* stage 2 will ask for prestart/createRuntime */
     const char *id;
     struct cgroup *cg;   /* the container's cgroup, joined by stage 1 */
+    int born_in;         /* stage 1 was born in cg (CLONE_INTO_CGROUP): >= 0 */
     int unit_started;    /* cg->unit exists in systemd */
     int journal;         /* create: the state directory's journal (section 6), or -1 */
     uint64_t start2;     /* stage 2's start time */
@@ -8765,11 +8766,8 @@ static int send_setup(int fd, const struct create_job *j, int passfd)
 /* Stage 1's part: namespaces, then stage 2's pid.  A small config is queued
  * for stage 2 right away, so stage 2 can start while stage 1 exits (a big
  * one might fill the socket buffer, so it waits for run_stage2). */
-static int run_stage1(struct create_job *j)
+static int spawn_stage1(struct create_job *j)
 {
-    const char *peer = "stage 1 (namespace setup)";
-    struct buf b = {0};
-    int r = -1;
     char exe[32];
     if (choose_protection(j->dirfd, exe) < 0) return -1;
     /* an exec's execCPUAffinity.initial: stage 1 is born on those CPUs, on
@@ -8779,14 +8777,33 @@ static int run_stage1(struct create_job *j)
     const char *initial = j->opts.flags & OPT_EXEC ? j->spec.proc.cpus_initial : NULL;
     if (initial && syscall(SYS_sched_getaffinity, 0, sizeof saved, saved) < 0) return failerr("sched_getaffinity");
     if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
-    int cgfd = j->cg ? cg_open_v2(j->cg) : -1, born_in = cgfd;
-    j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0, &born_in);
+    int cgfd = j->cg ? cg_open_v2(j->cg) : -1;
+    j->born_in = cgfd;
+    j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0, &j->born_in);
     phase("stage 1 spawned");
     if (cgfd >= 0) close(cgfd);
     if (initial) syscall(SYS_sched_setaffinity, 0, sizeof saved, saved);
     if (j->pid1 < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
+    return 0;
+}
+
+/* Where stage 1 cannot be born in its cgroup (v1 and hybrid hosts, where it
+ * joins by writing its pid; without systemd), it is spawned before the
+ * cgroup is made, and execs meanwhile.  Only the order depends on the
+ * guess (a cgroup2 /sys/fs/cgroup); cg_join joins either way. */
+static int spawn_before_cgroup(const struct create_req *r)
+{
+    struct statfs sf;
+    return !(OCIRUN_SYSTEMD && r->systemd) && !(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
+static int run_stage1(struct create_job *j)
+{
+    const char *peer = "stage 1 (namespace setup)";
+    struct buf b = {0};
+    int r = -1;
     /* stage 1 waits for its setup: it joins before it can fork stage 2;
      * under systemd, the scope made for it comes first, then the limits
      * again (systemd wrote its own reading of them; runc's order) */
@@ -8796,7 +8813,7 @@ static int run_stage1(struct create_job *j)
         j->unit_started = 1;
         if (cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0) goto out;
     }
-    if (j->cg && cg_join(j->cg, j->pid1, born_in >= 0) < 0 &&
+    if (j->cg && cg_join(j->cg, j->pid1, j->born_in >= 0) < 0 &&
         !(OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, j->pid1) == 0)) {
         err_prefix("join the container's cgroup");
         goto out;
@@ -9048,8 +9065,13 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok && r->console_socket && !j.spec.proc.terminal)
         ok = fail("--console-socket given but .process.terminal is false") == 0;
     ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
-    ok = ok && make_state_dir(&j, r) == 0 && config_copy_write(j.dirfd, j.config, j.config_len) == 0;
+    ok = ok && make_state_dir(&j, r) == 0;
     if (ok) phase("state directory made");
+    if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
+               sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
+        ok = failerr("socketpair") == 0;
+    int early = ok && spawn_before_cgroup(r);
+    ok = ok && (!early || spawn_stage1(&j) == 0);
     if (ok) {
         const char *path = j.spec.cgroups_path;
         char sdpath[PATH_MAX];
@@ -9063,10 +9085,9 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         if (ok) phase("cgroup made");
     }
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
-    if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
-               sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
-        ok = failerr("socketpair") == 0;
-    ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
+    /* the config copy is for later commands: written while stage 2 makes
+     * the rootfs */
+    ok = ok && (early || spawn_stage1(&j) == 0) && run_stage1(&j) == 0 && config_copy_write(j.dirfd, j.config, j.config_len) == 0 && run_stage2(&j) == 0;
     if (ok) {
         char s;
         memset(st, 0, sizeof *st);
@@ -9505,7 +9526,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
      * resumed while our stages wait frozen in its cgroup, and kill or
      * delete can end it */
     if (ok) flock(j.dirfd, LOCK_UN);
-    ok = ok && run_stage1(&j) == 0 && run_stage2(&j) == 0;
+    ok = ok && spawn_stage1(&j) == 0 && run_stage1(&j) == 0 && run_stage2(&j) == 0;
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
     pid_t pid = j.pid2;
