@@ -8151,7 +8151,7 @@ enum msg_type {
     MSG_HOOKS_DONE,      /* stage 0 -> 2: prestart and createRuntime ran ("\0") */
     MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
     MSG_HOST_MOUNT,      /* stage 0 -> 2: uint32 mount index + a detached copy of its source (fd, or none) */
-    MSG_COMMIT,          /* stage 0 -> 2: the state is written, the create is complete */
+    MSG_COMMIT,          /* stage 0 -> 2: the state is written, the create is complete (+ byte 1: and start, for run) */
     MSG_MAX
 };
 
@@ -8161,7 +8161,7 @@ static const char *const msg_names[MSG_MAX] = {
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 0
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 1
 };
 
 #define MSG_MAGIC 0x6f63
@@ -9050,7 +9050,7 @@ static void create_job_close(struct create_job *j)
 
 /* `create`: on success init waits for `start`, its pid is in *st, and the
  * state directory (fd in *dirfd, locked) records it. */
-static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, int *master)
+static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, int *master, int *startfd)
 {
     struct create_job j;
     memset(&j, 0, sizeof j);
@@ -9115,12 +9115,17 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
              fail("container init (pid %d) died during create", (int)st->pid) == 0;
         ok = ok && state_write(j.dirfd, st) == 0;
         ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
-        ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, NULL, 0, -1) == 0 || err_prefix("stage 2 (container init)") == 0);
+        /* `run` starts with the commit: init then answers on this socket
+         * as on a start's connection (section 17) */
+        static const char start_now = 1;
+        ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, &start_now, startfd ? 1 : 0, -1) == 0 ||
+                    err_prefix("stage 2 (container init)") == 0);
         if (ok) phase("state written: created");
         if (!ok) { xfree(st->annotations), xfree(st->cgroups); st->annotations = st->cgroups = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
+    if (ok && startfd) *startfd = j.sp2[0], j.sp2[0] = -1;
     create_job_close(&j);
     return ok ? 0 : -1;
 }
@@ -9668,7 +9673,8 @@ static int stage1_main(int syncfd, int s2fd)
 /* Init waits for `start` on its socket, and for stage 0's word that the
  * create is complete: a create killed before that (its end of syncfd
  * closes) takes init with it, so no init waits for a start that no state
- * records. */
+ * records.  `run`'s word also says "start": syncfd then serves as the
+ * start's connection. */
 static int wait_for_start(int sock, int syncfd)
 {
     for (;;) {
@@ -9677,8 +9683,11 @@ static int wait_for_start(int sock, int syncfd)
         if (syncfd >= 0 && pf[1].revents && !pf[0].revents) {
             struct buf b = {0};
             int r = msg_recv(syncfd, "stage 0", MSG_COMMIT, &b, NULL);
+            int start = r == 0 && b.len == 1 && b.p[0] == 1;   /* `run`: start now, answer here */
+            if (r == 0 && b.len && !start) r = fail("stage 0 sent a malformed commit");
             buf_free(&b);
             if (r < 0) _exit(1);   /* the create died: no one will start us */
+            if (start) { close(sock); return syncfd; }
             close(syncfd), syncfd = -1;
             continue;
         }
@@ -10205,7 +10214,8 @@ static void run_late_hooks(const struct cstate *st, int kind, const char *status
     buf_free(&b);
 }
 
-static int start_locked(int dirfd, const struct cstate *st)
+/* Connects to init's exec.sock, after checking the container can start. */
+static int connect_init(int dirfd, const struct cstate *st)
 {
     int status = container_status(dirfd, st);
     if (status == ST_RUNNING) return fail("cannot start an already running container");
@@ -10220,6 +10230,14 @@ static int start_locked(int dirfd, const struct cstate *st)
         close(c);
         return errno == ECONNREFUSED ? fail("cannot start a container that has stopped") : failerr("connect to init");
     }
+    return c;
+}
+
+/* `start`, or the end of `run`: `c` is stage 0's socket to init when the
+ * create's commit already said "start" (run), else -1 and start connects. */
+static int start_locked(int dirfd, const struct cstate *st, int c)
+{
+    if (c < 0 && (c = connect_init(dirfd, st)) < 0) return -1;
     /* init closes the connection by exec (CLOEXEC) or writes why it failed */
     char msg[1024];
     size_t got = 0;
@@ -10325,7 +10343,7 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     if (o) r.bundle = o->bundle, r.pid_file = o->pid_file, r.no_pivot = o->no_pivot, r.preserve_fds = o->preserve_fds;
     struct cstate st;
     int dirfd, master;
-    if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
+    if (stage0_create(&r, &st, &dirfd, &master, NULL) < 0) return -1;
     close(dirfd);
     xfree(st.annotations), xfree(st.cgroups);
     return 0;
@@ -10335,7 +10353,7 @@ int ocirun_start(const char *root, const char *id)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
-    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) r = start_locked(dirfd, &st);
+    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) r = start_locked(dirfd, &st, -1);
     close_container(rootfd, dirfd, &st);
     return r;
 }
@@ -10453,7 +10471,7 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
         return -1;
     struct cstate st;
     int dirfd, master;
-    if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
+    if (stage0_create(&r, &st, &dirfd, &master, NULL) < 0) return -1;
     close(dirfd);
     xfree(st.annotations), xfree(st.cgroups);
     return 0;
@@ -10490,8 +10508,9 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     struct cstate st;
     int dirfd, master;
     r.foreground = !f.detach;
-    if (stage0_create(&r, &st, &dirfd, &master) < 0) return -1;
-    int rc = start_locked(dirfd, &st);
+    int startfd;
+    if (stage0_create(&r, &st, &dirfd, &master, &startfd) < 0) return -1;
+    int rc = start_locked(dirfd, &st, startfd);
     pid_t pid = st.pid;
     close(dirfd);
     xfree(st.annotations), xfree(st.cgroups);
