@@ -6896,6 +6896,60 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
     return out;
 }
 
+/* One host hierarchy in the container's /sys/fs/cgroup tmpfs (`dir`): a
+ * bind of the container's cgroup there, or in a cgroup namespace a fresh
+ * mount of the hierarchy, which shows the namespace's root (the container's
+ * cgroup, as runc does).  The tmpfs was made just now in this mount
+ * namespace, so no one else can reach it: names in it are opened directly,
+ * and each mount is still checked to have landed. */
+static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m)
+{
+    const char *name = strrchr(h->mnt, '/');
+    char src[PATH_MAX], dest[PATH_MAX], data[256], p[32];
+    name = name ? name + 1 : h->mnt;
+    str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
+    str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
+    unsigned long flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), s = -1, t = -1, top = -1, r = -1;
+    const char *type = h->v2 ? "cgroup2" : "cgroup";
+    struct stat src_st, before, after;
+    if (!ns && ((s = sys_open(src, O_PATH | O_CLOEXEC, 0)) < 0 || fstat(s, &src_st) < 0)) {
+        failerr("%s: bind source %s", dest, src);
+        goto out;
+    }
+    if ((mkdirat(dir, name, 0755) < 0 && errno != EEXIST) ||
+        (t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0 || (ns && fstat(t, &before) < 0)) {
+        failerr("mount target %s", dest);
+        goto out;
+    }
+    if (ns ? mount_on_fd(type, t, type, flags, h->v2 ? NULL : cg_mount_data(h, data, sizeof data)) < 0
+           : mount_on_fd(proc_fd_path(p, s), t, NULL, MS_BIND, NULL) < 0) {
+        failerr("mount %s on %s", ns ? type : src, dest);
+        goto out;
+    }
+    if ((top = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0 || fstat(top, &after) < 0) {
+        failerr("re-resolving mount target %s", dest);
+        goto out;
+    }
+    if (ns ? (after.st_dev == before.st_dev && after.st_ino == before.st_ino)
+           : (after.st_dev != src_st.st_dev || after.st_ino != src_st.st_ino)) {
+        fail("%s: mount target changed while mounting", dest);
+        goto out;
+    }
+    if ((!ns && remount_bind(top, flags, dest) < 0) || mount_set_recursive_attrs(top, m) < 0) goto out;
+    r = 0;
+    /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
+    char names[256];
+    str_fmt(names, sizeof names, "%s", strchr(name, ',') ? name : "");
+    for (char *save, *n = strtok_r(names, ",", &save); n && r == 0; n = strtok_r(NULL, ",", &save))
+        if (symlinkat(name, dir, n) < 0 && errno != EEXIST) r = failerr("symlink %s/%s", m->dest, n);
+out:
+    if (s >= 0) close(s);
+    if (t >= 0) close(t);
+    if (top >= 0) close(top);
+    return r;
+}
+
 static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     struct cg_layout l;
@@ -6918,46 +6972,11 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     sub.nprop = 0;
     if (!l.n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
     if (mount_fs(c, &sub) < 0) return -1;
-    for (int i = 0; i < l.n; i++) {
-        const struct cg_hier *h = &l.h[i];
-        const char *name = strrchr(h->mnt, '/');
-        char src[PATH_MAX], dest[PATH_MAX];
-        name = name ? name + 1 : h->mnt;
-        str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
-        str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
-        struct oci_mount b = *m;
-        char data[256];
-        b.dest = dest, b.nprop = 0, b.flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        if (c->spec->clone_flags & CLONE_NEWCGROUP) {
-            /* in a cgroup namespace /proc/self/cgroup says "/": a fresh
-             * mount of the hierarchy shows the namespace's root, which is
-             * the container's cgroup (what runc does) */
-            b.bind = b.rbind = 0;
-            b.type = b.source = h->v2 ? "cgroup2" : "cgroup";
-            b.data = h->v2 ? NULL : cg_mount_data(h, data, sizeof data);
-            if (mount_fs(c, &b) < 0) return -1;
-        } else {
-            b.source = src, b.bind = 1, b.rbind = 0;
-            if (mount_bind(c, &b) < 0) return -1;
-        }
-        if (!strchr(name, ',')) continue;
-        /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
-        int dfd = resolve_in_root(c->rootfd, m->dest, 0);
-        if (dfd < 0) return -1;
-        char names[256];
-        str_fmt(names, sizeof names, "%s", name);
-        for (char *save, *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            if (symlinkat(name, dfd, t) < 0 && errno != EEXIST) { failerr("symlink %s/%s", m->dest, t); close(dfd); return -1; }
-        close(dfd);
-    }
-    if (m->flags & MS_RDONLY) {
-        int fd = resolve_in_root(c->rootfd, m->dest, 0);
-        if (fd < 0) return -1;
-        int r = remount_bind(fd, sub.flags | MS_RDONLY, m->dest);
-        close(fd);
-        if (r < 0) return -1;
-    }
-    return 0;
+    int dir = resolve_in_root(c->rootfd, m->dest, 0), r = dir < 0 ? -1 : 0;
+    for (int i = 0; i < l.n && r == 0; i++) r = mount_hierarchy(c, dir, &l.h[i], m);
+    if (r == 0 && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
+    if (dir >= 0) close(dir);
+    return r;
 }
 
 static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
