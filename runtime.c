@@ -402,8 +402,9 @@ static void fmt_put(char *out, size_t cap, size_t *n, char c, int times)
 
 static void fmt_puts(char *out, size_t cap, size_t *n, const char *s, size_t len)
 {
-    for (size_t k = 0; k < len; k++, (*n)++)
-        if (*n + 1 < cap) out[*n] = s[k];
+    size_t room = *n + 1 < cap ? cap - 1 - *n : 0;
+    if (len && room) memcpy(out + *n, s, len < room ? len : room);
+    *n += len;
 }
 
 /* Reads the next integer argument of a conversion with length modifier
@@ -1406,6 +1407,7 @@ static int jparse_string(struct jparser *jp, const char **out, size_t *outlen)
     while (*jp->p != '"') {
         unsigned char c = (unsigned char)*jp->p;
         if (c < 0x20) return jerr(jp, "control character in string");
+        if (c < 0x80 && c != '\\') { *w++ = (char)c, jp->p++; continue; }   /* (ASCII, most of a config) */
         if (c != '\\') {
             size_t l = utf8_valid((const unsigned char *)jp->p, (const unsigned char *)jp->end);
             if (!l) return jerr(jp, "invalid UTF-8 in string");
@@ -1808,26 +1810,26 @@ static const struct jv *member(const struct jv *obj, const char *key)
     return v && v->type != J_NULL ? v : NULL;
 }
 
+/* (the get_ functions name the field only for an error: a config has
+ * hundreds of fields, and formatting each name was a fifth of a parse) */
 static int get_str(const char *base, const struct jv *obj, const char *key, int required, const char **out)
 {
     char path[512];
-    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
-    if (!v) return required ? fail("%s: required field is missing", path) : 0;
-    if (want(path, v, J_STR, "a string") < 0) return -1;
-    *out = v->s;
-    return 0;
+    if (v && v->type == J_STR) { *out = v->s; return 0; }
+    if (!v && !required) return 0;
+    str_fmt(path, sizeof path, "%s.%s", base, key);
+    return v ? want(path, v, J_STR, "a string") : fail("%s: required field is missing", path);
 }
 
 static int get_bool(const char *base, const struct jv *obj, const char *key, int *out)
 {
     char path[512];
-    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
     if (!v) return 0;
-    if (want(path, v, J_TRUE, "a boolean") < 0) return -1;
-    *out = v->type == J_TRUE;
-    return 0;
+    if (v->type == J_TRUE || v->type == J_FALSE) { *out = v->type == J_TRUE; return 0; }
+    str_fmt(path, sizeof path, "%s.%s", base, key);
+    return want(path, v, J_TRUE, "a boolean");
 }
 
 static int num_in_range(const char *path, const struct jv *v, int64_t lo, uint64_t hi, int64_t *out)
@@ -1844,9 +1846,10 @@ static int get_u32(const char *base, const struct jv *obj, const char *key, int 
 {
     char path[512];
     int64_t x;
-    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
-    if (!v) return required ? fail("%s: required field is missing", path) : 0;
+    if (!v && !required) return 0;
+    str_fmt(path, sizeof path, "%s.%s", base, key);
+    if (!v) return fail("%s: required field is missing", path);
     if (num_in_range(path, v, 0, UINT32_MAX, &x) < 0) return -1;
     *out = (uint32_t)x;
     if (has) *has = 1;
@@ -1866,10 +1869,10 @@ static int get_u64(const char *path, const struct jv *v, uint64_t *out)
 static int get_strv(const char *base, const struct jv *obj, const char *key, char ***out, size_t *n)
 {
     char path[512];
-    str_fmt(path, sizeof path, "%s.%s", base, key);
     const struct jv *v = member(obj, key);
     *out = NULL, *n = 0;
     if (!v) return 0;
+    str_fmt(path, sizeof path, "%s.%s", base, key);
     if (want(path, v, J_ARR, "an array of strings") < 0) return -1;
     char **vec = xcalloc(v->count + 1, sizeof *vec);
     size_t i = 0;
@@ -2246,7 +2249,7 @@ static const struct mount_opt *find_mount_opt(const char *name)
     return NULL;
 }
 
-static int apply_mount_opt(const char *ip, struct oci_mount *m, const char *o, struct buf *data)
+static int apply_mount_opt(const char *ip, size_t k, struct oci_mount *m, const char *o, struct buf *data)
 {
     const struct mount_opt *mo = find_mount_opt(o);
     if (!mo) { /* filesystem-specific: the kernel gets it as data */
@@ -2258,7 +2261,7 @@ static int apply_mount_opt(const char *ip, struct oci_mount *m, const char *o, s
     case MO_FLAG: m->flags |= mo->flag; break;
     case MO_CLEAR: m->flags &= ~mo->flag; break;
     case MO_PROP:
-        if (m->nprop == (int)ARRAY_LEN(m->prop)) return fail("%s: too many propagation options", ip);
+        if (m->nprop == (int)ARRAY_LEN(m->prop)) return fail("%s.options[%zu]: too many propagation options", ip, k);
         m->prop[m->nprop++] = mo->flag;
         break;
     case MO_RATTR:
@@ -2270,7 +2273,7 @@ static int apply_mount_opt(const char *ip, struct oci_mount *m, const char *o, s
     case MO_TMPCOPYUP: m->tmpcopyup = 1; break;
     case MO_IDMAP: m->idmap = 1; break;
     case MO_RIDMAP: m->idmap = m->ridmap = 1; break;
-    default: return fail("%s: mount option \"%s\" is not supported yet", ip, o);
+    default: return fail("%s.options[%zu]: mount option \"%s\" is not supported yet", ip, k, o);
     }
     return 0;
 }
@@ -2287,11 +2290,8 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     size_t nopts;
     if (get_strv(ip, c, "options", &opts, &nopts) < 0) return -1;
     struct buf data = {0};
-    for (size_t k = 0; k < nopts; k++) {
-        char op[600];
-        str_fmt(op, sizeof op, "%s.options[%zu]", ip, k);
-        if (apply_mount_opt(op, m, opts[k], &data) < 0) { xfree(opts); buf_free(&data); return -1; }
-    }
+    for (size_t k = 0; k < nopts; k++)
+        if (apply_mount_opt(ip, k, m, opts[k], &data) < 0) { xfree(opts); buf_free(&data); return -1; }
     xfree(opts);
     m->data = data.p;
     if (m->type && !strcmp(m->type, "bind")) m->bind = 1;
@@ -2302,10 +2302,12 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     /* an idmapped mount: mappings of its own, or the container's */
     char mp[96];
     const struct jv *x;
-    str_fmt(mp, sizeof mp, "%s.uidMappings", ip);
-    if ((x = member(c, "uidMappings")) && parse_idmaps(mp, x, &m->uidmap, &m->nuidmap) < 0) return -1;
-    str_fmt(mp, sizeof mp, "%s.gidMappings", ip);
-    if ((x = member(c, "gidMappings")) && parse_idmaps(mp, x, &m->gidmap, &m->ngidmap) < 0) return -1;
+    if ((x = member(c, "uidMappings")) && (str_fmt(mp, sizeof mp, "%s.uidMappings", ip), 1) &&
+        parse_idmaps(mp, x, &m->uidmap, &m->nuidmap) < 0)
+        return -1;
+    if ((x = member(c, "gidMappings")) && (str_fmt(mp, sizeof mp, "%s.gidMappings", ip), 1) &&
+        parse_idmaps(mp, x, &m->gidmap, &m->ngidmap) < 0)
+        return -1;
     if (m->nuidmap || m->ngidmap) m->idmap = 1;
     if (m->idmap && !m->bind) return fail("%s: an idmapped mount must be a bind mount", ip);
     if (m->idmap && !m->nuidmap != !m->ngidmap) return fail("%s: an idmapped mount needs both uidMappings and gidMappings", ip);
