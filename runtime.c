@@ -8194,6 +8194,7 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 #define OPT_DEBUG 2
 #define OPT_EXEC 4     /* `exec`: join a running container, no rootfs setup */
 #define OPT_NO_KEYRING 8
+#define OPT_START_NOW 16   /* `run`: no exec socket, the commit starts init */
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
@@ -8470,6 +8471,7 @@ struct create_req {
     int rootless;          /* not root: a cgroup we may not make is skipped */
     int systemd;           /* --systemd-cgroup */
     int foreground;        /* `run` without -d: may relay a terminal itself */
+    int start_now;         /* `run`: started by the create's commit, no exec.sock */
 };
 
 /* Everything `create` holds while it works, so one function can undo it. */
@@ -8751,7 +8753,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
                errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
-                    (r->no_new_keyring ? OPT_NO_KEYRING : 0);
+                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds;
     j->opts.t0 = logcfg.t0;
@@ -8767,6 +8769,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
     if ((j->dirfd = state_dir_open(j->rootfd, r->id, 1)) < 0 || (j->journal = journal_open(j->dirfd)) < 0) return -1;
+    if (r->start_now) return 0;   /* `run`: the commit starts init (no one else can: we hold the lock) */
     /* init waits on this socket until `start` connects; bound through
      * /proc/self/fd so long state roots fit in sun_path */
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -9139,14 +9142,14 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         /* `run` starts with the commit: init then answers on this socket
          * as on a start's connection (section 17) */
         static const char start_now = 1;
-        ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, &start_now, startfd ? 1 : 0, -1) == 0 ||
+        ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, &start_now, r->start_now ? 1 : 0, -1) == 0 ||
                     err_prefix("stage 2 (container init)") == 0);
         if (ok) phase("state written: created");
         if (!ok) { xfree(st->annotations), xfree(st->cgroups); st->annotations = st->cgroups = NULL; }
     }
     if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
-    if (ok && startfd) *startfd = j.sp2[0], j.sp2[0] = -1;
+    if (ok && r->start_now) *startfd = j.sp2[0], j.sp2[0] = -1;
     create_job_close(&j);
     return ok ? 0 : -1;
 }
@@ -9708,7 +9711,8 @@ static int wait_for_start(int sock, int syncfd)
             if (r == 0 && b.len && !start) r = fail("stage 0 sent a malformed commit");
             buf_free(&b);
             if (r < 0) _exit(1);   /* the create died: no one will start us */
-            if (start) { close(sock); return syncfd; }
+            if (start) { if (sock >= 0) close(sock); return syncfd; }
+            if (sock < 0) _exit(1);   /* (a run's commit always says start) */
             close(syncfd), syncfd = -1;
             continue;
         }
@@ -9870,7 +9874,7 @@ static int stage2_main(int syncfd, int mntfd)
         close(mntfd);
         if (r < 0) return failerr("join the mount namespace%s", errno == EINVAL ? " (is it a mount namespace?)" : "");
     }
-    if (sock < 0) return fail("stage 0 sent no %s", (o.flags & OPT_EXEC) ? "root fd" : "exec socket");
+    if (sock < 0 && !(o.flags & OPT_START_NOW)) return fail("stage 0 sent no %s", (o.flags & OPT_EXEC) ? "root fd" : "exec socket");
     logcfg.debug = !!(o.flags & OPT_DEBUG), logcfg.t0 = o.t0;
     phase("stage 2: setup received");
     test_stall(2);
@@ -10528,7 +10532,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         return -1;
     struct cstate st;
     int dirfd, master;
-    r.foreground = !f.detach;
+    r.foreground = !f.detach, r.start_now = 1;
     int startfd;
     if (stage0_create(&r, &st, &dirfd, &master, &startfd) < 0) return -1;
     int rc = start_locked(dirfd, &st, startfd);
