@@ -627,8 +627,12 @@ static void mem_release(struct mem_hdr *h, int k)
 #define OCIRUN_LIBC_MALLOC 0   /* 1: libc's malloc, so ASan sees every block (tests/fuzz) */
 #endif
 
-static void *xmalloc(size_t n)
+/* A block of n bytes; *zero says whether it is known to be zero (a fresh
+ * mapping, or pool memory never handed out), which xcalloc then leaves
+ * untouched: a memset would fault in every page of a big block. */
+static void *mem_get(size_t n, int *zero)
 {
+    *zero = 0;
     if (OCIRUN_LIBC_MALLOC) {
         void *p = malloc(n ? n : 1);
         if (!p) out_of_memory();
@@ -641,6 +645,7 @@ static void *xmalloc(size_t n)
         h = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (h == MAP_FAILED) out_of_memory();
         h->size = need;
+        *zero = 1;
         return h + 1;
     }
     int k = 0;
@@ -662,9 +667,16 @@ static void *xmalloc(size_t n)
         }
         h = (struct mem_hdr *)mem_pool;
         mem_pool += size, mem_pool_left -= size;
+        *zero = 1;
     }
     h->size = size;
     return h + 1;
+}
+
+static void *xmalloc(size_t n)
+{
+    int zero;
+    return mem_get(n, &zero);
 }
 
 static void xfree(void *p)
@@ -687,11 +699,9 @@ __attribute__((noinline)) static void *xcalloc(size_t n, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) total = SIZE_MAX; /* makes xmalloc fail */
-    void *p = xmalloc(total);
-    /* a big block is a fresh mapping, zero already: a memset would fault
-     * in every page of it (a struct cgroup is 120 KB, mostly unused) */
-    if (OCIRUN_LIBC_MALLOC || total + sizeof(struct mem_hdr) <= (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1))
-        memset(p, 0, total);
+    int zero;
+    void *p = mem_get(total, &zero);
+    if (!zero) memset(p, 0, total);   /* (a struct cgroup is 25 KB, mostly unused) */
     return p;
 }
 
@@ -3706,15 +3716,40 @@ static int cg_layout_read(struct cg_layout *l)
 
 /* --- the container's cgroup --- */
 
-/* A container's cgroup: one directory per hierarchy of the host. */
+/* A container's cgroup: one directory per hierarchy of the host.  The
+ * directories are allocated strings ("" for none): rows of PATH_MAX would
+ * each fault in a page of their own. */
 struct cgroup {
     struct cg_layout l;
     int n;
-    char dir[MAX_HIER][PATH_MAX];
+    char *dir[MAX_HIER];
     char unit[NAME_MAX + 1], slice[NAME_MAX + 1];   /* systemd's scope and its slice (section 8); "": none */
     int unit_user;                                  /* the scope is the user's systemd's (rootless) */
     unsigned made;                                  /* create: bit i, dir[i] is new (section 7) */
 };
+
+static char cg_no_dir[1];
+
+static struct cgroup *cg_new(void)
+{
+    struct cgroup *cg = xcalloc(1, sizeof *cg);
+    for (int i = 0; i < MAX_HIER; i++) cg->dir[i] = cg_no_dir;
+    return cg;
+}
+
+static void cg_set_dir(struct cgroup *cg, int i, const char *dir)
+{
+    if (cg->dir[i] != cg_no_dir) xfree(cg->dir[i]);
+    cg->dir[i] = cg_no_dir;
+    size_t n = strlen(dir);
+    if (n) cg->dir[i] = memcpy(xmalloc(n + 1), dir, n + 1);
+}
+
+static void cg_free(struct cgroup *cg)
+{
+    for (int i = 0; cg && i < MAX_HIER; i++) cg_set_dir(cg, i, "");
+    xfree(cg);
+}
 
 static int cg_write(const char *dir, const char *file, const char *val)
 {
@@ -3764,8 +3799,10 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
         const struct cg_hier *h = &cg->l.h[i];
         /* relative: below our own cgroup, which may be the root ("/") */
         const char *own = cgpath[0] == '/' || !strcmp(h->path, "/") ? "" : h->path;
-        if (str_fmt(cg->dir[i], PATH_MAX, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath) >= PATH_MAX)
+        char dir[PATH_MAX];
+        if (str_fmt(dir, sizeof dir, "%s%s/%s", h->mnt, own, cgpath[0] == '/' ? cgpath + 1 : cgpath) >= PATH_MAX)
             return fail(".linux.cgroupsPath: the cgroup path below %s is longer than %d bytes", h->mnt, PATH_MAX - 1);
+        cg_set_dir(cg, i, dir);
     }
     return 0;
 }
@@ -4502,7 +4539,9 @@ static void cg_from_list(struct cgroup *cg, const char *list)
     cg->n = 0;
     for (const char *p = list ? list : ""; *p && cg->n < MAX_HIER;) {
         size_t n = strcspn(p, "\n");
-        str_fmt(cg->dir[cg->n++], PATH_MAX, "%.*s", (int)n, p);
+        char dir[PATH_MAX];
+        str_fmt(dir, sizeof dir, "%.*s", (int)n, p);
+        cg_set_dir(cg, cg->n++, dir);
         p += n + (p[n] == '\n');
     }
 }
@@ -4515,12 +4554,13 @@ static int cg_from_state(struct cgroup *cg, const char *list)
     cg->n = cg->l.n;
     for (int i = 0; i < cg->n; i++) {
         size_t ml = strlen(cg->l.h[i].mnt);
-        cg->dir[i][0] = 0;
+        char dir[PATH_MAX] = "";
         for (const char *p = list ? list : ""; *p;) {
             size_t n = strcspn(p, "\n");
-            if (n > ml && !strncmp(p, cg->l.h[i].mnt, ml) && p[ml] == '/') str_fmt(cg->dir[i], PATH_MAX, "%.*s", (int)n, p);
+            if (n > ml && !strncmp(p, cg->l.h[i].mnt, ml) && p[ml] == '/') str_fmt(dir, sizeof dir, "%.*s", (int)n, p);
             p += n + (p[n] == '\n');
         }
+        cg_set_dir(cg, i, dir);
     }
     return 0;
 }
@@ -4671,7 +4711,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
 /* `update`: new limits for a running container. */
 static int cg_update(const char *cgroups, const struct oci_spec *s)
 {
-    struct cgroup *cg = xcalloc(1, sizeof *cg);
+    struct cgroup *cg = cg_new();
     int r = cg_from_state(cg, cgroups);
     /* checkBeforeUpdate: refuse a memory limit below what is in use */
     if (r == 0 && s->res.check_before_update && s->res.mem_limit > 0) {
@@ -4683,7 +4723,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
     }
     if (r == 0 && s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
     if (r == 0 && (cg_apply_resources(cg, s) < 0 || (s->res.ndevs && cg_apply_devices(cg, s) < 0))) r = -1;
-    xfree(cg);
+    cg_free(cg);
     return r;
 }
 
@@ -9068,7 +9108,7 @@ static void create_job_close(struct create_job *j)
     xfree(j->host_fds), j->host_fds = NULL;
     spec_free(&j->spec);
     xfree(j->config);
-    xfree(j->cg);
+    cg_free(j->cg);
     j->config = NULL, j->cg = NULL;
 }
 
@@ -9099,7 +9139,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok) {
         const char *path = j.spec.cgroups_path;
         char sdpath[PATH_MAX];
-        j.cg = xcalloc(1, sizeof *j.cg);
+        j.cg = cg_new();
         if (OCIRUN_SYSTEMD && r->systemd) {
             j.cg->unit_user = r->rootless;
             ok = sd_unit_path(path, r->id, j.cg, sdpath) == 0 && sd_check(j.spec.annotations, r->rootless, sdpath) == 0;
@@ -9499,7 +9539,7 @@ static int exec_sub_cgroups(struct cgroup *cg, const struct strlist *subs)
             char sub[PATH_MAX];
             if (!cg->dir[i][0] || (colon && !hit[i])) continue;
             if (str_fmt(sub, sizeof sub, "%s/%s", cg->dir[i], path) >= (int)sizeof sub) return fail("exec --cgroup: path too long");
-            memcpy(cg->dir[i], sub, sizeof sub);
+            cg_set_dir(cg, i, sub);
         }
     }
     return 0;
@@ -9544,7 +9584,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
                sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
         ok = failerr("socketpair") == 0;
     if (ok && st.cgroups) {
-        j.cg = xcalloc(1, sizeof *j.cg);
+        j.cg = cg_new();
         if (!e->cgroups.n && !(OCIRUN_SYSTEMD && st.unit_user)) cg_from_list(j.cg, st.cgroups);
         else ok = cg_from_state(j.cg, st.cgroups) == 0 && (!e->cgroups.n || exec_sub_cgroups(j.cg, &e->cgroups) == 0);
         /* a rootless container's unit: the user's systemd may have to move us */
@@ -10297,10 +10337,10 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     }
     if (OCIRUN_SYSTEMD && st->unit[0] && sd_stop_unit(st->unit, st->unit_user) < 0) return -1;
     if (st->cgroups) {
-        struct cgroup *cg = xcalloc(1, sizeof *cg);
+        struct cgroup *cg = cg_new();
         cg_from_list(cg, st->cgroups);
         if (cg_remove(cg, 1, 1) < 0) warnf("delete %s: %s", st->id, err_msg);
-        xfree(cg);
+        cg_free(cg);
     }
     struct oci_spec spec;
     int have_spec = (st->late_hooks & (1 << HOOK_POSTSTOP)) && load_bundle_spec(dirfd, st, &spec) == 0;
