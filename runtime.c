@@ -241,6 +241,14 @@ struct oci_sock_fprog { unsigned short len; struct oci_sock_filter *filter; };
 struct cap_header { uint32_t version; int pid; };
 struct cap_data { uint32_t effective, permitted, inheritable; };
 
+/* the interface flags ioctls (a new network namespace's loopback): the
+ * union is as big as the biggest member on any arch (struct ifmap, 24
+ * bytes on 64-bit); the kernel copies only its own size */
+#define OCI_SIOCGIFFLAGS 0x8913
+#define OCI_SIOCSIFFLAGS 0x8914
+#define OCI_IFF_UP 0x1
+struct oci_ifreq { char name[16]; union { short flags; char pad[24]; } u; };
+
 /* filesystem magic numbers (statfs f_type) */
 #define PROC_SUPER_MAGIC 0x9fa0
 #define NSFS_MAGIC 0x6e736673
@@ -9734,6 +9742,24 @@ static int stage1_main(int syncfd, int s2fd)
 
 /* --- stage 2 --- */
 
+/* A network namespace of the container's own gets its loopback up, as
+ * runc (its "loopback" network) and crun do: a program that listens on
+ * 127.0.0.1 works there.  Any socket carries the interface ioctls. */
+static int loopback_up(void)
+{
+    struct oci_ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.name, "lo", 3);
+    int s = sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+    if (s < 0) return failerr("the new network namespace's lo: socket");
+    if (sys_ioctl(s, OCI_SIOCGIFFLAGS, &ifr) < 0) r = failerr("the new network namespace's lo: SIOCGIFFLAGS");
+    else if (!(ifr.u.flags & OCI_IFF_UP) && (ifr.u.flags |= OCI_IFF_UP, sys_ioctl(s, OCI_SIOCSIFFLAGS, &ifr) < 0))
+        r = failerr("the new network namespace's lo: set it up");
+    close(s);
+    return r;
+}
+
+
 /* Init waits for `start` on its socket, and for stage 0's word that the
  * create is complete: a create killed before that (its end of syncfd
  * closes) takes init with it, so no init waits for a start that no state
@@ -9944,6 +9970,7 @@ static int stage2_main(int syncfd, int mntfd)
         if (host_fds[i] >= 0) close(host_fds[i]);
     xfree(host_fds);
     if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
+    if ((s.clone_flags & CLONE_NEWNET) && loopback_up() < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");

@@ -1037,6 +1037,22 @@ lo-up"
 	return 0
 }
 
+t_network_loopback() {
+	# a network namespace of the container's own gets lo up (runc's
+	# "loopback" network): 127.0.0.1 carries a connection inside it; a
+	# joined one is left as it is (lo down there stays down)
+	run_sh netlo 'cat /sys/class/net/lo/flags; nc -l -p 7777 >/tmp/got & sleep 0.3; echo hello | nc -w 2 127.0.0.1 7777; sleep 0.3; cat /tmp/got' \
+		'.root.readonly = false'
+	expect "new netns: lo flags (IFF_UP|IFF_LOOPBACK), a connection to 127.0.0.1" "$OUT" "0x9
+hello"
+	command -v ip >/dev/null 2>&1 || { skip "ip (iproute2) not installed for the joined case"; return; }
+	ip netns add "$NETNS-lo" || { fail "ip netns add failed"; return; }
+	run_sh netlo-join 'cat /sys/class/net/lo/flags' \
+		'.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "/run/netns/$NETNS-lo"
+	expect "joined netns: lo left down" "$OUT" "0x8"
+	ip netns delete "$NETNS-lo"
+}
+
 # ------------------------------------------------------ lifecycle / state --
 
 # marker_variant NAME: process touches /out/started, then waits for /out/stop
@@ -3927,7 +3943,7 @@ version spec run_basic exit_code exit_signal signals_default preserve_fds no_piv
 hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
-namespaces_new namespaces_no_mount namespaces_join_path
+namespaces_new namespaces_no_mount namespaces_join_path network_loopback
 state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
