@@ -3722,6 +3722,42 @@ static int cg_layout_read(struct cg_layout *l)
     return 0;
 }
 
+/* The layout as stage 0 read it, for stage 2 (which mounts the
+ * hierarchies in the container): per hierarchy "0" or "1" (v2), the mount
+ * point and the super options, each ending in a NUL.  The paths are not
+ * sent: stage 2 reads its own, inside the container's cgroup. */
+static void cg_layout_pack(const struct cg_layout *l, struct buf *b)
+{
+    for (int i = 0; i < l->n; i++) {
+        buf_add(b, l->h[i].v2 ? "1" : "0", 2);
+        buf_add(b, l->h[i].mnt, strlen(l->h[i].mnt) + 1);
+        buf_add(b, l->h[i].opts, strlen(l->h[i].opts) + 1);
+    }
+}
+
+static int cg_layout_unpack(const char *p, size_t len, struct cg_layout *l)
+{
+    const char *end = p + len;
+    memset(l, 0, sizeof *l);
+    while (p < end) {
+        const char *f[3];
+        for (int k = 0; k < 3; k++) {
+            const char *z = memchr(p, 0, (size_t)(end - p));
+            if (!z) return fail("stage 0 sent a malformed cgroup layout");
+            f[k] = p, p = z + 1;
+        }
+        if (l->n == MAX_HIER || strlen(f[1]) >= sizeof l->h[0].mnt || strlen(f[2]) >= sizeof l->h[0].opts ||
+            (strcmp(f[0], "0") && strcmp(f[0], "1")))
+            return fail("stage 0 sent a malformed cgroup layout");
+        struct cg_hier *h = &l->h[l->n++];
+        h->v2 = f[0][0] == '1';
+        str_fmt(h->mnt, sizeof h->mnt, "%s", f[1]);
+        str_fmt(h->opts, sizeof h->opts, "%s", f[2]);
+    }
+    cg_fill_paths(l);
+    return 0;
+}
+
 /* --- the container's cgroup --- */
 
 /* A container's cgroup: one directory per hierarchy of the host.  The
@@ -6654,6 +6690,7 @@ struct rootfs_ctx {
     const int *host_fds;           /* per mount: a detached copy of its source made by stage 0, or -1 */
     unsigned char *ro_later;       /* per mount: made read-only after the rest (tmpfs, /dev) */
     size_t cur;                    /* the mount entry being made */
+    const struct cg_layout *cgl;   /* the host's cgroup hierarchies as stage 0 found them, or NULL */
 };
 
 static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -7002,9 +7039,10 @@ out:
 
 static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 {
-    struct cg_layout l;
-    if (cg_layout_read(&l) < 0) return -1;
-    int v2only = l.n == 1 && l.h[0].v2;
+    struct cg_layout own;
+    const struct cg_layout *l = c->cgl ? c->cgl : &own;
+    if (!c->cgl && cg_layout_read(&own) < 0) return -1;
+    int v2only = l->n == 1 && l->h[0].v2;
     struct oci_mount sub = *m;
     if (v2only && (c->spec->clone_flags & CLONE_NEWCGROUP)) {
         sub.type = sub.source = "cgroup2";
@@ -7012,7 +7050,7 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     }
     if (v2only) {
         char src[PATH_MAX];
-        str_fmt(src, sizeof src, "%s%s", l.h[0].mnt, l.h[0].path);
+        str_fmt(src, sizeof src, "%s%s", l->h[0].mnt, l->h[0].path);
         sub.source = src, sub.bind = 1, sub.rbind = 0;
         return mount_bind(c, &sub);
     }
@@ -7020,10 +7058,10 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     sub.flags = m->flags & ~MS_RDONLY;
     sub.data = (char *)"mode=755";
     sub.nprop = 0;
-    if (!l.n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
+    if (!l->n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
     if (mount_fs(c, &sub) < 0) return -1;
     int dir = resolve_in_root(c->rootfd, m->dest, 0), r = dir < 0 ? -1 : 0;
-    for (int i = 0; i < l.n && r == 0; i++) r = mount_hierarchy(c, dir, &l.h[i], m);
+    for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m);
     if (r == 0 && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
     if (dir >= 0) close(dir);
     return r;
@@ -7483,10 +7521,10 @@ out:
 }
 
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
-                        const struct before_pivot *bp, const int *host_fds)
+                        const struct before_pivot *bp, const int *host_fds, const struct cg_layout *cgl)
 {
     if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) return chroot_rootfs(s, rootfs, pty, bp);
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0 };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc.  Unbindable is
      * for the container's / and is set there after the pivot: on the
@@ -8221,16 +8259,18 @@ enum msg_type {
     MSG_SECCOMP_FD,      /* stage 2 -> 0: the seccomp notification listener (fd) */
     MSG_HOST_MOUNT,      /* stage 0 -> 2: uint32 mount index + a detached copy of its source (fd, or none) */
     MSG_COMMIT,          /* stage 0 -> 2: the state is written, the create is complete (+ byte 1: and start, for run) */
+    MSG_CGROUP_LAYOUT,   /* stage 0 -> 2: the host's cgroup hierarchies (cg_layout_pack), for a cgroup mount */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
     "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
-    "seccomp listener", "mount source", "commit"
+    "seccomp listener", "mount source", "commit", "cgroup layout"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 1
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 1,
+    MAX_HIER * (2 + 256 + 256)
 };
 
 #define MSG_MAGIC 0x6f63
@@ -8756,6 +8796,15 @@ static int prepare_host_mounts(const struct oci_spec *s, const char *bundle, int
     return 0;
 }
 
+/* Whether the config mounts cgroupfs (then stage 2 gets the layout of the
+ * host's hierarchies from stage 0 instead of reading mountinfo again). */
+static int spec_mounts_cgroup(const struct oci_spec *s)
+{
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (!s->mounts[i].bind && s->mounts[i].type && !strcmp(s->mounts[i].type, "cgroup")) return 1;
+    return 0;
+}
+
 /* ... and to stage 2, right after its setup: one message per such mount,
  * with its copy or without one. */
 static int send_host_mounts(int sock, const struct oci_spec *s, const int *fds)
@@ -8783,6 +8832,16 @@ static int recv_host_mounts(int sock, const struct oci_spec *s, int *fds)
         else fds[i] = fd, fd = -1;
         if (fd >= 0) close(fd);
     }
+    buf_free(&b);
+    return r;
+}
+
+/* Stage 2: the host's cgroup layout, for the container's cgroup mount. */
+static int recv_cgroup_layout(int sock, struct cg_layout **out)
+{
+    struct buf b = {0};
+    *out = xcalloc(1, sizeof **out);
+    int r = msg_recv(sock, "stage 0", MSG_CGROUP_LAYOUT, &b, NULL) < 0 ? -1 : cg_layout_unpack(b.p, b.len, *out);
     buf_free(&b);
     return r;
 }
@@ -8832,7 +8891,14 @@ static int send_setup(int fd, const struct create_job *j, int passfd)
 {
     if (msg_send(fd, MSG_OPTS, &j->opts, sizeof j->opts, passfd) < 0) return -1;
     if (msg_send(fd, MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0) return -1;
-    return fd == j->sp2[0] ? send_host_mounts(fd, &j->spec, j->host_fds) : 0;
+    if (fd != j->sp2[0]) return 0;
+    if (send_host_mounts(fd, &j->spec, j->host_fds) < 0) return -1;
+    if ((j->opts.flags & OPT_EXEC) || !j->cg || !spec_mounts_cgroup(&j->spec)) return 0;
+    struct buf b = {0};
+    cg_layout_pack(&j->cg->l, &b);
+    int r = msg_send(fd, MSG_CGROUP_LAYOUT, b.p ? b.p : "", (uint32_t)b.len, -1);
+    buf_free(&b);
+    return r;
 }
 
 /* Stage 1's part: namespaces, then stage 2's pid.  A small config is queued
@@ -9962,9 +10028,11 @@ static int stage2_main(int syncfd, int mntfd)
         has_hooks(&s, HOOK_START_CONTAINER))
         bp.fn = hooks_before_pivot;
     int *host_fds = xcalloc(s.nmounts + 1, sizeof *host_fds);
-    if (recv_host_mounts(syncfd, &s, host_fds) < 0 ||
-        setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp, host_fds) < 0)
+    struct cg_layout *cgl = NULL;
+    if (recv_host_mounts(syncfd, &s, host_fds) < 0 || (spec_mounts_cgroup(&s) && recv_cgroup_layout(syncfd, &cgl) < 0) ||
+        setup_rootfs(&s, o.rootfs, o.flags & OPT_NO_PIVOT, &pty, &bp, host_fds, cgl) < 0)
         return -1;
+    xfree(cgl);
     phase("stage 2: rootfs ready");
     for (size_t i = 0; i < s.nmounts; i++)
         if (host_fds[i] >= 0) close(host_fds[i]);
