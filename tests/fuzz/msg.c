@@ -7,7 +7,8 @@
  *        for unterminated paths, then MSG_CONFIG through spec_parse())
  *     1  msg_recv() in a loop, waiting for type byte 1 % MSG_MAX, until it
  *        fails or the stream ends (MSG_LOG lines are forwarded on the way
- *        with forward_log(), MSG_ERROR becomes the error)
+ *        with forward_log(), MSG_ERROR becomes the error); a received
+ *        MSG_CGROUP_LAYOUT goes through cg_layout_unpack()
  *     2  recv_host_mounts(): stage 2 taking MSG_HOST_MOUNT messages for
  *        the bind mounts of a config with a user namespace
  *   byte 2: if not 0, the stream goes in two writes, the first of
@@ -126,6 +127,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fz_verbose("msg_recv", r, err_msg);
             if (r < 0) break;
             if (b.p[b.len]) fz_fail("msg_recv: payload not NUL-terminated");
+            if (want == MSG_CGROUP_LAYOUT) {
+                struct cg_layout l;
+                err_msg[0] = 0;
+                int u = cg_layout_unpack(b.p, b.len, &l);
+                fz_verbose("cg_layout_unpack", u, err_msg);
+                if (u < 0 && !err_msg[0]) fz_fail("cg_layout_unpack failed without a message");
+                for (int i = 0; u == 0 && i < l.n; i++)
+                    if (!memchr(l.h[i].mnt, 0, sizeof l.h[i].mnt) || !memchr(l.h[i].opts, 0, sizeof l.h[i].opts))
+                        fz_fail("cg_layout_unpack: unterminated field");
+            }
         }
         buf_free(&b);
     } else {
