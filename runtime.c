@@ -6744,6 +6744,36 @@ static int remount_bind(int fd, unsigned long flags, const char *dest)
     return failerr("remount %s", dest);
 }
 
+/* mount_setattr(2) is there (Linux 5.12): a call it must refuse (size 0)
+ * says EINVAL where it exists, ENOSYS where not. */
+static int have_mount_setattr(void)
+{
+    static int known = -1;
+    if (known < 0) known = syscall(NR_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0) < 0 && errno == EINVAL;
+    return known;
+}
+
+/* A bind remount's per-mount flags, for the tree at fd and every mount
+ * below it in one mount_setattr call: set as the remount sets them (what
+ * is not asked for is cleared; atime only when one is named, as a remount
+ * keeps it otherwise). */
+static int setattr_tree(int fd, unsigned long f, const char *dest)
+{
+    static const struct { unsigned long ms; uint64_t ma; } bits[] = {
+        { MS_RDONLY, OCI_MA_RDONLY }, { MS_NOSUID, OCI_MA_NOSUID }, { MS_NODEV, OCI_MA_NODEV },
+        { MS_NOEXEC, OCI_MA_NOEXEC }, { MS_NOSYMFOLLOW, OCI_MA_NOSYMFOLLOW },
+    };
+    struct oci_mount_attr a = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < ARRAY_LEN(bits); i++) *(f & bits[i].ms ? &a.attr_set : &a.attr_clr) |= bits[i].ma;
+    if (f & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)) {
+        a.attr_clr |= OCI_MA__ATIME;
+        a.attr_set |= f & MS_NOATIME ? OCI_MA_NOATIME : f & MS_STRICTATIME ? OCI_MA_STRICTATIME : 0;   /* 0: relatime */
+        *(f & MS_NODIRATIME ? &a.attr_set : &a.attr_clr) |= OCI_MA_NODIRATIME;
+    }
+    if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | OCI_AT_RECURSIVE, &a, sizeof a) == 0) return 0;
+    return failerr("set the flags of %s and the mounts below it (mount_setattr)", dest);
+}
+
 static int mount_set_propagation(int fd, const struct oci_mount *m)
 {
     for (int i = 0; i < m->nprop; i++)
@@ -7004,7 +7034,7 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
  * cgroup, as runc does).  The tmpfs was made just now in this mount
  * namespace, so no one else can reach it: names in it are opened directly,
  * and each mount is still checked to have landed. */
-static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m)
+static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m, int defer)
 {
     const char *name = strrchr(h->mnt, '/');
     char src[PATH_MAX], dest[PATH_MAX], data[256], p[32];
@@ -7038,7 +7068,7 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
         fail("%s: mount target changed while mounting", dest);
         goto out;
     }
-    if ((!ns && remount_bind(top, flags, dest) < 0) || mount_set_recursive_attrs(top, m) < 0) goto out;
+    if (!ns && !defer && remount_bind(top, flags, dest) < 0) goto out;
     r = 0;
     /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
     char names[256];
@@ -7049,6 +7079,20 @@ out:
     if (s >= 0) close(s);
     if (t >= 0) close(t);
     if (top >= 0) close(top);
+    return r;
+}
+
+/* The remount mount_hierarchy() left to one mount_setattr, when that
+ * failed: a bind's (a fresh cgroup mount has its flags already). */
+static int remount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m)
+{
+    const char *name = strrchr(h->mnt, '/');
+    name = name ? name + 1 : h->mnt;
+    if (c->spec->clone_flags & CLONE_NEWCGROUP) return 0;
+    int fd = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) return failerr("%s/%s", m->dest, name);
+    int r = remount_bind(fd, m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, m->dest);
+    close(fd);
     return r;
 }
 
@@ -7073,11 +7117,23 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     sub.flags = m->flags & ~MS_RDONLY;
     sub.data = (char *)"mode=755";
     sub.nprop = 0;
+    sub.rattr_set = sub.rattr_clr = 0;   /* (rro and the like: on the whole tree, at the end) */
     if (!l->n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
     if (mount_fs(c, &sub) < 0) return -1;
     int dir = resolve_in_root(c->rootfd, m->dest, 0), r = dir < 0 ? -1 : 0;
-    for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m);
-    if (r == 0 && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
+    /* the binds' flags are the tmpfs's (what runc's default config asks
+     * for): one recursive mount_setattr sets them all where the kernel has
+     * it, instead of a remount each */
+    int all = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    int defer = (m->flags & all) == (unsigned long)all && !m->rattr_set && !m->rattr_clr && have_mount_setattr();
+    for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m, defer);
+    if (r == 0 && defer && setattr_tree(dir, m->flags, m->dest) < 0) {
+        debugf("%s; a remount for each", err_msg);   /* (a flag this kernel's mount_setattr lacks) */
+        for (int i = 0; i < l->n && r == 0; i++) r = remount_hierarchy(c, dir, &l->h[i], m);
+        defer = 0;
+    }
+    if (r == 0 && !defer && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
+    if (r == 0) r = mount_set_recursive_attrs(dir, m);
     if (dir >= 0) close(dir);
     return r;
 }
