@@ -3785,6 +3785,7 @@ struct cgroup {
     char unit[NAME_MAX + 1], slice[NAME_MAX + 1];   /* systemd's scope and its slice (section 8); "": none */
     int unit_user;                                  /* the scope is the user's systemd's (rootless) */
     unsigned made;                                  /* create: bit i, dir[i] is new (section 7) */
+    unsigned joined;                                /* create: bit i, stage 1 is in dir[i] */
 };
 
 static char cg_no_dir[1];
@@ -4731,20 +4732,39 @@ static int journal_add_cgroups(int fd, const struct cgroup *cg)
     return r;
 }
 
-/* Creates the container's cgroup and applies linux.resources.  `rootless`:
- * a cgroup we may not create is no error when no limit needs it (runc
- * alike); the container then stays in ours. */
+/* The hierarchy that accounts memory (v1 "memory", else the v2 one), or
+ * -1: the one stage 1 joins before it makes the namespaces, whose kernel
+ * memory is then the container's, as under runc (which joins first). */
+static int cg_memory_hierarchy(const struct cgroup *cg)
+{
+    int v2 = -1;
+    for (int i = 0; i < cg->n; i++) {
+        if (!cg->l.h[i].v2 && list_contains_all("memory", cg->l.h[i].opts)) return i;
+        if (cg->l.h[i].v2) v2 = i;
+    }
+    return v2;
+}
+
+static int cg_create_rest(struct cgroup *cg, const struct oci_spec *s, int done);
+
+/* Creates the container's cgroup and applies linux.resources, or with
+ * `first` only the directory of the hierarchy that accounts memory (its
+ * index in *first; -1 when it made them all), cg_create_rest() doing the
+ * rest.  `rootless`: a cgroup we may not create is no error when no limit
+ * needs it (runc alike); the container then stays in ours. */
 static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *path, const char *id, int rootless,
-                     int journal)
+                     int journal, int *first)
 {
     if (s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
     if (cg_resolve(cg, path, id) < 0) return -1;
     if (journal_add_cgroups(journal, cg) < 0) return -1;   /* recorded before they exist (section 6) */
+    int only = first ? (*first = cg_memory_hierarchy(cg)) : -1;
     if (!cg->n) {
         if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
         return cg_apply_devices(cg, s);
     }
     for (int i = 0; i < cg->n; i++) {
+        if (only >= 0 && i != only) continue;
         int made = cg_mkdir(&cg->l.h[i], cg->dir[i]);
         if (made > 0) cg->made |= 1u << i;
         if (made >= 0) continue;
@@ -4758,14 +4778,28 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
         cg->n = 0;
         return cg_apply_devices(cg, s);
     }
-    /* device rules always, as runc: without linux.resources.devices the
-     * container gets deny-all and the default devices */
+    return only >= 0 ? 0 : cg_create_rest(cg, s, -1);
+}
+
+/* The rest of a create: the directories cg_create() left out (all but
+ * `done`, when it made only that one), then the limits, and the device
+ * rules always, as runc: without linux.resources.devices the container
+ * gets deny-all and the default devices. */
+static int cg_create_rest(struct cgroup *cg, const struct oci_spec *s, int done)
+{
+    for (int i = 0; done >= 0 && i < cg->n; i++) {
+        if (i == done) continue;
+        int made = cg_mkdir(&cg->l.h[i], cg->dir[i]);
+        if (made > 0) cg->made |= 1u << i;
+        if (made < 0) return -1;   /* (stage 1 is in `done`: the undo kills it, then removes them) */
+    }
     if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s) < 0 || cg_apply_devices(cg, s) < 0) {
-        cg_remove(cg, 0, 0);
+        if (done < 0) cg_remove(cg, 0, 0);
         return -1;
     }
     return 0;
 }
+
 
 /* `update`: new limits for a running container. */
 static int cg_update(const char *cgroups, const struct oci_spec *s)
@@ -4788,12 +4822,25 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
 
 /* Moves `pid` into the container's cgroup on every hierarchy (but v2
  * when it was born there). */
-static int cg_join(const struct cgroup *cg, pid_t pid, int in_v2)
+static int cg_join(struct cgroup *cg, pid_t pid, int in_v2)
 {
     char num[16];
     str_fmt(num, sizeof num, "%d", (int)pid);
-    for (int i = 0; i < cg->n; i++)
-        if (cg->dir[i][0] && !(in_v2 && cg->l.h[i].v2) && cg_write(cg->dir[i], "cgroup.procs", num) < 0) return -1;
+    for (int i = 0; i < cg->n; i++) {
+        if (!cg->dir[i][0] || (in_v2 && cg->l.h[i].v2) || (cg->joined >> i & 1)) continue;
+        if (cg_write(cg->dir[i], "cgroup.procs", num) < 0) return -1;
+        cg->joined |= 1u << i;
+    }
+    return 0;
+}
+
+/* Joins pid to hierarchy i alone (the rest follow with cg_join). */
+static int cg_join_one(struct cgroup *cg, pid_t pid, int i)
+{
+    char num[16];
+    str_fmt(num, sizeof num, "%d", (int)pid);
+    if (cg_write(cg->dir[i], "cgroup.procs", num) < 0) return -1;
+    cg->joined |= 1u << i;
     return 0;
 }
 
@@ -8331,17 +8378,18 @@ enum msg_type {
     MSG_HOST_MOUNT,      /* stage 0 -> 2: uint32 mount index + a detached copy of its source (fd, or none) */
     MSG_COMMIT,          /* stage 0 -> 2: the state is written, the create is complete (+ byte 1: and start, for run) */
     MSG_CGROUP_LAYOUT,   /* stage 0 -> 2: the host's cgroup hierarchies (cg_layout_pack), for a cgroup mount */
+    MSG_JOINED,          /* stage 0 -> 1: in the whole cgroup now (OPT_JOIN_LATER) */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
     "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
-    "seccomp listener", "mount source", "commit", "cgroup layout"
+    "seccomp listener", "mount source", "commit", "cgroup layout", "joined"
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
     0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 1,
-    MAX_HIER * (2 + 256 + 256)
+    MAX_HIER * (2 + 256 + 256), 0
 };
 
 #define MSG_MAGIC 0x6f63
@@ -8354,6 +8402,7 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 #define OPT_EXEC 4     /* `exec`: join a running container, no rootfs setup */
 #define OPT_NO_KEYRING 8
 #define OPT_START_NOW 16   /* `run`: no exec socket, the commit starts init */
+#define OPT_JOIN_LATER 32  /* stage 1: namespaces first, then MSG_JOINED, then stage 2 (run_stage1) */
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
@@ -9008,7 +9057,12 @@ static int spawn_before_cgroup(const struct create_req *r)
     return !(OCIRUN_SYSTEMD && r->systemd) && !(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
-static int run_stage1(struct create_job *j)
+/* With `first` >= 0 stage 1 joins that hierarchy alone (the one that
+ * accounts memory) before it gets its setup, and makes its namespaces
+ * while the rest of its cgroup is made and joined; MSG_JOINED then lets
+ * it fork stage 2 (and make a cgroup namespace, whose root is where it
+ * is).  That saves the time of one or the other on a v1 or hybrid host. */
+static int run_stage1(struct create_job *j, int first)
 {
     const char *peer = "stage 1 (namespace setup)";
     struct buf b = {0};
@@ -9022,12 +9076,14 @@ static int run_stage1(struct create_job *j)
         j->unit_started = 1;
         if (cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0) goto out;
     }
-    if (j->cg && cg_join(j->cg, j->pid1, j->born_in >= 0) < 0 &&
-        !(OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, j->pid1) == 0)) {
+    if (first >= 0 ? cg_join_one(j->cg, j->pid1, first) < 0
+                   : (j->cg && cg_join(j->cg, j->pid1, j->born_in >= 0) < 0 &&
+                      !(OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, j->pid1) == 0))) {
         err_prefix("join the container's cgroup");
         goto out;
     }
-    phase("stage 1 in the cgroup");
+    if (first < 0) phase("stage 1 in the cgroup");
+    j->opts.flags |= first >= 0 ? OPT_JOIN_LATER : 0;
     if (send_setup(j->sp1[0], j, -1) < 0) {
         err_prefix("%s", peer);
         if (errno == EPIPE) err_code = OCIRUN_E_PEER;   /* it is gone: how it ended says why */
@@ -9035,6 +9091,15 @@ static int run_stage1(struct create_job *j)
     }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
     j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
+    if (first >= 0) {
+        if (cg_create_rest(j->cg, &j->spec, first) < 0) goto out;
+        phase("cgroup made");
+        if (cg_join(j->cg, j->pid1, 0) < 0) { err_prefix("join the container's cgroup"); goto out; }
+        phase("stage 1 in the cgroup");
+        /* (stage 1 gone, its error is waiting below: the child pid's
+         * receive reports it) */
+        if (msg_send(j->sp1[0], MSG_JOINED, NULL, 0, -1) < 0 && errno != EPIPE) { err_prefix("%s", peer); goto out; }
+    }
     if (j->spec.clone_flags & CLONE_NEWUSER) {
         if (msg_recv(j->sp1[0], peer, MSG_USERMAP_REQ, &b, NULL) < 0) goto out;
         if (set_id_maps(j->pid1, &j->spec) < 0 ||
@@ -9312,6 +9377,9 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
         ok = failerr("socketpair") == 0;
     int early = ok && spawn_before_cgroup(r);
     ok = ok && (!early || spawn_stage1(&j) == 0);
+    /* run_stage1: not with a user namespace, whose maps stage 1 waits for
+     * before it makes the others */
+    int first = -1, *late = early && !r->rootless && !(j.spec.clone_flags & CLONE_NEWUSER) ? &first : NULL;
     if (ok) {
         const char *path = j.spec.cgroups_path;
         char sdpath[PATH_MAX];
@@ -9321,11 +9389,11 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
             ok = sd_unit_path(path, r->id, j.cg, sdpath) == 0 && sd_check(j.spec.annotations, r->rootless, sdpath) == 0;
             path = sdpath;
         }
-        ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless, j.journal) == 0;
-        if (ok) phase("cgroup made");
+        ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless, j.journal, late) == 0;
+        if (ok && first < 0) phase("cgroup made");
     }
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
-    ok = ok && (early || spawn_stage1(&j) == 0) && run_stage1(&j) == 0;
+    ok = ok && (early || spawn_stage1(&j) == 0) && run_stage1(&j, first) == 0;
     /* what later commands read is written while stage 2 makes the rootfs:
      * the config copy, and the state, staged under a temporary name and
      * renamed into place once init is ready */
@@ -9748,7 +9816,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
      * resumed while our stages wait frozen in its cgroup, and kill or
      * delete can end it */
     if (ok) flock(j.dirfd, LOCK_UN);
-    ok = ok && spawn_stage1(&j) == 0 && run_stage1(&j) == 0 && run_stage2(&j) == 0;
+    ok = ok && spawn_stage1(&j) == 0 && run_stage1(&j, -1) == 0 && run_stage2(&j) == 0;
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
     pid_t pid = j.pid2;
@@ -9871,10 +9939,22 @@ static int stage1_main(int syncfd, int s2fd)
         str_fmt(v, sizeof v, "%d", s.proc.oom_score_adj);
         if (write_file_str("/proc/self/oom_score_adj", v) < 0) return err_prefix(".process.oomScoreAdj");
     }
-    int mntfd;
+    int mntfd, later = (o.flags & OPT_JOIN_LATER) ? s.clone_flags & CLONE_NEWCGROUP : 0;
     if (join_namespaces(&s, &mntfd) < 0) return -1;
+    s.clone_flags &= ~later;
     if (create_namespaces(&s, syncfd) < 0) { if (mntfd >= 0) close(mntfd); return -1; }
     phase("stage 1: namespaces made");
+    if (o.flags & OPT_JOIN_LATER) {   /* stage 2 is born in the whole cgroup, and a cgroup namespace rooted there */
+        struct buf b = {0};
+        int r = msg_recv(syncfd, "stage 0", MSG_JOINED, &b, NULL);
+        buf_free(&b);
+        if (r == 0 && later && unshare(CLONE_NEWCGROUP) < 0)
+            r = errno == EINVAL || errno == ENOSYS
+                    ? fail("this kernel cannot create a cgroup namespace (unshare: %s)", strerror(errno))
+                    : failerr("unshare cgroup namespace");
+        if (r < 0) { if (mntfd >= 0) close(mntfd); return -1; }
+        phase("stage 1: in the cgroup");
+    }
     test_stall(1);
     /* our own binary is the protected one stage 0 chose */
     pid_t pid = spawn_stage("/proc/self/exe", 2, s2fd, mntfd, 1, NULL);
