@@ -4,7 +4,7 @@
  * <tmp>/state.json and read back with state_read(), as every command on
  * an existing container does (open_container_as), then freed the way
  * close_container() frees it.  A state that reads must also
- *   - survive state_write() (state_to_json(), write_file_atomic()) and a
+ *   - survive state_stage() and state_publish() (state_to_json(), the staged write and its rename) and a
  *     second state_read() unchanged: id, pid, ocirun.starttime, bundle,
  *     rootfs, created, annotations, ocirun.cgroups, ocirun.unit,
  *     ocirun.unit_user, ocirun.late_hooks;
@@ -56,19 +56,19 @@ static void st_free(struct cstate *st)
     st->annotations = st->cgroups = NULL;
 }
 
-#define SAME_STR(f) (strcmp(a->f, b->f) ? (fz_fail("state_write + state_read changed " #f ": \"%s\" became \"%s\"", a->f, b->f), 0) : 1)
+#define SAME_STR(f) (strcmp(a->f, b->f) ? (fz_fail("state write + state_read changed " #f ": \"%s\" became \"%s\"", a->f, b->f), 0) : 1)
 static void same(const struct cstate *a, const struct cstate *b)
 {
     SAME_STR(id), SAME_STR(bundle), SAME_STR(rootfs), SAME_STR(created), SAME_STR(unit);
     if (a->pid != b->pid || a->starttime != b->starttime || a->late_hooks != b->late_hooks || a->unit_user != b->unit_user)
-        fz_fail("state_write + state_read changed pid/starttime/late_hooks/unit_user: %d/%llu/%d/%d became %d/%llu/%d/%d",
+        fz_fail("state write + state_read changed pid/starttime/late_hooks/unit_user: %d/%llu/%d/%d became %d/%llu/%d/%d",
                 (int)a->pid, (unsigned long long)a->starttime, a->late_hooks, a->unit_user, (int)b->pid,
                 (unsigned long long)b->starttime, b->late_hooks, b->unit_user);
     /* no annotations is written as {} */
     if (strcmp(a->annotations ? a->annotations : "{}", b->annotations ? b->annotations : "{}"))
-        fz_fail("state_write + state_read changed the annotations: %s became %s", a->annotations, b->annotations);
+        fz_fail("state write + state_read changed the annotations: %s became %s", a->annotations, b->annotations);
     if (!a->cgroups != !b->cgroups || (a->cgroups && strcmp(a->cgroups, b->cgroups)))
-        fz_fail("state_write + state_read changed the cgroups: %s became %s", a->cgroups, b->cgroups);
+        fz_fail("state write + state_read changed the cgroups: %s became %s", a->cgroups, b->cgroups);
 }
 
 /* `created` is written unescaped (state_to_json's "%s"): a value with a
@@ -101,8 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arena_free(&a);
     buf_free(&b);
     if (!skip) {
-        if (state_write(dfd, &st) < 0) fz_fail("state_write: %s", err_msg);
-        if (state_read(dfd, "fuzz", &st2) < 0) fz_fail("state_read of what state_write wrote: %s", err_msg);
+        if (state_stage(dfd, &st) < 0 || state_publish(dfd) < 0) fz_fail("state_stage/state_publish: %s", err_msg);
+        if (state_read(dfd, "fuzz", &st2) < 0) fz_fail("state_read of what was written: %s", err_msg);
         same(&st, &st2);
         st_free(&st2);
     }
