@@ -331,6 +331,11 @@ static int sys_fcntl(int fd, int cmd, long arg) { return (int)syscall(NR_fcntl, 
 static int sys_socket(int domain, int type, int proto) { return (int)syscall(SYS_socket, domain, type, proto); }
 static int sys_socketpair(int domain, int type, int proto, int sv[2]) { return (int)syscall(SYS_socketpair, domain, type, proto, sv); }
 static int sys_pipe2(int fds[2], int flags) { return (int)syscall(SYS_pipe2, fds, flags); }
+/* (musl's fchdir and fchmod carry a /proc fallback for O_PATH fds of old
+ * kernels, ~300 bytes each; fchdir takes O_PATH since Linux 3.5 and the
+ * fchmod here is on a regular fd) */
+static int sys_fchdir(int fd) { return (int)syscall(SYS_fchdir, fd); }
+static int sys_fchmod(int fd, mode_t mode) { return (int)syscall(SYS_fchmod, fd, mode); }
 
 /* ioctl(2) as a plain syscall: musl's wrapper converts the time64
  * structures of some socket and sound requests on 32-bit arches (1.6 KB
@@ -1199,7 +1204,7 @@ static int dir_realpath(const char *dir, char out[static PATH_MAX])
     if (back < 0) return -1;
     int r = chdir(dir) == 0 && cwd_path(out) == 0 ? 0 : -1, err = errno;
     if (r == 0 && out[0] != '/') r = -1, err = ENOENT;
-    if (fchdir(back) < 0 && r == 0) r = -1, err = errno;
+    if (sys_fchdir(back) < 0 && r == 0) r = -1, err = errno;
     close(back);
     errno = err;
     return r;
@@ -1266,8 +1271,10 @@ static void debugf(const char *fmt, ...)
 static void phase(const char *what)
 {
     if (!logcfg.debug) return;
-    int64_t us = now_us() - logcfg.t0;
-    debugf("phase: %s at +%lld.%03lld ms", what, (long long)(us / 1000), (long long)(us % 1000));
+    /* 32-bit arithmetic: 64-bit division brings libgcc's __divdi3 and
+     * __moddi3 (2.3 KB on MIPS) into a 32-bit build for this line alone */
+    uint32_t us = (uint32_t)(now_us() - logcfg.t0);
+    debugf("phase: %s at +%u.%03u ms", what, (unsigned)(us / 1000), (unsigned)(us % 1000));
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -2225,50 +2232,53 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
 
 /* --- mounts --- */
 
+/* (16 bytes an entry on 32-bit: the attributes fit 16 bits once
+ * MOUNT_ATTR_NOSYMFOLLOW, 0x200000, is stored as MA_NOSYMFOLLOW_16) */
+#define MA_NOSYMFOLLOW_16 0x100
 static const struct mount_opt {
     const char *name;
+    uint32_t flag;                 /* MS_* for MO_FLAG/MO_CLEAR/MO_PROP */
+    uint16_t attr_set, attr_clr;   /* OCI_MA_* for MO_RATTR */
     uint8_t kind;
-    unsigned long flag;            /* MS_* for MO_FLAG/MO_CLEAR/MO_PROP */
-    uint32_t attr_set, attr_clr;   /* OCI_MA_* for MO_RATTR */
 } mount_opts[] = {
-    { "async", MO_CLEAR, MS_SYNCHRONOUS, 0, 0 }, { "atime", MO_CLEAR, MS_NOATIME, 0, 0 },
-    { "bind", MO_BIND, 0, 0, 0 }, { "defaults", MO_FLAG, 0, 0, 0 },
-    { "dev", MO_CLEAR, MS_NODEV, 0, 0 }, { "diratime", MO_CLEAR, MS_NODIRATIME, 0, 0 },
-    { "dirsync", MO_FLAG, MS_DIRSYNC, 0, 0 }, { "exec", MO_CLEAR, MS_NOEXEC, 0, 0 },
-    { "iversion", MO_FLAG, MS_I_VERSION, 0, 0 }, { "lazytime", MO_FLAG, MS_LAZYTIME, 0, 0 },
-    { "loud", MO_CLEAR, MS_SILENT, 0, 0 }, { "mand", MO_FLAG, MS_MANDLOCK, 0, 0 },
-    { "noatime", MO_FLAG, MS_NOATIME, 0, 0 }, { "nodev", MO_FLAG, MS_NODEV, 0, 0 },
-    { "nodiratime", MO_FLAG, MS_NODIRATIME, 0, 0 }, { "noexec", MO_FLAG, MS_NOEXEC, 0, 0 },
-    { "noiversion", MO_CLEAR, MS_I_VERSION, 0, 0 }, { "nolazytime", MO_CLEAR, MS_LAZYTIME, 0, 0 },
-    { "nomand", MO_CLEAR, MS_MANDLOCK, 0, 0 }, { "norelatime", MO_CLEAR, MS_RELATIME, 0, 0 },
-    { "nostrictatime", MO_CLEAR, MS_STRICTATIME, 0, 0 }, { "nosuid", MO_FLAG, MS_NOSUID, 0, 0 },
-    { "nosymfollow", MO_FLAG, MS_NOSYMFOLLOW, 0, 0 }, { "private", MO_PROP, MS_PRIVATE, 0, 0 },
-    { "ratime", MO_RATTR, 0, 0, OCI_MA_NOATIME }, { "rbind", MO_RBIND, 0, 0, 0 },
-    { "rdev", MO_RATTR, 0, 0, OCI_MA_NODEV }, { "rdiratime", MO_RATTR, 0, 0, OCI_MA_NODIRATIME },
-    { "relatime", MO_FLAG, MS_RELATIME, 0, 0 }, { "remount", MO_FLAG, MS_REMOUNT, 0, 0 },
-    { "rexec", MO_RATTR, 0, 0, OCI_MA_NOEXEC },
-    { "rnoatime", MO_RATTR, 0, OCI_MA_NOATIME, OCI_MA__ATIME },
-    { "rnodev", MO_RATTR, 0, OCI_MA_NODEV, 0 },
-    { "rnodiratime", MO_RATTR, 0, OCI_MA_NODIRATIME, 0 },
-    { "rnoexec", MO_RATTR, 0, OCI_MA_NOEXEC, 0 },
-    { "rnorelatime", MO_RATTR, 0, OCI_MA_STRICTATIME, OCI_MA__ATIME },
-    { "rnostrictatime", MO_RATTR, 0, 0, OCI_MA__ATIME },
-    { "rnosuid", MO_RATTR, 0, OCI_MA_NOSUID, 0 },
-    { "rnosymfollow", MO_RATTR, 0, OCI_MA_NOSYMFOLLOW, 0 },
-    { "ro", MO_FLAG, MS_RDONLY, 0, 0 }, { "rprivate", MO_PROP, MS_PRIVATE | MS_REC, 0, 0 },
-    { "rrelatime", MO_RATTR, 0, 0, OCI_MA__ATIME },
-    { "rro", MO_RATTR, 0, OCI_MA_RDONLY, 0 }, { "rrw", MO_RATTR, 0, 0, OCI_MA_RDONLY },
-    { "rshared", MO_PROP, MS_SHARED | MS_REC, 0, 0 }, { "rslave", MO_PROP, MS_SLAVE | MS_REC, 0, 0 },
-    { "rstrictatime", MO_RATTR, 0, OCI_MA_STRICTATIME, OCI_MA__ATIME },
-    { "rsuid", MO_RATTR, 0, 0, OCI_MA_NOSUID },
-    { "rsymfollow", MO_RATTR, 0, 0, OCI_MA_NOSYMFOLLOW },
-    { "runbindable", MO_PROP, MS_UNBINDABLE | MS_REC, 0, 0 }, { "rw", MO_CLEAR, MS_RDONLY, 0, 0 },
-    { "shared", MO_PROP, MS_SHARED, 0, 0 }, { "silent", MO_FLAG, MS_SILENT, 0, 0 },
-    { "slave", MO_PROP, MS_SLAVE, 0, 0 }, { "strictatime", MO_FLAG, MS_STRICTATIME, 0, 0 },
-    { "suid", MO_CLEAR, MS_NOSUID, 0, 0 }, { "symfollow", MO_CLEAR, MS_NOSYMFOLLOW, 0, 0 },
-    { "sync", MO_FLAG, MS_SYNCHRONOUS, 0, 0 }, { "unbindable", MO_PROP, MS_UNBINDABLE, 0, 0 },
-    { "idmap", MO_IDMAP, 0, 0, 0 }, { "ridmap", MO_RIDMAP, 0, 0, 0 },
-    { "tmpcopyup", MO_TMPCOPYUP, 0, 0, 0 },
+    { "async", MS_SYNCHRONOUS, 0, 0, MO_CLEAR }, { "atime", MS_NOATIME, 0, 0, MO_CLEAR },
+    { "bind", 0, 0, 0, MO_BIND }, { "defaults", 0, 0, 0, MO_FLAG },
+    { "dev", MS_NODEV, 0, 0, MO_CLEAR }, { "diratime", MS_NODIRATIME, 0, 0, MO_CLEAR },
+    { "dirsync", MS_DIRSYNC, 0, 0, MO_FLAG }, { "exec", MS_NOEXEC, 0, 0, MO_CLEAR },
+    { "iversion", MS_I_VERSION, 0, 0, MO_FLAG }, { "lazytime", MS_LAZYTIME, 0, 0, MO_FLAG },
+    { "loud", MS_SILENT, 0, 0, MO_CLEAR }, { "mand", MS_MANDLOCK, 0, 0, MO_FLAG },
+    { "noatime", MS_NOATIME, 0, 0, MO_FLAG }, { "nodev", MS_NODEV, 0, 0, MO_FLAG },
+    { "nodiratime", MS_NODIRATIME, 0, 0, MO_FLAG }, { "noexec", MS_NOEXEC, 0, 0, MO_FLAG },
+    { "noiversion", MS_I_VERSION, 0, 0, MO_CLEAR }, { "nolazytime", MS_LAZYTIME, 0, 0, MO_CLEAR },
+    { "nomand", MS_MANDLOCK, 0, 0, MO_CLEAR }, { "norelatime", MS_RELATIME, 0, 0, MO_CLEAR },
+    { "nostrictatime", MS_STRICTATIME, 0, 0, MO_CLEAR }, { "nosuid", MS_NOSUID, 0, 0, MO_FLAG },
+    { "nosymfollow", MS_NOSYMFOLLOW, 0, 0, MO_FLAG }, { "private", MS_PRIVATE, 0, 0, MO_PROP },
+    { "ratime", 0, 0, OCI_MA_NOATIME, MO_RATTR }, { "rbind", 0, 0, 0, MO_RBIND },
+    { "rdev", 0, 0, OCI_MA_NODEV, MO_RATTR }, { "rdiratime", 0, 0, OCI_MA_NODIRATIME, MO_RATTR },
+    { "relatime", MS_RELATIME, 0, 0, MO_FLAG }, { "remount", MS_REMOUNT, 0, 0, MO_FLAG },
+    { "rexec", 0, 0, OCI_MA_NOEXEC, MO_RATTR },
+    { "rnoatime", 0, OCI_MA_NOATIME, OCI_MA__ATIME, MO_RATTR },
+    { "rnodev", 0, OCI_MA_NODEV, 0, MO_RATTR },
+    { "rnodiratime", 0, OCI_MA_NODIRATIME, 0, MO_RATTR },
+    { "rnoexec", 0, OCI_MA_NOEXEC, 0, MO_RATTR },
+    { "rnorelatime", 0, OCI_MA_STRICTATIME, OCI_MA__ATIME, MO_RATTR },
+    { "rnostrictatime", 0, 0, OCI_MA__ATIME, MO_RATTR },
+    { "rnosuid", 0, OCI_MA_NOSUID, 0, MO_RATTR },
+    { "rnosymfollow", 0, MA_NOSYMFOLLOW_16, 0, MO_RATTR },
+    { "ro", MS_RDONLY, 0, 0, MO_FLAG }, { "rprivate", MS_PRIVATE | MS_REC, 0, 0, MO_PROP },
+    { "rrelatime", 0, 0, OCI_MA__ATIME, MO_RATTR },
+    { "rro", 0, OCI_MA_RDONLY, 0, MO_RATTR }, { "rrw", 0, 0, OCI_MA_RDONLY, MO_RATTR },
+    { "rshared", MS_SHARED | MS_REC, 0, 0, MO_PROP }, { "rslave", MS_SLAVE | MS_REC, 0, 0, MO_PROP },
+    { "rstrictatime", 0, OCI_MA_STRICTATIME, OCI_MA__ATIME, MO_RATTR },
+    { "rsuid", 0, 0, OCI_MA_NOSUID, MO_RATTR },
+    { "rsymfollow", 0, 0, MA_NOSYMFOLLOW_16, MO_RATTR },
+    { "runbindable", MS_UNBINDABLE | MS_REC, 0, 0, MO_PROP }, { "rw", MS_RDONLY, 0, 0, MO_CLEAR },
+    { "shared", MS_SHARED, 0, 0, MO_PROP }, { "silent", MS_SILENT, 0, 0, MO_FLAG },
+    { "slave", MS_SLAVE, 0, 0, MO_PROP }, { "strictatime", MS_STRICTATIME, 0, 0, MO_FLAG },
+    { "suid", MS_NOSUID, 0, 0, MO_CLEAR }, { "symfollow", MS_NOSYMFOLLOW, 0, 0, MO_CLEAR },
+    { "sync", MS_SYNCHRONOUS, 0, 0, MO_FLAG }, { "unbindable", MS_UNBINDABLE, 0, 0, MO_PROP },
+    { "idmap", 0, 0, 0, MO_IDMAP }, { "ridmap", 0, 0, 0, MO_RIDMAP },
+    { "tmpcopyup", 0, 0, 0, MO_TMPCOPYUP },
 };
 
 static const struct mount_opt *find_mount_opt(const char *name)
@@ -2288,15 +2298,19 @@ static int apply_mount_opt(const char *ip, size_t k, struct oci_mount *m, const 
     }
     switch (mo->kind) {
     case MO_FLAG: m->flags |= mo->flag; break;
-    case MO_CLEAR: m->flags &= ~mo->flag; break;
+    case MO_CLEAR: m->flags &= ~(unsigned long)mo->flag; break;
     case MO_PROP:
         if (m->nprop == (int)ARRAY_LEN(m->prop)) return fail("%s.options[%zu]: too many propagation options", ip, k);
         m->prop[m->nprop++] = mo->flag;
         break;
-    case MO_RATTR:
-        m->rattr_set = (m->rattr_set & ~(uint64_t)mo->attr_clr) | mo->attr_set;
-        m->rattr_clr = (m->rattr_clr & ~(uint64_t)mo->attr_set) | mo->attr_clr;
+    case MO_RATTR: {
+        uint64_t set = mo->attr_set, clr = mo->attr_clr;
+        if (set & MA_NOSYMFOLLOW_16) set ^= MA_NOSYMFOLLOW_16 | OCI_MA_NOSYMFOLLOW;
+        if (clr & MA_NOSYMFOLLOW_16) clr ^= MA_NOSYMFOLLOW_16 | OCI_MA_NOSYMFOLLOW;
+        m->rattr_set = (m->rattr_set & ~clr) | set;
+        m->rattr_clr = (m->rattr_clr & ~set) | clr;
         break;
+    }
     case MO_BIND: m->bind = 1; break;
     case MO_RBIND: m->bind = m->rbind = 1; break;
     case MO_TMPCOPYUP: m->tmpcopyup = 1; break;
@@ -3583,7 +3597,7 @@ static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
 {
     char path[64];
     str_fmt(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
-    ssize_t n = readlink(path, out, 63);
+    ssize_t n = readlinkat(AT_FDCWD, path, out, 63);
     if (n < 0) return -1;
     out[n] = 0;
     return 0;
@@ -6807,10 +6821,9 @@ static int have_mount_setattr(void)
 static int setattr_tree(int fd, unsigned long f, const char *dest)
 {
     static const struct { unsigned long ms; uint64_t ma; } bits[] = {
-        { MS_RDONLY, OCI_MA_RDONLY }, { MS_NOSUID, OCI_MA_NOSUID }, { MS_NODEV, OCI_MA_NODEV },
-        { MS_NOEXEC, OCI_MA_NOEXEC }, { MS_NOSYMFOLLOW, OCI_MA_NOSYMFOLLOW },
+        { MS_RDONLY, OCI_MA_RDONLY }, { MS_NOSUID, OCI_MA_NOSUID }, { MS_NODEV, OCI_MA_NODEV }, { MS_NOEXEC, OCI_MA_NOEXEC },
     };
-    struct oci_mount_attr a = { 0, 0, 0, 0 };
+    struct oci_mount_attr a = { f & MS_NOSYMFOLLOW ? OCI_MA_NOSYMFOLLOW : 0, 0, 0, 0 };   /* (a bit 5.12 and 5.13 lack) */
     for (size_t i = 0; i < ARRAY_LEN(bits); i++) *(f & bits[i].ms ? &a.attr_set : &a.attr_clr) |= bits[i].ma;
     if (f & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)) {
         a.attr_clr |= OCI_MA__ATIME;
@@ -7129,20 +7142,6 @@ out:
     return r;
 }
 
-/* The remount mount_hierarchy() left to one mount_setattr, when that
- * failed: a bind's (a fresh cgroup mount has its flags already). */
-static int remount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m)
-{
-    const char *name = strrchr(h->mnt, '/');
-    name = name ? name + 1 : h->mnt;
-    if (c->spec->clone_flags & CLONE_NEWCGROUP) return 0;
-    int fd = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0);
-    if (fd < 0) return failerr("%s/%s", m->dest, name);
-    int r = remount_bind(fd, m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, m->dest);
-    close(fd);
-    return r;
-}
-
 static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     struct cg_layout own;
@@ -7170,16 +7169,14 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     int dir = resolve_in_root(c->rootfd, m->dest, 0), r = dir < 0 ? -1 : 0;
     /* the binds' flags are the tmpfs's (what runc's default config asks
      * for): one recursive mount_setattr sets them all where the kernel has
-     * it, instead of a remount each */
+     * it, instead of a remount each (not in a user namespace, whose locked
+     * flags the remounts work around) */
     int all = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    int defer = (m->flags & all) == (unsigned long)all && !m->rattr_set && !m->rattr_clr && have_mount_setattr();
+    int defer = (m->flags & all) == (unsigned long)all && !m->rattr_set && !m->rattr_clr &&
+                !((c->spec->clone_flags | c->spec->join_flags) & CLONE_NEWUSER) && have_mount_setattr();
     for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m, defer);
-    if (r == 0 && defer && setattr_tree(dir, m->flags, m->dest) < 0) {
-        debugf("%s; a remount for each", err_msg);   /* (a flag this kernel's mount_setattr lacks) */
-        for (int i = 0; i < l->n && r == 0; i++) r = remount_hierarchy(c, dir, &l->h[i], m);
-        defer = 0;
-    }
-    if (r == 0 && !defer && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
+    if (r == 0 && defer) r = setattr_tree(dir, m->flags, m->dest);
+    else if (r == 0 && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
     if (r == 0) r = mount_set_recursive_attrs(dir, m);
     if (dir >= 0) close(dir);
     return r;
@@ -7375,7 +7372,7 @@ static int detach_host_proc_sys(const char *rootfs)
 
 static int enter_rootfs(struct rootfs_ctx *c)
 {
-    if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
+    if (sys_fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
     if (!c->no_pivot) {
         int oldroot = sys_open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (oldroot < 0) return failerr("open /");
@@ -7383,7 +7380,7 @@ static int enter_rootfs(struct rootfs_ctx *c)
             int r = 0;
             /* the old root sits on top of the new one: detach it, without
              * letting the unmount propagate back to the host */
-            if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+            if (sys_fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
                 umount2(".", MNT_DETACH) < 0)
                 r = failerr("detach the old root");
             close(oldroot);
@@ -7393,7 +7390,7 @@ static int enter_rootfs(struct rootfs_ctx *c)
         close(oldroot);
         if (errno != EINVAL) return failerr("pivot_root %s", c->rootfs);
         debugf("pivot_root failed with EINVAL (an initramfs root?): using MS_MOVE and chroot");
-        if (fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
+        if (sys_fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
     }
     if (detach_host_proc_sys(c->rootfs) < 0) return -1;
     if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return failerr("move %s to /", c->rootfs);
@@ -7630,7 +7627,7 @@ static int chroot_rootfs(const struct oci_spec *s, const char *rootfs, struct pt
     if (s->proc.terminal && open_pty(rootfd, "/dev/pts", &s->proc, pty) < 0) goto out;
     if ((cwd = resolve_in_root(rootfd, s->proc.cwd, RES_MKDIR)) < 0) { err_prefix(".process.cwd"); goto out; }
     if (apply_sysctls(s) < 0 || (bp->fn && bp->fn(bp->arg) < 0)) goto out;
-    if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) { failerr("chroot %s", rootfs); goto out; }
+    if (sys_fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) { failerr("chroot %s", rootfs); goto out; }
     r = 0;
 out:
     if (cwd >= 0) close(cwd);
@@ -8310,7 +8307,7 @@ static int private_copy(int dirfd, const char **how)
     }
     char p[32];
     int ro = -1;
-    if (copy_self_to(fd) == 0 && fchmod(fd, 0555) == 0 && (ro = sys_open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC, 0)) < 0)
+    if (copy_self_to(fd) == 0 && sys_fchmod(fd, 0555) == 0 && (ro = sys_open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC, 0)) < 0)
         failerr("reopen the private copy");
     close(fd);
     return ro;
@@ -10135,7 +10132,7 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
  * up the process and exec it.  A failed execve comes back as our error. */
 static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_spec *s, int rootfd, int attrfd)
 {
-    int r = fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? failerr("enter the container's root") : 0;
+    int r = sys_fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? failerr("enter the container's root") : 0;
     close(rootfd);
     if (r < 0) return -1;
     if (cloexec_fds_from(3 + (int)o->preserve_fds, 0) < 0) return -1;
@@ -11812,7 +11809,8 @@ int ocirun_main(int argc, char **argv)
         { "debug", 0, 0, NULL, &logcfg.debug, NULL }, { "systemd-cgroup", 0, 0, NULL, &systemd, NULL },
         { "rootless", 0, 1, &rootless, NULL, NULL }, { "version", 'v', 0, NULL, &version, NULL }, { "help", 'h', 0, NULL, &help, NULL },
     };
-    signal(SIGPIPE, SIG_IGN);
+    struct sigaction ign = { .sa_handler = SIG_IGN };   /* (musl's signal() is another 200 bytes) */
+    sigaction(SIGPIPE, &ign, NULL);
     int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl));
     if (logcfg.debug) logcfg.t0 = now_us();
     if (r == 0) r = open_log(log, log_format);
