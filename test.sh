@@ -2637,6 +2637,33 @@ t_cgroup_layout_v1_only() {
 	return 0
 }
 
+t_cgroup_mount_flags() {
+	# the hierarchies in the container's /sys/fs/cgroup carry the cgroup
+	# mount's options (one recursive mount_setattr on new kernels, a remount
+	# each on old ones: the 4.4 mode), as mountinfo shows them; rro makes the
+	# whole tree read-only (runc 1.1.5 ignores rro there: checked for ocirun)
+	local opts want r
+	for opts in '["nosuid","noexec","nodev","relatime","ro"]' '["nosuid","noexec","nodev","noatime"]' '["nosuid","noexec","nodev","rro"]'; do
+		run_sh cgflags 'awk '"'"'$5 ~ /^\/sys\/fs\/cgroup\// { print $6 }'"'"' /proc/self/mountinfo | sort -u' \
+			'.mounts |= map(if .type == "cgroup" then .options = $o else . end)' --argjson o "$opts"
+		r=$?
+		case $opts in
+		*'"ro"'*) want=ro,nosuid,nodev,noexec,relatime ;;
+		*noatime*) want=rw,nosuid,nodev,noexec,noatime ;;
+		*) want=ro,nosuid,nodev,noexec,relatime ;;
+		esac
+		if [ $IS_OCIRUN = 0 ] && case $opts in *rro*) true ;; *) false ;; esac; then
+			echo "# $OCIRUN with rro on the cgroup mount: $(printf '%s' "$OUT" | tr '\n' ' ')"; continue
+		fi
+		if [ "$KMODE" = 4.4 ] && case $opts in *rro*) true ;; *) false ;; esac; then   # before 5.12: a clear refusal
+			[ $r != 0 ] && printf '%s' "$ERR" | grep -q mount_setattr || fail "rro without mount_setattr: rc $r, $(errsum "$ERR")"
+			continue
+		fi
+		[ $r = 0 ] || { fail "$opts: $(errsum "$ERR")"; continue; }
+		expect "hierarchy mount options for $opts" "$OUT" "$want"
+	done
+}
+
 t_cgroup_layout_none() {
 	local id=cg-none
 	need_ocirun || return
@@ -3952,7 +3979,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
