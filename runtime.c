@@ -10483,6 +10483,22 @@ static int signal_all(const struct cstate *st, int sig)
     return n < 0 ? -1 : r;
 }
 
+/* kill --all of a stopped container (its init is gone): what is left in
+ * its cgroup, as runc does.  Processes outlive init there when the
+ * container shares a pid namespace (a pod's, or the host's): containerd's
+ * shim asks for this when the main process exits.  Without a cgroup of
+ * its own nothing is signalled: its pid namespace may be the pod's. */
+static int signal_leftovers(const struct cstate *st, int sig)
+{
+    struct pidlist l = {0};
+    int r = 0;
+    if (cgroup_pids(st, &l) == 0)
+        for (int i = 0; r == 0 && i < l.n; i++)
+            if (kill(l.v[i], sig) < 0 && errno != ESRCH) r = failerr("kill pid %d", l.v[i]);
+    xfree(l.v);
+    return r;
+}
+
 /* Waits (up to 10 s) until init is gone or a zombie. */
 static int wait_process_gone(const struct cstate *st)
 {
@@ -10680,7 +10696,7 @@ int ocirun_kill(const char *root, const char *id, int sig, int all)
     struct cstate st;
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
-        if (status == ST_STOPPED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
+        if (status == ST_STOPPED) r = all ? signal_leftovers(&st, sig) : fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
         else r = all ? signal_all(&st, sig) : signal_process(st.pid, st.starttime, sig);
         /* frozen processes die only once thawed: runc thaws for SIGKILL */
         if (r == 0 && status == ST_PAUSED && sig == SIGKILL) r = cg_set_frozen(st.cgroups, 0);

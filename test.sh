@@ -1279,6 +1279,23 @@ t_kill_all() {
 	return 0
 }
 
+t_kill_all_stopped() {
+	# init exited, a process it left runs on in the container's cgroup (no
+	# pid namespace of its own: a pod's shared one, or the host's, as here):
+	# kill --all signals what is left and succeeds, as runc; the shim of
+	# containerd's CRI asks for it when a pod's container exits
+	local id=kill-stopped mark=$TMP/b/kill-stopped/left
+	sh_variant $id "sh -c 'sleep 1000; : $mark' & exit 0" 'del(.linux.namespaces[] | select(.type == "pid"))'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d failed: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 50 status_is $id stopped || { fail "init did not exit"; return; }
+	waitfor 50 eval '[ "$(procs_matching "$mark" | wc -l)" -ge 1 ]' || { fail "the left process is not running"; return; }
+	rt kill $id KILL >"$B/log" 2>&1 && fail "kill (not --all) of a stopped container succeeded"
+	rt kill --all $id KILL >"$B/log" 2>&1 || fail "kill --all of a stopped container failed: $(errsum "$(cat "$B/log")")"
+	waitfor 30 no_procs "$mark" || fail "process left after kill --all: $(procs_matching "$mark" | tr '\n' ' ')"
+	rt delete $id >/dev/null 2>&1
+	return 0
+}
+
 t_delete_force_running() {
 	local id=delete-force pid left
 	sh_variant $id 'exec sleep 1000'
@@ -3973,7 +3990,7 @@ capabilities_default capabilities_sys_admin capabilities_minimal rlimits user en
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback
 state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
-kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all delete_force_running log_json
+kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
