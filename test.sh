@@ -3498,6 +3498,26 @@ ctd_setup() {
 ctd() { timeout 60 ctr --address "$CTD/sock" "$@"; }
 CTDIMG=localhost/ocirun-bb:latest
 
+# containerd's CRI plugin driven as kubelet drives it (tests/cri: a private
+# containerd, a CRI client in Python on Debian's grpcio, images made here):
+# the same pod lifecycle with a handler for the runtime under test and one
+# for runc, the oracle; every step is checked from the host or from inside.
+t_cri() {
+	in_old_kernel_mode && return
+	command -v containerd >/dev/null || { skip "containerd not installed"; return; }
+	/usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null ||
+		{ skip "no gRPC for Python (apt-get install python3-grpcio python3-grpc-tools)"; return; }
+	OCIRUN_TEST_TAG=$TMP CRI_TMP=$TMP/cri OCIRUN=$OCIRUN timeout 600 sh tests/cri/cri.sh ocirun runc >"$TMP/cri.out" 2>&1
+	local rc=$? bad
+	grep -E '^# time|passed, [0-9]+ failed' "$TMP/cri.out" | tail -2 | sed 's/^/# cri: /'
+	grep '^FAIL - runc:' "$TMP/cri.out" | sed 's/^/# cri, the oracle: /'
+	bad=$(grep -E '^FAIL - (ocirun|harness):' "$TMP/cri.out" | head -5 | tr '\n' ' ')
+	[ -n "$bad" ] && { fail "$bad"; return; }
+	[ $rc = 0 ] || [ -n "$(grep '^FAIL - runc:' "$TMP/cri.out")" ] || fail "cri.sh exit $rc: $(tail -3 "$TMP/cri.out" | tr '\n' ' ')"
+	grep -q '^ok - ocirun:' "$TMP/cri.out" || fail "no CRI check ran: $(tail -3 "$TMP/cri.out" | tr '\n' ' ')"
+	return 0
+}
+
 t_containerd_run() {
 	ctd_setup || return
 	local out rc
@@ -3999,7 +4019,7 @@ userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad root
 ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
-containerd_run containerd_task containerd_tty containerd_options containerd_cgroups
+containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep
