@@ -441,8 +441,10 @@ t_packaging() {
 		fail "procd init script"
 	if command -v containerd >/dev/null; then
 		out=$(containerd --config examples/containerd/config.toml config dump 2>&1)
-		printf '%s' "$out" | grep -q 'BinaryName = "/usr/bin/ocirun"' && printf '%s' "$out" | grep -q 'default_runtime_name = "ocirun"' ||
+		printf '%s' "$out" | grep -q 'BinaryName = "/usr/bin/ocirun"' &&
+			printf '%s' "$out" | awk '/runtimes\.ocirun\]/ { f = 1 } f' | grep -m1 runtime_type | grep -q '"io.containerd.runc.v2"' ||
 			fail "containerd does not take the snippet: $(errsum "$out")"
+		grep -q '^handler: ocirun$' examples/containerd/runtimeclass.yaml || fail "runtimeclass.yaml names no handler ocirun"
 	fi
 	if command -v podman >/dev/null; then
 		sed "s|\"/usr/bin/ocirun\", \"/usr/local/bin/ocirun\"|\"$OCIRUN\"|" examples/podman/containers.conf > "$d/containers.conf"
