@@ -9,7 +9,8 @@
 # (default: the repo's ./ocirun) and "runc" with BinaryName=$RUNC (default
 # /usr/sbin/runc); NAME=/path/to/binary adds another.  Two images are made
 # here without a registry (OCI layouts built by hand: a static pause from
-# tests/cri/pause.c and busybox-static) and imported with ctr.  Then
+# tests/cri/pause.c and busybox-static, by tests/cri/images.sh, which
+# tests/vm/systemd.sh uses too) and imported with ctr.  Then
 # tests/cri/kubelet.py plays kubelet for each handler, and this script stops
 # everything it started and checks that nothing is left: processes, shims,
 # mounts, network namespaces, cgroups, shim sockets, CNI result files.
@@ -101,46 +102,8 @@ done
 touch "$T/cg-before" "$T/cgdirs-before"
 
 # ------------------------------------------------------------------ images --
-# oci_image ROOTFS REF CONFIG-JSON OUT.tar: one layer, an OCI image layout, tarred.
-blob() { # file -> moves it to blobs/sha256/<digest>, prints "digest size"
-	d=$(sha256sum < "$1" | cut -d' ' -f1)
-	s=$(stat -c %s "$1")
-	mv "$1" "$L/blobs/sha256/$d"
-	echo "$d $s"
-}
-oci_image() {
-	L=$T/layout.$$
-	rm -rf "$L"
-	mkdir -p "$L/blobs/sha256"
-	tar --numeric-owner --owner=0 --group=0 --sort=name --mtime=@0 -C "$1" -cf "$L/layer" . || return 1
-	set -- "$@" $(blob "$L/layer")
-	printf '{"architecture":"%s","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created_by":"tests/cri/cri.sh"}]}' \
-		"$ARCH" "$3" "$5" > "$L/config"
-	set -- "$@" $(blob "$L/config")
-	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-		"$7" "$8" "$5" "$6" > "$L/manifest"
-	set -- "$@" $(blob "$L/manifest")
-	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"%s","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-		"$9" "${10}" "$ARCH" "$2" "${2##*:}" > "$L/index.json"
-	echo '{"imageLayoutVersion":"1.0.0"}' > "$L/oci-layout"
-	tar -C "$L" -cf "$4" oci-layout index.json blobs || return 1
-	rm -rf "$L"
-}
-
-build_images() {
-	mkdir -p "$T/rootfs-pause" "$T/rootfs-busybox/bin" "$T/rootfs-busybox/etc" "$T/rootfs-busybox/root" "$T/rootfs-busybox/tmp" || return 1
-	musl-gcc -static -Os -s -Wall -o "$T/rootfs-pause/pause" "$HERE/pause.c" || return 1
-	cp /bin/busybox "$T/rootfs-busybox/bin/busybox" || return 1
-	for a in $(/bin/busybox --list); do
-		[ "$a" = busybox ] || ln -s busybox "$T/rootfs-busybox/bin/$a"
-	done
-	chmod 1777 "$T/rootfs-busybox/tmp"
-	echo 'root:x:0:0:root:/root:/bin/sh' > "$T/rootfs-busybox/etc/passwd"
-	echo 'root:x:0:' > "$T/rootfs-busybox/etc/group"
-	P='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"'
-	oci_image "$T/rootfs-pause" localhost/pause:1 "{\"Env\":[$P],\"Entrypoint\":[\"/pause\"],\"WorkingDir\":\"/\"}" "$T/pause.tar" &&
-	oci_image "$T/rootfs-busybox" localhost/busybox:1 "{\"Env\":[$P],\"Cmd\":[\"sh\"],\"WorkingDir\":\"/\"}" "$T/busybox.tar"
-}
+# oci_image, build_images: $T/pause.tar and $T/busybox.tar
+. "$HERE/images.sh"
 
 # ------------------------------------------------------------------- CNI --
 # cri-test-eth0: a CNI plugin that puts an eth0 with a link-local /32 (no

@@ -13,9 +13,22 @@ directory DIR) or from inside the containers.  Prints one line a check,
 starting with "#", and ends with "N passed, M failed".  Exit status 0 only
 when nothing failed.
 
+With --systemd (tests/vm/systemd-guest.sh's "cri" part: containerd's
+runtimes with SystemdCgroup = true, systemd as PID 1, cgroup v2) it runs a
+reduced scenario instead: one pod on the node's network whose cgroup_parent
+is a slice as kubelet's systemd driver names it
+(kubepods-burstable-pod<uid, - as _>.slice), one container; the sandbox's
+and the container's transient units cri-containerd-<id>.scope (state,
+slice, cgroup), namespace sharing, ExecSync, an UpdateContainerResources
+seen in the unit (MemoryMax, CPUQuotaPerSecUSec) and in the cgroup files,
+and the stop and removal leaving no process, unit or cgroup directory.
+--unit-props LIST prints those units' properties for a comparison.
+
 The Python stubs are generated from tests/cri/api.proto into a temporary
 directory at start (needs Debian's python3-grpcio and python3-grpc-tools, so
-run it with /usr/bin/python3).  Must run as root on the containerd's host.
+run it with /usr/bin/python3), or imported from CRI_STUBS=DIR when that is
+set (generated elsewhere: then python3-grpcio and python3-protobuf suffice).
+Must run as root on the containerd's host.
 """
 
 import argparse
@@ -42,7 +55,14 @@ RPC_TIMEOUT = 60
 
 
 def load_stubs():
-    """Generate api_pb2/api_pb2_grpc from api.proto into a temp dir and import them."""
+    """Generate api_pb2/api_pb2_grpc from api.proto into a temp dir and import them
+    (or, with CRI_STUBS=DIR in the environment, import those already generated
+    in DIR: a machine without grpc_tools, as the systemd VM's guest)."""
+    if os.environ.get("CRI_STUBS"):
+        sys.path.insert(0, os.environ["CRI_STUBS"])
+        import api_pb2  # noqa: E402
+        import api_pb2_grpc  # noqa: E402
+        return api_pb2, api_pb2_grpc
     out = tempfile.mkdtemp(prefix="cri-stubs.")
     try:
         subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", HERE,
@@ -1044,6 +1064,225 @@ class Kubelet:
             r.fail(f"{name}: unexpected error", rpc_error(e))
         self.stop_remove_pod(name, sid, parent, pids, ids, netns)
 
+    # ---- the reduced systemd mode (--systemd): containerd with SystemdCgroup = true
+
+    def systemctl(self, *args):
+        r = subprocess.run(["systemctl"] + list(args), capture_output=True, text=True, timeout=60)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def unit_props(self, unit, *props):
+        """{prop: value} of systemctl show UNIT -p ..."""
+        _, out = self.systemctl("show", unit, "-p", ",".join(props))
+        return dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
+
+    def check_scope(self, what, pid, slice_, cid):
+        """pid is in cri-containerd-<cid>.scope, an active transient unit of
+        slice_ whose cgroup is under the pod slice."""
+        r = self.r
+        unit = f"cri-containerd-{cid}.scope"
+        p = self.unit_props(unit, "LoadState", "ActiveState", "Slice", "ControlGroup", "Transient")
+        want_cg = f"{self.slice_path(slice_)}/{unit}"
+        r.eq((p.get("LoadState"), p.get("ActiveState"), p.get("Transient"), p.get("Slice")),
+             ("loaded", "active", "yes", slice_), f"{what}: unit {unit[:30]}...: loaded, active, transient, in the pod slice")
+        r.eq(p.get("ControlGroup"), want_cg, f"{what}: the unit's ControlGroup is under the pod slice")
+        r.eq(proc_cgroups(pid).get(""), want_cg, f"{what}: /proc/PID/cgroup is the unit's cgroup")
+        if self.a.unit_props:
+            # for a comparison between runtimes: ids and the pod's uid replaced
+            uid = slice_[len("kubepods-burstable-pod"):-len(".slice")]
+            # (DeviceAllow comes one line an entry: all of them, sorted)
+            _, out = self.systemctl("show", unit, "-p", self.a.unit_props)
+            text = "; ".join(sorted(out.splitlines()))
+            r.note(f"{what.split(' ', 1)[-1]}: unit properties: {text.replace(cid, 'ID').replace(uid, 'UID')}")
+            res = self.spec_of(cid).get("linux", {}).get("resources", {})
+            r.note(f"{what.split(' ', 1)[-1]}: config.json linux.resources: {json.dumps(res, sort_keys=True, separators=(',', ':'))}")
+            r.note(f"{what.split(' ', 1)[-1]}: cgroup files: " + " ".join(
+                f"{f}={read(CGROOT + want_cg + '/' + f, '<none>').strip()}"
+                for f in ("memory.max", "memory.swap.max", "memory.high", "cpu.max", "cpu.weight", "pids.max")))
+        return unit, want_cg
+
+    def spec_of(self, id_):
+        """The config.json containerd gave the runtime (verbose status)."""
+        try:
+            _, info = self.container_info(id_)
+        except grpc.RpcError:
+            _, info = self.sandbox_info(id_)
+        return info.get("runtimeSpec", {})
+
+    @staticmethod
+    def slice_path(slice_):
+        """/a.slice/a-b.slice/a-b-c.slice for a-b-c.slice (systemd's nesting)."""
+        parts = slice_[:-len(".slice")].split("-")
+        return "".join("/" + "-".join(parts[:i + 1]) + ".slice" for i in range(len(parts)))
+
+    def check_unit_gone(self, what, unit, cgdir):
+        def gone():
+            p = self.unit_props(unit, "LoadState", "ActiveState")
+            return (p.get("LoadState") == "not-found" or p.get("ActiveState") == "inactive") and not os.path.isdir(cgdir)
+        ok = wait_for(gone, 10, 0.2)
+        p = self.unit_props(unit, "LoadState", "ActiveState")
+        self.r.check(ok, f"{what}: no scope unit (LoadState not-found or inactive) and no cgroup directory left",
+                     f"{p} cgroup {'left' if os.path.isdir(cgdir) else 'gone'}")
+
+    def pod_systemd(self):
+        """Pod "sd": kubelet's systemd cgroup driver, host network (the guest
+        has no CNI plugins: no network namespace, no CNI call), an app
+        container; its scopes, exec, an update of its limits, its stop and
+        removal, then the pod's."""
+        r = self.r
+        name = "sd"
+        uid = str(uuid.uuid4())
+        ns = "cri-test"
+        # kubelet's systemd driver: the pod cgroup [kubepods burstable pod<uid>]
+        # is the slice kubepods-burstable-pod<uid, - as _>.slice
+        slice_ = f"kubepods-burstable-pod{uid.replace('-', '_')}.slice"
+        logdir = os.path.join(self.a.log_root, f"{ns}_{name}_{uid}")
+        os.makedirs(logdir, exist_ok=True)
+        nsopt = pb.NamespaceOption(network=pb.NODE, pid=pb.CONTAINER, ipc=pb.POD)
+        pod = pb.PodSandboxConfig(
+            metadata=pb.PodSandboxMetadata(name=name, uid=uid, namespace=ns, attempt=0),
+            hostname="", log_directory=logdir,
+            labels={"io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": ns,
+                    "io.kubernetes.pod.uid": uid, "cri-test": "1"},
+            annotations={"kubernetes.io/config.source": "api", "cri-test/handler": self.h},
+            linux=pb.LinuxPodSandboxConfig(
+                cgroup_parent=slice_,
+                security_context=pb.LinuxSandboxSecurityContext(namespace_options=nsopt)))
+        slice_cg = CGROOT + self.slice_path(slice_)
+        # kubelet starts the pod's slice before RunPodSandbox
+        rc, out = self.systemctl("start", slice_)
+        r.note(f"{name}: systemctl start {slice_}: exit {rc} {out}")
+        t0 = time.monotonic()
+        try:
+            sid = self.call(self.rt, "RunPodSandbox", pb.RunPodSandboxRequest(config=pod, runtime_handler=self.h)).pod_sandbox_id
+        except grpc.RpcError as e:
+            r.fail(f"cri {name}: RunPodSandbox", rpc_error(e))
+            self.systemctl("stop", slice_)
+            return
+        self.pods.append((sid, ""))
+        r.ok(f"cri {name}: RunPodSandbox, cgroup_parent {slice_[:32]}... ({time.monotonic() - t0:.2f}s)")
+        r.note(f"{name}: sandbox {sid}")
+        ids, pids, units = [], [], []
+        try:
+            st, info = self.sandbox_info(sid)
+            ppid = info.get("pid", 0)
+            pids.append(ppid)
+            r.check(st.status.state == pb.SANDBOX_READY and ppid > 0 and alive(ppid),
+                    f"cri {name}: PodSandboxStatus READY, pause running",
+                    f"state {pb.PodSandboxState.Name(st.status.state)} pid {ppid}")
+            spec = info.get("runtimeSpec", {})
+            r.note(f"{name}: sandbox cgroupsPath {spec.get('linux', {}).get('cgroupsPath')}")
+            if not ppid or not alive(ppid):
+                raise Abort()
+            units.append(self.check_scope(f"cri {name}: sandbox", ppid, slice_, sid))
+
+            res = pb.LinuxContainerResources(cpu_period=100000, cpu_quota=20000, cpu_shares=512,
+                                             memory_limit_in_bytes=64 << 20)
+            cfg = self.ctr_config(pod, "app", ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"],
+                                  resources=res)
+            t0 = time.monotonic()
+            try:
+                cid = self.call(self.rt, "CreateContainer", pb.CreateContainerRequest(
+                    pod_sandbox_id=sid, config=cfg, sandbox_config=pod)).container_id
+                ids.append(cid)
+                r.ok(f"cri {name}/app: CreateContainer")
+                self.call(self.rt, "StartContainer", pb.StartContainerRequest(container_id=cid))
+            except grpc.RpcError as e:
+                r.fail(f"cri {name}/app: CreateContainer + StartContainer", rpc_error(e))
+                raise Abort()
+            cst, cinfo = self.container_info(cid)
+            cpid = cinfo.get("pid", 0)
+            pids.append(cpid)
+            if not r.check(cst.state == pb.CONTAINER_RUNNING and cpid > 0 and alive(cpid),
+                           f"cri {name}/app: StartContainer, ContainerStatus RUNNING ({time.monotonic() - t0:.2f}s)",
+                           f"state {pb.ContainerState.Name(cst.state)} pid {cpid} {cst.reason!r} {cst.message!r}"):
+                raise Abort()
+            r.note(f"{name}/app: container {cid} cgroupsPath {cinfo.get('runtimeSpec', {}).get('linux', {}).get('cgroupsPath')}")
+            unit, cg = self.check_scope(f"cri {name}/app", cpid, slice_, cid)
+            units.append((unit, cg))
+            got = [ns_of(cpid, n) == ns_of(ppid, n) for n in ("net", "ipc", "uts")] + [ns_of(cpid, "pid") != ns_of(ppid, "pid")]
+            r.check(all(got), f"cri {name}/app: shares pause's net, ipc and uts namespaces, has its own pid namespace",
+                    " ".join(f"{n}:{ns_of(cpid, n)}/{ns_of(ppid, n)}" for n in ("net", "ipc", "uts", "pid")))
+            cgf = CGROOT + cg
+
+            def limits(mem, quota):
+                p = self.unit_props(unit, "MemoryMax", "CPUQuotaPerSecUSec")
+                want_q = f"{quota * 1000000 // 100000 // 1000}ms"   # per second, period 100000
+                return (p.get("MemoryMax"), p.get("CPUQuotaPerSecUSec"),
+                        read(cgf + "/memory.max", "").strip(), read(cgf + "/cpu.max", "").strip()), \
+                       (str(mem), want_q, str(mem), f"{quota} 100000")
+            g, w = limits(64 << 20, 20000)
+            r.eq(g, w, f"cri {name}/app: limits at create: MemoryMax, CPUQuotaPerSecUSec; memory.max, cpu.max")
+            try:
+                x = self.exec_sync(cid, ["sh", "-c", "echo out-$((6*7)); echo err >&2; exit 3"])
+                r.eq((x.stdout, x.stderr, x.exit_code), (b"out-42\n", b"err\n", 3),
+                     f"cri {name}/app: ExecSync output and exit code")
+            except grpc.RpcError as e:
+                r.fail(f"cri {name}/app: ExecSync", rpc_error(e))
+            try:
+                self.call(self.rt, "UpdateContainerResources", pb.UpdateContainerResourcesRequest(
+                    container_id=cid, linux=pb.LinuxContainerResources(
+                        cpu_period=100000, cpu_quota=50000, cpu_shares=512, memory_limit_in_bytes=128 << 20)))
+                r.ok(f"cri {name}/app: UpdateContainerResources")
+                g, w = limits(128 << 20, 50000)
+                r.eq(g, w, f"cri {name}/app: limits after the update: MemoryMax, CPUQuotaPerSecUSec; memory.max, cpu.max")
+            except grpc.RpcError as e:
+                r.fail(f"cri {name}/app: UpdateContainerResources", rpc_error(e))
+            t0 = time.monotonic()
+            try:
+                self.call(self.rt, "StopContainer", pb.StopContainerRequest(container_id=cid, timeout=20))
+                cst, _ = self.container_info(cid)
+                r.check(cst.state == pb.CONTAINER_EXITED and cst.exit_code == 0 and not alive(cpid),
+                        f"cri {name}/app: StopContainer: EXITED, exit 0 (SIGTERM handled)",
+                        f"state {pb.ContainerState.Name(cst.state)} exit {cst.exit_code} after {time.monotonic() - t0:.2f}s")
+            except grpc.RpcError as e:
+                r.fail(f"cri {name}/app: StopContainer", rpc_error(e))
+            self.check_unit_gone(f"cri {name}/app: after StopContainer", unit, cgf)
+            try:
+                self.call(self.rt, "RemoveContainer", pb.RemoveContainerRequest(container_id=cid))
+                r.ok(f"cri {name}/app: RemoveContainer")
+            except grpc.RpcError as e:
+                r.fail(f"cri {name}/app: RemoveContainer", rpc_error(e))
+        except Abort:
+            pass
+        except Exception as e:
+            r.fail(f"cri {name}: unexpected error", rpc_error(e))
+        t0 = time.monotonic()
+        for call, req in (("StopPodSandbox", pb.StopPodSandboxRequest(pod_sandbox_id=sid)),
+                          ("RemovePodSandbox", pb.RemovePodSandboxRequest(pod_sandbox_id=sid))):
+            try:
+                self.call(self.rt, call, req)
+                r.ok(f"cri {name}: {call} ({time.monotonic() - t0:.2f}s)")
+            except grpc.RpcError as e:
+                r.fail(f"cri {name}: {call}", rpc_error(e))
+        self.pods = [p for p in self.pods if p[0] != sid]
+        pids = [p for p in pids if p]
+        r.check(wait_for(lambda: not [p for p in pids if alive(p)], 10) and
+                wait_for(lambda: not procs_mentioning([sid] + ids), 10),
+                f"cri {name}: no process left (pause, app, shim)",
+                f"{[p for p in pids if alive(p)]} {procs_mentioning([sid] + ids)}")
+        for unit, cg in units[:1]:
+            self.check_unit_gone(f"cri {name}: sandbox after RemovePodSandbox", unit, CGROOT + cg)
+        kids = [k for k in os.listdir(slice_cg) if os.path.isdir(os.path.join(slice_cg, k))] if os.path.isdir(slice_cg) else []
+        r.check(not kids, f"cri {name}: no cgroup directory left in the pod slice", " ".join(kids))
+        # kubelet stops the pod's slice once the pod is gone
+        rc, out = self.systemctl("stop", slice_)
+        r.check(rc == 0 and wait_for(lambda: not os.path.isdir(slice_cg), 10),
+                f"cri {name}: the pod slice stopped, its cgroup removed", f"exit {rc} {out}")
+
+    def run_systemd(self):
+        t0 = time.monotonic()
+        try:
+            self.pod_systemd()
+        except grpc.RpcError as e:
+            self.r.fail("cri: CRI connection", rpc_error(e))
+        except Exception as e:
+            self.r.fail("cri: unexpected error", rpc_error(e))
+        finally:
+            self.cleanup()
+        self.r.note(f"took {time.monotonic() - t0:.1f}s")
+        print(f"{self.r.passed} passed, {self.r.failed} failed", flush=True)
+        return 0 if self.r.failed == 0 and self.r.passed > 0 else 1
+
     def cleanup(self):
         for sid, parent in list(self.pods):
             for call, req in (("StopPodSandbox", pb.StopPodSandboxRequest(pod_sandbox_id=sid)),
@@ -1101,6 +1340,13 @@ def main():
     ap.add_argument("--pause-image", default="localhost/pause:1")
     ap.add_argument("--image", default="localhost/busybox:1")
     ap.add_argument("--cgroup-base", default="/kubepods/burstable", help="parent of the pod cgroups")
+    ap.add_argument("--systemd", action="store_true",
+                    help="the reduced systemd mode: containerd's runtimes with SystemdCgroup = true, the pod's "
+                         "cgroup_parent a slice as kubelet's systemd driver names it, one pod with one container, "
+                         "checked through systemctl (needs systemd as PID 1 and cgroup v2)")
+    ap.add_argument("--unit-props", default="",
+                    help="with --systemd: a comma-separated list of unit properties of the scopes to print "
+                         "(ids replaced by ID, the pod's uid by UID)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("kubelet.py: must run as root")
@@ -1109,7 +1355,8 @@ def main():
         sys.exit(Kubelet(args).cleanup_leftovers())
     if not (args.handler and args.runtime_root and args.log_root):
         ap.error("--handler, --runtime-root and --log-root are required")
-    sys.exit(Kubelet(args).run())
+    k = Kubelet(args)
+    sys.exit(k.run_systemd() if args.systemd else k.run())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
 #                         --systemd-cgroup
 #   runc-cgroupfs: / ocirun-cgroupfs:  podman --cgroup-manager cgroupfs and
 #                         Docker with native.cgroupdriver=cgroupfs
-# Parts (ONLY="podman docker direct rootless cgroupfs clients" runs a subset):
+# Parts (ONLY="podman docker direct rootless cgroupfs clients cri" runs a subset):
 #   podman   podman --runtime PATH: info, run, run -d + exec + stop + rm,
 #            -m 64m (inside, in the unit, in the cgroup), -t, pause/unpause,
 #            stats, AppArmor, the scope libpod-ID.scope in machine.slice
@@ -33,6 +33,14 @@
 #   cgroupfs podman and Docker on cgroupfs (runc-cgroupfs, ocirun-cgroupfs)
 #   clients  info lines: the runtime's argv and config.json fields that
 #            podman and Docker send (through a logging wrapper of runc)
+#   cri      Kubernetes' CRI with containerd's SystemdCgroup = true, as
+#            k3s runs on a systemd host (cgroup v2 only): a private
+#            containerd (CRI plugin, handlers runc and ocirun through
+#            containerd-shim-runc-v2), tests/cri/kubelet.py --systemd for
+#            each (a pod whose cgroup_parent is a slice as kubelet's systemd
+#            driver names it, the sandbox's and the container's
+#            cri-containerd-ID.scope, exec, an update of the limits, stop
+#            and removal leaving no process, unit or cgroup)
 # Output on stdout (the serial console): "VMTEST ok - NAME",
 # "VMTEST FAIL - NAME: reason", "VMTEST info - WHAT: facts".
 # Environment: MODE (cgroup2 or hybrid), ONLY.
@@ -643,6 +651,148 @@ docker_clients() { # MANAGER
 	clients_info "docker ($1, run -d -m 64m, exec, rm -f)"
 }
 
+# --- Kubernetes' CRI: containerd with SystemdCgroup = true ----------------------------------
+# What systemd.sh put on the per-run disk: kubelet.py, its stubs generated
+# on the host (api_pb2*.py), the images pause.tar and busybox.tar.
+# The pods use the host's network (namespace_options network NODE): the
+# guest has no network and no CNI plugins, and a pod on the node's network
+# needs no CNI call (containerd 1.6 refuses a pod network whose CNI result
+# has no eth0 address; that is what tests/cri/cri.sh's own plugin is for).
+CRID=/run/vmtest/cri
+CRIST=/run/cri-test                 # containerd's state, socket, the runtimes' roots
+CRIRT=/var/tmp/cri-test             # containerd's root (images, snapshots), pods' logs
+crictr() { timeout 120 ctr --address $CRIST/containerd.sock -n k8s.io "$@"; }
+cri_shims() { pgrep -f "containerd-shim-runc-v2 .*-address $CRIST/containerd.sock" | tr '\n' ' '; }
+cri_part() {
+	if [ $V2 = 0 ]; then
+		info "cri" "skipped: the cri part runs in the cgroup2 mode only"; return
+	fi
+	for f in kubelet.py api_pb2.py api_pb2_grpc.py pause.tar busybox.tar; do
+		[ -s $CRID/$f ] || { info "cri" "skipped: no $CRID/$f (systemd.sh could not make it: grpc_tools, musl-gcc or busybox-static on the host?)"; return; }
+	done
+	if ! python3 -c 'import grpc, google.protobuf' 2>$E; then
+		info "cri" "skipped: no python3-grpcio in the guest ($(errtxt)): an image built before it was added to systemd-packages?"; return
+	fi
+	s=$(now)
+	rm -rf $CRIST $CRIRT
+	mkdir -p $CRIST $CRIRT/opt
+	cat >$CRIST/config.toml <<EOF
+version = 2
+root = "$CRIRT/root"
+state = "$CRIST/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+
+[grpc]
+  address = "$CRIST/containerd.sock"
+
+[ttrpc]
+  address = "$CRIST/containerd.sock.ttrpc"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CRIRT/opt"
+
+# the CRI plugin as k3s sets it up on a systemd host: every runtime's shim
+# told SystemdCgroup = true, so the cgroupsPath is SLICE:cri-containerd:ID
+# (systemd_cgroup, the old io.containerd.runtime.v1.linux knob, stays off)
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "localhost/pause:1"
+  disable_apparmor = true
+  enable_selinux = false
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  disable_tcp_service = true
+  systemd_cgroup = false
+
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CRIST/cni/bin"
+    conf_dir = "$CRIST/cni/net.d"
+
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        BinaryName = "$RUNC"
+        Root = "$CRIST/rt-runc"
+        SystemdCgroup = true
+
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocirun]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocirun.options]
+        BinaryName = "$OCIRUN"
+        Root = "$CRIST/rt-ocirun"
+        SystemdCgroup = true
+EOF
+	(cd $CRIST && exec setsid containerd --config $CRIST/config.toml >$CRIST/containerd.log 2>&1) &
+	ctdpid=$!
+	if ! waitfor 120 crictr version >/dev/null; then
+		bad "cri: private containerd started" "$(tail -n 5 $CRIST/containerd.log)"
+		kill $ctdpid 2>/dev/null; return
+	fi
+	info "cri: containerd" "$(containerd --version), started in $(($(now) - s))s"
+	got=$(crictr plugins ls 2>&1 | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" {print $NF}')
+	want "cri: the guest's containerd has the CRI plugin (ctr plugins ls)" "$got" ok "$(grep -i 'cri' $CRIST/containerd.log | tail -n 3)"
+	swapmax=
+	if [ "$got" = ok ]; then
+		for i in pause busybox; do
+			crictr images import $CRID/$i.tar >/dev/null 2>$E || bad "cri: ctr images import $i" "$(errtxt)"
+		done
+		info "cri: setup (containerd, image import) took" "$(($(now) - s))s"
+		for h in runc ocirun; do
+			s2=$(now)
+			mkdir -p $CRIRT/logs-$h
+			CRI_STUBS=$CRID PYTHONDONTWRITEBYTECODE=1 timeout 600 python3 $CRID/kubelet.py --systemd \
+				--socket $CRIST/containerd.sock --handler $h --runtime-root $CRIST/rt-$h/k8s.io \
+				--log-root $CRIRT/logs-$h --unit-props "$UNITPROPS" >$CRIST/kubelet-$h.out 2>&1
+			rc=$?
+			while IFS= read -r line; do
+				case $line in
+				"ok - "*|"FAIL - "*) echo "VMTEST $line" ;;
+				"# "*) info "$h: cri: kubelet.py" "${line#"# $h: "}" ;;
+				esac
+			done <$CRIST/kubelet-$h.out
+			grep -Eq '^[0-9]+ passed, [0-9]+ failed$' $CRIST/kubelet-$h.out ||
+				bad "$h: cri: kubelet.py --systemd finished" "exit $rc; $(tail -n 5 $CRIST/kubelet-$h.out)"
+			info "$h: cri: kubelet.py --systemd took" "$(($(now) - s2))s"
+			# the scopes' properties, cgroup files and the config.json
+			# resources they came from, ids replaced (MemorySwapMax apart: see below)
+			sed -n "s/^# $h: \(.*\(unit properties\|cgroup files\|config.json linux.resources\): .*\)$/\1/p" \
+				$CRIST/kubelet-$h.out | sed 's/; MemorySwapMax=[^;]*//' | sort >$CRIST/props-$h
+			swapmax="$swapmax $h:$(sed -n "s/^# $h: \(.*\): unit properties: .*; \(MemorySwapMax=[^;]*\).*/\1 \2,/p" $CRIST/kubelet-$h.out | tr '\n' ' ')"
+		done
+		# ocirun's as runc's
+		if [ -s $CRIST/props-runc ] && [ -s $CRIST/props-ocirun ]; then
+			d=$(diff $CRIST/props-runc $CRIST/props-ocirun | sed -n 's/^< /runc has /p; s/^> /ocirun has /p' | tr '\n' ';')
+			if [ -z "$d" ]; then ok "ocirun: cri: the scopes' unit properties and cgroup files as runc sets them (MemorySwapMax apart)"
+			else bad "ocirun: cri: the scopes' unit properties and cgroup files as runc sets them (MemorySwapMax apart)" "$d"; fi
+		fi
+		# a known difference: containerd sends memory.swap = memory.limit
+		# (no swap); both write memory.swap.max 0, but runc 1.1.5 leaves
+		# the unit's MemorySwapMax at infinity (its systemd driver skips a
+		# converted swap of 0: "if swap != 0"), which a daemon-reload would
+		# then apply; ocirun sets it to 0
+		info "cri: the scopes' MemorySwapMax (memory.swap.max is 0 for both)" "$swapmax"
+	fi
+	left=$(cri_shims)
+	want "cri: no containerd-shim left once every pod is removed" "${left:-none}" none
+	kill -TERM $ctdpid 2>/dev/null
+	waitfor 20 sh -c "! kill -0 $ctdpid"
+	kill -KILL $ctdpid 2>/dev/null
+	wait $ctdpid 2>/dev/null
+	for p in $(cri_shims); do kill -KILL $p 2>/dev/null; done
+	# (kubepods.slice and kubepods-burstable.slice stay, as under kubelet)
+	units=$(systemctl list-units --all --no-legend --plain 'cri-containerd-*' 'kubepods-burstable-pod*' 2>&1 | cut -d' ' -f1 | tr '\n' ' ')
+	want "cri: no cri-containerd-*.scope or pod slice unit left" "${units:-none}" none
+	systemctl stop kubepods.slice >/dev/null 2>&1
+	for m in $(awk -v a=$CRIST/ -v b=$CRIRT/ 'index($5, a) == 1 || index($5, b) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+		umount -l $m 2>/dev/null
+	done
+	rm -rf --one-file-system $CRIST $CRIRT
+	info "cri: the part took" "$(($(now) - s))s"
+}
+
 # --- main ---------------------------------------------------------------------------------
 T0=$(now)
 info "guest" "mode $MODE, $(uname -r), $(systemctl --version | head -n 1), $(runc --version | head -n 1), $(ocirun --version 2>&1 | head -n 1), $(podman --version), $(docker --version 2>&1)"
@@ -690,5 +840,6 @@ if part cgroupfs || part clients; then
 		part clients && docker_clients cgroupfs
 	fi
 fi
+part cri && cri_part
 info "guest: all checks took" "$(($(now) - T0))s"
 exit 0

@@ -7,7 +7,8 @@
 # The system: Debian 12 (bookworm) with systemd, dbus, its kernel
 # (linux-image-amd64) and an initramfs made by initramfs-tools, AppArmor,
 # podman 4.3 (conmon, netavark), docker.io 20.10 (containerd), runc,
-# busybox-static: tests/vm/systemd-packages, built by
+# busybox-static, python3-grpcio (for tests/cri/kubelet.py in the guest's
+# "cri" part): tests/vm/systemd-packages, built by
 # tests/vm/systemd-build.sh with debootstrap from Debian's archive, once:
 # cached in $OCIRUN_VM_CACHE/debian-systemd/KEY/ (KEY: a hash of those two
 # files; other keys' builds are removed after a new build).  The root
@@ -15,7 +16,9 @@
 # with snapshot=on, so every run starts from the same system and the cache
 # stays as built.  A second small disk made per run (ext4, /dev/vdb, read
 # only) carries the binary under test (installed in the guest as
-# /usr/local/bin/ocirun), tests/vm/systemd-guest.sh and a boot.sh: the
+# /usr/local/bin/ocirun), tests/vm/systemd-guest.sh, for its "cri" part
+# tests/cri/kubelet.py with its stubs and the CRI images (made here, see
+# below), and a boot.sh: the
 # image's vmtest.service mounts it at boot and runs boot.sh, which runs the
 # checks, prints VMTEST-DONE and powers off.  A disk rather than a 9p share:
 # it needs no module in the guest and no more qemu options, and the
@@ -45,7 +48,7 @@
 #   OCIRUN_VM_MIRROR  Debian mirror for the build (default
 #                     http://deb.debian.org/debian)
 #   OCIRUN_VM_ONLY    a space-separated subset of the guest's parts to run
-#                     (podman docker direct rootless cgroupfs clients), for debugging
+#                     (podman docker direct rootless cgroupfs clients cri), for debugging
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -135,6 +138,20 @@ t=$work/t
 mkdir -p "$t"
 cp "$bin" "$t/ocirun" && chmod 755 "$t/ocirun"
 cp "$here/systemd-guest.sh" "$t/guest.sh"
+# the "cri" part: tests/cri/kubelet.py, its Python stubs (generated here:
+# the guest has python3-grpcio but not grpc_tools) and the two images
+# (tests/cri/images.sh) in cri/; when any is missing the guest skips the part
+case " ${OCIRUN_VM_ONLY:-cri} " in
+*" cri "*)
+	mkdir -p "$t/cri"
+	if ! cp "$repo/tests/cri/kubelet.py" "$t/cri/" 2>"$work/cri.log" ||
+		! /usr/bin/python3 -m grpc_tools.protoc -I "$repo/tests/cri" --python_out="$t/cri" \
+			--grpc_python_out="$t/cri" "$repo/tests/cri/api.proto" >>"$work/cri.log" 2>&1 ||
+		! sh "$repo/tests/cri/images.sh" "$t/cri" >>"$work/cri.log" 2>&1; then
+		note "cri part: cannot prepare kubelet.py, its stubs and images (the guest will skip it): $(tail -n 3 "$work/cri.log" | tr '\n' ' ')"
+		rm -rf "$t/cri"
+	fi ;;
+esac
 guest_budget=$((vm_timeout - 60))
 [ "$guest_budget" -gt 60 ] || guest_budget=60
 cat >"$t/boot.sh" <<EOF
