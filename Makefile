@@ -19,8 +19,11 @@ SYSTEMD ?= 1
 # CHECK=0 leaves out `ocirun check` (the host diagnosis), for firmware
 # whose image was checked when it was built: ~8 KB less.
 CHECK ?= 1
+# CRIU=0 leaves out `checkpoint` and `restore` (CRIU's RPC), for firmware
+# that ships no criu binary.
+CRIU ?=
 
-DEFS = $(if $(STATE_ROOT),-DOCIRUN_DEFAULT_ROOT='"$(STATE_ROOT)"') -DOCIRUN_LSM=$(LSM) -DOCIRUN_SYSTEMD=$(SYSTEMD) -DOCIRUN_CHECK=$(CHECK)
+DEFS = $(if $(STATE_ROOT),-DOCIRUN_DEFAULT_ROOT='"$(STATE_ROOT)"') -DOCIRUN_LSM=$(LSM) -DOCIRUN_SYSTEMD=$(SYSTEMD) -DOCIRUN_CHECK=$(CHECK) $(if $(CRIU),-DOCIRUN_CRIU=$(CRIU))
 
 all: ocirun
 

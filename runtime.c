@@ -44,7 +44,8 @@
  *  15. Stage protocol: messages between stages
  *  16. The handshake: stage 0, stage 1, stage 2
  *  17. Commands
- *  18. Main
+ *  18. Checkpoint and restore: CRIU over its RPC
+ *  19. Main
  */
 #define _GNU_SOURCE
 #include "runtime.h"
@@ -287,6 +288,18 @@ struct oci_sched_attr {
  * built; `check` then says it is not built in. */
 #ifndef OCIRUN_CHECK
 #define OCIRUN_CHECK 1
+#endif
+/* Compile-time switch: `checkpoint` and `restore` through CRIU (section
+ * 18; `make CRIU=0`), for firmware that ships no criu; both commands then
+ * say they are not built in.  criu itself runs on x86_64, arm, arm64,
+ * ppc64le, s390x, mips64el and riscv64, not on 32-bit MIPS: builds for
+ * that leave it out unless told otherwise. */
+#ifndef OCIRUN_CRIU
+#if defined(__mips__) && _MIPS_SIM == _ABIO32
+#define OCIRUN_CRIU 0
+#else
+#define OCIRUN_CRIU 1
+#endif
 #endif
 
 /* pty ioctls (TIOCGPTPEER: Linux 4.13) */
@@ -3210,7 +3223,14 @@ struct cstate {
     char unit[NAME_MAX + 1];       /* its systemd scope (--systemd-cgroup); "": none */
     int unit_user;                 /* the scope is the user's systemd's */
     int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
+    char *stdio;                   /* init's fds 0-2 as create gave them (JSON array of link texts), xmalloc'd; NULL: unknown */
 };
+
+static void cstate_free(struct cstate *st)
+{
+    xfree(st->annotations), xfree(st->cgroups), xfree(st->stdio);
+    st->annotations = st->cgroups = st->stdio = NULL;
+}
 
 /* (list: a container whose create is under way, or whose state.json a
  * killed create never wrote or that was damaged, as its journal knows it) */
@@ -3324,6 +3344,15 @@ static int state_dir_open(int rootfd, const char *id, int lock)
 }
 
 /* Removes a state directory and the files in it (ours only: no subdirs). */
+/* criu-root: the rootfs bound for criu during a restore (section 18). */
+static void remove_criu_root(int dirfd)
+{
+    char p[64];
+    str_fmt(p, sizeof p, "/proc/self/fd/%d/criu-root", dirfd);
+    if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) warnf("unmount %s: %s", p, strerror(errno));
+    unlinkat(dirfd, "criu-root", AT_REMOVEDIR);
+}
+
 static int state_dir_remove(int rootfd, const char *id)
 {
     int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -3331,6 +3360,7 @@ static int state_dir_remove(int rootfd, const char *id)
     struct dir_iter d;
     const char *name;
     dir_start(&d, fd);
+    if (OCIRUN_CRIU) remove_criu_root(fd);   /* (a restore killed while criu worked: section 18) */
     while ((name = dir_next(&d)))
         if (unlinkat(fd, name, 0) < 0 && errno != ENOENT) {
             failerr("remove %s/%s", id, name);
@@ -3418,6 +3448,7 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
         buf_puts(b, "]");
         if (OCIRUN_SYSTEMD && st->unit[0]) buf_puts(b, ",\"unit\":"), json_str(b, st->unit);
         if (OCIRUN_SYSTEMD && st->unit_user) buf_puts(b, ",\"unit_user\":true");
+        if (OCIRUN_CRIU && st->stdio) buf_printf(b, ",\"stdio\":%s", st->stdio);
         buf_puts(b, "}");
     }
     buf_puts(b, "}");
@@ -3572,6 +3603,11 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     }
     if (OCIRUN_SYSTEMD && v) memcpy(st->unit, v->s, v->slen + 1);
     st->unit_user = OCIRUN_SYSTEMD && (v = member(member(root, "ocirun"), "unit_user")) && v->type == J_TRUE;
+    if (OCIRUN_CRIU && (v = member(member(root, "ocirun"), "stdio")) && v->type == J_ARR) {
+        struct buf b = {0};
+        json_write(&b, v);
+        st->stdio = b.p;
+    }
     if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
         struct buf b = {0};
         for (const struct jv *c = v->child; c; c = c->next)
@@ -3585,8 +3621,7 @@ out:
         str_fmt(why, sizeof why, "%s", err_msg);
         fail_as(OCIRUN_E_DAMAGED, "container \"%s\": its state is damaged (%s: %s): `delete --force %s` removes what "
                 "its journal records", id, STATE_FILE, root ? why : "not JSON", id);
-        xfree(st->annotations), xfree(st->cgroups);
-        st->annotations = st->cgroups = NULL;
+        cstate_free(st);
     }
     arena_free(&a);
     xfree(text);
@@ -3632,9 +3667,7 @@ static void close_container(int rootfd, int dirfd, struct cstate *st)
 {
     if (dirfd >= 0) close(dirfd);
     if (rootfd >= 0) close(rootfd);
-    xfree(st->annotations);
-    xfree(st->cgroups);
-    st->annotations = st->cgroups = NULL;
+    cstate_free(st);
 }
 
 /* ======================================================================
@@ -7635,6 +7668,24 @@ out:
     return r;
 }
 
+/* After the pivot: stdio that is the host's /dev/null becomes the
+ * container's (runc's reOpenDevNull), as the process would see it had it
+ * opened it itself; a checkpoint needs that too (criu finds no mount for
+ * a file of the host's /dev).  Not where /dev is a bind of the host's. */
+static int reopen_dev_null(const struct oci_spec *s)
+{
+    struct stat null, st;
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (s->mounts[i].bind && !strcmp(s->mounts[i].dest, "/dev")) return 0;
+    int fd = sys_open("/dev/null", O_RDWR | O_CLOEXEC, 0), r = 0;
+    if (fd < 0 || fstat(fd, &null) < 0) r = errno == ENOENT ? 0 : failerr("reopen /dev/null inside the container");
+    for (int i = 0; fd >= 0 && r == 0 && i < 3; i++)
+        if (i != fd && fstat(i, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev && dup3(fd, i, 0) < 0)
+            r = failerr("reopen /dev/null inside the container as fd %d", i);
+    if (fd >= 0) close(fd);
+    return r;
+}
+
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
                         const struct before_pivot *bp, const int *host_fds, const struct cg_layout *cgl)
 {
@@ -7671,7 +7722,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
         failerr("set rootfs propagation");
         goto out;
     }
-    r = 0;
+    r = reopen_dev_null(s);
 out:
     xfree(c.ro_later);
     close(c.rootfd);
@@ -9054,6 +9105,24 @@ static int spawn_before_cgroup(const struct create_req *r)
     return !(OCIRUN_SYSTEMD && r->systemd) && !(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
+/* Under systemd, the scope made for `pid` (stage 1, or criu restoring),
+ * then the limits again: systemd wrote its own reading of them (runc's
+ * order). */
+static int start_scope(struct create_job *j, pid_t pid)
+{
+    if (!j->cg->unit[0]) return 0;
+    if (journal_add(j->journal, "unit %d %s", j->cg->unit_user, j->cg->unit) < 0) return -1;
+    if (sd_start_unit(j->cg, &j->spec, j->id, pid) < 0) return -1;
+    j->unit_started = 1;
+    return cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0 ? -1 : 0;
+}
+
+static int join_cgroup(struct create_job *j, pid_t pid, int in_v2)
+{
+    if (cg_join(j->cg, pid, in_v2) == 0) return 0;
+    return OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, pid) == 0 ? 0 : -1;
+}
+
 /* With `first` >= 0 stage 1 joins that hierarchy alone (the one that
  * accounts memory) before it gets its setup, and makes its namespaces
  * while the rest of its cgroup is made and joined; MSG_JOINED then lets
@@ -9064,18 +9133,9 @@ static int run_stage1(struct create_job *j, int first)
     const char *peer = "stage 1 (namespace setup)";
     struct buf b = {0};
     int r = -1;
-    /* stage 1 waits for its setup: it joins before it can fork stage 2;
-     * under systemd, the scope made for it comes first, then the limits
-     * again (systemd wrote its own reading of them; runc's order) */
-    if (OCIRUN_SYSTEMD && j->cg && j->cg->unit[0] && !(j->opts.flags & OPT_EXEC)) {
-        if (journal_add(j->journal, "unit %d %s", j->cg->unit_user, j->cg->unit) < 0) goto out;
-        if (sd_start_unit(j->cg, &j->spec, j->id, j->pid1) < 0) goto out;
-        j->unit_started = 1;
-        if (cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0) goto out;
-    }
-    if (first >= 0 ? cg_join_one(j->cg, j->pid1, first) < 0
-                   : (j->cg && cg_join(j->cg, j->pid1, j->born_in >= 0) < 0 &&
-                      !(OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, j->pid1) == 0))) {
+    /* stage 1 waits for its setup: it joins before it can fork stage 2 */
+    if (OCIRUN_SYSTEMD && j->cg && !(j->opts.flags & OPT_EXEC) && start_scope(j, j->pid1) < 0) goto out;
+    if (first >= 0 ? cg_join_one(j->cg, j->pid1, first) < 0 : (j->cg && join_cgroup(j, j->pid1, j->born_in >= 0) < 0)) {
         err_prefix("join the container's cgroup");
         goto out;
     }
@@ -9319,6 +9379,24 @@ static void create_job_close(struct create_job *j)
     j->config = NULL, j->cg = NULL;
 }
 
+/* Our fds 0-2, which init inherits (but for a terminal), as the texts of
+ * their links ("pipe:[123]", "/dev/null"): a checkpoint tells criu which
+ * of the process's files were the caller's (section 18). */
+static char *stdio_links(void)
+{
+    struct buf b = {0};
+    for (int fd = 0; fd < 3; fd++) {
+        char path[32], link[PATH_MAX];
+        str_fmt(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlinkat(AT_FDCWD, path, link, sizeof link - 1);
+        link[n > 0 ? n : 0] = 0;
+        buf_puts(&b, fd ? "," : "[");
+        json_str(&b, link);
+    }
+    buf_puts(&b, "]");
+    return b.p;
+}
+
 /* The container's state as create records it, once stage 2's pid is known. */
 static int job_state(const struct create_job *j, const struct create_req *r, struct cstate *st)
 {
@@ -9343,11 +9421,35 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
                      (has_hooks(&j->spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
     st->cgroups = cgs.p;
     if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j->cg->unit), st->unit_user = j->cg->unit_user;
+    if (OCIRUN_CRIU && !j->spec.proc.terminal) st->stdio = stdio_links();
     st->starttime = j->start2;   /* read for the journal */
     if (j->start2 || proc_stat(st->pid, &st->starttime, &c) == 0) return 0;
-    xfree(st->annotations), xfree(st->cgroups);
-    st->annotations = st->cgroups = NULL;
+    cstate_free(st);
     return fail("container init (pid %d) died during create", (int)st->pid);
+}
+
+/* The terminal and --console-socket must agree (create, run, restore). */
+static int check_terminal(struct create_job *j, const struct create_req *r)
+{
+    if (j->spec.proc.terminal && !r->console_socket && !r->foreground)
+        return fail(".process.terminal: a detached container needs --console-socket to hand its terminal to");
+    if (r->console_socket && !j->spec.proc.terminal) return fail("--console-socket given but .process.terminal is false");
+    return r->console_socket ? connect_console(j, r->console_socket) : 0;
+}
+
+/* The container's cgroup, made and limited (with `late`, only its first
+ * hierarchy: see run_stage1). */
+static int make_cgroup(struct create_job *j, const struct create_req *r, int *late)
+{
+    const char *path = j->spec.cgroups_path;
+    char sdpath[PATH_MAX];
+    j->cg = cg_new();
+    if (OCIRUN_SYSTEMD && r->systemd) {
+        j->cg->unit_user = r->rootless;
+        if (sd_unit_path(path, r->id, j->cg, sdpath) < 0 || sd_check(j->spec.annotations, r->rootless, sdpath) < 0) return -1;
+        path = sdpath;
+    }
+    return cg_create(j->cg, &j->spec, path, r->id, r->rootless, j->journal, late);
 }
 
 /* `create`: on success init waits for `start`, its pid is in *st, and the
@@ -9362,12 +9464,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     j.id = r->id;
     j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
                     has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);
-    if (ok && j.spec.proc.terminal && !r->console_socket && !r->foreground)
-        ok = fail(".process.terminal: a detached container needs --console-socket to hand its terminal to") == 0;
-    if (ok && r->console_socket && !j.spec.proc.terminal)
-        ok = fail("--console-socket given but .process.terminal is false") == 0;
-    ok = ok && (!r->console_socket || connect_console(&j, r->console_socket) == 0);
-    ok = ok && make_state_dir(&j, r) == 0;
+    ok = ok && check_terminal(&j, r) == 0 && make_state_dir(&j, r) == 0;
     if (ok) phase("state directory made");
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
@@ -9377,18 +9474,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     /* run_stage1: not with a user namespace, whose maps stage 1 waits for
      * before it makes the others */
     int first = -1, *late = early && !r->rootless && !(j.spec.clone_flags & CLONE_NEWUSER) ? &first : NULL;
-    if (ok) {
-        const char *path = j.spec.cgroups_path;
-        char sdpath[PATH_MAX];
-        j.cg = cg_new();
-        if (OCIRUN_SYSTEMD && r->systemd) {
-            j.cg->unit_user = r->rootless;
-            ok = sd_unit_path(path, r->id, j.cg, sdpath) == 0 && sd_check(j.spec.annotations, r->rootless, sdpath) == 0;
-            path = sdpath;
-        }
-        ok = ok && cg_create(j.cg, &j.spec, path, r->id, r->rootless, j.journal, late) == 0;
-        if (ok && first < 0) phase("cgroup made");
-    }
+    ok = ok && make_cgroup(&j, r, late) == 0;
+    if (ok && first < 0) phase("cgroup made");
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
     ok = ok && (early || spawn_stage1(&j) == 0) && run_stage1(&j, first) == 0;
     /* what later commands read is written while stage 2 makes the rootfs:
@@ -9404,7 +9491,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, &start_now, r->start_now ? 1 : 0, -1) == 0 ||
                 err_prefix("stage 2 (container init)") == 0);
     if (ok) phase("state written: created");
-    if (!ok && have_st) { xfree(st->annotations), xfree(st->cgroups); st->annotations = st->cgroups = NULL; }
+    if (!ok && have_st) cstate_free(st);
     if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
     if (ok && r->start_now) *startfd = j.sp2[0], j.sp2[0] = -1;
@@ -10340,6 +10427,22 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
     return 0;
 }
 
+/* A command's flags as data (kind 's': a string, 'b': a boolean, 'l': a
+ * list), each at its offset in the struct that holds them: a table built
+ * at run time costs some 50 bytes of code a flag on MIPS. */
+struct flag_def { const char *name; char shortc, kind; unsigned short off; };
+
+static int parse_flags_in(const char *cmd, int argc, char **argv, int *i, const struct flag_def *d, size_t n, void *base)
+{
+    struct flag fl[32];
+    for (size_t k = 0; k < n && k < 32; k++) {
+        char *p = (char *)base + d[k].off;
+        fl[k] = (struct flag){ d[k].name, d[k].shortc, d[k].kind != 'b', d[k].kind == 's' ? (const char **)(void *)p : NULL,
+                               d[k].kind == 'b' ? (int *)(void *)p : NULL, d[k].kind == 'l' ? (struct strlist *)(void *)p : NULL };
+    }
+    return parse_flags(cmd, argc, argv, i, fl, n < 32 ? n : 32);
+}
+
 /* The positional arguments a command takes: exactly `min`..`max`. */
 static int want_args(const char *cmd, int n, int min, int max, const char *usage)
 {
@@ -10677,7 +10780,7 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     int dirfd, master;
     if (stage0_create(&r, &st, &dirfd, &master, NULL) < 0) return -1;
     close(dirfd);
-    xfree(st.annotations), xfree(st.cgroups);
+    cstate_free(&st);
     return 0;
 }
 
@@ -10759,7 +10862,7 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
 /* The global options, and the exit status a failure of the command gets:
  * 1, but 255 for exec (runc's "exec failed") and 3 for an unknown
  * command (urfave/cli's). */
-struct cli { const char *root; int rootless; int fail_status; int systemd; };
+struct cli { const char *root; int rootless; int fail_status; int systemd; const char *criu; };
 
 static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
 
@@ -10805,7 +10908,7 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
     int dirfd, master;
     if (stage0_create(&r, &st, &dirfd, &master, NULL) < 0) return -1;
     close(dirfd);
-    xfree(st.annotations), xfree(st.cgroups);
+    cstate_free(&st);
     return 0;
 }
 
@@ -10845,7 +10948,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     int rc = start_locked(dirfd, &st, startfd);
     pid_t pid = st.pid;
     close(dirfd);
-    xfree(st.annotations), xfree(st.cgroups);
+    cstate_free(&st);
     if (rc < 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
@@ -10989,26 +11092,30 @@ static int parse_size(const char *flag, const char *v, int64_t *out)
     return 0;
 }
 
+/* the numeric flags first: num[k] is the value of flag k, for field[k] */
+struct update_flags { const char *num[9], *res, *cpus, *mems, *blkio, *kmem, *rdt; };
+#define UF(field) (unsigned short)offsetof(struct update_flags, field)
+static const struct flag_def update_flag_defs[] = {
+    { "memory", 0, 's', UF(num[0]) }, { "memory-swap", 0, 's', UF(num[1]) }, { "memory-reservation", 0, 's', UF(num[2]) },
+    { "cpu-share", 0, 's', UF(num[3]) }, { "cpu-quota", 0, 's', UF(num[4]) }, { "cpu-period", 0, 's', UF(num[5]) },
+    { "pids-limit", 0, 's', UF(num[6]) }, { "cpu-rt-period", 0, 's', UF(num[7]) }, { "cpu-rt-runtime", 0, 's', UF(num[8]) },
+    { "resources", 'r', 's', UF(res) }, { "cpuset-cpus", 0, 's', UF(cpus) }, { "cpuset-mems", 0, 's', UF(mems) },
+    { "blkio-weight", 0, 's', UF(blkio) }, { "kernel-memory", 0, 's', UF(kmem) }, { "kernel-memory-tcp", 0, 's', UF(kmem) },
+    { "l3-cache-schema", 0, 's', UF(rdt) }, { "mem-bw-schema", 0, 's', UF(rdt) },
+};
+
 static int cmd_update(const struct cli *c, int argc, char **argv)
 {
     int i = 1, rootfd, dirfd, r = -1;
     struct cstate st;
-    const char *res = NULL, *cpus = NULL, *mems = NULL, *blkio = NULL, *kmem = NULL, *rdt = NULL, *num[9] = { 0 };
+    struct update_flags u;
     char blkio_json[64];
-    /* the numeric flags first: num[k] is fl[k]'s value, for field[k] */
-    const struct flag fl[] = {
-        { "memory", 0, 1, &num[0], NULL, NULL }, { "memory-swap", 0, 1, &num[1], NULL, NULL },
-        { "memory-reservation", 0, 1, &num[2], NULL, NULL }, { "cpu-share", 0, 1, &num[3], NULL, NULL },
-        { "cpu-quota", 0, 1, &num[4], NULL, NULL }, { "cpu-period", 0, 1, &num[5], NULL, NULL },
-        { "pids-limit", 0, 1, &num[6], NULL, NULL }, { "cpu-rt-period", 0, 1, &num[7], NULL, NULL },
-        { "cpu-rt-runtime", 0, 1, &num[8], NULL, NULL },
-        { "resources", 'r', 1, &res, NULL, NULL }, { "cpuset-cpus", 0, 1, &cpus, NULL, NULL },
-        { "cpuset-mems", 0, 1, &mems, NULL, NULL }, { "blkio-weight", 0, 1, &blkio, NULL, NULL },
-        { "kernel-memory", 0, 1, &kmem, NULL, NULL }, { "kernel-memory-tcp", 0, 1, &kmem, NULL, NULL },
-        { "l3-cache-schema", 0, 1, &rdt, NULL, NULL }, { "mem-bw-schema", 0, 1, &rdt, NULL, NULL },
-    };
-    if (parse_flags("update", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 || want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
+    memset(&u, 0, sizeof u);
+    const char *res, *cpus, *mems, *blkio, *kmem, *rdt, *const *num = u.num;
+    if (parse_flags_in("update", argc, argv, &i, update_flag_defs, ARRAY_LEN(update_flag_defs), &u) < 0 ||
+        want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
+    res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, kmem = u.kmem, rdt = u.rdt;
     if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
     if (kmem) warnf("Kernel memory settings are ignored and will be removed");
     struct oci_spec s;
@@ -11026,7 +11133,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
                                 &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
     for (int k = 0; k < 9; k++)
-        if (num[k] && parse_size(fl[k].name, num[k], field[k]) < 0) goto out;
+        if (num[k] && parse_size(update_flag_defs[k].name, num[k], field[k]) < 0) goto out;
     resources_zero_is_unset(&s.res);
     if (blkio) {
         /* the flag is the one-field blockIO object the resources file would hold */
@@ -11312,7 +11419,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     } else {
         print_table(&b, rows, n);
     }
-    for (size_t k = 0; k < n; k++) xfree(rows[k].st.annotations), xfree(rows[k].st.cgroups);
+    for (size_t k = 0; k < n; k++) cstate_free(&rows[k].st);
     xfree(rows);
     int r = b.len && write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
     buf_free(&b);
@@ -11321,7 +11428,9 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
 
 /* `features`: the runtime-spec features.md document, listing only what
  * this version really does. */
-static int cmd_features(int argc, char **argv)
+static int criu_probe(const char *exe, char out[32]);   /* section 18 */
+
+static int cmd_features(const struct cli *c, int argc, char **argv)
 {
     int i = 1;
     if (parse_flags("features", argc, argv, &i, NULL, 0) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
@@ -11352,8 +11461,17 @@ static int cmd_features(int argc, char **argv)
                    "    \"mountExtensions\": { \"idmap\": { \"enabled\": true } }\n  },\n"
                    "  \"annotations\": {\n    \"org.ocirun.version\": \"%s\",\n"
                    "    \"org.ocirun.self-protection\": \"%s\",\n"
-                   "    \"org.ocirun.process-fields\": \"ioPriority,scheduler,execCPUAffinity\"\n  }\n}\n",
+                   "    \"org.ocirun.process-fields\": \"ioPriority,scheduler,execCPUAffinity\"",
                lsm, lsm, OCIRUN_VERSION, protection_preview());
+    /* checkpoint and restore: built in (runc's annotation), and the criu
+     * they drive, as it answers here */
+    char criu[32];
+    if (OCIRUN_CRIU) {
+        buf_puts(&b, ",\n    \"org.opencontainers.runc.checkpoint.enabled\": \"true\",\n    \"org.ocirun.criu\": ");
+        if (criu_probe(c->criu, criu) < 0) str_fmt(criu, sizeof criu, "none"), debugf("criu: %s", err_msg);
+        json_str(&b, criu);
+    }
+    buf_puts(&b, "\n  }\n}\n");
     int r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
     buf_free(&b);
     return r;
@@ -11524,6 +11642,16 @@ static void check_systemd(struct check *c)
     else check_set(c, 0, "--systemd-cgroup", "clients use cgroupfs here", "%s: clients use cgroupfs", err_msg);
 }
 
+static void check_criu(struct check *c, const char *exe)
+{
+    char version[32];
+    c->name = "criu";
+    if (criu_probe(exe, version) == 0)
+        check_set(c, 1, NULL, NULL, "criu %s answers: checkpoint and restore work as far as it does (`criu check` says more)", version);
+    else check_set(c, 0, "checkpoint and restore", OCIRUN_CRIU ? "install criu (3.0 or later)" : "a build with OCIRUN_CRIU=1",
+                   "%s", err_msg);
+}
+
 static void check_pivot_root(struct check *c)
 {
     int e = probe_in_child(probe_pivot_root, 0);
@@ -11639,6 +11767,7 @@ static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_stat
     check_proc_sys(&v[n++], "/sys", 0x62656572 /* SYSFS_MAGIC */, "the container's /sys (a bind of the host's)");
     check_caps(&v[n++]);
     check_state_root(&v[n++], cl->root);
+    check_criu(&v[n++], cl->criu);
     for (int k = 0; k < n; k++) ok &= v[k].ok || !v[k].needed;
     struct buf b = {0};
     if (!strcmp(format, "json")) check_json(&b, v, n, ok);
@@ -11748,9 +11877,947 @@ static int cmd_spec(int argc, char **argv)
 }
 
 /* ======================================================================
- * 18. Main
+ * 18. Checkpoint and restore: CRIU over its RPC
+ *
+ * `checkpoint` and `restore` drive the criu binary, an optional host tool
+ * (ocirun links nothing of it), as runc does: `criu swrk 3`, one end of a
+ * SOCK_SEQPACKET socketpair as criu's fd 3, one protobuf message a packet
+ * (criu's images/rpc.proto; the few fields used are encoded here by
+ * hand).  The RPC rather than criu's command line, because only the RPC
+ * lets us act while criu works: run the prestart hooks once the restored
+ * namespaces exist, take the restored pid and write the state, hand a new
+ * terminal's master to --console-socket, and have the restored init born
+ * as our child (rst_sibling) for a foreground restore to wait for.  criu
+ * opens the image and work directories through /proc/<our pid>/fd/N.
+ *
+ * The container is described to criu as runc describes it, so a restored
+ * container is the same container: its bind mounts (and the cgroup binds,
+ * without a cgroup namespace) and device nodes are external mounts named
+ * by their destination in the rootfs; a masked file is an external
+ * /dev/null; a network or pid namespace the config joins by path stays
+ * out of the images and is handed in again, the others are joined again;
+ * the stdio create was given (recorded in the state, section 6) is named
+ * in the image's descriptors.json, so that a restore reattaches its own
+ * caller's pipes in their place.  Restore makes the state and the cgroup
+ * as create does and moves criu into that cgroup before it restores (criu
+ * puts the tree where it is).  criu runs in a mount namespace of its own,
+ * where the rootfs is bound at <state>/criu-root (criu wants a mount point
+ * as the root) and the mount points of the config are made: nothing of
+ * that reaches the host's mounts, whatever happens to the restore.
  * ====================================================================== */
 
+#if OCIRUN_CRIU
+
+/* --- protobuf: the little of it criu's messages need --- */
+
+static void pb_varint(struct buf *b, uint64_t v)
+{
+    char c[10];
+    size_t n = 0;
+    do c[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); while ((v >>= 7));
+    buf_add(b, c, n);
+}
+
+/* A varint field: int32, bool, enum (a negative int32 takes 10 bytes). */
+static void pb_num(struct buf *b, int field, int64_t v)
+{
+    pb_varint(b, (uint64_t)field << 3);
+    pb_varint(b, (uint64_t)v);
+}
+
+static void pb_bytes(struct buf *b, int field, const void *p, size_t n)
+{
+    pb_varint(b, (uint64_t)field << 3 | 2);
+    pb_varint(b, n);
+    buf_add(b, n ? p : "", n);
+}
+
+static void pb_str(struct buf *b, int field, const char *s) { pb_bytes(b, field, s, strlen(s)); }
+
+/* The small messages of criu's that pair a key with a string or, when val
+ * is NULL, an fd (inherit_fd): {1: key, 2: val}. */
+static void pb_pair(struct buf *b, int field, const char *key, const char *val, int fd)
+{
+    struct buf m = {0};
+    pb_str(&m, 1, key);
+    if (val) pb_str(&m, 2, val);
+    else pb_num(&m, 2, fd);
+    pb_bytes(b, field, m.p, m.len);
+    buf_free(&m);
+}
+
+struct pb { const unsigned char *p, *end; };
+
+static int pb_get_varint(struct pb *m, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && m->p < m->end; shift += 7) {
+        unsigned char c = *m->p++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) return 0;
+    }
+    return -1;
+}
+
+/* The next field of message m: 1, with its number and its value (a
+ * varint in *num, else its bytes in *sub); 0 at the end; -1 if malformed. */
+static int pb_next(struct pb *m, int *field, uint64_t *num, struct pb *sub)
+{
+    uint64_t key, n = 0;
+    if (m->p >= m->end) return 0;
+    if (pb_get_varint(m, &key) < 0) return -1;
+    *field = (int)(key >> 3);
+    sub->p = sub->end = m->p;
+    switch (key & 7) {
+    case 0: return pb_get_varint(m, num) < 0 ? -1 : 1;
+    case 1: n = 8; break;
+    case 5: n = 4; break;
+    case 2: if (pb_get_varint(m, &n) < 0) return -1; break;
+    default: return -1;
+    }
+    if (n > (uint64_t)(m->end - m->p)) return -1;
+    sub->p = m->p, sub->end = m->p + n;
+    m->p += n;
+    return 1;
+}
+
+static void pb_copy_str(const struct pb *v, char *out, size_t size)
+{
+    size_t n = (size_t)(v->end - v->p);
+    if (n >= size) n = size - 1;
+    memcpy(out, v->p, n);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == ' ')) n--;
+    out[n] = 0;
+}
+
+/* --- the session --- */
+
+enum { CRIU_DUMP = 1, CRIU_RESTORE = 2, CRIU_PRE_DUMP = 4, CRIU_NOTIFY = 6, CRIU_FEATURE_CHECK = 9, CRIU_VERSION = 10 };
+#define CRIU_MEM_TRACK (1u << 1)   /* criu_features fields, as bits */
+#define CRIU_LAZY_PAGES (1u << 2)
+
+/* What we use of a criu_resp. */
+struct criu_resp {
+    int type, success, cr_errno;
+    int pid;                     /* the restored init's, or a notification's */
+    int version;                 /* major * 10000 + minor * 100 + sublevel */
+    unsigned features;           /* CRIU_MEM_TRACK ..., as answered */
+    char script[32];             /* a notification's name */
+    char errmsg[256];
+};
+
+static int criu_resp_decode(const void *p, size_t len, struct criu_resp *r)
+{
+    struct pb m = { p, (const unsigned char *)p + len }, sub, v;
+    int f, g, k;
+    uint64_t num = 0;
+    memset(r, 0, sizeof *r);
+    while ((k = pb_next(&m, &f, &num, &sub)) > 0) {
+        if (f == 1) r->type = (int)num;
+        else if (f == 2) r->success = num != 0;
+        else if (f == 7) r->cr_errno = (int)num;
+        else if (f == 9) pb_copy_str(&sub, r->errmsg, sizeof r->errmsg);
+        /* restore {pid 1}, notify {script 1, pid 2}, features {...},
+         * version {major 1, minor 2, sublevel 4} */
+        for (; (f == 4 || f == 5 || f == 8 || f == 10) && (k = pb_next(&sub, &g, &num, &v)) > 0;) {
+            if (f == 5 && g == 1) pb_copy_str(&v, r->script, sizeof r->script);
+            else if ((f == 4 && g == 1) || (f == 5 && g == 2)) r->pid = (int)num;
+            else if (f == 8 && g < 32 && num) r->features |= 1u << g;
+            else if (f == 10 && (g == 1 || g == 2 || g == 4)) r->version += (int)num * (g == 1 ? 10000 : g == 2 ? 100 : 1);
+        }
+        if (k < 0) break;
+    }
+    return k < 0 ? fail("criu sent a malformed answer") : 0;
+}
+
+struct criu {
+    pid_t pid;
+    int sock;
+    int version;
+    int timeout_ms;              /* > 0: an answer must come within it (probes) */
+    const char *log;             /* its log file, named in errors */
+};
+
+/* In the vfork child: fds[i] as fd i (-1: ours, left as it is), then
+ * criu. */
+struct criu_child { const char *exe; const int *fds; int nfds; int exec_errno; };
+
+static int criu_child(void *arg)
+{
+    struct criu_child *c = arg;
+    int high[16];
+    /* above every target first, so that no dup2 closes a source */
+    for (int i = 0; i < c->nfds; i++)
+        if (c->fds[i] >= 0 && (high[i] = sys_fcntl(c->fds[i], F_DUPFD_CLOEXEC, 64)) < 0) return c->exec_errno = errno, 126;
+    for (int i = 0; i < c->nfds; i++)
+        if (c->fds[i] >= 0 && dup2(high[i], i) < 0) return c->exec_errno = errno, 126;
+    char *argv[] = { (char *)"criu", (char *)"swrk", (char *)"3", NULL };
+    execve(c->exe, argv, environ);
+    c->exec_errno = errno;
+    return 127;
+}
+
+/* Starts `criu swrk 3` (`exe`: --criu, else criu from $PATH) with fds[]
+ * as its fds (fds[3] is set here to its end of the socket). */
+static int criu_start(struct criu *cr, const char *exe, int *fds, int nfds)
+{
+    char path[PATH_MAX];
+    int sp[2];
+    memset(cr, 0, sizeof *cr);
+    cr->sock = -1, cr->log = "(none yet)";
+    if (find_executable(exe ? exe : "criu", environ, path) < 0) return err_prefix("checkpoint and restore need criu");
+    if (sys_socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return failerr("socketpair");
+    fds[3] = sp[1];
+    struct criu_child c = { path, fds, nfds, 0 };
+    cr->pid = spawn_vfork(criu_child, &c, 0);
+    close(sp[1]);
+    if (cr->pid > 0 && !c.exec_errno) return cr->sock = sp[0], 0;
+    int e = cr->pid < 0 ? errno : c.exec_errno;
+    if (cr->pid > 0) waitpid(cr->pid, NULL, 0);
+    close(sp[0]);
+    cr->pid = 0;
+    errno = e;
+    return failerr("start %s", path);
+}
+
+/* The session ended early: how criu ended, and where its log is. */
+static int criu_gone(struct criu *cr, const char *what)
+{
+    int status = 0, e = errno;
+    close(cr->sock), cr->sock = -1;
+    if (cr->timeout_ms > 0) kill(cr->pid, SIGKILL);
+    while (cr->pid > 0 && waitpid(cr->pid, &status, 0) < 0 && errno == EINTR) {}
+    cr->pid = 0;
+    if (cr->timeout_ms > 0 && e == ETIMEDOUT) return fail("%s: criu did not answer within %d s (killed)", what, cr->timeout_ms / 1000);
+    return fail("%s: criu ended (%s %d); its log: %s", what, WIFSIGNALED(status) ? "killed by signal" : "exit status",
+                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), cr->log);
+}
+
+static int criu_send(struct criu *cr, const struct buf *b)
+{
+    ssize_t n;
+    do n = send(cr->sock, b->p, b->len, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    return n == (ssize_t)b->len ? 0 : criu_gone(cr, "send a request to criu");
+}
+
+#define CRIU_MSG_MAX (10 * 4096)   /* runc's buffer: a full one is an error */
+
+/* criu's next message, and the fd a notification carries (-1: none). */
+static int criu_recv(struct criu *cr, struct criu_resp *r, int *fd)
+{
+    union { struct cmsghdr c; char b[CMSG_SPACE(4 * sizeof(int))]; } cm;
+    char *buf = xmalloc(CRIU_MSG_MAX);
+    struct iovec iov = { buf, CRIU_MSG_MAX };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof cm.b };
+    struct pollfd p = { cr->sock, POLLIN, 0 };
+    ssize_t n = -1;
+    *fd = -1;
+    if (cr->timeout_ms > 0 && poll(&p, 1, cr->timeout_ms) == 0) errno = ETIMEDOUT;
+    else do n = recvmsg(cr->sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+        for (size_t i = 0; c->cmsg_type == SCM_RIGHTS && i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+            int f;
+            memcpy(&f, CMSG_DATA(c) + i * sizeof f, sizeof f);
+            if (*fd < 0) *fd = f; else close(f);
+        }
+    int rc = n <= 0 ? criu_gone(cr, "wait for criu's answer")
+           : (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ? fail("criu sent a message longer than %d bytes", CRIU_MSG_MAX)
+           : criu_resp_decode(buf, (size_t)n, r);
+    xfree(buf);
+    if (rc < 0 && *fd >= 0) close(*fd), *fd = -1;
+    return rc;
+}
+
+static const char *criu_type_name(int t)
+{
+    return t == CRIU_DUMP ? "DUMP" : t == CRIU_RESTORE ? "RESTORE" : t == CRIU_PRE_DUMP ? "PRE_DUMP"
+         : t == CRIU_VERSION ? "VERSION" : "FEATURE_CHECK";
+}
+
+/* A notification's handler: 0, or -1 to make criu give up.  It owns fd. */
+typedef int (*criu_notify_fn)(void *ctx, const struct criu_resp *n, int fd);
+
+static int criu_ack(struct criu *cr, int ok)
+{
+    struct buf b = {0};
+    pb_num(&b, 1, CRIU_NOTIFY);
+    pb_num(&b, 3, ok);
+    int r = criu_send(cr, &b);
+    buf_free(&b);
+    return r;
+}
+
+/* Sends request `req` of `type` and answers criu's notifications until its
+ * answer, which is in *r.  criu's failure: runc's words, and the log. */
+static int criu_call(struct criu *cr, const struct buf *req, int type, criu_notify_fn notify, void *ctx, struct criu_resp *r)
+{
+    int fd;
+    if (criu_send(cr, req) < 0) return -1;
+    while (criu_recv(cr, r, &fd) == 0) {
+        if (r->type != CRIU_NOTIFY || !r->success) {
+            if (fd >= 0) close(fd);
+            if (!r->success)
+                return fail("criu failed: type %s errno %d%s%s; log file: %s", criu_type_name(type), r->cr_errno,
+                            r->errmsg[0] ? ": " : "", r->errmsg, cr->log);
+            return r->type == type ? 0 : fail("criu answered a %s request with type %d", criu_type_name(type), r->type);
+        }
+        debugf("criu: notification %s (pid %d)", r->script, r->pid);
+        if (!notify && fd >= 0) close(fd);
+        if (notify && notify(ctx, r, fd) < 0) {
+            char saved[sizeof err_msg];
+            memcpy(saved, err_msg, sizeof saved);
+            criu_ack(cr, 0);
+            memcpy(err_msg, saved, sizeof saved);
+            return -1;
+        }
+        if (criu_ack(cr, 1) < 0) return -1;
+    }
+    return -1;
+}
+
+/* The end of a session: criu sees the socket close and exits (after a
+ * pre-dump it waits for more until then); with `check` its exit status
+ * must be 0. */
+static int criu_finish(struct criu *cr, int check)
+{
+    int status = 0;
+    if (cr->sock >= 0) shutdown(cr->sock, SHUT_WR), close(cr->sock);
+    cr->sock = -1;
+    while (cr->pid > 0 && waitpid(cr->pid, &status, 0) < 0 && errno == EINTR) {}
+    if (cr->pid <= 0 || !check || (WIFEXITED(status) && !WEXITSTATUS(status))) return cr->pid = 0, 0;
+    cr->pid = 0;
+    return fail("criu failed: %s %d; log file: %s", WIFSIGNALED(status) ? "signal" : "exit status",
+                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), cr->log);
+}
+
+/* Asks criu's version (runc's floor: 3.0) and, in `features`, what it
+ * must have; with `more` (keep_open) the session stays for the work. */
+static int criu_hello(struct criu *cr, unsigned features, int more)
+{
+    struct buf b = {0}, f = {0};
+    struct criu_resp r;
+    pb_num(&b, 1, CRIU_VERSION);
+    pb_num(&b, 4, more);
+    int rc = criu_call(cr, &b, CRIU_VERSION, NULL, NULL, &r);
+    buf_free(&b);
+    if (rc < 0) return -1;
+    cr->version = r.version;
+    if (r.version < 30000) return fail("CRIU version %d must be %d or higher", r.version, 30000);
+    if (!features) return 0;
+    pb_num(&b, 1, CRIU_FEATURE_CHECK);
+    pb_num(&b, 4, 1);
+    for (int k = 1; k < 3; k++)
+        if (features >> k & 1) pb_num(&f, k, 1);
+    pb_bytes(&b, 5, f.p, f.len);
+    rc = criu_call(cr, &b, CRIU_FEATURE_CHECK, NULL, NULL, &r);
+    buf_free(&b), buf_free(&f);
+    unsigned missing = features & ~r.features;
+    if (rc == 0 && missing)
+        rc = fail("CRIU feature check failed: criu is missing features: [%s]", missing & CRIU_MEM_TRACK ? "MemTrack" : "LazyPages");
+    return rc;
+}
+
+/* criu's version here ("3.17.1"), for features and check, asked within
+ * 10 s. */
+static int criu_probe(const char *exe, char out[32])
+{
+    struct criu cr;
+    int fds[4] = { -1, -1, -1, -1 };
+    if (criu_start(&cr, exe, fds, 4) < 0) return -1;
+    cr.timeout_ms = 10000;
+    int r = criu_hello(&cr, 0, 0);
+    criu_finish(&cr, 0);
+    if (r == 0) str_fmt(out, 32, "%d.%d.%d", cr.version / 10000, cr.version / 100 % 100, cr.version % 100);
+    return r;
+}
+
+/* --- what both commands tell criu --- */
+
+struct criu_flags {
+    const char *image, *work, *parent, *page_server, *cg_mode, *status_fd, *lsm_profile, *lsm_mount_context;
+    struct strlist empty_ns;
+    int leave_running, tcp, ext_unix, shell_job, file_locks, pre_dump, auto_dedup, lazy_pages;
+    struct create_flags cf;   /* restore's */
+};
+
+#define CF(field) (unsigned short)offsetof(struct criu_flags, field)
+/* runc's flags: those of both commands, then restore's, then checkpoint's */
+static const struct flag_def criu_flag_defs[] = {
+    { "image-path", 0, 's', CF(image) }, { "work-path", 0, 's', CF(work) }, { "tcp-established", 0, 'b', CF(tcp) },
+    { "ext-unix-sk", 0, 'b', CF(ext_unix) }, { "shell-job", 0, 'b', CF(shell_job) }, { "file-locks", 0, 'b', CF(file_locks) },
+    { "manage-cgroups-mode", 0, 's', CF(cg_mode) }, { "empty-ns", 0, 'l', CF(empty_ns) }, { "auto-dedup", 0, 'b', CF(auto_dedup) },
+    { "lazy-pages", 0, 'b', CF(lazy_pages) },
+    { "bundle", 'b', 's', CF(cf.bundle) }, { "pid-file", 0, 's', CF(cf.pid_file) }, { "console-socket", 0, 's', CF(cf.console) },
+    { "detach", 'd', 'b', CF(cf.detach) }, { "no-pivot", 0, 'b', CF(cf.no_pivot) }, { "no-subreaper", 0, 'b', CF(cf.no_subreaper) },
+    { "lsm-profile", 0, 's', CF(lsm_profile) }, { "lsm-mount-context", 0, 's', CF(lsm_mount_context) },
+    { "parent-path", 0, 's', CF(parent) }, { "leave-running", 0, 'b', CF(leave_running) }, { "pre-dump", 0, 'b', CF(pre_dump) },
+    { "page-server", 0, 's', CF(page_server) }, { "status-fd", 0, 's', CF(status_fd) },
+};
+
+static int parse_criu_flags(const char *cmd, int argc, char **argv, int *i, struct criu_flags *f)
+{
+    struct flag_def use[ARRAY_LEN(criu_flag_defs)];
+    int restore = !strcmp(cmd, "restore");
+    size_t n = restore ? 18 : 10;
+    memcpy(use, criu_flag_defs, n * sizeof *use);
+    if (!restore) memcpy(use + n, criu_flag_defs + 18, 5 * sizeof *use), n += 5;
+    return parse_flags_in(cmd, argc, argv, i, use, n, f);
+}
+
+/* --image-path (default ./checkpoint, as runc) and --work-path (default:
+ * the image directory, as criu; runc's default is in its state directory,
+ * which goes with the container, log and all), opened; `make` creates the
+ * image directory.  *log: the log's full path, for errors. */
+static int criu_dirs(const struct criu_flags *f, int make, int *imgfd, int *workfd, char log[PATH_MAX + 16], const char *name)
+{
+    const char *img = f->image && f->image[0] ? f->image : "checkpoint", *work = f->work && f->work[0] ? f->work : img;
+    char abs[PATH_MAX];
+    if (make && mkdir(img, 0700) < 0 && errno != EEXIST) return failerr("--image-path %s", img);
+    if ((*imgfd = sys_open(img, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return failerr("--image-path %s", img);
+    if (work != img && mkdir(work, 0700) < 0 && errno != EEXIST) return failerr("--work-path %s", work);
+    if ((*workfd = sys_open(work, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0 || dir_realpath(work, abs) < 0)
+        return failerr("--work-path %s", work);
+    if (access(abs, W_OK) < 0)
+        return failerr("%s %s: criu writes its log there%s", f->work ? "--work-path" : "--image-path", work, f->work ? "" : " (or pass --work-path)");
+    str_fmt(log, PATH_MAX + 16, "%s/%s", abs, name);
+    return 0;
+}
+
+/* The options of both requests, as runc sets them. */
+static int criu_common_opts(struct buf *o, const struct criu_flags *f, int imgfd, int workfd, const char *log, const struct oci_spec *s)
+{
+    static const char *const modes[] = { "ignore", "", "", "soft", "full", "strict" };
+    unsigned empty = CLONE_NEWNET;   /* runc: it manages no network devices */
+    int mode = -1;
+    for (int k = 0; f->cg_mode && k < 6; k++)
+        if (modes[k][0] && !strcmp(f->cg_mode, modes[k])) mode = k;
+    if (f->cg_mode && mode < 0) return fail("Invalid manage cgroups mode");
+    for (int k = 0; k < f->empty_ns.n; k++) {
+        size_t t = 0;
+        while (t < ARRAY_LEN(ns_types) && strcmp(ns_types[t].name, f->empty_ns.v[k])) t++;
+        if (t == ARRAY_LEN(ns_types)) return fail("namespace \"%s\" is not supported", f->empty_ns.v[k]);
+        empty |= (unsigned)ns_types[t].flag;
+    }
+    pb_num(o, 1, imgfd), pb_num(o, 17, workfd), pb_num(o, 9, 4), pb_str(o, 10, strrchr(log, '/') + 1);
+    pb_num(o, 24, 1), pb_num(o, 12, 1), pb_num(o, 50, 1);   /* manage_cgroups, notify_scripts, orphan_pts_master */
+    const int bools[][2] = { { 4, f->ext_unix }, { 5, f->tcp }, { 7, f->shell_job }, { 8, f->file_locks },
+                             { 16, f->auto_dedup }, { 48, f->lazy_pages } };
+    for (size_t k = 0; k < ARRAY_LEN(bools); k++)
+        if (bools[k][1]) pb_num(o, bools[k][0], 1);
+    pb_num(o, 38, empty);
+    if (mode >= 0) pb_num(o, 34, mode);
+    /* criu reads a config file of its own, which wins over these: the
+     * annotation's (an empty one: none), else runc's */
+    const struct jv *cf = member(s->annotations, "org.criu.config");
+    if (!cf || cf->type != J_STR) pb_str(o, 51, "/etc/criu/runc.conf");
+    else if (cf->s[0]) pb_str(o, 51, cf->s);
+    return 0;
+}
+
+/* A mount's destination as criu sees it: symlinks in the rootfs followed
+ * (runc's securejoin); the text as it is where it does not resolve. */
+static void criu_mount_key(int rootfd, const char *rootfs, const char *dest, char out[static PATH_MAX])
+{
+    char link[PATH_MAX], p[32];
+    size_t rl = strlen(rootfs);
+    int fd = rootfd >= 0 ? resolve_in_root(rootfd, dest, 0) : -1;
+    ssize_t n = fd < 0 ? -1 : readlinkat(AT_FDCWD, proc_fd_path(p, fd), link, sizeof link - 1);
+    if (fd >= 0) close(fd);
+    if (n > (ssize_t)rl && !strncmp(link, rootfs, rl) && link[rl] == '/') link[n] = 0, dest = link + rl;
+    str_fmt(out, PATH_MAX, "%s", dest);
+}
+
+/* The cgroup binds of a config's cgroup mount, without a cgroup namespace
+ * (section 11): one per hierarchy, or the v2 cgroup itself. */
+static void criu_cgroup_binds(struct buf *o, const char *dest, const struct cgroup *cg, int restore)
+{
+    int v2only = cg->l.n == 1 && cg->l.h[0].v2;
+    for (int i = 0; i < cg->l.n; i++) {
+        char key[PATH_MAX];
+        const char *name = strrchr(cg->l.h[i].mnt, '/');
+        if (!cg->dir[i][0]) continue;
+        if (v2only) str_fmt(key, sizeof key, "%s", dest);
+        else str_fmt(key, sizeof key, "%s/%s", dest, name ? name + 1 : cg->l.h[i].mnt);
+        pb_pair(o, 23, key, restore ? cg->dir[i] : key, 0);
+    }
+}
+
+/* External mounts (ext_mnt): binds and the cgroup binds, device nodes and
+ * masked files, named by destination; a dump (restore 0) maps each to
+ * itself, a restore to its source on this host. */
+static void criu_ext_mounts(struct buf *o, const struct oci_spec *s, const char *rootfs, const char *bundle,
+                            const struct cgroup *cg, pid_t pid, int restore)
+{
+    int rootfd = sys_open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    char key[PATH_MAX], src[PATH_MAX];
+    for (size_t i = 0; i < s->nmounts; i++) {
+        const struct oci_mount *m = &s->mounts[i];
+        if (!m->bind && !strcmp(m->type, "cgroup") && !(s->clone_flags & CLONE_NEWCGROUP) && cg)
+            criu_cgroup_binds(o, m->dest, cg, restore);
+        if (!m->bind) continue;
+        criu_mount_key(rootfd, rootfs, m->dest, key);
+        if (m->source[0] == '/') str_fmt(src, sizeof src, "%s", m->source);
+        else str_fmt(src, sizeof src, "%s/%s", bundle, m->source);
+        pb_pair(o, 23, key, restore ? src : key, 0);
+    }
+    if (rootfd >= 0) close(rootfd);
+    for (size_t i = 0; i < ARRAY_LEN(default_devices); i++) pb_pair(o, 23, default_devices[i].path, default_devices[i].path, 0);
+    for (size_t i = 0; i < s->ndevices; i++) pb_pair(o, 23, s->devices[i].path, s->devices[i].path, 0);
+    if (restore && s->nmasked) pb_pair(o, 23, "/dev/null", "/dev/null", 0);
+    for (size_t i = 0; !restore && i < s->nmasked; i++) {
+        struct stat st;
+        char path[PATH_MAX + 32];
+        str_fmt(path, sizeof path, "/proc/%d/root%s", (int)pid, s->masked[i]);
+        if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) pb_pair(o, 23, s->masked[i], "/dev/null", 0);
+    }
+}
+
+/* --- checkpoint --- */
+
+/* descriptors.json in the image: init's stdio as create recorded it (a
+ * container of an older ocirun: as init has it now). */
+static int criu_write_descriptors(int imgfd, const struct cstate *st)
+{
+    struct buf b = {0};
+    for (int fd = 0; !st->stdio && fd < 3; fd++) {
+        char path[64], link[PATH_MAX];
+        str_fmt(path, sizeof path, "/proc/%d/fd/%d", (int)st->pid, fd);
+        ssize_t n = readlinkat(AT_FDCWD, path, link, sizeof link - 1);
+        link[n > 0 ? n : 0] = 0;
+        buf_puts(&b, fd ? "," : "[");
+        json_str(&b, link);
+    }
+    if (!st->stdio) buf_puts(&b, "]");
+    const char *text = st->stdio ? st->stdio : b.p;
+    int r = write_file_atomic(imgfd, "descriptors.json", text, strlen(text), 0600);
+    buf_free(&b);
+    return r < 0 ? err_prefix("--image-path") : 0;
+}
+
+/* A network or pid namespace the config joins by path stays out of the
+ * images: criu learns its inode (restore hands it in by the same key). */
+static int criu_external_ns(struct buf *o, const struct oci_spec *s, int version)
+{
+    for (size_t i = 0; i < s->nns; i++) {
+        int net = s->ns[i].flag == CLONE_NEWNET;
+        struct stat st;
+        char ext[96];
+        if (!s->ns[i].path || (!net && s->ns[i].flag != CLONE_NEWPID)) continue;
+        if (version < (net ? 31100 : 31500))
+            return fail("%s namespace %s: CRIU %d cannot keep a joined namespace out of its images (%s or later)",
+                        net ? "network" : "pid", s->ns[i].path, version, net ? "3.11" : "3.15");
+        if (stat(s->ns[i].path, &st) < 0) return failerr(".linux.namespaces: %s", s->ns[i].path);
+        str_fmt(ext, sizeof ext, "%s[%llu]:extRoot%sNS", net ? "net" : "pid", (unsigned long long)st.st_ino, net ? "Net" : "Pid");
+        pb_str(o, 37, ext);
+    }
+    return 0;
+}
+
+/* The options only a checkpoint has: the page server, the parent images
+ * of an incremental dump, the freezer, the lazy-pages status fd. */
+static int criu_dump_opts(struct buf *o, const struct criu_flags *f, const struct cstate *st, int version, int *status_fd)
+{
+    char fz[PATH_MAX + 32];
+    int v2, port;
+    if (f->page_server) {
+        const char *colon = strrchr(f->page_server, ':');
+        if (!colon || colon == f->page_server || !colon[1]) return fail("Use --page-server ADDRESS:PORT to specify page server");
+        if (parse_int(colon + 1, &port) < 0 || port > 65535) return fail("Invalid port number");
+        struct buf ps = {0};
+        pb_bytes(&ps, 1, f->page_server, (size_t)(colon - f->page_server));
+        pb_num(&ps, 2, port);
+        pb_bytes(o, 11, ps.p, ps.len);
+        buf_free(&ps);
+    }
+    if (f->parent) pb_str(o, 14, f->parent), pb_num(o, 15, 1);
+    /* without it criu stops the tree with ptrace; v2's freezer: criu 3.14 */
+    if (st->cgroups && cg_freezer(st->cgroups, fz, &v2) == 0 && (!v2 || version >= 31400)) {
+        *strrchr(fz, '/') = 0;
+        pb_str(o, 44, fz);
+    }
+    if (!f->lazy_pages || !f->status_fd) return 0;
+    int fl;
+    if (parse_int(f->status_fd, status_fd) < 0 || (fl = sys_fcntl(*status_fd, F_GETFL, 0)) < 0)
+        return fail("invalid --status-fd argument %s", f->status_fd);
+    if ((fl & O_ACCMODE) == O_RDONLY) return fail("invalid --status-fd argument %d: not writable", *status_fd);
+    if (version < 31500) pb_num(o, 49, *status_fd), *status_fd = -1;   /* criu writes it; later ones notify */
+    return 0;
+}
+
+/* status-ready (lazy pages): the page server listens; --status-fd gets a
+ * 0 byte and is closed (runc's protocol). */
+static int checkpoint_notify(void *ctx, const struct criu_resp *n, int fd)
+{
+    int *status_fd = ctx;
+    if (fd >= 0) close(fd);
+    if (!strcmp(n->script, "status-ready") && *status_fd >= 0) {
+        if (write(*status_fd, "", 1) != 1) warnf("--status-fd %d: %s", *status_fd, strerror(errno));
+        close(*status_fd), *status_fd = -1;
+    }
+    return 0;
+}
+
+static int criu_parent_path(const struct criu_flags *f, int imgfd)
+{
+    struct stat st;
+    if (!f->parent) return 0;
+    if (f->parent[0] == '/') return fail("--parent-path must be relative");
+    if (fstatat(imgfd, f->parent, &st, 0) < 0) return failerr("invalid --parent-path %s", f->parent);
+    return S_ISDIR(st.st_mode) ? 0 : fail("invalid --parent-path %s: not a directory", f->parent);
+}
+
+/* The dump: the request, the session, criu's answer. */
+static int checkpoint_run(const struct cli *c, const struct criu_flags *f, const struct cstate *st, const struct oci_spec *s,
+                          int imgfd, int workfd, const char *log)
+{
+    struct criu cr;
+    struct criu_resp resp;
+    struct buf o = {0}, req = {0};
+    int fds[4] = { -1, -1, -1, -1 }, status_fd = -1, type = f->pre_dump ? CRIU_PRE_DUMP : CRIU_DUMP;
+    if (criu_start(&cr, c->criu, fds, 4) < 0) return -1;
+    cr.log = log;
+    int r = criu_hello(&cr, (f->pre_dump ? CRIU_MEM_TRACK : 0) | (f->lazy_pages ? CRIU_LAZY_PAGES : 0), 1);
+    r = r < 0 ? -1 : criu_common_opts(&o, f, imgfd, workfd, log, s);
+    if (r == 0) {
+        pb_str(&o, 13, st->rootfs), pb_num(&o, 2, st->pid);
+        if (f->leave_running) pb_num(&o, 3, 1);
+        r = criu_external_ns(&o, s, cr.version) < 0 || criu_dump_opts(&o, f, st, cr.version, &status_fd) < 0 ? -1 : 0;
+    }
+    if (r == 0 && !f->pre_dump) {
+        struct cgroup *cg = cg_new();
+        if (cg_from_state(cg, st->cgroups) == 0) criu_ext_mounts(&o, s, st->rootfs, st->bundle, cg, st->pid, 0);
+        else r = -1;
+        cg_free(cg);
+        r = r < 0 ? -1 : criu_write_descriptors(imgfd, st);
+    }
+    if (r == 0) {
+        pb_num(&req, 1, type);
+        pb_bytes(&req, 2, o.p, o.len);
+        r = criu_call(&cr, &req, type, checkpoint_notify, &status_fd, &resp);
+    }
+    /* after a pre-dump criu waits for the next request: its end is ours */
+    if (criu_finish(&cr, r == 0 && !f->pre_dump) < 0) r = -1;
+    if (status_fd >= 0) close(status_fd);
+    buf_free(&o), buf_free(&req);
+    return r;
+}
+
+/* `checkpoint`: criu dumps the container into the image directory; then,
+ * unless --leave-running or --pre-dump, it is gone: deleted as by `delete
+ * --force` (poststop hooks run).  A failed dump leaves it running. */
+static int cmd_checkpoint(const struct cli *c, int argc, char **argv)
+{
+    struct criu_flags f;
+    struct cstate st;
+    struct oci_spec spec;
+    char log[PATH_MAX + 16];
+    int i = 1, rootfd = -1, dirfd = -1, imgfd = -1, workfd = -1, have_spec = 0, r = -1;
+    memset(&f, 0, sizeof f), memset(&st, 0, sizeof st);
+    if (parse_criu_flags("checkpoint", argc, argv, &i, &f) < 0 ||
+        want_args("checkpoint", argc - i, 1, 1, "[--image-path DIR] [--leave-running] [--pre-dump] ... <container-id>") < 0 ||
+        cloexec_fds_from(3, 1) < 0 || open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0)
+        goto out;
+    int status = container_status(dirfd, &st);
+    if (status == ST_CREATED || status == ST_STOPPED) {
+        fail("Container cannot be checkpointed in %s state", status_names[status]);
+        goto out;
+    }
+    if (load_bundle_spec(dirfd, &st, &spec) < 0) goto out;
+    have_spec = 1;
+    if (criu_dirs(&f, 1, &imgfd, &workfd, log, f.pre_dump ? "pre-dump.log" : "dump.log") < 0 || criu_parent_path(&f, imgfd) < 0 ||
+        checkpoint_run(c, &f, &st, &spec, imgfd, workfd, log) < 0)
+        goto out;
+    r = f.leave_running || f.pre_dump ? 0 : delete_locked(rootfd, dirfd, &st, 1);
+out:
+    if (have_spec) spec_free(&spec);
+    if (imgfd >= 0) close(imgfd);
+    if (workfd >= 0) close(workfd);
+    close_container(rootfd, dirfd, &st);
+    return r;
+}
+
+/* --- restore --- */
+
+/* The mount points of the config, made in the rootfs as create makes
+ * them, by a child in a mount namespace of its own: a bind is bound there
+ * meanwhile, so that points inside it can be made too (runc #2748), and
+ * goes with the namespace.  Points below a tmpfs are left to criu, which
+ * restores the tmpfs with its content; the cgroup mount's are in a tmpfs
+ * or come with /sys. */
+struct restore_prep { const struct oci_spec *s; const char *rootfs, *bundle; };
+
+static int below_tmpfs(const struct oci_spec *s, const char *dest)
+{
+    for (size_t k = 0; k < s->nmounts; k++) {
+        size_t n = strlen(s->mounts[k].dest);
+        if (!s->mounts[k].bind && !strcmp(s->mounts[k].type, "tmpfs") && !strncmp(dest, s->mounts[k].dest, n) && dest[n] == '/')
+            return 1;
+    }
+    return 0;
+}
+
+static int restore_mount_point(const struct restore_prep *p, int rootfd, const struct oci_mount *m)
+{
+    char path[PATH_MAX], a[32], b[32];
+    struct stat sst;
+    struct resolved res;
+    if (!strcmp(m->type, "cgroup") || below_tmpfs(p->s, m->dest)) return 0;
+    if (m->source[0] == '/' || !m->bind) str_fmt(path, sizeof path, "%s", m->source);
+    else str_fmt(path, sizeof path, "%s/%s", p->bundle, m->source);
+    if (m->bind && stat(path, &sst) < 0) return failerr("%s: bind source %s", m->dest, path);
+    int fd = resolve_at(rootfd, m->dest, RES_MKDIR | (m->bind && !S_ISDIR(sst.st_mode) ? RES_MKFILE : 0), &res);
+    if (fd < 0) return err_prefix("mount point %s", m->dest);
+    int src = m->bind ? sys_open(path, O_PATH | O_CLOEXEC, 0) : -1, r = 0;
+    if (m->bind && (src < 0 || mount(proc_fd_path(a, src), proc_fd_path(b, fd), NULL, MS_BIND | MS_REC, NULL) < 0))
+        r = failerr("bind %s on %s for criu", path, m->dest);
+    if (src >= 0) close(src);
+    close(fd);
+    return r;
+}
+
+/* (in the child, which shares our memory: its error lands in our slot) */
+static int restore_prep(void *arg)
+{
+    const struct restore_prep *p = arg;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return failerr("a mount namespace to make mount points in");
+    int rootfd = sys_open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r = rootfd < 0 ? failerr("rootfs %s", p->rootfs) : 0;
+    for (size_t i = 0; r == 0 && i < p->s->nmounts; i++) r = restore_mount_point(p, rootfd, &p->s->mounts[i]);
+    if (rootfd >= 0) close(rootfd);
+    return r < 0 ? 1 : 0;
+}
+
+/* criu wants the root a mount point: the rootfs bound at <state>/criu-root
+ * (as runc), after the mount points are made on a stack big enough for
+ * path walks.  Unbound once criu is done; a restore killed meanwhile
+ * leaves it for `delete` (state_dir_remove). */
+static int restore_root(const struct create_job *j, const char *root_dir)
+{
+    struct restore_prep p = { &j->spec, j->opts.rootfs, j->opts.bundle };
+    size_t size = 256 << 10;
+    char *stack = xmalloc(size);
+    int status = 0;
+    pid_t pid = clone(restore_prep, (void *)((uintptr_t)(stack + size) & ~(uintptr_t)15), CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
+    if (pid > 0) while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    xfree(stack);
+    if (pid < 0) return failerr("clone");
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) return err_prefix("restore: the mount points");
+    if (mkdirat(j->dirfd, "criu-root", 0755) < 0 || mount(j->opts.rootfs, root_dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return failerr("restore: bind the rootfs at %s", root_dir);
+    return 0;
+}
+
+/* The namespaces the config joins by path: network and pid are handed to
+ * criu (inherit_fd, by the dump's key; fds from 4 on, after its socket),
+ * the others joined again (join_ns); criu cannot join a cgroup one. */
+static int criu_restore_ns(struct buf *o, const struct oci_spec *s, int *fds, int *nfds)
+{
+    for (size_t i = 0; i < s->nns; i++) {
+        int f = s->ns[i].flag;
+        if (!s->ns[i].path) continue;
+        if (f == CLONE_NEWCGROUP) return fail(".linux.namespaces: criu cannot restore into a cgroup namespace joined by path");
+        if (f != CLONE_NEWNET && f != CLONE_NEWPID) {
+            pb_pair(o, 39, f == CLONE_NEWNS ? "mnt" : ns_name(f), s->ns[i].path, 0);
+            continue;
+        }
+        if (*nfds == 16) return fail(".linux.namespaces: too many");
+        if ((fds[*nfds] = sys_open(s->ns[i].path, O_RDONLY | O_CLOEXEC, 0)) < 0) return failerr(".linux.namespaces: %s", s->ns[i].path);
+        pb_pair(o, 27, f == CLONE_NEWNET ? "extRootNetNS" : "extRootPidNS", NULL, (*nfds)++);
+    }
+    return 0;
+}
+
+/* descriptors.json: the dumped stdio; its pipes become ours (the fds of
+ * the same numbers, which criu inherits). */
+static int criu_inherit_stdio(struct buf *o, int imgfd)
+{
+    char *text;
+    size_t len;
+    struct arena a = {0};
+    if (read_file_at(imgfd, "descriptors.json", 1 << 16, &text, &len) < 0) return err_prefix("the image");
+    const struct jv *v = json_parse(text, len, &a), *e;
+    int r = v && v->type == J_ARR ? 0 : fail("the image's descriptors.json is not a JSON array"), i = 0;
+    for (e = r == 0 ? v->child : NULL; e && i < 3; e = e->next, i++)
+        if (e->type == J_STR && str_find(e->s, "pipe:")) pb_pair(o, 27, e->s, NULL, i);
+    arena_free(&a);
+    xfree(text);
+    return r;
+}
+
+/* Where criu is in each hierarchy (the container's cgroup, which it was
+ * moved into): the restored tree goes there (cg_root, as runc). */
+static int criu_cg_roots(struct buf *o, pid_t pid)
+{
+    char path[32], *text;
+    str_fmt(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+    if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) return -1;
+    for (char *line = text, *next; *line; line = next) {
+        char *nl = strchr(line, '\n'), *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *save;
+        next = nl ? nl + 1 : line + strlen(line);
+        if (nl) *nl = 0;
+        if (!c2) continue;
+        *c2 = 0;
+        if (c2 == c1 + 1) pb_pair(o, 25, "", c2 + 1, 0);
+        for (char *ctl = strtok_r(c1 + 1, ",", &save); ctl; ctl = strtok_r(NULL, ",", &save)) pb_pair(o, 25, ctl, c2 + 1, 0);
+    }
+    xfree(text);
+    return 0;
+}
+
+struct restore_ctx { struct create_job *j; const struct create_req *r; struct cstate *st; int have_st; };
+
+/* post-restore: the container's state, as create writes it. */
+static int restore_record(struct restore_ctx *x, pid_t pid)
+{
+    struct create_job *j = x->j;
+    char c;
+    if (pid <= 0 || proc_stat(pid, &j->start2, &c) < 0) return fail("criu reported a restored init (pid %d) that is not there", (int)pid);
+    j->pid2 = pid;
+    if (journal_add(j->journal, "pid %d %llu", (int)pid, (unsigned long long)j->start2) < 0 || job_state(j, x->r, x->st) < 0)
+        return -1;
+    x->have_st = 1;
+    return config_copy_write(j->dirfd, j->config, j->config_len) < 0 || state_stage(j->dirfd, x->st) < 0 ||
+           state_publish(j->dirfd) < 0 ? -1 : 0;
+}
+
+/* criu's notifications during a restore: the hooks once the namespaces
+ * exist (runc's moment for prestart and createRuntime), the state once
+ * the tree is back, and the new terminal's master. */
+static int restore_notify(void *ctx, const struct criu_resp *n, int fd)
+{
+    struct restore_ctx *x = ctx;
+    struct create_job *j = x->j;
+    if (!strcmp(n->script, "orphan-pts-master")) {
+        if (fd < 0) return fail("criu sent no terminal with orphan-pts-master");
+        j->master = fd;
+        return pty_to_console(j);
+    }
+    if (fd >= 0) close(fd);
+    if (!strcmp(n->script, "post-restore")) return restore_record(x, n->pid);
+    if (strcmp(n->script, "setup-namespaces")) return 0;
+    struct buf b = {0};
+    struct hook_place at = { j->opts.bundle, environ };
+    hook_state_json(&b, j->id, n->pid, "creating", j->opts.bundle, j->spec.annotations);
+    int r = run_hooks(&j->spec, HOOK_PRESTART, b.p, 0, &at) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, b.p, 0, &at) < 0 ? -1 : 0;
+    buf_free(&b);
+    return r;
+}
+
+/* The restore request's options, but for cg_root (known once criu runs). */
+static int restore_opts(struct buf *o, const struct criu_flags *f, struct create_job *j, int imgfd, int workfd, const char *log,
+                        const char *root_dir, int *fds, int *nfds)
+{
+    if (criu_common_opts(o, f, imgfd, workfd, log, &j->spec) < 0 || criu_restore_ns(o, &j->spec, fds, nfds) < 0 ||
+        criu_inherit_stdio(o, imgfd) < 0)
+        return -1;
+    pb_num(o, 6, 1), pb_num(o, 26, 1), pb_str(o, 13, root_dir);   /* evasive_devices, rst_sibling */
+    if (f->lsm_profile) pb_str(o, 53, f->lsm_profile);
+    if (f->lsm_mount_context) pb_str(o, 63, f->lsm_mount_context);
+    criu_ext_mounts(o, &j->spec, j->opts.rootfs, j->opts.bundle, j->cg, 0, 1);
+    return 0;
+}
+
+/* criu at work: started, moved into the cgroup (a systemd scope is made
+ * for it), asked, and done. */
+static int restore_run(const struct cli *c, const struct criu_flags *f, struct restore_ctx *x, struct buf *o, int *fds, int nfds,
+                       const char *log, const char *root_dir)
+{
+    struct create_job *j = x->j;
+    struct criu cr;
+    struct criu_resp resp;
+    struct buf req = {0};
+    if (restore_root(j, root_dir) < 0 || criu_start(&cr, c->criu, fds, nfds) < 0) return -1;
+    cr.log = log;
+    int r = (OCIRUN_SYSTEMD && start_scope(j, cr.pid) < 0) || (j->cg->n && join_cgroup(j, cr.pid, 0) < 0) ||
+            criu_cg_roots(o, cr.pid) < 0 || criu_hello(&cr, f->lazy_pages ? CRIU_LAZY_PAGES : 0, 1) < 0 ? -1 : 0;
+    if (r == 0 && (f->lsm_profile || f->lsm_mount_context) && cr.version < 31600)
+        r = fail("--%s requires at least CRIU 3.16", f->lsm_profile ? "lsm-profile" : "lsm-mount-context");
+    if (r == 0) {
+        pb_num(&req, 1, CRIU_RESTORE);
+        pb_bytes(&req, 2, o->p, o->len);
+        r = criu_call(&cr, &req, CRIU_RESTORE, restore_notify, x, &resp);
+    }
+    buf_free(&req);
+    /* a failed restore: criu sees the socket close, gives up and kills
+     * what it restored, and exits; the undo does the rest */
+    if (criu_finish(&cr, r == 0) < 0 || r < 0) return -1;
+    return x->have_st ? 0 : fail("criu restored the container without a post-restore notification");
+}
+
+/* `restore`: a container made from the images and the bundle's config,
+ * under the id given, as create makes one (state, cgroup, hooks), but its
+ * processes are criu's.  Foreground (no --detach): waits for it as `run`
+ * does, and deletes it when it exits. */
+static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_status)
+{
+    struct criu_flags f;
+    struct create_req r;
+    struct create_job j;
+    struct cstate st;
+    struct restore_ctx x = { &j, &r, &st, 0 };
+    struct buf o = {0};
+    char log[PATH_MAX + 16], root_dir[PATH_MAX];
+    int i = 1, imgfd = -1, workfd = -1, fds[16] = { -1, -1, -1, -1 }, nfds = 4, master = -1, ok;
+    memset(&f, 0, sizeof f), memset(&j, 0, sizeof j), memset(&st, 0, sizeof st);
+    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
+    if (parse_criu_flags("restore", argc, argv, &i, &f) < 0 ||
+        want_args("restore", argc - i, 1, 1, "[--image-path DIR] [--bundle DIR] [--detach] ... <container-id>") < 0 ||
+        create_req_from(c, argv[i], &f.cf, &r) < 0)
+        return -1;
+    r.foreground = !f.cf.detach, r.start_now = 1;
+    j.id = r.id;
+    ok = load_bundle(&j, &r) == 0 && check_terminal(&j, &r) == 0 && criu_dirs(&f, 0, &imgfd, &workfd, log, "restore.log") == 0 &&
+         make_state_dir(&j, &r) == 0 && make_cgroup(&j, &r, NULL) == 0;
+    if (ok && str_fmt(root_dir, sizeof root_dir, "%s/%s/criu-root", r.root, r.id) >= (int)sizeof root_dir)
+        ok = fail("restore: %s/%s/criu-root: path too long", r.root, r.id) == 0;
+    ok = ok && restore_opts(&o, &f, &j, imgfd, workfd, log, root_dir, fds, &nfds) == 0 &&
+         restore_run(c, &f, &x, &o, fds, nfds, log, root_dir) == 0;
+    if (j.dirfd >= 0) remove_criu_root(j.dirfd);
+    ok = ok && (!r.pid_file || write_pid_file(r.pid_file, st.pid) == 0);
+    if (!ok) {
+        create_job_undo(&j, r.id);
+        cstate_free(&st);
+    }
+    if (ok) master = j.master, j.master = -1;
+    for (int k = 4; k < nfds; k++) close(fds[k]);
+    if (imgfd >= 0) close(imgfd);
+    if (workfd >= 0) close(workfd);
+    buf_free(&o);
+    create_job_close(&j);
+    if (!ok) return -1;
+    pid_t pid = st.pid;
+    cstate_free(&st);
+    return f.cf.detach ? 0 : run_foreground(c, r.id, pid, master, 0, exit_status);
+}
+
+#else
+static int criu_probe(const char *exe, char out[32])
+{
+    (void)exe, (void)out;
+    return fail("not built in");
+}
+static int cmd_checkpoint(const struct cli *c, int argc, char **argv)
+{
+    (void)c, (void)argc, (void)argv;
+    return fail("checkpoint: not built in (a build with OCIRUN_CRIU=0)");
+}
+static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_status)
+{
+    (void)c, (void)argc, (void)argv, (void)exit_status;
+    return fail("restore: not built in (a build with OCIRUN_CRIU=0)");
+}
+#endif
+
+/* ======================================================================
+ * 19. Main
+ * ====================================================================== */
+
+#if OCIRUN_CRIU
+#define USAGE_CRIU "  checkpoint [--image-path DIR] [--work-path DIR] [--leave-running] [--pre-dump] [criu options] ID\n" \
+                   "  restore [--image-path DIR] [--bundle DIR] [-d] [--pid-file F] [--console-socket S] [criu options] ID\n"
+#else
+#define USAGE_CRIU ""
+#endif
 static const char usage_text[] =
     "ocirun " OCIRUN_VERSION " - a small OCI container runtime (runc's command line; see ocirun(8))\n"
     "\n"
@@ -11763,6 +12830,7 @@ static const char usage_text[] =
     "  kill [--all] ID [SIGNAL] | delete [--force] ID | pause ID | resume ID\n"
     "  update [--resources F|-] [--memory N] [--pids-limit N] [--cpu-quota N] ... ID\n"
     "  list [--format table|json] [-q] | spec [--bundle DIR] [--rootless]\n"
+    USAGE_CRIU
     "  features | check [--format table|json]   what this runtime and this host support\n"
     "\n"
     "global options: --root DIR (default " OCIRUN_DEFAULT_ROOT "; users: $XDG_RUNTIME_DIR/ocirun),\n"
@@ -11788,6 +12856,9 @@ static int open_log(const char *path, const char *format)
 static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
 {
     const char *cmd = argv[0];
+    /* `COMMAND --help` (podman asks `checkpoint --help` whether there is one) */
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+        return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     if (!strcmp(cmd, "create")) return cmd_create(c, argc, argv);
     if (!strcmp(cmd, "start")) return cmd_start(c, argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
@@ -11805,11 +12876,10 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
     if (!strcmp(cmd, "delete")) return cmd_delete(c, argc, argv);
     if (!strcmp(cmd, "list")) return cmd_list(c, argc, argv);
     if (!strcmp(cmd, "spec")) return cmd_spec(argc, argv);
-    if (!strcmp(cmd, "features")) return cmd_features(argc, argv);
+    if (!strcmp(cmd, "features")) return cmd_features(c, argc, argv);
     if (!strcmp(cmd, "check")) return cmd_check(c, argc, argv, exit_status);
-    static const char *const later[] = { "checkpoint", "restore" };
-    for (size_t i = 0; i < ARRAY_LEN(later); i++)
-        if (!strcmp(cmd, later[i])) return fail("command \"%s\" is not supported by this version of ocirun", cmd);
+    if (!strcmp(cmd, "checkpoint")) return cmd_checkpoint(c, argc, argv);
+    if (!strcmp(cmd, "restore")) return cmd_restore(c, argc, argv, exit_status);
     c->fail_status = 3;
     return fail("unknown command \"%s\" (see ocirun --help)", cmd);
 }
@@ -11817,17 +12887,18 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
 int ocirun_main(int argc, char **argv)
 {
     if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
-    struct cli c = { NULL, 0, 1, 0 };
+    struct cli c = { NULL, 0, 1, 0, NULL };
     const char *log = NULL, *log_format = NULL, *rootless = NULL;
     int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
     const struct flag fl[] = {
         { "root", 0, 1, &c.root, NULL, NULL }, { "log", 0, 1, &log, NULL, NULL }, { "log-format", 0, 1, &log_format, NULL, NULL },
         { "debug", 0, 0, NULL, &logcfg.debug, NULL }, { "systemd-cgroup", 0, 0, NULL, &systemd, NULL },
         { "rootless", 0, 1, &rootless, NULL, NULL }, { "version", 'v', 0, NULL, &version, NULL }, { "help", 'h', 0, NULL, &help, NULL },
+        { "criu", 0, 1, &c.criu, NULL, NULL },   /* (last: not in a build without CRIU) */
     };
     struct sigaction ign = { .sa_handler = SIG_IGN };   /* (musl's signal() is another 200 bytes) */
     sigaction(SIGPIPE, &ign, NULL);
-    int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl));
+    int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl) - !OCIRUN_CRIU);
     if (logcfg.debug) logcfg.t0 = now_us();
     if (r == 0) r = open_log(log, log_format);
     if (r == 0 && version) {

@@ -1,8 +1,9 @@
 /* recvtty SOCKET INPUT OUTFILE: a console socket, as containerd and conmon
  * provide one.  Listens on SOCKET, receives one pty master (SCM_RIGHTS),
  * types INPUT into it and copies everything the container writes to
- * OUTFILE until the container side hangs up (or 15 s pass).  The data that
- * came with the fd is written to OUTFILE.name. */
+ * OUTFILE until the container side hangs up (or 15 s pass; RECVTTY_SECS
+ * sets another time).  The data that came with the fd is written to
+ * OUTFILE.name. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ int main(int argc, char **argv)
     FILE *out = fopen(argv[3], "w");
     if (!out) { perror(argv[3]); return 2; }
     if (write(master, argv[2], strlen(argv[2])) < 0) perror("recvtty: write");
-    time_t end = time(NULL) + 15;
+    const char *secs = getenv("RECVTTY_SECS");
+    time_t end = time(NULL) + (secs ? atoi(secs) : 15);
     struct pollfd p = { master, POLLIN, 0 };
     char buf[4096];
     while (time(NULL) < end && poll(&p, 1, 1000) >= 0) {

@@ -10,7 +10,7 @@
 #                         --systemd-cgroup
 #   runc-cgroupfs: / ocirun-cgroupfs:  podman --cgroup-manager cgroupfs and
 #                         Docker with native.cgroupdriver=cgroupfs
-# Parts (ONLY="podman docker direct rootless cgroupfs clients cri" runs a subset):
+# Parts (ONLY="podman docker direct rootless cgroupfs clients cri criu" runs a subset):
 #   podman   podman --runtime PATH: info, run, run -d + exec + stop + rm,
 #            -m 64m (inside, in the unit, in the cgroup), -t, pause/unpause,
 #            stats, AppArmor, the scope libpod-ID.scope in machine.slice
@@ -41,6 +41,14 @@
 #            driver names it, the sandbox's and the container's
 #            cri-containerd-ID.scope, exec, an update of the limits, stop
 #            and removal leaving no process, unit or cgroup)
+#   criu     checkpoint and restore (Debian's criu): a counter container
+#            (a bind, a bind at a symlinked destination, masked paths,
+#            the cgroup mount) checkpointed and restored (it counts on),
+#            --leave-running, restored under a new id, --pre-dump then
+#            --parent-path, a cgroup namespace, a terminal through
+#            --console-socket, a foreground restore's exit status and
+#            --pid-file, failures leaving nothing behind, and podman's
+#            container checkpoint / restore
 # Output on stdout (the serial console): "VMTEST ok - NAME",
 # "VMTEST FAIL - NAME: reason", "VMTEST info - WHAT: facts".
 # Environment: MODE (cgroup2 or hybrid), ONLY.
@@ -797,6 +805,245 @@ EOF
 T0=$(now)
 info "guest" "mode $MODE, $(uname -r), $(systemctl --version | head -n 1), $(runc --version | head -n 1), $(ocirun --version 2>&1 | head -n 1), $(podman --version), $(docker --version 2>&1)"
 info "guest: cgroup and LSM" "$(stat -fc %T /sys/fs/cgroup) on /sys/fs/cgroup; AppArmor enabled=$(cat /sys/module/apparmor/parameters/enabled 2>&1); lsm=$(cat /sys/kernel/security/lsm 2>&1); this unit: $(tr '\n' ' ' </proc/self/cgroup)"
+# --- criu: checkpoint and restore ----------------------------------------------------
+CRROOT=$W/crroot
+COUNTER='echo $$ >/tmp/mark; i=0; while [ $i -lt ${MAX:-100000} ]; do i=$((i+1)); echo $i >>/data/log; sleep 0.3; done; exit 7'
+cr_rootfs() {
+	[ -d $CRROOT/bin ] && return 0
+	mkdir -p $CRROOT && tar -C $CRROOT -xf $W/bb.tar && mkdir -p $CRROOT/linked $CRROOT/data && ln -s linked $CRROOT/link
+}
+# crconfig DIR TERMINAL EXTRA_NAMESPACES MAX ARGS...: a container with a
+# bind at /data, a bind whose destination (/link) is a symlink in the
+# rootfs (to /linked), the usual tmpfs, devpts, mqueue, sysfs and cgroup
+# mounts and masked paths; cgroup /crtest-LABEL-NAME
+crconfig() {
+	d=$1 term=$2 extra=$3 max=$4
+	shift 4
+	args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	mkdir -p $d/data $d/linksrc
+	echo linked-$L >$d/linksrc/file
+	cat >$d/config.json <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {
+		"terminal": $term,
+		"user": { "uid": 0, "gid": 0 },
+		"args": $args,
+		"env": [ "PATH=/bin", "MAX=$max" ],
+		"cwd": "/",
+		"capabilities": { "bounding": [ "CAP_KILL" ], "effective": [ "CAP_KILL" ], "permitted": [ "CAP_KILL" ] },
+		"noNewPrivileges": true
+	},
+	"root": { "path": "$CRROOT", "readonly": true },
+	"hostname": "cr",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
+		{ "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+		{ "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": [ "nosuid", "noexec", "nodev" ] },
+		{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "nodev" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "ro", "nosuid", "noexec", "nodev" ] },
+		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] },
+		{ "destination": "/data", "type": "bind", "source": "$d/data", "options": [ "rbind", "rw" ] },
+		{ "destination": "/link", "type": "bind", "source": "$d/linksrc", "options": [ "rbind", "ro" ] }
+	],
+	"linux": {
+		"cgroupsPath": "/crtest-$L-$(basename $d)",
+		"namespaces": [ { "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "network" }$extra ],
+		"maskedPaths": [ "/proc/kcore", "/sys/firmware" ],
+		"readonlyPaths": [ "/proc/sys", "/proc/sysrq-trigger" ]
+	}
+}
+EOF
+}
+# cont NAME FILE N LO HI: the lines of FILE after line N count on (each
+# one more than the one before, at least two), from a value in LO+1..HI+1
+cont() {
+	_m=$(awk -v n=$3 -v lo=$4 -v hi=$5 'NR <= n || msg { next }
+		!k && ($1 < lo + 1 || $1 > hi + 1) { msg = "first new value " $1 " (line " NR "), want " lo + 1 ".." hi + 1; next }
+		k && $1 != prev + 1 { msg = "line " NR ": " $1 " after " prev; next }
+		{ prev = $1; k++ }
+		END { if (!msg && k < 2) msg = k + 0 " new lines after line " n; print msg }' "$2" 2>&1)
+	if [ -z "$_m" ]; then ok "$1"; else bad "$1" "$_m"; fi
+}
+lines() { wc -l <"$1" 2>/dev/null | tr -d ' '; }
+lastval() { tail -n 1 "$1" 2>/dev/null; }
+# nothing_left NAME ID CGROUP: no state, no cgroup, no criu-root mount
+nothing_left() {
+	_left="$(R list -q 2>&1 | grep -x "$2")$(test -d "$(cgdir memory "$3")" && echo " cgroup $3")$(grep criu-root /proc/self/mountinfo | cut -d' ' -f5)"
+	want "$1: nothing left (state, cgroup, mount)" "${_left:-none}" none
+}
+crlog() { tail -n 4 "$1" 2>/dev/null | tr '\n' ' '; }
+# piped CMD...: CMD with pipes for its stdio, as conmon and containerd's
+# shim give a container (criu gives a restored process its restorer's
+# pipes; it cannot dump a file of a mount the container does not see,
+# such as a file of the host's); CMD's stderr is in $E
+piped() {
+	"$@" 0< <(exec sleep 900) 1> >(exec cat >/dev/null) 2> >(exec cat >$E)
+	_rc=$?
+	sleep 0.3
+	return $_rc
+}
+
+criu_part() { # LABEL RUNTIME
+	L=$1 RT=$2 ST=/run/vmtest-cr-$1 I=$W/cr-img-$1 B=$W/cr-$1
+	R() { timeout 300 $RT --root $ST "$@"; }
+	rm -rf $I $B
+	mkdir -p $I
+	cr_rootfs
+	s=$(now)
+
+	# a counter: checkpoint, restore; again with --leave-running, restored
+	# under a new id; a pre-dump then a dump; cgroup /crtest-L-c1
+	crconfig $B/c1 false "" 100000 sh -c "$COUNTER"
+	if ! piped R run -d --bundle $B/c1 c1 || ! waitfor 40 test -s $B/c1/data/log; then
+		bad "$L: criu: run -d the counter" "$(errtxt)"
+		R delete -f c1 >/dev/null 2>&1
+		return
+	fi
+	mark=$(R exec c1 cat /tmp/mark 2>$E)
+	pid0=$(R state c1 2>/dev/null | jq -r .pid)
+	sleep 1
+	R checkpoint --image-path $I/1 --work-path $I/w1 c1 >/dev/null 2>$E; rc=$?
+	n=$(lines $B/c1/data/log) v=$(lastval $B/c1/data/log)
+	want "$L: criu: checkpoint: exit code; the container gone" "$rc $(R list -q 2>/dev/null | grep -cx c1) $(test -e /proc/$pid0 && echo alive || echo gone)" \
+		"0 0 gone" "$(errtxt); dump.log: $(crlog $I/w1/dump.log)"
+	want "$L: criu: checkpoint: descriptors.json names three pipes" "$(jq -r 'length == 3 and all(.[]; startswith("pipe:["))' $I/1/descriptors.json 2>&1)" true
+	sleep 1
+	want "$L: criu: checkpoint: the counter stopped" "$(lines $B/c1/data/log)" "$n"
+	piped R restore -d --image-path $I/1 --work-path $I/w1 --bundle $B/c1 c1; rc=$?
+	pid1=$(R state c1 2>/dev/null | jq -r .pid)
+	want "$L: criu: restore -d: exit code, status" "$rc $(R state c1 2>/dev/null | jq -r .status)" "0 running" "$(errtxt); restore.log: $(crlog $I/w1/restore.log)"
+	sleep 2
+	cont "$L: criu: restore: the counter goes on from where it was" $B/c1/data/log $n $v $v
+	want "$L: criu: restore: the tmpfs file and the shell's pid" "$(R exec c1 cat /tmp/mark 2>&1)" "$mark"
+	want "$L: criu: restore: the bind at a symlinked destination" \
+		"$(R exec c1 cat /link/file 2>&1) $(R exec c1 grep -c ' /linked ' /proc/self/mountinfo 2>&1)" "linked-$L 1"
+	want "$L: criu: restore: the restored init's cgroup" "$(cgpath $pid1)" "/crtest-$L-c1"
+	want "$L: criu: restore: masked /proc/kcore" "$(R exec c1 wc -c /proc/kcore 2>&1 | tr -s ' ')" "0 /proc/kcore"
+
+	R checkpoint --leave-running --image-path $I/2 --work-path $I/w2 c1 >/dev/null 2>$E; rc=$?
+	lo=$v hi=$(lastval $B/c1/data/log) v=$hi
+	sleep 1
+	want "$L: criu: checkpoint --leave-running: exit code, status, same pid, counting" \
+		"$rc $(R state c1 2>/dev/null | jq -r '.status, .pid' | tr '\n' ' ')$(test "$(lastval $B/c1/data/log)" -gt "$v" && echo counting)" \
+		"0 running $pid1 counting" "$(errtxt); dump.log: $(crlog $I/w2/dump.log)"
+	R delete -f c1 >/dev/null 2>&1
+	n=$(lines $B/c1/data/log)
+	piped R restore -d --image-path $I/2 --work-path $I/w2 --bundle $B/c1 c1b; rc=$?
+	want "$L: criu: restore under a new id: exit code, status" "$rc $(R state c1b 2>/dev/null | jq -r .status)" "0 running" \
+		"$(errtxt); restore.log: $(crlog $I/w2/restore.log)"
+	sleep 2
+	cont "$L: criu: restore under a new id: counting on from the checkpoint" $B/c1/data/log $n $lo $hi
+
+	R checkpoint --pre-dump --image-path $I/pre --work-path $I/wpre c1b >/dev/null 2>$E; rc=$?
+	want "$L: criu: checkpoint --pre-dump: exit code, status" "$rc $(R state c1b 2>/dev/null | jq -r .status)" "0 running" \
+		"$(errtxt); pre-dump log: $(crlog $I/wpre/pre-dump.log)$(crlog $I/wpre/dump.log)"
+	R checkpoint --parent-path ../pre --image-path $I/3 --work-path $I/w3 c1b >/dev/null 2>$E; rc=$?
+	n=$(lines $B/c1/data/log) v=$(lastval $B/c1/data/log)
+	want "$L: criu: checkpoint --parent-path (after the pre-dump): exit code, gone, parent link" \
+		"$rc $(R list -q 2>/dev/null | grep -cx c1b) $(readlink $I/3/parent)" "0 0 ../pre" "$(errtxt); dump.log: $(crlog $I/w3/dump.log)"
+	piped R restore -d --image-path $I/3 --work-path $I/w3 --bundle $B/c1 c1b; rc=$?
+	want "$L: criu: restore of the incremental dump: exit code" "$rc" 0 "$(errtxt); restore.log: $(crlog $I/w3/restore.log)"
+	sleep 2
+	cont "$L: criu: restore of the incremental dump: counting on" $B/c1/data/log $n $v $v
+	R delete -f c1b >/dev/null 2>&1
+
+	# a cgroup namespace
+	crconfig $B/c2 false ', { "type": "cgroup" }' 100000 sh -c "$COUNTER"
+	if piped R run -d --bundle $B/c2 c2 && waitfor 40 test -s $B/c2/data/log; then
+		R checkpoint --image-path $I/c2 --work-path $I/wc2 c2 >/dev/null 2>$E; rc=$?
+		n=$(lines $B/c2/data/log) v=$(lastval $B/c2/data/log)
+		piped R restore -d --image-path $I/c2 --work-path $I/wc2 --bundle $B/c2 c2; rc2=$?
+		pid=$(R state c2 2>/dev/null | jq -r .pid)
+		want "$L: criu: cgroup namespace: checkpoint, restore" "$rc $rc2" "0 0" "$(errtxt); logs: $(crlog $I/wc2/dump.log) $(crlog $I/wc2/restore.log)"
+		sleep 2
+		cont "$L: criu: cgroup namespace: counting on" $B/c2/data/log $n $v $v
+		want "$L: criu: cgroup namespace: /proc/self/cgroup inside, the cgroup outside, own namespace" \
+			"$(R exec c2 cat /proc/self/cgroup 2>&1 | grep -vc ':/$') $(cgpath $pid) $(test "$(readlink /proc/$pid/ns/cgroup)" != "$(readlink /proc/self/ns/cgroup)" && echo own)" \
+			"0 /crtest-$L-c2 own"
+	else
+		bad "$L: criu: cgroup namespace: run -d" "$(errtxt)"
+	fi
+	R delete -f c2 >/dev/null 2>&1
+
+	# a terminal: the console socket gets the restored terminal's master
+	crconfig $B/c3 true "" 100000 sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.5; done'
+	RECVTTY_SECS=90 /run/vmtest/recvtty $W/tty1-$L.sock '' $W/tty1-$L.out & rt1=$!
+	waitfor 20 test -S $W/tty1-$L.sock
+	if R run -d --console-socket $W/tty1-$L.sock --bundle $B/c3 c3 </dev/null >/dev/null 2>$E && waitfor 40 grep -q 'tick 3' $W/tty1-$L.out; then
+		R checkpoint --image-path $I/c3 --work-path $I/wc3 c3 >/dev/null 2>$E; rc=$?
+		last=$(grep -o 'tick [0-9]*' $W/tty1-$L.out | tail -n 1 | cut -d' ' -f2)
+		RECVTTY_SECS=90 /run/vmtest/recvtty $W/tty2-$L.sock '' $W/tty2-$L.out & rt2=$!
+		waitfor 20 test -S $W/tty2-$L.sock
+		R restore -d --console-socket $W/tty2-$L.sock --image-path $I/c3 --work-path $I/wc3 --bundle $B/c3 c3 </dev/null >/dev/null 2>$E; rc2=$?
+		waitfor 20 grep -q 'tick' $W/tty2-$L.out
+		first=$(grep -o 'tick [0-9]*' $W/tty2-$L.out | head -n 1 | cut -d' ' -f2)
+		want "$L: criu: a terminal: checkpoint, restore with a new console socket, the ticks go on there" \
+			"$rc $rc2 $( [ -n "$first" ] && [ -n "$last" ] && [ "$first" -gt "$last" ] && [ "$first" -le $((last + 2)) ] && echo on)" "0 0 on" \
+			"last tick before: '$last', first after: '$first'; $(errtxt); logs: $(crlog $I/wc3/dump.log) $(crlog $I/wc3/restore.log)"
+		R delete -f c3 >/dev/null 2>&1
+		kill $rt2 2>/dev/null
+	else
+		bad "$L: criu: a terminal: run -d --console-socket" "$(errtxt); $(head -c 200 $W/tty1-$L.out 2>&1)"
+	fi
+	R delete -f c3 >/dev/null 2>&1
+	kill $rt1 2>/dev/null
+
+	# a foreground restore: the process's exit status, --pid-file
+	crconfig $B/c4 false "" 25 sh -c "$COUNTER"
+	if piped R run -d --bundle $B/c4 c4 && waitfor 40 test -s $B/c4/data/log; then
+		R checkpoint --image-path $I/c4 --work-path $I/wc4 c4 >/dev/null 2>$E
+		piped R restore --pid-file $B/c4.pid --image-path $I/c4 --work-path $I/wc4 --bundle $B/c4 c4; rc=$?
+		want "$L: criu: restore in the foreground: its exit status, the last count, the pid file, no container after" \
+			"$rc $(lastval $B/c4/data/log) $(grep -cx '[0-9][0-9]*' $B/c4.pid 2>&1) $(R list -q 2>/dev/null | grep -cx c4)" "7 25 1 0" \
+			"$(errtxt); restore.log: $(crlog $I/wc4/restore.log)"
+	else
+		bad "$L: criu: run -d c4" "$(errtxt)"
+	fi
+	R delete -f c4 >/dev/null 2>&1
+
+	# failures: nothing left behind
+	piped R restore -d --image-path $I/none --work-path $I/wnone --bundle $B/c1 bad1; rc=$?
+	want "$L: criu: restore from a missing image: fails" "$([ $rc != 0 ] && echo fails)" fails
+	info "$L: criu: restore from a missing image" "$(errtxt)"
+	nothing_left "$L: criu: restore from a missing image" bad1 /crtest-$L-c1
+	mkdir -p $B/empty/rootfs/bin $B/empty/rootfs/proc $B/empty/rootfs/sys $B/empty/rootfs/dev $B/empty/rootfs/tmp $B/empty/rootfs/linked \
+		$B/empty/rootfs/data
+	ln -sf linked $B/empty/rootfs/link
+	jq ".root.path = \"$B/empty/rootfs\"" $B/c1/config.json >$B/empty/config.json
+	piped R restore -d --image-path $I/1 --work-path $I/wbad --bundle $B/empty bad2; rc=$?
+	want "$L: criu: restore that criu fails (no binaries in the rootfs): fails, names its log, which is there" \
+		"$([ $rc != 0 ] && echo fails) $(grep -c "$I/wbad/restore.log" $E) $(test -s $I/wbad/restore.log && echo kept)" "fails 1 kept" "$(errtxt)"
+	nothing_left "$L: criu: restore that criu fails" bad2 /crtest-$L-c1
+	piped R run -d --bundle $B/c1 c5
+	R --criu /nonexistent/criu checkpoint --image-path $I/c5 --work-path $I/wc5 c5 >/dev/null 2>$E; rc=$?
+	want "$L: criu: checkpoint without criu: fails, the container still running" "$([ $rc != 0 ] && echo fails) $(R state c5 2>/dev/null | jq -r .status)" \
+		"fails running" "$(errtxt)"
+	info "$L: criu: checkpoint without criu" "$(errtxt)"
+	R delete -f c5 >/dev/null 2>&1
+	info "$L: criu: direct checks took" "$(($(now) - s))s"
+
+	# podman container checkpoint / restore (its default network: an
+	# external network namespace)
+	s=$(now)
+	id=$(podman run -d --runtime $RT --name cr-$L localhost/bb sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/log; sleep 0.3; done' 2>$E)
+	if [ -z "$id" ] || ! waitfor 40 podman exec cr-$L test -s /log; then
+		bad "$L: criu: podman run -d" "$(errtxt)"
+	else
+		podman container checkpoint cr-$L >/dev/null 2>$E; rc=$?
+		want "$L: criu: podman container checkpoint: exit code, state" "$rc $(podman inspect -f '{{.State.Status}}' cr-$L 2>&1)" "0 exited" "$(errtxt)"
+		podman container restore cr-$L >/dev/null 2>$E; rc=$?
+		want "$L: criu: podman container restore: exit code, state" "$rc $(podman inspect -f '{{.State.Status}}' cr-$L 2>&1)" "0 running" "$(errtxt)"
+		sleep 2
+		podman exec cr-$L cat /log >$W/podman-$L.log 2>$E
+		cont "$L: criu: podman container restore: counting on" $W/podman-$L.log 0 0 0
+	fi
+	podman rm -f cr-$L >/dev/null 2>&1
+	info "$L: criu: podman checks took" "$(($(now) - s))s"
+}
+
 failed_units=$(systemctl --failed --no-legend --plain 2>&1 | tr -s ' ' | cut -d' ' -f1 | tr '\n' ' ')
 [ -n "$failed_units" ] && info "guest: failed units at boot" "$failed_units"
 setup_rootfs
@@ -841,5 +1088,15 @@ if part cgroupfs || part clients; then
 	fi
 fi
 part cri && cri_part
+if part criu; then
+	if command -v criu >/dev/null; then
+		info "criu" "$(criu --version 2>&1 | tr '\n' ' '); criu check: $(criu check 2>&1 | tail -n 2 | tr '\n' ' ')"
+		if ! part podman && ! part cgroupfs && ! part clients; then timeout 120 podman import $W/bb.tar localhost/bb >/dev/null 2>&1; fi
+		criu_part runc $RUNC
+		criu_part ocirun $OCIRUN
+	else
+		bad "criu" "criu is not installed in the guest"
+	fi
+fi
 info "guest: all checks took" "$(($(now) - T0))s"
 exit 0

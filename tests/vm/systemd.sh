@@ -48,7 +48,7 @@
 #   OCIRUN_VM_MIRROR  Debian mirror for the build (default
 #                     http://deb.debian.org/debian)
 #   OCIRUN_VM_ONLY    a space-separated subset of the guest's parts to run
-#                     (podman docker direct rootless cgroupfs clients cri), for debugging
+#                     (podman docker direct rootless cgroupfs clients cri criu), for debugging
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -138,6 +138,9 @@ t=$work/t
 mkdir -p "$t"
 cp "$bin" "$t/ocirun" && chmod 755 "$t/ocirun"
 cp "$here/systemd-guest.sh" "$t/guest.sh"
+# the "criu" part's console socket (tests/recvtty.c, static: the guest has no compiler)
+cc -static -O2 -o "$t/recvtty" "$repo/tests/recvtty.c" 2>"$work/recvtty.log" ||
+	note "criu part: cannot build tests/recvtty.c (its terminal case will fail): $(head -n 3 "$work/recvtty.log" | tr '\n' ' ')"
 # the "cri" part: tests/cri/kubelet.py, its Python stubs (generated here:
 # the guest has python3-grpcio but not grpc_tools) and the two images
 # (tests/cri/images.sh) in cri/; when any is missing the guest skips the part
