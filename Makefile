@@ -100,7 +100,7 @@ clean:
 #   tests/fuzz/build/corpus-<target>, crashes to tests/fuzz/build/artifacts;
 #   FUZZ_XFLAGS adds compiler flags (-fno-sanitize=... to step over a
 #   finding already reported).
-FUZZ_TARGETS ?= config seccomp state msg cli
+FUZZ_TARGETS ?= config seccomp state msg cli criu
 FUZZ_BUILD = tests/fuzz/build
 CHECK_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo gcc)
 FUZZ_CC ?= clang
@@ -112,7 +112,7 @@ FUZZ_DEPS = runtime.c runtime.h tests/fuzz/fuzz.h tests/fuzz/sandbox.h
 
 CHECK_DIR = $(FUZZ_BUILD)/$(notdir $(firstword $(CHECK_CC)))
 
-check-build: $(FUZZ_TARGETS:%=$(CHECK_DIR)/replay-%) $(CHECK_DIR)/api
+check-build: $(FUZZ_TARGETS:%=$(CHECK_DIR)/replay-%) $(CHECK_DIR)/api $(CHECK_DIR)/criu-rpc
 
 $(CHECK_DIR)/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_DEPS)
 	@mkdir -p $(CHECK_DIR)
@@ -121,6 +121,10 @@ $(CHECK_DIR)/replay-%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_DEPS)
 $(CHECK_DIR)/api: tests/api/api.c runtime.c runtime.h
 	@mkdir -p $(CHECK_DIR)
 	@$(CHECK_CC) -g -O0 $(FUZZ_SAN) $(FUZZ_DEFS) $(FUZZ_WARN) -o $@ tests/api/api.c >$@.build.log 2>&1 || { cat $@.build.log; exit 1; }
+
+$(CHECK_DIR)/criu-rpc: tests/criu/rpc.c runtime.c runtime.h
+	@mkdir -p $(CHECK_DIR)
+	@$(CHECK_CC) -g -O0 $(FUZZ_SAN) $(FUZZ_DEFS) $(FUZZ_WARN) -o $@ tests/criu/rpc.c >$@.build.log 2>&1 || { cat $@.build.log; exit 1; }
 
 check:
 	@MAKE="$(MAKE)" CHECK_CC="$(CHECK_CC)" CHECK_DIR="$(CHECK_DIR)" FUZZ_TARGETS="$(FUZZ_TARGETS)" tests/fuzz/check.sh

@@ -11965,7 +11965,7 @@ static int pb_next(struct pb *m, int *field, uint64_t *num, struct pb *sub)
 {
     uint64_t key, n = 0;
     if (m->p >= m->end) return 0;
-    if (pb_get_varint(m, &key) < 0) return -1;
+    if (pb_get_varint(m, &key) < 0 || key >> 3 == 0 || key >> 3 > 0x1fffffff) return -1;   /* (field numbers: 1 .. 2^29 - 1) */
     *field = (int)(key >> 3);
     sub->p = sub->end = m->p;
     switch (key & 7) {
@@ -12023,7 +12023,8 @@ static int criu_resp_decode(const void *p, size_t len, struct criu_resp *r)
             if (f == 5 && g == 1) pb_copy_str(&v, r->script, sizeof r->script);
             else if ((f == 4 && g == 1) || (f == 5 && g == 2)) r->pid = (int)num;
             else if (f == 8 && g < 32 && num) r->features |= 1u << g;
-            else if (f == 10 && (g == 1 || g == 2 || g == 4)) r->version += (int)num * (g == 1 ? 10000 : g == 2 ? 100 : 1);
+            else if (f == 10 && (g == 1 || g == 2 || g == 4))   /* (a part beyond 99 is not a version) */
+                r->version += (int)(num < 100 ? num : 99) * (g == 1 ? 10000 : g == 2 ? 100 : 1);
         }
         if (k < 0) break;
     }
@@ -12315,16 +12316,25 @@ static int criu_common_opts(struct buf *o, const struct criu_flags *f, int imgfd
 }
 
 /* A mount's destination as criu sees it: symlinks in the rootfs followed
- * (runc's securejoin); the text as it is where it does not resolve. */
+ * (runc's securejoin) as far as the path exists, the rest as it is. */
 static void criu_mount_key(int rootfd, const char *rootfs, const char *dest, char out[static PATH_MAX])
 {
-    char link[PATH_MAX], p[32];
-    size_t rl = strlen(rootfs);
-    int fd = rootfd >= 0 ? resolve_in_root(rootfd, dest, 0) : -1;
-    ssize_t n = fd < 0 ? -1 : readlinkat(AT_FDCWD, proc_fd_path(p, fd), link, sizeof link - 1);
-    if (fd >= 0) close(fd);
-    if (n > (ssize_t)rl && !strncmp(link, rootfs, rl) && link[rl] == '/') link[n] = 0, dest = link + rl;
+    char head[PATH_MAX], link[PATH_MAX], p[32], *cut;
+    ssize_t rl = (ssize_t)strlen(rootfs), n;
     str_fmt(out, PATH_MAX, "%s", dest);
+    str_fmt(head, sizeof head, "%s", dest);
+    for (;;) {
+        int fd = rootfd >= 0 ? resolve_in_root(rootfd, head, 0) : -1;
+        if (fd >= 0) {
+            n = readlinkat(AT_FDCWD, proc_fd_path(p, fd), link, sizeof link - 1);
+            close(fd);
+            if (n >= rl && !strncmp(link, rootfs, (size_t)rl) && (n == rl || link[rl] == '/'))
+                link[n] = 0, str_fmt(out, PATH_MAX, "%s%s", link + rl, dest + strlen(head));
+            return;
+        }
+        if (!(cut = strrchr(head, '/')) || cut == head) return;
+        *cut = 0;
+    }
 }
 
 /* The cgroup binds of a config's cgroup mount, without a cgroup namespace

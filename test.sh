@@ -4017,6 +4017,68 @@ t_differential() {
 	[ $rc = 0 ] || fail "$(printf '%s\n' "$out" | tail -1)"
 }
 
+# -------------------------------------------------------- checkpoint / restore --
+# checkpoint and restore drive criu (issue 19); the full cycle runs in the
+# systemd guest (tests/vm: criu 3.17 cannot dump on every host kernel).
+# Here, with runc as the oracle: what callers probe (podman's `checkpoint
+# --help`, features' annotations), runc's refusals, and failures that
+# leave the container as it was (and a restore's leave nothing); where
+# `criu check` passes on this host, a whole cycle too.
+t_criu() {
+	command -v criu >/dev/null 2>&1 || { skip "criu not installed"; return; }
+	in_old_kernel_mode && { skip "the host's kernel as it is (criu probes it itself)"; return; }
+	local id=crh out=$TMP/out-crh img=$TMP/crh-img v got rc
+	rt checkpoint --help >/dev/null 2>&1 || fail "checkpoint --help: exit $? (podman asks it whether there is a checkpoint)"
+	v=$(criu --version 2>/dev/null | sed -n 's/^Version: //p')
+	got=$(rt features 2>/dev/null | jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]')
+	expect "features: org.opencontainers.runc.checkpoint.enabled" "$got" true
+	[ "$IS_OCIRUN" = 1 ] && expect "features: org.ocirun.criu, as criu --version says" \
+		"$(rt features 2>/dev/null | jq -r '.annotations["org.ocirun.criu"]')" "$v"
+	rm -rf "$out" "$img"; mkdir -p "$out"
+	sh_variant $id 'i=0; while :; do i=$((i+1)); echo $i >>/out/log; sleep 0.1; done' \
+		'.root.readonly = false | .mounts += [{destination: "/out", type: "bind", source: $out, options: ["rbind", "rw"]}]' --arg out "$out"
+	rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
+	rt checkpoint --image-path "$img" $id >/dev/null 2>"$B/err"; rc=$?
+	case "$rc $(cat "$B/err")" in
+	0*) fail "checkpoint of a created container succeeded" ;;
+	*"cannot be checkpointed in created state"*) ;;
+	*) fail "checkpoint of a created container: $(errsum "$(cat "$B/err")")" ;;
+	esac
+	rt delete -f $id >/dev/null 2>&1
+	# (pipes for stdio, as the clients give: criu cannot dump a file of the host's)
+	rt run -d --bundle "$B" $id 0< <(exec sleep 120) 1> >(exec cat >/dev/null) 2>"$B/log" || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 50 test -s "$out/log" || { fail "the counter did not start"; return; }
+	rt --criu /nonexistent/criu checkpoint --image-path "$img" $id >/dev/null 2>"$B/err"; rc=$?
+	[ $rc != 0 ] || fail "checkpoint with --criu /nonexistent/criu succeeded"
+	expect "checkpoint without criu: the container still" "$(cstatus $id)" running
+	rt checkpoint --image-path "$img" --work-path "$TMP/crh-work" $id >/dev/null 2>"$B/err"; rc=$?
+	if criu check >/dev/null 2>&1; then
+		[ $rc = 0 ] || { fail "checkpoint: $(errsum "$(cat "$B/err")")"; rt delete -f $id >/dev/null 2>&1; return; }
+		local n; n=$(wc -l <"$out/log")
+		rt restore -d --image-path "$img" --work-path "$TMP/crh-work" --bundle "$B" $id 0< <(exec sleep 120) 1> >(exec cat >/dev/null) 2>"$B/err" ||
+			fail "restore: $(errsum "$(cat "$B/err")")"
+		sleep 1
+		expect "restore: the counter goes on" "$(sed -n "$((n + 1))p" "$out/log")" "$(($(sed -n "${n}p" "$out/log") + 1))"
+	else
+		# criu cannot dump here: a clear error naming its log, which is
+		# kept, and the container goes on as it was
+		[ $rc != 0 ] || fail "checkpoint succeeded where criu check fails"
+		grep -q "log file: $TMP/crh-work/dump.log" "$B/err" || fail "checkpoint's error names no log: $(errsum "$(cat "$B/err")")"
+		test -s "$TMP/crh-work/dump.log" || fail "criu's log $TMP/crh-work/dump.log is not there"
+		expect "a failed checkpoint: the container still" "$(cstatus $id)" running
+		local n; n=$(wc -l <"$out/log"); sleep 0.5
+		[ "$(wc -l <"$out/log")" -gt "$n" ] || fail "a failed checkpoint: the counter stopped"
+	fi
+	rt delete -f $id >/dev/null 2>&1
+	# a restore that fails leaves no state, cgroup or mount
+	rt restore -d --image-path "$TMP/crh-none" --work-path "$TMP/crh-work2" --bundle "$B" crh2 </dev/null >/dev/null 2>"$B/err" &&
+		fail "restore from a missing image succeeded"
+	expect "a failed restore: in the list" "$(rt list -q 2>/dev/null | grep -cx crh2)" 0
+	expect "a failed restore: criu-root mounts" "$(grep -c criu-root /proc/self/mountinfo)" 0
+	expect "a failed restore: its cgroup" "$(ls -d /sys/fs/cgroup/*/crh2 /sys/fs/cgroup/crh2 2>/dev/null | wc -l)" 0
+	return 0
+}
+
 # ------------------------------------------------------------------- main --
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
@@ -4039,7 +4101,7 @@ podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init po
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep criu
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly

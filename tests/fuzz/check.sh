@@ -8,13 +8,15 @@
 #            target (tests/fuzz/replay.c: each input in a child of its own,
 #            then a leak check)
 #   api      tests/api/api.c (TAP; as root also a container's lifecycle)
+#   criu     tests/criu/rpc.py: criu's RPC messages as runtime.c writes and
+#            reads them, against criu's own definitions (pycriu's rpc_pb2)
 # then the total time.  A failing step prints what failed: the input, the
 # first lines of its sanitizer report, the log to read.  Exit status 1 if
 # anything failed.  Binaries and logs: tests/fuzz/build/<compiler>/.
 set -u
 cd "$(dirname "$0")/../.."
 B=${CHECK_DIR:-tests/fuzz/build/cc}   # the binaries of one compiler, and the logs
-TARGETS=${FUZZ_TARGETS:-config seccomp state msg cli}
+TARGETS=${FUZZ_TARGETS:-config seccomp state msg cli criu}
 mkdir -p "$B"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0}
@@ -100,9 +102,24 @@ else
 	echo "    (output: $B/api.out, log: $B/api.log)"
 fi
 
+# criu's RPC messages against criu's own definitions (pycriu's rpc_pb2,
+# from Debian's criu package: tests/criu/rpc.py)
+t=$(now)
+/usr/bin/python3 tests/criu/rpc.py "$B/criu-rpc" >"$B/criu-rpc.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then
+	printf '%-8s %-52s %5s s\n' criu-rpc "$(grep -c '^ok ' "$B/criu-rpc.out") ok (pycriu's rpc_pb2)" "$(secs "$t")"
+elif [ $rc -eq 77 ]; then
+	printf '%-8s %-52s %5s s\n' criu-rpc "skipped: $(head -c 60 "$B/criu-rpc.out")" "$(secs "$t")"
+else
+	failed=$((failed + 1))
+	printf '%-8s %-52s %5s s\n' criu-rpc "FAILED" "$(secs "$t")"
+	grep -v '^ok ' "$B/criu-rpc.out" | head -8 | sed 's/^/    /'
+fi
+
 if [ $failed -eq 0 ]; then
 	printf 'check: passed in %s s\n' "$(secs "$T0")"
 else
-	printf 'check: FAILED (%d of %d steps) in %s s\n' "$failed" "$(($(echo $TARGETS | wc -w) + 1))" "$(secs "$T0")"
+	printf 'check: FAILED (%d of %d steps) in %s s\n' "$failed" "$(($(echo $TARGETS | wc -w) + 2))" "$(secs "$T0")"
 	exit 1
 fi

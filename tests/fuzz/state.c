@@ -7,7 +7,7 @@
  *   - survive state_stage() and state_publish() (state_to_json(), the staged write and its rename) and a
  *     second state_read() unchanged: id, pid, ocirun.starttime, bundle,
  *     rootfs, created, annotations, ocirun.cgroups, ocirun.unit,
- *     ocirun.unit_user, ocirun.late_hooks;
+ *     ocirun.unit_user, ocirun.late_hooks, ocirun.stdio;
  *   - give valid JSON as `ocirun state` prints it (state_to_json(), not
  *     internal);
  *   - go through container_status() (/proc/<pid>/stat, the freezer).
@@ -50,11 +50,7 @@ static void put_state(const uint8_t *data, size_t size)
     close(fd);
 }
 
-static void st_free(struct cstate *st)
-{
-    xfree(st->annotations), xfree(st->cgroups);
-    st->annotations = st->cgroups = NULL;
-}
+static void st_free(struct cstate *st) { cstate_free(st); }
 
 #define SAME_STR(f) (strcmp(a->f, b->f) ? (fz_fail("state write + state_read changed " #f ": \"%s\" became \"%s\"", a->f, b->f), 0) : 1)
 static void same(const struct cstate *a, const struct cstate *b)
@@ -64,6 +60,8 @@ static void same(const struct cstate *a, const struct cstate *b)
         fz_fail("state write + state_read changed pid/starttime/late_hooks/unit_user: %d/%llu/%d/%d became %d/%llu/%d/%d",
                 (int)a->pid, (unsigned long long)a->starttime, a->late_hooks, a->unit_user, (int)b->pid,
                 (unsigned long long)b->starttime, b->late_hooks, b->unit_user);
+    if (strcmp(a->stdio ? a->stdio : "", b->stdio ? b->stdio : ""))
+        fz_fail("state write + state_read changed ocirun.stdio: %s became %s", a->stdio ? a->stdio : "(none)", b->stdio ? b->stdio : "(none)");
     /* no annotations is written as {} */
     if (strcmp(a->annotations ? a->annotations : "{}", b->annotations ? b->annotations : "{}"))
         fz_fail("state write + state_read changed the annotations: %s became %s", a->annotations, b->annotations);
