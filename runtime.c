@@ -292,13 +292,14 @@ struct oci_sched_attr {
 /* Compile-time switch: `checkpoint` and `restore` through CRIU (section
  * 18; `make CRIU=0`), for firmware that ships no criu; both commands then
  * say they are not built in.  criu itself runs on x86_64, arm, arm64,
- * ppc64le, s390x, mips64el and riscv64, not on 32-bit MIPS: builds for
- * that leave it out unless told otherwise. */
+ * ppc64le, s390x, mips64 and riscv64 only (not i386, not 32-bit MIPS):
+ * builds for other arches leave it out unless told otherwise. */
 #ifndef OCIRUN_CRIU
-#if defined(__mips__) && _MIPS_SIM == _ABIO32
-#define OCIRUN_CRIU 0
-#else
+#if (defined(__x86_64__) && !defined(__ILP32__)) || defined(__arm__) || defined(__aarch64__) || defined(__powerpc64__) || \
+    defined(__s390x__) || (defined(__mips__) && _MIPS_SIM == _ABI64) || (defined(__riscv) && __riscv_xlen == 64)
 #define OCIRUN_CRIU 1
+#else
+#define OCIRUN_CRIU 0
 #endif
 #endif
 

@@ -432,7 +432,7 @@ t_packaging() {
 	"$d/yocto/usr/bin/ocirun" --help | grep -q -- '--root DIR.*/run/ocirun' || fail "STATE_ROOT did not reach the binary"
 	command -v groff >/dev/null && { out=$(groff -man -Tutf8 -ww examples/ocirun.8 2>&1 >/dev/null); [ -z "$out" ] || fail "ocirun.8: $out"; }
 	bash -n examples/ocirun.bash-completion || fail "bash completion: syntax"
-	expect "completion of commands" "$(bash -c '. examples/ocirun.bash-completion; COMP_WORDS=(ocirun ch); COMP_CWORD=1; _ocirun; echo ${COMPREPLY[*]}')" check
+	expect "completion of commands" "$(bash -c '. examples/ocirun.bash-completion; COMP_WORDS=(ocirun ch); COMP_CWORD=1; _ocirun; echo ${COMPREPLY[*]}')" "check checkpoint"
 	f=examples/openwrt/ocirun/Makefile
 	for v in PKG_NAME PKG_VERSION PKG_RELEASE PKG_LICENSE; do grep -q "^$v:=" $f || fail "$f: no $v"; done
 	grep -q 'include $(TOPDIR)/rules.mk' $f && grep -q 'include $(INCLUDE_DIR)/package.mk' $f && grep -q '^define Package/ocirun$' $f &&
