@@ -12229,7 +12229,8 @@ static int criu_probe(const char *exe, char out[32])
     cr.timeout_ms = 10000;
     int r = criu_hello(&cr, 0, 0);
     criu_finish(&cr, 0);
-    if (r == 0) str_fmt(out, 32, "%d.%d.%d", cr.version / 10000, cr.version / 100 % 100, cr.version % 100);
+    int major = cr.version / 10000, minor = cr.version / 100 - major * 100, sub = cr.version - cr.version / 100 * 100;
+    if (r == 0) str_fmt(out, 32, "%d.%d.%d", major, minor, sub);
     return r;
 }
 

@@ -905,14 +905,19 @@ criu_part() { # LABEL RUNTIME
 	mark=$(R exec c1 cat /tmp/mark 2>$E)
 	pid0=$(R state c1 2>/dev/null | jq -r .pid)
 	sleep 1
+	t0=$(date +%s%N)
 	R checkpoint --image-path $I/1 --work-path $I/w1 c1 >/dev/null 2>$E; rc=$?
+	t1=$(date +%s%N)
 	n=$(lines $B/c1/data/log) v=$(lastval $B/c1/data/log)
 	want "$L: criu: checkpoint: exit code; the container gone" "$rc $(R list -q 2>/dev/null | grep -cx c1) $(test -e /proc/$pid0 && echo alive || echo gone)" \
 		"0 0 gone" "$(errtxt); dump.log: $(crlog $I/w1/dump.log)"
 	want "$L: criu: checkpoint: descriptors.json names three pipes" "$(jq -r 'length == 3 and all(.[]; startswith("pipe:["))' $I/1/descriptors.json 2>&1)" true
 	sleep 1
 	want "$L: criu: checkpoint: the counter stopped" "$(lines $B/c1/data/log)" "$n"
+	t2=$(date +%s%N)
 	piped R restore -d --image-path $I/1 --work-path $I/w1 --bundle $B/c1 c1; rc=$?
+	t3=$(date +%s%N)
+	info "$L: criu: the first checkpoint and restore took (TCG)" "$(((t1 - t0) / 1000000)) ms, $(((t3 - t2) / 1000000 - 300)) ms"
 	pid1=$(R state c1 2>/dev/null | jq -r .pid)
 	want "$L: criu: restore -d: exit code, status" "$rc $(R state c1 2>/dev/null | jq -r .status)" "0 running" "$(errtxt); restore.log: $(crlog $I/w1/restore.log)"
 	sleep 2
