@@ -7672,19 +7672,24 @@ out:
 /* After the pivot: stdio that is the host's /dev/null becomes the
  * container's (runc's reOpenDevNull), as the process would see it had it
  * opened it itself; a checkpoint needs that too (criu finds no mount for
- * a file of the host's /dev).  Not where /dev is a bind of the host's. */
+ * a file of the host's /dev).  Opened as the caller opened it (runc:
+ * read-write).  Not where /dev is a bind of the host's. */
 static int reopen_dev_null(const struct oci_spec *s)
 {
-    struct stat null, st;
+    struct stat st;
     for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].bind && !strcmp(s->mounts[i].dest, "/dev")) return 0;
-    int fd = sys_open("/dev/null", O_RDWR | O_CLOEXEC, 0), r = 0;
-    if (fd < 0 || fstat(fd, &null) < 0) r = errno == ENOENT ? 0 : failerr("reopen /dev/null inside the container");
-    for (int i = 0; fd >= 0 && r == 0 && i < 3; i++)
-        if (i != fd && fstat(i, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev && dup3(fd, i, 0) < 0)
-            r = failerr("reopen /dev/null inside the container as fd %d", i);
-    if (fd >= 0) close(fd);
-    return r;
+    for (int i = 0; i < 3; i++) {
+        int fl, fd;
+        if (fstat(i, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3) || (fl = sys_fcntl(i, F_GETFL, 0)) < 0)
+            continue;
+        if ((fd = sys_open("/dev/null", (fl & O_ACCMODE) | O_CLOEXEC, 0)) < 0)
+            return errno == ENOENT ? 0 : failerr("reopen /dev/null inside the container");
+        int r = dup3(fd, i, 0) < 0 ? failerr("reopen /dev/null inside the container as fd %d", i) : 0;
+        close(fd);
+        if (r < 0) return -1;
+    }
+    return 0;
 }
 
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
