@@ -812,50 +812,28 @@ cr_rootfs() {
 	[ -d $CRROOT/bin ] && return 0
 	mkdir -p $CRROOT && tar -C $CRROOT -xf $W/bb.tar && mkdir -p $CRROOT/linked $CRROOT/data && ln -s linked $CRROOT/link
 }
-# crconfig DIR TERMINAL EXTRA_NAMESPACES MAX ARGS...: a container with a
-# bind at /data, a bind whose destination (/link) is a symlink in the
-# rootfs (to /linked), the usual tmpfs, devpts, mqueue, sysfs and cgroup
-# mounts and masked paths; cgroup /crtest-LABEL-NAME
+# crconfig DIR TERMINAL EXTRA_NAMESPACES MAX ARGS...: mkconfig's config
+# (cgroup /crtest-LABEL-NAME, 256 MiB: criu restores from inside it)
+# with devpts, shm, mqueue and the cgroup
+# mount too, a bind at /data and a bind whose destination (/link) is a
+# symlink in the rootfs (to /linked); $MAX in the environment
 crconfig() {
 	d=$1 term=$2 extra=$3 max=$4
 	shift 4
-	args=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	mkconfig $d "/crtest-$L-$(basename $d)" "$@"
 	mkdir -p $d/data $d/linksrc
 	echo linked-$L >$d/linksrc/file
-	cat >$d/config.json <<EOF
-{
-	"ociVersion": "1.0.2",
-	"process": {
-		"terminal": $term,
-		"user": { "uid": 0, "gid": 0 },
-		"args": $args,
-		"env": [ "PATH=/bin", "MAX=$max" ],
-		"cwd": "/",
-		"capabilities": { "bounding": [ "CAP_KILL" ], "effective": [ "CAP_KILL" ], "permitted": [ "CAP_KILL" ] },
-		"noNewPrivileges": true
-	},
-	"root": { "path": "$CRROOT", "readonly": true },
-	"hostname": "cr",
-	"mounts": [
-		{ "destination": "/proc", "type": "proc", "source": "proc" },
-		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
-		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
-		{ "destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
-		{ "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": [ "nosuid", "noexec", "nodev" ] },
-		{ "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "nodev" ] },
-		{ "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": [ "ro", "nosuid", "noexec", "nodev" ] },
-		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] },
-		{ "destination": "/data", "type": "bind", "source": "$d/data", "options": [ "rbind", "rw" ] },
-		{ "destination": "/link", "type": "bind", "source": "$d/linksrc", "options": [ "rbind", "ro" ] }
-	],
-	"linux": {
-		"cgroupsPath": "/crtest-$L-$(basename $d)",
-		"namespaces": [ { "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "network" }$extra ],
-		"maskedPaths": [ "/proc/kcore", "/sys/firmware" ],
-		"readonlyPaths": [ "/proc/sys", "/proc/sysrq-trigger" ]
-	}
-}
-EOF
+	jq --argjson term $term --arg max "$max" --arg root "$CRROOT" --arg d "$d" --argjson extra "[${extra#, }]" '
+		.process.terminal = $term | .process.env += ["MAX=" + $max] | .root.path = $root | .linux.namespaces += $extra |
+		.linux.resources.memory.limit = 268435456 |
+		.mounts += [
+			{ destination: "/dev/pts", type: "devpts", source: "devpts", options: [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
+			{ destination: "/dev/shm", type: "tmpfs", source: "shm", options: [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+			{ destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: [ "nosuid", "noexec", "nodev" ] },
+			{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: [ "nosuid", "noexec", "nodev", "relatime", "ro" ] },
+			{ destination: "/data", type: "bind", source: ($d + "/data"), options: [ "rbind", "rw" ] },
+			{ destination: "/link", type: "bind", source: ($d + "/linksrc"), options: [ "rbind", "ro" ] } ]' \
+		$d/config.json >$d/config.json.new && mv $d/config.json.new $d/config.json
 }
 # cont NAME FILE N LO HI: the lines of FILE after line N count on (each
 # one more than the one before, at least two), from a value in LO+1..HI+1
