@@ -3346,12 +3346,12 @@ static int state_dir_open(int rootfd, const char *id, int lock)
 
 /* Removes a state directory and the files in it (ours only: no subdirs). */
 /* criu-root: the rootfs bound for criu during a restore (section 18). */
-static void remove_criu_root(int dirfd)
+static int remove_criu_root(int dirfd)
 {
     char p[64];
     str_fmt(p, sizeof p, "/proc/self/fd/%d/criu-root", dirfd);
     if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) warnf("unmount %s: %s", p, strerror(errno));
-    unlinkat(dirfd, "criu-root", AT_REMOVEDIR);
+    return unlinkat(dirfd, "criu-root", AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
 
 static int state_dir_remove(int rootfd, const char *id)
@@ -3361,9 +3361,10 @@ static int state_dir_remove(int rootfd, const char *id)
     struct dir_iter d;
     const char *name;
     dir_start(&d, fd);
-    if (OCIRUN_CRIU) remove_criu_root(fd);   /* (a restore killed while criu worked: section 18) */
+    /* (a directory: criu-root, of a restore killed while criu worked) */
     while ((name = dir_next(&d)))
-        if (unlinkat(fd, name, 0) < 0 && errno != ENOENT) {
+        if (unlinkat(fd, name, 0) < 0 && errno != ENOENT &&
+            !(OCIRUN_CRIU && errno == EISDIR && !strcmp(name, "criu-root") && remove_criu_root(fd) == 0)) {
             failerr("remove %s/%s", id, name);
             close(fd);
             return -1;

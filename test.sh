@@ -4076,6 +4076,13 @@ t_criu() {
 	expect "a failed restore: in the list" "$(rt list -q 2>/dev/null | grep -cx crh2)" 0
 	expect "a failed restore: criu-root mounts" "$(grep -c criu-root /proc/self/mountinfo)" 0
 	expect "a failed restore: its cgroup" "$(ls -d /sys/fs/cgroup/*/crh2 /sys/fs/cgroup/crh2 2>/dev/null | wc -l)" 0
+	# a restore killed while criu worked leaves the rootfs bound at
+	# <state>/criu-root (as runc's would): delete --force unbinds it
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	rt create --bundle "$B" crh3 </dev/null >/dev/null 2>&1 || { fail "create crh3"; return; }
+	mkdir "$ROOT/crh3/criu-root" && mount --bind "$RFS" "$ROOT/crh3/criu-root" || { fail "cannot make a criu-root to clean up"; return; }
+	rt delete --force crh3 >/dev/null 2>"$B/err" || fail "delete --force with a criu-root: $(errsum "$(cat "$B/err")")"
+	expect "delete --force: criu-root unmounted, the state gone" "$(grep -c "$ROOT/crh3/criu-root" /proc/self/mountinfo) $(test -e "$ROOT/crh3" && echo left)" "0 "
 	return 0
 }
 
