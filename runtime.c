@@ -1214,6 +1214,10 @@ static int cwd_path(char out[static PATH_MAX])
  * gives it but without its allocation: enter it and ask the kernel. */
 static int dir_realpath(const char *dir, char out[static PATH_MAX])
 {
+    if (!strcmp(dir, ".")) {
+        if (cwd_path(out) < 0) return -1;
+        return out[0] == '/' ? 0 : (errno = ENOENT, -1);
+    }
     int back = sys_open(".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);   /* fchdir() takes O_PATH since Linux 3.5 */
     if (back < 0) return -1;
     int r = chdir(dir) == 0 && cwd_path(out) == 0 ? 0 : -1, err = errno;
@@ -3957,14 +3961,18 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         if (r < 0 && errno != EEXIST) return failerr("create cgroup %s", path);
         made = r == 0;
         if (cpuset) {
+            /* a new directory starts empty (or, with clone_children, with
+             * its parent's values, which the copy writes again) */
             static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-            for (size_t k = 0; k < 2; k++) {
+            for (size_t k = 0; k < 2 && parent; k++) {
                 char file[PATH_MAX + 32], *cur, *up;
                 str_fmt(file, sizeof file, "%s/%s", path, files[k]);
-                if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) return -1;
-                int empty = cur[0] == '\n' || !cur[0];
-                xfree(cur);
-                if (!empty || !parent) continue;
+                if (!made) {
+                    if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) return -1;
+                    int empty = cur[0] == '\n' || !cur[0];
+                    xfree(cur);
+                    if (!empty) continue;
+                }
                 *parent = 0;
                 str_fmt(file, sizeof file, "%s/%s", path, files[k]);
                 int got = read_file_at(AT_FDCWD, file, 4096, &up, NULL);
@@ -4738,12 +4746,16 @@ static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
 /* A cgroup frozen before the container starts (made frozen by hand, or
  * left so by a crash) would freeze its stages and the create would never
  * end: refused with runc's words.  v1: the freezer hierarchy's state is
- * not THAWED; v2: cgroup.events says frozen (an ancestor's freeze too). */
+ * not THAWED; v2: cgroup.events says frozen (an ancestor's freeze too).
+ * A directory made just now right below the hierarchy's root cannot be:
+ * a root cgroup is never frozen. */
 static int cg_refuse_frozen(const struct cgroup *cg)
 {
     for (int i = 0; i < cg->n; i++) {
         char path[PATH_MAX + 32], *text;
         if (!cg->dir[i][0] || (!cg->l.h[i].v2 && !list_contains_all("freezer", cg->l.h[i].opts))) continue;
+        const char *below = cg->dir[i] + strlen(cg->l.h[i].mnt);
+        if ((cg->made & (1u << i)) && below[0] == '/' && !strchr(below + 1, '/')) continue;
         str_fmt(path, sizeof path, "%s/%s", cg->dir[i], cg->l.h[i].v2 ? "cgroup.events" : "freezer.state");
         if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
         int frozen = cg->l.h[i].v2 ? str_find(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
@@ -7126,44 +7138,41 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
 /* One host hierarchy in the container's /sys/fs/cgroup tmpfs (`dir`): a
  * bind of the container's cgroup there, or in a cgroup namespace a fresh
  * mount of the hierarchy, which shows the namespace's root (the container's
- * cgroup, as runc does).  The tmpfs was made just now in this mount
- * namespace, so no one else can reach it: names in it are opened directly,
- * and each mount is still checked to have landed. */
+ * cgroup, as runc does).  The source is a host path (the host's cgroupfs).
+ * The target is a directory made just now in a tmpfs mounted just now,
+ * opened without following a symlink; the mount lands on that inode
+ * (through /proc/self/fd), so unlike the config's mounts it needs no check
+ * afterwards: nothing else can have touched that tmpfs in between but a
+ * process that is root in a mount namespace we joined, and that one could
+ * mount over the result anyway. */
 static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m, int defer)
 {
     const char *name = strrchr(h->mnt, '/');
-    char src[PATH_MAX], dest[PATH_MAX], data[256], p[32];
+    char src[PATH_MAX], dest[PATH_MAX], data[256];
     name = name ? name + 1 : h->mnt;
     str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
     str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
     unsigned long flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), s = -1, t = -1, top = -1, r = -1;
+    int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), t = -1, r = -1;
     const char *type = h->v2 ? "cgroup2" : "cgroup";
-    struct stat src_st, before, after;
-    if (!ns && ((s = sys_open(src, O_PATH | O_CLOEXEC, 0)) < 0 || fstat(s, &src_st) < 0)) {
-        failerr("%s: bind source %s", dest, src);
-        goto out;
-    }
     if ((mkdirat(dir, name, 0755) < 0 && errno != EEXIST) ||
-        (t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0 || (ns && fstat(t, &before) < 0)) {
+        (t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
         failerr("mount target %s", dest);
         goto out;
     }
     if (ns ? mount_on_fd(type, t, type, flags, h->v2 ? NULL : cg_mount_data(h, data, sizeof data)) < 0
-           : mount_on_fd(proc_fd_path(p, s), t, NULL, MS_BIND, NULL) < 0) {
+           : mount_on_fd(src, t, NULL, MS_BIND, NULL) < 0) {
         failerr("mount %s on %s", ns ? type : src, dest);
         goto out;
     }
-    if ((top = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0 || fstat(top, &after) < 0) {
-        failerr("re-resolving mount target %s", dest);
-        goto out;
+    if (!ns && !defer) {
+        close(t);
+        if ((t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
+            failerr("open the new mount %s", dest);
+            goto out;
+        }
+        if (remount_bind(t, flags, dest) < 0) goto out;
     }
-    if (ns ? (after.st_dev == before.st_dev && after.st_ino == before.st_ino)
-           : (after.st_dev != src_st.st_dev || after.st_ino != src_st.st_ino)) {
-        fail("%s: mount target changed while mounting", dest);
-        goto out;
-    }
-    if (!ns && !defer && remount_bind(top, flags, dest) < 0) goto out;
     r = 0;
     /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
     char names[256];
@@ -7171,9 +7180,7 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     for (char *save, *n = strtok_r(names, ",", &save); n && r == 0; n = strtok_r(NULL, ",", &save))
         if (symlinkat(name, dir, n) < 0 && errno != EEXIST) r = failerr("symlink %s/%s", m->dest, n);
 out:
-    if (s >= 0) close(s);
     if (t >= 0) close(t);
-    if (top >= 0) close(top);
     return r;
 }
 
@@ -7718,9 +7725,11 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     if (s->proc.terminal && (open_pty(c.rootfd, "/dev/pts", &s->proc, pty) < 0 || mount_console(c.rootfd, pty->peer) < 0))
         goto out;
     if (remount_ro_later(&c) < 0) goto out;
-    int cwd = resolve_in_root(c.rootfd, s->proc.cwd, RES_MKDIR);
-    if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
-    close(cwd);
+    if (strcmp(s->proc.cwd, "/")) {   /* (made if missing, as runc) */
+        int cwd = resolve_in_root(c.rootfd, s->proc.cwd, RES_MKDIR);
+        if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
+        close(cwd);
+    }
     if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
     if (s->root_readonly && remount_root_readonly(c.rootfd) < 0) goto out;
     if (bp->fn && bp->fn(bp->arg) < 0) goto out; /* the hooks' moment (runtime spec) */
@@ -7940,10 +7949,12 @@ static int have_effective_cap(int cap)
  * asks with the real ids and, for a non-root caller, no capabilities, so
  * a user with CAP_DAC_OVERRIDE could not run a 0700 root binary (runc
  * #3715). */
-static int is_executable(const char *path)
+static int is_executable(const char *path, const struct stat *known)
 {
     struct stat st;
-    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0;
+    if (known) st = *known;
+    else if (stat(path, &st) < 0) return 0;
+    if (!S_ISREG(st.st_mode)) return 0;
     long r = syscall(NR_faccessat2, AT_FDCWD, path, X_OK, OCI_AT_EACCESS);
     if (r == 0 || (r < 0 && errno != ENOSYS)) return r == 0;
     if (have_effective_cap(1 /* CAP_DAC_OVERRIDE */)) return (st.st_mode & 0111) != 0;
@@ -7958,7 +7969,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
     if (strchr(file, '/')) {
         struct stat st;
         if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
-        if (!is_executable(file)) return fail("exec: \"%s\": permission denied", file);
+        if (!is_executable(file, &st)) return fail("exec: \"%s\": permission denied", file);
         str_fmt(out, PATH_MAX, "%s", file);
         return 0;
     }
@@ -7967,7 +7978,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
     str_fmt(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
         if (str_fmt(out, PATH_MAX, "%s/%s", *d ? d : ".", file) >= PATH_MAX) continue;
-        if (is_executable(out)) return 0;
+        if (is_executable(out, NULL)) return 0;
     }
     return fail("exec: \"%s\": executable file not found in $PATH", file);
 }
