@@ -10690,7 +10690,8 @@ static int connect_init(int dirfd, const struct cstate *st)
  * create's commit already said "start" (run), else -1 and start connects. */
 static int start_locked(int dirfd, const struct cstate *st, int c)
 {
-    if (c < 0 && (c = connect_init(dirfd, st)) < 0) return -1;
+    int via_sock = c < 0;
+    if (via_sock && (c = connect_init(dirfd, st)) < 0) return -1;
     /* init closes the connection by exec (CLOEXEC) or writes why it failed */
     char msg[1024];
     size_t got = 0;
@@ -10699,7 +10700,7 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
         if (n > 0) got += (size_t)n;
     close(c);
     msg[got] = 0;
-    if (unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
+    if (via_sock && unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
     if (got) return fail("container init failed to start the process: %s", msg);
     phase("started: the process runs");
     struct oci_spec spec;
