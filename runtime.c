@@ -1355,12 +1355,17 @@ struct arena { struct arena_blk *head; };
  * fault on the 8-byte fields of what lives there */
 struct arena_blk { struct arena_blk *next; size_t used, cap; _Alignas(16) char data[]; };
 
+/* A block with its two headers is the allocator's biggest class (64 KB):
+ * pool memory, whose pages a later parse reuses, not a mapping of its own
+ * made and unmade per parse. */
+#define ARENA_BLOCK (65536 - sizeof(struct mem_hdr) - sizeof(struct arena_blk))
+
 static void *arena_alloc(struct arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     struct arena_blk *b = a->head;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
         b = xmalloc(sizeof *b + cap);
         b->next = a->head;
         b->used = 0;
@@ -3806,7 +3811,7 @@ static void cg_layout_pack(const struct cg_layout *l, struct buf *b)
 static int cg_layout_unpack(const char *p, size_t len, struct cg_layout *l)
 {
     const char *end = p + len;
-    memset(l, 0, sizeof *l);
+    l->n = 0;   /* (entries are cleared as they are filled: the whole is 25 KB of stack) */
     while (p < end) {
         const char *f[3];
         for (int k = 0; k < 3; k++) {
@@ -3818,6 +3823,7 @@ static int cg_layout_unpack(const char *p, size_t len, struct cg_layout *l)
             (strcmp(f[0], "0") && strcmp(f[0], "1")))
             return fail("stage 0 sent a malformed cgroup layout");
         struct cg_hier *h = &l->h[l->n++];
+        memset(h, 0, sizeof *h);
         h->v2 = f[0][0] == '1';
         str_fmt(h->mnt, sizeof h->mnt, "%s", f[1]);
         str_fmt(h->opts, sizeof h->opts, "%s", f[2]);
