@@ -10953,7 +10953,11 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
 static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int keep, int *exit_status)
 {
     if ((master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status)) < 0) return -1;
-    return keep ? 0 : ocirun_delete(c->root, id, 1);
+    phase("the process exited");
+    if (keep) return 0;
+    int r = ocirun_delete(c->root, id, 1);
+    if (r == 0) phase("deleted: processes, cgroups and state gone");
+    return r;
 }
 
 static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)

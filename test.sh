@@ -1338,6 +1338,49 @@ t_log_json() {
 		"$log" >/dev/null || fail "no {level: error, msg: ...does not exist} line: $(head -c 200 "$log")"
 }
 
+# --debug's phase lines: one per step of a start, from every stage, in
+# milliseconds since the command began.  Checked against causality (a
+# stage's step cannot come before the step of another that it waits for,
+# all on one monotonic clock) and against the shell's own clock around
+# the command.  stderr to a file: a pipe's reader would take the CPU.
+t_debug_phases() {
+	need_ocirun || return
+	local id=debug-phases t0 t1 wall
+	variant $id '.'
+	t0=$(date +%s%N)
+	rt --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "run --debug: $(errsum "$(cat "$B/err")")"; return; }
+	t1=$(date +%s%N)
+	wall=$(( (t1 - t0) / 1000 ))
+	sed -n 's/^.*phase: \(.*\) at +\([0-9]*\)\.\([0-9]*\) ms$/\2\3 \1/p' "$B/err" > "$B/phases"
+	local want="config read|state directory made|stage 1 spawned|cgroup made|stage 1 in the cgroup|stage 1: setup received|stage 1: namespaces made|stage 1: in the cgroup|stage 2's pid received|stage 2: setup received|stage 2: rootfs ready|stage 2: process set up, ready|state written: created|started: the process runs|the process exited|deleted: processes, cgroups and state gone"
+	local IFS='|' p
+	for p in $want; do
+		grep -qx "[0-9]* $p" "$B/phases" || fail "no phase line \"$p\" (got: $(cut -d' ' -f2- "$B/phases" | tr '\n' ';'))"
+	done
+	unset IFS
+	at() { sed -n "s/^\([0-9]*\) $1\$/\1/p" "$B/phases" | head -1; }
+	before() {   # before A B: A's time <= B's (microseconds)
+		local a b; a=$(at "$1"); b=$(at "$2")
+		[ -n "$a" ] && [ -n "$b" ] && [ "$a" -le "$b" ] || fail "\"$1\" (+$a us) is not before \"$2\" (+$b us)"
+	}
+	before "config read" "state directory made"
+	before "stage 1 spawned" "stage 1: setup received"
+	before "stage 1: setup received" "stage 1: namespaces made"
+	before "stage 1: namespaces made" "stage 2: setup received"
+	before "stage 1 in the cgroup" "stage 1: in the cgroup"
+	before "stage 2: setup received" "stage 2: rootfs ready"
+	before "stage 2: rootfs ready" "stage 2: process set up, ready"
+	before "stage 2: process set up, ready" "state written: created"
+	before "state written: created" "started: the process runs"
+	before "started: the process runs" "the process exited"
+	before "the process exited" "deleted: processes, cgroups and state gone"
+	local last; last=$(at "deleted: processes, cgroups and state gone")
+	[ -n "$last" ] && [ "$last" -le "$wall" ] || fail "the last phase (+$last us) is later than the command took by the shell's clock ($wall us)"
+	echo "# run --debug: $(wc -l < "$B/phases") phases, the last at +$last us of $wall us"
+	[ -e "$ROOT/$id" ] && fail "the container's state is left after run"
+	return 0
+}
+
 # --------------------------------------------------------------- bad input --
 
 # bad NAME PATTERN BUNDLE-OR-MARK ARGS...: runtime call must fail with PATTERN
@@ -4103,7 +4146,7 @@ capabilities_default capabilities_sys_admin capabilities_minimal rlimits user en
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
-kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json
+kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
