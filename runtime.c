@@ -9900,6 +9900,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     if (ok) {
         char path[64];
         j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
+        j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
         str_fmt(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
         str_fmt(j.opts.rootfs, sizeof j.opts.rootfs, "%s", st.rootfs);
@@ -9934,8 +9935,11 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     close_container(-1, -1, &st);
     buf_free(&proc), buf_free(&cfg);
     if (!ok) return -1;
+    phase("started: the process runs");
     if (e->detach) return 0;
-    return master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status);
+    int r = master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status);
+    if (r == 0) phase("the process exited");
+    return r;
 }
 
 /* --- stage 1 --- */
@@ -10256,7 +10260,9 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
         if (r < 0 || hand_over_pty(syncfd, &pty) < 0) return -1;
     }
     struct proc_ready p;
-    if (become_process(s, syncfd, 1, attrfd, &p) < 0 || msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
+    if (become_process(s, syncfd, 1, attrfd, &p) < 0) return -1;
+    phase("stage 2: process set up, ready");
+    if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     default_signals();
     execve(p.exe, s->proc.args, p.env);
     return failerr("exec %s", p.exe);

@@ -1343,41 +1343,56 @@ t_log_json() {
 # stage's step cannot come before the step of another that it waits for,
 # all on one monotonic clock) and against the shell's own clock around
 # the command.  stderr to a file: a pipe's reader would take the CPU.
+# phases_check ERRFILE WALL_US "PHASE|..." "A>B" ...: every PHASE is
+# there, each A no later than its B, every time within WALL_US.
+phases_check() {
+	local err=$1 wall=$2 want=$3 p a b ta tb; shift 3
+	sed -n 's/^.*phase: \(.*\) at +\([0-9]*\)\.\([0-9]*\) ms$/\2\3 \1/p' "$err" > "$err.phases"
+	local IFS='|'
+	for p in $want; do
+		grep -qx "[0-9]* $p" "$err.phases" || fail "no phase line \"$p\" (got: $(cut -d' ' -f2- "$err.phases" | tr '\n' ';'))"
+	done
+	unset IFS
+	for p in "$@"; do
+		a=${p%%>*} b=${p#*>}
+		ta=$(sed -n "s/^\([0-9]*\) $a\$/\1/p" "$err.phases" | head -1)
+		tb=$(sed -n "s/^\([0-9]*\) $b\$/\1/p" "$err.phases" | head -1)
+		[ -n "$ta" ] && [ -n "$tb" ] && [ "$ta" -le "$tb" ] || fail "\"$a\" (+$ta us) is not before \"$b\" (+$tb us)"
+	done
+	while read -r ta p; do
+		[ "$ta" -le "$wall" ] || fail "phase \"$p\" at +$ta us is later than the command took by the shell's clock ($wall us)"
+	done < "$err.phases"
+	echo "# $(wc -l < "$err.phases") phases, the last at +$(tail -1 "$err.phases" | cut -d' ' -f1) us of $wall us"
+}
+
 t_debug_phases() {
 	need_ocirun || return
-	local id=debug-phases t0 t1 wall
+	local id=debug-phases t0 t1
 	variant $id '.'
 	t0=$(date +%s%N)
 	rt --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "run --debug: $(errsum "$(cat "$B/err")")"; return; }
 	t1=$(date +%s%N)
-	wall=$(( (t1 - t0) / 1000 ))
-	sed -n 's/^.*phase: \(.*\) at +\([0-9]*\)\.\([0-9]*\) ms$/\2\3 \1/p' "$B/err" > "$B/phases"
-	local want="config read|state directory made|stage 1 spawned|cgroup made|stage 1 in the cgroup|stage 1: setup received|stage 1: namespaces made|stage 1: in the cgroup|stage 2's pid received|stage 2: setup received|stage 2: rootfs ready|stage 2: process set up, ready|state written: created|started: the process runs|the process exited|deleted: processes, cgroups and state gone"
-	local IFS='|' p
-	for p in $want; do
-		grep -qx "[0-9]* $p" "$B/phases" || fail "no phase line \"$p\" (got: $(cut -d' ' -f2- "$B/phases" | tr '\n' ';'))"
-	done
-	unset IFS
-	at() { sed -n "s/^\([0-9]*\) $1\$/\1/p" "$B/phases" | head -1; }
-	before() {   # before A B: A's time <= B's (microseconds)
-		local a b; a=$(at "$1"); b=$(at "$2")
-		[ -n "$a" ] && [ -n "$b" ] && [ "$a" -le "$b" ] || fail "\"$1\" (+$a us) is not before \"$2\" (+$b us)"
-	}
-	before "config read" "state directory made"
-	before "stage 1 spawned" "stage 1: setup received"
-	before "stage 1: setup received" "stage 1: namespaces made"
-	before "stage 1: namespaces made" "stage 2: setup received"
-	before "stage 1 in the cgroup" "stage 1: in the cgroup"
-	before "stage 2: setup received" "stage 2: rootfs ready"
-	before "stage 2: rootfs ready" "stage 2: process set up, ready"
-	before "stage 2: process set up, ready" "state written: created"
-	before "state written: created" "started: the process runs"
-	before "started: the process runs" "the process exited"
-	before "the process exited" "deleted: processes, cgroups and state gone"
-	local last; last=$(at "deleted: processes, cgroups and state gone")
-	[ -n "$last" ] && [ "$last" -le "$wall" ] || fail "the last phase (+$last us) is later than the command took by the shell's clock ($wall us)"
-	echo "# run --debug: $(wc -l < "$B/phases") phases, the last at +$last us of $wall us"
+	phases_check "$B/err" $(( (t1 - t0) / 1000 )) \
+		"config read|state directory made|stage 1 spawned|cgroup made|stage 1 in the cgroup|stage 1: setup received|stage 1: namespaces made|stage 1: in the cgroup|stage 2's pid received|stage 2: setup received|stage 2: rootfs ready|stage 2: process set up, ready|state written: created|started: the process runs|the process exited|deleted: processes, cgroups and state gone" \
+		"config read>state directory made" "stage 1 spawned>stage 1: setup received" \
+		"stage 1: setup received>stage 1: namespaces made" "stage 1: namespaces made>stage 2: setup received" \
+		"stage 1 in the cgroup>stage 1: in the cgroup" "stage 2: setup received>stage 2: rootfs ready" \
+		"stage 2: rootfs ready>stage 2: process set up, ready" "stage 2: process set up, ready>state written: created" \
+		"state written: created>started: the process runs" "started: the process runs>the process exited" \
+		"the process exited>deleted: processes, cgroups and state gone"
 	[ -e "$ROOT/$id" ] && fail "the container's state is left after run"
+	# an exec's stages count from the exec's start too
+	sh_variant $id-x 'exec sleep 1000'
+	rt run -d --bundle "$B" $id-x </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	t0=$(date +%s%N)
+	rt --debug exec $id-x true </dev/null >"$B/out" 2>"$B/err" || fail "exec --debug: $(errsum "$(cat "$B/err")")"
+	t1=$(date +%s%N)
+	phases_check "$B/err" $(( (t1 - t0) / 1000 )) \
+		"stage 1 spawned|stage 1: setup received|stage 1: namespaces made|stage 2's pid received|stage 2: setup received|stage 2: process set up, ready|started: the process runs|the process exited" \
+		"stage 1 spawned>stage 1: setup received" "stage 1: namespaces made>stage 2: setup received" \
+		"stage 2: setup received>stage 2: process set up, ready" "stage 2: process set up, ready>started: the process runs" \
+		"started: the process runs>the process exited"
+	rt delete --force $id-x >/dev/null 2>&1
 	return 0
 }
 
