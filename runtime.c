@@ -10376,14 +10376,13 @@ static int stage_main(int argc, char **argv)
  * strings callers match ("does not exist", "container not running", ...).
  * ====================================================================== */
 
-struct flag {
-    const char *name;
-    char shortc;
-    int has_arg;
-    const char **val;      /* has_arg: the value */
-    int *set;              /* !has_arg: set to 1 (or from =true/=false) */
-    struct strlist *list;  /* has_arg, may repeat: every value */
-};
+/* A command's flags are data: the name, a short letter, the kind ('s' a
+ * string, 'l' a string that may repeat, 'b' a boolean: set, or =true and
+ * =false) and the offset of its slot in the struct the command parses
+ * into.  (Built at run time, with pointers, a table costs some 50 bytes of
+ * code a flag on MIPS.) */
+struct flag { const char *name; char shortc, kind; unsigned short off; };
+#define FLAG_AT(type, field) (unsigned short)offsetof(type, field)
 
 /* The flag `a` ("-x", "--name", "--name=value") names, or NULL. */
 static const struct flag *find_flag(const char *a, const struct flag *fl, size_t nfl)
@@ -10416,16 +10415,17 @@ static void flags_first(int argc, char **argv, int from, const struct flag *fl, 
         }
         if (!(f = find_flag(argv[i], fl, nfl))) { *--rest = argv[i], nr++; continue; }
         v[nf++] = argv[i];
-        if (f->has_arg && !strchr(argv[i], '=') && i + 1 < argc) v[nf++] = argv[++i];
+        if (f->kind != 'b' && !strchr(argv[i], '=') && i + 1 < argc) v[nf++] = argv[++i];
     }
     for (int k = 0; k < nf; k++) argv[from + k] = v[k];
     for (int k = 0; k < nr; k++) argv[from + nf + k] = v[argc - from - 1 - k];
     xfree(v);
 }
 
-/* Parses the flags of `cmd` from argv[*idx]; stops at the first argument
- * that is not a flag (or after "--").  Accepts -f, -flag, --flag, --flag=v. */
-static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const struct flag *fl, size_t nfl)
+/* Parses the flags of `cmd` from argv[*idx] into the slots of `base`;
+ * stops at the first argument that is not a flag (or after "--").
+ * Accepts -f, -flag, --flag, --flag=v. */
+static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const struct flag *fl, size_t nfl, void *base)
 {
     int i = *idx;
     if (strcmp(cmd, "exec") && strcmp(cmd, "ps") && strcmp(cmd, "ocirun")) flags_first(argc, argv, i, fl, nfl);
@@ -10437,40 +10437,26 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct flag *f = find_flag(a, fl, nfl);
         if (!f) return fail("%s: flag provided but not defined: %s", cmd, a);
-        if (f->has_arg) {
+        void *slot = (char *)base + f->off;
+        if (f->kind != 'b') {
             const char *v;
+            struct strlist *list = slot;
             if (eq) v = eq + 1;
             else if (i + 1 < argc) v = argv[++i];
             else return fail("%s: flag needs an argument: %s", cmd, a);
-            if (!f->list) *f->val = v;
-            else if (f->list->n == (int)ARRAY_LEN(f->list->v)) return fail("%s: too many %s flags", cmd, a);
-            else f->list->v[f->list->n++] = v;
+            if (f->kind == 's') *(const char **)slot = v;
+            else if (list->n == (int)ARRAY_LEN(list->v)) return fail("%s: too many %s flags", cmd, a);
+            else list->v[list->n++] = v;
         } else if (eq) {
-            if (!strcmp(eq + 1, "true")) *f->set = 1;
-            else if (!strcmp(eq + 1, "false")) *f->set = 0;
+            if (!strcmp(eq + 1, "true")) *(int *)slot = 1;
+            else if (!strcmp(eq + 1, "false")) *(int *)slot = 0;
             else return fail("%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
         } else {
-            *f->set = 1;
+            *(int *)slot = 1;
         }
     }
     *idx = i;
     return 0;
-}
-
-/* A command's flags as data (kind 's': a string, 'b': a boolean, 'l': a
- * list), each at its offset in the struct that holds them: a table built
- * at run time costs some 50 bytes of code a flag on MIPS. */
-struct flag_def { const char *name; char shortc, kind; unsigned short off; };
-
-static int parse_flags_in(const char *cmd, int argc, char **argv, int *i, const struct flag_def *d, size_t n, void *base)
-{
-    struct flag fl[32];
-    for (size_t k = 0; k < n && k < 32; k++) {
-        char *p = (char *)base + d[k].off;
-        fl[k] = (struct flag){ d[k].name, d[k].shortc, d[k].kind != 'b', d[k].kind == 's' ? (const char **)(void *)p : NULL,
-                               d[k].kind == 'b' ? (int *)(void *)p : NULL, d[k].kind == 'l' ? (struct strlist *)(void *)p : NULL };
-    }
-    return parse_flags(cmd, argc, argv, i, fl, n < 32 ? n : 32);
 }
 
 /* The positional arguments a command takes: exactly `min`..`max`. */
@@ -10895,6 +10881,16 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
  * command (urfave/cli's). */
 struct cli { const char *root; int rootless; int fail_status; int systemd; const char *criu; };
 
+/* The flags of the smaller commands: one struct, each command's table
+ * naming its own. */
+struct small_flags { const char *format, *interval, *bundle; int all, force, quiet, stats, rootless; };
+#define SMF(field) FLAG_AT(struct small_flags, field)
+static const struct flag format_flags[] = { { "format", 'f', 's', SMF(format) }, { "quiet", 'q', 'b', SMF(quiet) } };
+static const struct flag events_flags[] = { { "stats", 0, 'b', SMF(stats) }, { "interval", 0, 's', SMF(interval) } };
+static const struct flag kill_flags[] = { { "all", 'a', 'b', SMF(all) } };
+static const struct flag delete_flags[] = { { "force", 'f', 'b', SMF(force) } };
+static const struct flag spec_flags[] = { { "bundle", 'b', 's', SMF(bundle) }, { "rootless", 0, 'b', SMF(rootless) } };
+
 static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
 
 /* Flags shared by create and run. */
@@ -10903,16 +10899,17 @@ struct create_flags {
     int no_pivot, no_new_keyring, detach, no_subreaper, keep;
 };
 
+#define CRF(field) FLAG_AT(struct create_flags, field)
+static const struct flag create_flag_defs[] = {
+    { "bundle", 'b', 's', CRF(bundle) }, { "pid-file", 0, 's', CRF(pid_file) }, { "console-socket", 0, 's', CRF(console) },
+    { "preserve-fds", 0, 's', CRF(preserve) }, { "no-pivot", 0, 'b', CRF(no_pivot) },
+    { "no-new-keyring", 0, 'b', CRF(no_new_keyring) }, { "no-subreaper", 0, 'b', CRF(no_subreaper) },
+    { "detach", 'd', 'b', CRF(detach) }, { "keep", 0, 'b', CRF(keep) },   /* (the last two: run only) */
+};
+
 static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, struct create_flags *f, int run)
 {
-    const struct flag fl[] = {
-        { "bundle", 'b', 1, &f->bundle, NULL, NULL }, { "pid-file", 0, 1, &f->pid_file, NULL, NULL },
-        { "console-socket", 0, 1, &f->console, NULL, NULL }, { "preserve-fds", 0, 1, &f->preserve, NULL, NULL },
-        { "no-pivot", 0, 0, NULL, &f->no_pivot, NULL }, { "no-new-keyring", 0, 0, NULL, &f->no_new_keyring, NULL },
-        { "no-subreaper", 0, 0, NULL, &f->no_subreaper, NULL },
-        { "detach", 'd', 0, NULL, &f->detach, NULL }, { "keep", 0, 0, NULL, &f->keep, NULL },   /* run only */
-    };
-    return parse_flags(cmd, argc, argv, i, fl, ARRAY_LEN(fl) - (run ? 0 : 2));
+    return parse_flags(cmd, argc, argv, i, create_flag_defs, ARRAY_LEN(create_flag_defs) - (run ? 0 : 2), f);
 }
 
 static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)
@@ -10946,7 +10943,7 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
 static int cmd_start(const struct cli *c, int argc, char **argv)
 {
     int i = 1;
-    if (parse_flags("start", argc, argv, &i, NULL, 0) < 0 || want_args("start", argc - i, 1, 1, "<container-id>") < 0)
+    if (parse_flags("start", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("start", argc - i, 1, 1, "<container-id>") < 0)
         return -1;
     return ocirun_start(c->root, argv[i]);
 }
@@ -10996,32 +10993,36 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     return run_foreground(c, r.id, pid, master, f.keep, exit_status);
 }
 
+/* exec's flags: most land in the request itself */
+struct exec_flags { struct exec_req e; const char *preserve; };
+#define EXF(field) FLAG_AT(struct exec_flags, field)
+static const struct flag exec_flag_defs[] = {
+    { "process", 'p', 's', EXF(e.process_file) }, { "tty", 't', 'b', EXF(e.tty) }, { "env", 'e', 'l', EXF(e.env) },
+    { "cwd", 0, 's', EXF(e.cwd) }, { "user", 'u', 's', EXF(e.user) }, { "additional-gids", 'g', 'l', EXF(e.gids) },
+    { "cap", 'c', 'l', EXF(e.caps) }, { "no-new-privs", 0, 'b', EXF(e.no_new_privs) }, { "detach", 'd', 'b', EXF(e.detach) },
+    { "pid-file", 0, 's', EXF(e.pid_file) }, { "console-socket", 0, 's', EXF(e.console_socket) },
+    { "preserve-fds", 0, 's', EXF(preserve) }, { "process-label", 0, 's', EXF(e.label) },
+    { "apparmor", 0, 's', EXF(e.apparmor) }, { "ignore-paused", 0, 'b', EXF(e.ignore_paused) },
+    { "cgroup", 0, 'l', EXF(e.cgroups) },
+};
+
 static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
 {
+    struct exec_flags f;
     struct exec_req e;
-    const char *console = NULL, *preserve = NULL;
+    const char *preserve;
     int i = 1;
-    memset(&e, 0, sizeof e);
-    e.root = c->root;
-    const struct flag fl[] = {
-        { "process", 'p', 1, &e.process_file, NULL, NULL }, { "tty", 't', 0, NULL, &e.tty, NULL },
-        { "env", 'e', 1, NULL, NULL, &e.env }, { "cwd", 0, 1, &e.cwd, NULL, NULL },
-        { "user", 'u', 1, &e.user, NULL, NULL }, { "additional-gids", 'g', 1, NULL, NULL, &e.gids },
-        { "cap", 'c', 1, NULL, NULL, &e.caps }, { "no-new-privs", 0, 0, NULL, &e.no_new_privs, NULL },
-        { "detach", 'd', 0, NULL, &e.detach, NULL }, { "pid-file", 0, 1, &e.pid_file, NULL, NULL },
-        { "console-socket", 0, 1, &console, NULL, NULL }, { "preserve-fds", 0, 1, &preserve, NULL, NULL },
-        { "process-label", 0, 1, &e.label, NULL, NULL }, { "apparmor", 0, 1, &e.apparmor, NULL, NULL },
-        { "ignore-paused", 0, 0, NULL, &e.ignore_paused, NULL }, { "cgroup", 0, 1, NULL, NULL, &e.cgroups },
-    };
-    if (parse_flags("exec", argc, argv, &i, fl, ARRAY_LEN(fl)) < 0 ||
+    memset(&f, 0, sizeof f);
+    if (parse_flags("exec", argc, argv, &i, exec_flag_defs, ARRAY_LEN(exec_flag_defs), &f) < 0 ||
         want_args("exec", argc - i, 1, INT_MAX, "[options] <container-id> [command [args...]]") < 0)
         return -1;
+    e = f.e, preserve = f.preserve;
+    e.root = c->root;
     e.id = argv[i];
     e.args = argv + i + 1;
     e.nargs = argc - i - 1;
     for (int k = 0; k < e.env.n; k++)
         if (!strchr(e.env.v[k], '=') || e.env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e.env.v[k]);
-    e.console_socket = console;
     if (preserve && (parse_int(preserve, &e.preserve_fds) < 0 || e.preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", preserve);
     if (cloexec_fds_from(3 + e.preserve_fds, 1) < 0) return -1;
@@ -11078,12 +11079,12 @@ static int ps_table(const int *pids, int n, int argc, char **args, struct buf *b
 static int cmd_ps(const struct cli *c, int argc, char **argv)
 {
     int i = 1, rootfd, dirfd, r = -1, *pids = NULL, n;
-    const char *format = "table";
+    struct small_flags f = { .format = "table" };
     struct cstate st;
-    const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL } };
-    if (parse_flags("ps", argc, argv, &i, fl, 1) < 0 ||
+    if (parse_flags("ps", argc, argv, &i, format_flags, 1, &f) < 0 ||
         want_args("ps", argc - i, 1, INT_MAX, "[--format table|json] <container-id> [ps options]") < 0)
         return -1;
+    const char *format = f.format;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("ps: invalid format \"%s\" (table or json)", format);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         if (container_status(dirfd, &st) == ST_STOPPED) n = 0;
@@ -11129,8 +11130,8 @@ static int parse_size(const char *flag, const char *v, int64_t *out)
 
 /* the numeric flags first: num[k] is the value of flag k, for field[k] */
 struct update_flags { const char *num[9], *res, *cpus, *mems, *blkio, *kmem, *rdt; };
-#define UF(field) (unsigned short)offsetof(struct update_flags, field)
-static const struct flag_def update_flag_defs[] = {
+#define UF(field) FLAG_AT(struct update_flags, field)
+static const struct flag update_flag_defs[] = {
     { "memory", 0, 's', UF(num[0]) }, { "memory-swap", 0, 's', UF(num[1]) }, { "memory-reservation", 0, 's', UF(num[2]) },
     { "cpu-share", 0, 's', UF(num[3]) }, { "cpu-quota", 0, 's', UF(num[4]) }, { "cpu-period", 0, 's', UF(num[5]) },
     { "pids-limit", 0, 's', UF(num[6]) }, { "cpu-rt-period", 0, 's', UF(num[7]) }, { "cpu-rt-runtime", 0, 's', UF(num[8]) },
@@ -11147,7 +11148,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     char blkio_json[64];
     memset(&u, 0, sizeof u);
     const char *res, *cpus, *mems, *blkio, *kmem, *rdt, *const *num = u.num;
-    if (parse_flags_in("update", argc, argv, &i, update_flag_defs, ARRAY_LEN(update_flag_defs), &u) < 0 ||
+    if (parse_flags("update", argc, argv, &i, update_flag_defs, ARRAY_LEN(update_flag_defs), &u) < 0 ||
         want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
     res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, kmem = u.kmem, rdt = u.rdt;
@@ -11274,12 +11275,13 @@ static int parse_duration_ms(const char *s, uint64_t *ms)
  * container, until the container stops (runc's JSON lines). */
 static int cmd_events(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, stats = 0, rootfd, dirfd, r = 0;
-    const char *interval = "5";
+    int i = 1, rootfd, dirfd, r = 0;
+    struct small_flags f = { .interval = "5" };
     struct cstate st;
-    const struct flag fl[] = { { "stats", 0, 0, NULL, &stats, NULL }, { "interval", 0, 1, &interval, NULL, NULL } };
-    if (parse_flags("events", argc, argv, &i, fl, 2) < 0 || want_args("events", argc - i, 1, 1, "[--stats] [--interval N] <container-id>") < 0)
+    if (parse_flags("events", argc, argv, &i, events_flags, 2, &f) < 0 || want_args("events", argc - i, 1, 1, "[--stats] [--interval N] <container-id>") < 0)
         return -1;
+    const char *interval = f.interval;
+    int stats = f.stats;
     uint64_t ms;
     if (parse_duration_ms(interval, &ms) < 0 || !ms) return fail("events: invalid --interval \"%s\"", interval);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
@@ -11315,7 +11317,7 @@ static int cmd_freeze(const struct cli *c, int argc, char **argv, int freeze)
 {
     int i = 1, rootfd, dirfd, r = -1;
     struct cstate st;
-    if (parse_flags(argv[0], argc, argv, &i, NULL, 0) < 0 || want_args(argv[0], argc - i, 1, 1, "<container-id>") < 0)
+    if (parse_flags(argv[0], argc, argv, &i, NULL, 0, NULL) < 0 || want_args(argv[0], argc - i, 1, 1, "<container-id>") < 0)
         return -1;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
@@ -11332,7 +11334,7 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
     int i = 1, rootfd, dirfd, r = -1;
     struct cstate st;
     memset(&st, 0, sizeof st);
-    if (parse_flags("state", argc, argv, &i, NULL, 0) < 0 || want_args("state", argc - i, 1, 1, "<container-id>") < 0)
+    if (parse_flags("state", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("state", argc - i, 1, 1, "<container-id>") < 0)
         return -1;
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         struct buf b = {0};
@@ -11347,23 +11349,23 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
 
 static int cmd_kill(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, all = 0, sig = SIGTERM;
-    const struct flag fl[] = { { "all", 'a', 0, NULL, &all, NULL } };
-    if (parse_flags("kill", argc, argv, &i, fl, 1) < 0 ||
+    int i = 1, sig = SIGTERM;
+    struct small_flags f = {0};
+    if (parse_flags("kill", argc, argv, &i, kill_flags, 1, &f) < 0 ||
         want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
         return -1;
     if (argc - i == 2 && parse_signal(argv[i + 1], &sig) < 0) return -1;
-    return ocirun_kill(c->root, argv[i], sig, all);
+    return ocirun_kill(c->root, argv[i], sig, f.all);
 }
 
 static int cmd_delete(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, force = 0;
-    const struct flag fl[] = { { "force", 'f', 0, NULL, &force, NULL } };
-    if (parse_flags("delete", argc, argv, &i, fl, 1) < 0 ||
+    int i = 1;
+    struct small_flags f = {0};
+    if (parse_flags("delete", argc, argv, &i, delete_flags, 1, &f) < 0 ||
         want_args("delete", argc - i, 1, 1, "[--force] <container-id>") < 0)
         return -1;
-    return ocirun_delete(c->root, argv[i], force);
+    return ocirun_delete(c->root, argv[i], f.force);
 }
 
 struct list_row { struct cstate st; int status; };
@@ -11392,11 +11394,12 @@ static void print_table(struct buf *out, const struct list_row *rows, size_t n)
 
 static int cmd_list(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, quiet = 0;
-    const char *format = "table";
-    const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL }, { "quiet", 'q', 0, NULL, &quiet, NULL } };
-    if (parse_flags("list", argc, argv, &i, fl, 2) < 0 || want_args("list", argc - i, 0, 0, "[--format table|json] [-q]") < 0)
+    int i = 1;
+    struct small_flags f = { .format = "table" };
+    if (parse_flags("list", argc, argv, &i, format_flags, 2, &f) < 0 || want_args("list", argc - i, 0, 0, "[--format table|json] [-q]") < 0)
         return -1;
+    const char *format = f.format;
+    int quiet = f.quiet;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("list: invalid format \"%s\" (table or json)", format);
     struct list_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -11468,7 +11471,7 @@ static int criu_probe(const char *exe, char out[32]);   /* section 18 */
 static int cmd_features(const struct cli *c, int argc, char **argv)
 {
     int i = 1;
-    if (parse_flags("features", argc, argv, &i, NULL, 0) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
+    if (parse_flags("features", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
         return -1;
     struct buf b = {0};
     buf_printf(&b, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"%s\",\n  \"hooks\": [", OCIRUN_OCI_VERSION);
@@ -11772,10 +11775,10 @@ static void check_table(struct buf *b, const struct check *v, int n, int ok)
 static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_status)
 {
     int i = 1, n = 0, ok = 1;
-    const char *format = "table";
-    const struct flag fl[] = { { "format", 'f', 1, &format, NULL, NULL } };
-    if (parse_flags("check", argc, argv, &i, fl, 1) < 0 || want_args("check", argc - i, 0, 0, "[--format table|json]") < 0)
+    struct small_flags f = { .format = "table" };
+    if (parse_flags("check", argc, argv, &i, format_flags, 1, &f) < 0 || want_args("check", argc - i, 0, 0, "[--format table|json]") < 0)
         return -1;
+    const char *format = f.format;
     if (!OCIRUN_CHECK) return fail("check: not built in (a build with OCIRUN_CHECK=0)");
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("check: --format must be table or json");
     struct check v[32];
@@ -11893,13 +11896,13 @@ static void rootless_spec(struct buf *b)
 
 static int cmd_spec(int argc, char **argv)
 {
-    int i = 1, rootless = 0;
-    const char *bundle = ".";
-    const struct flag fl[] = { { "bundle", 'b', 1, &bundle, NULL, NULL }, { "rootless", 0, 0, NULL, &rootless, NULL } };
-    if (parse_flags("spec", argc, argv, &i, fl, 2) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
+    int i = 1;
+    struct small_flags f = { .bundle = "." };
+    if (parse_flags("spec", argc, argv, &i, spec_flags, 2, &f) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
         return -1;
+    const char *bundle = f.bundle;
     struct buf b = {0};
-    if (rootless) rootless_spec(&b);
+    if (f.rootless) rootless_spec(&b);
     else buf_add(&b, default_spec, sizeof default_spec - 1);
     int dfd = sys_open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), fd = -1;
     if (dfd >= 0) fd = sys_openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -12277,9 +12280,9 @@ struct criu_flags {
     struct create_flags cf;   /* restore's */
 };
 
-#define CF(field) (unsigned short)offsetof(struct criu_flags, field)
+#define CF(field) FLAG_AT(struct criu_flags, field)
 /* runc's flags: those of both commands, then restore's, then checkpoint's */
-static const struct flag_def criu_flag_defs[] = {
+static const struct flag criu_flag_defs[] = {
     { "image-path", 0, 's', CF(image) }, { "work-path", 0, 's', CF(work) }, { "tcp-established", 0, 'b', CF(tcp) },
     { "ext-unix-sk", 0, 'b', CF(ext_unix) }, { "shell-job", 0, 'b', CF(shell_job) }, { "file-locks", 0, 'b', CF(file_locks) },
     { "manage-cgroups-mode", 0, 's', CF(cg_mode) }, { "empty-ns", 0, 'l', CF(empty_ns) }, { "auto-dedup", 0, 'b', CF(auto_dedup) },
@@ -12293,12 +12296,12 @@ static const struct flag_def criu_flag_defs[] = {
 
 static int parse_criu_flags(const char *cmd, int argc, char **argv, int *i, struct criu_flags *f)
 {
-    struct flag_def use[ARRAY_LEN(criu_flag_defs)];
+    struct flag use[ARRAY_LEN(criu_flag_defs)];
     int restore = !strcmp(cmd, "restore");
     size_t n = restore ? 18 : 10;
     memcpy(use, criu_flag_defs, n * sizeof *use);
     if (!restore) memcpy(use + n, criu_flag_defs + 18, 5 * sizeof *use), n += 5;
-    return parse_flags_in(cmd, argc, argv, i, use, n, f);
+    return parse_flags(cmd, argc, argv, i, use, n, f);
 }
 
 /* --image-path (default ./checkpoint, as runc) and --work-path (default:
@@ -12930,21 +12933,28 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
     return fail("unknown command \"%s\" (see ocirun --help)", cmd);
 }
 
+/* The global flags, before the command. */
+struct global_flags { const char *root, *log, *log_format, *rootless, *criu; int debug, systemd, version, help; };
+#define GF(field) FLAG_AT(struct global_flags, field)
+static const struct flag global_flag_defs[] = {
+    { "root", 0, 's', GF(root) }, { "log", 0, 's', GF(log) }, { "log-format", 0, 's', GF(log_format) },
+    { "debug", 0, 'b', GF(debug) }, { "systemd-cgroup", 0, 'b', GF(systemd) }, { "rootless", 0, 's', GF(rootless) },
+    { "version", 'v', 'b', GF(version) }, { "help", 'h', 'b', GF(help) },
+    { "criu", 0, 's', GF(criu) },   /* (last: not in a build without CRIU) */
+};
+
 int ocirun_main(int argc, char **argv)
 {
     if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
-    struct cli c = { NULL, 0, 1, 0, NULL };
-    const char *log = NULL, *log_format = NULL, *rootless = NULL;
-    int version = 0, help = 0, systemd = 0, i = 1, exit_status = 0;
-    const struct flag fl[] = {
-        { "root", 0, 1, &c.root, NULL, NULL }, { "log", 0, 1, &log, NULL, NULL }, { "log-format", 0, 1, &log_format, NULL, NULL },
-        { "debug", 0, 0, NULL, &logcfg.debug, NULL }, { "systemd-cgroup", 0, 0, NULL, &systemd, NULL },
-        { "rootless", 0, 1, &rootless, NULL, NULL }, { "version", 'v', 0, NULL, &version, NULL }, { "help", 'h', 0, NULL, &help, NULL },
-        { "criu", 0, 1, &c.criu, NULL, NULL },   /* (last: not in a build without CRIU) */
-    };
+    struct global_flags g = {0};
+    int i = 1, exit_status = 0;
     struct sigaction ign = { .sa_handler = SIG_IGN };   /* (musl's signal() is another 200 bytes) */
     sigaction(SIGPIPE, &ign, NULL);
-    int r = parse_flags("ocirun", argc, argv, &i, fl, ARRAY_LEN(fl) - !OCIRUN_CRIU);
+    int r = parse_flags("ocirun", argc, argv, &i, global_flag_defs, ARRAY_LEN(global_flag_defs) - !OCIRUN_CRIU, &g);
+    struct cli c = { g.root, 0, 1, g.systemd, g.criu };
+    const char *log = g.log, *log_format = g.log_format, *rootless = g.rootless;
+    int version = g.version, help = g.help, systemd = g.systemd;
+    logcfg.debug = g.debug;
     if (logcfg.debug) logcfg.t0 = now_us();
     if (r == 0) r = open_log(log, log_format);
     if (r == 0 && version) {
