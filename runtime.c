@@ -3811,7 +3811,7 @@ static void cg_layout_pack(const struct cg_layout *l, struct buf *b)
 static int cg_layout_unpack(const char *p, size_t len, struct cg_layout *l)
 {
     const char *end = p + len;
-    l->n = 0;   /* (entries are cleared as they are filled: the whole is 25 KB of stack) */
+    l->n = 0;   /* (entries are cleared as they are filled: the whole is 25 KB, mostly never touched) */
     while (p < end) {
         const char *f[3];
         for (int k = 0; k < 3; k++) {
