@@ -11009,24 +11009,22 @@ static const struct flag exec_flag_defs[] = {
 static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
 {
     struct exec_flags f;
-    struct exec_req e;
-    const char *preserve;
+    struct exec_req *e = &f.e;
     int i = 1;
     memset(&f, 0, sizeof f);
     if (parse_flags("exec", argc, argv, &i, exec_flag_defs, ARRAY_LEN(exec_flag_defs), &f) < 0 ||
         want_args("exec", argc - i, 1, INT_MAX, "[options] <container-id> [command [args...]]") < 0)
         return -1;
-    e = f.e, preserve = f.preserve;
-    e.root = c->root;
-    e.id = argv[i];
-    e.args = argv + i + 1;
-    e.nargs = argc - i - 1;
-    for (int k = 0; k < e.env.n; k++)
-        if (!strchr(e.env.v[k], '=') || e.env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e.env.v[k]);
-    if (preserve && (parse_int(preserve, &e.preserve_fds) < 0 || e.preserve_fds > 65536))
-        return fail("--preserve-fds: invalid number \"%s\"", preserve);
-    if (cloexec_fds_from(3 + e.preserve_fds, 1) < 0) return -1;
-    return stage0_exec(&e, exit_status);
+    e->root = c->root;
+    e->id = argv[i];
+    e->args = argv + i + 1;
+    e->nargs = argc - i - 1;
+    for (int k = 0; k < e->env.n; k++)
+        if (!strchr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
+    if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))
+        return fail("--preserve-fds: invalid number \"%s\"", f.preserve);
+    if (cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
+    return stage0_exec(e, exit_status);
 }
 
 /* Field `idx` (0-based, separated by blanks) of `line` into `out`; -1
@@ -12952,20 +12950,18 @@ int ocirun_main(int argc, char **argv)
     sigaction(SIGPIPE, &ign, NULL);
     int r = parse_flags("ocirun", argc, argv, &i, global_flag_defs, ARRAY_LEN(global_flag_defs) - !OCIRUN_CRIU, &g);
     struct cli c = { g.root, 0, 1, g.systemd, g.criu };
-    const char *log = g.log, *log_format = g.log_format, *rootless = g.rootless;
-    int version = g.version, help = g.help, systemd = g.systemd;
+    const char *rootless = g.rootless;
     logcfg.debug = g.debug;
     if (logcfg.debug) logcfg.t0 = now_us();
-    if (r == 0) r = open_log(log, log_format);
-    if (r == 0 && version) {
+    if (r == 0) r = open_log(g.log, g.log_format);
+    if (r == 0 && g.version) {
         return fd_printf(1, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION) < 0 ? failerr("write") : 0;
     }
-    if (r == 0 && (help || i >= argc)) {
-        if (write_all(help ? 1 : 2, usage_text, strlen(usage_text)) < 0 && help) return failerr("write");
-        return help ? 0 : 1;
+    if (r == 0 && (g.help || i >= argc)) {
+        if (write_all(g.help ? 1 : 2, usage_text, strlen(usage_text)) < 0 && g.help) return failerr("write");
+        return g.help ? 0 : 1;
     }
-    if (r == 0 && systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
-    c.systemd = systemd;
+    if (r == 0 && g.systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
     if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto") && strcmp(rootless, "true"))
         r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
     /* auto (runc's default): rootless when not root */
