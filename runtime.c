@@ -1228,6 +1228,32 @@ static int dir_realpath(const char *dir, char out[static PATH_MAX])
     return r;
 }
 
+/* dir_realpath() of `rel` below `base`, which is canonical already: one
+ * lstat per component when each is a plain name of a directory, not a
+ * symlink (`rootfs` of a bundle, most of the time); otherwise, or on any
+ * error, dir_realpath() itself. */
+static int dir_realpath_below(const char *base, const char *rel, char out[static PATH_MAX])
+{
+    char p[PATH_MAX];
+    const char *b = strcmp(base, "/") ? base : "";
+    if (str_fmt(p, sizeof p, "%s/%s", b, rel) >= (int)sizeof p) return errno = ENAMETOOLONG, -1;
+    for (size_t i = strlen(b) + 1;; i++) {
+        size_t j = i;
+        while (p[j] && p[j] != '/') j++;
+        char end = p[j];
+        struct stat st;
+        if (j == i || (p[i] == '.' && (j - i == 1 || (j - i == 2 && p[i + 1] == '.')))) return dir_realpath(p, out);
+        p[j] = 0;
+        int plain = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        p[j] = end;
+        if (!plain) return dir_realpath(p, out);
+        if (!end) break;
+        i = j;
+    }
+    memcpy(out, p, strlen(p) + 1);
+    return 0;
+}
+
 /* ======================================================================
  * 3. Logging
  * ====================================================================== */
@@ -7161,18 +7187,26 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     unsigned long flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), t = -1, r = -1;
     const char *type = h->v2 ? "cgroup2" : "cgroup";
-    if ((mkdirat(dir, name, 0755) < 0 && errno != EEXIST) ||
-        (t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
+    /* A directory made just now, in the tmpfs made just now that nothing
+     * else can reach, is mounted on by its name below the tmpfs's fd; a
+     * name that was there already (two hierarchies of one name) is opened
+     * without following a symlink. */
+    char target[PATH_MAX];
+    int fresh = mkdirat(dir, name, 0755) == 0;
+    if ((!fresh && errno != EEXIST) ||
+        (!fresh && (t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0)) {
         failerr("mount target %s", dest);
         goto out;
     }
-    if (ns ? mount_on_fd(type, t, type, flags, h->v2 ? NULL : cg_mount_data(h, data, sizeof data)) < 0
-           : mount_on_fd(src, t, NULL, MS_BIND, NULL) < 0) {
+    if (fresh) str_fmt(target, sizeof target, "/proc/self/fd/%d/%s", dir, name);
+    else proc_fd_path(target, t);
+    if (ns ? mount(type, target, type, flags, h->v2 ? NULL : cg_mount_data(h, data, sizeof data)) < 0
+           : mount(src, target, NULL, MS_BIND, NULL) < 0) {
         failerr("mount %s on %s", ns ? type : src, dest);
         goto out;
     }
     if (!ns && !defer) {
-        close(t);
+        if (t >= 0) close(t);
         if ((t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
             failerr("open the new mount %s", dest);
             goto out;
@@ -8328,14 +8362,16 @@ static int sealed_memfd_copy(void)
 #ifdef SYS_memfd_create
     char *v;
     if (test_hook_skips("nomemfd")) return fail("memfd skipped (OCIRUN_TEST_PROTECT)");
-    if (read_file_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", 16, &v, NULL) == 0) {
-        int noexec = v[0] == '2';
-        xfree(v);
-        if (noexec) return fail("vm.memfd_noexec=2 forbids executable memfds");
-    }
     int fd = (int)syscall(SYS_memfd_create, "ocirun", MFD_CLOEXEC | MFD_ALLOW_SEALING | OCI_MFD_EXEC);
     if (fd < 0 && errno == EINVAL) /* before Linux 6.3 there is no MFD_EXEC */
         fd = (int)syscall(SYS_memfd_create, "ocirun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    /* the sysctl is read only to name the reason for a refusal */
+    if (fd < 0 && errno == EACCES && read_file_at(AT_FDCWD, "/proc/sys/vm/memfd_noexec", 16, &v, NULL) == 0) {
+        int noexec = v[0] == '2';
+        xfree(v);
+        if (noexec) return fail("vm.memfd_noexec=2 forbids executable memfds");
+        errno = EACCES;
+    }
     if (fd < 0) return failerr("memfd_create");
     if (copy_self_to(fd) < 0) { close(fd); return -1; }
     int seals;
@@ -9048,7 +9084,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     const char *rp = j->spec.root_path;
     int n = rp[0] == '/' ? str_fmt(path, sizeof path, "%s", rp) : str_fmt(path, sizeof path, "%s/%s", j->opts.bundle, rp);
     if (n >= PATH_MAX) return fail(".root.path: the rootfs path is longer than %d bytes", PATH_MAX - 1);
-    if (dir_realpath(path, j->opts.rootfs) < 0)
+    if ((rp[0] == '/' ? dir_realpath(path, j->opts.rootfs) : dir_realpath_below(j->opts.bundle, rp, j->opts.rootfs)) < 0)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
                errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |

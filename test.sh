@@ -3740,6 +3740,25 @@ t_exploit_exec_readonly() {
 	EXPLOIT_VIA=exec exploit_test xero "$d/ocirun" read-only-fs
 	umount "$d"
 }
+# vm.memfd_noexec=2 (Linux 6.3+, per pid namespace) refuses an executable
+# memfd: the sealed copy is then impossible, and the stages run from the
+# private copy instead, the refusal named in the debug output
+t_memfd_noexec() {
+	need_ocirun || return
+	[ -z "$KMODE" ] || { skip "the old-kernel modes fake memfd away themselves"; return; }
+	[ -e /proc/sys/vm/memfd_noexec ] || { skip "no vm.memfd_noexec here (before Linux 6.3)"; return; }
+	local id=memfd-noexec
+	variant $id '.'
+	unshare -p -f --mount-proc sh -c 'echo 2 > /proc/sys/vm/memfd_noexec && exec "$@"' sh \
+		"$OCIRUN" --root "$ROOT" --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+	expect "run under vm.memfd_noexec=2: exit status" $? 0
+	grep -q 'self-protection: private-copy (.*no sealed memfd: vm.memfd_noexec=2 forbids executable memfds)' "$B/err" ||
+		fail "the refusal is not named: $(grep 'self-protection' "$B/err")"
+	# and without it, the sealed memfd as before
+	rt --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+	grep -q 'self-protection: sealed-memfd' "$B/err" || fail "default path: $(grep 'self-protection' "$B/err")"
+}
+
 t_exploit_readonly() {
 	need_ocirun || return
 	local d=$TMP/robin
@@ -4176,7 +4195,7 @@ terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_back
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep criu
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
-exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly
+exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
 check differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 

@@ -95,8 +95,36 @@ static int run_main(char *out, size_t size, int argc, char **argv)
     return r;
 }
 
+/* The rootfs path (section 2's dir_realpath_below, an internal), against
+ * libc's realpath(): plain names, nested ones, a symlink, dots, a trailing
+ * slash, a missing one, a file, and "/" as the base. */
+static void realpath_below_vs_libc(void)
+{
+    char base[128], abs[PATH_MAX], want[PATH_MAX], got[PATH_MAX], p[256];
+    snprintf(base, sizeof base, "%s/rp", tmp);
+    const char *dirs[] = { "", "/rootfs", "/a", "/a/b", "/other" };
+    for (size_t i = 0; i < ARRAY_LEN(dirs); i++) snprintf(p, sizeof p, "%s%s", base, dirs[i]), mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/link", base), symlink("other", p);
+    snprintf(p, sizeof p, "%s/file", base), close(open(p, O_CREAT | O_WRONLY, 0644));
+    if (!realpath(base, abs)) { check(0, "realpath %s", base); return; }
+    const char *rels[] = { "rootfs", "a/b", "link", "a/../other", "./a", "rootfs/", "a//b", "nope", "file", "a/nope" };
+    for (size_t i = 0; i < ARRAY_LEN(rels); i++) {
+        snprintf(p, sizeof p, "%s/%s", abs, rels[i]);
+        int lr = realpath(p, want) ? 0 : -1, le = errno;
+        struct stat st;
+        if (lr == 0 && (stat(want, &st) < 0 || !S_ISDIR(st.st_mode))) lr = -1, le = ENOTDIR;
+        int r = dir_realpath_below(abs, rels[i], got), e = errno;
+        check(r == lr && (r < 0 ? e == le : !strcmp(got, want)), "dir_realpath_below(\"%s\") as realpath(3): %s",
+              rels[i], lr < 0 ? strerror(le) : want);
+        if (r != lr || (r == 0 && strcmp(got, want))) printf("#   got %d %s (%s)\n", r, r < 0 ? "" : got, strerror(e));
+    }
+    int r = dir_realpath_below("/", "tmp", got);
+    check(r == 0 && realpath("/tmp", want) && !strcmp(got, want), "dir_realpath_below(\"/\", \"tmp\"): %s", r ? "fails" : got);
+}
+
 static void without_root(void)
 {
+    realpath_below_vs_libc();
     struct ocirun_state st;
     char *stage_argv[] = { "prog", OCIRUN_STAGE_ARG, "1", "3", "-1", NULL }, *plain[] = { "prog", "state", NULL };
     check(ocirun_stage_requested(5, stage_argv), "ocirun_stage_requested: true for argv[1] == \"%s\"", OCIRUN_STAGE_ARG);
