@@ -7727,17 +7727,21 @@ static int reopen_dev_null(const struct oci_spec *s)
     struct stat st;
     for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].bind && !strcmp(s->mounts[i].dest, "/dev")) return 0;
-    for (int i = 0; i < 3; i++) {
-        int fl, fd;
+    int by_mode[4] = { -1, -1, -1, -1 }, r = 0;   /* one open per access mode (stdout and stderr share theirs) */
+    for (int i = 0; i < 3 && r == 0; i++) {
+        int fl, *fd;
         if (fstat(i, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3) || (fl = sys_fcntl(i, F_GETFL, 0)) < 0)
             continue;
-        if ((fd = sys_open("/dev/null", (fl & O_ACCMODE) | O_CLOEXEC, 0)) < 0)
-            return errno == ENOENT ? 0 : failerr("reopen /dev/null inside the container");
-        int r = dup3(fd, i, 0) < 0 ? failerr("reopen /dev/null inside the container as fd %d", i) : 0;
-        close(fd);
-        if (r < 0) return -1;
+        fd = &by_mode[fl & O_ACCMODE];
+        if (*fd < 0 && (*fd = sys_open("/dev/null", (fl & O_ACCMODE) | O_CLOEXEC, 0)) < 0) {
+            r = errno == ENOENT ? 1 : failerr("reopen /dev/null inside the container");
+            break;
+        }
+        if (dup3(*fd, i, 0) < 0) r = failerr("reopen /dev/null inside the container as fd %d", i);
     }
-    return 0;
+    for (int m = 0; m < 4; m++)
+        if (by_mode[m] >= 0) close(by_mode[m]);
+    return r < 0 ? -1 : 0;
 }
 
 static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_pivot, struct pty *pty,
@@ -8738,7 +8742,8 @@ static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibl
     str_fmt(a_extra, sizeof a_extra, "%d", extra);
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
-    struct spawn_args a = { exe, argv, { fd, extra }, 0 };
+    /* (from stage 1, stage 2's socket is inheritable already: stage_main) */
+    struct spawn_args a = { exe, argv, { stage == 2 && sibling ? -1 : fd, extra }, 0 };
     pid_t pid;
     /* the child runs on this stack only until execve */
     char stack[16384] __attribute__((aligned(16)));
@@ -9568,21 +9573,29 @@ static void forward_signal(int sig)
 
 /* Waits for our child `pid` (a container's init or exec'd process, a child
  * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
- * sends us; *exit_status is the shell's view (128+N when killed by N). */
+ * sends us; *exit_status is the shell's view (128+N when killed by N).
+ * The signals, SIGCHLD among them, are blocked and taken by sigwaitinfo:
+ * one mask change instead of a handler each, and an exit between the
+ * check and the wait stays pending instead of being missed.  (A blocked
+ * signal is queued even where its action is to ignore it: nohup's
+ * SIGHUP is relayed, as a handler relayed it.) */
 static int wait_forwarding_signals(pid_t pid, int *exit_status)
 {
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT };
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
-    forward_to = pid;
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
-    int status;
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaddset(&set, sigs[k]);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int status, sig, err = 0;
     pid_t w;
-    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+    while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
+        if ((sig = sigwaitinfo(&set, NULL)) > 0 && sig != SIGCHLD) kill(pid, sig);
+        if (sig < 0 && errno != EINTR) break;
+    }
+    if (w <= 0) err = w < 0 ? errno : EINVAL;
+    sigprocmask(SIG_SETMASK, &old, NULL);
     forward_to = 0;
-    if (w < 0) return failerr("wait for the container process (pid %d)", (int)pid);
+    if (w <= 0) return errno = err, failerr("wait for the container process (pid %d)", (int)pid);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }
@@ -10392,7 +10405,9 @@ static int stage_main(int argc, char **argv)
     logcfg.stage = stage;
     stage_log_fd = syncfd;
     set_cloexec(syncfd, 1);
-    if (extra >= 0) set_cloexec(extra, 1);
+    /* stage 1's extra fd is stage 2's socket, and stage 2 is all stage 1
+     * ever executes: it stays inheritable (spawn_stage knows) */
+    if (extra >= 0 && stage != 1) set_cloexec(extra, 1);
     if (stage == 1) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* stage 0 died: so do we */
     /* no process of a container whose namespaces we join may ptrace us or
      * open our /proc files (CVE-2016-9962); execve resets this */

@@ -607,6 +607,32 @@ t_signals_default() {
 		"SigBlk:0000000000000000 SigIgn:0000000000000000 "
 }
 
+# a foreground run relays the signals a terminal or supervisor sends it:
+# the process sees each, one the caller ignores (nohup's SIGHUP) too, and
+# run exits with the process's status; the poststop hook after it starts
+# with no signal blocked or ignored
+t_run_forwards_signals() {
+	local id=sig-forward out=$TMP/out-sigfwd pid rc
+	mkdir -p "$out"; rm -f "$out"/*
+	sh_variant $id 'for s in HUP USR1 INT; do trap "echo $s >> /out/got" $s; done; trap "echo TERM >> /out/got; exit 3" TERM; touch /out/ready; while :; do sleep 0.05; done' \
+		'.mounts += [{destination: "/out", type: "bind", source: $out, options: ["rbind", "rw"]}]
+		 | .hooks.poststop = [{path: "/bin/sh", args: ["sh", "-c", "grep -E \"^Sig(Blk|Ign):\" /proc/self/status | tr -d \"\\t\" > \($out)/hook"]}]' --arg out "$out"
+	(trap '' HUP; exec "$OCIRUN" --root "$ROOT" run --bundle "$B" $id </dev/null >"$B/log" 2>&1) &
+	pid=$!
+	waitfor 100 test -e "$out/ready" || { fail "never ready: $(errsum "$(cat "$B/log")")"; kill -9 $pid; wait $pid; return; }
+	for s in HUP USR1 INT TERM; do
+		kill -$s $pid
+		waitfor 50 grep -qs "^$s\$" "$out/got" || { fail "SIG$s did not reach the process"; break; }
+	done
+	waitfor 100 eval '! kill -0 $pid 2>/dev/null' || { fail "run did not end with the process"; kill -9 $pid; }
+	wait $pid; rc=$?
+	expect "signals the process saw" "$(tr '\n' ' ' < "$out/got" 2>&1)" "HUP USR1 INT TERM "
+	expect "run's exit status (the process's)" $rc 3
+	expect "poststop hook's signal mask and ignored set" "$(tr '\n' ' ' < "$out/hook" 2>&1)" "SigBlk:0000000000000000 SigIgn:0000000000000000 "
+	rt delete --force $id >/dev/null 2>&1
+	return 0
+}
+
 t_preserve_fds() {
 	echo "fd3 content" > "$TMP/fd3"
 	sh_variant preserve-fds 'cat <&3'
@@ -1064,11 +1090,16 @@ t_stdio_dev_null() {
 	# (run -d: a foreground runc gives the container pipes of its own)
 	local out=$TMP/out-devnull
 	mkdir -p "$out"
-	sh_variant devnull 'b=$(stat -c %d:%i /dev/null); r=; for f in 0 1 2; do a=$(stat -L -c %d:%i /proc/$$/fd/$f); [ "$a" = "$b" ] && r="$r$f same " || r="$r$f other: $a vs $b "; done; echo "$r" >/out/r' \
+	# and each keeps its access mode (runc's are read-write: README, "Where
+	# ocirun differs"); stdout and stderr share one open file
+	sh_variant devnull 'b=$(stat -c %d:%i /dev/null); r=; for f in 0 1 2; do a=$(stat -L -c %d:%i /proc/$$/fd/$f); [ "$a" = "$b" ] && r="$r$f same " || r="$r$f other: $a vs $b "; done; echo "$r" >/out/r
+		for f in 0 1 2; do m=$(sed -n "s/^flags:[[:space:]]*//p" /proc/$$/fdinfo/$f); echo "$f:${m#${m%?}}"; done | tr "\n" " " >/out/m' \
 		'.mounts += [{destination: "/out", type: "bind", source: $out, options: ["rbind", "rw"]}]' --arg out "$out"
 	rt run -d --bundle "$B" devnull </dev/null >/dev/null 2>/dev/null || { fail "run -d: exit $?"; return; }
-	waitfor 50 test -s "$out/r"
+	waitfor 50 test -s "$out/m"
 	expect "stdio's device and inode, the container's /dev/null's" "$(cat "$out/r" 2>&1)" "0 same 1 same 2 same "
+	expect "stdio's access modes (last octal digit of fdinfo's flags)" "$(cat "$out/m" 2>&1)" \
+		"$([ "$IS_OCIRUN" = 1 ] && echo "0:0 1:1 2:1 " || echo "0:2 1:2 2:2 ")"
 }
 
 # ------------------------------------------------------ lifecycle / state --
@@ -4174,7 +4205,7 @@ t_criu() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec run_basic exit_code exit_signal signals_default preserve_fds no_pivot no_pivot_proc
+version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
 hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
