@@ -9519,7 +9519,7 @@ static int make_cgroup(struct create_job *j, const struct create_req *r, int *la
 
 /* `create`: on success init waits for `start`, its pid is in *st, and the
  * state directory (fd in *dirfd, locked) records it. */
-static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, int *master, int *startfd)
+static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, int *master, int *startfd, int *rootfd)
 {
     struct create_job j;
     memset(&j, 0, sizeof j);
@@ -9560,6 +9560,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (!ok) create_job_undo(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
     if (ok && r->start_now) *startfd = j.sp2[0], j.sp2[0] = -1;
+    if (ok && rootfd) *rootfd = j.rootfd, j.rootfd = -1;
     create_job_close(&j);
     return ok ? 0 : -1;
 }
@@ -10846,7 +10847,7 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     if (o) r.bundle = o->bundle, r.pid_file = o->pid_file, r.no_pivot = o->no_pivot, r.preserve_fds = o->preserve_fds;
     struct cstate st;
     int dirfd, master;
-    if (stage0_create(&r, &st, &dirfd, &master, NULL) < 0) return -1;
+    if (stage0_create(&r, &st, &dirfd, &master, NULL, NULL) < 0) return -1;
     close(dirfd);
     cstate_free(&st);
     return 0;
@@ -10985,7 +10986,7 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
         return -1;
     struct cstate st;
     int dirfd, master;
-    if (stage0_create(&r, &st, &dirfd, &master, NULL) < 0) return -1;
+    if (stage0_create(&r, &st, &dirfd, &master, NULL, NULL) < 0) return -1;
     close(dirfd);
     cstate_free(&st);
     return 0;
@@ -11000,16 +11001,26 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
 }
 
 /* Foreground `run`: wait for init (relaying signals), clean up, and return
- * its exit status the way a shell reports it. */
-/* A foreground run waits for the process, then deletes the container;
- * with --keep (runc's) the stopped container stays, state, cgroup and
- * all, until a `delete`. */
-static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int keep, int *exit_status)
+ * its exit status the way a shell reports it.  With --keep (runc's) the
+ * stopped container stays, state, cgroup and all, until a `delete`.
+ * `dirfd` (or -1) is the state directory create made, open still (and
+ * unlocked: others may act on the container meanwhile): the delete goes
+ * through it rather than the id, which, were the container deleted
+ * meanwhile, might name a new one by now. */
+static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int keep, int *exit_status,
+                          int rootfd, int dirfd, const struct cstate *st)
 {
     if ((master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status)) < 0) return -1;
     phase("the process exited");
     if (keep) return 0;
-    int r = ocirun_delete(c->root, id, 1);
+    int r;
+    struct stat sb;
+    if (dirfd < 0) {
+        r = ocirun_delete(c->root, id, 1);
+    } else if ((r = lock_with_deadline(dirfd, id)) == 0) {
+        if (fstat(dirfd, &sb) < 0) r = failerr("stat the state of %s", id);
+        else if (sb.st_nlink) r = delete_locked(rootfd, dirfd, st, 1);   /* (none: a delete came first) */
+    }
     if (r == 0) phase("deleted: processes, cgroups and state gone");
     return r;
 }
@@ -11024,24 +11035,26 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         create_req_from(c, argv[i], &f, &r) < 0)
         return -1;
     struct cstate st;
-    int dirfd, master;
+    int dirfd, master, rootfd;
     r.foreground = !f.detach, r.start_now = 1;
     int startfd;
-    if (stage0_create(&r, &st, &dirfd, &master, &startfd) < 0) return -1;
+    if (stage0_create(&r, &st, &dirfd, &master, &startfd, &rootfd) < 0) return -1;
     int rc = start_locked(dirfd, &st, startfd);
-    pid_t pid = st.pid;
-    close(dirfd);
-    cstate_free(&st);
     if (rc < 0) {
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
+        close(dirfd), dirfd = -1;
         ocirun_delete(c->root, r.id, 1);
         memcpy(err_msg, saved, sizeof saved);
         if (master >= 0) close(master);
-        return -1;
+    } else if (!f.detach) {
+        flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */
+        rc = run_foreground(c, r.id, st.pid, master, f.keep, exit_status, rootfd, dirfd, &st);
     }
-    if (f.detach) return 0;
-    return run_foreground(c, r.id, pid, master, f.keep, exit_status);
+    if (dirfd >= 0) close(dirfd);
+    close(rootfd);
+    cstate_free(&st);
+    return rc;
 }
 
 /* exec's flags: most land in the request itself */
@@ -12885,7 +12898,7 @@ static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_sta
     if (!ok) return -1;
     pid_t pid = st.pid;
     cstate_free(&st);
-    return f.cf.detach ? 0 : run_foreground(c, r.id, pid, master, 0, exit_status);
+    return f.cf.detach ? 0 : run_foreground(c, r.id, pid, master, 0, exit_status, -1, -1, NULL);
 }
 
 #else

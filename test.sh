@@ -2052,6 +2052,34 @@ t_run_keep() {
 	return 0
 }
 
+# a foreground run whose container someone deleted meanwhile (delete
+# --force from another shell), and whose id a new container took, leaves
+# the new one alone when its process ends: it deletes what it made, not
+# whatever has the id by then.  (run is held with SIGSTOP across the
+# delete and the new create.)  And a plain foreground run leaves nothing.
+t_run_delete_meanwhile() {
+	local id=run-meanwhile pid rc left
+	sh_variant $id 'exec sleep 1000'
+	(exec "$OCIRUN" --root "$ROOT" run --bundle "$B" $id </dev/null >"$B/log" 2>&1) &
+	pid=$!
+	waitfor 100 status_is $id running || { fail "never running: $(errsum "$(cat "$B/log")")"; kill -9 $pid; wait $pid; return; }
+	kill -STOP $pid
+	rt delete --force $id >"$B/del" 2>&1 || fail "delete --force: $(errsum "$(cat "$B/del")")"
+	rt create --bundle "$B" $id </dev/null >"$B/cr" 2>&1 || fail "create of a new $id: $(errsum "$(cat "$B/cr")")"
+	kill -CONT $pid
+	waitfor 100 eval '! kill -0 $pid 2>/dev/null' || { fail "run did not end"; kill -9 $pid; }
+	wait $pid; rc=$?
+	expect "run's exit status (its process was killed)" $rc 137
+	# (runc 1.1 deletes the new one: README, "Where ocirun differs")
+	expect "the new container's status" "$(cstatus $id)" "$([ "$IS_OCIRUN" = 1 ] && echo created)"
+	rt delete --force $id >/dev/null 2>&1
+	sh_variant $id 'exit 0'
+	rt run --bundle "$B" $id </dev/null >"$B/log" 2>&1 || fail "run: $(errsum "$(cat "$B/log")")"
+	left=$(leftovers $id "$B")
+	[ -z "$left" ] || fail "left behind by run:$left"
+	return 0
+}
+
 # exit statuses callers check, as runc's: 1 for a failed command, 3 for
 # an unknown one (urfave/cli), 255 for an exec that could not start
 t_exit_statuses() {
@@ -4223,7 +4251,7 @@ podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init po
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep criu
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile criu
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
