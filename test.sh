@@ -808,9 +808,14 @@ t_readonly_paths() {
 	run_sh ropaths 'cat /proc/sys/kernel/ostype
 ( echo x > /proc/sys/kernel/domainname ) 2>&1
 touch /var/rodir/f 2>&1
-touch /var/rwfile && rm /var/rwfile && echo rw-ok' \
-		'.root.readonly = false | .linux.readonlyPaths += ["/var/rodir"]'
+touch /var/rwfile && rm /var/rwfile && echo rw-ok
+awk '"'"'$5 == "/proc/sys" || $5 == "/var/rodir" || $5 == "/mnt/flagged" { o[$5] = $6 } END { for (k in o) print "opts", k, o[k] }'"'"' /proc/self/mountinfo | sort' \
+		'.root.readonly = false | .linux.readonlyPaths += ["/var/rodir", "/mnt/flagged"]
+		 | .mounts += [{destination: "/mnt/flagged", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "noexec", "noatime"]}]'
 	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	# read-only, each mount's other flags kept (the topmost mount of each)
+	expect "the read-only mounts' flags" "$(printf '%s\n' "$OUT" | sed -n 's/^opts //p' | tr '\n' ' ')" \
+		"/mnt/flagged ro,nosuid,nodev,noexec,noatime /proc/sys ro,relatime /var/rodir ro,relatime "
 	local n
 	n=$(printf '%s\n' "$OUT" | grep -c 'Read-only file system')
 	expect "EROFS count (/proc/sys, /var/rodir)" "$n" 2
