@@ -3916,6 +3916,11 @@ static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
 {
     for (int i = 0; i < cg->n; i++)
         if (!cg->l.h[i].v2 && cg->dir[i][0] && list_contains_all(ctrl, cg->l.h[i].opts)) return cg->dir[i];
+    /* v1's alone: v2 has none of these as a controller (its device rules
+     * are a BPF program, its freezer a core file), so nothing is read */
+    static const char *const v1_only[] = { "devices", "freezer", "net_cls", "net_prio", "cpuacct" };
+    for (size_t k = 0; k < ARRAY_LEN(v1_only); k++)
+        if (!strcmp(ctrl, v1_only[k])) return NULL;
     for (int i = 0; i < cg->n; i++) {
         char path[PATH_MAX + 32], *text;
         if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
