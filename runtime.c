@@ -3361,14 +3361,16 @@ static int lock_with_deadline(int fd, const char *id)
 
 /* Opens <root>/<id>, and locks it with `lock` (commands that change the
  * container; those that only read it need no lock: state.json is replaced
- * whole).  Fails with "does not exist" when absent. */
+ * whole).  Fails with "does not exist" when absent.  `lock` 2: create's
+ * own, made a moment ago in the trusted root, ours by construction (no
+ * ownership check). */
 static int state_dir_open(int rootfd, const char *id, int lock)
 {
     int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
-    if (lock && state_dir_trusted(fd, "the state directory of", id) < 0) { close(fd); return -1; }
+    if (lock == 1 && state_dir_trusted(fd, "the state directory of", id) < 0) { close(fd); return -1; }
     struct stat st;
     if (lock && lock_with_deadline(fd, id) < 0) { close(fd); return -1; }
     /* a delete that held the lock before us has removed the directory */
@@ -8284,6 +8286,7 @@ static int enter_cwd(const char *cwd, int retry)
 {
     char buf[PATH_MAX];
     if (retry && chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
+    if (!strcmp(cwd, "/")) return 0;   /* (the root is the container's: no fd leads out of it) */
     if (cwd_path(buf) < 0) return failerr(".process.cwd: getcwd");
     if (buf[0] != '/') return fail(".process.cwd: %s is outside the container", cwd);
     return 0;
@@ -9118,7 +9121,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
-    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 1)) < 0 || (j->journal = journal_open(j->dirfd)) < 0) return -1;
+    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 2)) < 0 || (j->journal = journal_open(j->dirfd)) < 0) return -1;
     if (r->start_now) return 0;   /* `run`: the commit starts init (no one else can: we hold the lock) */
     /* init waits on this socket until `start` connects; bound through
      * /proc/self/fd so long state roots fit in sun_path */
