@@ -7851,12 +7851,23 @@ static int last_cap(void)
     return n;
 }
 
-static int drop_bounding_caps(uint64_t keep, int last)
+/* Drops from the bounding set every capability `keep` lacks, and returns
+ * the kernel's last capability (or -1): the first drop refused with
+ * EINVAL is past it, so no /proc file is read.  A kept capability is not
+ * dropped, so not probed either: where the end falls behind kept ones,
+ * PR_CAPBSET_READ says which of them the kernel knows. */
+static int drop_bounding_caps(uint64_t keep)
 {
-    for (int c = 0; c <= last; c++)
-        if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-            return failerr("drop capability %d from the bounding set", c);
-    return 0;
+    int known = -1;   /* the highest capability the kernel has taken */
+    for (int c = 0; c < 64; c++) {
+        if (keep & (1ULL << c)) continue;
+        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0) { known = c; continue; }
+        if (errno != EINVAL) return failerr("drop capability %d from the bounding set", c);
+        for (int k = c - 1; k > known; k--)
+            if (prctl(PR_CAPBSET_READ, k, 0, 0, 0) >= 0) return k;
+        return known;
+    }
+    return 63;
 }
 
 static int set_caps(const uint64_t caps[NCAPSETS], int last)
@@ -7924,12 +7935,12 @@ static int switch_user(const struct oci_process *p, int in_userns)
  * allow them.  drop_admin() then sets the process's own capabilities. */
 static int setup_process_credentials(const struct oci_process *p, int in_userns, int keep_admin)
 {
-    int last = last_cap();
+    int last;
     uint64_t caps[NCAPSETS];
     memcpy(caps, p->caps, sizeof caps);
     if (keep_admin) caps[CAPSET_EFFECTIVE] |= 1ULL << 21, caps[CAPSET_PERMITTED] |= 1ULL << 21; /* CAP_SYS_ADMIN */
     if (apply_rlimits(p) < 0) return -1;
-    if (drop_bounding_caps(p->caps[CAPSET_BOUNDING], last) < 0) return -1;
+    if ((last = drop_bounding_caps(p->caps[CAPSET_BOUNDING])) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (switch_user(p, in_userns) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");

@@ -292,8 +292,53 @@ static int reap(pid_t pid, int *reaped)
     return *reaped;
 }
 
+/* The bounding-set drop (section 13's drop_bounding_caps, an internal),
+ * in a child: the last capability it finds against the kernel's own
+ * /proc/sys/kernel/cap_last_cap, and the bounding set left (CapBnd in
+ * /proc/self/status) against what was kept of ours: nothing, two caps at the end,
+ * every cap the kernel has (the end is then behind kept ones). */
+static void bounding_drop_vs_kernel(void)
+{
+    char *text;
+    int last = -1;
+    if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &text, NULL) == 0) last = atoi(text), xfree(text);
+    uint64_t all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1, have = all;   /* (what ours has: a drop only takes away) */
+    char *bnd;
+    if (read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, &text, NULL) == 0) {
+        if ((bnd = strstr(text, "CapBnd:"))) have = strtoull(bnd + 7, NULL, 16);
+        xfree(text);
+    }
+    const uint64_t keeps[] = { 0, 3ULL << (last - 1), all };
+    for (size_t i = 0; i < ARRAY_LEN(keeps); i++) {
+        int fd[2];
+        if (pipe(fd) < 0) return;
+        pid_t pid = fork();
+        if (pid == 0) {
+            char line[128], *st = NULL, *bnd;
+            int got = drop_bounding_caps(keeps[i]);
+            unsigned long long cap = ~0ULL;
+            if (read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, &st, NULL) == 0 && (bnd = strstr(st, "CapBnd:")))
+                cap = strtoull(bnd + 7, NULL, 16);
+            snprintf(line, sizeof line, "%d %llx", got, cap);
+            if (write(fd[1], line, strlen(line)) < 0) _exit(1);
+            _exit(0);
+        }
+        close(fd[1]);
+        char got[128] = "";
+        ssize_t n = read(fd[0], got, sizeof got - 1);
+        close(fd[0]);
+        waitpid(pid, NULL, 0);
+        got[n > 0 ? n : 0] = 0;
+        char want[128];
+        snprintf(want, sizeof want, "%d %llx", last, (unsigned long long)(keeps[i] & have));
+        check(!strcmp(got, want), "drop_bounding_caps(%#llx): last cap and CapBnd \"%s\" as the kernel's \"%s\"",
+              (unsigned long long)keeps[i], got, want);
+    }
+}
+
 static void with_root(void)
 {
+    bounding_drop_vs_kernel();
     char path[200], pidfile[160], text[64], real[PATH_MAX];
     struct ocirun_state st;
     struct ocirun_create_opts o;
