@@ -7369,10 +7369,11 @@ static int mount_readonly_paths(struct rootfs_ctx *c)
         close(fd);
         if ((fd = resolve_in_root(c->rootfd, path, 0)) < 0) return -1;
         /* read-only, the rest of the mount's flags kept: mount_setattr
-         * sets the one bit; a remount must be told the others */
+         * sets the one bit; a remount (before Linux 5.12, or where a
+         * seccomp filter refuses the call) must be told the others */
         struct oci_mount_attr ro = { OCI_MA_RDONLY, 0, 0, 0 };
-        int r = have_mount_setattr() ? (int)syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH, &ro, sizeof ro) : -1;
-        if (r < 0 && have_mount_setattr()) failerr("make %s read-only (mount_setattr)", path);
+        int r = (int)syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH, &ro, sizeof ro);
+        if (r < 0 && errno != ENOSYS && errno != EPERM) failerr("make %s read-only (mount_setattr)", path);
         else if (r < 0) r = remount_bind(fd, MS_RDONLY | mount_flags_of(fd), path);
         close(fd);
         if (r < 0) return -1;

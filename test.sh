@@ -816,6 +816,15 @@ awk '"'"'$5 == "/proc/sys" || $5 == "/var/rodir" || $5 == "/mnt/flagged" { o[$5]
 	# read-only, each mount's other flags kept (the topmost mount of each)
 	expect "the read-only mounts' flags" "$(printf '%s\n' "$OUT" | sed -n 's/^opts //p' | tr '\n' ' ')" \
 		"/mnt/flagged ro,nosuid,nodev,noexec,noatime /proc/sys ro,relatime /var/rodir ro,relatime "
+	# where a seccomp filter refuses mount_setattr (EPERM: tests/fake.c),
+	# a remount makes them read-only, to the same flags
+	if [ "$IS_OCIRUN" = 1 ] && [ -z "$KMODE" ] && [ "$(uname -m)" = x86_64 ]; then
+		cc -O2 -o "$TMP/fake" tests/fake.c 2>/dev/null || { fail "cannot build tests/fake.c"; return; }
+		"$TMP/fake" mount_setattr=EPERM -- "$OCIRUN" --root "$ROOT" run --bundle "$B" ropaths-eperm </dev/null >"$B/stdout" 2>"$B/stderr" ||
+			{ fail "run with mount_setattr refused: $(errsum "$(cat "$B/stderr")")"; return; }
+		expect "the same, mount_setattr refused" "$(sed -n 's/^opts //p' "$B/stdout" | tr '\n' ' ')" \
+			"/mnt/flagged ro,nosuid,nodev,noexec,noatime /proc/sys ro,relatime /var/rodir ro,relatime "
+	fi
 	local n
 	n=$(printf '%s\n' "$OUT" | grep -c 'Read-only file system')
 	expect "EROFS count (/proc/sys, /var/rodir)" "$n" 2
