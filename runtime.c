@@ -7971,17 +7971,25 @@ static const char *env_get(char *const *env, const char *key)
 static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t size)
 {
     if (env_get(env, "HOME")) return env;
-    char *text, *dir = "/";
-    /* the image's file: a FIFO there must not hold the start */
+    char *text = NULL, *dir = "/";
+    /* the image's file, if a regular one: a FIFO there must not hold the
+     * start (O_NONBLOCK), a symlink is not followed; its size known, one
+     * read takes it all */
     struct stat st;
-    if (lstat("/etc/passwd", &st) < 0 || !S_ISREG(st.st_mode) || read_file_at(AT_FDCWD, "/etc/passwd", 1 << 20, &text, NULL) < 0)
-        text = NULL;
+    int fd = sys_open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (1 << 20)) {
+        text = xmalloc((size_t)st.st_size + 2);
+        ssize_t n = read(fd, text, (size_t)st.st_size + 1);
+        if (n < 0 || n > st.st_size) xfree(text), text = NULL;   /* (growing while read: ignored as unreadable) */
+        else text[n] = 0;
+    }
+    if (fd >= 0) close(fd);
     for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
         char *f[7], *p = line;
         int k = 0;
         for (; k < 7 && p; k++) { f[k] = p; if ((p = strchr(p, ':'))) *p++ = 0; }
         int id;
-        if (k == 7 && parse_int(f[2], &id) == 0 && (uid_t)id == uid && f[5][0]) { dir = f[5]; break; }
+        if (k == 7 && parse_int(f[2], &id) == 0 && (uid_t)id == uid) { dir = f[5]; break; }   /* (an empty field: "", as runc) */
     }
     str_fmt(home, size, "HOME=%s", dir);
     xfree(text);

@@ -2217,6 +2217,29 @@ t_no_hang_passwd_fifo() {
 	expect "HOME with a FIFO for /etc/passwd" "$OUT" "HOME=/"
 }
 
+# a process without HOME gets its uid's home from the image's
+# /etc/passwd, "" for an empty field, / for a uid not there, as runc
+# gives it; a symlinked /etc/passwd is not followed (ocirun: HOME=/;
+# README, "Where ocirun differs")
+t_home_from_passwd() {
+	local r=$TMP/rootfs-home uid want
+	rm -rf "$r"; cp -a "$RFS" "$r" || { fail "cannot make the rootfs"; return; }
+	printf 'root:x:0:0:root:/root:/bin/sh\nsvc:x:1234:1234:svc:/home/svc:/bin/sh\nnohome:x:1235:1235:x::/bin/sh\n' > "$r/etc/passwd"
+	for uid in 0:/root 1234:/home/svc 1235: 4321:/; do
+		want=${uid#*:} uid=${uid%%:*}
+		run_sh home-$uid 'echo "HOME=$HOME"' '.root.path = $r | .process.user = {uid: ($u | tonumber), gid: 0}
+			| .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r" --arg u "$uid"
+		expect "HOME of uid $uid" "$OUT" "HOME=$want"
+	done
+	if [ "$IS_OCIRUN" = 1 ]; then
+		mv "$r/etc/passwd" "$r/etc/passwd.real" && ln -s passwd.real "$r/etc/passwd"
+		run_sh home-link 'echo "HOME=$HOME"' '.root.path = $r | .process.user = {uid: 1234, gid: 0}
+			| .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r"
+		expect "HOME with /etc/passwd a symlink" "$OUT" "HOME=/"
+	fi
+	return 0
+}
+
 t_exec_tty() {
 	local id=exec-tty rc
 	command -v script >/dev/null || { skip "no script(1)"; return; }
@@ -4248,7 +4271,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
-hostname pid1 mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
