@@ -3967,6 +3967,14 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
     char path[PATH_MAX];
     int made = 0;
     int cpuset = !h->v2 && list_contains_all("cpuset", h->opts);
+    /* any other v1 hierarchy needs nothing of the directories above: the
+     * last one first, the walk only when one above is missing (a k3s
+     * pod's /kubepods/burstable/pod<uid>/<ctr> is 1 mkdir, not 4) */
+    if (!h->v2 && !cpuset) {
+        if (mkdir(dir, 0755) == 0) return 1;
+        if (errno == EEXIST) return 0;
+        if (errno != ENOENT) return failerr("create cgroup %s", dir);
+    }
     str_fmt(path, sizeof path, "%s", dir);
     for (char *p = path + strlen(h->mnt) + 1; ; p++) {
         if (*p != '/' && *p) continue;

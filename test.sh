@@ -2094,6 +2094,40 @@ t_run_delete_meanwhile() {
 	return 0
 }
 
+# a nested cgroupsPath (a k3s pod's /kubepods/.../pod<uid>/<ctr>): below
+# a pod directory the kubelet made (here: made first, on every hierarchy)
+# and below one the runtime must make; each process is in its own
+# directory on every hierarchy (the kernel's /proc/PID/cgroup); delete
+# removes the container's own directory and leaves the kubelet's
+t_cgroup_nested_path() {
+	local base=/ocirun-test-$$/pod pid line bad id d
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		[ -e "$d/cgroup.procs" ] && mkdir -p "$d$base"
+	done
+	for id in nest-a nest-b; do
+		[ $id = nest-b ] && base=/ocirun-test-$$/made
+
+		sh_variant $id 'exec sleep 1000' '.linux.cgroupsPath = $p' --arg p "$base/$id"
+		rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d $id: $(errsum "$(cat "$B/log")")"; return; }
+		pid=$(cpid $id) bad=
+		while IFS= read -r line; do
+			case $line in *:"$base/$id") ;; *) bad="$bad $line" ;; esac
+		done < /proc/$pid/cgroup
+		[ -z "$bad" ] || fail "$id: not in $base/$id on:$bad"
+	done
+	for id in nest-a nest-b; do rt delete --force $id >/dev/null 2>&1 || fail "delete $id"; done
+	for d in /sys/fs/cgroup/*/ocirun-test-$$/*/nest-? /sys/fs/cgroup/ocirun-test-$$/*/nest-?; do
+		[ -d "$d" ] && fail "cgroup $d left after delete"
+	done
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		[ -e "$d/cgroup.procs" ] && ! [ -d "$d/ocirun-test-$$/pod" ] && fail "the kubelet's $d/ocirun-test-$$/pod was removed"
+	done
+	for d in /sys/fs/cgroup/*/ocirun-test-$$ /sys/fs/cgroup/ocirun-test-$$; do
+		[ -d "$d" ] && rmdir "$d"/* "$d"
+	done 2>/dev/null
+	return 0
+}
+
 # exit statuses callers check, as runc's: 1 for a failed command, 3 for
 # an unknown one (urfave/cli), 255 for an exec that could not start
 t_exit_statuses() {
@@ -4282,7 +4316,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
