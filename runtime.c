@@ -147,6 +147,25 @@ struct oci_open_how { uint64_t flags, mode, resolve; };   /* openat2(2), Linux 5
 #define NR_faccessat2 NR_NEW(439)
 #define OCI_AT_EACCESS 0x200
 #define OCI_CLOSE_RANGE_CLOEXEC 4
+#ifdef SYS_rt_sigtimedwait   /* (a NULL timeout: the old call is right on 32-bit too) */
+#define NR_rt_sigtimedwait SYS_rt_sigtimedwait
+#else
+#define NR_rt_sigtimedwait SYS_rt_sigtimedwait_time64
+#endif
+
+/* The kernel's sigset, for the rt_sig* calls made without libc (whose
+ * wrappers refuse its own signals, 32 and 33, and cost a static binary
+ * some 700 bytes on MIPS): 128 signals on MIPS, 64 elsewhere, in longs. */
+#ifdef __mips__
+#define OCI_KSIGSET 16
+#else
+#define OCI_KSIGSET 8
+#endif
+typedef struct { unsigned long w[OCI_KSIGSET / sizeof(unsigned long)]; } oci_ksigset;
+static void ksig_add(oci_ksigset *s, int sig)
+{
+    s->w[(sig - 1) / (8 * sizeof(unsigned long))] |= 1UL << ((sig - 1) % (8 * sizeof(unsigned long)));
+}
 
 /* mount_setattr(2), Linux 5.12 */
 struct oci_mount_attr {
@@ -1101,11 +1120,7 @@ static int clock_now(int clk, struct timespec *ts)
  * arch's struct, and only the size of the kernel's sigset differs. */
 static void default_signals(void)
 {
-#ifdef __mips__
-    enum { KSIGSET = 16 };
-#else
-    enum { KSIGSET = 8 };
-#endif
+    enum { KSIGSET = OCI_KSIGSET };
     uint64_t zero[8] = { 0 };
     /* execve resets caught signals itself: only ignored ones (SigIgn in
      * /proc/self/status, hex, signal 1 in the last digit) need resetting.
@@ -1228,28 +1243,17 @@ static int dir_realpath(const char *dir, char out[static PATH_MAX])
     return r;
 }
 
-/* dir_realpath() of `rel` below `base`, which is canonical already: one
- * lstat per component when each is a plain name of a directory, not a
- * symlink (`rootfs` of a bundle, most of the time); otherwise, or on any
- * error, dir_realpath() itself. */
+/* dir_realpath() of `rel` below `base`, which is canonical already: a
+ * single plain name of a directory, not a symlink (a bundle's `rootfs`,
+ * most of the time), by one lstat; anything else, or any error, through
+ * dir_realpath() itself. */
 static int dir_realpath_below(const char *base, const char *rel, char out[static PATH_MAX])
 {
     char p[PATH_MAX];
-    const char *b = strcmp(base, "/") ? base : "";
-    if (str_fmt(p, sizeof p, "%s/%s", b, rel) >= (int)sizeof p) return errno = ENAMETOOLONG, -1;
-    for (size_t i = strlen(b) + 1;; i++) {
-        size_t j = i;
-        while (p[j] && p[j] != '/') j++;
-        char end = p[j];
-        struct stat st;
-        if (j == i || (p[i] == '.' && (j - i == 1 || (j - i == 2 && p[i + 1] == '.')))) return dir_realpath(p, out);
-        p[j] = 0;
-        int plain = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
-        p[j] = end;
-        if (!plain) return dir_realpath(p, out);
-        if (!end) break;
-        i = j;
-    }
+    struct stat st;
+    if (str_fmt(p, sizeof p, "%s/%s", strcmp(base, "/") ? base : "", rel) >= (int)sizeof p) return errno = ENAMETOOLONG, -1;
+    if (!rel[0] || strchr(rel, '/') || !strcmp(rel, ".") || !strcmp(rel, "..") || lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+        return dir_realpath(p, out);
     memcpy(out, p, strlen(p) + 1);
     return 0;
 }
@@ -7748,20 +7752,21 @@ static int reopen_dev_null(const struct oci_spec *s)
     struct stat st;
     for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].bind && !strcmp(s->mounts[i].dest, "/dev")) return 0;
-    int by_mode[4] = { -1, -1, -1, -1 }, r = 0;   /* one open per access mode (stdout and stderr share theirs) */
+    int fd = -1, mode = -1, r = 0;   /* (stdout and stderr, alike, share one open) */
     for (int i = 0; i < 3 && r == 0; i++) {
-        int fl, *fd;
+        int fl;
         if (fstat(i, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3) || (fl = sys_fcntl(i, F_GETFL, 0)) < 0)
             continue;
-        fd = &by_mode[fl & O_ACCMODE];
-        if (*fd < 0 && (*fd = sys_open("/dev/null", (fl & O_ACCMODE) | O_CLOEXEC, 0)) < 0) {
-            r = errno == ENOENT ? 1 : failerr("reopen /dev/null inside the container");
-            break;
+        if ((fl & O_ACCMODE) != mode) {
+            if (fd >= 0) close(fd);
+            if ((fd = sys_open("/dev/null", (mode = fl & O_ACCMODE) | O_CLOEXEC, 0)) < 0) {
+                r = errno == ENOENT ? 1 : failerr("reopen /dev/null inside the container");
+                break;
+            }
         }
-        if (dup3(*fd, i, 0) < 0) r = failerr("reopen /dev/null inside the container as fd %d", i);
+        if (dup3(fd, i, 0) < 0) r = failerr("reopen /dev/null inside the container as fd %d", i);
     }
-    for (int m = 0; m < 4; m++)
-        if (by_mode[m] >= 0) close(by_mode[m]);
+    if (fd >= 0) close(fd);
     return r < 0 ? -1 : 0;
 }
 
@@ -7981,16 +7986,13 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
     if (env_get(env, "HOME")) return env;
     char *text = NULL, *dir = "/";
     /* the image's file, if a regular one: a FIFO there must not hold the
-     * start (O_NONBLOCK), a symlink is not followed; its size known, one
-     * read takes it all */
+     * start (O_NONBLOCK), a symlink is not followed; a small one (below
+     * read_fd_all's 4 KB) is read in one call */
     struct stat st;
     int fd = sys_open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (1 << 20)) {
-        text = xmalloc((size_t)st.st_size + 2);
-        ssize_t n = read(fd, text, (size_t)st.st_size + 1);
-        if (n < 0 || n > st.st_size) xfree(text), text = NULL;   /* (growing while read: ignored as unreadable) */
-        else text[n] = 0;
-    }
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+                    read_fd_all(fd, "/etc/passwd", st.st_size < 4096 ? 4096 : 1 << 20, &text, NULL) < 0))
+        text = NULL;
     if (fd >= 0) close(fd);
     for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
         char *f[7], *p = line;
@@ -9624,18 +9626,17 @@ static void forward_signal(int sig)
 static int wait_forwarding_signals(pid_t pid, int *exit_status)
 {
     static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaddset(&set, sigs[k]);
-    sigprocmask(SIG_BLOCK, &set, &old);
+    oci_ksigset set = { { 0 } }, old;
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
     int status, sig, err = 0;
     pid_t w;
     while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
-        if ((sig = sigwaitinfo(&set, NULL)) > 0 && sig != SIGCHLD) kill(pid, sig);
+        if ((sig = (int)syscall(NR_rt_sigtimedwait, &set, NULL, NULL, (size_t)OCI_KSIGSET)) > 0 && sig != SIGCHLD) kill(pid, sig);
         if (sig < 0 && errno != EINTR) break;
     }
     if (w <= 0) err = w < 0 ? errno : EINVAL;
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
     forward_to = 0;
     if (w <= 0) return errno = err, failerr("wait for the container process (pid %d)", (int)pid);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -11081,18 +11082,17 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     int startfd;
     if (stage0_create(&r, &st, &dirfd, &master, &startfd, &rootfd) < 0) return -1;
     int rc = start_locked(dirfd, &st, startfd);
-    if (rc < 0) {
+    if (rc < 0) {   /* what we made goes (still locked), the error stays the start's */
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
-        close(dirfd), dirfd = -1;
-        ocirun_delete(c->root, r.id, 1);
+        delete_locked(rootfd, dirfd, &st, 1);
         memcpy(err_msg, saved, sizeof saved);
         if (master >= 0) close(master);
     } else if (!f.detach) {
         flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */
         rc = run_foreground(c, r.id, st.pid, master, f.keep, exit_status, rootfd, dirfd, &st);
     }
-    if (dirfd >= 0) close(dirfd);
+    close(dirfd);
     close(rootfd);
     cstate_free(&st);
     return rc;

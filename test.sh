@@ -2128,6 +2128,20 @@ t_cgroup_nested_path() {
 	return 0
 }
 
+# a run whose process cannot start (a seccomp filter refuses its execve)
+# fails with the exec's error, and leaves nothing: no process, cgroup or
+# state
+t_run_start_fails() {
+	local id=run-start-fails rc left
+	variant $id '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["execve"], action: "SCMP_ACT_ERRNO"}]}'
+	rt run --bundle "$B" $id </dev/null >"$B/log" 2>&1; rc=$?
+	expect "exit status" $rc 1
+	grep -qi 'exec /bin/sh: operation not permitted' "$B/log" || fail "no exec error: $(errsum "$(cat "$B/log")")"
+	left=$(leftovers $id "$B")
+	[ -z "$left" ] || fail "left behind:$left"
+	return 0
+}
+
 # exit statuses callers check, as runc's: 1 for a failed command, 3 for
 # an unknown one (urfave/cli), 255 for an exec that could not start
 t_exit_statuses() {
@@ -4322,7 +4336,7 @@ podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init po
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile criu
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
