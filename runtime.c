@@ -7853,18 +7853,6 @@ static int apply_rlimits(const struct oci_process *p)
     return 0;
 }
 
-static int last_cap(void)
-{
-    char *text;
-    int n = (int)ARRAY_LEN(cap_names) - 1;
-    if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &text, NULL) == 0) {
-        char *save;
-        if (parse_int(strtok_r(text, "\n", &save), &n) < 0 || n > 63) n = (int)ARRAY_LEN(cap_names) - 1;
-        xfree(text);
-    }
-    return n;
-}
-
 /* Drops from the bounding set every capability `keep` lacks, and returns
  * the kernel's last capability (or -1): the first drop refused with
  * EINVAL is past it, so no /proc file is read.  A kept capability is not
@@ -7946,15 +7934,16 @@ static int switch_user(const struct oci_process *p, int in_userns)
  * With `keep_admin` CAP_SYS_ADMIN stays effective, for a seccomp filter
  * that without no_new_privs needs it and is loaded after the runtime's
  * own calls (chdir, getcwd, the executable's lookup): a profile need not
- * allow them.  drop_admin() then sets the process's own capabilities. */
-static int setup_process_credentials(const struct oci_process *p, int in_userns, int keep_admin)
+ * allow them.  drop_admin() then sets the process's own capabilities.
+ * *lastp: the kernel's last capability, as the drop found it. */
+static int setup_process_credentials(const struct oci_process *p, int in_userns, int keep_admin, int *lastp)
 {
     int last;
     uint64_t caps[NCAPSETS];
     memcpy(caps, p->caps, sizeof caps);
     if (keep_admin) caps[CAPSET_EFFECTIVE] |= 1ULL << 21, caps[CAPSET_PERMITTED] |= 1ULL << 21; /* CAP_SYS_ADMIN */
     if (apply_rlimits(p) < 0) return -1;
-    if ((last = drop_bounding_caps(p->caps[CAPSET_BOUNDING])) < 0) return -1;
+    if ((*lastp = last = drop_bounding_caps(p->caps[CAPSET_BOUNDING])) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (switch_user(p, in_userns) < 0) return -1;
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
@@ -7965,10 +7954,10 @@ static int setup_process_credentials(const struct oci_process *p, int in_userns,
 
 /* After the filter is on: the process's capabilities, without the
  * CAP_SYS_ADMIN kept for loading it (the profile must allow capset). */
-static int drop_admin(const struct oci_process *p)
+static int drop_admin(const struct oci_process *p, int last)
 {
     if ((p->caps[CAPSET_EFFECTIVE] & p->caps[CAPSET_PERMITTED]) >> 21 & 1) return 0;
-    return set_caps(p->caps, last_cap()) < 0 ? err_prefix("after loading the seccomp filter") : 0;
+    return set_caps(p->caps, last) < 0 ? err_prefix("after loading the seccomp filter") : 0;
 }
 
 static const char *env_get(char *const *env, const char *key)
@@ -10317,7 +10306,7 @@ struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct s
 
 static int become_process(const struct oci_spec *s, int syncfd, int exec, int attrfd, struct proc_ready *p)
 {
-    int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry;
+    int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry, last;
     if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
     if (attrfd >= 0) close(attrfd);
     p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
@@ -10325,11 +10314,11 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
     p->moment = seccomp_moment(s);
     if (exec && p->moment == SC_BEFORE_EXEC) p->moment = SC_BEFORE_READY;
     int after_creds = p->filter.p && p->moment == SC_AFTER_CREDS;
-    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, in_userns, after_creds) < 0)
+    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, in_userns, after_creds, &last) < 0)
         return -1;
     umask(s->proc.has_umask ? s->proc.umask : 022);
     if (enter_cwd(s->proc.cwd, retry) < 0 || find_executable(s->proc.args[0], p->env, p->exe) < 0) return -1;
-    if (after_creds && (install_seccomp(&p->filter, syncfd) < 0 || drop_admin(&s->proc) < 0)) return -1;
+    if (after_creds && (install_seccomp(&p->filter, syncfd) < 0 || drop_admin(&s->proc, last) < 0)) return -1;
     if (p->filter.p && p->moment == SC_BEFORE_READY && install_seccomp(&p->filter, syncfd) < 0) return -1;
     return 0;
 }
