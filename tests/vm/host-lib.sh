@@ -43,6 +43,31 @@ extract_vmlinux() {
 	fi
 }
 
+# run_watched CONSOLE CMD...: runs CMD (qemu under timeout) with its
+# output in CONSOLE, and stops it when CONSOLE has not grown for
+# $OCIRUN_VM_SILENCE seconds (default 420: the guests print a line per
+# check, and boot in under a minute).  An emulated machine that stalls
+# (seen once under TCG: the guest went silent and its own timeout never
+# fired) then ends in minutes, not at the whole budget.  Sets qrc (CMD's
+# status; 125 when stopped for silence), vm_stalled (1 then) and vm_gap
+# (the longest silence seen, in seconds).
+run_watched() {
+	rw_out=$1; shift
+	"$@" </dev/null >"$rw_out" 2>&1 &
+	rw_pid=$!
+	rw_last=-1 rw_since=$(date +%s) vm_gap=0 vm_stalled=0
+	while kill -0 "$rw_pid" 2>/dev/null; do
+		sleep 2
+		rw_size=$(stat -c %s "$rw_out" 2>/dev/null || echo 0) rw_now=$(date +%s)
+		[ "$rw_size" != "$rw_last" ] && rw_last=$rw_size rw_since=$rw_now
+		[ $((rw_now - rw_since)) -gt "$vm_gap" ] && vm_gap=$((rw_now - rw_since))
+		if [ "$vm_gap" -ge "${OCIRUN_VM_SILENCE:-420}" ]; then vm_stalled=1; kill "$rw_pid" 2>/dev/null; break; fi
+	done
+	wait "$rw_pid"; qrc=$?
+	[ "$vm_stalled" = 1 ] && qrc=125
+	return 0
+}
+
 # vm_results CONSOLE QEMU_EXIT TIMEOUT: the guest's result lines ("info - "
 # lines are facts seen, no check), a FAIL when it did not finish, then
 # "N passed, M failed"
@@ -54,6 +79,7 @@ vm_results() {
 	if ! grep -q 'VMTEST-DONE' "$1"; then
 		why="qemu exit $2"
 		[ "$2" = 124 ] && why="killed by the ${3}s timeout"
+		[ "$2" = 125 ] && why="stopped: its console was silent for ${OCIRUN_VM_SILENCE:-420}s"
 		echo "FAIL - $VM_NAME: the guest did not finish (no VMTEST-DONE; $why); console tail:"
 		grep -v 'VMTEST \(ok\|FAIL\|skip\|info\) - ' "$1" | tail -n 30 | sed 's/^/#   /'
 		failed=$((failed + 1))

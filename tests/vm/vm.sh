@@ -180,10 +180,9 @@ accel=${OCIRUN_VM_ACCEL:-tcg,thread=multi}
 if [ -z "${OCIRUN_VM_ACCEL:-}" ] && [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then accel=kvm; fi
 boot() { # KERNEL
 	start=$(date +%s)
-	timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -m 1024 -smp 2 -nographic -no-reboot -nic none \
+	run_watched "$work/console.raw" timeout "$vm_timeout" qemu-system-x86_64 -accel "$accel" -m 1024 -smp 2 -nographic -no-reboot -nic none \
 		-kernel "$1" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 quiet${cmdline:+ $cmdline} panic=-1" </dev/null >"$work/console.raw" 2>&1
-	qrc=$?
+		-append "console=ttyS0 quiet${cmdline:+ $cmdline} panic=-1"
 	secs=$(($(date +%s) - start))
 	tr -d '\r' <"$work/console.raw" >"$work/console"
 }
@@ -197,8 +196,14 @@ if [ "$kernel" = "$kdir/vmlinux" ] && [ "$qrc" != 124 ] && ! grep -q 'VMTEST-STA
 	boot "$kernel"
 	grep -q 'VMTEST-START' "$work/console" && rm -f "$kdir/vmlinux"
 fi
+if [ "$vm_stalled" = 1 ]; then
+	# once more, whole: a stall is the emulator's, and the log keeps it
+	note "the guest's console was silent for ${vm_gap}s (a stalled emulated machine?): stopped, and booted once more; its last lines:"
+	tail -n 5 "$work/console" | sed 's/^/#   /'
+	boot "$kernel"
+fi
 [ -n "${OCIRUN_VM_LOG:-}" ] && cp "$work/console" "$OCIRUN_VM_LOG"
-note "$(basename "$kdir") ($(basename "$kernel")), accel $accel: qemu ran ${secs}s, exit $qrc"
+note "$(basename "$kdir") ($(basename "$kernel")), accel $accel: qemu ran ${secs}s, exit $qrc, console silent for ${vm_gap}s at most"
 
 # --- results -----------------------------------------------------------------
 vm_results "$work/console" "$qrc" "$vm_timeout"
