@@ -9607,24 +9607,24 @@ static void forward_signal(int sig)
 /* Waits for our child `pid` (a container's init or exec'd process, a child
  * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
  * sends us; *exit_status is the shell's view (128+N when killed by N).
- * The signals, SIGCHLD among them, are blocked and taken by sigwaitinfo:
- * one mask change instead of a handler each, and an exit between the
- * check and the wait stays pending instead of being missed.  (A blocked
- * signal is queued even where its action is to ignore it: nohup's
- * SIGHUP is relayed, as a handler relayed it.) */
+ * The signals, SIGCHLD among them, are blocked and taken one by one
+ * (rt_sigtimedwait, no timeout): one mask change instead of a handler
+ * each, and an exit between the check and the wait stays pending instead
+ * of being missed.  (A blocked signal is queued even where its action is
+ * to ignore it: nohup's SIGHUP is relayed, as a handler relayed it.) */
 static int wait_forwarding_signals(pid_t pid, int *exit_status)
 {
     static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
     oci_ksigset set = { { 0 } }, old;
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
-    int status, sig, err = 0;
+    int status, sig;
     pid_t w;
     while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
         if ((sig = (int)syscall(NR_rt_sigtimedwait, &set, NULL, NULL, (size_t)OCI_KSIGSET)) > 0 && sig != SIGCHLD) kill(pid, sig);
-        if (sig < 0 && errno != EINTR) break;
+        else if (sig < 0 && errno != EINTR) break;
     }
-    if (w <= 0) err = w < 0 ? errno : EINVAL;
+    int err = errno;   /* (waitpid's or the wait's, when one failed) */
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
     forward_to = 0;
     if (w <= 0) return errno = err, failerr("wait for the container process (pid %d)", (int)pid);
