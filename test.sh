@@ -2279,6 +2279,12 @@ t_home_from_passwd() {
 			| .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r" --arg u "$uid"
 		expect "HOME of uid $uid" "$OUT" "HOME=$want"
 	done
+	# a file of more than 4 KB (read in several calls), the entry last
+	awk 'BEGIN { for (i = 2000; i < 2200; i++) printf "user%d:x:%d:%d:user:/home/user%d:/bin/sh\n", i, i, i, i }' >> "$r/etc/passwd"
+	printf 'late:x:4321:4321:late:/home/late:/bin/sh\n' >> "$r/etc/passwd"
+	run_sh home-big 'echo "HOME=$HOME"' '.root.path = $r | .process.user = {uid: 4321, gid: 0}
+		| .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r"
+	expect "HOME from a $(wc -c < "$r/etc/passwd")-byte /etc/passwd" "$OUT" "HOME=/home/late"
 	if [ "$IS_OCIRUN" = 1 ]; then
 		mv "$r/etc/passwd" "$r/etc/passwd.real" && ln -s passwd.real "$r/etc/passwd"
 		run_sh home-link 'echo "HOME=$HOME"' '.root.path = $r | .process.user = {uid: 1234, gid: 0}
