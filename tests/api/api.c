@@ -16,7 +16,11 @@
  *     is busybox now), kill (state "stopped" within 5 s, pid 0), init a
  *     child of this process (reaped here, gone from /proc), delete (state
  *     "does not exist", the state directory gone); delete --force of a
- *     running one and delete of a created one.
+ *     running one and delete of a created one;
+ *   - two internals held to an outside oracle: the rootfs path
+ *     (dir_realpath_below) to realpath(3), and the bounding-set drop
+ *     (drop_bounding_caps, as root, in a child) to the kernel's
+ *     cap_last_cap and CapBnd.
  * Output: TAP ("ok N - what", "not ok N - what" with the error); exit
  * status 1 if any failed.  Run by `make check` (tests/fuzz/check.sh).
  *
