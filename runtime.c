@@ -3363,6 +3363,17 @@ static int lock_with_deadline(int fd, const char *id)
     }
 }
 
+/* Locks an open state directory (with `lock`) and checks it is still
+ * there: a delete that held the lock before us has removed it, and the
+ * container "does not exist". */
+static int state_dir_lock_live(int fd, const char *id, int lock)
+{
+    struct stat st;
+    if (lock && lock_with_deadline(fd, id) < 0) return -1;
+    if (fstat(fd, &st) < 0 || st.st_nlink == 0) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
+    return 0;
+}
+
 /* Opens <root>/<id>, and locks it with `lock` (commands that change the
  * container; those that only read it need no lock: state.json is replaced
  * whole).  Fails with "does not exist" when absent.  `lock` 2: create's
@@ -3374,13 +3385,9 @@ static int state_dir_open(int rootfd, const char *id, int lock)
     if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
-    if (lock == 1 && state_dir_trusted(fd, "the state directory of", id) < 0) { close(fd); return -1; }
-    struct stat st;
-    if (lock && lock_with_deadline(fd, id) < 0) { close(fd); return -1; }
-    /* a delete that held the lock before us has removed the directory */
-    if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+    if ((lock == 1 && state_dir_trusted(fd, "the state directory of", id) < 0) || state_dir_lock_live(fd, id, lock) < 0) {
         close(fd);
-        return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
+        return -1;
     }
     return fd;
 }
@@ -11045,13 +11052,9 @@ static int run_foreground(const struct cli *c, const char *id, pid_t pid, int ma
     phase("the process exited");
     if (keep) return 0;
     int r;
-    struct stat sb;
-    if (dirfd < 0) {
-        r = ocirun_delete(c->root, id, 1);
-    } else if ((r = lock_with_deadline(dirfd, id)) == 0) {
-        if (fstat(dirfd, &sb) < 0) r = failerr("stat the state of %s", id);
-        else if (sb.st_nlink) r = delete_locked(rootfd, dirfd, st, 1);   /* (none: a delete came first) */
-    }
+    if (dirfd < 0) r = ocirun_delete(c->root, id, 1);
+    else if ((r = state_dir_lock_live(dirfd, id, 1)) == 0) r = delete_locked(rootfd, dirfd, st, 1);
+    else if (err_code == OCIRUN_E_NOT_FOUND) r = 0;   /* a delete came first */
     if (r == 0) phase("deleted: processes, cgroups and state gone");
     return r;
 }
