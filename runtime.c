@@ -8700,7 +8700,7 @@ static void stage_log(char level, const char *msg)
 
 /* (err: the child's errno when its execve failed; the vfork child shares
  * our memory until then, as posix_spawn's does) */
-struct spawn_args { const char *exe; char **argv; int keep[2]; volatile int err; };
+struct spawn_args { const char *exe; char **argv, **env; int keep[2]; volatile int err; };
 
 static int spawn_child(void *arg)
 {
@@ -8708,7 +8708,7 @@ static int spawn_child(void *arg)
     /* the vfork child has its own fd table: clearing CLOEXEC is local */
     for (int i = 0; i < 2; i++)
         if (a->keep[i] >= 0 && set_cloexec(a->keep[i], 0) < 0) _exit(126);
-    execve(a->exe, a->argv, environ);
+    execve(a->exe, a->argv, a->env);
     a->err = errno;
     _exit(127);
 }
@@ -8772,9 +8772,23 @@ static pid_t spawned(pid_t pid, const struct spawn_args *a, int stage, int sibli
     return failerr("start stage %d: execve %s", stage, a->exe);
 }
 
+/* A stage's environment: only our own OCIRUN_* settings (the suite's test
+ * aids).  Everything a stage needs comes in its messages, and the caller's
+ * environment (a shim's, a shell's: tokens, proxies) has no business in
+ * the container's init; runc's init, too, gets only its own variables.
+ * It also spares each execve copying the caller's strings. */
+static void stage_environment(char **out, size_t n)
+{
+    size_t k = 0;
+    for (char **e = environ; *e && k + 1 < n; e++)
+        if (!strncmp(*e, "OCIRUN_", 7)) out[k++] = *e;
+    out[k] = NULL;
+}
+
 static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibling, int *cgfd)
 {
-    char name[32], a_stage[8], a_fd[16], a_extra[16];
+    char name[32], a_stage[8], a_fd[16], a_extra[16], *env[16];
+    stage_environment(env, ARRAY_LEN(env));
     str_fmt(name, sizeof name, "%s", stage == 1 ? STAGE1_NAME : STAGE2_NAME);
     str_fmt(a_stage, sizeof a_stage, "%d", stage);
     str_fmt(a_fd, sizeof a_fd, "%d", fd);
@@ -8782,7 +8796,7 @@ static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibl
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
     /* (from stage 1, stage 2's socket is inheritable already: stage_main) */
-    struct spawn_args a = { exe, argv, { stage == 2 && sibling ? -1 : fd, extra }, 0 };
+    struct spawn_args a = { exe, argv, env, { stage == 2 && sibling ? -1 : fd, extra }, 0 };
     pid_t pid;
     /* the child runs on this stack only until execve */
     char stack[16384] __attribute__((aligned(16)));

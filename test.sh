@@ -1187,6 +1187,27 @@ t_stage_names() {
 	return 0
 }
 
+# The created init's own environment (/proc/PID/environ: what its execve
+# got) holds none of the caller's variables: a shim's or a shell's secrets
+# have no business in the container's init (runc's init gets only its own
+# _LIBCONTAINER_* variables).  The kernel's view is the oracle.
+t_stage_environ() {
+	local id=stage-environ pid envs
+	sh_variant $id 'exec sleep 1000'
+	CALLER_SECRET_MARKER=s3cr3t rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 ||
+		{ fail "create failed: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $id)
+	envs=$(tr '\0' '\n' </proc/$pid/environ 2>/dev/null)
+	[ -r /proc/$pid/environ ] || fail "cannot read /proc/$pid/environ"
+	case "$envs" in *CALLER_SECRET_MARKER*) fail "the created init's environ has the caller's variable";; esac
+	case "$envs" in *PATH=*) [ "$IS_OCIRUN" = 1 ] && fail "the created init's environ has the caller's PATH";; esac
+	rt start $id >/dev/null 2>&1 || fail "start failed"
+	waitfor 50 eval 'tr "\0" "\n" </proc/$pid/environ 2>/dev/null | grep -qx "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' ||
+		fail "the started process's environ is not the config's: $(tr '\0' ' ' </proc/$pid/environ 2>/dev/null)"
+	rt delete --force $id >/dev/null 2>&1
+	return 0
+}
+
 t_delete_removes_everything() {
 	local id=delete-all pid left
 	marker_variant $id
@@ -4329,7 +4350,7 @@ hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
-state_transitions stage_names subreaper create_does_not_run delete_removes_everything run_detached list
+state_transitions stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
