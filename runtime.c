@@ -1226,13 +1226,22 @@ static int cwd_path(char out[static PATH_MAX])
 }
 
 /* The absolute path of directory `dir` without symlinks, as realpath()
- * gives it but without its allocation: enter it and ask the kernel. */
+ * gives it but without its allocation: open it and ask the kernel what
+ * /proc/self/fd/N names (the name getcwd would give).  Without a procfs,
+ * or for a name the link text cannot tell apart (a directory removed
+ * meanwhile reads "... (deleted)"): enter it and ask getcwd. */
 static int dir_realpath(const char *dir, char out[static PATH_MAX])
 {
     if (!strcmp(dir, ".")) {
         if (cwd_path(out) < 0) return -1;
         return out[0] == '/' ? 0 : (errno = ENOENT, -1);
     }
+    int fd = sys_open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    char link[32];
+    ssize_t n = readlinkat(AT_FDCWD, proc_fd_path(link, fd), out, PATH_MAX - 1);
+    close(fd);
+    if (n > 0 && n < PATH_MAX - 1 && out[0] == '/' && (n < 10 || memcmp(out + n - 10, " (deleted)", 10))) return out[n] = 0, 0;
     int back = sys_open(".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);   /* fchdir() takes O_PATH since Linux 3.5 */
     if (back < 0) return -1;
     int r = chdir(dir) == 0 && cwd_path(out) == 0 ? 0 : -1, err = errno;

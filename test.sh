@@ -1126,6 +1126,29 @@ marker_variant() {
 	OUTDIR=$TMP/out-$1
 }
 
+# The state's .bundle is the bundle's path without symlinks (runc records
+# its cwd after entering the bundle), whichever way the bundle is named: a
+# symlink, a relative path, dots.  realpath(1) is the oracle.
+t_state_bundle_path() {
+	local id=state-bundle want got k
+	sh_variant $id 'exec sleep 1000'
+	want=$(realpath "$B")
+	ln -sfn "$B" "$TMP/bundle-link"
+	for k in "$TMP/bundle-link" "$TMP/bundle-link/" "$B/../$(basename "$B")" rel; do
+		if [ "$k" = rel ]; then
+			(cd "$(dirname "$B")" && rt create --bundle "./$(basename "$B")" $id </dev/null >"$B/log" 2>&1)
+		else
+			rt create --bundle "$k" $id </dev/null >"$B/log" 2>&1
+		fi || { fail "create with bundle $k failed: $(errsum "$(cat "$B/log")")"; continue; }
+		got=$(rt state $id 2>/dev/null | jq -r .bundle 2>/dev/null)
+		expect "state .bundle for --bundle $k" "$got" "$want"
+		rt delete --force $id >/dev/null 2>&1
+	done
+	rm -f "$TMP/bundle-link"
+	rt create --bundle "$TMP/no-such-bundle" $id </dev/null >"$B/log" 2>&1 && { fail "create with a missing bundle succeeded"; rt delete --force $id >/dev/null 2>&1; }
+	return 0
+}
+
 t_state_transitions() {
 	local id=state-trans pid pf
 	marker_variant $id
@@ -4350,7 +4373,7 @@ hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
-state_transitions stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
+state_transitions state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
