@@ -1227,29 +1227,24 @@ static int cwd_path(char out[static PATH_MAX])
 
 /* The absolute path of directory `dir` without symlinks, as realpath()
  * gives it but without its allocation: open it and ask the kernel what
- * /proc/self/fd/N names (the name getcwd would give).  Without a procfs,
- * or for a name the link text cannot tell apart (a directory removed
- * meanwhile reads "... (deleted)"): enter it and ask getcwd. */
+ * /proc/self/fd/N names (as getcwd would; ocirun needs a procfs anyway).
+ * A directory removed meanwhile reads "... (deleted)": gone, as for getcwd.
+ * "." is getcwd's own answer, which names a cwd outside our root as such. */
 static int dir_realpath(const char *dir, char out[static PATH_MAX])
 {
     if (!strcmp(dir, ".")) {
         if (cwd_path(out) < 0) return -1;
         return out[0] == '/' ? 0 : (errno = ENOENT, -1);
     }
+    char link[32];
     int fd = sys_open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0) return -1;
-    char link[32];
     ssize_t n = readlinkat(AT_FDCWD, proc_fd_path(link, fd), out, PATH_MAX - 1);
     close(fd);
-    if (n > 0 && n < PATH_MAX - 1 && out[0] == '/' && (n < 10 || memcmp(out + n - 10, " (deleted)", 10))) return out[n] = 0, 0;
-    int back = sys_open(".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);   /* fchdir() takes O_PATH since Linux 3.5 */
-    if (back < 0) return -1;
-    int r = chdir(dir) == 0 && cwd_path(out) == 0 ? 0 : -1, err = errno;
-    if (r == 0 && out[0] != '/') r = -1, err = ENOENT;
-    if (sys_fchdir(back) < 0 && r == 0) r = -1, err = errno;
-    close(back);
-    errno = err;
-    return r;
+    if (n < 0) return -1;
+    if (n == PATH_MAX - 1) return errno = ENAMETOOLONG, -1;
+    out[n] = 0;
+    return out[0] == '/' && (n < 10 || memcmp(out + n - 10, " (deleted)", 10)) ? 0 : (errno = ENOENT, -1);
 }
 
 /* dir_realpath() of `rel` below `base`, which is canonical already: a
@@ -3542,13 +3537,40 @@ static int copy_str_field(const struct jv *obj, const char *key, char *out, size
  * unit ("unit USER NAME"), init ("pid PID STARTTIME": a recycled pid is
  * never killed).  A record is one line appended by one write, which a
  * killed process cannot tear; a line without its newline is ignored.  A
- * container is not meant to outlive a reboot, so nothing is fsynced. */
+ * container is not meant to outlive a reboot, so nothing is fsynced.
+ *
+ * The first record is the config as create read it ("config LEN", a
+ * newline, LEN bytes, a newline): the copy later commands use (below).
+ * One file instead of two: each file a create makes is an inode to
+ * allocate and free, which on a state root on disk costs more than the
+ * writing. */
 #define JOURNAL_FILE "journal"
 
-static int journal_open(int dirfd)
+static int journal_create(int dirfd, const char *config, size_t len)
 {
-    int fd = sys_openat(dirfd, JOURNAL_FILE, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-    return fd < 0 ? failerr("create %s", JOURNAL_FILE) : fd;
+    int fd = sys_openat(dirfd, JOURNAL_FILE, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return failerr("create %s", JOURNAL_FILE);
+    struct buf b = {0};
+    buf_printf(&b, "config %zu\n", len);
+    buf_add(&b, config, len);
+    buf_add(&b, "\n", 1);
+    int r = write_all(fd, b.p, b.len);
+    buf_free(&b);
+    if (r < 0) return close(fd), failerr("write %s", JOURNAL_FILE);
+    return fd;
+}
+
+/* Where the records after the config record begin (the text's end when
+ * the config record is torn); *cfg and *cfg_len: the config (NULL: none). */
+static const char *journal_config(const char *text, size_t len, const char **cfg, size_t *cfg_len)
+{
+    uint64_t n;
+    const char *q, *end = text + len;
+    *cfg = NULL;
+    if (len < 8 || memcmp(text, "config ", 7) || !(q = scan_u64(text + 7, 10, &n)) || *q != '\n') return text;
+    if ((uint64_t)(end - q) < n + 2 || q[1 + n] != '\n') return end;
+    *cfg = q + 1, *cfg_len = (size_t)n;
+    return q + n + 2;
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -3571,11 +3593,14 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
 {
     char *text;
     size_t len;
-    if (read_file_at(dirfd, JOURNAL_FILE, 1 << 20, &text, &len) < 0) return -1;
+    if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), &text, &len) < 0) return -1;
     memset(st, 0, sizeof *st);
     str_fmt(st->id, sizeof st->id, "%s", id);
     struct buf cgs = {0};
-    for (char *p = text, *nl; (nl = memchr(p, '\n', len - (size_t)(p - text))); p = nl + 1) {
+    const char *cfg;
+    size_t cfg_len;
+    char *p = text + (journal_config(text, len, &cfg, &cfg_len) - text);
+    for (char *nl; (nl = memchr(p, '\n', len - (size_t)(p - text))); p = nl + 1) {
         uint64_t pid = 0, start = 0;
         const char *q;
         *nl = 0;
@@ -3593,28 +3618,25 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
 
 /* --- the config, as create saw it --- */
 
-/* <root>/<id>/config.json: the bundle's config.json as `create` read it.
- * exec, update, delete and the poststart/poststop hooks use this copy,
- * so editing or removing the bundle after create changes nothing of the
- * container (its exec'd processes' filter, environment, hooks). */
-#define CONFIG_COPY "config.json"
+/* The bundle's config.json as `create` read it, the journal's first
+ * record: exec, update, delete and the poststart/poststop hooks use this
+ * copy, so editing or removing the bundle after create changes nothing of
+ * the container (its exec'd processes' filter, environment, hooks). */
 
-static int config_copy_write(int dirfd, const char *text, size_t len)
-{
-    int fd = sys_openat(dirfd, CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return failerr("create the state's %s", CONFIG_COPY);
-    int r = write_all(fd, text, len) < 0 ? failerr("write the state's %s", CONFIG_COPY) : 0;
-    close(fd);
-    return r;
-}
-
-/* The container's config text (the copy; a container made by an older
- * ocirun has none: its bundle's), and where it came from in `where`. */
+/* The container's config text (the copy; when there is none, a create
+ * killed before it wrote one, or a container made by an older ocirun,
+ * which kept it apart: its bundle's), and where it came from in `where`. */
 static int config_copy_read(int dirfd, const char *bundle, char **text, size_t *len, char where[PATH_MAX + 16])
 {
-    str_fmt(where, PATH_MAX + 16, "the state's %s", CONFIG_COPY);
-    if (read_file_at(dirfd, CONFIG_COPY, MAX_CONFIG_SIZE, text, len) == 0) return 0;
-    if (errno != ENOENT) return -1;
+    const char *cfg;
+    str_fmt(where, PATH_MAX + 16, "the state's %s", JOURNAL_FILE);
+    if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), text, len) == 0) {
+        journal_config(*text, *len, &cfg, len);
+        if (cfg) return memmove(*text, cfg, *len), (*text)[*len] = 0, 0;
+        xfree(*text);
+    } else if (errno != ENOENT) {
+        return -1;
+    }
     str_fmt(where, PATH_MAX + 16, "%s/config.json", bundle);
     return read_file_at(AT_FDCWD, where, MAX_CONFIG_SIZE, text, len);
 }
@@ -9170,7 +9192,9 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
-    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 2)) < 0 || (j->journal = journal_open(j->dirfd)) < 0) return -1;
+    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 2)) < 0 ||
+        (j->journal = journal_create(j->dirfd, j->config, j->config_len)) < 0)
+        return -1;
     if (r->start_now) return 0;   /* `run`: the commit starts init (no one else can: we hold the lock) */
     /* init waits on this socket until `start` connects; bound through
      * /proc/self/fd so long state roots fit in sun_path */
@@ -9609,8 +9633,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
      * the config copy, and the state, staged under a temporary name and
      * renamed into place once init is ready */
     int have_st = ok && job_state(&j, r, st) == 0;
-    ok = have_st && config_copy_write(j.dirfd, j.config, j.config_len) == 0 && state_stage(j.dirfd, st) == 0 &&
-         run_stage2(&j) == 0 && state_publish(j.dirfd) == 0;
+    ok = have_st && state_stage(j.dirfd, st) == 0 && run_stage2(&j) == 0 && state_publish(j.dirfd) == 0;
     ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
     /* `run` starts with the commit: init then answers on this socket as on
      * a start's connection (section 17) */
@@ -12843,8 +12866,7 @@ static int restore_record(struct restore_ctx *x, pid_t pid)
     if (journal_add(j->journal, "pid %d %llu", (int)pid, (unsigned long long)j->start2) < 0 || job_state(j, x->r, x->st) < 0)
         return -1;
     x->have_st = 1;
-    return config_copy_write(j->dirfd, j->config, j->config_len) < 0 || state_stage(j->dirfd, x->st) < 0 ||
-           state_publish(j->dirfd) < 0 ? -1 : 0;
+    return state_stage(j->dirfd, x->st) < 0 || state_publish(j->dirfd) < 0 ? -1 : 0;
 }
 
 /* criu's notifications during a restore: the hooks once the namespaces

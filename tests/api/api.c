@@ -20,7 +20,8 @@
  *   - two internals held to an outside oracle: the rootfs path
  *     (dir_realpath_below) to realpath(3), and the bounding-set drop
  *     (drop_bounding_caps, as root, in a child) to the kernel's
- *     cap_last_cap and CapBnd.
+ *     cap_last_cap and CapBnd; and the journal's config record, whole,
+ *     torn and absent.
  * Output: TAP ("ok N - what", "not ok N - what" with the error); exit
  * status 1 if any failed.  Run by `make check` (tests/fuzz/check.sh).
  *
@@ -126,9 +127,31 @@ static void realpath_below_vs_libc(void)
     check(r == 0 && realpath("/tmp", want) && !strcmp(got, want), "dir_realpath_below(\"/\", \"tmp\"): %s", r ? "fails" : got);
 }
 
+/* The journal's config record (section 6, an internal): whole, torn at
+ * each length a killed create could leave, and absent (an older journal). */
+static void journal_config_records(void)
+{
+    static const char whole[] = "config 5\n{\"a\"}\ncgroup /x\n";
+    const char *cfg, *rest;
+    size_t n = 0;
+    rest = journal_config(whole, sizeof whole - 1, &cfg, &n);
+    check(cfg && n == 5 && !memcmp(cfg, "{\"a\"}", 5) && !strcmp(rest, "cgroup /x\n"), "journal: the config record, then the rest");
+    int torn_ok = 1;
+    for (size_t len = 9; len < 15; len++)   /* "config 5\n" up to one byte short of the record's newline */
+        if (journal_config(whole, len, &cfg, &n) != whole + len || cfg) torn_ok = 0;
+    check(torn_ok, "journal: a torn config record is no config, and nothing after it is read");
+    static const char old[] = "cgroup /x\npid 1 2\n";
+    rest = journal_config(old, sizeof old - 1, &cfg, &n);
+    check(!cfg && rest == old, "journal: an older journal without the record is read from its start");
+    static const char bad[] = "config 5\n{\"a\"}Xcgroup /x\n";
+    rest = journal_config(bad, sizeof bad - 1, &cfg, &n);
+    check(!cfg && rest == bad + sizeof bad - 1, "journal: a record without its closing newline is no config");
+}
+
 static void without_root(void)
 {
     realpath_below_vs_libc();
+    journal_config_records();
     struct ocirun_state st;
     char *stage_argv[] = { "prog", OCIRUN_STAGE_ARG, "1", "3", "-1", NULL }, *plain[] = { "prog", "state", NULL };
     check(ocirun_stage_requested(5, stage_argv), "ocirun_stage_requested: true for argv[1] == \"%s\"", OCIRUN_STAGE_ARG);
