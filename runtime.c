@@ -3560,8 +3560,10 @@ static int journal_create(int dirfd, const char *config, size_t len)
     return fd;
 }
 
-/* Where the records after the config record begin (the text's end when
- * the config record is torn); *cfg and *cfg_len: the config (NULL: none). */
+/* Where the records after the config record begin; *cfg and *cfg_len:
+ * the config (NULL: none).  The record may take several writes: a create
+ * killed among them leaves it torn, which counts as no config and ends the
+ * journal (nothing else was written yet). */
 static const char *journal_config(const char *text, size_t len, const char **cfg, size_t *cfg_len)
 {
     uint64_t n;
@@ -9629,9 +9631,9 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok && first < 0) phase("cgroup made");
     ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
     ok = ok && (early || spawn_stage1(&j) == 0) && run_stage1(&j, first) == 0;
-    /* what later commands read is written while stage 2 makes the rootfs:
-     * the config copy, and the state, staged under a temporary name and
-     * renamed into place once init is ready */
+    /* the state later commands read is written while stage 2 makes the
+     * rootfs, staged under a temporary name and renamed into place once
+     * init is ready (the config copy is in the journal already) */
     int have_st = ok && job_state(&j, r, st) == 0;
     ok = have_st && state_stage(j.dirfd, st) == 0 && run_stage2(&j) == 0 && state_publish(j.dirfd) == 0;
     ok = ok && (!r->pid_file || write_pid_file(r->pid_file, st->pid) == 0);
