@@ -230,7 +230,10 @@ run_test() {
 		[ $hit = 1 ] || return 0
 	fi
 	T_STATUS=ok T_MSG=
+	local t0=$SECONDS
 	if declare -F "t_$name" >/dev/null; then "t_$name"; else fail "no function t_$name in test.sh"; fi
+	# OCIRUN_TEST_TIMES=1: what each test takes, to keep the suite's length in view
+	[ "${OCIRUN_TEST_TIMES:-}" = 1 ] && echo "# time: $name $((SECONDS - t0)) s"
 	case $T_STATUS in
 	ok) echo "ok - $name"; PASS=$((PASS + 1)) ;;
 	skip) echo "skip - $name: $T_MSG"; SKIPPED=$((SKIPPED + 1)) ;;
