@@ -510,13 +510,19 @@ static int str_vfmt(char *out, size_t cap, const char *f, va_list ap0)
     va_copy(ap, ap0);
     size_t n = 0;
     for (; *f; f++) {
-        if (*f != '%') { fmt_put(out, cap, &n, *f, 1); continue; }
+        if (*f != '%') {   /* the literal text up to the next conversion, at once */
+            const char *lit = f;
+            while (f[1] && f[1] != '%') f++;
+            fmt_puts(out, cap, &n, lit, (size_t)(f - lit) + 1);
+            continue;
+        }
         int left = 0, zero = 0, alt = 0, sign_char = 0, width, prec = -1, size = 0;
-        for (f++; *f && strchr("-0#+ ", *f); f++) {
+        for (f++;; f++) {
             if (*f == '-') left = 1;
             else if (*f == '0') zero = 1;
             else if (*f == '#') alt = 1;
-            else if (sign_char != '+') sign_char = *f;
+            else if (*f == '+' || *f == ' ') sign_char = sign_char == '+' ? '+' : *f;
+            else break;
         }
         width = fmt_number(&f, &ap);
         if (width < 0) left = 1, width = -width;
@@ -555,11 +561,12 @@ static int str_vfmt(char *out, size_t cap, const char *f, va_list ap0)
             fmt_put(out, cap, &n, c, 1);
             continue;
         }
+        size_t plen = strlen(prefix);
         int zeros = prec > (int)len ? prec - (int)len : 0;
-        int pad = width - (int)(strlen(prefix) + len) - zeros;
+        int pad = width - (int)(plen + len) - zeros;
         if (zero && !left && prec < 0) zeros += pad > 0 ? pad : 0, pad = 0;
         if (!left) fmt_put(out, cap, &n, ' ', pad);
-        fmt_puts(out, cap, &n, prefix, strlen(prefix));
+        fmt_puts(out, cap, &n, prefix, plen);
         fmt_put(out, cap, &n, '0', zeros);
         fmt_puts(out, cap, &n, body, len);
         if (left) fmt_put(out, cap, &n, ' ', pad);
@@ -3789,22 +3796,26 @@ static void unescape_octal(char *s)
     *w = 0;
 }
 
+/* Is the n-byte `item` one of the comma-separated items of `have`? */
+static int list_has(const char *have, const char *item, size_t n)
+{
+    for (const char *h = have;; h++) {
+        size_t len = strcspn(h, ",");
+        if (len == n && !strncmp(h, item, n)) return 1;
+        h += len;
+        if (!*h) return 0;
+    }
+}
+
 /* Does every comma-separated item of `want` occur in `have`? */
 static int list_contains_all(const char *want, const char *have)
 {
-    char w[256];
-    str_fmt(w, sizeof w, "%s", want);
-    for (char *save, *t = strtok_r(w, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        size_t n = strlen(t);
-        const char *p = have;
-        int found = 0;
-        while ((p = str_find(p, t))) {
-            if ((p == have || p[-1] == ',') && (p[n] == ',' || !p[n])) { found = 1; break; }
-            p += n;
-        }
-        if (!found) return 0;
+    for (const char *t = want;; t++) {
+        size_t n = strcspn(t, ",");
+        if (n && !list_has(have, t, n)) return 0;
+        t += n;
+        if (!*t) return 1;
     }
-    return 1;
 }
 
 static void cg_fill_paths(struct cg_layout *l)

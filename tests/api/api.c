@@ -20,8 +20,8 @@
  *   - two internals held to an outside oracle: the rootfs path
  *     (dir_realpath_below) to realpath(3), and the bounding-set drop
  *     (drop_bounding_caps, as root, in a child) to the kernel's
- *     cap_last_cap and CapBnd; and the journal's config record, whole,
- *     torn and absent.
+ *     cap_last_cap and CapBnd; the journal's config record, whole,
+ *     torn and absent; and the comma lists of section 7, to strtok(3).
  * Output: TAP ("ok N - what", "not ok N - what" with the error); exit
  * status 1 if any failed.  Run by `make check` (tests/fuzz/check.sh).
  *
@@ -146,6 +146,36 @@ static void journal_config_records(void)
     static const char bad[] = "config 5\n{\"a\"}Xcgroup /x\n";
     rest = journal_config(bad, sizeof bad - 1, &cfg, &n);
     check(!cfg && rest == bad + sizeof bad - 1, "journal: a record without its closing newline is no config");
+}
+
+/* Comma lists (section 7's list_contains_all: controllers in a mount's
+ * options, in cgroup.controllers), against a set test with strtok(3):
+ * every pair of lists drawn from a few items, empty ones included. */
+static int has_all_by_strtok(const char *want, const char *have)
+{
+    char w[64], h[64], *sw, *sh;
+    snprintf(w, sizeof w, "%s", want);
+    for (char *t = strtok_r(w, ",", &sw); t; t = strtok_r(NULL, ",", &sw)) {
+        int found = 0;
+        snprintf(h, sizeof h, "%s", have);
+        for (char *u = strtok_r(h, ",", &sh); u && !found; u = strtok_r(NULL, ",", &sh)) found = !strcmp(t, u);
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+static void comma_lists_vs_strtok(void)
+{
+    static const char *const lists[] = { "", "cpu", "cpuacct", "cpu,cpuacct", "cpuacct,cpu", "rw,cpu,cpuacct", "memory",
+                                         "cpu,", ",cpu", "cpu,,memory", "name=systemd", "cp", "pu", "rw,memory,cpuset" };
+    int bad = 0;
+    for (size_t i = 0; i < ARRAY_LEN(lists); i++)
+        for (size_t k = 0; k < ARRAY_LEN(lists); k++)
+            if (list_contains_all(lists[i], lists[k]) != has_all_by_strtok(lists[i], lists[k])) {
+                printf("#   list_contains_all(\"%s\", \"%s\") = %d\n", lists[i], lists[k], list_contains_all(lists[i], lists[k]));
+                bad++;
+            }
+    check(!bad, "comma lists: list_contains_all as a set test with strtok(3), %zu pairs", ARRAY_LEN(lists) * ARRAY_LEN(lists));
 }
 
 static void without_root(void)
@@ -462,6 +492,7 @@ int main(int argc, char **argv)
     snprintf(tmp, sizeof tmp, "%s/ocirun-api.XXXXXX", t && t[0] == '/' && strlen(t) < 40 ? t : "/tmp");
     if (!mkdtemp(tmp)) { perror(tmp); return 2; }
     snprintf(root, sizeof root, "%s/root", tmp);
+    comma_lists_vs_strtok();
     without_root();
     if (geteuid() != 0) printf("# not root: the lifecycle is skipped\n");
     else if (access("/bin/busybox", X_OK) != 0) printf("# no /bin/busybox (busybox-static): the lifecycle is skipped\n");
