@@ -38,6 +38,11 @@
 #                    when /proc/cpuinfo shows vmx or svm)
 #   OCIRUN_VM_LOG    keep the guest's whole serial console in this file
 #   OCIRUN_VM_TIMEOUT seconds qemu may run (default 240)
+#   OCIRUN_VM_SILENCE seconds the console may stay silent before the guest
+#                    counts as stalled and is booted once more (default
+#                    120: these guests print a line per check, a check's
+#                    commands time out after 60 s, and a whole run takes
+#                    under 30 s; host-lib.sh's 420 is for the systemd guest)
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,6 +50,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${OCIRUN_VM_CACHE:-/var/cache/ocirun-vm}
 busybox=/bin/busybox
 vm_timeout=${OCIRUN_VM_TIMEOUT:-240}
+OCIRUN_VM_SILENCE=${OCIRUN_VM_SILENCE:-120}   # (read by run_watched and vm_results)
 
 mode=${1:-}
 case "$mode" in
