@@ -1,4 +1,4 @@
-# Sourced by the host side of the qemu tests (tests/vm/vm.sh and
+# Sourced by the host side of the qemu tests (tests/vm/vm.sh, arm64.sh and
 # tests/vm/systemd.sh): what they share.  The caller sets VM_NAME (how its
 # skip and FAIL lines name it) and repo (the repository's top).
 

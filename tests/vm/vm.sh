@@ -195,7 +195,8 @@ boot() { # KERNEL
 kernel=$kdir/vmlinuz
 [ -s "$kdir/vmlinux" ] && kernel=$kdir/vmlinux
 boot "$kernel"
-if [ "$kernel" = "$kdir/vmlinux" ] && [ "$qrc" != 124 ] && ! grep -q 'VMTEST-START' "$work/console"; then
+# (a timeout, 124, or a stall, 125, says nothing about PVH: a stall boots once more below)
+if [ "$kernel" = "$kdir/vmlinux" ] && [ "$qrc" != 124 ] && [ "$qrc" != 125 ] && ! grep -q 'VMTEST-START' "$work/console"; then
 	# this qemu cannot boot the ELF (PVH): the bzImage, and only it from now on
 	note "the PVH boot of vmlinux did not reach /init (qemu exit $qrc): retrying with the bzImage"
 	kernel=$kdir/vmlinuz
