@@ -1039,9 +1039,13 @@ criu_part() { # LABEL RUNTIME
 	info "$L: criu: podman checks took" "$(($(now) - s))s"
 }
 
+# timed WHAT CMD...: CMD, then an info line with how long it took (the
+# guest's time goes where the log shows it)
+timed() { _t=$(now); _w=$1; shift; "$@"; _r=$?; info "guest: $_w took" "$(($(now) - _t))s"; return $_r; }
+
 failed_units=$(systemctl --failed --no-legend --plain 2>&1 | tr -s ' ' | cut -d' ' -f1 | tr '\n' ' ')
 [ -n "$failed_units" ] && info "guest: failed units at boot" "$failed_units"
-setup_rootfs
+timed "setup_rootfs" setup_rootfs
 if part podman || part cgroupfs || part clients; then
 	s=$(now)
 	if timeout 120 podman import $W/bb.tar localhost/bb >/dev/null 2>$E; then
@@ -1051,44 +1055,44 @@ if part podman || part cgroupfs || part clients; then
 	fi
 fi
 if part podman; then
-	podman_part runc $RUNC systemd
-	podman_part ocirun $OCIRUN systemd
+	timed "podman_part runc" podman_part runc $RUNC systemd
+	timed "podman_part ocirun" podman_part ocirun $OCIRUN systemd
 fi
 if part cgroupfs; then
-	podman_part runc-cgroupfs $RUNC cgroupfs
-	podman_part ocirun-cgroupfs $OCIRUN cgroupfs
+	timed "podman_part runc-cgroupfs" podman_part runc-cgroupfs $RUNC cgroupfs
+	timed "podman_part ocirun-cgroupfs" podman_part ocirun-cgroupfs $OCIRUN cgroupfs
 fi
-part clients && podman_clients systemd && podman_clients cgroupfs
+part clients && timed "clients (podman)" eval 'podman_clients systemd && podman_clients cgroupfs'
 if part direct; then
-	direct_part runc $RUNC
-	direct_part ocirun $OCIRUN
+	timed "direct_part runc" direct_part runc $RUNC
+	timed "direct_part ocirun" direct_part ocirun $OCIRUN
 fi
-part rootless && rootless_part
+part rootless && timed "the rootless part" rootless_part
 if part docker || part clients; then
-	if docker_start systemd; then
+	if timed "docker_start systemd" docker_start systemd; then
 		if part docker; then
-			docker_part runc runc systemd
-			docker_part ocirun ocirun systemd
+			timed "docker_part runc" docker_part runc runc systemd
+			timed "docker_part ocirun" docker_part ocirun ocirun systemd
 		fi
-		part clients && docker_clients systemd
+		part clients && timed "clients (docker, systemd)" docker_clients systemd
 	fi
 fi
 if part cgroupfs || part clients; then
-	if docker_start cgroupfs; then
+	if timed "docker_start cgroupfs" docker_start cgroupfs; then
 		if part cgroupfs; then
-			docker_part runc-cgroupfs runc cgroupfs
-			docker_part ocirun-cgroupfs ocirun cgroupfs
+			timed "docker_part runc-cgroupfs" docker_part runc-cgroupfs runc cgroupfs
+			timed "docker_part ocirun-cgroupfs" docker_part ocirun-cgroupfs ocirun cgroupfs
 		fi
-		part clients && docker_clients cgroupfs
+		part clients && timed "clients (docker, cgroupfs)" docker_clients cgroupfs
 	fi
 fi
-part cri && cri_part
+part cri && timed "cri_part" cri_part
 if part criu; then
 	if command -v criu >/dev/null; then
 		info "criu" "$(criu --version 2>&1 | tr '\n' ' '); criu check: $(criu check 2>&1 | tail -n 2 | tr '\n' ' ')"
 		if ! part podman && ! part cgroupfs && ! part clients; then timeout 120 podman import $W/bb.tar localhost/bb >/dev/null 2>&1; fi
-		criu_part runc $RUNC
-		criu_part ocirun $OCIRUN
+		timed "criu_part runc" criu_part runc $RUNC
+		timed "criu_part ocirun" criu_part ocirun $OCIRUN
 	else
 		bad "criu" "criu is not installed in the guest"
 	fi
