@@ -2776,7 +2776,10 @@ t_no_hang_lock() {
 	need_ocirun || return
 	command -v flock >/dev/null || { skip "no flock(1)"; return; }
 	exec_container $id || return
-	flock -x "$ROOT/$id" sleep 20 & bg=$!
+	# the holder is one process (flock(1) would leave its child `sleep`
+	# holding the lock after a kill, and the last kill below would wait
+	# out the sleep)
+	( exec 9<"$ROOT/$id" && flock -x 9 && exec sleep 20 ) & bg=$!
 	waitfor 20 eval '! flock -n -x "$ROOT/$id" true'
 	expect "state while held" "$(cstatus $id)" running
 	rt ps --format json $id >/dev/null 2>&1 || fail "ps while held"
