@@ -25,7 +25,7 @@ OCIRUN_VM_SILENCE=${OCIRUN_VM_SILENCE:-120}   # (read by run_watched)
 CC=${ARM64_CC:-aarch64-linux-gnu-gcc}
 
 VM_NAME="arm64 vm"
-. "$here/host-lib.sh"   # skip, note, apt_install, run_watched
+. "$here/host-lib.sh"   # skip, note, apt_install, run_watched, vm_results
 [ "$(id -u)" = 0 ] || skip "needs root"
 command -v qemu-system-aarch64 >/dev/null 2>&1 || apt_install qemu-system-arm
 command -v "$CC" >/dev/null 2>&1 || apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
@@ -107,18 +107,6 @@ if [ "$vm_stalled" = 1 ]; then
 fi
 [ -n "${OCIRUN_VM_LOG:-}" ] && cp "$work/console" "$OCIRUN_VM_LOG"
 note "arm64 guest (${kpkg:-cached kernel}), qemu ran $(($(date +%s) - start))s, exit $qrc; ocirun for arm64: $(stat -c %s "$r/bin/ocirun") bytes ($build)"
-sed -n 's/^.*VMTEST \(\(ok\|FAIL\|skip\) - .*\)$/\1/p' "$work/console" >"$work/results"
 sed -n 's/^.*VMTEST-NOTE \(.*\)$/# \1/p' "$work/console"
-cat "$work/results"
-pass=$(grep -c '^ok - ' "$work/results")
-failed=$(grep -c '^FAIL - ' "$work/results")
-if ! grep -q 'VMTEST-DONE' "$work/console"; then
-	why="qemu exit $qrc"
-	[ "$qrc" = 124 ] && why="killed by the ${vm_timeout}s timeout"
-	[ "$qrc" = 125 ] && why="stopped: its console was silent for ${OCIRUN_VM_SILENCE}s"
-	echo "FAIL - arm64 vm: the guest did not finish ($why); console tail:"
-	grep -v 'VMTEST ' "$work/console" | tail -n 30 | sed 's/^/#   /'
-	failed=$((failed + 1))
-fi
-echo "$pass passed, $failed failed"
+vm_results "$work/console" "$qrc" "$vm_timeout"   # (host-lib.sh)
 exit 0
