@@ -8744,7 +8744,7 @@ static void stage_log(char level, const char *msg)
 
 /* (err: the child's errno when its execve failed; the vfork child shares
  * our memory until then, as posix_spawn's does) */
-struct spawn_args { const char *exe; char **argv, **env; int keep[2]; volatile int err; };
+struct spawn_args { const char *exe; int exefd; char **argv, **env; int keep[2]; volatile int err; };
 
 static int spawn_child(void *arg)
 {
@@ -8752,6 +8752,10 @@ static int spawn_child(void *arg)
     /* the vfork child has its own fd table: clearing CLOEXEC is local */
     for (int i = 0; i < 2; i++)
         if (a->keep[i] >= 0 && set_cloexec(a->keep[i], 0) < 0) _exit(126);
+#ifdef SYS_execveat
+    /* the protected binary by its fd (Linux 3.19): no walk of /proc */
+    if (a->exefd >= 0) syscall(SYS_execveat, a->exefd, "", a->argv, a->env, AT_EMPTY_PATH);
+#endif
     execve(a->exe, a->argv, a->env);
     a->err = errno;
     _exit(127);
@@ -8829,7 +8833,7 @@ static void stage_environment(char **out, size_t n)
     out[k] = NULL;
 }
 
-static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibling, int *cgfd)
+static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extra, int sibling, int *cgfd)
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16], *env[16];
     stage_environment(env, ARRAY_LEN(env));
@@ -8840,7 +8844,7 @@ static pid_t spawn_stage(const char *exe, int stage, int fd, int extra, int sibl
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
     /* (from stage 1, stage 2's socket is inheritable already: stage_main) */
-    struct spawn_args a = { exe, argv, env, { stage == 2 && sibling ? -1 : fd, extra }, 0 };
+    struct spawn_args a = { exe, exefd, argv, env, { stage == 2 && sibling ? -1 : fd, extra }, 0 };
     pid_t pid;
     /* the child runs on this stack only until execve */
     char stack[16384] __attribute__((aligned(16)));
@@ -9249,7 +9253,7 @@ static int spawn_stage1(struct create_job *j)
     if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
     int cgfd = j->cg ? cg_open_v2(j->cg) : -1;
     j->born_in = cgfd;
-    j->pid1 = spawn_stage(exe, 1, j->sp1[1], j->sp2[1], 0, &j->born_in);
+    j->pid1 = spawn_stage(exe, protect.fd, 1, j->sp1[1], j->sp2[1], 0, &j->born_in);
     phase("stage 1 spawned");
     if (cgfd >= 0) close(cgfd);
     if (initial) syscall(SYS_sched_setaffinity, 0, sizeof saved, saved);
@@ -10216,7 +10220,7 @@ static int stage1_main(int syncfd, int s2fd)
     }
     test_stall(1);
     /* our own binary is the protected one stage 0 chose */
-    pid_t pid = spawn_stage("/proc/self/exe", 2, s2fd, mntfd, 1, NULL);
+    pid_t pid = spawn_stage("/proc/self/exe", -1, 2, s2fd, mntfd, 1, NULL);
     if (mntfd >= 0) close(mntfd);
     if (pid < 0) return -1;
     int32_t p32 = (int32_t)pid;
