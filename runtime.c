@@ -9267,7 +9267,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (validate_id(r->id) < 0) return -1;
     if ((j->rootfd = state_root_open(r->root, 1, 1)) < 0) return -1;
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
-        return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with id exists: %s", r->id) : failerr("create state dir for %s", r->id);
+        return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with given ID already exists") : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
     if ((j->dirfd = state_dir_open(j->rootfd, r->id, 2)) < 0 ||
         (j->journal = journal_create(j->dirfd, j->config, j->config_len)) < 0)

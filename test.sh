@@ -1542,7 +1542,9 @@ t_bad_duplicate_id() {
 	before=$(procs_matching "$B" | sort)
 	rt create --bundle "$B" dup </dev/null >"$TMP/bad.out" 2>"$TMP/bad.err" && { fail "second create succeeded"; return; }
 	echo "# create dup (again): $(head -1 "$TMP/bad.err" | cut -c1-200)"
-	grep -Eiq 'exists' "$TMP/bad.err" || fail "stderr lacks 'exists': $(errsum "$(cat "$TMP/bad.err")")"
+	# runc 1.1 and later: libcontainer's ErrExist (callers match "already exists")
+	grep -q 'container with given ID already exists' "$TMP/bad.err" ||
+		fail "stderr lacks runc's 'container with given ID already exists': $(errsum "$(cat "$TMP/bad.err")")"
 	expect "first container status" "$(cstatus dup)" created
 	expect "first container pid" "$(cpid dup)" "$pid"
 	expect "runtime processes before/after the failed create" "$(procs_matching "$B" | sort)" "$before"

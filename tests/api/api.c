@@ -430,7 +430,7 @@ static void with_root(void)
     FILE *f = fopen(pidfile, "r");
     check(f && fgets(text, sizeof text, f) && atoi(text) == pid, "the pid file holds %d", (int)pid);
     if (f) fclose(f);
-    fails(ocirun_create(root, "api1", &o), OCIRUN_E_EXISTS, "api1", "create of an id that exists");
+    fails(ocirun_create(root, "api1", &o), OCIRUN_E_EXISTS, "already exists", "create of an id that exists");
 
     /* start */
     succeeds(ocirun_start(root, "api1"), "start api1");
