@@ -2387,12 +2387,38 @@ static int apply_mount_opt(const char *ip, size_t k, struct oci_mount *m, const 
 
 static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap **out, size_t *n);
 
+/* Cleans an absolute path in place, as Go's filepath.Clean (runc's
+ * CleanPath): "//dev/./" is "/dev", and ".." goes no higher than "/".
+ * Every later comparison with "/dev", "/proc" ... then sees one spelling. */
+static void clean_abs_path(char *p)
+{
+    char *w = p;   /* p[0] is '/' */
+    for (const char *r = p; *r;) {
+        while (*r == '/') r++;
+        const char *e = r;
+        while (*e && *e != '/') e++;
+        size_t n = (size_t)(e - r);
+        if (n == 0 || (n == 1 && r[0] == '.')) {
+            /* nothing, or "." */
+        } else if (n == 2 && r[0] == '.' && r[1] == '.') {
+            while (w > p && *--w != '/') {}
+        } else {
+            *w++ = '/';
+            memmove(w, r, n), w += n;
+        }
+        r = e;
+    }
+    if (w == p) *w++ = '/';
+    *w = 0;
+}
+
 static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
 {
     if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "destination", 1, &m->dest) < 0 ||
         get_str(ip, c, "type", 0, &m->type) < 0 || get_str(ip, c, "source", 0, &m->source) < 0)
         return -1;
     if (m->dest[0] != '/') return fail("%s.destination: must be an absolute path, got \"%s\"", ip, m->dest);
+    clean_abs_path((char *)m->dest);   /* (the parser's copy, in the spec's arena) */
     char **opts;
     size_t nopts;
     if (get_strv(ip, c, "options", &opts, &nopts) < 0) return -1;
@@ -7045,7 +7071,6 @@ static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
     if ((top = verify_mounted(c, m->dest, &before, &src)) < 0) goto out;
     if ((m->flags & ~(MS_BIND | MS_REC)) && remount_bind(top, m->flags, m->dest) < 0) goto out;
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
-    if (!strcmp(m->dest, "/dev") || !strncmp(m->dest, "/dev/", 5)) c->dev_is_bind |= !strcmp(m->dest, "/dev");
     r = 0;
 out:
     if (top >= 0) close(top);
@@ -7337,7 +7362,7 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     struct oci_mount rw;
-    if (!strcmp(m->dest, "/dev")) c->dev_is_mounted = 1;
+    if (!strcmp(m->dest, "/dev")) c->dev_is_mounted = 1, c->dev_is_bind = m->bind;
     /* a read-only tmpfs or /dev is made read-only once what goes under it
      * (devpts, shm, mqueue, device nodes, the console) is there, as runc */
     if ((m->flags & MS_RDONLY) && (!strcmp(m->dest, "/dev") || (!m->bind && !strcmp(m->type, "tmpfs")))) {
@@ -7657,15 +7682,17 @@ static int create_devices(struct rootfs_ctx *c)
     const struct oci_spec *s = c->spec;
     struct node_dir nd = { .fd = -1, .uid = geteuid(), .gid = getegid() };
     int r = 0;
-    if (!c->dev_is_bind) {
-        for (size_t i = 0; i < ARRAY_LEN(default_devices) && r == 0; i++)
-            if (!config_has_device(s, default_devices[i].path)) r = create_device(c, &nd, &default_devices[i]);
-    }
+    /* a /dev bound from elsewhere (the host's, as `docker run -v /dev:/dev`
+     * gives it) is left as it is, linux.devices and all, as runc does
+     * (needsSetupDev): a node made there would replace the host's */
+    if (c->dev_is_bind) return 0;
+    for (size_t i = 0; i < ARRAY_LEN(default_devices) && r == 0; i++)
+        if (!config_has_device(s, default_devices[i].path)) r = create_device(c, &nd, &default_devices[i]);
     /* /dev/ptmx is always the link to this devpts instance's (runc): a
      * node, even one linux.devices asks for, would reach the host's */
     for (size_t i = 0; i < s->ndevices && r == 0; i++)
         if (strcmp(s->devices[i].path, "/dev/ptmx")) r = create_device(c, &nd, &s->devices[i]);
-    if (r < 0 || c->dev_is_bind) goto out;
+    if (r < 0) goto out;
     int dfd = node_dir_open(c, &nd, "/dev", 0);
     if (dfd < 0 && errno == ENOENT && !c->dev_is_mounted) goto out;   /* an image without /dev */
     if (dfd < 0) { r = -1; goto out; }

@@ -991,6 +991,35 @@ write-ok
 crw-------"
 }
 
+# A /dev bound from the host (docker run --privileged -v /dev:/dev lists
+# every host device in linux.devices) is left as it is: no node is made,
+# replaced or linked there, however the destination is spelled ("/dev/"),
+# as runc (needsSetupDev).  $TMP/fakedev stands in for the host's /dev.
+t_devices_dev_bind() {
+	local d=$TMP/fakedev dest before after userns
+	for dest in /dev /dev/ //dev/. /dev+userns; do
+		userns=.
+		case $dest in *+userns)
+			dest=${dest%+userns}
+			userns='.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+				| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' ;;
+		esac
+		rm -rf "$d"; mkdir -p "$d"
+		mknod "$d/null" c 1 3 && mknod "$d/ptmx" c 5 2 && echo host > "$d/fuse" || { fail "cannot make $d"; return; }
+		before=$(cd "$d" && stat -c '%n %F %t:%T %a %u:%g %i' $(ls -A) | sort)
+		run_sh "dev-bind" 'stat -c "%n %F" /dev/fuse /dev/ptmx; ls -A /dev | tr "\n" " "' \
+			'.mounts += [{destination: $dest, type: "bind", source: $src, options: ["rbind"]}]
+			 | .linux.devices = [{path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 438, uid: 0, gid: 0}]
+			 | '"$userns" --arg dest "$dest" --arg src "$d"
+		[ "$RC" = 0 ] || { fail "bind at $dest: run failed ($RC): $(errsum "$ERR")"; return; }
+		after=$(cd "$d" && stat -c '%n %F %t:%T %a %u:%g %i' $(ls -A) | sort)
+		[ "$before" = "$after" ] || fail "bind at $dest: the host's directory changed: [$before] -> [$after]"
+		expect "bind at $dest: what the container sees" "$OUT" "/dev/fuse regular file
+/dev/ptmx character special file
+fuse null ptmx "
+	done
+}
+
 t_devices_default() {
 	run_sh devices-default 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done
 for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done
@@ -4379,7 +4408,7 @@ TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
-no_new_privs oom_score_adj sysctl devices_config devices_default
+no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases

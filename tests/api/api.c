@@ -178,6 +178,28 @@ static void comma_lists_vs_strtok(void)
     check(!bad, "comma lists: list_contains_all as a set test with strtok(3), %zu pairs", ARRAY_LEN(lists) * ARRAY_LEN(lists));
 }
 
+/* clean_abs_path (mount destinations) against GNU realpath -sm, which
+ * cleans lexically too: no symlinks, ".." no higher than "/". */
+static void clean_paths_vs_realpath(void)
+{
+    static const char *const paths[] = { "/", "//", "///", "/dev", "/dev/", "//dev/./", "/./dev", "/../dev", "/a/../..",
+                                         "/a/b/../c/./d//", "/.", "/..", "/...", "/a/.b/..c", "/a/b/c/../../d",
+                                         "/proc/./sys/", "/x/..y/.z", "/a//b///c" };
+    int bad = 0, ran = 0;
+    for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
+        char cmd[256], want[256] = "", got[256];
+        snprintf(cmd, sizeof cmd, "realpath -sm -- '%s' 2>/dev/null", paths[i]);
+        FILE *f = popen(cmd, "r");
+        if (!f) continue;
+        if (fgets(want, sizeof want, f)) want[strcspn(want, "\n")] = 0, ran++;
+        pclose(f);
+        snprintf(got, sizeof got, "%s", paths[i]);
+        clean_abs_path(got);
+        if (want[0] && strcmp(got, want)) printf("#   clean_abs_path(\"%s\") = \"%s\", realpath -sm: \"%s\"\n", paths[i], got, want), bad++;
+    }
+    check(ran == (int)ARRAY_LEN(paths) && !bad, "clean_abs_path as realpath -sm, %d of %zu paths", ran, ARRAY_LEN(paths));
+}
+
 static void without_root(void)
 {
     realpath_below_vs_libc();
@@ -493,6 +515,7 @@ int main(int argc, char **argv)
     if (!mkdtemp(tmp)) { perror(tmp); return 2; }
     snprintf(root, sizeof root, "%s/root", tmp);
     comma_lists_vs_strtok();
+    clean_paths_vs_realpath();
     without_root();
     if (geteuid() != 0) printf("# not root: the lifecycle is skipped\n");
     else if (access("/bin/busybox", X_OK) != 0) printf("# no /bin/busybox (busybox-static): the lifecycle is skipped\n");
