@@ -7775,26 +7775,31 @@ static int become_pty_session(int peer)
     return 0;
 }
 
-/* pivot_root refuses a rootfs whose parent mount is shared: make the
- * mount that holds the rootfs private in our namespace. */
+/* The mount that holds the rootfs, if it is shared, becomes private in
+ * our namespace (runc's rootfsParentMountPrivate): pivot_root refuses a
+ * shared parent, and the rootfs's bind and every mount below it would
+ * otherwise propagate to the host's namespace. */
 static int make_parent_mount_private(const char *rootfs)
 {
     char *text, best[PATH_MAX] = "/";
     size_t bestlen = 0;
+    int shared = 0;
     if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return -1;
     for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* id parent maj:min root mountpoint opts [optional...] - ... */
         char *mp = line;
         for (int i = 0; i < 4 && mp; i++) if ((mp = strchr(mp, ' '))) mp++;
         if (!mp) continue;
-        char *end = strchr(mp, ' ');
-        if (end) *end = 0;
+        char *end = strchr(mp, ' '), *dash = end ? str_find(end, " - ") : NULL;
+        if (!dash) continue;
+        *end = 0, *dash = 0;
         unescape_octal(mp);
         size_t n = strlen(mp);
         if ((n == 1 || (!strncmp(rootfs, mp, n) && (rootfs[n] == '/' || !rootfs[n]))) && n >= bestlen && n < sizeof best)
-            memcpy(best, mp, n + 1), bestlen = n;
+            memcpy(best, mp, n + 1), bestlen = n, shared = str_find(end + 1, " shared:") != NULL;
     }
     xfree(text);
-    if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0) return failerr("make %s private", best);
+    if (shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0) return failerr("make %s private", best);
     return 0;
 }
 
@@ -7860,8 +7865,9 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
      * included (runc 1.1 fails so) */
     unsigned long prop = s->rootfs_prop && !(s->rootfs_prop & MS_UNBINDABLE) ? s->rootfs_prop : MS_SLAVE | MS_REC;
     if (mount(NULL, "/", NULL, prop, NULL) < 0) return failerr("set propagation of /");
-    /* pivot_root refuses a shared parent: make it private, as runc */
-    if ((prop & MS_SHARED) && make_parent_mount_private(rootfs) < 0) return -1;
+    /* unless every mount is a slave or private now, the rootfs's parent
+     * may still be shared */
+    if (!((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE))) && make_parent_mount_private(rootfs) < 0) return -1;
     /* pivot_root needs the rootfs to be a mount point */
     if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return failerr("bind mount rootfs %s", rootfs);
     if ((c.rootfd = sys_open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return failerr("open rootfs %s", rootfs);

@@ -784,6 +784,27 @@ t_rootfs_propagation() {
 	return 0
 }
 
+# A rootfs on a shared mount: with rootfsPropagation private or slave
+# (not recursive) the mount that holds the rootfs is made private in the
+# container's namespace (runc's rootfsParentMountPrivate), so the run
+# works (pivot_root refuses a shared parent) and none of the container's
+# mounts propagates to ours.
+t_rootfs_propagation_shared_parent() {
+	local d=$TMP/shared-parent p n0 n1
+	mkdir -p "$d" && mount -t tmpfs tmpfs "$d" && mount --make-shared "$d" || { fail "cannot make a shared tmpfs at $d"; return; }
+	cp -a "$RFS" "$d/rootfs" || { umount -l "$d"; fail "cannot copy the rootfs"; return; }
+	for p in private slave; do
+		n0=$(grep -c " $d" /proc/self/mountinfo)
+		run_sh shared-parent-$p 'echo ran' '.root.path = $r | .linux.rootfsPropagation = $p' --arg r "$d/rootfs" --arg p "$p"
+		n1=$(grep -c " $d" /proc/self/mountinfo)
+		[ "$RC" = 0 ] && [ "$OUT" = ran ] || fail "rootfsPropagation $p on a shared parent: run failed ($RC): $(errsum "$ERR")"
+		[ "$n1" = "$n0" ] || fail "rootfsPropagation $p: $((n1 - n0)) mounts propagated to the host (under $d)"
+		awk -v d="$d/rootfs" '$5 ~ "^" d { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	done
+	umount -l "$d"
+	return 0
+}
+
 t_masked_paths() {
 	local script='wc -c < /etc/secret; ls -A /var/secretdir | wc -l; cat /etc/secret /var/secretdir/file 2>/dev/null; echo --
 for f in /proc/keys /proc/timer_list; do [ -e $f ] && { echo "$f $(cat $f | wc -c)"; }; done
@@ -4406,7 +4427,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
-hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation masked_paths readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
