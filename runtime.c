@@ -7484,6 +7484,26 @@ static int sysctl_allowed(const struct oci_spec *s, const char *key)
     return fail(".linux.sysctl.%s: not a namespaced sysctl, it would change the host", key);
 }
 
+/* net.* sysctls in a network namespace joined by path: not where that is
+ * the runtime's own, the host's (runc's check, in the same words).  Stage
+ * 0 asks, from the host: stage 2 is in that namespace by then. */
+static int sysctl_netns_check(const struct oci_spec *s)
+{
+    const char *path = NULL;
+    for (size_t i = 0; i < s->nns; i++)
+        if (s->ns[i].flag == CLONE_NEWNET) path = s->ns[i].path;
+    for (size_t i = 0; path && i < s->nsysctl; i++) {
+        const char *k = s->sysctl[i].key;
+        struct stat a, b;
+        if (strncmp(k, "net.", 4) && strncmp(k, "net/", 4)) continue;
+        if (stat(path, &a) < 0) return failerr(".linux.namespaces: network namespace %s", path);
+        if (stat("/proc/self/ns/net", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+            return fail(".linux.sysctl: sysctl \"%s\" not allowed in host network namespace", k);
+        return 0;
+    }
+    return 0;
+}
+
 /* Written through the host's /proc/sys, which shows our own namespaces. */
 static int apply_sysctls(const struct oci_spec *s)
 {
@@ -9727,7 +9747,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     memset(&j, 0, sizeof j);
     j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
     int ok = load_bundle(&j, r) == 0;
-    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0;
+    ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0 &&
+         sysctl_netns_check(&j.spec) == 0;
     j.id = r->id;
     j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
                     has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);

@@ -992,6 +992,13 @@ t_sysctl() {
 123456789"
 	expect "host ip_forward untouched" "$(cat /proc/sys/net/ipv4/ip_forward)" "$fwd"
 	expect "host shmmax untouched" "$(cat /proc/sys/kernel/shmmax)" "$shm"
+	# net.* in a network namespace joined by path that is the host's (ours):
+	# refused in runc's words, before anything is made or written (the
+	# value is the host's own, so a runtime that fails this changes nothing)
+	variant sysctl-hostnet '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{type: "network", path: $ns}]
+		| .linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": $v}' \
+		--arg ns "/proc/$$/ns/net" --arg v "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
+	bad sysctl-hostnet 'not allowed in host network namespace' "$B" run --bundle "$B" sysctl-hostnet
 	# a name longer than a path: refused by name, nothing left
 	need_ocirun || return
 	variant sysctl-long '.linux.sysctl = {($k): "1"}' --arg k "net.$(printf 'a.%.0s' $(seq 2100))x"
