@@ -7933,16 +7933,18 @@ out:
 /* The id and limit calls are made as plain syscalls: libc's wrappers
  * broadcast them to every thread (musl's __synccall, 2 KB of a static
  * binary) and this runtime has one.  prlimit64 takes 64-bit limits on
- * every arch; where the old id calls take 16-bit ids (i386, arm) the
- * 32-bit forms are used. */
+ * every arch; where the old id calls take 16-bit ids (i386, arm, and
+ * fchown's too) the 32-bit forms are used. */
 #ifdef SYS_setresuid32
 #define NR_setresuid SYS_setresuid32
 #define NR_setresgid SYS_setresgid32
 #define NR_setgroups SYS_setgroups32
+#define NR_fchown SYS_fchown32
 #else
 #define NR_setresuid SYS_setresuid
 #define NR_setresgid SYS_setresgid
 #define NR_setgroups SYS_setgroups
+#define NR_fchown SYS_fchown
 #endif
 static int set_uid(uint32_t uid) { return (int)syscall(NR_setresuid, uid, uid, uid); }
 static int set_gid(uint32_t gid) { return (int)syscall(NR_setresgid, gid, gid, gid); }
@@ -8016,7 +8018,7 @@ static int give_stdio_to(uid_t uid)
         struct stat st;
         if (fstat(fd, &st) < 0 || st.st_uid == uid) continue;
         if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)) continue;
-        if (syscall(SYS_fchown, fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+        if (syscall(NR_fchown, fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
             return failerr("chown fd %d to the process's uid %u", fd, (unsigned)uid);
     }
     return 0;

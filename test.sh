@@ -911,6 +911,27 @@ awk "/^Max processes/ {print \$3, \$4} /^Max core file size/ {print \$5, \$6}" /
 3000 4000"
 }
 
+# A 32-bit build (i686, which this x86_64 kernel runs natively) runs a
+# container whose user is above 65535: the id calls and the chown of its
+# stdio take 32-bit ids there (setresuid32, fchown32, not the 16-bit
+# calls of the same names).  The kernel's view: id inside, the owner of
+# the file its stdout is.
+t_user_32bit_build() {
+	need_ocirun || return
+	in_old_kernel_mode && return
+	command -v i686-linux-gnu-gcc >/dev/null || { skip "no i686-linux-gnu-gcc"; return; }
+	local bin=$TMP/ocirun-i686 out=$TMP/out32
+	i686-linux-gnu-gcc -static -Os -o "$bin" "$SRCDIR/runtime.c" 2>"$TMP/i686.log" || { fail "i686 build: $(errsum "$(cat "$TMP/i686.log")")"; return; }
+	"$bin" --version >/dev/null 2>&1 || { skip "this kernel runs no 32-bit x86 binaries"; return; }
+	sh_variant user32 'id -u; id -g' '.process.user = {uid: 100000, gid: 100001}'
+	: > "$out"
+	OCIRUN_TEST_TAG=$TMP timeout "$TO" "$bin" --root "$ROOT" run --bundle "$B" user32 </dev/null >"$out" 2>"$TMP/err32" ||
+		{ fail "i686 run: $(errsum "$(cat "$TMP/err32")")"; return; }
+	expect "i686 build: id -u, id -g inside" "$(cat "$out")" "100000
+100001"
+	expect "i686 build: the owner of the process's stdout" "$(stat -c %u "$out")" 100000
+}
+
 t_user() {
 	run_sh user 'id; grep ^Groups: /proc/self/status | tr -s "\t " "  "; touch /home/user/f && echo home-ok' \
 		'.process.user = {uid: 1000, gid: 1000, additionalGids: [5, 10]} | .root.readonly = false'
@@ -4435,7 +4456,7 @@ echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent masked_paths readonly_paths root_readonly
-capabilities_default capabilities_sys_admin capabilities_minimal rlimits user env cwd cwd_root_only exec_check_caps umask
+capabilities_default capabilities_sys_admin capabilities_minimal rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
