@@ -8859,14 +8859,17 @@ static int ns_plan_unpack(const struct buf *b, struct ns_plan *p)
 
 /* (err: the child's errno when its execve failed; the vfork child shares
  * our memory until then, as posix_spawn's does) */
-struct spawn_args { const char *exe; int exefd; char **argv, **env; int keep[2]; volatile int err; };
+struct spawn_args { const char *exe; int exefd; char **argv, **env; int keep[2]; const int *stdio; volatile int err; };
 
 static int spawn_child(void *arg)
 {
     struct spawn_args *a = arg;
-    /* the vfork child has its own fd table: clearing CLOEXEC is local */
+    /* the vfork child has its own fd table: clearing CLOEXEC is local, and
+     * so are the pipes put in place of a terminal (stdio_relay_make) */
     for (int i = 0; i < 2; i++)
         if (a->keep[i] >= 0 && set_cloexec(a->keep[i], 0) < 0) _exit(126);
+    for (int i = 0; a->stdio && i < 3; i++)
+        if (a->stdio[i] >= 0 && dup2(a->stdio[i], i) < 0) _exit(126);
 #ifdef SYS_execveat
     /* the protected binary by its fd (Linux 3.19): no walk of /proc */
     if (a->exefd >= 0) syscall(SYS_execveat, a->exefd, "", a->argv, a->env, AT_EMPTY_PATH);
@@ -8948,7 +8951,7 @@ static void stage_environment(char **out, size_t n)
     out[k] = NULL;
 }
 
-static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extra, int sibling, int *cgfd)
+static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extra, int sibling, int *cgfd, const int *stdio)
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16], *env[16];
     stage_environment(env, ARRAY_LEN(env));
@@ -8959,7 +8962,7 @@ static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extr
     char arg0[] = OCIRUN_STAGE_ARG;
     char *argv[] = { name, arg0, a_stage, a_fd, a_extra, NULL };
     /* (from stage 1, stage 2's socket is inheritable already: stage_main) */
-    struct spawn_args a = { exe, exefd, argv, env, { stage == 2 && sibling ? -1 : fd, extra }, 0 };
+    struct spawn_args a = { exe, exefd, argv, env, { stage == 2 && sibling ? -1 : fd, extra }, stdio, 0 };
     pid_t pid;
     /* the child runs on this stack only until execve */
     char stack[16384] __attribute__((aligned(16)));
@@ -9021,6 +9024,8 @@ struct create_job {
     int console;         /* connected --console-socket, or -1 */
     int *host_fds;       /* per mount: a detached copy of its source for stage 2, or -1 */
     int master;          /* pty master from stage 2, or -1 */
+    int relay[3];        /* foreground without a terminal: our ends of the pipes for a terminal fd 0-2, or -1 */
+    int relay_child[3];  /* their ends, stage 1's fds 0-2 (and so the process's) until it is spawned, or -1 */
     pid_t pid1, pid2;
     int made_dir;
     int presend;         /* stage 2's setup was queued early */
@@ -9032,6 +9037,13 @@ struct create_job {
     int journal;         /* create: the state directory's journal (section 6), or -1 */
     uint64_t start2;     /* stage 2's start time */
 };
+
+static void create_job_init(struct create_job *j)
+{
+    memset(j, 0, sizeof *j);
+    j->rootfd = j->dirfd = j->sock = j->sp1[0] = j->sp1[1] = j->sp2[0] = j->sp2[1] = j->console = j->master = j->journal = -1;
+    for (int i = 0; i < 3; i++) j->relay[i] = j->relay_child[i] = -1;
+}
 
 static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n)
 {
@@ -9374,13 +9386,15 @@ static int spawn_stage1(struct create_job *j)
     if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
     int cgfd = j->cg ? cg_open_v2(j->cg) : -1;
     j->born_in = cgfd;
-    j->pid1 = spawn_stage(exe, protect.fd, 1, j->sp1[1], j->sp2[1], 0, &j->born_in);
+    j->pid1 = spawn_stage(exe, protect.fd, 1, j->sp1[1], j->sp2[1], 0, &j->born_in, j->relay_child);
     phase("stage 1 spawned");
     if (cgfd >= 0) close(cgfd);
     if (initial) syscall(SYS_sched_setaffinity, 0, sizeof saved, saved);
     if (j->pid1 < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
     close(j->sp2[1]), j->sp2[1] = -1;
+    for (int i = 0; i < 3; i++)
+        if (j->relay_child[i] >= 0) close(j->relay_child[i]), j->relay_child[i] = -1;
     return 0;
 }
 
@@ -9656,7 +9670,8 @@ static void create_job_undo(struct create_job *j, const char *id)
 static void create_job_close(struct create_job *j)
 {
     int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master,
-                   &j->journal };
+                   &j->journal, &j->relay[0], &j->relay[1], &j->relay[2], &j->relay_child[0], &j->relay_child[1],
+                   &j->relay_child[2] };
     for (size_t i = 0; i < ARRAY_LEN(fds); i++)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
     for (size_t i = 0; j->host_fds && i < j->spec.nmounts; i++)
@@ -9668,15 +9683,16 @@ static void create_job_close(struct create_job *j)
     j->config = NULL, j->cg = NULL;
 }
 
-/* Our fds 0-2, which init inherits (but for a terminal), as the texts of
- * their links ("pipe:[123]", "/dev/null"): a checkpoint tells criu which
- * of the process's files were the caller's (section 18). */
-static char *stdio_links(void)
+/* Init's fds 0-2 (ours, or the pipes in place of a terminal of ours: the
+ * end we keep names the same pipe), as the texts of their links
+ * ("pipe:[123]", "/dev/null"): a checkpoint tells criu which of the
+ * process's files were the caller's (section 18). */
+static char *stdio_links(const int relay[3])
 {
     struct buf b = {0};
     for (int fd = 0; fd < 3; fd++) {
         char path[32], link[PATH_MAX];
-        str_fmt(path, sizeof path, "/proc/self/fd/%d", fd);
+        str_fmt(path, sizeof path, "/proc/self/fd/%d", relay[fd] >= 0 ? relay[fd] : fd);
         ssize_t n = readlinkat(AT_FDCWD, path, link, sizeof link - 1);
         link[n > 0 ? n : 0] = 0;
         buf_puts(&b, fd ? "," : "[");
@@ -9710,7 +9726,7 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
                      (has_hooks(&j->spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
     st->cgroups = cgs.p;
     if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j->cg->unit), st->unit_user = j->cg->unit_user;
-    if (OCIRUN_CRIU && !j->spec.proc.terminal) st->stdio = stdio_links();
+    if (OCIRUN_CRIU && !j->spec.proc.terminal) st->stdio = stdio_links(j->relay);
     st->starttime = j->start2;   /* read for the journal */
     if (j->start2 || proc_stat(st->pid, &st->starttime, &c) == 0) return 0;
     cstate_free(st);
@@ -9718,6 +9734,39 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
 }
 
 /* The terminal and --console-socket must agree (create, run, restore). */
+/* The host's id of the container's root in a user namespace's map, or -1. */
+static int64_t host_root_id(const struct oci_idmap *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (m[i].container == 0) return m[i].host;
+    return -1;
+}
+
+/* Foreground run or exec without a terminal: a terminal among our fds 0-2
+ * is not handed to the process.  Holding the caller's terminal, the
+ * container could push input into the caller's shell (TIOCSTI), read what
+ * is typed there after the process exits, or find a terminal the config
+ * says it has not.  runc gives such a process pipes (setupProcessPipes);
+ * so do we, in place of each fd that is a terminal, and relay_pipes()
+ * copies between them and ours.  Other fds (a file, /dev/null, the log
+ * pipe of a supervisor such as procd) go to the process as they are, with
+ * no copy in between. */
+static int stdio_relay_make(struct create_job *j)
+{
+    int64_t uid = host_root_id(j->spec.uidmap, j->spec.nuidmap), gid = host_root_id(j->spec.gidmap, j->spec.ngidmap);
+    for (int i = 0; i < 3; i++) {
+        struct kterm t;
+        int p[2];
+        if (sys_ioctl(i, TCGETS, &t) < 0) continue;
+        if (sys_pipe2(p, O_CLOEXEC) < 0) return failerr("a pipe in place of the terminal on fd %d", i);
+        j->relay_child[i] = p[i ? 1 : 0], j->relay[i] = p[i ? 0 : 1];
+        /* the container's root's, as runc's: stage 2 gives it on to the user */
+        if (uid >= 0 && gid >= 0 && syscall(NR_fchown, j->relay_child[i], (uint32_t)uid, (uint32_t)gid) < 0)
+            return failerr("chown the pipe in place of fd %d", i);
+    }
+    return 0;
+}
+
 static int check_terminal(struct create_job *j, const struct create_req *r)
 {
     if (j->spec.proc.terminal && !r->console_socket && !r->foreground)
@@ -9741,20 +9790,38 @@ static int make_cgroup(struct create_job *j, const struct create_req *r, int *la
     return cg_create(j->cg, &j->spec, path, r->id, r->rootless, j->journal, late);
 }
 
+/* What a foreground run or exec relays while it waits (fg_wait): the pty
+ * master of a terminal, or our ends of the pipes in place of the caller's
+ * terminal fds (stdio_relay_make); -1 each where there is none. */
+struct fg_io { int master, relay[3]; };
+
+static void fg_io_close(struct fg_io *io)
+{
+    int *fds[] = { &io->master, &io->relay[0], &io->relay[1], &io->relay[2] };
+    for (size_t i = 0; i < ARRAY_LEN(fds); i++)
+        if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
+}
+
+static void fg_io_take(struct fg_io *io, struct create_job *j)
+{
+    io->master = j->master, j->master = -1;
+    for (int i = 0; i < 3; i++) io->relay[i] = j->relay[i], j->relay[i] = -1;
+}
+
 /* `create`: on success init waits for `start`, its pid is in *st, and the
  * state directory (fd in *dirfd, locked) records it. */
-static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, int *master, int *startfd, int *rootfd)
+static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, struct fg_io *io, int *startfd, int *rootfd)
 {
     struct create_job j;
-    memset(&j, 0, sizeof j);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
+    create_job_init(&j);
     int ok = load_bundle(&j, r) == 0;
     ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0 &&
          sysctl_netns_check(&j.spec) == 0;
     j.id = r->id;
     j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
                     has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);
-    ok = ok && check_terminal(&j, r) == 0 && make_state_dir(&j, r) == 0;
+    ok = ok && check_terminal(&j, r) == 0 && (!r->foreground || j.spec.proc.terminal || stdio_relay_make(&j) == 0) &&
+         make_state_dir(&j, r) == 0;
     if (ok) phase("state directory made");
     if (ok && (sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp1) < 0 ||
                sys_socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, j.sp2) < 0))
@@ -9782,7 +9849,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok) phase("state written: created");
     if (!ok && have_st) cstate_free(st);
     if (!ok) create_job_undo(&j, r->id);
-    else *dirfd = j.dirfd, j.dirfd = -1, *master = j.master, j.master = -1;
+    else *dirfd = j.dirfd, j.dirfd = -1, fg_io_take(io, &j);
     if (ok && r->start_now) *startfd = j.sp2[0], j.sp2[0] = -1;
     if (ok && rootfd) *rootfd = j.rootfd, j.rootfd = -1;
     create_job_close(&j);
@@ -9910,6 +9977,90 @@ static int relay_pty(int master, pid_t pid, int *exit_status)
     if (!exited) return wait_forwarding_signals(pid, exit_status);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
+}
+
+/* One step of relay_pipes for one pipe: what `from` has goes to `to`.
+ * Our stdin goes through `in` without blocking (a process that does not
+ * read it must not stop its output's relay); 0, or -1 at EOF or an error
+ * on either side, when the pipe is done with. */
+struct relay_in { char buf[4096]; size_t off, len; };
+
+static int relay_output(int from, int to)
+{
+    char buf[4096];
+    ssize_t n = read(from, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+    return n <= 0 || write_all(to, buf, (size_t)n) < 0 ? -1 : 0;
+}
+
+static int relay_input(int to, struct relay_in *in, int readable)
+{
+    if (!in->len && readable) {
+        ssize_t n = read(0, in->buf, sizeof in->buf);
+        if (n < 0 && errno == EINTR) return 0;
+        if (n <= 0) return -1;   /* our stdin's end: the process's too */
+        in->off = 0, in->len = (size_t)n;
+    }
+    if (!in->len) return 0;
+    ssize_t n = write(to, in->buf + in->off, in->len - in->off);
+    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;   /* EPIPE: it closed its stdin */
+    if ((in->off += (size_t)n) == in->len) in->len = 0;
+    return 0;
+}
+
+/* Foreground run or exec whose terminal fds became pipes (fg_io): copies
+ * our stdin into the process's and its output to ours, relaying signals
+ * as wait_forwarding_signals does (through a signalfd, so an exit is never
+ * missed between two polls), until the process exits; then what its pipes
+ * still hold is drained, as long as some comes within 100 ms (a child of
+ * it that keeps them open does not keep us, as runc). */
+static int relay_pipes(int io[3], pid_t pid, int *exit_status)
+{
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
+    oci_ksigset set = { { 0 } }, old;
+    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
+    int sfd = (int)syscall(SYS_signalfd4, -1, &set, (size_t)OCI_KSIGSET, O_CLOEXEC | O_NONBLOCK), status = 0, exited = 0, r = 0;
+    if (sfd < 0) r = failerr("signalfd");
+    if (io[0] >= 0) sys_fcntl(io[0], F_SETFL, sys_fcntl(io[0], F_GETFL, 0) | O_NONBLOCK);
+    struct relay_in in = { .len = 0 };
+    while (r == 0) {
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
+        if (exited && io[1] < 0 && io[2] < 0) break;
+        struct pollfd p[5] = { { sfd, POLLIN, 0 }, { io[0] >= 0 && !in.len ? 0 : -1, POLLIN, 0 },
+                               { in.len ? io[0] : -1, POLLOUT, 0 }, { io[1], POLLIN, 0 }, { io[2], POLLIN, 0 } };
+        int n = poll(p, 5, exited ? 100 : -1);
+        if (n < 0 && errno != EINTR) { r = failerr("poll"); break; }
+        if (n == 0) break;   /* exited, and its pipes were quiet for 100 ms */
+        if (p[0].revents) {
+            struct { uint32_t signo; uint8_t rest[124]; } si;   /* struct signalfd_siginfo */
+            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+                if ((int)si.signo != SIGCHLD) kill(pid, (int)si.signo);
+        }
+        if ((p[1].revents || p[2].revents) && relay_input(io[0], &in, p[1].revents != 0) < 0) close(io[0]), io[0] = -1;
+        for (int k = 1; k < 3; k++)
+            if (p[2 + k].revents && relay_output(io[k], k) < 0) close(io[k]), io[k] = -1;
+    }
+    for (int k = 0; k < 3; k++)
+        if (io[k] >= 0) close(io[k]), io[k] = -1;
+    if (sfd >= 0) close(sfd);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
+    if (r < 0) return r;
+    if (!exited) return wait_forwarding_signals(pid, exit_status);
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return 0;
+}
+
+/* A foreground process's wait, with what it relays (fg_io); io's fds are
+ * closed by the time it returns. */
+static int fg_wait(struct fg_io *io, pid_t pid, int *exit_status)
+{
+    int r;
+    if (io->master >= 0) r = relay_pty(io->master, pid, exit_status), io->master = -1;
+    else if (io->relay[0] >= 0 || io->relay[1] >= 0 || io->relay[2] >= 0) r = relay_pipes(io->relay, pid, exit_status);
+    else r = wait_forwarding_signals(pid, exit_status);
+    fg_io_close(io);
+    return r;
 }
 
 /* --- stage 0 for `exec` --- */
@@ -10152,8 +10303,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     struct create_job j;
     struct cstate st;
     struct buf proc = {0}, cfg = {0};
-    memset(&j, 0, sizeof j);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
+    create_job_init(&j);
     int ok = open_container(e->root, e->id, &j.rootfd, &j.dirfd, &st) == 0;
     int status = ok ? container_status(j.dirfd, &st) : ST_STOPPED;
     if (ok && status == ST_STOPPED) ok = fail("cannot exec in a stopped container") == 0;
@@ -10170,6 +10320,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     if (ok && e->console_socket && !j.spec.proc.terminal)
         ok = fail("exec: --console-socket given but the process has no terminal (--tty)") == 0;
     ok = ok && (!e->console_socket || connect_console(&j, e->console_socket) == 0);
+    ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {
         char path[64];
         j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
@@ -10202,15 +10353,16 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
     pid_t pid = j.pid2;
-    int master = j.master;
-    j.master = -1;
+    struct fg_io io;
+    fg_io_take(&io, &j);
     create_job_close(&j);
     close_container(-1, -1, &st);
     buf_free(&proc), buf_free(&cfg);
+    if (!ok || e->detach) fg_io_close(&io);
     if (!ok) return -1;
     phase("started: the process runs");
     if (e->detach) return 0;
-    int r = master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status);
+    int r = fg_wait(&io, pid, exit_status);
     if (r == 0) phase("the process exited");
     return r;
 }
@@ -10350,7 +10502,7 @@ static int stage1_main(int syncfd, int s2fd)
     }
     test_stall(1);
     /* our own binary is the protected one stage 0 chose */
-    pid_t pid = spawn_stage("/proc/self/exe", -1, 2, s2fd, mntfd, 1, NULL);
+    pid_t pid = spawn_stage("/proc/self/exe", -1, 2, s2fd, mntfd, 1, NULL, NULL);
     if (mntfd >= 0) close(mntfd);
     if (pid < 0) return -1;
     int32_t p32 = (int32_t)pid;
@@ -11077,8 +11229,10 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     r.root = root_or_default(root), r.id = id;
     if (o) r.bundle = o->bundle, r.pid_file = o->pid_file, r.no_pivot = o->no_pivot, r.preserve_fds = o->preserve_fds;
     struct cstate st;
-    int dirfd, master;
-    if (stage0_create(&r, &st, &dirfd, &master, NULL, NULL) < 0) return -1;
+    struct fg_io io;
+    int dirfd;
+    if (stage0_create(&r, &st, &dirfd, &io, NULL, NULL) < 0) return -1;
+    fg_io_close(&io);
     close(dirfd);
     cstate_free(&st);
     return 0;
@@ -11216,8 +11370,10 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
         create_req_from(c, argv[i], &f, &r) < 0)
         return -1;
     struct cstate st;
-    int dirfd, master;
-    if (stage0_create(&r, &st, &dirfd, &master, NULL, NULL) < 0) return -1;
+    struct fg_io io;
+    int dirfd;
+    if (stage0_create(&r, &st, &dirfd, &io, NULL, NULL) < 0) return -1;
+    fg_io_close(&io);
     close(dirfd);
     cstate_free(&st);
     return 0;
@@ -11238,10 +11394,10 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
  * unlocked: others may act on the container meanwhile): the delete goes
  * through it rather than the id, which, were the container deleted
  * meanwhile, might name a new one by now. */
-static int run_foreground(const struct cli *c, const char *id, pid_t pid, int master, int keep, int *exit_status,
+static int run_foreground(const struct cli *c, const char *id, pid_t pid, struct fg_io *io, int keep, int *exit_status,
                           int rootfd, int dirfd, const struct cstate *st)
 {
-    if ((master >= 0 ? relay_pty(master, pid, exit_status) : wait_forwarding_signals(pid, exit_status)) < 0) return -1;
+    if (fg_wait(io, pid, exit_status) < 0) return -1;
     phase("the process exited");
     if (keep) return 0;
     int r;
@@ -11262,21 +11418,22 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         create_req_from(c, argv[i], &f, &r) < 0)
         return -1;
     struct cstate st;
-    int dirfd, master, rootfd;
+    struct fg_io io;
+    int dirfd, rootfd;
     r.foreground = !f.detach, r.start_now = 1;
     int startfd;
-    if (stage0_create(&r, &st, &dirfd, &master, &startfd, &rootfd) < 0) return -1;
+    if (stage0_create(&r, &st, &dirfd, &io, &startfd, &rootfd) < 0) return -1;
     int rc = start_locked(dirfd, &st, startfd);
     if (rc < 0) {   /* what we made goes (still locked), the error stays the start's */
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
         delete_locked(rootfd, dirfd, &st, 1);
         memcpy(err_msg, saved, sizeof saved);
-        if (master >= 0) close(master);
     } else if (!f.detach) {
         flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */
-        rc = run_foreground(c, r.id, st.pid, master, f.keep, exit_status, rootfd, dirfd, &st);
+        rc = run_foreground(c, r.id, st.pid, &io, f.keep, exit_status, rootfd, dirfd, &st);
     }
+    fg_io_close(&io);
     close(dirfd);
     close(rootfd);
     cstate_free(&st);
@@ -13094,8 +13251,8 @@ static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_sta
     struct buf o = {0};
     char log[PATH_MAX + 16], root_dir[PATH_MAX];
     int i = 1, imgfd = -1, workfd = -1, fds[16] = { -1, -1, -1, -1 }, nfds = 4, master = -1, ok;
-    memset(&f, 0, sizeof f), memset(&j, 0, sizeof j), memset(&st, 0, sizeof st);
-    j.rootfd = j.dirfd = j.sock = j.sp1[0] = j.sp1[1] = j.sp2[0] = j.sp2[1] = j.console = j.master = j.journal = -1;
+    memset(&f, 0, sizeof f), memset(&st, 0, sizeof st);
+    create_job_init(&j);
     if (parse_criu_flags("restore", argc, argv, &i, &f) < 0 ||
         want_args("restore", argc - i, 1, 1, "[--image-path DIR] [--bundle DIR] [--detach] ... <container-id>") < 0 ||
         create_req_from(c, argv[i], &f.cf, &r) < 0)
@@ -13123,7 +13280,8 @@ static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_sta
     if (!ok) return -1;
     pid_t pid = st.pid;
     cstate_free(&st);
-    return f.cf.detach ? 0 : run_foreground(c, r.id, pid, master, 0, exit_status, -1, -1, NULL);
+    struct fg_io io = { master, { -1, -1, -1 } };
+    return f.cf.detach ? (fg_io_close(&io), 0) : run_foreground(c, r.id, pid, &io, 0, exit_status, -1, -1, NULL);
 }
 
 #else

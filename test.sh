@@ -2332,6 +2332,38 @@ t_terminal_run_relay() {
 # runc), for run and exec -t; the foreground relay does not turn "\n"
 # into "\r\n" (ONLCR is cleared on the container's pty, as runc's
 # receiver does; script's own pty has it off here)
+# Foreground run and exec without a terminal, from a terminal: the
+# process gets pipes in place of the caller's terminal fds (runc's
+# setupProcessPipes), never the terminal itself, which would let it push
+# input into the caller's shell (TIOCSTI), read what is typed there later,
+# or take it over (exec -u 1000 chowned it); the relay copies input and
+# output and keeps the exit status.  Other fds go as they are (ocirun):
+# a file stays the process's own stdout, with no copy in between.
+t_terminal_not_handed_over() {
+	local id=no-tty-handover tty_owner
+	command -v script >/dev/null || { skip "no script(1)"; return; }
+	sh_variant $id 'for f in 0 1 2; do printf "%s " "$(readlink /proc/$$/fd/$f | cut -d: -f1)"; done; echo
+[ -t 0 ] || [ -t 1 ] || [ -t 2 ] || echo no-tty; read l; echo "got:$l"; echo err >&2; exit 3'
+	printf 'hello\n' | OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT run --bundle $B $id; echo rc=\$?" /dev/null >"$B/out" 2>&1
+	expect "run from a terminal: fds 0-2, tty test, input, stderr, status" "$(tr -d '\r' < "$B/out" | grep -v '^hello$')" "pipe pipe pipe 
+no-tty
+got:hello
+err
+rc=3"
+	sh_variant $id-sleep 'exec sleep 100'
+	rt run -d --bundle "$B" $id-sleep </dev/null >/dev/null 2>&1 || { fail "run -d failed"; return; }
+	printf 'hi\n' | OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -u 1000 $id-sleep sh -c 'for f in 0 1 2; do printf \"%s \" \$(readlink /proc/\$\$/fd/\$f | cut -d: -f1); done; echo; read l; echo got:\$l; exit 5'; echo rc=\$?; stat -c 'owner %u' \$(tty)" /dev/null >"$B/eout" 2>&1
+	expect "exec -u 1000 from a terminal: fds 0-2, input, status, the terminal's owner after" "$(tr -d '\r' < "$B/eout" | grep -v '^hi$')" "pipe pipe pipe 
+got:hi
+rc=5
+owner 0"
+	rt delete --force $id-sleep >/dev/null 2>&1
+	[ "$IS_OCIRUN" = 1 ] || return 0   # (runc gives pipes here too)
+	sh_variant $id-file 'readlink /proc/self/fd/1'
+	rt run --bundle "$B" $id-file </dev/null >"$B/file-out" 2>&1
+	expect "run with stdout a file: the process writes the file itself" "$(cat "$B/file-out")" "$B/file-out"
+}
+
 t_terminal_owner_onlcr() {
 	local id=tty-owner
 	command -v script >/dev/null || { skip "no script(1)"; return; }
@@ -4471,7 +4503,7 @@ hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hoo
 podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
-terminal_console_socket terminal_run_relay terminal_owner_onlcr no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
+terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_handed_over no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
