@@ -8629,20 +8629,17 @@ enum msg_type {
     MSG_COMMIT,          /* stage 0 -> 2: the state is written, the create is complete (+ byte 1: and start, for run) */
     MSG_CGROUP_LAYOUT,   /* stage 0 -> 2: the host's cgroup hierarchies (cg_layout_pack), for a cgroup mount */
     MSG_JOINED,          /* stage 0 -> 1: in the whole cgroup now (OPT_JOIN_LATER) */
-    MSG_NS_PLAN,         /* stage 0 -> 1: the namespaces and oomScoreAdj (ns_plan_pack), not the config */
     MSG_MAX
 };
 
 static const char *const msg_names[MSG_MAX] = {
     "?", "options", "config", "user map request", "user map ack", "child pid", "ready", "error", "log", "pty", "hooks", "hooks done",
-    "seccomp listener", "mount source", "commit", "cgroup layout", "joined", "namespace plan"
+    "seccomp listener", "mount source", "commit", "cgroup layout", "joined"
 };
-
-#define NS_PLAN_MAX (4 * (3 + 8) + 8 * PATH_MAX)   /* ns_plan_pack: a head, 8 flags, 8 paths */
 
 static const uint32_t msg_max_len[MSG_MAX] = {
     0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 1,
-    MAX_HIER * (2 + 256 + 256), 0, NS_PLAN_MAX
+    MAX_HIER * (2 + 256 + 256), 0
 };
 
 #define MSG_MAGIC 0x6f63
@@ -8775,63 +8772,6 @@ static void stage_log(char level, const char *msg)
     if (n > (int)sizeof buf - 1) n = (int)sizeof buf - 1;
     if (stage_log_fd >= 0) msg_send(stage_log_fd, MSG_LOG, buf, (uint32_t)n, -1);
 }
-
-/* Stage 1 makes and joins the namespaces, and sets oomScoreAdj before
- * them (runc's order); that is all it needs of the config, so that is all
- * it gets, and it parses no JSON.  The plan: u32 nns, has_oom, oom; nns
- * u32 namespace flags; nns paths, each ending in a NUL ("" for one to
- * create). */
-struct ns_plan {
-    int clone_flags, has_oom, oom;
-    size_t nns;
-    struct oci_ns ns[8];
-};
-
-static void ns_plan_pack(const struct oci_spec *s, struct buf *b)
-{
-    uint32_t head[3] = { (uint32_t)s->nns, (uint32_t)s->proc.has_oom_score_adj, (uint32_t)s->proc.oom_score_adj };
-    buf_add(b, (const char *)head, sizeof head);
-    for (size_t i = 0; i < s->nns; i++) {
-        uint32_t f = (uint32_t)s->ns[i].flag;
-        buf_add(b, (const char *)&f, sizeof f);
-    }
-    for (size_t i = 0; i < s->nns; i++) {
-        const char *path = s->ns[i].path ? s->ns[i].path : "";
-        buf_add(b, path, strlen(path) + 1);
-    }
-}
-
-/* Checks the plan as parse_namespaces checks the config (known types,
- * each once, absolute paths); the paths point into b. */
-static int ns_plan_unpack(const struct buf *b, struct ns_plan *p)
-{
-    uint32_t head[3], f;
-    memset(p, 0, sizeof *p);
-    if (b->len < sizeof head) return fail("stage 0 sent a namespace plan of %zu bytes", b->len);
-    memcpy(head, b->p, sizeof head);
-    size_t off = sizeof head, n = head[0];
-    p->has_oom = head[1] != 0, p->oom = (int)head[2];
-    if (n > ARRAY_LEN(p->ns)) return fail("stage 0 sent a plan of %zu namespaces (there are 8 kinds)", n);
-    if (b->len - off < n * sizeof f) return fail("stage 0 sent a plan of %zu namespaces in %zu bytes", n, b->len);
-    for (size_t i = 0, seen = 0; i < n; i++, off += sizeof f) {
-        memcpy(&f, b->p + off, sizeof f);
-        if (!strcmp(ns_name((int)f), "?") || (seen & f)) return fail("stage 0 sent a bad namespace flag %#x", f);
-        seen |= f;
-        p->ns[i].flag = (int)f;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *path = b->p + off, *nul = off < b->len ? memchr(path, 0, b->len - off) : NULL;
-        if (!nul) return fail("stage 0 sent a namespace plan with unterminated paths");
-        if (path[0] && path[0] != '/') return fail("stage 0 sent a relative namespace path %s", path);
-        if (path[0]) p->ns[i].path = path;
-        else p->clone_flags |= p->ns[i].flag;
-        off += (size_t)(nul - path) + 1;
-    }
-    if (off != b->len) return fail("stage 0 sent %zu bytes after its namespace plan", b->len - off);
-    p->nns = n;
-    return 0;
-}
-
 
 /* ======================================================================
  * 16. The handshake: stage 0, stage 1, stage 2
@@ -9353,14 +9293,8 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
 static int send_setup(int fd, const struct create_job *j, int passfd)
 {
     if (msg_send(fd, MSG_OPTS, &j->opts, sizeof j->opts, passfd) < 0) return -1;
-    if (fd == j->sp1[0]) {
-        struct buf b = {0};
-        ns_plan_pack(&j->spec, &b);
-        int r = msg_send(fd, MSG_NS_PLAN, b.p, (uint32_t)b.len, -1);
-        buf_free(&b);
-        return r;
-    }
     if (msg_send(fd, MSG_CONFIG, j->config, (uint32_t)j->config_len, -1) < 0) return -1;
+    if (fd != j->sp2[0]) return 0;
     if (send_host_mounts(fd, &j->spec, j->host_fds) < 0) return -1;
     if ((j->opts.flags & OPT_EXEC) || !j->cg || !spec_mounts_cgroup(&j->spec)) return 0;
     struct buf b = {0};
@@ -10374,7 +10308,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
  * and this kernel-independent rule keeps exec of stage 2 off paths inside
  * the container (Linux 6.x also refuses to exec through a magic link that
  * leads out of the root).  Its fd goes to *mntfd for stage 2 to join. */
-static int join_namespaces(const struct ns_plan *s, int *mntfd)
+static int join_namespaces(const struct oci_spec *s, int *mntfd)
 {
     int fds[8];
     size_t n = 0;
@@ -10418,7 +10352,7 @@ out:
     return r;
 }
 
-static int create_namespaces(const struct ns_plan *s, int syncfd)
+static int create_namespaces(const struct oci_spec *s, int syncfd)
 {
     struct buf b = {0};
     int flags = s->clone_flags;
@@ -10446,24 +10380,19 @@ static int create_namespaces(const struct ns_plan *s, int syncfd)
     return 0;
 }
 
-static int recv_opts(int fd, const char *peer, struct stage_opts *o, int *passfd)
-{
-    struct buf b = {0};
-    int r = msg_recv(fd, peer, MSG_OPTS, &b, passfd);
-    if (r == 0) memcpy(o, b.p, sizeof *o);
-    buf_free(&b);
-    if (r == 0 && (!memchr(o->bundle, 0, sizeof o->bundle) || !memchr(o->rootfs, 0, sizeof o->rootfs) ||
-                   !memchr(o->id, 0, sizeof o->id)))
-        r = fail("%s sent options with unterminated paths", peer);
-    return r;
-}
-
-/* Stage 2's setup: the options, then the config. */
 static int recv_setup(int fd, const char *peer, struct stage_opts *o, struct oci_spec *s, int *passfd)
 {
     struct buf b = {0};
-    if (recv_opts(fd, peer, o, passfd) < 0) return -1;
-    int r = msg_recv(fd, peer, MSG_CONFIG, &b, NULL) < 0 ? -1 : spec_parse(b.p, b.len, "config.json", s);
+    int r = -1;
+    if (msg_recv(fd, peer, MSG_OPTS, &b, passfd) < 0) goto out;
+    memcpy(o, b.p, sizeof *o);
+    if (!memchr(o->bundle, 0, sizeof o->bundle) || !memchr(o->rootfs, 0, sizeof o->rootfs) || !memchr(o->id, 0, sizeof o->id)) {
+        fail("%s sent options with unterminated paths", peer);
+        goto out;
+    }
+    if (msg_recv(fd, peer, MSG_CONFIG, &b, NULL) < 0) goto out;
+    r = spec_parse(b.p, b.len, "config.json", s);
+out:
     buf_free(&b);
     return r;
 }
@@ -10471,17 +10400,14 @@ static int recv_setup(int fd, const char *peer, struct stage_opts *o, struct oci
 static int stage1_main(int syncfd, int s2fd)
 {
     struct stage_opts o;
-    struct ns_plan s;
-    struct buf plan = {0};   /* (s's paths point into it: kept until we exit) */
-    if (recv_opts(syncfd, "stage 0", &o, NULL) < 0 || msg_recv(syncfd, "stage 0", MSG_NS_PLAN, &plan, NULL) < 0 ||
-        ns_plan_unpack(&plan, &s) < 0)
-        return -1;
+    struct oci_spec s;
+    if (recv_setup(syncfd, "stage 0", &o, &s, NULL) < 0) return -1;
     logcfg.debug = !!(o.flags & OPT_DEBUG), logcfg.t0 = o.t0;
     phase("stage 1: setup received");
     if (chdir((o.flags & OPT_EXEC) ? "/" : o.bundle) < 0) return failerr("chdir %s", o.bundle);
-    if (s.has_oom) {
+    if (s.proc.has_oom_score_adj) {
         char v[16];
-        str_fmt(v, sizeof v, "%d", s.oom);
+        str_fmt(v, sizeof v, "%d", s.proc.oom_score_adj);
         if (write_file_str("/proc/self/oom_score_adj", v) < 0) return err_prefix(".process.oomScoreAdj");
     }
     int mntfd, later = (o.flags & OPT_JOIN_LATER) ? s.clone_flags & CLONE_NEWCGROUP : 0;

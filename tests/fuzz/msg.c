@@ -3,13 +3,12 @@
  *
  * Input: 4 control bytes, then the byte stream a peer stage sends.
  *   byte 0 % 3: who receives
- *     0  recv_setup(): what stage 2 gets first (MSG_OPTS, checked for
- *        unterminated paths, then MSG_CONFIG through spec_parse())
+ *     0  recv_setup(): what stages 1 and 2 get first (MSG_OPTS, checked
+ *        for unterminated paths, then MSG_CONFIG through spec_parse())
  *     1  msg_recv() in a loop, waiting for type byte 1 % MSG_MAX, until it
  *        fails or the stream ends (MSG_LOG lines are forwarded on the way
  *        with forward_log(), MSG_ERROR becomes the error); a received
- *        MSG_CGROUP_LAYOUT goes through cg_layout_unpack(), a MSG_NS_PLAN
- *        (stage 1's setup after MSG_OPTS) through ns_plan_unpack()
+ *        MSG_CGROUP_LAYOUT goes through cg_layout_unpack()
  *     2  recv_host_mounts(): stage 2 taking MSG_HOST_MOUNT messages for
  *        the bind mounts of a config with a user namespace
  *   byte 2: if not 0, the stream goes in two writes, the first of
@@ -137,16 +136,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 for (int i = 0; u == 0 && i < l.n; i++)
                     if (!memchr(l.h[i].mnt, 0, sizeof l.h[i].mnt) || !memchr(l.h[i].opts, 0, sizeof l.h[i].opts))
                         fz_fail("cg_layout_unpack: unterminated field");
-            }
-            if (want == MSG_NS_PLAN) {
-                struct ns_plan pl;
-                err_msg[0] = 0;
-                int u = ns_plan_unpack(&b, &pl);
-                fz_verbose("ns_plan_unpack", u, err_msg);
-                if (u < 0 && !err_msg[0]) fz_fail("ns_plan_unpack failed without a message");
-                for (size_t i = 0; u == 0 && i < pl.nns; i++)
-                    if (pl.ns[i].path && (pl.ns[i].path < b.p || pl.ns[i].path + strlen(pl.ns[i].path) >= b.p + b.len))
-                        fz_fail("ns_plan_unpack: a path outside the message");
             }
         }
         buf_free(&b);
