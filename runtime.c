@@ -9681,7 +9681,7 @@ static int64_t host_root_id(const struct oci_idmap *m, size_t n)
  * container could push input into the caller's shell (TIOCSTI), read what
  * is typed there after the process exits, or find a terminal the config
  * says it has not.  runc gives such a process pipes (setupProcessPipes);
- * so do we, in place of each fd that is a terminal, and relay_pipes()
+ * so do we, in place of each fd that is a terminal, and relay_io()
  * copies between them and ours.  Other fds (a file, /dev/null, the log
  * pipe of a supervisor such as procd) go to the process as they are, with
  * no copy in between. */
@@ -9790,13 +9790,6 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     return ok ? 0 : -1;
 }
 
-static volatile pid_t forward_to;
-
-static void forward_signal(int sig)
-{
-    if (forward_to > 0) kill(forward_to, sig);
-}
-
 /* Waits for our child `pid` (a container's init or exec'd process, a child
  * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
  * sends us; *exit_status is the shell's view (128+N when killed by N).
@@ -9819,20 +9812,9 @@ static int wait_forwarding_signals(pid_t pid, int *exit_status)
     }
     int err = errno;   /* (waitpid's or the wait's, when one failed) */
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
-    forward_to = 0;
     if (w <= 0) return errno = err, failerr("wait for the container process (pid %d)", (int)pid);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
-}
-
-static volatile sig_atomic_t winch_pending;
-
-static void note_child(int sig) { (void)sig; }   /* only to interrupt poll */
-
-static void note_winch(int sig)
-{
-    (void)sig;
-    winch_pending = 1;
 }
 
 static void copy_winsize(int from, int to)
@@ -9841,84 +9823,28 @@ static void copy_winsize(int from, int to)
     if (sys_ioctl(from, TIOCGWINSZ, &ws) == 0) sys_ioctl(to, TIOCSWINSZ, &ws);
 }
 
-/* Foreground run/exec with a terminal and no console socket: our terminal
- * in raw mode relays to the container's pty (window size changes too),
- * until the container side hangs up; then the terminal is restored. */
-static int relay_pty(int master, pid_t pid, int *exit_status)
+/* Our stdin goes to the process through `in` without blocking (a process
+ * that does not read its input must not stop the relay of its output);
+ * -1 at the end of our stdin or when the process's side is closed. */
+struct relay_in { char buf[4096]; size_t off, len; };
+
+static int relay_input(int to, struct relay_in *in, int readable)
 {
-    struct kterm saved;
-    int tty = sys_ioctl(0, TCGETS, &saved) == 0;
-    if (tty) {
-        struct kterm raw = saved;   /* cfmakeraw(3) */
-        raw.iflag &= ~(uint32_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        raw.oflag &= ~(uint32_t)OPOST;
-        raw.lflag &= ~(uint32_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        raw.cflag = (raw.cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8;
-        raw.cc[VMIN] = 1, raw.cc[VTIME] = 0;
-        sys_ioctl(0, TCSETS, &raw);
-        copy_winsize(0, master);
+    if (!in->len && readable) {
+        ssize_t n = read(0, in->buf, sizeof in->buf);
+        if (n < 0 && errno == EINTR) return 0;
+        if (n <= 0) return -1;
+        in->off = 0, in->len = (size_t)n;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = note_winch;
-    sigaction(SIGWINCH, &sa, NULL);
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
-    forward_to = pid;
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) sigaction(sigs[k], &sa, NULL);
-    sa.sa_handler = note_child;
-    sa.sa_flags = 0;
-    sigaction(SIGCHLD, &sa, NULL);
-    /* our input goes to the pty without blocking: a container that does
-     * not read its terminal while it writes to it would otherwise leave
-     * both sides waiting on full queues; input waits in `in` meanwhile */
-    sys_fcntl(master, F_SETFL, sys_fcntl(master, F_GETFL, 0) | O_NONBLOCK);
-    struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
-    char buf[4096], in[4096];
-    size_t in_off = 0, in_len = 0;
-    int status = 0, exited = 0;
-    for (;;) {
-        if (winch_pending && tty) winch_pending = 0, copy_winsize(0, master);
-        /* the process's exit ends the relay even while a child of it
-         * keeps the terminal open (runc stops then too): what is left
-         * to read is drained for a moment; the 500 ms covers a SIGCHLD
-         * that came just before poll */
-        if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
-        p[0].events = POLLIN | (in_len ? POLLOUT : 0), p[1].revents = 0;
-        int pr = poll(p, p[1].fd >= 0 && !in_len && !exited ? 2 : 1, exited ? 100 : 500);
-        if (pr < 0 && errno != EINTR) break;
-        if (pr == 0 && exited) break;
-        if (pr <= 0) continue;
-        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0 && !(n < 0 && errno == EAGAIN)) break; /* EIO: every holder of the peer is gone */
-            if (n > 0 && write_all(1, buf, (size_t)n) < 0) break;
-        }
-        if (!in_len && p[1].fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
-            ssize_t n = read(0, in, sizeof in);
-            if (n <= 0) p[1].fd = -1;
-            else in_off = 0, in_len = (size_t)n;
-        }
-        if (in_len) {
-            ssize_t n = write(master, in + in_off, in_len - in_off);
-            if (n < 0 && errno != EAGAIN && errno != EINTR) break;
-            if (n > 0 && (in_off += (size_t)n) == in_len) in_len = 0;
-        }
-    }
-    if (tty) sys_ioctl(0, TCSETS, &saved);
-    close(master);
-    if (!exited) return wait_forwarding_signals(pid, exit_status);
-    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (!in->len) return 0;
+    ssize_t n = write(to, in->buf + in->off, in->len - in->off);
+    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    if ((in->off += (size_t)n) == in->len) in->len = 0;
     return 0;
 }
 
-/* One step of relay_pipes for one pipe: what `from` has goes to `to`.
- * Our stdin goes through `in` without blocking (a process that does not
- * read it must not stop its output's relay); 0, or -1 at EOF or an error
- * on either side, when the pipe is done with. */
-struct relay_in { char buf[4096]; size_t off, len; };
-
+/* What `from` has goes to `to`; -1 at its end (EIO from a pty master whose
+ * peer every holder closed) or when `to` fails. */
 static int relay_output(int from, int to)
 {
     char buf[4096];
@@ -9927,56 +9853,59 @@ static int relay_output(int from, int to)
     return n <= 0 || write_all(to, buf, (size_t)n) < 0 ? -1 : 0;
 }
 
-static int relay_input(int to, struct relay_in *in, int readable)
-{
-    if (!in->len && readable) {
-        ssize_t n = read(0, in->buf, sizeof in->buf);
-        if (n < 0 && errno == EINTR) return 0;
-        if (n <= 0) return -1;   /* our stdin's end: the process's too */
-        in->off = 0, in->len = (size_t)n;
-    }
-    if (!in->len) return 0;
-    ssize_t n = write(to, in->buf + in->off, in->len - in->off);
-    if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;   /* EPIPE: it closed its stdin */
-    if ((in->off += (size_t)n) == in->len) in->len = 0;
-    return 0;
-}
-
-/* Foreground run or exec whose terminal fds became pipes (fg_io): copies
- * our stdin into the process's and its output to ours, relaying signals
- * as wait_forwarding_signals does (through a signalfd, so an exit is never
- * missed between two polls), until the process exits; then what its pipes
- * still hold is drained, as long as some comes within 100 ms (a child of
- * it that keeps them open does not keep us, as runc). */
-static int relay_pipes(int io[3], pid_t pid, int *exit_status)
+/* Foreground run or exec that relays (fg_io): our stdin goes to the
+ * process (the pty master, or the pipe in place of fd 0), its output to
+ * ours (the master's to fd 1, each pipe's to its own fd), and signals to
+ * it as wait_forwarding_signals relays them, through a signalfd (an exit
+ * is never missed between two polls), until it exits; then what it left
+ * is drained as long as more comes within 100 ms (a child that keeps the
+ * terminal or the pipes open does not keep us, as runc).  A terminal of
+ * ours is raw meanwhile and lends the pty its window size. */
+static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
 {
     static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
+    int m = io->master, fd[3] = { m >= 0 ? m : io->relay[0], m >= 0 ? m : io->relay[1], m >= 0 ? -1 : io->relay[2] };
+    struct kterm saved;
+    int tty = m >= 0 && sys_ioctl(0, TCGETS, &saved) == 0;
+    if (tty) {
+        struct kterm raw = saved;   /* cfmakeraw(3) */
+        raw.iflag &= ~(uint32_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+        raw.oflag &= ~(uint32_t)OPOST;
+        raw.lflag &= ~(uint32_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+        raw.cflag = (raw.cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8;
+        raw.cc[VMIN] = 1, raw.cc[VTIME] = 0;
+        sys_ioctl(0, TCSETS, &raw);
+        copy_winsize(0, m);
+    }
     oci_ksigset set = { { 0 } }, old;
     for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
     int sfd = (int)syscall(SYS_signalfd4, -1, &set, (size_t)OCI_KSIGSET, O_CLOEXEC | O_NONBLOCK), status = 0, exited = 0, r = 0;
     if (sfd < 0) r = failerr("signalfd");
-    if (io[0] >= 0) sys_fcntl(io[0], F_SETFL, sys_fcntl(io[0], F_GETFL, 0) | O_NONBLOCK);
+    if (fd[0] >= 0) sys_fcntl(fd[0], F_SETFL, sys_fcntl(fd[0], F_GETFL, 0) | O_NONBLOCK);
     struct relay_in in = { .len = 0 };
     while (r == 0) {
         if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
-        if (exited && io[1] < 0 && io[2] < 0) break;
-        struct pollfd p[5] = { { sfd, POLLIN, 0 }, { io[0] >= 0 && !in.len ? 0 : -1, POLLIN, 0 },
-                               { in.len ? io[0] : -1, POLLOUT, 0 }, { io[1], POLLIN, 0 }, { io[2], POLLIN, 0 } };
+        if (exited && fd[1] < 0 && fd[2] < 0) break;
+        struct pollfd p[5] = { { sfd, POLLIN, 0 }, { fd[0] >= 0 && !in.len && !exited ? 0 : -1, POLLIN, 0 },
+                               { in.len ? fd[0] : -1, POLLOUT, 0 }, { fd[1], POLLIN, 0 }, { fd[2], POLLIN, 0 } };
         int n = poll(p, 5, exited ? 100 : -1);
         if (n < 0 && errno != EINTR) { r = failerr("poll"); break; }
-        if (n == 0) break;   /* exited, and its pipes were quiet for 100 ms */
+        if (n == 0) break;   /* it exited, and what it left was quiet for 100 ms */
         if (p[0].revents) {
             struct { uint32_t signo; uint8_t rest[124]; } si;   /* struct signalfd_siginfo */
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-                if ((int)si.signo != SIGCHLD) kill(pid, (int)si.signo);
+                if (si.signo == SIGWINCH && tty) copy_winsize(0, m);
+                else if (si.signo != SIGCHLD) kill(pid, (int)si.signo);
         }
-        if ((p[1].revents || p[2].revents) && relay_input(io[0], &in, p[1].revents != 0) < 0) close(io[0]), io[0] = -1;
+        if ((p[1].revents || p[2].revents) && relay_input(fd[0], &in, p[1].revents != 0) < 0) {
+            if (m < 0) close(io->relay[0]), io->relay[0] = -1;   /* its stdin's end */
+            fd[0] = -1;
+        }
         for (int k = 1; k < 3; k++)
-            if (p[2 + k].revents && relay_output(io[k], k) < 0) close(io[k]), io[k] = -1;
+            if (p[2 + k].revents && relay_output(fd[k], k) < 0) fd[k] = -1, fd[0] = m >= 0 ? -1 : fd[0];
     }
-    for (int k = 0; k < 3; k++)
-        if (io[k] >= 0) close(io[k]), io[k] = -1;
+    if (tty) sys_ioctl(0, TCSETS, &saved);
     if (sfd >= 0) close(sfd);
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
     if (r < 0) return r;
@@ -9989,10 +9918,8 @@ static int relay_pipes(int io[3], pid_t pid, int *exit_status)
  * closed by the time it returns. */
 static int fg_wait(struct fg_io *io, pid_t pid, int *exit_status)
 {
-    int r;
-    if (io->master >= 0) r = relay_pty(io->master, pid, exit_status), io->master = -1;
-    else if (io->relay[0] >= 0 || io->relay[1] >= 0 || io->relay[2] >= 0) r = relay_pipes(io->relay, pid, exit_status);
-    else r = wait_forwarding_signals(pid, exit_status);
+    int r = io->master >= 0 || io->relay[0] >= 0 || io->relay[1] >= 0 || io->relay[2] >= 0 ? relay_io(io, pid, exit_status)
+                                                                                          : wait_forwarding_signals(pid, exit_status);
     fg_io_close(io);
     return r;
 }

@@ -153,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     logcfg.fd = -1, logcfg.json = logcfg.debug = logcfg.stage = 0;
     if (protect.fd >= 0) close(protect.fd);
     protect.done = protect.path = 0, protect.fd = -1;
-    stage_log_fd = -1, forward_to = 0, winch_pending = 0;
+    stage_log_fd = -1;
     for (int i = 0; i < nowned; i++) free(owned[i]);
     free(text);
     fz_fd_check("cli");
