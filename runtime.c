@@ -1823,6 +1823,7 @@ struct oci_resources {
     int64_t cpu_burst, cpu_rt_runtime, cpu_rt_period, cpu_idle;
     int check_before_update;
     int kernel_memory;             /* memory.kernel/kernelTCP given: ignored with a warning, as runc */
+    int64_t kmem, kmem_tcp;        /* (their values, for that) */
     const struct jv *blockio, *hugepages, *network, *rdma;  /* validated, applied as given */
 };
 
@@ -2591,7 +2592,7 @@ static void resources_init(struct oci_resources *r)
     memset(r, 0, sizeof *r);
     r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = UNSET;
     r->cpu_shares = r->cpu_quota = r->cpu_period = r->pids_limit = UNSET;
-    r->cpu_burst = r->cpu_rt_runtime = r->cpu_rt_period = r->cpu_idle = UNSET;
+    r->cpu_burst = r->cpu_rt_runtime = r->cpu_rt_period = r->cpu_idle = r->kmem = r->kmem_tcp = UNSET;
 }
 
 /* runc writes none of these when they are zero (its Go structs cannot tell
@@ -2753,42 +2754,59 @@ static int parse_rdma(const struct jv *v)
 
 /* linux.resources: the limits this version applies; anything else is
  * refused by name rather than silently not enforced. */
+/* The fields of linux.resources.memory, .cpu and .pids: where each lands,
+ * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited";
+ * 'b' a boolean; 's' a string; '-' accepted and ignored). */
+#define RES_AT(f) (uint16_t)offsetof(struct oci_resources, f)
+static const struct res_field { char obj, kind; signed char lo; uint16_t at; const char *key; } res_fields[] = {
+    { 'm', 'i', -1, RES_AT(mem_limit), "limit" }, { 'm', 'i', -1, RES_AT(mem_reservation), "reservation" },
+    { 'm', 'i', -1, RES_AT(mem_swap), "swap" }, { 'm', 'i', 0, RES_AT(mem_swappiness), "swappiness" },
+    { 'm', 'i', -1, RES_AT(kmem), "kernel" }, { 'm', 'i', -1, RES_AT(kmem_tcp), "kernelTCP" },
+    { 'm', 'b', 0, RES_AT(disable_oom_killer), "disableOOMKiller" },
+    { 'm', 'b', 0, RES_AT(check_before_update), "checkBeforeUpdate" }, { 'm', '-', 0, 0, "useHierarchy" },
+    { 'c', 'i', 0, RES_AT(cpu_shares), "shares" }, { 'c', 'i', -1, RES_AT(cpu_quota), "quota" },
+    { 'c', 'i', 0, RES_AT(cpu_period), "period" }, { 'c', 's', 0, RES_AT(cpus), "cpus" }, { 'c', 's', 0, RES_AT(mems), "mems" },
+    { 'c', 'i', 0, RES_AT(cpu_burst), "burst" }, { 'c', 'i', -1, RES_AT(cpu_rt_runtime), "realtimeRuntime" },
+    { 'c', 'i', 0, RES_AT(cpu_rt_period), "realtimePeriod" }, { 'c', 'i', 0, RES_AT(cpu_idle), "idle" },
+    { 'p', 'i', -1, RES_AT(pids_limit), "limit" },
+};
+
+/* linux.resources.memory, .cpu or .pids (res_fields); a key not there is
+ * refused by name, unless null. */
+static int parse_res_object(const struct jv *v, const char *name, struct oci_resources *r)
+{
+    const struct jv *x = member(v, name);
+    char b[32];
+    if (!x) return 0;
+    str_fmt(b, sizeof b, ".linux.resources.%s", name);
+    if (want(b, x, J_OBJ, "an object") < 0) return -1;
+    for (const struct jv *c = x->child; c; c = c->next) {
+        const struct res_field *f = res_fields;
+        while (f < res_fields + ARRAY_LEN(res_fields) && (f->obj != name[0] || strcmp(f->key, c->key))) f++;
+        if (f == res_fields + ARRAY_LEN(res_fields)) {
+            if (c->type == J_NULL) continue;
+            return fail("%s.%s: not supported by this version of ocirun", b, c->key);
+        }
+        void *at = (char *)r + f->at;
+        if ((f->kind == 'i' && res_int(b, x, f->key, f->lo, at) < 0) || (f->kind == 'b' && get_bool(b, x, f->key, at) < 0) ||
+            (f->kind == 's' && get_str(b, x, f->key, 0, at) < 0))
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_resources(const struct jv *v, struct oci_spec *s)
 {
     const char *b = ".linux.resources";
     struct oci_resources *r = &s->res;
     const struct jv *x;
-    int64_t kmem, kmem_tcp;
-    if (want(b, v, J_OBJ, "an object") < 0) return -1;
-    if ((x = member(v, "memory"))) {
-        if (want(".linux.resources.memory", x, J_OBJ, "an object") < 0 ||
-            res_int(".linux.resources.memory", x, "limit", -1, &r->mem_limit) < 0 ||
-            res_int(".linux.resources.memory", x, "reservation", -1, &r->mem_reservation) < 0 ||
-            res_int(".linux.resources.memory", x, "swap", -1, &r->mem_swap) < 0 ||
-            res_int(".linux.resources.memory", x, "swappiness", 0, &r->mem_swappiness) < 0 ||
-            (r->mem_swappiness == INT64_MAX && (r->mem_swappiness = UNSET, 0)) ||  /* Go's -1 as uint64: runc's unset */
-            res_int(".linux.resources.memory", x, "kernel", -1, &kmem) < 0 ||
-            res_int(".linux.resources.memory", x, "kernelTCP", -1, &kmem_tcp) < 0 ||
-            get_bool(".linux.resources.memory", x, "disableOOMKiller", &r->disable_oom_killer) < 0)
-            return -1;
-        r->kernel_memory = kmem != UNSET || kmem_tcp != UNSET;
-        if (r->mem_swappiness != UNSET && r->mem_swappiness > 100)
-            return fail("%s.memory.swappiness: %lld is above 100", b, (long long)r->mem_swappiness);
-    }
-    if ((x = member(v, "cpu"))) {
-        if (want(".linux.resources.cpu", x, J_OBJ, "an object") < 0 ||
-            res_int(".linux.resources.cpu", x, "shares", 0, &r->cpu_shares) < 0 ||
-            res_int(".linux.resources.cpu", x, "quota", -1, &r->cpu_quota) < 0 ||
-            res_int(".linux.resources.cpu", x, "period", 0, &r->cpu_period) < 0 ||
-            get_str(".linux.resources.cpu", x, "cpus", 0, &r->cpus) < 0 || get_str(".linux.resources.cpu", x, "mems", 0, &r->mems) < 0 ||
-            res_int(".linux.resources.cpu", x, "burst", 0, &r->cpu_burst) < 0 ||
-            res_int(".linux.resources.cpu", x, "realtimeRuntime", -1, &r->cpu_rt_runtime) < 0 ||
-            res_int(".linux.resources.cpu", x, "realtimePeriod", 0, &r->cpu_rt_period) < 0 ||
-            res_int(".linux.resources.cpu", x, "idle", 0, &r->cpu_idle) < 0)
-            return -1;
-    }
-    if ((x = member(v, "memory")) && get_bool(".linux.resources.memory", x, "checkBeforeUpdate", &r->check_before_update) < 0)
+    if (want(b, v, J_OBJ, "an object") < 0 || parse_res_object(v, "memory", r) < 0 || parse_res_object(v, "cpu", r) < 0 ||
+        parse_res_object(v, "pids", r) < 0)
         return -1;
+    if (r->mem_swappiness == INT64_MAX) r->mem_swappiness = UNSET;   /* Go's -1 as uint64: runc's unset */
+    if (r->mem_swappiness != UNSET && r->mem_swappiness > 100)
+        return fail("%s.memory.swappiness: %lld is above 100", b, (long long)r->mem_swappiness);
+    r->kernel_memory = r->kmem != UNSET || r->kmem_tcp != UNSET;
     if ((x = member(v, "blockIO")) && parse_blockio(x) < 0) return -1;
     r->blockio = x;
     if ((x = member(v, "hugepageLimits")) && parse_hugepages(x) < 0) return -1;
@@ -2797,9 +2815,6 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
     r->network = x;
     if ((x = member(v, "rdma")) && parse_rdma(x) < 0) return -1;
     r->rdma = x;
-    if ((x = member(v, "pids")) &&
-        (want(".linux.resources.pids", x, J_OBJ, "an object") < 0 || res_int(".linux.resources.pids", x, "limit", -1, &r->pids_limit) < 0))
-        return -1;
     if ((x = member(v, "devices")) && parse_device_rules(x, r) < 0) return -1;
     if ((x = member(v, "unified"))) {
         if (want(".linux.resources.unified", x, J_OBJ, "an object") < 0) return -1;
@@ -2817,16 +2832,6 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
         for (size_t k = 0; k < ARRAY_LEN(known); k++) ok |= !strcmp(c->key, known[k]);
         if (!ok) return fail("%s.%s: not supported by this version of ocirun", b, c->key);
     }
-    for (const struct jv *c = x = member(v, "memory") ? member(v, "memory")->child : NULL; c; c = c->next)
-        if (strcmp(c->key, "limit") && strcmp(c->key, "reservation") && strcmp(c->key, "swap") &&
-            strcmp(c->key, "swappiness") && strcmp(c->key, "disableOOMKiller") && strcmp(c->key, "useHierarchy") &&
-            strcmp(c->key, "checkBeforeUpdate") && strcmp(c->key, "kernel") && strcmp(c->key, "kernelTCP") && c->type != J_NULL)
-            return fail("%s.memory.%s: not supported by this version of ocirun", b, c->key);
-    for (const struct jv *c = member(v, "cpu") ? member(v, "cpu")->child : NULL; c; c = c->next)
-        if (strcmp(c->key, "shares") && strcmp(c->key, "quota") && strcmp(c->key, "period") && strcmp(c->key, "cpus") &&
-            strcmp(c->key, "mems") && strcmp(c->key, "burst") && strcmp(c->key, "realtimeRuntime") &&
-            strcmp(c->key, "realtimePeriod") && strcmp(c->key, "idle") && c->type != J_NULL)
-            return fail("%s.cpu.%s: not supported by this version of ocirun", b, c->key);
     resources_zero_is_unset(r);
     return 0;
 }
