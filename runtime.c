@@ -130,6 +130,19 @@ extern char **environ;
 #else
 #define NR_NEW(n) (n)
 #endif
+/* Where the old id calls take 16-bit ids (i386, arm; fchown's too), the
+ * 32-bit forms; a plain syscall(SYS_fchown) there truncates a uid. */
+#ifdef SYS_setresuid32
+#define NR_setresuid SYS_setresuid32
+#define NR_setresgid SYS_setresgid32
+#define NR_setgroups SYS_setgroups32
+#define NR_fchown SYS_fchown32
+#else
+#define NR_setresuid SYS_setresuid
+#define NR_setresgid SYS_setresgid
+#define NR_setgroups SYS_setgroups
+#define NR_fchown SYS_fchown
+#endif
 #define NR_pidfd_send_signal NR_NEW(424)
 #define NR_pidfd_open NR_NEW(434)
 #define NR_mount_setattr NR_NEW(442)
@@ -7136,7 +7149,9 @@ static int copy_tree(int from, int to, int depth)
             target[n] = 0;
             if (symlinkat(target, to, name) < 0) r = failerr("tmpcopyup: symlink %s", name);
         } else if (S_ISREG(st.st_mode)) {
-            int a = sys_openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+            /* (O_NONBLOCK: a fifo swapped in meanwhile reads as empty, it
+             * does not stop us) */
+            int a = sys_openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
             int b = a < 0 ? -1 : sys_openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
             char buf[16384];
             ssize_t n = 0;
@@ -7149,6 +7164,10 @@ static int copy_tree(int from, int to, int depth)
         }
         if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
             r = failerr("tmpcopyup: chown %s", name);
+        /* the chown cleared setuid and setgid (our fresh tmpfs: no link
+         * there to follow) */
+        if (r == 0 && (st.st_mode & 06000) && !S_ISLNK(st.st_mode) && syscall(SYS_fchmodat, to, name, st.st_mode & 07777) < 0)
+            r = failerr("tmpcopyup: chmod %s", name);
     }
     if (r == 0 && errno) r = failerr("tmpcopyup: read directory");
     return r;
@@ -7938,19 +7957,7 @@ out:
 /* The id and limit calls are made as plain syscalls: libc's wrappers
  * broadcast them to every thread (musl's __synccall, 2 KB of a static
  * binary) and this runtime has one.  prlimit64 takes 64-bit limits on
- * every arch; where the old id calls take 16-bit ids (i386, arm, and
- * fchown's too) the 32-bit forms are used. */
-#ifdef SYS_setresuid32
-#define NR_setresuid SYS_setresuid32
-#define NR_setresgid SYS_setresgid32
-#define NR_setgroups SYS_setgroups32
-#define NR_fchown SYS_fchown32
-#else
-#define NR_setresuid SYS_setresuid
-#define NR_setresgid SYS_setresgid
-#define NR_setgroups SYS_setgroups
-#define NR_fchown SYS_fchown
-#endif
+ * every arch; the id calls take 32-bit ids (NR_setresuid, section 1). */
 static int set_uid(uint32_t uid) { return (int)syscall(NR_setresuid, uid, uid, uid); }
 static int set_gid(uint32_t gid) { return (int)syscall(NR_setresgid, gid, gid, gid); }
 

@@ -805,6 +805,33 @@ t_rootfs_propagation_shared_parent() {
 	return 0
 }
 
+# tmpcopyup (runc's and crun's extension): the tmpfs starts with a copy of
+# what it covers: files with their content, owner and mode (setuid and
+# setgid too, which a chown after the mode would clear), symlinks,
+# directories.
+t_tmpcopyup() {
+	local d=$RFS/copyup-test
+	rm -rf "$d"; mkdir -p "$d/sub" && echo data > "$d/sub/f" && ln -s sub/f "$d/link" &&
+		echo x > "$d/sgid" && chmod 2755 "$d/sgid" && echo y > "$d/suid" && chmod 4755 "$d/suid" &&
+		echo z > "$d/usuid" && chown 1000:1000 "$d/usuid" && chmod 4750 "$d/usuid" && chmod 0710 "$d/sub" ||
+		{ fail "cannot make $d"; return; }
+	run_sh copyup 'cd /copyup-test && stat -c "%n %a %u:%g" sgid suid sub && cat sub/f link && readlink link
+grep " /copyup-test " /proc/self/mountinfo | grep -q " - tmpfs " && echo tmpfs
+[ "$(stat -c "%a %u" usuid)" = "4750 1000" ] && echo usuid-kept' \
+		'.mounts += [{destination: "/copyup-test", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"]}]'
+	rm -rf "$d"
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	local want="sgid 2755 0:0
+suid 4755 0:0
+sub 710 0:0
+data
+data
+sub/f
+tmpfs
+usuid-kept"
+	expect "tmpcopyup: modes, owners, content, links, the tmpfs" "$OUT" "$want"
+}
+
 t_masked_paths() {
 	local script='wc -c < /etc/secret; ls -A /var/secretdir | wc -l; cat /etc/secret /var/secretdir/file 2>/dev/null; echo --
 for f in /proc/keys /proc/timer_list; do [ -e $f ] && { echo "$f $(cat $f | wc -c)"; }; done
@@ -4487,7 +4514,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
-hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent masked_paths readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
