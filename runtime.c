@@ -377,6 +377,7 @@ static int sys_fcntl(int fd, int cmd, long arg) { return (int)syscall(NR_fcntl, 
 static int sys_socket(int domain, int type, int proto) { return (int)syscall(SYS_socket, domain, type, proto); }
 static int sys_socketpair(int domain, int type, int proto, int sv[2]) { return (int)syscall(SYS_socketpair, domain, type, proto, sv); }
 static int sys_pipe2(int fds[2], int flags) { return (int)syscall(SYS_pipe2, fds, flags); }
+static int sys_accept4(int fd, int flags) { return (int)syscall(SYS_accept4, fd, NULL, NULL, flags); }
 /* (musl's fchdir and fchmod carry a /proc fallback for O_PATH fds of old
  * kernels, ~300 bytes each; fchdir takes O_PATH since Linux 3.5 and the
  * fchmod here is on a regular fd) */
@@ -10433,7 +10434,7 @@ static int wait_for_start(int sock, int syncfd)
             continue;
         }
         if (!pf[0].revents) continue;
-        int c = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+        int c = sys_accept4(sock, SOCK_CLOEXEC);
         if (c >= 0) {
             if (syncfd >= 0) close(syncfd);   /* a start: the create is complete */
             close(sock);
