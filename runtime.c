@@ -2112,7 +2112,7 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
 static int parse_user(const char *base, const struct jv *u, struct oci_process *p)
 {
     if (want(base, u, J_OBJ, "an object") < 0) return -1;
-    if (get_u32(base, u, "uid", 1, &p->uid, NULL) < 0 || get_u32(base, u, "gid", 1, &p->gid, NULL) < 0 ||
+    if (get_u32(base, u, "uid", 0, &p->uid, NULL) < 0 || get_u32(base, u, "gid", 0, &p->gid, NULL) < 0 ||   /* (none: 0, runc) */
         get_u32(base, u, "umask", 0, &p->umask, &p->has_umask) < 0)
         return -1;
     if (p->has_umask && p->umask > 0777) return fail("%s.umask: %u is not a file mode mask", base, p->umask);
@@ -2302,8 +2302,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
     env_dedup(p);
     str_fmt(path, sizeof path, "%s.user", b);
-    if (!(u = member(v, "user"))) return fail("%s: required field is missing", path);
-    if (parse_user(path, u, p) < 0) return -1;
+    if ((u = member(v, "user")) && parse_user(path, u, p) < 0) return -1;   /* none: root (runc) */
     if ((x = member(v, "rlimits")) && parse_rlimits(b, x, p) < 0) return -1;
     str_fmt(path, sizeof path, "%s.capabilities", b);
     /* no capabilities object means no capabilities, as in runc */
@@ -10087,8 +10086,8 @@ out:
 
 /* What an exec'd process inherits from the container's config.json, as
  * in runc: the linux.seccomp filter (JSON text into `seccomp`; none:
- * empty), and the AppArmor profile and SELinux label (JSON members with
- * a comma after each, into `labels`). */
+ * empty), and the AppArmor profile, SELinux label and capabilities unless
+ * it has its own (JSON members with a comma after each, into `labels`). */
 static int bundle_exec_inherits(int dirfd, const char *bundle, struct buf *seccomp, struct buf *labels)
 {
     static const char keys[][16] = { "apparmorProfile", "selinuxLabel" };
@@ -10103,6 +10102,9 @@ static int bundle_exec_inherits(int dirfd, const char *bundle, struct buf *secco
     for (int k = 0; OCIRUN_LSM && pr && pr->type == J_OBJ && k < 2; k++)
         if ((v = member(pr, keys[k])) && v->type == J_STR && v->slen)
             buf_printf(labels, "\"%s\":", keys[k]), json_str(labels, v->s), buf_puts(labels, ",");
+    /* a process without capabilities gets the container's (runc) */
+    if (pr && pr->type == J_OBJ && (v = member(pr, "capabilities")))
+        buf_puts(labels, "\"capabilities\":"), json_write(labels, v), buf_puts(labels, ",");
     int r = root ? 0 : err_prefix("%s", path);
     arena_free(&a);
     xfree(text);

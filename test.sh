@@ -2136,6 +2136,13 @@ t_exec_process_file() {
 	exec_container $id || return
 	jq -n '{args: ["sh", "-c", "echo from-file $X; id -u"], env: ["PATH=/bin", "X=1"], cwd: "/", user: {uid: 5, gid: 5}}' > "$B/process.json"
 	expect "exec --process" "$(rt exec --process "$B/process.json" $id </dev/null 2>&1 | tr '\n' ' ')" "from-file 1 5 "
+	# a process with neither user nor capabilities: root, with the
+	# container's capabilities (runc's finalizeNamespace)
+	jq -n '{args: ["sh", "-c", "id -u; grep ^CapEff: /proc/self/status | cut -f2"], cwd: "/", env: ["PATH=/bin:/usr/bin"]}' > "$B/minimal.json"
+	OUT=$(rt exec --process "$B/minimal.json" $id </dev/null 2>&1)
+	expect "exec --process without user and capabilities: uid, and the effective set of the container's init" \
+		"$OUT" "0
+$(awk '$1 == "CapEff:" {print $2}' "/proc/$(cpid $id)/status")"
 }
 
 t_exec_detach_pidfile() {
