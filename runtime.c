@@ -2039,26 +2039,30 @@ static int cap_from_name(const char *name)
     return -1;
 }
 
+/* Capabilities this kernel's names lack are ignored, as runc ignores them,
+ * with one warning in its words naming each once (by stage 0: the later
+ * stages parse the same config). */
 static int parse_caps(const char *base, const struct jv *obj, struct oci_process *p)
 {
-    char path[512];
+    char path[512], unknown[512] = ",", probe[80];   /* ",NAME,NAME," */
     for (int s = 0; s < NCAPSETS; s++) {
         const struct jv *v = member(obj, capset_names[s]);
         str_fmt(path, sizeof path, "%s.%s", base, capset_names[s]);
         if (!v) continue;
         if (want(path, v, J_ARR, "an array of capability names") < 0) return -1;
-        size_t i = 0;
+        size_t i = 0, n;
         for (const struct jv *c = v->child; c; c = c->next, i++) {
             if (c->type != J_STR) return fail("%s[%zu]: expected a string, got %s", path, i, jtype_name(c));
             int cap = cap_from_name(c->s);
-            if (cap < 0) {
-                /* runc ignores capabilities it does not know, with a warning */
-                warnf("%s[%zu]: unknown capability \"%s\" ignored", path, i, c->s);
-                continue;
-            }
-            p->caps[s] |= 1ULL << cap;
+            if (cap >= 0) p->caps[s] |= 1ULL << cap;
+            else if ((str_fmt(probe, sizeof probe, ",%s,", c->s), !str_find(unknown, probe)) && (n = strlen(unknown)) < sizeof unknown - 1)
+                str_fmt(unknown + n, sizeof unknown - n, "%s,", c->s);
         }
     }
+    size_t n = strlen(unknown);
+    for (char *q = unknown; *q; q++)
+        if (*q == ',') *q = ' ';
+    if (n > 1 && !logcfg.stage) warnf("ignoring unknown or unavailable capabilities: [%.*s]", (int)n - 2, unknown + 1);
     return 0;
 }
 

@@ -920,6 +920,19 @@ t_capabilities_sys_admin() {
 	done
 }
 
+# A capability the kernel has no name for is ignored, with one warning in
+# runc's words however many sets name it (not one per set and stage)
+t_capabilities_unknown() {
+	run_sh caps-unknown 'grep ^CapEff: /proc/self/status | cut -f2' \
+		'.process.capabilities.bounding += ["CAP_BOGUS"] | .process.capabilities.effective += ["CAP_BOGUS"]
+		 | .process.capabilities.permitted += ["CAP_BOGUS"]'
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	expect "warnings naming CAP_BOGUS" "$(printf '%s\n' "$ERR" | grep -c 'CAP_BOGUS')" 1
+	printf '%s\n' "$ERR" | grep -q 'ignoring unknown or unavailable capabilities: \[CAP_BOGUS\]' ||
+		fail "no warning in runc's words: $(errsum "$ERR")"
+	expect "the known capabilities stay" "$OUT" 0000000020000420
+}
+
 t_capabilities_minimal() {
 	run_sh caps-min 'grep ^Cap /proc/self/status; kill -0 1 && echo can-signal' \
 		'.process.capabilities = {bounding: ["CAP_KILL"], effective: [], permitted: []}'
@@ -4526,7 +4539,7 @@ echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
-capabilities_default capabilities_sys_admin capabilities_minimal rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
+capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
