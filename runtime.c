@@ -11485,7 +11485,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         return -1;
     res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, kmem = u.kmem, rdt = u.rdt;
     if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
-    if (kmem) warnf("Kernel memory settings are ignored and will be removed");
+    if (kmem && !res) warnf("Kernel memory settings are ignored and will be removed");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
     resources_init(&s.res);
@@ -11498,12 +11498,13 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         const struct jv *v = json_parse(text, len, &s.arena);
         if (!v || parse_resources(v, &s) < 0) { err_prefix("update --resources %s", res); goto out; }
     }
+    /* with --resources the other flags say nothing (runc ignores them) */
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
                                 &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
-    for (int k = 0; k < 9; k++)
+    for (int k = 0; k < 9 && !res; k++)
         if (num[k] && parse_size(update_flag_defs[k].name, num[k], field[k]) < 0) goto out;
     resources_zero_is_unset(&s.res);
-    if (blkio) {
+    if (blkio && !res) {
         /* the flag is the one-field blockIO object the resources file would hold */
         const struct jv *v;
         str_fmt(blkio_json, sizeof blkio_json, "{\"weight\":%.20s}", blkio);
@@ -11513,8 +11514,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         }
         s.res.blockio = v;
     }
-    if (cpus) s.res.cpus = cpus;
-    if (mems) s.res.mems = mems;
+    if (cpus && !res) s.res.cpus = cpus;
+    if (mems && !res) s.res.mems = mems;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); goto out; }
     if (container_status(dirfd, &st) == ST_STOPPED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);

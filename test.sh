@@ -2995,13 +2995,18 @@ t_update() {
 	echo '{"memory": {"limit": 33554432}, "pids": {"limit": 44}}' | rt update --resources - $id >"$B/log" 2>&1 || fail "update --resources -: $(errsum "$(cat "$B/log")")"
 	expect "memory after --resources" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 33554432
 	expect "pids after --resources" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
+	# with --resources the other flags say nothing (runc ignores them)
+	echo '{"pids": {"limit": 45}}' | rt update --resources - --memory 1g --pids-limit 46 $id >"$B/log" 2>&1 ||
+		fail "update --resources with flags: $(errsum "$(cat "$B/log")")"
+	expect "memory, pids after --resources with --memory, --pids-limit" \
+		"$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes) $(cat /sys/fs/cgroup/pids$cgp/pids.max)" "33554432 45"
 	echo '{"memory": {"limit": "lots"}}' > "$B/bad.json"
 	rt update --resources "$B/bad.json" $id >"$B/log" 2>&1 && fail "update accepted a string limit"
 	local v
 	for v in - -k 12q 9223372036854775807g; do
 		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update accepted --pids-limit '$v'"
 	done
-	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 44
+	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 45
 	# raising memory and swap together: memsw may never be below the
 	# limit, so swap goes first (runc's order)
 	if [ -e /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes ]; then
