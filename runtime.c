@@ -1757,6 +1757,32 @@ static void json_write(struct buf *b, const struct jv *v)
     }
 }
 
+/* Compact JSON text (json_write's) laid out as Go's MarshalIndent with two
+ * spaces lays it out (runc's `state`): a member or element a line, ": "
+ * after a key, an empty {} or [] as it is. */
+static void json_indent(struct buf *out, const char *p, size_t n)
+{
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '"') {   /* a string, escapes and all */
+            size_t j = i + 1;
+            while (j < n && p[j] != '"') j += p[j] == '\\' ? 2 : 1;
+            buf_add(out, p + i, (j < n ? j + 1 : n) - i);
+            i = j;
+            continue;
+        }
+        int open = c == '{' || c == '[', close = c == '}' || c == ']';
+        if (open && i + 1 < n && (p[i + 1] == '}' || p[i + 1] == ']')) { buf_add(out, p + i++, 2); continue; }
+        if (close) depth--;
+        if (close) buf_printf(out, "\n%*s", 2 * depth, "");
+        buf_add(out, &c, 1);
+        if (c == ':') buf_puts(out, " ");
+        if (open) depth++;
+        if (open || c == ',') buf_printf(out, "\n%*s", 2 * depth, "");
+    }
+}
+
 /* ======================================================================
  * 5. Spec model: config.json into typed structs, with validation
  *
@@ -3546,8 +3572,12 @@ static int container_status(int dirfd, const struct cstate *st)
     return ST_RUNNING;
 }
 
-static void state_to_json(struct buf *b, const struct cstate *st, int status, int internal)
+/* The state as `state` (owner ""), `list` (the owner's name) and, with
+ * owner NULL, state.json (ours: the fields after "ocirun") write it;
+ * annotations only where there are some, as runc. */
+static void state_to_json(struct buf *b, const struct cstate *st, int status, const char *owner)
 {
+    int internal = !owner;
     buf_printf(b, "{\"ociVersion\":\"%s\",\"id\":", OCIRUN_OCI_VERSION);
     json_str(b, st->id);
     buf_printf(b, ",\"pid\":%d,\"status\":\"%s\",\"bundle\":", status == ST_STOPPED && !internal ? 0 : (int)st->pid,
@@ -3557,8 +3587,10 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
     json_str(b, st->rootfs);
     buf_puts(b, ",\"created\":");
     json_str(b, st->created);
-    buf_printf(b, ",\"owner\":\"\",\"annotations\":%s",
-               st->annotations ? st->annotations : "{}");
+    buf_puts(b, ",\"owner\":");
+    json_str(b, owner ? owner : "");
+    if (internal || (st->annotations && strcmp(st->annotations, "{}")))
+        buf_printf(b, ",\"annotations\":%s", st->annotations ? st->annotations : "{}");
     if (internal) {
         buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"late_hooks\":%d,\"cgroups\":[",
                    (unsigned long long)st->starttime, st->late_hooks);
@@ -3583,7 +3615,7 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, in
 static int state_stage(int dirfd, const struct cstate *st)
 {
     struct buf b = {0};
-    state_to_json(&b, st, ST_CREATED, 1);
+    state_to_json(&b, st, ST_CREATED, NULL);
     int r = write_file_staged(dirfd, STATE_FILE, b.p, b.len, 0600);
     buf_free(&b);
     return r;
@@ -11423,10 +11455,9 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
         else n = container_pids(&st, &pids);
         r = n < 0 ? -1 : 0;
         struct buf b = {0};
-        if (!strcmp(format, "json")) {
-            buf_puts(&b, "[");
-            for (int k = 0; k < n; k++) buf_printf(&b, "%s%d", k ? "," : "", pids[k]);
-            buf_puts(&b, "]\n");
+        if (!strcmp(format, "json")) {   /* none: null, Go's empty slice (runc) */
+            for (int k = 0; k < n; k++) buf_printf(&b, "%s%d", k ? "," : "[", pids[k]);
+            buf_puts(&b, n ? "]\n" : "null\n");
         } else if (r == 0) {
             r = ps_table(pids, n, argc - i - 1, argv + i + 1, &b);
         }
@@ -11670,11 +11701,12 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
     if (parse_flags("state", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("state", argc - i, 1, 1, "<container-id>") < 0)
         return -1;
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
-        struct buf b = {0};
-        state_to_json(&b, &st, container_status(dirfd, &st), 0);
-        buf_puts(&b, "\n");
-        r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
-        buf_free(&b);
+        struct buf b = {0}, out = {0};
+        state_to_json(&b, &st, container_status(dirfd, &st), "");
+        json_indent(&out, b.p, b.len);   /* as runc prints it */
+        buf_puts(&out, "\n");
+        r = write_all(1, out.p, out.len) < 0 ? failerr("write") : 0;
+        buf_free(&b), buf_free(&out);
     }
     close_container(rootfd, dirfd, &st);
     return r;
@@ -11780,13 +11812,12 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     struct buf b = {0};
     if (quiet) {
         for (size_t k = 0; k < n; k++) buf_puts(&b, rows[k].st.id), buf_puts(&b, "\n");
-    } else if (!strcmp(format, "json")) {
-        buf_puts(&b, "[");
+    } else if (!strcmp(format, "json")) {   /* none: null, as runc's */
         for (size_t k = 0; k < n; k++) {
-            if (k) buf_puts(&b, ",");
-            state_to_json(&b, &rows[k].st, rows[k].status, 0);
+            buf_puts(&b, k ? "," : "[");
+            state_to_json(&b, &rows[k].st, rows[k].status, getuid() == 0 ? "root" : "");
         }
-        buf_puts(&b, "]\n");
+        buf_puts(&b, n ? "]\n" : "null\n");
     } else {
         print_table(&b, rows, n);
     }

@@ -1274,6 +1274,28 @@ t_state_bundle_path() {
 	return 0
 }
 
+# What state, list and ps print, laid out as runc prints it: state
+# indented as Go's MarshalIndent (jq's own layout: the text must come
+# back the same from jq .), annotations only when there are some; list
+# and ps in JSON: null for none, list's owner the user's name.
+t_state_format() {
+	local id=state-fmt out
+	sh_variant $id 'exec sleep 100' '.annotations = {"org.example/a": "b \"c\""}'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	out=$(rt state $id)
+	expect "state: laid out as jq lays it out" "$out" "$(printf '%s\n' "$out" | jq .)"
+	expect "state: annotations" "$(printf '%s\n' "$out" | jq -c .annotations)" '{"org.example/a":"b \"c\""}'
+	sh_variant $id-plain 'exec sleep 100'
+	rt run -d --bundle "$B" $id-plain </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	expect "state without annotations: keys" "$(rt state $id-plain | jq -c 'keys')" '["bundle","created","id","ociVersion","owner","pid","rootfs","status"]'
+	expect "list -f json: owner" "$(rt list -f json | jq -r '.[0].owner')" root
+	rt kill $id-plain KILL >/dev/null 2>&1
+	waitfor 50 sh -c "[ \"\$($OCIRUN --root $ROOT state $id-plain | jq -r .status)\" = stopped ]"
+	expect "ps -f json of a stopped container" "$(rt ps -f json $id-plain 2>&1)" null
+	mkdir -p "$TMP/empty-root"
+	expect "list -f json of an empty root" "$(timeout "$TO" "$OCIRUN" --root "$TMP/empty-root" list -f json 2>&1)" null
+}
+
 t_state_transitions() {
 	local id=state-trans pid pf
 	marker_variant $id
@@ -4547,7 +4569,7 @@ hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
-state_transitions state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
+state_transitions state_format state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent

@@ -292,7 +292,7 @@ static void without_root(void)
     check(run_main(out, sizeof out, 4, unknown) == 3, "ocirun_main with an unknown command returns 3");
     check(run_main(out, sizeof out, 4, list) == 0 && !strncmp(out, "ID", 2) && !strchr(out, '\n')[1],
           "list of an empty root: the header alone");
-    check(run_main(out, sizeof out, 6, listj) == 0 && !strcmp(out, "[]\n"), "list --format json of an empty root: []");
+    check(run_main(out, sizeof out, 6, listj) == 0 && !strcmp(out, "null\n"), "list --format json of an empty root: null, as runc");
 }
 
 /* --- as root: the lifecycle --- */
