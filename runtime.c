@@ -10781,8 +10781,8 @@ static void flags_first(int argc, char **argv, int from, const struct flag *fl, 
  * Accepts -f, -flag, --flag, --flag=v. */
 static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const struct flag *fl, size_t nfl, void *base)
 {
-    int i = *idx;
-    if (strcmp(cmd, "exec") && strcmp(cmd, "ps") && strcmp(cmd, "ocirun")) flags_first(argc, argv, i, fl, nfl);
+    int i = *idx, global = !strcmp(cmd, "ocirun");   /* (its errors need no prefix: main's is the same word) */
+    if (strcmp(cmd, "exec") && strcmp(cmd, "ps") && !global) flags_first(argc, argv, i, fl, nfl);
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
@@ -10790,21 +10790,21 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
         const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct flag *f = find_flag(a, fl, nfl);
-        if (!f) return fail("%s: flag provided but not defined: %s", cmd, a);
+        if (!f) return fail_as(OCIRUN_E_USAGE, "%s%sflag provided but not defined: %s", global ? "" : cmd, global ? "" : ": ", a);
         void *slot = (char *)base + f->off;
         if (f->kind != 'b') {
             const char *v;
             struct strlist *list = slot;
             if (eq) v = eq + 1;
             else if (i + 1 < argc) v = argv[++i];
-            else return fail("%s: flag needs an argument: %s", cmd, a);
+            else return fail_as(OCIRUN_E_USAGE, "%s: flag needs an argument: %s", cmd, a);
             if (f->kind == 's') *(const char **)slot = v;
             else if (list->n == (int)ARRAY_LEN(list->v)) return fail("%s: too many %s flags", cmd, a);
             else list->v[list->n++] = v;
         } else if (eq) {
             if (!strcmp(eq + 1, "true")) *(int *)slot = 1;
             else if (!strcmp(eq + 1, "false")) *(int *)slot = 0;
-            else return fail("%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
+            else return fail_as(OCIRUN_E_USAGE, "%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
         } else {
             *(int *)slot = 1;
         }
@@ -10817,7 +10817,7 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
 static int want_args(const char *cmd, int n, int min, int max, const char *usage)
 {
     if (n < min || n > max)
-        return fail("\"%s\" requires %s%d argument%s (usage: ocirun %s %s)", cmd,
+        return fail_as(OCIRUN_E_USAGE, "\"%s\" requires %s%d argument%s (usage: ocirun %s %s)", cmd,
                     min == max ? "exactly " : n < min ? "at least " : "at most ", n < min ? min : max,
                     (n < min ? min : max) == 1 ? "" : "s", cmd, usage);
     return 0;
@@ -13276,9 +13276,9 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
     if (!strcmp(cmd, "start")) return cmd_start(c, argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
     if (!strcmp(cmd, "state")) return cmd_state(c, argc, argv);
-    if (!strcmp(cmd, "exec")) {
-        c->fail_status = 255;
-        return cmd_exec(c, argc, argv, exit_status) < 0 ? err_prefix("exec failed") : 0;
+    if (!strcmp(cmd, "exec")) {   /* 255, "exec failed", but for a wrong command line (runc) */
+        if (cmd_exec(c, argc, argv, exit_status) == 0) return 0;
+        return err_code == OCIRUN_E_USAGE ? -1 : (c->fail_status = 255, err_prefix("exec failed"));
     }
     if (!strcmp(cmd, "ps")) return cmd_ps(c, argc, argv);
     if (!strcmp(cmd, "pause")) return cmd_freeze(c, argc, argv, 1);
@@ -13293,6 +13293,7 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
     if (!strcmp(cmd, "check")) return cmd_check(c, argc, argv, exit_status);
     if (!strcmp(cmd, "checkpoint")) return cmd_checkpoint(c, argc, argv);
     if (!strcmp(cmd, "restore")) return cmd_restore(c, argc, argv, exit_status);
+    if (!strcmp(cmd, "help")) return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     c->fail_status = 3;
     return fail("unknown command \"%s\" (see ocirun --help)", cmd);
 }
@@ -13322,10 +13323,8 @@ int ocirun_main(int argc, char **argv)
     if (r == 0 && g.version) {
         return fd_printf(1, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION) < 0 ? failerr("write") : 0;
     }
-    if (r == 0 && (g.help || i >= argc)) {
-        if (write_all(g.help ? 1 : 2, usage_text, strlen(usage_text)) < 0 && g.help) return failerr("write");
-        return g.help ? 0 : 1;
-    }
+    if (r == 0 && (g.help || i >= argc))   /* (no command: the help, as runc) */
+        return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     if (r == 0 && g.systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
     if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto") && strcmp(rootless, "true"))
         r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);

@@ -2351,6 +2351,15 @@ t_exit_statuses() {
 	rt kill no-such-id >/dev/null 2>&1; expect "kill of no container" "$?" 1
 	rt create >/dev/null 2>&1; expect "create without an id" "$?" 1
 	rt exec no-such-id true >/dev/null 2>&1; expect "exec into no container" "$?" 255
+	# a wrong command line is 1, exec's too; no command, or help: the help, 0
+	rt exec >/dev/null 2>&1; expect "exec without arguments" "$?" 1
+	rt exec --no-such-flag no-such-id true >/dev/null 2>&1; expect "exec with an unknown flag" "$?" 1
+	rt --no-such-flag list >/dev/null 2>"$TMP/err"; expect "an unknown global flag" "$?" 1
+	[ "$(grep -o 'flag provided but not defined' "$TMP/err" | wc -l)" = 1 ] && ! grep -q ': [a-z]*: flag provided' "$TMP/err" ||
+		fail "an unknown global flag: $(errsum "$(cat "$TMP/err")")"
+	timeout "$TO" "$OCIRUN" >"$TMP/out" 2>/dev/null; expect "no command" "$?" 0
+	[ -s "$TMP/out" ] || fail "no command: no help on stdout"
+	rt help >/dev/null 2>&1; expect "help" "$?" 0
 	exec_container exit-st || return
 	rt exec exit-st sh -c 'exit 7' >/dev/null 2>&1; expect "exec's own status" "$?" 7
 	rt exec --cwd /no/such/dir exit-st true >/dev/null 2>"$B/err"; rc=$?
