@@ -1303,15 +1303,17 @@ static int dir_realpath_below(const char *base, const char *rel, char out[static
  * ====================================================================== */
 
 /* Where messages go: stderr always gets errors; --log FILE gets every line
- * at or above the log level, as text or as runc's JSON lines. */
+ * at or above the log level, as text or as runc's JSON lines.  JSON lines
+ * without --log go to stderr alone, in place of the text (runc's). */
 struct logcfg {
-    int fd;       /* --log file, or -1 */
+    int fd;       /* --log file (or stderr's dup, for json_stderr), or -1 */
     int json;     /* --log-format json */
     int debug;    /* --debug */
     int stage;    /* 0 in the CLI; 1 and 2 send their lines to stage 0 */
     int64_t t0;   /* --debug: when the command began (monotonic us; stages get stage 0's) */
+    int json_stderr;   /* fd is stderr's: no text line besides */
 };
-static struct logcfg logcfg = { -1, 0, 0, 0, 0 };
+static struct logcfg logcfg = { -1, 0, 0, 0, 0, 0 };
 
 static void json_escape(struct buf *b, const char *s, size_t n);
 static void stage_log(char level, const char *msg);
@@ -1387,6 +1389,7 @@ static void report_error(const char *msg)
     char line[sizeof err_msg * 4 + 1];
     size_t n = 0;
     log_line("error", msg);
+    if (logcfg.json_stderr) return;
     for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof line - 5; p++)
         if (*p < 0x20 || *p == 0x7f) n += (size_t)str_fmt(line + n, sizeof line - n, "\\x%02x", *p);
         else line[n++] = (char)*p;
@@ -13260,6 +13263,7 @@ static int open_log(const char *path, const char *format)
         if (!strcmp(format, "json")) logcfg.json = 1;
         else if (strcmp(format, "text")) return fail("invalid log format \"%s\" (text or json)", format);
     }
+    if (!path && logcfg.json) logcfg.fd = sys_fcntl(2, F_DUPFD_CLOEXEC, 3), logcfg.json_stderr = logcfg.fd >= 0;
     if (!path) return 0;
     if (!strncmp(path, "file:", 5)) path += 5;
     logcfg.fd = sys_open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

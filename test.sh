@@ -1572,6 +1572,10 @@ t_log_json() {
 	jq -e -s 'length > 0' "$log" >/dev/null 2>&1 || { fail "log is not JSON lines: $(head -c 200 "$log")"; return; }
 	jq -e -s 'map(select(.level == "error" and (.msg | type == "string") and (.msg | test("does not exist")))) | length > 0' \
 		"$log" >/dev/null || fail "no {level: error, msg: ...does not exist} line: $(head -c 200 "$log")"
+	# without --log the JSON lines go to stderr, and nothing else does (runc)
+	OCIRUN_TEST_TAG=$TMP timeout "$TO" "$OCIRUN" --root "$ROOT" --log-format json state no-such-ctr >/dev/null 2>"$log"
+	jq -e -s 'length == 1 and (.[0].level == "error") and (.[0].msg | test("does not exist"))' "$log" >/dev/null ||
+		fail "--log-format json without --log: stderr is not one JSON error line: $(head -c 200 "$log")"
 }
 
 # --debug's phase lines: one per step of a start, from every stage, in

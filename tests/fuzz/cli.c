@@ -150,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_verbose("ocirun_main", r ? -1 : 0, err_msg);
     /* what a command may leave behind in this process */
     if (logcfg.fd >= 0) close(logcfg.fd);
-    logcfg.fd = -1, logcfg.json = logcfg.debug = logcfg.stage = 0;
+    logcfg.fd = -1, logcfg.json = logcfg.debug = logcfg.stage = logcfg.json_stderr = 0;
     if (protect.fd >= 0) close(protect.fd);
     protect.done = protect.path = 0, protect.fd = -1;
     stage_log_fd = -1;
