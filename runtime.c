@@ -4335,6 +4335,11 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     if (access(path, F_OK) < 0) { /* v1 */
         if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0)
             return err_prefix(".linux.resources.cpu.shares");
+        /* the kernel clamps to [2, 262144]: what it kept says which (runc) */
+        int64_t kept = r->cpu_shares != UNSET && r->cpu_shares ? cg_read_num(d, "cpu.shares", NULL) : r->cpu_shares;
+        if (kept != r->cpu_shares)
+            return fail(".linux.resources.cpu.shares: the %s allowed cpu-shares is %lld", kept < r->cpu_shares ? "maximum" : "minimum",
+                        (long long)kept);
         /* a period the current quota does not fit (under a parent's
          * quota) is EINVAL until the quota changes: then quota first and
          * the period again, as runc */

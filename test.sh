@@ -3062,6 +3062,13 @@ t_update() {
 		rt update --cpu-quota -1 $id >/dev/null 2>&1
 		echo -1 > /sys/fs/cgroup/cpu/ocirun-test-$$/cpu.cfs_quota_us
 	fi
+	# the kernel clamps cpu.shares to [2, 262144]: refused, saying which (runc)
+	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.shares ]; then
+		rt update --cpu-share 1 $id >"$B/log" 2>&1 && fail "update took --cpu-share 1"
+		grep -q 'the minimum allowed cpu-shares is 2' "$B/log" || fail "--cpu-share 1: $(errsum "$(cat "$B/log")")"
+		rt update --cpu-share 300000 $id >"$B/log" 2>&1 && fail "update took --cpu-share 300000"
+		grep -q 'the maximum allowed cpu-shares is 262144' "$B/log" || fail "--cpu-share 300000: $(errsum "$(cat "$B/log")")"
+	fi
 	if [ -e /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us ]; then
 		rt update --cpu-rt-period 500000 --cpu-rt-runtime 0 $id >"$B/log" 2>&1 || fail "update --cpu-rt-*: $(errsum "$(cat "$B/log")")"
 		expect "rt period after update" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.rt_period_us)" 500000
