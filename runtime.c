@@ -8631,8 +8631,8 @@ static int private_copy(int dirfd, const char **how)
     }
     char p[32];
     int ro = -1;
-    if (copy_self_to(fd) == 0 && sys_fchmod(fd, 0555) == 0 && (ro = sys_open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC, 0)) < 0)
-        failerr("reopen the private copy");
+    if (copy_self_to(fd) == 0 && (sys_fchmod(fd, 0555) < 0 || (ro = sys_open(proc_fd_path(p, fd), O_RDONLY | O_CLOEXEC, 0)) < 0))
+        failerr("make the private copy read-only");
     close(fd);
     return ro;
 }
@@ -8643,6 +8643,7 @@ static int choose_protection(int dirfd, char exe[static 32])
 {
     if (!protect.done) {
         char why[256] = "";
+        if (protect.fd >= 0) close(protect.fd), protect.fd = -1;   /* the last container's private copy */
         if (binary_on_readonly_fs()) {
             protect.path = PROT_RO_FS;
         } else if ((protect.fd = sealed_memfd_copy()) >= 0) {
@@ -8655,7 +8656,10 @@ static int choose_protection(int dirfd, char exe[static 32])
             str_fmt(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
             protect.path = PROT_COPY;
         }
-        protect.done = 1;
+        /* a sealed memfd serves every container of this process; a
+         * private copy only this one (root in a container could write it
+         * once no stage runs from it) */
+        protect.done = protect.path != PROT_COPY;
         debugf("self-protection: %s%s", protect_names[protect.path], why);
     }
     if (protect.fd < 0) str_fmt(exe, 32, "/proc/self/exe");

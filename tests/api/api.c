@@ -502,6 +502,24 @@ static void with_root(void)
         snprintf(path, sizeof path, "%s/api3", root);
         check(!exists(path), "its state directory is gone");
     }
+
+    /* without a sealed memfd, each container's stages run from a private
+     * copy of their own: one a container could write must not serve the
+     * next (the kernel's view: the inits' /proc/PID/exe are two files) */
+    struct stat a, b;
+    struct ocirun_state s2;
+    setenv("OCIRUN_TEST_PROTECT", "nomemfd", 1);
+    if (protect.fd >= 0) close(protect.fd);   /* (this process's memfd, chosen for api1: chosen again) */
+    protect.done = 0, protect.fd = -1;
+    if (check(ocirun_create(root, "api4", &o) == 0 && state_is("api4", "created", &st) &&
+              ocirun_create(root, "api5", &o) == 0 && state_is("api5", "created", &s2), "create api4, api5 from private copies")) {
+        char e1[64], e2[64];
+        snprintf(e1, sizeof e1, "/proc/%d/exe", (int)st.pid), snprintf(e2, sizeof e2, "/proc/%d/exe", (int)s2.pid);
+        check(stat(e1, &a) == 0 && stat(e2, &b) == 0 && a.st_ino != b.st_ino, "their inits run from two copies (inodes %lu, %lu)",
+              (unsigned long)a.st_ino, (unsigned long)b.st_ino);
+    }
+    unsetenv("OCIRUN_TEST_PROTECT");
+    ocirun_delete(root, "api4", 1), ocirun_delete(root, "api5", 1);
 }
 
 int main(int argc, char **argv)
