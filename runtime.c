@@ -7523,6 +7523,26 @@ static int mount_masked_paths(struct rootfs_ctx *c)
     return 0;
 }
 
+/* A read-only path: a copy of the tree at fd (open_tree), made read-only
+ * while detached and moved over fd itself, so nothing is looked up again
+ * after the mount (a name swapped for a symlink meanwhile, in a volume
+ * another container shares, leads nowhere).  Linux 5.12 (mount_setattr);
+ * 1 where the kernel lacks it, -1 with errno where it refuses. */
+static int readonly_copy_over(int fd)
+{
+    if (!have_mount_setattr()) return 1;
+    struct oci_mount_attr ro = { OCI_MA_RDONLY, 0, 0, 0 };
+    int t = (int)syscall(NR_open_tree, fd, "", OCI_OPEN_TREE_CLONE | OCI_AT_RECURSIVE | AT_EMPTY_PATH | O_CLOEXEC), r = -1;
+    if (t >= 0 && syscall(NR_mount_setattr, t, "", AT_EMPTY_PATH, &ro, sizeof ro) == 0 &&
+        syscall(NR_move_mount, t, "", fd, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) == 0)
+        r = 0;
+    if (t >= 0) { int e = errno; close(t); errno = e; }
+    return r;
+}
+
+/* Bind each path on itself and make the top read-only (runc's readonly
+ * paths): readonly_copy_over, or before Linux 5.12 a bind through the
+ * fd, the path looked up again and remounted. */
 static int mount_readonly_paths(struct rootfs_ctx *c)
 {
     const struct oci_spec *s = c->spec;
@@ -7531,6 +7551,13 @@ static int mount_readonly_paths(struct rootfs_ctx *c)
         int fd = resolve_in_root(c->rootfd, path, 0);
         if (fd < 0 && errno == ENOENT) continue;
         if (fd < 0) return err_prefix("readonly path");
+        int r = readonly_copy_over(fd);
+        if (r == 0 || (r < 0 && errno != ENOSYS && errno != EPERM)) {
+            if (r < 0) failerr("make %s read-only (a read-only copy over it)", path);
+            close(fd);
+            if (r < 0) return -1;
+            continue;
+        }
         char p[32];
         if (mount_on_fd(proc_fd_path(p, fd), fd, NULL, MS_BIND | MS_REC, NULL) < 0) {
             failerr("bind %s", path);
@@ -7543,7 +7570,7 @@ static int mount_readonly_paths(struct rootfs_ctx *c)
          * sets the one bit; a remount (before Linux 5.12, or where a
          * seccomp filter refuses the call) must be told the others */
         struct oci_mount_attr ro = { OCI_MA_RDONLY, 0, 0, 0 };
-        int r = (int)syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH, &ro, sizeof ro);
+        r = (int)syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH, &ro, sizeof ro);
         if (r < 0 && errno != ENOSYS && errno != EPERM) failerr("make %s read-only (mount_setattr)", path);
         else if (r < 0) r = remount_bind(fd, MS_RDONLY | mount_flags_of(fd), path);
         close(fd);
