@@ -264,7 +264,7 @@ if [ -x /bin/asuser ]; then
 	EOF
 	chmod 644 /tmp/rl-b/config.json
 	(echo 0 > $D/user/cgroup.procs && exec asuser 1000 1000 ocirun --root /tmp/rl-state run -d --bundle /tmp/rl-b rl1) </dev/null >/dev/null 2>$E; rc=$?
-	p=$(ocirun --root /tmp/rl-state state rl1 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+	p=$(ocirun --root /tmp/rl-state state rl1 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n 1)
 	v="$(rd $D/c1/memory.max)|$(rd $D/c1/pids.max)|$(awk '$1 == "Uid:" {print $2}' /proc/$p/status 2>/dev/null)"
 	if [ $rc = 0 ] && [ -n "$p" ] && grep -qx "$p" $D/c1/cgroup.procs 2>/dev/null && [ "$v" = "67108864|42|1000" ]; then
 		ok "rootless in a delegated v2 subtree: $D/c1 holds pid $p (uid 1000), memory.max and pids.max set"

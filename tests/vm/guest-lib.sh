@@ -33,8 +33,9 @@ bad() { echo "VMTEST FAIL - $1: $(printf '%s' "$2" | tr '\n' ' ')"; }
 oc() { timeout 60 ocirun --root $STATE "$@"; }
 errtxt() { if [ -s $E ]; then echo "ocirun said: $(cat $E)"; else echo "ocirun printed nothing on stderr"; fi; }
 rd() { cat "$1" 2>/dev/null || echo "<unreadable $1>"; }
-status_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
-pid_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
+# (`state` prints indented JSON, as runc: "status": "running", one a line)
+status_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p' | head -n 1; }
+pid_of() { oc state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n 1; }
 # a process is gone when /proc has no entry or only a zombie (pid 1 reaps later)
 gone() { [ ! -e /proc/$1/stat ] || [ "$(sed 's/^.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)" = Z ]; }
 # left_alive PROCS: those of PROCS still alive after up to 2 s each, as
@@ -257,7 +258,7 @@ check_ps() {
 RT=ocirun
 rt() { timeout 60 $RT --root /run/$RT "$@"; }
 rterr() { if [ -s $E ]; then echo "$RT said: $(cat $E)"; else echo "$RT printed nothing on stderr"; fi; }
-# the init pid from `state` (runc prints "pid": N, ocirun "pid":N)
+# the init pid from `state` ("pid": N)
 rpid() { rt state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n 1; }
 info() { echo "VMTEST info - $1: $(printf '%s' "$2" | tr '\n' ' ')"; }
 # userprocs: the pids of all user processes (not kernel threads) into $_ps,
