@@ -7131,7 +7131,10 @@ static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
     struct stat src;
     struct resolved res;
     if (fstat(srcfd, &src) < 0) { failerr("fstat %s", m->source); close(srcfd); return -1; }
-    int dst = resolve_at(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE, &res);
+    /* (the host's /sys in place of a sysfs mount_fs could not make: on a
+     * symlink no more than sysfs itself, CVE-2019-19921) */
+    int nofollow = m->type && !strcmp(m->type, "sysfs") ? RES_NOFOLLOW_LAST : 0;
+    int dst = resolve_at(c->rootfd, m->dest, (S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE) | nofollow, &res);
     if (dst < 0) { close(srcfd); return err_prefix("mount target"); }
     int r = -1, top = -1;
     char sp[32];
@@ -7656,11 +7659,13 @@ static int apply_sysctls(const struct oci_spec *s)
  * empty tmpfs covers it. */
 static int detach_host_proc_sys(const char *rootfs)
 {
-    char *text, *lines[4096];
+    char *text;
     int n = 0, r = 0;
-    size_t rl = strlen(rootfs);
+    size_t rl = strlen(rootfs), max = 1;
     if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return err_prefix("--no-pivot");
-    for (char *save, *l = strtok_r(text, "\n", &save); l && n < 4096; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    for (const char *p = text; *p; p++) max += *p == '\n';
+    char **lines = xcalloc(max, sizeof *lines);   /* (every line: a host may have thousands of mounts) */
+    for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
     /* last first: a mount listed later may sit on one listed earlier */
     while (r == 0 && n-- > 0) {
         /* id parent dev root mountpoint opts [tags...] - fstype source opts */
@@ -7679,6 +7684,7 @@ static int detach_host_proc_sys(const char *rootfs)
         if (errno != EINVAL && errno != EPERM) r = failerr("--no-pivot: detach the host's %s", f[4]);
         else if (mount("tmpfs", f[4], "tmpfs", MS_RDONLY, "size=0") < 0) r = failerr("--no-pivot: cover the host's %s", f[4]);
     }
+    xfree(lines);
     xfree(text);
     return r;
 }
