@@ -4337,6 +4337,7 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
             return err_prefix(".linux.resources.cpu.shares");
         /* the kernel clamps to [2, 262144]: what it kept says which (runc) */
         int64_t kept = r->cpu_shares != UNSET && r->cpu_shares ? cg_read_num(d, "cpu.shares", NULL) : r->cpu_shares;
+        if (kept < 0 && kept != r->cpu_shares) return fail(".linux.resources.cpu.shares: cannot read back %s/cpu.shares", d);
         if (kept != r->cpu_shares)
             return fail(".linux.resources.cpu.shares: the %s allowed cpu-shares is %lld", kept < r->cpu_shares ? "maximum" : "minimum",
                         (long long)kept);
