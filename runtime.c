@@ -7060,11 +7060,12 @@ static int remount_bind(int fd, unsigned long flags, const char *dest)
 
 /* mount_setattr(2) is there (Linux 5.12): a call it must refuse (size 0)
  * says EINVAL where it exists, ENOSYS where not. */
+static int mount_setattr_known = -1;   /* -1 not yet asked, then 0 or 1 */
 static int have_mount_setattr(void)
 {
-    static int known = -1;
-    if (known < 0) known = syscall(NR_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0) < 0 && errno == EINVAL;
-    return known;
+    if (mount_setattr_known < 0)
+        mount_setattr_known = syscall(NR_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0) < 0 && errno == EINVAL;
+    return mount_setattr_known;
 }
 
 /* A bind remount's per-mount flags, for the tree at fd and every mount
@@ -7531,15 +7532,19 @@ static int mount_masked_paths(struct rootfs_ctx *c)
  * while detached and moved over fd itself, so nothing is looked up again
  * after the mount (a name swapped for a symlink meanwhile, in a volume
  * another container shares, leads nowhere).  Linux 5.12 (mount_setattr);
- * 1 where the kernel lacks it, -1 with errno where it refuses. */
+ * 1 where the kernel lacks it, -1 with errno where it refuses.  The
+ * calls themselves say whether the kernel has them (ENOSYS), with no
+ * probe first. */
 static int readonly_copy_over(int fd)
 {
-    if (!have_mount_setattr()) return 1;
+    if (!mount_setattr_known) return 1;
     struct oci_mount_attr ro = { OCI_MA_RDONLY, 0, 0, 0 };
     int t = (int)syscall(NR_open_tree, fd, "", OCI_OPEN_TREE_CLONE | OCI_AT_RECURSIVE | AT_EMPTY_PATH | O_CLOEXEC), r = -1;
-    if (t >= 0 && syscall(NR_mount_setattr, t, "", AT_EMPTY_PATH, &ro, sizeof ro) == 0 &&
-        syscall(NR_move_mount, t, "", fd, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) == 0)
-        r = 0;
+    if (t >= 0 && syscall(NR_mount_setattr, t, "", AT_EMPTY_PATH, &ro, sizeof ro) == 0) {
+        mount_setattr_known = 1;
+        if (syscall(NR_move_mount, t, "", fd, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) == 0) r = 0;
+    }
+    if (r < 0 && errno == ENOSYS) mount_setattr_known = 0, r = 1;
     if (t >= 0) { int e = errno; close(t); errno = e; }
     return r;
 }
@@ -9776,7 +9781,6 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
     return fail("container init (pid %d) died during create", (int)st->pid);
 }
 
-/* The terminal and --console-socket must agree (create, run, restore). */
 /* The host's id of the container's root in a user namespace's map, or -1. */
 static int64_t host_root_id(const struct oci_idmap *m, size_t n)
 {
@@ -9810,6 +9814,7 @@ static int stdio_relay_make(struct create_job *j)
     return 0;
 }
 
+/* The terminal and --console-socket must agree (create, run, restore). */
 static int check_terminal(struct create_job *j, const struct create_req *r)
 {
     if (j->spec.proc.terminal && !r->console_socket && !r->foreground)
