@@ -55,7 +55,7 @@ STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,nosepa
 static: ocirun-static
 ocirun-static: runtime.c runtime.h
 	$(MUSL_CC) $(STATIC_CFLAGS) $(EXTRA_CFLAGS) $(WARN) $(DEFS) -o $@ runtime.c $(STATIC_LDFLAGS)
-	$(STRIP) $@
+	$(STRIP) -R .comment $@
 
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions

@@ -1760,10 +1760,17 @@ static void json_write(struct buf *b, const struct jv *v)
     }
 }
 
-/* Compact JSON text (json_write's) laid out as Go's MarshalIndent with two
- * spaces lays it out (runc's `state`): a member or element a line, ": "
- * after a key, an empty {} or [] as it is. */
-static void json_indent(struct buf *out, const char *p, size_t n)
+/* A new line indented `depth` times by `unit`. */
+static void json_newline(struct buf *out, int depth, const char *unit)
+{
+    buf_puts(out, "\n");
+    while (depth-- > 0) buf_puts(out, unit);
+}
+
+/* Compact JSON text (json_write's) laid out as Go's MarshalIndent lays it
+ * out with indent `unit` (runc's `state`: two spaces; `spec`: a tab): a
+ * member or element a line, ": " after a key, an empty {} or [] as it is. */
+static void json_indent(struct buf *out, const char *p, size_t n, const char *unit)
 {
     int depth = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1777,12 +1784,11 @@ static void json_indent(struct buf *out, const char *p, size_t n)
         }
         int open = c == '{' || c == '[', close = c == '}' || c == ']';
         if (open && i + 1 < n && (p[i + 1] == '}' || p[i + 1] == ']')) { buf_add(out, p + i++, 2); continue; }
-        if (close) depth--;
-        if (close) buf_printf(out, "\n%*s", 2 * depth, "");
+        if (close) json_newline(out, --depth, unit);
         buf_add(out, &c, 1);
         if (c == ':') buf_puts(out, " ");
         if (open) depth++;
-        if (open || c == ',') buf_printf(out, "\n%*s", 2 * depth, "");
+        if (open || c == ',') json_newline(out, depth, unit);
     }
 }
 
@@ -11754,7 +11760,7 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         struct buf b = {0}, out = {0};
         state_to_json(&b, &st, container_status(dirfd, &st), "");
-        json_indent(&out, b.p, b.len);   /* as runc prints it */
+        json_indent(&out, b.p, b.len, "  ");   /* as runc prints it */
         buf_puts(&out, "\n");
         r = write_all(1, out.p, out.len) < 0 ? failerr("write") : 0;
         buf_free(&b), buf_free(&out);
@@ -12231,49 +12237,34 @@ static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_stat
     return r;
 }
 
+/* `spec`: runc's default config, but for the hostname, laid out by
+ * json_indent with tabs as runc writes it. */
 static const char default_spec[] =
-    "{\n"
-    "\t\"ociVersion\": \"" OCIRUN_OCI_VERSION "\",\n"
-    "\t\"process\": {\n"
-    "\t\t\"terminal\": true,\n"
-    "\t\t\"user\": { \"uid\": 0, \"gid\": 0 },\n"
-    "\t\t\"args\": [ \"sh\" ],\n"
-    "\t\t\"env\": [ \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\" ],\n"
-    "\t\t\"cwd\": \"/\",\n"
-    "\t\t\"capabilities\": {\n"
-    "\t\t\t\"bounding\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],\n"
-    "\t\t\t\"effective\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],\n"
-    "\t\t\t\"permitted\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ]\n"
-    "\t\t},\n"
-    "\t\t\"rlimits\": [ { \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 } ],\n"
-    "\t\t\"noNewPrivileges\": true\n"
-    "\t},\n"
-    "\t\"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
-    "\t\"hostname\": \"ocirun\",\n"
-    "\t\"mounts\": [\n"
-    "\t\t{ \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
-    "\t\t{ \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
-    "\t\t  \"options\": [ \"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\" ] },\n"
-    "\t\t{ \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
-    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\", \"gid=5\" ] },\n"
-    "\t\t{ \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
-    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\" ] },\n"
-    "\t\t{ \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
-    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\" ] },\n"
-    "\t\t{ \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] },\n"
-    "\t\t{ \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
-    "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\" ] }\n"
-    "\t],\n"
-    "\t\"linux\": {\n"
-    "\t\t\"resources\": { \"devices\": [ { \"allow\": false, \"access\": \"rwm\" } ] },\n"
-    "\t\t\"namespaces\": [ { \"type\": \"pid\" }, { \"type\": \"network\" }, { \"type\": \"ipc\" },\n"
-    "\t\t\t{ \"type\": \"uts\" }, { \"type\": \"mount\" } ],\n"
-    "\t\t\"maskedPaths\": [ \"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\",\n"
-    "\t\t\t\"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\" ],\n"
-    "\t\t\"readonlyPaths\": [ \"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", \"/proc/sysrq-trigger\" ]\n"
-    "\t}\n"
-    "}\n";
+    "{\"ociVersion\":\"" OCIRUN_OCI_VERSION "\",\"process\":{\"terminal\":true,\"user\":{\"uid\":0,"
+    "\"gid\":0},\"args\":[\"sh\"],"
+    "\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TERM=xterm\"],"
+    "\"cwd\":\"/\",\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\","
+    "\"CAP_NET_BIND_SERVICE\"],\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\","
+    "\"CAP_NET_BIND_SERVICE\"],\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\","
+    "\"CAP_NET_BIND_SERVICE\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,"
+    "\"soft\":1024}],\"noNewPrivileges\":true},\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+    "\"hostname\":\"ocirun\",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\","
+    "\"source\":\"proc\"},{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+    "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\","
+    "\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
+    "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\","
+    "\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},{\"destination\":\"/dev/mqueue\","
+    "\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+    "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\","
+    "\"noexec\",\"nodev\",\"ro\"]},{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\","
+    "\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
+    "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+    "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+    "{\"type\":\"mount\"}],\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\","
+    "\"/proc/keys\",\"/proc/latency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\","
+    "\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],\"readonlyPaths\":[\"/proc/bus\","
+    "\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
 
 /* `spec --rootless`, as runc makes it: a user namespace mapping root to the
  * caller's uid and gid, no network namespace (only a user could not wire
@@ -12281,29 +12272,25 @@ static const char default_spec[] =
  * user's), no gid= on devpts (gid 5 is not mapped), no cgroup limits. */
 static void rootless_spec(struct buf *b)
 {
-    char maps[256];
+    char maps[160];
     str_fmt(maps, sizeof maps,
-             "{ \"type\": \"user\" } ],\n"
-             "\t\t\"uidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n"
-             "\t\t\"gidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n",
+             "\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":1}],"
+             "\"gidMappings\":[{\"containerID\":0,\"hostID\":%u,\"size\":1}],",
              (unsigned)geteuid(), (unsigned)getegid());
-    const struct { const char *from, *to; } edits[] = {
-        { ", \"gid=5\"", "" },
-        { "{ \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-          "\t\t  \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }",
-          "{ \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\",\n"
-          "\t\t  \"options\": [ \"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }" },
-        { "\t\t\"resources\": { \"devices\": [ { \"allow\": false, \"access\": \"rwm\" } ] },\n", "" },
-        { "{ \"type\": \"network\" }, ", "" },
-        { "{ \"type\": \"mount\" } ],\n", NULL },   /* + the user namespace and maps */
+    const struct { const char *from, *to; } edits[] = {   /* in the order of the text */
+        { ",\"gid=5\"", "" },
+        { "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[",
+          "{\"destination\":\"/sys\",\"type\":\"none\",\"source\":\"/sys\",\"options\":[\"rbind\"," },
+        { "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},", maps },
+        { "{\"type\":\"network\"},", "" },
+        { "{\"type\":\"mount\"}", "{\"type\":\"mount\"},{\"type\":\"user\"}" },
     };
     const char *p = default_spec;
     for (size_t k = 0; k < ARRAY_LEN(edits); k++) {
         const char *at = str_find(p, edits[k].from);
-        if (!at) continue;   /* default_spec and this table change together: see test spec_rootless */
+        if (!at) continue;   /* default_spec and this table change together: see test spec */
         buf_add(b, p, (size_t)(at - p));
-        if (edits[k].to) buf_puts(b, edits[k].to);
-        else buf_puts(b, "{ \"type\": \"mount\" }, "), buf_puts(b, maps);
+        buf_puts(b, edits[k].to);
         p = at + strlen(edits[k].from);
     }
     buf_puts(b, p);
@@ -12316,9 +12303,11 @@ static int cmd_spec(int argc, char **argv)
     if (parse_flags("spec", argc, argv, &i, spec_flags, 2, &f) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
         return -1;
     const char *bundle = f.bundle;
-    struct buf b = {0};
-    if (f.rootless) rootless_spec(&b);
-    else buf_add(&b, default_spec, sizeof default_spec - 1);
+    struct buf t = {0}, b = {0};
+    if (f.rootless) rootless_spec(&t);
+    else buf_puts(&t, default_spec);
+    json_indent(&b, t.p, t.len, "\t");
+    buf_free(&t);
     int dfd = sys_open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), fd = -1;
     if (dfd >= 0) fd = sys_openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     int r = dfd < 0 ? failerr("spec: bundle %s", bundle)

@@ -561,13 +561,19 @@ t_spec() {
 	# for the hostname, the spec version, and the ambient set runc 1.1
 	# had (1.2 dropped it)
 	command -v runc >/dev/null || return 0
-	local o=$TMP/spec-oracle f='del(.hostname, .ociVersion, .process.capabilities.ambient)' flag
+	local o=$TMP/spec-oracle f='del(.hostname, .ociVersion, .process.capabilities.ambient)' flag w
 	for flag in "" --rootless; do
 		rm -rf "$o"; mkdir -p "$o/r" "$o/o"
 		(cd "$o/r" && runc spec $flag) >/dev/null 2>&1 || { fail "runc spec $flag failed"; continue; }
 		(cd "$o/o" && rt spec $flag) >"$TMP/spec.log" 2>&1 || { fail "spec $flag: $(errsum "$(cat "$TMP/spec.log")")"; continue; }
 		[ "$(jq -S "$f" "$o/r/config.json")" = "$(jq -S "$f" "$o/o/config.json")" ] ||
 			fail "spec $flag differs from runc's: $(diff <(jq -S "$f" "$o/r/config.json") <(jq -S "$f" "$o/o/config.json") | grep '^[<>]' | head -4 | tr '\n' ' ')"
+		# laid out as runc writes it: Go's MarshalIndent with a tab (jq
+		# --tab's layout, checked on runc's own), no newline at the end
+		for w in r o; do
+			[ "$(cat "$o/$w/config.json"; echo .)" = "$(jq --tab . "$o/$w/config.json" | head -c -1; echo .)" ] ||
+				fail "spec $flag: $w's config.json is not laid out as jq --tab lays it out"
+		done
 	done
 	return 0
 }
