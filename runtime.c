@@ -8780,6 +8780,7 @@ struct stage_opts {
     char rootfs[PATH_MAX];
     char id[NAME_MAX + 1];
     int64_t t0;            /* logcfg.t0 of stage 0, for the phase lines */
+    uint32_t listen_fds;   /* the first of the preserved fds are socket activation's */
 };
 
 static int msg_send(int fd, int type, const void *payload, uint32_t len, int passfd)
@@ -9067,7 +9068,7 @@ static void test_stall(int stage)
 
 struct create_req {
     const char *root, *id, *bundle, *pid_file, *console_socket;
-    int no_pivot, preserve_fds, no_new_keyring;
+    int no_pivot, preserve_fds, listen_fds, no_new_keyring;
     int rootless;          /* not root: a cgroup we may not make is skipped */
     int systemd;           /* --systemd-cgroup */
     int foreground;        /* `run` without -d: may relay a terminal itself */
@@ -9383,7 +9384,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
                     (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
-    j->opts.preserve_fds = (uint32_t)r->preserve_fds;
+    j->opts.preserve_fds = (uint32_t)r->preserve_fds, j->opts.listen_fds = (uint32_t)r->listen_fds;
     j->opts.t0 = logcfg.t0;
     phase("config read");
     return 0;
@@ -10440,6 +10441,10 @@ static int recv_setup(int fd, const char *peer, struct stage_opts *o, struct oci
         fail("%s sent options with unterminated paths", peer);
         goto out;
     }
+    if (o->listen_fds > o->preserve_fds) {
+        fail("%s sent %u socket-activation fds, more than the %u preserved", peer, o->listen_fds, o->preserve_fds);
+        goto out;
+    }
     if (msg_recv(fd, peer, MSG_CONFIG, &b, NULL) < 0) goto out;
     r = spec_parse(b.p, b.len, "config.json", s);
 out:
@@ -10625,6 +10630,19 @@ static int seccomp_moment(const struct oci_spec *s)
     return s->seccomp && s->seccomp->notify ? SC_BEFORE_READY : SC_BEFORE_EXEC;
 }
 
+/* Socket activation's variables (listen_fds_for_us) in the process's
+ * environment, replacing any of the config's, as runc sets them last. */
+static void env_add_listen(struct oci_process *p, uint32_t n, char buf[static 24])
+{
+    char **env = xcalloc(p->nenv + 3, sizeof *env);
+    if (p->nenv) memcpy(env, p->env, p->nenv * sizeof *env);
+    xfree(p->env);
+    str_fmt(buf, 24, "LISTEN_FDS=%u", n);
+    env[p->nenv++] = buf, env[p->nenv++] = "LISTEN_PID=1";
+    p->env = env;
+    env_dedup(p);
+}
+
 /* The process as it will run, in stage 2 of `create` and of `exec`: its
  * environment, cwd, user and capabilities, its executable looked up, and
  * the seccomp filter on when its moment has come (seccomp_moment; for an
@@ -10725,6 +10743,8 @@ static int stage2_main(int syncfd, int mntfd)
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
     struct proc_ready p;
+    char listen[24];
+    if (o.listen_fds) env_add_listen(&s.proc, o.listen_fds, listen);
     if (become_process(&s, syncfd, 0, attrfd, &p) < 0) return -1;
     phase("stage 2: process set up, ready");
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
@@ -11325,6 +11345,20 @@ static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, st
     return parse_flags(cmd, argc, argv, i, create_flag_defs, ARRAY_LEN(create_flag_defs) - (run ? 0 : 2), f);
 }
 
+/* Socket activation (sd_listen_fds(3)): LISTEN_FDS fds from 3 on, meant
+ * for this very process (LISTEN_PID), as systemd passes them to a socket
+ * unit's service and conmon --replace-listen-pid to the runtime.  runc
+ * gives them to the container's process as its fds 3.. (before those of
+ * --preserve-fds) with LISTEN_FDS=N and LISTEN_PID=1; anything else in
+ * the two variables means none. */
+static int listen_fds_for_us(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+    int p, k;
+    if (!pid || !n || parse_int(pid, &p) < 0 || p != getpid() || parse_int(n, &k) < 0 || k < 0 || k > 65536) return 0;
+    return k;
+}
+
 static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)
 {
     memset(r, 0, sizeof *r);
@@ -11333,6 +11367,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
     r->console_socket = f->console, r->no_new_keyring = f->no_new_keyring;
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
+    r->listen_fds = listen_fds_for_us(), r->preserve_fds += r->listen_fds;
     /* nothing else the caller left open may reach the container */
     return cloexec_fds_from(3 + r->preserve_fds, 1);
 }

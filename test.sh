@@ -653,6 +653,36 @@ t_preserve_fds() {
 	expect "cat <&3 with --preserve-fds 1" "$OUT" "fd3 content"
 }
 
+# socket activation (sd_listen_fds(3)), as runc: LISTEN_FDS fds meant for
+# the runtime itself (LISTEN_PID its pid, as systemd or conmon
+# --replace-listen-pid set it) are the process's fds 3.., ahead of those of
+# --preserve-fds, with LISTEN_FDS=N and LISTEN_PID=1 in its environment
+# (over the config's); meant for another pid, they are not passed
+t_socket_activation() {
+	local i
+	for i in 1 2 3 4; do echo "file$i" > "$TMP/sa$i"; done
+	sh_variant sa 'echo "[$LISTEN_FDS $LISTEN_PID]"; for fd in 3 4 5 6; do eval "cat <&$fd" 2>/dev/null || echo "no fd $fd"; done' \
+		'.process.env += ["LISTEN_FDS=9", "LISTEN_PID=7"]'
+	# sh's pid is the runtime's once it execs it (no timeout in between)
+	OUT=$(OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" --root "$1" run --preserve-fds 1 --bundle "$2" sa' \
+		"$OCIRUN" "$ROOT" "$B" 3<"$TMP/sa1" 4<"$TMP/sa2" 5<"$TMP/sa3" 6<"$TMP/sa4" </dev/null 2>"$B/stderr")
+	expect "LISTEN_PID ours, 2 fds, --preserve-fds 1" "$(echo $OUT) $(errsum "$(cat "$B/stderr")")" "[2 1] file1 file2 file3 no fd 6 "
+	OUT=$(OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" sh -c 'LISTEN_PID=1 LISTEN_FDS=2 exec "$0" --root "$1" run --bundle "$2" sa' \
+		"$OCIRUN" "$ROOT" "$B" 3<"$TMP/sa1" 4<"$TMP/sa2" </dev/null 2>"$B/stderr")
+	expect "LISTEN_PID another's" "$(echo $OUT) $(errsum "$(cat "$B/stderr")")" "[9 7] no fd 3 no fd 4 no fd 5 no fd 6 "
+	# under systemd's own activator (a socket unit's service), which starts
+	# the command at the first connection
+	command -v systemd-socket-activate >/dev/null || { skip "no systemd-socket-activate (apt-get install systemd)"; return; }
+	local port=$((20000 + $$ % 20000)) pid
+	sh_variant sa 'echo "[$LISTEN_FDS $LISTEN_PID] $(readlink /proc/self/fd/3 | cut -c1-7)"'
+	OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" systemd-socket-activate -l 127.0.0.1:$port "$OCIRUN" --root "$ROOT" run --bundle "$B" sa \
+		</dev/null >"$B/stdout" 2>"$B/stderr" &
+	pid=$!
+	for i in $(seq 50); do (exec 7<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+	wait $pid
+	expect "under systemd-socket-activate" "$(cat "$B/stdout") $(errsum "$(grep -v '^Listening on\|^Communication attempt\|^Execing' "$B/stderr")")" "[1 1] socket: "
+}
+
 t_no_pivot() {
 	sh_variant no-pivot 'echo $$; [ -x /bin/busybox ] && echo bb; [ -e /out ] && echo out; [ -e '"$TMP"' ] && echo host-visible'
 	OUT=$(rt run --no-pivot --bundle "$B" no-pivot </dev/null 2>"$B/stderr")
@@ -3878,6 +3908,24 @@ t_podman_run() {
 	expect "podman run exit code" "$rc" 7
 }
 
+# podman under a systemd socket unit (systemd-socket-activate stands in
+# for systemd): podman 4.3 passes the socket on with --preserve-fds and
+# sets LISTEN_FDS in the config itself, so the container's process finds
+# it as fd 3 (the runtime's own LISTEN_FDS path: t_socket_activation)
+t_podman_socket_activation() {
+	podman_setup || return
+	command -v systemd-socket-activate >/dev/null || { skip "no systemd-socket-activate (apt-get install systemd)"; return; }
+	local port=$((20000 + $$ % 20000)) pid i
+	OCIRUN_TEST_TAG=$TMP timeout 60 systemd-socket-activate -l 127.0.0.1:$port env CONTAINERS_CONF="$PM/containers.conf" \
+		podman --root "$PM/storage" --runroot "$PM/run" --runtime "$OCIRUN" run --rm $PMOPT --network none $PMIMG \
+		sh -c 'echo "$LISTEN_FDS $LISTEN_PID $(readlink /proc/self/fd/3 | cut -c1-7)"' >"$PM/sa.out" 2>"$PM/sa.err" &
+	pid=$!
+	# it starts podman at the first connection
+	for i in $(seq 50); do (exec 7<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+	wait $pid
+	expect "the socket as fd 3, LISTEN_FDS, LISTEN_PID" "$(cat "$PM/sa.out") $(errsum "$(grep -v 'Listening on\|Communication attempt\|Execing' "$PM/sa.err")")" "1 1 socket: "
+}
+
 t_podman_lifecycle() {
 	podman_setup || return
 	local c=ocirun-pm-life out
@@ -4590,7 +4638,7 @@ t_criu() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds no_pivot no_pivot_proc
+version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds socket_activation no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
@@ -4602,9 +4650,9 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events cgroup_bad_input cgroup_more_resources
+ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
-podman_run podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
+podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_handed_over no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink

@@ -5,10 +5,11 @@
  * hangs or crashes (the class of CVE-2021-43784).  Prints "ok - CASE" or
  * "FAIL - CASE: why" per case; exit status 1 if any failed.
  *
- * The header layout mirrors runtime.c section 13: u16 magic 0x6f63,
+ * The header layout mirrors runtime.c section 15: u16 magic 0x6f63,
  * u16 type, u32 length, host byte order; MSG_OPTS = 1, MSG_CONFIG = 2,
  * MSG_ERROR = 7; struct stage_opts is 8 + 2 * PATH_MAX + NAME_MAX + 1 bytes, then
- * an int64 (the --debug clock): 8 more. */
+ * an int64 (the --debug clock) and a u32 (the socket-activation fds),
+ * padded to 8 on x86_64: 16 more. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -22,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OPTS_LEN (8 + 2 * PATH_MAX + NAME_MAX + 1 + 8)
+#define OPTS_LEN (8 + 2 * PATH_MAX + NAME_MAX + 1 + 8 + 8)
 
 struct hdr { uint16_t magic, type; uint32_t len; };
 
