@@ -11742,27 +11742,20 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
     if (parse_duration_ms(interval, &ms) < 0 || !ms) return fail("events: invalid --interval \"%s\"", interval);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
     if (!st.cgroups) r = fail("container %s has no cgroup", st.id);
-    long long ooms = r == 0 ? oom_kills(st.cgroups) : 0;
-    while (r == 0) {
+    if (r == 0 && container_status(dirfd, &st) == ST_STOPPED)
+        r = fail_as(OCIRUN_E_NOT_RUNNING, "container with id %s is not running", st.id);
+    /* as runc: --stats once; else a stats event after each interval, and
+     * an oom event as soon as one is seen (looked for every 100 ms),
+     * until the container's process is gone */
+    long long ooms = r == 0 ? oom_kills(st.cgroups) : 0, now;
+    for (uint64_t t = 0; r == 0;) {
         struct buf b = {0};
-        if (container_status(dirfd, &st) == ST_STOPPED) { r = stats ? fail_as(OCIRUN_E_NOT_RUNNING, "container not running") : 0; buf_free(&b); break; }
-        long long now = oom_kills(st.cgroups);
-        if (now > ooms && !stats) oom_event(&b, st.id), ooms = now;
-        stats_event(&b, st.id, st.cgroups);
+        if (!stats) sleep_ms(100), t += 100;
+        if (!stats && (now = oom_kills(st.cgroups)) > ooms) oom_event(&b, st.id), ooms = now;
+        if (stats || t >= ms) stats_event(&b, st.id, st.cgroups), t = 0;
         if (write_all(1, b.p, b.len) < 0) r = failerr("write");
         buf_free(&b);
-        if (stats) break;
-        for (uint64_t t = 0; t < ms && r == 0; t += 100) { /* watch for OOM kills between stats */
-            sleep_ms(100);
-            if ((now = oom_kills(st.cgroups)) > ooms) {
-                struct buf o = {0};
-                oom_event(&o, st.id);
-                if (write_all(1, o.p, o.len) < 0) r = failerr("write");
-                buf_free(&o);
-                ooms = now;
-            }
-            if (!process_alive(st.pid, st.starttime)) break;
-        }
+        if (stats || !process_alive(st.pid, st.starttime)) break;
     }
     close_container(rootfd, dirfd, &st);
     return r;

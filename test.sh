@@ -3284,6 +3284,26 @@ t_events() {
 	[ -n "$rss1" ] && [ -n "$rss2" ] && [ "$rss2" -le $((rss1 + 4)) ] || fail "events grows: VmRSS ${rss1:-?} kB, then ${rss2:-?} kB"
 }
 
+# events as runc streams them: the first stats after one interval, not at
+# once; a stopped container's events (streamed or --stats) are an error
+t_events_interval_stopped() {
+	local id=ev-int n
+	sh_variant $id 'exec sleep 100'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	n=$(OCIRUN_TEST_TAG=$TMP timeout 0.8 "$OCIRUN" --root "$ROOT" events --interval 1s $id 2>/dev/null | grep -c '"type":"stats"')
+	expect "stats events in the first 0.8 s of --interval 1s" "$n" 0
+	n=$(OCIRUN_TEST_TAG=$TMP timeout 1.6 "$OCIRUN" --root "$ROOT" events --interval 1s $id 2>/dev/null | grep -c '"type":"stats"')
+	expect "stats events in 1.6 s of --interval 1s" "$n" 1
+	rt kill $id KILL >/dev/null 2>&1
+	waitfor 50 eval '[ "$(cstatus $id)" = stopped ]'
+	rt events --stats $id >"$B/out" 2>"$B/err"
+	expect "events --stats of a stopped container: status, output" "$? $(cat "$B/out")" "1 "
+	grep -q "container with id $id is not running" "$B/err" || fail "events --stats: $(errsum "$(cat "$B/err")")"
+	rt events $id >"$B/out" 2>"$B/err"
+	expect "events of a stopped container: status, output" "$? $(cat "$B/out")" "1 "
+	grep -q "container with id $id is not running" "$B/err" || fail "events: $(errsum "$(cat "$B/err")")"
+}
+
 # bad limits: each refused with an error naming it, no cgroup dir left
 t_cgroup_bad_input() {
 	local id=cg-bad-in cgp=/ocirun-test-$$/bad d case
