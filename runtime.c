@@ -1760,6 +1760,14 @@ static void json_write(struct buf *b, const struct jv *v)
     }
 }
 
+/* The next string of a JSON list being written: `prefix` and `s`, quoted
+ * as they are (names from the runtime's own tables), after a comma but
+ * for the first (*n counts them). */
+static void json_item(struct buf *b, int *n, const char *prefix, const char *s)
+{
+    buf_printf(b, "%s\"%s%s\"", (*n)++ ? "," : "", prefix, s);
+}
+
 /* A new line indented `depth` times by `unit`. */
 static void json_newline(struct buf *out, int depth, const char *unit)
 {
@@ -6774,22 +6782,24 @@ static int sc_check_kernel(const struct oci_seccomp *sc)
 static void sc_features(struct buf *b)
 {
     int n = 0;
-    buf_puts(b, "{\n      \"enabled\": true,\n      \"actions\": [");
+    buf_puts(b, "{\"enabled\":true,\"actions\":[");
     for (size_t i = 0; i < ARRAY_LEN(sc_actions); i++)
-        if (sc_action_available(sc_actions[i].ret)) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_actions[i].name);
-    buf_puts(b, "],\n      \"operators\": [");
-    for (size_t i = 1; i < ARRAY_LEN(sc_ops); i++) buf_printf(b, "%s\"%s\"", i > 1 ? ", " : "", sc_ops[i]);
-    buf_puts(b, "],\n      \"archs\": [");
+        if (sc_action_available(sc_actions[i].ret)) json_item(b, &n, "", sc_actions[i].name);
+    buf_puts(b, "],\"operators\":[");
+    n = 0;
+    for (size_t i = 1; i < ARRAY_LEN(sc_ops); i++) json_item(b, &n, "", sc_ops[i]);
+    buf_puts(b, "],\"archs\":[");
     n = 0;
     for (size_t i = 0; i < ARRAY_LEN(sc_arches); i++)
-        if (sc_has_table((int)i)) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_arches[i].name);
-    buf_puts(b, "],\n      \"knownFlags\": [");
-    for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++) buf_printf(b, "%s\"%s\"", i ? ", " : "", sc_flags[i].name);
-    buf_puts(b, "],\n      \"supportedFlags\": [");
+        if (sc_has_table((int)i)) json_item(b, &n, "", sc_arches[i].name);
+    buf_puts(b, "],\"knownFlags\":[");
+    n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++) json_item(b, &n, "", sc_flags[i].name);
+    buf_puts(b, "],\"supportedFlags\":[");
     n = 0;
     for (size_t i = 0; i < ARRAY_LEN(sc_flags); i++)
-        if (sc_flag_supported(sc_flags[i].flag)) buf_printf(b, "%s\"%s\"", n++ ? ", " : "", sc_flags[i].name);
-    buf_puts(b, "]\n    }");
+        if (sc_flag_supported(sc_flags[i].flag)) json_item(b, &n, "", sc_flags[i].name);
+    buf_puts(b, "]}");
 }
 
 /* A compiled filter, waiting for its moment (section 16). */
@@ -11922,45 +11932,46 @@ static int cmd_features(const struct cli *c, int argc, char **argv)
     int i = 1;
     if (parse_flags("features", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
         return -1;
-    struct buf b = {0};
-    buf_printf(&b, "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"%s\",\n  \"hooks\": [", OCIRUN_OCI_VERSION);
-    for (int k = 0; k < NHOOKS; k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", hook_names[k]);
-    buf_puts(&b, "],\n  \"mountOptions\": [");
-    int first = 1;
-    for (size_t k = 0; k < ARRAY_LEN(mount_opts); k++) {
-        if (mount_opts[k].kind == MO_UNSUPPORTED) continue;
-        buf_printf(&b, "%s\"%s\"", first ? "" : ", ", mount_opts[k].name);
-        first = 0;
-    }
-    buf_puts(&b, "],\n  \"linux\": {\n    \"namespaces\": [");
-    for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) buf_printf(&b, "%s\"%s\"", k ? ", " : "", ns_types[k].name);
-    buf_puts(&b, "],\n    \"capabilities\": [");
-    for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) buf_printf(&b, "%s\"CAP_%s\"", k ? ", " : "", cap_names[k]);
-    buf_printf(&b, "],\n    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": %s, \"systemdUser\": %s },\n"
-                   "    \"seccomp\": ", OCIRUN_SYSTEMD ? "true" : "false", sd_user_reachable() ? "true" : "false");
+    struct buf b = {0}, out = {0};
+    int n = 0;
+    buf_printf(&b, "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"%s\",\"hooks\":[", OCIRUN_OCI_VERSION);
+    for (int k = 0; k < NHOOKS; k++) json_item(&b, &n, "", hook_names[k]);
+    buf_puts(&b, "],\"mountOptions\":[");
+    n = 0;
+    for (size_t k = 0; k < ARRAY_LEN(mount_opts); k++)
+        if (mount_opts[k].kind != MO_UNSUPPORTED) json_item(&b, &n, "", mount_opts[k].name);
+    buf_puts(&b, "],\"linux\":{\"namespaces\":[");
+    n = 0;
+    for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) json_item(&b, &n, "", ns_types[k].name);
+    buf_puts(&b, "],\"capabilities\":[");
+    n = 0;
+    for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) json_item(&b, &n, "CAP_", cap_names[k]);
+    buf_printf(&b, "],\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":%s,\"systemdUser\":%s},\"seccomp\":",
+               OCIRUN_SYSTEMD ? "true" : "false", sd_user_reachable() ? "true" : "false");
     sc_features(&b);
     /* apparmor and selinux: built in or not (features.md: whatever the
      * host has); the runtime-spec 1.2 process fields have no place of
      * their own there, so an annotation names them */
     const char *lsm = OCIRUN_LSM ? "true" : "false";
-    buf_printf(&b, ",\n    \"apparmor\": { \"enabled\": %s },\n"
-                   "    \"selinux\": { \"enabled\": %s },\n    \"intelRdt\": { \"enabled\": false },\n"
-                   "    \"mountExtensions\": { \"idmap\": { \"enabled\": true } }\n  },\n"
-                   "  \"annotations\": {\n    \"org.ocirun.version\": \"%s\",\n"
-                   "    \"org.ocirun.self-protection\": \"%s\",\n"
-                   "    \"org.ocirun.process-fields\": \"ioPriority,scheduler,execCPUAffinity\"",
+    buf_printf(&b, ",\"apparmor\":{\"enabled\":%s},\"selinux\":{\"enabled\":%s},\"intelRdt\":{\"enabled\":false},"
+                   "\"mountExtensions\":{\"idmap\":{\"enabled\":true}}},"
+                   "\"annotations\":{\"org.ocirun.version\":\"%s\",\"org.ocirun.self-protection\":\"%s\","
+                   "\"org.ocirun.process-fields\":\"ioPriority,scheduler,execCPUAffinity\"",
                lsm, lsm, OCIRUN_VERSION, protection_preview());
     /* checkpoint and restore: built in (runc's annotation), and the criu
      * they drive, as it answers here */
     char criu[32];
     if (OCIRUN_CRIU) {
-        buf_puts(&b, ",\n    \"org.opencontainers.runc.checkpoint.enabled\": \"true\",\n    \"org.ocirun.criu\": ");
+        buf_puts(&b, ",\"org.opencontainers.runc.checkpoint.enabled\":\"true\",\"org.ocirun.criu\":");
         if (criu_probe(c->criu, criu) < 0) str_fmt(criu, sizeof criu, "none"), debugf("criu: %s", err_msg);
         json_str(&b, criu);
     }
-    buf_puts(&b, "\n  }\n}\n");
-    int r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+    buf_puts(&b, "}}");
+    json_indent(&out, b.p, b.len, "    ");   /* as runc prints it */
+    buf_puts(&out, "\n");
     buf_free(&b);
+    int r = write_all(1, out.p, out.len) < 0 ? failerr("write") : 0;
+    buf_free(&out);
     return r;
 }
 

@@ -578,6 +578,15 @@ t_spec() {
 	return 0
 }
 
+# `features` laid out as runc prints it: Go's json.Encoder with four
+# spaces (jq --indent 4's layout), a newline at the end
+t_features_layout() {
+	rt features >"$TMP/features.json" 2>"$TMP/features.err" || { fail "features: $(errsum "$(cat "$TMP/features.err")")"; return; }
+	[ "$(cat "$TMP/features.json"; echo .)" = "$(jq --indent 4 . "$TMP/features.json"; echo .)" ] ||
+		fail "not laid out as jq --indent 4 lays it out: $(diff <(jq --indent 4 . "$TMP/features.json") "$TMP/features.json" | head -4 | tr '\n' ' ')"
+	expect "ociVersionMin, hooks" "$(jq -c '[.ociVersionMin, (.hooks | length)]' "$TMP/features.json")" '["1.0.0",6]'
+}
+
 t_run_basic() {
 	run_sh run-basic 'echo hello; echo err >&2'
 	expect "exit code" "$RC" 0
@@ -4658,7 +4667,7 @@ t_criu() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds socket_activation no_pivot no_pivot_proc
+version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds socket_activation no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
