@@ -7788,6 +7788,10 @@ static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct
     int dfd = nd->fd;
     mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
     mode_t mode = d->has_mode ? d->mode : 0666;
+    /* the mode runc's node ends up with: its chown (always made) clears
+     * setuid, and setgid where group execute is set, as the kernel's chown
+     * does to anything but a directory */
+    mode &= ~(mode_t)(S_ISUID | (mode & S_IXGRP ? S_ISGID : 0));
     dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
     int r = mknodat(dfd, base, type | (mode & 07777), dev);
     if (r < 0 && errno == EEXIST) {
@@ -7802,15 +7806,13 @@ static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct
     }
     if (r < 0) return errno == EPERM ? bind_host_device(c, d) : failerr("mknod %s", d->path);
     /* mknod gave the node our ids (a setgid directory's group) and exactly
-     * `mode` (stage 2's umask is 0): only another owner, or the setuid,
-     * setgid and sticky bits (which chown clears), take more calls */
+     * `mode` (stage 2's umask is 0): only another owner takes a call (a
+     * chown that clears no bit `mode` still has) */
     uid_t uid = d->has_uid ? d->uid : 0;
     gid_t gid = d->has_gid ? d->gid : 0;
     gid_t got = nd->at.st.st_mode & S_ISGID ? nd->at.st.st_gid : nd->gid;
     if ((uid != nd->uid || gid != got) && fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
         return failerr("chown %s", d->path);
-    if ((mode & 07000) && syscall(SYS_fchmodat, dfd, base, mode & 07777) < 0)   /* (libc's fchmodat carries emulation for flags) */
-        return failerr("chmod %s", d->path);
     return 0;
 }
 
