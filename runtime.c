@@ -9833,12 +9833,15 @@ static int stdio_relay_make(struct create_job *j)
     return 0;
 }
 
-/* The terminal and --console-socket must agree (create, run, restore). */
+/* The terminal and --console-socket must agree (create, run, restore), as
+ * runc's checkTerminal has it: the socket only where the command detaches
+ * (a foreground command relays the terminal itself). */
 static int check_terminal(struct create_job *j, const struct create_req *r)
 {
     if (j->spec.proc.terminal && !r->console_socket && !r->foreground)
         return fail(".process.terminal: a detached container needs --console-socket to hand its terminal to");
     if (r->console_socket && !j->spec.proc.terminal) return fail("--console-socket given but .process.terminal is false");
+    if (r->console_socket && r->foreground) return fail("--console-socket given but the command does not detach (-d)");
     return r->console_socket ? connect_console(j, r->console_socket) : 0;
 }
 
@@ -10316,6 +10319,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         ok = fail("exec: a detached process with a terminal needs --console-socket") == 0;
     if (ok && e->console_socket && !j.spec.proc.terminal)
         ok = fail("exec: --console-socket given but the process has no terminal (--tty)") == 0;
+    if (ok && e->console_socket && !e->detach) ok = fail("exec: --console-socket given but the command does not detach (-d)") == 0;
     ok = ok && (!e->console_socket || connect_console(&j, e->console_socket) == 0);
     ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {

@@ -2633,11 +2633,20 @@ t_escape_console_symlink() {
 }
 
 t_terminal_bad() {
-	local id=tty-bad
+	local id=tty-bad rv
 	variant $id '.process.terminal = true | .process.args = ["sh"]'
 	bad $id 'socket|connection refused' "$B" create --bundle "$B" --console-socket /etc/hostname $id
+	# a console socket only where the command detaches (runc's
+	# checkTerminal): a foreground run or exec relays the terminal itself
+	build_recvtty || return
+	"$TMP/recvtty" "$TMP/tty-bad.sock" '' "$TMP/tty-bad.out" &
+	rv=$!
+	waitfor 50 test -S "$TMP/tty-bad.sock" || { fail "console socket not ready"; kill $rv; return; }
+	bad $id 'detach' "$B" run --bundle "$B" --console-socket "$TMP/tty-bad.sock" $id
+	kill $rv 2>/dev/null; wait $rv 2>/dev/null
 	exec_container $id-x || return
 	exec_bad_case $id-x 'socket|connection refused' -t -d --console-socket /etc/hostname $id-x sh
+	exec_bad_case $id-x 'detach' -t --console-socket "$TMP/tty-bad.sock" $id-x sh
 }
 
 t_ps() {
