@@ -8303,6 +8303,9 @@ static int hook_child(void *arg)
     const struct hook_child *c = arg;
     setpgid(0, 0);
     default_signals();   /* our own handlers are the child's copy */
+    /* its stdio only, as runc's hooks: not the fds kept for the container
+     * (--preserve-fds, socket activation) */
+    cloexec_fds_from(3, 0);
     if (dup2(c->in, 0) >= 0 && dup2(c->out, 1) >= 0 && dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
         execve(c->path, c->argv, c->envp);
     int e = errno;
@@ -9142,6 +9145,7 @@ struct helper_child { const char *path; char **argv; int err, exec_errno, stdout
 static int helper_child(void *arg)
 {
     struct helper_child *c = arg;
+    cloexec_fds_from(3, 0);   /* (as for hooks) */
     if (dup2(c->err, 2) >= 0 && (!c->stdout_too || dup2(c->err, 1) >= 0)) execve(c->path, c->argv, environ);
     c->exec_errno = errno;
     return 127;

@@ -657,9 +657,12 @@ t_run_forwards_signals() {
 
 t_preserve_fds() {
 	echo "fd3 content" > "$TMP/fd3"
-	sh_variant preserve-fds 'cat <&3'
+	# the hooks get their stdio only, as runc's: not the fds kept for the process
+	local hook='{path: "/bin/sh", args: ["sh", "-c", ("if [ -e /proc/$$/fd/3 ]; then echo open; else echo closed; fi >> " + $f)]}'
+	sh_variant preserve-fds 'cat <&3' ".hooks = {createRuntime: [$hook], createContainer: [$hook], poststop: [$hook]}" --arg f "$TMP/hookfds"
 	OUT=$(rt run --preserve-fds 1 --bundle "$B" preserve-fds 3<"$TMP/fd3" </dev/null 2>"$B/stderr")
 	expect "cat <&3 with --preserve-fds 1" "$OUT" "fd3 content"
+	expect "fd 3 in the createRuntime, createContainer and poststop hooks" "$(tr '\n' ' ' < "$TMP/hookfds")" "closed closed closed "
 }
 
 # socket activation (sd_listen_fds(3)), as runc: LISTEN_FDS fds meant for
