@@ -11768,11 +11768,17 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
      * an oom event as soon as one is seen (looked for every 100 ms),
      * until the container's process is gone */
     long long ooms = r == 0 ? oom_kills(st.cgroups) : 0, now;
-    for (uint64_t t = 0; r == 0;) {
+    int64_t due = now_ms() + (int64_t)ms;   /* the next stats, on the monotonic clock */
+    while (r == 0) {
         struct buf b = {0};
-        if (!stats) sleep_ms(100), t += 100;
+        int64_t left = due - now_ms();
+        if (!stats) sleep_ms(left > 100 ? 100 : left > 0 ? (int)left : 0);
         if (!stats && (now = oom_kills(st.cgroups)) > ooms) oom_event(&b, st.id), ooms = now;
-        if (stats || t >= ms) stats_event(&b, st.id, st.cgroups), t = 0;
+        if (stats || now_ms() >= due) {
+            stats_event(&b, st.id, st.cgroups);
+            due += (int64_t)ms;
+            if (due <= now_ms()) due = now_ms() + (int64_t)ms;   /* none owed for a stall */
+        }
         if (write_all(1, b.p, b.len) < 0) r = failerr("write");
         buf_free(&b);
         if (stats || !process_alive(st.pid, st.starttime)) break;
