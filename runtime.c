@@ -10174,8 +10174,8 @@ static int exec_process_from_config(const struct exec_req *e, int dirfd, const c
     char path[PATH_MAX + 16], *text;
     size_t len;
     struct arena a = {0};
-    if (!e->nargs) return fail("exec: no command given (use --process FILE or give the command after the container id)");
-    if (config_copy_read(dirfd, bundle, &text, &len, path) < 0) return err_prefix("exec: the container's config");
+    if (!e->nargs) return fail("no command given (use --process FILE or give the command after the container id)");
+    if (config_copy_read(dirfd, bundle, &text, &len, path) < 0) return err_prefix("the container's config");
     const struct jv *root = json_parse(text, len, &a), *base = root ? member(root, "process") : NULL;
     int r = -1;
     if (!base || base->type != J_OBJ) { fail("%s: no process object", path); goto out; }
@@ -10245,7 +10245,7 @@ static void exec_process_object(const struct exec_req *e, const struct buf *proc
 static int exec_config(const struct exec_req *e, int dirfd, const struct cstate *st, const struct buf *proc, struct buf *cfg)
 {
     struct buf seccomp = {0}, labels = {0};
-    if (bundle_exec_inherits(dirfd, st->bundle, &seccomp, &labels) < 0) { buf_free(&labels); return err_prefix("exec: the container's config"); }
+    if (bundle_exec_inherits(dirfd, st->bundle, &seccomp, &labels) < 0) { buf_free(&labels); return err_prefix("the container's config"); }
     static const char *const proc_names[] = { "pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time" };
     buf_printf(cfg, "{\"ociVersion\":\"%s\",\"root\":{\"path\":", OCIRUN_OCI_VERSION);
     json_str(cfg, st->rootfs);
@@ -10320,10 +10320,10 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     }
     ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0;
     if (ok && j.spec.proc.terminal && !e->console_socket && e->detach)
-        ok = fail("exec: a detached process with a terminal needs --console-socket") == 0;
+        ok = fail("a detached process with a terminal needs --console-socket") == 0;
     if (ok && e->console_socket && !j.spec.proc.terminal)
-        ok = fail("exec: --console-socket given but the process has no terminal (--tty)") == 0;
-    if (ok && e->console_socket && !e->detach) ok = fail("exec: --console-socket given but the command does not detach (-d)") == 0;
+        ok = fail("--console-socket given but the process has no terminal (--tty)") == 0;
+    if (ok && e->console_socket && !e->detach) ok = fail("--console-socket given but the command does not detach (-d)") == 0;
     ok = ok && (!e->console_socket || connect_console(&j, e->console_socket) == 0);
     ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {

@@ -665,6 +665,16 @@ t_preserve_fds() {
 	expect "fd 3 in the createRuntime, createContainer and poststop hooks" "$(tr '\n' ' ' < "$TMP/hookfds")" "closed closed closed "
 }
 
+# connect_unix PATH: one connection to the unix socket PATH once it is
+# there (systemd-socket-activate starts its command at the first one)
+connect_unix() {
+	python3 -c 'import socket, sys, time
+for i in range(50):
+    try:
+        socket.socket(socket.AF_UNIX).connect(sys.argv[1]); break
+    except OSError: time.sleep(0.1)' "$1"
+}
+
 # socket activation (sd_listen_fds(3)), as runc: LISTEN_FDS fds meant for
 # the runtime itself (LISTEN_PID its pid, as systemd or conmon
 # --replace-listen-pid set it) are the process's fds 3.., ahead of those of
@@ -685,12 +695,12 @@ t_socket_activation() {
 	# under systemd's own activator (a socket unit's service), which starts
 	# the command at the first connection
 	command -v systemd-socket-activate >/dev/null || { skip "no systemd-socket-activate (apt-get install systemd)"; return; }
-	local port=$((20000 + $$ % 20000)) pid
+	local pid
 	sh_variant sa 'echo "[$LISTEN_FDS $LISTEN_PID] $(readlink /proc/self/fd/3 | cut -c1-7)"'
-	OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" systemd-socket-activate -l 127.0.0.1:$port "$OCIRUN" --root "$ROOT" run --bundle "$B" sa \
+	OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" systemd-socket-activate -l "$TMP/sa.sock" "$OCIRUN" --root "$ROOT" run --bundle "$B" sa \
 		</dev/null >"$B/stdout" 2>"$B/stderr" &
 	pid=$!
-	for i in $(seq 50); do (exec 7<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+	connect_unix "$TMP/sa.sock"
 	wait $pid
 	expect "under systemd-socket-activate" "$(cat "$B/stdout") $(errsum "$(grep -v '^Listening on\|^Communication attempt\|^Execing' "$B/stderr")")" "[1 1] socket: "
 }
@@ -3964,13 +3974,12 @@ t_podman_run() {
 t_podman_socket_activation() {
 	podman_setup || return
 	command -v systemd-socket-activate >/dev/null || { skip "no systemd-socket-activate (apt-get install systemd)"; return; }
-	local port=$((20000 + $$ % 20000)) pid i
-	OCIRUN_TEST_TAG=$TMP timeout 60 systemd-socket-activate -l 127.0.0.1:$port env CONTAINERS_CONF="$PM/containers.conf" \
+	local pid
+	OCIRUN_TEST_TAG=$TMP timeout 60 systemd-socket-activate -l "$PM/sa.sock" env CONTAINERS_CONF="$PM/containers.conf" \
 		podman --root "$PM/storage" --runroot "$PM/run" --runtime "$OCIRUN" run --rm $PMOPT --network none $PMIMG \
 		sh -c 'echo "$LISTEN_FDS $LISTEN_PID $(readlink /proc/self/fd/3 | cut -c1-7)"' >"$PM/sa.out" 2>"$PM/sa.err" &
 	pid=$!
-	# it starts podman at the first connection
-	for i in $(seq 50); do (exec 7<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+	connect_unix "$PM/sa.sock"
 	wait $pid
 	expect "the socket as fd 3, LISTEN_FDS, LISTEN_PID" "$(cat "$PM/sa.out") $(errsum "$(grep -v 'Listening on\|Communication attempt\|Execing' "$PM/sa.err")")" "1 1 socket: "
 }

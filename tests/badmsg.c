@@ -9,7 +9,7 @@
  * u16 type, u32 length, host byte order; MSG_OPTS = 1, MSG_CONFIG = 2,
  * MSG_ERROR = 7; struct stage_opts is 8 + 2 * PATH_MAX + NAME_MAX + 1 bytes, then
  * an int64 (the --debug clock) and a u32 (the socket-activation fds),
- * padded to 8 on x86_64: 16 more. */
+ * padded to 8 on x86_64: 16 more (this file is built for x86_64 only). */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -123,6 +123,19 @@ static void unterminated(int fd)
 static void wrong_order(int fd) { hdr(fd, 0x6f63, 2, 2); put(fd, "{}", 2); }
 static void bad_config(int fd) { good_opts(fd); hdr(fd, 0x6f63, 2, 9); put(fd, "{\"oops\":}", 9); }
 static void half_header(int fd) { put(fd, "\x63\x6f\x01", 3); }
+/* more socket-activation fds than preserved ones (u32 after the clock) */
+static void listen_over(int fd)
+{
+    char o[OPTS_LEN];
+    uint32_t one = 1;
+    memset(o, 0, sizeof o);
+    strcpy(o + 8, "/");
+    strcpy(o + 8 + PATH_MAX, "/");
+    strcpy(o + 8 + 2 * PATH_MAX, "x");
+    memcpy(o + 8 + 2 * PATH_MAX + NAME_MAX + 1 + 8, &one, sizeof one);
+    hdr(fd, 0x6f63, 1, sizeof o);
+    put(fd, o, sizeof o);
+}
 
 int main(int argc, char **argv)
 {
@@ -137,5 +150,6 @@ int main(int argc, char **argv)
     run_case(argv[1], "unterminated paths", "unterminated", unterminated);
     run_case(argv[1], "config before options", "expected options", wrong_order);
     run_case(argv[1], "invalid config JSON", "config.json", bad_config);
+    run_case(argv[1], "listen fds beyond the preserved", "socket-activation", listen_over);
     return failed;
 }
