@@ -3914,9 +3914,11 @@ podman_setup() {
 	pm import "$PM/bb.tar" localhost/ocirun-bb:latest >/dev/null 2>"$PM/import.log" || { fail "podman import: $(errsum "$(cat "$PM/import.log")")"; return 1; }
 	touch "$PM/ready"
 }
+# (from $PM: conmon writes an "oom" file into its working directory when
+# the kernel OOM-kills in the container)
 pm() {
-	CONTAINERS_CONF=$PM/containers.conf OCIRUN_TEST_TAG=$TMP timeout 60 podman --root "$PM/storage" --runroot "$PM/run" \
-		--runtime "$OCIRUN" "$@"
+	(cd "$PM" && CONTAINERS_CONF=$PM/containers.conf OCIRUN_TEST_TAG=$TMP timeout 60 podman --root "$PM/storage" --runroot "$PM/run" \
+		--runtime "$OCIRUN" "$@")
 }
 PMOPT=""
 PMIMG=localhost/ocirun-bb
