@@ -11379,6 +11379,16 @@ static int listen_fds_for_us(void)
     return k;
 }
 
+/* The fds kept for the process (3 to 3 + n - 1, the first `listen` of
+ * them socket activation's) must all be open: a gap would hand on
+ * whatever the runtime opened there meanwhile (runc's own fds, in runc). */
+static int check_kept_fds(int n, int listen)
+{
+    for (int fd = 3; fd < 3 + n; fd++)
+        if (sys_fcntl(fd, F_GETFD, 0) < 0) return fail("%s: fd %d is not open", fd < 3 + listen ? "LISTEN_FDS" : "--preserve-fds", fd);
+    return 0;
+}
+
 static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)
 {
     memset(r, 0, sizeof *r);
@@ -11388,6 +11398,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
     r->listen_fds = listen_fds_for_us(), r->preserve_fds += r->listen_fds;
+    if (check_kept_fds(r->preserve_fds, r->listen_fds) < 0) return -1;
     /* nothing else the caller left open may reach the container */
     return cloexec_fds_from(3 + r->preserve_fds, 1);
 }
@@ -11501,7 +11512,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
         if (!strchr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
     if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))
         return fail("--preserve-fds: invalid number \"%s\"", f.preserve);
-    if (cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
+    if (check_kept_fds(e->preserve_fds, 0) < 0 || cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
     return stage0_exec(e, exit_status);
 }
 

@@ -663,6 +663,11 @@ t_preserve_fds() {
 	OUT=$(rt run --preserve-fds 1 --bundle "$B" preserve-fds 3<"$TMP/fd3" </dev/null 2>"$B/stderr")
 	expect "cat <&3 with --preserve-fds 1" "$OUT" "fd3 content"
 	expect "fd 3 in the createRuntime, createContainer and poststop hooks" "$(tr '\n' ' ' < "$TMP/hookfds")" "closed closed closed "
+	# a kept fd that is not open is an error, before anything exists
+	# (runc hands on its own fds there: a cgroup directory, its epoll)
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	rt run --preserve-fds 2 --bundle "$B" preserve-fds 3<"$TMP/fd3" </dev/null >/dev/null 2>"$B/stderr"
+	expect "--preserve-fds 2 with fd 4 closed: status, error, state" "$? $(cat "$B/stderr") $(ls "$ROOT" 2>/dev/null)" "1 ocirun: --preserve-fds: fd 4 is not open "
 }
 
 # connect_unix PATH: one connection to the unix socket PATH once it is
