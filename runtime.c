@@ -4079,6 +4079,26 @@ static int cg_write_int(const char *dir, const char *file, int64_t v)
     return cg_write(dir, file, num);
 }
 
+/* A v2 file's space-separated list read into a comma list; 0 if unread. */
+static int cg_v2_list(const char *dir, const char *file, char **list)
+{
+    char path[PATH_MAX + 32];
+    str_fmt(path, sizeof path, "%s/%s", dir, file);
+    if (read_file_at(AT_FDCWD, path, 4096, list, NULL) < 0) return 0;
+    for (char *q = *list; *q; q++) if (*q == ' ' || *q == '\n') *q = ',';
+    return 1;
+}
+
+/* Whether the v2 file `dir`/`file` lists `ctrl` (space-separated). */
+static int cg_file_lists(const char *dir, const char *file, const char *ctrl)
+{
+    char *text;
+    if (!cg_v2_list(dir, file, &text)) return 0;
+    int has = list_contains_all(ctrl, text);
+    xfree(text);
+    return has;
+}
+
 /* The directory on hierarchy i whose controllers include `ctrl`, or NULL.
  * v1 lists controllers in its mount options; v2 in cgroup.controllers. */
 static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
@@ -4090,16 +4110,8 @@ static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
     static const char *const v1_only[] = { "devices", "freezer", "net_cls", "net_prio", "cpuacct" };
     for (size_t k = 0; k < ARRAY_LEN(v1_only); k++)
         if (!strcmp(ctrl, v1_only[k])) return NULL;
-    for (int i = 0; i < cg->n; i++) {
-        char path[PATH_MAX + 32], *text;
-        if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
-        str_fmt(path, sizeof path, "%s/cgroup.controllers", cg->dir[i]);
-        if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
-        for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
-        int has = list_contains_all(ctrl, text);
-        xfree(text);
-        if (has) return cg->dir[i];
-    }
+    for (int i = 0; i < cg->n; i++)
+        if (cg->l.h[i].v2 && cg->dir[i][0] && cg_file_lists(cg->dir[i], "cgroup.controllers", ctrl)) return cg->dir[i];
     return NULL;
 }
 
@@ -4126,6 +4138,33 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
     return 0;
 }
 
+/* v2: enable below `dir` whatever it offers of the controllers we use and
+ * has not enabled yet.  Only what is missing is written: a write to
+ * cgroup.subtree_control, even of what is on already, takes the cgroup
+ * lock and first waits for the cgroups removed lately to go (0.1-0.2 ms
+ * after a container's delete), and on a host where they are on (systemd's,
+ * k3s's, ours the second time) nothing is.  One write for all; refused
+ * (when `dir` holds processes: v2's no-internal-process rule), one by
+ * one, and a limit that needs one that failed will say so. */
+static void cg_v2_enable_below(const char *dir)
+{
+    static const char *const ctrls[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma" };
+    char *on = NULL, *avail = NULL, all[96] = "";
+    size_t n = 0;
+    cg_v2_list(dir, "cgroup.subtree_control", &on);
+    for (size_t k = 0; k < ARRAY_LEN(ctrls); k++) {
+        if (on && list_contains_all(ctrls[k], on)) continue;
+        if (!avail && !cg_v2_list(dir, "cgroup.controllers", &avail)) break;
+        if (list_contains_all(ctrls[k], avail)) n += (size_t)str_fmt(all + n, sizeof all - n, "%s+%s", n ? " " : "", ctrls[k]);
+    }
+    xfree(on), xfree(avail);
+    if (n && cg_write(dir, "cgroup.subtree_control", all) < 0)
+        for (char *w = all, *sp; w; w = sp ? sp + 1 : NULL) {
+            if ((sp = strchr(w, ' '))) *sp = 0;
+            if (cg_write(dir, "cgroup.subtree_control", w) < 0) debugf("cannot enable %s below %s: %s", w, dir, err_msg);
+        }
+}
+
 /* mkdir -p below the hierarchy's mount; cpuset v1 needs cpus and mems
  * copied down, v2 needs the controllers enabled on the way down.  1 when
  * the last directory is new, 0 when it was there, -1. */
@@ -4149,26 +4188,8 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         *p = 0;
         char *parent = strrchr(path, '/');
         if (h->v2 && parent) {
-            /* enable in the parent whatever it offers of what we use */
-            static const char *const ctrls[] = { "cpu", "cpuset", "io", "memory", "pids", "hugetlb", "rdma" };
-            char file[PATH_MAX + 32], *avail, all[96] = "";
-            size_t n = 0;
             *parent = 0;
-            str_fmt(file, sizeof file, "%s/cgroup.controllers", path);
-            if (read_file_at(AT_FDCWD, file, 4096, &avail, NULL) == 0) {
-                for (char *q = avail; *q; q++) if (*q == ' ' || *q == '\n') *q = ',';
-                for (size_t k = 0; k < ARRAY_LEN(ctrls); k++)
-                    if (list_contains_all(ctrls[k], avail)) n += (size_t)str_fmt(all + n, sizeof all - n, "%s+%s", n ? " " : "", ctrls[k]);
-                xfree(avail);
-            }
-            /* all in one write; refused (when `path` holds processes: v2's
-             * no-internal-process rule), one by one, and a limit that
-             * needs one that failed will say so */
-            if (n && cg_write(path, "cgroup.subtree_control", all) < 0)
-                for (char *w = all, *sp; w; w = sp ? sp + 1 : NULL) {
-                    if ((sp = strchr(w, ' '))) *sp = 0;
-                    if (cg_write(path, "cgroup.subtree_control", w) < 0) debugf("cannot enable %s below %s: %s", w, path, err_msg);
-                }
+            cg_v2_enable_below(path);
             *parent = '/';
         }
         int r = mkdir(path, 0755);
@@ -4201,18 +4222,6 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         if (!c) break;
     }
     return made;
-}
-
-/* Whether the v2 file `dir`/`file` lists `ctrl` (space-separated). */
-static int cg_file_lists(const char *dir, const char *file, const char *ctrl)
-{
-    char path[PATH_MAX + 32], *text;
-    str_fmt(path, sizeof path, "%s/%s", dir, file);
-    if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) return 0;
-    for (char *p = text; *p; p++) if (*p == ' ' || *p == '\n') *p = ',';
-    int has = list_contains_all(ctrl, text);
-    xfree(text);
-    return has;
 }
 
 /* On v2, the ancestor of the container's cgroup that offers `ctrl` but did

@@ -239,6 +239,19 @@ if [ $rc != 0 ] && grep -q '/sys/fs/cgroup/busy/cgroup.subtree_control: that cgr
 else bad "busy parent cgroup" "exit $rc, /sys/fs/cgroup/busy/c17 $(exists /sys/fs/cgroup/busy/c17), state $(exists $STATE/c17); $(errtxt)"; fi
 kill $busy; wait $busy 2>/dev/null; rmdir /sys/fs/cgroup/busy
 
+# --- extra: a parent that passes some controllers down already: ocirun
+# writes only the missing ones, and the limits that need them are set
+mkdir -p /sys/fs/cgroup/part
+echo +memory > /sys/fs/cgroup/part/cgroup.subtree_control
+mkbundle $B/c18 c18 42 sh -c "$PROBE"
+sed -i 's|"/ocirun-vm/c18"|"/part/c18"|' $B/c18/config.json
+out=$(oc run --bundle $B/c18 c18 2>$E); rc=$?
+sc=$(rd /sys/fs/cgroup/part/cgroup.subtree_control)
+if [ $rc = 0 ] && want_ctrls /sys/fs/cgroup/part/cgroup.subtree_control; then ok "partly enabled parent: subtree_control now '$sc'"
+else bad "partly enabled parent" "exit $rc, /part's subtree_control '$sc' (want memory pids cpu); $(errtxt)"; fi
+check_probe "partly enabled parent" "$out"
+rmdir /sys/fs/cgroup/part
+
 # --- extra: rootless with a delegated cgroup v2 subtree ---------------------
 # uid 1000 owns /deleg (the admin enabled memory and pids for it); its
 # ocirun sits in /deleg/user (no internal processes); the container gets
