@@ -10707,11 +10707,14 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     close(rootfd);
     if (r < 0) return -1;
     if (cloexec_fds_from(3 + (int)o->preserve_fds, 0) < 0) return -1;
+    /* a session of its own, terminal or not (runc's too): in the caller's,
+     * it could open the caller's terminal as /dev/tty and type into it */
+    if (setsid() < 0) return failerr("setsid");
     if (s->proc.terminal) {
         struct pty pty;
         int root = sys_open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (root < 0) return failerr("open /");
-        r = setsid() < 0 ? failerr("setsid") : open_pty(root, "/dev/pts", &s->proc, &pty);
+        r = open_pty(root, "/dev/pts", &s->proc, &pty);
         close(root);
         if (r < 0 || hand_over_pty(syncfd, &pty) < 0) return -1;
     }

@@ -2264,6 +2264,13 @@ t_exec_detach_pidfile() {
 	ipid=$(cpid $id)
 	expect "pid namespace of the exec'd process" "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/$ipid/ns/pid)"
 	expect "its command" "$(cmdline_of "$pid")" "sleep 100 "
+	# a session of its own, as runc's (field 6 of stat: the session id)
+	expect "exec -d: the process leads its session" "$(sed 's/.*) //' /proc/$pid/stat | cut -d' ' -f4)" "$pid"
+	# without -t: the caller's terminal is not the process's /dev/tty
+	OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" script -qec "$OCIRUN --root $ROOT exec $id sh -c 'echo typed > /dev/tty'" /dev/null \
+		</dev/null >"$B/tty.out" 2>&1
+	expect "exec without -t: exit status of a write to /dev/tty" "$?" 1
+	grep -q typed "$B/tty.out" && fail "exec without -t wrote to the caller's terminal: $(tr '\n' ' ' <"$B/tty.out")"
 	rt kill --all $id KILL >/dev/null 2>&1
 	waitfor 50 eval '! alive $pid' || fail "kill --all did not kill the exec'd process"
 }
