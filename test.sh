@@ -2098,6 +2098,38 @@ t_subreaper() {
 	rt delete $id >/dev/null 2>&1 || fail "delete failed"
 }
 
+# kill of a created container: runc's init, a Go program, exits 2 on the
+# signals that end a Go program (TERM, HUP, INT, QUIT...), though it is pid
+# 1 of its namespace, and keeps waiting on others (USR1); `ctr task kill`
+# of a task never started relies on that.  The exit status is what the
+# caller's subreaper reaps.
+t_kill_created() {
+	local id=kill-created sig pid
+	command -v cc >/dev/null || { skip "no C compiler"; return; }
+	cc -o "$TMP/subreaper" tests/subreaper.c 2>"$TMP/cc.log" || { fail "cannot build tests/subreaper.c"; return; }
+	sh_variant $id 'exec sleep 1000'
+	for sig in TERM HUP INT QUIT USR1; do
+		rm -f "$B/pidfile" "$B/reaper.out"
+		PIDFILE=$B/pidfile OCIRUN_TEST_TAG=$TMP timeout 20 "$TMP/subreaper" "$OCIRUN" --root "$ROOT" create \
+			--bundle "$B" --pid-file "$B/pidfile" $id </dev/null >"$B/reaper.out" 2>"$B/log" &
+		local bg=$!
+		waitfor 50 test -s "$B/reaper.out" || { fail "create: $(errsum "$(cat "$B/log")")"; kill $bg; return; }
+		pid=$(cat "$B/pidfile")
+		rt kill $id $sig >"$B/log" 2>&1 || fail "kill $sig: $(errsum "$(cat "$B/log")")"
+		if [ $sig = USR1 ]; then
+			sleep 0.3
+			expect "created, after USR1" "$(cstatus $id)" created
+			rt kill $id KILL >/dev/null 2>&1
+		else
+			waitfor 50 status_is $id stopped || fail "created, after $sig: status $(cstatus $id), not stopped"
+		fi
+		wait $bg
+		case $sig in USR1) want="signal 9" ;; *) want="exit 2" ;; esac
+		grep -q "^reaped $pid $want\$" "$B/reaper.out" || fail "$sig: init was not reaped with $want: $(tr '\n' '|' < "$B/reaper.out")"
+		rt delete $id >/dev/null 2>&1 || fail "delete after $sig failed"
+	done
+}
+
 # CVE-2021-30465: a mount target swapped between a directory and a symlink
 # out of the rootfs while containers are created.  Every create either
 # fails cleanly or mounts inside the rootfs; the host dir never changes.
@@ -4716,7 +4748,7 @@ hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
-state_transitions state_format state_bundle_path stage_names stage_environ subreaper create_does_not_run delete_removes_everything run_detached list
+state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
