@@ -2847,7 +2847,7 @@ static const struct res_field { char obj, kind; signed char lo; uint16_t at; con
 };
 
 /* linux.resources.memory, .cpu or .pids (res_fields); a key not there is
- * refused by name, unless null. */
+ * ignored, as the spec asks of unknown properties (and runc does). */
 static int parse_res_object(const struct jv *v, const char *name, struct oci_resources *r)
 {
     const struct jv *x = member(v, name);
@@ -2859,8 +2859,8 @@ static int parse_res_object(const struct jv *v, const char *name, struct oci_res
         const struct res_field *f = res_fields;
         while (f < res_fields + ARRAY_LEN(res_fields) && (f->obj != name[0] || strcmp(f->key, c->key))) f++;
         if (f == res_fields + ARRAY_LEN(res_fields)) {
-            if (c->type == J_NULL) continue;
-            return fail("%s.%s: not supported by this version of ocirun", b, c->key);
+            debugf("%s.%s: unknown, ignored", b, c->key);
+            continue;
         }
         void *at = (char *)r + f->at;
         if ((f->kind == 'i' && res_int(b, x, f->key, f->lo, at) < 0) || (f->kind == 'b' && get_bool(b, x, f->key, at) < 0) ||
@@ -2899,13 +2899,6 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
                 return fail("%s.unified: \"%s\" is not a cgroup v2 file name", b, c->key);
         }
         r->unified = x;
-    }
-    static const char *const known[] = { "memory", "cpu", "pids", "devices", "unified", "blockIO", "hugepageLimits",
-                                         "network", "rdma" };
-    for (const struct jv *c = v->child; c; c = c->next) {
-        int ok = c->type == J_NULL || ((c->type == J_OBJ || c->type == J_ARR) && !c->count);
-        for (size_t k = 0; k < ARRAY_LEN(known); k++) ok |= !strcmp(c->key, known[k]);
-        if (!ok) return fail("%s.%s: not supported by this version of ocirun", b, c->key);
     }
     resources_zero_is_unset(r);
     return 0;

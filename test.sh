@@ -3141,8 +3141,10 @@ t_no_hang_sockets_helpers() {
 t_update() {
 	local id=update cgp=/ocirun-test-$$/update
 	[ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/pids ] || { skip "no v1 memory and pids hierarchies"; return; }
-	sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p' --arg p "$cgp"
+	sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p | .linux.resources.memory = {limit: 50331648, future: 1} |
+		.linux.resources.future = {x: 1}' --arg p "$cgp"
 	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	expect "memory of a config with unknown resource properties" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 50331648
 	rt update --memory 64m --pids-limit 33 $id >"$B/log" 2>&1 || fail "update flags: $(errsum "$(cat "$B/log")")"
 	expect "memory after update" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 67108864
 	expect "pids after update" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 33
@@ -3154,13 +3156,19 @@ t_update() {
 		fail "update --resources with flags: $(errsum "$(cat "$B/log")")"
 	expect "memory, pids after --resources with --memory, --pids-limit" \
 		"$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes) $(cat /sys/fs/cgroup/pids$cgp/pids.max)" "33554432 45"
+	# properties this runtime does not know are ignored (config.md,
+	# "Extensibility"; runc's JSON decoder does the same)
+	echo '{"memory": {"limit": 41943040, "future": 1}, "future": {"x": 1}, "pids": {"limit": 47, "later": "y"}}' |
+		rt update --resources - $id >"$B/log" 2>&1 || fail "update --resources with unknown properties: $(errsum "$(cat "$B/log")")"
+	expect "memory, pids after --resources with unknown properties" \
+		"$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes) $(cat /sys/fs/cgroup/pids$cgp/pids.max)" "41943040 47"
 	echo '{"memory": {"limit": "lots"}}' > "$B/bad.json"
 	rt update --resources "$B/bad.json" $id >"$B/log" 2>&1 && fail "update accepted a string limit"
 	local v
 	for v in - -k 12q 9223372036854775807g; do
 		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update accepted --pids-limit '$v'"
 	done
-	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 45
+	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 47
 	# raising memory and swap together: memsw may never be below the
 	# limit, so swap goes first (runc's order)
 	if [ -e /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes ]; then
