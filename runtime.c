@@ -10719,9 +10719,24 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
     return 0;
 }
 
+/* An execve that fails once the process is set up and ready (a binary of
+ * another architecture, a script whose interpreter is missing: the rest
+ * was checked before "ready") is the process's own failure, as under
+ * runc: it says so on its stderr in Go's words ("exec /app: exec format
+ * error") and exits 1, and the start or exec that ran it succeeded. */
+__attribute__((noreturn))
+static void exec_failed(const char *exe)
+{
+    char why[128];
+    str_fmt(why, sizeof why, "%s", strerror(errno));
+    why[0] = (char)tolower((unsigned char)why[0]);
+    fd_printf(2, "exec %s: %s\n", exe, why);
+    _exit(1);
+}
+
 /* `exec`: stage 1 joined the container's namespaces; enter its root (an fd
  * of init's /proc/<pid>/root, right also for --no-pivot containers), set
- * up the process and exec it.  A failed execve comes back as our error. */
+ * up the process and exec it. */
 static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_spec *s, int rootfd, int attrfd)
 {
     int r = sys_fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? failerr("enter the container's root") : 0;
@@ -10745,7 +10760,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     default_signals();
     execve(p.exe, s->proc.args, p.env);
-    return failerr("exec %s", p.exe);
+    exec_failed(p.exe);
 }
 
 static int stage2_main(int syncfd, int mntfd)
@@ -10820,10 +10835,7 @@ static int stage2_main(int syncfd, int mntfd)
     }
     default_signals();
     execve(p.exe, s.proc.args, p.env);
-    /* the start command reads this and fails */
-    failerr("exec %s", p.exe);
-    if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF without data: nothing more to do */ }
-    _exit(127);
+    exec_failed(p.exe);
 }
 
 /* Entry of stages 1 and 2: argv = name, __stage, N, syncfd, extrafd. */

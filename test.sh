@@ -2307,6 +2307,39 @@ t_exec_detach_pidfile() {
 	waitfor 50 eval '! alive $pid' || fail "kill --all did not kill the exec'd process"
 }
 
+# An execve that fails after every check (a binary of another
+# architecture, a script whose interpreter is missing) is the process's
+# failure under runc: "exec PATH: exec format error" on its stderr, exit
+# status 1; run exits 1, start and exec -d succeed, exec exits 1.
+t_exec_format_error() {
+	local id=exec-fmt x
+	sh_variant $id 'exec sleep 100' '.mounts += [{destination: "/x", type: "bind", source: $x, options: ["rbind", "ro"]}]' \
+		--arg x "$TMP/b/$id-x"
+	x=$TMP/b/$id-x; mkdir -p "$x"
+	printf 'garbage\0\1' > "$x/bad"; printf '#!/no/such/interp\n' > "$x/script"; chmod +x "$x/bad" "$x/script"
+	jq '.process.args = ["/x/bad"]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+	rt run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+	expect "run: exit status" "$?" 1
+	expect "run: the process's stderr" "$(cat "$B/err")" "exec /x/bad: exec format error"
+	[ -e "$ROOT/$id" ] && fail "run left its state"
+	jq '.process.args = ["/x/script"]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+	rt create --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err" || { fail "create: $(errsum "$(cat "$B/err")")"; return; }
+	rt start $id >"$B/start.log" 2>&1
+	expect "start of a script without its interpreter: exit status" "$?" 0
+	waitfor 50 status_is $id stopped || fail "not stopped after the failed exec: $(cstatus $id)"
+	expect "its stderr (create's)" "$(cat "$B/err")" "exec /x/script: no such file or directory"
+	rt delete $id >/dev/null 2>&1
+	jq '.process.args = ["sleep", "100"]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	rt exec $id /x/bad </dev/null >"$B/out" 2>"$B/err"
+	expect "exec: exit status" "$?" 1
+	expect "exec: the process's stderr" "$(cat "$B/err")" "exec /x/bad: exec format error"
+	rt exec -d $id /x/bad </dev/null >"$B/out" 2>"$B/err"
+	expect "exec -d: exit status" "$?" 0
+	expect "exec -d: the process's stderr" "$(cat "$B/err")" "exec /x/bad: exec format error"
+	expect "the container runs on" "$(cstatus $id)" running
+}
+
 # exec_bad_case ID PATTERN ARGS...: the exec fails with PATTERN on stderr
 # and leaves no process of ours behind (the container itself stays).
 exec_bad_case() {
@@ -4769,7 +4802,7 @@ podman_run podman_socket_activation podman_lifecycle podman_tty podman_config po
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_handed_over no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_format_error exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
 escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
