@@ -11641,26 +11641,34 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
     return r;
 }
 
-/* "512m", "1g", "100000": bytes (runc's update flags take units). */
-static int parse_size(const char *flag, const char *v, int64_t *out)
+/* --memory, --memory-swap and --memory-reservation as runc reads them
+ * (go-units' RAMInBytes): digits, one space allowed, then k, m, g, t or p
+ * (powers of 1024), an "i", a "b", each optional and in any case; "-1" is
+ * unlimited.  runc also takes a fraction ("0.5g"), refused here: exact,
+ * it needs arithmetic that would cost a router build 250 bytes.  The
+ * other numeric flags are integers (strconv's ParseInt and ParseUint). */
+static int parse_size(const char *flag, const char *v, int64_t *out, int units)
 {
-    int64_t n;
+    static const char unit[] = "kmgtp";
+    uint64_t n = 0;
+    const char *p = v, *u;
     int shift = 0;
-    const char *end = scan_i64(v, &n);
-    if (!end) return fail("update: --%s: invalid size \"%s\"", flag, v);
-    if (*end && !end[1]) {
-        switch (tolower((unsigned char)*end)) {
-        case 'k': shift = 10; break;
-        case 'm': shift = 20; break;
-        case 'g': shift = 30; break;
-        default: shift = -1;
-        }
-        end++;
+    if (!units || !strcmp(v, "-1")) {
+        p = scan_i64(v, out);
+        if (p && p != v && !*p && *out >= -1) return 0;
+        goto bad;
     }
-    if (end == v || *end || shift < 0 || n < -1 || n > INT64_MAX >> shift)
-        return fail("update: --%s: invalid size \"%s\"", flag, v);
-    *out = n < 0 ? -1 : n << shift;
+    for (; *p >= '0' && *p <= '9' && n <= INT64_MAX / 10; p++) n = n * 10 + (uint64_t)(*p - '0');
+    if (p == v) goto bad;
+    p += *p == ' ';
+    if (*p && (u = strchr(unit, *p | 32))) shift = 10 * (int)(u - unit + 1), p++;
+    p += (*p | 32) == 'i';
+    p += (*p | 32) == 'b';
+    if (*p || n > (uint64_t)INT64_MAX >> shift) goto bad;
+    *out = (int64_t)(n << shift);
     return 0;
+bad:
+    return fail("update: --%s: invalid value \"%s\"", flag, v);
 }
 
 /* the numeric flags first: num[k] is the value of flag k, for field[k] */
@@ -11705,7 +11713,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
                                 &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
     for (int k = 0; k < 9 && !res; k++)
-        if (num[k] && parse_size(update_flag_defs[k].name, num[k], field[k]) < 0) goto out;
+        if (num[k] && parse_size(update_flag_defs[k].name, num[k], field[k], k < 3) < 0) goto out;
     resources_zero_is_unset(&s.res);
     if (blkio && !res) {
         /* the flag is the one-field blockIO object the resources file would hold */

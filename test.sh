@@ -3202,6 +3202,17 @@ t_update() {
 		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update accepted --pids-limit '$v'"
 	done
 	expect "pids after bad sizes" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 47
+	# memory sizes as go-units' RAMInBytes reads them; integers elsewhere
+	for v in "96mb=100663296" "97MiB=101711872" "98 m=102760448" "99mi=103809024" "102400KB=104857600" "105906176b=105906176"; do
+		rt update --memory "${v%%=*}" $id >"$B/log" 2>&1 || fail "update --memory '${v%%=*}': $(errsum "$(cat "$B/log")")"
+		expect "memory after --memory '${v%%=*}'" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" "${v##*=}"
+	done
+	for v in "--memory=1x" "--memory=m" "--memory= 5m" "--memory=5mm" "--cpu-share=1k" "--pids-limit=1k" "--cpu-period=1m"; do
+		rt update "$v" $id >"$B/log" 2>&1 && fail "update took $v"
+	done
+	# a fraction: runc's float arithmetic, refused here (README)
+	[ "$IS_OCIRUN" = 1 ] && rt update --memory 0.5g $id >"$B/log" 2>&1 && fail "update took --memory 0.5g"
+	expect "memory after bad values" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 105906176
 	# raising memory and swap together: memsw may never be below the
 	# limit, so swap goes first (runc's order)
 	if [ -e /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes ]; then
