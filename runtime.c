@@ -10145,7 +10145,8 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         buf_printf(b, "{\"uid\":%llu,\"gid\":%llu,\"additionalGids\":[", (unsigned long long)uid, (unsigned long long)gid);
         for (int i = 0; i < e->gids.n; i++) {
             uint64_t g;
-            if (parse_u64(e->gids.v[i], &g) < 0 || g > UINT32_MAX) return fail("--additional-gids: invalid gid \"%s\"", e->gids.v[i]);
+            if (parse_u64(e->gids.v[i], &g) < 0 || g > UINT32_MAX)
+                return fail_as(OCIRUN_E_USAGE, "--additional-gids: invalid gid \"%s\"", e->gids.v[i]);
             buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)g);
         }
         buf_puts(b, "]}");
@@ -11445,7 +11446,7 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
     r->rootless = c->rootless, r->systemd = c->systemd;
     r->console_socket = f->console, r->no_new_keyring = f->no_new_keyring;
     if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
-        return fail("--preserve-fds: invalid number \"%s\"", f->preserve);
+        return fail_as(OCIRUN_E_USAGE, "--preserve-fds: invalid number \"%s\"", f->preserve);
     r->listen_fds = listen_fds_for_us(), r->preserve_fds += r->listen_fds;
     if (check_kept_fds(r->preserve_fds, r->listen_fds) < 0) return -1;
     /* nothing else the caller left open may reach the container */
@@ -11560,7 +11561,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     for (int k = 0; k < e->env.n; k++)
         if (!strchr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
     if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))
-        return fail("--preserve-fds: invalid number \"%s\"", f.preserve);
+        return fail_as(OCIRUN_E_USAGE, "--preserve-fds: invalid number \"%s\"", f.preserve);
     if (check_kept_fds(e->preserve_fds, 0) < 0 || cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
     return stage0_exec(e, exit_status);
 }

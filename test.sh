@@ -2369,6 +2369,13 @@ t_exec_bad() {
 		exec_bad_case $id 'args' --process "$B/bad.json" $id
 	fi
 	exec_bad_case $id 'does not exist' no-such-container true
+	# a flag's value that is not a number is a wrong command line: 1 (runc's
+	# flag parser), not exec's 255
+	local a
+	for a in "-g 10,11" "--additional-gids x" "--preserve-fds x"; do
+		rt exec $a $id true </dev/null >"$B/out" 2>"$B/err"
+		expect "exec $a: exit status" "$?" 1
+	done
 	exec_bad_case $id 'not found|no such file' $id /no/such/binary
 	expect "container still running" "$(cstatus $id)" running
 	rt kill $id KILL >/dev/null 2>&1; waitfor 50 status_is $id stopped
