@@ -11899,7 +11899,7 @@ static int cmd_kill(const struct cli *c, int argc, char **argv)
     if (parse_flags("kill", argc, argv, &i, kill_flags, 1, &f) < 0 ||
         want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
         return -1;
-    if (argc - i == 2 && parse_signal(argv[i + 1], &sig) < 0) return -1;
+    if (argc - i == 2 && argv[i + 1][0] && parse_signal(argv[i + 1], &sig) < 0) return -1;
     return ocirun_kill(c->root, argv[i], sig, f.all);
 }
 

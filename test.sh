@@ -1527,6 +1527,14 @@ t_kill_default_term() {
 	expect "signals received" "$(cat "$OUTDIR/sig" 2>/dev/null)" TERM
 }
 
+# an empty signal argument is the default, as runc reads it
+t_kill_empty_signal() {
+	start_signal_container kill-empty || return
+	rt kill kill-empty "" >"$B/log" 2>&1 || fail "kill ID '': $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is kill-empty stopped || fail "not stopped after kill ID ''"
+	expect "signals received" "$(cat "$OUTDIR/sig" 2>/dev/null)" TERM
+}
+
 t_kill_term() {
 	start_signal_container kill-term || return
 	rt kill kill-term TERM >"$B/log" 2>&1 || fail "kill ID TERM failed: $(errsum "$(cat "$B/log")")"
@@ -4808,7 +4816,7 @@ capabilities_default capabilities_sys_admin capabilities_minimal capabilities_un
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created create_does_not_run delete_removes_everything run_detached list
-kill_default_term kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
+kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
