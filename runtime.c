@@ -11708,7 +11708,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
                               : read_file_at(AT_FDCWD, res, MAX_CONFIG_SIZE, &text, &len) < 0)
             return err_prefix("update --resources");
         const struct jv *v = json_parse(text, len, &s.arena);
-        if (!v || parse_resources(v, &s) < 0) { err_prefix("update --resources %s", res); goto out; }
+        /* null: nothing to change (runc decodes it so) */
+        if (!v || (v->type != J_NULL && parse_resources(v, &s) < 0)) { err_prefix("update --resources %s", res); goto out; }
     }
     /* with --resources the other flags say nothing (runc ignores them) */
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,

@@ -3210,6 +3210,7 @@ t_update() {
 		rt update --resources - $id >"$B/log" 2>&1 || fail "update --resources with unknown properties: $(errsum "$(cat "$B/log")")"
 	expect "memory, pids after --resources with unknown properties" \
 		"$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes) $(cat /sys/fs/cgroup/pids$cgp/pids.max)" "41943040 47"
+	echo null | rt update --resources - $id >"$B/log" 2>&1 || fail "update --resources null: $(errsum "$(cat "$B/log")")"
 	echo '{"memory": {"limit": "lots"}}' > "$B/bad.json"
 	rt update --resources "$B/bad.json" $id >"$B/log" 2>&1 && fail "update accepted a string limit"
 	local v
