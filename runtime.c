@@ -10010,9 +10010,12 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
     struct kterm saved;
     int tty = m >= 0 && sys_ioctl(0, TCGETS, &saved) == 0;
     if (tty) {
-        struct kterm raw = saved;   /* cfmakeraw(3) */
+        /* cfmakeraw(3) but for output processing, which stays on as
+         * runc's console.SetRaw keeps it: the container's pty sends "\n"
+         * (ONLCR off, pty_to_console), our terminal makes it "\r\n" */
+        struct kterm raw = saved;
         raw.iflag &= ~(uint32_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        raw.oflag &= ~(uint32_t)OPOST;
+        raw.oflag |= OPOST;
         raw.lflag &= ~(uint32_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
         raw.cflag = (raw.cflag & ~(uint32_t)(CSIZE | PARENB)) | CS8;
         raw.cc[VMIN] = 1, raw.cc[VTIME] = 0;

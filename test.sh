@@ -2707,6 +2707,13 @@ t_exec_tty() {
 	rc=$?
 	expect "exec -t exit status" "$rc" 6
 	grep -q 'marker-42' "$B/out" || fail "no output from exec -t"
+	# the container's "\n" reaches the caller's terminal as "\r\n": its
+	# pty sends it bare (ONLCR off), ours keeps output processing on
+	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -t $id printf 'a\nb\n'" /dev/null </dev/null > "$B/nl" 2>&1
+	case "$(od -An -c "$B/nl" | tr -s ' ' | tr -d '\n')" in
+	*" a \r \n b \r \n") ;;
+	*) fail "exec -t: printf 'a\\nb\\n' reached the caller's terminal as: $(od -An -c "$B/nl" | tr -s ' ' | tr -d '\n')" ;;
+	esac
 	"$TMP/recvtty" "$B/c.sock" 'tty; exit 0
 ' "$B/c.out" &
 	local rv=$!
