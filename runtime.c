@@ -10537,44 +10537,54 @@ static int loopback_up(void)
 }
 
 
+/* Until it execs the process, a created container's init ends on the
+ * signals that end a Go program, as Go's runtime ends it (runc's init is
+ * one): HUP, INT and TERM by their default action, which the kernel skips
+ * for a pid namespace's init, and then, or at once for the others Go
+ * takes as fatal, with exit status 2.  So `kill` of a created container
+ * stops it as under runc (SIGTERM: what `ctr task kill` sends), where a C
+ * init at pid 1 would ignore it and a caller waiting for the exit would
+ * wait for ever.  Handlers, not a blocked mask: execve resets them by
+ * itself, even where the process's filter (on already without
+ * noNewPrivileges) denies the calls that would undo a mask.  The pid is
+ * read before that filter too, which may deny getpid (kill(-1) is every
+ * process); SA_RESETHAND and SA_NODEFER give the handler's kill the
+ * default action at once.  The handler never returns: x86_64's required
+ * restorer is never used. */
+static pid_t go_init_pid;
+
+static void end_as_go_does(int sig)
+{
+    if ((sig == SIGHUP || sig == SIGINT || sig == SIGTERM) && go_init_pid > 0) kill(go_init_pid, sig);
+    _exit(2);
+}
+
+static void go_init_signals(void)
+{
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGTERM, SIGSYS };
+    unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };   /* the kernel's struct, as in ignore_sigpipe() */
+#ifdef __mips__
+    k[0] = SA_RESETHAND | SA_NODEFER, k[1] = (unsigned long)end_as_go_does;
+#else
+    k[0] = (unsigned long)end_as_go_does, k[1] = SA_RESETHAND | SA_NODEFER;
+#ifdef __x86_64__
+    k[1] |= 0x04000000, k[2] = k[0];   /* SA_RESTORER */
+#endif
+#endif
+    go_init_pid = getpid();
+    for (size_t i = 0; i < ARRAY_LEN(sigs); i++) syscall(SYS_rt_sigaction, sigs[i], k, NULL, (size_t)OCI_KSIGSET);
+}
+
 /* Init waits for `start` on its socket, and for stage 0's word that the
  * create is complete: a create killed before that (its end of syncfd
  * closes) takes init with it, so no init waits for a start that no state
  * records.  `run`'s word also says "start": syncfd then serves as the
  * start's connection. */
-/* A signal that ends a Go program (os/signal's defaults) ends init while
- * it waits, with what Go's runtime does: the default action, which the
- * kernel skips for a pid namespace's init, and then exit status 2.  runc's
- * init is a Go program, so `kill` of a created container (SIGTERM, as
- * `ctr task kill` sends) stops it there; a C init at pid 1 would ignore
- * the signal, and a caller that waits for the exit would wait for ever.
- * The signals are blocked and read from a signalfd in the wait's poll;
- * default_signals() unblocks them before any execve.  -1: none (`run`
- * starts at once). */
-static int start_wait_signals(void)
-{
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGTERM, SIGSYS };
-    oci_ksigset set = { { 0 } };
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, (size_t)OCI_KSIGSET);
-    return (int)syscall(SYS_signalfd4, -1, &set, (size_t)OCI_KSIGSET, O_CLOEXEC | O_NONBLOCK);
-}
-
-static void die_as_go_does(int sfd)
-{
-    struct { uint32_t signo; uint8_t rest[124]; } si;   /* struct signalfd_siginfo */
-    if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si) return;
-    default_signals();
-    kill(getpid(), (int)si.signo);
-    _exit(2);
-}
-
-static int wait_for_start(int sock, int syncfd, int sigfd)
+static int wait_for_start(int sock, int syncfd)
 {
     for (;;) {
-        struct pollfd pf[3] = { { sock, POLLIN, 0 }, { syncfd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
-        if (poll(pf, 3, -1) < 0 && errno != EINTR) return failerr("poll on %s", EXEC_SOCK);
-        if (pf[2].revents) die_as_go_does(sigfd);
+        struct pollfd pf[2] = { { sock, POLLIN, 0 }, { syncfd, POLLIN, 0 } };
+        if (poll(pf, syncfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) return failerr("poll on %s", EXEC_SOCK);
         if (syncfd >= 0 && pf[1].revents && !pf[0].revents) {
             struct buf b = {0};
             int r = msg_recv(syncfd, "stage 0", MSG_COMMIT, &b, NULL);
@@ -10817,16 +10827,15 @@ static int stage2_main(int syncfd, int mntfd)
     struct proc_ready p;
     char listen[24];
     if (o.listen_fds) env_add_listen(&s.proc, o.listen_fds, listen);
-    /* (before the process's filter, which may deny signalfd, and before
-     * "ready": once create returns, `kill` may come) */
-    int sigfd = o.flags & OPT_START_NOW ? -1 : start_wait_signals();
+    /* (before the process's filter, and before "ready": once create
+     * returns, `kill` may come) */
+    if (!(o.flags & OPT_START_NOW)) go_init_signals();
     if (become_process(&s, syncfd, 0, attrfd, &p) < 0) return -1;
     phase("stage 2: process set up, ready");
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
-    int conn = wait_for_start(sock, syncfd, sigfd);
+    int conn = wait_for_start(sock, syncfd);
     if (conn < 0) return -1;
-    if (sigfd >= 0) close(sigfd);
     /* startContainer hooks as runc runs them: after the filter is on (a
      * hook whose calls the profile denies fails the start), as the
      * process's user, in its cwd, with its environment */

@@ -2116,7 +2116,7 @@ t_kill_created() {
 	command -v cc >/dev/null || { skip "no C compiler"; return; }
 	cc -o "$TMP/subreaper" tests/subreaper.c 2>"$TMP/cc.log" || { fail "cannot build tests/subreaper.c"; return; }
 	sh_variant $id 'exec sleep 1000'
-	for sig in TERM HUP INT QUIT USR1; do
+	for sig in TERM HUP INT QUIT SEGV USR1; do
 		rm -f "$B/pidfile" "$B/reaper.out"
 		PIDFILE=$B/pidfile OCIRUN_TEST_TAG=$TMP timeout 20 "$TMP/subreaper" "$OCIRUN" --root "$ROOT" create \
 			--bundle "$B" --pid-file "$B/pidfile" $id </dev/null >"$B/reaper.out" 2>"$B/log" &
@@ -2136,6 +2136,23 @@ t_kill_created() {
 		grep -q "^reaped $pid $want\$" "$B/reaper.out" || fail "$sig: init was not reaped with $want: $(tr '\n' '|' < "$B/reaper.out")"
 		rt delete $id >/dev/null 2>&1 || fail "delete after $sig failed"
 	done
+	# a filter without noNewPrivileges is on while init waits; one that
+	# denies getpid must not turn init's own end into kill(-1): a process
+	# exec'd into the created container dies with the namespace (KILL),
+	# not by a TERM sent to every process init can see
+	sh_variant $id 'exec sleep 1000' '.process.noNewPrivileges = false |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["getpid"], action: "SCMP_ACT_ERRNO"}]}'
+	rt create --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "create with the getpid filter: $(errsum "$(cat "$B/log")")"; return; }
+	rt exec $id sleep 100 </dev/null >/dev/null 2>&1 &
+	local ex=$!
+	local ns; ns=$(readlink "/proc/$(cpid $id)/ns/pid")
+	waitfor 50 eval '[ "$(for p in /proc/[0-9]*; do [ "$(readlink $p/ns/pid 2>/dev/null)" = "$ns" ] && echo; done | wc -l)" -ge 2 ]' ||
+		fail "the exec'd sleep did not start"
+	rt kill $id TERM >"$B/log" 2>&1 || fail "kill TERM (getpid filter): $(errsum "$(cat "$B/log")")"
+	wait $ex
+	expect "exec'd process of a created container whose init ended (getpid denied)" "$?" 137
+	waitfor 50 status_is $id stopped || fail "getpid filter: not stopped after TERM"
+	rt delete $id >/dev/null 2>&1
 }
 
 # CVE-2021-30465: a mount target swapped between a directory and a symlink
