@@ -9932,6 +9932,20 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     return ok ? 0 : -1;
 }
 
+/* What a foreground run or exec relays to its process: every signal that
+ * can be caught, as runc's loop over signal.Notify's, but SIGPIPE (ours:
+ * a peer gone is an error we report), SIGURG (runc never forwards it)
+ * and 32 and 33 (glibc's own, which runc's Go never sees); SIGCHLD wakes
+ * the wait instead, SIGWINCH resizes a terminal.  Any other left out
+ * would end or stop ocirun and leave the container without its waiter
+ * (systemd's SIGRTMIN+3, a PWR, an XCPU). */
+static void relayed_signals(oci_ksigset *set)
+{
+    memset(set, 0, sizeof *set);
+    for (int sig = 1; sig <= OCI_KSIGSET * 8; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE && sig != SIGURG && sig != 32 && sig != 33) ksig_add(set, sig);
+}
+
 /* Waits for our child `pid` (a container's init or exec'd process, a child
  * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
  * sends us; *exit_status is the shell's view (128+N when killed by N).
@@ -9942,9 +9956,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
  * to ignore it: nohup's SIGHUP is relayed, as a handler relayed it.) */
 static int wait_forwarding_signals(pid_t pid, int *exit_status)
 {
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
-    oci_ksigset set = { { 0 } }, old;
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
+    oci_ksigset set, old;
+    relayed_signals(&set);
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
     int status, sig;
     pid_t w;
@@ -10005,7 +10018,6 @@ static int relay_output(int from, int to)
  * ours is raw meanwhile and lends the pty its window size. */
 static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
 {
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD };
     int m = io->master, fd[3] = { m >= 0 ? m : io->relay[0], m >= 0 ? m : io->relay[1], m >= 0 ? -1 : io->relay[2] };
     struct kterm saved;
     int tty = m >= 0 && sys_ioctl(0, TCGETS, &saved) == 0;
@@ -10022,8 +10034,8 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
         sys_ioctl(0, TCSETS, &raw);
         copy_winsize(0, m);
     }
-    oci_ksigset set = { { 0 } }, old;
-    for (size_t k = 0; k < ARRAY_LEN(sigs); k++) ksig_add(&set, sigs[k]);
+    oci_ksigset set, old;
+    relayed_signals(&set);
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
     int sfd = (int)syscall(SYS_signalfd4, -1, &set, (size_t)OCI_KSIGSET, O_CLOEXEC | O_NONBLOCK), status = 0, exited = 0, r = 0;
     if (sfd < 0) r = failerr("signalfd");
