@@ -11739,7 +11739,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
                                 &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
     for (int k = 0; k < 9 && !res; k++)
-        if (num[k] && parse_size(update_flag_defs[k].name, num[k], field[k], k < 3) < 0) goto out;
+        /* (empty: no value, as runc reads its string flags; --pids-limit is an int flag) */
+        if (num[k] && (num[k][0] || k == 6) && parse_size(update_flag_defs[k].name, num[k], field[k], k < 3) < 0) goto out;
     resources_zero_is_unset(&s.res);
     if (blkio && !res) {
         /* the flag is the one-field blockIO object the resources file would hold */

@@ -3255,6 +3255,8 @@ t_update() {
 	# a fraction: runc's float arithmetic, refused here (README)
 	[ "$IS_OCIRUN" = 1 ] && rt update --memory 0.5g $id >"$B/log" 2>&1 && fail "update took --memory 0.5g"
 	expect "memory after bad values" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 105906176
+	rt update --memory= --cpu-share= $id >"$B/log" 2>&1 || fail "update with empty values: $(errsum "$(cat "$B/log")")"
+	expect "memory after --memory= (empty: unchanged)" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 105906176
 	# raising memory and swap together: memsw may never be below the
 	# limit, so swap goes first (runc's order)
 	if [ -e /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes ]; then
