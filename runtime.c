@@ -1163,13 +1163,17 @@ static void default_signals(void)
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, zero, NULL, (size_t)KSIGSET);
 }
 
-/* SIGPIPE ignored (a peer gone is an error we report, not a death), by a
+/* SIGPIPE ignored (a peer gone is an error we report, not a death), and
+ * SIGCHLD at its default: a caller that ignores it passes that on, and
+ * with it ignored the kernel reaps our children itself, so no wait gets
+ * their status ("No child processes"; runc's Go resets it too).  By a
  * plain rt_sigaction: libc's sigaction is 850 bytes of a MIPS binary.
  * The kernel's struct has the flags first on MIPS, the handler first
- * elsewhere; SIG_IGN needs no restorer. */
-static void ignore_sigpipe(void)
+ * elsewhere; SIG_IGN and SIG_DFL need no restorer. */
+static void own_signals(void)
 {
     unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };
+    syscall(SYS_rt_sigaction, SIGCHLD, k, NULL, (size_t)OCI_KSIGSET);
 #ifdef __mips__
     k[1] = (unsigned long)SIG_IGN;
 #else
@@ -9934,8 +9938,11 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
 
 /* What a foreground run or exec relays to its process: every signal that
  * can be caught, as runc's loop over signal.Notify's, but SIGPIPE (ours:
- * a peer gone is an error we report), SIGURG (runc never forwards it)
- * and 32 and 33 (glibc's own, which runc's Go never sees); SIGCHLD wakes
+ * a peer gone is an error we report), SIGURG (runc never forwards it),
+ * 32 and 33 (glibc's own, which runc's Go never sees), and SIGTTIN and
+ * SIGTTOU, which stop a `run &` that reads or (stty tostop) writes the
+ * terminal until `fg` (blocked, the read would fail and close the
+ * container's stdin for good); SIGCHLD wakes
  * the wait instead, SIGWINCH resizes a terminal.  Any other left out
  * would end or stop ocirun and leave the container without its waiter
  * (systemd's SIGRTMIN+3, a PWR, an XCPU). */
@@ -9943,7 +9950,9 @@ static void relayed_signals(oci_ksigset *set)
 {
     memset(set, 0, sizeof *set);
     for (int sig = 1; sig <= OCI_KSIGSET * 8; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE && sig != SIGURG && sig != 32 && sig != 33) ksig_add(set, sig);
+        if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE && sig != SIGURG && sig != SIGTTIN && sig != SIGTTOU &&
+            sig != 32 && sig != 33)
+            ksig_add(set, sig);
 }
 
 /* Waits for our child `pid` (a container's init or exec'd process, a child
@@ -10573,8 +10582,12 @@ static void end_as_go_does(int sig)
 
 static void go_init_signals(void)
 {
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGTERM, SIGSYS };
-    unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };   /* the kernel's struct, as in ignore_sigpipe() */
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGTERM, SIGSYS,
+#ifdef SIGSTKFLT
+                                SIGSTKFLT,
+#endif
+    };
+    unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };   /* the kernel's struct, as in own_signals() */
 #ifdef __mips__
     k[0] = SA_RESETHAND | SA_NODEFER, k[1] = (unsigned long)end_as_go_does;
 #else
@@ -13504,7 +13517,7 @@ int ocirun_main(int argc, char **argv)
     if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
     struct global_flags g = {0};
     int i = 1, exit_status = 0;
-    ignore_sigpipe();
+    own_signals();
     int r = parse_flags("ocirun", argc, argv, &i, global_flag_defs, ARRAY_LEN(global_flag_defs) - !OCIRUN_CRIU, &g);
     struct cli c = { g.root, 0, 1, g.systemd, g.criu };
     const char *rootless = g.rootless;

@@ -657,6 +657,18 @@ t_run_forwards_signals() {
 	return 0
 }
 
+# SIGCHLD ignored by the caller (inherited across exec): the kernel would
+# reap the runtime's children itself and no wait would see a status
+t_run_sigchld_ignored() {
+	sh_variant sigchld-ign 'exit 7'
+	(OCIRUN_TEST_TAG=$TMP exec timeout -k 5 "$TO" bash -c 'trap "" CHLD; exec "$0" "$@"' \
+		"$OCIRUN" --root "$ROOT" run --bundle "$B" sigchld-ign) </dev/null >"$B/out" 2>"$B/err"
+	expect "run with SIGCHLD ignored: exit status (the process's)" "$?" 7
+	[ -s "$B/err" ] && fail "stderr: $(errsum "$(cat "$B/err")")"
+	rt delete --force sigchld-ign >/dev/null 2>&1
+	return 0
+}
+
 t_preserve_fds() {
 	echo "fd3 content" > "$TMP/fd3"
 	# the hooks get their stdio only, as runc's: not the fds kept for the process
@@ -4839,7 +4851,7 @@ t_criu() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals preserve_fds socket_activation no_pivot no_pivot_proc
+version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored preserve_fds socket_activation no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
