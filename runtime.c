@@ -9942,10 +9942,10 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
  * 32 and 33 (glibc's own, which runc's Go never sees), and SIGTTIN and
  * SIGTTOU, which stop a `run &` that reads or (stty tostop) writes the
  * terminal until `fg` (blocked, the read would fail and close the
- * container's stdin for good); SIGCHLD wakes
- * the wait instead, SIGWINCH resizes a terminal.  Any other left out
- * would end or stop ocirun and leave the container without its waiter
- * (systemd's SIGRTMIN+3, a PWR, an XCPU). */
+ * container's stdin for good).  SIGCHLD wakes the wait instead, SIGWINCH
+ * resizes a terminal.  Any other left out would end or stop ocirun and
+ * leave the container without its waiter (systemd's SIGRTMIN+3, a PWR,
+ * an XCPU). */
 static void relayed_signals(oci_ksigset *set)
 {
     memset(set, 0, sizeof *set);
