@@ -185,7 +185,7 @@ need_ocirun() { [ "$IS_OCIRUN" = 1 ] && return 0; skip "ocirun-specific ($OCIRUN
 expect() { [ "$2" = "$3" ] || fail "$1: got '$(printf '%s' "$2" | tr '\n' '|')', want '$(printf '%s' "$3" | tr '\n' '|')'"; }
 errsum() { printf '%s' "$1" | tr '\n' ' ' | cut -c1-300; }
 
-PASS=0 FAILED=0 SKIPPED=0
+PASS=0 FAILED=0 SKIPPED=0 FAIL_NAMES=
 
 clean_all() {
 	local id p
@@ -237,7 +237,8 @@ run_test() {
 	case $T_STATUS in
 	ok) echo "ok - $name"; PASS=$((PASS + 1)) ;;
 	skip) echo "skip - $name: $T_MSG"; SKIPPED=$((SKIPPED + 1)) ;;
-	*) echo "FAIL - $name: $T_MSG [runtime.c: $(section_of "$name")]"; FAILED=$((FAILED + 1)) ;;
+	*) echo "FAIL - $name: $T_MSG [runtime.c: $(section_of "$name")]"; FAILED=$((FAILED + 1))
+	   FAIL_NAMES="$FAIL_NAMES $name" ;;
 	esac
 	clean_all
 }
@@ -4888,12 +4889,17 @@ if [ -z "$KMODE" ] && [ "$IS_OCIRUN" = 1 ] && [ "${OCIRUN_TEST_MODES:-all}" = al
 		set -- $(printf '%s\n' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p')
 		if [ $# -ge 2 ]; then
 			PASS=$((PASS + $1)) FAILED=$((FAILED + $2)) SKIPPED=$((SKIPPED + ${3:-0}))
+			for f in $(sed -n 's/^FAIL - \([^:]*\):.*/\1/p' "$TMP/mode-$mode.log"); do
+				FAIL_NAMES="$FAIL_NAMES $mode:$f"
+			done
 		else
 			echo "FAIL - old-kernel mode $mode: no summary line ($last)"; FAILED=$((FAILED + 1))
 		fi
 	done
 fi
 
+# a log is read from its tail (CI keeps only that): name the failures there
+[ -n "$FAIL_NAMES" ] && echo "# failed:$FAIL_NAMES"
 if [ "$SKIPPED" -gt 0 ]; then
 	echo "$PASS passed, $FAILED failed, $SKIPPED skipped"
 else
