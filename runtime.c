@@ -9955,6 +9955,20 @@ static void relayed_signals(oci_ksigset *set)
             ksig_add(set, sig);
 }
 
+/* A foreground run or exec holds the signals it will relay from its start:
+ * one that comes while the container is set up (a slow hook, a busy
+ * host) waits, and goes to the process once it runs, as runc's signal
+ * handler, installed before it creates the container, queues it.  Caught
+ * with their default action they would end us halfway and leave a
+ * container half made.  The stages inherit the mask, harmlessly; what
+ * runs a container's process or a hook clears it (default_signals). */
+static void hold_relayed_signals(void)
+{
+    oci_ksigset set;
+    relayed_signals(&set);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, (size_t)OCI_KSIGSET);
+}
+
 /* Waits for our child `pid` (a container's init or exec'd process, a child
  * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
  * sends us; *exit_status is the shell's view (128+N when killed by N).
@@ -11550,6 +11564,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     struct fg_io io;
     int dirfd, rootfd;
     r.foreground = !f.detach, r.start_now = 1;
+    if (r.foreground) hold_relayed_signals();
     int startfd;
     if (stage0_create(&r, &st, &dirfd, &io, &startfd, &rootfd) < 0) return -1;
     int rc = start_locked(dirfd, &st, startfd);
@@ -11600,6 +11615,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))
         return fail_as(OCIRUN_E_USAGE, "--preserve-fds: invalid number \"%s\"", f.preserve);
     if (check_kept_fds(e->preserve_fds, 0) < 0 || cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
+    if (!e->detach) hold_relayed_signals();
     return stage0_exec(e, exit_status);
 }
 

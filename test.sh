@@ -658,6 +658,31 @@ t_run_forwards_signals() {
 	return 0
 }
 
+# A signal that comes while `run` sets the container up (here during a
+# slow createRuntime hook) waits and then goes to the process, as runc's
+# handler queues it: it used to end ocirun halfway and leave a container
+# half made, for `delete --force`.  (No pid namespace: its pid 1 would
+# ignore the TERM.)
+t_run_signal_during_setup() {
+	local id=sig-setup mark=$TMP/sig-setup-hook pid rc
+	rm -f "$mark".*
+	sh_variant $id 'exec sleep 100' \
+		'.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "touch \($m).started; sleep 1; touch \($m).done"]}]
+		 | .linux.namespaces |= map(select(.type != "pid"))' --arg m "$mark"
+	(exec "$OCIRUN" --root "$ROOT" run --bundle "$B" $id </dev/null >"$B/log" 2>&1) &
+	pid=$!
+	waitfor 100 test -e "$mark.started" || { fail "the hook never ran: $(errsum "$(cat "$B/log")")"; kill -9 $pid; wait $pid; return; }
+	kill -TERM $pid
+	waitfor 100 eval '! kill -0 $pid 2>/dev/null' || { fail "run did not end"; kill -9 $pid; }
+	wait $pid; rc=$?
+	expect "run's exit status: its process's, killed by the TERM sent during setup" $rc 143
+	[ -e "$mark.done" ] || fail "the hook was cut short"
+	[ -s "$B/log" ] && fail "run's output: $(errsum "$(cat "$B/log")")"
+	rt state $id >/dev/null 2>&1 && fail "run left the container behind"
+	rt delete --force $id >/dev/null 2>&1
+	return 0
+}
+
 # SIGCHLD ignored by the caller (inherited across exec): the kernel would
 # reap the runtime's children itself and no wait would see a status
 t_run_sigchld_ignored() {
@@ -4852,7 +4877,7 @@ t_criu() {
 
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
-version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored preserve_fds socket_activation no_pivot no_pivot_proc
+version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored run_signal_during_setup preserve_fds socket_activation no_pivot no_pivot_proc
 hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
