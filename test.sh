@@ -2094,7 +2094,9 @@ stall_test() {
 	OCIRUN_TEST_TAG=$TMP OCIRUN_TEST_STALL=$n timeout -k 5 60 "$OCIRUN" --root "$ROOT" create --bundle "$B" $id </dev/null >"$B/log" 2>&1 &
 	bg=$!
 	for _ in $(seq 100); do
-		for p in $(procs_matching "ocirun:[$n:"); do
+		# ours (the tag in its environment): not another run's stage,
+		# nor a created container's init a daemon left on the host
+		for p in $(procs_matching "OCIRUN_TEST_TAG=$TMP"); do
 			case $(cmdline_of "$p") in "ocirun:[$n:"*) break 2 ;; esac
 		done
 		p=
