@@ -8794,6 +8794,7 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 #define OPT_NO_KEYRING 8
 #define OPT_START_NOW 16   /* `run`: no exec socket, the commit starts init */
 #define OPT_JOIN_LATER 32  /* stage 1: namespaces first, then MSG_JOINED, then stage 2 (run_stage1) */
+#define OPT_RELAY_PTY 64   /* no console socket: stage 0 relays the terminal itself */
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
@@ -9404,7 +9405,8 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
                errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
-                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
+                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0) |
+                    (r->console_socket ? 0 : OPT_RELAY_PTY);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds, j->opts.listen_fds = (uint32_t)r->listen_fds;
     j->opts.t0 = logcfg.t0;
@@ -9610,17 +9612,12 @@ static int send_with_fd(int sock, const void *data, size_t len, int fd)
 }
 
 /* Sends the pty master to the console socket as runc does (SCM_RIGHTS,
- * the name "/dev/ptmx" as data); without a socket we keep it to relay,
- * and do now what runc's receiver does (the process may write before
- * the relay starts): the container's "\n" stays "\n" on our side. */
+ * the name "/dev/ptmx" as data); without a socket we keep it to relay
+ * (stage 2 has set it up as runc's receiver would: hand_over_pty). */
 static int pty_to_console(struct create_job *j)
 {
-    struct kterm t;
     if (j->master < 0) return fail("stage 2 (container init) sent no pty");
-    if (j->console < 0) {
-        if (sys_ioctl(j->master, TCGETS, &t) == 0) t.oflag &= ~(uint32_t)ONLCR, sys_ioctl(j->master, TCSETS, &t);
-        return 0;
-    }
+    if (j->console < 0) return 0;
     static const char name[] = "/dev/ptmx";
     if (send_with_fd(j->console, name, sizeof name - 1, j->master) < 0) return failerr("send the pty to the console socket");
     close(j->master), j->master = -1;
@@ -10369,7 +10366,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {
         char path[64];
-        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
+        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0) | (e->console_socket ? 0 : OPT_RELAY_PTY);
         j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
         str_fmt(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
@@ -10700,8 +10697,16 @@ static void join_session_keyring(const char *id, int in_userns)
 
 /* The master goes to stage 0 (for the console socket or its own relay);
  * the peer becomes our terminal. */
-static int hand_over_pty(int syncfd, struct pty *pty)
+static int hand_over_pty(int syncfd, struct pty *pty, uint32_t flags)
 {
+    /* what runc's own receiver does (console.ClearONLCR), when stage 0
+     * relays the terminal: the container's "\n" stays "\n" there, and
+     * ours makes it "\r\n".  Done here, before the process can write
+     * (an exec'd one runs as soon as we are done); a console socket's
+     * receiver decides for itself (conmon turns ONLCR on). */
+    struct kterm t;
+    if ((flags & OPT_RELAY_PTY) && sys_ioctl(pty->peer, TCGETS, &t) == 0)
+        t.oflag &= ~(uint32_t)ONLCR, sys_ioctl(pty->peer, TCSETS, &t);
     int r = msg_send(syncfd, MSG_PTY, NULL, 0, pty->master);
     close(pty->master);
     if (r < 0) { close(pty->peer); return -1; }
@@ -10805,7 +10810,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
         if (root < 0) return failerr("open /");
         r = open_pty(root, "/dev/pts", &s->proc, &pty);
         close(root);
-        if (r < 0 || hand_over_pty(syncfd, &pty) < 0) return -1;
+        if (r < 0 || hand_over_pty(syncfd, &pty, o->flags) < 0) return -1;
     }
     struct proc_ready p;
     if (become_process(s, syncfd, 1, attrfd, &p) < 0) return -1;
@@ -10858,7 +10863,7 @@ static int stage2_main(int syncfd, int mntfd)
     for (size_t i = 0; i < s.nmounts; i++)
         if (host_fds[i] >= 0) close(host_fds[i]);
     xfree(host_fds);
-    if (s.proc.terminal && hand_over_pty(syncfd, &pty) < 0) return -1;
+    if (s.proc.terminal && hand_over_pty(syncfd, &pty, o.flags) < 0) return -1;
     if ((s.clone_flags & CLONE_NEWNET) && loopback_up() < 0) return -1;
     if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
     if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)

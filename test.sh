@@ -2767,8 +2767,12 @@ t_exec_tty() {
 	expect "exec -t exit status" "$rc" 6
 	grep -q 'marker-42' "$B/out" || fail "no output from exec -t"
 	# the container's "\n" reaches the caller's terminal as "\r\n": its
-	# pty sends it bare (ONLCR off), ours keeps output processing on
-	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -t $id printf 'a\nb\n'" /dev/null </dev/null > "$B/nl" 2>&1
+	# pty sends it bare (ONLCR off, before the process can write), ours
+	# keeps output processing on.  (script's input a FIFO that never
+	# ends: at the end of /dev/null it types an EOF character, which the
+	# container's terminal may echo.)
+	rm -f "$B/nofeed"; mkfifo "$B/nofeed"
+	OCIRUN_TEST_TAG=$TMP timeout 20 script -qec "$OCIRUN --root $ROOT exec -t $id printf 'a\nb\n'" /dev/null 0<>"$B/nofeed" > "$B/nl" 2>&1
 	case "$(od -An -c "$B/nl" | tr -s ' ' | tr -d '\n')" in
 	*" a \r \n b \r \n") ;;
 	*) fail "exec -t: printf 'a\\nb\\n' reached the caller's terminal as: $(od -An -c "$B/nl" | tr -s ' ' | tr -d '\n')" ;;
