@@ -9405,8 +9405,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
                errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
-                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0) |
-                    (r->console_socket ? 0 : OPT_RELAY_PTY);
+                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds, j->opts.listen_fds = (uint32_t)r->listen_fds;
     j->opts.t0 = logcfg.t0;
@@ -9456,6 +9455,7 @@ static int spawn_stage1(struct create_job *j)
 {
     char exe[32];
     if (choose_protection(j->dirfd, exe) < 0) return -1;
+    if (j->console < 0) j->opts.flags |= OPT_RELAY_PTY;   /* (create's and exec's: connected by now) */
     /* an exec's execCPUAffinity.initial: stage 1 is born on those CPUs, on
      * its way into the cgroup (ours change around its birth, as runc's
      * spawning thread's do) */
@@ -10366,7 +10366,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {
         char path[64];
-        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0) | (e->console_socket ? 0 : OPT_RELAY_PTY);
+        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
         j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
         str_fmt(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
