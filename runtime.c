@@ -11682,7 +11682,8 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
     const char *format = f.format;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("ps: invalid format \"%s\" (table or json)", format);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
-        if (container_status(dirfd, &st) == ST_STOPPED) n = 0;
+        struct pidlist left = {0};   /* stopped: what its cgroup still holds, as runc lists (signal_leftovers) */
+        if (container_status(dirfd, &st) == ST_STOPPED) n = cgroup_pids(&st, &left) < 0 ? 0 : left.n, pids = left.v;
         else n = container_pids(&st, &pids);
         r = n < 0 ? -1 : 0;
         struct buf b = {0};

@@ -1662,6 +1662,12 @@ t_kill_all_stopped() {
 	waitfor 50 status_is $id stopped || { fail "init did not exit"; return; }
 	waitfor 50 eval '[ "$(procs_matching "$mark" | wc -l)" -ge 1 ]' || { fail "the left process is not running"; return; }
 	rt kill $id KILL >"$B/log" 2>&1 && fail "kill (not --all) of a stopped container succeeded"
+	# ps lists what is left there too, as runc
+	# (the shell left, and its sleep)
+	local left; left=$(procs_matching "$mark"); left=$(echo $left $(cat /proc/$left/task/*/children) | tr ' ' '\n' | sort -n)
+	expect "ps --format json of the stopped container" "$(rt ps --format json $id 2>&1 | tr -d '[]' | tr ',' '\n' | sort -n)" "$left"
+	rt ps $id > "$B/ps" 2>&1
+	expect "ps of the stopped container: its lines" "$(awk 'NR > 1 {print $2}' "$B/ps" | sort -n)" "$left"
 	rt kill --all $id KILL >"$B/log" 2>&1 || fail "kill --all of a stopped container failed: $(errsum "$(cat "$B/log")")"
 	waitfor 30 no_procs "$mark" || fail "process left after kill --all: $(procs_matching "$mark" | tr '\n' ' ')"
 	rt delete $id >/dev/null 2>&1
