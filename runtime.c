@@ -10953,6 +10953,17 @@ static const struct flag *find_flag(const char *a, const struct flag *fl, size_t
     return NULL;
 }
 
+/* A boolean flag's value as Go's strconv.ParseBool reads it (runc's
+ * `--force=1`, `-q=T`): 1, 0, or -1 for none of its words. */
+static int go_bool(const char *v)
+{
+    static const char words[] = "1\0t\0T\0true\0TRUE\0True\0" "0\0f\0F\0false\0FALSE\0False\0";
+    const char *w = words;
+    for (int k = 0; k < 12; k++, w += strlen(w) + 1)
+        if (!strcmp(v, w)) return k < 6;
+    return -1;
+}
+
 /* runc's command line (urfave/cli v1) lets flags follow the container id
  * (`runc update ID --memory 1m`, `runc delete ID --force`): the known
  * flags, with their values, move before the positional arguments, in
@@ -11005,9 +11016,8 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
             else if (list->n == (int)ARRAY_LEN(list->v)) return fail("%s: too many %s flags", cmd, a);
             else list->v[list->n++] = v;
         } else if (eq) {
-            if (!strcmp(eq + 1, "true")) *(int *)slot = 1;
-            else if (!strcmp(eq + 1, "false")) *(int *)slot = 0;
-            else return fail_as(OCIRUN_E_USAGE, "%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
+            if ((*(int *)slot = go_bool(eq + 1)) < 0)
+                return fail_as(OCIRUN_E_USAGE, "%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
         } else {
             *(int *)slot = 1;
         }
@@ -11048,7 +11058,7 @@ static const struct { const char *name; int sig; } signal_names[] = {
 static int parse_signal(const char *s, int *out)
 {
     int n;
-    if (parse_int(s, &n) == 0) {
+    if (parse_int(s + (*s == '+'), &n) == 0) {   /* ("+15" too: Go's Atoi) */
         /* 0 as runc: kill(2)'s check that the container is alive */
         if (n < 0 || n > SIGRTMAX) return fail("invalid signal number %s", s);
         *out = n;
@@ -13485,6 +13495,7 @@ static int open_log(const char *path, const char *format)
         if (!strcmp(format, "json")) logcfg.json = 1;
         else if (strcmp(format, "text")) return fail("invalid log format \"%s\" (text or json)", format);
     }
+    if (path && !*path) path = NULL;   /* `--log=`: none, as runc */
     if (!path && logcfg.json) logcfg.fd = sys_fcntl(2, F_DUPFD_CLOEXEC, 3), logcfg.json_stderr = logcfg.fd >= 0;
     if (!path) return 0;
     if (!strncmp(path, "file:", 5)) path += 5;

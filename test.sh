@@ -1639,6 +1639,23 @@ t_flags_after_id() {
 	return 0
 }
 
+# the value forms runc's Go parsers take: a boolean flag's =1/=T/=False
+# (strconv.ParseBool), a signal's "+N" (Atoi), and `--log=` (no log)
+t_flags_go_forms() {
+	local id=flags-go
+	sh_variant $id 'exec sleep 1000'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	expect "list -q=t" "$(rt list -q=t 2>&1)" "$id"
+	expect "list -q=False: the table's header" "$(rt list -q=False 2>&1 | awk 'NR == 1 {print $1, $2, $3}')" "ID PID STATUS"
+	rt list -q=yes >"$B/log" 2>&1
+	expect "list -q=yes: exit status" "$?" 1
+	rt kill $id +0 >"$B/log" 2>&1 || fail "kill ID +0: $(errsum "$(cat "$B/log")")"
+	expect "--log= list -q" "$(rt --log= list -q 2>&1)" "$id"
+	rt delete --force=1 $id >"$B/log" 2>&1 || fail "delete --force=1: $(errsum "$(cat "$B/log")")"
+	[ -e "$ROOT/$id" ] && fail "delete --force=1 left the container"
+	return 0
+}
+
 t_kill_all() {
 	local id=kill-all mark=$TMP/b/kill-all/child
 	# the children's cmdlines end in $mark; the parent's holds only "$m/child"
@@ -4895,7 +4912,7 @@ capabilities_default capabilities_sys_admin capabilities_minimal capabilities_un
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created create_does_not_run delete_removes_everything run_detached list
-kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id kill_all kill_all_stopped delete_force_running log_json debug_phases
+kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
