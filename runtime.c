@@ -8208,11 +8208,13 @@ static const char *env_get(char *const *env, const char *key)
     return NULL;
 }
 
-/* runc gives a process without HOME the home of its uid from the
- * container's /etc/passwd, or "/". Returns a new env vector. */
+/* runc gives a process without HOME, or with an empty one (podman's exec
+ * as a user the image does not know sends "HOME="), the home of its uid
+ * from the container's /etc/passwd, or "/".  Returns a new env vector. */
 static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t size)
 {
-    if (env_get(env, "HOME")) return env;
+    const char *was = env_get(env, "HOME");
+    if (was && *was) return env;
     char *text = NULL, *dir = "/";
     /* the image's file, if a regular one: a FIFO there must not hold the
      * start (O_NONBLOCK), a symlink is not followed; a small one (below
@@ -8234,7 +8236,9 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
     xfree(text);
     char **out = xcalloc(n + 2, sizeof *out);
     if (n) memcpy(out, env, n * sizeof *out);
-    out[n] = home;
+    size_t at = n;
+    while (was && out[--at] + 5 != was) {}   /* an empty one is replaced where it is */
+    out[at] = home;
     return out;
 }
 

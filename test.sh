@@ -2764,6 +2764,11 @@ t_home_from_passwd() {
 			| .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r" --arg u "$uid"
 		expect "HOME of uid $uid" "$OUT" "HOME=$want"
 	done
+	# an empty HOME counts as none (podman's exec as a user the image
+	# lacks sends "HOME="): filled in where it is, not added again
+	run_sh home-empty 'env | grep "^HOME="' '.root.path = $r | .process.user = {uid: 1234, gid: 0}
+		| .process.env = ["HOME="] + (.process.env | map(select(startswith("HOME=") | not)))' --arg r "$r"
+	expect "HOME given empty" "$OUT" "HOME=/home/svc"
 	# a file of more than 4 KB (read in several calls), the entry last
 	awk 'BEGIN { for (i = 2000; i < 2200; i++) printf "user%d:x:%d:%d:user:/home/user%d:/bin/sh\n", i, i, i, i }' >> "$r/etc/passwd"
 	printf 'late:x:4321:4321:late:/home/late:/bin/sh\n' >> "$r/etc/passwd"
