@@ -4959,10 +4959,13 @@ static int cg_set_frozen(const char *cgroups, int freeze)
     return fail("the container did not %s within 5 s%s", freeze ? "freeze" : "thaw", freeze ? " (thawed again)" : "");
 }
 
-static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s)
+/* The limits; the pids limit only with `pids`: a create writes it once
+ * stage 2 is born (run_stage1), as runc sets its limits once its init
+ * runs, or a limit of 1 would keep stage 1 from forking it. */
+static int cg_apply_resources(const struct cgroup *cg, const struct oci_spec *s, int pids)
 {
     const struct oci_resources *r = &s->res;
-    if (cg_apply_memory(cg, r) < 0 || cg_apply_cpu(cg, r) < 0 || cg_apply_cpu_extra(cg, r) < 0 || cg_apply_pids(cg, r) < 0 ||
+    if (cg_apply_memory(cg, r) < 0 || cg_apply_cpu(cg, r) < 0 || cg_apply_cpu_extra(cg, r) < 0 || (pids && cg_apply_pids(cg, r) < 0) ||
         cg_apply_blockio(cg, r) < 0 || cg_apply_hugepages(cg, r) < 0 || cg_apply_network(cg, r) < 0 ||
         cg_apply_rdma(cg, r) < 0 || cg_apply_unified(cg, r) < 0)
         return -1;
@@ -5080,7 +5083,7 @@ static int cg_create_rest(struct cgroup *cg, const struct oci_spec *s, int done)
         if (made > 0) cg->made |= 1u << i;
         if (made < 0) return -1;   /* (stage 1 is in `done`: the undo kills it, then removes them) */
     }
-    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s) < 0 || cg_apply_devices(cg, s) < 0) {
+    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s, 0) < 0 || cg_apply_devices(cg, s) < 0) {
         if (done < 0) cg_remove(cg, 0, 0);
         return -1;
     }
@@ -5102,7 +5105,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
                      (long long)s->res.mem_limit, used);
     }
     if (r == 0 && s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
-    if (r == 0 && (cg_apply_resources(cg, s) < 0 || (s->res.ndevs && cg_apply_devices(cg, s) < 0))) r = -1;
+    if (r == 0 && (cg_apply_resources(cg, s, 1) < 0 || (s->res.ndevs && cg_apply_devices(cg, s) < 0))) r = -1;
     cg_free(cg);
     return r;
 }
@@ -9500,7 +9503,7 @@ static int start_scope(struct create_job *j, pid_t pid)
     if (journal_add(j->journal, "unit %d %s", j->cg->unit_user, j->cg->unit) < 0) return -1;
     if (sd_start_unit(j->cg, &j->spec, j->id, pid) < 0) return -1;
     j->unit_started = 1;
-    return cg_apply_resources(j->cg, &j->spec) < 0 || cg_apply_devices(j->cg, &j->spec) < 0 ? -1 : 0;
+    return cg_apply_resources(j->cg, &j->spec, 0) < 0 || cg_apply_devices(j->cg, &j->spec) < 0 ? -1 : 0;
 }
 
 static int join_cgroup(struct create_job *j, pid_t pid, int in_v2)
@@ -9556,6 +9559,7 @@ static int run_stage1(struct create_job *j, int first)
     if (pid <= 0) { fail("%s sent an invalid child pid %d", peer, (int)pid); goto out; }
     j->pid2 = pid;
     phase("stage 2's pid received");
+    if (j->cg && j->cg->n && !(j->opts.flags & OPT_EXEC) && cg_apply_pids(j->cg, &j->spec.res) < 0) goto out;
     char c;
     if (j->journal >= 0 && proc_stat(pid, &j->start2, &c) == 0 &&   /* (dead already: its message says why) */
         journal_add(j->journal, "pid %d %llu", (int)pid, (unsigned long long)j->start2) < 0)

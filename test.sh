@@ -3082,6 +3082,10 @@ t_cgroup_pids_enforced() {
 	# busybox sh gives up at the first fork that fails: count the ones that worked
 	run_sh $id 'i=0; while [ $i -lt 10 ]; do sleep 5 & i=$((i+1)); echo $i; done' '.linux.resources.pids = {limit: 5}'
 	expect "background processes started under pids.max=5" "$(printf '%s\n' "$OUT" | tail -1)" 4
+	# a limit of 1 (podman and docker --pids-limit 1): the process runs,
+	# alone (the stages were there before the limit, as runc's init is)
+	run_sh $id-1 'read m < /sys/fs/cgroup/pids/pids.max; echo "hello $m"; sleep 1 & echo "forked $!"' '.linux.resources.pids = {limit: 1}'
+	expect "under pids.max=1: builtins only" "$OUT" "hello 1"
 }
 
 # device rules (v1 devices controller): a node the rules do not allow
