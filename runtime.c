@@ -383,6 +383,11 @@ static int sys_accept4(int fd, int flags) { return (int)syscall(SYS_accept4, fd,
  * fchmod here is on a regular fd) */
 static int sys_fchdir(int fd) { return (int)syscall(SYS_fchdir, fd); }
 static int sys_fchmod(int fd, mode_t mode) { return (int)syscall(SYS_fchmod, fd, mode); }
+/* (musl's prctl reads five variadic arguments: every call here passes them) */
+static int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d)
+{
+    return (int)syscall(SYS_prctl, op, a, b, c, d);
+}
 
 /* ioctl(2) as a plain syscall: musl's wrapper converts the time64
  * structures of some socket and sound requests on 32-bit arches (1.6 KB
@@ -555,7 +560,7 @@ static int str_vfmt(char *out, size_t cap, const char *f, va_list ap0)
         if (c == 's') {
             body = va_arg(ap, const char *);
             if (!body) body = "(null)";
-            len = prec >= 0 ? strnlen(body, (size_t)prec) : strlen(body);
+            while ((prec < 0 || len < (size_t)prec) && body[len]) len++;   /* strnlen() or strlen() */
             prec = -1, zero = 0;
         } else if (c == 'c') {
             *--d = (char)va_arg(ap, int), body = d, len = 1, zero = 0;
@@ -690,6 +695,21 @@ static void mem_release(struct mem_hdr *h, int k)
     mem_free_list[k] = h;
 }
 
+/* Fresh zeroed memory from the kernel.  mmap(2) and munmap(2) by their
+ * syscalls: libc's wrappers (checks for offsets and MAP_FIXED, which are
+ * never used here) are 0.5 KB of a static MIPS binary. */
+static void *mem_map(size_t n)
+{
+#ifdef SYS_mmap2
+    long nr = SYS_mmap2;
+#else
+    long nr = SYS_mmap;
+#endif
+    void *p = (void *)syscall(nr, 0L, n, (long)(PROT_READ | PROT_WRITE), (long)(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+    if (p == MAP_FAILED) out_of_memory();
+    return p;
+}
+
 #ifndef OCIRUN_LIBC_MALLOC
 #define OCIRUN_LIBC_MALLOC 0   /* 1: libc's malloc, so ASan sees every block (tests/fuzz) */
 #endif
@@ -709,8 +729,7 @@ static void *mem_get(size_t n, int *zero)
     struct mem_hdr *h;
     if (need < n) out_of_memory();
     if (need > (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1)) {
-        h = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (h == MAP_FAILED) out_of_memory();
+        h = mem_map(need);
         h->size = need;
         *zero = 1;
         return h + 1;
@@ -728,8 +747,7 @@ static void *mem_get(size_t n, int *zero)
                     mem_release((struct mem_hdr *)mem_pool, j);
                     mem_pool += (size_t)1 << (j + MEM_MIN_SHIFT);
                 }
-            mem_pool = mmap(NULL, MEM_POOL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (mem_pool == MAP_FAILED) out_of_memory();
+            mem_pool = mem_map(MEM_POOL);
             mem_pool_left = MEM_POOL;
         }
         h = (struct mem_hdr *)mem_pool;
@@ -752,7 +770,7 @@ static void xfree(void *p)
     if (!p) return;
     struct mem_hdr *h = (struct mem_hdr *)p - 1;
     if (h->size > (size_t)1 << (MEM_MIN_SHIFT + MEM_CLASSES - 1)) {
-        munmap(h, h->size);
+        syscall(SYS_munmap, h, h->size);   /* (see mem_map) */
         return;
     }
     int k = 0;
@@ -3727,7 +3745,7 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
             st->pid = (pid_t)pid, st->starttime = start;
         else if (OCIRUN_SYSTEMD && (!strncmp(p, "unit 0 ", 7) || !strncmp(p, "unit 1 ", 7)) && str_find(p + 7, ".scope") &&
                  !strchr(p + 7, '/') && strlen(p + 7) <= NAME_MAX)
-            st->unit_user = p[5] == '1', strcpy(st->unit, p + 7);
+            st->unit_user = p[5] == '1', memcpy(st->unit, p + 7, strlen(p + 7) + 1);
     }
     st->cgroups = cgs.p;
     xfree(text);
@@ -6829,7 +6847,7 @@ static int sc_load(struct sc_filter *f)
 {
     struct oci_sock_fprog prog = { (unsigned short)f->n, f->p };
     long r = sc_syscall(OCI_SECCOMP_SET_MODE_FILTER, f->flags, &prog);
-    if (r < 0 && errno == ENOSYS && !f->flags) r = prctl(PR_SET_SECCOMP, OCI_SECCOMP_MODE_FILTER, &prog, 0, 0);
+    if (r < 0 && errno == ENOSYS && !f->flags) r = sys_prctl(PR_SET_SECCOMP, OCI_SECCOMP_MODE_FILTER, (unsigned long)&prog, 0, 0);
     if (r < 0) return failerr("load the seccomp filter (%zu instructions)", f->n);
     xfree(f->p), f->p = NULL;
     return (f->flags & OCI_SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int)r : 0;
@@ -8106,10 +8124,10 @@ static int drop_bounding_caps(uint64_t keep)
     int known = -1;   /* the highest capability the kernel has taken */
     for (int c = 0; c < 64; c++) {
         if (keep & (1ULL << c)) continue;
-        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0) { known = c; continue; }
+        if (sys_prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0) { known = c; continue; }
         if (errno != EINVAL) return failerr("drop capability %d from the bounding set", c);
         for (int k = c - 1; k > known; k--)
-            if (prctl(PR_CAPBSET_READ, k, 0, 0, 0) >= 0) return k;
+            if (sys_prctl(PR_CAPBSET_READ, k, 0, 0, 0) >= 0) return k;
         return known;
     }
     return 63;
@@ -8136,7 +8154,7 @@ static int set_caps(const uint64_t caps[NCAPSETS], int last)
             debugf("ambient capability %s skipped: not both permitted and inheritable", cap_names[c]);
             continue;
         }
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
+        if (sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) {
             return failerr(".process.capabilities.ambient: raise %s%s", cap_names[c],
                            errno == EINVAL ? " (ambient capabilities need Linux 4.3)" : "");
         }
@@ -8187,11 +8205,11 @@ static int setup_process_credentials(const struct oci_process *p, int in_userns,
     if (keep_admin) caps[CAPSET_EFFECTIVE] |= 1ULL << 21, caps[CAPSET_PERMITTED] |= 1ULL << 21; /* CAP_SYS_ADMIN */
     if (apply_rlimits(p) < 0) return -1;
     if ((*lastp = last = drop_bounding_caps(p->caps[CAPSET_BOUNDING])) < 0) return -1;
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
+    if (sys_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (switch_user(p, in_userns) < 0) return -1;
-    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
+    if (sys_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (set_caps(caps, last) < 0) return -1;
-    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (p->no_new_privs && sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_NO_NEW_PRIVS)");
     return 0;
 }
 
@@ -9090,7 +9108,7 @@ static void test_stall(int stage)
     const char *s = getenv("OCIRUN_TEST_STALL");
     int want;
     if (s && parse_int(s, &want) == 0 && want == stage)
-        for (;;) pause();
+        for (;;) sleep_ms(-1);
 }
 
 /* --- stage 0 --- */
@@ -9597,7 +9615,7 @@ static int connect_console(struct create_job *j, const char *path)
     if (stat(path, &st) < 0) return failerr("--console-socket %s", path);
     if (!S_ISSOCK(st.st_mode)) return fail("--console-socket %s: not a socket", path);
     if (strlen(path) >= sizeof sa.sun_path) return fail("--console-socket %s: path too long", path);
-    strcpy(sa.sun_path, path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
     if ((j->console = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
     if (connect_bounded(j->console, &sa) < 0) return failerr("--console-socket %s: connect", path);
     return 0;
@@ -10478,10 +10496,10 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
          * dumpable (runc does the same); no container process exists yet */
         int rootless = geteuid() != 0;
         if (unshare(CLONE_NEWUSER) < 0) return failerr("unshare user namespace");
-        if (rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_DUMPABLE)");
+        if (rootless && sys_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_DUMPABLE)");
         int r = msg_send(syncfd, MSG_USERMAP_REQ, NULL, 0, -1) < 0 || msg_recv(syncfd, "stage 0", MSG_USERMAP_ACK, &b, NULL) < 0;
         buf_free(&b);
-        if (rootless) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (rootless) sys_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (r) return -1;
         if (set_gid(0) < 0 || set_uid(0) < 0) return failerr("become root in the user namespace");
     }
@@ -10915,17 +10933,17 @@ static int stage_main(int argc, char **argv)
     if (strcmp(argv[4], "-1") == 0) extra = -1;
     /* the name ps, top and /proc/PID/comm show (15 bytes: stage 1's ends
      * "CHILD"); the exec from a memfd would leave a number or "exe" */
-    prctl(PR_SET_NAME, (unsigned long)(stage == 1 ? STAGE1_NAME : STAGE2_NAME), 0, 0, 0);
+    sys_prctl(PR_SET_NAME, (unsigned long)(stage == 1 ? STAGE1_NAME : STAGE2_NAME), 0, 0, 0);
     logcfg.stage = stage;
     stage_log_fd = syncfd;
     set_cloexec(syncfd, 1);
     /* stage 1's extra fd is stage 2's socket, and stage 2 is all stage 1
      * ever executes: it stays inheritable (spawn_stage knows) */
     if (extra >= 0 && stage != 1) set_cloexec(extra, 1);
-    if (stage == 1) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* stage 0 died: so do we */
+    if (stage == 1) sys_prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* stage 0 died: so do we */
     /* no process of a container whose namespaces we join may ptrace us or
      * open our /proc files (CVE-2016-9962); execve resets this */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sys_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int r = stage == 1 ? stage1_main(syncfd, extra) : stage2_main(syncfd, extra);
     if (r < 0) {
         msg_send(syncfd, MSG_ERROR, err_msg, (uint32_t)strlen(err_msg), -1);
@@ -12248,7 +12266,7 @@ static void check_cgroups(struct check *c)
 static void check_seccomp(struct check *c)
 {
     c->name = "seccomp";
-    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+    if (sys_prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
         check_set(c, 0, "linux.seccomp (every podman and Docker profile)", "CONFIG_SECCOMP, CONFIG_SECCOMP_FILTER", "not in this kernel");
         return;
     }
@@ -13581,7 +13599,7 @@ int ocirun_main(int argc, char **argv)
         static char abs[PATH_MAX];
         if (!c.root[0] || dir_realpath(".", abs) < 0 || strlen(abs) + strlen(c.root) + 2 > sizeof abs)
             r = fail("--root: invalid path \"%s\"", c.root);
-        else strcat(strcat(abs, "/"), c.root), c.root = abs;
+        else str_fmt(abs + strlen(abs), sizeof abs - strlen(abs), "/%s", c.root), c.root = abs;
     }
     if (r == 0) r = dispatch(&c, argc - i, argv + i, &exit_status);
     if (r < 0) {
