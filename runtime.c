@@ -9969,12 +9969,12 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
  * resizes a terminal.  Any other left out would end or stop ocirun and
  * leave the container without its waiter (systemd's SIGRTMIN+3, a PWR,
  * an XCPU). */
-static void relayed_signals(oci_ksigset *set)
+static void relayed_signals(oci_ksigset *set, int with_chld)
 {
     memset(set, 0, sizeof *set);
     for (int sig = 1; sig <= OCI_KSIGSET * 8; sig++)
         if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE && sig != SIGURG && sig != SIGTTIN && sig != SIGTTOU &&
-            sig != 32 && sig != 33)
+            sig != 32 && sig != 33 && (sig != SIGCHLD || with_chld))
             ksig_add(set, sig);
 }
 
@@ -9984,36 +9984,47 @@ static void relayed_signals(oci_ksigset *set)
  * handler, installed before it creates the container, queues it.  Caught
  * with their default action they would end us halfway and leave a
  * container half made.  The stages inherit the mask, harmlessly; what
- * runs a container's process or a hook clears it (default_signals). */
+ * runs a container's process or a hook clears it (default_signals).
+ * They stay held to the end: the waits below take them from the queue,
+ * and a `run`'s delete is not cut short by one either. */
 static void hold_relayed_signals(void)
 {
     oci_ksigset set;
-    relayed_signals(&set);
+    relayed_signals(&set, 0);
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, (size_t)OCI_KSIGSET);
+}
+
+/* The wait's own: SIGCHLD, held only from here (held from the start,
+ * stage 1's exit would wake the wait once for nothing), and the set the
+ * wait takes. */
+static void hold_sigchld(oci_ksigset *set)
+{
+    oci_ksigset c = { { 0 } };
+    ksig_add(&c, SIGCHLD);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &c, NULL, (size_t)OCI_KSIGSET);
+    relayed_signals(set, 1);
 }
 
 /* Waits for our child `pid` (a container's init or exec'd process, a child
  * thanks to CLONE_PARENT), relaying the signals a terminal or supervisor
  * sends us; *exit_status is the shell's view (128+N when killed by N).
- * The signals, SIGCHLD among them, are blocked and taken one by one
- * (rt_sigtimedwait, no timeout): one mask change instead of a handler
- * each, and an exit between the check and the wait stays pending instead
- * of being missed.  (A blocked signal is queued even where its action is
- * to ignore it: nohup's SIGHUP is relayed, as a handler relayed it.) */
+ * The signals are held (hold_relayed_signals, by the command; SIGCHLD
+ * from here) and taken one by one (rt_sigtimedwait, no timeout): one
+ * mask change instead of a handler each, and an exit between the check
+ * and the wait stays pending instead of being missed.  (A blocked signal
+ * is queued even where its action is to ignore it: nohup's SIGHUP is
+ * relayed, as a handler relayed it.) */
 static int wait_forwarding_signals(pid_t pid, int *exit_status)
 {
-    oci_ksigset set, old;
-    relayed_signals(&set);
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
+    oci_ksigset set;
+    hold_sigchld(&set);
     int status, sig;
     pid_t w;
     while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
         if ((sig = (int)syscall(NR_rt_sigtimedwait, &set, NULL, NULL, (size_t)OCI_KSIGSET)) > 0 && sig != SIGCHLD) kill(pid, sig);
         else if (sig < 0 && errno != EINTR) break;
     }
-    int err = errno;   /* (waitpid's or the wait's, when one failed) */
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
-    if (w <= 0) return errno = err, failerr("wait for the container process (pid %d)", (int)pid);
+    if (w <= 0) return failerr("wait for the container process (pid %d)", (int)pid);   /* (waitpid's errno, or the wait's) */
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }
@@ -10080,9 +10091,8 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
         sys_ioctl(0, TCSETS, &raw);
         copy_winsize(0, m);
     }
-    oci_ksigset set, old;
-    relayed_signals(&set);
-    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, (size_t)OCI_KSIGSET);
+    oci_ksigset set;   /* (held by the command: hold_relayed_signals) */
+    hold_sigchld(&set);
     int sfd = (int)syscall(SYS_signalfd4, -1, &set, (size_t)OCI_KSIGSET, O_CLOEXEC | O_NONBLOCK), status = 0, exited = 0, r = 0;
     if (sfd < 0) r = failerr("signalfd");
     if (fd[0] >= 0) sys_fcntl(fd[0], F_SETFL, sys_fcntl(fd[0], F_GETFL, 0) | O_NONBLOCK);
@@ -10110,7 +10120,6 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
     }
     if (tty) sys_ioctl(0, TCSETS, &saved);
     if (sfd >= 0) close(sfd);
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, (size_t)OCI_KSIGSET);
     if (r < 0) return r;
     if (!exited) return wait_forwarding_signals(pid, exit_status);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -10118,7 +10127,8 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
 }
 
 /* A foreground process's wait, with what it relays (fg_io); io's fds are
- * closed by the time it returns. */
+ * closed by the time it returns.  The command holds the signals it
+ * relays (hold_relayed_signals) before it gets here. */
 static int fg_wait(struct fg_io *io, pid_t pid, int *exit_status)
 {
     int r = io->master >= 0 || io->relay[0] >= 0 || io->relay[1] >= 0 || io->relay[2] >= 0 ? relay_io(io, pid, exit_status)
@@ -13461,7 +13471,9 @@ static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_sta
     pid_t pid = st.pid;
     cstate_free(&st);
     struct fg_io io = { master, { -1, -1, -1 } };
-    return f.cf.detach ? (fg_io_close(&io), 0) : run_foreground(c, r.id, pid, &io, 0, exit_status, -1, -1, NULL);
+    if (f.cf.detach) return fg_io_close(&io), 0;
+    hold_relayed_signals();   /* (only now: criu, our child, must not inherit them held) */
+    return run_foreground(c, r.id, pid, &io, 0, exit_status, -1, -1, NULL);
 }
 
 #else
