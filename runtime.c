@@ -11990,8 +11990,7 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         struct buf b = {0}, out = {0};
         state_to_json(&b, &st, container_status(dirfd, &st), "");
-        json_indent(&out, b.p, b.len, "  ");   /* as runc prints it */
-        buf_puts(&out, "\n");
+        json_indent(&out, b.p, b.len, "  ");   /* as runc prints it (no newline at the end either) */
         r = write_all(1, out.p, out.len) < 0 ? failerr("write") : 0;
         buf_free(&b), buf_free(&out);
     }

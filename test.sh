@@ -1395,6 +1395,7 @@ t_state_format() {
 	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
 	out=$(rt state $id)
 	expect "state: laid out as jq lays it out" "$out" "$(printf '%s\n' "$out" | jq .)"
+	expect "state: its last byte (runc ends at the brace)" "$(rt state $id | tail -c 1 | od -An -c | tr -d ' ')" "}"
 	expect "state: annotations" "$(printf '%s\n' "$out" | jq -c .annotations)" '{"org.example/a":"b \"c\""}'
 	sh_variant $id-plain 'exec sleep 100'
 	rt run -d --bundle "$B" $id-plain </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
