@@ -3833,7 +3833,13 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     }
     r = 0;
 out:
-    if (r < 0) {
+    if (r < 0 && root && root->type == J_OBJ && member(root, "init_process_pid")) {
+        /* runc's own state (a root both use, or a binary swapped under
+         * live containers): not damaged, and not ours to clean up, which
+         * would leave its processes and cgroups running with no state */
+        fail("container \"%s\" was made by runc (%s is runc's): manage it with runc", id, STATE_FILE);
+        cstate_free(st);
+    } else if (r < 0) {
         char why[512];
         str_fmt(why, sizeof why, "%s", err_msg);
         fail_as(OCIRUN_E_DAMAGED, "container \"%s\": its state is damaged (%s: %s): `delete --force %s` removes what "

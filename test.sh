@@ -1408,6 +1408,28 @@ t_state_format() {
 	expect "list -f json of an empty root" "$(timeout "$TO" "$OCIRUN" --root "$TMP/empty-root" list -f json 2>&1)" null
 }
 
+# A container runc made in the same root (a binary swapped under live
+# containers, a root both share): not ocirun's to clean up.  delete
+# --force used to take it for a damaged state of its own and remove the
+# directory, leaving runc's processes and cgroups with no state at all.
+t_state_runc_made() {
+	local id=runc-made r=$TMP/root-mixed pid
+	need_ocirun || return
+	[ -x /usr/sbin/runc ] || { skip "no runc to make one"; return; }
+	sh_variant $id 'exec sleep 100'
+	mkdir -p "$r" && chmod 700 "$r"
+	/usr/sbin/runc --root "$r" run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { skip "runc run -d: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(/usr/sbin/runc --root "$r" state $id | jq -r .pid)
+	for cmd in "state $id" "kill $id KILL" "delete --force $id"; do
+		timeout "$TO" "$OCIRUN" --root "$r" $cmd >"$B/log" 2>&1 && fail "$cmd of runc's container succeeded"
+		grep -q "made by runc" "$B/log" || fail "$cmd: $(errsum "$(cat "$B/log")")"
+	done
+	alive "$pid" || fail "runc's container was killed"
+	[ -e "$r/$id/state.json" ] || fail "runc's state was removed"
+	/usr/sbin/runc --root "$r" delete --force $id >/dev/null 2>&1
+	return 0
+}
+
 t_state_transitions() {
 	local id=state-trans pid pf
 	marker_variant $id
@@ -4925,7 +4947,7 @@ state_transitions state_format state_bundle_path stage_names stage_environ subre
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
-delete_force_nonexistent state_root_trust crash_consistency config_snapshot fault_sweep load bad_invalid_id
+delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
