@@ -3426,6 +3426,17 @@ static int validate_id(const char *id)
     return 0;
 }
 
+/* Our effective uid, asked once: what acts on the state root (stage 0, a
+ * library's caller) does not change it; the stages, which do, ask the
+ * kernel each time. */
+static uid_t caller_euid(void)
+{
+    static uid_t euid;
+    static int known;
+    if (!known) euid = geteuid(), known = 1;
+    return euid;
+}
+
 /* A directory of the state root's is trusted only when the caller owns
  * it and no one else may write to it: whoever else could would control
  * the state files, and delete runs the hooks and removes the cgroups
@@ -3434,9 +3445,9 @@ static int state_dir_trusted(int fd, const char *what, const char *path)
 {
     struct stat st;
     if (fstat(fd, &st) < 0) return failerr("stat %s %s", what, path);
-    if (st.st_uid != geteuid())
+    if (st.st_uid != caller_euid())
         return fail("%s %s is owned by uid %u, not by this user (uid %u): remove it, or give --root a directory of "
-                    "your own", what, path, (unsigned)st.st_uid, (unsigned)geteuid());
+                    "your own", what, path, (unsigned)st.st_uid, (unsigned)caller_euid());
     if (st.st_mode & 022)
         return fail("%s %s is writable by %s (mode %04o): chmod go-w it, or give --root a directory no one else may "
                     "write to", what, path, st.st_mode & 002 ? "others" : "its group", (unsigned)(st.st_mode & 07777));
@@ -11376,7 +11387,7 @@ static int running_rootless(void)
     static int known = -1;   /* a fact of this process: asked once */
     if (known < 0) {
         const char *u = getenv("USER");
-        known = geteuid() != 0 || (in_user_namespace() && (!u || strcmp(u, "root")));
+        known = caller_euid() != 0 || (in_user_namespace() && (!u || strcmp(u, "root")));
     }
     return known;
 }
@@ -11391,7 +11402,7 @@ static const char *default_root(void)
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (!running_rootless()) return OCIRUN_DEFAULT_ROOT;
     if (xdg && xdg[0] == '/' && str_fmt(path, sizeof path, "%s/ocirun", xdg) < (int)sizeof path) return path;
-    return geteuid() != 0 ? "" : OCIRUN_DEFAULT_ROOT;
+    return caller_euid() != 0 ? "" : OCIRUN_DEFAULT_ROOT;
 }
 
 static const char *root_or_default(const char *root) { return root ? root : default_root(); }
