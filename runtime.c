@@ -9983,7 +9983,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
  * SIGTTOU, which stop a `run &` that reads or (stty tostop) writes the
  * terminal until `fg` (blocked, the read would fail and close the
  * container's stdin for good).  SIGCHLD wakes the wait instead, SIGWINCH
- * resizes a terminal.  Any other left out would end or stop ocirun and
+ * resizes a terminal, when there is one, and is never relayed (runc's
+ * handler takes it for itself too).  Any other left out would end or stop ocirun and
  * leave the container without its waiter (systemd's SIGRTMIN+3, a PWR,
  * an XCPU). */
 static void relayed_signals(oci_ksigset *set, int with_chld)
@@ -10038,7 +10039,8 @@ static int wait_forwarding_signals(pid_t pid, int *exit_status)
     int status, sig;
     pid_t w;
     while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
-        if ((sig = (int)syscall(NR_rt_sigtimedwait, &set, NULL, NULL, (size_t)OCI_KSIGSET)) > 0 && sig != SIGCHLD) kill(pid, sig);
+        sig = (int)syscall(NR_rt_sigtimedwait, &set, NULL, NULL, (size_t)OCI_KSIGSET);
+        if (sig > 0 && sig != SIGCHLD && sig != SIGWINCH) kill(pid, sig);   /* (no terminal to resize) */
         else if (sig < 0 && errno != EINTR) break;
     }
     if (w <= 0) return failerr("wait for the container process (pid %d)", (int)pid);   /* (waitpid's errno, or the wait's) */
@@ -10125,7 +10127,7 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
         if (p[0].revents) {
             struct { uint32_t signo; uint8_t rest[124]; } si;   /* struct signalfd_siginfo */
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-                if (si.signo == SIGWINCH && tty) copy_winsize(0, m);
+                if (si.signo == SIGWINCH) { if (tty) copy_winsize(0, m); }
                 else if (si.signo != SIGCHLD) kill(pid, (int)si.signo);
         }
         if ((p[1].revents || p[2].revents) && relay_input(fd[0], &in, p[1].revents != 0) < 0) {
