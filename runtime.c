@@ -491,12 +491,13 @@ static uint64_t fmt_arg(va_list *ap, int size, int sign)
 static uint64_t udiv64(uint64_t n, uint32_t d)
 {
 #if UINTPTR_MAX == 0xffffffffu
-    uint64_t q = 0, r = 0;
-    for (int i = 63; i >= 0; i--) {
-        r = r << 1 | (n >> i & 1);
-        if (r >= d) r -= d, q |= 1ULL << i;
+    uint64_t r = 0;
+    for (int i = 0; i < 64; i++) {   /* n shifts out as the quotient shifts in */
+        r = r << 1 | n >> 63;
+        n <<= 1;
+        if (r >= d) r -= d, n |= 1;
     }
-    return q;
+    return n;
 #else
     return n / d;
 #endif
@@ -1036,6 +1037,16 @@ static char *str_find(const char *h, const char *n)
     for (; *h; h++)
         if (!strncmp(h, n, len)) return (char *)h;
     return len ? NULL : (char *)h;
+}
+
+/* memmove(3): libc's, built for long moves, is 0.5 KB of a static binary;
+ * the moves here are of a path, a line or a BPF program. */
+static void mem_move(void *dst, const void *src, size_t n)
+{
+    char *d = dst;
+    const char *s = src;
+    if (d < s) while (n--) *d++ = *s++;
+    else while (n--) d[n] = s[n];
 }
 
 /* A whole string of decimal digits, nothing else. */
@@ -2502,7 +2513,7 @@ static void clean_abs_path(char *p)
             while (w > p && *--w != '/') {}
         } else {
             *w++ = '/';
-            memmove(w, r, n), w += n;
+            mem_move(w, r, n), w += n;
         }
         r = e;
     }
@@ -3779,7 +3790,7 @@ static int config_copy_read(int dirfd, const char *bundle, char **text, size_t *
     str_fmt(where, PATH_MAX + 16, "the state's %s", JOURNAL_FILE);
     if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), text, len) == 0) {
         journal_config(*text, *len, &cfg, len);
-        if (cfg) return memmove(*text, cfg, *len), (*text)[*len] = 0, 0;
+        if (cfg) return mem_move(*text, cfg, *len), (*text)[*len] = 0, 0;
         xfree(*text);
     } else if (errno != ENOENT) {
         return -1;
@@ -5702,7 +5713,7 @@ static void sd_device_props(struct buf *b, const struct oci_spec *s)
             /* a node this host has not: runc leaves it out (with a warning) */
             str_fmt(path, sizeof path, "/sys/dev/%s/%lld:%lld", r->type == 'c' ? "char" : "block", (long long)r->major, (long long)r->minor);
             if (access(path, F_OK) < 0) continue;
-            memmove(path, path + 4, strlen(path + 4) + 1);
+            mem_move(path, path + 4, strlen(path + 4) + 1);
         }
         db_pad(b, 8);
         db_str(b, path);
@@ -5885,7 +5896,7 @@ static int sd_check(const struct jv *annotations, int user, char path[PATH_MAX])
     size_t n = strlen(mgr);
     if (r == 0 && n) {
         if (n + strlen(path) >= PATH_MAX) return fail("--systemd-cgroup: the cgroup path is too long");
-        memmove(path + n, path, strlen(path) + 1);
+        mem_move(path + n, path, strlen(path) + 1);
         memcpy(path, mgr, n);
     }
     return r;
@@ -6755,7 +6766,7 @@ static int sc_compile(const struct oci_seccomp *sc, struct oci_sock_filter **out
         xfree(b.p);
         return fail(".linux.seccomp: the filter needs more than the kernel's %d BPF instructions", OCI_BPF_MAXINSNS);
     }
-    memmove(b.p, b.p + b.cap - b.n, b.n * sizeof *b.p);
+    mem_move(b.p, b.p + b.cap - b.n, b.n * sizeof *b.p);
     *out = b.p;
     *len = b.n;
     return 0;
@@ -7404,7 +7415,7 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
         n += (size_t)str_fmt(out + n, n < size ? size - n : 0, "%s%s", n ? "," : "", t);
     }
     if (!controllers && n + 6 < size) {
-        memmove(out + 5, out, n + 1);
+        mem_move(out + 5, out, n + 1);
         memcpy(out, "none,", 5);
     }
     return out;
@@ -11019,6 +11030,15 @@ static int go_bool(const char *v)
     return -1;
 }
 
+/* `COMMAND --help` (or -h, or `help COMMAND`): the command's usage and
+ * flags instead of the command, as runc prints them (podman asks
+ * `checkpoint --help` whether there is one).  Its flags are noted as
+ * parse_flags reads them, and want_args, which every command calls next,
+ * prints. */
+static struct { int asked, shown; const struct flag *fl; size_t nfl; } cmd_help;
+
+static int is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
 /* runc's command line (urfave/cli v1) lets flags follow the container id
  * (`runc update ID --memory 1m`, `runc delete ID --force`): the known
  * flags, with their values, move before the positional arguments, in
@@ -11036,8 +11056,9 @@ static void flags_first(int argc, char **argv, int from, const struct flag *fl, 
             while (i < argc) *--rest = argv[i++], nr++;
             break;
         }
-        if (!(f = find_flag(argv[i], fl, nfl))) { *--rest = argv[i], nr++; continue; }
+        if (!(f = find_flag(argv[i], fl, nfl)) && !is_help(argv[i])) { *--rest = argv[i], nr++; continue; }
         v[nf++] = argv[i];
+        if (!f) continue;
         if (f->kind != 'b' && !strchr(argv[i], '=') && i + 1 < argc) v[nf++] = argv[++i];
     }
     for (int k = 0; k < nf; k++) argv[from + k] = v[k];
@@ -11052,10 +11073,12 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
 {
     int i = *idx, global = !strcmp(cmd, "ocirun");   /* (its errors need no prefix: main's is the same word) */
     if (strcmp(cmd, "exec") && strcmp(cmd, "ps") && !global) flags_first(argc, argv, i, fl, nfl);
+    if (!global) cmd_help.fl = fl, cmd_help.nfl = nfl;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
         if (a[0] != '-' || !a[1]) break;
+        if (!global && is_help(a)) { cmd_help.asked = 1; continue; }
         const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct flag *f = find_flag(a, fl, nfl);
@@ -11084,6 +11107,18 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
 /* The positional arguments a command takes: exactly `min`..`max`. */
 static int want_args(const char *cmd, int n, int min, int max, const char *usage)
 {
+    if (cmd_help.asked) {   /* (-1: the command stops here; dispatch returns 0) */
+        struct buf b = {0};
+        buf_printf(&b, "usage: ocirun %s %s\n", cmd, usage);
+        for (size_t k = 0; k < cmd_help.nfl; k++) {   /* one a line, as runc's */
+            const struct flag *f = &cmd_help.fl[k];
+            buf_printf(&b, "%s   --%s", k ? "" : "\noptions:\n", f->name);
+            buf_printf(&b, f->shortc ? ", -%c\n" : "\n", f->shortc);
+        }
+        cmd_help.shown = write_all(1, b.p, b.len) == 0;
+        buf_free(&b);
+        return cmd_help.shown ? -1 : failerr("write");
+    }
     if (n < min || n > max)
         return fail_as(OCIRUN_E_USAGE, "\"%s\" requires %s%d argument%s (usage: ocirun %s %s)", cmd,
                     min == max ? "exactly " : n < min ? "at least " : "at most ", n < min ? min : max,
@@ -13559,12 +13594,9 @@ static int open_log(const char *path, const char *format)
     return logcfg.fd < 0 ? failerr("--log %s", path) : 0;
 }
 
-static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
+static int run_command(struct cli *c, int argc, char **argv, int *exit_status)
 {
     const char *cmd = argv[0];
-    /* `COMMAND --help` (podman asks `checkpoint --help` whether there is one) */
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-        return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     if (!strcmp(cmd, "create")) return cmd_create(c, argc, argv);
     if (!strcmp(cmd, "start")) return cmd_start(c, argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(c, argc, argv, exit_status);
@@ -13586,9 +13618,18 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
     if (!strcmp(cmd, "check")) return cmd_check(c, argc, argv, exit_status);
     if (!strcmp(cmd, "checkpoint")) return cmd_checkpoint(c, argc, argv);
     if (!strcmp(cmd, "restore")) return cmd_restore(c, argc, argv, exit_status);
-    if (!strcmp(cmd, "help")) return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     c->fail_status = 3;
     return fail("unknown command \"%s\" (see ocirun --help)", cmd);
+}
+
+static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
+{
+    memset(&cmd_help, 0, sizeof cmd_help);   /* (a library's caller may call ocirun_main again) */
+    int help = !strcmp(argv[0], "help") || !strcmp(argv[0], "h");
+    if (help && argc < 2) return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
+    if (help) cmd_help.asked = 1, argc = 1, argv++;   /* `help COMMAND` */
+    int r = run_command(c, argc, argv, exit_status);
+    return cmd_help.shown ? 0 : r;
 }
 
 /* The global flags, before the command. */

@@ -1648,6 +1648,23 @@ t_kill_signal0() {
 
 # flags may follow the container id (runc's urfave/cli reorders them),
 # but not for exec and ps, where what follows the id is a command
+# COMMAND --help (or -h, help COMMAND, h COMMAND): that command's usage
+# and flags on stdout, exit 0, the command not run; an unknown help topic
+# exits 3, as runc's
+t_flags_help() {
+	local a out rc
+	for a in "kill --help:--all" "help kill:--all" "h delete:--force" "exec -h:--tty" "delete some-id --help:--force" "update --help:--memory" "pause --help:pause"; do
+		out=$(rt ${a%%:*} 2>&1); rc=$?
+		expect "${a%%:*}: exit status" $rc 0
+		case $out in *"${a#*:}"*) ;; *) fail "${a%%:*}: no ${a#*:} in: $(errsum "$out")" ;; esac
+		grep -qi "usage" <<<"$out" || fail "${a%%:*}: no usage line: $(errsum "$out")"
+		case $out in *restore*) fail "${a%%:*}: the whole command list, not the command's help" ;; esac
+	done
+	rt help no-such-command >/dev/null 2>&1
+	expect "help no-such-command: exit status" $? 3
+	return 0
+}
+
 t_flags_after_id() {
 	local id=flags-after
 	sh_variant $id 'exec sleep 1000'
@@ -4947,7 +4964,7 @@ capabilities_default capabilities_sys_admin capabilities_minimal capabilities_un
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created create_does_not_run delete_removes_everything run_detached list
-kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms kill_all kill_all_stopped delete_force_running log_json debug_phases
+kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
