@@ -2195,6 +2195,9 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
     if (get_u32(base, u, "uid", 0, &p->uid, NULL) < 0 || get_u32(base, u, "gid", 0, &p->gid, NULL) < 0 ||   /* (none: 0, runc) */
         get_u32(base, u, "umask", 0, &p->umask, &p->has_umask) < 0)
         return -1;
+    /* runc's range: above it an id is negative to the kernel, and -1 to
+     * setresuid/setresgid means "unchanged": the process would stay root */
+    if (p->uid > INT32_MAX || p->gid > INT32_MAX) return fail("%s: uids and gids must be in range 0-2147483647", base);
     if (p->has_umask && p->umask > 0777) return fail("%s.umask: %u is not a file mode mask", base, p->umask);
     if (member(u, "username")) return fail("%s.username: only meaningful on Windows", base);
     const struct jv *g = member(u, "additionalGids");
@@ -2207,7 +2210,7 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
         char ip[600];
         int64_t x;
         str_fmt(ip, sizeof ip, "%s[%zu]", path, p->ngids);
-        if (num_in_range(ip, c, 0, UINT32_MAX, &x) < 0) return -1;
+        if (num_in_range(ip, c, 0, INT32_MAX, &x) < 0) return -1;   /* (runc's range, as above) */
         size_t k = 0;
         while (k < p->ngids && p->gids[k] != (gid_t)x) k++;
         if (k == p->ngids) p->gids[p->ngids++] = (gid_t)x;   /* once each, as runc passes them */
@@ -7669,7 +7672,9 @@ static int sysctl_allowed(const struct oci_spec *s, const char *key)
         if (!strcmp(key, ipc[i])) return ns & CLONE_NEWIPC ? 0 : fail(".linux.sysctl.%s: needs an ipc namespace", key);
     if (!strncmp(key, "fs.mqueue.", 10)) return ns & CLONE_NEWIPC ? 0 : fail(".linux.sysctl.%s: needs an ipc namespace", key);
     if (!strncmp(key, "net.", 4)) return ns & CLONE_NEWNET ? 0 : fail(".linux.sysctl.%s: needs a network namespace", key);
-    if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+    if (!strcmp(key, "kernel.hostname"))   /* (runc's words) */
+        return fail(".linux.sysctl.%s: not allowed, as it conflicts with the OCI \"hostname\" field", key);
+    if (!strcmp(key, "kernel.domainname"))
         return ns & CLONE_NEWUTS ? 0 : fail(".linux.sysctl.%s: needs a uts namespace", key);
     return fail(".linux.sysctl.%s: not a namespaced sysctl, it would change the host", key);
 }
@@ -7690,6 +7695,31 @@ static int sysctl_netns_check(const struct oci_spec *s)
         if (stat("/proc/self/ns/net", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
             return fail(".linux.sysctl: sysctl \"%s\" not allowed in host network namespace", k);
         return 0;
+    }
+    return 0;
+}
+
+/* runc's checkProcMount (CVE-2019-16884): no bind, nor a filesystem
+ * other than tmpfs, proc, sysfs, mqueue and cgroup, inside /proc, where
+ * it could stand in for what the kernel says there (an LSM's attr files,
+ * sysctls), but over the files lxcfs emulates; at /proc itself, a bind
+ * of a procfs only.  Stage 0 asks: a bind's source is a host path. */
+static int proc_mounts_check(const struct oci_spec *s)
+{
+    static const char lxcfs[] = "cpuinfo\0diskstats\0meminfo\0stat\0swaps\0uptime\0loadavg\0slabinfo\0net/dev\0"
+                                "sys/kernel/ns_last_pid\0";
+    for (size_t i = 0; i < s->nmounts; i++) {
+        const struct oci_mount *m = &s->mounts[i];
+        const char *d = m->dest, *w = lxcfs;
+        struct statfs sf;
+        if (strncmp(d, "/proc", 5) || (d[5] && d[5] != '/')) continue;
+        if (!m->bind && list_contains_all(m->type, "tmpfs,proc,sysfs,mqueue,cgroup")) continue;
+        if (!d[5]) {
+            if (m->bind && statfs(m->source, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC) continue;
+            return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is not of type proc", i, d);
+        }
+        while (*w && strcmp(d + 6, w)) w += strlen(w) + 1;
+        if (!*w) return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is inside /proc", i, d);
     }
     return 0;
 }
@@ -9947,7 +9977,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     create_job_init(&j);
     int ok = load_bundle(&j, r) == 0;
     ok = ok && (!j.spec.seccomp || sc_check_kernel(j.spec.seccomp) == 0) && lsm_check(&j.spec) == 0 &&
-         sysctl_netns_check(&j.spec) == 0;
+         sysctl_netns_check(&j.spec) == 0 && proc_mounts_check(&j.spec) == 0;
     j.id = r->id;
     j.early_hooks = has_hooks(&j.spec, HOOK_PRESTART) || has_hooks(&j.spec, HOOK_CREATE_RUNTIME) ||
                     has_hooks(&j.spec, HOOK_CREATE_CONTAINER) || has_hooks(&j.spec, HOOK_START_CONTAINER);

@@ -1841,6 +1841,48 @@ bad() {
 	return 0
 }
 
+# ids above 2147483647 are refused, as runc refuses them: 4294967295 is
+# -1 to setresuid/setresgid ("unchanged"), and the process ran as root
+t_config_user_range() {
+	local j
+	for j in '.process.user = {uid: 4294967295, gid: 4294967295}' '.process.user = {uid: 1000, gid: 2147483648}' \
+		'.process.user.additionalGids = [2147483648]'; do
+		sh_variant user-range 'id -u > /dev/null; echo ran-as-$(id -u)' "$j"
+		bad user-range 'range|2147483647' "$B" run --bundle "$B" user-range
+		grep -q ran-as "$TMP/bad.out" && fail "$j: the process ran: $(cat "$TMP/bad.out")"
+	done
+	sh_variant user-range-2 'exec sleep 100'
+	rt run -d --bundle "$B" user-range-2 </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	OUT=$(rt exec -u 4294967295:4294967295 user-range-2 id -u 2>&1)
+	expect "exec -u 4294967295: exit status" "$?" 255
+	case $OUT in 0) fail "exec -u 4294967295 ran as root" ;; esac
+	return 0
+}
+
+# runc's checkProcMount (CVE-2019-16884): no bind (nor devpts and the
+# like) inside /proc but over the files lxcfs emulates; at /proc, a bind
+# of a procfs only; tmpfs may go there
+t_mount_inside_proc() {
+	local f=$TMP/b/fake-meminfo
+	mkdir -p "$TMP/b"; echo "MemTotal: 42 kB" > "$f"
+	sh_variant proc-bind 'true' '.mounts += [{destination: "/proc/version", type: "bind", source: $f, options: ["bind"]}]' --arg f "$f"
+	bad proc-bind 'inside /proc' "$B" run --bundle "$B" proc-bind
+	sh_variant proc-devpts 'true' '.mounts += [{destination: "/proc/acpi", type: "devpts", source: "devpts"}]'
+	bad proc-devpts 'inside /proc' "$B" run --bundle "$B" proc-devpts
+	sh_variant proc-dir 'true' '.mounts += [{destination: "/proc", type: "bind", source: $d, options: ["rbind"]}]' --arg d "$TMP/b"
+	bad proc-dir 'not of type proc' "$B" run --bundle "$B" proc-dir
+	run_sh proc-lxcfs 'head -1 /proc/meminfo; grep -q " /proc/fs .* - tmpfs " /proc/self/mountinfo && echo tmpfs' \
+		'.mounts += [{destination: "/proc/meminfo", type: "bind", source: $f, options: ["bind"]},
+		 {destination: "/proc/fs", type: "tmpfs", source: "tmpfs"}]' --arg f "$f"
+	expect "an lxcfs file bound, a tmpfs in /proc" "$(echo $OUT)" "MemTotal: 42 kB tmpfs"
+}
+
+# kernel.hostname is runc's to refuse (the config's hostname says it)
+t_config_sysctl_hostname() {
+	sh_variant sysctl-host 'hostname' '.linux.sysctl = {"kernel.hostname": "other"}'
+	bad sysctl-host 'hostname' "$B" run --bundle "$B" sysctl-host
+}
+
 t_bad_malformed_json() {
 	variant bad-json '.'
 	printf '{ "ociVersion": "1.0.2", "process": { not json\n' > "$B/config.json"
@@ -2312,14 +2354,23 @@ t_escape_proc_symlink() {
 # CVE-2019-16884 / CVE-2025-52881: the container's /proc is not procfs (a
 # bind of a fake tree); sysctls must still reach the kernel, not the fake.
 t_escape_fake_proc_sysctl() {
-	local name=esc-fakeproc fake=$TMP/fakeproc pid
+	local name=esc-fakeproc fake=$TMP/fakeproc pid r=$TMP/rootfs-fakeproc
 	mkdir -p "$fake/sys/net/ipv4"; echo 0 > "$fake/sys/net/ipv4/ip_forward"
+	# a bind of it at /proc is refused (runc's checkProcMount)
 	sh_variant $name 'sleep 30' \
 		'.mounts |= map(if .destination == "/proc" then {destination: "/proc", type: "bind", source: $f, options: ["rbind"]} else . end)
 		 | .linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.maskedPaths = [] | .linux.readonlyPaths = []' --arg f "$fake"
-	rt run -d --bundle "$B" $name </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
-	pid=$(cpid $name)
+	bad $name 'not of type proc' "$B" run -d --bundle "$B" $name
 	expect "fake /proc file" "$(cat "$fake/sys/net/ipv4/ip_forward")" 0
+	[ "$IS_OCIRUN" = 1 ] || return 0   # (runc 1.1 needs a /proc mount)
+	# the image's own /proc a fake tree, and no /proc mount
+	rm -rf "$r"; cp -a "$RFS" "$r" && cp -a "$fake/." "$r/proc/" || { fail "cannot make the rootfs"; return; }
+	sh_variant $name-2 'sleep 30' \
+		'.root.path = $r | .mounts |= map(select(.destination != "/proc"))
+		 | .linux.sysctl = {"net.ipv4.ip_forward": "1"} | .linux.maskedPaths = [] | .linux.readonlyPaths = []' --arg r "$r"
+	rt run -d --bundle "$B" $name-2 </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $name-2)
+	expect "the image's fake /proc file" "$(cat "$r/proc/sys/net/ipv4/ip_forward")" 0
 	expect "real sysctl in the container's netns" "$(nsenter --net=/proc/$pid/ns/net cat /proc/sys/net/ipv4/ip_forward)" 1
 }
 
@@ -4965,7 +5016,7 @@ no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bin
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
-bad_malformed_json bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
+bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
