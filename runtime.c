@@ -2182,6 +2182,11 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
         str_fmt(fp, sizeof fp, "%s.soft", ip);
         if (get_u64(fp, s, &r->soft) < 0) return -1;
         if (r->soft > r->hard) return fail("%s: soft limit is above the hard limit", ip);
+        /* init waits for `start` in poll(2) on two fds, which refuses more
+         * fds than the limit (runc's init needs 8) */
+        if (r->resource == RLIMIT_NOFILE && r->soft < 2)
+            return fail("%s.soft: RLIMIT_NOFILE %llu leaves the container's init no fds to start with (2 at least)", ip,
+                        (unsigned long long)r->soft);
     }
     p->nrlimits = i;
     return 0;
@@ -8309,7 +8314,8 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
         int k = 0;
         for (; k < 7 && p; k++) { f[k] = p; if ((p = strchr(p, ':'))) *p++ = 0; }
         int id;
-        if (k == 7 && parse_int(f[2], &id) == 0 && (uid_t)id == uid) { dir = f[5]; break; }   /* (an empty field: "", as runc) */
+        /* (an empty field, or a short line without it: "", as runc's parser leaves it) */
+        if (k > 2 && parse_int(f[2], &id) == 0 && (uid_t)id == uid) { dir = k > 5 ? f[5] : ""; break; }
     }
     str_fmt(home, size, "HOME=%s", dir);
     xfree(text);
@@ -9969,6 +9975,20 @@ static void fg_io_take(struct fg_io *io, struct create_job *j)
     for (int i = 0; i < 3; i++) io->relay[i] = j->relay[i], j->relay[i] = -1;
 }
 
+/* The commit could not reach init: it ended after "ready", and its last
+ * message (stage_main's MSG_ERROR) says why, when it sent one.  -1. */
+static int commit_refused(struct create_job *j)
+{
+    const char *peer = "stage 2 (container init)";
+    char saved[sizeof err_msg];
+    memcpy(saved, err_msg, sizeof saved);
+    struct buf b = {0};
+    if (msg_recv(j->sp2[0], peer, MSG_COMMIT, &b, NULL) == 0 || err_code == OCIRUN_E_PEER)
+        memcpy(err_msg, saved, sizeof saved), err_prefix("%s", peer);   /* (no word of its own) */
+    buf_free(&b);
+    return -1;
+}
+
 /* `create`: on success init waits for `start`, its pid is in *st, and the
  * state directory (fd in *dirfd, locked) records it. */
 static int stage0_create(const struct create_req *r, struct cstate *st, int *dirfd, struct fg_io *io, int *startfd, int *rootfd)
@@ -10005,8 +10025,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     /* `run` starts with the commit: init then answers on this socket as on
      * a start's connection (section 17) */
     static const char start_now = 1;
-    ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, &start_now, r->start_now ? 1 : 0, -1) == 0 ||
-                err_prefix("stage 2 (container init)") == 0);
+    ok = ok && (msg_send(j.sp2[0], MSG_COMMIT, &start_now, r->start_now ? 1 : 0, -1) == 0 || commit_refused(&j) == 0);
     if (ok) phase("state written: created");
     if (!ok && have_st) cstate_free(st);
     if (!ok) create_job_undo(&j, r->id);
@@ -11386,7 +11405,13 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
     close(c);
     msg[got] = 0;
     if (via_sock && unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
-    if (got) return fail("container init failed to start the process: %s", msg);
+    /* run's connection is the stage socket, where init's own end (an
+     * error before it could start: stage_main) is a framed MSG_ERROR */
+    const char *why = msg;
+    struct msg_hdr h;
+    if (!via_sock && got >= sizeof h && (memcpy(&h, msg, sizeof h), h.magic == MSG_MAGIC))
+        why = h.type == MSG_ERROR ? msg + sizeof h : "it sent a message out of turn";
+    if (got) return fail("container init failed to start the process: %s", why);
     phase("started: the process runs");
     struct oci_spec spec;
     if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(dirfd, st, &spec) == 0) {

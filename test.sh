@@ -1059,6 +1059,14 @@ awk "/^Max processes/ {print \$3, \$4} /^Max core file size/ {print \$5, \$6}" /
 1000
 0 4096
 3000 4000"
+	# a NOFILE of 0 leaves no fd to start with: refused by name (runc's
+	# init fails with "too many open files"), not a garbled error (run)
+	# nor a create that succeeds for a start that cannot
+	sh_variant rlimits-0 'true' '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 0, hard: 0}]'
+	bad rlimits-0 'RLIMIT_NOFILE|too many open files' "$B" run --bundle "$B" rlimits-0
+	LC_ALL=C grep -q '[^[:print:]]' "$TMP/bad.err" && fail "run with NOFILE 0: unprintable bytes in: $(errsum "$ERR")"
+	bad rlimits-0 'RLIMIT_NOFILE|too many open files' "$B" create --bundle "$B" rlimits-0
+	return 0
 }
 
 # A 32-bit build (i686, which this x86_64 kernel runs natively) runs a
@@ -2851,8 +2859,9 @@ t_no_hang_passwd_fifo() {
 t_home_from_passwd() {
 	local r=$TMP/rootfs-home uid want
 	rm -rf "$r"; cp -a "$RFS" "$r" || { fail "cannot make the rootfs"; return; }
-	printf 'root:x:0:0:root:/root:/bin/sh\nsvc:x:1234:1234:svc:/home/svc:/bin/sh\nnohome:x:1235:1235:x::/bin/sh\n' > "$r/etc/passwd"
-	for uid in 0:/root 1234:/home/svc 1235: 4321:/; do
+	printf 'root:x:0:0:root:/root:/bin/sh\nsvc:x:1234:1234:svc:/home/svc:/bin/sh\nnohome:x:1235:1235:x::/bin/sh\nshort:x:1236:1236::/six\nshorter:x:1237\n' > "$r/etc/passwd"
+	# (short lines as runc reads them: what is there, "" for what is not)
+	for uid in 0:/root 1234:/home/svc 1235: 1236:/six 1237: 4321:/; do
 		want=${uid#*:} uid=${uid%%:*}
 		run_sh home-$uid 'echo "HOME=$HOME"' '.root.path = $r | .process.user = {uid: ($u | tonumber), gid: 0}
 			| .process.env |= map(select(startswith("HOME=") | not))' --arg r "$r" --arg u "$uid"
