@@ -1049,6 +1049,24 @@ static void mem_move(void *dst, const void *src, size_t n)
     else while (n--) d[n] = s[n];
 }
 
+/* KEY's value in an environment vector (ours is `environ`: getenv(3)
+ * would bring libc's own lookup in for the same loop). */
+static const char *env_get(char *const *env, const char *key)
+{
+    size_t n = strlen(key);
+    for (; env && *env; env++)
+        if (!strncmp(*env, key, n) && (*env)[n] == '=') return *env + n + 1;
+    return NULL;
+}
+
+/* memchr(3): libc's, a word at a time, is 0.2 KB of a static binary. */
+static void *mem_chr(const void *p, int c, size_t n)
+{
+    for (const unsigned char *s = p; n--; s++)
+        if (*s == (unsigned char)c) return (void *)s;
+    return NULL;
+}
+
 /* A whole string of decimal digits, nothing else. */
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -1232,7 +1250,7 @@ static int64_t now_ms(void)
 static int wait_limit_ms(int ms)
 {
     int t;
-    const char *v = getenv("OCIRUN_TEST_WAIT_MS");
+    const char *v = env_get(environ, "OCIRUN_TEST_WAIT_MS");
     return v && parse_int(v, &t) == 0 && t > 0 && t < ms ? t : ms;
 }
 
@@ -3766,7 +3784,7 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
     const char *cfg;
     size_t cfg_len;
     char *p = text + (journal_config(text, len, &cfg, &cfg_len) - text);
-    for (char *nl; (nl = memchr(p, '\n', len - (size_t)(p - text))); p = nl + 1) {
+    for (char *nl; (nl = mem_chr(p, '\n', len - (size_t)(p - text))); p = nl + 1) {
         uint64_t pid = 0, start = 0;
         const char *q;
         *nl = 0;
@@ -4061,7 +4079,7 @@ static int cg_layout_unpack(const char *p, size_t len, struct cg_layout *l)
     while (p < end) {
         const char *f[3];
         for (int k = 0; k < 3; k++) {
-            const char *z = memchr(p, 0, (size_t)(end - p));
+            const char *z = mem_chr(p, 0, (size_t)(end - p));
             if (!z) return fail("stage 0 sent a malformed cgroup layout");
             f[k] = p, p = z + 1;
         }
@@ -4801,7 +4819,7 @@ static int bpf_attach_device_prog(int dfd, int pfd, const char *dir)
     a.u32[0] = (uint32_t)dfd, a.u32[1] = (uint32_t)pfd, a.u32[2] = OCI_BPF_CGROUP_DEVICE;
     a.u32[3] = OCI_BPF_F_ALLOW_MULTI | (n == 1 ? OCI_BPF_F_REPLACE : 0), a.u32[4] = n == 1 ? (uint32_t)oldfd[0] : 0;
     /* test aid: OCIRUN_TEST_BPF=noreplace takes the pre-5.6 path */
-    const char *t = getenv("OCIRUN_TEST_BPF");
+    const char *t = env_get(environ, "OCIRUN_TEST_BPF");
     int replaced = n == 1 && !(t && !strcmp(t, "noreplace")) && bpf_call(OCI_BPF_PROG_ATTACH, &a) == 0;
     if (replaced) debugf("device program of %s: replaced in one step (BPF_F_REPLACE)", dir);
     a.u32[3] = OCI_BPF_F_ALLOW_MULTI, a.u32[4] = 0;
@@ -5428,7 +5446,7 @@ static uid_t host_euid(void)
  * pam_systemd makes it. */
 static int sd_socket_path(struct dbus *d, int user)
 {
-    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    const char *xdg = env_get(environ, "XDG_RUNTIME_DIR");
     d->uid = user ? host_euid() : geteuid();
     if (!user) return str_fmt(d->path, sizeof d->path, "%s", SD_SOCKET), 0;
     if (xdg && xdg[0] != '/') return fail("--systemd-cgroup: $XDG_RUNTIME_DIR \"%s\" is not an absolute path", xdg);
@@ -8284,14 +8302,6 @@ static int drop_admin(const struct oci_process *p, int last)
     return set_caps(p->caps, last) < 0 ? err_prefix("after loading the seccomp filter") : 0;
 }
 
-static const char *env_get(char *const *env, const char *key)
-{
-    size_t n = strlen(key);
-    for (; env && *env; env++)
-        if (!strncmp(*env, key, n) && (*env)[n] == '=') return *env + n + 1;
-    return NULL;
-}
-
 /* runc gives a process without HOME, or with an empty one (podman's exec
  * as a user the image does not know sends "HOME="), the home of its uid
  * from the container's /etc/passwd, or "/".  Returns a new env vector. */
@@ -8690,7 +8700,7 @@ static struct { int done, path, fd; } protect = { 0, 0, -1 };
 
 static int test_hook_skips(const char *what)
 {
-    const char *h = getenv("OCIRUN_TEST_PROTECT");
+    const char *h = env_get(environ, "OCIRUN_TEST_PROTECT");
     return h && list_contains_all(what, h);
 }
 
@@ -9169,7 +9179,7 @@ static void test_stall(int stage)
 {
     /* test aid (OCIRUN_TEST_STALL=1|2): stop this stage mid-handshake so
      * the tests can kill it there; it weakens nothing */
-    const char *s = getenv("OCIRUN_TEST_STALL");
+    const char *s = env_get(environ, "OCIRUN_TEST_STALL");
     int want;
     if (s && parse_int(s, &want) == 0 && want == stage)
         for (;;) sleep_ms(-1);
@@ -10610,7 +10620,7 @@ static int recv_setup(int fd, const char *peer, struct stage_opts *o, struct oci
     int r = -1;
     if (msg_recv(fd, peer, MSG_OPTS, &b, passfd) < 0) goto out;
     memcpy(o, b.p, sizeof *o);
-    if (!memchr(o->bundle, 0, sizeof o->bundle) || !memchr(o->rootfs, 0, sizeof o->rootfs) || !memchr(o->id, 0, sizeof o->id)) {
+    if (!mem_chr(o->bundle, 0, sizeof o->bundle) || !mem_chr(o->rootfs, 0, sizeof o->rootfs) || !mem_chr(o->id, 0, sizeof o->id)) {
         fail("%s sent options with unterminated paths", peer);
         goto out;
     }
@@ -11478,7 +11488,7 @@ static int running_rootless(void)
 {
     static int known = -1;   /* a fact of this process: asked once */
     if (known < 0) {
-        const char *u = getenv("USER");
+        const char *u = env_get(environ, "USER");
         known = caller_euid() != 0 || (in_user_namespace() && (!u || strcmp(u, "root")));
     }
     return known;
@@ -11491,7 +11501,7 @@ static int running_rootless(void)
 static const char *default_root(void)
 {
     static char path[PATH_MAX];
-    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    const char *xdg = env_get(environ, "XDG_RUNTIME_DIR");
     if (!running_rootless()) return OCIRUN_DEFAULT_ROOT;
     if (xdg && xdg[0] == '/' && str_fmt(path, sizeof path, "%s/ocirun", xdg) < (int)sizeof path) return path;
     return caller_euid() != 0 ? "" : OCIRUN_DEFAULT_ROOT;
@@ -11634,7 +11644,7 @@ static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, st
  * the two variables means none. */
 static int listen_fds_for_us(void)
 {
-    const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+    const char *pid = env_get(environ, "LISTEN_PID"), *n = env_get(environ, "LISTEN_FDS");
     int p, k;
     if (!pid || !n || parse_int(pid, &p) < 0 || p != getpid() || parse_int(n, &k) < 0 || k < 0 || k > 65536) return 0;
     return k;
