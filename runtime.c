@@ -13049,7 +13049,7 @@ static const struct flag criu_flag_defs[] = {
 
 static int parse_criu_flags(const char *cmd, int argc, char **argv, int *i, struct criu_flags *f)
 {
-    struct flag use[ARRAY_LEN(criu_flag_defs)];
+    static struct flag use[ARRAY_LEN(criu_flag_defs)];   /* (static: `--help` prints them after we return) */
     int restore = !strcmp(cmd, "restore");
     size_t n = restore ? 18 : 10;
     memcpy(use, criu_flag_defs, n * sizeof *use);
