@@ -388,6 +388,8 @@ static int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c, 
 {
     return (int)syscall(SYS_prctl, op, a, b, c, d);
 }
+/* (musl's readlinkat stands in a buffer for a size of 0, never passed here) */
+static ssize_t sys_readlinkat(int dirfd, const char *path, char *buf, size_t size) { return syscall(SYS_readlinkat, dirfd, path, buf, size); }
 
 /* ioctl(2) as a plain syscall: musl's wrapper converts the time64
  * structures of some socket and sound requests on 32-bit arches (1.6 KB
@@ -453,6 +455,47 @@ struct kterm { uint32_t iflag, oflag, cflag, lflag; uint8_t line, cc[32]; };
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_CONFIG_SIZE (16u << 20) /* config.json and state.json bound */
 
+/* strchr(3) and strrchr(3): libc's, a word at a time, are 0.5 KB of a
+ * static binary; the strings here are short. */
+static char *str_chr(const char *s, int c)
+{
+    for (;; s++) {
+        if (*s == (char)c) return (char *)s;
+        if (!*s) return NULL;
+    }
+}
+
+static char *str_rchr(const char *s, int c)
+{
+    const char *last = NULL;
+    for (;; s++) {
+        if (*s == (char)c) last = s;
+        if (!*s) return (char *)last;
+    }
+}
+
+/* strspn(3) (in 1) and strcspn(3) (in 0): how many bytes at the start of
+ * s are (are not) in set.  With strtok_r(3) on top, libc's versions (built
+ * for long strings and sets) are 0.9 KB of a static binary. */
+static size_t str_span(const char *s, const char *set, int in)
+{
+    const char *p = s;
+    while (*p && (str_chr(set, *p) != NULL) == in) p++;
+    return (size_t)(p - s);
+}
+
+/* strtok_r(3) */
+static char *str_tok(char *s, const char *sep, char **save)
+{
+    if (!s && !(s = *save)) return NULL;
+    s += str_span(s, sep, 1);
+    if (!*s) return *save = NULL;
+    char *end = s + str_span(s, sep, 0);
+    *save = *end ? end + 1 : NULL;
+    *end = 0;
+    return s;
+}
+
 /* Formatting.  A small vsnprintf for what this file prints: the conversions
  * d i u x X o c s p and %, the flags - 0 # + and space, width and precision (or *),
  * and the length modifiers hh h l ll j z t.  Floating point is left out on
@@ -501,6 +544,14 @@ static uint64_t udiv64(uint64_t n, uint32_t d)
 #else
     return n / d;
 #endif
+}
+
+/* 1 << i for a 64-bit set (capabilities), i 0 to 63: shifting a 64-bit
+ * value by a variable calls libgcc on 32-bit CPUs.  (A call is smaller
+ * than the inlined halves.) */
+__attribute__((noinline)) static uint64_t bit64(int i)
+{
+    return i < 32 ? (uint64_t)(1u << i) : (uint64_t)(1u << (i - 32)) << 32;
 }
 
 /* The digits of u in base 8, 10 or 16, written backwards from `end`;
@@ -565,7 +616,7 @@ static int str_vfmt(char *out, size_t cap, const char *f, va_list ap0)
             prec = -1, zero = 0;
         } else if (c == 'c') {
             *--d = (char)va_arg(ap, int), body = d, len = 1, zero = 0;
-        } else if (c && strchr("diuxXop", c)) {
+        } else if (c && str_chr("diuxXop", c)) {
             int sign = c == 'd' || c == 'i';
             unsigned base = c == 'o' ? 8 : (c == 'x' || c == 'X' || c == 'p') ? 16 : 10;
             uint64_t u = c == 'p' ? (uint64_t)(uintptr_t)va_arg(ap, void *) : fmt_arg(&ap, size, sign);
@@ -1199,7 +1250,7 @@ static void default_signals(void)
     ssize_t n = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? read(fd, buf, sizeof buf - 1) : -1;
     if (fd >= 0) close(fd);
     if (n > 0) buf[n] = 0, ign = str_find(buf, "\nSigIgn:\t");
-    size_t len = ign ? strspn(ign += 9, "0123456789abcdef") : 0;
+    size_t len = ign ? str_span(ign += 9, "0123456789abcdef", 1) : 0;
     for (int sig = 1; sig <= KSIGSET * 8; sig++) {
         if (ign && (size_t)(sig - 1) / 4 < len) {
             char d = ign[len - 1 - (size_t)(sig - 1) / 4];
@@ -1326,7 +1377,7 @@ static int dir_realpath(const char *dir, char out[static PATH_MAX])
     char link[32];
     int fd = sys_open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0) return -1;
-    ssize_t n = readlinkat(AT_FDCWD, proc_fd_path(link, fd), out, PATH_MAX - 1);
+    ssize_t n = sys_readlinkat(AT_FDCWD, proc_fd_path(link, fd), out, PATH_MAX - 1);
     close(fd);
     if (n < 0) return -1;
     if (n == PATH_MAX - 1) return errno = ENAMETOOLONG, -1;
@@ -1343,7 +1394,7 @@ static int dir_realpath_below(const char *base, const char *rel, char out[static
     char p[PATH_MAX];
     struct stat st;
     if (str_fmt(p, sizeof p, "%s/%s", strcmp(base, "/") ? base : "", rel) >= (int)sizeof p) return errno = ENAMETOOLONG, -1;
-    if (!rel[0] || strchr(rel, '/') || !strcmp(rel, ".") || !strcmp(rel, "..") || lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+    if (!rel[0] || str_chr(rel, '/') || !strcmp(rel, ".") || !strcmp(rel, "..") || lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
         return dir_realpath(p, out);
     memcpy(out, p, strlen(p) + 1);
     return 0;
@@ -2148,7 +2199,7 @@ static int parse_caps(const char *base, const struct jv *obj, struct oci_process
         for (const struct jv *c = v->child; c; c = c->next, i++) {
             if (c->type != J_STR) return fail("%s[%zu]: expected a string, got %s", path, i, jtype_name(c));
             int cap = cap_from_name(c->s);
-            if (cap >= 0) p->caps[s] |= 1ULL << cap;
+            if (cap >= 0) p->caps[s] |= bit64(cap);
             else if ((str_fmt(probe, sizeof probe, ",%s,", c->s), !str_find(unknown, probe)) && (n = strlen(unknown)) < sizeof unknown - 1)
                 str_fmt(unknown + n, sizeof unknown - n, "%s,", c->s);
         }
@@ -2247,7 +2298,7 @@ static void env_dedup(struct oci_process *p)
 {
     size_t n = 0;
     for (size_t i = 0; i < p->nenv; i++) {
-        size_t kl = (size_t)(strchr(p->env[i], '=') - p->env[i]), k = 0;
+        size_t kl = (size_t)(str_chr(p->env[i], '=') - p->env[i]), k = 0;
         while (k < n && (strncmp(p->env[k], p->env[i], kl + 1))) k++;
         if (k < n) p->env[k] = p->env[i];
         else p->env[n++] = p->env[i];
@@ -2404,7 +2455,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
     if (!p->args[0][0]) return fail("%s.args[0]: must not be empty", b);
     if (p->cwd[0] != '/') return fail("%s.cwd: must be an absolute path, got \"%s\"", b, p->cwd);
     for (size_t i = 0; i < p->nenv; i++)
-        if (!strchr(p->env[i], '=') || p->env[i][0] == '=')
+        if (!str_chr(p->env[i], '=') || p->env[i][0] == '=')
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
     env_dedup(p);
     str_fmt(path, sizeof path, "%s.user", b);
@@ -2677,7 +2728,7 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
             get_u32(ip, c, "uid", 0, &d->uid, &d->has_uid) < 0 || get_u32(ip, c, "gid", 0, &d->gid, &d->has_gid) < 0)
             return -1;
         if (d->path[0] != '/') return fail("%s.path: must be an absolute path", ip);
-        if (strlen(type) != 1 || !strchr("cbup", type[0]))
+        if (strlen(type) != 1 || !str_chr("cbup", type[0]))
             return fail("%s.type: expected \"c\", \"b\", \"u\" or \"p\", got \"%s\"", ip, type);
         d->type = type[0];
         /* podman sends the file type bits too (020666): keep the permissions */
@@ -2769,8 +2820,8 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
             return -1;
         if (!member(c, "allow")) return fail("%s.allow: required field is missing", ip);
         /* "p" (a FIFO) names no device a cgroup can allow: runc refuses it too */
-        if (strlen(type) != 1 || !strchr("acbu", type[0])) return fail("%s.type: expected a, c, b or u, got \"%s\"", ip, type);
-        if (!access[0] || strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+        if (strlen(type) != 1 || !str_chr("acbu", type[0])) return fail("%s.type: expected a, c, b or u, got \"%s\"", ip, type);
+        if (!access[0] || strlen(access) > 3 || str_span(access, "rwm", 1) != strlen(access))
             return fail("%s.access: expected a combination of r, w and m, got \"%s\"", ip, access);
         d->type = type[0] == 'u' ? 'c' : type[0];
         str_fmt(d->access, sizeof d->access, "%s", access);
@@ -2846,7 +2897,7 @@ static int parse_hugepages(const struct jv *v)
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
             parse_u_field(ip, c, "limit", 1, UINT64_MAX) < 0)
             return -1;
-        if (!isdigit((unsigned char)size[0]) || strchr(size, '/') || strlen(size) > 8)
+        if (!isdigit((unsigned char)size[0]) || str_chr(size, '/') || strlen(size) > 8)
             return fail("%s.pageSize: expected a size like \"2MB\", got \"%s\"", ip, size);
     }
     return 0;
@@ -2954,7 +3005,7 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
         if (want(".linux.resources.unified", x, J_OBJ, "an object") < 0) return -1;
         for (const struct jv *c = x->child; c; c = c->next) {
             if (c->type != J_STR) return fail("%s.unified.%s: expected a string, got %s", b, c->key, jtype_name(c));
-            if (!strchr(c->key, '.') || strchr(c->key, '/') || c->key[0] == '.')
+            if (!str_chr(c->key, '.') || str_chr(c->key, '/') || c->key[0] == '.')
                 return fail("%s.unified: \"%s\" is not a cgroup v2 file name", b, c->key);
         }
         r->unified = x;
@@ -3457,7 +3508,7 @@ static int validate_id(const char *id)
         return fail("invalid container id \"%s\"", id);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)id[i];
-        if (!isalnum(c) && !strchr("_+-.", c))
+        if (!isalnum(c) && !str_chr("_+-.", c))
             return fail("invalid container id \"%s\": only letters, digits and _+-. are allowed", id);
     }
     return 0;
@@ -3620,18 +3671,18 @@ static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
     }
     if (n <= 0) return -1;
     buf[n] = 0;
-    char *p = strrchr(buf, ')'); /* the command name may contain anything */
+    char *p = str_rchr(buf, ')'); /* the command name may contain anything */
     if (!p || p[1] != ' ') return -1;
     p += 2;
     *state = *p;
     /* field 3 is the state; start time is field 22 */
     for (int field = 3; field < 22; field++) {
-        p = strchr(p, ' ');
+        p = str_chr(p, ' ');
         if (!p) return -1;
         p++;
     }
     char *save;
-    return parse_u64(strtok_r(p, " ", &save), starttime);
+    return parse_u64(str_tok(p, " ", &save), starttime);
 }
 
 /* Is this still the process we started (not exited, not a reused pid)? */
@@ -3676,7 +3727,7 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, co
                    (unsigned long long)st->starttime, st->late_hooks);
         const char *p = st->cgroups ? st->cgroups : "";
         for (int first = 1; *p; first = 0) {
-            size_t n = strcspn(p, "\n");
+            size_t n = str_span(p, "\n", 0);
             if (!first) buf_puts(b, ",");
             json_escape(b, p, n);
             p += n + (p[n] == '\n');
@@ -3766,7 +3817,7 @@ static int journal_add(int fd, const char *fmt, ...)
     int n = str_vfmt(line, sizeof line - 1, fmt, ap);
     va_end(ap);
     if (fd < 0) return 0;
-    if (n >= (int)sizeof line - 1 || strchr(line, '\n')) return fail("%s: a record that does not fit a line", JOURNAL_FILE);
+    if (n >= (int)sizeof line - 1 || str_chr(line, '\n')) return fail("%s: a record that does not fit a line", JOURNAL_FILE);
     line[n++] = '\n';
     return write(fd, line, (size_t)n) == n ? 0 : failerr("write %s", JOURNAL_FILE);
 }
@@ -3792,7 +3843,7 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
         else if (!strncmp(p, "pid ", 4) && (q = scan_u64(p + 4, 10, &pid)) && scan_u64(q, 10, &start) && pid && pid <= INT_MAX)
             st->pid = (pid_t)pid, st->starttime = start;
         else if (OCIRUN_SYSTEMD && (!strncmp(p, "unit 0 ", 7) || !strncmp(p, "unit 1 ", 7)) && str_find(p + 7, ".scope") &&
-                 !strchr(p + 7, '/') && strlen(p + 7) <= NAME_MAX)
+                 !str_chr(p + 7, '/') && strlen(p + 7) <= NAME_MAX)
             st->unit_user = p[5] == '1', memcpy(st->unit, p + 7, strlen(p + 7) + 1);
     }
     st->cgroups = cgs.p;
@@ -3862,7 +3913,7 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     if ((v = member(member(root, "ocirun"), "late_hooks")) && v->type == J_NUM && v->numkind == JN_INT)
         st->late_hooks = (int)v->i;
     if (OCIRUN_SYSTEMD && (v = member(member(root, "ocirun"), "unit")) && (v->type != J_STR || v->slen > NAME_MAX || !str_find(v->s, ".scope") ||
-                                                        strchr(v->s, '/'))) {
+                                                        str_chr(v->s, '/'))) {
         fail("field \"ocirun.unit\" invalid");
         goto out;
     }
@@ -3876,7 +3927,7 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
         struct buf b = {0};
         for (const struct jv *c = v->child; c; c = c->next)
-            if (c->type == J_STR && c->s[0] == '/' && !strchr(c->s, '\n')) buf_puts(&b, c->s), buf_puts(&b, "\n");
+            if (c->type == J_STR && c->s[0] == '/' && !str_chr(c->s, '\n')) buf_puts(&b, c->s), buf_puts(&b, "\n");
         st->cgroups = b.p;
     }
     r = 0;
@@ -3903,7 +3954,7 @@ static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
 {
     char path[64];
     str_fmt(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns);
-    ssize_t n = readlinkat(AT_FDCWD, path, out, 63);
+    ssize_t n = sys_readlinkat(AT_FDCWD, path, out, 63);
     if (n < 0) return -1;
     out[n] = 0;
     return 0;
@@ -3981,7 +4032,7 @@ static void unescape_octal(char *s)
 static int list_has(const char *have, const char *item, size_t n)
 {
     for (const char *h = have;; h++) {
-        size_t len = strcspn(h, ",");
+        size_t len = str_span(h, ",", 0);
         if (len == n && !strncmp(h, item, n)) return 1;
         h += len;
         if (!*h) return 0;
@@ -3992,7 +4043,7 @@ static int list_has(const char *have, const char *item, size_t n)
 static int list_contains_all(const char *want, const char *have)
 {
     for (const char *t = want;; t++) {
-        size_t n = strcspn(t, ",");
+        size_t n = str_span(t, ",", 0);
         if (n && !list_has(have, t, n)) return 0;
         t += n;
         if (!*t) return 1;
@@ -4003,8 +4054,8 @@ static void cg_fill_paths(struct cg_layout *l)
 {
     char *text;
     if (read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL) < 0) return;
-    for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    for (char *save, *line = str_tok(text, "\n", &save); line; line = str_tok(NULL, "\n", &save)) {
+        char *c1 = str_chr(line, ':'), *c2 = c1 ? str_chr(c1 + 1, ':') : NULL;
         if (!c2) continue;
         *c2 = 0;
         const char *ctrls = c1 + 1, *path = c2 + 1;
@@ -4024,16 +4075,16 @@ static int cg_layout_read(struct cg_layout *l)
     char *text;
     l->n = 0;
     if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return -1;
-    for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *save, *line = str_tok(text, "\n", &save); line; line = str_tok(NULL, "\n", &save)) {
         /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
         char *f[6] = {0}, *p = line;
-        for (int i = 0; i < 5 && p; i++) { f[i] = p; p = strchr(p, ' '); if (p) *p++ = 0; }
+        for (int i = 0; i < 5 && p; i++) { f[i] = p; p = str_chr(p, ' '); if (p) *p++ = 0; }
         char *dash = p ? str_find(p, " - ") : NULL;
         if (!f[4] || !dash) continue;
-        char *fstype = dash + 3, *src = strchr(fstype, ' ');
+        char *fstype = dash + 3, *src = str_chr(fstype, ' ');
         if (!src) continue;
         *src++ = 0;
-        char *super = strchr(src, ' ');
+        char *super = str_chr(src, ' ');
         super = super ? super + 1 : (char *)"";
         int v2 = !strcmp(fstype, "cgroup2");
         if ((!v2 && strcmp(fstype, "cgroup")) || l->n == MAX_HIER) continue;
@@ -4190,7 +4241,7 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
 {
     char def[NAME_MAX + 2];
     if (!cgpath || !cgpath[0]) str_fmt(def, sizeof def, "%s", id), cgpath = def;
-    if (cgpath[0] != '/' && strchr(cgpath, ':'))
+    if (cgpath[0] != '/' && str_chr(cgpath, ':'))
         return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form, for --systemd-cgroup", cgpath);
     if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
     if (cg_layout_read(&cg->l) < 0) return -1;
@@ -4229,7 +4280,7 @@ static void cg_v2_enable_below(const char *dir)
     xfree(on), xfree(avail);
     if (n && cg_write(dir, "cgroup.subtree_control", all) < 0)
         for (char *w = all, *sp; w; w = sp ? sp + 1 : NULL) {
-            if ((sp = strchr(w, ' '))) *sp = 0;
+            if ((sp = str_chr(w, ' '))) *sp = 0;
             if (cg_write(dir, "cgroup.subtree_control", w) < 0) debugf("cannot enable %s below %s: %s", w, dir, err_msg);
         }
 }
@@ -4255,7 +4306,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         if (*p != '/' && *p) continue;
         char c = *p;
         *p = 0;
-        char *parent = strrchr(path, '/');
+        char *parent = str_rchr(path, '/');
         if (h->v2 && parent) {
             *parent = 0;
             cg_v2_enable_below(path);
@@ -4303,7 +4354,7 @@ static int cg_v2_blocker(const struct cgroup *cg, const char *ctrl, char *out, s
         str_fmt(path, sizeof path, "%s", cg->dir[i]);
         size_t root = strlen(cg->l.h[i].mnt);
         /* from the top down: the first one that has it and keeps it */
-        for (char *p = path + root; p; p = strchr(p + 1, '/')) {
+        for (char *p = path + root; p; p = str_chr(p + 1, '/')) {
             char c = *p;
             *p = 0;
             int stuck = cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.controllers", ctrl) &&
@@ -4338,7 +4389,7 @@ static int64_t cg_read_num(const char *cgroups, const char *file, const char *ke
     char path[PATH_MAX + 64], *text;
     int64_t v = -1;
     for (const char *p = cgroups; *p && v < 0;) {
-        size_t n = strcspn(p, "\n");
+        size_t n = str_span(p, "\n", 0);
         str_fmt(path, sizeof path, "%.*s/%s", (int)n, p, file);
         p += n + (p[n] == '\n');
         if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) continue;
@@ -4347,7 +4398,7 @@ static int64_t cg_read_num(const char *cgroups, const char *file, const char *ke
             else v = 0;
         } else {
             size_t kl = strlen(key);
-            for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+            for (char *save, *l = str_tok(text, "\n", &save); l; l = str_tok(NULL, "\n", &save))
                 if (!strncmp(l, key, kl) && l[kl] == ' ') scan_i64(l + kl + 1, &v);
         }
         xfree(text);
@@ -4456,7 +4507,7 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         str_fmt(path, sizeof path, "%s/cpu.max", d);
         if (read_file_at(AT_FDCWD, path, 64, &text, NULL) == 0) {
             /* "QUOTA PERIOD" */
-            size_t q = strcspn(text, " \n");
+            size_t q = str_span(text, " \n", 0);
             if (q && q < sizeof cur_quota) str_fmt(cur_quota, sizeof cur_quota, "%.*s", (int)q, text);
             if (text[q] == ' ') scan_i64(text + q + 1, &period);
             xfree(text);
@@ -4676,7 +4727,7 @@ static int cg_apply_unified(const struct cgroup *cg, const struct oci_resources 
         if (cg->l.h[i].v2 && cg->dir[i][0]) d = cg->dir[i];
     for (const struct jv *c = r->unified->child; c; c = c->next) {
         char ctrl[64], path[PATH_MAX + 64];
-        str_fmt(ctrl, sizeof ctrl, "%.*s", (int)strcspn(c->key, "."), c->key);
+        str_fmt(ctrl, sizeof ctrl, "%.*s", (int)str_span(c->key, ".", 0), c->key);
         if (!d) return fail(".linux.resources.unified.%s: needs a cgroup v2 hierarchy, this host has none", c->key);
         if (strcmp(ctrl, "cgroup") && cg_dir_with(cg, ctrl) != d)
             return fail(".linux.resources.unified.%s: the %s controller is not on cgroup v2 here", c->key, ctrl);
@@ -4762,7 +4813,7 @@ static size_t device_program(const struct oci_devrule *v, size_t n, struct oci_b
     p[k++] = LDX_W(5, 1, 8);
     for (size_t i = n; i-- > 0;) {
         const struct oci_devrule *r = &v[i];
-        int acc = (strchr(r->access, 'm') ? 1 : 0) | (strchr(r->access, 'r') ? 2 : 0) | (strchr(r->access, 'w') ? 4 : 0);
+        int acc = (str_chr(r->access, 'm') ? 1 : 0) | (str_chr(r->access, 'r') ? 2 : 0) | (str_chr(r->access, 'w') ? 4 : 0);
         int checks = (r->type != 'a') + (acc != 7) * 3 + (r->major >= 0) + (r->minor >= 0);
         int16_t left = (int16_t)(checks + 2); /* instructions of this block after the current one */
         if (r->type != 'a') p[k++] = JNE_IMM(3, r->type == 'b' ? 1 : 2, --left);
@@ -4913,7 +4964,7 @@ static void cg_empty(const char *dir, int depth)
     if (access(path, F_OK) == 0) write_file_str(path, "0");
     str_fmt(path, sizeof path, "%s/cgroup.procs", dir);
     if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) == 0) {
-        for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+        for (char *save, *t = str_tok(text, "\n", &save); t; t = str_tok(NULL, "\n", &save))
             if (parse_int(t, &pid) == 0 && pid > 0) kill(pid, SIGKILL);
         xfree(text);
     }
@@ -4953,7 +5004,7 @@ static void cg_from_list(struct cgroup *cg, const char *list)
 {
     cg->n = 0;
     for (const char *p = list ? list : ""; *p && cg->n < MAX_HIER;) {
-        size_t n = strcspn(p, "\n");
+        size_t n = str_span(p, "\n", 0);
         char dir[PATH_MAX];
         str_fmt(dir, sizeof dir, "%.*s", (int)n, p);
         cg_set_dir(cg, cg->n++, dir);
@@ -4971,7 +5022,7 @@ static int cg_from_state(struct cgroup *cg, const char *list)
         size_t ml = strlen(cg->l.h[i].mnt);
         char dir[PATH_MAX] = "";
         for (const char *p = list ? list : ""; *p;) {
-            size_t n = strcspn(p, "\n");
+            size_t n = str_span(p, "\n", 0);
             if (n > ml && !strncmp(p, cg->l.h[i].mnt, ml) && p[ml] == '/') str_fmt(dir, sizeof dir, "%.*s", (int)n, p);
             p += n + (p[n] == '\n');
         }
@@ -4990,7 +5041,7 @@ static int cg_freezer(const char *cgroups, char path[static PATH_MAX + 32], int 
      * point), pass 1: anywhere, pass 2: v2 */
     for (int pass = 0; pass < 3; pass++)
         for (const char *p = cgroups; *p;) {
-            size_t n = strcspn(p, "\n");
+            size_t n = str_span(p, "\n", 0);
             str_fmt(path, PATH_MAX + 32, "%.*s/%s", (int)n, p, pass == 2 ? "cgroup.freeze" : "freezer.state");
             if ((pass || str_find(path, "freezer/")) && access(path, F_OK) == 0) { *v2 = pass == 2; return 0; }
             p += n + (p[n] == '\n');
@@ -5016,7 +5067,7 @@ static int cg_set_frozen(const char *cgroups, int freeze)
     if (!cgroups || cg_freezer(cgroups, path, &v2) < 0)
         return fail("no freezer for this container (no v1 freezer controller, no cgroup v2 cgroup.freeze)");
     if (write_file_str(path, v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED")) < 0) return -1;
-    str_fmt(events, sizeof events, "%.*s/cgroup.events", (int)(strrchr(path, '/') - path), path);
+    str_fmt(events, sizeof events, "%.*s/cgroup.events", (int)(str_rchr(path, '/') - path), path);
     for (int i = 0; i < 1000; i++) {
         int done;
         if (read_file_at(AT_FDCWD, v2 ? events : path, 4096, &text, NULL) < 0) return -1;
@@ -5056,7 +5107,7 @@ static int cg_refuse_frozen(const struct cgroup *cg)
         char path[PATH_MAX + 32], *text;
         if (!cg->dir[i][0] || (!cg->l.h[i].v2 && !list_contains_all("freezer", cg->l.h[i].opts))) continue;
         const char *below = cg->dir[i] + strlen(cg->l.h[i].mnt);
-        if ((cg->made & (1u << i)) && below[0] == '/' && !strchr(below + 1, '/')) continue;
+        if ((cg->made & (1u << i)) && below[0] == '/' && !str_chr(below + 1, '/')) continue;
         str_fmt(path, sizeof path, "%s/%s", cg->dir[i], cg->l.h[i].v2 ? "cgroup.events" : "freezer.state");
         if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
         int frozen = cg->l.h[i].v2 ? str_find(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
@@ -5087,7 +5138,7 @@ static int journal_add_cgroups(int fd, const struct cgroup *cg)
     struct buf b = {0};
     int r = 0;
     for (int i = 0; i < cg->n && r == 0; i++)
-        if (strchr(cg->dir[i], '\n')) r = fail("%s: a record that does not fit a line", JOURNAL_FILE);
+        if (str_chr(cg->dir[i], '\n')) r = fail("%s: a record that does not fit a line", JOURNAL_FILE);
         else buf_printf(&b, "cgroup %s\n", cg->dir[i]);
     if (r == 0 && fd >= 0 && b.len && write_all(fd, b.p, b.len) < 0) r = failerr("write %s", JOURNAL_FILE);
     buf_free(&b);
@@ -5386,7 +5437,7 @@ static int db_recv(struct dbus *d, struct db_msg *m, int64_t deadline)
 static int db_call(struct dbus *d, const char *member, const char *sig, const struct buf *body, struct db_msg *m,
                    const char **errname)
 {
-    const char *dot = strrchr(member, '.');
+    const char *dot = str_rchr(member, '.');
     char iface[64];
     str_fmt(iface, sizeof iface, "%.*s", dot ? (int)(dot - member) : 0, member);
     const struct { char code, type[2]; const char *v; } hf[] = {
@@ -5429,7 +5480,7 @@ static uid_t host_euid(void)
     uid_t me = geteuid(), host = me;
     char *text;
     if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) < 0) return me;
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+    for (const char *p = text; p && *p; p = str_chr(p, '\n'), p = p ? p + 1 : p) {
         uint64_t in = 0, out = 0, n = 0;
         const char *q = scan_u64(p, 10, &in);
         if (q) q = scan_u64(q, 10, &out);
@@ -5569,7 +5620,7 @@ static int sd_version(struct dbus *d, const struct oci_resources *r)
 {
     uint64_t v = 0;
     const char *s = r->cpu_period > 0 ? sd_manager_prop(d, "Version") : NULL;   /* only then needed */
-    return s && scan_u64(s + strcspn(s, "0123456789"), 10, &v) && v < 100000 ? (int)v : 0;
+    return s && scan_u64(s + str_span(s, "0123456789", 0), 10, &v) && v < 100000 ? (int)v : 0;
 }
 
 /* Whether `pid` is in cg's v2 cgroup, as /proc/PID/cgroup says. */
@@ -5635,7 +5686,7 @@ static int expand_slice(const char *slice, char *out, size_t size)
     size_t sl = strlen(slice), stem = sl > 6 ? sl - 6 : 0, n = 0;
     out[0] = 0;
     if (!strcmp(slice, "-.slice")) return 0;
-    if (!stem || strcmp(slice + stem, ".slice") || strchr(slice, '/') || str_find(slice, "--") || slice[0] == '-' ||
+    if (!stem || strcmp(slice + stem, ".slice") || str_chr(slice, '/') || str_find(slice, "--") || slice[0] == '-' ||
         slice[stem - 1] == '-')
         return fail(".linux.cgroupsPath: \"%s\" is not a systemd slice name", slice);
     for (size_t i = 1; i <= stem; i++)
@@ -5654,7 +5705,7 @@ static int sd_unit_path(const char *cgpath, const char *id, struct cgroup *cg, c
     const char *p = cgpath && cgpath[0] ? cgpath : NULL;
     if (!p) str_fmt(part[2], sizeof part[2], "%s", id);
     for (int i = 0; p && i < 3; i++) {
-        size_t n = strcspn(p, ":");
+        size_t n = str_span(p, ":", 0);
         if ((i < 2) != (p[n] == ':') || n > NAME_MAX || (i == 2 && !n))
             return fail("expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"%s\" instead", cgpath);
         str_fmt(part[i], sizeof part[i], "%.*s", (int)n, p);
@@ -5699,9 +5750,9 @@ static int device_group(char type, int64_t major, char *out, size_t size)
     char *text, *p;
     int in = 0, found = 0;
     if (read_file_at(AT_FDCWD, "/proc/devices", 1 << 16, &text, NULL) < 0) return 0;
-    for (char *save, *l = strtok_r(text, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save)) {
+    for (char *save, *l = str_tok(text, "\n", &save); l && !found; l = str_tok(NULL, "\n", &save)) {
         uint64_t m;
-        if (!isdigit((unsigned char)l[strspn(l, " ")])) { in = l[0] == (type == 'c' ? 'C' : 'B'); continue; }
+        if (!isdigit((unsigned char)l[str_span(l, " ", 1)])) { in = l[0] == (type == 'c' ? 'C' : 'B'); continue; }
         if (in && (p = (char *)scan_u64(l, 10, &m)) && (int64_t)m == major && *p == ' ')
             found = str_fmt(out, size, "%s-%s", type == 'c' ? "char" : "block", p + 1) < (int)size;
     }
@@ -6981,7 +7032,7 @@ static int resolve_openat2(int rootfd, const char *path, int flags, struct resol
 {
     static int absent;   /* this kernel has no openat2: asked once per process */
     char dir[PATH_MAX];
-    const char *base = strrchr(path, '/');
+    const char *base = str_rchr(path, '/');
     if (absent) return -1;
     int fd = openat2_in_root(rootfd, path, flags & RES_NOFOLLOW_LAST ? O_NOFOLLOW : 0);
     if (fd >= 0 && !(flags & RES_NOFOLLOW_LAST))   /* (symlinks followed: the end is none) */
@@ -7016,7 +7067,7 @@ static int resolve_at(int rootfd, const char *path, int flags, struct resolved *
     for (;;) {
         while (*rest == '/') rest++;
         if (!*rest) break;
-        char *comp = rest, *end = strchr(rest, '/');
+        char *comp = rest, *end = str_chr(rest, '/');
         rest = end ? end : rest + strlen(rest);
         char saved = *rest;
         *rest = 0;
@@ -7041,7 +7092,7 @@ static int resolve_at(int rootfd, const char *path, int flags, struct resolved *
         if (fstat(fd, st) < 0) { failerr("fstat %s", comp); close(fd); close_stack(stack, 0, depth); return -1; }
         if (S_ISLNK(st->st_mode)) {
             char target[PATH_MAX];
-            ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+            ssize_t n = sys_readlinkat(fd, "", target, sizeof target - 1);
             close(fd);
             if ((last && (flags & RES_NOFOLLOW_LAST)) || n < 0 || ++links > RES_MAX_LINKS) {
                 close_stack(stack, 0, depth);
@@ -7087,7 +7138,7 @@ static int resolve_in_root(int rootfd, const char *path, int flags)
  * be a name. */
 static int split_path(const char *path, char dir[static PATH_MAX], char base[static NAME_MAX + 1])
 {
-    const char *slash = strrchr(path, '/');
+    const char *slash = str_rchr(path, '/');
     const char *name = slash ? slash + 1 : path;
     if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > NAME_MAX)
         return fail("%s: invalid path", path);
@@ -7305,7 +7356,7 @@ static int copy_tree(int from, int to, int depth)
             if (b >= 0) close(b);
         } else if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX];
-            ssize_t n = readlinkat(from, name, target, sizeof target - 1);
+            ssize_t n = sys_readlinkat(from, name, target, sizeof target - 1);
             if (n < 0) { r = failerr("tmpcopyup: readlink %s", name); break; }
             target[n] = 0;
             if (symlinkat(target, to, name) < 0) r = failerr("tmpcopyup: symlink %s", name);
@@ -7433,7 +7484,7 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
     int controllers = 0;
     str_fmt(opts, sizeof opts, "%s", h->opts);
     out[0] = 0;
-    for (char *save, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    for (char *save, *t = str_tok(opts, ",", &save); t; t = str_tok(NULL, ",", &save)) {
         int drop = !strncmp(t, "release_agent=", 14);
         for (size_t k = 0; k < ARRAY_LEN(skip); k++) drop |= !strcmp(t, skip[k]);
         if (drop) continue;
@@ -7459,7 +7510,7 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
  * mount over the result anyway. */
 static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m, int defer)
 {
-    const char *name = strrchr(h->mnt, '/');
+    const char *name = str_rchr(h->mnt, '/');
     char src[PATH_MAX], dest[PATH_MAX], data[256];
     name = name ? name + 1 : h->mnt;
     str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
@@ -7496,8 +7547,8 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     r = 0;
     /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
     char names[256];
-    str_fmt(names, sizeof names, "%s", strchr(name, ',') ? name : "");
-    for (char *save, *n = strtok_r(names, ",", &save); n && r == 0; n = strtok_r(NULL, ",", &save))
+    str_fmt(names, sizeof names, "%s", str_chr(name, ',') ? name : "");
+    for (char *save, *n = str_tok(names, ",", &save); n && r == 0; n = str_tok(NULL, ",", &save))
         if (symlinkat(name, dir, n) < 0 && errno != EEXIST) r = failerr("symlink %s/%s", m->dest, n);
 out:
     if (t >= 0) close(t);
@@ -7795,13 +7846,13 @@ static int detach_host_proc_sys(const char *rootfs)
     if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return err_prefix("--no-pivot");
     for (const char *p = text; *p; p++) max += *p == '\n';
     char **lines = xcalloc(max, sizeof *lines);   /* (every line: a host may have thousands of mounts) */
-    for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    for (char *save, *l = str_tok(text, "\n", &save); l; l = str_tok(NULL, "\n", &save)) lines[n++] = l;
     /* last first: a mount listed later may sit on one listed earlier */
     while (r == 0 && n-- > 0) {
         /* id parent dev root mountpoint opts [tags...] - fstype source opts */
         char *f[64], *save;
         int k = 0, dash;
-        for (char *t = strtok_r(lines[n], " ", &save); t && k < 64; t = strtok_r(NULL, " ", &save)) f[k++] = t;
+        for (char *t = str_tok(lines[n], " ", &save); t && k < 64; t = str_tok(NULL, " ", &save)) f[k++] = t;
         for (dash = 6; dash < k && strcmp(f[dash], "-"); dash++) {}
         if (dash + 1 >= k || strcmp(f[3], "/") || (strcmp(f[dash + 1], "proc") && strcmp(f[dash + 1], "sysfs"))) continue;
         unescape_octal(f[4]);
@@ -8053,12 +8104,12 @@ static int make_parent_mount_private(const char *rootfs)
     size_t bestlen = 0;
     int shared = 0;
     if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &text, NULL) < 0) return -1;
-    for (char *save, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *save, *line = str_tok(text, "\n", &save); line; line = str_tok(NULL, "\n", &save)) {
         /* id parent maj:min root mountpoint opts [optional...] - ... */
         char *mp = line;
-        for (int i = 0; i < 4 && mp; i++) if ((mp = strchr(mp, ' '))) mp++;
+        for (int i = 0; i < 4 && mp; i++) if ((mp = str_chr(mp, ' '))) mp++;
         if (!mp) continue;
-        char *end = strchr(mp, ' '), *dash = end ? str_find(end, " - ") : NULL;
+        char *end = str_chr(mp, ' '), *dash = end ? str_find(end, " - ") : NULL;
         if (!dash) continue;
         *end = 0, *dash = 0;
         unescape_octal(mp);
@@ -8204,7 +8255,7 @@ static int drop_bounding_caps(uint64_t keep)
 {
     int known = -1;   /* the highest capability the kernel has taken */
     for (int c = 0; c < 64; c++) {
-        if (keep & (1ULL << c)) continue;
+        if (keep & bit64(c)) continue;
         if (sys_prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0) { known = c; continue; }
         if (errno != EINVAL) return failerr("drop capability %d from the bounding set", c);
         for (int k = c - 1; k > known; k--)
@@ -8216,7 +8267,7 @@ static int drop_bounding_caps(uint64_t keep)
 
 static int set_caps(const uint64_t caps[NCAPSETS], int last)
 {
-    uint64_t mask = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+    uint64_t mask = last >= 63 ? ~0ULL : bit64(last + 1) - 1;
     struct cap_header h = { CAP_VERSION_3, 0 };
     struct cap_data d[2];
     uint64_t e = caps[CAPSET_EFFECTIVE] & mask, pm = caps[CAPSET_PERMITTED] & mask, in = caps[CAPSET_INHERITABLE] & mask;
@@ -8227,8 +8278,8 @@ static int set_caps(const uint64_t caps[NCAPSETS], int last)
     }
     if (syscall(SYS_capset, &h, d) < 0) return failerr("capset");
     for (int c = 0; c <= last; c++) {
-        if (!(caps[CAPSET_AMBIENT] & (1ULL << c))) continue;
-        if (!(pm & in & (1ULL << c))) {
+        if (!(caps[CAPSET_AMBIENT] & bit64(c))) continue;
+        if (!(pm & in & bit64(c))) {
             /* the kernel allows only permitted+inheritable ones; runc skips
              * the rest the same way (`runc spec` lists ambient caps that are
              * not inheritable) */
@@ -8319,10 +8370,10 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
                     read_fd_all(fd, "/etc/passwd", st.st_size < 4096 ? 4096 : 1 << 20, &text, NULL) < 0))
         text = NULL;
     if (fd >= 0) close(fd);
-    for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *save, *line = text ? str_tok(text, "\n", &save) : NULL; line; line = str_tok(NULL, "\n", &save)) {
         char *f[7], *p = line;
         int k = 0;
-        for (; k < 7 && p; k++) { f[k] = p; if ((p = strchr(p, ':'))) *p++ = 0; }
+        for (; k < 7 && p; k++) { f[k] = p; if ((p = str_chr(p, ':'))) *p++ = 0; }
         int id;
         /* (an empty field, or a short line without it: "", as runc's parser leaves it) */
         if (k > 2 && parse_int(f[2], &id) == 0 && (uid_t)id == uid) { dir = k > 5 ? f[5] : ""; break; }
@@ -8380,7 +8431,7 @@ static int is_executable(const char *path, const struct stat *known)
  * program fails `create` (as in runc) rather than after `start`. */
 static int find_executable(const char *file, char *const *env, char out[static PATH_MAX])
 {
-    if (strchr(file, '/')) {
+    if (str_chr(file, '/')) {
         struct stat st;
         if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
         if (!is_executable(file, &st)) return fail("exec: \"%s\": permission denied", file);
@@ -8390,7 +8441,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
     const char *path = env_get(env, "PATH");
     char dirs[PATH_MAX];
     str_fmt(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    for (char *save, *d = str_tok(dirs, ":", &save); d; d = str_tok(NULL, ":", &save)) {
         if (str_fmt(out, PATH_MAX, "%s/%s", *d ? d : ".", file) >= PATH_MAX) continue;
         if (is_executable(out, NULL)) return 0;
     }
@@ -9810,7 +9861,7 @@ static int write_pid_file(const char *path, pid_t pid)
 {
     char abs[PATH_MAX], num[16];
     if (str_fmt(abs, sizeof abs, "%s", path) >= (int)sizeof abs) return fail("--pid-file: longer than %d bytes", PATH_MAX - 1);
-    char *slash = strrchr(abs, '/');
+    char *slash = str_rchr(abs, '/');
     const char *name = slash ? slash + 1 : abs;
     if (slash) *slash = 0;
     int dfd = sys_open(slash ? (abs[0] ? abs : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
@@ -9867,7 +9918,7 @@ static char *stdio_links(const int relay[3])
     for (int fd = 0; fd < 3; fd++) {
         char path[32], link[PATH_MAX];
         str_fmt(path, sizeof path, "/proc/self/fd/%d", relay[fd] >= 0 ? relay[fd] : fd);
-        ssize_t n = readlinkat(AT_FDCWD, path, link, sizeof link - 1);
+        ssize_t n = sys_readlinkat(AT_FDCWD, path, link, sizeof link - 1);
         link[n > 0 ? n : 0] = 0;
         buf_puts(&b, fd ? "," : "[");
         json_str(&b, link);
@@ -10259,7 +10310,7 @@ static int exec_process_from_file(const char *file, struct buf *out)
 
 static int env_key_overridden(const struct strlist *env, const char *kv)
 {
-    size_t n = strcspn(kv, "=");
+    size_t n = str_span(kv, "=", 0);
     for (int i = 0; i < env->n; i++)
         if (!strncmp(env->v[i], kv, n) && env->v[i][n] == '=') return 1;
     return 0;
@@ -10296,7 +10347,7 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         const struct jv *u = member(base, "user");
         char spec[64];
         str_fmt(spec, sizeof spec, "%s", e->user ? e->user : "");
-        char *colon = strchr(spec, ':');
+        char *colon = str_chr(spec, ':');
         if (colon) *colon = 0;
         if (e->user && (parse_u64(spec, &uid) < 0 || uid > UINT32_MAX || (colon && (parse_u64(colon + 1, &gid) < 0 || gid > UINT32_MAX))))
             return fail("--user: expected uid[:gid] as numbers, got \"%s\"", e->user);
@@ -10444,13 +10495,13 @@ static int exec_config(const struct exec_req *e, int dirfd, const struct cstate 
 static int exec_sub_cgroups(struct cgroup *cg, const struct strlist *subs)
 {
     for (int k = 0; k < subs->n; k++) {
-        const char *arg = subs->v[k], *colon = strchr(arg, ':'), *path = colon ? colon + 1 : arg;
+        const char *arg = subs->v[k], *colon = str_chr(arg, ':'), *path = colon ? colon + 1 : arg;
         if (!colon && subs->n > 1) return fail("exec --cgroup: a path without controllers must be the only --cgroup");
         if (!path[0] || str_find(path, "..")) return fail("exec --cgroup: %s is not a sub cgroup path", path);
         char ctrls[256];
         str_fmt(ctrls, sizeof ctrls, "%.*s", colon ? (int)(colon - arg) : 0, arg);
         int hit[MAX_HIER] = { 0 };
-        for (char *save, *c = colon ? strtok_r(ctrls, ",", &save) : NULL; c; c = strtok_r(NULL, ",", &save)) {
+        for (char *save, *c = colon ? str_tok(ctrls, ",", &save) : NULL; c; c = str_tok(NULL, ",", &save)) {
             const char *d = cg_dir_with(cg, c);
             if (!d) return fail("exec --cgroup: unknown controller %s in SubCgroupPaths", c);
             for (int i = 0; i < cg->n; i++) hit[i] |= cg->dir[i] == d;
@@ -10811,7 +10862,7 @@ static void join_session_keyring(const char *id, int in_userns)
     long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, key, desc, sizeof desc - 1, 0);
     uint64_t perm;
     char *p = n > 0 ? (desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0, desc) : NULL;
-    for (int f = 0; p && f < 3; f++) p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL;
+    for (int f = 0; p && f < 3; f++) p = str_chr(p, ';') ? str_chr(p, ';') + 1 : NULL;
     if (p && scan_u64(p, 16, &perm) && syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, (uint32_t)perm | (in_userns ? 0x08 : 0x080000), 0, 0) < 0)
         debugf("session keyring: setperm: %s", strerror(errno));
 #else
@@ -11070,7 +11121,7 @@ struct flag { const char *name; char shortc, kind; unsigned short off; };
 static const struct flag *find_flag(const char *a, const struct flag *fl, size_t nfl)
 {
     if (a[0] != '-' || !a[1]) return NULL;
-    const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
+    const char *name = a + (a[1] == '-' ? 2 : 1), *eq = str_chr(name, '=');
     size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
     for (size_t k = 0; k < nfl; k++)
         if ((strlen(fl[k].name) == nlen && !strncmp(fl[k].name, name, nlen)) || (nlen == 1 && fl[k].shortc == name[0]))
@@ -11118,7 +11169,7 @@ static void flags_first(int argc, char **argv, int from, const struct flag *fl, 
         if (!(f = find_flag(argv[i], fl, nfl)) && !is_help(argv[i])) { *--rest = argv[i], nr++; continue; }
         v[nf++] = argv[i];
         if (!f) continue;
-        if (f->kind != 'b' && !strchr(argv[i], '=') && i + 1 < argc) v[nf++] = argv[++i];
+        if (f->kind != 'b' && !str_chr(argv[i], '=') && i + 1 < argc) v[nf++] = argv[++i];
     }
     for (int k = 0; k < nf; k++) argv[from + k] = v[k];
     for (int k = 0; k < nr; k++) argv[from + nf + k] = v[argc - from - 1 - k];
@@ -11138,7 +11189,7 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
         if (!strcmp(a, "--")) { i++; break; }
         if (a[0] != '-' || !a[1]) break;
         if (!global && is_help(a)) { cmd_help.asked = 1; continue; }
-        const char *name = a + (a[1] == '-' ? 2 : 1), *eq = strchr(name, '=');
+        const char *name = a + (a[1] == '-' ? 2 : 1), *eq = str_chr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct flag *f = find_flag(a, fl, nfl);
         if (!f) return fail_as(OCIRUN_E_USAGE, "%s%sflag provided but not defined: %s", global ? "" : cmd, global ? "" : ": ", a);
@@ -11266,9 +11317,9 @@ static int cgroup_pids(const struct cstate *st, struct pidlist *l)
     char path[PATH_MAX + 16], *text;
     int pid;
     if (!st->cgroups || !st->cgroups[0]) return -1;
-    str_fmt(path, sizeof path, "%.*s/cgroup.procs", (int)strcspn(st->cgroups, "\n"), st->cgroups);
+    str_fmt(path, sizeof path, "%.*s/cgroup.procs", (int)str_span(st->cgroups, "\n", 0), st->cgroups);
     if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) < 0) return -1;
-    for (char *save, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+    for (char *save, *t = str_tok(text, "\n", &save); t; t = str_tok(NULL, "\n", &save))
         if (parse_int(t, &pid) == 0 && pid != st->pid) pidlist_add(l, pid);
     xfree(text);
     return 0;
@@ -11781,7 +11832,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     e->args = argv + i + 1;
     e->nargs = argc - i - 1;
     for (int k = 0; k < e->env.n; k++)
-        if (!strchr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
+        if (!str_chr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
     if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))
         return fail_as(OCIRUN_E_USAGE, "--preserve-fds: invalid number \"%s\"", f.preserve);
     if (check_kept_fds(e->preserve_fds, 0) < 0 || cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
@@ -11794,8 +11845,8 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
 static int field_at(const char *line, int idx, char *out, size_t size)
 {
     for (int k = 0;; k++) {
-        line += strspn(line, " \t");
-        size_t w = strcspn(line, " \t");
+        line += str_span(line, " \t", 1);
+        size_t w = str_span(line, " \t", 0);
         if (!w) return -1;
         if (k == idx) { str_fmt(out, size, "%.*s", (int)(w < size ? w : size - 1), line); return 0; }
         line += w;
@@ -11818,11 +11869,11 @@ static int ps_table(const int *pids, int n, int argc, char **args, struct buf *b
     int r = run_captured(path, argc ? argv : dflt, 1, 64u << 20, 30, &o, &status);
     if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
         r = fail("ps: exit status %d: %.300s", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), o.p);
-    char *save, *line = r == 0 ? strtok_r(o.p, "\n", &save) : NULL;
+    char *save, *line = r == 0 ? str_tok(o.p, "\n", &save) : NULL;
     while (r == 0 && !(field_at(line ? line : "", col, field, sizeof field) == 0 && !strcmp(field, "PID")))
         if (field_at(line ? line : "", col++, field, sizeof field) < 0) r = fail("couldn't find PID field in ps output");
     if (r == 0) buf_printf(b, "%s\n", line);
-    while (r == 0 && (line = strtok_r(NULL, "\n", &save))) {
+    while (r == 0 && (line = str_tok(NULL, "\n", &save))) {
         int pid;
         if (field_at(line, col, field, sizeof field) < 0 || parse_int(field, &pid) < 0) {
             r = fail("unable to parse pid: \"%s\"", field_at(line, col, field, sizeof field) < 0 ? "" : field);
@@ -11886,7 +11937,7 @@ static int parse_size(const char *flag, const char *v, int64_t *out, int units)
     for (; *p >= '0' && *p <= '9' && n <= INT64_MAX / 10; p++) n = n * 10 + (uint64_t)(*p - '0');
     if (p == v) goto bad;
     p += *p == ' ';
-    if (*p && (u = strchr(unit, *p | 32))) shift = 10 * (int)(u - unit + 1), p++;
+    if (*p && (u = str_chr(unit, *p | 32))) shift = 10 * (int)(u - unit + 1), p++;
     p += (*p | 32) == 'i';
     p += (*p | 32) == 'b';
     if (*p || n > (uint64_t)INT64_MAX >> shift) goto bad;
@@ -12376,7 +12427,7 @@ static void check_cgroups(struct check *c)
             v2 = 1;
             str_fmt(path, sizeof path, "%s/cgroup.controllers", l.h[i].mnt);
             if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) == 0) {
-                text[strcspn(text, "\n")] = 0;
+                text[str_span(text, "\n", 0)] = 0;
                 str_fmt(list + k, sizeof list - k, "%sv2: %s", k ? "; " : "", text);
                 xfree(text);
             }
@@ -13091,7 +13142,7 @@ static int criu_common_opts(struct buf *o, const struct criu_flags *f, int imgfd
         if (t == ARRAY_LEN(ns_types)) return fail("namespace \"%s\" is not supported", f->empty_ns.v[k]);
         empty |= (unsigned)ns_types[t].flag;
     }
-    pb_num(o, 1, imgfd), pb_num(o, 17, workfd), pb_num(o, 9, 4), pb_str(o, 10, strrchr(log, '/') + 1);
+    pb_num(o, 1, imgfd), pb_num(o, 17, workfd), pb_num(o, 9, 4), pb_str(o, 10, str_rchr(log, '/') + 1);
     pb_num(o, 24, 1), pb_num(o, 12, 1), pb_num(o, 50, 1);   /* manage_cgroups, notify_scripts, orphan_pts_master */
     const int bools[][2] = { { 4, f->ext_unix }, { 5, f->tcp }, { 7, f->shell_job }, { 8, f->file_locks },
                              { 16, f->auto_dedup }, { 48, f->lazy_pages } };
@@ -13118,13 +13169,13 @@ static void criu_mount_key(int rootfd, const char *rootfs, const char *dest, cha
     for (;;) {
         int fd = rootfd >= 0 ? resolve_in_root(rootfd, head, 0) : -1;
         if (fd >= 0) {
-            n = readlinkat(AT_FDCWD, proc_fd_path(p, fd), link, sizeof link - 1);
+            n = sys_readlinkat(AT_FDCWD, proc_fd_path(p, fd), link, sizeof link - 1);
             close(fd);
             if (n >= rl && !strncmp(link, rootfs, (size_t)rl) && (n == rl || link[rl] == '/'))
                 link[n] = 0, str_fmt(out, PATH_MAX, "%s%s", link + rl, dest + strlen(head));
             return;
         }
-        if (!(cut = strrchr(head, '/')) || cut == head) return;
+        if (!(cut = str_rchr(head, '/')) || cut == head) return;
         *cut = 0;
     }
 }
@@ -13136,7 +13187,7 @@ static void criu_cgroup_binds(struct buf *o, const char *dest, const struct cgro
     int v2only = cg->l.n == 1 && cg->l.h[0].v2;
     for (int i = 0; i < cg->l.n; i++) {
         char key[PATH_MAX];
-        const char *name = strrchr(cg->l.h[i].mnt, '/');
+        const char *name = str_rchr(cg->l.h[i].mnt, '/');
         if (!cg->dir[i][0]) continue;
         if (v2only) str_fmt(key, sizeof key, "%s", dest);
         else str_fmt(key, sizeof key, "%s/%s", dest, name ? name + 1 : cg->l.h[i].mnt);
@@ -13184,7 +13235,7 @@ static int criu_write_descriptors(int imgfd, const struct cstate *st)
     for (int fd = 0; !st->stdio && fd < 3; fd++) {
         char path[64], link[PATH_MAX];
         str_fmt(path, sizeof path, "/proc/%d/fd/%d", (int)st->pid, fd);
-        ssize_t n = readlinkat(AT_FDCWD, path, link, sizeof link - 1);
+        ssize_t n = sys_readlinkat(AT_FDCWD, path, link, sizeof link - 1);
         link[n > 0 ? n : 0] = 0;
         buf_puts(&b, fd ? "," : "[");
         json_str(&b, link);
@@ -13222,7 +13273,7 @@ static int criu_dump_opts(struct buf *o, const struct criu_flags *f, const struc
     char fz[PATH_MAX + 32];
     int v2, port;
     if (f->page_server) {
-        const char *colon = strrchr(f->page_server, ':');
+        const char *colon = str_rchr(f->page_server, ':');
         if (!colon || colon == f->page_server || !colon[1]) return fail("Use --page-server ADDRESS:PORT to specify page server");
         if (parse_int(colon + 1, &port) < 0 || port > 65535) return fail("Invalid port number");
         struct buf ps = {0};
@@ -13234,7 +13285,7 @@ static int criu_dump_opts(struct buf *o, const struct criu_flags *f, const struc
     if (f->parent) pb_str(o, 14, f->parent), pb_num(o, 15, 1);
     /* without it criu stops the tree with ptrace; v2's freezer: criu 3.14 */
     if (st->cgroups && cg_freezer(st->cgroups, fz, &v2) == 0 && (!v2 || version >= 31400)) {
-        *strrchr(fz, '/') = 0;
+        *str_rchr(fz, '/') = 0;
         pb_str(o, 44, fz);
     }
     if (!f->lazy_pages || !f->status_fd) return 0;
@@ -13454,13 +13505,13 @@ static int criu_cg_roots(struct buf *o, pid_t pid)
     str_fmt(path, sizeof path, "/proc/%d/cgroup", (int)pid);
     if (read_file_at(AT_FDCWD, path, 1 << 16, &text, NULL) < 0) return -1;
     for (char *line = text, *next; *line; line = next) {
-        char *nl = strchr(line, '\n'), *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *save;
+        char *nl = str_chr(line, '\n'), *c1 = str_chr(line, ':'), *c2 = c1 ? str_chr(c1 + 1, ':') : NULL, *save;
         next = nl ? nl + 1 : line + strlen(line);
         if (nl) *nl = 0;
         if (!c2) continue;
         *c2 = 0;
         if (c2 == c1 + 1) pb_pair(o, 25, "", c2 + 1, 0);
-        for (char *ctl = strtok_r(c1 + 1, ",", &save); ctl; ctl = strtok_r(NULL, ",", &save)) pb_pair(o, 25, ctl, c2 + 1, 0);
+        for (char *ctl = str_tok(c1 + 1, ",", &save); ctl; ctl = str_tok(NULL, ",", &save)) pb_pair(o, 25, ctl, c2 + 1, 0);
     }
     xfree(text);
     return 0;
