@@ -13618,7 +13618,9 @@ static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_sta
         return -1;
     r.foreground = !f.cf.detach, r.start_now = 1;
     j.id = r.id;
-    ok = load_bundle(&j, &r) == 0 && check_terminal(&j, &r) == 0 && criu_dirs(&f, 0, &imgfd, &workfd, log, "restore.log") == 0 &&
+    /* (the config's own checks a create makes in stage 0; criu restores
+     * the filter, the labels and the namespaced sysctls from the images) */
+    ok = load_bundle(&j, &r) == 0 && proc_mounts_check(&j.spec) == 0 && check_terminal(&j, &r) == 0 && criu_dirs(&f, 0, &imgfd, &workfd, log, "restore.log") == 0 &&
          make_state_dir(&j, &r) == 0 && make_cgroup(&j, &r, NULL) == 0 &&
          (!j.cg || !j.cg->n || cg_apply_pids(j.cg, &j.spec.res) == 0);   /* (no stages here: now, as before criu runs) */
     if (ok && str_fmt(root_dir, sizeof root_dir, "%s/%s/criu-root", r.root, r.id) >= (int)sizeof root_dir)
