@@ -1347,12 +1347,18 @@ static void utc_fields(int64_t t, long f[6])
     f[3] = (long)(secs / 3600), f[4] = (long)(secs / 60 % 60), f[5] = (long)(secs % 60);
 }
 
-/* RFC 3339 time with nanoseconds, UTC, as runc prints it. */
-static void format_time(char out[static 40], const struct timespec *ts)
+/* RFC 3339 time, UTC, as runc prints it: with `nano` as Go's RFC3339Nano
+ * (the state's "created": the fraction without its trailing zeros, none
+ * at all for a whole second), else to the second (logrus's log lines). */
+static void format_time(char out[static 40], const struct timespec *ts, int nano)
 {
     long f[6];
     utc_fields(ts->tv_sec, f);
-    str_fmt(out, 40, "%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%09ldZ", f[0], f[1], f[2], f[3], f[4], f[5], (long)ts->tv_nsec);
+    int n = str_fmt(out, 40, "%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%09ld", f[0], f[1], f[2], f[3], f[4], f[5], (long)ts->tv_nsec);
+    if (!nano) n -= 10;   /* (".NNNNNNNNN") */
+    while (nano && out[n - 1] == '0') n--;
+    if (out[n - 1] == '.') n--;
+    out[n] = 'Z', out[n + 1] = 0;
 }
 
 /* The working directory as the kernel gives it (getcwd(2), without libc's
@@ -1426,7 +1432,7 @@ static void log_line(const char *level, const char *msg)
     struct timespec ts;
     char when[40];
     if (clock_now(CLOCK_REALTIME, &ts) < 0) ts.tv_sec = 0, ts.tv_nsec = 0;
-    format_time(when, &ts);
+    format_time(when, &ts, 0);
     struct buf b = {0};
     if (logcfg.json) {
         buf_puts(&b, "{\"level\":\"");
@@ -9938,7 +9944,7 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
     str_fmt(st->rootfs, sizeof st->rootfs, "%s", j->opts.rootfs);
     struct timespec now;
     if (clock_now(CLOCK_REALTIME, &now) < 0) now.tv_sec = 0, now.tv_nsec = 0;
-    format_time(st->created, &now);
+    format_time(st->created, &now, 1);
     if (j->spec.annotations) {
         struct buf b = {0};
         json_write(&b, j->spec.annotations);

@@ -1411,6 +1411,12 @@ t_state_format() {
 	sh_variant $id-plain 'exec sleep 100'
 	rt run -d --bundle "$B" $id-plain </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
 	expect "state without annotations: keys" "$(rt state $id-plain | jq -c 'keys')" '["bundle","created","id","ociVersion","owner","pid","rootfs","status"]'
+	# Go's RFC3339Nano: no trailing zeros in the fraction (one in ten
+	# times stamps would show one otherwise; two containers here)
+	for c in $id $id-plain; do
+		rt state $c | jq -e '.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]*[1-9])?Z$")' >/dev/null ||
+			fail "state $c: created is not Go's RFC3339Nano: $(rt state $c | jq -r .created)"
+	done
 	expect "list -f json: owner" "$(rt list -f json | jq -r '.[0].owner')" root
 	rt kill $id-plain KILL >/dev/null 2>&1
 	waitfor 50 sh -c "[ \"\$($OCIRUN --root $ROOT state $id-plain | jq -r .status)\" = stopped ]"
@@ -1766,6 +1772,9 @@ t_log_json() {
 	jq -e -s 'length > 0' "$log" >/dev/null 2>&1 || { fail "log is not JSON lines: $(head -c 200 "$log")"; return; }
 	jq -e -s 'map(select(.level == "error" and (.msg | type == "string") and (.msg | test("does not exist")))) | length > 0' \
 		"$log" >/dev/null || fail "no {level: error, msg: ...does not exist} line: $(head -c 200 "$log")"
+	# logrus's time: RFC 3339 to the second (runc's JSONFormatter default)
+	jq -e -s 'all(.[]; .time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$"))' \
+		"$log" >/dev/null || fail "log times are not RFC 3339 to the second: $(jq -r .time "$log" | head -3 | tr '\n' ' ')"
 	# without --log the JSON lines go to stderr, and nothing else does (runc)
 	OCIRUN_TEST_TAG=$TMP timeout "$TO" "$OCIRUN" --root "$ROOT" --log-format json state no-such-ctr >/dev/null 2>"$log"
 	jq -e -s 'length == 1 and (.[0].level == "error") and (.[0].msg | test("does not exist"))' "$log" >/dev/null ||
