@@ -2066,6 +2066,7 @@ struct oci_spec {
     struct oci_seccomp *seccomp;   /* NULL: none */
     const char *cgroups_path;
     const char *mount_label;       /* SELinux context= of new mounts; NULL: none */
+    int personality;               /* linux.personality's domain + 1; 0: none */
     struct oci_hook *hooks[NHOOKS];
     size_t nhooks[NHOOKS];
 };
@@ -2769,6 +2770,23 @@ static int parse_sysctl(const struct jv *v, struct oci_spec *s)
     return 0;
 }
 
+/* linux.personality: the domains the spec lists (PER_LINUX, PER_LINUX32:
+ * a 32-bit CPU in uname, for 32-bit images on a 64-bit kernel); "no flag
+ * values are supported" (config-linux.md), so one given is an error. */
+static int parse_personality(const struct jv *v, struct oci_spec *s)
+{
+    const char *b = ".linux.personality", *d;
+    size_t nflags = 0;
+    char **flags;
+    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if (!v->count) return 0;   /* (as none at all) */
+    if (get_str(b, v, "domain", 1, &d) < 0 || get_strv(b, v, "flags", &flags, &nflags) < 0) return -1;
+    if (strcmp(d, "LINUX") && strcmp(d, "LINUX32")) return fail("%s.domain: \"%s\" is not LINUX or LINUX32", b, d);
+    if (nflags) return fail("%s.flags: \"%s\" given, but the spec supports no flags", b, flags[0]);
+    s->personality = 1 + (d[5] ? 0x0008 /* PER_LINUX32 */ : 0 /* PER_LINUX */);
+    return 0;
+}
+
 static int parse_propagation(const char *path, const char *name, unsigned long *out)
 {
     const struct mount_opt *mo = find_mount_opt(name);
@@ -3322,8 +3340,9 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     const char *prop = NULL;
     if (get_str(b, v, "rootfsPropagation", 0, &prop) < 0) return -1;
     if (prop && prop[0] && parse_propagation(".linux.rootfsPropagation", prop, &s->rootfs_prop) < 0) return -1;
+    if ((x = member(v, "personality")) && parse_personality(x, s) < 0) return -1;
     static const char *const unsupported[] = {
-        "intelRdt", "personality", "timeOffsets", "netDevices", "memoryPolicy",
+        "intelRdt", "timeOffsets", "netDevices", "memoryPolicy",
     };
     for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
         const struct jv *f = member(v, unsupported[i]);
@@ -10418,10 +10437,11 @@ out:
 }
 
 /* What an exec'd process inherits from the container's config.json, as
- * in runc: the linux.seccomp filter (JSON text into `seccomp`; none:
- * empty), and the AppArmor profile, SELinux label and capabilities unless
- * it has its own (JSON members with a comma after each, into `labels`). */
-static int bundle_exec_inherits(int dirfd, const char *bundle, struct buf *seccomp, struct buf *labels)
+ * in runc: linux.seccomp and linux.personality (JSON members with a comma
+ * before each, into `linux_keys`), and the AppArmor profile, SELinux label
+ * and capabilities unless it has its own (JSON members with a comma after
+ * each, into `labels`). */
+static int bundle_exec_inherits(int dirfd, const char *bundle, struct buf *linux_keys, struct buf *labels)
 {
     static const char keys[][16] = { "apparmorProfile", "selinuxLabel" };
     char path[PATH_MAX + 16], *text;
@@ -10429,9 +10449,11 @@ static int bundle_exec_inherits(int dirfd, const char *bundle, struct buf *secco
     struct arena a = {0};
     if (config_copy_read(dirfd, bundle, &text, &len, path) < 0) return -1;
     const struct jv *root = json_parse(text, len, &a), *lx = root ? member(root, "linux") : NULL;
-    const struct jv *sc = lx && lx->type == J_OBJ ? member(lx, "seccomp") : NULL;
     const struct jv *pr = root ? member(root, "process") : NULL, *v;
-    if (sc) json_write(seccomp, sc);
+    /* the filter, and the personality (an exec'd process is not init's child) */
+    static const char lkeys[][16] = { "seccomp", "personality" };
+    for (int k = 0; lx && lx->type == J_OBJ && k < 2; k++)
+        if ((v = member(lx, lkeys[k]))) buf_printf(linux_keys, ",\"%s\":", lkeys[k]), json_write(linux_keys, v);
     for (int k = 0; OCIRUN_LSM && pr && pr->type == J_OBJ && k < 2; k++)
         if ((v = member(pr, keys[k])) && v->type == J_STR && v->slen)
             buf_printf(labels, "\"%s\":", keys[k]), json_str(labels, v->s), buf_puts(labels, ",");
@@ -10464,8 +10486,8 @@ static void exec_process_object(const struct exec_req *e, const struct buf *proc
  * container's init that differs from ours, joined by path. */
 static int exec_config(const struct exec_req *e, int dirfd, const struct cstate *st, const struct buf *proc, struct buf *cfg)
 {
-    struct buf seccomp = {0}, labels = {0};
-    if (bundle_exec_inherits(dirfd, st->bundle, &seccomp, &labels) < 0) { buf_free(&labels); return err_prefix("the container's config"); }
+    struct buf linux_keys = {0}, labels = {0};
+    if (bundle_exec_inherits(dirfd, st->bundle, &linux_keys, &labels) < 0) { buf_free(&labels), buf_free(&linux_keys); return err_prefix("the container's config"); }
     static const char *const proc_names[] = { "pid", "net", "mnt", "ipc", "uts", "user", "cgroup", "time" };
     buf_printf(cfg, "{\"ociVersion\":\"%s\",\"root\":{\"path\":", OCIRUN_OCI_VERSION);
     json_str(cfg, st->rootfs);
@@ -10478,7 +10500,7 @@ static int exec_config(const struct exec_req *e, int dirfd, const struct cstate 
         char theirs[64], ours[64];
         if (read_ns_link(st->pid, proc_names[i], theirs) < 0) {
             if (errno == ENOENT) continue; /* a namespace type this kernel lacks */
-            buf_free(&seccomp);
+            buf_free(&linux_keys);
             return failerr("read /proc/%d/ns/%s", (int)st->pid, proc_names[i]);
         }
         if (read_ns_link(getpid(), proc_names[i], ours) == 0 && !strcmp(theirs, ours)) continue;
@@ -10486,9 +10508,9 @@ static int exec_config(const struct exec_req *e, int dirfd, const struct cstate 
                    (int)st->pid, proc_names[i]);
     }
     buf_puts(cfg, "]");
-    if (seccomp.len) buf_puts(cfg, ",\"seccomp\":"), buf_add(cfg, seccomp.p, seccomp.len);
+    if (linux_keys.len) buf_add(cfg, linux_keys.p, linux_keys.len);
     buf_puts(cfg, "}}");
-    buf_free(&seccomp);
+    buf_free(&linux_keys);
     return 0;
 }
 
@@ -10945,6 +10967,8 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry, last;
     if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
     if (attrfd >= 0) close(attrfd);
+    /* (inherited by the process, and by its children: an exec's too) */
+    if (s->personality && syscall(SYS_personality, (unsigned long)(s->personality - 1)) < 0) return failerr(".linux.personality");
     p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
     if (sc_prepare(s->seccomp, &p->filter) < 0) return -1;
     p->moment = seccomp_moment(s);

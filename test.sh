@@ -3016,6 +3016,27 @@ t_keyring() {
 # execCPUAffinity is "not applicable to the container's init process"
 # (config.md; runc 1.3 and CRI-O, which sets it in config.json to pin
 # exec'd processes only).  runc 1.1.5 predates them all (1.2, 1.3).
+# linux.personality (runc 1.2): LINUX32's uname is what the host's own
+# `setarch linux32` shows; the process's children and an exec'd process
+# have it too; LINUX changes nothing; a flag or another domain is refused.
+t_personality() {
+	local id=persona want host
+	need_ocirun || return   # (runc 1.1 ignores the field)
+	want=$(setarch linux32 uname -m 2>/dev/null) || { skip "no setarch linux32 on this host"; return; }
+	host=$(uname -m)
+	run_sh $id 'uname -m; sh -c "uname -m"' '.linux.personality = {domain: "LINUX32"}'
+	expect "LINUX32: uname -m, and a child's" "$(echo $OUT)" "$want $want"
+	sh_variant $id-d 'exec sleep 100' '.linux.personality = {domain: "LINUX32", flags: []}'
+	rt run -d --bundle "$B" $id-d </dev/null >"$B/out" 2>"$B/err" || { fail "run -d: $(errsum "$(cat "$B/err")")"; return; }
+	expect "LINUX32: exec's uname -m" "$(rt exec $id-d uname -m 2>&1)" "$want"
+	run_sh $id-l 'uname -m' '.linux.personality = {domain: "LINUX"}'
+	expect "LINUX: uname -m" "$OUT" "$host"
+	sh_variant $id-f 'true' '.linux.personality = {domain: "LINUX32", flags: ["ADDR_NO_RANDOMIZE"]}'
+	bad $id-f 'personality.flags' "$B" run --bundle "$B" $id-f
+	sh_variant $id-x 'true' '.linux.personality = {domain: "LINUX64"}'
+	bad $id-x 'personality.domain.*LINUX64' "$B" run --bundle "$B" $id-x
+}
+
 t_process_scheduling() {
 	local id=sched pid epid cpu=0 other=0
 	need_ocirun || return
@@ -5045,7 +5066,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
