@@ -10773,20 +10773,22 @@ static int loopback_up(void)
 }
 
 
-/* Until it execs the process, a created container's init ends on the
- * signals that end a Go program, as Go's runtime ends it (runc's init is
- * one): HUP, INT and TERM by their default action, which the kernel skips
- * for a pid namespace's init, and then, or at once for the others Go
- * takes as fatal, with exit status 2.  So `kill` of a created container
- * stops it as under runc (SIGTERM: what `ctr task kill` sends), where a C
- * init at pid 1 would ignore it and a caller waiting for the exit would
- * wait for ever.  Handlers, not a blocked mask: execve resets them by
- * itself, even where the process's filter (on already without
- * noNewPrivileges) denies the calls that would undo a mask.  The pid is
- * read before that filter too, which may deny getpid (kill(-1) is every
- * process); SA_RESETHAND and SA_NODEFER give the handler's kill the
- * default action at once.  The handler never returns: x86_64's required
- * restorer is never used. */
+/* Until it execs the process, a created container's init answers signals
+ * as Go's runtime makes runc's init answer them.  It ends on the signals
+ * that end a Go program: HUP, INT and TERM by their default action, which
+ * the kernel skips for a pid namespace's init, and then, or at once for
+ * the others Go takes as fatal, with exit status 2.  So `kill` of a
+ * created container stops it as under runc (SIGTERM: what `ctr task kill`
+ * sends), where a C init at pid 1 would ignore it and a caller waiting
+ * for the exit would wait for ever.  Every other signal whose default
+ * would end it (USR1, ALRM, a real-time one, ...; without a pid namespace
+ * the kernel delivers those) is caught and nothing done, as Go does; 32
+ * and 33, which Go leaves to libc, stay at their default.  Handlers, not
+ * a blocked mask: execve resets them by itself, even where the process's
+ * filter (on already without noNewPrivileges) denies the calls that would
+ * undo a mask.  The pid is read before that filter too, which may deny
+ * getpid (kill(-1) is every process); SA_RESETHAND and SA_NODEFER give the
+ * handler's kill the default action at once. */
 static pid_t go_init_pid;
 
 static void end_as_go_does(int sig)
@@ -10795,24 +10797,43 @@ static void end_as_go_does(int sig)
     _exit(2);
 }
 
+static void ignore_as_go_does(int sig) { (void)sig; }
+
+#ifdef __x86_64__
+/* x86_64's kernel returns from a handler only through the restorer its
+ * caller names (SA_RESTORER), and libc's is its own: rt_sigreturn. */
+__asm__(".text\n.type oci_sigreturn,@function\noci_sigreturn:\n\tmov $15, %rax\n\tsyscall\n");
+void oci_sigreturn(void) __asm__("oci_sigreturn");
+#endif
+
+/* rt_sigaction with the kernel's struct, as in own_signals(). */
+static void catch_signal(int sig, void (*fn)(int), unsigned long flags)
+{
+    unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };
+#ifdef __mips__
+    k[0] = flags, k[1] = (unsigned long)fn;
+#else
+    k[0] = (unsigned long)fn, k[1] = flags;
+#ifdef __x86_64__
+    k[1] |= 0x04000000, k[2] = (unsigned long)oci_sigreturn;   /* SA_RESTORER */
+#endif
+#endif
+    syscall(SYS_rt_sigaction, sig, k, NULL, (size_t)OCI_KSIGSET);
+}
+
 static void go_init_signals(void)
 {
-    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGTERM, SIGSYS,
+    static const int fatal[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGTERM, SIGSYS,
 #ifdef SIGSTKFLT
-                                SIGSTKFLT,
+                                 SIGSTKFLT,
 #endif
     };
-    unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };   /* the kernel's struct, as in own_signals() */
-#ifdef __mips__
-    k[0] = SA_RESETHAND | SA_NODEFER, k[1] = (unsigned long)end_as_go_does;
-#else
-    k[0] = (unsigned long)end_as_go_does, k[1] = SA_RESETHAND | SA_NODEFER;
-#ifdef __x86_64__
-    k[1] |= 0x04000000, k[2] = k[0];   /* SA_RESTORER */
-#endif
-#endif
+    static const int quiet[] = { SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGXCPU, SIGXFSZ };
     go_init_pid = getpid();
-    for (size_t i = 0; i < ARRAY_LEN(sigs); i++) syscall(SYS_rt_sigaction, sigs[i], k, NULL, (size_t)OCI_KSIGSET);
+    for (size_t i = 0; i < ARRAY_LEN(fatal); i++) catch_signal(fatal[i], end_as_go_does, SA_RESETHAND | SA_NODEFER);
+    /* (SA_RESTART: init's reads, writes and waits go on) */
+    for (size_t i = 0; i < ARRAY_LEN(quiet); i++) catch_signal(quiet[i], ignore_as_go_does, SA_RESTART);
+    for (int sig = 34; sig <= OCI_KSIGSET * 8; sig++) catch_signal(sig, ignore_as_go_does, SA_RESTART);
 }
 
 /* Init waits for `start` on its socket, and for stage 0's word that the

@@ -2309,6 +2309,19 @@ t_kill_created() {
 		grep -q "^reaped $pid $want\$" "$B/reaper.out" || fail "$sig: init was not reaped with $want: $(tr '\n' '|' < "$B/reaper.out")"
 		rt delete $id >/dev/null 2>&1 || fail "delete after $sig failed"
 	done
+	# without a pid namespace the kernel delivers what it keeps from a
+	# namespace's init: the signals Go's runtime catches and ignores leave
+	# runc's init waiting, and a start after them runs the process
+	sh_variant $id-nopid 'echo started' '.linux.namespaces |= map(select(.type != "pid"))'
+	rt create --bundle "$B" $id-nopid </dev/null >"$B/np.out" 2>"$B/log" || { fail "create (no pid ns): $(errsum "$(cat "$B/log")")"; return; }
+	for sig in USR1 USR2 ALRM PIPE XCPU 40; do
+		rt kill $id-nopid $sig >"$B/log" 2>&1 || fail "kill $sig (no pid ns): $(errsum "$(cat "$B/log")")"
+	done
+	sleep 0.3
+	expect "created without a pid namespace, after USR1 USR2 ALRM PIPE XCPU 40" "$(cstatus $id-nopid)" created
+	rt start $id-nopid >"$B/log" 2>&1 || fail "start after the signals (no pid ns): $(errsum "$(cat "$B/log")")"
+	waitfor 50 grep -q started "$B/np.out" || fail "no pid ns: the process did not run after the signals"
+	rt delete -f $id-nopid >/dev/null 2>&1
 	# a filter without noNewPrivileges is on while init waits; one that
 	# denies getpid must not turn init's own end into kill(-1): a process
 	# exec'd into the created container dies with the namespace (KILL),
