@@ -2942,7 +2942,7 @@ static int parse_network(const struct jv *v)
         if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
             parse_u_field(ip, c, "priority", 1, UINT32_MAX) < 0)
             return -1;
-        if (!name[0] || strpbrk(name, " \n/")) return fail("%s.name: \"%s\" is not an interface name", ip, name);
+        if (!name[0] || name[str_span(name, " \n/", 0)]) return fail("%s.name: \"%s\" is not an interface name", ip, name);
     }
     return 0;
 }
@@ -2954,9 +2954,9 @@ static int parse_rdma(const struct jv *v)
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[160];
         str_fmt(ip, sizeof ip, "%s.%s", b, c->key);
-        if (strpbrk(c->key, " \n/") || want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "hcaHandles", 0, UINT32_MAX) < 0 ||
+        if (c->key[str_span(c->key, " \n/", 0)] || want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "hcaHandles", 0, UINT32_MAX) < 0 ||
             parse_u_field(ip, c, "hcaObjects", 0, UINT32_MAX) < 0)
-            return strpbrk(c->key, " \n/") ? fail("%s: not a device name", ip) : -1;
+            return c->key[str_span(c->key, " \n/", 0)] ? fail("%s: not a device name", ip) : -1;
     }
     return 0;
 }
