@@ -2270,6 +2270,7 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
 
 /* --- process --- */
 
+/* (`username` is Windows' field: ignored, as runc ignores it) */
 static int parse_user(const char *base, const struct jv *u, struct oci_process *p)
 {
     if (want(base, u, J_OBJ, "an object") < 0) return -1;
@@ -2280,7 +2281,6 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
      * setresuid/setresgid means "unchanged": the process would stay root */
     if (p->uid > INT32_MAX || p->gid > INT32_MAX) return fail("%s: uids and gids must be in range 0-2147483647", base);
     if (p->has_umask && p->umask > 0777) return fail("%s.umask: %u is not a file mode mask", base, p->umask);
-    if (member(u, "username")) return fail("%s.username: only meaningful on Windows", base);
     const struct jv *g = member(u, "additionalGids");
     if (!g) return 0;
     char path[512];
@@ -10368,22 +10368,32 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
     for (int i = 0; i < e->env.n; i++) { buf_puts(b, first ? "" : ","); json_str(b, e->env.v[i]); first = 0; }
     buf_puts(b, "],\"user\":");
     if (e->user || e->gids.n) {
+        /* the container's user, with the uid (and gid) of --user and the
+         * groups of --additional-gids after its own (runc); numbers as Go's
+         * Atoi reads them ("+5") */
         uint64_t uid = 0, gid = 0;
-        const struct jv *u = member(base, "user");
+        const struct jv *u = member(base, "user"), *g0 = u ? member(u, "additionalGids") : NULL, *um = u ? member(u, "umask") : NULL;
         char spec[64];
         str_fmt(spec, sizeof spec, "%s", e->user ? e->user : "");
-        char *colon = str_chr(spec, ':');
+        char *colon = str_chr(spec, ':'), *gs = colon ? colon + 1 : NULL;
         if (colon) *colon = 0;
-        if (e->user && (parse_u64(spec, &uid) < 0 || uid > UINT32_MAX || (colon && (parse_u64(colon + 1, &gid) < 0 || gid > UINT32_MAX))))
+        if (e->user && (parse_u64(spec + (spec[0] == '+'), &uid) < 0 || uid > UINT32_MAX ||
+                        (gs && (parse_u64(gs + (gs[0] == '+'), &gid) < 0 || gid > UINT32_MAX))))
             return fail("--user: expected uid[:gid] as numbers, got \"%s\"", e->user);
         if (!e->user && u && (v = member(u, "uid")) && v->numkind == JN_INT) uid = (uint64_t)v->i;
         if ((!e->user || !colon) && u && (v = member(u, "gid")) && v->numkind == JN_INT) gid = (uint64_t)v->i;
-        buf_printf(b, "{\"uid\":%llu,\"gid\":%llu,\"additionalGids\":[", (unsigned long long)uid, (unsigned long long)gid);
-        for (int i = 0; i < e->gids.n; i++) {
+        buf_printf(b, "{\"uid\":%llu,\"gid\":%llu,", (unsigned long long)uid, (unsigned long long)gid);
+        if (um) buf_puts(b, "\"umask\":"), json_write(b, um), buf_puts(b, ",");
+        buf_puts(b, "\"additionalGids\":[");
+        first = 1;
+        for (const struct jv *c = g0 && g0->type == J_ARR ? g0->child : NULL; c; c = c->next, first = 0)
+            buf_puts(b, first ? "" : ","), json_write(b, c);
+        for (int i = 0; i < e->gids.n; i++, first = 0) {
             uint64_t g;
-            if (parse_u64(e->gids.v[i], &g) < 0 || g > UINT32_MAX)
-                return fail_as(OCIRUN_E_USAGE, "--additional-gids: invalid gid \"%s\"", e->gids.v[i]);
-            buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)g);
+            const char *t = e->gids.v[i];
+            if (parse_u64(t + (t[0] == '+'), &g) < 0 || g > UINT32_MAX)
+                return fail_as(OCIRUN_E_USAGE, "--additional-gids: invalid gid \"%s\"", t);
+            buf_printf(b, "%s%llu", first ? "" : ",", (unsigned long long)g);
         }
         buf_puts(b, "]}");
     } else if ((v = member(base, "user"))) {
@@ -10516,30 +10526,65 @@ static int exec_config(const struct exec_req *e, int dirfd, const struct cstate 
 
 /* `exec`: runs a process in a running container through the same stages
  * (and the same protected binary) as `create`. */
-/* exec --cgroup [CONTROLLER[,CONTROLLER...]:]PATH, as runc: the process
- * joins PATH below the container's cgroup, in the hierarchies of the
- * controllers named, or (a bare path, given once) in all of them.  The
- * sub-cgroup must exist and stay below the container's. */
+/* `base`/`add` cleaned as Go's path.Join cleans it ("a/../b" is "b"),
+ * into out; what would leave `base` is refused (runc's check compares
+ * strings, and lets "../<id>2" out). */
+static int cg_sub_path(const char *base, const char *add, char out[static PATH_MAX])
+{
+    size_t n = strlen(base), n0 = n;
+    if (n >= PATH_MAX) return fail("exec --cgroup: path too long");
+    memcpy(out, base, n + 1);
+    for (const char *c = add; *c; ) {
+        size_t len = str_span(c, "/", 0);
+        if (len == 2 && c[0] == '.' && c[1] == '.') {
+            if (n == n0) return fail("%s is not a sub cgroup path", add);
+            while (out[--n] != '/') {}
+            out[n] = 0;
+        } else if (len && !(len == 1 && c[0] == '.')) {
+            if (n + 1 + len >= PATH_MAX) return fail("exec --cgroup: path too long");
+            out[n++] = '/';
+            memcpy(out + n, c, len);
+            out[n += len] = 0;
+        }
+        c += len + (c[len] == '/');
+    }
+    return 0;
+}
+
+/* exec --cgroup [CONTROLLER[,CONTROLLER...]:]PATH, parsed as runc parses
+ * it: the process joins PATH below the container's cgroup, on the
+ * hierarchies of the controllers named (for each, the last --cgroup that
+ * names it wins), or on every hierarchy for a bare PATH (given once) or
+ * an empty controller name (":sub", ",cpu:sub"), which then wins over
+ * the others.  The sub-cgroup must exist. */
 static int exec_sub_cgroups(struct cgroup *cg, const struct strlist *subs)
 {
-    for (int k = 0; k < subs->n; k++) {
-        const char *arg = subs->v[k], *colon = str_chr(arg, ':'), *path = colon ? colon + 1 : arg;
-        if (!colon && subs->n > 1) return fail("exec --cgroup: a path without controllers must be the only --cgroup");
-        if (!path[0] || str_find(path, "..")) return fail("exec --cgroup: %s is not a sub cgroup path", path);
-        char ctrls[256];
-        str_fmt(ctrls, sizeof ctrls, "%.*s", colon ? (int)(colon - arg) : 0, arg);
-        int hit[MAX_HIER] = { 0 };
-        for (char *save, *c = colon ? str_tok(ctrls, ",", &save) : NULL; c; c = str_tok(NULL, ",", &save)) {
-            const char *d = cg_dir_with(cg, c);
-            if (!d) return fail("exec --cgroup: unknown controller %s in SubCgroupPaths", c);
-            for (int i = 0; i < cg->n; i++) hit[i] |= cg->dir[i] == d;
+    const char *sub[MAX_HIER] = { 0 }, *all = NULL;
+    for (int pass = 0; pass < 2 && !(pass && all); pass++) {   /* empty controllers first: they make the rest moot */
+        for (int k = 0; k < subs->n; k++) {
+            const char *arg = subs->v[k], *colon = str_chr(arg, ':');
+            if (colon && str_chr(colon + 1, ':')) return fail("invalid --cgroup argument: %s", arg);
+            if (!colon && subs->n > 1) return fail("invalid --cgroup argument: %s (missing <controller>: prefix)", arg);
+            if (!colon) { all = arg; continue; }
+            for (const char *c = arg; c <= colon; c++) {   /* Go's strings.Split on ",": empty names count */
+                size_t len = str_span(c, ",:", 0);
+                char name[64];
+                str_fmt(name, sizeof name, "%.*s", (int)len, c);
+                const char *d = pass && len ? cg_dir_with(cg, name) : NULL;
+                if (!pass && !len) all = colon + 1;
+                if (pass && len && !d) return fail("unknown controller %s in SubCgroupPaths", name);
+                for (int i = 0; d && i < cg->n; i++)
+                    if (cg->dir[i] == d) sub[i] = colon + 1;
+                c += len;
+            }
         }
-        for (int i = 0; i < cg->n; i++) {
-            char sub[PATH_MAX];
-            if (!cg->dir[i][0] || (colon && !hit[i])) continue;
-            if (str_fmt(sub, sizeof sub, "%s/%s", cg->dir[i], path) >= (int)sizeof sub) return fail("exec --cgroup: path too long");
-            cg_set_dir(cg, i, sub);
-        }
+    }
+    for (int i = 0; i < cg->n; i++) {
+        const char *add = all ? all : sub[i];
+        char path[PATH_MAX];
+        if (!add || !cg->dir[i][0]) continue;
+        if (cg_sub_path(cg->dir[i], add, path) < 0) return -1;
+        cg_set_dir(cg, i, path);
     }
     return 0;
 }
@@ -11882,6 +11927,8 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     e->id = argv[i];
     e->args = argv + i + 1;
     e->nargs = argc - i - 1;
+    if (e->cwd && !e->cwd[0]) e->cwd = NULL;   /* (an empty --cwd or --user is none, as in runc) */
+    if (e->user && !e->user[0]) e->user = NULL;
     for (int k = 0; k < e->env.n; k++)
         if (!str_chr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
     if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))

@@ -2481,6 +2481,16 @@ t_exec_user_env_cwd() {
 	expect "exec -u -g -e --cwd" "$(rt exec -u 1000:1000 -g 10 -e FOO=bar --cwd /tmp $id sh -c 'id -u; id -g; id -G; echo $FOO; pwd' </dev/null 2>&1 | tr '\n' ' ')" \
 		"1000 1000 1000 10 bar /tmp "
 	expect "exec inherits the config env" "$(rt exec $id sh -c 'echo $TERM' </dev/null 2>&1)" xterm
+	# the container's groups stay with -u and -g (runc: the config's
+	# process with the flags applied); "+N" is a number to Go; an empty
+	# --cwd or -u is none
+	sh_variant $id-g 'exec sleep 100' '.process.user.additionalGids = [20, 30]'
+	rt run -d --bundle "$B" $id-g </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	expect "exec -u +1000 -g +10 (the config has groups 20 30)" \
+		"$(rt exec -u +1000 -g +10 $id-g sh -c 'echo $(id -u; id -g; id -G)' </dev/null 2>&1)" "1000 0 0 10 20 30"
+	expect "exec -u 1000:5 --cwd ''" "$(rt exec -u 1000:5 --cwd '' $id-g sh -c 'echo $(id -u; id -g; id -G; pwd)' </dev/null 2>&1)" "1000 5 5 20 30 /"
+	expect "exec -u ''" "$(rt exec -u '' $id-g sh -c 'echo $(id -u; id -G)' </dev/null 2>&1)" "0 0 20 30"
+	rt delete -f $id-g >/dev/null 2>&1
 }
 
 t_exec_caps_nnp() {
@@ -2498,6 +2508,9 @@ t_exec_process_file() {
 	exec_container $id || return
 	jq -n '{args: ["sh", "-c", "echo from-file $X; id -u"], env: ["PATH=/bin", "X=1"], cwd: "/", user: {uid: 5, gid: 5}}' > "$B/process.json"
 	expect "exec --process" "$(rt exec --process "$B/process.json" $id </dev/null 2>&1 | tr '\n' ' ')" "from-file 1 5 "
+	# Windows' user.username: ignored (runc)
+	jq '.user.username = "someone"' "$B/process.json" > "$B/process-u.json"
+	expect "exec --process with user.username" "$(rt exec --process "$B/process-u.json" $id </dev/null 2>&1 | tr '\n' ' ')" "from-file 1 5 "
 	# a process with neither user nor capabilities: root, with the
 	# container's capabilities (runc's finalizeNamespace)
 	jq -n '{args: ["sh", "-c", "id -u; grep ^CapEff: /proc/self/status | cut -f2"], cwd: "/", env: ["PATH=/bin:/usr/bin"]}' > "$B/minimal.json"
@@ -2620,6 +2633,25 @@ t_exec_cgroup() {
 		"memory:$cgp/all pids:$cgp/all "
 	rt exec --cgroup nosuchctl:sub $id true >"$B/log" 2>&1 && fail "exec --cgroup took an unknown controller"
 	grep -q 'unknown controller' "$B/log" || fail "unknown controller: $(errsum "$(cat "$B/log")")"
+	# runc's parse: the last --cgroup naming a controller wins; an empty
+	# controller name means every hierarchy; the path is cleaned and must
+	# stay below; a second colon is refused
+	mkdir -p /sys/fs/cgroup/pids$cgp/other
+	local pm='grep -E ":(pids|memory):" /proc/self/cgroup | sort'
+	expect "exec --cgroup pids:sub --cgroup pids:other" \
+		"$(rt exec --cgroup pids:sub --cgroup pids:other $id sh -c "$pm" 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" "memory:$cgp pids:$cgp/other "
+	expect "exec --cgroup pids:sub --cgroup pids:sub" \
+		"$(rt exec --cgroup pids:sub --cgroup pids:sub $id sh -c "$pm" 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" "memory:$cgp pids:$cgp/sub "
+	expect "exec --cgroup ,pids:all (an empty name: every hierarchy)" \
+		"$(rt exec --cgroup ,pids:all $id sh -c "$pm" 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" "memory:$cgp/all pids:$cgp/all "
+	expect "exec --cgroup pids:sub/../other" \
+		"$(rt exec --cgroup pids:sub/../other $id sh -c "$pm" 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" "memory:$cgp pids:$cgp/other "
+	expect "exec --cgroup pids: (the container's own)" \
+		"$(rt exec --cgroup pids: $id sh -c "$pm" 2>&1 | sed 's/^[0-9]*://' | tr '\n' ' ')" "memory:$cgp pids:$cgp "
+	rt exec --cgroup pids:../outside $id true >"$B/log" 2>&1 && fail "exec --cgroup pids:../outside left the container's cgroup"
+	grep -q 'not a sub cgroup path' "$B/log" || fail "pids:../outside: $(errsum "$(cat "$B/log")")"
+	rt exec --cgroup pids:a:b $id true >"$B/log" 2>&1 && fail "exec --cgroup pids:a:b was taken"
+	grep -q 'invalid --cgroup argument: pids:a:b' "$B/log" || fail "pids:a:b: $(errsum "$(cat "$B/log")")"
 	rt delete --force $id >/dev/null 2>&1
 	rmdir /sys/fs/cgroup/*$cgp/* 2>/dev/null; rmdir /sys/fs/cgroup/*$cgp /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
 	return 0
