@@ -3630,18 +3630,23 @@ static int state_dir_lock_live(int fd, const char *id, int lock)
     return 0;
 }
 
-/* Opens <root>/<id>, and locks it with `lock` (commands that change the
- * container; those that only read it need no lock: state.json is replaced
- * whole).  Fails with "does not exist" when absent.  `lock` 2: create's
- * own, made a moment ago in the trusted root, ours by construction (no
- * ownership check). */
+/* How a command holds a container's state: not at all (commands that only
+ * read it: state.json is replaced whole), locked (commands that change
+ * it), locked but unchecked (create's own, made a moment ago in the
+ * trusted root, ours by construction), or checked but not locked (kill,
+ * which a hook holding a start must not keep waiting, as runc does not). */
+enum { HOLD_LOOK, HOLD_LOCK, HOLD_NEW, HOLD_TRUST };
+
+/* Opens <root>/<id> as `lock` (a HOLD_*) says.  Fails with "does not
+ * exist" when absent. */
 static int state_dir_open(int rootfd, const char *id, int lock)
 {
     int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
-    if ((lock == 1 && state_dir_trusted(fd, "the state directory of", id) < 0) || state_dir_lock_live(fd, id, lock) < 0) {
+    if (((lock == HOLD_LOCK || lock == HOLD_TRUST) && state_dir_trusted(fd, "the state directory of", id) < 0) ||
+        state_dir_lock_live(fd, id, lock != HOLD_TRUST && lock) < 0) {
         close(fd);
         return -1;
     }
@@ -3985,29 +3990,42 @@ static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
     return 0;
 }
 
-/* Opens the state of `id` (locked with `lock`) and reads it. */
+/* Whether another command holds the state directory (a create under way
+ * does, from its first step); `fd` must be one we hold no lock through. */
+static int create_under_way(int fd)
+{
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0) return flock(fd, LOCK_UN), 0;
+    return errno == EWOULDBLOCK;
+}
+
+/* Opens the state of `id` (held as `lock`, a HOLD_*) and reads it. */
 static int open_container_as(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st, int lock)
 {
     *rootfd = *dirfd = -1;
     memset(st, 0, sizeof *st);
     if (validate_id(id) < 0) return -1;
-    if ((*rootfd = state_root_open(root, 0, lock)) < 0) {
+    if ((*rootfd = state_root_open(root, 0, lock != HOLD_LOOK)) < 0) {
         if (*rootfd == -2) fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
         return *rootfd = -1;
     }
-    if ((*dirfd = state_dir_open(*rootfd, id, lock)) < 0 || state_read(*dirfd, id, st) < 0) return -1;
-    return 0;
+    if ((*dirfd = state_dir_open(*rootfd, id, lock)) < 0) return -1;
+    if (state_read(*dirfd, id, st) == 0) return 0;
+    /* looked at without a hold: a create under way has written no state
+     * yet; to runc, that container does not exist */
+    if ((lock == HOLD_LOOK || lock == HOLD_TRUST) && err_code == OCIRUN_E_DAMAGED && create_under_way(*dirfd))
+        return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist (its create is under way)", id);
+    return -1;
 }
 
 static int open_container(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
 {
-    return open_container_as(root, id, rootfd, dirfd, st, 1);
+    return open_container_as(root, id, rootfd, dirfd, st, HOLD_LOCK);
 }
 
 /* For commands that only look: state, ps, events. */
 static int open_container_ro(const char *root, const char *id, int *rootfd, int *dirfd, struct cstate *st)
 {
-    return open_container_as(root, id, rootfd, dirfd, st, 0);
+    return open_container_as(root, id, rootfd, dirfd, st, HOLD_LOOK);
 }
 
 static void close_container(int rootfd, int dirfd, struct cstate *st)
@@ -9595,7 +9613,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     if (mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with given ID already exists") : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
-    if ((j->dirfd = state_dir_open(j->rootfd, r->id, 2)) < 0 ||
+    if ((j->dirfd = state_dir_open(j->rootfd, r->id, HOLD_NEW)) < 0 ||
         (j->journal = journal_create(j->dirfd, j->config, j->config_len)) < 0)
         return -1;
     if (r->start_now) return 0;   /* `run`: the commit starts init (no one else can: we hold the lock) */
@@ -10828,7 +10846,7 @@ static int loopback_up(void)
  * for the exit would wait for ever.  Every other signal whose default
  * would end it (USR1, ALRM, a real-time one, ...; without a pid namespace
  * the kernel delivers those) is caught and nothing done, as Go does; 32
- * and 33, which Go leaves to libc, stay at their default.  Handlers, not
+ * to 34 (libc's, which runc's init leaves at their default) end it.  Handlers, not
  * a blocked mask: execve resets them by itself, even where the process's
  * filter (on already without noNewPrivileges) denies the calls that would
  * undo a mask.  The pid is read before that filter too, which may deny
@@ -10878,7 +10896,7 @@ static void go_init_signals(void)
     for (size_t i = 0; i < ARRAY_LEN(fatal); i++) catch_signal(fatal[i], end_as_go_does, SA_RESETHAND | SA_NODEFER);
     /* (SA_RESTART: init's reads, writes and waits go on) */
     for (size_t i = 0; i < ARRAY_LEN(quiet); i++) catch_signal(quiet[i], ignore_as_go_does, SA_RESTART);
-    for (int sig = 34; sig <= OCI_KSIGSET * 8; sig++) catch_signal(sig, ignore_as_go_does, SA_RESTART);
+    for (int sig = 35; sig <= OCI_KSIGSET * 8; sig++) catch_signal(sig, ignore_as_go_does, SA_RESTART);
 }
 
 /* Init waits for `start` on its socket, and for stage 0's word that the
@@ -11685,12 +11703,15 @@ int ocirun_kill(const char *root, const char *id, int sig, int all)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
-    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
+    /* without the state's hold, as runc kills: a start or exec whose hook
+     * hangs holds it (the pid is checked by its start time) */
+    if (open_container_as(root_or_default(root), id, &rootfd, &dirfd, &st, HOLD_TRUST) == 0) {
         int status = container_status(dirfd, &st);
         if (status == ST_STOPPED) r = all ? signal_leftovers(&st, sig) : fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
         else r = all ? signal_all(&st, sig) : signal_process(st.pid, st.starttime, sig);
-        /* frozen processes die only once thawed: runc thaws for SIGKILL */
-        if (r == 0 && status == ST_PAUSED && sig == SIGKILL) r = cg_set_frozen(st.cgroups, 0);
+        /* frozen processes take a signal only once thawed: runc thaws for
+         * SIGKILL, and after any kill --all (it freezes, signals, thaws) */
+        if (r == 0 && status == ST_PAUSED && (sig == SIGKILL || all)) r = cg_set_frozen(st.cgroups, 0);
     }
     close_container(rootfd, dirfd, &st);
     return r;
@@ -11700,6 +11721,9 @@ int ocirun_delete(const char *root, const char *id, int force)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
+    /* --force ends the processes before it waits for the state's hold: a
+     * start or exec whose hook hangs holds it (runc kills at once) */
+    if (force && ocirun_kill(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
     memset(&st, 0, sizeof st);
     if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
@@ -12342,11 +12366,9 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
             rows[n].status = container_status(dfd, &rows[n].st);
             n++;
         } else if (err_code == OCIRUN_E_DAMAGED) {
-            /* a create under way holds the directory's lock */
-            int busy = flock(dfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
             memset(&rows[n].st, 0, sizeof rows[n].st);
             str_fmt(rows[n].st.id, sizeof rows[n].st.id, "%s", name);
-            rows[n++].status = busy ? ST_CREATING : ST_INTERRUPTED;
+            rows[n++].status = create_under_way(dfd) ? ST_CREATING : ST_INTERRUPTED;
         }
         close(dfd);
     }

@@ -3350,6 +3350,15 @@ t_pause_resume() {
 	rt kill $id KILL >"$B/log" 2>&1 || fail "kill KILL of a paused container: $(errsum "$(cat "$B/log")")"
 	waitfor 50 status_is $id stopped || fail "a paused container did not stop after SIGKILL: $(cstatus $id)"
 	rt delete --force $id >/dev/null 2>&1
+	# kill --all of a paused container thaws it after the signal, as
+	# runc's freeze, signal, thaw does: the trap runs and it stops
+	sh_variant $id-t 'trap "exit 7" USR1; while :; do sleep 0.1; done'
+	rt run -d --bundle "$B" $id-t </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
+	sleep 0.3
+	rt pause $id-t >/dev/null 2>&1
+	rt kill --all $id-t USR1 >"$B/log" 2>&1 || fail "kill --all USR1 of a paused container: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id-t stopped || fail "a paused container's trap did not run after kill --all USR1: $(cstatus $id-t)"
+	rt delete --force $id-t >/dev/null 2>&1
 	sh_variant $id-2 'sleep 100'
 	rt run -d --bundle "$B" $id-2 </dev/null >"$B/log" 2>&1 || { fail "run: $(errsum "$(cat "$B/log")")"; return; }
 	id=$id-2
@@ -3435,12 +3444,14 @@ t_no_hang_lock() {
 	expect "state while held" "$(cstatus $id)" running
 	rt ps --format json $id >/dev/null 2>&1 || fail "ps while held"
 	t0=$(date +%s%N)
-	OCIRUN_TEST_WAIT_MS=500 rt kill $id KILL >"$B/log" 2>&1 && fail "kill went ahead while another command held the container"
+	OCIRUN_TEST_WAIT_MS=500 rt pause $id >"$B/log" 2>&1 && fail "pause went ahead while another command held the container"
 	t1=$(date +%s%N)
-	grep -q 'busy' "$B/log" || fail "kill while held: $(errsum "$(cat "$B/log")")"
-	[ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || fail "kill waited $(( (t1 - t0) / 1000000 )) ms with a 500 ms limit"
+	grep -q 'busy' "$B/log" || fail "pause while held: $(errsum "$(cat "$B/log")")"
+	[ $(( (t1 - t0) / 1000000 )) -lt 3000 ] || fail "pause waited $(( (t1 - t0) / 1000000 )) ms with a 500 ms limit"
+	# kill takes no hold (runc's does not wait for a start's hooks either)
+	rt kill $id KILL >"$B/log" 2>&1 || fail "kill while held: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id stopped || fail "not stopped after kill KILL while held: $(cstatus $id)"
 	kill $bg; wait $bg 2>/dev/null
-	rt kill $id KILL >"$B/log" 2>&1 || fail "kill after the hold: $(errsum "$(cat "$B/log")")"
 	return 0
 }
 
@@ -4280,6 +4291,44 @@ t_hook_timeout() {
 	return 0
 }
 
+# kill and delete --force while a hook holds the start (a startContainer
+# hook that sleeps): they do not wait for it, as runc does not; state
+# and kill of a container whose create is still in its createRuntime
+# hook: it "does not exist" yet (runc's words)
+t_hook_kill_during() {
+	local id=hook-kill t0 t1 sp
+	sh_variant $id 'echo ran' '.hooks = {startContainer: [{path: "/bin/sleep", args: ["sleep", "5"]}]}'
+	for how in kill delete; do
+		rt create --bundle "$B" $id </dev/null >"$B/out" 2>"$B/log" || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
+		rt start $id >"$B/start.log" 2>&1 &
+		sp=$!
+		sleep 1
+		t0=$(date +%s%N)
+		if [ $how = kill ]; then rt kill $id KILL >"$B/log" 2>&1 || fail "kill during the startContainer hook: $(errsum "$(cat "$B/log")")"
+		else rt delete --force $id >"$B/log" 2>&1 || fail "delete --force during the startContainer hook: $(errsum "$(cat "$B/log")")"; fi
+		t1=$(date +%s%N)
+		[ $(( (t1 - t0) / 1000000 )) -lt 2500 ] || fail "$how took $(( (t1 - t0) / 1000000 )) ms during a 5 s startContainer hook"
+		wait $sp
+		grep -q ran "$B/out" && fail "$how during the startContainer hook: the process ran"
+		[ $how = kill ] && { waitfor 50 status_is $id stopped || fail "not stopped after kill KILL: $(cstatus $id)"; }
+		rt delete --force $id >/dev/null 2>&1
+	done
+	sh_variant $id-c 'true' '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "3"]}]}'
+	rt create --bundle "$B" $id-c </dev/null >/dev/null 2>"$B/create.log" &
+	sp=$!
+	sleep 1
+	rt state $id-c >"$B/log" 2>&1 && fail "state of a container still in its createRuntime hook succeeded"
+	grep -q 'does not exist' "$B/log" || fail "state during create: $(errsum "$(cat "$B/log")")"
+	t0=$(date +%s%N)
+	rt kill $id-c KILL >"$B/log" 2>&1 && fail "kill of a container still in its createRuntime hook succeeded"
+	t1=$(date +%s%N)
+	grep -q 'does not exist' "$B/log" || fail "kill during create: $(errsum "$(cat "$B/log")")"
+	[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || fail "kill during create took $(( (t1 - t0) / 1000000 )) ms"
+	wait $sp || fail "create: $(errsum "$(cat "$B/create.log")")"
+	rt delete --force $id-c >/dev/null 2>&1
+	return 0
+}
+
 t_hook_poststop_all_run() {
 	local id=hook-poststop
 	# the spec: a failing poststop hook is a warning and the rest still run;
@@ -5112,7 +5161,7 @@ delete_force_nonexistent state_root_trust state_runc_made crash_consistency conf
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
-hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_poststop_all_run
+hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
