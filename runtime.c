@@ -388,6 +388,15 @@ static int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c, 
 {
     return (int)syscall(SYS_prctl, op, a, b, c, d);
 }
+/* (musl's statfs and fstatfs clear the struct, then make the same call:
+ * the 64-bit one where there is one, sized) */
+#ifdef SYS_statfs64
+static int sys_statfs(const char *path, struct statfs *b) { return (int)syscall(SYS_statfs64, path, sizeof *b, b); }
+static int sys_fstatfs(int fd, struct statfs *b) { return (int)syscall(SYS_fstatfs64, fd, sizeof *b, b); }
+#else
+static int sys_statfs(const char *path, struct statfs *b) { return (int)syscall(SYS_statfs, path, b); }
+static int sys_fstatfs(int fd, struct statfs *b) { return (int)syscall(SYS_fstatfs, fd, b); }
+#endif
 /* (musl's readlinkat stands in a buffer for a size of 0, never passed here) */
 static ssize_t sys_readlinkat(int dirfd, const char *path, char *buf, size_t size) { return syscall(SYS_readlinkat, dirfd, path, buf, size); }
 
@@ -1247,7 +1256,7 @@ static void default_signals(void)
     char buf[2048], *ign = NULL;
     struct statfs sf;
     int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
-    ssize_t n = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? read(fd, buf, sizeof buf - 1) : -1;
+    ssize_t n = fd >= 0 && sys_fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? read(fd, buf, sizeof buf - 1) : -1;
     if (fd >= 0) close(fd);
     if (n > 0) buf[n] = 0, ign = str_find(buf, "\nSigIgn:\t");
     size_t len = ign ? str_span(ign += 9, "0123456789abcdef", 1) : 0;
@@ -7225,7 +7234,7 @@ static unsigned long mount_flags_of(int fd)
 {
     struct statfs sf;
     unsigned long f = 0;
-    if (fstatfs(fd, &sf) < 0) return 0;
+    if (sys_fstatfs(fd, &sf) < 0) return 0;
     if (sf.f_flags & OCI_ST_RDONLY) f |= MS_RDONLY;
     if (sf.f_flags & OCI_ST_NOSUID) f |= MS_NOSUID;
     if (sf.f_flags & OCI_ST_NODEV) f |= MS_NODEV;
@@ -7832,7 +7841,7 @@ static int proc_mounts_check(const struct oci_spec *s)
         if (strncmp(d, "/proc", 5) || (d[5] && d[5] != '/')) continue;
         if (!m->bind && list_contains_all(m->type, "tmpfs,proc,sysfs,mqueue,cgroup")) continue;
         if (!d[5]) {
-            if (m->bind && statfs(m->source, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC) continue;
+            if (m->bind && sys_statfs(m->source, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC) continue;
             return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is not of type proc", i, d);
         }
         while (*w && strcmp(d + 6, w)) w += strlen(w) + 1;
@@ -7859,7 +7868,7 @@ static int apply_sysctls(const struct oci_spec *s)
         int fd = sys_open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
         struct statfs sf;
         if (fd < 0) return failerr(".linux.sysctl.%s: open %s", s->sysctl[i].key, path);
-        if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+        if (sys_fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
             close(fd);
             return fail(".linux.sysctl.%s: %s is not on procfs", s->sysctl[i].key, path);
         }
@@ -8082,7 +8091,7 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
     struct stat st;
     int dir = resolve_in_root(rootfd, path, RES_NOFOLLOW_LAST);
     if (dir < 0) return err_prefix(".process.terminal needs devpts at %s", path);
-    if (fstatfs(dir, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC) {
+    if (sys_fstatfs(dir, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC) {
         close(dir);
         return fail(".process.terminal: %s is not a devpts mount", path);
     }
@@ -8096,7 +8105,7 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
         if (sys_ioctl(m, TIOCGPTN, &n) < 0) { failerr("TIOCGPTN"); goto bad; }
         str_fmt(name, sizeof name, "%u", n);
         s = sys_openat(dir, name, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0);
-        if (s < 0 || fstatfs(s, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC || fstat(s, &st) < 0 ||
+        if (s < 0 || sys_fstatfs(s, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC || fstat(s, &st) < 0 ||
             !S_ISCHR(st.st_mode) || major(st.st_rdev) < 136 || major(st.st_rdev) > 143) {
             fail("%s/%s is not the pty peer", path, name);
             goto bad;
@@ -8635,7 +8644,7 @@ static int apparmor_enabled(void) { return OCIRUN_LSM && access("/sys/kernel/sec
 static int selinux_enabled(void)
 {
     struct statfs sf;
-    return OCIRUN_LSM && statfs("/sys/fs/selinux", &sf) == 0 && (uint32_t)sf.f_type == SELINUX_MAGIC;
+    return OCIRUN_LSM && sys_statfs("/sys/fs/selinux", &sf) == 0 && (uint32_t)sf.f_type == SELINUX_MAGIC;
 }
 
 /* Stage 0, before anything exists: a label this host cannot apply is an
@@ -8658,7 +8667,7 @@ static int open_attr_dir(const struct oci_process *p, int *fd)
     *fd = -1;
     if (!OCIRUN_LSM || (!p->apparmor && !p->selinux_label)) return 0;
     *fd = sys_open("/proc/self/attr", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-    if (*fd >= 0 && (fstatfs(*fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)) close(*fd), *fd = -1, errno = EXDEV;
+    if (*fd >= 0 && (sys_fstatfs(*fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)) close(*fd), *fd = -1, errno = EXDEV;
     return *fd < 0 ? failerr("open /proc/self/attr on procfs") : 0;
 }
 
@@ -8825,7 +8834,7 @@ static int copy_self_to(int dst)
 static int binary_on_readonly_fs(void)
 {
     struct statfs sf;
-    return statfs("/proc/self/exe", &sf) == 0 && (sf.f_flags & OCI_ST_RDONLY);
+    return sys_statfs("/proc/self/exe", &sf) == 0 && (sf.f_flags & OCI_ST_RDONLY);
 }
 
 /* Path 2: a sealed memfd copy, or -1 with the reason in err_msg. */
@@ -9677,7 +9686,7 @@ static int spawn_stage1(struct create_job *j)
 static int spawn_before_cgroup(const struct create_req *r)
 {
     struct statfs sf;
-    return !(OCIRUN_SYSTEMD && r->systemd) && !(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
+    return !(OCIRUN_SYSTEMD && r->systemd) && !(sys_statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
 /* Under systemd, the scope made for `pid` (stage 1, or criu restoring),
@@ -10696,7 +10705,7 @@ static int join_namespaces(const struct oci_spec *s, int *mntfd)
         int fd = sys_open(s->ns[i].path, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0) { failerr("%s namespace %s", ns_name(s->ns[i].flag), s->ns[i].path); goto out; }
         fds[n++] = fd;
-        if (fstatfs(fd, &sf) < 0 || (sf.f_type != NSFS_MAGIC && sf.f_type != PROC_SUPER_MAGIC)) {
+        if (sys_fstatfs(fd, &sf) < 0 || (sf.f_type != NSFS_MAGIC && sf.f_type != PROC_SUPER_MAGIC)) {
             fail("%s namespace %s: not a namespace file", ns_name(s->ns[i].flag), s->ns[i].path);
             goto out;
         }
@@ -12655,7 +12664,7 @@ static void check_proc_sys(struct check *c, const char *path, unsigned long magi
 {
     struct statfs sf;
     c->name = path, c->needed = 1;
-    int ok = statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
+    int ok = sys_statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
     check_set(c, ok, impact, "mount it", ok ? "mounted" : "not mounted");
 }
 

@@ -115,7 +115,8 @@ static long sb_syscall(long nr, ...)
     int nargs;
     switch (nr) {
     case SYS_fchdir: nargs = 1; break;
-    case SYS_clock_gettime: case SYS_getcwd: case SYS_capget: case SYS_pipe2: case 434 /* pidfd_open */: nargs = 2; break;
+    case SYS_clock_gettime: case SYS_getcwd: case SYS_capget: case SYS_pipe2: case 434 /* pidfd_open */:
+    case SYS_statfs: case SYS_fstatfs: nargs = 2; break;
     case SYS_fcntl: case SYS_socket: case SYS_ioctl: case SYS_getdents64: case 436 /* close_range */: case SYS_seccomp:
     case SYS_recvmsg: case SYS_sched_getaffinity: case SYS_faccessat: nargs = 3; break;
     case SYS_openat: case SYS_socketpair: case 439 /* faccessat2 */: case SYS_readlinkat: nargs = 4; break;
