@@ -397,6 +397,12 @@ static int sys_fstatfs(int fd, struct statfs *b) { return (int)syscall(SYS_fstat
 static int sys_statfs(const char *path, struct statfs *b) { return (int)syscall(SYS_statfs, path, b); }
 static int sys_fstatfs(int fd, struct statfs *b) { return (int)syscall(SYS_fstatfs, fd, b); }
 #endif
+/* (musl's read, write and waitpid are cancellation points, its dup2
+ * retries EBUSY: code a single-threaded runtime has no use for) */
+static ssize_t sys_read(int fd, void *buf, size_t n) { return syscall(SYS_read, fd, buf, n); }
+static ssize_t sys_write(int fd, const void *buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
+static pid_t sys_waitpid(pid_t pid, int *status, int options) { return (pid_t)syscall(SYS_wait4, pid, status, options, NULL); }
+static int sys_dup2(int fd, int to) { return fd == to ? to : (int)syscall(SYS_dup3, fd, to, 0); }
 /* (musl's readlinkat stands in a buffer for a size of 0, never passed here) */
 static ssize_t sys_readlinkat(int dirfd, const char *path, char *buf, size_t size) { return syscall(SYS_readlinkat, dirfd, path, buf, size); }
 
@@ -746,7 +752,7 @@ static size_t mem_pool_left;
 static void out_of_memory(void)
 {
     static const char oom[] = "ocirun: out of memory\n";
-    if (write(2, oom, sizeof oom - 1) < 0) { /* nothing left to do */ }
+    if (sys_write(2, oom, sizeof oom - 1) < 0) { /* nothing left to do */ }
     _exit(125);
 }
 
@@ -916,7 +922,7 @@ static int write_all(int fd, const void *p, size_t n)
 {
     const char *c = p;
     while (n) {
-        ssize_t w = write(fd, c, n);
+        ssize_t w = sys_write(fd, c, n);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) return -1;
         c += w;
@@ -945,7 +951,7 @@ static ssize_t read_full(int fd, void *p, size_t n)
 {
     size_t got = 0;
     while (got < n) {
-        ssize_t r = read(fd, (char *)p + got, n - got);
+        ssize_t r = sys_read(fd, (char *)p + got, n - got);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) return -1;
         if (r == 0) {
@@ -969,7 +975,7 @@ static int read_fd_all(int fd, const char *name, size_t max, char **out, size_t 
     char tmp[8192];
     if (max < 4097) {
         ssize_t r;
-        while ((r = read(fd, tmp, max + 1)) < 0 && errno == EINTR) {}
+        while ((r = sys_read(fd, tmp, max + 1)) < 0 && errno == EINTR) {}
         if (r < 0) return failerr("read %s", name);
         if ((size_t)r > max) return fail("%s: larger than %zu bytes", name, max);
         buf_add(&b, tmp, (size_t)r);   /* (makes the buffer even for 0 bytes) */
@@ -978,7 +984,7 @@ static int read_fd_all(int fd, const char *name, size_t max, char **out, size_t 
         return 0;
     }
     for (;;) {
-        ssize_t r = read(fd, tmp, sizeof tmp);
+        ssize_t r = sys_read(fd, tmp, sizeof tmp);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) { buf_free(&b); return failerr("read %s", name); }
         if (r == 0) break;
@@ -1256,7 +1262,7 @@ static void default_signals(void)
     char buf[2048], *ign = NULL;
     struct statfs sf;
     int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
-    ssize_t n = fd >= 0 && sys_fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? read(fd, buf, sizeof buf - 1) : -1;
+    ssize_t n = fd >= 0 && sys_fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? sys_read(fd, buf, sizeof buf - 1) : -1;
     if (fd >= 0) close(fd);
     if (n > 0) buf[n] = 0, ign = str_find(buf, "\nSigIgn:\t");
     size_t len = ign ? str_span(ign += 9, "0123456789abcdef", 1) : 0;
@@ -3705,7 +3711,7 @@ static int proc_stat(pid_t pid, uint64_t *starttime, char *state)
     for (int try = 0; try < 3 && n < 0; try++) {
         int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0 && (errno == ENOENT || errno == ESRCH)) return -1;
-        if (fd >= 0) n = read(fd, buf, sizeof buf - 1), close(fd);
+        if (fd >= 0) n = sys_read(fd, buf, sizeof buf - 1), close(fd);
         if (n < 0 && errno == ESRCH) return -1;
     }
     if (n <= 0) return -1;
@@ -3858,7 +3864,7 @@ static int journal_add(int fd, const char *fmt, ...)
     if (fd < 0) return 0;
     if (n >= (int)sizeof line - 1 || str_chr(line, '\n')) return fail("%s: a record that does not fit a line", JOURNAL_FILE);
     line[n++] = '\n';
-    return write(fd, line, (size_t)n) == n ? 0 : failerr("write %s", JOURNAL_FILE);
+    return sys_write(fd, line, (size_t)n) == n ? 0 : failerr("write %s", JOURNAL_FILE);
 }
 
 /* The container as its journal knows it: for delete --force when
@@ -5436,7 +5442,7 @@ static int read_full_by(int fd, char *p, size_t n, int64_t deadline)
         int64_t left = deadline - now_ms();
         int r = left > 0 ? poll(&pf, 1, (int)left) : 0;
         if (r == 0) { errno = ETIMEDOUT; return -1; }
-        ssize_t k = r < 0 ? -1 : read(fd, p, n);
+        ssize_t k = r < 0 ? -1 : sys_read(fd, p, n);
         if (k == 0) { errno = ECONNRESET; return -1; }
         if (k < 0 && errno != EINTR && errno != EAGAIN) return -1;
         if (k > 0) p += k, n -= (size_t)k;
@@ -7419,7 +7425,7 @@ static int copy_tree(int from, int to, int depth)
             int b = a < 0 ? -1 : sys_openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
             char buf[16384];
             ssize_t n = 0;
-            while (b >= 0 && (n = read(a, buf, sizeof buf)) > 0 && write_all(b, buf, (size_t)n) == 0) {}
+            while (b >= 0 && (n = sys_read(a, buf, sizeof buf)) > 0 && write_all(b, buf, (size_t)n) == 0) {}
             if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", name);
             if (a >= 0) close(a);
             if (b >= 0) close(b);
@@ -7662,6 +7668,27 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
     if (m->bind) return mount_bind(c, m);
     if (!strcmp(m->type, "cgroup")) return mount_cgroup(c, m);
     return mount_fs(c, m);
+}
+
+/* A mount's own propagation option, again after a recursive
+ * rootfsPropagation set on the container's / (after the pivot) changed it:
+ * the mount's wins, as in runc, which sets the rootfs's first (CRI: a
+ * mount "rprivate" under a pod's "rslave").  Through the fd's path in the
+ * container's /proc, which must be a procfs (ours: nothing ran yet). */
+static int mounts_own_propagation(struct rootfs_ctx *c)
+{
+    struct statfs sf;
+    for (size_t i = 0; i < c->spec->nmounts; i++) {
+        const struct oci_mount *m = &c->spec->mounts[i];
+        if (!m->nprop) continue;
+        if (sys_statfs("/proc/self", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+            return fail(".mounts[%zu] (%s): its propagation after rootfsPropagation's needs a procfs at /proc", i, m->dest);
+        int fd = resolve_in_root(c->rootfd, m->dest, 0);
+        int r = fd < 0 ? -1 : mount_set_propagation(fd, m);
+        if (fd >= 0) close(fd);
+        if (r < 0) return err_prefix(".mounts[%zu]", i);
+    }
+    return 0;
 }
 
 /* The deferred read-only remounts of mount_entry(). */
@@ -8006,13 +8033,16 @@ static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct
     dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
     int r = mknodat(dfd, base, type | (mode & 07777), dev);
     if (r < 0 && errno == EEXIST) {
-        /* an image may ship a file or stale node here: replace it, but
-         * never a directory (and never follow a symlink: unlinkat removes
-         * the link) */
+        /* a mount of the config's there wins (`docker run -v
+         * /dev/urandom:/dev/random`), as in runc: another filesystem than
+         * /dev's, or what the kernel will not remove.  An image may ship a
+         * file or stale node here: replace it, but never a directory (and
+         * never follow a symlink: unlinkat removes the link) */
         struct stat st;
-        if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-            return fail("device %s: a directory is in the way", d->path);
-        if (unlinkat(dfd, base, 0) < 0) return failerr("remove %s", d->path);
+        int got = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (got && st.st_dev != nd->at.st.st_dev) return 0;
+        if (got && S_ISDIR(st.st_mode)) return fail("device %s: a directory is in the way", d->path);
+        if (unlinkat(dfd, base, 0) < 0) return errno == EBUSY ? 0 : failerr("remove %s", d->path);
         r = mknodat(dfd, base, type | (mode & 07777), dev);
     }
     if (r < 0) return errno == EPERM ? bind_host_device(c, d) : failerr("mknod %s", d->path);
@@ -8140,7 +8170,7 @@ static int mount_console(int rootfd, int peer)
 static int become_pty_session(int peer)
 {
     for (int fd = 0; fd < 3; fd++)
-        if (dup2(peer, fd) < 0) return failerr("dup2 the pty");
+        if (sys_dup2(peer, fd) < 0) return failerr("dup2 the pty");
     if (peer > 2) close(peer);
     if (sys_ioctl(0, TIOCSCTTY, NULL) < 0) return failerr("TIOCSCTTY");
     return 0;
@@ -8218,7 +8248,7 @@ static int reopen_dev_null(const struct oci_spec *s)
                 break;
             }
         }
-        if (dup2(fd, i) < 0) r = failerr("reopen /dev/null inside the container as fd %d", i);
+        if (sys_dup2(fd, i) < 0) r = failerr("reopen /dev/null inside the container as fd %d", i);
     }
     if (fd >= 0) close(fd);
     return r < 0 ? -1 : 0;
@@ -8263,6 +8293,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
         failerr("set rootfs propagation");
         goto out;
     }
+    if ((s->rootfs_prop & MS_REC) && mounts_own_propagation(&c) < 0) goto out;
     r = reopen_dev_null(s);
 out:
     xfree(c.ro_later);
@@ -8514,10 +8545,10 @@ static int hook_child(void *arg)
     /* its stdio only, as runc's hooks: not the fds kept for the container
      * (--preserve-fds, socket activation) */
     cloexec_fds_from(3, 0);
-    if (dup2(c->in, 0) >= 0 && dup2(c->out, 1) >= 0 && dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
+    if (sys_dup2(c->in, 0) >= 0 && sys_dup2(c->out, 1) >= 0 && sys_dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
         execve(c->path, c->argv, c->envp);
     int e = errno;
-    if (write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
+    if (sys_write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
     return 127;
 }
 
@@ -8548,10 +8579,10 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     close(in[0]), close(ex[1]), close(out[1]);
     if (pid < 0) { close(in[1]), close(ex[0]), close(out[0]); return failerr("start %s hook", hook_names[kind]); }
     int e, status = 0;
-    ssize_t n = read(ex[0], &e, sizeof e);
+    ssize_t n = sys_read(ex[0], &e, sizeof e);
     close(ex[0]);
     if (n == (ssize_t)sizeof e) {
-        waitpid(pid, NULL, 0);
+        sys_waitpid(pid, NULL, 0);
         close(in[1]), close(out[0]);
         errno = e;
         return at->cwd ? failerr(".hooks.%s[%zu]: exec %s (in %s)", hook_names[kind], idx, h->path, at->cwd)
@@ -8567,10 +8598,10 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     pid_t w = 0;
     int64_t t0 = now_ms();
     struct pollfd p[2] = { { out[0], POLLIN, 0 }, { in[1], POLLOUT, 0 } };   /* -1 when done with */
-    for (int k = 0; (w = waitpid(pid, &status, WNOHANG)) == 0; k++) {
+    for (int k = 0; (w = sys_waitpid(pid, &status, WNOHANG)) == 0; k++) {
         if (h->timeout && now_ms() - t0 >= h->timeout * (int64_t)1000) {
             kill(-pid, SIGKILL);
-            waitpid(pid, NULL, 0);
+            sys_waitpid(pid, NULL, 0);
             w = -2;
             break;
         }
@@ -8578,19 +8609,19 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
         poll(p, 2, k < 20 ? 1 : 10);
         if (p[0].revents) {
             char *dst = got < sizeof said - 1 ? said + got : buf_sink;
-            n = read(out[0], dst, dst == buf_sink ? sizeof buf_sink : sizeof said - 1 - got);
+            n = sys_read(out[0], dst, dst == buf_sink ? sizeof buf_sink : sizeof said - 1 - got);
             if (n <= 0) p[0].fd = -1;   /* its end closed (or broken): no more polling it */
             else if (dst != buf_sink) got += (size_t)n;
         }
         /* all of it written (or refused): closed, so a hook reading to
          * its end sees it */
-        if (p[1].revents && ((n = write(in[1], state + off, len - off)) < 0 ? errno != EAGAIN : (off += (size_t)n) == len))
+        if (p[1].revents && ((n = sys_write(in[1], state + off, len - off)) < 0 ? errno != EAGAIN : (off += (size_t)n) == len))
             close(in[1]), in[1] = p[1].fd = -1;
     }
     /* what it printed just before it ended is still in the pipe: read
      * without waiting (a child it left may hold the other end) */
     sys_fcntl(out[0], F_SETFL, O_NONBLOCK);
-    while (got < sizeof said - 1 && (n = read(out[0], said + got, sizeof said - 1 - got)) > 0) got += (size_t)n;
+    while (got < sizeof said - 1 && (n = sys_read(out[0], said + got, sizeof said - 1 - got)) > 0) got += (size_t)n;
     if (in[1] >= 0) close(in[1]);
     close(out[0]);
     if (w == -2) return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
@@ -8679,7 +8710,7 @@ static int write_attr(int dirfd, const char *name, const char *alt, const char *
     if (fd < 0 && errno == ENOENT && alt) fd = sys_openat(dirfd, name = alt, O_WRONLY | O_CLOEXEC, 0);
     if (fd < 0) return failerr("open /proc/self/attr/%s", name);
     size_t n = strlen(text);
-    int r = write(fd, text, n) == (ssize_t)n ? 0 : failerr("write \"%s\" to /proc/self/attr/%s", text, name);
+    int r = sys_write(fd, text, n) == (ssize_t)n ? 0 : failerr("write \"%s\" to /proc/self/attr/%s", text, name);
     close(fd);
     return r;
 }
@@ -8822,7 +8853,7 @@ static int copy_self_to(int dst)
     }
     char *buf = xmalloc(65536);
     int r = 0;
-    while ((n = read(src, buf, 65536)) != 0) {
+    while ((n = sys_read(src, buf, 65536)) != 0) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 || write_all(dst, buf, (size_t)n) < 0) { r = failerr("copy /proc/self/exe"); break; }
     }
@@ -9154,7 +9185,7 @@ static int spawn_child(void *arg)
     for (int i = 0; i < 2; i++)
         if (a->keep[i] >= 0 && set_cloexec(a->keep[i], 0) < 0) _exit(126);
     for (int i = 0; a->stdio && i < 3; i++)
-        if (a->stdio[i] >= 0 && dup2(a->stdio[i], i) < 0) _exit(126);
+        if (a->stdio[i] >= 0 && sys_dup2(a->stdio[i], i) < 0) _exit(126);
 #ifdef SYS_execveat
     /* the protected binary by its fd (Linux 3.19): no walk of /proc */
     if (a->exefd >= 0) syscall(SYS_execveat, a->exefd, "", a->argv, a->env, AT_EMPTY_PATH);
@@ -9218,7 +9249,7 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
 static pid_t spawned(pid_t pid, const struct spawn_args *a, int stage, int sibling)
 {
     if (!a->err) return pid;
-    if (!sibling) waitpid(pid, NULL, 0);
+    if (!sibling) sys_waitpid(pid, NULL, 0);
     errno = a->err;
     return failerr("start stage %d: execve %s", stage, a->exe);
 }
@@ -9267,8 +9298,8 @@ static void explain_stage_exit(pid_t pid)
 {
     int status;
     pid_t r = 0;
-    for (int i = 0; i < 50 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++) sleep_ms(2);
-    if (r == 0) { kill(pid, SIGKILL); r = waitpid(pid, &status, 0); }
+    for (int i = 0; i < 50 && (r = sys_waitpid(pid, &status, WNOHANG)) == 0; i++) sleep_ms(2);
+    if (r == 0) { kill(pid, SIGKILL); r = sys_waitpid(pid, &status, 0); }
     if (r != pid) return;
     size_t n = strlen(err_msg);
     if (WIFSIGNALED(status))
@@ -9337,7 +9368,7 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
     for (size_t i = 0; i < n; i++) buf_printf(&b, "%u %u %u\n", m[i].container, m[i].host, m[i].size);
     str_fmt(path, sizeof path, "/proc/%d/%s", (int)pid, file);
     int fd = sys_open(path, O_WRONLY | O_CLOEXEC, 0), r = 0;
-    if (fd < 0 || write(fd, b.p, b.len) != (ssize_t)b.len) r = failerr("write %s", path);
+    if (fd < 0 || sys_write(fd, b.p, b.len) != (ssize_t)b.len) r = failerr("write %s", path);
     if (fd >= 0) close(fd);
     buf_free(&b);
     return r;
@@ -9355,7 +9386,7 @@ static int helper_child(void *arg)
 {
     struct helper_child *c = arg;
     cloexec_fds_from(3, 0);   /* (as for hooks) */
-    if (dup2(c->err, 2) >= 0 && (!c->stdout_too || dup2(c->err, 1) >= 0)) execve(c->path, c->argv, environ);
+    if (sys_dup2(c->err, 2) >= 0 && (!c->stdout_too || sys_dup2(c->err, 1) >= 0)) execve(c->path, c->argv, environ);
     c->exec_errno = errno;
     return 127;
 }
@@ -9381,17 +9412,17 @@ static int run_captured(const char *path, char **argv, int stdout_too, size_t ma
         int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (pr < 0 && errno == EINTR) continue;
         if (pr == 0) { timed_out = 1; break; }
-        ssize_t n = read(pfd[0], chunk, sizeof chunk);
+        ssize_t n = sys_read(pfd[0], chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         if (out->len < max) buf_add(out, chunk, (size_t)n < max - out->len ? (size_t)n : max - out->len);
     }
     close(pfd[0]);
     /* its output is closed; it may still linger: the rest of its time */
-    while (!timed_out && waitpid(child, status, WNOHANG) == 0)
+    while (!timed_out && sys_waitpid(child, status, WNOHANG) == 0)
         if (now_ms() >= deadline) timed_out = 1; else sleep_ms(5);
     if (timed_out) kill(child, SIGKILL);
-    while (timed_out && waitpid(child, status, 0) < 0 && errno == EINTR) {}
+    while (timed_out && sys_waitpid(child, status, 0) < 0 && errno == EINTR) {}
     buf_add(out, "", 0);
     if (c.exec_errno) return errno = c.exec_errno, failerr("%s: cannot run it", argv[0]);
     if (timed_out) return fail("%s: no answer within %d s (killed)", argv[0], secs);
@@ -9461,7 +9492,7 @@ static int hold_userns(void *arg)
     const int *p = arg;
     char c;
     close(p[1]);
-    while (read(p[0], &c, 1) < 0 && errno == EINTR) {}
+    while (sys_read(p[0], &c, 1) < 0 && errno == EINTR) {}
     return 0;
 }
 
@@ -9478,7 +9509,7 @@ static int idmap_userns(const struct oci_idmap *u, size_t nu, const struct oci_i
         if ((nsfd = sys_open(path, O_RDONLY | O_CLOEXEC, 0)) < 0) failerr("open %s", path);
     }
     close(pfd[1]);   /* the child returns */
-    if (pid > 0) while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    if (pid > 0) while (sys_waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
     close(pfd[0]);
     return nsfd;
 }
@@ -9895,7 +9926,7 @@ static int run_stage2(struct create_job *j)
     }
     int status;
     pid_t w;
-    while ((w = waitpid(j->pid1, &status, 0)) < 0 && errno == EINTR) {}
+    while ((w = sys_waitpid(j->pid1, &status, 0)) < 0 && errno == EINTR) {}
     j->pid1 = 0;
     if (w < 0) { failerr("wait for stage 1 (namespace setup)"); goto out; }
     if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -9926,8 +9957,8 @@ static int write_pid_file(const char *path, pid_t pid)
 
 static void create_job_undo(struct create_job *j, const char *id)
 {
-    if (j->pid2 > 0) { kill(j->pid2, SIGKILL); waitpid(j->pid2, NULL, 0); }
-    if (j->pid1 > 0) { kill(j->pid1, SIGKILL); waitpid(j->pid1, NULL, 0); }
+    if (j->pid2 > 0) { kill(j->pid2, SIGKILL); sys_waitpid(j->pid2, NULL, 0); }
+    if (j->pid1 > 0) { kill(j->pid1, SIGKILL); sys_waitpid(j->pid1, NULL, 0); }
     j->pid1 = j->pid2 = 0;
     if (OCIRUN_SYSTEMD && j->unit_started) {
         char saved[sizeof err_msg];
@@ -10211,7 +10242,7 @@ static int wait_forwarding_signals(pid_t pid, int *exit_status)
     hold_sigchld(&set);
     int status, sig;
     pid_t w;
-    while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
+    while ((w = sys_waitpid(pid, &status, WNOHANG)) == 0) {
         sig = (int)syscall(NR_rt_sigtimedwait, &set, NULL, NULL, (size_t)OCI_KSIGSET);
         if (sig > 0 && sig != SIGCHLD && sig != SIGWINCH) kill(pid, sig);   /* (no terminal to resize) */
         else if (sig < 0 && errno != EINTR) break;
@@ -10235,13 +10266,13 @@ struct relay_in { char buf[4096]; size_t off, len; };
 static int relay_input(int to, struct relay_in *in, int readable)
 {
     if (!in->len && readable) {
-        ssize_t n = read(0, in->buf, sizeof in->buf);
+        ssize_t n = sys_read(0, in->buf, sizeof in->buf);
         if (n < 0 && errno == EINTR) return 0;
         if (n <= 0) return -1;
         in->off = 0, in->len = (size_t)n;
     }
     if (!in->len) return 0;
-    ssize_t n = write(to, in->buf + in->off, in->len - in->off);
+    ssize_t n = sys_write(to, in->buf + in->off, in->len - in->off);
     if (n < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
     if ((in->off += (size_t)n) == in->len) in->len = 0;
     return 0;
@@ -10252,7 +10283,7 @@ static int relay_input(int to, struct relay_in *in, int readable)
 static int relay_output(int from, int to)
 {
     char buf[4096];
-    ssize_t n = read(from, buf, sizeof buf);
+    ssize_t n = sys_read(from, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
     return n <= 0 || write_all(to, buf, (size_t)n) < 0 ? -1 : 0;
 }
@@ -10290,7 +10321,7 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
     if (fd[0] >= 0) sys_fcntl(fd[0], F_SETFL, sys_fcntl(fd[0], F_GETFL, 0) | O_NONBLOCK);
     struct relay_in in = { .len = 0 };
     while (r == 0) {
-        if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = 1;
+        if (!exited && sys_waitpid(pid, &status, WNOHANG) == pid) exited = 1;
         if (exited && fd[1] < 0 && fd[2] < 0) break;
         struct pollfd p[5] = { { sfd, POLLIN, 0 }, { fd[0] >= 0 && !in.len && !exited ? 0 : -1, POLLIN, 0 },
                                { in.len ? fd[0] : -1, POLLOUT, 0 }, { fd[1], POLLIN, 0 }, { fd[2], POLLIN, 0 } };
@@ -10299,7 +10330,7 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
         if (n == 0) break;   /* it exited, and what it left was quiet for 100 ms */
         if (p[0].revents) {
             struct { uint32_t signo; uint8_t rest[124]; } si;   /* struct signalfd_siginfo */
-            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+            while (sys_read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
                 if (si.signo == SIGWINCH) { if (tty) copy_winsize(0, m); }
                 else if (si.signo != SIGCHLD) kill(pid, (int)si.signo);
         }
@@ -11584,7 +11615,7 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
     char msg[1024];
     size_t got = 0;
     ssize_t n;
-    while (got < sizeof msg - 1 && ((n = read(c, msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+    while (got < sizeof msg - 1 && ((n = sys_read(c, msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
         if (n > 0) got += (size_t)n;
     close(c);
     msg[got] = 0;
@@ -12059,7 +12090,7 @@ static int parse_size(const char *flag, const char *v, int64_t *out, int units)
     static const char unit[] = "kmgtp";
     uint64_t n = 0;
     const char *p = v, *u;
-    int shift = 0;
+    int shift = 0;   /* (in units of 10 bits) */
     if (!units || !strcmp(v, "-1")) {
         p = scan_i64(v, out);
         if (p && p != v && !*p && *out >= -1) return 0;
@@ -12068,11 +12099,15 @@ static int parse_size(const char *flag, const char *v, int64_t *out, int units)
     for (; *p >= '0' && *p <= '9' && n <= INT64_MAX / 10; p++) n = n * 10 + (uint64_t)(*p - '0');
     if (p == v) goto bad;
     p += *p == ' ';
-    if (*p && (u = str_chr(unit, *p | 32))) shift = 10 * (int)(u - unit + 1), p++;
+    if (*p && (u = str_chr(unit, *p | 32))) shift = (int)(u - unit + 1), p++;
     p += (*p | 32) == 'i';
     p += (*p | 32) == 'b';
-    if (*p || n > (uint64_t)INT64_MAX >> shift) goto bad;
-    *out = (int64_t)(n << shift);
+    if (*p) goto bad;
+    /* (by 1024 at a time: a 64-bit shift by a variable calls libgcc on
+     * 32-bit CPUs) */
+    for (; shift > 0; shift--, n <<= 10)
+        if (n > (uint64_t)INT64_MAX >> 10) goto bad;
+    *out = (int64_t)n;
     return 0;
 bad:
     return fail("update: --%s: invalid value \"%s\"", flag, v);
@@ -12500,7 +12535,7 @@ static int probe_in_child(int (*fn)(int), int arg)
     struct probe p = { fn, arg };
     pid_t pid = spawn_vfork(probe_child, &p, 0);
     if (pid < 0) return errno;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    while (sys_waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
 
@@ -13022,7 +13057,7 @@ static int criu_child(void *arg)
     for (int i = 0; i < c->nfds; i++)
         if (c->fds[i] >= 0 && (high[i] = sys_fcntl(c->fds[i], F_DUPFD_CLOEXEC, 64)) < 0) return c->exec_errno = errno, 126;
     for (int i = 0; i < c->nfds; i++)
-        if (c->fds[i] >= 0 && dup2(high[i], i) < 0) return c->exec_errno = errno, 126;
+        if (c->fds[i] >= 0 && sys_dup2(high[i], i) < 0) return c->exec_errno = errno, 126;
     char *argv[] = { (char *)"criu", (char *)"swrk", (char *)"3", NULL };
     execve(c->exe, argv, environ);
     c->exec_errno = errno;
@@ -13045,7 +13080,7 @@ static int criu_start(struct criu *cr, const char *exe, int *fds, int nfds)
     close(sp[1]);
     if (cr->pid > 0 && !c.exec_errno) return cr->sock = sp[0], 0;
     int e = cr->pid < 0 ? errno : c.exec_errno;
-    if (cr->pid > 0) waitpid(cr->pid, NULL, 0);
+    if (cr->pid > 0) sys_waitpid(cr->pid, NULL, 0);
     close(sp[0]);
     cr->pid = 0;
     errno = e;
@@ -13058,7 +13093,7 @@ static int criu_gone(struct criu *cr, const char *what)
     int status = 0, e = errno;
     close(cr->sock), cr->sock = -1;
     if (cr->timeout_ms > 0) kill(cr->pid, SIGKILL);
-    while (cr->pid > 0 && waitpid(cr->pid, &status, 0) < 0 && errno == EINTR) {}
+    while (cr->pid > 0 && sys_waitpid(cr->pid, &status, 0) < 0 && errno == EINTR) {}
     cr->pid = 0;
     if (cr->timeout_ms > 0 && e == ETIMEDOUT) return fail("%s: criu did not answer within %d s (killed)", what, cr->timeout_ms / 1000);
     return fail("%s: criu ended (%s %d); its log: %s", what, WIFSIGNALED(status) ? "killed by signal" : "exit status",
@@ -13155,7 +13190,7 @@ static int criu_finish(struct criu *cr, int check)
     int status = 0;
     if (cr->sock >= 0) shutdown(cr->sock, SHUT_WR), close(cr->sock);
     cr->sock = -1;
-    while (cr->pid > 0 && waitpid(cr->pid, &status, 0) < 0 && errno == EINTR) {}
+    while (cr->pid > 0 && sys_waitpid(cr->pid, &status, 0) < 0 && errno == EINTR) {}
     if (cr->pid <= 0 || !check || (WIFEXITED(status) && !WEXITSTATUS(status))) return cr->pid = 0, 0;
     cr->pid = 0;
     return fail("criu failed: %s %d; log file: %s", WIFSIGNALED(status) ? "signal" : "exit status",
@@ -13433,7 +13468,7 @@ static int checkpoint_notify(void *ctx, const struct criu_resp *n, int fd)
     int *status_fd = ctx;
     if (fd >= 0) close(fd);
     if (!strcmp(n->script, "status-ready") && *status_fd >= 0) {
-        if (write(*status_fd, "", 1) != 1) warnf("--status-fd %d: %s", *status_fd, strerror(errno));
+        if (sys_write(*status_fd, "", 1) != 1) warnf("--status-fd %d: %s", *status_fd, strerror(errno));
         close(*status_fd), *status_fd = -1;
     }
     return 0;
@@ -13580,7 +13615,7 @@ static int restore_root(const struct create_job *j, const char *root_dir)
     char *stack = xmalloc(size);
     int status = 0;
     pid_t pid = clone(restore_prep, (void *)((uintptr_t)(stack + size) & ~(uintptr_t)15), CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
-    if (pid > 0) while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (pid > 0) while (sys_waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     xfree(stack);
     if (pid < 0) return failerr("clone");
     if (!WIFEXITED(status) || WEXITSTATUS(status)) return err_prefix("restore: the mount points");

@@ -891,6 +891,18 @@ t_rootfs_propagation() {
 		[ "$RC" = 0 ] || { fail "rootfsPropagation $p: $(errsum "$ERR")"; continue; }
 		case $p in *unbindable) printf '%s' "$OUT" | grep -q unbindable || fail "$p: / is not unbindable: $OUT" ;; esac
 	done
+	# a mount's own propagation wins over a recursive rootfsPropagation
+	# (runc sets the rootfs's first; CRI sends "rprivate" mounts in an
+	# "rslave" pod): the bind of a shared host tmpfs
+	local d=$TMP/prop-src
+	mkdir -p "$d" && mount -t tmpfs tmpfs "$d" && mount --make-shared "$d" || { fail "cannot make a shared tmpfs at $d"; return; }
+	run_sh prop-own-private 'awk '"'"'$5 == "/p"'"'"' /proc/self/mountinfo' \
+		'.linux.rootfsPropagation = "rshared" | .mounts += [{destination: "/p", type: "bind", source: $d, options: ["rbind", "rprivate"]}]' --arg d "$d"
+	case $OUT in *shared:*|*master:*|"") fail "rprivate mount under rootfsPropagation rshared ($RC): $OUT $(errsum "$ERR")" ;; esac
+	run_sh prop-own-shared 'awk '"'"'$5 == "/p"'"'"' /proc/self/mountinfo' \
+		'.linux.rootfsPropagation = "rslave" | .mounts += [{destination: "/p", type: "bind", source: $d, options: ["rbind", "rshared"]}]' --arg d "$d"
+	case $OUT in *shared:*) ;; *) fail "rshared mount under rootfsPropagation rslave ($RC): $OUT $(errsum "$ERR")" ;; esac
+	umount -l "$d"
 	return 0
 }
 
@@ -1258,6 +1270,14 @@ ptmx -> pts/ptmx
 full-ok
 null-ok
 dirs-ok"
+	# a mount of the config's over a default device's path wins, as in
+	# runc (docker run -v /dev/urandom:/dev/random): a file, a directory
+	mkdir -p "$TMP/devdir"
+	run_sh devices-mounted 'stat -c "%n %t:%T" /dev/random; [ -d /dev/zero ] && echo zero-is-dir' \
+		'.mounts += [{destination: "/dev/random", type: "bind", source: "/dev/urandom", options: ["rbind", "rprivate"]},
+		 {destination: "/dev/zero", type: "bind", source: $d, options: ["rbind"]}]' --arg d "$TMP/devdir"
+	expect "device paths the config mounts over (rc $RC: $(errsum "$ERR"))" "$OUT" "/dev/random 1:9
+zero-is-dir"
 }
 
 # ------------------------------------------------------------- namespaces --

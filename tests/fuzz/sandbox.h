@@ -118,8 +118,8 @@ static long sb_syscall(long nr, ...)
     case SYS_clock_gettime: case SYS_getcwd: case SYS_capget: case SYS_pipe2: case 434 /* pidfd_open */:
     case SYS_statfs: case SYS_fstatfs: nargs = 2; break;
     case SYS_fcntl: case SYS_socket: case SYS_ioctl: case SYS_getdents64: case 436 /* close_range */: case SYS_seccomp:
-    case SYS_recvmsg: case SYS_sched_getaffinity: case SYS_faccessat: nargs = 3; break;
-    case SYS_openat: case SYS_socketpair: case 439 /* faccessat2 */: case SYS_readlinkat: nargs = 4; break;
+    case SYS_recvmsg: case SYS_sched_getaffinity: case SYS_faccessat: case SYS_read: case SYS_write: nargs = 3; break;
+    case SYS_openat: case SYS_socketpair: case 439 /* faccessat2 */: case SYS_readlinkat: case SYS_wait4: nargs = 4; break;
     default: {
         char what[32];
         snprintf(what, sizeof what, "syscall %ld", nr);
@@ -146,6 +146,9 @@ static long sb_syscall(long nr, ...)
     case 436:   /* close_range: only to mark fds close-on-exec */
         if (a[2] != 4 /* CLOSE_RANGE_CLOEXEC */) return sb_no("close_range");
         break;
+    case SYS_read: return sb_read((int)a[0], (void *)a[1], (size_t)a[2]);
+    case SYS_write: return sb_write((int)a[0], (const void *)a[1], (size_t)a[2]);
+    case SYS_wait4: return sb_waitpid((pid_t)a[0], (int *)a[1], (int)a[2]);
     }
     return syscall(nr, a[0], a[1], a[2], a[3]);
 }
