@@ -1157,7 +1157,8 @@ static int set_cloexec(int fd, int on)
 
 /* Directory reading with getdents64 on an fd the caller owns, without DIR:
  * libc's opendir() allocates, and the static binary carries no malloc. */
-struct dir_iter { int fd, pos, len; _Alignas(8) char buf[2048]; };
+struct dir_iter { int fd, pos, len; unsigned char type; _Alignas(8) char buf[2048]; };   /* type: the last name's */
+#define OCI_DT_DIR 4
 
 static void dir_start(struct dir_iter *d, int fd) { d->fd = fd, d->pos = d->len = 0; }
 
@@ -1173,6 +1174,7 @@ static const char *dir_next(struct dir_iter *d)
         }
         const struct oci_dirent64 *e = (const void *)(d->buf + d->pos);
         d->pos += e->d_reclen;
+        d->type = e->d_type;
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) return e->d_name;
     }
 }
@@ -11466,17 +11468,34 @@ static void pidlist_add(struct pidlist *l, int pid)
 
 /* The members of the container's cgroup: every process, in any pid
  * namespace.  -1 when the container has no cgroup to ask. */
-static int cgroup_pids(const struct cstate *st, struct pidlist *l)
+static int cg_tree_pids(const char *dir, int skip, struct pidlist *l, int depth)
 {
     char path[PATH_MAX + 16], *text;
-    int pid;
-    if (!st->cgroups || !st->cgroups[0]) return -1;
-    str_fmt(path, sizeof path, "%.*s/cgroup.procs", (int)str_span(st->cgroups, "\n", 0), st->cgroups);
+    int pid, fd;
+    str_fmt(path, sizeof path, "%s/cgroup.procs", dir);
     if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) < 0) return -1;
     for (char *save, *t = str_tok(text, "\n", &save); t; t = str_tok(NULL, "\n", &save))
-        if (parse_int(t, &pid) == 0 && pid != st->pid) pidlist_add(l, pid);
+        if (parse_int(t, &pid) == 0 && pid != skip) pidlist_add(l, pid);
     xfree(text);
+    /* and the cgroups below it (exec --cgroup's, a systemd's inside), as
+     * runc walks them: one hierarchy holds every process once */
+    if (depth >= 8 || (fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return 0;
+    struct dir_iter d;
+    const char *name;
+    dir_start(&d, fd);
+    while ((name = dir_next(&d)))
+        if (d.type == OCI_DT_DIR && str_fmt(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path)
+            cg_tree_pids(path, skip, l, depth + 1);
+    close(fd);
     return 0;
+}
+
+static int cgroup_pids(const struct cstate *st, struct pidlist *l)
+{
+    char dir[PATH_MAX];
+    if (!st->cgroups || !st->cgroups[0]) return -1;
+    str_fmt(dir, sizeof dir, "%.*s", (int)str_span(st->cgroups, "\n", 0), st->cgroups);
+    return cg_tree_pids(dir, st->pid, l, 0);
 }
 
 /* Without a cgroup: the processes in init's pid namespace, if it has its

@@ -2672,6 +2672,11 @@ t_exec_cgroup() {
 	grep -q 'not a sub cgroup path' "$B/log" || fail "pids:../outside: $(errsum "$(cat "$B/log")")"
 	rt exec --cgroup pids:a:b $id true >"$B/log" 2>&1 && fail "exec --cgroup pids:a:b was taken"
 	grep -q 'invalid --cgroup argument: pids:a:b' "$B/log" || fail "pids:a:b: $(errsum "$(cat "$B/log")")"
+	# ps (and kill --all) see the processes in sub-cgroups too (runc walks the tree)
+	rt exec -d --pid-file "$B/sub.pid" --cgroup all $id sleep 777 </dev/null >"$B/log" 2>&1 || fail "exec -d --cgroup all: $(errsum "$(cat "$B/log")")"
+	local sp; sp=$(cat "$B/sub.pid" 2>/dev/null)
+	rt ps -f json $id 2>"$B/log" | jq -e --argjson p "${sp:-0}" 'index($p) != null' >/dev/null ||
+		fail "ps -f json lacks $sp, in the sub-cgroup all: $(rt ps -f json $id 2>&1)"
 	rt delete --force $id >/dev/null 2>&1
 	rmdir /sys/fs/cgroup/*$cgp/* 2>/dev/null; rmdir /sys/fs/cgroup/*$cgp /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
 	return 0
