@@ -403,6 +403,21 @@ static ssize_t sys_read(int fd, void *buf, size_t n) { return syscall(SYS_read, 
 static ssize_t sys_write(int fd, const void *buf, size_t n) { return syscall(SYS_write, fd, buf, n); }
 static pid_t sys_waitpid(pid_t pid, int *status, int options) { return (pid_t)syscall(SYS_wait4, pid, status, options, NULL); }
 static int sys_dup2(int fd, int to) { return fd == to ? to : (int)syscall(SYS_dup3, fd, to, 0); }
+/* (one call each: the wrappers cost more than the calls; sendfile with
+ * no offset is the same call under either name) */
+static int sys_renameat(int dirfd, const char *from, const char *to)
+{
+#ifdef SYS_renameat
+    return (int)syscall(SYS_renameat, dirfd, from, dirfd, to);
+#else
+    return (int)syscall(SYS_renameat2, dirfd, from, dirfd, to, 0);   /* (arm64, riscv64: the only one) */
+#endif
+}
+#ifdef SYS_sendfile64
+#define NR_sendfile SYS_sendfile64
+#else
+#define NR_sendfile SYS_sendfile
+#endif
 /* (musl's readlinkat stands in a buffer for a size of 0, never passed here) */
 static ssize_t sys_readlinkat(int dirfd, const char *path, char *buf, size_t size) { return syscall(SYS_readlinkat, dirfd, path, buf, size); }
 
@@ -1034,7 +1049,7 @@ static int publish_staged(int dirfd, const char *name)
 {
     char tmp[NAME_MAX + 1];
     str_fmt(tmp, sizeof tmp, ".%s.tmp", name);
-    if (renameat(dirfd, tmp, dirfd, name) == 0) return 0;
+    if (sys_renameat(dirfd, tmp, name) == 0) return 0;
     failerr("rename %s to %s", tmp, name);
     unlinkat(dirfd, tmp, 0);
     return -1;
@@ -1647,6 +1662,15 @@ static size_t utf8_valid(const unsigned char *p, const unsigned char *end)
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
     return n;
+}
+
+/* Whether all of s is valid UTF-8 (what JSON, and our state, can hold). */
+static int str_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    for (size_t l = 1; p < end; p += l)
+        if (!(l = utf8_valid(p, end))) return 0;
+    return 1;
 }
 
 static int jparse_string(struct jparser *jp, const char **out, size_t *outlen)
@@ -3550,7 +3574,7 @@ static int validate_id(const char *id)
         return fail("invalid container id \"%s\"", id);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)id[i];
-        if (!isalnum(c) && !str_chr("_+-.", c))
+        if (!isdigit(c) && !isalpha(c) && !str_chr("_+-.", c))
             return fail("invalid container id \"%s\": only letters, digits and _+-. are allowed", id);
     }
     return 0;
@@ -8848,7 +8872,7 @@ static int copy_self_to(int dst)
     if (src < 0) return failerr("open /proc/self/exe");
     ssize_t n;
     off_t done = 0;
-    while ((n = sendfile(dst, src, NULL, 1 << 30)) > 0) done += n;
+    while ((n = syscall(NR_sendfile, dst, src, NULL, 1 << 30)) > 0) done += n;
     if (n == 0 || (n < 0 && done == 0 && errno != EINVAL && errno != ENOSYS)) {
         close(src);
         return n == 0 ? 0 : failerr("copy /proc/self/exe");
@@ -8896,7 +8920,9 @@ static int sealed_memfd_copy(void)
         close(fd);
         return -1;
     }
-    if (pwrite(fd, "", 1, 0) >= 0 || errno != EPERM) {
+    /* (pwrite at offset 0, a write no seal but F_SEAL_WRITE refuses: every
+     * arch's split of the 64-bit offset, padded or not, is zeros) */
+    if (syscall(SYS_pwrite64, fd, "", 1, 0, 0, 0) >= 0 || errno != EPERM) {
         fail("a write to the sealed memfd was not refused with EPERM");
         close(fd);
         return -1;
@@ -9639,6 +9665,8 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     if ((rp[0] == '/' ? dir_realpath(path, j->opts.rootfs) : dir_realpath_below(j->opts.bundle, rp, j->opts.rootfs)) < 0)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
                errno == ENOTDIR ? fail("rootfs (%s) is not a directory", path) : failerr("rootfs %s", path);
+    /* (the state is JSON: runc's create fails on such a path too) */
+    if (!str_utf8(j->opts.bundle) || !str_utf8(j->opts.rootfs)) return fail("bundle or rootfs path: not UTF-8");
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
                     (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
     str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
@@ -11119,7 +11147,7 @@ static void exec_failed(const char *exe)
 {
     char why[128];
     str_fmt(why, sizeof why, "%s", strerror(errno));
-    why[0] = (char)tolower((unsigned char)why[0]);
+    if (why[0] >= 'A' && why[0] <= 'Z') why[0] = (char)(why[0] + 32);
     fd_printf(2, "exec %s: %s\n", exe, why);
     _exit(1);
 }
@@ -11197,8 +11225,8 @@ static int stage2_main(int syncfd, int mntfd)
     xfree(host_fds);
     if (s.proc.terminal && hand_over_pty(syncfd, &pty, o.flags) < 0) return -1;
     if ((s.clone_flags & CLONE_NEWNET) && loopback_up() < 0) return -1;
-    if (s.hostname && s.hostname[0] && sethostname(s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
-    if (s.domainname && s.domainname[0] && setdomainname(s.domainname, strlen(s.domainname)) < 0)
+    if (s.hostname && s.hostname[0] && syscall(SYS_sethostname, s.hostname, strlen(s.hostname)) < 0) return failerr(".hostname");
+    if (s.domainname && s.domainname[0] && syscall(SYS_setdomainname, s.domainname, strlen(s.domainname)) < 0)
         return failerr(".domainname");
     struct proc_ready p;
     char listen[24];
@@ -11424,7 +11452,7 @@ static int parse_signal(const char *s, int *out)
     for (size_t i = 0; i < ARRAY_LEN(signal_names); i++)
         if (!name_cmp(name, signal_names[i].name)) { *out = signal_names[i].sig; return 0; }
     if (!name_ncmp(name, "RTMIN", 5) || !name_ncmp(name, "RTMAX", 5)) {
-        int base = toupper((unsigned char)name[4]) == 'N' ? SIGRTMIN : SIGRTMAX, off = 0;
+        int base = (name[4] | 32) == 'n' ? SIGRTMIN : SIGRTMAX, off = 0;
         if (name[5] && (parse_int(name + 6, &off) < 0 || off < 0 || off > SIGRTMAX || (name[5] != '+' && name[5] != '-')))
             return fail("unknown signal \"%s\"", s);
         n = name[5] == '-' ? base - off : base + off;

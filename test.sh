@@ -1398,6 +1398,13 @@ marker_variant() {
 # symlink, a relative path, dots.  realpath(1) is the oracle.
 t_state_bundle_path() {
 	local id=state-bundle want got k
+	# a bundle path that is not UTF-8: the state (JSON) cannot hold it;
+	# refused before anything exists (runc writes U+FFFD in its place)
+	if [ $IS_OCIRUN = 1 ]; then
+		sh_variant $id-u 'true'
+		local u=$TMP/bundle-$'\xff'
+		cp -a "$B" "$u" && bad $id-u 'UTF-8' "$u" create --bundle "$u" $id-u
+	fi
 	sh_variant $id 'exec sleep 1000'
 	want=$(realpath "$B")
 	ln -sfn "$B" "$TMP/bundle-link"
