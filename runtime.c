@@ -7455,8 +7455,10 @@ static int copy_tree(int from, int to, int depth)
             if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", name);
             if (a >= 0) close(a);
             if (b >= 0) close(b);
+        } else if (S_ISFIFO(st.st_mode)) {
+            if (mknodat(to, name, S_IFIFO | (st.st_mode & 07777), 0) < 0) r = failerr("tmpcopyup: mkfifo %s", name);
         } else {
-            continue; /* device nodes, sockets and fifos are not copied */
+            continue; /* device nodes (a user namespace could not make them) and sockets are not copied */
         }
         if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
             r = failerr("tmpcopyup: chown %s", name);

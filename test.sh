@@ -952,6 +952,14 @@ sub/f
 tmpfs
 usuid-kept"
 	expect "tmpcopyup: modes, owners, content, links, the tmpfs" "$OUT" "$want"
+	# a fifo is copied as a fifo (runc 1.1 fails on one: its lchown looks
+	# for the fifo under the wrong name)
+	[ $IS_OCIRUN = 1 ] || return 0
+	mkdir -p "$d" && mkfifo -m 0640 "$d/fifo" || { fail "cannot make $d/fifo"; return; }
+	run_sh copyup-fifo 'stat -c "%n %F %a" /copyup-test/fifo' \
+		'.mounts += [{destination: "/copyup-test", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"]}]'
+	rm -rf "$d"
+	expect "tmpcopyup: a fifo ($RC: $(errsum "$ERR"))" "$OUT" "/copyup-test/fifo fifo 640"
 }
 
 t_masked_paths() {
