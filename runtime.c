@@ -2822,8 +2822,8 @@ static int parse_personality(const struct jv *v, struct oci_spec *s)
     if (want(b, v, J_OBJ, "an object") < 0) return -1;
     if (!v->count) return 0;   /* (as none at all) */
     if (get_str(b, v, "domain", 1, &d) < 0 || get_strv(b, v, "flags", &flags, &nflags) < 0) return -1;
-    if (strcmp(d, "LINUX") && strcmp(d, "LINUX32")) return fail("%s.domain: \"%s\" is not LINUX or LINUX32", b, d);
-    if (nflags) return fail("%s.flags: \"%s\" given, but the spec supports no flags", b, flags[0]);
+    if ((strcmp(d, "LINUX") && strcmp(d, "LINUX32")) || nflags)
+        return fail("%s: domain \"%s\" with %zu flags: LINUX or LINUX32, and no flags (the spec supports none)", b, d, nflags);
     s->personality = 1 + (d[5] ? 0x0008 /* PER_LINUX32 */ : 0 /* PER_LINUX */);
     return 0;
 }
@@ -5055,11 +5055,9 @@ static void cg_empty(const char *dir, int depth)
     if (depth >= 8 || (fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return;
     struct dir_iter d;
     const char *name;
-    struct stat st;
     dir_start(&d, fd);
     while ((name = dir_next(&d)))
-        if (name[0] != '.' && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-            str_fmt(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path) {
+        if (d.type == OCI_DT_DIR && str_fmt(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path) {
             cg_empty(path, depth + 1);
             for (int t = 0; rmdir(path) < 0 && errno == EBUSY && t < 50; t++) sleep_ms(10);
         }
