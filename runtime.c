@@ -13990,10 +13990,10 @@ int ocirun_main(int argc, char **argv)
     if (r == 0 && (g.help || i >= argc))   /* (no command: the help, as runc) */
         return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     if (r == 0 && g.systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
-    if (r == 0 && rootless && strcmp(rootless, "false") && strcmp(rootless, "auto") && strcmp(rootless, "true"))
-        r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
-    /* auto (runc's default): rootless when not root */
-    c.rootless = rootless && !strcmp(rootless, "true") ? 1 : rootless && !strcmp(rootless, "false") ? 0 : running_rootless();
+    /* auto (runc's default): rootless when not root; else a Go boolean */
+    int given = rootless && rootless[0] && strcmp(rootless, "auto"), rl = given ? go_bool(rootless) : -1;
+    if (r == 0 && given && rl < 0) r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
+    c.rootless = rl >= 0 ? rl : running_rootless();
     int root_given = c.root != NULL;
     if (!root_given) c.root = default_root();   /* "" for a user without one: an error where it is used */
     if (r == 0 && root_given && c.root[0] != '/') {

@@ -1744,6 +1744,9 @@ t_flags_go_forms() {
 	expect "list -q=yes: exit status" "$?" 1
 	rt kill $id +0 >"$B/log" 2>&1 || fail "kill ID +0: $(errsum "$(cat "$B/log")")"
 	expect "--log= list -q" "$(rt --log= list -q 2>&1)" "$id"
+	# --rootless takes Go's booleans (and "" or auto)
+	expect "--rootless FALSE list -q" "$(rt --rootless FALSE list -q 2>&1)" "$id"
+	expect "--rootless '' list -q" "$(rt --rootless '' list -q 2>&1)" "$id"
 	rt delete --force=1 $id >"$B/log" 2>&1 || fail "delete --force=1: $(errsum "$(cat "$B/log")")"
 	[ -e "$ROOT/$id" ] && fail "delete --force=1 left the container"
 	return 0
