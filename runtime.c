@@ -389,8 +389,12 @@ static int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c, 
     return (int)syscall(SYS_prctl, op, a, b, c, d);
 }
 /* (musl's statfs and fstatfs clear the struct, then make the same call:
- * the 64-bit one where there is one, sized) */
-#ifdef SYS_statfs64
+ * the 64-bit one where there is one, sized.  glibc's struct on 32-bit is
+ * the old call's: there its own wrappers) */
+#if defined(SYS_statfs64) && defined(__GLIBC__)
+#define sys_statfs statfs
+#define sys_fstatfs fstatfs
+#elif defined(SYS_statfs64)
 static int sys_statfs(const char *path, struct statfs *b) { return (int)syscall(SYS_statfs64, path, sizeof *b, b); }
 static int sys_fstatfs(int fd, struct statfs *b) { return (int)syscall(SYS_fstatfs64, fd, sizeof *b, b); }
 #else
