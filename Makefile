@@ -45,14 +45,18 @@ ocirun: runtime.c runtime.h
 # guessed branch probabilities (blocks laid out for a guess are larger:
 # 1.7 KB on mipsel, 0.9 KB on arm64, 0.5 KB on i386 and armhf); on MIPS,
 # where the margin is smallest, no IPA mod/ref analysis (the code motion
-# it allows costs 0.5 KB there; on riscv64 dropping it costs as much).
+# it allows costs 0.5 KB there; on riscv64 dropping it costs as much), and
+# runtime.c's own byte-loop memcpy in place of musl's portable C one
+# (1.3 KB there; no loop may then become a call to it, hence no
+# loop-distribute-patterns).
 # Cross: make static MUSL_CC="<cross-gcc> -specs <musl specs>" STRIP=<cross-strip>;
 # EXTRA_CFLAGS adds target flags (OpenWrt's MIPS16: -mips16 -minterlink-compressed).
 STATIC_TARGET = $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
 STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-optimize-sibling-calls -fno-caller-saves -fno-shrink-wrap \
 	-fno-move-loop-invariants -fno-tree-loop-im -fno-expensive-optimizations -fno-schedule-insns2 \
-	-fno-tree-tail-merge -fno-guess-branch-probability -fno-pie $(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -fno-ipa-modref)
+	-fno-tree-tail-merge -fno-guess-branch-probability -fno-pie \
+	$(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -fno-ipa-modref -DOCIRUN_OWN_MEMCPY=1 -fno-tree-loop-distribute-patterns)
 STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 static: ocirun-static
 ocirun-static: runtime.c runtime.h

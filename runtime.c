@@ -1134,6 +1134,21 @@ static void mem_move(void *dst, const void *src, size_t n)
     else while (n--) d[n] = s[n];
 }
 
+/* memcpy(3), in the static build where OCIRUN_OWN_MEMCPY says (`make
+ * static` on MIPS, where musl's portable C one is 1.3 KB): the copies here
+ * are of messages, paths and a config, a few KB at the most.  Never in a
+ * library build: the host program's libc keeps its own. */
+#if OCIRUN_OWN_MEMCPY && defined(OCIRUN_NO_MAIN)
+#error "OCIRUN_OWN_MEMCPY is for the ocirun binary, not a library build"
+#endif
+#if OCIRUN_OWN_MEMCPY
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    mem_move(dst, src, n);
+    return dst;
+}
+#endif
+
 /* KEY's value in an environment vector (ours is `environ`: getenv(3)
  * would bring libc's own lookup in for the same loop). */
 static const char *env_get(char *const *env, const char *key)
