@@ -3664,10 +3664,10 @@ static int state_root_open(const char *root, int create, int trust)
  * without bound. */
 #define LOCK_WAIT_MS 30000
 
-/* flock(LOCK_EX) with a deadline: polled, 1 ms first, then 10 ms. */
-static int lock_with_deadline(int fd, const char *id)
+/* flock(LOCK_EX) with a deadline of `limit` ms: polled, 1 ms first, then
+ * 10 ms. */
+static int lock_with_deadline(int fd, const char *id, int limit)
 {
-    int limit = wait_limit_ms(LOCK_WAIT_MS);
     for (int waited = 0;; ) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
         if (errno != EWOULDBLOCK && errno != EINTR) return failerr("lock state of %s", id);
@@ -3679,13 +3679,13 @@ static int lock_with_deadline(int fd, const char *id)
     }
 }
 
-/* Locks an open state directory (with `lock`) and checks it is still
- * there: a delete that held the lock before us has removed it, and the
- * container "does not exist". */
-static int state_dir_lock_live(int fd, const char *id, int lock)
+/* Locks an open state directory (waiting up to `wait` ms; none when
+ * negative) and checks it is still there: a delete that held the lock
+ * before us has removed it, and the container "does not exist". */
+static int state_dir_lock_live(int fd, const char *id, int wait)
 {
     struct stat st;
-    if (lock && lock_with_deadline(fd, id) < 0) return -1;
+    if (wait >= 0 && lock_with_deadline(fd, id, wait) < 0) return -1;
     if (fstat(fd, &st) < 0 || st.st_nlink == 0) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     return 0;
 }
@@ -3693,9 +3693,11 @@ static int state_dir_lock_live(int fd, const char *id, int lock)
 /* How a command holds a container's state: not at all (commands that only
  * read it: state.json is replaced whole), locked (commands that change
  * it), locked but unchecked (create's own, made a moment ago in the
- * trusted root, ours by construction), or checked but not locked (kill,
- * which a hook holding a start must not keep waiting, as runc does not). */
-enum { HOLD_LOOK, HOLD_LOCK, HOLD_NEW, HOLD_TRUST };
+ * trusted root, ours by construction), checked but not locked (kill,
+ * which a hook holding a start must not keep waiting, as runc does not),
+ * or locked only if free at once (delete --force, which kills first when
+ * it is not). */
+enum { HOLD_LOOK, HOLD_LOCK, HOLD_NEW, HOLD_TRUST, HOLD_TRY };
 
 /* Opens <root>/<id> as `lock` (a HOLD_*) says.  Fails with "does not
  * exist" when absent. */
@@ -3705,8 +3707,9 @@ static int state_dir_open(int rootfd, const char *id, int lock)
     if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
-    if (((lock == HOLD_LOCK || lock == HOLD_TRUST) && state_dir_trusted(fd, "the state directory of", id) < 0) ||
-        state_dir_lock_live(fd, id, lock != HOLD_TRUST && lock) < 0) {
+    int wait = lock == HOLD_LOOK || lock == HOLD_TRUST ? -1 : lock == HOLD_TRY ? 0 : wait_limit_ms(LOCK_WAIT_MS);
+    if ((lock != HOLD_LOOK && lock != HOLD_NEW && state_dir_trusted(fd, "the state directory of", id) < 0) ||
+        state_dir_lock_live(fd, id, wait) < 0) {
         close(fd);
         return -1;
     }
@@ -7723,10 +7726,11 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
 static int mounts_own_propagation(struct rootfs_ctx *c)
 {
     struct statfs sf;
+    int proc_checked = 0;
     for (size_t i = 0; i < c->spec->nmounts; i++) {
         const struct oci_mount *m = &c->spec->mounts[i];
         if (!m->nprop) continue;
-        if (sys_statfs("/proc/self", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+        if (!proc_checked++ && (sys_statfs("/proc/self", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC))
             return fail(".mounts[%zu] (%s): its propagation after rootfsPropagation's needs a procfs at /proc", i, m->dest);
         int fd = resolve_in_root(c->rootfd, m->dest, 0);
         int r = fd < 0 ? -1 : mount_set_propagation(fd, m);
@@ -11827,11 +11831,15 @@ int ocirun_delete(const char *root, const char *id, int force)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
-    /* --force ends the processes before it waits for the state's hold: a
-     * start or exec whose hook hangs holds it (runc kills at once) */
-    if (force && ocirun_kill(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
-    memset(&st, 0, sizeof st);
-    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
+    int o = open_container_as(root_or_default(root), id, &rootfd, &dirfd, &st, force ? HOLD_TRY : HOLD_LOCK);
+    /* --force ends the processes before it waits for a hold another
+     * command has: a start or exec whose hook hangs (runc kills at once) */
+    if (o < 0 && force && err_code == OCIRUN_E_BUSY) {
+        close_container(rootfd, dirfd, &st);
+        if (ocirun_kill(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
+        o = open_container(root_or_default(root), id, &rootfd, &dirfd, &st);
+    }
+    if (o == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
     } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_DAMAGED && force) {
         /* what a killed create made, or what a damaged state named: its
@@ -11992,7 +12000,7 @@ static int run_foreground(const struct cli *c, const char *id, pid_t pid, struct
     if (keep) return 0;
     int r;
     if (dirfd < 0) r = ocirun_delete(c->root, id, 1);
-    else if ((r = state_dir_lock_live(dirfd, id, 1)) == 0) r = delete_locked(rootfd, dirfd, st, 1);
+    else if ((r = state_dir_lock_live(dirfd, id, wait_limit_ms(LOCK_WAIT_MS))) == 0) r = delete_locked(rootfd, dirfd, st, 1);
     else if (err_code == OCIRUN_E_NOT_FOUND) r = 0;   /* a delete came first */
     if (r == 0) phase("deleted: processes, cgroups and state gone");
     return r;

@@ -2740,6 +2740,18 @@ t_run_delete_meanwhile() {
 	rt run --bundle "$B" $id </dev/null >"$B/log" 2>&1 || fail "run: $(errsum "$(cat "$B/log")")"
 	left=$(leftovers $id "$B")
 	[ -z "$left" ] || fail "left behind by run:$left"
+	# one whose process ends while another command holds the state (here
+	# flock(1), for 2 s) waits for it, then deletes, as any command waits
+	sh_variant $id 'sleep 1'
+	(exec "$OCIRUN" --root "$ROOT" run --bundle "$B" $id </dev/null >"$B/log" 2>&1) &
+	pid=$!
+	waitfor 100 status_is $id running || { fail "never running: $(errsum "$(cat "$B/log")")"; kill -9 $pid; wait $pid; return; }
+	[ -d "$ROOT/$id" ] && flock -x "$ROOT/$id" sleep 2 &
+	wait $pid; rc=$?
+	[ "$rc" = 0 ] || fail "run's exit status, its delete held for a while: $rc, $(errsum "$(cat "$B/log")")"
+	wait
+	left=$(leftovers $id "$B")
+	[ -z "$left" ] || fail "left behind by run whose delete waited:$left"
 	return 0
 }
 
