@@ -4298,6 +4298,13 @@ static int cg_write(const char *dir, const char *file, const char *val)
     return write_file_str(path, val) < 0 ? -1 : 0;
 }
 
+static int cg_has_file(const char *dir, const char *file)
+{
+    char path[PATH_MAX + 64];
+    str_fmt(path, sizeof path, "%s/%s", dir, file);
+    return access(path, F_OK) == 0;
+}
+
 static int cg_write_int(const char *dir, const char *file, int64_t v)
 {
     char num[32];
@@ -4559,7 +4566,11 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
         else if (swap < r->mem_limit)
             return fail(".linux.resources.memory.swap: memory+swap limit should be >= memory limit");
         else str_fmt(v, sizeof v, "%lld", (long long)(swap - r->mem_limit));
-        if (cg_write(d, "memory.swap.max", v) < 0) return err_prefix(".linux.resources.memory.swap");
+        /* without swap accounting (cgroup.memory=noswap) there is no
+         * such file: no swap, or all of it, is then what the kernel does
+         * anyway (runc ignores those two) */
+        int moot = (swap < 0 || swap == r->mem_limit) && !cg_has_file(d, "memory.swap.max");
+        if (!moot && cg_write(d, "memory.swap.max", v) < 0) return err_prefix(".linux.resources.memory.swap");
     }
     if (r->disable_oom_killer) return fail(".linux.resources.memory.disableOOMKiller: cgroup v2 has no such switch");
     return 0;
@@ -4663,13 +4674,6 @@ static int cg_writef(const char *dir, const char *file, const char *field, const
     str_vfmt(v, sizeof v, fmt, ap);
     va_end(ap);
     return cg_write(dir, file, v) < 0 ? err_prefix(".linux.resources.%s", field) : 0;
-}
-
-static int cg_has_file(const char *dir, const char *file)
-{
-    char path[PATH_MAX + 64];
-    str_fmt(path, sizeof path, "%s/%s", dir, file);
-    return access(path, F_OK) == 0;
 }
 
 /* Whether a blockIO object asks for anything: a zero weight is unset to
@@ -8553,7 +8557,10 @@ static int is_executable(const char *path, const struct stat *known)
     else if (stat(path, &st) < 0) return 0;
     if (!S_ISREG(st.st_mode)) return 0;
     long r = syscall(NR_faccessat2, AT_FDCWD, path, X_OK, OCI_AT_EACCESS);
-    if (r == 0 || (r < 0 && errno != ENOSYS)) return r == 0;
+    /* EPERM is no answer to X_OK: a container manager's seccomp profile
+     * older than the call (Docker's before 20.10) says it, as Go's
+     * Faccessat takes it */
+    if (r == 0 || (r < 0 && errno != ENOSYS && errno != EPERM)) return r == 0;
     if (have_effective_cap(1 /* CAP_DAC_OVERRIDE */)) return (st.st_mode & 0111) != 0;
     if (st.st_uid == geteuid()) return (st.st_mode & 0100) != 0;
     return (st.st_mode & (in_group(st.st_gid) ? 0010 : 0001)) != 0;
@@ -11493,13 +11500,14 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
         if (pfd >= 0) close(pfd);
         return fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     }
-    int r;
+    int r = -1;
     if (pfd >= 0) {
         r = (int)syscall(NR_pidfd_send_signal, pfd, sig, NULL, 0);
         close(pfd);
-    } else {
-        r = kill(pid, sig);
     }
+    /* no pidfd, or a seccomp profile that allows pidfd_open (5.3) and not
+     * pidfd_send_signal (5.1) */
+    if (pfd < 0 || (r < 0 && (errno == ENOSYS || errno == EPERM))) r = kill(pid, sig);
     if (r < 0 && errno == ESRCH) return fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
 }
@@ -12697,15 +12705,16 @@ static void check_seccomp(struct check *c)
               notify ? "yes" : "no (Linux 5.0)");
 }
 
-/* A syscall newer than 4.4: ENOSYS means the kernel lacks it. */
+/* A syscall newer than 4.4: ENOSYS means the kernel lacks it, EPERM that a
+ * seccomp filter (a container manager's profile) keeps it from us. */
 static void check_syscall(struct check *c, const char *name, long nr, const char *what, const char *since)
 {
     c->name = name;
     errno = 0;
     long r = syscall(nr, -1L, 0L, 0L, 0L, 0L);
     if (r >= 0) close((int)r);
-    int have = !(r < 0 && errno == ENOSYS);
-    check_set(c, have, what, since, have ? "available" : "missing (ENOSYS)");
+    int have = !(r < 0 && (errno == ENOSYS || errno == EPERM));
+    check_set(c, have, what, since, have ? "available" : errno == EPERM ? "blocked (EPERM: a seccomp filter)" : "missing (ENOSYS)");
 }
 
 static void check_keyctl(struct check *c)

@@ -4797,6 +4797,35 @@ t_exploit_readonly() {
 	umount "$d"
 }
 
+# A container manager's seccomp profile older than a syscall refuses it
+# with EPERM, not ENOSYS (Docker's before 20.10 did so for faccessat2, and
+# a libseccomp too old to name a call does): ocirun run inside such a
+# container (k3s in Docker, nested podman) falls back as on a kernel
+# without the call.  runc (Go's Faccessat) takes faccessat2's EPERM so
+# too; with every syscall newer than 4.4 refused runc cannot start at all
+# (glibc's threads need clone3 to be absent, ENOSYS), so that part is
+# ocirun's alone.
+t_profile_eperm() {
+	[ -z "$KMODE" ] && [ "$(uname -m)" = x86_64 ] || { skip "tests/fake.c: x86_64, normal mode"; return; }
+	cc -O2 -o "$TMP/fake" tests/fake.c 2>/dev/null || { fail "cannot build tests/fake.c"; return; }
+	local id=prof-eperm
+	ek() { local rules=$1; shift; OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" "$TMP/fake" $rules -- "$OCIRUN" --root "$ROOT" "$@"; }
+	variant $id '.process.args = ["echo", "found in PATH"]'
+	expect "run, faccessat2 refused" "$(ek faccessat2=EPERM run --bundle "$B" $id </dev/null 2>&1)" "found in PATH"
+	variant $id-d '.process.args = ["sleep", "1000"]'
+	rt run -d --bundle "$B" $id-d </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	expect "exec, faccessat2 refused" "$(ek faccessat2=EPERM exec $id-d echo exec-ok </dev/null 2>&1)" exec-ok
+	ek pidfd_send_signal=EPERM kill $id-d KILL >"$B/log" 2>&1 || fail "kill, pidfd_send_signal refused: $(errsum "$(cat "$B/log")")"
+	waitfor 50 status_is $id-d stopped || fail "kill, pidfd_send_signal refused: status $(cstatus $id-d), not stopped"
+	rt delete -f $id-d >/dev/null 2>&1
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	variant $id-all '.process.args = ["echo", "every new syscall refused"]'
+	expect "run, every syscall newer than 4.4 refused" "$(ek new=EPERM run --bundle "$B" $id-all </dev/null 2>&1)" \
+		"every new syscall refused"
+	expect "check, clone3 refused" "$(ek new=EPERM check --format json 2>/dev/null | jq -r '.checks[] | select(.name == "clone3") | "\(.ok) \(.detail)"')" \
+		"false blocked (EPERM: a seccomp filter)"
+}
+
 # ----------------------------------------------------------------- check --
 
 # `ocirun check`: on this host everything a default bundle needs is there
@@ -5226,7 +5255,7 @@ escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
-check differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
+check profile_eperm differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done

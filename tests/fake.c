@@ -2,8 +2,10 @@
  * syscalls fail, so test.sh can show what `ocirun check` says when the
  * kernel lacks something.  RULE is NAME[:ARG0]=ERRNO: NAME's syscall (or
  * only those whose first argument equals ARG0) fails with ERRNO (ENOSYS,
- * EINVAL, EPERM, ENOSPC).  x86_64 only; other arches run CMD unfiltered
- * after a warning.
+ * EINVAL, EPERM, ENOSPC).  NAME "new" is every syscall newer than Linux 4.4
+ * (copy_file_range, 326, and up), as a container manager's seccomp profile
+ * older than them refuses them (EPERM).  x86_64 only; other arches run CMD
+ * unfiltered after a warning.
  *
  *   fake clone3=ENOSYS unshare:0x20000000=EINVAL -- ./ocirun check */
 #include <errno.h>
@@ -20,7 +22,8 @@
 static const struct { const char *name; int nr; } calls[] = {
     { "unshare", 272 }, { "pivot_root", 155 }, { "keyctl", 250 }, { "prctl", 157 }, { "memfd_create", 319 },
     { "bpf", 321 }, { "clone3", 435 }, { "openat2", 437 }, { "pidfd_open", 434 }, { "mount_setattr", 442 },
-    { "seccomp", 317 }, { "open_tree", 428 },
+    { "seccomp", 317 }, { "open_tree", 428 }, { "faccessat2", 439 }, { "pidfd_send_signal", 424 },
+    { "new", 326 },   /* and up: BPF_JGE below */
 };
 static const struct { const char *name; int e; } errnos[] = {
     { "ENOSYS", ENOSYS }, { "EINVAL", EINVAL }, { "EPERM", EPERM }, { "ENOSPC", ENOSPC },
@@ -46,7 +49,7 @@ int main(int argc, char **argv)
         if (nr < 0 || e < 0) { fprintf(stderr, "fake: unknown syscall or errno in %s\n", argv[i]); return 2; }
         /* ld nr; jne nr -> next rule; [ld arg0; jne arg -> next rule;] ret errno */
         ADD(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr));
-        ADD(BPF_JMP | BPF_JEQ | BPF_K, 0, arg >= 0 ? 3 : 1, (unsigned)nr);
+        ADD(BPF_JMP | (strcmp(name, "new") ? BPF_JEQ : BPF_JGE) | BPF_K, 0, arg >= 0 ? 3 : 1, (unsigned)nr);
         if (arg >= 0) {
             ADD(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args));
             ADD(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)arg);
