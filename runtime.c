@@ -1026,6 +1026,18 @@ static int read_file_at(int dirfd, const char *path, size_t max, char **out, siz
     return r;
 }
 
+/* A file of a state directory: not followed if a symlink, never waited on
+ * if a FIFO (a state root that `state` and `list` only look at may be
+ * anyone's). */
+static int read_state_file(int dirfd, const char *name, size_t max, char **out, size_t *lenp)
+{
+    int fd = sys_openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+    if (fd < 0) return failerr("open %s", name);
+    int r = read_fd_all(fd, name, max, out, lenp);
+    close(fd);
+    return r;
+}
+
 /* Writes `data` to `dir/name` atomically: a temporary file, then a rename,
  * so a reader (or a process killed mid-write) sees the old file or the new
  * one.  Not fsynced: what is written here (state, pid files) describes
@@ -2903,6 +2915,8 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
             res_int(ip, c, "major", -1, &d->major) < 0 || res_int(ip, c, "minor", -1, &d->minor) < 0)
             return -1;
         if (!member(c, "allow")) return fail("%s.allow: required field is missing", ip);
+        if (d->major > 0xfff || d->minor > 0xfffff)   /* (a v2 rule holds them in 32 bits) */
+            return fail("%s: major %lld, minor %lld: beyond Linux's 12 and 20 bits", ip, (long long)d->major, (long long)d->minor);
         /* "p" (a FIFO) names no device a cgroup can allow: runc refuses it too */
         if (strlen(type) != 1 || !str_chr("acbu", type[0])) return fail("%s.type: expected a, c, b or u, got \"%s\"", ip, type);
         if (!access[0] || strlen(access) > 3 || str_span(access, "rwm", 1) != strlen(access))
@@ -3888,15 +3902,16 @@ static int journal_create(int dirfd, const char *config, size_t len)
 
 /* Where the records after the config record begin; *cfg and *cfg_len:
  * the config (NULL: none).  The record may take several writes: a create
- * killed among them leaves it torn, which counts as no config and ends the
- * journal (nothing else was written yet). */
+ * killed among them leaves it torn, which counts as no config.  So does a
+ * damaged length, and then the lines after its first are read for records
+ * (JSON has no line that reads as one). */
 static const char *journal_config(const char *text, size_t len, const char **cfg, size_t *cfg_len)
 {
     uint64_t n;
     const char *q, *end = text + len;
     *cfg = NULL;
     if (len < 8 || memcmp(text, "config ", 7) || !(q = scan_u64(text + 7, 10, &n)) || *q != '\n') return text;
-    if ((uint64_t)(end - q) < n + 2 || q[1 + n] != '\n') return end;
+    if ((uint64_t)(end - q) < 2 || n > (uint64_t)(end - q) - 2 || q[1 + n] != '\n') return q + 1;
     *cfg = q + 1, *cfg_len = (size_t)n;
     return q + n + 2;
 }
@@ -3921,7 +3936,7 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
 {
     char *text;
     size_t len;
-    if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), &text, &len) < 0) return -1;
+    if (read_state_file(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), &text, &len) < 0) return -1;
     memset(st, 0, sizeof *st);
     str_fmt(st->id, sizeof st->id, "%s", id);
     struct buf cgs = {0};
@@ -3958,7 +3973,7 @@ static int config_copy_read(int dirfd, const char *bundle, char **text, size_t *
 {
     const char *cfg;
     str_fmt(where, PATH_MAX + 16, "the state's %s", JOURNAL_FILE);
-    if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), text, len) == 0) {
+    if (read_state_file(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), text, len) == 0) {
         journal_config(*text, *len, &cfg, len);
         if (cfg) return mem_move(*text, cfg, *len), (*text)[*len] = 0, 0;
         xfree(*text);
@@ -3973,19 +3988,22 @@ static int config_copy_read(int dirfd, const char *bundle, char **text, size_t *
  * a journal is there: its state is damaged) or none at all. */
 static int state_read(int dirfd, const char *id, struct cstate *st)
 {
-    char *text;
+    char *text = NULL;
     size_t len;
     memset(st, 0, sizeof *st);
     struct stat sb;
-    if (fstatat(dirfd, STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+    if (fstatat(dirfd, STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0) sb.st_mode = errno == ENOENT ? 0 : S_IFREG;
+    if (!sb.st_mode)
         return fstatat(dirfd, JOURNAL_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0
                    ? fail_as(OCIRUN_E_DAMAGED, "container \"%s\": its create was interrupted before its state was "
                              "written: `delete --force %s` removes what it made", id, id)
                    : fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
-    if (read_file_at(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     struct arena a = {0};
-    const struct jv *root = json_parse(text, len, &a), *v, *o;
+    const struct jv *root = NULL, *v, *o;
     int r = -1;
+    if (!S_ISREG(sb.st_mode)) goto out;   /* (a FIFO, ...: damaged, "not JSON") */
+    if (read_state_file(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    root = json_parse(text, len, &a);
     if (!root || root->type != J_OBJ) goto out;
     if (copy_str_field(root, "id", st->id, sizeof st->id) < 0 ||
         copy_str_field(root, "bundle", st->bundle, sizeof st->bundle) < 0 ||
@@ -4348,6 +4366,14 @@ static const char *cg_dir_with(const struct cgroup *cg, const char *ctrl)
     return NULL;
 }
 
+/* Whether a path has a component other than "" and ".". */
+static int path_has_name(const char *p)
+{
+    for (; *p; p++)
+        if (*p != '/' && !(*p == '.' && (p[1] == '/' || !p[1]))) return 1;
+    return 0;
+}
+
 /* linux.cgroupsPath (default: the id) under each hierarchy: absolute paths
  * from the hierarchy's root, relative ones below our own cgroup. */
 static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
@@ -4357,6 +4383,8 @@ static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
     if (cgpath[0] != '/' && str_chr(cgpath, ':'))
         return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form, for --systemd-cgroup", cgpath);
     if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
+    if (!path_has_name(cgpath))   /* delete would empty it: every process of the host, or ours */
+        return fail(".linux.cgroupsPath: \"%s\" names a hierarchy's root or our own cgroup, not one of the container's", cgpath);
     if (cg_layout_read(&cg->l) < 0) return -1;
     cg->n = cg->l.n;
     for (int i = 0; i < cg->n; i++) {
@@ -5798,7 +5826,8 @@ static int expand_slice(const char *slice, char *out, size_t size)
         slice[stem - 1] == '-')
         return fail(".linux.cgroupsPath: \"%s\" is not a systemd slice name", slice);
     for (size_t i = 1; i <= stem; i++)
-        if (i == stem || slice[i] == '-') n += (size_t)str_fmt(out + n, size - n, "/%.*s.slice", (int)i, slice);
+        if ((i == stem || slice[i] == '-') && (n += (size_t)str_fmt(out + n, size - n, "/%.*s.slice", (int)i, slice)) >= size)
+            return fail(".linux.cgroupsPath: \"%s\": its cgroup path is longer than %zu bytes", slice, size - 1);
     return 0;
 }
 
@@ -5918,10 +5947,10 @@ static int sd_annotation_props(struct buf *b, const struct jv *annotations)
 {
     static const char types[][8] = { "uint64", "uint32", "int64", "int32" }, sigs[] = "tuxi";
     for (const struct jv *a = annotations ? annotations->child : NULL; a; a = a->next) {
+        if (strncmp(a->key, "org.systemd.property.", 21)) continue;
         const char *name = a->key + 21, *v = a->s;
         char pname[NAME_MAX], sig[2] = "i";
         size_t nl = strlen(name);
-        if (strncmp(a->key, "org.systemd.property.", 21)) continue;
         int usec = nl > 3 && !strcmp(name + nl - 3, "Sec") && islower((unsigned char)name[nl - 4]), ok = nl >= 3 && nl < 64;
         for (size_t i = 0; ok && i < nl; i++) ok = isalpha((unsigned char)name[i]);
         str_fmt(pname, sizeof pname, "%.*s%s", (int)(usec ? nl - 3 : nl), name, usec ? "USec" : "");
@@ -10974,7 +11003,8 @@ static void catch_signal(int sig, void (*fn)(int), unsigned long flags)
 {
     unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };
 #ifdef __mips__
-    k[0] = flags, k[1] = (unsigned long)fn;
+    unsigned int f32 = (unsigned int)flags;   /* (an int at offset 0, before n64's padding: big-endian safe) */
+    memcpy(k, &f32, sizeof f32), k[1] = (unsigned long)fn;
 #else
     k[0] = (unsigned long)fn, k[1] = flags;
 #ifdef __x86_64__
@@ -12179,7 +12209,7 @@ static int parse_size(const char *flag, const char *v, int64_t *out, int units)
         goto bad;
     }
     for (; *p >= '0' && *p <= '9' && n <= INT64_MAX / 10; p++) n = n * 10 + (uint64_t)(*p - '0');
-    if (p == v) goto bad;
+    if (p == v || n > INT64_MAX) goto bad;
     p += *p == ' ';
     if (*p && (u = str_chr(unit, *p | 32))) shift = (int)(u - unit + 1), p++;
     p += (*p | 32) == 'i';

@@ -2071,8 +2071,11 @@ t_crash_consistency() {
 		[ -z "$left" ] || fail "killed after ${delay}s (list: '$st'): left behind:$left"
 		echo "# kill -9 after ${delay}s: list said '${st:-(absent)}'; $(head -c 150 "$TMP/e" | tr '\n' ' ')"
 	done
-	# a damaged state.json, and a missing one
-	for kind in empty truncated garbage missing; do
+	# a damaged state.json, a missing one, a FIFO in its place (a hang for
+	# `state` and `list`, which read a root they do not own), and a missing
+	# one with a journal whose config length is damaged (2^64-1, which
+	# wrapped a bound: the records after it are still read)
+	for kind in empty truncated garbage missing fifo journal; do
 		id=crash-$kind
 		sh_variant $id 'sleep 1234321' ".linux.cgroupsPath = \"/ocirun-crash/$id\""
 		rt create --bundle "$B" $id </dev/null >/dev/null 2>"$TMP/e" || { fail "$kind: create: $(errsum "$(cat "$TMP/e")")"; continue; }
@@ -2081,6 +2084,8 @@ t_crash_consistency() {
 		truncated) head -c 40 "$ROOT/$id/state.json" >"$TMP/st" && cat "$TMP/st" >"$ROOT/$id/state.json" ;;
 		garbage) printf 'ocirun\001\002 not json' >"$ROOT/$id/state.json" ;;
 		missing) rm -f "$ROOT/$id/state.json" ;;
+		fifo) rm -f "$ROOT/$id/state.json" && mkfifo "$ROOT/$id/state.json" ;;
+		journal) rm -f "$ROOT/$id/state.json" && sed -i '1s/^config [0-9]*$/config 18446744073709551615/' "$ROOT/$id/journal" ;;
 		esac
 		rt state $id >/dev/null 2>"$TMP/e"; rc=$?
 		expect "$kind state.json: state exit status" $rc 1
@@ -3580,6 +3585,8 @@ t_update() {
 	done
 	# a fraction: runc's float arithmetic, refused here (README)
 	[ "$IS_OCIRUN" = 1 ] && rt update --memory 0.5g $id >"$B/log" 2>&1 && fail "update took --memory 0.5g"
+	# past 2^63-1 (a last digit that overflowed became "max": no limit)
+	[ "$IS_OCIRUN" = 1 ] && rt update --memory 9223372036854775809 $id >"$B/log" 2>&1 && fail "update took --memory 2^63+1"
 	expect "memory after bad values" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 105906176
 	rt update --memory= --cpu-share= $id >"$B/log" 2>&1 || fail "update with empty values: $(errsum "$(cat "$B/log")")"
 	expect "memory after --memory= (empty: unchanged)" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 105906176
@@ -3823,7 +3830,10 @@ t_cgroup_bad_input() {
 		'.linux.resources.devices = [{allow: true, access: "rwz"}]|devices\[0\].access' \
 		'.linux.resources.unified = {"memory.high": "100M"}|unified' \
 		'.linux.resources.blockIO = {weight: 2000}|blockIO.weight' \
-		'.linux.cgroupsPath = "/a/../../etc"|cgroupsPath'; do
+		'.linux.cgroupsPath = "/a/../../etc"|cgroupsPath' \
+		'.linux.resources.devices = [{allow: true, type: "c", major: 4294967297, minor: 1, access: "rwm"}]|devices\[0\]: major' \
+		'.linux.cgroupsPath = "/"|cgroupsPath: "/" names a hierarchy'"'"'s root' \
+		'.linux.cgroupsPath = "//./"|cgroupsPath' '.linux.cgroupsPath = "."|cgroupsPath'; do
 		sh_variant $id 'true' ".linux.cgroupsPath = \$p | ${case%%|*}" --arg p "$cgp"
 		bad $id "${case#*|}" "$B" create --bundle "$B" $id
 		for d in /sys/fs/cgroup/*$cgp; do [ -d "$d" ] && fail "cgroup $d left after a refused create"; done

@@ -138,14 +138,17 @@ static void journal_config_records(void)
     check(cfg && n == 5 && !memcmp(cfg, "{\"a\"}", 5) && !strcmp(rest, "cgroup /x\n"), "journal: the config record, then the rest");
     int torn_ok = 1;
     for (size_t len = 9; len < 15; len++)   /* "config 5\n" up to one byte short of the record's newline */
-        if (journal_config(whole, len, &cfg, &n) != whole + len || cfg) torn_ok = 0;
-    check(torn_ok, "journal: a torn config record is no config, and nothing after it is read");
+        if (journal_config(whole, len, &cfg, &n) != whole + 9 || cfg) torn_ok = 0;
+    check(torn_ok, "journal: a torn config record is no config; the lines after its first are read for records");
+    static const char huge[] = "config 18446744073709551615\n{\"a\"}\ncgroup /x\n";
+    rest = journal_config(huge, sizeof huge - 1, &cfg, &n);
+    check(!cfg && rest == huge + 28, "journal: a config length of 2^64-1 is no config (it wrapped a bound once)");
     static const char old[] = "cgroup /x\npid 1 2\n";
     rest = journal_config(old, sizeof old - 1, &cfg, &n);
     check(!cfg && rest == old, "journal: an older journal without the record is read from its start");
     static const char bad[] = "config 5\n{\"a\"}Xcgroup /x\n";
     rest = journal_config(bad, sizeof bad - 1, &cfg, &n);
-    check(!cfg && rest == bad + sizeof bad - 1, "journal: a record without its closing newline is no config");
+    check(!cfg && rest == bad + 9, "journal: a record without its closing newline is no config");
 }
 
 /* Comma lists (section 7's list_contains_all: controllers in a mount's
