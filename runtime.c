@@ -11777,7 +11777,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     return 0;
 }
 
-/* --- public API (runtime.h) --- */
+/* --- the lifecycle calls (the commands' and runtime.h's) --- */
 
 /* Whether we run in a user namespace (not the host's). */
 static int in_user_namespace(void)
@@ -11822,7 +11822,7 @@ static const char *default_root(void)
 
 static const char *root_or_default(const char *root) { return root ? root : default_root(); }
 
-int ocirun_create(const char *root, const char *id, const struct ocirun_create_opts *o)
+static int create_container(const char *root, const char *id, const struct ocirun_create_opts *o)
 {
     struct create_req r;
     memset(&r, 0, sizeof r);
@@ -11838,7 +11838,7 @@ int ocirun_create(const char *root, const char *id, const struct ocirun_create_o
     return 0;
 }
 
-int ocirun_start(const char *root, const char *id)
+static int start_container(const char *root, const char *id)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
@@ -11847,7 +11847,7 @@ int ocirun_start(const char *root, const char *id)
     return r;
 }
 
-int ocirun_kill(const char *root, const char *id, int sig, int all)
+static int kill_container(const char *root, const char *id, int sig, int all)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
@@ -11865,7 +11865,7 @@ int ocirun_kill(const char *root, const char *id, int sig, int all)
     return r;
 }
 
-int ocirun_delete(const char *root, const char *id, int force)
+static int delete_container(const char *root, const char *id, int force)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
@@ -11874,7 +11874,7 @@ int ocirun_delete(const char *root, const char *id, int force)
      * command has: a start or exec whose hook hangs (runc kills at once) */
     if (o < 0 && force && err_code == OCIRUN_E_BUSY) {
         close_container(rootfd, dirfd, &st);
-        if (ocirun_kill(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
+        if (kill_container(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
         o = open_container(root_or_default(root), id, &rootfd, &dirfd, &st);
     }
     if (o == 0) {
@@ -11903,7 +11903,7 @@ int ocirun_delete(const char *root, const char *id, int force)
     return r;
 }
 
-int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
+static int container_state(const char *root, const char *id, struct ocirun_state *out)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
@@ -11920,6 +11920,49 @@ int ocirun_state(const char *root, const char *id, struct ocirun_state *out)
     close_container(rootfd, dirfd, &st);
     return r;
 }
+
+/* --- public API (runtime.h) --- */
+
+/* A call runs as the command would, inside a host program whose signals
+ * are its own; so for the call's length SIGCHLD is held and at its default
+ * (a handler that reaps every child, or SIGCHLD ignored, would take the
+ * stages' exit statuses; one that arrives meanwhile is delivered after),
+ * and SIGPIPE ignored (a hook that closes its stdin would end the host
+ * program).  Then the host's come back.  The ocirun binary owns its
+ * signals (own_signals) and needs none of this. */
+#ifdef OCIRUN_NO_MAIN
+struct host_signals { sigset_t mask; struct sigaction chld, pipe; };
+
+static void api_enter(struct host_signals *h)
+{
+    struct sigaction dfl, ign;
+    sigset_t chld;
+    memset(&dfl, 0, sizeof dfl), memset(&ign, 0, sizeof ign);
+    dfl.sa_handler = SIG_DFL, ign.sa_handler = SIG_IGN;
+    sigemptyset(&chld), sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &h->mask);
+    sigaction(SIGCHLD, &dfl, &h->chld);
+    sigaction(SIGPIPE, &ign, &h->pipe);
+}
+
+static int api_leave(const struct host_signals *h, int r)
+{
+    if (r == 0) err_code = OCIRUN_E_NONE, err_msg[0] = 0;   /* (what failed on the way to a success is no failure) */
+    sigaction(SIGCHLD, &h->chld, NULL);
+    sigaction(SIGPIPE, &h->pipe, NULL);
+    sigprocmask(SIG_SETMASK, &h->mask, NULL);
+    return r;
+}
+#define API_CALL(call) do { struct host_signals h_; api_enter(&h_); return api_leave(&h_, (call)); } while (0)
+#else
+#define API_CALL(call) return (call)
+#endif
+
+int ocirun_create(const char *root, const char *id, const struct ocirun_create_opts *o) { API_CALL(create_container(root, id, o)); }
+int ocirun_start(const char *root, const char *id) { API_CALL(start_container(root, id)); }
+int ocirun_kill(const char *root, const char *id, int sig, int all) { API_CALL(kill_container(root, id, sig, all)); }
+int ocirun_delete(const char *root, const char *id, int force) { API_CALL(delete_container(root, id, force)); }
+int ocirun_state(const char *root, const char *id, struct ocirun_state *out) { API_CALL(container_state(root, id, out)); }
 
 /* --- the commands --- */
 
@@ -12020,7 +12063,7 @@ static int cmd_start(const struct cli *c, int argc, char **argv)
     int i = 1;
     if (parse_flags("start", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("start", argc - i, 1, 1, "<container-id>") < 0)
         return -1;
-    return ocirun_start(c->root, argv[i]);
+    return start_container(c->root, argv[i]);
 }
 
 /* Foreground `run`: wait for init (relaying signals), clean up, and return
@@ -12037,7 +12080,7 @@ static int run_foreground(const struct cli *c, const char *id, pid_t pid, struct
     phase("the process exited");
     if (keep) return 0;
     int r;
-    if (dirfd < 0) r = ocirun_delete(c->root, id, 1);
+    if (dirfd < 0) r = delete_container(c->root, id, 1);
     else if ((r = state_dir_lock_live(dirfd, id, wait_limit_ms(LOCK_WAIT_MS))) == 0) r = delete_locked(rootfd, dirfd, st, 1);
     else if (err_code == OCIRUN_E_NOT_FOUND) r = 0;   /* a delete came first */
     if (r == 0) phase("deleted: processes, cgroups and state gone");
@@ -12454,7 +12497,7 @@ static int cmd_kill(const struct cli *c, int argc, char **argv)
         want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
         return -1;
     if (argc - i == 2 && argv[i + 1][0] && parse_signal(argv[i + 1], &sig) < 0) return -1;
-    return ocirun_kill(c->root, argv[i], sig, f.all);
+    return kill_container(c->root, argv[i], sig, f.all);
 }
 
 static int cmd_delete(const struct cli *c, int argc, char **argv)
@@ -12464,7 +12507,7 @@ static int cmd_delete(const struct cli *c, int argc, char **argv)
     if (parse_flags("delete", argc, argv, &i, delete_flags, 1, &f) < 0 ||
         want_args("delete", argc - i, 1, 1, "[--force] <container-id>") < 0)
         return -1;
-    return ocirun_delete(c->root, argv[i], f.force);
+    return delete_container(c->root, argv[i], f.force);
 }
 
 struct list_row { struct cstate st; int status; };
@@ -14038,9 +14081,8 @@ static const struct flag global_flag_defs[] = {
     { "criu", 0, 's', GF(criu) },   /* (last: not in a build without CRIU) */
 };
 
-int ocirun_main(int argc, char **argv)
+static int cli_main(int argc, char **argv)
 {
-    if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
     struct global_flags g = {0};
     int i = 1, exit_status = 0;
     own_signals();
@@ -14074,6 +14116,24 @@ int ocirun_main(int argc, char **argv)
         return c.fail_status;
     }
     return exit_status;
+}
+
+/* In a host program, a command leaves its signals and its log as they
+ * were (the log file it opened closed), as the other calls do. */
+int ocirun_main(int argc, char **argv)
+{
+    if (ocirun_stage_requested(argc, argv)) return stage_main(argc, argv);
+#ifdef OCIRUN_NO_MAIN
+    struct host_signals h;
+    struct logcfg saved = logcfg;
+    api_enter(&h);
+    int status = cli_main(argc, argv);
+    if (logcfg.fd >= 0 && logcfg.fd != saved.fd) close(logcfg.fd);
+    logcfg = saved;
+    return api_leave(&h, status);
+#else
+    return cli_main(argc, argv);
+#endif
 }
 
 #ifndef OCIRUN_NO_MAIN

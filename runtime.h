@@ -28,6 +28,17 @@
  * OCIRUN_DEFAULT_ROOT).  No call leaves a process of ocirun's running after
  * it returns: the container's init is a child of the calling process (or of
  * its child subreaper once the caller exits).
+ *
+ * The host program's signals stay its own: for the length of a call
+ * (ocirun_main's too) SIGCHLD is held and at its default, so a handler
+ * that reaps every child takes no status of ocirun's stages (a SIGCHLD
+ * that arrives meanwhile is delivered after the call), and SIGPIPE is
+ * ignored; then the handlers and the mask are as they were.  A call that
+ * succeeds leaves no failure behind (ocirun_last_error_code() is
+ * OCIRUN_E_NONE).  The calls are not thread-safe: the error slot and the
+ * state of a call are this process's; make them from one thread at a time.
+ * An allocation that fails ends the process with status 125, as the
+ * command does.
  */
 #ifndef OCIRUN_RUNTIME_H
 #define OCIRUN_RUNTIME_H

@@ -418,6 +418,8 @@ static void bounding_drop_vs_kernel(void)
     }
 }
 
+static void host_signals_kept(const struct ocirun_create_opts *o);
+
 static void with_root(void)
 {
     bounding_drop_vs_kernel();
@@ -523,6 +525,92 @@ static void with_root(void)
     }
     unsetenv("OCIRUN_TEST_PROTECT");
     ocirun_delete(root, "api4", 1), ocirun_delete(root, "api5", 1);
+    host_signals_kept(&o);
+}
+
+/* The host program's signals, as a daemon sets them, through the calls: a
+ * SIGCHLD handler that reaps every child (or SIGCHLD ignored) takes no
+ * stage's status, SIGPIPE at its default does not end the program when a
+ * prestart hook closes its stdin on a large state, and each call (and
+ * ocirun_main) gives the handlers and the mask back as they were.  Also:
+ * a success leaves no failure behind, and ocirun_main's --log file is
+ * closed after it. */
+static volatile sig_atomic_t host_reaped;
+static void reap_all(int sig)
+{
+    (void)sig;
+    while (waitpid(-1, NULL, WNOHANG) > 0) host_reaped++;
+}
+
+static int handler_is(int sig, void (*fn)(int))
+{
+    struct sigaction sa;
+    return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == fn;
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+static void host_signals_kept(const struct ocirun_create_opts *o)
+{
+    struct sigaction sa;
+    sigset_t mask, now;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = reap_all;
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    sigemptyset(&mask), sigaddset(&mask, SIGUSR2), sigprocmask(SIG_SETMASK, &mask, NULL);
+    int ok = 1;
+    for (int i = 0; i < 5 && ok; i++) {
+        ok = ocirun_create(root, "apisig", o) == 0 && ocirun_start(root, "apisig") == 0 && ocirun_delete(root, "apisig", 1) == 0;
+        if (!ok) printf("#   round %d: %s: %s\n", i, code_name(ocirun_last_error_code()), ocirun_last_error());
+    }
+    check(ok, "create, start, delete --force with a SIGCHLD handler that reaps every child, 5 times");
+    sigprocmask(SIG_SETMASK, NULL, &now);
+    check(handler_is(SIGCHLD, reap_all) && handler_is(SIGPIPE, SIG_DFL) && sigismember(&now, SIGUSR2) && !sigismember(&now, SIGCHLD),
+          "the host's SIGCHLD handler, SIGPIPE default and signal mask are as they were");
+    ocirun_delete(root, "apisig", 1);
+    signal(SIGCHLD, SIG_IGN);
+    succeeds(ocirun_create(root, "apisig", o) == 0 && ocirun_delete(root, "apisig", 1) == 0 ? 0 : -1, "create and delete with SIGCHLD ignored");
+    check(handler_is(SIGCHLD, SIG_IGN), "SIGCHLD is ignored again after the calls");
+    ocirun_delete(root, "apisig", 1);
+    sigaction(SIGCHLD, &sa, NULL);
+    /* a prestart hook that closes its stdin before we write 200 KB of state
+     * (annotations) to it */
+    static char cfg[300000];
+    char path[200], bundle2[160];
+    const char *at = strstr(busybox_config, "\"rootfs\""), *end = strrchr(busybox_config, '}');
+    size_t n = (size_t)snprintf(cfg, sizeof cfg, "%.*s\"%s/rootfs\"%.*s, \"hooks\": { \"prestart\": [ { \"path\": \"/bin/sh\", "
+                                "\"args\": [ \"sh\", \"-c\", \"exec 0<&-; sleep 0.3\" ] } ] }, \"annotations\": { \"big\": \"",
+                                (int)(at - busybox_config), busybox_config, o->bundle, (int)(end - at - 8), at + 8);
+    memset(cfg + n, 'x', 200000), n += 200000;
+    snprintf(cfg + n, sizeof cfg - n, "\" } }\n");
+    snprintf(bundle2, sizeof bundle2, "%s/bundle-hook", tmp), mkdir(bundle2, 0755);
+    snprintf(path, sizeof path, "%s/config.json", bundle2), put(path, cfg);
+    struct ocirun_create_opts ho = *o;
+    ho.bundle = bundle2;
+    succeeds(ocirun_create(root, "apipipe", &ho), "create whose prestart hook closes its stdin, SIGPIPE at its default: we live on");
+    ocirun_delete(root, "apipipe", 1);
+    /* ocirun_main gives them back too, and closes its --log file */
+    char logp[200], *argv[] = { "ocirun", "--log", logp, "--root", root, "list", NULL };
+    snprintf(logp, sizeof logp, "%s/main.log", tmp);
+    int before = open_fds(), out = dup(1), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    dup2(null, 1);
+    for (int i = 0; i < 5; i++) ocirun_main(6, argv);
+    dup2(out, 1), close(out), close(null);
+    check(open_fds() == before, "ocirun_main --log ... list, 5 times: no fd left open (%d, %d)", before, open_fds());
+    check(handler_is(SIGCHLD, reap_all) && handler_is(SIGPIPE, SIG_DFL), "ocirun_main: SIGCHLD's handler and SIGPIPE as they were");
+    fails(ocirun_state(root, "nosuch", &(struct ocirun_state){0}), OCIRUN_E_NOT_FOUND, "does not exist", "state of a missing one");
+    succeeds(ocirun_delete(root, "nosuch", 1), "delete --force of a missing one");
+    check(ocirun_last_error_code() == OCIRUN_E_NONE && !ocirun_last_error()[0], "after a success, no failure is left (%d: %s)",
+          ocirun_last_error_code(), ocirun_last_error());
+    signal(SIGCHLD, SIG_DFL), signal(SIGPIPE, SIG_DFL), sigprocmask(SIG_SETMASK, &(sigset_t){0}, NULL);
 }
 
 int main(int argc, char **argv)
