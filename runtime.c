@@ -1255,7 +1255,7 @@ static int cloexec_fds_from(int from, int trust_proc)
         int fd;
         if (parse_int(name, &fd) < 0 || fd < from || fd == dfd) continue;
         if (set_cloexec(fd, 1) < 0 && errno != EBADF) {
-            failerr("sys_fcntl(%d, F_SETFD, 0)", fd);
+            failerr("fcntl(%d, F_SETFD, FD_CLOEXEC)", fd);
             close(dfd);
             return -1;
         }
@@ -2784,8 +2784,8 @@ static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap *
             return fail("%s: range wraps past 2^32", ip);
         for (size_t k = 0; k < *n; k++) {
             const struct oci_idmap *o = &(*out)[k];
-            if ((m->container < o->container + o->size && o->container < m->container + m->size) ||
-                (m->host < o->host + o->size && o->host < m->host + m->size))
+            if ((m->container < (uint64_t)o->container + o->size && o->container < (uint64_t)m->container + m->size) ||
+                (m->host < (uint64_t)o->host + o->size && o->host < (uint64_t)m->host + m->size))   /* (ranges may end at 2^32) */
                 return fail("%s: overlaps %s[%zu]", ip, path, k);
         }
     }
@@ -4734,7 +4734,7 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
     const char *wfile = v2 ? (cg_has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight")
                            : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
     int bfq = str_find(wfile, "bfq") != NULL;
-#define V2W(w) (bfq ? (w) : 1 + ((uint32_t)(w) - 10) * 9999 / 990)   /* w: [10, 1000] */
+#define V2W(w) (bfq ? (w) : 1 + ((uint32_t)(w) < 10 ? 0 : ((uint32_t)(w) - 10) * 9999 / 990))   /* [10, 1000] to [1, 10000]; v1's kernel refuses 1-9 */
     int dev_weights = 0;
     for (const struct jv *c = (x = member(b, "weightDevice")) ? x->child : NULL; c; c = c->next)
         dev_weights |= jv_u64(c, "weight") != 0;
@@ -9099,7 +9099,7 @@ static const char *const msg_names[MSG_MAX] = {
 };
 
 static const uint32_t msg_max_len[MSG_MAX] = {
-    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 2 * MAX_CONFIG_SIZE, 0, 4, 1,
+    0, 0 /* set from sizeof below */, MAX_CONFIG_SIZE, 0, 0, 4, 0, 4096, 4096, 0, 0, 1, 0, 4, 1,
     MAX_HIER * (2 + 256 + 256), 0
 };
 
@@ -10521,10 +10521,10 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         uint64_t uid = 0, gid = 0;
         const struct jv *u = member(base, "user"), *g0 = u ? member(u, "additionalGids") : NULL, *um = u ? member(u, "umask") : NULL;
         char spec[64];
-        str_fmt(spec, sizeof spec, "%s", e->user ? e->user : "");
+        int cut = str_fmt(spec, sizeof spec, "%s", e->user ? e->user : "") >= (int)sizeof spec;   /* (cut: no number) */
         char *colon = str_chr(spec, ':'), *gs = colon ? colon + 1 : NULL;
         if (colon) *colon = 0;
-        if (e->user && (parse_u64(spec + (spec[0] == '+'), &uid) < 0 || uid > UINT32_MAX ||
+        if (e->user && (cut || parse_u64(spec + (spec[0] == '+'), &uid) < 0 || uid > UINT32_MAX ||
                         (gs && (parse_u64(gs + (gs[0] == '+'), &gid) < 0 || gid > UINT32_MAX))))
             return fail("--user: expected uid[:gid] as numbers, got \"%s\"", e->user);
         if (!e->user && u && (v = member(u, "uid")) && v->numkind == JN_INT) uid = (uint64_t)v->i;
@@ -13032,7 +13032,8 @@ static int cmd_spec(int argc, char **argv)
     if (dfd >= 0) fd = sys_openat(dfd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     int r = dfd < 0 ? failerr("spec: bundle %s", bundle)
             : fd < 0 ? (errno == EEXIST ? fail("File config.json exists. Remove it first.") : failerr("spec: create config.json"))
-            : write_all(fd, b.p, b.len) < 0 || close(fd) < 0 ? failerr("spec: write config.json") : 0;
+            : write_all(fd, b.p, b.len) < 0 ? failerr("spec: write config.json") : 0;
+    if (fd >= 0 && close(fd) < 0 && r == 0) r = failerr("spec: write config.json");
     if (dfd >= 0) close(dfd);
     buf_free(&b);
     return r;

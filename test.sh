@@ -2653,6 +2653,9 @@ t_exec_bad() {
 		expect "exec $a: exit status" "$?" 1
 	done
 	exec_bad_case $id 'not found|no such file' $id /no/such/binary
+	# a uid longer than the buffer it is read in was cut to its zeros:
+	# uid 0 (runc reads it whole, as 1000: the README)
+	[ "$IS_OCIRUN" = 1 ] && exec_bad_case $id 'expected uid' --user 0000000000000000000000000000000000000000000000000000000000001000 $id true
 	expect "container still running" "$(cstatus $id)" running
 	rt kill $id KILL >/dev/null 2>&1; waitfor 50 status_is $id stopped
 	exec_bad_case $id 'stopped|not running' $id true
@@ -4015,6 +4018,9 @@ t_userns_bad() {
 	need_ocirun || return
 	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 10}, {containerID: 5, hostID: 200000, size: 10}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 10}]'
 	bad $id 'overlap|mapping|invalid' "$B" create --bundle "$B" $id
+	# a range that ends at 2^32 (its end wrapped to 0 in 32 bits: no overlap seen)
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 10}, {containerID: 4294967286, hostID: 300000, size: 10}, {containerID: 4294967295, hostID: 200000, size: 1}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 10}]'
+	bad $id 'overlaps' "$B" create --bundle "$B" $id
 	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 0}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 1}]'
 	bad $id 'size|invalid|mapping' "$B" create --bundle "$B" $id
 	sh_variant $id 'true' '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 1}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 1}]'
