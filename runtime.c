@@ -1231,10 +1231,43 @@ static const char *dir_next(struct dir_iter *d)
  * machinery into a static binary, and copying our memory is wasted on a
  * child that execs at once.  fn may only make syscalls, then exec, or
  * return its exit status.  `flags`: more clone flags (CLONE_PARENT). */
+/* In a host program (the library), a handler of the host's must not run
+ * in such a child, on its small stack, in the host's memory: every signal
+ * is held across the clone, and the child puts each caught one back to
+ * its default (its own copy of the handlers) before it takes the host's
+ * mask again, as posix_spawn does.  The ocirun binary catches nothing
+ * while it spawns. */
+#ifdef OCIRUN_NO_MAIN
+struct child_call { int (*fn)(void *); void *arg; sigset_t mask; };
+
+static int child_with_defaults(void *p)
+{
+    struct child_call *c = p;
+    struct sigaction sa, dfl;
+    memset(&dfl, 0, sizeof dfl), dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < 65; sig++)
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) sigaction(sig, &dfl, NULL);
+    sigprocmask(SIG_SETMASK, &c->mask, NULL);
+    return c->fn(c->arg);
+}
+#define HOST_SIGNALS_HELD(fn, arg)                                                  \
+    struct child_call cc_ = { fn, arg, { { 0 } } };                                \
+    sigset_t all_;                                                                  \
+    sigfillset(&all_), sigprocmask(SIG_BLOCK, &all_, &cc_.mask);                   \
+    fn = child_with_defaults, arg = &cc_
+#define HOST_SIGNALS_BACK() sigprocmask(SIG_SETMASK, &cc_.mask, NULL)
+#else
+#define HOST_SIGNALS_HELD(fn, arg) (void)0
+#define HOST_SIGNALS_BACK() (void)0
+#endif
+
 static pid_t spawn_vfork(int (*fn)(void *), void *arg, int flags)
 {
     char stack[16384] __attribute__((aligned(16)));
-    return clone(fn, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD | flags, arg);
+    HOST_SIGNALS_HELD(fn, arg);
+    pid_t pid = clone(fn, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD | flags, arg);
+    HOST_SIGNALS_BACK();
+    return pid;
 }
 
 /* Marks every fd >= `from` close-on-exec, so nothing the caller leaked to
@@ -9316,7 +9349,9 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
     ca.exit_signal = SIGCHLD;
     ca.stack = (uint64_t)(uintptr_t)stack, ca.stack_size = size;
     ca.cgroup = (uint64_t)cgfd;
+    HOST_SIGNALS_HELD(fn, arg);
     long r = oci_clone3_vm(&ca, sizeof ca, fn, arg);
+    HOST_SIGNALS_BACK();
     if (r < 0) errno = (int)-r;
     return r < 0 ? -1 : (pid_t)r;
 #else
@@ -13771,7 +13806,11 @@ static int restore_root(const struct create_job *j, const char *root_dir)
     size_t size = 256 << 10;
     char *stack = xmalloc(size);
     int status = 0;
-    pid_t pid = clone(restore_prep, (void *)((uintptr_t)(stack + size) & ~(uintptr_t)15), CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
+    int (*fn)(void *) = restore_prep;
+    void *arg = &p;
+    HOST_SIGNALS_HELD(fn, arg);
+    pid_t pid = clone(fn, (void *)((uintptr_t)(stack + size) & ~(uintptr_t)15), CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+    HOST_SIGNALS_BACK();
     if (pid > 0) while (sys_waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     xfree(stack);
     if (pid < 0) return failerr("clone");

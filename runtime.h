@@ -33,7 +33,10 @@
  * (ocirun_main's too) SIGCHLD is held and at its default, so a handler
  * that reaps every child takes no status of ocirun's stages (a SIGCHLD
  * that arrives meanwhile is delivered after the call), and SIGPIPE is
- * ignored; then the handlers and the mask are as they were.  A call that
+ * ignored; then the handlers and the mask are as they were.  No handler of
+ * the host's runs in a child of ocirun's (which shares the host's memory
+ * until it execs): signals are held across each clone, as posix_spawn
+ * holds them.  A call that
  * succeeds leaves no failure behind (ocirun_last_error_code() is
  * OCIRUN_E_NONE).  The calls are not thread-safe: the error slot and the
  * state of a call are this process's; make them from one thread at a time.

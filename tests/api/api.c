@@ -17,6 +17,12 @@
  *     child of this process (reaped here, gone from /proc), delete (state
  *     "does not exist", the state directory gone); delete --force of a
  *     running one and delete of a created one;
+ *   - as root, the host program's signals through the calls: a SIGCHLD
+ *     handler that reaps every child, SIGCHLD ignored, SIGPIPE at its
+ *     default with a hook that closes its stdin, a flood of SIGWINCH to
+ *     the process group (its handler never runs in a child of ours), the
+ *     handlers and mask as they were after each call and ocirun_main;
+ *     ocirun_main's --log file closed; no failure left after a success;
  *   - two internals held to an outside oracle: the rootfs path
  *     (dir_realpath_below) to realpath(3), and the bounding-set drop
  *     (drop_bounding_caps, as root, in a child) to the kernel's
@@ -542,6 +548,15 @@ static void reap_all(int sig)
     while (waitpid(-1, NULL, WNOHANG) > 0) host_reaped++;
 }
 
+static pid_t host_pid;
+static volatile sig_atomic_t winch_here, winch_elsewhere;
+static void count_winch(int sig)
+{
+    (void)sig;
+    if (getpid() == host_pid) winch_here++;
+    else winch_elsewhere++;   /* (in a child that shares our memory: the count is ours) */
+}
+
 static int handler_is(int sig, void (*fn)(int))
 {
     struct sigaction sa;
@@ -610,6 +625,30 @@ static void host_signals_kept(const struct ocirun_create_opts *o)
     succeeds(ocirun_delete(root, "nosuch", 1), "delete --force of a missing one");
     check(ocirun_last_error_code() == OCIRUN_E_NONE && !ocirun_last_error()[0], "after a success, no failure is left (%d: %s)",
           ocirun_last_error_code(), ocirun_last_error());
+    /* a handler of ours never runs in a child of the library's (it would
+     * run there in our memory, until the child's exec): SIGWINCH (a
+     * terminal's resize: every process of the group gets it) sent to our
+     * own process group without pause while containers are made */
+    host_pid = getpid();
+    setpgid(0, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_winch, sa.sa_flags = SA_RESTART;
+    sigaction(SIGWINCH, &sa, NULL);
+    pid_t flood = fork();
+    if (flood == 0) {
+        signal(SIGWINCH, SIG_IGN);
+        for (;;) kill(-host_pid, SIGWINCH), usleep(10);
+    }
+    ok = flood > 0;
+    for (int i = 0; i < 30 && ok; i++) {
+        ok = ocirun_create(root, "apiwinch", o) == 0 && ocirun_delete(root, "apiwinch", 1) == 0;
+        if (!ok) printf("#   round %d: %s: %s\n", i, code_name(ocirun_last_error_code()), ocirun_last_error());
+    }
+    if (flood > 0) kill(flood, SIGKILL), waitpid(flood, NULL, 0);
+    ocirun_delete(root, "apiwinch", 1);
+    check(ok && winch_here > 0 && winch_elsewhere == 0, "30 creates under a flood of SIGWINCH to our group: the host's handler ran %d times, %d of them in a child",
+          (int)(winch_here + winch_elsewhere), (int)winch_elsewhere);
+    signal(SIGWINCH, SIG_DFL);
     signal(SIGCHLD, SIG_DFL), signal(SIGPIPE, SIG_DFL), sigprocmask(SIG_SETMASK, &(sigset_t){0}, NULL);
 }
 
