@@ -11857,8 +11857,21 @@ static const char *default_root(void)
 
 static const char *root_or_default(const char *root) { return root ? root : default_root(); }
 
+/* The fds kept for the process (3 to 3 + n - 1, the first `listen` of
+ * them socket activation's) must all be open: a gap would hand on
+ * whatever the runtime opened there meanwhile (runc's own fds, in runc). */
+static int check_kept_fds(int n, int listen)
+{
+    for (int fd = 3; fd < 3 + n; fd++)
+        if (sys_fcntl(fd, F_GETFD, 0) < 0) return fail("%s: fd %d is not open", fd < 3 + listen ? "LISTEN_FDS" : "--preserve-fds", fd);
+    return 0;
+}
+
 static int create_container(const char *root, const char *id, const struct ocirun_create_opts *o)
 {
+    if (o && (o->preserve_fds < 0 || o->preserve_fds > 65536))   /* (the command's bound) */
+        return fail("preserve_fds: %d is not in [0, 65536]", o->preserve_fds);
+    if (o && check_kept_fds(o->preserve_fds, 0) < 0) return -1;
     struct create_req r;
     memset(&r, 0, sizeof r);
     r.root = root_or_default(root), r.id = id;
@@ -12049,16 +12062,6 @@ static int listen_fds_for_us(void)
     int p, k;
     if (!pid || !n || parse_int(pid, &p) < 0 || p != getpid() || parse_int(n, &k) < 0 || k < 0 || k > 65536) return 0;
     return k;
-}
-
-/* The fds kept for the process (3 to 3 + n - 1, the first `listen` of
- * them socket activation's) must all be open: a gap would hand on
- * whatever the runtime opened there meanwhile (runc's own fds, in runc). */
-static int check_kept_fds(int n, int listen)
-{
-    for (int fd = 3; fd < 3 + n; fd++)
-        if (sys_fcntl(fd, F_GETFD, 0) < 0) return fail("%s: fd %d is not open", fd < 3 + listen ? "LISTEN_FDS" : "--preserve-fds", fd);
-    return 0;
 }
 
 static int create_req_from(const struct cli *c, const char *id, const struct create_flags *f, struct create_req *r)

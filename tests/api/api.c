@@ -272,6 +272,14 @@ static void without_root(void)
     o.bundle = okbundle;
     fails(ocirun_create(root, "a/b", &o), OCIRUN_E_FAILED, "invalid container id", "create with id \"a/b\"");
     fails(ocirun_create(root, "", &o), OCIRUN_E_FAILED, "must not be empty", "create with id \"\"");
+    o.preserve_fds = -3;
+    fails(ocirun_create(root, "c1", &o), OCIRUN_E_FAILED, "preserve_fds: -3 is not in", "create with preserve_fds -3");
+    o.preserve_fds = 100000;
+    fails(ocirun_create(root, "c1", &o), OCIRUN_E_FAILED, "preserve_fds: 100000 is not in", "create with preserve_fds 100000");
+    int hole = dup(2);   /* fds 3 .. hole are open: one past them is not */
+    o.preserve_fds = hole - 3 + 2;
+    fails(ocirun_create(root, "c1", &o), OCIRUN_E_FAILED, "is not open", "create with preserve_fds past the open fds");
+    close(hole), o.preserve_fds = 0;
     fails(ocirun_state(root, "c1", &st), OCIRUN_E_NOT_FOUND, "does not exist", "a failed create leaves no container");
 
     /* damaged state: what a killed create, or a broken disk, leaves */
