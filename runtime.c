@@ -1376,7 +1376,8 @@ static void own_signals(void)
     syscall(SYS_rt_sigaction, SIGPIPE, k, NULL, (size_t)OCI_KSIGSET);
 }
 
-/* Milliseconds of the monotonic clock, for deadlines. */
+/* The monotonic clock, in microseconds (phase times) and milliseconds
+ * (deadlines). */
 static int64_t now_us(void)
 {
     struct timespec ts;
@@ -1584,7 +1585,6 @@ static void warnf(const char *fmt, ...)
     else fd_printf(2, "ocirun: warning: %s\n", msg);
 }
 
-/* The one place an error is reported to the user. */
 /* The one place an error is printed: one line, whatever an id or a path
  * in it held (a control character shows as \xNN, so it can neither
  * break the line nor drive a terminal). */
@@ -2419,8 +2419,6 @@ static void env_dedup(struct oci_process *p)
     if (p->env) p->env[n] = NULL;
 }
 
-/* The process object; `b` is its JSON path (".process" in config.json,
- * "" in the process.json of `exec --process`). */
 /* --- labels and scheduling of the process (runtime-spec 1.2) --- */
 
 /* The index of `prefix`+name in `names` ("A\0B\0...\0\0"), -1 if absent. */
@@ -2554,6 +2552,8 @@ static int parse_process_1_2(const char *b, const struct jv *v, struct oci_proce
     return 0;
 }
 
+/* The process object; `b` is its JSON path (".process" in config.json,
+ * "" in the process.json of `exec --process`). */
 static int parse_process(const char *b, const struct jv *v, struct oci_process *p)
 {
     char path[64];
@@ -3763,7 +3763,6 @@ static int state_dir_open(int rootfd, const char *id, int lock)
     return fd;
 }
 
-/* Removes a state directory and the files in it (ours only: no subdirs). */
 /* criu-root: the rootfs bound for criu during a restore (section 18). */
 static int remove_criu_root(int dirfd)
 {
@@ -3773,6 +3772,7 @@ static int remove_criu_root(int dirfd)
     return unlinkat(dirfd, "criu-root", AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+/* Removes a state directory and the files in it (ours only: no subdirs). */
 static int state_dir_remove(int rootfd, const char *id)
 {
     int fd = sys_openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -5118,10 +5118,6 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
     return r;
 }
 
-/* Removes the container's cgroup dirs, waiting (up to 1 s each) while the
- * kernel still counts exiting processes in them.  With `report`, a dir
- * that stays becomes the error; cleanup after another failure passes 0 so
- * that failure's message survives. */
 /* Empties a container's cgroup directory so it can go, as runc's destroy
  * does: its processes killed (thawed first: a frozen one dies only once
  * thawed), its sub-cgroups (exec --cgroup, the container's own) removed. */
@@ -5151,6 +5147,10 @@ static void cg_empty(const char *dir, int depth)
     close(fd);
 }
 
+/* Removes the container's cgroup dirs, waiting (up to 1 s each) while the
+ * kernel still counts exiting processes in them.  With `report`, a dir
+ * that stays becomes the error; cleanup after another failure passes 0 so
+ * that failure's message survives. */
 static int cg_remove(const struct cgroup *cg, int report, int all)
 {
     int r = 0;
@@ -6663,7 +6663,6 @@ static int sc_lookup(const char *name)
 
 static const uint32_t sc_table_base[SC_NTABLES] = { 0, 0, 0x40000000, 0, 0, 4000, 5000, 0, 0, 0 };
 
-/* The number of name `i` on arch `a`; 0 with *nr when it has one. */
 /* The socketcall (1..20) or ipc (100 + call) form of name `i` on arches
  * with the multiplexers, 0 for the rest. */
 static int sc_mux_of(int i)
@@ -6673,6 +6672,7 @@ static int sc_mux_of(int i)
     return 0;
 }
 
+/* The number of name `i` on arch `a`; 0 with *nr when it has one. */
 static int sc_number(const struct sc_arch *a, int i, uint32_t *nr)
 {
     uint16_t v = sc_table[a->table][i];
@@ -6913,15 +6913,15 @@ static size_t sc_emit_hot(struct bpf_builder *b, const struct oci_seccomp *sc, c
     return l;
 }
 
+/* ENOSYS as the arch's kernel numbers it: MIPS has its own errno table. */
+static uint32_t sc_enosys(const struct sc_arch *a) { return a->table == 5 || a->table == 6 ? 89 : 38; }
+
 /* runc's -ENOSYS stub: a syscall newer than every one the profile names
  * (for this arch, whatever their rules' actions) answers ENOSYS instead
  * of the default errno, so that programs fall back from clone3, statx,
  * faccessat2 and the like as they do under runc.  Not when the default
  * already lets calls through or is ENOSYS itself.  *max: that newest
  * number; 0 when there is no stub. */
-/* ENOSYS as the arch's kernel numbers it: MIPS has its own errno table. */
-static uint32_t sc_enosys(const struct sc_arch *a) { return a->table == 5 || a->table == 6 ? 89 : 38; }
-
 static int sc_enosys_from(const struct oci_seccomp *sc, const struct sc_arch *a, uint32_t *max)
 {
     uint32_t act = sc->default_action & OCI_SECCOMP_RET_ACTION_FULL;
@@ -8021,9 +8021,6 @@ static int apply_sysctls(const struct oci_spec *s)
     return 0;
 }
 
-/* Moves into the rootfs.  pivot_root, so the host's tree is gone from the
- * namespace; on an initramfs root (EINVAL), or with --no-pivot, MS_MOVE
- * plus chroot instead. */
 /* Without pivot_root the host's mounts stay in the container's mount
  * namespace, below its chroot.  A whole procfs or sysfs among them would
  * let a process of the container mount a fresh, unmasked one from a user
@@ -8064,6 +8061,9 @@ static int detach_host_proc_sys(const char *rootfs)
     return r;
 }
 
+/* Moves into the rootfs.  pivot_root, so the host's tree is gone from the
+ * namespace; on an initramfs root (EINVAL), or with --no-pivot, MS_MOVE
+ * plus chroot instead. */
 static int enter_rootfs(struct rootfs_ctx *c)
 {
     if (sys_fchdir(c->rootfd) < 0) return failerr("chdir %s", c->rootfs);
@@ -9361,11 +9361,6 @@ static pid_t clone_into_cgroup(int cgfd, int (*fn)(void *), void *arg, char *sta
 #endif
 }
 
-/* vfork+execve of `exe` (this binary, protected: section 14) as `stage`,
- * passing it fds `fd` and `extra`.  With `sibling` the new process becomes
- * a child of our parent (CLONE_PARENT), which is how init ends up a child
- * of stage 0.  With a v2 cgroup fd `*cgfd` it is born in that cgroup if the
- * kernel can; else *cgfd becomes -1 and the caller moves it there. */
 /* After the vfork child's execve: a failure it recorded is ours to say
  * (a sibling, not our child, is reaped by our parent). */
 static pid_t spawned(pid_t pid, const struct spawn_args *a, int stage, int sibling)
@@ -9389,6 +9384,11 @@ static void stage_environment(char **out, size_t n)
     out[k] = NULL;
 }
 
+/* vfork+execve of `exe` (this binary, protected: section 14) as `stage`,
+ * passing it fds `fd` and `extra`.  With `sibling` the new process becomes
+ * a child of our parent (CLONE_PARENT), which is how init ends up a child
+ * of stage 0.  With a v2 cgroup fd `*cgfd` it is born in that cgroup if the
+ * kernel can; else *cgfd becomes -1 and the caller moves it there. */
 static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extra, int sibling, int *cgfd, const int *stdio)
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16], *env[16];
@@ -10003,8 +10003,6 @@ static int wait_exec_done(int fd, const char *peer)
     return -1;
 }
 
-/* Stage 2's part: hand over the config, wait until init is ready; then
- * collect stage 1, which has exited meanwhile. */
 /* SCMP_ACT_NOTIFY: the listener fd from stage 2 goes to the profile's
  * listenerPath with the container process state (runtime.md), as runc
  * sends it: {"ociVersion", "fds": ["seccompFd"], "pid", "metadata",
@@ -10034,6 +10032,8 @@ out:
     return r;
 }
 
+/* Stage 2's part: hand over the config, wait until init is ready; then
+ * collect stage 1, which has exited meanwhile. */
 static int run_stage2(struct create_job *j)
 {
     const char *peer = "stage 2 (container init)";
@@ -10706,8 +10706,6 @@ static int exec_config(const struct exec_req *e, int dirfd, const struct cstate 
     return 0;
 }
 
-/* `exec`: runs a process in a running container through the same stages
- * (and the same protected binary) as `create`. */
 /* `base`/`add` cleaned as Go's path.Join cleans it ("a/../b" is "b"),
  * into out; what would leave `base` is refused (runc's check compares
  * strings, and lets "../<id>2" out). */
@@ -10771,6 +10769,8 @@ static int exec_sub_cgroups(struct cgroup *cg, const struct strlist *subs)
     return 0;
 }
 
+/* `exec`: runs a process in a running container through the same stages
+ * (and the same protected binary) as `create`. */
 static int stage0_exec(const struct exec_req *e, int *exit_status)
 {
     struct create_job j;
