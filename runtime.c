@@ -48,6 +48,11 @@
  *  19. Main
  */
 #define _GNU_SOURCE
+/* 64-bit file offsets, inode numbers and times with a 32-bit glibc too
+ * (musl's always are): a 32-bit stat fails with EOVERFLOW on a 64-bit
+ * inode number, which overlayfs gives (a Docker image's rootfs). */
+#define _FILE_OFFSET_BITS 64
+#define _TIME_BITS 64
 #include "runtime.h"
 
 #include <ctype.h>
@@ -83,6 +88,8 @@
 #include <unistd.h>
 
 extern char **environ;
+
+_Static_assert(sizeof(off_t) == 8 && sizeof(ino_t) == 8, "64-bit off_t and ino_t (_FILE_OFFSET_BITS)");
 
 
 /* ======================================================================
