@@ -4855,6 +4855,26 @@ t_profile_eperm() {
 		"false blocked (EPERM: a seccomp filter)"
 }
 
+# A namespace the kernel cannot make (CONFIG_CGROUPS off, or before 4.6;
+# time namespaces before 5.6), asked for by the config: a clear error
+# naming it, and nothing left (tests/fake.c refuses that unshare)
+t_namespace_unsupported() {
+	[ -z "$KMODE" ] && [ "$(uname -m)" = x86_64 ] || { skip "tests/fake.c: x86_64, normal mode"; return; }
+	cc -O2 -o "$TMP/fake" tests/fake.c 2>/dev/null || { fail "cannot build tests/fake.c"; return; }
+	local id=ns-unsup ns flag left
+	for ns in 'cgroup:&0x02000000' 'time:&0x80'; do
+		[ "${ns%%:*}" = time ] && [ "$IS_OCIRUN" != 1 ] && continue   # (runc 1.1 has no time namespaces)
+		variant $id '.linux.namespaces += [{type: $t}] | .process.args = ["true"]' --arg t "${ns%%:*}"
+		OCIRUN_TEST_TAG=$TMP timeout -k 5 "$TO" "$TMP/fake" "unshare:${ns#*:}=EINVAL" -- "$OCIRUN" --root "$ROOT" run --bundle "$B" $id \
+			</dev/null >"$B/out" 2>"$B/err" && { fail "${ns%%:*} namespace refused by the kernel: run succeeded"; continue; }
+		grep -q "${ns%%:*} namespace" "$B/err" || fail "${ns%%:*}: the error does not name the namespace: $(errsum "$(cat "$B/err")")"
+		rt delete -f $id >/dev/null 2>&1
+		left=$(leftovers $id "$B")
+		[ -z "$left" ] || fail "${ns%%:*}: left behind:$left"
+	done
+	return 0
+}
+
 # ----------------------------------------------------------------- check --
 
 # `ocirun check`: on this host everything a default bundle needs is there
@@ -5284,7 +5304,7 @@ escape_symlink_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
-check profile_eperm differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
+check profile_eperm namespace_unsupported differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"
 for t in $TESTS; do run_test "$t"; done

@@ -1,7 +1,8 @@
 /* fake RULE... -- CMD...: runs CMD under a seccomp filter that makes some
  * syscalls fail, so test.sh can show what `ocirun check` says when the
- * kernel lacks something.  RULE is NAME[:ARG0]=ERRNO: NAME's syscall (or
- * only those whose first argument equals ARG0) fails with ERRNO (ENOSYS,
+ * kernel lacks something.  RULE is NAME[:ARG0|&BITS]=ERRNO: NAME's syscall
+ * (or only those whose first argument equals ARG0, or has one of BITS
+ * set) fails with ERRNO (ENOSYS,
  * EINVAL, EPERM, ENOSPC).  NAME "new" is every syscall newer than Linux 4.4
  * (copy_file_range, 326, and up), as a container manager's seccomp profile
  * older than them refuses them (EPERM).  x86_64 only; other arches run CMD
@@ -41,9 +42,10 @@ int main(int argc, char **argv)
         char name[32], *eq = strchr(argv[i], '='), *colon = strchr(argv[i], ':');
         int nr = -1, e = -1;
         long arg = -1;
+        int bits = 0;   /* ":&BITS": any of them set in the first argument */
         if (!eq) { fprintf(stderr, "fake: bad rule %s\n", argv[i]); return 2; }
         snprintf(name, sizeof name, "%.*s", (int)((colon && colon < eq ? colon : eq) - argv[i]), argv[i]);
-        if (colon && colon < eq) arg = strtol(colon + 1, NULL, 0);
+        if (colon && colon < eq) bits = colon[1] == '&', arg = strtol(colon + 1 + bits, NULL, 0);
         for (size_t k = 0; k < sizeof calls / sizeof *calls; k++) if (!strcmp(calls[k].name, name)) nr = calls[k].nr;
         for (size_t k = 0; k < sizeof errnos / sizeof *errnos; k++) if (!strcmp(errnos[k].name, eq + 1)) e = errnos[k].e;
         if (nr < 0 || e < 0) { fprintf(stderr, "fake: unknown syscall or errno in %s\n", argv[i]); return 2; }
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
         ADD(BPF_JMP | (strcmp(name, "new") ? BPF_JEQ : BPF_JGE) | BPF_K, 0, arg >= 0 ? 3 : 1, (unsigned)nr);
         if (arg >= 0) {
             ADD(BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, args));
-            ADD(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (unsigned)arg);
+            ADD(BPF_JMP | (bits ? BPF_JSET : BPF_JEQ) | BPF_K, 0, 1, (unsigned)arg);
         }
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)e);
         if (n > 240) { fprintf(stderr, "fake: too many rules\n"); return 2; }
