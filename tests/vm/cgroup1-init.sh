@@ -14,6 +14,8 @@
 C=/sys/fs/cgroup
 # the hierarchies, by their directory in $C ("systemd" is name=systemd)
 HIERS="cpu,cpuacct cpuset memory pids devices freezer blkio net_cls,net_prio perf_event hugetlb rdma misc systemd"
+# only those this kernel has (misc is 5.13's; a 5.10 guest has 12)
+_h=; for h in $HIERS; do if [ $h = systemd ] || grep -q "^${h%%,*}[[:space:]]" /proc/cgroups; then _h="$_h $h"; fi; done; HIERS=${_h# }
 LINKS="cpu:cpu,cpuacct cpuacct:cpu,cpuacct net_cls:net_cls,net_prio net_prio:net_cls,net_prio"
 NH=$(echo $HIERS | wc -w)
 mntopts() { if [ "$1" = systemd ]; then echo none,name=systemd; else echo "$1"; fi; }
