@@ -3780,6 +3780,13 @@ t_cgroup_v2_vm() { vm_test tests/vm/cgroup2.sh; }
 # pure cgroup v1 (13 hierarchies mounted by the guest, no cgroup2)
 t_cgroup_v1_vm() { vm_test tests/vm/cgroup1.sh; }
 
+# the same two on Linux 5.10 (Debian bullseye's kernel; OpenWrt 22.03's
+# and many a vendor's LTS): a real kernel without mount_setattr,
+# CLOSE_RANGE_CLOEXEC, cgroup.kill, cpu.idle, memory.peak and the misc
+# hierarchy, where the fallbacks run for real, not under tests/oldkernel.c
+t_cgroup_v2_vm_510() { OCIRUN_VM_DIST=bullseye vm_test tests/vm/cgroup2.sh; }
+t_cgroup_v1_vm_510() { OCIRUN_VM_DIST=bullseye vm_test tests/vm/cgroup1.sh; }
+
 # events: --stats once (the cgroup's numbers), and streaming with an oom
 # event when the kernel OOM-kills in the container
 t_events() {
@@ -5293,7 +5300,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri

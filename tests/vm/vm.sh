@@ -34,6 +34,11 @@
 # OCIRUN_STATIC defaults to the repo's ocirun-static, brought up to date
 # with `make static` first.  Environment:
 #   OCIRUN_VM_CACHE  kernel cache (default /var/cache/ocirun-vm)
+#   OCIRUN_VM_DIST   boot that Debian release's kernel instead of the
+#                    host's release's: bullseye gives Linux 5.10, an LTS
+#                    kernel older than mount_setattr, cgroup.kill, misc,
+#                    cpu.idle and memory.peak (fetched through an apt
+#                    configuration of its own, the host's apt untouched)
 #   OCIRUN_VM_ACCEL  qemu accelerator (default tcg,thread=multi; kvm only
 #                    when /proc/cpuinfo shows vmx or svm)
 #   OCIRUN_VM_LOG    keep the guest's whole serial console in this file
@@ -100,13 +105,26 @@ esac
 # --- the kernel: downloaded once into the cache ---------------------------------
 # $cache/PACKAGE/vmlinuz (the bzImage) and vmlinux (its ELF payload, booted
 # directly through PVH: that skips ~5 s of decompression under TCG).
+dist=${OCIRUN_VM_DIST:-}
+# apt-get / apt-cache for $dist's packages: its own sources, lists and cache
+# below $cache, so the host's apt state stays as it is
+apt_dist() { # apt-get|apt-cache ARG...
+	[ -n "$dist" ] || { "$@"; return; }
+	a=$cache/apt-$dist
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" || return 1
+	[ -s "$a/sources.list" ] ||
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $dist main" >"$a/sources.list"
+	o="-o Dir::Etc::SourceList=$a/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$a/lists -o Dir::Cache=$a/cache"
+	[ -n "$(ls "$a/lists" | grep -v partial)" ] || apt-get -q $o update >"$a/update.log" 2>&1
+	"$@" $o
+}
 get_kernel() { # PACKAGE
 	d=$cache/$1
 	[ -s "$d/vmlinuz" ] && [ -s "$d/brd.ko" ] && return 0
 	mkdir -p "$cache" || return 1
 	t=$(mktemp -d "$cache/dl.XXXXXX") || return 1
 	chmod 755 "$t"   # apt's _apt user downloads into it
-	if (cd "$t" && apt-get download "$1" >"$t/log" 2>&1) &&
+	if (cd "$t" && apt_dist apt-get download "$1" >"$t/log" 2>&1) &&
 		dpkg-deb --fsys-tarfile "$t"/"$1"_*.deb | tar -xO --wildcards './boot/vmlinuz-*' >"$t/vmlinuz" &&
 		[ -s "$t/vmlinuz" ]; then
 		# brd.ko: a RAM block device (/dev/ram0, 1:0) for the blkio/io checks
@@ -120,14 +138,16 @@ get_kernel() { # PACKAGE
 	[ -s "$d/vmlinuz" ]
 }
 
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+pkg=$(apt_dist apt-cache depends linux-image-amd64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
 kdir=
 if [ -n "$pkg" ] && get_kernel "$pkg"; then
 	kdir=$cache/$pkg
 else
-	# apt cannot help (offline?): any kernel cached before
-	for k in "$cache"/linux-image-*/vmlinuz; do [ -s "$k" ] && kdir=${k%/vmlinuz}; done
+	# apt cannot help (offline?): any kernel cached before (of $dist's
+	# series: 5.10 for bullseye)
+	case $dist in bullseye) pat='linux-image-5.10.*' ;; '') pat='linux-image-*' ;; *) pat="linux-image-$dist-none" ;; esac
+	for k in "$cache"/$pat/vmlinuz; do [ -s "$k" ] && kdir=${k%/vmlinuz}; done
 fi
 [ -n "$kdir" ] || skip "no kernel: cannot resolve or download linux-image-amd64's kernel${pkg:+ ($pkg)}"
 extract_vmlinux "$kdir" || rm -f "$kdir/vmlinux"
