@@ -8680,8 +8680,9 @@ static int hook_child(void *arg)
 static char buf_sink[4096];   /* what a hook prints past what its error shows */
 
 /* Where a hook runs, as runc runs it: the hooks the runtime runs itself
- * (prestart, createRuntime, poststart, poststop) in the bundle directory,
- * createContainer in the rootfs (runc's init has entered it by then),
+ * (prestart, createRuntime, poststart) in the bundle directory, poststop
+ * where the command runs (runc's delete does not enter the bundle, which
+ * may be gone by then), createContainer in the rootfs (runc's init has entered it by then),
  * startContainer where the process will (cwd NULL: stay).  A hook
  * without `env` gets the environment of what runs it: the runtime's, or
  * in the container the process's. */
@@ -8775,17 +8776,19 @@ static int run_hooks(const struct oci_spec *s, int kind, const char *state, int 
 
 static int has_hooks(const struct oci_spec *s, int kind) { return s->nhooks[kind] > 0; }
 
-/* The state a hook reads on stdin (runtime spec "State"). */
+/* The state a hook reads on stdin (runtime spec "State"): as runc writes
+ * it, without a pid once stopped and without annotations when there are
+ * none (both optional then). */
 static void hook_state_json(struct buf *b, const char *id, pid_t pid, const char *status, const char *bundle,
                             const struct jv *annotations)
 {
     buf_printf(b, "{\"ociVersion\":\"%s\",\"id\":", OCIRUN_OCI_VERSION);
     json_str(b, id);
-    buf_printf(b, ",\"status\":\"%s\",\"pid\":%d,\"bundle\":", status, (int)pid);
+    buf_printf(b, ",\"status\":\"%s\"", status);
+    if (pid) buf_printf(b, ",\"pid\":%d", (int)pid);
+    buf_puts(b, ",\"bundle\":");
     json_str(b, bundle);
-    buf_puts(b, ",\"annotations\":");
-    if (annotations) json_write(b, annotations);
-    else buf_puts(b, "{}");
+    if (annotations && annotations->count) buf_puts(b, ",\"annotations\":"), json_write(b, annotations);
     buf_puts(b, "}");
 }
 
@@ -10106,6 +10109,24 @@ static void create_job_undo(struct create_job *j, const char *id)
     }
 }
 
+/* A create that fails once its state directory is made has made a
+ * container, deleted with the failure: its poststop hooks run, as the
+ * lifecycle's "continue at step 12" says and runc's destroy does; the
+ * failure's message stays the one reported. */
+static void failed_create_poststop(const struct create_job *j, const char *id)
+{
+    if (!has_hooks(&j->spec, HOOK_POSTSTOP)) return;
+    char saved[sizeof err_msg];
+    int code = err_code;
+    memcpy(saved, err_msg, sizeof saved);
+    struct buf b = {0};
+    hook_state_json(&b, id, 0, "stopped", j->opts.bundle, j->spec.annotations);
+    struct hook_place at = { NULL, environ };
+    run_hooks(&j->spec, HOOK_POSTSTOP, b.p, 1, &at);
+    buf_free(&b);
+    memcpy(err_msg, saved, sizeof saved), err_code = code;
+}
+
 static void create_job_close(struct create_job *j)
 {
     int *fds[] = { &j->rootfd, &j->dirfd, &j->sock, &j->sp1[0], &j->sp1[1], &j->sp2[0], &j->sp2[1], &j->console, &j->master,
@@ -10304,6 +10325,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok) phase("state written: created");
     if (!ok && have_st) cstate_free(st);
     if (!ok) create_job_undo(&j, r->id);
+    if (!ok && j.made_dir) failed_create_poststop(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, fg_io_take(io, &j);
     if (ok && r->start_now) *startfd = j.sp2[0], j.sp2[0] = -1;
     if (ok && rootfd) *rootfd = j.rootfd, j.rootfd = -1;
@@ -11730,7 +11752,7 @@ static void run_late_hooks(const struct cstate *st, int kind, const char *status
     struct arena a = {0};
     const struct jv *ann = st->annotations ? json_parse(st->annotations, strlen(st->annotations), &a) : NULL;
     hook_state_json(&b, st->id, kind == HOOK_POSTSTOP ? 0 : st->pid, status, st->bundle, ann);
-    struct hook_place at = { st->bundle, environ };
+    struct hook_place at = { kind == HOOK_POSTSTOP ? NULL : st->bundle, environ };
     run_hooks(s, kind, b.p, 1, &at);
     arena_free(&a);
     buf_free(&b);

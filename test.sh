@@ -4331,11 +4331,25 @@ t_hooks_cwd_env_seccomp() {
 	return 0
 }
 
+# a failing hook fails the create; the container made so far is deleted,
+# and its poststop hooks run (runtime.md: "continue the lifecycle at step
+# 12"; runc's destroy runs them), with the state of a stopped container:
+# no pid, no annotations when there are none (runc's JSON).  And a
+# poststop runs where delete runs, as runc's: the bundle may be gone.
 t_hook_fails() {
 	local id=hook-fails
 	hook_setup $id
-	sh_variant $id 'true' ".hooks = {createRuntime: [$(hook_entry createRuntime "$H" 3)]}"
+	sh_variant $id 'true' ".hooks = {createRuntime: [$(hook_entry createRuntime "$H" 3)], poststop: [$(hook_entry poststop)]}"
 	bad $id 'createRuntime|hook|exit status 3' "$B" create --bundle "$B" $id
+	expect "hooks run by a create whose createRuntime hook failed" "$(cut -d' ' -f1 "$H/log" | tr '\n' ' ')" "createRuntime poststop "
+	expect "the poststop hook's state" "$(sed -n 's/^poststop .* state=//p' "$H/log" | jq -c 'del(.ociVersion)')" \
+		"{\"id\":\"$id\",\"status\":\"stopped\",\"bundle\":\"$B\"}"
+	: > "$H/log"
+	sh_variant $id-nb 'sleep 100' ".hooks = {poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd >> $H/log\"]}]}"
+	rt run -d --bundle "$B" $id-nb </dev/null >"$B/../nb.log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/../nb.log")")"; return; }
+	rm -rf "$B"
+	(cd "$H" && rt delete --force $id-nb) >"$TMP/nb.log" 2>&1 || fail "delete --force with the bundle gone: $(errsum "$(cat "$TMP/nb.log")")"
+	expect "poststop with the bundle gone: where it ran" "$(cat "$H/log")" "$H"
 }
 
 # what a hook prints is not passed on to the caller (runc keeps it for
