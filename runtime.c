@@ -8658,7 +8658,7 @@ static int find_executable(const char *file, char *const *env, char out[static P
 
 /* --- hooks --- */
 
-struct hook_child { const char *path, *cwd; char **argv, **envp; int in, ex, out; };
+struct hook_child { const char *path, *cwd; char **argv, **envp; int in, ex, out; mode_t umask; };
 
 /* In the child: its own process group, stdin from the pipe, exec; an
  * exec failure's errno goes back through `ex`. */
@@ -8670,6 +8670,7 @@ static int hook_child(void *arg)
     /* its stdio only, as runc's hooks: not the fds kept for the container
      * (--preserve-fds, socket activation) */
     cloexec_fds_from(3, 0);
+    if (c->umask) umask(c->umask);
     if (sys_dup2(c->in, 0) >= 0 && sys_dup2(c->out, 1) >= 0 && sys_dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
         execve(c->path, c->argv, c->envp);
     int e = errno;
@@ -8685,8 +8686,9 @@ static char buf_sink[4096];   /* what a hook prints past what its error shows */
  * may be gone by then), createContainer in the rootfs (runc's init has entered it by then),
  * startContainer where the process will (cwd NULL: stay).  A hook
  * without `env` gets the environment of what runs it: the runtime's, or
- * in the container the process's. */
-struct hook_place { const char *cwd; char **env; };
+ * in the container the process's.  `umask`: createContainer's is the
+ * caller's, as under runc's init (stage 2 works with 0; 0 here: as is). */
+struct hook_place { const char *cwd; char **env; mode_t umask; };
 
 /* Runs one hook with the state JSON on stdin, in a process group of its
  * own so that a timeout kills whatever it started; it must exit 0. */
@@ -8700,7 +8702,7 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     }
     char *noargs[] = { (char *)h->path, NULL }, *noenv[] = { NULL };
     char **env = h->env ? h->env : at->env ? at->env : noenv;
-    struct hook_child c = { h->path, at->cwd, h->nargs ? h->args : noargs, env, in[0], ex[1], out[1] };
+    struct hook_child c = { h->path, at->cwd, h->nargs ? h->args : noargs, env, in[0], ex[1], out[1], at->umask };
     pid_t pid = spawn_vfork(hook_child, &c, 0);
     close(in[0]), close(ex[1]), close(out[1]);
     if (pid < 0) { close(in[1]), close(ex[0]), close(out[0]); return failerr("start %s hook", hook_names[kind]); }
@@ -9939,7 +9941,7 @@ static int run_create_hooks(struct create_job *j)
     int r = -1;
     if (msg_recv(j->sp2[0], "stage 2 (container init)", MSG_HOOKS, &b, NULL) < 0) goto out;
     hook_state_json(&states, j->id, j->pid2, "creating", j->opts.bundle, j->spec.annotations);
-    struct hook_place at = { j->opts.bundle, environ };
+    struct hook_place at = { j->opts.bundle, environ, 0 };
     if (run_hooks(&j->spec, HOOK_PRESTART, states.p, 0, &at) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, states.p, 0, &at) < 0)
         goto out;
     r = msg_send(j->sp2[0], MSG_HOOKS_DONE, "", 1, -1);   /* stage 2 makes its hooks' states */
@@ -10121,7 +10123,7 @@ static void failed_create_poststop(const struct create_job *j, const char *id)
     memcpy(saved, err_msg, sizeof saved);
     struct buf b = {0};
     hook_state_json(&b, id, 0, "stopped", j->opts.bundle, j->spec.annotations);
-    struct hook_place at = { NULL, environ };
+    struct hook_place at = { NULL, environ, 0 };
     run_hooks(&j->spec, HOOK_POSTSTOP, b.p, 1, &at);
     buf_free(&b);
     memcpy(err_msg, saved, sizeof saved), err_code = code;
@@ -11129,7 +11131,7 @@ static int wait_for_start(int sock, int syncfd)
 /* Hooks in stage 2: before pivot_root stage 0 runs prestart and
  * createRuntime (runtime namespace) and hands us the states; we run
  * createContainer here, in the container's namespaces. */
-struct hook_ctx { int syncfd; const struct oci_spec *spec; const struct stage_opts *o; struct buf states; };
+struct hook_ctx { int syncfd; const struct oci_spec *spec; const struct stage_opts *o; struct buf states; mode_t umask; };
 
 static int hooks_before_pivot(void *arg)
 {
@@ -11145,7 +11147,7 @@ static int hooks_before_pivot(void *arg)
     hook_state_json(&h->states, h->o->id, getpid(), "creating", h->o->bundle, h->spec->annotations);
     buf_add(&h->states, "", 1);
     hook_state_json(&h->states, h->o->id, getpid(), "created", h->o->bundle, h->spec->annotations);
-    struct hook_place at = { h->o->rootfs, h->spec->proc.env };
+    struct hook_place at = { h->o->rootfs, h->spec->proc.env, h->umask };
     return run_hooks(h->spec, HOOK_CREATE_CONTAINER, h->states.p, 0, &at);
 }
 
@@ -11328,11 +11330,11 @@ static int stage2_main(int syncfd, int mntfd)
     }
     if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock, attrfd);
     if (setsid() < 0) return failerr("setsid");
-    umask(0);
+    mode_t caller_umask = umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
     struct pty pty = { -1, -1 };
-    struct hook_ctx hc = { syncfd, &s, &o, {0} };
+    struct hook_ctx hc = { syncfd, &s, &o, {0}, caller_umask };
     struct before_pivot bp = { NULL, &hc };
     if (has_hooks(&s, HOOK_PRESTART) || has_hooks(&s, HOOK_CREATE_RUNTIME) || has_hooks(&s, HOOK_CREATE_CONTAINER) ||
         has_hooks(&s, HOOK_START_CONTAINER))
@@ -11367,7 +11369,7 @@ static int stage2_main(int syncfd, int mntfd)
     /* startContainer hooks as runc runs them: after the filter is on (a
      * hook whose calls the profile denies fails the start), as the
      * process's user, in its cwd, with its environment */
-    struct hook_place at = { NULL, p.env };
+    struct hook_place at = { NULL, p.env, 0 };
     if ((p.filter.p && p.moment == SC_BEFORE_EXEC && sc_load(&p.filter) < 0) ||
         (has_hooks(&s, HOOK_START_CONTAINER) &&
          run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0, &at) < 0)) {
@@ -11752,7 +11754,7 @@ static void run_late_hooks(const struct cstate *st, int kind, const char *status
     struct arena a = {0};
     const struct jv *ann = st->annotations ? json_parse(st->annotations, strlen(st->annotations), &a) : NULL;
     hook_state_json(&b, st->id, kind == HOOK_POSTSTOP ? 0 : st->pid, status, st->bundle, ann);
-    struct hook_place at = { kind == HOOK_POSTSTOP ? NULL : st->bundle, environ };
+    struct hook_place at = { kind == HOOK_POSTSTOP ? NULL : st->bundle, environ, 0 };
     run_hooks(s, kind, b.p, 1, &at);
     arena_free(&a);
     buf_free(&b);
@@ -13940,7 +13942,7 @@ static int restore_notify(void *ctx, const struct criu_resp *n, int fd)
     if (!strcmp(n->script, "post-restore")) return restore_record(x, n->pid);
     if (strcmp(n->script, "setup-namespaces")) return 0;
     struct buf b = {0};
-    struct hook_place at = { j->opts.bundle, environ };
+    struct hook_place at = { j->opts.bundle, environ, 0 };
     hook_state_json(&b, j->id, n->pid, "creating", j->opts.bundle, j->spec.annotations);
     int r = run_hooks(&j->spec, HOOK_PRESTART, b.p, 0, &at) < 0 || run_hooks(&j->spec, HOOK_CREATE_RUNTIME, b.p, 0, &at) < 0 ? -1 : 0;
     buf_free(&b);

@@ -4295,7 +4295,7 @@ t_hooks_terminal_matrix() {
 t_hooks_cwd_env_seccomp() {
 	local id=hooks-cwd k want
 	hook_setup $id
-	printf '#!/bin/sh\nread -r state\necho "$1 cwd=$(pwd -P) env=${HOOKENV:-none}${OCIRUN_TEST_TAG:+,tag} uid=$(id -u) sc=$(awk %s /proc/self/status)" >> "$2"\n' \
+	printf '#!/bin/sh\nread -r state\necho "$1 cwd=$(pwd -P) env=${HOOKENV:-none}${OCIRUN_TEST_TAG:+,tag} uid=$(id -u) sc=$(awk %s /proc/self/status) umask=$(umask)" >> "$2"\n' \
 		"'/^Seccomp:/ {print \$2}'" > "$H/hook.sh"
 	chmod 666 "$H/log"
 	sh_variant $id 'echo process >> /hooks/log' \
@@ -4306,7 +4306,7 @@ t_hooks_cwd_env_seccomp() {
 		 | .hooks = {prestart: [$(hook_entry prestart)], createRuntime: [$(hook_entry createRuntime)],
 		   createContainer: [$(hook_entry createContainer)], startContainer: [$(hook_entry startContainer /hooks)],
 		   poststart: [$(hook_entry poststart)], poststop: [$(hook_entry poststop)]}" --arg h "$H"
-	(cd / && HOOKENV=runtime rt create --bundle "$B" $id) </dev/null >"$B/log" 2>&1 || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
+	(cd / && umask 0027 && HOOKENV=runtime rt create --bundle "$B" $id) </dev/null >"$B/log" 2>&1 || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
 	(cd / && HOOKENV=runtime rt start $id) >"$B/log" 2>&1 || fail "start: $(errsum "$(cat "$B/log")")"
 	waitfor 50 status_is $id stopped
 	(cd "$B" && HOOKENV=runtime rt delete $id) >"$B/log" 2>&1 || fail "delete: $(errsum "$(cat "$B/log")")"
@@ -4317,8 +4317,12 @@ t_hooks_cwd_env_seccomp() {
 		want="$kind cwd=$cwd env=$env uid=$uid"
 		expect "$kind" "$(grep "^$kind " "$H/log" | sed 's/ sc=.*//')" "$want"
 	done
-	expect "startContainer under the filter" "$(grep '^startContainer ' "$H/log" | sed 's/.* sc=//')" 2
-	[ -n "$KMODE" ] || expect "prestart without a filter" "$(grep '^prestart ' "$H/log" | sed 's/.* sc=//')" 0
+	expect "startContainer under the filter" "$(grep '^startContainer ' "$H/log" | sed 's/.* sc=//; s/ umask=.*//')" 2
+	# the caller's umask (files a createContainer hook makes in the rootfs:
+	# nvidia-ctk's links), not the 0 the runtime works with
+	expect "prestart's and createContainer's umask (create's is 0027)" \
+		"$(grep -E '^(prestart|createContainer) ' "$H/log" | sed 's/ .* umask=/ /' | tr '\n' ' ')" "prestart 0027 createContainer 0027 "
+	[ -n "$KMODE" ] || expect "prestart without a filter" "$(grep '^prestart ' "$H/log" | sed 's/.* sc=//; s/ umask=.*//')" 0
 	# a startContainer hook the filter stops fails the start
 	printf '#!/bin/sh\nmkdir /tmp/hook-dir-$$ || exit 9\n' > "$H/mk.sh"; chmod 755 "$H/mk.sh"
 	variant $id-deny ".process.args = [\"true\"] | .process.noNewPrivileges = true
