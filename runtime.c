@@ -2411,19 +2411,20 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
     return 0;
 }
 
-/* A name given twice in process.env is set once, to its last value, in
- * the place it first had (as runc sets them one by one). */
-static void env_dedup(struct oci_process *p)
+/* A name given twice in an environment (process.env, a hook's env) is
+ * set once, to its last value, in the place it first had (as runc sets
+ * them one by one, and Go's exec takes a hook's). */
+static void env_dedup(char **env, size_t *nenv)
 {
     size_t n = 0;
-    for (size_t i = 0; i < p->nenv; i++) {
-        size_t kl = (size_t)(str_chr(p->env[i], '=') - p->env[i]), k = 0;
-        while (k < n && (strncmp(p->env[k], p->env[i], kl + 1))) k++;
-        if (k < n) p->env[k] = p->env[i];
-        else p->env[n++] = p->env[i];
+    for (size_t i = 0; i < *nenv; i++) {
+        size_t kl = str_span(env[i], "=", 0), k = 0;
+        while (k < n && (strncmp(env[k], env[i], kl + 1))) k++;
+        if (k < n) env[k] = env[i];
+        else env[n++] = env[i];
     }
-    p->nenv = n;
-    if (p->env) p->env[n] = NULL;
+    *nenv = n;
+    if (env) env[n] = NULL;
 }
 
 /* --- labels and scheduling of the process (runtime-spec 1.2) --- */
@@ -2576,7 +2577,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
     for (size_t i = 0; i < p->nenv; i++)
         if (!str_chr(p->env[i], '=') || p->env[i][0] == '=')
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
-    env_dedup(p);
+    env_dedup(p->env, &p->nenv);
     str_fmt(path, sizeof path, "%s.user", b);
     if ((u = member(v, "user")) && parse_user(path, u, p) < 0) return -1;   /* none: root (runc) */
     if ((x = member(v, "rlimits")) && parse_rlimits(b, x, p) < 0) return -1;
@@ -3492,6 +3493,7 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
                 get_strv(ip, c, "args", &h->args, &h->nargs) < 0 || get_strv(ip, c, "env", &h->env, &h->nenv) < 0)
                 return -1;
             if (h->path[0] != '/') return fail("%s.path: must be an absolute path, got \"%s\"", ip, h->path);
+            env_dedup(h->env, &h->nenv);
             if ((t = member(c, "timeout"))) {
                 int64_t secs;
                 char tp[128];
@@ -11232,7 +11234,7 @@ static void env_add_listen(struct oci_process *p, uint32_t n, char buf[static 24
     str_fmt(buf, 24, "LISTEN_FDS=%u", n);
     env[p->nenv++] = buf, env[p->nenv++] = "LISTEN_PID=1";
     p->env = env;
-    env_dedup(p);
+    env_dedup(p->env, &p->nenv);
 }
 
 /* The process as it will run, in stage 2 of `create` and of `exec`: its

@@ -4369,6 +4369,12 @@ t_hook_output() {
 	rt create --bundle "$B" $id-f </dev/null >"$B/out" 2>"$B/err" && fail "a failing hook did not fail create"
 	grep -q 'why-it-failed' "$B/err" || fail "the failing hook's output is not in the error: $(errsum "$(cat "$B/err")")"
 	rt delete --force $id-f >/dev/null 2>&1
+	# a name twice in a hook's env: its last value (Go's exec, for runc)
+	sh_variant $id-e 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "tr \"\\\\0\" \"\\\\n\" < /proc/$$/environ | grep ^A= > \($f)"], env: ["A=1", "PATH=/bin:/usr/bin", "A=2"]}]}' \
+		--arg f "$TMP/envdup"
+	rt create --bundle "$B" $id-e </dev/null >"$B/out" 2>"$B/err" || fail "create: $(errsum "$(cat "$B/err")")"
+	expect "a hook's env with A twice" "$(cat "$TMP/envdup" 2>/dev/null)" "A=2"
+	rt delete --force $id-e >/dev/null 2>&1
 	[ "$IS_OCIRUN" = 1 ] || return 0
 	sh_variant $id-d 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "sleep 30.5 & echo left-a-child"]}]}'
 	t0=$(date +%s%N)
