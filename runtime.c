@@ -1579,6 +1579,20 @@ static void phase(const char *what)
     debugf("phase: %s at +%u.%03u ms", what, (unsigned)(us / 1000), (unsigned)(us % 1000));
 }
 
+/* An error or a warning on stderr: one line, whatever an id, a path or a
+ * hook's output in it held (a control character shows as \xNN, so it can
+ * neither break the line nor drive a terminal). */
+static void print_line(const char *kind, const char *msg)
+{
+    char line[sizeof err_msg * 4 + 1];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof line - 5; p++)
+        if (*p < 0x20 || *p == 0x7f) n += (size_t)str_fmt(line + n, sizeof line - n, "\\x%02x", *p);
+        else line[n++] = (char)*p;
+    line[n] = 0;
+    fd_printf(2, "ocirun: %s%s\n", kind, line);
+}
+
 __attribute__((format(printf, 1, 2)))
 static void warnf(const char *fmt, ...)
 {
@@ -1589,23 +1603,14 @@ static void warnf(const char *fmt, ...)
     va_end(ap);
     if (logcfg.stage > 0) stage_log('w', msg);
     else if (logcfg.fd >= 0) log_line("warning", msg);
-    else fd_printf(2, "ocirun: warning: %s\n", msg);
+    else print_line("warning: ", msg);
 }
 
-/* The one place an error is printed: one line, whatever an id or a path
- * in it held (a control character shows as \xNN, so it can neither
- * break the line nor drive a terminal). */
+/* The one place an error is printed. */
 static void report_error(const char *msg)
 {
-    char line[sizeof err_msg * 4 + 1];
-    size_t n = 0;
     log_line("error", msg);
-    if (logcfg.json_stderr) return;
-    for (const unsigned char *p = (const unsigned char *)msg; *p && n < sizeof line - 5; p++)
-        if (*p < 0x20 || *p == 0x7f) n += (size_t)str_fmt(line + n, sizeof line - n, "\\x%02x", *p);
-        else line[n++] = (char)*p;
-    line[n] = 0;
-    fd_printf(2, "ocirun: %s\n", line);
+    if (!logcfg.json_stderr) print_line("", msg);
 }
 
 /* ======================================================================

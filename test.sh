@@ -4453,6 +4453,11 @@ t_hook_poststop_all_run() {
 	sh_variant $id 'true' ".hooks = {poststop: [$(hook_entry first "$H" 1), $(hook_entry second)]}"
 	rt run --bundle "$B" $id </dev/null >"$B/log" 2>&1 || fail "run: $(errsum "$(cat "$B/log")")"
 	expect "poststop hooks that ran" "$(awk '{print $1}' "$H/log" | tr '\n' ' ')" "first second "
+	# the warning holds the failed hook's output, escaped: on one line, and
+	# no escape sequence reaches the caller's terminal (a title, here)
+	sh_variant $id-esc 'true' '.hooks = {poststop: [{path: "/bin/sh", args: ["sh", "-c", "printf \"line one\\n\\033]0;pwned\\007\"; exit 1"]}]}'
+	rt run --bundle "$B" $id-esc </dev/null >"$B/log" 2>&1 || fail "run: $(errsum "$(cat "$B/log")")"
+	expect "the failed poststop's warning: lines, raw ESC or BEL" "$(wc -l < "$B/log") $(tr -dc '\033\007' < "$B/log" | wc -c)" "1 0"
 }
 
 # ---------------------------------------------------------------- podman --
