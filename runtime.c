@@ -8685,7 +8685,22 @@ static int hook_child(void *arg)
     return 127;
 }
 
-static char buf_sink[4096];   /* what a hook prints past what its error shows */
+static char buf_sink[4096];   /* what a hook prints, read a piece at a time */
+
+/* Appends the `n` bytes read into buf_sink to `said` (`got` held, room
+ * for `cap`), keeping the last `cap` bytes; *cut counts what went. */
+static size_t keep_tail(char *said, size_t got, size_t cap, size_t n, size_t *cut)
+{
+    const char *add = buf_sink;
+    if (n > cap) *cut += n - cap, add += n - cap, n = cap;
+    if (got + n > cap) {
+        size_t drop = got + n - cap;
+        mem_move(said, said + drop, got - drop);
+        got -= drop, *cut += drop;
+    }
+    memcpy(said + got, add, n);
+    return got + n;
+}
 
 /* Where a hook runs, as runc runs it: the hooks the runtime runs itself
  * (prestart, createRuntime, poststart) in the bundle directory, poststop
@@ -8724,11 +8739,12 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
                        : failerr(".hooks.%s[%zu]: exec %s", hook_names[kind], idx, h->path);
     }
     /* while it runs: the state goes to its stdin as it reads it, what it
-     * prints is kept (the start of it) for an error, as runc keeps it,
-     * not passed on to our caller; its end (not EOF: a child it left may
-     * hold the pipe) ends the wait, or its timeout does */
+     * prints is kept (the end of it: where a failure says why) for an
+     * error, as runc keeps it, not passed on to our caller; its end (not
+     * EOF: a child it left may hold the pipe) ends the wait, or its
+     * timeout does */
     char said[512];
-    size_t off = 0, len = strlen(state), got = 0;
+    size_t off = 0, len = strlen(state), got = 0, cut = 0;
     sys_fcntl(in[1], F_SETFL, O_NONBLOCK);
     pid_t w = 0;
     int64_t t0 = now_ms();
@@ -8742,12 +8758,9 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
         }
         p[0].revents = p[1].revents = 0;
         poll(p, 2, k < 20 ? 1 : 10);
-        if (p[0].revents) {
-            char *dst = got < sizeof said - 1 ? said + got : buf_sink;
-            n = sys_read(out[0], dst, dst == buf_sink ? sizeof buf_sink : sizeof said - 1 - got);
-            if (n <= 0) p[0].fd = -1;   /* its end closed (or broken): no more polling it */
-            else if (dst != buf_sink) got += (size_t)n;
-        }
+        if (p[0].revents && (n = sys_read(out[0], buf_sink, sizeof buf_sink)) <= 0)
+            p[0].fd = -1;   /* its end closed (or broken): no more polling it */
+        else if (p[0].revents) got = keep_tail(said, got, sizeof said - 1, (size_t)n, &cut);
         /* all of it written (or refused): closed, so a hook reading to
          * its end sees it */
         if (p[1].revents && ((n = sys_write(in[1], state + off, len - off)) < 0 ? errno != EAGAIN : (off += (size_t)n) == len))
@@ -8756,13 +8769,13 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     /* what it printed just before it ended is still in the pipe: read
      * without waiting (a child it left may hold the other end) */
     sys_fcntl(out[0], F_SETFL, O_NONBLOCK);
-    while (got < sizeof said - 1 && (n = sys_read(out[0], said + got, sizeof said - 1 - got)) > 0) got += (size_t)n;
+    while ((n = sys_read(out[0], buf_sink, sizeof buf_sink)) > 0) got = keep_tail(said, got, sizeof said - 1, (size_t)n, &cut);
     if (in[1] >= 0) close(in[1]);
     close(out[0]);
     if (w == -2) return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
     said[got] = 0;
     while (got && (said[got - 1] == '\n' || said[got - 1] == ' ')) said[--got] = 0;
-    const char *sep = got ? ", output: " : "";
+    const char *sep = !got ? "" : cut ? ", output (its end): " : ", output: ";
     if (w < 0) return failerr(".hooks.%s[%zu]: wait", hook_names[kind], idx);
     if (WIFSIGNALED(status))
         return fail(".hooks.%s[%zu]: %s was killed by signal %d%s%s", hook_names[kind], idx, h->path, WTERMSIG(status), sep, said);

@@ -4369,6 +4369,11 @@ t_hook_output() {
 	rt create --bundle "$B" $id-f </dev/null >"$B/out" 2>"$B/err" && fail "a failing hook did not fail create"
 	grep -q 'why-it-failed' "$B/err" || fail "the failing hook's output is not in the error: $(errsum "$(cat "$B/err")")"
 	rt delete --force $id-f >/dev/null 2>&1
+	# a long output before the failure: the error keeps what it ended with
+	sh_variant $id-l 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "i=0; while [ $i -lt 100 ]; do echo progress line $i; i=$((i+1)); done; echo FATAL: the real error >&2; exit 1"]}]}'
+	rt create --bundle "$B" $id-l </dev/null >"$B/out" 2>"$B/err" && fail "a failing hook did not fail create"
+	grep -q 'FATAL: the real error' "$B/err" || fail "a long output: the error lost its end: $(errsum "$(cat "$B/err")")"
+	rt delete --force $id-l >/dev/null 2>&1
 	# a name twice in a hook's env: its last value (Go's exec, for runc)
 	sh_variant $id-e 'true' '.hooks = {createRuntime: [{path: "/bin/sh", args: ["sh", "-c", "tr \"\\\\0\" \"\\\\n\" < /proc/$$/environ | grep ^A= > \($f)"], env: ["A=1", "PATH=/bin:/usr/bin", "A=2"]}]}' \
 		--arg f "$TMP/envdup"
