@@ -1023,24 +1023,15 @@ static int read_fd_all(int fd, const char *name, size_t max, char **out, size_t 
     return 0;
 }
 
-/* Reads a whole file (bounded by `max`) into a NUL-terminated buffer. */
+/* Reads a whole file (bounded by `max`) into a NUL-terminated buffer.  One
+ * named below a directory fd (a state directory's, an image's) is not
+ * followed if a symlink, nor waited on if a FIFO: a state root that
+ * `state` and `list` only look at may be anyone's. */
 static int read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *lenp)
 {
-    int fd = sys_openat(dirfd, path, O_RDONLY | O_CLOEXEC, 0);
+    int fd = sys_openat(dirfd, path, O_RDONLY | O_CLOEXEC | (dirfd == AT_FDCWD ? 0 : O_NOFOLLOW | O_NONBLOCK), 0);
     if (fd < 0) return failerr("open %s", path);
     int r = read_fd_all(fd, path, max, out, lenp);
-    close(fd);
-    return r;
-}
-
-/* A file of a state directory: not followed if a symlink, never waited on
- * if a FIFO (a state root that `state` and `list` only look at may be
- * anyone's). */
-static int read_state_file(int dirfd, const char *name, size_t max, char **out, size_t *lenp)
-{
-    int fd = sys_openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
-    if (fd < 0) return failerr("open %s", name);
-    int r = read_fd_all(fd, name, max, out, lenp);
     close(fd);
     return r;
 }
@@ -3754,11 +3745,9 @@ static int state_dir_lock_live(int fd, const char *id, int wait)
 /* How a command holds a container's state: not at all (commands that only
  * read it: state.json is replaced whole), locked (commands that change
  * it), locked but unchecked (create's own, made a moment ago in the
- * trusted root, ours by construction), checked but not locked (kill,
- * which a hook holding a start must not keep waiting, as runc does not),
- * or locked only if free at once (delete --force, which kills first when
- * it is not). */
-enum { HOLD_LOOK, HOLD_LOCK, HOLD_NEW, HOLD_TRUST, HOLD_TRY };
+ * trusted root, ours by construction), or checked but not locked (kill,
+ * which a hook holding a start must not keep waiting, as runc does not). */
+enum { HOLD_LOOK, HOLD_LOCK, HOLD_NEW, HOLD_TRUST };
 
 /* Opens <root>/<id> as `lock` (a HOLD_*) says.  Fails with "does not
  * exist" when absent. */
@@ -3768,7 +3757,7 @@ static int state_dir_open(int rootfd, const char *id, int lock)
     if (fd < 0 && errno == ENOENT) return fail_as(OCIRUN_E_NOT_FOUND, "container \"%s\" does not exist", id);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) return fail("the state of %s is not a directory (a symlink?)", id);
     if (fd < 0) return failerr("open state of %s", id);
-    int wait = lock == HOLD_LOOK || lock == HOLD_TRUST ? -1 : lock == HOLD_TRY ? 0 : wait_limit_ms(LOCK_WAIT_MS);
+    int wait = lock == HOLD_LOOK || lock == HOLD_TRUST ? -1 : wait_limit_ms(LOCK_WAIT_MS);
     if ((lock != HOLD_LOOK && lock != HOLD_NEW && state_dir_trusted(fd, "the state directory of", id) < 0) ||
         state_dir_lock_live(fd, id, wait) < 0) {
         close(fd);
@@ -3983,7 +3972,7 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
 {
     char *text;
     size_t len;
-    if (read_state_file(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), &text, &len) < 0) return -1;
+    if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), &text, &len) < 0) return -1;
     memset(st, 0, sizeof *st);
     str_fmt(st->id, sizeof st->id, "%s", id);
     struct buf cgs = {0};
@@ -4020,7 +4009,7 @@ static int config_copy_read(int dirfd, const char *bundle, char **text, size_t *
 {
     const char *cfg;
     str_fmt(where, PATH_MAX + 16, "the state's %s", JOURNAL_FILE);
-    if (read_state_file(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), text, len) == 0) {
+    if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), text, len) == 0) {
         journal_config(*text, *len, &cfg, len);
         if (cfg) return mem_move(*text, cfg, *len), (*text)[*len] = 0, 0;
         xfree(*text);
@@ -4049,7 +4038,7 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
     const struct jv *root = NULL, *v, *o;
     int r = -1;
     if (!S_ISREG(sb.st_mode)) goto out;   /* (a FIFO, ...: damaged, "not JSON") */
-    if (read_state_file(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
+    if (read_file_at(dirfd, STATE_FILE, MAX_CONFIG_SIZE, &text, &len) < 0) return -1;
     root = json_parse(text, len, &a);
     if (!root || root->type != J_OBJ) goto out;
     if (copy_str_field(root, "id", st->id, sizeof st->id) < 0 ||
@@ -7341,6 +7330,9 @@ static int split_path(const char *path, char dir[static PATH_MAX], char base[sta
  * again and check that the new mount is what we find there.
  * ====================================================================== */
 
+/* Whether a config's path is /proc or below it. */
+static int path_in_proc(const char *d) { return !strncmp(d, "/proc", 5) && (!d[5] || d[5] == '/'); }
+
 struct rootfs_ctx {
     const struct oci_spec *spec;
     const char *rootfs;            /* absolute host path */
@@ -7352,6 +7344,7 @@ struct rootfs_ctx {
     unsigned char *ro_later;       /* per mount: made read-only after the rest (tmpfs, /dev) */
     size_t cur;                    /* the mount entry being made */
     const struct cg_layout *cgl;   /* the host's cgroup hierarchies as stage 0 found them, or NULL */
+    dev_t proc_dev;                /* the container's procfs, once mounted (0: not yet) */
 };
 
 static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -7440,9 +7433,13 @@ static int mount_set_recursive_attrs(int fd, const struct oci_mount *m)
 
 /* Re-resolves `dest` after mounting and checks the mount landed there: the
  * fresh lookup must reach a different filesystem (or, for binds, the
- * source's inode) than the directory we mounted on. */
+ * source's inode) than the directory we mounted on.  And that this was
+ * not in the container's /proc by another name (an image's symlink into
+ * it): proc_mounts_check saw the name only (runc resolves it first). */
 static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct stat *before, const struct stat *src)
 {
+    if (before->st_dev == c->proc_dev && !path_in_proc(dest))   /* (0 until then: no device is 0) */
+        return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is inside /proc", c->cur, dest);
     struct resolved r;
     int fd = resolve_at(c->rootfd, dest, 0, &r);
     if (fd < 0) return err_prefix("re-resolving mount target");
@@ -7562,8 +7559,8 @@ static int copy_tree(int from, int to, int depth)
         }
         if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
             r = failerr("tmpcopyup: chown %s", name);
-        /* the chown cleared setuid and setgid (our fresh tmpfs: no link
-         * there to follow) */
+        /* the chown cleared setuid and setgid (our fresh tmpfs, checked:
+         * no one else can put a link there) */
         if (r == 0 && (st.st_mode & 06000) && !S_ISLNK(st.st_mode) && syscall(SYS_fchmodat, to, name, st.st_mode & 07777) < 0)
             r = failerr("tmpcopyup: chmod %s", name);
     }
@@ -7571,8 +7568,17 @@ static int copy_tree(int from, int to, int depth)
     return r;
 }
 
-static int mount_tmpcopyup(int covered, int top, const char *dest)
+/* The copy goes into the tmpfs just mounted on `covered`, never into
+ * what a lookup of its path finds by then (another container may swap a
+ * name in a volume both share): `top` must be the root of a mount (another
+ * filesystem than `covered`'s) whose parent is `covered`'s parent. */
+static int mount_tmpcopyup(int covered, int top, const char *dest, const struct stat *c)
 {
+    struct stat t, cp, tp;
+    if (fstat(top, &t) < 0 || fstatat(covered, "..", &cp, 0) < 0 || fstatat(top, "..", &tp, 0) < 0)
+        return failerr("tmpcopyup: stat %s", dest);
+    if (t.st_dev == c->st_dev || tp.st_dev != cp.st_dev || tp.st_ino != cp.st_ino)
+        return fail("tmpcopyup: %s is not the tmpfs just mounted (a rename race?)", dest);
     char p[32];
     int from = sys_open(proc_fd_path(p, covered), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), to = -1, r;
     if (from < 0) return failerr("tmpcopyup: open %s", dest);
@@ -7647,8 +7653,10 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
         goto out;
     }
     if ((top = verify_mounted(c, m->dest, &before, NULL)) < 0) goto out;
+    struct stat pst;
+    if (special && m->type[0] == 'p' && fstat(top, &pst) == 0) c->proc_dev = pst.st_dev;
     if (label && !strcmp(m->type, "mqueue") && mqueue_label(label, top, m->dest) < 0) goto out;
-    if (m->tmpcopyup && mount_tmpcopyup(dst, top, m->dest) < 0) goto out;
+    if (m->tmpcopyup && mount_tmpcopyup(dst, top, m->dest, &before) < 0) goto out;
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
     r = 0;
 out:
@@ -7806,11 +7814,10 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
 static int mounts_own_propagation(struct rootfs_ctx *c)
 {
     struct statfs sf;
-    int proc_checked = 0;
     for (size_t i = 0; i < c->spec->nmounts; i++) {
         const struct oci_mount *m = &c->spec->mounts[i];
         if (!m->nprop) continue;
-        if (!proc_checked++ && (sys_statfs("/proc/self", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC))
+        if (sys_statfs("/proc/self", &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
             return fail(".mounts[%zu] (%s): its propagation after rootfsPropagation's needs a procfs at /proc", i, m->dest);
         int fd = resolve_in_root(c->rootfd, m->dest, 0);
         int r = fd < 0 ? -1 : mount_set_propagation(fd, m);
@@ -7994,7 +8001,7 @@ static int proc_mounts_check(const struct oci_spec *s)
         const struct oci_mount *m = &s->mounts[i];
         const char *d = m->dest, *w = lxcfs;
         struct statfs sf;
-        if (strncmp(d, "/proc", 5) || (d[5] && d[5] != '/')) continue;
+        if (!path_in_proc(d)) continue;
         if (!m->bind && list_contains_all(m->type, "tmpfs,proc,sysfs,mqueue,cgroup")) continue;
         if (!d[5]) {
             if (m->bind && sys_statfs(m->source, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC) continue;
@@ -8387,7 +8394,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
                         const struct before_pivot *bp, const int *host_fds, const struct cg_layout *cgl)
 {
     if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) return chroot_rootfs(s, rootfs, pty, bp);
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl, 0 };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc.  Unbindable is
      * for the container's / and is set there after the pivot: on the
@@ -8685,21 +8692,14 @@ static int hook_child(void *arg)
     return 127;
 }
 
-static char buf_sink[4096];   /* what a hook prints, read a piece at a time */
-
-/* Appends the `n` bytes read into buf_sink to `said` (`got` held, room
- * for `cap`), keeping the last `cap` bytes; *cut counts what went. */
-static size_t keep_tail(char *said, size_t got, size_t cap, size_t n, size_t *cut)
+/* Reads what a hook printed into `said` (`*got` held, `size` with its
+ * NUL), keeping the end of it: a full buffer drops its first half. */
+static ssize_t read_tail(int fd, char *said, size_t size, size_t *got, size_t *cut)
 {
-    const char *add = buf_sink;
-    if (n > cap) *cut += n - cap, add += n - cap, n = cap;
-    if (got + n > cap) {
-        size_t drop = got + n - cap;
-        mem_move(said, said + drop, got - drop);
-        got -= drop, *cut += drop;
-    }
-    memcpy(said + got, add, n);
-    return got + n;
+    if (*got == size - 1) mem_move(said, said + size / 2, *got -= size / 2), *cut = 1;
+    ssize_t n = sys_read(fd, said + *got, size - 1 - *got);
+    if (n > 0) *got += (size_t)n;
+    return n;
 }
 
 /* Where a hook runs, as runc runs it: the hooks the runtime runs itself
@@ -8758,9 +8758,8 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
         }
         p[0].revents = p[1].revents = 0;
         poll(p, 2, k < 20 ? 1 : 10);
-        if (p[0].revents && (n = sys_read(out[0], buf_sink, sizeof buf_sink)) <= 0)
+        if (p[0].revents && (n = read_tail(out[0], said, sizeof said, &got, &cut)) <= 0)
             p[0].fd = -1;   /* its end closed (or broken): no more polling it */
-        else if (p[0].revents) got = keep_tail(said, got, sizeof said - 1, (size_t)n, &cut);
         /* all of it written (or refused): closed, so a hook reading to
          * its end sees it */
         if (p[1].revents && ((n = sys_write(in[1], state + off, len - off)) < 0 ? errno != EAGAIN : (off += (size_t)n) == len))
@@ -8769,7 +8768,7 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
     /* what it printed just before it ended is still in the pipe: read
      * without waiting (a child it left may hold the other end) */
     sys_fcntl(out[0], F_SETFL, O_NONBLOCK);
-    while ((n = sys_read(out[0], buf_sink, sizeof buf_sink)) > 0) got = keep_tail(said, got, sizeof said - 1, (size_t)n, &cut);
+    for (int k = 0; k < 64 && read_tail(out[0], said, sizeof said, &got, &cut) > 0; k++) {}
     if (in[1] >= 0) close(in[1]);
     close(out[0]);
     if (w == -2) return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
@@ -10125,28 +10124,21 @@ static void create_job_undo(struct create_job *j, const char *id)
     if (j->cg && j->made_dir) cg_remove(j->cg, 0, 0);
     if (j->made_dir && j->rootfd >= 0) {
         char saved[sizeof err_msg];
+        int code = err_code;
         memcpy(saved, err_msg, sizeof saved);
         if (state_dir_remove(j->rootfd, id) < 0) warnf("cleanup: %s", err_msg);
-        memcpy(err_msg, saved, sizeof saved);
+        /* a container was made and is deleted with the failure: its
+         * poststop hooks run, as the lifecycle's "continue at step 12"
+         * says and runc's destroy does */
+        if (has_hooks(&j->spec, HOOK_POSTSTOP)) {
+            struct buf b = {0};
+            struct hook_place at = { NULL, environ, 0 };
+            hook_state_json(&b, id, 0, "stopped", j->opts.bundle, j->spec.annotations);
+            run_hooks(&j->spec, HOOK_POSTSTOP, b.p, 1, &at);
+            buf_free(&b);
+        }
+        memcpy(err_msg, saved, sizeof saved), err_code = code;
     }
-}
-
-/* A create that fails once its state directory is made has made a
- * container, deleted with the failure: its poststop hooks run, as the
- * lifecycle's "continue at step 12" says and runc's destroy does; the
- * failure's message stays the one reported. */
-static void failed_create_poststop(const struct create_job *j, const char *id)
-{
-    if (!has_hooks(&j->spec, HOOK_POSTSTOP)) return;
-    char saved[sizeof err_msg];
-    int code = err_code;
-    memcpy(saved, err_msg, sizeof saved);
-    struct buf b = {0};
-    hook_state_json(&b, id, 0, "stopped", j->opts.bundle, j->spec.annotations);
-    struct hook_place at = { NULL, environ, 0 };
-    run_hooks(&j->spec, HOOK_POSTSTOP, b.p, 1, &at);
-    buf_free(&b);
-    memcpy(err_msg, saved, sizeof saved), err_code = code;
 }
 
 static void create_job_close(struct create_job *j)
@@ -10347,7 +10339,6 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     if (ok) phase("state written: created");
     if (!ok && have_st) cstate_free(st);
     if (!ok) create_job_undo(&j, r->id);
-    if (!ok && j.made_dir) failed_create_poststop(&j, r->id);
     else *dirfd = j.dirfd, j.dirfd = -1, fg_io_take(io, &j);
     if (ok && r->start_now) *startfd = j.sp2[0], j.sp2[0] = -1;
     if (ok && rootfd) *rootfd = j.rootfd, j.rootfd = -1;
@@ -11968,15 +11959,10 @@ static int delete_container(const char *root, const char *id, int force)
 {
     int rootfd, dirfd, r = -1;
     struct cstate st;
-    int o = open_container_as(root_or_default(root), id, &rootfd, &dirfd, &st, force ? HOLD_TRY : HOLD_LOCK);
-    /* --force ends the processes before it waits for a hold another
-     * command has: a start or exec whose hook hangs (runc kills at once) */
-    if (o < 0 && force && err_code == OCIRUN_E_BUSY) {
-        close_container(rootfd, dirfd, &st);
-        if (kill_container(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
-        o = open_container(root_or_default(root), id, &rootfd, &dirfd, &st);
-    }
-    if (o == 0) {
+    /* --force ends the processes before it waits for the state's hold: a
+     * start or exec whose hook hangs holds it (runc kills at once) */
+    if (force && kill_container(root, id, SIGKILL, 1) < 0) { /* (the locked delete below says why) */ }
+    if (open_container(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         r = delete_locked(rootfd, dirfd, &st, force);
     } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_DAMAGED && force) {
         /* what a killed create made, or what a damaged state named: its
