@@ -8705,11 +8705,12 @@ static ssize_t read_tail(int fd, char *said, size_t size, size_t *got, size_t *c
 /* Where a hook runs, as runc runs it: the hooks the runtime runs itself
  * (prestart, createRuntime, poststart) in the bundle directory, poststop
  * where the command runs (runc's delete does not enter the bundle, which
- * may be gone by then), createContainer in the rootfs (runc's init has entered it by then),
- * startContainer where the process will (cwd NULL: stay).  A hook
- * without `env` gets the environment of what runs it: the runtime's, or
- * in the container the process's.  `umask`: createContainer's is the
- * caller's, as under runc's init (stage 2 works with 0; 0 here: as is). */
+ * may be gone by then), createContainer in the rootfs (runc's init has
+ * entered it by then), startContainer where the process will (cwd NULL:
+ * stay).  A hook without `env` gets the environment of what runs it: the
+ * runtime's, or in the container the process's.  `umask`:
+ * createContainer's is the caller's, as under runc's init (stage 2 works
+ * with 0; 0 here: as is). */
 struct hook_place { const char *cwd; char **env; mode_t umask; };
 
 /* Runs one hook with the state JSON on stdin, in a process group of its
