@@ -2822,9 +2822,10 @@ t_run_delete_meanwhile() {
 	pid=$!
 	waitfor 100 status_is $id running || { fail "never running: $(errsum "$(cat "$B/log")")"; kill -9 $pid; wait $pid; return; }
 	[ -d "$ROOT/$id" ] && flock -x "$ROOT/$id" sleep 2 &
+	local holder=$!
 	wait $pid; rc=$?
 	[ "$rc" = 0 ] || fail "run's exit status, its delete held for a while: $rc, $(errsum "$(cat "$B/log")")"
-	wait
+	wait $holder   # (not a bare wait: the suite's daemons are jobs of this shell too)
 	left=$(leftovers $id "$B")
 	[ -z "$left" ] || fail "left behind by run whose delete waited:$left"
 	return 0
