@@ -8704,10 +8704,9 @@ static ssize_t read_tail(int fd, char *said, size_t size, size_t *got, size_t *c
 
 /* Where a hook runs, as runc runs it: the hooks the runtime runs itself
  * (prestart, createRuntime, poststart) in the bundle directory, poststop
- * where the command runs (runc's delete does not enter the bundle, which
- * may be gone by then), createContainer in the rootfs (runc's init has
- * entered it by then), startContainer where the process will (cwd NULL:
- * stay).  A hook without `env` gets the environment of what runs it: the
+ * there too for `run` and a failed create, but where a `delete` runs
+ * (delete_locked), createContainer in the rootfs (runc's init has entered
+ * it by then), startContainer where the process will (cwd NULL: stay).  A hook without `env` gets the environment of what runs it: the
  * runtime's, or in the container the process's.  `umask`:
  * createContainer's is the caller's, as under runc's init (stage 2 works
  * with 0; 0 here: as is). */
@@ -10133,7 +10132,7 @@ static void create_job_undo(struct create_job *j, const char *id)
          * says and runc's destroy does */
         if (has_hooks(&j->spec, HOOK_POSTSTOP)) {
             struct buf b = {0};
-            struct hook_place at = { NULL, environ, 0 };
+            struct hook_place at = { j->opts.bundle, environ, 0 };   /* (where runc's create is) */
             hook_state_json(&b, id, 0, "stopped", j->opts.bundle, j->spec.annotations);
             run_hooks(&j->spec, HOOK_POSTSTOP, b.p, 1, &at);
             buf_free(&b);
@@ -11759,14 +11758,14 @@ static int load_bundle_spec(int dirfd, const struct cstate *st, struct oci_spec 
     return r;
 }
 
-static void run_late_hooks(const struct cstate *st, int kind, const char *status, const struct oci_spec *s)
+static void run_late_hooks(const struct cstate *st, int kind, const char *status, const struct oci_spec *s, const char *cwd)
 {
     if (!has_hooks(s, kind)) return;
     struct buf b = {0};
     struct arena a = {0};
     const struct jv *ann = st->annotations ? json_parse(st->annotations, strlen(st->annotations), &a) : NULL;
     hook_state_json(&b, st->id, kind == HOOK_POSTSTOP ? 0 : st->pid, status, st->bundle, ann);
-    struct hook_place at = { kind == HOOK_POSTSTOP ? NULL : st->bundle, environ, 0 };
+    struct hook_place at = { cwd, environ, 0 };
     run_hooks(s, kind, b.p, 1, &at);
     arena_free(&a);
     buf_free(&b);
@@ -11816,12 +11815,17 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
     phase("started: the process runs");
     struct oci_spec spec;
     if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(dirfd, st, &spec) == 0) {
-        run_late_hooks(st, HOOK_POSTSTART, "running", &spec);
+        run_late_hooks(st, HOOK_POSTSTART, "running", &spec, st->bundle);
         spec_free(&spec);
     }
     return 0;
 }
 
+/* `force`: 1, or DELETE_RUN_END, a `run`'s own delete (forced): its
+ * poststop hooks run in the bundle directory, where runc's run is; a
+ * delete's where the command runs (runc's delete does not enter the
+ * bundle, which may be gone by then). */
+#define DELETE_RUN_END 2
 static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int force)
 {
     int status = container_status(dirfd, st);
@@ -11849,7 +11853,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         return -1;
     }
     if (have_spec) {
-        run_late_hooks(st, HOOK_POSTSTOP, "stopped", &spec);
+        run_late_hooks(st, HOOK_POSTSTOP, "stopped", &spec, force == DELETE_RUN_END ? st->bundle : NULL);
         spec_free(&spec);
     }
     return 0;
@@ -12157,7 +12161,7 @@ static int run_foreground(const struct cli *c, const char *id, pid_t pid, struct
     if (keep) return 0;
     int r;
     if (dirfd < 0) r = delete_container(c->root, id, 1);
-    else if ((r = state_dir_lock_live(dirfd, id, wait_limit_ms(LOCK_WAIT_MS))) == 0) r = delete_locked(rootfd, dirfd, st, 1);
+    else if ((r = state_dir_lock_live(dirfd, id, wait_limit_ms(LOCK_WAIT_MS))) == 0) r = delete_locked(rootfd, dirfd, st, DELETE_RUN_END);
     else if (err_code == OCIRUN_E_NOT_FOUND) r = 0;   /* a delete came first */
     if (r == 0) phase("deleted: processes, cgroups and state gone");
     return r;
@@ -12183,7 +12187,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
     if (rc < 0) {   /* what we made goes (still locked), the error stays the start's */
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
-        delete_locked(rootfd, dirfd, &st, 1);
+        delete_locked(rootfd, dirfd, &st, DELETE_RUN_END);
         memcpy(err_msg, saved, sizeof saved);
     } else if (!f.detach) {
         flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */

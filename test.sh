@@ -4403,6 +4403,10 @@ t_hook_fails() {
 	expect "hooks run by a create whose createRuntime hook failed" "$(cut -d' ' -f1 "$H/log" | tr '\n' ' ')" "createRuntime poststop "
 	expect "the poststop hook's state" "$(sed -n 's/^poststop .* state=//p' "$H/log" | jq -c 'del(.ociVersion)')" \
 		"{\"id\":\"$id\",\"status\":\"stopped\",\"bundle\":\"$B\"}"
+	# it ran where create runs (runc's enters the bundle), a delete's where delete runs
+	sh_variant $id-cwd 'true' ".hooks = {createRuntime: [$(hook_entry createRuntime "$H" 3)], poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd > $H/cwd\"]}]}"
+	(cd / && rt create --bundle "$B" $id-cwd) </dev/null >/dev/null 2>&1 && fail "create with a failing hook succeeded"
+	expect "a failed create's poststop: where it ran" "$(cat "$H/cwd" 2>/dev/null)" "$B"
 	: > "$H/log"
 	sh_variant $id-nb 'sleep 100' ".hooks = {poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd >> $H/log\"]}]}"
 	rt run -d --bundle "$B" $id-nb </dev/null >"$B/../nb.log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/../nb.log")")"; return; }
