@@ -7345,6 +7345,7 @@ struct rootfs_ctx {
     size_t cur;                    /* the mount entry being made */
     const struct cg_layout *cgl;   /* the host's cgroup hierarchies as stage 0 found them, or NULL */
     dev_t proc_dev;                /* the container's procfs, once mounted (0: not yet) */
+    dev_t top_dev;                 /* the filesystem verify_mounted found last */
 };
 
 static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -7435,7 +7436,8 @@ static int mount_set_recursive_attrs(int fd, const struct oci_mount *m)
  * fresh lookup must reach a different filesystem (or, for binds, the
  * source's inode) than the directory we mounted on.  And that this was
  * not in the container's /proc by another name (an image's symlink into
- * it): proc_mounts_check saw the name only (runc resolves it first). */
+ * it): proc_mounts_check saw the name only (runc resolves it first).
+ * The mount's device is kept in c->top_dev for the caller. */
 static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct stat *before, const struct stat *src)
 {
     if (before->st_dev == c->proc_dev && !path_in_proc(dest))   /* (0 until then: no device is 0) */
@@ -7447,6 +7449,7 @@ static int verify_mounted(struct rootfs_ctx *c, const char *dest, const struct s
     int ok = src ? (st.st_dev == src->st_dev && st.st_ino == src->st_ino)
                  : (st.st_dev != before->st_dev || st.st_ino != before->st_ino);
     if (!ok) { close(fd); return fail("%s: mount target changed while mounting (a symlink race?)", dest); }
+    c->top_dev = st.st_dev;
     return fd;
 }
 
@@ -7571,13 +7574,14 @@ static int copy_tree(int from, int to, int depth)
 /* The copy goes into the tmpfs just mounted on `covered`, never into
  * what a lookup of its path finds by then (another container may swap a
  * name in a volume both share): `top` must be the root of a mount (another
- * filesystem than `covered`'s) whose parent is `covered`'s parent. */
-static int mount_tmpcopyup(int covered, int top, const char *dest, const struct stat *c)
+ * filesystem than `covered`'s: `same_fs` says the mount's lookup found
+ * covered's device) whose parent is `covered`'s parent. */
+static int mount_tmpcopyup(int covered, int top, const char *dest, int same_fs)
 {
-    struct stat t, cp, tp;
-    if (fstat(top, &t) < 0 || fstatat(covered, "..", &cp, 0) < 0 || fstatat(top, "..", &tp, 0) < 0)
+    struct stat cp, tp;
+    if (fstatat(covered, "..", &cp, 0) < 0 || fstatat(top, "..", &tp, 0) < 0)
         return failerr("tmpcopyup: stat %s", dest);
-    if (t.st_dev == c->st_dev || tp.st_dev != cp.st_dev || tp.st_ino != cp.st_ino)
+    if (same_fs || tp.st_dev != cp.st_dev || tp.st_ino != cp.st_ino)
         return fail("tmpcopyup: %s is not the tmpfs just mounted (a rename race?)", dest);
     char p[32];
     int from = sys_open(proc_fd_path(p, covered), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), to = -1, r;
@@ -7653,10 +7657,9 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
         goto out;
     }
     if ((top = verify_mounted(c, m->dest, &before, NULL)) < 0) goto out;
-    struct stat pst;
-    if (special && m->type[0] == 'p' && fstat(top, &pst) == 0) c->proc_dev = pst.st_dev;
+    if (special && m->type[0] == 'p') c->proc_dev = c->top_dev;
     if (label && !strcmp(m->type, "mqueue") && mqueue_label(label, top, m->dest) < 0) goto out;
-    if (m->tmpcopyup && mount_tmpcopyup(dst, top, m->dest, &before) < 0) goto out;
+    if (m->tmpcopyup && mount_tmpcopyup(dst, top, m->dest, c->top_dev == before.st_dev) < 0) goto out;
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
     r = 0;
 out:
@@ -8394,7 +8397,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
                         const struct before_pivot *bp, const int *host_fds, const struct cg_layout *cgl)
 {
     if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) return chroot_rootfs(s, rootfs, pty, bp);
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl, 0 };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl, 0, 0 };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc.  Unbindable is
      * for the container's / and is set there after the pivot: on the
