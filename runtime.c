@@ -7593,6 +7593,11 @@ static int mount_tmpcopyup(int covered, int top, const char *dest, int same_fs)
     return r;
 }
 
+/* The data of the cgroup v1 tmpfs at /sys/fs/cgroup: runc mounts it
+ * "mode=755", then chmods it to the mode of the directory it covers, as
+ * any tmpfs.  tmpfs_data knows it by its address. */
+static const char cg_tmpfs_data[] = "mode=755";
+
 /* A tmpfs without mode= takes the mode of the directory it covers,
  * setuid, setgid and sticky bits included, as runc does (a mode= of the
  * config's comes later in the data and wins); a new directory keeps the
@@ -7600,9 +7605,9 @@ static int mount_tmpcopyup(int covered, int top, const char *dest, int same_fs)
 static const char *tmpfs_data(const struct oci_mount *m, const struct resolved *dst, char *buf, size_t size)
 {
     const struct stat *st = &dst->st;
+    const char *d = m->data == cg_tmpfs_data ? NULL : m->data;
     if (dst->made || !S_ISDIR(st->st_mode) ||
-        (size_t)str_fmt(buf, size, "mode=%04o%s%s", (unsigned)(st->st_mode & 07777), m->data ? "," : "",
-                        m->data ? m->data : "") >= size)
+        (size_t)str_fmt(buf, size, "mode=%04o%s%s", (unsigned)(st->st_mode & 07777), d ? "," : "", d ? d : "") >= size)
         return m->data;
     return buf;
 }
@@ -7712,8 +7717,9 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     name = name ? name + 1 : h->mnt;
     str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
     str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
-    unsigned long flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), t = -1, r = -1;
+    /* runc's flags: a bind gets the config's, a fresh mount nosuid,nodev,noexec too */
+    unsigned long flags = m->flags | (ns ? MS_NOSUID | MS_NODEV | MS_NOEXEC : 0);
     const char *type = h->v2 ? "cgroup2" : "cgroup";
     /* A directory made just now, in the tmpfs made just now that nothing
      * else can reach, is mounted on by its name below the tmpfs's fd; a
@@ -7769,9 +7775,12 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
         sub.source = src, sub.bind = 1, sub.rbind = 0;
         return mount_bind(c, &sub);
     }
+    /* the tmpfs as runc makes it, whatever the config's flags (its "ro"
+     * makes it read-only below, once the hierarchies are in) */
+    int all = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     sub.type = sub.source = "tmpfs";
-    sub.flags = m->flags & ~MS_RDONLY;
-    sub.data = (char *)"mode=755";
+    sub.flags = (unsigned long)all;
+    sub.data = (char *)cg_tmpfs_data;
     sub.nprop = 0;
     sub.rattr_set = sub.rattr_clr = 0;   /* (rro and the like: on the whole tree, at the end) */
     if (!l->n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
@@ -7781,7 +7790,6 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
      * for): one recursive mount_setattr sets them all where the kernel has
      * it, instead of a remount each (not in a user namespace, whose locked
      * flags the remounts work around) */
-    int all = MS_NOSUID | MS_NODEV | MS_NOEXEC;
     int defer = (m->flags & all) == (unsigned long)all && !m->rattr_set && !m->rattr_clr &&
                 !((c->spec->clone_flags | c->spec->join_flags) & CLONE_NEWUSER) && have_mount_setattr();
     for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m, defer);
@@ -9685,7 +9693,7 @@ static int idmap_mount_fd(const struct oci_spec *s, size_t i)
     if (fd < 0) r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
                                     : failerr(".mounts[%zu]: open_tree %s", i, m->source);
     else if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &a, sizeof a) < 0) {
-        r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (mount_setattr)", i)
+        r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
             : errno == EINVAL ? fail(".mounts[%zu]: the filesystem of %s cannot be idmapped here (mount_setattr: %s)", i,
                                      m->source, strerror(errno))
                               : failerr(".mounts[%zu]: mount_setattr %s", i, m->source);

@@ -3790,6 +3790,22 @@ t_cgroup_mount_flags() {
 		[ $r = 0 ] || { fail "$opts: $(errsum "$ERR")"; continue; }
 		expect "hierarchy mount options for $opts" "$OUT" "$want"
 	done
+	# privileged Docker and podman drop "ro": the hierarchies get the
+	# config's flags, as runc gives them; the tmpfs holding them is runc's
+	# whatever the config says: nosuid,nodev,noexec, and the mode of the
+	# directory it covers (sysfs's empty /sys/fs/cgroup: 0555)
+	[ -d /sys/fs/cgroup/memory ] || { skip "rw cgroup mounts: no v1 hierarchy on this host"; return; }
+	for opts in '["rw"]' '["rprivate","nosuid","noexec","nodev","relatime","rw"]'; do
+		run_sh cgflags 'stat -c %a /sys/fs/cgroup; awk '"'"'$5 == "/sys/fs/cgroup" { print "tmpfs", $6 } $5 ~ /^\/sys\/fs\/cgroup\// { print $6 }'"'"' /proc/self/mountinfo | sort -u' \
+			'.mounts |= map(if .type == "cgroup" then .options = $o else . end)' --argjson o "$opts"
+		[ $? = 0 ] || { fail "$opts: $(errsum "$ERR")"; continue; }
+		case $opts in
+		'["rw"]') want="555 rw,relatime" ;;
+		*) want="555 rw,nosuid,nodev,noexec,relatime" ;;
+		esac
+		expect "the cgroup tmpfs and hierarchies with $opts" "$(printf '%s' "$OUT" | tr '\n' ' ')" \
+			"$want tmpfs rw,nosuid,nodev,noexec,relatime"
+	done
 }
 
 t_cgroup_layout_none() {
