@@ -42,10 +42,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     logcfg.fd = null_fd, logcfg.debug = 1;
     /* what `ocirun spec` writes must be a valid config */
-    must_parse("ocirun spec", default_spec, sizeof default_spec - 1);
-    struct buf b = {0};
-    rootless_spec(&b);
+    struct buf t = {0}, b = {0};
+    spec_expand(&t, default_spec);
+    must_parse("ocirun spec", t.p, t.len);
+    rootless_spec(&b, t.p);
     must_parse("ocirun spec --rootless", b.p, b.len);
+    buf_free(&t);
     buf_free(&b);
     return 0;
 }
