@@ -49,7 +49,9 @@ ocirun: runtime.c runtime.h
 # runtime.c's own byte-loop memcpy in place of musl's portable C one
 # (1.3 KB there; no loop may then become a call to it, hence no
 # loop-distribute-patterns), no trap after each division (every divisor
-# in runtime.c is a constant or checked) and no inlining by size.
+# in runtime.c is a constant or checked), no inlining by size, and no
+# jump tables or IPA scalar replacement (32 bytes there, and the 64 bytes
+# one more segment step costs).
 # Cross: make static MUSL_CC="<cross-gcc> -specs <musl specs>" STRIP=<cross-strip>;
 # EXTRA_CFLAGS adds target flags (OpenWrt's MIPS16: -mips16 -minterlink-compressed).
 STATIC_TARGET = $(shell $(MUSL_CC) -dumpmachine 2>/dev/null)
@@ -58,7 +60,7 @@ STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwin
 	-fno-move-loop-invariants -fno-tree-loop-im -fno-expensive-optimizations -fno-schedule-insns2 \
 	-fno-tree-tail-merge -fno-guess-branch-probability -fno-pie \
 	$(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -fno-ipa-modref -DOCIRUN_OWN_MEMCPY=1 -fno-tree-loop-distribute-patterns \
-	  -mno-check-zero-division -finline-limit=0)
+	  -mno-check-zero-division -finline-limit=0 -fno-jump-tables -fno-ipa-sra)
 STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 static: ocirun-static
 ocirun-static: runtime.c runtime.h
