@@ -4583,6 +4583,22 @@ static int64_t cg_read_num(const char *cgroups, const char *file, const char *ke
     return v;
 }
 
+/* The OOM kills so far (v1 memory.oom_control, v2 memory.events). */
+static long long oom_kills(const char *cg)
+{
+    long long v = cg_read_num(cg, "memory.oom_control", "oom_kill");
+    return v >= 0 ? v : cg_read_num(cg, "memory.events", "oom_kill");
+}
+
+/* v1 refuses a limit below the usage (EBUSY): said as runc says it */
+static int v1_limit_refused(const char *d, int64_t limit)
+{
+    const char *field = ".linux.resources.memory.limit";
+    if (errno != EBUSY) return err_prefix("%s", field);
+    return fail("%s: unable to set memory limit to %lld (current usage: %lld, peak usage: %lld)", field, (long long)limit, (long long)cg_read_num(d, "memory.usage_in_bytes", NULL),
+                (long long)cg_read_num(d, "memory.max_usage_in_bytes", NULL));
+}
+
 static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->mem_limit == UNSET && r->mem_reservation == UNSET && r->mem_swap == UNSET && r->mem_swappiness == UNSET &&
@@ -4600,7 +4616,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
         int swap_first = r->mem_limit != UNSET && r->mem_swap != UNSET && (r->mem_swap == -1 || (cur >= 0 && cur < r->mem_swap));
         if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
             return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
-        if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return err_prefix(".linux.resources.memory.limit");
+        if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return v1_limit_refused(d, r->mem_limit);
         if (!swap_first && r->mem_swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
             return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
         if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
@@ -9457,8 +9473,11 @@ static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extr
     return spawned(pid, &a, stage, sibling);
 }
 
-/* Appends how a dead stage ended to the current error message. */
-static void explain_stage_exit(pid_t pid)
+/* Appends how a dead stage ended to the current error message.  A
+ * SIGKILL where the container's memory cgroup (`cg`, NULL: none) has
+ * counted an OOM kill was the kernel's: its limit is too low for even the
+ * stages (a config may ask for a few hundred kB). */
+static void explain_stage_exit(pid_t pid, const struct cgroup *cg)
 {
     int status;
     pid_t r = 0;
@@ -9466,8 +9485,10 @@ static void explain_stage_exit(pid_t pid)
     if (r == 0) { kill(pid, SIGKILL); r = sys_waitpid(pid, &status, 0); }
     if (r != pid) return;
     size_t n = strlen(err_msg);
+    const char *mem = cg && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? cg_dir_with(cg, "memory") : NULL;
     if (WIFSIGNALED(status))
-        str_fmt(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d)", WTERMSIG(status));
+        str_fmt(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d%s)", WTERMSIG(status),
+                mem && oom_kills(mem) > 0 ? ": the OOM killer, at the container's memory limit" : "");
     else if (WIFEXITED(status) && WEXITSTATUS(status))
         str_fmt(err_msg + n, sizeof err_msg - n, " (it exited with status %d%s)", WEXITSTATUS(status),
                 WEXITSTATUS(status) == 127 ? ": the execve of the runtime's binary failed" : "");
@@ -9958,7 +9979,7 @@ static int run_stage1(struct create_job *j, int first)
         goto out;
     r = 0;
 out:
-    if (r < 0 && j->pid1 > 0 && err_code == OCIRUN_E_PEER) explain_stage_exit(j->pid1), j->pid1 = 0;
+    if (r < 0 && j->pid1 > 0 && err_code == OCIRUN_E_PEER) explain_stage_exit(j->pid1, j->cg), j->pid1 = 0;
     buf_free(&b);
     return r;
 }
@@ -10087,7 +10108,7 @@ static int run_stage2(struct create_job *j)
         (j->spec.seccomp && j->spec.seccomp->notify && pass_seccomp_listener(j, peer) < 0) ||
         msg_recv(j->sp2[0], peer, MSG_READY, &b, NULL) < 0 ||
         ((j->opts.flags & OPT_EXEC) && wait_exec_done(j->sp2[0], peer) < 0)) {
-        if (err_code == OCIRUN_E_PEER && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2), j->pid2 = 0;
+        if (err_code == OCIRUN_E_PEER && !(j->opts.flags & OPT_EXEC)) explain_stage_exit(j->pid2, j->cg), j->pid2 = 0;
         goto out;
     }
     int status;
@@ -12465,13 +12486,6 @@ static void oom_event(struct buf *b, const char *id)
     buf_puts(b, "{\"type\":\"oom\",\"id\":");
     json_str(b, id);
     buf_puts(b, "}\n");
-}
-
-/* The OOM kills so far (v1 memory.oom_control, v2 memory.events). */
-static long long oom_kills(const char *cg)
-{
-    long long v = cg_read_num(cg, "memory.oom_control", "oom_kill");
-    return v >= 0 ? v : cg_read_num(cg, "memory.events", "oom_kill");
 }
 
 /* A Go duration, as runc's --interval takes it ("5s", "1.5s", "250ms",

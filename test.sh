@@ -3936,6 +3936,35 @@ t_cgroup_bad_input() {
 	return 0
 }
 
+# a memory limit below what even the runtime's stages need: the create
+# fails (runc's too: its init's Go runtime needs more still), and the
+# error says the kernel's OOM killer ended the stage, not a bare "killed
+# by signal 9"; nothing is left behind.  (A v1 kernel that charged the
+# stage before the limit's write refuses the write instead: the update
+# below, and the v1 guest.)
+t_cgroup_memory_too_low() {
+	local id=cg-oom cgp=/ocirun-test-$$/oom d
+	sh_variant $id 'echo ran' '.linux.cgroupsPath = $p | .linux.resources.memory = {limit: 200000}' --arg p "$cgp"
+	rt run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+	expect "run under a 200 kB memory limit: status, output" "$? $(cat "$B/out")" "1 "
+	[ $IS_OCIRUN = 1 ] && ! grep -q "killed by signal 9: the OOM killer" "$B/err" && fail "the error does not name the OOM killer: $(errsum "$(cat "$B/err")")"
+	expect "left behind" "$(leftovers $id "$B")" ""
+	for d in /sys/fs/cgroup/*$cgp; do [ -d "$d" ] && fail "cgroup $d left after the failed run"; done
+	rt delete --force $id >/dev/null 2>&1
+	# on v1 an update below the usage is the kernel's EBUSY, said in runc's words
+	if [ -d /sys/fs/cgroup/memory ]; then
+		sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p | .linux.resources.memory = {limit: 50000000}' --arg p "$cgp"
+		rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+		rt update --memory 200000 $id >"$B/out" 2>"$B/err"
+		expect "update --memory 200000 below the usage: status" "$?" 1
+		grep -q "unable to set memory limit to 200000 (current usage: [0-9]*, peak usage: [0-9]*)" "$B/err" ||
+			fail "update below the usage: $(errsum "$(cat "$B/err")")"
+		rt delete --force $id >/dev/null 2>&1
+	fi
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
 # blockIO throttles, hugetlb, cpu burst: the files on the host; network
 # and rdma (no such controllers here): errors naming them
 t_cgroup_more_resources() {
@@ -5409,7 +5438,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri

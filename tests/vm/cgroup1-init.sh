@@ -221,6 +221,7 @@ lf=$(left_in ocirun-vm/c7)
 
 # --- 7. enforcement: memory, OOM events ----------------------------------------
 check_oom_events "oom events" "$(hdir memory c15)" memory.oom_control
+check_stage_oom "stage oom" "$(hdir memory c18)"
 lf=$(left_in ocirun-vm/c15)
 [ -n "$lf" ] && bad "oom events: cgroup removed after delete --force" "/ocirun-vm/c15 left in: $lf"
 

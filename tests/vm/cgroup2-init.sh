@@ -184,6 +184,7 @@ else bad "memory.max 64M enforced" "exit $rc, output '$out' (want small=0 big=13
 
 # --- extra: memory.max 32M: OOM kill seen by events -------------------------
 check_oom_events "oom events" $CG/c15 memory.events
+check_stage_oom "stage oom" $CG/c18
 
 # --- extra: delete --force of a paused container ----------------------------
 mkbundle $B/c11 c11 42 sleep 600

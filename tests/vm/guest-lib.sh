@@ -142,6 +142,20 @@ add_devices() {
 	sed -i "s/\"CAP_AUDIT_WRITE\", \"CAP_KILL\"/\"CAP_AUDIT_WRITE\", \"CAP_MKNOD\", \"CAP_KILL\"/; s/\"memory\": { \"limit\": \([0-9]*\) },/\"devices\": [ $rules ], \"memory\": { \"limit\": \1 },/" "$1"
 }
 
+# check_stage_oom PREFIX DIR: a 200 kB memory limit, below what even the
+# runtime's stages need: run fails, its error names the OOM killer (not a
+# bare "killed by signal 9"), or on v1 where the kernel charged the stage
+# before the limit's write, the usage (runc's words), and the container's
+# memory cgroup DIR is gone.
+check_stage_oom() {
+	MEMLIM=200000 mkbundle $B/c18 c18 42 echo ran
+	out=$(oc run --bundle $B/c18 c18 </dev/null 2>$E); rc=$?
+	if [ $rc != 0 ] && [ -z "$out" ] && ! [ -e "$2" ] &&
+		grep -q -e "killed by signal 9: the OOM killer" -e "unable to set memory limit to 200000 (current usage: [0-9]" $E; then
+		ok "$1: a 200 kB memory limit: the error names the OOM killer or the usage, the cgroup is removed"
+	else bad "$1: a 200 kB memory limit" "exit $rc, output '$out', $2 $([ -e "$2" ] && echo left || echo gone); $(errtxt)"; fi
+}
+
 # check_oom_events PREFIX DIR OOMFILE: a container with a 32 MiB memory
 # limit; `events --stats` shows the limits; `events --interval 1` runs while
 # an exec'd dd of 16 MiB succeeds and one of 64 MiB is OOM-killed, and must
