@@ -7755,7 +7755,9 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
         failerr("mount %s on %s", ns ? type : src, dest);
         goto out;
     }
-    if (!ns && !defer) {
+    /* (as runc: a bind is remounted only for flags of the config's; with
+     * none it keeps the host's) */
+    if (!ns && !defer && flags) {
         if (t >= 0) close(t);
         if ((t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
             failerr("open the new mount %s", dest);
@@ -7799,14 +7801,15 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     sub.data = (char *)cg_tmpfs_data;
     sub.nprop = 0;
     sub.rattr_set = sub.rattr_clr = 0;   /* (rro and the like: on the whole tree, at the end) */
-    if (!l->n) debugf("no cgroup hierarchy is mounted on the host: %s gets an empty tmpfs", m->dest);
+    if (!l->n) debugf("no cgroup hierarchy on the host: %s is an empty tmpfs", m->dest);
     if (mount_fs(c, &sub) < 0) return -1;
     int dir = resolve_in_root(c->rootfd, m->dest, 0), r = dir < 0 ? -1 : 0;
-    /* the binds' flags are the tmpfs's (what runc's default config asks
-     * for): one recursive mount_setattr sets them all where the kernel has
-     * it, instead of a remount each (not in a user namespace, whose locked
-     * flags the remounts work around) */
-    int defer = (m->flags & all) == (unsigned long)all && !m->rattr_set && !m->rattr_clr &&
+    /* when the binds' flags are the tmpfs's (what runc's default config
+     * asks for: nosuid,nodev,noexec, relatime, ro or not), one recursive
+     * mount_setattr sets them all where the kernel has it, instead of a
+     * remount each (not in a user namespace, whose locked flags the
+     * remounts work around) */
+    int defer = (m->flags | MS_RDONLY | MS_RELATIME) == (unsigned long)(all | MS_RDONLY | MS_RELATIME) && !m->rattr_set && !m->rattr_clr &&
                 !((c->spec->clone_flags | c->spec->join_flags) & CLONE_NEWUSER) && have_mount_setattr();
     for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m, defer);
     if (r == 0 && defer) r = setattr_tree(dir, m->flags, m->dest);
@@ -9474,21 +9477,22 @@ static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extr
 }
 
 /* Appends how a dead stage ended to the current error message.  A
- * SIGKILL where the container's memory cgroup (`cg`, NULL: none) has
- * counted an OOM kill was the kernel's: its limit is too low for even the
- * stages (a config may ask for a few hundred kB). */
+ * SIGKILL where the new container's memory cgroup (`cg`; NULL: none, or
+ * an exec's, whose workload's kills count there too) has counted an OOM
+ * kill was the kernel's: its limit is too low for even the stages (a
+ * config may ask for a few hundred kB). */
 static void explain_stage_exit(pid_t pid, const struct cgroup *cg)
 {
     int status;
     pid_t r = 0;
     for (int i = 0; i < 50 && (r = sys_waitpid(pid, &status, WNOHANG)) == 0; i++) sleep_ms(2);
-    if (r == 0) { kill(pid, SIGKILL); r = sys_waitpid(pid, &status, 0); }
+    if (r == 0) { kill(pid, SIGKILL); r = sys_waitpid(pid, &status, 0); cg = NULL; }   /* (our SIGKILL: not an OOM) */
     if (r != pid) return;
     size_t n = strlen(err_msg);
     const char *mem = cg && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? cg_dir_with(cg, "memory") : NULL;
     if (WIFSIGNALED(status))
         str_fmt(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d%s)", WTERMSIG(status),
-                mem && oom_kills(mem) > 0 ? ": the OOM killer, at the container's memory limit" : "");
+                mem && oom_kills(mem) > 0 ? ": the OOM killer, at the memory limit" : "");
     else if (WIFEXITED(status) && WEXITSTATUS(status))
         str_fmt(err_msg + n, sizeof err_msg - n, " (it exited with status %d%s)", WEXITSTATUS(status),
                 WEXITSTATUS(status) == 127 ? ": the execve of the runtime's binary failed" : "");
@@ -9979,7 +9983,7 @@ static int run_stage1(struct create_job *j, int first)
         goto out;
     r = 0;
 out:
-    if (r < 0 && j->pid1 > 0 && err_code == OCIRUN_E_PEER) explain_stage_exit(j->pid1, j->cg), j->pid1 = 0;
+    if (r < 0 && j->pid1 > 0 && err_code == OCIRUN_E_PEER) explain_stage_exit(j->pid1, j->opts.flags & OPT_EXEC ? NULL : j->cg), j->pid1 = 0;
     buf_free(&b);
     return r;
 }
