@@ -5419,7 +5419,19 @@ t_criu() {
 		[ "$(wc -l <"$out/log")" -gt "$n" ] || fail "a failed checkpoint: the counter stopped"
 	fi
 	rt delete -f $id >/dev/null 2>&1
-	# a restore that fails leaves no state, cgroup or mount
+	# a restore that fails leaves no state, cgroup or mount; one that
+	# fails once begun (an empty image directory) runs the poststop hooks
+	# as a failed create does (runc's destroy; runc runs them for a missing
+	# image directory too, which ocirun refuses before anything exists)
+	cp "$B/config.json" "$B/config.saved"
+	jq --arg f "$TMP/crh-poststop" '.hooks.poststop = [{path: "/bin/sh", args: ["sh", "-c", "echo ran >>\($f)"]}]' \
+		"$B/config.saved" >"$B/config.json"
+	rm -rf "$TMP/crh-poststop" "$TMP/crh-empty"; mkdir "$TMP/crh-empty"
+	rt restore -d --image-path "$TMP/crh-empty" --work-path "$TMP/crh-work2" --bundle "$B" crh2 </dev/null >/dev/null 2>"$B/err" &&
+		fail "restore from an empty image succeeded"
+	expect "a failed restore: its poststop hook ran" "$(cat "$TMP/crh-poststop" 2>/dev/null)" ran
+	mv "$B/config.saved" "$B/config.json"
+	expect "a failed restore: in the list" "$(rt list -q 2>/dev/null | grep -cx crh2)" 0
 	rt restore -d --image-path "$TMP/crh-none" --work-path "$TMP/crh-work2" --bundle "$B" crh2 </dev/null >/dev/null 2>"$B/err" &&
 		fail "restore from a missing image succeeded"
 	expect "a failed restore: in the list" "$(rt list -q 2>/dev/null | grep -cx crh2)" 0
