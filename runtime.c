@@ -7734,8 +7734,8 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
     str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
     int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), t = -1, r = -1;
-    /* runc's flags: a bind gets the config's, a fresh mount nosuid,nodev,noexec too */
-    unsigned long flags = m->flags | (ns ? MS_NOSUID | MS_NODEV | MS_NOEXEC : 0);
+    /* runc's flags: a bind gets the config's, a fresh mount nosuid,nodev,noexec (and ro) */
+    unsigned long flags = ns ? MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY) : m->flags;
     const char *type = h->v2 ? "cgroup2" : "cgroup";
     /* A directory made just now, in the tmpfs made just now that nothing
      * else can reach, is mounted on by its name below the tmpfs's fd; a
@@ -9477,10 +9477,10 @@ static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extr
 }
 
 /* Appends how a dead stage ended to the current error message.  A
- * SIGKILL where the new container's memory cgroup (`cg`; NULL: none, or
- * an exec's, whose workload's kills count there too) has counted an OOM
- * kill was the kernel's: its limit is too low for even the stages (a
- * config may ask for a few hundred kB). */
+ * SIGKILL where the new container's memory cgroup (`cg`, made by this
+ * create; NULL: none, or an exec's, whose workload's kills count there
+ * too) has counted an OOM kill was the kernel's: its limit is too low for
+ * even the stages (a config may ask for a few hundred kB). */
 static void explain_stage_exit(pid_t pid, const struct cgroup *cg)
 {
     int status;
@@ -9489,7 +9489,7 @@ static void explain_stage_exit(pid_t pid, const struct cgroup *cg)
     if (r == 0) { kill(pid, SIGKILL); r = sys_waitpid(pid, &status, 0); cg = NULL; }   /* (our SIGKILL: not an OOM) */
     if (r != pid) return;
     size_t n = strlen(err_msg);
-    const char *mem = cg && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? cg_dir_with(cg, "memory") : NULL;
+    const char *mem = cg && cg->made && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? cg_dir_with(cg, "memory") : NULL;
     if (WIFSIGNALED(status))
         str_fmt(err_msg + n, sizeof err_msg - n, " (it was killed by signal %d%s)", WTERMSIG(status),
                 mem && oom_kills(mem) > 0 ? ": the OOM killer, at the memory limit" : "");
@@ -12012,8 +12012,7 @@ static int delete_container(const char *root, const char *id, int force)
             warnf("%s: its state is damaged or was never written; removing what its journal records", id);
             r = delete_locked(rootfd, dirfd, &st, 1);
         } else if (errno == ENOENT) {
-            warnf("%s: its state is damaged and it has no journal (an older ocirun made it): only its state "
-                  "directory is removed", id);
+            warnf("%s: its state is damaged and it has no journal: only its state directory is removed", id);
             r = state_dir_remove(rootfd, id);
         }
     } else if (rootfd >= 0 && dirfd >= 0 && err_code == OCIRUN_E_NOT_FOUND) {
