@@ -4595,7 +4595,8 @@ static int v1_limit_refused(const char *d, int64_t limit)
 {
     const char *field = ".linux.resources.memory.limit";
     if (errno != EBUSY) return err_prefix("%s", field);
-    return fail("%s: unable to set memory limit to %lld (current usage: %lld, peak usage: %lld)", field, (long long)limit, (long long)cg_read_num(d, "memory.usage_in_bytes", NULL),
+    return fail("%s: unable to set memory limit to %lld (current usage: %lld, peak usage: %lld)", field, (long long)limit,
+                (long long)cg_read_num(d, "memory.usage_in_bytes", NULL),
                 (long long)cg_read_num(d, "memory.max_usage_in_bytes", NULL));
 }
 
@@ -7809,7 +7810,8 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
      * mount_setattr sets them all where the kernel has it, instead of a
      * remount each (not in a user namespace, whose locked flags the
      * remounts work around) */
-    int defer = (m->flags | MS_RDONLY | MS_RELATIME) == (unsigned long)(all | MS_RDONLY | MS_RELATIME) && !m->rattr_set && !m->rattr_clr &&
+    int defer = (m->flags | MS_RDONLY | MS_RELATIME) == (unsigned long)(all | MS_RDONLY | MS_RELATIME) &&
+                !m->rattr_set && !m->rattr_clr &&
                 !((c->spec->clone_flags | c->spec->join_flags) & CLONE_NEWUSER) && have_mount_setattr();
     for (int i = 0; i < l->n && r == 0; i++) r = mount_hierarchy(c, dir, &l->h[i], m, defer);
     if (r == 0 && defer) r = setattr_tree(dir, m->flags, m->dest);
