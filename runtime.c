@@ -1512,7 +1512,7 @@ struct logcfg {
     int fd;       /* --log file (or stderr's dup, for json_stderr), or -1 */
     int json;     /* --log-format json */
     int debug;    /* --debug */
-    int stage;    /* 0 in the CLI; 1 and 2 send their lines to stage 0 */
+    int stage;    /* 0 in the CLI; 1 and 2 send their lines to stage 0; -1 no warnings of parsing */
     int64_t t0;   /* --debug: when the command began (monotonic us; stages get stage 0's) */
     int json_stderr;   /* fd is stderr's: no text line besides */
 };
@@ -10586,21 +10586,16 @@ static int exec_process_from_file(const char *file, struct buf *out)
     memset(&p, 0, sizeof p);
     if (read_file_at(AT_FDCWD, file, MAX_CONFIG_SIZE, &text, &len) < 0) return err_prefix("--process");
     const struct jv *v = json_parse(text, len, &a);
+    int stage = logcfg.stage;
+    logcfg.stage = -1;   /* (parse_caps's warning comes once, when the exec's config is parsed) */
     int r = v && parse_process("", v, &p) == 0 ? 0 : -1;
+    logcfg.stage = stage;
     if (r < 0) err_prefix("%s", file);
     else buf_add(out, text, len);
     xfree(p.args), xfree(p.env), xfree(p.gids), xfree(p.rlimits);
     arena_free(&a);
     xfree(text);
     return r;
-}
-
-static int env_key_overridden(const struct strlist *env, const char *kv)
-{
-    size_t n = str_span(kv, "=", 0);
-    for (int i = 0; i < env->n; i++)
-        if (!strncmp(env->v[i], kv, n) && env->v[i][n] == '=') return 1;
-    return 0;
 }
 
 static void write_json_strv(struct buf *b, char *const *v, size_t n)
@@ -10622,11 +10617,13 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
     buf_printf(b, ",\"terminal\":%s,\"cwd\":", e->tty ? "true" : "false");
     v = member(base, "cwd");
     json_str(b, e->cwd ? e->cwd : v && v->type == J_STR ? v->s : "/");
+    /* --env after the container's: a name in both keeps its place with
+     * the --env value (env_dedup, as runc sets them one by one) */
     buf_puts(b, ",\"env\":[");
     int first = 1;
     if ((v = member(base, "env")) && v->type == J_ARR)
         for (const struct jv *c = v->child; c; c = c->next)
-            if (c->type == J_STR && !env_key_overridden(&e->env, c->s)) { buf_puts(b, first ? "" : ","); json_str(b, c->s); first = 0; }
+            if (c->type == J_STR) { buf_puts(b, first ? "" : ","); json_str(b, c->s); first = 0; }
     for (int i = 0; i < e->env.n; i++) { buf_puts(b, first ? "" : ","); json_str(b, e->env.v[i]); first = 0; }
     buf_puts(b, "],\"user\":");
     if (e->user || e->gids.n) {
@@ -14219,12 +14216,14 @@ static int cli_main(int argc, char **argv)
     const char *rootless = g.rootless;
     logcfg.debug = g.debug;
     if (logcfg.debug) logcfg.t0 = now_us();
-    if (r == 0) r = open_log(g.log, g.log_format);
+    /* --help and --version open no log: a --log or --log-format they do
+     * not use cannot fail them (runc) */
+    if (r == 0 && !g.help && !g.version) r = open_log(g.log, g.log_format);
+    if (r == 0 && (g.help || (i >= argc && !g.version)))   /* (no command: the help, as runc) */
+        return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     if (r == 0 && g.version) {
         return fd_printf(1, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION) < 0 ? failerr("write") : 0;
     }
-    if (r == 0 && (g.help || i >= argc))   /* (no command: the help, as runc) */
-        return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
     if (r == 0 && g.systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
     /* auto (runc's default): rootless when not root; else a Go boolean */
     int given = rootless && rootless[0] && strcmp(rootless, "auto"), rl = given ? go_bool(rootless) : -1;

@@ -532,6 +532,22 @@ t_version() {
 	local out
 	out=$(timeout "$TO" "$OCIRUN" --version 2>&1) || { fail "--version exited non-zero"; return; }
 	printf '%s\n' "$out" | head -1 | grep -Eiq 'version [0-9]' || fail "first line has no version: $(printf '%s' "$out" | head -1)"
+	# --version and --help use no log: a --log or --log-format that cannot
+	# be opened does not fail them (go-runc's Version() passes --log), but
+	# it fails a command, and no command at all (runc)
+	local a
+	for a in "--log $TMP/nodir/x --version" "--log-format bogus --version" "--log $TMP/nodir/x --help" "--help --version"; do
+		# shellcheck disable=SC2086
+		out=$(timeout "$TO" "$OCIRUN" $a 2>&1) || { fail "$a: exit status $?: $(errsum "$out")"; continue; }
+		case $a in
+		*--help*) printf '%s\n' "$out" | grep -qi usage || fail "$a: no help: $(errsum "$out")" ;;
+		*) printf '%s\n' "$out" | head -1 | grep -Eiq 'version [0-9]' || fail "$a: no version: $(errsum "$out")" ;;
+		esac
+	done
+	for a in "--log-format bogus" "--log-format bogus list"; do
+		# shellcheck disable=SC2086
+		timeout "$TO" "$OCIRUN" --root "$ROOT" $a >/dev/null 2>&1 && fail "$a: succeeded"
+	done
 }
 
 t_spec() {
@@ -2591,6 +2607,11 @@ t_exec_user_env_cwd() {
 	expect "exec -u -g -e --cwd" "$(rt exec -u 1000:1000 -g 10 -e FOO=bar --cwd /tmp $id sh -c 'id -u; id -g; id -G; echo $FOO; pwd' </dev/null 2>&1 | tr '\n' ' ')" \
 		"1000 1000 1000 10 bar /tmp "
 	expect "exec inherits the config env" "$(rt exec $id sh -c 'echo $TERM' </dev/null 2>&1)" xterm
+	# a name in the config and in -e keeps the config's place with the -e
+	# value; a name given twice by -e, its first place and last value (runc
+	# sets them one by one)
+	expect "exec -e order" "$(rt exec -e B=1 -e TERM=dumb -e C=2 -e B=3 $id env </dev/null 2>&1 | cut -d= -f1,2 | tr '\n' ' ')" \
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb B=3 C=2 HOME=/root "
 	# the container's groups stay with -u and -g (runc: the config's
 	# process with the flags applied); "+N" is a number to Go; an empty
 	# --cwd or -u is none
@@ -2621,6 +2642,14 @@ t_exec_process_file() {
 	# Windows' user.username: ignored (runc)
 	jq '.user.username = "someone"' "$B/process.json" > "$B/process-u.json"
 	expect "exec --process with user.username" "$(rt exec --process "$B/process-u.json" $id </dev/null 2>&1 | tr '\n' ' ')" "from-file 1 5 "
+	# a capability the kernel has no name for: one warning, on stderr and
+	# in the --log JSON (the file is checked, then the exec's config read)
+	jq '.capabilities = {bounding: ["CAP_KILL", "CAP_BOGUS"]}' "$B/process.json" > "$B/process-c.json"
+	OUT=$(rt exec --process "$B/process-c.json" $id 2>&1 >/dev/null </dev/null)
+	expect "exec --process with an unknown capability: warnings on stderr" "$(printf '%s\n' "$OUT" | grep -c CAP_BOGUS)" 1
+	rm -f "$B/exec.log"
+	rt --log "$B/exec.log" --log-format json exec --process "$B/process-c.json" $id >/dev/null 2>&1 </dev/null
+	expect "the same: warnings in the --log JSON" "$(jq -r 'select(.level == "warning") | .msg' "$B/exec.log" | grep -c CAP_BOGUS)" 1
 	# a process with neither user nor capabilities: root, with the
 	# container's capabilities (runc's finalizeNamespace)
 	jq -n '{args: ["sh", "-c", "id -u; grep ^CapEff: /proc/self/status | cut -f2"], cwd: "/", env: ["PATH=/bin:/usr/bin"]}' > "$B/minimal.json"
