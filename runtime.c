@@ -3535,12 +3535,12 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
     if (want("(top level)", root, J_OBJ, "an object") < 0) return -1;
     if (get_str("", root, "ociVersion", 1, &s->oci_version) < 0) return -1;
     if (strncmp(s->oci_version, "1.", 2)) return fail(".ociVersion: unsupported version \"%s\" (want 1.x)", s->oci_version);
-    if (!(x = member(root, "root"))) return fail(".root: required field is missing");
+    if (!(x = member(root, "root"))) return fail("%s: required field is missing", ".root");
     if (want(".root", x, J_OBJ, "an object") < 0 || get_str(".root", x, "path", 1, &s->root_path) < 0 ||
         get_bool(".root", x, "readonly", &s->root_readonly) < 0)
         return -1;
     if (!s->root_path[0]) return fail(".root.path: must not be empty");
-    if (!(x = member(root, "process"))) return fail(".process: required field is missing");
+    if (!(x = member(root, "process"))) return fail("%s: required field is missing", ".process");
     if (parse_process(".process", x, &s->proc) < 0) return -1;
     if (get_str("", root, "hostname", 0, &s->hostname) < 0 || get_str("", root, "domainname", 0, &s->domainname) < 0)
         return -1;
@@ -3552,7 +3552,7 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
         s->annotations = x;
     }
     if ((x = member(root, "hooks")) && parse_hooks(x, s) < 0) return -1;
-    if (!(x = member(root, "linux"))) return fail(".linux: required field is missing");
+    if (!(x = member(root, "linux"))) return fail("%s: required field is missing", ".linux");
     if (parse_linux(x, s) < 0) return -1;
     return validate_spec(s);
 }
@@ -11814,6 +11814,12 @@ static int connect_init(int dirfd, const struct cstate *st)
     if (status == ST_STOPPED) return fail("cannot start a container that has stopped");
     /* its init would exec frozen and start would wait for it (runc alike) */
     if (status == ST_PAUSED) return fail("cannot start a container in the paused state");
+    /* a stopped init would take the connection and leave start waiting
+     * without bound (runc's start spins); a tracer's stop is waited for */
+    uint64_t t;
+    char s;
+    if (proc_stat(st->pid, &t, &s) == 0 && s == 'T')
+        return fail("container init is stopped (SIGSTOP): send it SIGCONT first");
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
     int c = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

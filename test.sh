@@ -2358,6 +2358,30 @@ t_subreaper() {
 	rt delete $id >/dev/null 2>&1 || fail "delete failed"
 }
 
+# start of a created container whose init was stopped (SIGSTOP): refused
+# at once, the container still created (runc's start spins until the init
+# is continued: no command blocks without bound); continued, it starts
+t_start_stopped_init() {
+	need_ocirun || return
+	local id=start-stopped pid
+	sh_variant $id 'echo started; exec sleep 1000'
+	rt create --bundle "$B" $id </dev/null >"$B/out" 2>"$B/log" || { fail "create: $(errsum "$(cat "$B/log")")"; return; }
+	pid=$(cpid $id)
+	rt kill $id STOP >"$B/log" 2>&1 || fail "kill STOP: $(errsum "$(cat "$B/log")")"
+	waitfor 50 eval '[ "$(sed "s/.*) //" /proc/$pid/stat | cut -c1)" = T ]' || fail "init did not stop"
+	OUT=$(timeout 10 "$OCIRUN" --root "$ROOT" start $id 2>&1)
+	RC=$?
+	expect "start of a stopped init: exit status" "$RC" 1
+	case $OUT in *"init is stopped"*SIGCONT*) ;; *) fail "start of a stopped init: no error naming it: $(errsum "$OUT")" ;; esac
+	expect "status after the refused start" "$(cstatus $id)" created
+	grep -q started "$B/out" && fail "the process ran after the refused start"
+	rt kill $id CONT >"$B/log" 2>&1 || fail "kill CONT: $(errsum "$(cat "$B/log")")"
+	rt start $id >"$B/log" 2>&1 || fail "start after SIGCONT: $(errsum "$(cat "$B/log")")"
+	waitfor 50 grep -q started "$B/out" || fail "the process did not run after SIGCONT and start"
+	expect "status after start" "$(cstatus $id)" running
+	rt delete -f $id >/dev/null 2>&1
+}
+
 # kill of a created container: runc's init, a Go program, exits 2 on the
 # signals that end a Go program (TERM, HUP, INT, QUIT...), though it is pid
 # 1 of its namespace, and keeps waiting on others (USR1); `ctr task kill`
@@ -5496,7 +5520,7 @@ hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
-state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created create_does_not_run delete_removes_everything run_detached list
+state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created start_stopped_init create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
 bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
