@@ -957,6 +957,17 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* A command's output, on stdout.  Its reader gone (EPIPE) is an error of
+ * its own kind: the binary then ends by SIGPIPE, silently, as runc (a Go
+ * program) does; a library's caller gets the code. */
+static int write_out(const void *p, size_t n)
+{
+    if (write_all(1, p, n) == 0) return 0;
+    failerr("write");
+    if (errno == EPIPE) err_code = OCIRUN_E_OUTPUT;
+    return -1;
+}
+
 /* printf to an fd: one write, no stdio buffer to flush or lose. */
 __attribute__((format(printf, 2, 3)))
 static int fd_printf(int fd, const char *fmt, ...)
@@ -1362,16 +1373,21 @@ static void default_signals(void)
  * plain rt_sigaction: libc's sigaction is 850 bytes of a MIPS binary.
  * The kernel's struct has the flags first on MIPS, the handler first
  * elsewhere; SIG_IGN and SIG_DFL need no restorer. */
-static void own_signals(void)
+static void set_signal(int sig, void (*handler)(int))
 {
     unsigned long k[4 + 16 / sizeof(unsigned long)] = { 0 };
-    syscall(SYS_rt_sigaction, SIGCHLD, k, NULL, (size_t)OCI_KSIGSET);
 #ifdef __mips__
-    k[1] = (unsigned long)SIG_IGN;
+    k[1] = (unsigned long)handler;
 #else
-    k[0] = (unsigned long)SIG_IGN;
+    k[0] = (unsigned long)handler;
 #endif
-    syscall(SYS_rt_sigaction, SIGPIPE, k, NULL, (size_t)OCI_KSIGSET);
+    syscall(SYS_rt_sigaction, sig, k, NULL, (size_t)OCI_KSIGSET);
+}
+
+static void own_signals(void)
+{
+    set_signal(SIGCHLD, SIG_DFL);
+    set_signal(SIGPIPE, SIG_IGN);
 }
 
 /* The monotonic clock, in microseconds (phase times) and milliseconds
@@ -11581,9 +11597,9 @@ static int want_args(const char *cmd, int n, int min, int max, const char *usage
             buf_printf(&b, "%s   --%s", k ? "" : "\noptions:\n", f->name);
             buf_printf(&b, f->shortc ? ", -%c\n" : "\n", f->shortc);
         }
-        cmd_help.shown = write_all(1, b.p, b.len) == 0;
+        cmd_help.shown = write_out(b.p, b.len) == 0;
         buf_free(&b);
-        return cmd_help.shown ? -1 : failerr("write");
+        return -1;
     }
     if (n < min || n > max)
         return fail_as(OCIRUN_E_USAGE, "\"%s\" requires %s%d argument%s (usage: ocirun %s %s)", cmd,
@@ -12346,7 +12362,7 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
         } else if (r == 0) {
             r = ps_table(pids, n, argc - i - 1, argv + i + 1, &b);
         }
-        if (r == 0 && write_all(1, b.p, b.len) < 0) r = failerr("write");
+        if (r == 0) r = write_out(b.p, b.len);
         buf_free(&b);
     }
     xfree(pids);
@@ -12559,7 +12575,7 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
             due += (int64_t)ms;
             if (due <= now_ms()) due = now_ms() + (int64_t)ms;   /* none owed for a stall */
         }
-        if (write_all(1, b.p, b.len) < 0) r = failerr("write");
+        if (write_out(b.p, b.len) < 0) r = -1;
         buf_free(&b);
         if (stats || !process_alive(st.pid, st.starttime)) break;
     }
@@ -12595,7 +12611,7 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
         struct buf b = {0}, out = {0};
         state_to_json(&b, &st, container_status(dirfd, &st), "");
         json_indent(&out, b.p, b.len, "  ");   /* as runc prints it (no newline at the end either) */
-        r = write_all(1, out.p, out.len) < 0 ? failerr("write") : 0;
+        r = write_out(out.p, out.len);
         buf_free(&b), buf_free(&out);
     }
     close_container(rootfd, dirfd, &st);
@@ -12711,7 +12727,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     }
     for (size_t k = 0; k < n; k++) cstate_free(&rows[k].st);
     xfree(rows);
-    int r = b.len && write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+    int r = b.len ? write_out(b.p, b.len) : 0;
     buf_free(&b);
     return r;
 }
@@ -12763,7 +12779,7 @@ static int cmd_features(const struct cli *c, int argc, char **argv)
     json_indent(&out, b.p, b.len, "    ");   /* as runc prints it */
     buf_puts(&out, "\n");
     buf_free(&b);
-    int r = write_all(1, out.p, out.len) < 0 ? failerr("write") : 0;
+    int r = write_out(out.p, out.len);
     buf_free(&out);
     return r;
 }
@@ -13064,7 +13080,7 @@ static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_stat
     struct buf b = {0};
     if (!strcmp(format, "json")) check_json(&b, v, n, ok);
     else check_table(&b, v, n, ok);
-    int r = write_all(1, b.p, b.len) < 0 ? failerr("write") : 0;
+    int r = write_out(b.p, b.len);
     buf_free(&b);
     *exit_status = ok ? 0 : 1;
     return r;
@@ -14196,7 +14212,7 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
 {
     memset(&cmd_help, 0, sizeof cmd_help);   /* (a library's caller may call ocirun_main again) */
     int help = !strcmp(argv[0], "help") || !strcmp(argv[0], "h");
-    if (help && argc < 2) return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
+    if (help && argc < 2) return write_out(usage_text, strlen(usage_text));
     if (help) cmd_help.asked = 1, argc = 1, argv++;   /* `help COMMAND` */
     int r = run_command(c, argc, argv, exit_status);
     return cmd_help.shown ? 0 : r;
@@ -14226,9 +14242,10 @@ static int cli_main(int argc, char **argv)
      * not use cannot fail them (runc) */
     if (r == 0 && !g.help && !g.version) r = open_log(g.log, g.log_format);
     if (r == 0 && (g.help || (i >= argc && !g.version)))   /* (no command: the help, as runc) */
-        return write_all(1, usage_text, strlen(usage_text)) < 0 ? failerr("write") : 0;
+        return write_out(usage_text, strlen(usage_text));
     if (r == 0 && g.version) {
-        return fd_printf(1, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION) < 0 ? failerr("write") : 0;
+        char v[96];
+        return write_out(v, (size_t)str_fmt(v, sizeof v, "ocirun version %s\nspec: %s\n", OCIRUN_VERSION, OCIRUN_OCI_VERSION));
     }
     if (r == 0 && g.systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
     /* auto (runc's default): rootless when not root; else a Go boolean */
@@ -14245,7 +14262,7 @@ static int cli_main(int argc, char **argv)
     }
     if (r == 0) r = dispatch(&c, argc - i, argv + i, &exit_status);
     if (r < 0) {
-        report_error(err_msg);
+        if (err_code != OCIRUN_E_OUTPUT) report_error(err_msg);   /* (a reader that left asks for nothing) */
         return c.fail_status;
     }
     return exit_status;
@@ -14270,5 +14287,10 @@ int ocirun_main(int argc, char **argv)
 }
 
 #ifndef OCIRUN_NO_MAIN
-int main(int argc, char **argv) { return ocirun_main(argc, argv); }
+int main(int argc, char **argv)
+{
+    int status = ocirun_main(argc, argv);
+    if (status && err_code == OCIRUN_E_OUTPUT) set_signal(SIGPIPE, SIG_DFL), kill(getpid(), SIGPIPE);
+    return status;
+}
 #endif

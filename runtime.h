@@ -98,6 +98,7 @@ enum ocirun_error {
     OCIRUN_E_DAMAGED,      /* its state is missing or unreadable: delete --force cleans up */
     OCIRUN_E_PEER,         /* a stage of ours died or sent garbage */
     OCIRUN_E_USAGE,        /* ocirun_main: the command line is wrong (a flag, the arguments) */
+    OCIRUN_E_OUTPUT,       /* ocirun_main: stdout's reader is gone (EPIPE); nothing is printed */
 };
 int ocirun_last_error_code(void);
 
