@@ -11830,12 +11830,6 @@ static int connect_init(int dirfd, const struct cstate *st)
     if (status == ST_STOPPED) return fail("cannot start a container that has stopped");
     /* its init would exec frozen and start would wait for it (runc alike) */
     if (status == ST_PAUSED) return fail("cannot start a container in the paused state");
-    /* a stopped init would take the connection and leave start waiting
-     * without bound (runc's start spins); a tracer's stop is waited for */
-    uint64_t t;
-    char s;
-    if (proc_stat(st->pid, &t, &s) == 0 && s == 'T')
-        return fail("container init is stopped (SIGSTOP): send it SIGCONT first");
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
     int c = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -11853,15 +11847,27 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
 {
     int via_sock = c < 0;
     if (via_sock && (c = connect_init(dirfd, st)) < 0) return -1;
-    /* init closes the connection by exec (CLOEXEC) or writes why it failed */
-    char msg[1024];
+    /* init closes the connection by exec (CLOEXEC) or writes why it
+     * failed.  A stopped init (SIGSTOP) would keep start waiting without
+     * bound (runc's waits until the init goes on): the start is its, and
+     * it runs the process once continued; start says so and ends.  A
+     * tracer's stop is waited for. */
+    char msg[1024], s = 0;
     size_t got = 0;
-    ssize_t n;
-    while (got < sizeof msg - 1 && ((n = sys_read(c, msg + got, sizeof msg - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
-        if (n > 0) got += (size_t)n;
+    ssize_t n = 1;
+    uint64_t t;
+    while (got < sizeof msg - 1 && n && s != 'T') {
+        struct pollfd pf = { c, POLLIN, 0 };
+        int p = poll(&pf, 1, 1000);
+        if (p == 0 && (proc_stat(st->pid, &t, &s) < 0 || t != st->starttime)) s = 0;
+        if (p <= 0) continue;
+        if ((n = sys_read(c, msg + got, sizeof msg - 1 - got)) > 0) got += (size_t)n;
+        else if (errno != EINTR) n = 0;
+    }
     close(c);
     msg[got] = 0;
     if (via_sock && unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
+    if (s == 'T') return fail("container init is stopped (SIGSTOP): it runs the process once it gets SIGCONT");
     /* run's connection is the stage socket, where init's own end (an
      * error before it could start: stage_main) is a framed MSG_ERROR */
     const char *why = msg;
