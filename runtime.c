@@ -2623,6 +2623,7 @@ static const struct mount_opt {
     uint16_t attr_set, attr_clr;   /* OCI_MA_* for MO_RATTR */
     uint8_t kind;
 } mount_opts[] = {
+    { "acl", MS_POSIXACL, 0, 0, MO_FLAG }, { "noacl", MS_POSIXACL, 0, 0, MO_CLEAR },   /* (runc's: flags, not data) */
     { "async", MS_SYNCHRONOUS, 0, 0, MO_CLEAR }, { "atime", MS_NOATIME, 0, 0, MO_CLEAR },
     { "bind", 0, 0, 0, MO_BIND }, { "defaults", 0, 0, 0, MO_FLAG },
     { "dev", MS_NODEV, 0, 0, MO_CLEAR }, { "diratime", MS_NODIRATIME, 0, 0, MO_CLEAR },
@@ -4628,13 +4629,16 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     int v2 = access(path, F_OK) == 0;
     if (!v2) {
         /* memsw may not be below the limit at any moment: raising both
-         * (or lifting swap) writes swap first, as runc does */
+         * (or lifting swap) writes swap first, as runc does; a limit of
+         * -1 without swap lifts swap too, where there is swap accounting
+         * (runc), or the limit could not be lifted above it */
+        int64_t swap = r->mem_swap == UNSET && r->mem_limit == -1 && cg_has_file(d, "memory.memsw.limit_in_bytes") ? -1 : r->mem_swap;
         int64_t cur = cg_read_num(d, "memory.limit_in_bytes", NULL);
-        int swap_first = r->mem_limit != UNSET && r->mem_swap != UNSET && (r->mem_swap == -1 || (cur >= 0 && cur < r->mem_swap));
-        if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+        int swap_first = r->mem_limit != UNSET && swap != UNSET && (swap == -1 || (cur >= 0 && cur < swap));
+        if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0)
             return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
         if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return v1_limit_refused(d, r->mem_limit);
-        if (!swap_first && r->mem_swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", r->mem_swap) < 0)
+        if (!swap_first && swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0)
             return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
         if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
             return err_prefix(".linux.resources.memory.reservation");
@@ -5867,18 +5871,6 @@ static int sd_attach(const struct cgroup *cg, pid_t pid)
     for (int64_t deadline = now_ms() + wait_limit_ms(5000); r == 0 && !cg_holds_v2(cg, pid);)
         if (now_ms() > deadline) r = fail("systemd: AttachProcessesToUnit %s: pid %d is not in its cgroup after 5 s", cg->unit, (int)pid);
         else nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
-    return r;
-}
-
-/* Whether the caller's own systemd answers (`features`: systemdUser). */
-static int sd_user_reachable(void)
-{
-    struct dbus d;
-    char saved[sizeof err_msg];
-    memcpy(saved, err_msg, sizeof saved);
-    int r = OCIRUN_SYSTEMD && sd_connect(&d, 1) == 0;
-    if (r) db_close(&d);
-    memcpy(err_msg, saved, sizeof saved);
     return r;
 }
 
@@ -11610,13 +11602,14 @@ static int want_args(const char *cmd, int n, int min, int max, const char *usage
 
 /* --- signals --- */
 
+/* The names Go knows, one a number (runc takes no IOT, POLL or CLD) */
 static const struct { const char *name; int sig; } signal_names[] = {
     { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL }, { "TRAP", SIGTRAP },
-    { "ABRT", SIGABRT }, { "IOT", SIGIOT }, { "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
+    { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
     { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
     { "TERM", SIGTERM }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
     { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "POLL", SIGPOLL },
+    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
     { "SYS", SIGSYS },
 #ifdef SIGPWR
     { "PWR", SIGPWR },
@@ -11867,7 +11860,7 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
     close(c);
     msg[got] = 0;
     if (via_sock && unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
-    if (s == 'T') return fail("container init is stopped (SIGSTOP): it runs the process once it gets SIGCONT");
+    if (s == 'T') return fail("container init is stopped (SIGSTOP): the process starts on SIGCONT");
     /* run's connection is the stage socket, where init's own end (an
      * error before it could start: stage_main) is a framed MSG_ERROR */
     const char *why = msg;
@@ -12761,8 +12754,9 @@ static int cmd_features(const struct cli *c, int argc, char **argv)
     buf_puts(&b, "],\"capabilities\":[");
     n = 0;
     for (size_t k = 0; k < ARRAY_LEN(cap_names); k++) json_item(&b, &n, "CAP_", cap_names[k]);
-    buf_printf(&b, "],\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":%s,\"systemdUser\":%s},\"seccomp\":",
-               OCIRUN_SYSTEMD ? "true" : "false", sd_user_reachable() ? "true" : "false");
+    /* (what the runtime implements, "irrelevant to" the host: features-linux.md) */
+    const char *sd = OCIRUN_SYSTEMD ? "true" : "false";
+    buf_printf(&b, "],\"cgroup\":{\"v1\":true,\"v2\":true,\"systemd\":%s,\"systemdUser\":%s},\"seccomp\":", sd, sd);
     sc_features(&b);
     /* apparmor and selinux: built in or not (features.md: whatever the
      * host has); the runtime-spec 1.2 process fields have no place of

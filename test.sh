@@ -605,6 +605,15 @@ t_features_layout() {
 	[ "$(cat "$TMP/features.json"; echo .)" = "$(jq --indent 4 . "$TMP/features.json"; echo .)" ] ||
 		fail "not laid out as jq --indent 4 lays it out: $(diff <(jq --indent 4 . "$TMP/features.json") "$TMP/features.json" | head -4 | tr '\n' ' ')"
 	expect "ociVersionMin, hooks" "$(jq -c '[.ociVersionMin, (.hooks | length)]' "$TMP/features.json")" '["1.0.0",6]'
+	# what the runtime implements, not what the host has (features-linux.md):
+	# the cgroup managers as runc's, and every mount option runc's lists
+	# (acl and noacl included) is known
+	if command -v runc >/dev/null && runc features >"$TMP/runc-features.json" 2>/dev/null; then
+		[ "$IS_OCIRUN" = 1 ] && expect "cgroup managers, as runc's" "$(jq -c .linux.cgroup "$TMP/features.json")" \
+			"$(jq -c '.linux.cgroup | {v1, v2, systemd, systemdUser}' "$TMP/runc-features.json")"
+		expect "mount options runc knows and this runtime does not" \
+			"$(jq -r --slurpfile o "$TMP/features.json" '.mountOptions - $o[0].mountOptions | join(" ")' "$TMP/runc-features.json")" ""
+	fi
 }
 
 t_run_basic() {
@@ -870,6 +879,15 @@ tmpfs-ok"
 	has_opt "${2:-}" ro || fail "/ is not ro with root.readonly=true: ${2:-none}"
 	grep -q "$TMP" /proc/self/mountinfo && fail "container mounts leaked into the host mount table"
 	return 0
+}
+
+# acl and noacl are mount flags (MS_POSIXACL), as runc takes them, not
+# data a filesystem would refuse
+t_mount_acl() {
+	run_sh mount-acl 'grep -E " /mnt/(acl|noacl) " /proc/self/mountinfo | cut -d" " -f5,9' \
+		'.mounts += [{destination: "/mnt/acl", type: "tmpfs", source: "tmpfs", options: ["acl", "size=1m"]},
+		  {destination: "/mnt/noacl", type: "tmpfs", source: "tmpfs", options: ["noacl"]}]'
+	expect "run with acl and noacl tmpfs mounts: status, mounts" "$RC $(echo $OUT)" "0 /mnt/acl tmpfs /mnt/noacl tmpfs"
 }
 
 # a tmpfs without mode= takes the mode of the directory it covers (setgid
@@ -3726,6 +3744,17 @@ t_update() {
 		expect "memsw after raising both" "$(cat /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes)" 536870912
 		rt update --memory 32m --memory-swap 64m $id >"$B/log" 2>&1 || fail "update lowering memory+swap: $(errsum "$(cat "$B/log")")"
 		expect "memory after lowering both" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 33554432
+		# a limit of -1 without swap lifts swap too (runc), or memsw would
+		# stay below it: both unlimited
+		rt update --memory -1 $id >"$B/log" 2>&1 || fail "update --memory -1 with a swap limit: $(errsum "$(cat "$B/log")")"
+		expect "memory, memsw after --memory -1" \
+			"$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes) $(cat /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes)" \
+			"$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes) $(cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes)"
+		rt update --memory 32m --memory-swap 64m $id >"$B/log" 2>&1 || fail "update memory+swap again: $(errsum "$(cat "$B/log")")"
+		echo '{"memory": {"limit": -1}}' | rt update --resources - $id >"$B/log" 2>&1 || fail "update --resources limit -1: $(errsum "$(cat "$B/log")")"
+		expect "memsw after --resources limit -1" "$(cat /sys/fs/cgroup/memory$cgp/memory.memsw.limit_in_bytes)" \
+			"$(cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes)"
+		rt update --memory 105906176 $id >/dev/null 2>&1
 	fi
 	# under a parent with a quota, a new period that the old quota does
 	# not fit is refused until the quota changes: runc then writes the
@@ -5529,7 +5558,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored run_signal_during_setup preserve_fds socket_activation no_pivot no_pivot_proc
-hostname pid1 home_from_passwd mounts tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts mount_acl tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
