@@ -11841,18 +11841,20 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
     int via_sock = c < 0;
     if (via_sock && (c = connect_init(dirfd, st)) < 0) return -1;
     /* init closes the connection by exec (CLOEXEC) or writes why it
-     * failed.  A stopped init (SIGSTOP) would keep start waiting without
-     * bound (runc's waits until the init goes on): the start is its, and
-     * it runs the process once continued; start says so and ends.  A
-     * tracer's stop is waited for. */
-    char msg[1024], s = 0;
+     * failed.  A stopped init (SIGSTOP, or a tracer's stop) would keep
+     * start waiting without bound (runc's waits until the init goes on):
+     * the start is its, and it runs the process once continued (its
+     * poststart hooks are not run, and what fails then goes unreported);
+     * start says so and ends, unless the answer came in meanwhile. */
+    char msg[1024], s, stopped = 0;
     size_t got = 0;
     ssize_t n = 1;
     uint64_t t;
-    while (got < sizeof msg - 1 && n && s != 'T') {
+    while (got < sizeof msg - 1 && n && !stopped) {
         struct pollfd pf = { c, POLLIN, 0 };
         int p = poll(&pf, 1, 1000);
-        if (p == 0 && (proc_stat(st->pid, &t, &s) < 0 || t != st->starttime)) s = 0;
+        if (p == 0)
+            stopped = proc_stat(st->pid, &t, &s) == 0 && t == st->starttime && (s | 32) == 't' && poll(&pf, 1, 0) == 0;
         if (p <= 0) continue;
         if ((n = sys_read(c, msg + got, sizeof msg - 1 - got)) > 0) got += (size_t)n;
         else if (errno != EINTR) n = 0;
@@ -11860,7 +11862,7 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
     close(c);
     msg[got] = 0;
     if (via_sock && unlinkat(dirfd, EXEC_SOCK, 0) < 0 && errno != ENOENT) return failerr("remove %s", EXEC_SOCK);
-    if (s == 'T') return fail("container init is stopped (SIGSTOP): the process starts on SIGCONT");
+    if (stopped) return fail("container init is stopped: the process starts once it goes on (SIGCONT)");
     /* run's connection is the stage socket, where init's own end (an
      * error before it could start: stage_main) is a framed MSG_ERROR */
     const char *why = msg;
