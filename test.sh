@@ -2157,6 +2157,8 @@ t_crash_consistency() {
 		[ -z "$left" ] || fail "$kind state.json: delete --force left:$left"
 		echo "# $kind: $(head -c 200 "$TMP/e" | tr '\n' ' ')"
 	done
+	# the parent the cgroupsPaths made (a runtime removes the container's own)
+	rmdir /sys/fs/cgroup/*/ocirun-crash /sys/fs/cgroup/unified/ocirun-crash 2>/dev/null
 	return 0
 }
 
