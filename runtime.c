@@ -13366,18 +13366,24 @@ static int criu_child(void *arg)
 }
 
 /* Starts `criu swrk 3` (`exe`: --criu, else criu from $PATH) with fds[]
- * as its fds (fds[3] is set here to its end of the socket). */
-static int criu_start(struct criu *cr, const char *exe, int *fds, int nfds)
+ * as its fds (fds[3] is set here to its end of the socket).  `quiet`
+ * (a dump or a probe: no process to hand ours to): criu's fds 0-2 are
+ * /dev/null, as runc gives them; its messages are in its log, and the
+ * error names it. */
+static int criu_start(struct criu *cr, const char *exe, int *fds, int nfds, int quiet)
 {
     char path[PATH_MAX];
     int sp[2];
     memset(cr, 0, sizeof *cr);
     cr->sock = -1, cr->log = "(none yet)";
     if (find_executable(exe ? exe : "criu", environ, path) < 0) return err_prefix("checkpoint and restore need criu");
-    if (sys_socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return failerr("socketpair");
+    if (quiet && (fds[0] = fds[1] = fds[2] = sys_open("/dev/null", O_RDWR | O_CLOEXEC, 0)) < 0) return failerr("open /dev/null");
+    if (sys_socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) sp[0] = sp[1] = -1;
     fds[3] = sp[1];
     struct criu_child c = { path, fds, nfds, 0 };
-    cr->pid = spawn_vfork(criu_child, &c, 0);
+    cr->pid = sp[0] < 0 ? -1 : spawn_vfork(criu_child, &c, 0);
+    if (quiet) close(fds[0]);
+    if (sp[0] < 0) return failerr("socketpair");
     close(sp[1]);
     if (cr->pid > 0 && !c.exec_errno) return cr->sock = sp[0], 0;
     int e = cr->pid < 0 ? errno : c.exec_errno;
@@ -13531,7 +13537,7 @@ static int criu_probe(const char *exe, char out[32])
 {
     struct criu cr;
     int fds[4] = { -1, -1, -1, -1 };
-    if (criu_start(&cr, exe, fds, 4) < 0) return -1;
+    if (criu_start(&cr, exe, fds, 4, 1) < 0) return -1;
     cr.timeout_ms = 10000;
     int r = criu_hello(&cr, 0, 0);
     criu_finish(&cr, 0);
@@ -13792,7 +13798,7 @@ static int checkpoint_run(const struct cli *c, const struct criu_flags *f, const
     struct criu_resp resp;
     struct buf o = {0}, req = {0};
     int fds[4] = { -1, -1, -1, -1 }, status_fd = -1, type = f->pre_dump ? CRIU_PRE_DUMP : CRIU_DUMP;
-    if (criu_start(&cr, c->criu, fds, 4) < 0) return -1;
+    if (criu_start(&cr, c->criu, fds, 4, 1) < 0) return -1;
     cr.log = log;
     int r = criu_hello(&cr, (f->pre_dump ? CRIU_MEM_TRACK : 0) | (f->lazy_pages ? CRIU_LAZY_PAGES : 0), 1);
     r = r < 0 ? -1 : criu_common_opts(&o, f, imgfd, workfd, log, s);
@@ -14047,7 +14053,7 @@ static int restore_run(const struct cli *c, const struct criu_flags *f, struct r
     struct criu cr;
     struct criu_resp resp;
     struct buf req = {0};
-    if (restore_root(j, root_dir) < 0 || criu_start(&cr, c->criu, fds, nfds) < 0) return -1;
+    if (restore_root(j, root_dir) < 0 || criu_start(&cr, c->criu, fds, nfds, 0) < 0) return -1;
     cr.log = log;
     int r = (OCIRUN_SYSTEMD && start_scope(j, cr.pid) < 0) || (j->cg->n && join_cgroup(j, cr.pid, 0) < 0) ||
             criu_cg_roots(o, cr.pid) < 0 || criu_hello(&cr, f->lazy_pages ? CRIU_LAZY_PAGES : 0, 1) < 0 ? -1 : 0;

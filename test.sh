@@ -5528,6 +5528,10 @@ t_criu() {
 	rt --criu /nonexistent/criu checkpoint --image-path "$img" $id >/dev/null 2>"$B/err"; rc=$?
 	[ $rc != 0 ] || fail "checkpoint with --criu /nonexistent/criu succeeded"
 	expect "checkpoint without criu: the container still" "$(cstatus $id)" running
+	# criu's own stderr is not the caller's (runc gives it /dev/null): one
+	# line, the runtime's error
+	rt checkpoint --manage-cgroups-mode bogus --image-path "$img" $id >/dev/null 2>"$B/err" && fail "checkpoint --manage-cgroups-mode bogus succeeded"
+	expect "checkpoint --manage-cgroups-mode bogus: lines on stderr" "$(wc -l <"$B/err") $(grep -c 'Invalid manage cgroups mode' "$B/err")" "1 1"
 	rt checkpoint --image-path "$img" --work-path "$TMP/crh-work" $id >/dev/null 2>"$B/err"; rc=$?
 	if criu check >/dev/null 2>&1; then
 		[ $rc = 0 ] || { fail "checkpoint: $(errsum "$(cat "$B/err")")"; rt delete -f $id >/dev/null 2>&1; return; }
@@ -5541,6 +5545,7 @@ t_criu() {
 		# kept, and the container goes on as it was
 		[ $rc != 0 ] || fail "checkpoint succeeded where criu check fails"
 		grep -q "log file: $TMP/crh-work/dump.log" "$B/err" || fail "checkpoint's error names no log: $(errsum "$(cat "$B/err")")"
+		expect "a failed checkpoint: criu's own lines on stderr (they go to its log)" "$(grep -c '(criu/' "$B/err")" 0
 		test -s "$TMP/crh-work/dump.log" || fail "criu's log $TMP/crh-work/dump.log is not there"
 		expect "a failed checkpoint: the container still" "$(cstatus $id)" running
 		local n; n=$(wc -l <"$out/log"); sleep 0.5
