@@ -1935,12 +1935,15 @@ static struct jv *json_parse(const char *text, size_t len, struct arena *a)
     return v;
 }
 
+/* A struct field's member, as Go's encoding/json finds it (runc reads the
+ * config so, and the configs callers write were run there): the key's
+ * case aside (ASCII), the last of duplicates winning. */
 static struct jv *json_get(const struct jv *obj, const char *key)
 {
     if (!obj || obj->type != J_OBJ) return NULL;
     struct jv *found = NULL;
     for (struct jv *c = obj->child; c; c = c->next)
-        if (!strcmp(c->key, key)) found = c; /* last duplicate wins, as in Go */
+        if (!name_cmp(c->key, key)) found = c;
     return found;
 }
 

@@ -2002,6 +2002,20 @@ t_config_sysctl_hostname() {
 	bad sysctl-host 'hostname' "$B" run --bundle "$B" sysctl-host
 }
 
+# Keys as Go's encoding/json finds a struct's fields (runc reads configs
+# so): case aside, the last of duplicates winning.
+t_config_key_case() {
+	sh_variant keycase 'hostname; echo "$X"' \
+		'.Root = .root | del(.root) | .Hostname = "case-host" | del(.hostname) | .process.Env = ["PATH=/bin:/usr/bin", "X=1"] | del(.process.env)'
+	rt run --bundle "$B" keycase </dev/null >"$B/stdout" 2>"$B/stderr" || { fail "run: $(errsum "$(cat "$B/stderr")")"; return; }
+	expect "Hostname, Root, process.Env" "$(cat "$B/stdout")" "case-host
+1"
+	sed -i 's/"Hostname": "case-host"/"hostname": "first", "HOSTNAME": "last"/' "$B/config.json"
+	grep -q '"HOSTNAME": "last"' "$B/config.json" || { fail "sed did not edit the config"; return; }
+	rt run --bundle "$B" keycase </dev/null >"$B/stdout" 2>"$B/stderr" || { fail "run: $(errsum "$(cat "$B/stderr")")"; return; }
+	expect "hostname, then HOSTNAME" "$(head -1 "$B/stdout")" last
+}
+
 t_bad_malformed_json() {
 	variant bad-json '.'
 	printf '{ "ociVersion": "1.0.2", "process": { not json\n' > "$B/config.json"
@@ -5591,7 +5605,7 @@ no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bin
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created start_stopped_init create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
-bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
+config_key_case bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
