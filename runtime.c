@@ -1204,6 +1204,17 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
+/* An integer flag's value: decimal, signed, no blanks.  runc's flag
+ * library reads Go's literals (strconv.ParseInt(v, 0, 64)), where "010"
+ * is 8 and "0x10" 16: a leading 0 is refused, not read as another
+ * number.  In lo..hi, else a usage error naming the flag. */
+static int flag_int(const char *flag, const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+    const char *d = v + (*v == '-' || *v == '+'), *e = scan_i64(v, out);
+    if (e && e != v && !*e && *d != ' ' && *d != '\t' && (*d != '0' || !d[1]) && *out >= lo && *out <= hi) return 0;
+    return fail_as(OCIRUN_E_USAGE, "invalid value \"%s\" for flag --%s", v, flag);
+}
+
 /* (FD_CLOEXEC is the only fd flag there is: no F_GETFD first) */
 static int set_cloexec(int fd, int on)
 {
@@ -3122,7 +3133,7 @@ static int parse_res_object(const struct jv *v, const char *name, struct oci_res
     if (want(b, x, J_OBJ, "an object") < 0) return -1;
     for (const struct jv *c = x->child; c; c = c->next) {
         const struct res_field *f = res_fields;
-        while (f < res_fields + ARRAY_LEN(res_fields) && (f->obj != name[0] || strcmp(f->key, c->key))) f++;
+        while (f < res_fields + ARRAY_LEN(res_fields) && (f->obj != name[0] || name_cmp(f->key, c->key))) f++;
         if (f == res_fields + ARRAY_LEN(res_fields)) {
             debugf("%s.%s: unknown, ignored", b, c->key);
             continue;
@@ -10757,8 +10768,8 @@ static void exec_process_object(const struct exec_req *e, const struct buf *proc
     buf_puts(cfg, "{");
     if (labels->len) buf_add(cfg, labels->p, labels->len);
     if (end > start + 1) buf_add(cfg, proc->p + start + 1, end - start - 2);
-    if (OCIRUN_LSM && e->apparmor && e->apparmor[0]) buf_puts(cfg, ",\"apparmorProfile\":"), json_str(cfg, e->apparmor);
-    if (OCIRUN_LSM && e->label && e->label[0]) buf_puts(cfg, ",\"selinuxLabel\":"), json_str(cfg, e->label);
+    if (OCIRUN_LSM && e->apparmor) buf_puts(cfg, ",\"apparmorProfile\":"), json_str(cfg, e->apparmor);
+    if (OCIRUN_LSM && e->label) buf_puts(cfg, ",\"selinuxLabel\":"), json_str(cfg, e->label);
     buf_puts(cfg, "}");
 }
 
@@ -11477,9 +11488,10 @@ static int stage_main(int argc, char **argv)
  * ====================================================================== */
 
 /* A command's flags are data: the name, a short letter, the kind ('s' a
- * string, 'l' a string that may repeat, 'b' a boolean: set, or =true and
- * =false) and the offset of its slot in the struct the command parses
- * into.  (Built at run time, with pointers, a table costs some 50 bytes of
+ * string, where "" means not given, as runc reads its string flags; 'n' a
+ * value runc parses, a number, a duration or a format, which "" fails;
+ * 'l' a string that may repeat; 'b' a boolean: set, or =true and =false)
+ * and the offset of its slot in the struct the command parses into.  (Built at run time, with pointers, a table costs some 50 bytes of
  * code a flag on MIPS.) */
 struct flag { const char *name; char shortc, kind; unsigned short off; };
 #define FLAG_AT(type, field) (unsigned short)offsetof(type, field)
@@ -11567,12 +11579,12 @@ static int parse_flags(const char *cmd, int argc, char **argv, int *idx, const s
             if (eq) v = eq + 1;
             else if (i + 1 < argc) v = argv[++i];
             else return fail_as(OCIRUN_E_USAGE, "%s: flag needs an argument: %s", cmd, a);
-            if (f->kind == 's') *(const char **)slot = v;
+            if (f->kind != 'l') *(const char **)slot = *v || f->kind == 'n' ? v : NULL;
             else if (list->n == (int)ARRAY_LEN(list->v)) return fail("%s: too many %s flags", cmd, a);
             else list->v[list->n++] = v;
         } else if (eq) {
             if ((*(int *)slot = go_bool(eq + 1)) < 0)
-                return fail_as(OCIRUN_E_USAGE, "%s: invalid boolean value \"%s\" for %.*s", cmd, eq + 1, (int)nlen, name);
+                return fail_as(OCIRUN_E_USAGE, "invalid boolean value \"%s\" for --%.*s", eq + 1, (int)nlen, name);
         } else {
             *(int *)slot = 1;
         }
@@ -12125,8 +12137,8 @@ struct cli { const char *root; int rootless; int fail_status; int systemd; const
  * naming its own. */
 struct small_flags { const char *format, *interval, *bundle; int all, force, quiet, stats, rootless; };
 #define SMF(field) FLAG_AT(struct small_flags, field)
-static const struct flag format_flags[] = { { "format", 'f', 's', SMF(format) }, { "quiet", 'q', 'b', SMF(quiet) } };
-static const struct flag events_flags[] = { { "stats", 0, 'b', SMF(stats) }, { "interval", 0, 's', SMF(interval) } };
+static const struct flag format_flags[] = { { "format", 'f', 'n', SMF(format) }, { "quiet", 'q', 'b', SMF(quiet) } };
+static const struct flag events_flags[] = { { "stats", 0, 'b', SMF(stats) }, { "interval", 0, 'n', SMF(interval) } };
 static const struct flag kill_flags[] = { { "all", 'a', 'b', SMF(all) } };
 static const struct flag delete_flags[] = { { "force", 'f', 'b', SMF(force) } };
 static const struct flag spec_flags[] = { { "bundle", 'b', 's', SMF(bundle) }, { "rootless", 0, 'b', SMF(rootless) } };
@@ -12142,14 +12154,14 @@ struct create_flags {
 #define CRF(field) FLAG_AT(struct create_flags, field)
 static const struct flag create_flag_defs[] = {
     { "bundle", 'b', 's', CRF(bundle) }, { "pid-file", 0, 's', CRF(pid_file) }, { "console-socket", 0, 's', CRF(console) },
-    { "preserve-fds", 0, 's', CRF(preserve) }, { "no-pivot", 0, 'b', CRF(no_pivot) },
-    { "no-new-keyring", 0, 'b', CRF(no_new_keyring) }, { "no-subreaper", 0, 'b', CRF(no_subreaper) },
-    { "detach", 'd', 'b', CRF(detach) }, { "keep", 0, 'b', CRF(keep) },   /* (the last two: run only) */
+    { "preserve-fds", 0, 'n', CRF(preserve) }, { "no-pivot", 0, 'b', CRF(no_pivot) },
+    { "no-new-keyring", 0, 'b', CRF(no_new_keyring) },
+    { "no-subreaper", 0, 'b', CRF(no_subreaper) }, { "detach", 'd', 'b', CRF(detach) }, { "keep", 0, 'b', CRF(keep) },   /* (the last three: run only) */
 };
 
 static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, struct create_flags *f, int run)
 {
-    return parse_flags(cmd, argc, argv, i, create_flag_defs, ARRAY_LEN(create_flag_defs) - (run ? 0 : 2), f);
+    return parse_flags(cmd, argc, argv, i, create_flag_defs, ARRAY_LEN(create_flag_defs) - (run ? 0 : 3), f);
 }
 
 /* Socket activation (sd_listen_fds(3)): LISTEN_FDS fds from 3 on, meant
@@ -12172,9 +12184,9 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
     r->root = c->root, r->id = id, r->bundle = f->bundle, r->pid_file = f->pid_file, r->no_pivot = f->no_pivot;
     r->rootless = c->rootless, r->systemd = c->systemd;
     r->console_socket = f->console, r->no_new_keyring = f->no_new_keyring;
-    if (f->preserve && (parse_int(f->preserve, &r->preserve_fds) < 0 || r->preserve_fds > 65536))
-        return fail_as(OCIRUN_E_USAGE, "--preserve-fds: invalid number \"%s\"", f->preserve);
-    r->listen_fds = listen_fds_for_us(), r->preserve_fds += r->listen_fds;
+    int64_t n = 0;
+    if (f->preserve && flag_int("preserve-fds", f->preserve, 0, 65536, &n) < 0) return -1;
+    r->preserve_fds = (int)n, r->listen_fds = listen_fds_for_us(), r->preserve_fds += r->listen_fds;
     if (check_kept_fds(r->preserve_fds, r->listen_fds) < 0) return -1;
     /* nothing else the caller left open may reach the container */
     return cloexec_fds_from(3 + r->preserve_fds, 1);
@@ -12268,7 +12280,7 @@ static const struct flag exec_flag_defs[] = {
     { "cwd", 0, 's', EXF(e.cwd) }, { "user", 'u', 's', EXF(e.user) }, { "additional-gids", 'g', 'l', EXF(e.gids) },
     { "cap", 'c', 'l', EXF(e.caps) }, { "no-new-privs", 0, 'b', EXF(e.no_new_privs) }, { "detach", 'd', 'b', EXF(e.detach) },
     { "pid-file", 0, 's', EXF(e.pid_file) }, { "console-socket", 0, 's', EXF(e.console_socket) },
-    { "preserve-fds", 0, 's', EXF(preserve) }, { "process-label", 0, 's', EXF(e.label) },
+    { "preserve-fds", 0, 'n', EXF(preserve) }, { "process-label", 0, 's', EXF(e.label) },
     { "apparmor", 0, 's', EXF(e.apparmor) }, { "ignore-paused", 0, 'b', EXF(e.ignore_paused) },
     { "cgroup", 0, 'l', EXF(e.cgroups) },
 };
@@ -12286,12 +12298,11 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     e->id = argv[i];
     e->args = argv + i + 1;
     e->nargs = argc - i - 1;
-    if (e->cwd && !e->cwd[0]) e->cwd = NULL;   /* (an empty --cwd or --user is none, as in runc) */
-    if (e->user && !e->user[0]) e->user = NULL;
     for (int k = 0; k < e->env.n; k++)
         if (!str_chr(e->env.v[k], '=') || e->env.v[k][0] == '=') return fail("--env: expected KEY=value, got \"%s\"", e->env.v[k]);
-    if (f.preserve && (parse_int(f.preserve, &e->preserve_fds) < 0 || e->preserve_fds > 65536))
-        return fail_as(OCIRUN_E_USAGE, "--preserve-fds: invalid number \"%s\"", f.preserve);
+    int64_t n = 0;
+    if (f.preserve && flag_int("preserve-fds", f.preserve, 0, 65536, &n) < 0) return -1;
+    e->preserve_fds = (int)n;
     if (check_kept_fds(e->preserve_fds, 0) < 0 || cloexec_fds_from(3 + e->preserve_fds, 1) < 0) return -1;
     if (!e->detach) hold_relayed_signals();
     return stage0_exec(e, exit_status);
@@ -12414,7 +12425,7 @@ struct update_flags { const char *num[9], *res, *cpus, *mems, *blkio, *kmem, *rd
 static const struct flag update_flag_defs[] = {
     { "memory", 0, 's', UF(num[0]) }, { "memory-swap", 0, 's', UF(num[1]) }, { "memory-reservation", 0, 's', UF(num[2]) },
     { "cpu-share", 0, 's', UF(num[3]) }, { "cpu-quota", 0, 's', UF(num[4]) }, { "cpu-period", 0, 's', UF(num[5]) },
-    { "pids-limit", 0, 's', UF(num[6]) }, { "cpu-rt-period", 0, 's', UF(num[7]) }, { "cpu-rt-runtime", 0, 's', UF(num[8]) },
+    { "pids-limit", 0, 'n', UF(num[6]) }, { "cpu-rt-period", 0, 's', UF(num[7]) }, { "cpu-rt-runtime", 0, 's', UF(num[8]) },
     { "resources", 'r', 's', UF(res) }, { "cpuset-cpus", 0, 's', UF(cpus) }, { "cpuset-mems", 0, 's', UF(mems) },
     { "blkio-weight", 0, 's', UF(blkio) }, { "kernel-memory", 0, 's', UF(kmem) }, { "kernel-memory-tcp", 0, 's', UF(kmem) },
     { "l3-cache-schema", 0, 's', UF(rdt) }, { "mem-bw-schema", 0, 's', UF(rdt) },
@@ -12433,6 +12444,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         return -1;
     res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, kmem = u.kmem, rdt = u.rdt;
     if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
+    int64_t n;
+    if (kmem && !res && parse_size("kernel-memory", kmem, &n, 1) < 0) return -1;
     if (kmem && !res) warnf("Kernel memory settings are ignored and will be removed");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
@@ -12451,8 +12464,8 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
                                 &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
     for (int k = 0; k < 9 && !res; k++)
-        /* (empty: no value, as runc reads its string flags; --pids-limit is an int flag) */
-        if (num[k] && (num[k][0] || k == 6) && parse_size(update_flag_defs[k].name, num[k], field[k], k < 3) < 0) goto out;
+        if (num[k] && (k == 6 ? flag_int("pids-limit", num[k], -INT64_MAX, INT64_MAX, field[k]) : parse_size(update_flag_defs[k].name, num[k], field[k], k < 3)) < 0)
+            goto out;
     resources_zero_is_unset(&s.res);
     if (blkio && !res) {
         /* the flag is the one-field blockIO object the resources file would hold */
@@ -13569,7 +13582,7 @@ static const struct flag criu_flag_defs[] = {
     { "detach", 'd', 'b', CF(cf.detach) }, { "no-pivot", 0, 'b', CF(cf.no_pivot) }, { "no-subreaper", 0, 'b', CF(cf.no_subreaper) },
     { "lsm-profile", 0, 's', CF(lsm_profile) }, { "lsm-mount-context", 0, 's', CF(lsm_mount_context) },
     { "parent-path", 0, 's', CF(parent) }, { "leave-running", 0, 'b', CF(leave_running) }, { "pre-dump", 0, 'b', CF(pre_dump) },
-    { "page-server", 0, 's', CF(page_server) }, { "status-fd", 0, 's', CF(status_fd) },
+    { "page-server", 0, 's', CF(page_server) }, { "status-fd", 0, 'n', CF(status_fd) },
 };
 
 static int parse_criu_flags(const char *cmd, int argc, char **argv, int *i, struct criu_flags *f)
@@ -13588,7 +13601,7 @@ static int parse_criu_flags(const char *cmd, int argc, char **argv, int *i, stru
  * image directory.  *log: the log's full path, for errors. */
 static int criu_dirs(const struct criu_flags *f, int make, int *imgfd, int *workfd, char log[PATH_MAX + 16], const char *name)
 {
-    const char *img = f->image && f->image[0] ? f->image : "checkpoint", *work = f->work && f->work[0] ? f->work : img;
+    const char *img = f->image ? f->image : "checkpoint", *work = f->work ? f->work : img;
     char abs[PATH_MAX];
     if (make && mkdir(img, 0700) < 0 && errno != EEXIST) return failerr("--image-path %s", img);
     if ((*imgfd = sys_open(img, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return failerr("--image-path %s", img);
@@ -13763,9 +13776,10 @@ static int criu_dump_opts(struct buf *o, const struct criu_flags *f, const struc
         pb_str(o, 44, fz);
     }
     if (!f->lazy_pages || !f->status_fd) return 0;
+    int64_t n;
     int fl;
-    if (parse_int(f->status_fd, status_fd) < 0 || (fl = sys_fcntl(*status_fd, F_GETFL, 0)) < 0)
-        return fail("invalid --status-fd argument %s", f->status_fd);
+    if (flag_int("status-fd", f->status_fd, 0, INT_MAX, &n) < 0) return -1;
+    if ((fl = sys_fcntl(*status_fd = (int)n, F_GETFL, 0)) < 0) return fail("invalid --status-fd argument %s", f->status_fd);
     if ((fl & O_ACCMODE) == O_RDONLY) return fail("invalid --status-fd argument %d: not writable", *status_fd);
     if (version < 31500) pb_num(o, 49, *status_fd), *status_fd = -1;   /* criu writes it; later ones notify */
     return 0;
@@ -13840,7 +13854,8 @@ static int cmd_checkpoint(const struct cli *c, int argc, char **argv)
     char log[PATH_MAX + 16];
     int i = 1, rootfd = -1, dirfd = -1, imgfd = -1, workfd = -1, have_spec = 0, r = -1;
     memset(&f, 0, sizeof f), memset(&st, 0, sizeof st);
-    if (parse_criu_flags("checkpoint", argc, argv, &i, &f) < 0 ||
+    int64_t n;
+    if (parse_criu_flags("checkpoint", argc, argv, &i, &f) < 0 || (f.status_fd && flag_int("status-fd", f.status_fd, 0, INT_MAX, &n) < 0) ||
         want_args("checkpoint", argc - i, 1, 1, "[--image-path DIR] [--leave-running] [--pre-dump] ... <container-id>") < 0 ||
         cloexec_fds_from(3, 1) < 0 || open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0)
         goto out;
@@ -14233,7 +14248,7 @@ static int dispatch(struct cli *c, int argc, char **argv, int *exit_status)
 struct global_flags { const char *root, *log, *log_format, *rootless, *criu; int debug, systemd, version, help; };
 #define GF(field) FLAG_AT(struct global_flags, field)
 static const struct flag global_flag_defs[] = {
-    { "root", 0, 's', GF(root) }, { "log", 0, 's', GF(log) }, { "log-format", 0, 's', GF(log_format) },
+    { "root", 0, 'n', GF(root) }, { "log", 0, 's', GF(log) }, { "log-format", 0, 's', GF(log_format) },
     { "debug", 0, 'b', GF(debug) }, { "systemd-cgroup", 0, 'b', GF(systemd) }, { "rootless", 0, 's', GF(rootless) },
     { "version", 'v', 'b', GF(version) }, { "help", 'h', 'b', GF(help) },
     { "criu", 0, 's', GF(criu) },   /* (last: not in a build without CRIU) */
@@ -14260,7 +14275,7 @@ static int cli_main(int argc, char **argv)
     }
     if (r == 0 && g.systemd && !OCIRUN_SYSTEMD) r = fail("--systemd-cgroup: this ocirun is built without the systemd driver (OCIRUN_SYSTEMD=0)");
     /* auto (runc's default): rootless when not root; else a Go boolean */
-    int given = rootless && rootless[0] && strcmp(rootless, "auto"), rl = given ? go_bool(rootless) : -1;
+    int given = rootless && name_cmp(rootless, "auto"), rl = given ? go_bool(rootless) : -1;
     if (r == 0 && given && rl < 0) r = fail("--rootless: \"%s\" is not one of auto, true, false", rootless);
     c.rootless = rl >= 0 ? rl : running_rootless();
     int root_given = c.root != NULL;

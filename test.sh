@@ -1798,6 +1798,35 @@ t_flags_go_forms() {
 	# --rootless takes Go's booleans (and "" or auto)
 	expect "--rootless FALSE list -q" "$(rt --rootless FALSE list -q 2>&1)" "$id"
 	expect "--rootless '' list -q" "$(rt --rootless '' list -q 2>&1)" "$id"
+	expect "--rootless AUTO list -q" "$(rt --rootless AUTO list -q 2>&1)" "$id"
+	expect "--log-format '' list -q" "$(rt --log-format '' list -q 2>&1)" "$id"
+	rt --debug=yes list >"$B/log" 2>&1 && fail "--debug=yes list succeeded"
+	[ "$IS_OCIRUN" = 1 ] && expect "--debug=yes: the error" "$(cat "$B/log")" 'ocirun: invalid boolean value "yes" for --debug'
+	# a string flag given "" is not given (runc reads them so: a script's
+	# empty variable), an integer one is refused
+	rt exec --process '' --pid-file '' --cwd '' --user '' --console-socket '' $id true >"$B/log" 2>&1 ||
+		fail "exec with empty string flags: $(errsum "$(cat "$B/log")")"
+	rt update --resources '' --kernel-memory '' --pids-limit 12 $id >"$B/log" 2>&1 ||
+		fail "update --resources '' --pids-limit 12: $(errsum "$(cat "$B/log")")"
+	expect "update --resources '' --pids-limit 12: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" 12
+	rt update --pids-limit -5 $id >"$B/log" 2>&1 || fail "update --pids-limit -5: $(errsum "$(cat "$B/log")")"
+	expect "update --pids-limit -5: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" max
+	local v
+	for v in '' ' 5' abc; do
+		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update --pids-limit '$v' succeeded"
+	done
+	rt update --kernel-memory abc $id >"$B/log" 2>&1 && fail "update --kernel-memory abc succeeded"
+	rt exec --preserve-fds '' $id true >"$B/log" 2>&1 && fail "exec --preserve-fds '' succeeded"
+	if [ "$IS_OCIRUN" = 1 ]; then
+		# (runc reads Go's literals there: 010 is 8; refused here, not read as 10)
+		rt update --pids-limit 010 $id >"$B/log" 2>&1 && fail "update --pids-limit 010 succeeded"
+		expect "update --pids-limit 010: the error" "$(cat "$B/log")" 'ocirun: invalid value "010" for flag --pids-limit'
+	fi
+	# run's own flags are not create's
+	rt create --no-subreaper --bundle "$B" $id-2 >"$B/log" 2>&1 && { fail "create --no-subreaper succeeded"; rt delete -f $id-2 >/dev/null 2>&1; }
+	rt run -d --pid-file '' --console-socket '' --bundle "$B" $id-2 </dev/null >"$B/log" 2>&1 ||
+		fail "run -d with empty string flags: $(errsum "$(cat "$B/log")")"
+	rt delete --force $id-2 >/dev/null 2>&1
 	rt delete --force=1 $id >"$B/log" 2>&1 || fail "delete --force=1: $(errsum "$(cat "$B/log")")"
 	[ -e "$ROOT/$id" ] && fail "delete --force=1 left the container"
 	return 0
