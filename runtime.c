@@ -3538,8 +3538,11 @@ static int validate_spec(struct oci_spec *s)
 {
     if ((s->clone_flags & CLONE_NEWUSER) && (!s->nuidmap || !s->ngidmap))
         return fail(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
-    if (!(s->clone_flags & CLONE_NEWUSER) && (s->nuidmap || s->ngidmap))
-        return fail(".linux.uidMappings: mappings given without a new user namespace");
+    /* (a user namespace joined by path may come with its mappings, as
+     * containerd's CRI writes a pod's containers: what they say of ids
+     * holds for it) */
+    if (!((s->clone_flags | s->join_flags) & CLONE_NEWUSER) && (s->nuidmap || s->ngidmap))
+        return fail(".linux.uidMappings: mappings given without a user namespace");
     /* without a mount namespace (the spec: the runtime's is inherited)
      * nothing may be mounted or made: it would land on the host */
     if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) {
