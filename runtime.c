@@ -7539,11 +7539,15 @@ out:
 
 /* Attaches `tree`, the detached copy of a bind mount's source that stage 0
  * made (idmapped, or for a user namespace: see prepare_host_mounts), at the
- * mount's destination. */
+ * mount's destination.  In a user namespace, the source's ro, nosuid,
+ * nodev, noexec and atime flags stay: a bind made inside would have them
+ * locked (the kernel locks what a less privileged namespace inherits), and
+ * this copy, made on the host's side, is not. */
 static int mount_detached(struct rootfs_ctx *c, const struct oci_mount *m, int tree)
 {
     struct stat src;
     struct resolved res;
+    unsigned long locked = (c->spec->clone_flags | c->spec->join_flags) & CLONE_NEWUSER ? mount_flags_of(tree) : 0;
     if (fstat(tree, &src) < 0) return failerr("fstat the copy of %s", m->source);
     int dst = resolve_at(c->rootfd, m->dest, S_ISDIR(src.st_mode) ? RES_MKDIR : RES_MKDIR | RES_MKFILE, &res), top = -1, r = -1;
     if (dst < 0) return err_prefix("mount target");
@@ -7551,7 +7555,7 @@ static int mount_detached(struct rootfs_ctx *c, const struct oci_mount *m, int t
     if (syscall(NR_move_mount, tree, "", dst, "", OCI_MOVE_MOUNT_F_EMPTY_PATH | OCI_MOVE_MOUNT_T_EMPTY_PATH) < 0)
         failerr("attach the copy of %s on %s (move_mount)", m->source, m->dest);
     else if ((top = verify_mounted(c, m->dest, &before, &src)) >= 0 &&
-             (!(m->flags & ~(MS_BIND | MS_REC)) || remount_bind(top, m->flags, m->dest) == 0) &&
+             (!(m->flags & ~(MS_BIND | MS_REC)) || remount_bind(top, m->flags | locked, m->dest) == 0) &&
              mount_set_propagation(top, m) == 0 && mount_set_recursive_attrs(top, m) == 0)
         r = 0;
     if (top >= 0) close(top);
@@ -7942,8 +7946,8 @@ static int mount_masked_paths(struct rootfs_ctx *c)
     if (!s->nmasked) return 0;
     int nullfd = open_dev_null(c->rootfd);
     if (nullfd < 0) return -1;
-    for (size_t i = 0; i < s->nmasked; i++)
-        if (mask_path(c->rootfd, nullfd, s->masked[i], OCIRUN_LSM ? s->mount_label : NULL) < 0) { close(nullfd); return -1; }
+    for (size_t i = 0; i < s->nmasked; i++)   /* ("": no such path, as runc finds; not the root) */
+        if (*s->masked[i] && mask_path(c->rootfd, nullfd, s->masked[i], OCIRUN_LSM ? s->mount_label : NULL) < 0) { close(nullfd); return -1; }
     close(nullfd);
     return 0;
 }
@@ -7977,7 +7981,7 @@ static int mount_readonly_paths(struct rootfs_ctx *c)
     const struct oci_spec *s = c->spec;
     for (size_t i = 0; i < s->nreadonly; i++) {
         const char *path = s->readonly[i];
-        int fd = resolve_in_root(c->rootfd, path, 0);
+        int fd = *path ? resolve_in_root(c->rootfd, path, 0) : (errno = ENOENT, -1);
         if (fd < 0 && errno == ENOENT) continue;
         if (fd < 0) return err_prefix("readonly path");
         int r = readonly_copy_over(fd);
@@ -8472,12 +8476,12 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     if (create_devices(&c) < 0) goto out;
     if (s->proc.terminal && (open_pty(c.rootfd, "/dev/pts", &s->proc, pty) < 0 || mount_console(c.rootfd, pty->peer) < 0))
         goto out;
-    if (remount_ro_later(&c) < 0) goto out;
-    if (strcmp(s->proc.cwd, "/")) {   /* (made if missing, as runc) */
+    if (strcmp(s->proc.cwd, "/")) {   /* (made if missing, as runc, before a mount it is in is read-only) */
         int cwd = resolve_in_root(c.rootfd, s->proc.cwd, RES_MKDIR);
         if (cwd < 0) { err_prefix(".process.cwd"); goto out; }
         close(cwd);
     }
+    if (remount_ro_later(&c) < 0) goto out;
     if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
     if (s->root_readonly && remount_root_readonly(c.rootfd) < 0) goto out;
     if (bp->fn && bp->fn(bp->arg) < 0) goto out; /* the hooks' moment (runtime spec) */

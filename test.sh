@@ -1003,11 +1003,13 @@ usuid-kept"
 t_masked_paths() {
 	local script='wc -c < /etc/secret; ls -A /var/secretdir | wc -l; cat /etc/secret /var/secretdir/file 2>/dev/null; echo --
 for f in /proc/keys /proc/timer_list; do [ -e $f ] && { echo "$f $(cat $f | wc -c)"; }; done
-[ -d /sys/firmware ] && echo "/sys/firmware $(ls -A /sys/firmware | wc -l)"; true'
-	run_sh masked "$script" '.linux.maskedPaths += ["/etc/secret", "/var/secretdir"]'
+[ -d /sys/firmware ] && echo "/sys/firmware $(ls -A /sys/firmware | wc -l)"; echo "dotdot $(ls -A /etc/.. | wc -l)"'
+	# ("": no such path, as runc finds; not the root, which /etc/.. reaches)
+	run_sh masked "$script" '.linux.maskedPaths += ["/etc/secret", "/var/secretdir", ""] | .linux.readonlyPaths += [""]'
 	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
 	local first=${OUT%%--*}
 	expect "masked /etc/secret size, /var/secretdir entries" "$(echo $first)" "0 0"
+	printf '%s\n' "$OUT" | grep -q '^dotdot [1-9]' || fail "maskedPaths \"\" hid the root: /etc/.. $(printf '%s\n' "$OUT" | grep dotdot)"
 	# host paths: masked ones must read empty (only checked where non-empty on the host)
 	if [ "$(wc -c < /proc/keys)" -gt 0 ]; then
 		printf '%s\n' "$OUT" | grep -qx '/proc/keys 0' || fail "/proc/keys not empty: $(echo $OUT)"
@@ -1188,6 +1190,11 @@ t_cwd() {
 	run_sh cwd 'pwd; echo $PWD' '.process.cwd = "/var/tmp"'
 	expect "pwd" "$OUT" "/var/tmp
 /var/tmp"
+	# made before the read-only tmpfs it is in is read-only (runc)
+	run_sh cwd 'pwd; touch f 2>/dev/null || echo read-only' '.process.cwd = "/mnt/t/sub"
+		| .mounts += [{destination: "/mnt/t", type: "tmpfs", source: "tmpfs", options: ["ro"]}]'
+	[ "$RC" = 0 ] || { fail "a cwd in a read-only tmpfs: $(errsum "$ERR")"; return; }
+	expect "a cwd in a read-only tmpfs" "$(echo $OUT)" "/mnt/t/sub read-only"
 }
 
 # the cwd is entered before the ids change: a directory only root can
@@ -4254,6 +4261,21 @@ t_userns_bind_source() {
 	fi
 	expect "a bind source below a root-only directory" "$OUT" from-host
 	[ "$RC" = 0 ] || fail "run: $(errsum "$ERR")"
+	# a source on a nosuid,nodev,noexec mount keeps those flags, as a bind
+	# made in the user namespace has them locked (runc 1.1 fails the
+	# remount: EPERM); "ro" must not clear them
+	local lk=$TMP/locked
+	mkdir -p "$lk" && mount -t tmpfs -o nosuid,nodev,noexec tmpfs "$lk" || { fail "mount a noexec tmpfs"; return; }
+	printf '#!/bin/sh\necho ran\n' >"$lk/x"; chmod 755 "$lk/x"
+	run_sh $id-lk 'awk '\''$5 == "/lk" {print $6}'\'' /proc/self/mountinfo; /lk/x || echo refused' '.root.path = $r | .linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .mounts += [{destination: "/lk", type: "bind", source: $d, options: ["rbind", "ro"]}]' --arg d "$lk" --arg r "$rootfs"
+	umount "$lk"
+	if [ "$RC" = 0 ] || [ "$IS_OCIRUN" = 1 ]; then
+		[ "$RC" = 0 ] || { fail "run (a source on a noexec mount): $(errsum "$ERR")"; return; }
+		expect "the bind of a nosuid,nodev,noexec source, ro" "$(printf '%s\n' "$OUT" | sed -n 1p | tr ',' '\n' | grep -xE 'ro|nosuid|nodev|noexec' | sort | tr '\n' ' ')" "nodev noexec nosuid ro "
+		expect "a script on it" "$(printf '%s\n' "$OUT" | sed -n 2p)" refused
+	fi
 }
 
 t_idmap_mount() {
