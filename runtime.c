@@ -9738,7 +9738,9 @@ static int idmap_userns(const struct oci_idmap *u, size_t nu, const struct oci_i
 static int idmap_mount_fd(const struct oci_spec *s, size_t i)
 {
     const struct oci_mount *m = &s->mounts[i];
-    int rec = m->rbind || m->ridmap ? OCI_AT_RECURSIVE : 0;
+    /* (the tree as the bind takes it; idmapped below its top only with
+     * ridmap: config.md, "the mapping is applied recursively") */
+    int rec = m->rbind || m->ridmap ? OCI_AT_RECURSIVE : 0, setattr_rec = m->ridmap ? OCI_AT_RECURSIVE : 0;
     if (geteuid() != 0) return fail(".mounts[%zu]: idmapped mounts need root in the host's user namespace", i);
     int ns = m->nuidmap ? idmap_userns(m->uidmap, m->nuidmap, m->gidmap, m->ngidmap)
                         : idmap_userns(s->uidmap, s->nuidmap, s->gidmap, s->ngidmap);
@@ -9748,7 +9750,7 @@ static int idmap_mount_fd(const struct oci_spec *s, size_t i)
     int r = fd;
     if (fd < 0) r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
                                     : failerr(".mounts[%zu]: open_tree %s", i, m->source);
-    else if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &a, sizeof a) < 0) {
+    else if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | setattr_rec, &a, sizeof a) < 0) {
         r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
             : errno == EINVAL ? fail(".mounts[%zu]: the filesystem of %s cannot be idmapped here (mount_setattr: %s)", i,
                                      m->source, strerror(errno))

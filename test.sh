@@ -4300,6 +4300,18 @@ t_idmap_mount() {
 		 | .linux.uidMappings = $maps | .linux.gidMappings = $maps
 		 | .mounts += [{destination: \"/vol\", type: \"bind\", source: \$v, options: [\"bind\", \"idmap\"]}]" --arg r "$rootfs" --arg v "$vol"
 	expect "idmap with the container's mappings" "$(rt run --bundle "$B" $id-2 2>&1)" 0
+	# rbind: a mount below the source is idmapped with ridmap only
+	# (config.md: ridmap's "mapping is applied recursively")
+	mkdir -p "$vol/sub" && mount -t tmpfs tmpfs "$vol/sub" && touch "$vol/sub/s" || { fail "mount below the volume"; return; }
+	local o got=
+	for o in idmap ridmap; do
+		sh_variant $id-3 'stat -c %u /vol/h /vol/sub/s' ".root.path = \$r | .linux.namespaces += [{type: \"user\"}]
+			 | .linux.uidMappings = $maps | .linux.gidMappings = $maps
+			 | .mounts += [{destination: \"/vol\", type: \"bind\", source: \$v, options: [\"rbind\", \$o]}]" --arg r "$rootfs" --arg v "$vol" --arg o $o
+		got="$got$o: $(rt run --bundle "$B" $id-3 2>&1 | tr '\n' ' ')"
+	done
+	umount "$vol/sub"
+	expect "rbind with idmap, with ridmap: owners of the top's file, the submount's" "$got" "idmap: 0 65534 ridmap: 0 0 "
 }
 
 t_idmap_bad() {
