@@ -895,8 +895,9 @@ static int name_ncmp(const char *a, const char *b, size_t n)
 }
 #define name_cmp(a, b) name_ncmp((a), (b), (size_t)-1)
 
-/* Values of a repeatable command-line flag. */
-struct strlist { const char *v[64]; int n; };
+/* Values of a repeatable command-line flag (runc takes any number: a
+ * script may pass its whole environment as -e flags). */
+struct strlist { const char *v[256]; int n; };
 
 /* A growing string buffer; used for JSON output and messages. */
 struct buf { char *p; size_t len, cap; };

@@ -2729,6 +2729,10 @@ t_exec_user_env_cwd() {
 	# sets them one by one)
 	expect "exec -e order" "$(rt exec -e B=1 -e TERM=dumb -e C=2 -e B=3 $id env </dev/null 2>&1 | cut -d= -f1,2 | tr '\n' ' ')" \
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb B=3 C=2 HOME=/root "
+	# as many -e as a script's whole environment
+	local many=() k
+	for k in $(seq 200); do many+=(-e "V$k=$k"); done
+	expect "exec with 200 -e flags: V* variables" "$(rt exec "${many[@]}" $id env </dev/null 2>&1 | grep -c '^V[0-9]*=')" 200
 	# the container's groups stay with -u and -g (runc: the config's
 	# process with the flags applied); "+N" is a number to Go; an empty
 	# --cwd or -u is none
