@@ -7705,7 +7705,7 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
             debugf("mounting sysfs failed (%s), binding /sys instead", strerror(errno));
             return mount_bind(c, &b);
         }
-        failerr("mount %s (%s) on %s", m->source, m->type, m->dest);
+        failerr("mount %s (%s, data \"%s\") on %s", m->source, m->type, data ? data : "", m->dest);   /* (the option refused is in it) */
         goto out;
     }
     if ((top = verify_mounted(c, m->dest, &before, NULL)) < 0) goto out;

@@ -889,6 +889,9 @@ t_mount_acl() {
 		'.mounts += [{destination: "/mnt/acl", type: "tmpfs", source: "tmpfs", options: ["acl", "size=1m"]},
 		  {destination: "/mnt/noacl", type: "tmpfs", source: "tmpfs", options: ["noacl"]}]'
 	expect "run with acl and noacl tmpfs mounts: status, mounts" "$RC $(echo $OUT)" "0 /mnt/acl tmpfs /mnt/noacl tmpfs"
+	# an option the filesystem refuses: the error shows the data (runc's does)
+	run_sh mount-acl true '.mounts += [{destination: "/mnt/t", type: "tmpfs", source: "tmpfs", options: ["size=1m", "uid=abc"]}]'
+	[ "$RC" != 0 ] && printf '%s' "$ERR" | grep -q 'uid=abc' || fail "a tmpfs with uid=abc: rc $RC, $(errsum "$ERR")"
 }
 
 # a tmpfs without mode= takes the mode of the directory it covers (setgid
