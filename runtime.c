@@ -385,6 +385,25 @@ static int sys_socket(int domain, int type, int proto) { return (int)syscall(SYS
 static int sys_socketpair(int domain, int type, int proto, int sv[2]) { return (int)syscall(SYS_socketpair, domain, type, proto, sv); }
 static int sys_pipe2(int fds[2], int flags) { return (int)syscall(SYS_pipe2, fds, flags); }
 static int sys_accept4(int fd, int flags) { return (int)syscall(SYS_accept4, fd, NULL, NULL, flags); }
+/* (musl's bind, listen and connect are ~90 bytes each of a static MIPS
+ * binary for a call or two; its setpgid, setsid, setns and umount2 are
+ * the same one call, ~60 bytes each with their stubs) */
+static int sys_bind(int fd, const struct sockaddr_un *sa) { return (int)syscall(SYS_bind, fd, sa, sizeof *sa); }
+static int sys_listen(int fd, int backlog) { return (int)syscall(SYS_listen, fd, backlog); }
+static int sys_connect(int fd, const struct sockaddr_un *sa) { return (int)syscall(SYS_connect, fd, sa, sizeof *sa); }
+static int sys_setpgid(pid_t pid, pid_t pgid) { return (int)syscall(SYS_setpgid, pid, pgid); }
+static int sys_setsid(void) { return (int)syscall(SYS_setsid); }
+static int sys_setns(int fd, int type) { return (int)syscall(SYS_setns, fd, type); }
+static int sys_umount2(const char *path, int flags) { return (int)syscall(SYS_umount2, path, flags); }
+/* (and so are these, called in a few places each: a wrapper here is
+ * half the size of musl's with its PIC stub) */
+static int sys_chdir(const char *path) { return (int)syscall(SYS_chdir, path); }
+static int sys_chroot(const char *path) { return (int)syscall(SYS_chroot, path); }
+static int sys_unshare(int flags) { return (int)syscall(SYS_unshare, flags); }
+static int sys_flock(int fd, int op) { return (int)syscall(SYS_flock, fd, op); }
+static int sys_mkdirat(int dirfd, const char *path, mode_t mode) { return (int)syscall(SYS_mkdirat, dirfd, path, mode); }
+static int sys_symlinkat(const char *target, int dirfd, const char *path) { return (int)syscall(SYS_symlinkat, target, dirfd, path); }
+static int sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags) { return (int)syscall(SYS_fchownat, dirfd, path, uid, gid, flags); }
 /* (musl's fchdir and fchmod carry a /proc fallback for O_PATH fds of old
  * kernels, ~300 bytes each; fchdir takes O_PATH since Linux 3.5 and the
  * fchmod here is on a regular fd) */
@@ -698,6 +717,13 @@ static int str_fmt(char *out, size_t cap, const char *f, ...)
     return n;
 }
 
+/* s into out, cut to fit: str_fmt's "%s" (a call without the format is
+ * smaller, and strings are copied so in dozens of places) */
+static int str_copy(char *out, size_t cap, const char *s) { return str_fmt(out, cap, "%s", s); }
+
+/* dir/name into out, cut to fit (as str_copy, for the paths made so) */
+static int str_path(char *out, size_t cap, const char *dir, const char *name) { return str_fmt(out, cap, "%s/%s", dir, name); }
+
 /* The last failure: its message (for people, printed in one place) and
  * its code (enum ocirun_error in runtime.h: for code, which branches on
  * it and never on the text). */
@@ -881,6 +907,13 @@ __attribute__((noinline)) static void *xcalloc(size_t n, size_t size)
     void *p = mem_get(total, &zero);
     if (!zero) memset(p, 0, total);   /* (a struct cgroup is 25 KB, mostly unused) */
     return p;
+}
+
+/* close(2) of an fd that may be none (-1): the test and call in one
+ * place, as dozens of cleanups do it */
+static void close_if(int fd)
+{
+    if (fd >= 0) close(fd);
 }
 
 /* strncasecmp(3) for ASCII names (capabilities, signals), without libc's
@@ -1365,7 +1398,7 @@ static void default_signals(void)
     struct statfs sf;
     int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
     ssize_t n = fd >= 0 && sys_fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC ? sys_read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0) close(fd);
+    close_if(fd);
     if (n > 0) buf[n] = 0, ign = str_find(buf, "\nSigIgn:\t");
     size_t len = ign ? str_span(ign += 9, "0123456789abcdef", 1) : 0;
     for (int sig = 1; sig <= KSIGSET * 8; sig++) {
@@ -1442,7 +1475,7 @@ static int connect_bounded(int fd, const struct sockaddr_un *sa)
     sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     int64_t deadline = now_ms() + wait_limit_ms(10000);
     int r;
-    while ((r = connect(fd, (const struct sockaddr *)sa, sizeof *sa)) < 0 && (errno == EAGAIN || errno == EINTR) &&
+    while ((r = sys_connect(fd, sa)) < 0 && (errno == EAGAIN || errno == EINTR) &&
            now_ms() < deadline)
         sleep_ms(10);
     int e = errno;
@@ -1522,7 +1555,7 @@ static int dir_realpath_below(const char *base, const char *rel, char out[static
 {
     char p[PATH_MAX];
     struct stat st;
-    if (str_fmt(p, sizeof p, "%s/%s", strcmp(base, "/") ? base : "", rel) >= (int)sizeof p) return errno = ENAMETOOLONG, -1;
+    if (str_path(p, sizeof p, strcmp(base, "/") ? base : "", rel) >= (int)sizeof p) return errno = ENAMETOOLONG, -1;
     if (!rel[0] || str_chr(rel, '/') || !strcmp(rel, ".") || !strcmp(rel, "..") || lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
         return dir_realpath(p, out);
     memcpy(out, p, strlen(p) + 1);
@@ -2212,6 +2245,10 @@ struct oci_spec {
 
 /* --- typed field access --- */
 
+/* A field's path for errors, base.key (a call without the format is
+ * smaller, and the parsers make a dozen) */
+static void field_path(char *out, size_t cap, const char *base, const char *key) { str_fmt(out, cap, "%s.%s", base, key); }
+
 static const char *jtype_name(const struct jv *v)
 {
     static const char *const names[] = { "null", "false", "true", "a number", "a string", "an array", "an object" };
@@ -2223,6 +2260,12 @@ static int want(const char *path, const struct jv *v, int type, const char *what
     if (v->type == type || (type == J_TRUE && v->type == J_FALSE)) return 0;
     return fail("%s: expected %s, got %s", path, what, jtype_name(v));
 }
+
+/* (the checks most fields need: a call without the type and its words is
+ * smaller, and there are dozens of them) */
+static int want_obj(const char *path, const struct jv *v) { return want(path, v, J_OBJ, "an object"); }
+static int want_arr(const char *path, const struct jv *v) { return want(path, v, J_ARR, "an array"); }
+static int want_str(const char *path, const struct jv *v) { return want(path, v, J_STR, "a string"); }
 
 /* A member of obj, NULL when absent or null (Go and runc treat both alike). */
 static const struct jv *member(const struct jv *obj, const char *key)
@@ -2239,8 +2282,8 @@ static int get_str(const char *base, const struct jv *obj, const char *key, int 
     const struct jv *v = member(obj, key);
     if (v && v->type == J_STR) { *out = v->s; return 0; }
     if (!v && !required) return 0;
-    str_fmt(path, sizeof path, "%s.%s", base, key);
-    return v ? want(path, v, J_STR, "a string") : fail("%s: required field is missing", path);
+    field_path(path, sizeof path, base, key);
+    return v ? want_str(path, v) : fail("%s: required field is missing", path);
 }
 
 static int get_bool(const char *base, const struct jv *obj, const char *key, int *out)
@@ -2249,7 +2292,7 @@ static int get_bool(const char *base, const struct jv *obj, const char *key, int
     const struct jv *v = member(obj, key);
     if (!v) return 0;
     if (v->type == J_TRUE || v->type == J_FALSE) { *out = v->type == J_TRUE; return 0; }
-    str_fmt(path, sizeof path, "%s.%s", base, key);
+    field_path(path, sizeof path, base, key);
     return want(path, v, J_TRUE, "a boolean");
 }
 
@@ -2269,7 +2312,7 @@ static int get_u32(const char *base, const struct jv *obj, const char *key, int 
     int64_t x;
     const struct jv *v = member(obj, key);
     if (!v && !required) return 0;
-    str_fmt(path, sizeof path, "%s.%s", base, key);
+    field_path(path, sizeof path, base, key);
     if (!v) return fail("%s: required field is missing", path);
     if (num_in_range(path, v, 0, UINT32_MAX, &x) < 0) return -1;
     *out = (uint32_t)x;
@@ -2293,7 +2336,7 @@ static int get_strv(const char *base, const struct jv *obj, const char *key, cha
     const struct jv *v = member(obj, key);
     *out = NULL, *n = 0;
     if (!v) return 0;
-    str_fmt(path, sizeof path, "%s.%s", base, key);
+    field_path(path, sizeof path, base, key);
     if (want(path, v, J_ARR, "an array of strings") < 0) return -1;
     char **vec = xcalloc(v->count + 1, sizeof *vec);
     size_t i = 0;
@@ -2338,7 +2381,7 @@ static int parse_caps(const char *base, const struct jv *obj, struct oci_process
     char path[512], unknown[512] = ",", probe[80];   /* ",NAME,NAME," */
     for (int s = 0; s < NCAPSETS; s++) {
         const struct jv *v = member(obj, capset_names[s]);
-        str_fmt(path, sizeof path, "%s.%s", base, capset_names[s]);
+        field_path(path, sizeof path, base, capset_names[s]);
         if (!v) continue;
         if (want(path, v, J_ARR, "an array of capability names") < 0) return -1;
         size_t i = 0, n;
@@ -2374,14 +2417,14 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
 {
     char path[512];
     str_fmt(path, sizeof path, "%s.rlimits", base);
-    if (want(path, arr, J_ARR, "an array") < 0) return -1;
+    if (want_arr(path, arr) < 0) return -1;
     p->rlimits = xcalloc(arr->count, sizeof *p->rlimits);
     size_t i = 0;
     for (const struct jv *c = arr->child; c; c = c->next, i++) {
         char ip[512];
         const char *type = NULL;
         str_fmt(ip, sizeof ip, "%s[%zu]", path, i);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
+        if (want_obj(ip, c) < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
         struct oci_rlimit *r = &p->rlimits[i];
         r->resource = -1;
         for (size_t k = 0; k < ARRAY_LEN(rlimit_names); k++)
@@ -2412,7 +2455,7 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
 /* (`username` is Windows' field: ignored, as runc ignores it) */
 static int parse_user(const char *base, const struct jv *u, struct oci_process *p)
 {
-    if (want(base, u, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(base, u) < 0) return -1;
     if (get_u32(base, u, "uid", 0, &p->uid, NULL) < 0 || get_u32(base, u, "gid", 0, &p->gid, NULL) < 0 ||   /* (none: 0, runc) */
         get_u32(base, u, "umask", 0, &p->umask, &p->has_umask) < 0)
         return -1;
@@ -2492,7 +2535,7 @@ static int parse_io_priority(const char *path, const struct jv *x, struct oci_pr
     const struct jv *n;
     char np[80];
     int64_t level = 0;
-    if (want(path, x, J_OBJ, "an object") < 0 || get_str(path, x, "class", 1, &cls) < 0) return -1;
+    if (want_obj(path, x) < 0 || get_str(path, x, "class", 1, &cls) < 0) return -1;
     int k = name_index(cls, "IOPRIO_CLASS_", IOPRIO_CLASSES);
     if (k < 0) return fail("%s.class: unknown class \"%s\"", path, cls);
     str_fmt(np, sizeof np, "%s.priority", path);
@@ -2509,7 +2552,7 @@ static int parse_scheduler(const char *path, const struct jv *x, struct oci_sche
     const char *policy;
     char **flags = NULL;
     size_t nflags = 0;
-    if (want(path, x, J_OBJ, "an object") < 0 || get_str(path, x, "policy", 1, &policy) < 0) return -1;
+    if (want_obj(path, x) < 0 || get_str(path, x, "policy", 1, &policy) < 0) return -1;
     int k = name_index(policy, "SCHED_", SCHED_POLICIES), r = 0;
     if (k < 0) return fail("%s.policy: unknown policy \"%s\"", path, policy);
     a->size = sizeof *a, a->policy = (uint32_t)k;
@@ -2517,7 +2560,7 @@ static int parse_scheduler(const char *path, const struct jv *x, struct oci_sche
         char fp[96];
         int64_t n;
         const struct jv *f = member(x, keys[i]);
-        str_fmt(fp, sizeof fp, "%s.%s", path, keys[i]);
+        field_path(fp, sizeof fp, path, keys[i]);
         if (!f) continue;
         if (i == 0) r = num_in_range(fp, f, -20, 19, &n), a->nice = (int32_t)n;
         else if (i == 1) r = num_in_range(fp, f, 0, 99, &n), a->priority = (uint32_t)n;
@@ -2559,11 +2602,11 @@ static int parse_cpu_affinity(const char *path, const struct jv *x, struct oci_p
 {
     unsigned long mask[CPU_MASK_LONGS];
     const char **lists[2] = { &p->cpus_initial, &p->cpus_final };
-    if (want(path, x, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(path, x) < 0) return -1;
     for (int i = 0; i < 2; i++) {
         char fp[96];
         const char *name = i ? "final" : "initial";
-        str_fmt(fp, sizeof fp, "%s.%s", path, name);
+        field_path(fp, sizeof fp, path, name);
         if (get_str(path, x, name, 0, lists[i]) < 0) return -1;
         if (*lists[i] && !**lists[i]) *lists[i] = NULL;   /* "": no change */
         if (*lists[i] && parse_cpu_list(fp, *lists[i], mask) < 0) return -1;
@@ -2578,7 +2621,7 @@ static int parse_process_1_2(const char *b, const struct jv *v, struct oci_proce
     for (int i = 0; i < 3; i++) {
         char path[64];
         const struct jv *x = member(v, keys[i]);
-        str_fmt(path, sizeof path, "%s.%s", b, keys[i]);
+        field_path(path, sizeof path, b, keys[i]);
         if (!x) continue;
         if ((i == 0 ? parse_io_priority(path, x, p) : i == 1 ? parse_scheduler(path, x, &p->sched) : parse_cpu_affinity(path, x, p)) < 0)
             return -1;
@@ -2593,7 +2636,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
 {
     char path[64];
     const struct jv *u, *x;
-    if (want(b[0] ? b : "(top level)", v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(b[0] ? b : "(top level)", v) < 0) return -1;
     if (get_bool(b, v, "terminal", &p->terminal) < 0 || get_strv(b, v, "args", &p->args, &p->nargs) < 0 ||
         get_strv(b, v, "env", &p->env, &p->nenv) < 0 || get_str(b, v, "cwd", 1, &p->cwd) < 0 ||
         get_bool(b, v, "noNewPrivileges", &p->no_new_privs) < 0)
@@ -2610,7 +2653,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
     if ((x = member(v, "rlimits")) && parse_rlimits(b, x, p) < 0) return -1;
     str_fmt(path, sizeof path, "%s.capabilities", b);
     /* no capabilities object means no capabilities, as in runc */
-    if ((x = member(v, "capabilities")) && (want(path, x, J_OBJ, "an object") < 0 || parse_caps(path, x, p) < 0))
+    if ((x = member(v, "capabilities")) && (want_obj(path, x) < 0 || parse_caps(path, x, p) < 0))
         return -1;
     str_fmt(path, sizeof path, "%s.oomScoreAdj", b);
     if ((x = member(v, "oomScoreAdj"))) {
@@ -2621,7 +2664,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
     }
     str_fmt(path, sizeof path, "%s.consoleSize", b);
     if ((x = member(v, "consoleSize")) &&
-        (want(path, x, J_OBJ, "an object") < 0 || get_u32(path, x, "height", 1, &p->console_height, NULL) < 0 ||
+        (want_obj(path, x) < 0 || get_u32(path, x, "height", 1, &p->console_height, NULL) < 0 ||
          get_u32(path, x, "width", 1, &p->console_width, NULL) < 0))
         return -1;
     return parse_labels(b, v, p) < 0 || parse_process_1_2(b, v, p) < 0 ? -1 : 0;
@@ -2748,7 +2791,7 @@ static void clean_abs_path(char *p)
 
 static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
 {
-    if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "destination", 1, &m->dest) < 0 ||
+    if (want_obj(ip, c) < 0 || get_str(ip, c, "destination", 1, &m->dest) < 0 ||
         get_str(ip, c, "type", 0, &m->type) < 0 || get_str(ip, c, "source", 0, &m->source) < 0)
         return -1;
     if (m->dest[0] != '/') return fail("%s.destination: must be an absolute path, got \"%s\"", ip, m->dest);
@@ -2783,7 +2826,7 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
 
 static int parse_mounts(const struct jv *v, struct oci_spec *s)
 {
-    if (want(".mounts", v, J_ARR, "an array") < 0) return -1;
+    if (want_arr(".mounts", v) < 0) return -1;
     s->mounts = xcalloc(v->count, sizeof *s->mounts);
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[64];
@@ -2811,13 +2854,13 @@ static const char *ns_name(int flag)
 
 static int parse_namespaces(const struct jv *v, struct oci_spec *s)
 {
-    if (want(".linux.namespaces", v, J_ARR, "an array") < 0) return -1;
+    if (want_arr(".linux.namespaces", v) < 0) return -1;
     size_t i = 0;
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         char ip[64];
         const char *type = NULL, *path = NULL;
         str_fmt(ip, sizeof ip, ".linux.namespaces[%zu]", i);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "type", 1, &type) < 0 ||
+        if (want_obj(ip, c) < 0 || get_str(ip, c, "type", 1, &type) < 0 ||
             get_str(ip, c, "path", 0, &path) < 0)
             return -1;
         int flag = 0;
@@ -2839,13 +2882,13 @@ static int parse_namespaces(const struct jv *v, struct oci_spec *s)
 
 static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap **out, size_t *n)
 {
-    if (want(path, v, J_ARR, "an array") < 0) return -1;
+    if (want_arr(path, v) < 0) return -1;
     *out = xcalloc(v->count, sizeof **out);
     for (const struct jv *c = v->child; c; c = c->next, (*n)++) {
         char ip[128];
         struct oci_idmap *m = &(*out)[*n];
         str_fmt(ip, sizeof ip, "%s[%zu]", path, *n);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_u32(ip, c, "containerID", 1, &m->container, NULL) < 0 ||
+        if (want_obj(ip, c) < 0 || get_u32(ip, c, "containerID", 1, &m->container, NULL) < 0 ||
             get_u32(ip, c, "hostID", 1, &m->host, NULL) < 0 || get_u32(ip, c, "size", 1, &m->size, NULL) < 0)
             return -1;
         if (!m->size) return fail("%s.size: must not be 0", ip);
@@ -2863,14 +2906,14 @@ static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap *
 
 static int parse_devices(const struct jv *v, struct oci_spec *s)
 {
-    if (want(".linux.devices", v, J_ARR, "an array") < 0) return -1;
+    if (want_arr(".linux.devices", v) < 0) return -1;
     s->devices = xcalloc(v->count, sizeof *s->devices);
     for (const struct jv *c = v->child; c; c = c->next, s->ndevices++) {
         char ip[64];
         const char *type = NULL;
         struct oci_device *d = &s->devices[s->ndevices];
         str_fmt(ip, sizeof ip, ".linux.devices[%zu]", s->ndevices);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "path", 1, &d->path) < 0 ||
+        if (want_obj(ip, c) < 0 || get_str(ip, c, "path", 1, &d->path) < 0 ||
             get_str(ip, c, "type", 1, &type) < 0 ||
             get_u32(ip, c, "fileMode", 0, &d->mode, &d->has_mode) < 0 ||
             get_u32(ip, c, "uid", 0, &d->uid, &d->has_uid) < 0 || get_u32(ip, c, "gid", 0, &d->gid, &d->has_gid) < 0)
@@ -2897,12 +2940,12 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
 
 static int parse_sysctl(const struct jv *v, struct oci_spec *s)
 {
-    if (want(".linux.sysctl", v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(".linux.sysctl", v) < 0) return -1;
     s->sysctl = xcalloc(v->count, sizeof *s->sysctl);
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[512];
         str_fmt(ip, sizeof ip, ".linux.sysctl.%s", c->key);
-        if (want(ip, c, J_STR, "a string") < 0) return -1;
+        if (want_str(ip, c) < 0) return -1;
         if (!c->key[0] || str_find(c->key, "..") || c->key[0] == '.' || c->key[0] == '/')
             return fail("%s: invalid sysctl name", ip);
         s->sysctl[s->nsysctl].key = c->key;
@@ -2919,7 +2962,7 @@ static int parse_personality(const struct jv *v, struct oci_spec *s)
     const char *b = ".linux.personality", *d;
     size_t nflags = 0;
     char **flags;
-    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(b, v) < 0) return -1;
     if (!v->count) return 0;   /* (as none at all) */
     if (get_str(b, v, "domain", 1, &d) < 0 || get_strv(b, v, "flags", &flags, &nflags) < 0) return -1;
     if ((strcmp(d, "LINUX") && strcmp(d, "LINUX32")) || nflags)
@@ -2964,7 +3007,7 @@ static int res_int(const char *base, const struct jv *obj, const char *key, int6
     const struct jv *v = member(obj, key);
     *out = UNSET;
     if (!v) return 0;
-    str_fmt(path, sizeof path, "%s.%s", base, key);
+    field_path(path, sizeof path, base, key);
     if (v->numkind == JN_UINT && v->type == J_NUM) { *out = INT64_MAX; return 0; } /* "unlimited" as 2^64-1 */
     return num_in_range(path, v, lo, INT64_MAX, out);
 }
@@ -2972,14 +3015,14 @@ static int res_int(const char *base, const struct jv *obj, const char *key, int6
 static int parse_device_rules(const struct jv *v, struct oci_resources *r)
 {
     const char *b = ".linux.resources.devices";
-    if (want(b, v, J_ARR, "an array") < 0) return -1;
+    if (want_arr(b, v) < 0) return -1;
     r->devs = xcalloc(v->count, sizeof *r->devs);
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[64];
         const char *type = "a", *access = "rwm";
         struct oci_devrule *d = &r->devs[r->ndevs];
         str_fmt(ip, sizeof ip, "%s[%zu]", b, r->ndevs++);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_bool(ip, c, "allow", &d->allow) < 0 ||
+        if (want_obj(ip, c) < 0 || get_bool(ip, c, "allow", &d->allow) < 0 ||
             get_str(ip, c, "type", 0, &type) < 0 || get_str(ip, c, "access", 0, &access) < 0 ||
             res_int(ip, c, "major", -1, &d->major) < 0 || res_int(ip, c, "minor", -1, &d->minor) < 0)
             return -1;
@@ -2991,7 +3034,7 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
         if (!access[0] || strlen(access) > 3 || str_span(access, "rwm", 1) != strlen(access))
             return fail("%s.access: expected a combination of r, w and m, got \"%s\"", ip, access);
         d->type = type[0] == 'u' ? 'c' : type[0];
-        str_fmt(d->access, sizeof d->access, "%s", access);
+        str_copy(d->access, sizeof d->access, access);
     }
     return 0;
 }
@@ -3003,7 +3046,7 @@ static int parse_u_field(const char *base, const struct jv *o, const char *key, 
     char path[160];
     int64_t v;
     const struct jv *x = member(o, key);
-    str_fmt(path, sizeof path, "%s.%s", base, key);
+    field_path(path, sizeof path, base, key);
     if (!x) return required ? fail("%s: required field is missing", path) : 0;
     if (x->type == J_NUM && x->numkind == JN_UINT && max == UINT64_MAX) return 0;
     return num_in_range(path, x, 0, max, &v);
@@ -3011,12 +3054,12 @@ static int parse_u_field(const char *base, const struct jv *o, const char *key, 
 
 static int parse_throttle_list(const char *base, const struct jv *arr)
 {
-    if (want(base, arr, J_ARR, "an array") < 0) return -1;
+    if (want_arr(base, arr) < 0) return -1;
     size_t i = 0;
     for (const struct jv *c = arr->child; c; c = c->next, i++) {
         char ip[160];
         str_fmt(ip, sizeof ip, "%s[%zu]", base, i);
-        if (want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
+        if (want_obj(ip, c) < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
             parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "rate", 1, UINT64_MAX) < 0)
             return -1;
     }
@@ -3029,21 +3072,21 @@ static int parse_blockio(const struct jv *v)
     static const char *const lists[] = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
                                          "throttleWriteIOPSDevice" };
     const struct jv *x;
-    if (want(b, v, J_OBJ, "an object") < 0 || parse_u_field(b, v, "weight", 0, 1000) < 0 ||
+    if (want_obj(b, v) < 0 || parse_u_field(b, v, "weight", 0, 1000) < 0 ||
         parse_u_field(b, v, "leafWeight", 0, 1000) < 0)
         return -1;
     for (size_t k = 0; k < ARRAY_LEN(lists); k++) {
         char path[96];
-        str_fmt(path, sizeof path, "%s.%s", b, lists[k]);
+        field_path(path, sizeof path, b, lists[k]);
         if ((x = member(v, lists[k])) && parse_throttle_list(path, x) < 0) return -1;
     }
     if ((x = member(v, "weightDevice"))) {
-        if (want(".linux.resources.blockIO.weightDevice", x, J_ARR, "an array") < 0) return -1;
+        if (want_arr(".linux.resources.blockIO.weightDevice", x) < 0) return -1;
         size_t i = 0;
         for (const struct jv *c = x->child; c; c = c->next, i++) {
             char ip[96];
             str_fmt(ip, sizeof ip, "%s.weightDevice[%zu]", b, i);
-            if (want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
+            if (want_obj(ip, c) < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
                 parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "weight", 0, 1000) < 0 ||
                 parse_u_field(ip, c, "leafWeight", 0, 1000) < 0)
                 return -1;
@@ -3055,13 +3098,13 @@ static int parse_blockio(const struct jv *v)
 static int parse_hugepages(const struct jv *v)
 {
     const char *b = ".linux.resources.hugepageLimits";
-    if (want(b, v, J_ARR, "an array") < 0) return -1;
+    if (want_arr(b, v) < 0) return -1;
     size_t i = 0;
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         char ip[96];
         const char *size = NULL;
         str_fmt(ip, sizeof ip, "%s[%zu]", b, i);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
+        if (want_obj(ip, c) < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
             parse_u_field(ip, c, "limit", 1, UINT64_MAX) < 0)
             return -1;
         if (!isdigit((unsigned char)size[0]) || str_chr(size, '/') || strlen(size) > 8)
@@ -3074,15 +3117,15 @@ static int parse_network(const struct jv *v)
 {
     const char *b = ".linux.resources.network";
     const struct jv *x;
-    if (want(b, v, J_OBJ, "an object") < 0 || parse_u_field(b, v, "classID", 0, UINT32_MAX) < 0) return -1;
+    if (want_obj(b, v) < 0 || parse_u_field(b, v, "classID", 0, UINT32_MAX) < 0) return -1;
     if (!(x = member(v, "priorities"))) return 0;
-    if (want(".linux.resources.network.priorities", x, J_ARR, "an array") < 0) return -1;
+    if (want_arr(".linux.resources.network.priorities", x) < 0) return -1;
     size_t i = 0;
     for (const struct jv *c = x->child; c; c = c->next, i++) {
         char ip[96];
         const char *name = NULL;
         str_fmt(ip, sizeof ip, "%s.priorities[%zu]", b, i);
-        if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
+        if (want_obj(ip, c) < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
             parse_u_field(ip, c, "priority", 1, UINT32_MAX) < 0)
             return -1;
         if (!name[0] || name[str_span(name, " \n/", 0)]) return fail("%s.name: \"%s\" is not an interface name", ip, name);
@@ -3093,11 +3136,11 @@ static int parse_network(const struct jv *v)
 static int parse_rdma(const struct jv *v)
 {
     const char *b = ".linux.resources.rdma";
-    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(b, v) < 0) return -1;
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[160];
-        str_fmt(ip, sizeof ip, "%s.%s", b, c->key);
-        if (c->key[str_span(c->key, " \n/", 0)] || want(ip, c, J_OBJ, "an object") < 0 || parse_u_field(ip, c, "hcaHandles", 0, UINT32_MAX) < 0 ||
+        field_path(ip, sizeof ip, b, c->key);
+        if (c->key[str_span(c->key, " \n/", 0)] || want_obj(ip, c) < 0 || parse_u_field(ip, c, "hcaHandles", 0, UINT32_MAX) < 0 ||
             parse_u_field(ip, c, "hcaObjects", 0, UINT32_MAX) < 0)
             return c->key[str_span(c->key, " \n/", 0)] ? fail("%s: not a device name", ip) : -1;
     }
@@ -3131,7 +3174,7 @@ static int parse_res_object(const struct jv *v, const char *name, struct oci_res
     char b[32];
     if (!x) return 0;
     str_fmt(b, sizeof b, ".linux.resources.%s", name);
-    if (want(b, x, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(b, x) < 0) return -1;
     for (const struct jv *c = x->child; c; c = c->next) {
         const struct res_field *f = res_fields;
         while (f < res_fields + ARRAY_LEN(res_fields) && (f->obj != name[0] || name_cmp(f->key, c->key))) f++;
@@ -3152,7 +3195,7 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
     const char *b = ".linux.resources";
     struct oci_resources *r = &s->res;
     const struct jv *x;
-    if (want(b, v, J_OBJ, "an object") < 0 || parse_res_object(v, "memory", r) < 0 || parse_res_object(v, "cpu", r) < 0 ||
+    if (want_obj(b, v) < 0 || parse_res_object(v, "memory", r) < 0 || parse_res_object(v, "cpu", r) < 0 ||
         parse_res_object(v, "pids", r) < 0)
         return -1;
     if (r->mem_swappiness == INT64_MAX) r->mem_swappiness = UNSET;   /* Go's -1 as uint64: runc's unset */
@@ -3169,7 +3212,7 @@ static int parse_resources(const struct jv *v, struct oci_spec *s)
     r->rdma = x;
     if ((x = member(v, "devices")) && parse_device_rules(x, r) < 0) return -1;
     if ((x = member(v, "unified"))) {
-        if (want(".linux.resources.unified", x, J_OBJ, "an object") < 0) return -1;
+        if (want_obj(".linux.resources.unified", x) < 0) return -1;
         for (const struct jv *c = x->child; c; c = c->next) {
             if (c->type != J_STR) return fail("%s.unified.%s: expected a string, got %s", b, c->key, jtype_name(c));
             if (!str_chr(c->key, '.') || str_chr(c->key, '/') || c->key[0] == '.')
@@ -3319,7 +3362,7 @@ static int parse_sc_cond(const char *base, const struct jv *c, struct sc_cond *o
     const struct jv *x;
     uint32_t index = 0;
     char p[96];
-    if (want(base, c, J_OBJ, "an object") < 0 || get_u32(base, c, "index", 1, &index, NULL) < 0 ||
+    if (want_obj(base, c) < 0 || get_u32(base, c, "index", 1, &index, NULL) < 0 ||
         get_str(base, c, "op", 1, &op) < 0)
         return -1;
     if (index > 5) return fail("%s.index: %u is not a syscall argument (0 to 5)", base, index);
@@ -3360,7 +3403,7 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
 {
     struct sc_rule r = { NULL, at, 0, NULL, 0 };
     const struct jv *args = member(v, "args");
-    if (want(base, v, J_OBJ, "an object") < 0 || parse_sc_action(base, v, "action", "errnoRet", &r.action) < 0) return -1;
+    if (want_obj(base, v) < 0 || parse_sc_action(base, v, "action", "errnoRet", &r.action) < 0) return -1;
     char p[96];
     str_fmt(p, sizeof p, "%s.names", base);
     if (!(r.names = member(v, "names"))) return fail("%s: required field is missing", p);
@@ -3370,7 +3413,7 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
     for (const struct jv *n = r.names->child; n; n = n->next, i++) {
         char np[112];
         str_fmt(np, sizeof np, "%s[%zu]", p, i);
-        if (want(np, n, J_STR, "a string") < 0) return -1;
+        if (want_str(np, n) < 0) return -1;
         int known = sc_lookup(n->s) >= 0;
         if (!known && args && args->count)
             return fail("%s: \"%s\" is a syscall of no architecture, and the rule has args", np, n->s);
@@ -3382,7 +3425,7 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
     size_t nc = 0;
     if (args) {
         str_fmt(p, sizeof p, "%s.args", base);
-        if (want(p, args, J_ARR, "an array") < 0) return -1;
+        if (want_arr(p, args) < 0) return -1;
         if (args->count > ARRAY_LEN(conds)) return fail("%s: more than %zu conditions", p, ARRAY_LEN(conds));
         for (const struct jv *c = args->child; c; c = c->next, nc++) {
             char cp[112];
@@ -3403,7 +3446,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
 {
     const char *b = ".linux.seccomp";
     const struct jv *x;
-    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(b, v) < 0) return -1;
     struct oci_seccomp *sc = s->seccomp = xcalloc(1, sizeof *sc);
     if (parse_sc_action(b, v, "defaultAction", "defaultErrnoRet", &sc->default_action) < 0) return -1;
     if (sc->default_action == OCI_SECCOMP_RET_USER_NOTIF)
@@ -3416,7 +3459,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         for (const struct jv *a = x->child; a; a = a->next, i++) {
             char p[96];
             str_fmt(p, sizeof p, "%s.architectures[%zu]", b, i);
-            if (want(p, a, J_STR, "a string") < 0) return -1;
+            if (want_str(p, a) < 0) return -1;
             int k = sc_arch_index(a->s);
             if (k < 0) return fail("%s: unknown architecture \"%s\"", p, a->s);
             if (sc_arches[k].table < 0) debugf("%s: no syscall table for %s here: its syscalls will be killed", p, a->s);
@@ -3431,7 +3474,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
             char p[96];
             uint32_t flag = 0;
             str_fmt(p, sizeof p, "%s.flags[%zu]", b, i);
-            if (want(p, f, J_STR, "a string") < 0) return -1;
+            if (want_str(p, f) < 0) return -1;
             for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++)
                 if (!strcmp(sc_flags[k].name, f->s)) flag = sc_flags[k].flag;
             if (!flag) return fail("%s: unknown flag \"%s\"", p, f->s);
@@ -3441,7 +3484,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
     if (get_str(b, v, "listenerPath", 0, &sc->listener_path) < 0 || get_str(b, v, "listenerMetadata", 0, &sc->listener_metadata) < 0)
         return -1;
     if ((x = member(v, "syscalls"))) {
-        if (want(".linux.seccomp.syscalls", x, J_ARR, "an array") < 0) return -1;
+        if (want_arr(".linux.seccomp.syscalls", x) < 0) return -1;
         size_t n = 0, i = 0;
         for (const struct jv *r = x->child; r; r = r->next) {
             const struct jv *a = r->type == J_OBJ ? member(r, "args") : NULL;
@@ -3467,7 +3510,7 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     const char *b = ".linux";
     const struct jv *x;
     size_t n;
-    if (want(b, v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(b, v) < 0) return -1;
     if ((x = member(v, "namespaces")) && parse_namespaces(x, s) < 0) return -1;
     if ((x = member(v, "uidMappings")) && parse_idmaps(".linux.uidMappings", x, &s->uidmap, &s->nuidmap) < 0) return -1;
     if ((x = member(v, "gidMappings")) && parse_idmaps(".linux.gidMappings", x, &s->gidmap, &s->ngidmap) < 0) return -1;
@@ -3504,20 +3547,20 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
 
 static int parse_hooks(const struct jv *v, struct oci_spec *s)
 {
-    if (want(".hooks", v, J_OBJ, "an object") < 0) return -1;
+    if (want_obj(".hooks", v) < 0) return -1;
     for (int k = 0; k < NHOOKS; k++) {
         char path[64];
         const struct jv *arr = member(v, hook_names[k]);
         str_fmt(path, sizeof path, ".hooks.%s", hook_names[k]);
         if (!arr) continue;
-        if (want(path, arr, J_ARR, "an array") < 0) return -1;
+        if (want_arr(path, arr) < 0) return -1;
         s->hooks[k] = xcalloc(arr->count, sizeof *s->hooks[k]);
         for (const struct jv *c = arr->child; c; c = c->next) {
             char ip[96];
             struct oci_hook *h = &s->hooks[k][s->nhooks[k]];
             const struct jv *t;
             str_fmt(ip, sizeof ip, "%s[%zu]", path, s->nhooks[k]++);
-            if (want(ip, c, J_OBJ, "an object") < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
+            if (want_obj(ip, c) < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
                 get_strv(ip, c, "args", &h->args, &h->nargs) < 0 || get_strv(ip, c, "env", &h->env, &h->nenv) < 0)
                 return -1;
             if (h->path[0] != '/') return fail("%s.path: must be an absolute path, got \"%s\"", ip, h->path);
@@ -3567,11 +3610,11 @@ static int validate_spec(struct oci_spec *s)
 static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
 {
     const struct jv *x;
-    if (want("(top level)", root, J_OBJ, "an object") < 0) return -1;
+    if (want_obj("(top level)", root) < 0) return -1;
     if (get_str("", root, "ociVersion", 1, &s->oci_version) < 0) return -1;
     if (strncmp(s->oci_version, "1.", 2)) return fail(".ociVersion: unsupported version \"%s\" (want 1.x)", s->oci_version);
     if (!(x = member(root, "root"))) return fail("%s: required field is missing", ".root");
-    if (want(".root", x, J_OBJ, "an object") < 0 || get_str(".root", x, "path", 1, &s->root_path) < 0 ||
+    if (want_obj(".root", x) < 0 || get_str(".root", x, "path", 1, &s->root_path) < 0 ||
         get_bool(".root", x, "readonly", &s->root_readonly) < 0)
         return -1;
     if (!s->root_path[0]) return fail(".root.path: must not be empty");
@@ -3581,7 +3624,7 @@ static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
         return -1;
     if ((x = member(root, "mounts")) && parse_mounts(x, s) < 0) return -1;
     if ((x = member(root, "annotations"))) {
-        if (want(".annotations", x, J_OBJ, "an object") < 0) return -1;
+        if (want_obj(".annotations", x) < 0) return -1;
         for (const struct jv *c = x->child; c; c = c->next)
             if (c->type != J_STR) return fail(".annotations.%s: expected a string, got %s", c->key, jtype_name(c));
         s->annotations = x;
@@ -3726,7 +3769,7 @@ static int state_root_open(const char *root, int create, int trust)
     int fd = sys_open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT && create) {   /* made only when missing */
         char tmp[PATH_MAX];
-        if (str_fmt(tmp, sizeof tmp, "%s", root) >= (int)sizeof tmp) return fail("--root: path too long");
+        if (str_copy(tmp, sizeof tmp, root) >= (int)sizeof tmp) return fail("--root: path too long");
         for (char *p = tmp + 1; ; p++) {
             if (*p == '/' || !*p) {
                 char c = *p;
@@ -3756,7 +3799,7 @@ static int state_root_open(const char *root, int create, int trust)
 static int lock_with_deadline(int fd, const char *id, int limit)
 {
     for (int waited = 0;; ) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+        if (sys_flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
         if (errno != EWOULDBLOCK && errno != EINTR) return failerr("lock state of %s", id);
         if (waited >= limit)
             return fail_as(OCIRUN_E_BUSY, "container \"%s\" is busy: another ocirun command has held its state for %d ms", id, limit);
@@ -3806,7 +3849,7 @@ static int remove_criu_root(int dirfd)
 {
     char p[64];
     str_fmt(p, sizeof p, "/proc/self/fd/%d/criu-root", dirfd);
-    if (umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) warnf("unmount %s: %s", p, strerror(errno));
+    if (sys_umount2(p, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) warnf("unmount %s: %s", p, strerror(errno));
     return unlinkat(dirfd, "criu-root", AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
 
@@ -4009,7 +4052,7 @@ static int journal_read(int dirfd, const char *id, struct cstate *st)
     size_t len;
     if (read_file_at(dirfd, JOURNAL_FILE, MAX_CONFIG_SIZE + (1 << 20), &text, &len) < 0) return -1;
     memset(st, 0, sizeof *st);
-    str_fmt(st->id, sizeof st->id, "%s", id);
+    str_copy(st->id, sizeof st->id, id);
     struct buf cgs = {0};
     const char *cfg;
     size_t cfg_len;
@@ -4122,7 +4165,7 @@ out:
         cstate_free(st);
     } else if (r < 0) {
         char why[512];
-        str_fmt(why, sizeof why, "%s", err_msg);
+        str_copy(why, sizeof why, err_msg);
         fail_as(OCIRUN_E_DAMAGED, "container \"%s\": its state is damaged (%s: %s): `delete --force %s` removes what "
                 "its journal records", id, STATE_FILE, root ? why : "not JSON", id);
         cstate_free(st);
@@ -4146,7 +4189,7 @@ static int read_ns_link(pid_t pid, const char *ns, char out[static 64])
  * does, from its first step); `fd` must be one we hold no lock through. */
 static int create_under_way(int fd)
 {
-    if (flock(fd, LOCK_SH | LOCK_NB) == 0) return flock(fd, LOCK_UN), 0;
+    if (sys_flock(fd, LOCK_SH | LOCK_NB) == 0) return sys_flock(fd, LOCK_UN), 0;
     return errno == EWOULDBLOCK;
 }
 
@@ -4182,8 +4225,8 @@ static int open_container_ro(const char *root, const char *id, int *rootfd, int 
 
 static void close_container(int rootfd, int dirfd, struct cstate *st)
 {
-    if (dirfd >= 0) close(dirfd);
-    if (rootfd >= 0) close(rootfd);
+    close_if(dirfd);
+    close_if(rootfd);
     cstate_free(st);
 }
 
@@ -4258,7 +4301,7 @@ static void cg_fill_paths(struct cg_layout *l)
             struct cg_hier *h = &l->h[i];
             if (h->path[0]) continue;
             if (h->v2 ? !ctrls[0] : (ctrls[0] && list_contains_all(ctrls, h->opts)))
-                str_fmt(h->path, sizeof h->path, "%s", path);
+                str_copy(h->path, sizeof h->path, path);
         }
     }
     xfree(text);
@@ -4296,8 +4339,8 @@ static int cg_layout_read(struct cg_layout *l)
         if (dup) continue;
         struct cg_hier *h = &l->h[l->n++];
         memset(h, 0, sizeof *h);
-        str_fmt(h->mnt, sizeof h->mnt, "%s", f[4]);
-        str_fmt(h->opts, sizeof h->opts, "%s", super);
+        str_copy(h->mnt, sizeof h->mnt, f[4]);
+        str_copy(h->opts, sizeof h->opts, super);
         h->v2 = v2;
     }
     xfree(text);
@@ -4335,8 +4378,8 @@ static int cg_layout_unpack(const char *p, size_t len, struct cg_layout *l)
         struct cg_hier *h = &l->h[l->n++];
         memset(h, 0, sizeof *h);
         h->v2 = f[0][0] == '1';
-        str_fmt(h->mnt, sizeof h->mnt, "%s", f[1]);
-        str_fmt(h->opts, sizeof h->opts, "%s", f[2]);
+        str_copy(h->mnt, sizeof h->mnt, f[1]);
+        str_copy(h->opts, sizeof h->opts, f[2]);
     }
     cg_fill_paths(l);
     return 0;
@@ -4383,14 +4426,14 @@ static void cg_free(struct cgroup *cg)
 static int cg_write(const char *dir, const char *file, const char *val)
 {
     char path[PATH_MAX + 64];
-    str_fmt(path, sizeof path, "%s/%s", dir, file);
+    str_path(path, sizeof path, dir, file);
     return write_file_str(path, val) < 0 ? -1 : 0;
 }
 
 static int cg_has_file(const char *dir, const char *file)
 {
     char path[PATH_MAX + 64];
-    str_fmt(path, sizeof path, "%s/%s", dir, file);
+    str_path(path, sizeof path, dir, file);
     return access(path, F_OK) == 0;
 }
 
@@ -4405,7 +4448,7 @@ static int cg_write_int(const char *dir, const char *file, int64_t v)
 static int cg_v2_list(const char *dir, const char *file, char **list)
 {
     char path[PATH_MAX + 32];
-    str_fmt(path, sizeof path, "%s/%s", dir, file);
+    str_path(path, sizeof path, dir, file);
     if (read_file_at(AT_FDCWD, path, 4096, list, NULL) < 0) return 0;
     for (char *q = *list; *q; q++) if (*q == ' ' || *q == '\n') *q = ',';
     return 1;
@@ -4450,7 +4493,7 @@ static int path_has_name(const char *p)
 static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
 {
     char def[NAME_MAX + 2];
-    if (!cgpath || !cgpath[0]) str_fmt(def, sizeof def, "%s", id), cgpath = def;
+    if (!cgpath || !cgpath[0]) str_copy(def, sizeof def, id), cgpath = def;
     if (cgpath[0] != '/' && str_chr(cgpath, ':'))
         return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form, for --systemd-cgroup", cgpath);
     if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
@@ -4513,7 +4556,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
         if (errno == EEXIST) return 0;
         if (errno != ENOENT) return failerr("create cgroup %s", dir);
     }
-    str_fmt(path, sizeof path, "%s", dir);
+    str_copy(path, sizeof path, dir);
     for (char *p = path + strlen(h->mnt) + 1; ; p++) {
         if (*p != '/' && *p) continue;
         char c = *p;
@@ -4533,7 +4576,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
             static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
             for (size_t k = 0; k < 2 && parent; k++) {
                 char file[PATH_MAX + 32], *cur, *up;
-                str_fmt(file, sizeof file, "%s/%s", path, files[k]);
+                str_path(file, sizeof file, path, files[k]);
                 if (!made) {
                     if (read_file_at(AT_FDCWD, file, 4096, &cur, NULL) < 0) return -1;
                     int empty = cur[0] == '\n' || !cur[0];
@@ -4541,7 +4584,7 @@ static int cg_mkdir(const struct cg_hier *h, const char *dir)
                     if (!empty) continue;
                 }
                 *parent = 0;
-                str_fmt(file, sizeof file, "%s/%s", path, files[k]);
+                str_path(file, sizeof file, path, files[k]);
                 int got = read_file_at(AT_FDCWD, file, 4096, &up, NULL);
                 *parent = '/';
                 if (got < 0) return -1;
@@ -4563,7 +4606,7 @@ static int cg_v2_blocker(const struct cgroup *cg, const char *ctrl, char *out, s
     for (int i = 0; i < cg->n; i++) {
         if (!cg->l.h[i].v2 || !cg->dir[i][0]) continue;
         char path[PATH_MAX];
-        str_fmt(path, sizeof path, "%s", cg->dir[i]);
+        str_copy(path, sizeof path, cg->dir[i]);
         size_t root = strlen(cg->l.h[i].mnt);
         /* from the top down: the first one that has it and keeps it */
         for (char *p = path + root; p; p = str_chr(p + 1, '/')) {
@@ -4571,7 +4614,7 @@ static int cg_v2_blocker(const struct cgroup *cg, const char *ctrl, char *out, s
             *p = 0;
             int stuck = cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.controllers", ctrl) &&
                         !cg_file_lists(p == path + root ? cg->l.h[i].mnt : path, "cgroup.subtree_control", ctrl);
-            if (stuck) str_fmt(out, size, "%s", p == path + root ? cg->l.h[i].mnt : path);
+            if (stuck) str_copy(out, size, p == path + root ? cg->l.h[i].mnt : path);
             *p = c;
             if (stuck) return 1;
         }
@@ -4625,6 +4668,10 @@ static long long oom_kills(const char *cg)
     return v >= 0 ? v : cg_read_num(cg, "memory.events", "oom_kill");
 }
 
+/* Put the linux.resources field a write was for in front of its error
+ * (the field's name alone at each call is smaller) */
+static int res_prefix(const char *field) { return err_prefix(".linux.resources.%s", field); }
+
 /* v1 refuses a limit below the usage (EBUSY): said as runc says it */
 static int v1_limit_refused(const char *d, int64_t limit)
 {
@@ -4654,14 +4701,14 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
         int64_t cur = cg_read_num(d, "memory.limit_in_bytes", NULL);
         int swap_first = r->mem_limit != UNSET && swap != UNSET && (swap == -1 || (cur >= 0 && cur < swap));
         if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0)
-            return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
+            return res_prefix("memory.swap (swap accounting off?)");
         if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return v1_limit_refused(d, r->mem_limit);
         if (!swap_first && swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0)
-            return err_prefix(".linux.resources.memory.swap (swap accounting off?)");
+            return res_prefix("memory.swap (swap accounting off?)");
         if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
-            return err_prefix(".linux.resources.memory.reservation");
+            return res_prefix("memory.reservation");
         if (r->mem_swappiness != UNSET && cg_write_int(d, "memory.swappiness", r->mem_swappiness) < 0)
-            return err_prefix(".linux.resources.memory.swappiness");
+            return res_prefix("memory.swappiness");
         if (r->disable_oom_killer && cg_write(d, "memory.oom_control", "1") < 0) return -1;
         return 0;
     }
@@ -4669,7 +4716,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     if (r->mem_limit != UNSET) {
         if (r->mem_limit < 0) str_fmt(v, sizeof v, "max");
         else str_fmt(v, sizeof v, "%lld", (long long)r->mem_limit);
-        if (cg_write(d, "memory.max", v) < 0) return err_prefix(".linux.resources.memory.limit");
+        if (cg_write(d, "memory.max", v) < 0) return res_prefix("memory.limit");
     }
     if (r->mem_reservation != UNSET &&   /* -1: max, as runc writes it */
         (r->mem_reservation < 0 ? cg_write(d, "memory.low", "max") : cg_write_int(d, "memory.low", r->mem_reservation)) < 0)
@@ -4689,7 +4736,7 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
          * such file: no swap, or all of it, is then what the kernel does
          * anyway (runc ignores those two) */
         int moot = (swap < 0 || swap == r->mem_limit) && !cg_has_file(d, "memory.swap.max");
-        if (!moot && cg_write(d, "memory.swap.max", v) < 0) return err_prefix(".linux.resources.memory.swap");
+        if (!moot && cg_write(d, "memory.swap.max", v) < 0) return res_prefix("memory.swap");
     }
     if (r->disable_oom_killer) return fail(".linux.resources.memory.disableOOMKiller: cgroup v2 has no such switch");
     return 0;
@@ -4703,8 +4750,8 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     if ((r->cpus && r->cpus[0]) || (r->mems && r->mems[0])) {   /* "" is unset to runc */
         const char *d = cg_dir_with(cg, "cpuset");
         if (!d) return cg_missing(cg, "cpuset", "cpu.cpus");
-        if (r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) return err_prefix(".linux.resources.cpu.cpus");
-        if (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0) return err_prefix(".linux.resources.cpu.mems");
+        if (r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) return res_prefix("cpu.cpus");
+        if (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0) return res_prefix("cpu.mems");
     }
     if (r->cpu_shares == UNSET && r->cpu_quota == UNSET && r->cpu_period == UNSET) return 0;
     const char *d = cg_dir_with(cg, "cpu");
@@ -4713,7 +4760,7 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
     str_fmt(path, sizeof path, "%s/cpu.weight", d);
     if (access(path, F_OK) < 0) { /* v1 */
         if (r->cpu_shares != UNSET && r->cpu_shares && cg_write_int(d, "cpu.shares", r->cpu_shares) < 0)
-            return err_prefix(".linux.resources.cpu.shares");
+            return res_prefix("cpu.shares");
         /* the kernel clamps to [2, 262144]: what it kept says which (runc) */
         int64_t kept = r->cpu_shares != UNSET && r->cpu_shares ? cg_read_num(d, "cpu.shares", NULL) : r->cpu_shares;
         if (kept < 0 && kept != r->cpu_shares) return fail(".linux.resources.cpu.shares: cannot read back %s/cpu.shares", d);
@@ -4724,10 +4771,10 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
          * quota) is EINVAL until the quota changes: then quota first and
          * the period again, as runc */
         int retry = r->cpu_period != UNSET && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0;
-        if (retry && (errno != EINVAL || r->cpu_quota == UNSET)) return err_prefix(".linux.resources.cpu.period");
+        if (retry && (errno != EINVAL || r->cpu_quota == UNSET)) return res_prefix("cpu.period");
         if (r->cpu_quota != UNSET && cg_write_int(d, "cpu.cfs_quota_us", r->cpu_quota) < 0)
-            return err_prefix(".linux.resources.cpu.quota");
-        if (retry && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0) return err_prefix(".linux.resources.cpu.period");
+            return res_prefix("cpu.quota");
+        if (retry && cg_write_int(d, "cpu.cfs_period_us", r->cpu_period) < 0) return res_prefix("cpu.period");
         return 0;
     }
     if (r->cpu_shares > 262144)
@@ -4752,7 +4799,7 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
         if (r->cpu_quota == UNSET) str_fmt(v, sizeof v, "%s %lld", cur_quota, (long long)period);
         else if (r->cpu_quota <= 0) str_fmt(v, sizeof v, "max %lld", (long long)period);
         else str_fmt(v, sizeof v, "%lld %lld", (long long)r->cpu_quota, (long long)period);
-        if (cg_write(d, "cpu.max", v) < 0) return err_prefix(".linux.resources.cpu.quota/period");
+        if (cg_write(d, "cpu.max", v) < 0) return res_prefix("cpu.quota/period");
     }
     return 0;
 }
@@ -4763,7 +4810,7 @@ static int cg_apply_pids(const struct cgroup *cg, const struct oci_resources *r)
     const char *d = cg_dir_with(cg, "pids");
     if (!d) return cg_missing(cg, "pids", "pids");
     if ((r->pids_limit <= 0 ? cg_write(d, "pids.max", "max") : cg_write_int(d, "pids.max", r->pids_limit)) < 0)
-        return err_prefix(".linux.resources.pids.limit");
+        return res_prefix("pids.limit");
     return 0;
 }
 
@@ -4792,7 +4839,7 @@ static int cg_writef(const char *dir, const char *file, const char *field, const
     va_start(ap, fmt);
     str_vfmt(v, sizeof v, fmt, ap);
     va_end(ap);
-    return cg_write(dir, file, v) < 0 ? err_prefix(".linux.resources.%s", field) : 0;
+    return cg_write(dir, file, v) < 0 ? res_prefix(field) : 0;
 }
 
 /* Whether a blockIO object asks for anything: a zero weight is unset to
@@ -4910,7 +4957,7 @@ static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
     if (!d) return cg_missing(cg, "rdma", "rdma");
     for (const struct jv *c = r->rdma->child; c; c = c->next) {
         char v[256];
-        int n = str_fmt(v, sizeof v, "%s", c->key);
+        int n = str_copy(v, sizeof v, c->key);
         if (n >= 200) return fail(".linux.resources.rdma: device name \"%.20s...\" too long", c->key);
         if (member(c, "hcaHandles")) n += str_fmt(v + n, sizeof v - (size_t)n, " hca_handle=%llu", (unsigned long long)jv_u64(c, "hcaHandles"));
         if (member(c, "hcaObjects")) str_fmt(v + n, sizeof v - (size_t)n, " hca_object=%llu", (unsigned long long)jv_u64(c, "hcaObjects"));
@@ -4960,7 +5007,7 @@ static int cg_apply_unified(const struct cgroup *cg, const struct oci_resources 
         if (!d) return fail(".linux.resources.unified.%s: needs a cgroup v2 hierarchy, this host has none", c->key);
         if (strcmp(ctrl, "cgroup") && cg_dir_with(cg, ctrl) != d)
             return fail(".linux.resources.unified.%s: the %s controller is not on cgroup v2 here", c->key, ctrl);
-        str_fmt(path, sizeof path, "%s/%s", d, c->key);
+        str_path(path, sizeof path, d, c->key);
         if (access(path, F_OK) < 0) return fail(".linux.resources.unified.%s: no such file in the container's cgroup", c->key);
         if (cg_write(d, c->key, c->s) < 0) return err_prefix(".linux.resources.unified.%s", c->key);
     }
@@ -5005,7 +5052,7 @@ static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n)
         if (write_all(fd[!!v[i].allow], rule, strlen(rule)) < 0)
             r = failerr("write %s", path[!!v[i].allow]), err_prefix("device rule \"%s\"", rule);
     }
-    for (int k = 0; k < 2; k++) if (fd[k] >= 0) close(fd[k]);
+    for (int k = 0; k < 2; k++) close_if(fd[k]);
     return r;
 }
 
@@ -5159,7 +5206,7 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
     } else {
         for (int i = 0; i < cg->n && r < 0; i++)
             if (cg->l.h[i].v2 && cg->dir[i][0] && (r = cg_v2_devices(cg->dir[i], rules, n)) < 0)
-                str_fmt(why, sizeof why, "%s", err_msg);
+                str_copy(why, sizeof why, err_msg);
         if (r < 0) {
             int restricts = 0;
             for (size_t i = 0; i < s->res.ndevs; i++) restricts |= !s->res.devs[i].allow || s->res.devs[i].type != 'a';
@@ -5198,7 +5245,7 @@ static void cg_empty(const char *dir, int depth)
     const char *name;
     dir_start(&d, fd);
     while ((name = dir_next(&d)))
-        if (d.type == OCI_DT_DIR && str_fmt(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path) {
+        if (d.type == OCI_DT_DIR && str_path(path, sizeof path, dir, name) < (int)sizeof path) {
             cg_empty(path, depth + 1);
             for (int t = 0; rmdir(path) < 0 && errno == EBUSY && t < 50; t++) sleep_ms(10);
         }
@@ -5335,7 +5382,7 @@ static int cg_refuse_frozen(const struct cgroup *cg)
         if (!cg->dir[i][0] || (!cg->l.h[i].v2 && !list_contains_all("freezer", cg->l.h[i].opts))) continue;
         const char *below = cg->dir[i] + strlen(cg->l.h[i].mnt);
         if ((cg->made & (1u << i)) && below[0] == '/' && !str_chr(below + 1, '/')) continue;
-        str_fmt(path, sizeof path, "%s/%s", cg->dir[i], cg->l.h[i].v2 ? "cgroup.events" : "freezer.state");
+        str_path(path, sizeof path, cg->dir[i], cg->l.h[i].v2 ? "cgroup.events" : "freezer.state");
         if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0) continue;
         int frozen = cg->l.h[i].v2 ? str_find(text, "frozen 1") != NULL : strncmp(text, "THAWED", 6) != 0;
         xfree(text);
@@ -5726,7 +5773,7 @@ static int sd_socket_path(struct dbus *d, int user)
 {
     const char *xdg = env_get(environ, "XDG_RUNTIME_DIR");
     d->uid = user ? host_euid() : geteuid();
-    if (!user) return str_fmt(d->path, sizeof d->path, "%s", SD_SOCKET), 0;
+    if (!user) return str_copy(d->path, sizeof d->path, SD_SOCKET), 0;
     if (xdg && xdg[0] != '/') return fail("--systemd-cgroup: $XDG_RUNTIME_DIR \"%s\" is not an absolute path", xdg);
     int n = xdg ? str_fmt(d->path, sizeof d->path, "%s/systemd/private", xdg)
                 : str_fmt(d->path, sizeof d->path, "/run/user/%u/systemd/private", (unsigned)d->uid);
@@ -5742,7 +5789,7 @@ static int sd_connect(struct dbus *d, int user)
     memset(d, 0, sizeof *d);
     d->fd = -1;
     if (sd_socket_path(d, user) < 0) return -1;
-    str_fmt(sa.sun_path, sizeof sa.sun_path, "%s", d->path);
+    str_copy(sa.sun_path, sizeof sa.sun_path, d->path);
     d->fd = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (d->fd < 0 || connect_bounded(d->fd, &sa) < 0) {
         failerr(user ? "--systemd-cgroup: the user's systemd is not reachable at %s (does the user have a systemd "
@@ -5767,14 +5814,14 @@ static int sd_connect(struct dbus *d, int user)
     if (strncmp(line, "OK ", 3)) { fail("systemd: authentication refused on %s: %.40s", d->path, line); goto fail; }
     return 0;
 fail:
-    if (d->fd >= 0) close(d->fd);
+    close_if(d->fd);
     d->fd = -1;
     return -1;
 }
 
 static void db_close(struct dbus *d)
 {
-    if (d->fd >= 0) close(d->fd);
+    close_if(d->fd);
     buf_free(&d->in);
     d->fd = -1;
 }
@@ -5793,7 +5840,7 @@ static int sd_wait_job(struct dbus *d, const char *job, char result[32])
         rd_str(&m.body, 0);
         const char *res = rd_str(&m.body, 0);
         if (m.body.bad || strcmp(path, job)) continue;
-        str_fmt(result, 32, "%s", res);
+        str_copy(result, 32, res);
         return 0;
     }
 }
@@ -5806,7 +5853,7 @@ static int sd_job(struct dbus *d, const char *member, const char *sig, const str
     struct db_msg m;
     char job[256];
     if (db_call(d, member, sig, body, &m, errname) < 0) return -1;
-    str_fmt(job, sizeof job, "%s", rd_str(&m.body, 0));
+    str_copy(job, sizeof job, rd_str(&m.body, 0));
     if (m.body.bad) return fail("systemd: %s: a malformed reply", member);
     return sd_wait_job(d, job, result);
 }
@@ -5919,7 +5966,7 @@ static int sd_unit_path(const char *cgpath, const char *id, struct cgroup *cg, c
 {
     char part[3][NAME_MAX + 1] = { "", "runc", "" };
     const char *p = cgpath && cgpath[0] ? cgpath : NULL;
-    if (!p) str_fmt(part[2], sizeof part[2], "%s", id);
+    if (!p) str_copy(part[2], sizeof part[2], id);
     for (int i = 0; p && i < 3; i++) {
         size_t n = str_span(p, ":", 0);
         if ((i < 2) != (p[n] == ':') || n > NAME_MAX || (i == 2 && !n))
@@ -5930,7 +5977,7 @@ static int sd_unit_path(const char *cgpath, const char *id, struct cgroup *cg, c
     size_t nl = strlen(part[2]);
     if (nl >= 6 && !strcmp(part[2] + nl - 6, ".slice"))
         return fail(".linux.cgroupsPath: \"%s\": a slice as the container's own unit is not supported", cgpath);
-    str_fmt(cg->slice, sizeof cg->slice, "%s", part[0][0] ? part[0] : cg->unit_user ? "user.slice" : "system.slice");
+    str_copy(cg->slice, sizeof cg->slice, part[0][0] ? part[0] : cg->unit_user ? "user.slice" : "system.slice");
     str_fmt(cg->unit, sizeof cg->unit, "%s%s%s.scope", part[1], part[1][0] ? "-" : "", part[2]);
     if (expand_slice(cg->slice, path, PATH_MAX) < 0) return -1;
     size_t n = strlen(path);
@@ -6159,7 +6206,7 @@ static int sd_manager_cgroup(struct dbus *d, char *out, size_t size)
     const char *cg = sd_manager_prop(d, "ControlGroup");
     if (!cg) return -1;
     if (cg[0] != '/' || strlen(cg) >= size) return fail("systemd: %s: the manager's ControlGroup is not a cgroup path", d->path);
-    str_fmt(out, size, "%s", strcmp(cg, "/") ? cg : "");
+    str_copy(out, size, strcmp(cg, "/") ? cg : "");
     return 0;
 }
 
@@ -7215,7 +7262,7 @@ static int make_component(int dirfd, const char *name, int flags, int last, int 
         int f = sys_openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (f < 0 && errno != EEXIST) return -1;
         if (f >= 0) close(f), *made = 1;
-    } else if (mkdirat(dirfd, name, 0755) == 0) {
+    } else if (sys_mkdirat(dirfd, name, 0755) == 0) {
         *made = 1;
     } else if (errno != EEXIST) {
         return -1;
@@ -7277,7 +7324,7 @@ static int resolve_at(int rootfd, const char *path, int flags, struct resolved *
     int fast = path[0] ? resolve_openat2(rootfd, path, flags, out) : -1;
     if (fast >= 0) return fast;
     if (fast == -2) return errno = ENOENT, failerr("%s", path);
-    if (str_fmt(work, sizeof work, "%s", path) >= (int)sizeof work) return fail("%s: path too long", path);
+    if (str_copy(work, sizeof work, path) >= (int)sizeof work) return fail("%s: path too long", path);
     if ((stack[0] = sys_fcntl(rootfd, F_DUPFD_CLOEXEC, 3)) < 0) return failerr("dup");
     char *rest = work;
     for (;;) {
@@ -7318,7 +7365,7 @@ static int resolve_at(int rootfd, const char *path, int flags, struct resolved *
             }
             target[n] = 0;
             *rest = saved;
-            if (str_fmt(next, sizeof next, "%s/%s", target, after) >= (int)sizeof next) {
+            if (str_path(next, sizeof next, target, after) >= (int)sizeof next) {
                 close_stack(stack, 0, depth);
                 return fail("%s: path too long after following symlinks", path);
             }
@@ -7358,7 +7405,7 @@ static int split_path(const char *path, char dir[static PATH_MAX], char base[sta
     const char *name = slash ? slash + 1 : path;
     if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strlen(name) > NAME_MAX)
         return fail("%s: invalid path", path);
-    str_fmt(base, NAME_MAX + 1, "%s", name);
+    str_copy(base, NAME_MAX + 1, name);
     str_fmt(dir, PATH_MAX, "%.*s", slash ? (int)(slash - path) : 0, path);
     return 0;
 }
@@ -7530,7 +7577,7 @@ static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
     r = 0;
 out:
-    if (top >= 0) close(top);
+    close_if(top);
     close(srcfd);
     close(dst);
     return r;
@@ -7559,7 +7606,7 @@ static int mount_detached(struct rootfs_ctx *c, const struct oci_mount *m, int t
              (!(m->flags & ~(MS_BIND | MS_REC)) || remount_bind(top, m->flags | locked, m->dest) == 0) &&
              mount_set_propagation(top, m) == 0 && mount_set_recursive_attrs(top, m) == 0)
         r = 0;
-    if (top >= 0) close(top);
+    close_if(top);
     close(dst);
     return r;
 }
@@ -7578,19 +7625,19 @@ static int copy_tree(int from, int to, int depth)
         if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) { r = failerr("tmpcopyup: stat %s", name); break; }
         if (S_ISDIR(st.st_mode)) {
             int a = -1, b = -1;
-            if (mkdirat(to, name, st.st_mode & 07777) < 0 ||
+            if (sys_mkdirat(to, name, st.st_mode & 07777) < 0 ||
                 (a = sys_openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)) < 0 ||
                 (b = sys_openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)) < 0)
                 r = failerr("tmpcopyup: directory %s", name);
             else r = copy_tree(a, b, depth + 1);
-            if (a >= 0) close(a);
-            if (b >= 0) close(b);
+            close_if(a);
+            close_if(b);
         } else if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX];
             ssize_t n = sys_readlinkat(from, name, target, sizeof target - 1);
             if (n < 0) { r = failerr("tmpcopyup: readlink %s", name); break; }
             target[n] = 0;
-            if (symlinkat(target, to, name) < 0) r = failerr("tmpcopyup: symlink %s", name);
+            if (sys_symlinkat(target, to, name) < 0) r = failerr("tmpcopyup: symlink %s", name);
         } else if (S_ISREG(st.st_mode)) {
             /* (O_NONBLOCK: a fifo swapped in meanwhile reads as empty, it
              * does not stop us) */
@@ -7600,14 +7647,14 @@ static int copy_tree(int from, int to, int depth)
             ssize_t n = 0;
             while (b >= 0 && (n = sys_read(a, buf, sizeof buf)) > 0 && write_all(b, buf, (size_t)n) == 0) {}
             if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", name);
-            if (a >= 0) close(a);
-            if (b >= 0) close(b);
+            close_if(a);
+            close_if(b);
         } else if (S_ISFIFO(st.st_mode)) {
             if (mknodat(to, name, S_IFIFO | (st.st_mode & 07777), 0) < 0) r = failerr("tmpcopyup: mkfifo %s", name);
         } else {
             continue; /* device nodes (a user namespace could not make them) and sockets are not copied */
         }
-        if (r == 0 && fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if (r == 0 && sys_fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
             r = failerr("tmpcopyup: chown %s", name);
         /* the chown cleared setuid and setgid (our fresh tmpfs, checked:
          * no one else can put a link there) */
@@ -7636,7 +7683,7 @@ static int mount_tmpcopyup(int covered, int top, const char *dest, int same_fs)
     to = sys_open(proc_fd_path(p, top), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     r = to < 0 ? failerr("tmpcopyup: open the new %s", dest) : copy_tree(from, to, 0);
     close(from);
-    if (to >= 0) close(to);
+    close_if(to);
     return r;
 }
 
@@ -7715,7 +7762,7 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
     if (mount_set_propagation(top, m) < 0 || mount_set_recursive_attrs(top, m) < 0) goto out;
     r = 0;
 out:
-    if (top >= 0) close(top);
+    close_if(top);
     close(dst);
     return r;
 }
@@ -7731,7 +7778,7 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
     char opts[256];
     size_t n = 0;
     int controllers = 0;
-    str_fmt(opts, sizeof opts, "%s", h->opts);
+    str_copy(opts, sizeof opts, h->opts);
     out[0] = 0;
     for (char *save, *t = str_tok(opts, ",", &save); t; t = str_tok(NULL, ",", &save)) {
         int drop = !strncmp(t, "release_agent=", 14);
@@ -7763,7 +7810,7 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     char src[PATH_MAX], dest[PATH_MAX], data[256];
     name = name ? name + 1 : h->mnt;
     str_fmt(src, sizeof src, "%s%s", h->mnt, h->path);
-    str_fmt(dest, sizeof dest, "%s/%s", m->dest, name);
+    str_path(dest, sizeof dest, m->dest, name);
     int ns = !!(c->spec->clone_flags & CLONE_NEWCGROUP), t = -1, r = -1;
     /* runc's flags: a bind gets the config's, a fresh mount nosuid,nodev,noexec (and ro) */
     unsigned long flags = ns ? MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY) : m->flags;
@@ -7773,7 +7820,7 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
      * name that was there already (two hierarchies of one name) is opened
      * without following a symlink. */
     char target[PATH_MAX];
-    int fresh = mkdirat(dir, name, 0755) == 0;
+    int fresh = sys_mkdirat(dir, name, 0755) == 0;
     if ((!fresh && errno != EEXIST) ||
         (!fresh && (t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0)) {
         failerr("mount target %s", dest);
@@ -7789,7 +7836,7 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     /* (as runc: a bind is remounted only for flags of the config's; with
      * none it keeps the host's) */
     if (!ns && !defer && flags) {
-        if (t >= 0) close(t);
+        close_if(t);
         if ((t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
             failerr("open the new mount %s", dest);
             goto out;
@@ -7799,11 +7846,11 @@ static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *
     r = 0;
     /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
     char names[256];
-    str_fmt(names, sizeof names, "%s", str_chr(name, ',') ? name : "");
+    str_copy(names, sizeof names, str_chr(name, ',') ? name : "");
     for (char *save, *n = str_tok(names, ",", &save); n && r == 0; n = str_tok(NULL, ",", &save))
-        if (symlinkat(name, dir, n) < 0 && errno != EEXIST) r = failerr("symlink %s/%s", m->dest, n);
+        if (sys_symlinkat(name, dir, n) < 0 && errno != EEXIST) r = failerr("symlink %s/%s", m->dest, n);
 out:
-    if (t >= 0) close(t);
+    close_if(t);
     return r;
 }
 
@@ -7847,7 +7894,7 @@ static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
     if (r == 0 && defer) r = setattr_tree(dir, m->flags, m->dest);
     else if (r == 0 && (m->flags & MS_RDONLY)) r = remount_bind(dir, sub.flags | MS_RDONLY, m->dest);
     if (r == 0) r = mount_set_recursive_attrs(dir, m);
-    if (dir >= 0) close(dir);
+    close_if(dir);
     return r;
 }
 
@@ -7883,7 +7930,7 @@ static int mounts_own_propagation(struct rootfs_ctx *c)
             return fail(".mounts[%zu] (%s): its propagation after rootfsPropagation's needs a procfs at /proc", i, m->dest);
         int fd = resolve_in_root(c->rootfd, m->dest, 0);
         int r = fd < 0 ? -1 : mount_set_propagation(fd, m);
-        if (fd >= 0) close(fd);
+        close_if(fd);
         if (r < 0) return err_prefix(".mounts[%zu]", i);
     }
     return 0;
@@ -8081,7 +8128,7 @@ static int apply_sysctls(const struct oci_spec *s)
     for (size_t i = 0; i < s->nsysctl; i++) {
         char path[PATH_MAX], dotted[PATH_MAX];
         /* either separator, as runc takes them ("net/ipv4/ip_forward") */
-        str_fmt(dotted, sizeof dotted, "%s", s->sysctl[i].key);
+        str_copy(dotted, sizeof dotted, s->sysctl[i].key);
         for (char *p = dotted; *p; p++)
             if (*p == '/') *p = '.';
         if (sysctl_allowed(s, dotted) < 0) return -1;
@@ -8135,7 +8182,7 @@ static int detach_host_proc_sys(const char *rootfs)
             r = failerr("--no-pivot: make the host's %s a slave", f[4]);
             break;
         }
-        if (umount2(f[4], MNT_DETACH) == 0 || errno == ENOENT) continue;
+        if (sys_umount2(f[4], MNT_DETACH) == 0 || errno == ENOENT) continue;
         if (errno != EINVAL && errno != EPERM) r = failerr("--no-pivot: detach the host's %s", f[4]);
         else if (mount("tmpfs", f[4], "tmpfs", MS_RDONLY, "size=0") < 0) r = failerr("--no-pivot: cover the host's %s", f[4]);
     }
@@ -8158,10 +8205,10 @@ static int enter_rootfs(struct rootfs_ctx *c)
             /* the old root sits on top of the new one: detach it, without
              * letting the unmount propagate back to the host */
             if (sys_fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
-                umount2(".", MNT_DETACH) < 0)
+                sys_umount2(".", MNT_DETACH) < 0)
                 r = failerr("detach the old root");
             close(oldroot);
-            if (r == 0 && chdir("/") < 0) r = failerr("chdir /");
+            if (r == 0 && sys_chdir("/") < 0) r = failerr("chdir /");
             return r;
         }
         close(oldroot);
@@ -8171,8 +8218,8 @@ static int enter_rootfs(struct rootfs_ctx *c)
     }
     if (detach_host_proc_sys(c->rootfs) < 0) return -1;
     if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return failerr("move %s to /", c->rootfs);
-    if (chroot(".") < 0) return failerr("chroot %s", c->rootfs);
-    if (chdir("/") < 0) return failerr("chdir /");
+    if (sys_chroot(".") < 0) return failerr("chroot %s", c->rootfs);
+    if (sys_chdir("/") < 0) return failerr("chdir /");
     return 0;
 }
 
@@ -8212,8 +8259,8 @@ struct node_dir { char path[PATH_MAX]; int fd; struct resolved at; uid_t uid; gi
 static int node_dir_open(struct rootfs_ctx *c, struct node_dir *nd, const char *dir, int flags)
 {
     if (nd->fd >= 0 && !strcmp(nd->path, dir)) return nd->fd;
-    if (nd->fd >= 0) close(nd->fd);
-    str_fmt(nd->path, sizeof nd->path, "%s", dir);
+    close_if(nd->fd);
+    str_copy(nd->path, sizeof nd->path, dir);
     return nd->fd = resolve_at(c->rootfd, dir, flags, &nd->at);
 }
 
@@ -8250,7 +8297,7 @@ static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct
     uid_t uid = d->has_uid ? d->uid : 0;
     gid_t gid = d->has_gid ? d->gid : 0;
     gid_t got = nd->at.st.st_mode & S_ISGID ? nd->at.st.st_gid : nd->gid;
-    if ((uid != nd->uid || gid != got) && fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if ((uid != nd->uid || gid != got) && sys_fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
         return failerr("chown %s", d->path);
     return 0;
 }
@@ -8267,11 +8314,11 @@ static int config_has_device(const struct oci_spec *s, const char *path)
 static int dev_symlink(int dfd, const char *target, const char *name)
 {
     struct stat st;
-    if (symlinkat(target, dfd, name) == 0) return 0;
+    if (sys_symlinkat(target, dfd, name) == 0) return 0;
     if (errno == EEXIST && !strcmp(name, "ptmx") && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         !S_ISDIR(st.st_mode)) {
         if (unlinkat(dfd, name, 0) < 0) return failerr("remove /dev/ptmx");
-        if (symlinkat(target, dfd, name) == 0) return 0;
+        if (sys_symlinkat(target, dfd, name) == 0) return 0;
     }
     return errno == EEXIST ? 0 : failerr("symlink /dev/%s", name);
 }
@@ -8297,10 +8344,10 @@ static int create_devices(struct rootfs_ctx *c)
     if (dfd < 0) { r = -1; goto out; }
     for (size_t i = 0; i < ARRAY_LEN(dev_symlinks) && r == 0; i++)
         r = dev_symlink(dfd, dev_symlinks[i].target, dev_symlinks[i].name);
-    if (r == 0 && access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dfd, "core") < 0 && errno != EEXIST)
+    if (r == 0 && access("/proc/kcore", F_OK) == 0 && sys_symlinkat("/proc/kcore", dfd, "core") < 0 && errno != EEXIST)
         r = failerr("symlink /dev/core");
 out:
-    if (nd.fd >= 0) close(nd.fd);
+    close_if(nd.fd);
     return r;
 }
 
@@ -8347,7 +8394,7 @@ static int open_pty(int rootfd, const char *path, const struct oci_process *p, s
     out->master = m, out->peer = s;
     return 0;
 bad:
-    if (s >= 0) close(s);
+    close_if(s);
     close(m);
     close(dir);
     return -1;
@@ -8416,10 +8463,10 @@ static int chroot_rootfs(const struct oci_spec *s, const char *rootfs, struct pt
     if (s->proc.terminal && open_pty(rootfd, "/dev/pts", &s->proc, pty) < 0) goto out;
     if ((cwd = resolve_in_root(rootfd, s->proc.cwd, RES_MKDIR)) < 0) { err_prefix(".process.cwd"); goto out; }
     if (apply_sysctls(s) < 0 || (bp->fn && bp->fn(bp->arg) < 0)) goto out;
-    if (sys_fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) { failerr("chroot %s", rootfs); goto out; }
+    if (sys_fchdir(rootfd) < 0 || sys_chroot(".") < 0 || sys_chdir("/") < 0) { failerr("chroot %s", rootfs); goto out; }
     r = 0;
 out:
-    if (cwd >= 0) close(cwd);
+    close_if(cwd);
     close(rootfd);
     return r;
 }
@@ -8440,7 +8487,7 @@ static int reopen_dev_null(const struct oci_spec *s)
         if (fstat(i, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3) || (fl = sys_fcntl(i, F_GETFL, 0)) < 0)
             continue;
         if ((fl & O_ACCMODE) != mode) {
-            if (fd >= 0) close(fd);
+            close_if(fd);
             if ((fd = sys_open("/dev/null", (mode = fl & O_ACCMODE) | O_CLOEXEC, 0)) < 0) {
                 r = errno == ENOENT ? 1 : failerr("reopen /dev/null inside the container");
                 break;
@@ -8448,7 +8495,7 @@ static int reopen_dev_null(const struct oci_spec *s)
         }
         if (sys_dup2(fd, i) < 0) r = failerr("reopen /dev/null inside the container as fd %d", i);
     }
-    if (fd >= 0) close(fd);
+    close_if(fd);
     return r < 0 ? -1 : 0;
 }
 
@@ -8650,7 +8697,7 @@ static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t 
     if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
                     read_fd_all(fd, "/etc/passwd", st.st_size < 4096 ? 4096 : 1 << 20, &text, NULL) < 0))
         text = NULL;
-    if (fd >= 0) close(fd);
+    close_if(fd);
     for (char *save, *line = text ? str_tok(text, "\n", &save) : NULL; line; line = str_tok(NULL, "\n", &save)) {
         char *f[7], *p = line;
         int k = 0;
@@ -8719,14 +8766,14 @@ static int find_executable(const char *file, char *const *env, char out[static P
         struct stat st;
         if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
         if (!is_executable(file, &st)) return fail("exec: \"%s\": permission denied", file);
-        str_fmt(out, PATH_MAX, "%s", file);
+        str_copy(out, PATH_MAX, file);
         return 0;
     }
     const char *path = env_get(env, "PATH");
     char dirs[PATH_MAX];
-    str_fmt(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    str_copy(dirs, sizeof dirs, path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for (char *save, *d = str_tok(dirs, ":", &save); d; d = str_tok(NULL, ":", &save)) {
-        if (str_fmt(out, PATH_MAX, "%s/%s", *d ? d : ".", file) >= PATH_MAX) continue;
+        if (str_path(out, PATH_MAX, *d ? d : ".", file) >= PATH_MAX) continue;
         if (is_executable(out, NULL)) return 0;
     }
     return fail("exec: \"%s\": executable file not found in $PATH", file);
@@ -8741,13 +8788,13 @@ struct hook_child { const char *path, *cwd; char **argv, **envp; int in, ex, out
 static int hook_child(void *arg)
 {
     const struct hook_child *c = arg;
-    setpgid(0, 0);
+    sys_setpgid(0, 0);
     default_signals();   /* our own handlers are the child's copy */
     /* its stdio only, as runc's hooks: not the fds kept for the container
      * (--preserve-fds, socket activation) */
     cloexec_fds_from(3, 0);
     if (c->umask) umask(c->umask);
-    if (sys_dup2(c->in, 0) >= 0 && sys_dup2(c->out, 1) >= 0 && sys_dup2(c->out, 2) >= 0 && (!c->cwd || chdir(c->cwd) == 0))
+    if (sys_dup2(c->in, 0) >= 0 && sys_dup2(c->out, 1) >= 0 && sys_dup2(c->out, 2) >= 0 && (!c->cwd || sys_chdir(c->cwd) == 0))
         execve(c->path, c->argv, c->envp);
     int e = errno;
     if (sys_write(c->ex, &e, sizeof e) < 0) { /* the parent sees a plain exit 127 */ }
@@ -8831,7 +8878,7 @@ static int run_hook(const struct oci_hook *h, int kind, size_t idx, const char *
      * without waiting (a child it left may hold the other end) */
     sys_fcntl(out[0], F_SETFL, O_NONBLOCK);
     for (int k = 0; k < 64 && read_tail(out[0], said, sizeof said, &got, &cut) > 0; k++) {}
-    if (in[1] >= 0) close(in[1]);
+    close_if(in[1]);
     close(out[0]);
     if (w == -2) return fail(".hooks.%s[%zu]: %s did not finish within its timeout of %d s", hook_names[kind], idx, h->path, h->timeout);
     said[got] = 0;
@@ -8991,7 +9038,7 @@ static int cwd_before_creds(const char *cwd, int *retry)
 static int enter_cwd(const char *cwd, int retry)
 {
     char buf[PATH_MAX];
-    if (retry && chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
+    if (retry && sys_chdir(cwd) < 0) return failerr(".process.cwd: chdir %s", cwd);
     if (!strcmp(cwd, "/")) return 0;   /* (the root is the container's: no fd leads out of it) */
     if (cwd_path(buf) < 0) return failerr(".process.cwd: getcwd");
     if (buf[0] != '/') return fail(".process.cwd: %s is outside the container", cwd);
@@ -9163,7 +9210,7 @@ static int choose_protection(int dirfd, char exe[static 32])
         } else {
             const char *how;
             char reason[160];
-            str_fmt(reason, sizeof reason, "%s", err_msg);
+            str_copy(reason, sizeof reason, err_msg);
             if ((protect.fd = private_copy(dirfd, &how)) < 0) return err_prefix("self-protection");
             str_fmt(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
             protect.path = PROT_COPY;
@@ -9486,7 +9533,7 @@ static pid_t spawn_stage(const char *exe, int exefd, int stage, int fd, int extr
 {
     char name[32], a_stage[8], a_fd[16], a_extra[16], *env[16];
     stage_environment(env, ARRAY_LEN(env));
-    str_fmt(name, sizeof name, "%s", stage == 1 ? STAGE1_NAME : STAGE2_NAME);
+    str_copy(name, sizeof name, stage == 1 ? STAGE1_NAME : STAGE2_NAME);
     str_fmt(a_stage, sizeof a_stage, "%d", stage);
     str_fmt(a_fd, sizeof a_fd, "%d", fd);
     str_fmt(a_extra, sizeof a_extra, "%d", extra);
@@ -9590,7 +9637,7 @@ static int write_id_map(pid_t pid, const char *file, const struct oci_idmap *m, 
     str_fmt(path, sizeof path, "/proc/%d/%s", (int)pid, file);
     int fd = sys_open(path, O_WRONLY | O_CLOEXEC, 0), r = 0;
     if (fd < 0 || sys_write(fd, b.p, b.len) != (ssize_t)b.len) r = failerr("write %s", path);
-    if (fd >= 0) close(fd);
+    close_if(fd);
     buf_free(&b);
     return r;
 }
@@ -9777,8 +9824,8 @@ static int mount_from_host(const struct oci_spec *s, size_t i)
 static int host_bind_fd(const struct oci_mount *m, const char *bundle)
 {
     char path[PATH_MAX];
-    if (m->source[0] == '/') str_fmt(path, sizeof path, "%s", m->source);
-    else str_fmt(path, sizeof path, "%s/%s", bundle, m->source);
+    if (m->source[0] == '/') str_copy(path, sizeof path, m->source);
+    else str_path(path, sizeof path, bundle, m->source);
     int fd = (int)syscall(NR_open_tree, AT_FDCWD, path, OCI_OPEN_TREE_CLONE | O_CLOEXEC | (m->rbind ? OCI_AT_RECURSIVE : 0));
     if (fd < 0) debugf("%s: no copy of %s from the host's side (open_tree: %s)", m->dest, path, strerror(errno));
     return fd;
@@ -9831,7 +9878,7 @@ static int recv_host_mounts(int sock, const struct oci_spec *s, int *fds)
         else if (b.len != sizeof idx || (fd < 0 && s->mounts[i].idmap) || (memcpy(&idx, b.p, sizeof idx), idx != i))
             r = fail("stage 0 sent a malformed mount source for .mounts[%zu]", i);
         else fds[i] = fd, fd = -1;
-        if (fd >= 0) close(fd);
+        close_if(fd);
     }
     buf_free(&b);
     return r;
@@ -9855,7 +9902,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &j->config, &j->config_len) < 0) return -1;
     if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
     const char *rp = j->spec.root_path;
-    int n = rp[0] == '/' ? str_fmt(path, sizeof path, "%s", rp) : str_fmt(path, sizeof path, "%s/%s", j->opts.bundle, rp);
+    int n = rp[0] == '/' ? str_copy(path, sizeof path, rp) : str_path(path, sizeof path, j->opts.bundle, rp);
     if (n >= PATH_MAX) return fail(".root.path: the rootfs path is longer than %d bytes", PATH_MAX - 1);
     if ((rp[0] == '/' ? dir_realpath(path, j->opts.rootfs) : dir_realpath_below(j->opts.bundle, rp, j->opts.rootfs)) < 0)
         return errno == ENOENT ? fail("rootfs (%s) does not exist", path) :
@@ -9864,7 +9911,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     if (!str_utf8(j->opts.bundle) || !str_utf8(j->opts.rootfs)) return fail("bundle or rootfs path: not UTF-8");
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
                     (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
-    str_fmt(j->opts.id, sizeof j->opts.id, "%s", r->id);
+    str_copy(j->opts.id, sizeof j->opts.id, r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds, j->opts.listen_fds = (uint32_t)r->listen_fds;
     j->opts.t0 = logcfg.t0;
     phase("config read");
@@ -9875,7 +9922,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
 {
     if (validate_id(r->id) < 0) return -1;
     if ((j->rootfd = state_root_open(r->root, 1, 1)) < 0) return -1;
-    if (mkdirat(j->rootfd, r->id, 0711) < 0)
+    if (sys_mkdirat(j->rootfd, r->id, 0711) < 0)
         return errno == EEXIST ? fail_as(OCIRUN_E_EXISTS, "container with given ID already exists") : failerr("create state dir for %s", r->id);
     j->made_dir = 1;
     if ((j->dirfd = state_dir_open(j->rootfd, r->id, HOLD_NEW)) < 0 ||
@@ -9887,7 +9934,7 @@ static int make_state_dir(struct create_job *j, const struct create_req *r)
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", j->dirfd, EXEC_SOCK);
     if ((j->sock = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return failerr("socket");
-    if (bind(j->sock, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(j->sock, 1) < 0)
+    if (sys_bind(j->sock, &sa) < 0 || sys_listen(j->sock, 1) < 0)
         return failerr("bind %s/%s/%s", r->root, r->id, EXEC_SOCK);
     return 0;
 }
@@ -9925,7 +9972,7 @@ static int spawn_stage1(struct create_job *j)
     j->born_in = cgfd;
     j->pid1 = spawn_stage(exe, protect.fd, 1, j->sp1[1], j->sp2[1], 0, &j->born_in, j->relay_child);
     phase("stage 1 spawned");
-    if (cgfd >= 0) close(cgfd);
+    close_if(cgfd);
     if (initial) syscall(SYS_sched_setaffinity, 0, sizeof saved, saved);
     if (j->pid1 < 0) return -1;
     close(j->sp1[1]), j->sp1[1] = -1;
@@ -10127,8 +10174,8 @@ static int pass_seccomp_listener(struct create_job *j, const char *peer)
     buf_puts(&msg, "}");
     r = send_with_fd(sock, msg.p, msg.len, fd) < 0 ? failerr(".linux.seccomp.listenerPath: send to %s", sc->listener_path) : 0;
 out:
-    if (fd >= 0) close(fd);
-    if (sock >= 0) close(sock);
+    close_if(fd);
+    close_if(sock);
     buf_free(&b), buf_free(&msg);
     return r;
 }
@@ -10168,7 +10215,7 @@ out:
 static int write_pid_file(const char *path, pid_t pid)
 {
     char abs[PATH_MAX], num[16];
-    if (str_fmt(abs, sizeof abs, "%s", path) >= (int)sizeof abs) return fail("--pid-file: longer than %d bytes", PATH_MAX - 1);
+    if (str_copy(abs, sizeof abs, path) >= (int)sizeof abs) return fail("--pid-file: longer than %d bytes", PATH_MAX - 1);
     char *slash = str_rchr(abs, '/');
     const char *name = slash ? slash + 1 : abs;
     if (slash) *slash = 0;
@@ -10219,7 +10266,7 @@ static void create_job_close(struct create_job *j)
     for (size_t i = 0; i < ARRAY_LEN(fds); i++)
         if (*fds[i] >= 0) close(*fds[i]), *fds[i] = -1;
     for (size_t i = 0; j->host_fds && i < j->spec.nmounts; i++)
-        if (j->host_fds[i] >= 0) close(j->host_fds[i]);
+        close_if(j->host_fds[i]);
     xfree(j->host_fds), j->host_fds = NULL;
     spec_free(&j->spec);
     xfree(j->config);
@@ -10251,10 +10298,10 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
 {
     char c;
     memset(st, 0, sizeof *st);
-    str_fmt(st->id, sizeof st->id, "%s", r->id);
+    str_copy(st->id, sizeof st->id, r->id);
     st->pid = j->pid2;
-    str_fmt(st->bundle, sizeof st->bundle, "%s", j->opts.bundle);
-    str_fmt(st->rootfs, sizeof st->rootfs, "%s", j->opts.rootfs);
+    str_copy(st->bundle, sizeof st->bundle, j->opts.bundle);
+    str_copy(st->rootfs, sizeof st->rootfs, j->opts.rootfs);
     struct timespec now;
     if (clock_now(CLOCK_REALTIME, &now) < 0) now.tv_sec = 0, now.tv_nsec = 0;
     format_time(st->created, &now, 1);
@@ -10269,7 +10316,7 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
     st->late_hooks = (has_hooks(&j->spec, HOOK_POSTSTART) << HOOK_POSTSTART) |
                      (has_hooks(&j->spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
     st->cgroups = cgs.p;
-    if (OCIRUN_SYSTEMD) str_fmt(st->unit, sizeof st->unit, "%s", j->cg->unit), st->unit_user = j->cg->unit_user;
+    if (OCIRUN_SYSTEMD) str_copy(st->unit, sizeof st->unit, j->cg->unit), st->unit_user = j->cg->unit_user;
     if (OCIRUN_CRIU && !j->spec.proc.terminal) st->stdio = stdio_links(j->relay);
     st->starttime = j->start2;   /* read for the journal */
     if (j->start2 || proc_stat(st->pid, &st->starttime, &c) == 0) return 0;
@@ -10578,7 +10625,7 @@ static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
             if (p[2 + k].revents && relay_output(fd[k], k) < 0) fd[k] = -1, fd[0] = m >= 0 ? -1 : fd[0];
     }
     if (tty) sys_ioctl(0, TCSETS, &saved);
-    if (sfd >= 0) close(sfd);
+    close_if(sfd);
     if (r < 0) return r;
     if (!exited) return wait_forwarding_signals(pid, exit_status);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -10665,7 +10712,7 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         uint64_t uid = 0, gid = 0;
         const struct jv *u = member(base, "user"), *g0 = u ? member(u, "additionalGids") : NULL, *um = u ? member(u, "umask") : NULL;
         char spec[64];
-        int cut = str_fmt(spec, sizeof spec, "%s", e->user ? e->user : "") >= (int)sizeof spec;   /* (cut: no number) */
+        int cut = str_copy(spec, sizeof spec, e->user ? e->user : "") >= (int)sizeof spec;   /* (cut: no number) */
         char *colon = str_chr(spec, ':'), *gs = colon ? colon + 1 : NULL;
         if (colon) *colon = 0;
         if (e->user && (cut || parse_u64(spec + (spec[0] == '+'), &uid) < 0 || uid > UINT32_MAX ||
@@ -10909,9 +10956,9 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
         j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
-        str_fmt(j.opts.bundle, sizeof j.opts.bundle, "%s", st.bundle);
-        str_fmt(j.opts.rootfs, sizeof j.opts.rootfs, "%s", st.rootfs);
-        str_fmt(j.opts.id, sizeof j.opts.id, "%s", e->id);   /* the keyring's name */
+        str_copy(j.opts.bundle, sizeof j.opts.bundle, st.bundle);
+        str_copy(j.opts.rootfs, sizeof j.opts.rootfs, st.rootfs);
+        str_copy(j.opts.id, sizeof j.opts.id, e->id);   /* the keyring's name */
         str_fmt(path, sizeof path, "/proc/%d/root", (int)st.pid);
         j.sock = sys_open(path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (j.sock < 0) ok = failerr("open %s", path) == 0;
@@ -10925,13 +10972,13 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
         if (!e->cgroups.n && !(OCIRUN_SYSTEMD && st.unit_user)) cg_from_list(j.cg, st.cgroups);
         else ok = cg_from_state(j.cg, st.cgroups) == 0 && (!e->cgroups.n || exec_sub_cgroups(j.cg, &e->cgroups) == 0);
         /* a rootless container's unit: the user's systemd may have to move us */
-        if (OCIRUN_SYSTEMD && st.unit_user) str_fmt(j.cg->unit, sizeof j.cg->unit, "%s", st.unit), j.cg->unit_user = 1;
+        if (OCIRUN_SYSTEMD && st.unit_user) str_copy(j.cg->unit, sizeof j.cg->unit, st.unit), j.cg->unit_user = 1;
     }
     /* the rest needs only init (pinned by its /proc root fd): without our
      * hold on the state, a paused container (--ignore-paused) can be
      * resumed while our stages wait frozen in its cgroup, and kill or
      * delete can end it */
-    if (ok) flock(j.dirfd, LOCK_UN);
+    if (ok) sys_flock(j.dirfd, LOCK_UN);
     ok = ok && spawn_stage1(&j) == 0 && run_stage1(&j, -1) == 0 && run_stage2(&j) == 0;
     ok = ok && (!e->pid_file || write_pid_file(e->pid_file, j.pid2) == 0);
     if (!ok) create_job_undo(&j, e->id);
@@ -10980,7 +11027,7 @@ static int join_namespaces(const struct oci_spec *s, int *mntfd)
             int fd = fds[k++], flag = s->ns[i].flag;
             if ((pass == 0) != (flag == CLONE_NEWUSER)) continue;
             if (flag == CLONE_NEWNS) { *mntfd = fd, fds[k - 1] = -1; continue; }
-            if (setns(fd, flag) < 0) {
+            if (sys_setns(fd, flag) < 0) {
                 failerr("join %s namespace %s%s", ns_name(flag), s->ns[i].path,
                         errno == EINVAL ? " (is it a namespace of that type?)" : "");
                 goto out;
@@ -10996,7 +11043,7 @@ static int join_namespaces(const struct oci_spec *s, int *mntfd)
     r = 0;
 out:
     for (size_t i = 0; i < n; i++)
-        if (fds[i] >= 0) close(fds[i]);
+        close_if(fds[i]);
     if (r < 0 && *mntfd >= 0) close(*mntfd), *mntfd = -1;
     return r;
 }
@@ -11009,7 +11056,7 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
         /* a rootless stage 0 can open our uid_map only while we are
          * dumpable (runc does the same); no container process exists yet */
         int rootless = geteuid() != 0;
-        if (unshare(CLONE_NEWUSER) < 0) return failerr("unshare user namespace");
+        if (sys_unshare(CLONE_NEWUSER) < 0) return failerr("unshare user namespace");
         if (rootless && sys_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_DUMPABLE)");
         int r = msg_send(syncfd, MSG_USERMAP_REQ, NULL, 0, -1) < 0 || msg_recv(syncfd, "stage 0", MSG_USERMAP_ACK, &b, NULL) < 0;
         buf_free(&b);
@@ -11018,10 +11065,10 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
         if (set_gid(0) < 0 || set_uid(0) < 0) return failerr("become root in the user namespace");
     }
     flags &= ~CLONE_NEWUSER;
-    if (flags && unshare(flags) < 0) {
+    if (flags && sys_unshare(flags) < 0) {
         int e = errno;
         for (size_t i = 0; i < ARRAY_LEN(ns_types); i++) /* name the namespace the kernel refuses */
-            if ((flags & ns_types[i].flag) && unshare(ns_types[i].flag) < 0 && (errno == EINVAL || errno == ENOSYS))
+            if ((flags & ns_types[i].flag) && sys_unshare(ns_types[i].flag) < 0 && (errno == EINVAL || errno == ENOSYS))
                 return fail("this kernel cannot create a %s namespace (unshare: %s)", ns_types[i].name, strerror(errno));
         errno = e;
         return failerr("unshare namespaces");
@@ -11057,7 +11104,7 @@ static int stage1_main(int syncfd, int s2fd)
     if (recv_setup(syncfd, "stage 0", &o, &s, NULL) < 0) return -1;
     logcfg.debug = !!(o.flags & OPT_DEBUG), logcfg.t0 = o.t0;
     phase("stage 1: setup received");
-    if (chdir((o.flags & OPT_EXEC) ? "/" : o.bundle) < 0) return failerr("chdir %s", o.bundle);
+    if (sys_chdir((o.flags & OPT_EXEC) ? "/" : o.bundle) < 0) return failerr("chdir %s", o.bundle);
     if (s.proc.has_oom_score_adj) {
         char v[16];
         str_fmt(v, sizeof v, "%d", s.proc.oom_score_adj);
@@ -11066,23 +11113,23 @@ static int stage1_main(int syncfd, int s2fd)
     int mntfd, later = (o.flags & OPT_JOIN_LATER) ? s.clone_flags & CLONE_NEWCGROUP : 0;
     if (join_namespaces(&s, &mntfd) < 0) return -1;
     s.clone_flags &= ~later;
-    if (create_namespaces(&s, syncfd) < 0) { if (mntfd >= 0) close(mntfd); return -1; }
+    if (create_namespaces(&s, syncfd) < 0) { close_if(mntfd); return -1; }
     phase("stage 1: namespaces made");
     if (o.flags & OPT_JOIN_LATER) {   /* stage 2 is born in the whole cgroup, and a cgroup namespace rooted there */
         struct buf b = {0};
         int r = msg_recv(syncfd, "stage 0", MSG_JOINED, &b, NULL);
         buf_free(&b);
-        if (r == 0 && later && unshare(CLONE_NEWCGROUP) < 0)
+        if (r == 0 && later && sys_unshare(CLONE_NEWCGROUP) < 0)
             r = errno == EINVAL || errno == ENOSYS
                     ? fail("this kernel cannot create a cgroup namespace (unshare: %s)", strerror(errno))
                     : failerr("unshare cgroup namespace");
-        if (r < 0) { if (mntfd >= 0) close(mntfd); return -1; }
+        if (r < 0) { close_if(mntfd); return -1; }
         phase("stage 1: in the cgroup");
     }
     test_stall(1);
     /* our own binary is the protected one stage 0 chose */
     pid_t pid = spawn_stage("/proc/self/exe", -1, 2, s2fd, mntfd, 1, NULL, NULL);
-    if (mntfd >= 0) close(mntfd);
+    close_if(mntfd);
     if (pid < 0) return -1;
     int32_t p32 = (int32_t)pid;
     debugf("started stage 2 as pid %d", (int)pid);
@@ -11190,7 +11237,7 @@ static int wait_for_start(int sock, int syncfd)
             if (r == 0 && b.len && !start) r = fail("stage 0 sent a malformed commit");
             buf_free(&b);
             if (r < 0) _exit(1);   /* the create died: no one will start us */
-            if (start) { if (sock >= 0) close(sock); return syncfd; }
+            if (start) { close_if(sock); return syncfd; }
             if (sock < 0) _exit(1);   /* (a run's commit always says start) */
             close(syncfd), syncfd = -1;
             continue;
@@ -11198,7 +11245,7 @@ static int wait_for_start(int sock, int syncfd)
         if (!pf[0].revents) continue;
         int c = sys_accept4(sock, SOCK_CLOEXEC);
         if (c >= 0) {
-            if (syncfd >= 0) close(syncfd);   /* a start: the create is complete */
+            close_if(syncfd);   /* a start: the create is complete */
             close(sock);
             return c;
         }
@@ -11324,7 +11371,7 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
 {
     int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry, last;
     if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
-    if (attrfd >= 0) close(attrfd);
+    close_if(attrfd);
     /* (inherited by the process, and by its children: an exec's too) */
     if (s->personality && syscall(SYS_personality, (unsigned long)(s->personality - 1)) < 0) return failerr(".linux.personality");
     p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
@@ -11350,7 +11397,7 @@ __attribute__((noreturn))
 static void exec_failed(const char *exe)
 {
     char why[128];
-    str_fmt(why, sizeof why, "%s", strerror(errno));
+    str_copy(why, sizeof why, strerror(errno));
     if (why[0] >= 'A' && why[0] <= 'Z') why[0] = (char)(why[0] + 32);
     fd_printf(2, "exec %s: %s\n", exe, why);
     _exit(1);
@@ -11361,13 +11408,13 @@ static void exec_failed(const char *exe)
  * up the process and exec it. */
 static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_spec *s, int rootfd, int attrfd)
 {
-    int r = sys_fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? failerr("enter the container's root") : 0;
+    int r = sys_fchdir(rootfd) < 0 || sys_chroot(".") < 0 || sys_chdir("/") < 0 ? failerr("enter the container's root") : 0;
     close(rootfd);
     if (r < 0) return -1;
     if (cloexec_fds_from(3 + (int)o->preserve_fds, 0) < 0) return -1;
     /* a session of its own, terminal or not (runc's too): in the caller's,
      * it could open the caller's terminal as /dev/tty and type into it */
-    if (setsid() < 0) return failerr("setsid");
+    if (sys_setsid() < 0) return failerr("setsid");
     if (s->proc.terminal) {
         struct pty pty;
         int root = sys_open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
@@ -11392,7 +11439,7 @@ static int stage2_main(int syncfd, int mntfd)
     int sock = -1, attrfd;
     if (recv_setup(syncfd, "stage 0", &o, &s, &sock) < 0 || open_attr_dir(&s.proc, &attrfd) < 0) return -1;
     if (mntfd >= 0) {
-        int r = setns(mntfd, CLONE_NEWNS);
+        int r = sys_setns(mntfd, CLONE_NEWNS);
         close(mntfd);
         if (r < 0) return failerr("join the mount namespace%s", errno == EINVAL ? " (is it a mount namespace?)" : "");
     }
@@ -11407,7 +11454,7 @@ static int stage2_main(int syncfd, int mntfd)
         join_session_keyring(o.id, !!((s.clone_flags | s.join_flags) & CLONE_NEWUSER));
     }
     if (o.flags & OPT_EXEC) return stage2_exec(syncfd, &o, &s, sock, attrfd);
-    if (setsid() < 0) return failerr("setsid");
+    if (sys_setsid() < 0) return failerr("setsid");
     mode_t caller_umask = umask(0);
     /* here, not after pivot_root: the container's /proc may be anything */
     if (cloexec_fds_from(3 + (int)o.preserve_fds, 1) < 0) return -1;
@@ -11425,7 +11472,7 @@ static int stage2_main(int syncfd, int mntfd)
     xfree(cgl);
     phase("stage 2: rootfs ready");
     for (size_t i = 0; i < s.nmounts; i++)
-        if (host_fds[i] >= 0) close(host_fds[i]);
+        close_if(host_fds[i]);
     xfree(host_fds);
     if (s.proc.terminal && hand_over_pty(syncfd, &pty, o.flags) < 0) return -1;
     if ((s.clone_flags & CLONE_NEWNET) && loopback_up() < 0) return -1;
@@ -11673,7 +11720,7 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
 {
     int pfd = (int)syscall(NR_pidfd_open, pid, 0);
     if (!process_alive(pid, starttime)) {
-        if (pfd >= 0) close(pfd);
+        close_if(pfd);
         return fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     }
     int r = -1;
@@ -11719,7 +11766,7 @@ static int cg_tree_pids(const char *dir, int skip, struct pidlist *l, int depth)
     const char *name;
     dir_start(&d, fd);
     while ((name = dir_next(&d)))
-        if (d.type == OCI_DT_DIR && str_fmt(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path)
+        if (d.type == OCI_DT_DIR && str_path(path, sizeof path, dir, name) < (int)sizeof path)
             cg_tree_pids(path, skip, l, depth + 1);
     close(fd);
     return 0;
@@ -11852,7 +11899,7 @@ static int connect_init(int dirfd, const struct cstate *st)
     str_fmt(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dirfd, EXEC_SOCK);
     int c = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c < 0) return failerr("socket");
-    if (connect(c, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    if (sys_connect(c, &sa) < 0) {
         close(c);
         return errno == ECONNREFUSED ? fail("cannot start a container that has stopped") : failerr("connect to init");
     }
@@ -12083,10 +12130,10 @@ static int container_state(const char *root, const char *id, struct ocirun_state
     if (open_container_ro(root_or_default(root), id, &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
         memset(out, 0, sizeof *out);
-        str_fmt(out->id, sizeof out->id, "%s", st.id);
-        str_fmt(out->status, sizeof out->status, "%s", status_names[status]);
+        str_copy(out->id, sizeof out->id, st.id);
+        str_copy(out->status, sizeof out->status, status_names[status]);
         out->pid = status == ST_STOPPED ? 0 : st.pid;
-        str_fmt(out->bundle, sizeof out->bundle, "%s", st.bundle);
+        str_copy(out->bundle, sizeof out->bundle, st.bundle);
         r = 0;
     }
     close_container(rootfd, dirfd, &st);
@@ -12272,7 +12319,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         delete_locked(rootfd, dirfd, &st, DELETE_RUN_END);
         memcpy(err_msg, saved, sizeof saved);
     } else if (!f.detach) {
-        flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */
+        sys_flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */
         rc = run_foreground(c, r.id, st.pid, &io, f.keep, exit_status, rootfd, dirfd, &st);
     }
     fg_io_close(&io);
@@ -12722,12 +12769,12 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
             n++;
         } else if (err_code == OCIRUN_E_DAMAGED) {
             memset(&rows[n].st, 0, sizeof rows[n].st);
-            str_fmt(rows[n].st.id, sizeof rows[n].st.id, "%s", name);
+            str_copy(rows[n].st.id, sizeof rows[n].st.id, name);
             rows[n++].status = create_under_way(dfd) ? ST_CREATING : ST_INTERRUPTED;
         }
         close(dfd);
     }
-    if (rootfd >= 0) close(rootfd);
+    close_if(rootfd);
     /* sorted by id, as runc lists (os.ReadDir): an insertion sort of
      * indices, then the rows copied in that order */
     size_t *ix = xcalloc(n + 1, sizeof *ix);
@@ -12851,15 +12898,15 @@ static int probe_in_child(int (*fn)(int), int arg)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 }
 
-static int probe_unshare(int flag) { return unshare(flag); }
+static int probe_unshare(int flag) { return sys_unshare(flag); }
 
 /* In a mount namespace of its own: a tmpfs over /dev (always there), and
  * pivot_root into it; an initramfs root refuses with EINVAL. */
 static int probe_pivot_root(int unused)
 {
     (void)unused;
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-        mount("tmpfs", "/dev", "tmpfs", 0, "size=4k") < 0 || chdir("/dev") < 0)
+    if (sys_unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("tmpfs", "/dev", "tmpfs", 0, "size=4k") < 0 || sys_chdir("/dev") < 0)
         return -1;
     return (int)syscall(SYS_pivot_root, ".", ".");
 }
@@ -13041,7 +13088,7 @@ static void check_state_root(struct check *c, const char *root)
     if (fd >= 0 && syscall(SYS_faccessat, fd, ".", W_OK) == 0) check_set(c, 1, NULL, NULL, "%s writable", root);
     else check_set(c, 0, "every container (state lives there)", "--root DIR on a writable filesystem (or make STATE_ROOT=...)",
                    "%s not writable (%s)", root, fd < 0 ? err_msg : strerror(errno));
-    if (fd >= 0) close(fd);
+    close_if(fd);
 }
 
 static void check_json(struct buf *b, const struct check *v, int n, int ok)
@@ -13204,7 +13251,7 @@ static int cmd_spec(int argc, char **argv)
             : fd < 0 ? (errno == EEXIST ? fail("File config.json exists. Remove it first.") : failerr("spec: create config.json"))
             : write_all(fd, b.p, b.len) < 0 ? failerr("spec: write config.json") : 0;
     if (fd >= 0 && close(fd) < 0 && r == 0) r = failerr("spec: write config.json");
-    if (dfd >= 0) close(dfd);
+    close_if(dfd);
     buf_free(&b);
     return r;
 }
@@ -13495,7 +13542,7 @@ static int criu_call(struct criu *cr, const struct buf *req, int type, criu_noti
     if (criu_send(cr, req) < 0) return -1;
     while (criu_recv(cr, r, &fd) == 0) {
         if (r->type != CRIU_NOTIFY || !r->success) {
-            if (fd >= 0) close(fd);
+            close_if(fd);
             if (!r->success)
                 return fail("criu failed: type %s errno %d%s%s; log file: %s", criu_type_name(type), r->cr_errno,
                             r->errmsg[0] ? ": " : "", r->errmsg, cr->log);
@@ -13620,7 +13667,7 @@ static int criu_dirs(const struct criu_flags *f, int make, int *imgfd, int *work
         return failerr("--work-path %s", work);
     if (access(abs, W_OK) < 0)
         return failerr("%s %s: criu writes its log there%s", f->work ? "--work-path" : "--image-path", work, f->work ? "" : " (or pass --work-path)");
-    str_fmt(log, PATH_MAX + 16, "%s/%s", abs, name);
+    str_path(log, PATH_MAX + 16, abs, name);
     return 0;
 }
 
@@ -13661,8 +13708,8 @@ static void criu_mount_key(int rootfd, const char *rootfs, const char *dest, cha
 {
     char head[PATH_MAX], link[PATH_MAX], p[32], *cut;
     ssize_t rl = (ssize_t)strlen(rootfs), n;
-    str_fmt(out, PATH_MAX, "%s", dest);
-    str_fmt(head, sizeof head, "%s", dest);
+    str_copy(out, PATH_MAX, dest);
+    str_copy(head, sizeof head, dest);
     for (;;) {
         int fd = rootfd >= 0 ? resolve_in_root(rootfd, head, 0) : -1;
         if (fd >= 0) {
@@ -13686,8 +13733,8 @@ static void criu_cgroup_binds(struct buf *o, const char *dest, const struct cgro
         char key[PATH_MAX];
         const char *name = str_rchr(cg->l.h[i].mnt, '/');
         if (!cg->dir[i][0]) continue;
-        if (v2only) str_fmt(key, sizeof key, "%s", dest);
-        else str_fmt(key, sizeof key, "%s/%s", dest, name ? name + 1 : cg->l.h[i].mnt);
+        if (v2only) str_copy(key, sizeof key, dest);
+        else str_path(key, sizeof key, dest, name ? name + 1 : cg->l.h[i].mnt);
         pb_pair(o, 23, key, restore ? cg->dir[i] : key, 0);
     }
 }
@@ -13706,11 +13753,11 @@ static void criu_ext_mounts(struct buf *o, const struct oci_spec *s, const char 
             criu_cgroup_binds(o, m->dest, cg, restore);
         if (!m->bind) continue;
         criu_mount_key(rootfd, rootfs, m->dest, key);
-        if (m->source[0] == '/') str_fmt(src, sizeof src, "%s", m->source);
-        else str_fmt(src, sizeof src, "%s/%s", bundle, m->source);
+        if (m->source[0] == '/') str_copy(src, sizeof src, m->source);
+        else str_path(src, sizeof src, bundle, m->source);
         pb_pair(o, 23, key, restore ? src : key, 0);
     }
-    if (rootfd >= 0) close(rootfd);
+    close_if(rootfd);
     for (size_t i = 0; i < ARRAY_LEN(default_devices); i++) pb_pair(o, 23, default_devices[i].path, default_devices[i].path, 0);
     for (size_t i = 0; i < s->ndevices; i++) pb_pair(o, 23, s->devices[i].path, s->devices[i].path, 0);
     if (restore && s->nmasked) pb_pair(o, 23, "/dev/null", "/dev/null", 0);
@@ -13800,7 +13847,7 @@ static int criu_dump_opts(struct buf *o, const struct criu_flags *f, const struc
 static int checkpoint_notify(void *ctx, const struct criu_resp *n, int fd)
 {
     int *status_fd = ctx;
-    if (fd >= 0) close(fd);
+    close_if(fd);
     if (!strcmp(n->script, "status-ready") && *status_fd >= 0) {
         if (sys_write(*status_fd, "", 1) != 1) warnf("--status-fd %d: %s", *status_fd, strerror(errno));
         close(*status_fd), *status_fd = -1;
@@ -13848,7 +13895,7 @@ static int checkpoint_run(const struct cli *c, const struct criu_flags *f, const
     }
     /* after a pre-dump criu waits for the next request: its end is ours */
     if (criu_finish(&cr, r == 0 && !f->pre_dump) < 0) r = -1;
-    if (status_fd >= 0) close(status_fd);
+    close_if(status_fd);
     buf_free(&o), buf_free(&req);
     return r;
 }
@@ -13882,8 +13929,8 @@ static int cmd_checkpoint(const struct cli *c, int argc, char **argv)
     r = f.leave_running || f.pre_dump ? 0 : delete_locked(rootfd, dirfd, &st, 1);
 out:
     if (have_spec) spec_free(&spec);
-    if (imgfd >= 0) close(imgfd);
-    if (workfd >= 0) close(workfd);
+    close_if(imgfd);
+    close_if(workfd);
     close_container(rootfd, dirfd, &st);
     return r;
 }
@@ -13914,15 +13961,15 @@ static int restore_mount_point(const struct restore_prep *p, int rootfd, const s
     struct stat sst;
     struct resolved res;
     if (!strcmp(m->type, "cgroup") || below_tmpfs(p->s, m->dest)) return 0;
-    if (m->source[0] == '/' || !m->bind) str_fmt(path, sizeof path, "%s", m->source);
-    else str_fmt(path, sizeof path, "%s/%s", p->bundle, m->source);
+    if (m->source[0] == '/' || !m->bind) str_copy(path, sizeof path, m->source);
+    else str_path(path, sizeof path, p->bundle, m->source);
     if (m->bind && stat(path, &sst) < 0) return failerr("%s: bind source %s", m->dest, path);
     int fd = resolve_at(rootfd, m->dest, RES_MKDIR | (m->bind && !S_ISDIR(sst.st_mode) ? RES_MKFILE : 0), &res);
     if (fd < 0) return err_prefix("mount point %s", m->dest);
     int src = m->bind ? sys_open(path, O_PATH | O_CLOEXEC, 0) : -1, r = 0;
     if (m->bind && (src < 0 || mount(proc_fd_path(a, src), proc_fd_path(b, fd), NULL, MS_BIND | MS_REC, NULL) < 0))
         r = failerr("bind %s on %s for criu", path, m->dest);
-    if (src >= 0) close(src);
+    close_if(src);
     close(fd);
     return r;
 }
@@ -13931,11 +13978,11 @@ static int restore_mount_point(const struct restore_prep *p, int rootfd, const s
 static int restore_prep(void *arg)
 {
     const struct restore_prep *p = arg;
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    if (sys_unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return failerr("a mount namespace to make mount points in");
     int rootfd = sys_open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), r = rootfd < 0 ? failerr("rootfs %s", p->rootfs) : 0;
     for (size_t i = 0; r == 0 && i < p->s->nmounts; i++) r = restore_mount_point(p, rootfd, &p->s->mounts[i]);
-    if (rootfd >= 0) close(rootfd);
+    close_if(rootfd);
     return r < 0 ? 1 : 0;
 }
 
@@ -13958,7 +14005,7 @@ static int restore_root(const struct create_job *j, const char *root_dir)
     xfree(stack);
     if (pid < 0) return failerr("clone");
     if (!WIFEXITED(status) || WEXITSTATUS(status)) return err_prefix("restore: the mount points");
-    if (mkdirat(j->dirfd, "criu-root", 0755) < 0 || mount(j->opts.rootfs, root_dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+    if (sys_mkdirat(j->dirfd, "criu-root", 0755) < 0 || mount(j->opts.rootfs, root_dir, NULL, MS_BIND | MS_REC, NULL) < 0)
         return failerr("restore: bind the rootfs at %s", root_dir);
     return 0;
 }
@@ -14047,7 +14094,7 @@ static int restore_notify(void *ctx, const struct criu_resp *n, int fd)
         j->master = fd;
         return pty_to_console(j);
     }
-    if (fd >= 0) close(fd);
+    close_if(fd);
     if (!strcmp(n->script, "post-restore")) return restore_record(x, n->pid);
     if (strcmp(n->script, "setup-namespaces")) return 0;
     struct buf b = {0};
@@ -14138,8 +14185,8 @@ static int cmd_restore(const struct cli *c, int argc, char **argv, int *exit_sta
     }
     if (ok) master = j.master, j.master = -1;
     for (int k = 4; k < nfds; k++) close(fds[k]);
-    if (imgfd >= 0) close(imgfd);
-    if (workfd >= 0) close(workfd);
+    close_if(imgfd);
+    close_if(workfd);
     buf_free(&o);
     create_job_close(&j);
     if (!ok) return -1;

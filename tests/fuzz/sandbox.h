@@ -114,7 +114,8 @@ static long sb_syscall(long nr, ...)
 {
     int nargs;
     switch (nr) {
-    case SYS_fchdir: nargs = 1; break;
+    case SYS_fchdir: case SYS_chdir: nargs = 1; break;
+    case SYS_flock: nargs = 2; break;
     case SYS_clock_gettime: case SYS_getcwd: case SYS_capget: case SYS_pipe2: case 434 /* pidfd_open */:
     case SYS_statfs: case SYS_fstatfs: nargs = 2; break;
     case SYS_fcntl: case SYS_socket: case SYS_ioctl: case SYS_getdents64: case 436 /* close_range */: case SYS_seccomp:
@@ -146,6 +147,7 @@ static long sb_syscall(long nr, ...)
     case 436:   /* close_range: only to mark fds close-on-exec */
         if (a[2] != 4 /* CLOSE_RANGE_CLOEXEC */) return sb_no("close_range");
         break;
+    case SYS_flock: return sb_flock((int)a[0], (int)a[1]);
     case SYS_read: return sb_read((int)a[0], (void *)a[1], (size_t)a[2]);
     case SYS_write: return sb_write((int)a[0], (const void *)a[1], (size_t)a[2]);
     case SYS_wait4: return sb_waitpid((pid_t)a[0], (int *)a[1], (int)a[2]);
