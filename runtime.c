@@ -8021,14 +8021,38 @@ static int readonly_copy_over(int fd)
     return r;
 }
 
+/* Before pivot_root, through the rootfs fd: after it, /proc/self/fd would
+ * be the container's /proc, which may not even be procfs. */
+static int remount_root_readonly(int rootfd)
+{
+    return remount_bind(rootfd, MS_RDONLY | mount_flags_of(rootfd), "/");
+}
+
+/* A path of "/", "." and ".." only: the root itself, whatever it holds. */
+static int names_root(const char *p)
+{
+    for (;;) {
+        while (*p == '/') p++;
+        if (!*p) return 1;
+        size_t n = p[0] != '.' ? 0 : p[1] == '.' ? 2 : 1;
+        if (!n || (p[n] && p[n] != '/')) return 0;
+        p += n;
+    }
+}
+
 /* Bind each path on itself and make the top read-only (runc's readonly
  * paths): readonly_copy_over, or before Linux 5.12 a bind through the
- * fd, the path looked up again and remounted. */
+ * fd, the path looked up again and remounted.  The root is remounted
+ * itself: a copy over it would lie under what the pivot enters. */
 static int mount_readonly_paths(struct rootfs_ctx *c)
 {
     const struct oci_spec *s = c->spec;
     for (size_t i = 0; i < s->nreadonly; i++) {
         const char *path = s->readonly[i];
+        if (*path && names_root(path)) {
+            if (remount_root_readonly(c->rootfd) < 0) return -1;
+            continue;
+        }
         int fd = *path ? resolve_in_root(c->rootfd, path, 0) : (errno = ENOENT, -1);
         if (fd < 0 && errno == ENOENT) continue;
         if (fd < 0) return err_prefix("readonly path");
@@ -8221,13 +8245,6 @@ static int enter_rootfs(struct rootfs_ctx *c)
     if (sys_chroot(".") < 0) return failerr("chroot %s", c->rootfs);
     if (sys_chdir("/") < 0) return failerr("chdir /");
     return 0;
-}
-
-/* Before pivot_root, through the rootfs fd: after it, /proc/self/fd would
- * be the container's /proc, which may not even be procfs. */
-static int remount_root_readonly(int rootfd)
-{
-    return remount_bind(rootfd, MS_RDONLY | mount_flags_of(rootfd), "/");
 }
 
 /* ======================================================================
@@ -12527,7 +12544,9 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (blkio && !res) {
         /* the flag is the one-field blockIO object the resources file would hold */
         const struct jv *v;
-        str_fmt(blkio_json, sizeof blkio_json, "{\"weight\":%.20s}", blkio);
+        int64_t w;
+        if (flag_int("blkio-weight", blkio, 0, 65535, &w) < 0) goto out;
+        str_fmt(blkio_json, sizeof blkio_json, "{\"weight\":%d}", (int)w);
         if (!(v = json_parse(blkio_json, strlen(blkio_json), &s.arena)) || parse_blockio(v) < 0) {
             err_prefix("update --blkio-weight %s", blkio);
             goto out;

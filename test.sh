@@ -1055,6 +1055,14 @@ awk '"'"'$5 == "/proc/sys" || $5 == "/var/rodir" || $5 == "/mnt/flagged" { o[$5]
 	printf '%s\n' "$OUT" | head -1 | grep -qx Linux || fail "/proc/sys not readable"
 	printf '%s\n' "$OUT" | grep -qx rw-ok || fail "rest of / not writable"
 	[ -e "$RFS/var/rodir/f" ] && { rm -f "$RFS/var/rodir/f"; fail "write to readonly path reached the rootfs"; }
+	# the root named as a read-only path ("/", "/./..") is read-only too
+	# (runc 1.1: "/" only)
+	local p
+	for p in / $([ "$IS_OCIRUN" = 1 ] && echo /./..); do
+		run_sh ropaths-root 'touch /rofile 2>&1' '.root.readonly = false | .linux.readonlyPaths += [$p]' --arg p "$p"
+		printf '%s' "$OUT" | grep -q 'Read-only file system' || fail "readonlyPaths \"$p\": / writable: rc $RC, $(errsum "$OUT$ERR")"
+		[ -e "$RFS/rofile" ] && { rm -f "$RFS/rofile"; fail "readonlyPaths \"$p\": a file made in the rootfs"; }
+	done
 	return 0
 }
 
