@@ -1834,6 +1834,7 @@ t_flags_go_forms() {
 		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update --pids-limit '$v' succeeded"
 	done
 	rt update --kernel-memory abc $id >"$B/log" 2>&1 && fail "update --kernel-memory abc succeeded"
+	rt update --blkio-weight '500,"leafWeight":5' $id >"$B/log" 2>&1 && fail "update --blkio-weight with JSON after the number succeeded"
 	rt exec --preserve-fds '' $id true >"$B/log" 2>&1 && fail "exec --preserve-fds '' succeeded"
 	if [ "$IS_OCIRUN" = 1 ]; then
 		# (runc reads Go's literals there: 010 is 8; refused here, not read as 10)
