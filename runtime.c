@@ -2239,6 +2239,7 @@ struct oci_spec {
     const char *cgroups_path;
     const char *mount_label;       /* SELinux context= of new mounts; NULL: none */
     int personality;               /* linux.personality's domain + 1; 0: none */
+    char time_offsets[96];         /* linux.timeOffsets as timens_offsets takes them; "": none */
     struct oci_hook *hooks[NHOOKS];
     size_t nhooks[NHOOKS];
 };
@@ -2971,6 +2972,25 @@ static int parse_personality(const struct jv *v, struct oci_spec *s)
     return 0;
 }
 
+/* linux.timeOffsets: the two clocks a time namespace offsets
+ * (time_namespaces(7)), {secs, nanosecs} each, kept as the lines
+ * /proc/self/timens_offsets takes (by clock id, CLOCK_MONOTONIC 1 and
+ * CLOCK_BOOTTIME 7, which every kernel with time namespaces reads); the
+ * kernel checks the ranges when they are written. */
+static int parse_time_offsets(const struct jv *v, struct oci_spec *s)
+{
+    size_t n = 0;
+    if (want_obj(".linux.timeOffsets", v) < 0) return -1;
+    for (const struct jv *c = v->child; c; c = c->next) {
+        const struct jv *f[2] = { member(c, "secs"), member(c, "nanosecs") };
+        int id = !strcmp(c->key, "monotonic") ? 1 : !strcmp(c->key, "boottime") ? 7 : 0, ok = id && c->type == J_OBJ;
+        for (int k = 0; k < 2; k++) ok &= !f[k] || (f[k]->type == J_NUM && f[k]->numkind != JN_OTHER && f[k]->slen <= 20);
+        if (!ok) return fail(".linux.timeOffsets.%.20s: expected monotonic or boottime, with integer secs and nanosecs", c->key);
+        n += (size_t)str_fmt(s->time_offsets + n, sizeof s->time_offsets - n, "%d %s %s\n", id, f[0] ? f[0]->s : "0", f[1] ? f[1]->s : "0");
+    }
+    return 0;
+}
+
 static int parse_propagation(const char *path, const char *name, unsigned long *out)
 {
     const struct mount_opt *mo = find_mount_opt(name);
@@ -3527,9 +3547,8 @@ static int parse_linux(const struct jv *v, struct oci_spec *s)
     if (get_str(b, v, "rootfsPropagation", 0, &prop) < 0) return -1;
     if (prop && prop[0] && parse_propagation(".linux.rootfsPropagation", prop, &s->rootfs_prop) < 0) return -1;
     if ((x = member(v, "personality")) && parse_personality(x, s) < 0) return -1;
-    static const char *const unsupported[] = {
-        "intelRdt", "timeOffsets", "netDevices", "memoryPolicy",
-    };
+    if ((x = member(v, "timeOffsets")) && parse_time_offsets(x, s) < 0) return -1;
+    static const char *const unsupported[] = { "intelRdt", "netDevices", "memoryPolicy" };
     for (size_t i = 0; i < ARRAY_LEN(unsupported); i++) {
         const struct jv *f = member(v, unsupported[i]);
         if (f && !((f->type == J_STR && !f->slen) || ((f->type == J_OBJ || f->type == J_ARR) && !f->count)))
@@ -3600,6 +3619,8 @@ static int validate_spec(struct oci_spec *s)
     for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].idmap && !s->mounts[i].nuidmap && !s->nuidmap)
             return fail(".mounts[%zu]: idmap without uidMappings takes the container's user namespace mappings, and there are none", i);
+    if (s->time_offsets[0] && !(s->clone_flags & CLONE_NEWTIME))
+        return fail(".linux.timeOffsets: offsets need a new time namespace");
     if (s->hostname && s->hostname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
         return fail(".hostname: setting the hostname needs a private UTS namespace");
     if (s->domainname && s->domainname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
@@ -11090,6 +11111,8 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
         errno = e;
         return failerr("unshare namespaces");
     }
+    /* (the kernel takes them until a process enters the namespace) */
+    if (s->time_offsets[0] && write_file_str("/proc/self/timens_offsets", s->time_offsets) < 0) return err_prefix(".linux.timeOffsets");
     return 0;
 }
 

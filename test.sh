@@ -2050,6 +2050,28 @@ t_config_sysctl_hostname() {
 	bad sysctl-host 'hostname' "$B" run --bundle "$B" sysctl-host
 }
 
+# linux.timeOffsets in a new time namespace (runc 1.2's; 1.1 knows no
+# time namespace): the kernel's own view, /proc/self/timens_offsets, and
+# the boot-time clock in /proc/uptime (a kernel without time namespaces:
+# namespace_unsupported)
+t_time_offsets() {
+	need_ocirun || return
+	local ns='.linux.namespaces += [{type: "time"}]'
+	sh_variant timens 'tr -s " " < /proc/self/timens_offsets; cut -d. -f1 /proc/uptime' \
+		"$ns"' | .linux.timeOffsets = {monotonic: {secs: 604800}, boottime: {secs: 100000000, nanosecs: 5}}'
+	rt run --bundle "$B" timens </dev/null >"$B/out" 2>"$B/err" || { fail "run: $(errsum "$(cat "$B/err")")"; return; }
+	expect "timens_offsets inside" "$(sed -n 1,2p "$B/out" | tr '\n' ' ')" "monotonic 604800 0 boottime 100000000 5 "
+	[ "$(sed -n 3p "$B/out")" -ge 100000000 ] || fail "uptime inside: $(sed -n 3p "$B/out"), want >= 100000000"
+	variant timens "$ns"' | .linux.timeOffsets = {realtime: {secs: 1}}'
+	bad timens 'timeOffsets.realtime' "$B" create --bundle "$B" timens
+	variant timens '.linux.timeOffsets = {monotonic: {secs: 1}}'
+	bad timens 'need a new time namespace' "$B" create --bundle "$B" timens
+	variant timens "$ns"' | .linux.timeOffsets = {monotonic: {secs: 1, nanosecs: 1000000000}}'
+	bad timens 'timeOffsets.*Invalid argument' "$B" create --bundle "$B" timens
+	variant timens "$ns"' | .linux.timeOffsets = {monotonic: {secs: "1"}}'
+	bad timens 'timeOffsets.monotonic' "$B" create --bundle "$B" timens
+}
+
 # Keys as Go's encoding/json finds a struct's fields (runc reads configs
 # so): case aside, the last of duplicates winning.
 t_config_key_case() {
@@ -5693,7 +5715,7 @@ no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bin
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created start_stopped_init create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
-config_key_case bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
+config_key_case time_offsets bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
