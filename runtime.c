@@ -2984,7 +2984,10 @@ static int parse_time_offsets(const struct jv *v, struct oci_spec *s)
     for (const struct jv *c = v->child; c; c = c->next) {
         const struct jv *f[2] = { member(c, "secs"), member(c, "nanosecs") };
         int id = !strcmp(c->key, "monotonic") ? 1 : !strcmp(c->key, "boottime") ? 7 : 0, ok = id && c->type == J_OBJ;
-        for (int k = 0; k < 2; k++) ok &= !f[k] || (f[k]->type == J_NUM && f[k]->numkind != JN_OTHER && f[k]->slen <= 20);
+        /* (int64 secs, uint32 nanosecs: the kernel's sscanf would wrap what
+         * lies beyond them into other numbers) */
+        for (int k = 0; k < 2; k++)
+            ok &= !f[k] || (f[k]->type == J_NUM && f[k]->numkind == JN_INT && (!k || (uint64_t)f[k]->i <= UINT32_MAX));
         if (!ok) return fail(".linux.timeOffsets.%.20s: expected monotonic or boottime, with integer secs and nanosecs", c->key);
         n += (size_t)str_fmt(s->time_offsets + n, sizeof s->time_offsets - n, "%d %s %s\n", id, f[0] ? f[0]->s : "0", f[1] ? f[1]->s : "0");
     }

@@ -2068,8 +2068,11 @@ t_time_offsets() {
 	bad timens 'need a new time namespace' "$B" create --bundle "$B" timens
 	variant timens "$ns"' | .linux.timeOffsets = {monotonic: {secs: 1, nanosecs: 1000000000}}'
 	bad timens 'timeOffsets.*Invalid argument' "$B" create --bundle "$B" timens
-	variant timens "$ns"' | .linux.timeOffsets = {monotonic: {secs: "1"}}'
-	bad timens 'timeOffsets.monotonic' "$B" create --bundle "$B" timens
+	local v
+	for v in '{secs: "1"}' '{secs: 9223372036854775808}' '{nanosecs: -1}' '{nanosecs: 4294967296}'; do
+		variant timens "$ns | .linux.timeOffsets = {monotonic: $v}"
+		bad timens 'timeOffsets.monotonic' "$B" create --bundle "$B" timens
+	done
 }
 
 # Keys as Go's encoding/json finds a struct's fields (runc reads configs
