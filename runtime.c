@@ -2239,7 +2239,7 @@ struct oci_spec {
     const char *cgroups_path;
     const char *mount_label;       /* SELinux context= of new mounts; NULL: none */
     int personality;               /* linux.personality's domain + 1; 0: none */
-    char time_offsets[96];         /* linux.timeOffsets as timens_offsets takes them; "": none */
+    char time_offsets[2][40];      /* linux.timeOffsets, monotonic and boottime, as timens_offsets takes them; "": none */
     struct oci_hook *hooks[NHOOKS];
     size_t nhooks[NHOOKS];
 };
@@ -2979,17 +2979,17 @@ static int parse_personality(const struct jv *v, struct oci_spec *s)
  * kernel checks the ranges when they are written. */
 static int parse_time_offsets(const struct jv *v, struct oci_spec *s)
 {
-    size_t n = 0;
     if (want_obj(".linux.timeOffsets", v) < 0) return -1;
-    for (const struct jv *c = v->child; c; c = c->next) {
+    for (const struct jv *c = v->child; c; c = c->next) {   /* (a clock given twice: the last, as Go's map) */
         const struct jv *f[2] = { member(c, "secs"), member(c, "nanosecs") };
-        int id = !strcmp(c->key, "monotonic") ? 1 : !strcmp(c->key, "boottime") ? 7 : 0, ok = id && c->type == J_OBJ;
+        int id = !strcmp(c->key, "monotonic") ? 1 : !strcmp(c->key, "boottime") ? 7 : 0;
+        int ok = id && (c->type == J_OBJ || c->type == J_NULL);
         /* (int64 secs, uint32 nanosecs: the kernel's sscanf would wrap what
          * lies beyond them into other numbers) */
         for (int k = 0; k < 2; k++)
             ok &= !f[k] || (f[k]->type == J_NUM && f[k]->numkind == JN_INT && (!k || (uint64_t)f[k]->i <= UINT32_MAX));
         if (!ok) return fail(".linux.timeOffsets.%.20s: expected monotonic or boottime, with integer secs and nanosecs", c->key);
-        n += (size_t)str_fmt(s->time_offsets + n, sizeof s->time_offsets - n, "%d %s %s\n", id, f[0] ? f[0]->s : "0", f[1] ? f[1]->s : "0");
+        str_fmt(s->time_offsets[id == 7], sizeof s->time_offsets[0], "%d %s %s\n", id, f[0] ? f[0]->s : "0", f[1] ? f[1]->s : "0");
     }
     return 0;
 }
@@ -3622,7 +3622,7 @@ static int validate_spec(struct oci_spec *s)
     for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].idmap && !s->mounts[i].nuidmap && !s->nuidmap)
             return fail(".mounts[%zu]: idmap without uidMappings takes the container's user namespace mappings, and there are none", i);
-    if (s->time_offsets[0] && !(s->clone_flags & CLONE_NEWTIME))
+    if ((s->time_offsets[0][0] || s->time_offsets[1][0]) && !(s->clone_flags & CLONE_NEWTIME))
         return fail(".linux.timeOffsets: offsets need a new time namespace");
     if (s->hostname && s->hostname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
         return fail(".hostname: setting the hostname needs a private UTS namespace");
@@ -7460,6 +7460,7 @@ struct rootfs_ctx {
     const struct cg_layout *cgl;   /* the host's cgroup hierarchies as stage 0 found them, or NULL */
     dev_t proc_dev;                /* the container's procfs, once mounted (0: not yet) */
     dev_t top_dev;                 /* the filesystem verify_mounted found last */
+    int root_ro;                   /* a read-only path names the root itself */
 };
 
 static int mount_on_fd(const char *src, int fd, const char *type, unsigned long flags, const char *data)
@@ -8067,14 +8068,15 @@ static int names_root(const char *p)
 /* Bind each path on itself and make the top read-only (runc's readonly
  * paths): readonly_copy_over, or before Linux 5.12 a bind through the
  * fd, the path looked up again and remounted.  The root is remounted
- * itself: a copy over it would lie under what the pivot enters. */
+ * itself, as for root.readonly: a copy over it would lie under what the
+ * pivot enters. */
 static int mount_readonly_paths(struct rootfs_ctx *c)
 {
     const struct oci_spec *s = c->spec;
     for (size_t i = 0; i < s->nreadonly; i++) {
         const char *path = s->readonly[i];
-        if (*path && names_root(path)) {
-            if (remount_root_readonly(c->rootfd) < 0) return -1;
+        if (*path && names_root(path)) {   /* (as root.readonly) */
+            c->root_ro = 1;
             continue;
         }
         int fd = *path ? resolve_in_root(c->rootfd, path, 0) : (errno = ENOENT, -1);
@@ -8544,7 +8546,7 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
                         const struct before_pivot *bp, const int *host_fds, const struct cg_layout *cgl)
 {
     if (!((s->clone_flags | s->join_flags) & CLONE_NEWNS)) return chroot_rootfs(s, rootfs, pty, bp);
-    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl, 0, 0 };
+    struct rootfs_ctx c = { s, rootfs, -1, no_pivot, 0, 0, host_fds, NULL, 0, cgl, 0, 0, 0 };
     /* by default nothing we mount propagates back to the host; a config
      * that asks for shared propagation gets it, as in runc.  Unbindable is
      * for the container's / and is set there after the pivot: on the
@@ -8572,8 +8574,10 @@ static int setup_rootfs(const struct oci_spec *s, const char *rootfs, int no_piv
     }
     if (remount_ro_later(&c) < 0) goto out;
     if (apply_sysctls(s) < 0 || mount_readonly_paths(&c) < 0 || mount_masked_paths(&c) < 0) goto out;
-    if (s->root_readonly && remount_root_readonly(c.rootfd) < 0) goto out;
     if (bp->fn && bp->fn(bp->arg) < 0) goto out; /* the hooks' moment (runtime spec) */
+    /* after the hooks, as runc: they may write into the rootfs (a GPU
+     * hook adds the driver's files to a --read-only container) */
+    if ((s->root_readonly || c.root_ro) && remount_root_readonly(c.rootfd) < 0) goto out;
     if (enter_rootfs(&c) < 0) goto out;
     if (s->rootfs_prop && mount(NULL, "/", NULL, s->rootfs_prop, NULL) < 0) {
         failerr("set rootfs propagation");
@@ -9829,7 +9833,7 @@ static int idmap_mount_fd(const struct oci_spec *s, size_t i)
     const struct oci_mount *m = &s->mounts[i];
     /* (the tree as the bind takes it; idmapped below its top only with
      * ridmap: config.md, "the mapping is applied recursively") */
-    int rec = m->rbind || m->ridmap ? OCI_AT_RECURSIVE : 0, setattr_rec = m->ridmap ? OCI_AT_RECURSIVE : 0;
+    int rec = m->rbind ? OCI_AT_RECURSIVE : 0, setattr_rec = m->ridmap ? OCI_AT_RECURSIVE : 0;
     if (geteuid() != 0) return fail(".mounts[%zu]: idmapped mounts need root in the host's user namespace", i);
     int ns = m->nuidmap ? idmap_userns(m->uidmap, m->nuidmap, m->gidmap, m->ngidmap)
                         : idmap_userns(s->uidmap, s->nuidmap, s->gidmap, s->ngidmap);
@@ -11115,7 +11119,9 @@ static int create_namespaces(const struct oci_spec *s, int syncfd)
         return failerr("unshare namespaces");
     }
     /* (the kernel takes them until a process enters the namespace) */
-    if (s->time_offsets[0] && write_file_str("/proc/self/timens_offsets", s->time_offsets) < 0) return err_prefix(".linux.timeOffsets");
+    char t[sizeof s->time_offsets];
+    str_fmt(t, sizeof t, "%s%s", s->time_offsets[0], s->time_offsets[1]);
+    if (t[0] && write_file_str("/proc/self/timens_offsets", t) < 0) return err_prefix(".linux.timeOffsets");
     return 0;
 }
 
@@ -12520,14 +12526,14 @@ bad:
 }
 
 /* the numeric flags first: num[k] is the value of flag k, for field[k] */
-struct update_flags { const char *num[9], *res, *cpus, *mems, *blkio, *kmem, *rdt; };
+struct update_flags { const char *num[9], *res, *cpus, *mems, *blkio, *kmem[2], *rdt; };
 #define UF(field) FLAG_AT(struct update_flags, field)
 static const struct flag update_flag_defs[] = {
     { "memory", 0, 's', UF(num[0]) }, { "memory-swap", 0, 's', UF(num[1]) }, { "memory-reservation", 0, 's', UF(num[2]) },
     { "cpu-share", 0, 's', UF(num[3]) }, { "cpu-quota", 0, 's', UF(num[4]) }, { "cpu-period", 0, 's', UF(num[5]) },
     { "pids-limit", 0, 'n', UF(num[6]) }, { "cpu-rt-period", 0, 's', UF(num[7]) }, { "cpu-rt-runtime", 0, 's', UF(num[8]) },
     { "resources", 'r', 's', UF(res) }, { "cpuset-cpus", 0, 's', UF(cpus) }, { "cpuset-mems", 0, 's', UF(mems) },
-    { "blkio-weight", 0, 's', UF(blkio) }, { "kernel-memory", 0, 's', UF(kmem) }, { "kernel-memory-tcp", 0, 's', UF(kmem) },
+    { "blkio-weight", 0, 'n', UF(blkio) }, { "kernel-memory", 0, 's', UF(kmem[0]) }, { "kernel-memory-tcp", 0, 's', UF(kmem[1]) },
     { "l3-cache-schema", 0, 's', UF(rdt) }, { "mem-bw-schema", 0, 's', UF(rdt) },
 };
 
@@ -12538,15 +12544,21 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     struct update_flags u;
     char blkio_json[64];
     memset(&u, 0, sizeof u);
-    const char *res, *cpus, *mems, *blkio, *kmem, *rdt, *const *num = u.num;
+    const char *res, *cpus, *mems, *blkio, *rdt, *const *num = u.num;
     if (parse_flags("update", argc, argv, &i, update_flag_defs, ARRAY_LEN(update_flag_defs), &u) < 0 ||
         want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
-    res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, kmem = u.kmem, rdt = u.rdt;
+    res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, rdt = u.rdt;
     if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
-    int64_t n;
-    if (kmem && !res && parse_size("kernel-memory", kmem, &n, 1) < 0) return -1;
-    if (kmem && !res) warnf("Kernel memory settings are ignored and will be removed");
+    /* (the integer flags are checked whatever else is given, as runc's
+     * flag library reads them first) */
+    int64_t n, w = 0;
+    if ((num[6] && flag_int("pids-limit", num[6], -INT64_MAX, INT64_MAX, &n) < 0) ||
+        (blkio && flag_int("blkio-weight", blkio, 0, 65535, &w) < 0))
+        return -1;
+    for (int k = 0; k < 2 && !res; k++)
+        if (u.kmem[k] && parse_size(update_flag_defs[13 + k].name, u.kmem[k], &n, 1) < 0) return -1;
+    if ((u.kmem[0] || u.kmem[1]) && !res) warnf("Kernel memory settings are ignored and will be removed");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
     resources_init(&s.res);
@@ -12570,8 +12582,6 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (blkio && !res) {
         /* the flag is the one-field blockIO object the resources file would hold */
         const struct jv *v;
-        int64_t w;
-        if (flag_int("blkio-weight", blkio, 0, 65535, &w) < 0) goto out;
         str_fmt(blkio_json, sizeof blkio_json, "{\"weight\":%d}", (int)w);
         if (!(v = json_parse(blkio_json, strlen(blkio_json), &s.arena)) || parse_blockio(v) < 0) {
             err_prefix("update --blkio-weight %s", blkio);
@@ -13741,7 +13751,9 @@ static int criu_common_opts(struct buf *o, const struct criu_flags *f, int imgfd
     if (mode >= 0) pb_num(o, 34, mode);
     /* criu reads a config file of its own, which wins over these: the
      * annotation's (an empty one: none), else runc's */
-    const struct jv *cf = member(s->annotations, "org.criu.config");
+    const struct jv *cf = NULL;   /* (a map's key, as Go matches it: exactly) */
+    for (const struct jv *a = s->annotations ? s->annotations->child : NULL; a; a = a->next)
+        if (!strcmp(a->key, "org.criu.config")) cf = a;
     if (!cf || cf->type != J_STR) pb_str(o, 51, "/etc/criu/runc.conf");
     else if (cf->s[0]) pb_str(o, 51, cf->s);
     return 0;
@@ -13877,10 +13889,9 @@ static int criu_dump_opts(struct buf *o, const struct criu_flags *f, const struc
         *str_rchr(fz, '/') = 0;
         pb_str(o, 44, fz);
     }
-    if (!f->lazy_pages || !f->status_fd) return 0;
-    int64_t n;
+    int64_t n = -1;   /* (-1: none, runc's default) */
     int fl;
-    if (flag_int("status-fd", f->status_fd, 0, INT_MAX, &n) < 0) return -1;
+    if (!f->lazy_pages || !f->status_fd || flag_int("status-fd", f->status_fd, -1, INT_MAX, &n) < 0 || n < 0) return 0;
     if ((fl = sys_fcntl(*status_fd = (int)n, F_GETFL, 0)) < 0) return fail("invalid --status-fd argument %s", f->status_fd);
     if ((fl & O_ACCMODE) == O_RDONLY) return fail("invalid --status-fd argument %d: not writable", *status_fd);
     if (version < 31500) pb_num(o, 49, *status_fd), *status_fd = -1;   /* criu writes it; later ones notify */
@@ -13957,7 +13968,7 @@ static int cmd_checkpoint(const struct cli *c, int argc, char **argv)
     int i = 1, rootfd = -1, dirfd = -1, imgfd = -1, workfd = -1, have_spec = 0, r = -1;
     memset(&f, 0, sizeof f), memset(&st, 0, sizeof st);
     int64_t n;
-    if (parse_criu_flags("checkpoint", argc, argv, &i, &f) < 0 || (f.status_fd && flag_int("status-fd", f.status_fd, 0, INT_MAX, &n) < 0) ||
+    if (parse_criu_flags("checkpoint", argc, argv, &i, &f) < 0 || (f.status_fd && flag_int("status-fd", f.status_fd, -1, INT_MAX, &n) < 0) ||
         want_args("checkpoint", argc - i, 1, 1, "[--image-path DIR] [--leave-running] [--pre-dump] ... <container-id>") < 0 ||
         cloexec_fds_from(3, 1) < 0 || open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0)
         goto out;
@@ -14353,7 +14364,7 @@ static const struct flag global_flag_defs[] = {
     { "root", 0, 'n', GF(root) }, { "log", 0, 's', GF(log) }, { "log-format", 0, 's', GF(log_format) },
     { "debug", 0, 'b', GF(debug) }, { "systemd-cgroup", 0, 'b', GF(systemd) }, { "rootless", 0, 's', GF(rootless) },
     { "version", 'v', 'b', GF(version) }, { "help", 'h', 'b', GF(help) },
-    { "criu", 0, 's', GF(criu) },   /* (last: not in a build without CRIU) */
+    { "criu", 0, 'n', GF(criu) },   /* (last: not in a build without CRIU) */
 };
 
 static int cli_main(int argc, char **argv)

@@ -1067,9 +1067,15 @@ awk '"'"'$5 == "/proc/sys" || $5 == "/var/rodir" || $5 == "/mnt/flagged" { o[$5]
 }
 
 t_root_readonly() {
-	run_sh root-ro 'touch /rofile 2>&1; [ -e /rofile ] && echo exists; touch /tmp/x 2>&1' '.root.readonly = true'
+	# the hooks still write into the rootfs (read-only after them, as runc:
+	# a GPU hook adds the driver's files to a --read-only container)
+	rm -f "$RFS/hookfile"
+	run_sh root-ro 'touch /rofile 2>&1; [ -e /rofile ] && echo exists; touch /tmp/x 2>&1' '.root.readonly = true
+		| .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "touch \($r)/hookfile"]}]' --arg r "$RFS"
 	printf '%s' "$OUT" | grep -q 'Read-only file system' || fail "readonly=true: / writable: $OUT"
 	[ -e "$RFS/rofile" ] && { rm -f "$RFS/rofile"; fail "file created in readonly rootfs"; }
+	[ -e "$RFS/hookfile" ] || fail "a createContainer hook could not write into the read-only rootfs: rc $RC, $(errsum "$ERR")"
+	rm -f "$RFS/hookfile"
 	run_sh root-rw 'touch /rwfile && echo created' '.root.readonly = false'
 	expect "readonly=false output" "$OUT" created
 	[ -e "$RFS/rwfile" ] || fail "file written with readonly=false not in rootfs"
@@ -1835,6 +1841,11 @@ t_flags_go_forms() {
 	done
 	rt update --kernel-memory abc $id >"$B/log" 2>&1 && fail "update --kernel-memory abc succeeded"
 	rt update --blkio-weight '500,"leafWeight":5' $id >"$B/log" 2>&1 && fail "update --blkio-weight with JSON after the number succeeded"
+	rt update --blkio-weight '' $id >"$B/log" 2>&1 && fail "update --blkio-weight '' succeeded"
+	rt update --kernel-memory-tcp bogus $id >"$B/log" 2>&1 && fail "update --kernel-memory-tcp bogus succeeded"
+	rt update --kernel-memory bogus --kernel-memory-tcp 1M $id >"$B/log" 2>&1 && fail "update --kernel-memory bogus --kernel-memory-tcp 1M succeeded"
+	echo '{"pids": {"limit": 20}}' >"$B/res.json"
+	rt update -r "$B/res.json" --pids-limit abc $id >"$B/log" 2>&1 && fail "update -r FILE --pids-limit abc succeeded"
 	rt exec --preserve-fds '' $id true >"$B/log" 2>&1 && fail "exec --preserve-fds '' succeeded"
 	if [ "$IS_OCIRUN" = 1 ]; then
 		# (runc reads Go's literals there: 010 is 8; refused here, not read as 10)
@@ -2061,6 +2072,13 @@ t_time_offsets() {
 		"$ns"' | .linux.timeOffsets = {monotonic: {secs: 604800}, boottime: {secs: 100000000, nanosecs: 5}}'
 	rt run --bundle "$B" timens </dev/null >"$B/out" 2>"$B/err" || { fail "run: $(errsum "$(cat "$B/err")")"; return; }
 	expect "timens_offsets inside" "$(sed -n 1,2p "$B/out" | tr '\n' ' ')" "monotonic 604800 0 boottime 100000000 5 "
+	# a clock given many times: the last (Go's map), nothing overrun
+	local dup= k
+	for k in $(seq 12); do dup="$dup\"monotonic\": {\"secs\": $k}, "; done
+	sed -i "s/\"timeOffsets\": {/\"timeOffsets\": {$dup/" "$B/config.json"
+	grep -q '"secs": 12' "$B/config.json" || { fail "sed did not edit the config"; return; }
+	rt run --bundle "$B" timens </dev/null >"$B/out" 2>"$B/err" || { fail "run (a clock 13 times): $(errsum "$(cat "$B/err")")"; return; }
+	expect "a clock given 13 times: timens_offsets inside" "$(sed -n 1p "$B/out")" "monotonic 604800 0"
 	[ "$(sed -n 3p "$B/out")" -ge 100000000 ] || fail "uptime inside: $(sed -n 3p "$B/out"), want >= 100000000"
 	variant timens "$ns"' | .linux.timeOffsets = {realtime: {secs: 1}}'
 	bad timens 'timeOffsets.realtime' "$B" create --bundle "$B" timens
@@ -4345,14 +4363,15 @@ t_idmap_mount() {
 	# (config.md: ridmap's "mapping is applied recursively")
 	mkdir -p "$vol/sub" && mount -t tmpfs tmpfs "$vol/sub" && touch "$vol/sub/s" || { fail "mount below the volume"; return; }
 	local o got=
-	for o in idmap ridmap; do
-		sh_variant $id-3 'stat -c %u /vol/h /vol/sub/s' ".root.path = \$r | .linux.namespaces += [{type: \"user\"}]
+	for o in rbind,idmap rbind,ridmap bind,ridmap; do
+		sh_variant $id-3 'stat -c %u /vol/h; stat -c %u /vol/sub/s 2>/dev/null || echo none' ".root.path = \$r | .linux.namespaces += [{type: \"user\"}]
 			 | .linux.uidMappings = $maps | .linux.gidMappings = $maps
-			 | .mounts += [{destination: \"/vol\", type: \"bind\", source: \$v, options: [\"rbind\", \$o]}]" --arg r "$rootfs" --arg v "$vol" --arg o $o
+			 | .mounts += [{destination: \"/vol\", type: \"bind\", source: \$v, options: (\$o | split(\",\"))}]" --arg r "$rootfs" --arg v "$vol" --arg o $o
 		got="$got$o: $(rt run --bundle "$B" $id-3 2>&1 | tr '\n' ' ')"
 	done
 	umount "$vol/sub"
-	expect "rbind with idmap, with ridmap: owners of the top's file, the submount's" "$got" "idmap: 0 65534 ridmap: 0 0 "
+	# (bind, ridmap: no mount below to map, as bind takes none)
+	expect "owners of the top's file, the submount's" "$got" "rbind,idmap: 0 65534 rbind,ridmap: 0 0 bind,ridmap: 0 none "
 }
 
 t_idmap_bad() {
@@ -5652,6 +5671,9 @@ t_criu() {
 	# (pipes for stdio, as the clients give: criu cannot dump a file of the host's)
 	rt run -d --bundle "$B" $id 0< <(exec sleep 120) 1> >(exec cat >/dev/null) 2>"$B/log" || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
 	waitfor 50 test -s "$out/log" || { fail "the counter did not start"; return; }
+	# --status-fd -1 is none (runc's default), not a bad fd
+	rt checkpoint --status-fd -1 crh-nonexistent >/dev/null 2>"$B/err"
+	grep -q 'does not exist' "$B/err" || fail "checkpoint --status-fd -1 of no container: $(errsum "$(cat "$B/err")")"
 	rt --criu /nonexistent/criu checkpoint --image-path "$img" $id >/dev/null 2>"$B/err"; rc=$?
 	[ $rc != 0 ] || fail "checkpoint with --criu /nonexistent/criu succeeded"
 	expect "checkpoint without criu: the container still" "$(cstatus $id)" running
