@@ -9877,16 +9877,59 @@ static int host_bind_fd(const struct oci_mount *m, const char *bundle)
 }
 
 /* Stage 0, before any stage starts (so a refusal leaves nothing): the
- * detached copies, by mount index (-1: none). */
-static int prepare_host_mounts(const struct oci_spec *s, const char *bundle, int **out)
+ * idmapped copies, by mount index (-1: none).  The plain binds of a user
+ * namespace's container come later: copy_binds_in_container. */
+static int prepare_host_mounts(const struct oci_spec *s, int **out)
 {
     int *fds = *out = xcalloc(s->nmounts + 1, sizeof *fds);
     for (size_t i = 0; i < s->nmounts; i++) fds[i] = -1;
-    for (size_t i = 0; i < s->nmounts; i++) {
+    for (size_t i = 0; i < s->nmounts; i++)
         if (s->mounts[i].idmap && (fds[i] = idmap_mount_fd(s, i)) < 0) return -1;
-        if (!s->mounts[i].idmap && mount_from_host(s, i)) fds[i] = host_bind_fd(&s->mounts[i], bundle);
-    }
     return 0;
+}
+
+/* Whether plain binds wait for copy_binds_in_container. */
+static int has_late_binds(const struct oci_spec *s)
+{
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (mount_from_host(s, i) && !s->mounts[i].idmap) return 1;
+    return 0;
+}
+
+struct late_binds { const struct oci_spec *s; const char *bundle; int *fds; int mntfd; };
+
+/* The child: in the container's mount namespace, as root of the host
+ * (CLONE_VM and CLONE_FILES: the copies land in our table). */
+static int late_binds_child(void *arg)
+{
+    struct late_binds *b = arg;
+    if (sys_setns(b->mntfd, CLONE_NEWNS) < 0) return 1;
+    for (size_t i = 0; i < b->s->nmounts; i++)
+        if (mount_from_host(b->s, i) && !b->s->mounts[i].idmap) b->fds[i] = host_bind_fd(&b->s->mounts[i], b->bundle);
+    return 0;
+}
+
+/* The binds of a container with a user namespace, copied (open_tree) from
+ * inside its mount namespace, once stage 2 is there: a source the host
+ * made ro, nosuid, nodev or noexec has those flags locked there (the
+ * kernel locks what a less privileged namespace inherits) and the copy
+ * keeps the locks, as a bind made there does (runc's); a copy made on
+ * the host's side has none, and the container's root could clear them.
+ * What cannot be copied there (a bind without rbind over locked mounts
+ * is refused) is copied on the host's side, and else opened by stage 2. */
+static void copy_binds_in_container(struct create_job *j)
+{
+    char p[32];
+    str_fmt(p, sizeof p, "/proc/%d/ns/mnt", (int)j->pid2);
+    struct late_binds b = { &j->spec, j->opts.bundle, j->host_fds, sys_open(p, O_RDONLY | O_CLOEXEC, 0) };
+    if (b.mntfd >= 0) {
+        pid_t pid = spawn_vfork(late_binds_child, &b, CLONE_FILES);
+        while (pid > 0 && sys_waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+        close(b.mntfd);
+    }
+    for (size_t i = 0; i < j->spec.nmounts; i++)
+        if (j->host_fds[i] < 0 && mount_from_host(&j->spec, i) && !j->spec.mounts[i].idmap)
+            j->host_fds[i] = host_bind_fd(&j->spec.mounts[i], j->opts.bundle);
 }
 
 /* Whether the config mounts cgroupfs (then stage 2 gets the layout of the
@@ -10079,7 +10122,7 @@ static int run_stage1(struct create_job *j, int first)
         goto out;
     }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
-    j->presend = j->config_len <= 32768 && send_setup(j->sp2[0], j, j->sock) == 0;
+    j->presend = j->config_len <= 32768 && !has_late_binds(&j->spec) && send_setup(j->sp2[0], j, j->sock) == 0;
     if (first >= 0) {
         if (cg_create_rest(j->cg, &j->spec, first) < 0) goto out;
         phase("cgroup made");
@@ -10232,6 +10275,7 @@ static int run_stage2(struct create_job *j)
     const char *peer = "stage 2 (container init)";
     struct buf b = {0};
     int r = -1;
+    if (!j->presend && j->host_fds && has_late_binds(&j->spec)) copy_binds_in_container(j);
     if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
         (j->early_hooks && run_create_hooks(j) < 0) ||
         (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
@@ -10486,7 +10530,7 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
     int first = -1, *late = early && !r->rootless && !(j.spec.clone_flags & CLONE_NEWUSER) ? &first : NULL;
     ok = ok && make_cgroup(&j, r, late) == 0;
     if (ok && first < 0) phase("cgroup made");
-    ok = ok && prepare_host_mounts(&j.spec, j.opts.bundle, &j.host_fds) == 0;
+    ok = ok && prepare_host_mounts(&j.spec, &j.host_fds) == 0;
     ok = ok && (early || spawn_stage1(&j) == 0) && run_stage1(&j, first) == 0;
     /* the state later commands read is written while stage 2 makes the
      * rootfs, staged under a temporary name and renamed into place once

@@ -4330,6 +4330,21 @@ t_userns_bind_source() {
 		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
 		| .mounts += [{destination: "/lk", type: "bind", source: $d, options: ["rbind", "ro"]}]' --arg d "$lk" --arg r "$rootfs"
 	umount "$lk"
+	local out1=$OUT rc1=$RC err1=$ERR
+	# ... and locked: a root of the container with CAP_SYS_ADMIN cannot
+	# clear them (runc's bind is made in the container's namespace, where
+	# they are locked; ocirun copies the source there)
+	mkdir -p "$lk" && mount --bind "$lk" "$lk" && mount -o remount,bind,ro,nosuid,nodev,noexec "$lk" || { fail "make a read-only bind"; return; }
+	local caps='["CAP_SYS_ADMIN", "CAP_KILL", "CAP_AUDIT_WRITE"]'
+	run_sh $id-lk2 'mount -o remount,bind,rw,exec /lk 2>/dev/null && echo remounted; touch /lk/f 2>/dev/null && echo wrote; true' \
+		".root.path = \$r | .linux.namespaces += [{type: \"user\"}]
+		| .process.capabilities.bounding = $caps | .process.capabilities.effective = $caps | .process.capabilities.permitted = $caps
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .mounts += [{destination: \"/lk\", type: \"bind\", source: \$d, options: [\"bind\"]}]" --arg d "$lk" --arg r "$rootfs"
+	umount "$lk"
+	[ "$RC" = 0 ] || fail "run (a read-only source, CAP_SYS_ADMIN): $(errsum "$ERR")"
+	expect "a read-only, noexec source: remounted rw, exec, written from the container" "$OUT" ""
+	OUT=$out1 RC=$rc1 ERR=$err1
 	if [ "$RC" = 0 ] || [ "$IS_OCIRUN" = 1 ]; then
 		[ "$RC" = 0 ] || { fail "run (a source on a noexec mount): $(errsum "$ERR")"; return; }
 		expect "the bind of a nosuid,nodev,noexec source, ro" "$(printf '%s\n' "$OUT" | sed -n 1p | tr ',' '\n' | grep -xE 'ro|nosuid|nodev|noexec' | sort | tr '\n' ' ')" "nodev noexec nosuid ro "
