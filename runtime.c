@@ -2268,6 +2268,12 @@ static int want_obj(const char *path, const struct jv *v) { return want(path, v,
 static int want_arr(const char *path, const struct jv *v) { return want(path, v, J_ARR, "an array"); }
 static int want_str(const char *path, const struct jv *v) { return want(path, v, J_STR, "a string"); }
 
+/* A path field (base.key) that must be absolute. */
+static int want_abs(const char *base, const char *key, const char *path)
+{
+    return path[0] == '/' ? 0 : fail("%s.%s: must be an absolute path, got \"%s\"", base, key, path);
+}
+
 /* A member of obj, NULL when absent or null (Go and runc treat both alike). */
 static const struct jv *member(const struct jv *obj, const char *key)
 {
@@ -2644,7 +2650,7 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
         return -1;
     if (!p->nargs) return fail("%s.args: at least one argument is required", b);
     if (!p->args[0][0]) return fail("%s.args[0]: must not be empty", b);
-    if (p->cwd[0] != '/') return fail("%s.cwd: must be an absolute path, got \"%s\"", b, p->cwd);
+    if (want_abs(b, "cwd", p->cwd) < 0) return -1;
     for (size_t i = 0; i < p->nenv; i++)
         if (!str_chr(p->env[i], '=') || p->env[i][0] == '=')
             return fail("%s.env[%zu]: expected KEY=value, got \"%s\"", b, i, p->env[i]);
@@ -2795,7 +2801,7 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
     if (want_obj(ip, c) < 0 || get_str(ip, c, "destination", 1, &m->dest) < 0 ||
         get_str(ip, c, "type", 0, &m->type) < 0 || get_str(ip, c, "source", 0, &m->source) < 0)
         return -1;
-    if (m->dest[0] != '/') return fail("%s.destination: must be an absolute path, got \"%s\"", ip, m->dest);
+    if (want_abs(ip, "destination", m->dest) < 0) return -1;
     clean_abs_path((char *)m->dest);   /* (the parser's copy, in the spec's arena) */
     char **opts;
     size_t nopts;
@@ -2871,7 +2877,7 @@ static int parse_namespaces(const struct jv *v, struct oci_spec *s)
         if ((s->clone_flags | s->join_flags) & flag)
             return fail("%s.type: namespace \"%s\" listed twice", ip, type);
         if (path && !path[0]) path = NULL;
-        if (path && path[0] != '/') return fail("%s.path: must be an absolute path, got \"%s\"", ip, path);
+        if (path && want_abs(ip, "path", path) < 0) return -1;
         s->ns[s->nns].flag = flag;
         s->ns[s->nns].path = path;
         s->nns++;
@@ -3585,7 +3591,7 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
             if (want_obj(ip, c) < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
                 get_strv(ip, c, "args", &h->args, &h->nargs) < 0 || get_strv(ip, c, "env", &h->env, &h->nenv) < 0)
                 return -1;
-            if (h->path[0] != '/') return fail("%s.path: must be an absolute path, got \"%s\"", ip, h->path);
+            if (want_abs(ip, "path", h->path) < 0) return -1;
             env_dedup(h->env, &h->nenv);
             if ((t = member(c, "timeout"))) {
                 int64_t secs;
@@ -7828,8 +7834,8 @@ static char *cg_mount_data(const struct cg_hier *h, char *out, size_t size)
  * (through /proc/self/fd), so unlike the config's mounts it needs no check
  * afterwards: nothing else can have touched that tmpfs in between but a
  * process that is root in a mount namespace we joined, and that one could
- * mount over the result anyway. */
-static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m, int defer)
+ * mount over the result anyway.  (Not inlined: see mount_cgroup.) */
+__attribute__((noinline)) static int mount_hierarchy(struct rootfs_ctx *c, int dir, const struct cg_hier *h, const struct oci_mount *m, int defer)
 {
     const char *name = str_rchr(h->mnt, '/');
     char src[PATH_MAX], dest[PATH_MAX], data[256];
@@ -7879,7 +7885,11 @@ out:
     return r;
 }
 
-static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
+/* Not inlined, and mount_hierarchy not into it: with their buffers (the
+ * layout's 24 KB, the paths) stage2_main's frame, or this one, would pass
+ * 32 KB, and MIPS reaches a local beyond that in three instructions
+ * instead of one (2 KB more code). */
+__attribute__((noinline)) static int mount_cgroup(struct rootfs_ctx *c, const struct oci_mount *m)
 {
     struct cg_layout own;
     const struct cg_layout *l = c->cgl ? c->cgl : &own;
@@ -8110,6 +8120,12 @@ static int mount_readonly_paths(struct rootfs_ctx *c)
     return 0;
 }
 
+/* A sysctl of the namespace `flag`, "an ipc" (`what`) and so on. */
+static int sysctl_needs(int ns, int flag, const char *key, const char *what)
+{
+    return ns & flag ? 0 : fail(".linux.sysctl.%s: needs %s namespace", key, what);
+}
+
 /* Keys a container may only set when it has the namespace they live in. */
 static int sysctl_allowed(const struct oci_spec *s, const char *key)
 {
@@ -8117,13 +8133,12 @@ static int sysctl_allowed(const struct oci_spec *s, const char *key)
     static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
                                        "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
     for (size_t i = 0; i < ARRAY_LEN(ipc); i++)
-        if (!strcmp(key, ipc[i])) return ns & CLONE_NEWIPC ? 0 : fail(".linux.sysctl.%s: needs an ipc namespace", key);
-    if (!strncmp(key, "fs.mqueue.", 10)) return ns & CLONE_NEWIPC ? 0 : fail(".linux.sysctl.%s: needs an ipc namespace", key);
-    if (!strncmp(key, "net.", 4)) return ns & CLONE_NEWNET ? 0 : fail(".linux.sysctl.%s: needs a network namespace", key);
+        if (!strcmp(key, ipc[i])) return sysctl_needs(ns, CLONE_NEWIPC, key, "an ipc");
+    if (!strncmp(key, "fs.mqueue.", 10)) return sysctl_needs(ns, CLONE_NEWIPC, key, "an ipc");
+    if (!strncmp(key, "net.", 4)) return sysctl_needs(ns, CLONE_NEWNET, key, "a network");
     if (!strcmp(key, "kernel.hostname"))   /* (runc's words) */
         return fail(".linux.sysctl.%s: not allowed, as it conflicts with the OCI \"hostname\" field", key);
-    if (!strcmp(key, "kernel.domainname"))
-        return ns & CLONE_NEWUTS ? 0 : fail(".linux.sysctl.%s: needs a uts namespace", key);
+    if (!strcmp(key, "kernel.domainname")) return sysctl_needs(ns, CLONE_NEWUTS, key, "a uts");
     return fail(".linux.sysctl.%s: not a namespaced sysctl, it would change the host", key);
 }
 
@@ -8158,7 +8173,7 @@ static int proc_mounts_check(const struct oci_spec *s)
                                 "sys/kernel/ns_last_pid\0";
     for (size_t i = 0; i < s->nmounts; i++) {
         const struct oci_mount *m = &s->mounts[i];
-        const char *d = m->dest, *w = lxcfs;
+        const char *d = m->dest;
         struct statfs sf;
         if (!path_in_proc(d)) continue;
         if (!m->bind && list_contains_all(m->type, "tmpfs,proc,sysfs,mqueue,cgroup")) continue;
@@ -8166,8 +8181,7 @@ static int proc_mounts_check(const struct oci_spec *s)
             if (m->bind && sys_statfs(m->source, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC) continue;
             return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is not of type proc", i, d);
         }
-        while (*w && strcmp(d + 6, w)) w += strlen(w) + 1;
-        if (!*w) return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is inside /proc", i, d);
+        if (name_index(d + 6, "", lxcfs) < 0) return fail(".mounts[%zu]: \"%s\" cannot be mounted because it is inside /proc", i, d);
     }
     return 0;
 }
@@ -11662,11 +11676,8 @@ static const struct flag *find_flag(const char *a, const struct flag *fl, size_t
  * `--force=1`, `-q=T`): 1, 0, or -1 for none of its words. */
 static int go_bool(const char *v)
 {
-    static const char words[] = "1\0t\0T\0true\0TRUE\0True\0" "0\0f\0F\0false\0FALSE\0False\0";
-    const char *w = words;
-    for (int k = 0; k < 12; k++, w += strlen(w) + 1)
-        if (!strcmp(v, w)) return k < 6;
-    return -1;
+    int k = name_index(v, "", "1\0t\0T\0true\0TRUE\0True\0" "0\0f\0F\0false\0FALSE\0False\0");
+    return k < 0 ? -1 : k < 6;
 }
 
 /* `COMMAND --help` (or -h, or `help COMMAND`): the command's usage and
@@ -12052,10 +12063,8 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
 static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int force)
 {
     int status = container_status(dirfd, st);
-    if (status == ST_RUNNING && !force)
-        return fail("cannot delete container %s that is not stopped: running", st->id);
-    if (status == ST_PAUSED && !force)
-        return fail("cannot delete container %s that is not stopped: paused", st->id);
+    if ((status == ST_RUNNING || status == ST_PAUSED) && !force)
+        return fail("cannot delete container %s that is not stopped: %s", st->id, status_names[status]);
     if (status != ST_STOPPED) {
         if (signal_all(st, SIGKILL) < 0 && err_code != OCIRUN_E_NOT_RUNNING) return -1;
         /* a frozen process takes its SIGKILL only once thawed */
