@@ -9841,29 +9841,24 @@ static int idmap_userns(const struct oci_idmap *u, size_t nu, const struct oci_i
     return nsfd;
 }
 
-/* The detached, idmapped copy of mount `i`'s source. */
-static int idmap_mount_fd(const struct oci_spec *s, size_t i)
+/* Mount `i`'s copy (`fd`, made by copy_binds_in_container) marked
+ * idmapped, with its own mappings or the container's. */
+static int idmap_copy(const struct oci_spec *s, size_t i, int fd)
 {
     const struct oci_mount *m = &s->mounts[i];
-    /* (the tree as the bind takes it; idmapped below its top only with
-     * ridmap: config.md, "the mapping is applied recursively") */
-    int rec = m->rbind ? OCI_AT_RECURSIVE : 0, setattr_rec = m->ridmap ? OCI_AT_RECURSIVE : 0;
-    if (geteuid() != 0) return fail(".mounts[%zu]: idmapped mounts need root in the host's user namespace", i);
+    /* (idmapped below its top only with ridmap: config.md, "the mapping
+     * is applied recursively") */
+    int rec = m->ridmap ? OCI_AT_RECURSIVE : 0;
+    if (fd < 0) return fail(".mounts[%zu]: no copy of %s to idmap (open_tree)", i, m->source);
     int ns = m->nuidmap ? idmap_userns(m->uidmap, m->nuidmap, m->gidmap, m->ngidmap)
                         : idmap_userns(s->uidmap, s->nuidmap, s->gidmap, s->ngidmap);
     if (ns < 0) return err_prefix(".mounts[%zu]", i);
-    int fd = (int)syscall(NR_open_tree, AT_FDCWD, m->source, OCI_OPEN_TREE_CLONE | O_CLOEXEC | rec);
     struct oci_mount_attr a = { OCI_MOUNT_ATTR_IDMAP, 0, 0, (uint64_t)ns };
-    int r = fd;
-    if (fd < 0) r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
-                                    : failerr(".mounts[%zu]: open_tree %s", i, m->source);
-    else if (syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | setattr_rec, &a, sizeof a) < 0) {
-        r = errno == ENOSYS ? fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i)
-            : errno == EINVAL ? fail(".mounts[%zu]: the filesystem of %s cannot be idmapped here (mount_setattr: %s)", i,
-                                     m->source, strerror(errno))
-                              : failerr(".mounts[%zu]: mount_setattr %s", i, m->source);
-        close(fd);
-    }
+    int r = (int)syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &a, sizeof a);
+    if (r < 0)
+        r = errno == EINVAL ? fail(".mounts[%zu]: the filesystem of %s cannot be idmapped here (mount_setattr: %s)", i,
+                                   m->source, strerror(errno))
+                            : failerr(".mounts[%zu]: mount_setattr %s", i, m->source);
     close(ns);
     return r;
 }
@@ -9886,27 +9881,29 @@ static int host_bind_fd(const struct oci_mount *m, const char *bundle)
     if (m->source[0] == '/') str_copy(path, sizeof path, m->source);
     else str_path(path, sizeof path, bundle, m->source);
     int fd = (int)syscall(NR_open_tree, AT_FDCWD, path, OCI_OPEN_TREE_CLONE | O_CLOEXEC | (m->rbind ? OCI_AT_RECURSIVE : 0));
-    if (fd < 0) debugf("%s: no copy of %s from the host's side (open_tree: %s)", m->dest, path, strerror(errno));
+    if (fd < 0) debugf("%s: no copy of %s (open_tree: %s)", m->dest, path, strerror(errno));
     return fd;
 }
 
-/* Stage 0, before any stage starts (so a refusal leaves nothing): the
- * idmapped copies, by mount index (-1: none).  The plain binds of a user
- * namespace's container come later: copy_binds_in_container. */
+/* Stage 0, before any stage starts (so a refusal leaves nothing): what an
+ * idmapped mount needs.  The copies come later (copy_binds_in_container). */
 static int prepare_host_mounts(const struct oci_spec *s, int **out)
 {
     int *fds = *out = xcalloc(s->nmounts + 1, sizeof *fds);
-    for (size_t i = 0; i < s->nmounts; i++) fds[i] = -1;
-    for (size_t i = 0; i < s->nmounts; i++)
-        if (s->mounts[i].idmap && (fds[i] = idmap_mount_fd(s, i)) < 0) return -1;
+    for (size_t i = 0; i < s->nmounts; i++) {
+        fds[i] = -1;
+        if (s->mounts[i].idmap && geteuid() != 0) return fail(".mounts[%zu]: idmapped mounts need root in the host's user namespace", i);
+        if (s->mounts[i].idmap && !have_mount_setattr()) return fail(".mounts[%zu]: idmapped mounts need Linux 5.12 (open_tree, mount_setattr)", i);
+    }
     return 0;
 }
 
-/* Whether plain binds wait for copy_binds_in_container. */
+/* Whether copy_binds_in_container has work: stage 0 is root (else the
+ * copies fail: stage 2 binds what it can reach), and there are copies. */
 static int has_late_binds(const struct oci_spec *s)
 {
-    for (size_t i = 0; i < s->nmounts; i++)
-        if (mount_from_host(s, i) && !s->mounts[i].idmap) return 1;
+    for (size_t i = 0; i < s->nmounts && geteuid() == 0; i++)
+        if (mount_from_host(s, i)) return 1;
     return 0;
 }
 
@@ -9917,33 +9914,42 @@ struct late_binds { const struct oci_spec *s; const char *bundle; int *fds; int 
 static int late_binds_child(void *arg)
 {
     struct late_binds *b = arg;
-    if (sys_setns(b->mntfd, CLONE_NEWNS) < 0) return 1;
+    if (sys_setns(b->mntfd, CLONE_NEWNS) < 0) return debugf("join the container's mount namespace: %s", strerror(errno)), 1;
     for (size_t i = 0; i < b->s->nmounts; i++)
-        if (mount_from_host(b->s, i) && !b->s->mounts[i].idmap) b->fds[i] = host_bind_fd(&b->s->mounts[i], b->bundle);
+        if (mount_from_host(b->s, i)) b->fds[i] = host_bind_fd(&b->s->mounts[i], b->bundle);
     return 0;
 }
 
-/* The binds of a container with a user namespace, copied (open_tree) from
- * inside its mount namespace, once stage 2 is there: a source the host
- * made ro, nosuid, nodev or noexec has those flags locked there (the
- * kernel locks what a less privileged namespace inherits) and the copy
- * keeps the locks, as a bind made there does (runc's); a copy made on
- * the host's side has none, and the container's root could clear them.
- * What cannot be copied there (a bind without rbind over locked mounts
- * is refused) is copied on the host's side, and else opened by stage 2. */
-static void copy_binds_in_container(struct create_job *j)
+/* The sources of the binds stage 0 prepares, copied (open_tree) by the
+ * host's root from inside the container's mount namespace (a joined one,
+ * or the one stage 2 is in, before it mounts anything): a source below a
+ * directory only the host's root may enter is reached, and one the host
+ * made ro, nosuid, nodev or noexec keeps those flags locked there (the
+ * kernel locks what a less privileged namespace inherits), as a bind
+ * runc makes there does; a copy made on the host's side has no locks,
+ * and a container's CAP_SYS_ADMIN could clear them.  What cannot be
+ * copied there (a bind without rbind over locked mounts) stage 2 binds
+ * itself, and fails as runc's does; an idmapped one is copied on the
+ * host's side then, as runc 1.2 makes them all.  Idmapped copies are
+ * marked here. */
+static int copy_binds_in_container(struct create_job *j)
 {
     char p[32];
+    const char *ns = p;
+    for (size_t k = 0; k < j->spec.nns; k++)
+        if (j->spec.ns[k].flag == CLONE_NEWNS && j->spec.ns[k].path) ns = j->spec.ns[k].path;
     str_fmt(p, sizeof p, "/proc/%d/ns/mnt", (int)j->pid2);
-    struct late_binds b = { &j->spec, j->opts.bundle, j->host_fds, sys_open(p, O_RDONLY | O_CLOEXEC, 0) };
-    if (b.mntfd >= 0) {
-        pid_t pid = spawn_vfork(late_binds_child, &b, CLONE_FILES);
-        while (pid > 0 && sys_waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
-        close(b.mntfd);
+    struct late_binds b = { &j->spec, j->opts.bundle, j->host_fds, sys_open(ns, O_RDONLY | O_CLOEXEC, 0) };
+    if (b.mntfd < 0) return failerr("open the container's mount namespace %s", ns);
+    pid_t pid = spawn_vfork(late_binds_child, &b, CLONE_FILES);
+    while (pid > 0 && sys_waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    close(b.mntfd);
+    for (size_t i = 0; i < j->spec.nmounts; i++) {
+        if (!j->spec.mounts[i].idmap) continue;
+        if (j->host_fds[i] < 0) j->host_fds[i] = host_bind_fd(&j->spec.mounts[i], j->opts.bundle);
+        if (idmap_copy(&j->spec, i, j->host_fds[i]) < 0) return -1;
     }
-    for (size_t i = 0; i < j->spec.nmounts; i++)
-        if (j->host_fds[i] < 0 && mount_from_host(&j->spec, i) && !j->spec.mounts[i].idmap)
-            j->host_fds[i] = host_bind_fd(&j->spec.mounts[i], j->opts.bundle);
+    return 0;
 }
 
 /* Whether the config mounts cgroupfs (then stage 2 gets the layout of the
@@ -10289,8 +10295,8 @@ static int run_stage2(struct create_job *j)
     const char *peer = "stage 2 (container init)";
     struct buf b = {0};
     int r = -1;
-    if (!j->presend && j->host_fds && has_late_binds(&j->spec)) copy_binds_in_container(j);
-    if ((!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
+    if ((!j->presend && j->host_fds && has_late_binds(&j->spec) && copy_binds_in_container(j) < 0) ||
+        (!j->presend && send_setup(j->sp2[0], j, j->sock) < 0) ||
         (j->early_hooks && run_create_hooks(j) < 0) ||
         (j->spec.proc.terminal && (msg_recv(j->sp2[0], peer, MSG_PTY, &b, &j->master) < 0 || pty_to_console(j) < 0)) ||
         (j->spec.seccomp && j->spec.seccomp->notify && pass_seccomp_listener(j, peer) < 0) ||
