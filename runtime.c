@@ -9853,7 +9853,9 @@ static int idmap_copy(const struct oci_spec *s, size_t i, int fd)
     int ns = m->nuidmap ? idmap_userns(m->uidmap, m->nuidmap, m->gidmap, m->ngidmap)
                         : idmap_userns(s->uidmap, s->nuidmap, s->gidmap, s->ngidmap);
     if (ns < 0) return err_prefix(".mounts[%zu]", i);
-    struct oci_mount_attr a = { OCI_MOUNT_ATTR_IDMAP, 0, 0, (uint64_t)ns };
+    /* (a slave: a copy from the host's side would share the host's
+     * propagation, and a mount the container makes below would show there) */
+    struct oci_mount_attr a = { OCI_MOUNT_ATTR_IDMAP, 0, MS_SLAVE, (uint64_t)ns };
     int r = (int)syscall(NR_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &a, sizeof a);
     if (r < 0)
         r = errno == EINVAL ? fail(".mounts[%zu]: the filesystem of %s cannot be idmapped here (mount_setattr: %s)", i,

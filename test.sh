@@ -4403,6 +4403,17 @@ t_idmap_mount() {
 		got="$got$o: $(rt run --bundle "$B" $id-3 2>&1 | tr '\n' ' ')"
 	done
 	umount "$vol/sub"
+	# a shared source: the idmapped copy is a slave, so a mount the
+	# container makes below it stays in the container
+	mount --bind "$vol" "$vol" && mount --make-shared "$vol" && mkdir -p "$vol/x" || { fail "make a shared source"; return; }
+	local caps='["CAP_SYS_ADMIN", "CAP_KILL"]'
+	sh_variant $id-4 'mount -t tmpfs ctr-mount /vol/x' ".root.path = \$r | .linux.namespaces += [{type: \"user\"}]
+		 | .linux.uidMappings = $maps | .linux.gidMappings = $maps
+		 | .process.capabilities.bounding = $caps | .process.capabilities.effective = $caps | .process.capabilities.permitted = $caps
+		 | .mounts += [{destination: \"/vol\", type: \"bind\", source: \$v, options: [\"bind\", \"idmap\"]}]" --arg r "$rootfs" --arg v "$vol"
+	rt run --bundle "$B" $id-4 </dev/null >"$B/out" 2>&1 || fail "run (a shared source): $(errsum "$(cat "$B/out")")"
+	grep -q ctr-mount /proc/self/mountinfo && { fail "the container's mount below an idmapped shared source reached the host"; umount "$vol/x"; }
+	umount "$vol"
 	# (bind, ridmap: no mount below to map, as bind takes none)
 	expect "owners of the top's file, the submount's" "$got" "rbind,idmap: 0 65534 rbind,ridmap: 0 0 bind,ridmap: 0 none "
 }
