@@ -3967,8 +3967,8 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, co
     json_str(b, st->bundle);
     buf_puts(b, ",\"rootfs\":");
     json_str(b, st->rootfs);
-    buf_puts(b, ",\"created\":");
-    json_str(b, st->created);
+    buf_puts(b, ",\"created\":");   /* (none, an interrupted create's: Go's zero time, which its callers parse) */
+    json_str(b, st->created[0] ? st->created : "0001-01-01T00:00:00Z");
     buf_puts(b, ",\"owner\":");
     json_str(b, owner ? owner : "");
     if (internal || (st->annotations && strcmp(st->annotations, "{}")))
@@ -10576,7 +10576,8 @@ static int stage0_create(const struct create_req *r, struct cstate *st, int *dir
 
 /* What a foreground run or exec relays to its process: every signal that
  * can be caught, as runc's loop over signal.Notify's, but SIGPIPE (ours:
- * a peer gone is an error we report), SIGURG (runc never forwards it),
+ * a peer gone is an error we report), SIGURG (the Go runtime's own, which
+ * runc 1.1 forwards as it sees them, later ones not),
  * 32 and 33 (glibc's own, which runc's Go never sees), and SIGTTIN and
  * SIGTTOU, which stop a `run &` that reads or (stty tostop) writes the
  * terminal until `fg` (blocked, the read would fail and close the
@@ -10687,8 +10688,10 @@ static int relay_output(int from, int to)
  * ours (the master's to fd 1, each pipe's to its own fd), and signals to
  * it as wait_forwarding_signals relays them, through a signalfd (an exit
  * is never missed between two polls), until it exits; then what it left
- * is drained as long as more comes within 100 ms (a child that keeps the
- * terminal or the pipes open does not keep us, as runc).  A terminal of
+ * is drained as long as more comes within 100 ms: a child that keeps the
+ * terminal or the pipes open does not keep us (runc's pty copy does the
+ * same; its pipes it copies until every writer is gone, without bound).
+ * A terminal of
  * ours is raw meanwhile and lends the pty its window size. */
 static int relay_io(struct fg_io *io, pid_t pid, int *exit_status)
 {
@@ -12883,10 +12886,10 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
         if (state_read(dfd, name, &rows[n].st) == 0) {
             rows[n].status = container_status(dfd, &rows[n].st);
             n++;
-        } else if (err_code == OCIRUN_E_DAMAGED) {
+        } else if (err_code == OCIRUN_E_DAMAGED && !create_under_way(dfd)) {   /* (one under way: not yet, as runc) */
             memset(&rows[n].st, 0, sizeof rows[n].st);
             str_copy(rows[n].st.id, sizeof rows[n].st.id, name);
-            rows[n++].status = create_under_way(dfd) ? ST_CREATING : ST_INTERRUPTED;
+            rows[n++].status = ST_INTERRUPTED;
         }
         close(dfd);
     }

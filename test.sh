@@ -1691,6 +1691,15 @@ t_list() {
 	done
 	expect "list -q" "$(rt list -q 2>&1 | tr '\n' ' ')" "list-0 list-5 list-9 list-a list-b "
 	expect "table order" "$(rt list 2>&1 | awk 'NR > 1 {print $1}' | tr '\n' ' ')" "list-0 list-5 list-9 list-a list-b "
+	# a create under way is not listed yet (runc), and the JSON's every
+	# "created" is a time (go-runc's List parses it)
+	sh_variant list-c 'exec sleep 1000' '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", "2"]}]'
+	rt create --bundle "$B" list-c </dev/null >"$B/log" 2>&1 &
+	local cpid=$!
+	waitfor 50 test -d "$ROOT/list-c" || fail "the create did not begin"
+	expect "list -q while list-c is created" "$(rt list -q 2>/dev/null | tr '\n' ' ')" "list-0 list-5 list-9 list-a list-b "
+	wait $cpid || fail "create list-c: $(errsum "$(cat "$B/log")")"
+	expect "list --format json: created times" "$(rt list --format json 2>&1 | jq -r '.[].created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")' | sort -u)" true
 }
 
 # signal_variant NAME: traps USR1 (logs it) and TERM (logs it and exits)
