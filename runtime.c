@@ -9904,8 +9904,8 @@ static int prepare_host_mounts(const struct oci_spec *s, int **out)
  * copies fail: stage 2 binds what it can reach), and there are copies. */
 static int has_late_binds(const struct oci_spec *s)
 {
-    for (size_t i = 0; i < s->nmounts && geteuid() == 0; i++)
-        if (mount_from_host(s, i)) return 1;
+    for (size_t i = 0; i < s->nmounts; i++)
+        if (mount_from_host(s, i)) return geteuid() == 0;
     return 0;
 }
 
