@@ -3737,10 +3737,11 @@ static void cstate_free(struct cstate *st)
     st->annotations = st->cgroups = st->stdio = NULL;
 }
 
-/* (list: a container whose create is under way, or whose state.json a
- * killed create never wrote or that was damaged, as its journal knows it) */
-enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED, ST_CREATING, ST_INTERRUPTED };
-static const char *const status_names[] = { "created", "running", "stopped", "paused", "creating", "interrupted" };
+/* (ST_INTERRUPTED, list's: a container whose state.json a killed create
+ * never wrote or that was damaged, as its journal knows it; a create still
+ * under way is not listed, as in runc) */
+enum { ST_CREATED, ST_RUNNING, ST_STOPPED, ST_PAUSED, ST_INTERRUPTED };
+static const char *const status_names[] = { "created", "running", "stopped", "paused", "interrupted" };
 
 static int cg_frozen(const char *cgroups);
 
@@ -7617,11 +7618,12 @@ out:
 /* --- bind sources stage 0 prepares (section 16): idmapped, or for a user namespace --- */
 
 /* Attaches `tree`, the detached copy of a bind mount's source that stage 0
- * made (idmapped, or for a user namespace: see prepare_host_mounts), at the
- * mount's destination.  In a user namespace, the source's ro, nosuid,
- * nodev, noexec and atime flags stay: a bind made inside would have them
- * locked (the kernel locks what a less privileged namespace inherits), and
- * this copy, made on the host's side, is not. */
+ * made (idmapped, or for a user namespace: see copy_binds_in_container), at
+ * the mount's destination.  In a user namespace, the source's ro, nosuid,
+ * nodev, noexec and atime flags stay: a copy made in the container's mount
+ * namespace has them locked already (the kernel locked what the less
+ * privileged namespace inherited), and the remount keeps them anyway, for
+ * the idmapped copy that falls back to the host's side, which has no locks. */
 static int mount_detached(struct rootfs_ctx *c, const struct oci_mount *m, int tree)
 {
     struct stat src;
