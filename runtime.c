@@ -10845,8 +10845,10 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         for (int i = 0; i < e->gids.n; i++, first = 0) {
             uint64_t g;
             const char *t = e->gids.v[i];
-            if (parse_u64(t + (t[0] == '+'), &g) < 0 || g > UINT32_MAX)
+            int neg = t[0] == '-';   /* (a number, as runc's flag reads it, but below 0: its exec fails) */
+            if (parse_u64(t + (t[0] == '+' || neg), &g) < 0 || g > (neg ? (uint64_t)1 << 63 : UINT32_MAX))
                 return fail_as(OCIRUN_E_USAGE, "--additional-gids: invalid gid \"%s\"", t);
+            if (neg && g) return fail("additional-gids must be a positive number %s", t);
             buf_printf(b, "%s%llu", first ? "" : ",", (unsigned long long)g);
         }
         buf_puts(b, "]}");

@@ -2933,6 +2933,9 @@ t_exec_bad() {
 		rt exec $a $id true </dev/null >"$B/out" 2>"$B/err"
 		expect "exec $a: exit status" "$?" 1
 	done
+	# a gid below 0 is a number to the flag parser, refused by exec: 255
+	# (runc: "additional-gids must be a positive number")
+	exec_bad_case $id 'additional-gids must be a positive number -1' -g -1 $id true
 	exec_bad_case $id 'not found|no such file' $id /no/such/binary
 	# a uid longer than the buffer it is read in was cut to its zeros:
 	# uid 0 (runc reads it whole, as 1000: the README)
