@@ -4254,6 +4254,25 @@ static int open_container_ro(const char *root, const char *id, int *rootfd, int 
     return open_container_as(root, id, rootfd, dirfd, st, HOLD_LOOK);
 }
 
+static void close_container(int rootfd, int dirfd, struct cstate *st);
+
+/* runc looks the container up before it reads a command's values (kill's
+ * signal, --format, --interval, update's sizes and file): on a container
+ * that does not exist (or an id it refuses), that is the error, and
+ * callers match it.  Called when such a value failed; keeps that failure
+ * when the container is there.  Returns -1. */
+static int fail_missing_first(const char *root, const char *id)
+{
+    char saved[sizeof err_msg];
+    int code = err_code, rootfd, dirfd;
+    struct cstate st;
+    str_copy(saved, sizeof saved, err_msg);
+    if (open_container_ro(root, id, &rootfd, &dirfd, &st) < 0) code = -1;
+    close_container(rootfd, dirfd, &st);
+    if (code >= 0) str_copy(err_msg, sizeof err_msg, saved), err_code = code;
+    return -1;
+}
+
 static void close_container(int rootfd, int dirfd, struct cstate *st)
 {
     close_if(dirfd);
@@ -12538,7 +12557,8 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
         want_args("ps", argc - i, 1, INT_MAX, "[--format table|json] <container-id> [ps options]") < 0)
         return -1;
     const char *format = f.format;
-    if (strcmp(format, "table") && strcmp(format, "json")) return fail("ps: invalid format \"%s\" (table or json)", format);
+    if (strcmp(format, "table") && strcmp(format, "json"))
+        return fail("ps: invalid format \"%s\" (table or json)", format), fail_missing_first(c->root, argv[i]);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         struct pidlist left = {0};   /* stopped: what its cgroup still holds, as runc lists (signal_leftovers) */
         if (container_status(dirfd, &st) == ST_STOPPED) n = cgroup_pids(&st, &left) < 0 ? 0 : left.n, pids = left.v;
@@ -12607,7 +12627,7 @@ static const struct flag update_flag_defs[] = {
 
 static int cmd_update(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, rootfd, dirfd, r = -1;
+    int i = 1, rootfd, dirfd, r = -1, looked = 0;
     struct cstate st;
     struct update_flags u;
     char blkio_json[64];
@@ -12617,15 +12637,15 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
         want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
         return -1;
     res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, rdt = u.rdt;
-    if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun");
     /* (the integer flags are checked whatever else is given, as runc's
      * flag library reads them first) */
     int64_t n, w = 0;
     if ((num[6] && flag_int("pids-limit", num[6], -INT64_MAX, INT64_MAX, &n) < 0) ||
         (blkio && flag_int("blkio-weight", blkio, 0, 65535, &w) < 0))
         return -1;
+    if (rdt) return fail("update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported by ocirun"), fail_missing_first(c->root, argv[i]);
     for (int k = 0; k < 2 && !res; k++)
-        if (u.kmem[k] && parse_size(update_flag_defs[13 + k].name, u.kmem[k], &n, 1) < 0) return -1;
+        if (u.kmem[k] && parse_size(update_flag_defs[13 + k].name, u.kmem[k], &n, 1) < 0) return fail_missing_first(c->root, argv[i]);
     if ((u.kmem[0] || u.kmem[1]) && !res) warnf("Kernel memory settings are ignored and will be removed");
     struct oci_spec s;
     memset(&s, 0, sizeof s);
@@ -12635,7 +12655,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (res) {
         if (!strcmp(res, "-") ? read_fd_all(0, "stdin", MAX_CONFIG_SIZE, &text, &len) < 0
                               : read_file_at(AT_FDCWD, res, MAX_CONFIG_SIZE, &text, &len) < 0)
-            return err_prefix("update --resources");
+            return err_prefix("update --resources"), fail_missing_first(c->root, argv[i]);
         const struct jv *v = json_parse(text, len, &s.arena);
         /* null: nothing to change (runc decodes it so) */
         if (!v || (v->type != J_NULL && parse_resources(v, &s) < 0)) { err_prefix("update --resources %s", res); goto out; }
@@ -12659,6 +12679,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     }
     if (cpus && !res) s.res.cpus = cpus;
     if (mems && !res) s.res.mems = mems;
+    looked = 1;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); goto out; }
     if (container_status(dirfd, &st) == ST_STOPPED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     else if (!st.cgroups) r = fail("container %s has no cgroup", argv[i]);
@@ -12667,6 +12688,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     if (OCIRUN_SYSTEMD && r == 0 && st.unit[0]) r = sd_set_unit(st.unit, st.unit_user, &s.res);
     close_container(rootfd, dirfd, &st);
 out:
+    if (r < 0 && !looked) fail_missing_first(c->root, argv[i]);
     xfree(text);
     xfree(s.res.devs);
     arena_free(&s.arena);
@@ -12752,7 +12774,8 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
     const char *interval = f.interval;
     int stats = f.stats;
     uint64_t ms;
-    if (parse_duration_ms(interval, &ms) < 0 || !ms) return fail("events: invalid --interval \"%s\"", interval);
+    if (parse_duration_ms(interval, &ms) < 0) return fail("events: invalid --interval \"%s\"", interval);
+    if (!ms) return fail("events: duration interval must be greater than 0"), fail_missing_first(c->root, argv[i]);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
     if (!st.cgroups) r = fail("container %s has no cgroup", st.id);
     if (r == 0 && container_status(dirfd, &st) == ST_STOPPED)
@@ -12822,7 +12845,7 @@ static int cmd_kill(const struct cli *c, int argc, char **argv)
     if (parse_flags("kill", argc, argv, &i, kill_flags, 1, &f) < 0 ||
         want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
         return -1;
-    if (argc - i == 2 && argv[i + 1][0] && parse_signal(argv[i + 1], &sig) < 0) return -1;
+    if (argc - i == 2 && argv[i + 1][0] && parse_signal(argv[i + 1], &sig) < 0) return fail_missing_first(c->root, argv[i]);
     return kill_container(c->root, argv[i], sig, f.all);
 }
 

@@ -2202,6 +2202,17 @@ t_bad_nonexistent() {
 	for c in state kill delete start; do
 		bad no-such-ctr 'does not exist' "$TMP/b/none" $c no-such-ctr
 	done
+	# runc looks the container up before it reads these values: on one
+	# that does not exist, that is the error (callers match it); a value
+	# its flag parser refuses still comes first
+	bad no-such-ctr 'does not exist' "$TMP/b/none" kill no-such-ctr NOSUCHSIG
+	bad no-such-ctr 'does not exist' "$TMP/b/none" ps --format yaml no-such-ctr
+	bad no-such-ctr 'does not exist' "$TMP/b/none" events --interval 0 no-such-ctr
+	bad no-such-ctr 'does not exist' "$TMP/b/none" update --memory lots no-such-ctr
+	bad no-such-ctr 'does not exist' "$TMP/b/none" update -r "$TMP/no-such-file" no-such-ctr
+	bad no-such-ctr 'interval' "$TMP/b/none" events --interval soon no-such-ctr
+	bad no-such-ctr 'pids-limit' "$TMP/b/none" update --pids-limit many no-such-ctr
+	bad no-such-ctr 'invalid container id' "$TMP/b/none" kill ../x NOSUCHSIG
 }
 
 t_delete_force_nonexistent() {
