@@ -548,7 +548,15 @@ static char *str_rchr(const char *s, int c)
 static size_t str_span(const char *s, const char *set, int in)
 {
     const char *p = s;
-    while (*p && (str_chr(set, *p) != NULL) == in) p++;
+    if (!set[1]) {   /* (one separator, as for lines and lists: the most common, and the cheapest) */
+        while (*p && (*p == set[0]) == in) p++;
+        return (size_t)(p - s);
+    }
+    for (; *p; p++) {   /* (the set looked through in place: a call per character cost most of a mountinfo read) */
+        const char *q = set;
+        while (*q && *q != *p) q++;
+        if ((*q != 0) != in) break;
+    }
     return (size_t)(p - s);
 }
 
@@ -725,12 +733,26 @@ static int str_fmt(char *out, size_t cap, const char *f, ...)
     return n;
 }
 
-/* s into out, cut to fit: str_fmt's "%s" (a call without the format is
- * smaller, and strings are copied so in dozens of places) */
-static int str_copy(char *out, size_t cap, const char *s) { return str_fmt(out, cap, "%s", s); }
+/* a, then (sep not NULL) sep and b, into out, cut to fit; returns the
+ * whole length, as snprintf() does.  Strings are copied and paths made so
+ * in dozens of places, where parsing a format cost more than the copy. */
+static int str_join(char *out, size_t cap, const char *a, const char *sep, const char *b)
+{
+    size_t n = 0;
+    const char *part[3] = { a, sep, b };
+    for (int i = 0; i < (sep ? 3 : 1); i++) {
+        const char *p = part[i] ? part[i] : "(null)";   /* (as "%s" had it) */
+        fmt_puts(out, cap, &n, p, strlen(p));
+    }
+    if (cap) out[n < cap ? n : cap - 1] = 0;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* s into out, cut to fit */
+static int str_copy(char *out, size_t cap, const char *s) { return str_join(out, cap, s, NULL, NULL); }
 
 /* dir/name into out, cut to fit (as str_copy, for the paths made so) */
-static int str_path(char *out, size_t cap, const char *dir, const char *name) { return str_fmt(out, cap, "%s/%s", dir, name); }
+static int str_path(char *out, size_t cap, const char *dir, const char *name) { return str_join(out, cap, dir, "/", name); }
 
 /* The last failure: its message (for people, printed in one place) and
  * its code (enum ocirun_error in runtime.h: for code, which branches on
@@ -1813,18 +1835,20 @@ static int jparse_string(struct jparser *jp, const char **out, size_t *outlen)
 {
     jp->p++; /* opening quote */
     const char *q = jp->p;
-    size_t n = 0;
+    int plain = 1;   /* printable ASCII without escapes: most of a config, copied whole */
     /* first pass: bound the decoded length (escapes only shrink) */
     while (q < jp->end && *q != '"') {
+        if (*q == '\\' || (unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80) plain = 0;
         if (*q == '\\') q++;
-        q++, n++;
+        q++;
     }
     if (q >= jp->end) return jerr(jp, "unterminated string");
     char *o = arena_alloc(jp->arena, (size_t)(q - jp->p) + 1), *w = o;
+    if (plain) w = (char *)memcpy(o, jp->p, (size_t)(q - jp->p)) + (q - jp->p), jp->p = q;
     while (*jp->p != '"') {
         unsigned char c = (unsigned char)*jp->p;
         if (c < 0x20) return jerr(jp, "control character in string");
-        if (c < 0x80 && c != '\\') { *w++ = (char)c, jp->p++; continue; }   /* (ASCII, most of a config) */
+        if (c < 0x80 && c != '\\') { *w++ = (char)c, jp->p++; continue; }
         if (c != '\\') {
             size_t l = utf8_valid((const unsigned char *)jp->p, (const unsigned char *)jp->end);
             if (!l) return jerr(jp, "invalid UTF-8 in string");
@@ -1867,7 +1891,6 @@ static int jparse_string(struct jparser *jp, const char **out, size_t *outlen)
     *w = 0;
     *out = o;
     *outlen = (size_t)(w - o);
-    (void)n;
     return 0;
 }
 
@@ -1995,8 +2018,8 @@ static struct jv *json_get(const struct jv *obj, const char *key)
 {
     if (!obj || obj->type != J_OBJ) return NULL;
     struct jv *found = NULL;
-    for (struct jv *c = obj->child; c; c = c->next)
-        if (!name_cmp(c->key, key)) found = c;
+    for (struct jv *c = obj->child; c; c = c->next)   /* (bits but the case bit differ: not the name) */
+        if (!((c->key[0] ^ key[0]) & ~0x20) && !name_cmp(c->key, key)) found = c;
     return found;
 }
 
@@ -2007,6 +2030,9 @@ static void json_escape(struct buf *b, const char *s, size_t n)
     buf_add(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        size_t run = 0;   /* (what needs no escape goes in whole) */
+        while (i + run < n && (unsigned char)s[i + run] >= 0x20 && s[i + run] != '"' && s[i + run] != '\\') run++;
+        if (run) { buf_add(b, s + i, run), i += run - 1; continue; }
         switch (c) {
         case '"': buf_add(b, "\\\"", 2); break;
         case '\\': buf_add(b, "\\\\", 2); break;
@@ -2014,8 +2040,7 @@ static void json_escape(struct buf *b, const char *s, size_t n)
         case '\r': buf_add(b, "\\r", 2); break;
         case '\t': buf_add(b, "\\t", 2); break;
         default:
-            if (c < 0x20) buf_printf(b, "\\u%04x", c);
-            else buf_add(b, (const char *)&s[i], 1);
+            buf_printf(b, "\\u%04x", c);
         }
     }
     buf_add(b, "\"", 1);
@@ -2256,7 +2281,7 @@ struct oci_spec {
 
 /* A field's path for errors, base.key (a call without the format is
  * smaller, and the parsers make a dozen) */
-static void field_path(char *out, size_t cap, const char *base, const char *key) { str_fmt(out, cap, "%s.%s", base, key); }
+static void field_path(char *out, size_t cap, const char *base, const char *key) { str_join(out, cap, base, ".", key); }
 
 static const char *jtype_name(const struct jv *v)
 {
@@ -4462,7 +4487,15 @@ static char cg_no_dir[1];
 
 static struct cgroup *cg_new(void)
 {
-    struct cgroup *cg = xcalloc(1, sizeof *cg);
+    int zero;
+    struct cgroup *cg = mem_get(sizeof *cg, &zero);
+    if (!zero) {   /* (reused memory: the layout's 24 KB of text only emptied; clearing it whole cost a start more than parsing its config) */
+        memset(&cg->l.n, 0, sizeof *cg - offsetof(struct cgroup, l.n));
+        for (int i = 0; i < MAX_HIER; i++) {
+            struct cg_hier *h = &cg->l.h[i];
+            h->mnt[0] = h->opts[0] = h->path[0] = 0, h->v2 = 0;
+        }
+    }
     for (int i = 0; i < MAX_HIER; i++) cg->dir[i] = cg_no_dir;
     return cg;
 }
