@@ -155,14 +155,6 @@ _Static_assert(sizeof(off_t) == 8 && sizeof(ino_t) == 8, "64-bit off_t and ino_t
 #define NR_mount_setattr NR_NEW(442)
 #define NR_open_tree NR_NEW(428)
 #define NR_move_mount NR_NEW(429)
-#define NR_fsopen NR_NEW(430)       /* the new mount API (Linux 5.2) */
-#define NR_fsconfig NR_NEW(431)
-#define NR_fsmount NR_NEW(432)
-#define OCI_FSCONFIG_SET_STRING 1
-#define OCI_FSCONFIG_CMD_CREATE 6
-#define OCI_MOUNT_ATTR_RDONLY 0x1
-#define OCI_MOUNT_ATTR_NOSUID 0x2
-#define OCI_MOUNT_ATTR_NODEV 0x4
 #define OCI_OPEN_TREE_CLONE 1
 #define OCI_MOVE_MOUNT_F_EMPTY_PATH 0x4
 #define OCI_MOVE_MOUNT_T_EMPTY_PATH 0x40
@@ -9175,24 +9167,19 @@ static int enter_cwd(const char *cwd, int retry)
  * nothing can write it.  Stage 0 picks, cheapest safe path first:
  *   1. the binary is on a read-only filesystem (squashfs, erofs, a ro
  *      bind): run it as it is;
- *   2. overlayfs can be mounted (root on the host, Linux 5.2): run it
- *      through an overlay of its own directory that has no upper layer,
- *      as runc 1.2 does.  Nothing is copied, the page cache is the
- *      binary's own, and the filesystem itself refuses every write: unlike
- *      a read-only bind mount, no remount makes it writable;
- *   3. the kernel's memfd seals work (a live probe on the copy itself:
+ *   2. the kernel's memfd seals work (a live probe on the copy itself:
  *      seal, read the seals back, try a write that must fail): run the
  *      stages from a sealed memfd copy.  Only SEAL|SHRINK|GROW|WRITE, never
  *      F_SEAL_FUTURE_WRITE, which made private mappings shared on kernels
  *      before 5.5 (the runc 1.2.4 hang on Android);
- *   4. otherwise: a private unlinked copy (O_TMPFILE, else a temp file
+ *   3. otherwise: a private unlinked copy (O_TMPFILE, else a temp file
  *      unlinked at once); a write reaches only that throwaway file.
  * There is no re-exec loop to guard: stages are entered by argv
  * ("__stage"), and a stage never chooses a binary again.
  *
  * OCIRUN_TEST_PROTECT (a test aid) can only make this choose a weaker
- * kernel's path: "nooverlay" skips path 2, "nooverlay,nomemfd" also path
- * 3, and with "notmpfile" O_TMPFILE too.  It cannot switch protection off.
+ * kernel's path: "nomemfd" skips path 2, "nomemfd,notmpfile" also skips
+ * O_TMPFILE.  It cannot switch protection off.
  * ====================================================================== */
 
 #ifndef MFD_CLOEXEC
@@ -9209,8 +9196,8 @@ static int enter_cwd(const char *cwd, int retry)
 #define O_TMPFILE (020000000 | O_DIRECTORY)
 #endif
 
-enum { PROT_RO_FS, PROT_OVERLAY, PROT_MEMFD, PROT_COPY };
-static const char *const protect_names[] = { "read-only-fs", "overlayfs", "sealed-memfd", "private-copy" };
+enum { PROT_RO_FS, PROT_MEMFD, PROT_COPY };
+static const char *const protect_names[] = { "read-only-fs", "sealed-memfd", "private-copy" };
 
 /* The choice, cached for this process (a library user creating many
  * containers probes and copies once). */
@@ -9252,45 +9239,7 @@ static int binary_on_readonly_fs(void)
     return sys_statfs("/proc/self/exe", &sf) == 0 && (sf.f_flags & OCI_ST_RDONLY);
 }
 
-/* Path 2: the binary through a new overlayfs, or -1 with the reason.
- * Overlayfs without an upper layer wants two lower ones, neither inside
- * the other: the binary's directory, and under it /dev, which every host
- * has (the top layer's file of the name wins; the mount is nodev, and no
- * one gets a handle of its root).  The binary's directory is named by
- * /proc/self/fd, so no path needs escaping.  The file found must be the
- * one running (inode, size, mtime), and must refuse a write. */
-static int overlay_self(void)
-{
-    char path[PATH_MAX], low[48], p[32];
-    struct stat self, st;
-    if (test_hook_skips("nooverlay")) return fail("overlayfs skipped (OCIRUN_TEST_PROTECT)");
-    ssize_t n = sys_readlinkat(AT_FDCWD, "/proc/self/exe", path, sizeof path - 1);
-    char *slash = n > 0 ? (path[n] = 0, str_rchr(path, '/')) : NULL;
-    if (!slash || stat("/proc/self/exe", &self) < 0) return fail("no path of this binary");
-    *slash = 0;
-    int dir = sys_open(path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), ctx = -1, mnt = -1, fd = -1, w;
-    str_fmt(low, sizeof low, "/proc/self/fd/%d:/dev", dir);
-    if (dir < 0 || (ctx = (int)syscall(NR_fsopen, "overlay", 1)) < 0 ||
-        syscall(NR_fsconfig, ctx, OCI_FSCONFIG_SET_STRING, "lowerdir", low, 0) < 0 ||
-        (syscall(NR_fsconfig, ctx, OCI_FSCONFIG_SET_STRING, "xino", "off", 0),   /* (not known to every kernel) */
-         syscall(NR_fsconfig, ctx, OCI_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) ||
-        (mnt = (int)syscall(NR_fsmount, ctx, 1, OCI_MOUNT_ATTR_RDONLY | OCI_MOUNT_ATTR_NOSUID | OCI_MOUNT_ATTR_NODEV)) < 0 ||
-        (fd = sys_openat(mnt, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)) < 0 || fstat(fd, &st) < 0) {
-        failerr("overlayfs of %s", path);
-    } else if (st.st_ino != self.st_ino || st.st_size != self.st_size || st.st_mtime != self.st_mtime) {
-        fail("overlayfs of %s: %s there is another file", path, slash + 1);
-    } else if ((w = sys_open(proc_fd_path(p, fd), O_WRONLY | O_CLOEXEC, 0)) >= 0 || errno != EROFS) {
-        close_if(w);
-        fail("overlayfs of %s: a write was not refused with EROFS", path);
-    } else {
-        close(mnt), close(ctx), close(dir);
-        return fd;
-    }
-    close_if(fd), close_if(mnt), close_if(ctx), close_if(dir);
-    return -1;
-}
-
-/* Path 3: a sealed memfd copy, or -1 with the reason in err_msg. */
+/* Path 2: a sealed memfd copy, or -1 with the reason in err_msg. */
 static int sealed_memfd_copy(void)
 {
 #ifdef SYS_memfd_create
@@ -9329,7 +9278,7 @@ static int sealed_memfd_copy(void)
 #endif
 }
 
-/* Path 4: a private copy in `dirfd`, unlinked, reopened read-only (an fd
+/* Path 3: a private copy in `dirfd`, unlinked, reopened read-only (an fd
  * open for writing would make execve fail with ETXTBSY).  Mode 0555: a
  * stage in a user namespace is not its owner but must still execute it. */
 static int private_copy(int dirfd, const char **how)
@@ -9369,23 +9318,19 @@ static int choose_protection(int dirfd, char exe[static 32])
         if (protect.fd >= 0) close(protect.fd), protect.fd = -1;   /* the last container's private copy */
         if (binary_on_readonly_fs()) {
             protect.path = PROT_RO_FS;
-        } else if ((protect.fd = overlay_self()) >= 0) {
-            protect.path = PROT_OVERLAY;
-        } else {
-            str_fmt(why, sizeof why, " (no overlayfs: %.160s)", err_msg);
+        } else if ((protect.fd = sealed_memfd_copy()) >= 0) {
             protect.path = PROT_MEMFD;
-            if ((protect.fd = sealed_memfd_copy()) < 0) {
-                const char *how;
-                char reason[160];
-                str_copy(reason, sizeof reason, err_msg);
-                if ((protect.fd = private_copy(dirfd, &how)) < 0) return err_prefix("self-protection");
-                str_fmt(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
-                protect.path = PROT_COPY;
-            }
+        } else {
+            const char *how;
+            char reason[160];
+            str_copy(reason, sizeof reason, err_msg);
+            if ((protect.fd = private_copy(dirfd, &how)) < 0) return err_prefix("self-protection");
+            str_fmt(why, sizeof why, " (%s; no sealed memfd: %s)", how, reason);
+            protect.path = PROT_COPY;
         }
-        /* an overlay or a sealed memfd serves every container of this
-         * process; a private copy only this one (root in a container could
-         * write it once no stage runs from it) */
+        /* a sealed memfd serves every container of this process; a
+         * private copy only this one (root in a container could write it
+         * once no stage runs from it) */
         protect.done = protect.path != PROT_COPY;
         debugf("self-protection: %s%s", protect_names[protect.path], why);
     }
@@ -9398,10 +9343,10 @@ static int choose_protection(int dirfd, char exe[static 32])
 static const char *protection_preview(void)
 {
     if (binary_on_readonly_fs()) return protect_names[PROT_RO_FS];
-    int path = PROT_OVERLAY, fd = overlay_self();
-    if (fd < 0) path = (fd = sealed_memfd_copy()) < 0 ? PROT_COPY : PROT_MEMFD;
-    close_if(fd);
-    return protect_names[path];
+    int fd = sealed_memfd_copy();
+    if (fd < 0) return protect_names[PROT_COPY];
+    close(fd);
+    return protect_names[PROT_MEMFD];
 }
 
 /* ======================================================================

@@ -5283,15 +5283,12 @@ build_static() {
 	command -v cc >/dev/null && cc -static -O2 -o "$2" "$1" 2>/dev/null
 }
 
-# on an "old kernel" there is no fsopen and memfd seals fail: the default
-# path is then the copy
-t_exploit_overlay() { exploit_test xovl "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo overlayfs)"; }
-t_exploit_memfd() { exploit_test xmemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)" OCIRUN_TEST_PROTECT=nooverlay; }
-t_exploit_tmpfile() { exploit_test xtmpfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nooverlay,nomemfd; }
-t_exploit_tempfile() { exploit_test xtempfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nooverlay,nomemfd,notmpfile; }
-t_exploit_exec_overlay() { EXPLOIT_VIA=exec exploit_test xeovl "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo overlayfs)"; }
-t_exploit_exec_memfd() { EXPLOIT_VIA=exec exploit_test xemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)" OCIRUN_TEST_PROTECT=nooverlay; }
-t_exploit_exec_tmpfile() { EXPLOIT_VIA=exec exploit_test xetmp "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nooverlay,nomemfd; }
+# on an "old kernel" memfd seals fail: the default path is then the copy
+t_exploit_memfd() { exploit_test xmemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)"; }
+t_exploit_tmpfile() { exploit_test xtmpfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd; }
+t_exploit_tempfile() { exploit_test xtempfile "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd,notmpfile; }
+t_exploit_exec_memfd() { EXPLOIT_VIA=exec exploit_test xemfd "$OCIRUN" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)"; }
+t_exploit_exec_tmpfile() { EXPLOIT_VIA=exec exploit_test xetmp "$OCIRUN" private-copy OCIRUN_TEST_PROTECT=nomemfd; }
 t_exploit_exec_readonly() {
 	need_ocirun || return
 	local d=$TMP/robin2
@@ -5310,16 +5307,13 @@ t_memfd_noexec() {
 	local id=memfd-noexec
 	variant $id '.'
 	unshare -p -f --mount-proc sh -c 'echo 2 > /proc/sys/vm/memfd_noexec && exec "$@"' sh \
-		env OCIRUN_TEST_PROTECT=nooverlay "$OCIRUN" --root "$ROOT" --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
+		"$OCIRUN" --root "$ROOT" --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
 	expect "run under vm.memfd_noexec=2: exit status" $? 0
 	grep -q 'self-protection: private-copy (.*no sealed memfd: vm.memfd_noexec=2 forbids executable memfds)' "$B/err" ||
 		fail "the refusal is not named: $(grep 'self-protection' "$B/err")"
 	# and without it, the sealed memfd as before
-	OCIRUN_TEST_PROTECT=nooverlay rt --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
-	grep -q 'self-protection: sealed-memfd (no overlayfs: overlayfs skipped' "$B/err" || fail "memfd path: $(grep 'self-protection' "$B/err")"
-	# and by default the overlay, which copies nothing
 	rt --debug run --bundle "$B" $id </dev/null >"$B/out" 2>"$B/err"
-	grep -q 'self-protection: overlayfs$' "$B/err" || fail "default path: $(grep 'self-protection' "$B/err")"
+	grep -q 'self-protection: sealed-memfd' "$B/err" || fail "default path: $(grep 'self-protection' "$B/err")"
 }
 
 t_exploit_readonly() {
@@ -5416,9 +5410,7 @@ t_check() {
 		fail "no pid namespace: $(errsum "$(cat "$d/out")")"
 	expect "pivot_root refused (an initramfs root)" "$("$d/fake" pivot_root=EINVAL -- "$OCIRUN" --root "$ROOT" check --format json | jq -r '.checks[] | select(.name == "pivot_root") | .detail')" \
 		"impossible here (an initramfs root?): ocirun uses MS_MOVE and chroot instead"
-	expect "self-protection without fsopen" "$("$d/fake" fsopen=ENOSYS -- "$OCIRUN" --root "$ROOT" check --format json | jq -r '.checks[] | select(.name == "self-protection") | .detail')" \
-		"$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd) (how \`run\` protects its binary)"
-	expect "self-protection without fsopen and memfd" "$("$d/fake" fsopen=ENOSYS memfd_create=ENOSYS -- "$OCIRUN" --root "$ROOT" check --format json | jq -r '.checks[] | select(.name == "self-protection") | .detail')" \
+	expect "self-protection without memfd" "$("$d/fake" memfd_create=ENOSYS -- "$OCIRUN" --root "$ROOT" check --format json | jq -r '.checks[] | select(.name == "self-protection") | .detail')" \
 		"private-copy (how \`run\` protects its binary)"
 	# filesystems: hidden in a private mount namespace
 	expect "no cgroups mounted" "$(unshare -m sh -c "mount -t tmpfs none /sys/fs/cgroup && \"$OCIRUN\" --root \"$ROOT\" check --format json" | jq -c '.checks[] | select(.name == "cgroups") | [.ok, .detail]')" '[false,"none mounted"]'
@@ -5829,8 +5821,8 @@ terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_han
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_format_error exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
 escape_symlink_race escape_tmpcopyup_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
-exploit_overlay exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
-exploit_exec_overlay exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
+exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
+exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
 check profile_eperm namespace_unsupported differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
 [ -n "$KMODE" ] && echo "# old-kernel mode $KMODE (tests/oldkernel.c seccomp filter)"

@@ -522,14 +522,13 @@ static void with_root(void)
         check(!exists(path), "its state directory is gone");
     }
 
-    /* without an overlay or a sealed memfd, each container's stages run
-     * from a private copy of their own: one a container could write must
-     * not serve the next (the kernel's view: the inits' /proc/PID/exe are
-     * two files) */
+    /* without a sealed memfd, each container's stages run from a private
+     * copy of their own: one a container could write must not serve the
+     * next (the kernel's view: the inits' /proc/PID/exe are two files) */
     struct stat a, b;
     struct ocirun_state s2;
-    setenv("OCIRUN_TEST_PROTECT", "nooverlay,nomemfd", 1);
-    if (protect.fd >= 0) close(protect.fd);   /* (this process's overlay or memfd, chosen for api1: chosen again) */
+    setenv("OCIRUN_TEST_PROTECT", "nomemfd", 1);
+    if (protect.fd >= 0) close(protect.fd);   /* (this process's memfd, chosen for api1: chosen again) */
     protect.done = 0, protect.fd = -1;
     if (check(ocirun_create(root, "api4", &o) == 0 && state_is("api4", "created", &st) &&
               ocirun_create(root, "api5", &o) == 0 && state_is("api5", "created", &s2), "create api4, api5 from private copies")) {
