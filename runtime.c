@@ -9233,10 +9233,14 @@ static int copy_self_to(int dst)
     return r;
 }
 
+/* (and executable by others: a stage in a user namespace, where the
+ * host's root owns nothing, must still run it) */
 static int binary_on_readonly_fs(void)
 {
     struct statfs sf;
-    return sys_statfs("/proc/self/exe", &sf) == 0 && (sf.f_flags & OCI_ST_RDONLY);
+    struct stat st;
+    return sys_statfs("/proc/self/exe", &sf) == 0 && (sf.f_flags & OCI_ST_RDONLY) && stat("/proc/self/exe", &st) == 0 &&
+           (st.st_mode & S_IXOTH);
 }
 
 /* Path 2: a sealed memfd copy, or -1 with the reason in err_msg. */
@@ -10900,7 +10904,7 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
             int neg = t[0] == '-';   /* (a number, as runc's flag reads it, but below 0: its exec fails) */
             if (parse_u64(t + (t[0] == '+' || neg), &g) < 0 || g > (neg ? (uint64_t)1 << 63 : UINT32_MAX))
                 return fail_as(OCIRUN_E_USAGE, "--additional-gids: invalid gid \"%s\"", t);
-            if (neg && g) return fail("additional-gids must be a positive number %s", t);
+            if (neg && g) return fail("additional-gids must be a positive number -%llu", (unsigned long long)g);
             buf_printf(b, "%s%llu", first ? "" : ",", (unsigned long long)g);
         }
         buf_puts(b, "]}");
@@ -12807,8 +12811,9 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
     const char *interval = f.interval;
     int stats = f.stats;
     uint64_t ms;
-    if (parse_duration_ms(interval, &ms) < 0) return fail("events: invalid --interval \"%s\"", interval);
-    if (!ms) return fail("events: duration interval must be greater than 0"), fail_missing_first(c->root, argv[i]);
+    int neg = interval[0] == '-';   /* (a sign is Go's too; below 0 is refused after the lookup) */
+    if (parse_duration_ms(interval + (neg || interval[0] == '+'), &ms) < 0) return fail("events: invalid --interval \"%s\"", interval);
+    if (!ms || neg) return fail("events: duration interval must be greater than 0"), fail_missing_first(c->root, argv[i]);
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) < 0) { close_container(rootfd, dirfd, &st); return -1; }
     if (!st.cgroups) r = fail("container %s has no cgroup", st.id);
     if (r == 0 && container_status(dirfd, &st) == ST_STOPPED)

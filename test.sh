@@ -2210,6 +2210,7 @@ t_bad_nonexistent() {
 	bad no-such-ctr 'does not exist' "$TMP/b/none" events --interval 0 no-such-ctr
 	bad no-such-ctr 'does not exist' "$TMP/b/none" update --memory lots no-such-ctr
 	bad no-such-ctr 'does not exist' "$TMP/b/none" update -r "$TMP/no-such-file" no-such-ctr
+	bad no-such-ctr 'does not exist' "$TMP/b/none" events --interval -1s no-such-ctr
 	bad no-such-ctr 'interval' "$TMP/b/none" events --interval soon no-such-ctr
 	bad no-such-ctr 'pids-limit' "$TMP/b/none" update --pids-limit many no-such-ctr
 	bad no-such-ctr 'invalid container id' "$TMP/b/none" kill ../x NOSUCHSIG
@@ -2947,6 +2948,7 @@ t_exec_bad() {
 	# a gid below 0 is a number to the flag parser, refused by exec: 255
 	# (runc: "additional-gids must be a positive number")
 	exec_bad_case $id 'additional-gids must be a positive number -1' -g -1 $id true
+	exec_bad_case $id 'positive number -1($|")' -g -01 $id true
 	exec_bad_case $id 'not found|no such file' $id /no/such/binary
 	# a uid longer than the buffer it is read in was cut to its zeros:
 	# uid 0 (runc reads it whole, as 1000: the README)
@@ -5325,6 +5327,25 @@ t_exploit_readonly() {
 	umount "$d"
 }
 
+# a binary on a read-only filesystem that others may not execute: a stage
+# in a user namespace (where the host's root owns nothing) could not run
+# it, so the stages run from a sealed copy instead
+t_readonly_binary_userns() {
+	need_ocirun || return
+	local d=$TMP/robin3 id=ro-userns rootfs=$TMP/rootfs-userns got
+	mkdir -p "$d" && cp "$OCIRUN" "$d/ocirun" && chmod 700 "$d/ocirun" || { fail "copy"; return; }
+	mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" || { fail "cannot make a read-only bind mount"; return; }
+	[ -d "$rootfs" ] || { cp -a "$RFS" "$rootfs" && chown -R 100000:100000 "$rootfs"; }
+	got=$("$d/ocirun" features 2>/dev/null | jq -r '.annotations["org.ocirun.self-protection"]')
+	expect "protection path of a read-only binary only root may execute" "$got" "$([ -n "$KMODE" ] && echo private-copy || echo sealed-memfd)"
+	sh_variant $id 'id -u' '.root.path = $r | .linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' \
+		--arg r "$rootfs"
+	got=$(OCIRUN_TEST_TAG=$TMP timeout 20 "$d/ocirun" --root "$ROOT" run --bundle "$B" $id </dev/null 2>&1)
+	expect "run in a user namespace from it: status and output" "$?:$got" "0:0"
+	umount "$d"
+}
+
 # A container manager's seccomp profile older than a syscall refuses it
 # with EPERM, not ENOSYS (Docker's before 20.10 did so for faccessat2, and
 # a libseccomp too old to name a call does): ocirun run inside such a
@@ -5821,7 +5842,7 @@ terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_han
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_format_error exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
 escape_symlink_race escape_tmpcopyup_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
-exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly memfd_noexec
+exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly readonly_binary_userns memfd_noexec
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
 check profile_eperm namespace_unsupported differential seccomp_differential seccomp_podman_profile seccomp_enosys_stub seccomp_deny_with_all_caps seccomp_actions seccomp_notify seccomp_features seccomp_bad"
 
