@@ -46,8 +46,9 @@ ocirun: runtime.c runtime.h
 # 1.7 KB on mipsel, 0.9 KB on arm64, 0.5 KB on i386 and armhf); on MIPS,
 # where the margin is smallest, no IPA mod/ref analysis (the code motion
 # it allows costs 0.5 KB there; on riscv64 dropping it costs as much), and
-# runtime.c's own byte-loop memcpy in place of musl's portable C one
-# (1.3 KB there; no loop may then become a call to it, hence no
+# runtime.c's own byte-loop memcpy, memset, memcmp, strlen, strcmp and
+# strncmp in place of musl's portable C ones (2 KB there, and 1.4 KB at
+# their calls; no loop may then become a call to one of them, hence no
 # loop-distribute-patterns), no trap after each division (every divisor
 # in runtime.c is a constant or checked), no inlining by size, and no
 # jump tables or IPA scalar replacement (32 bytes there, and the 64 bytes
@@ -59,7 +60,7 @@ STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwin
 	-fno-optimize-sibling-calls -fno-caller-saves -fno-shrink-wrap \
 	-fno-move-loop-invariants -fno-tree-loop-im -fno-expensive-optimizations -fno-schedule-insns2 \
 	-fno-tree-tail-merge -fno-guess-branch-probability -fno-pie \
-	$(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -fno-ipa-modref -DOCIRUN_OWN_MEMCPY=1 -fno-tree-loop-distribute-patterns \
+	$(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -fno-ipa-modref -DOCIRUN_OWN_STRING=1 -fno-tree-loop-distribute-patterns \
 	  -mno-check-zero-division -finline-limit=0 -fno-jump-tables -fno-ipa-sra)
 STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 static: ocirun-static

@@ -1211,18 +1211,55 @@ static void mem_move(void *dst, const void *src, size_t n)
     else while (n--) d[n] = s[n];
 }
 
-/* memcpy(3), in the static build where OCIRUN_OWN_MEMCPY says (`make
- * static` on MIPS, where musl's portable C one is 1.3 KB): the copies here
- * are of messages, paths and a config, a few KB at the most.  Never in a
- * library build: the host program's libc keeps its own. */
-#if OCIRUN_OWN_MEMCPY && defined(OCIRUN_NO_MAIN)
-#error "OCIRUN_OWN_MEMCPY is for the ocirun binary, not a library build"
+/* memcpy(3), memset(3), memcmp(3), strlen(3), strcmp(3) and strncmp(3),
+ * in the static build where OCIRUN_OWN_STRING says (`make static` on
+ * MIPS, where musl's portable C ones are 2 KB, and where a call to one of
+ * them must be taken to clobber every caller-saved register: with the
+ * bodies in view, gcc knows which they leave alone, 1.4 KB less at the
+ * calls).  A byte at a time: the copies here are of messages, paths and a
+ * config, a few KB at the most; what is cleared is a struct, what is
+ * measured or compared a name, a path or a line.  Never in a library
+ * build: the host program's libc keeps its own. */
+#if OCIRUN_OWN_STRING && defined(OCIRUN_NO_MAIN)
+#error "OCIRUN_OWN_STRING is for the ocirun binary, not a library build"
 #endif
-#if OCIRUN_OWN_MEMCPY
+#if OCIRUN_OWN_STRING
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     mem_move(dst, src, n);
     return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    for (unsigned char *d = dst; n--;) *d++ = (unsigned char)c;
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    for (; n && *x == *y; n--, x++, y++) {}
+    return n ? *x - *y : 0;
+}
+
+size_t strlen(const char *s)
+{
+    const char *e = s;
+    while (*e) e++;
+    return (size_t)(e - s);
+}
+
+int strcmp(const char *a, const char *b)
+{
+    for (; *a && *a == *b; a++, b++) {}
+    return *(const unsigned char *)a - *(const unsigned char *)b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n && *a && *a == *b; n--, a++, b++) {}
+    return n ? *(const unsigned char *)a - *(const unsigned char *)b : 0;
 }
 #endif
 
@@ -2275,6 +2312,9 @@ struct oci_spec {
  * smaller, and the parsers make a dozen) */
 static void field_path(char *out, size_t cap, const char *base, const char *key) { str_join(out, cap, base, ".", key); }
 
+/* An array element's path, base[i] (as field_path: for a dozen arrays) */
+static void item_path(char *out, size_t cap, const char *base, size_t i) { str_fmt(out, cap, "%s[%zu]", base, i); }
+
 static const char *jtype_name(const struct jv *v)
 {
     static const char *const names[] = { "null", "false", "true", "a number", "a string", "an array", "an object" };
@@ -2292,6 +2332,14 @@ static int want(const char *path, const struct jv *v, int type, const char *what
 static int want_obj(const char *path, const struct jv *v) { return want(path, v, J_OBJ, "an object"); }
 static int want_arr(const char *path, const struct jv *v) { return want(path, v, J_ARR, "an array"); }
 static int want_str(const char *path, const struct jv *v) { return want(path, v, J_STR, "a string"); }
+
+/* Element i of the array at `base`, which must be an object; its path
+ * goes to `out` (most arrays of a config are of objects). */
+static int item_obj(char *out, size_t cap, const char *base, size_t i, const struct jv *v)
+{
+    item_path(out, cap, base, i);
+    return want_obj(out, v);
+}
 
 /* A path field (base.key) that must be absolute. */
 static int want_abs(const char *base, const char *key, const char *path)
@@ -2455,8 +2503,7 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
     for (const struct jv *c = arr->child; c; c = c->next, i++) {
         char ip[512];
         const char *type = NULL;
-        str_fmt(ip, sizeof ip, "%s[%zu]", path, i);
-        if (want_obj(ip, c) < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
+        if (item_obj(ip, sizeof ip, path, i, c) < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
         struct oci_rlimit *r = &p->rlimits[i];
         r->resource = -1;
         for (size_t k = 0; k < ARRAY_LEN(rlimit_names); k++)
@@ -2504,7 +2551,7 @@ static int parse_user(const char *base, const struct jv *u, struct oci_process *
     for (const struct jv *c = g->child; c; c = c->next) {
         char ip[600];
         int64_t x;
-        str_fmt(ip, sizeof ip, "%s[%zu]", path, p->ngids);
+        item_path(ip, sizeof ip, path, p->ngids);
         if (num_in_range(ip, c, 0, INT32_MAX, &x) < 0) return -1;   /* (runc's range, as above) */
         size_t k = 0;
         while (k < p->ngids && p->gids[k] != (gid_t)x) k++;
@@ -2821,9 +2868,10 @@ static void clean_abs_path(char *p)
     *w = 0;
 }
 
+/* Mount entry `ip`, an object (parse_mounts checked it: item_obj). */
 static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
 {
-    if (want_obj(ip, c) < 0 || get_str(ip, c, "destination", 1, &m->dest) < 0 ||
+    if (get_str(ip, c, "destination", 1, &m->dest) < 0 ||
         get_str(ip, c, "type", 0, &m->type) < 0 || get_str(ip, c, "source", 0, &m->source) < 0)
         return -1;
     if (want_abs(ip, "destination", m->dest) < 0) return -1;
@@ -2863,8 +2911,7 @@ static int parse_mounts(const struct jv *v, struct oci_spec *s)
     for (const struct jv *c = v->child; c; c = c->next) {
         char ip[64];
         size_t k = s->nmounts++;   /* counted first: spec_free frees what a failed entry holds */
-        str_fmt(ip, sizeof ip, ".mounts[%zu]", k);
-        if (parse_mount(ip, c, &s->mounts[k]) < 0) return -1;
+        if (item_obj(ip, sizeof ip, ".mounts", k, c) < 0 || parse_mount(ip, c, &s->mounts[k]) < 0) return -1;
     }
     return 0;
 }
@@ -2891,8 +2938,7 @@ static int parse_namespaces(const struct jv *v, struct oci_spec *s)
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         char ip[64];
         const char *type = NULL, *path = NULL;
-        str_fmt(ip, sizeof ip, ".linux.namespaces[%zu]", i);
-        if (want_obj(ip, c) < 0 || get_str(ip, c, "type", 1, &type) < 0 ||
+        if (item_obj(ip, sizeof ip, ".linux.namespaces", i, c) < 0 || get_str(ip, c, "type", 1, &type) < 0 ||
             get_str(ip, c, "path", 0, &path) < 0)
             return -1;
         int flag = 0;
@@ -2919,8 +2965,7 @@ static int parse_idmaps(const char *path, const struct jv *v, struct oci_idmap *
     for (const struct jv *c = v->child; c; c = c->next, (*n)++) {
         char ip[128];
         struct oci_idmap *m = &(*out)[*n];
-        str_fmt(ip, sizeof ip, "%s[%zu]", path, *n);
-        if (want_obj(ip, c) < 0 || get_u32(ip, c, "containerID", 1, &m->container, NULL) < 0 ||
+        if (item_obj(ip, sizeof ip, path, *n, c) < 0 || get_u32(ip, c, "containerID", 1, &m->container, NULL) < 0 ||
             get_u32(ip, c, "hostID", 1, &m->host, NULL) < 0 || get_u32(ip, c, "size", 1, &m->size, NULL) < 0)
             return -1;
         if (!m->size) return fail("%s.size: must not be 0", ip);
@@ -2944,8 +2989,7 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
         char ip[64];
         const char *type = NULL;
         struct oci_device *d = &s->devices[s->ndevices];
-        str_fmt(ip, sizeof ip, ".linux.devices[%zu]", s->ndevices);
-        if (want_obj(ip, c) < 0 || get_str(ip, c, "path", 1, &d->path) < 0 ||
+        if (item_obj(ip, sizeof ip, ".linux.devices", s->ndevices, c) < 0 || get_str(ip, c, "path", 1, &d->path) < 0 ||
             get_str(ip, c, "type", 1, &type) < 0 ||
             get_u32(ip, c, "fileMode", 0, &d->mode, &d->has_mode) < 0 ||
             get_u32(ip, c, "uid", 0, &d->uid, &d->has_uid) < 0 || get_u32(ip, c, "gid", 0, &d->gid, &d->has_gid) < 0)
@@ -3034,12 +3078,23 @@ static int parse_propagation(const char *path, const char *name, unsigned long *
     return 0;
 }
 
+/* The fields of struct oci_resources by their offsets: the integer limits
+ * are walked as tables (64-bit compares are long on 32-bit CPUs). */
+#define RES_AT(f) (uint16_t)offsetof(struct oci_resources, f)
+static int64_t *res_field(const struct oci_resources *r, uint16_t at) { return (int64_t *)((char *)r + at); }
+
+/* The integer limits, but for the kernel memory ones, which are ignored */
+static const uint16_t res_limits[] = {
+    RES_AT(mem_limit), RES_AT(mem_reservation), RES_AT(mem_swap), RES_AT(mem_swappiness), RES_AT(cpu_shares),
+    RES_AT(cpu_quota), RES_AT(cpu_period), RES_AT(pids_limit), RES_AT(cpu_burst), RES_AT(cpu_rt_runtime),
+    RES_AT(cpu_rt_period), RES_AT(cpu_idle),
+};
+
 static void resources_init(struct oci_resources *r)
 {
     memset(r, 0, sizeof *r);
-    r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = UNSET;
-    r->cpu_shares = r->cpu_quota = r->cpu_period = r->pids_limit = UNSET;
-    r->cpu_burst = r->cpu_rt_runtime = r->cpu_rt_period = r->cpu_idle = r->kmem = r->kmem_tcp = UNSET;
+    for (size_t k = 0; k < ARRAY_LEN(res_limits); k++) *res_field(r, res_limits[k]) = UNSET;
+    r->kmem = r->kmem_tcp = UNSET;
 }
 
 /* runc writes none of these when they are zero (its Go structs cannot tell
@@ -3048,10 +3103,11 @@ static void resources_init(struct oci_resources *r)
  * object with zeros for what stays. */
 static void resources_zero_is_unset(struct oci_resources *r)
 {
-    int64_t *const zero_unset[] = { &r->mem_limit, &r->mem_reservation, &r->mem_swap, &r->cpu_shares, &r->cpu_quota,
-                                    &r->cpu_period, &r->cpu_rt_runtime, &r->cpu_rt_period, &r->pids_limit };
+    static const uint16_t zero_unset[] = { RES_AT(mem_limit), RES_AT(mem_reservation), RES_AT(mem_swap), RES_AT(cpu_shares),
+                                           RES_AT(cpu_quota), RES_AT(cpu_period), RES_AT(cpu_rt_runtime), RES_AT(cpu_rt_period),
+                                           RES_AT(pids_limit) };
     for (size_t k = 0; k < ARRAY_LEN(zero_unset); k++)
-        if (*zero_unset[k] == 0) *zero_unset[k] = UNSET;
+        if (*res_field(r, zero_unset[k]) == 0) *res_field(r, zero_unset[k]) = UNSET;
 }
 
 /* One integer of a resources object into *out (UNSET when absent). */
@@ -3075,8 +3131,7 @@ static int parse_device_rules(const struct jv *v, struct oci_resources *r)
         char ip[64];
         const char *type = "a", *access = "rwm";
         struct oci_devrule *d = &r->devs[r->ndevs];
-        str_fmt(ip, sizeof ip, "%s[%zu]", b, r->ndevs++);
-        if (want_obj(ip, c) < 0 || get_bool(ip, c, "allow", &d->allow) < 0 ||
+        if (item_obj(ip, sizeof ip, b, r->ndevs++, c) < 0 || get_bool(ip, c, "allow", &d->allow) < 0 ||
             get_str(ip, c, "type", 0, &type) < 0 || get_str(ip, c, "access", 0, &access) < 0 ||
             res_int(ip, c, "major", -1, &d->major) < 0 || res_int(ip, c, "minor", -1, &d->minor) < 0)
             return -1;
@@ -3112,8 +3167,7 @@ static int parse_throttle_list(const char *base, const struct jv *arr)
     size_t i = 0;
     for (const struct jv *c = arr->child; c; c = c->next, i++) {
         char ip[160];
-        str_fmt(ip, sizeof ip, "%s[%zu]", base, i);
-        if (want_obj(ip, c) < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
+        if (item_obj(ip, sizeof ip, base, i, c) < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
             parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "rate", 1, UINT64_MAX) < 0)
             return -1;
     }
@@ -3139,10 +3193,9 @@ static int parse_blockio(const struct jv *v)
         size_t i = 0;
         for (const struct jv *c = x->child; c; c = c->next, i++) {
             char ip[96];
-            str_fmt(ip, sizeof ip, "%s.weightDevice[%zu]", b, i);
-            if (want_obj(ip, c) < 0 || parse_u_field(ip, c, "major", 1, 0xfff) < 0 ||
-                parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 || parse_u_field(ip, c, "weight", 0, 1000) < 0 ||
-                parse_u_field(ip, c, "leafWeight", 0, 1000) < 0)
+            if (item_obj(ip, sizeof ip, ".linux.resources.blockIO.weightDevice", i, c) < 0 ||
+                parse_u_field(ip, c, "major", 1, 0xfff) < 0 || parse_u_field(ip, c, "minor", 1, 0xfffff) < 0 ||
+                parse_u_field(ip, c, "weight", 0, 1000) < 0 || parse_u_field(ip, c, "leafWeight", 0, 1000) < 0)
                 return -1;
         }
     }
@@ -3157,8 +3210,7 @@ static int parse_hugepages(const struct jv *v)
     for (const struct jv *c = v->child; c; c = c->next, i++) {
         char ip[96];
         const char *size = NULL;
-        str_fmt(ip, sizeof ip, "%s[%zu]", b, i);
-        if (want_obj(ip, c) < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
+        if (item_obj(ip, sizeof ip, b, i, c) < 0 || get_str(ip, c, "pageSize", 1, &size) < 0 ||
             parse_u_field(ip, c, "limit", 1, UINT64_MAX) < 0)
             return -1;
         if (!isdigit((unsigned char)size[0]) || str_chr(size, '/') || strlen(size) > 8)
@@ -3178,8 +3230,7 @@ static int parse_network(const struct jv *v)
     for (const struct jv *c = x->child; c; c = c->next, i++) {
         char ip[96];
         const char *name = NULL;
-        str_fmt(ip, sizeof ip, "%s.priorities[%zu]", b, i);
-        if (want_obj(ip, c) < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
+        if (item_obj(ip, sizeof ip, ".linux.resources.network.priorities", i, c) < 0 || get_str(ip, c, "name", 1, &name) < 0 ||
             parse_u_field(ip, c, "priority", 1, UINT32_MAX) < 0)
             return -1;
         if (!name[0] || name[str_span(name, " \n/", 0)]) return fail("%s.name: \"%s\" is not an interface name", ip, name);
@@ -3206,7 +3257,6 @@ static int parse_rdma(const struct jv *v)
 /* The fields of linux.resources.memory, .cpu and .pids: where each lands,
  * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited";
  * 'b' a boolean; 's' a string; '-' accepted and ignored). */
-#define RES_AT(f) (uint16_t)offsetof(struct oci_resources, f)
 static const struct res_field { char obj, kind; signed char lo; uint16_t at; const char *key; } res_fields[] = {
     { 'm', 'i', -1, RES_AT(mem_limit), "limit" }, { 'm', 'i', -1, RES_AT(mem_reservation), "reservation" },
     { 'm', 'i', -1, RES_AT(mem_swap), "swap" }, { 'm', 'i', 0, RES_AT(mem_swappiness), "swappiness" },
@@ -3410,14 +3460,14 @@ static int parse_sc_action(const char *base, const struct jv *obj, const char *a
     return fail("%s.%s: unknown action \"%s\"", base, akey, name);
 }
 
+/* Condition `base` of a rule's args, an object (item_obj, in parse_sc_rule). */
 static int parse_sc_cond(const char *base, const struct jv *c, struct sc_cond *out)
 {
     const char *op = NULL;
     const struct jv *x;
     uint32_t index = 0;
     char p[96];
-    if (want_obj(base, c) < 0 || get_u32(base, c, "index", 1, &index, NULL) < 0 ||
-        get_str(base, c, "op", 1, &op) < 0)
+    if (get_u32(base, c, "index", 1, &index, NULL) < 0 || get_str(base, c, "op", 1, &op) < 0)
         return -1;
     if (index > 5) return fail("%s.index: %u is not a syscall argument (0 to 5)", base, index);
     memset(out, 0, sizeof *out);
@@ -3453,11 +3503,12 @@ static void sc_add_rule(struct oci_seccomp *sc, const struct sc_rule *r, const s
     if (n) memcpy(d->conds, conds, n * sizeof *conds);
 }
 
+/* Rule `base` of linux.seccomp.syscalls, an object (item_obj, in parse_seccomp). */
 static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct oci_seccomp *sc)
 {
     struct sc_rule r = { NULL, at, 0, NULL, 0 };
     const struct jv *args = member(v, "args");
-    if (want_obj(base, v) < 0 || parse_sc_action(base, v, "action", "errnoRet", &r.action) < 0) return -1;
+    if (parse_sc_action(base, v, "action", "errnoRet", &r.action) < 0) return -1;
     char p[96];
     str_fmt(p, sizeof p, "%s.names", base);
     if (!(r.names = member(v, "names"))) return fail("%s: required field is missing", p);
@@ -3466,7 +3517,7 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
     size_t i = 0;
     for (const struct jv *n = r.names->child; n; n = n->next, i++) {
         char np[112];
-        str_fmt(np, sizeof np, "%s[%zu]", p, i);
+        item_path(np, sizeof np, p, i);
         if (want_str(np, n) < 0) return -1;
         int known = sc_lookup(n->s) >= 0;
         if (!known && args && args->count)
@@ -3483,8 +3534,7 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
         if (args->count > ARRAY_LEN(conds)) return fail("%s: more than %zu conditions", p, ARRAY_LEN(conds));
         for (const struct jv *c = args->child; c; c = c->next, nc++) {
             char cp[112];
-            str_fmt(cp, sizeof cp, "%s[%zu]", p, nc);
-            if (parse_sc_cond(cp, c, &conds[nc]) < 0) return -1;
+            if (item_obj(cp, sizeof cp, p, nc, c) < 0 || parse_sc_cond(cp, c, &conds[nc]) < 0) return -1;
         }
     }
     sc->notify |= (r.action == OCI_SECCOMP_RET_USER_NOTIF);
@@ -3512,7 +3562,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         size_t i = 0;
         for (const struct jv *a = x->child; a; a = a->next, i++) {
             char p[96];
-            str_fmt(p, sizeof p, "%s.architectures[%zu]", b, i);
+            item_path(p, sizeof p, ".linux.seccomp.architectures", i);
             if (want_str(p, a) < 0) return -1;
             int k = sc_arch_index(a->s);
             if (k < 0) return fail("%s: unknown architecture \"%s\"", p, a->s);
@@ -3527,7 +3577,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         for (const struct jv *f = x->child; f; f = f->next, i++) {
             char p[96];
             uint32_t flag = 0;
-            str_fmt(p, sizeof p, "%s.flags[%zu]", b, i);
+            item_path(p, sizeof p, ".linux.seccomp.flags", i);
             if (want_str(p, f) < 0) return -1;
             for (size_t k = 0; k < ARRAY_LEN(sc_flags); k++)
                 if (!strcmp(sc_flags[k].name, f->s)) flag = sc_flags[k].flag;
@@ -3547,8 +3597,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
         sc->rules = xcalloc(n ? n : 1, sizeof *sc->rules);
         for (const struct jv *r = x->child; r; r = r->next, i++) {
             char p[96];
-            str_fmt(p, sizeof p, "%s.syscalls[%zu]", b, i);
-            if (parse_sc_rule(p, r, i, sc) < 0) return -1;
+            if (item_obj(p, sizeof p, ".linux.seccomp.syscalls", i, r) < 0 || parse_sc_rule(p, r, i, sc) < 0) return -1;
         }
     }
     if (sc->notify && (!sc->listener_path || !sc->listener_path[0]))
@@ -3612,8 +3661,7 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
             char ip[96];
             struct oci_hook *h = &s->hooks[k][s->nhooks[k]];
             const struct jv *t;
-            str_fmt(ip, sizeof ip, "%s[%zu]", path, s->nhooks[k]++);
-            if (want_obj(ip, c) < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
+            if (item_obj(ip, sizeof ip, path, s->nhooks[k]++, c) < 0 || get_str(ip, c, "path", 1, &h->path) < 0 ||
                 get_strv(ip, c, "args", &h->args, &h->nargs) < 0 || get_strv(ip, c, "env", &h->env, &h->nenv) < 0)
                 return -1;
             if (want_abs(ip, "path", h->path) < 0) return -1;
@@ -4719,6 +4767,15 @@ static int cg_missing(const struct cgroup *cg, const char *ctrl, const char *fie
     return fail(".linux.resources.%s: the cgroup controller \"%s\" is not available on this host", field, ctrl);
 }
 
+/* The directory whose controllers include `ctrl`, for the limits of
+ * linux.resources.`field`; NULL when there is none (cg_missing says why). */
+static const char *cg_dir_for(const struct cgroup *cg, const char *ctrl, const char *field)
+{
+    const char *d = cg_dir_with(cg, ctrl);
+    if (!d) cg_missing(cg, ctrl, field);
+    return d;
+}
+
 
 /* One number from a cgroup file: the whole file, or the value after `key`
  * in a "key value" file.  -1 when absent. */
@@ -4770,8 +4827,8 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
     if (r->mem_limit == UNSET && r->mem_reservation == UNSET && r->mem_swap == UNSET && r->mem_swappiness == UNSET &&
         !r->disable_oom_killer)
         return 0;
-    const char *d = cg_dir_with(cg, "memory");
-    if (!d) return cg_missing(cg, "memory", "memory");
+    const char *d = cg_dir_for(cg, "memory", "memory");
+    if (!d) return -1;
     char path[PATH_MAX + 32];
     str_fmt(path, sizeof path, "%s/memory.max", d);
     int v2 = access(path, F_OK) == 0;
@@ -4831,14 +4888,14 @@ static uint32_t shares_to_weight(int64_t shares) { return 1 + (uint32_t)((shares
 static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
 {
     if ((r->cpus && r->cpus[0]) || (r->mems && r->mems[0])) {   /* "" is unset to runc */
-        const char *d = cg_dir_with(cg, "cpuset");
-        if (!d) return cg_missing(cg, "cpuset", "cpu.cpus");
+        const char *d = cg_dir_for(cg, "cpuset", "cpu.cpus");
+        if (!d) return -1;
         if (r->cpus && r->cpus[0] && cg_write(d, "cpuset.cpus", r->cpus) < 0) return res_prefix("cpu.cpus");
         if (r->mems && r->mems[0] && cg_write(d, "cpuset.mems", r->mems) < 0) return res_prefix("cpu.mems");
     }
     if (r->cpu_shares == UNSET && r->cpu_quota == UNSET && r->cpu_period == UNSET) return 0;
-    const char *d = cg_dir_with(cg, "cpu");
-    if (!d) return cg_missing(cg, "cpu", "cpu");
+    const char *d = cg_dir_for(cg, "cpu", "cpu");
+    if (!d) return -1;
     char path[PATH_MAX + 32];
     str_fmt(path, sizeof path, "%s/cpu.weight", d);
     if (access(path, F_OK) < 0) { /* v1 */
@@ -4890,8 +4947,8 @@ static int cg_apply_cpu(const struct cgroup *cg, const struct oci_resources *r)
 static int cg_apply_pids(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->pids_limit == UNSET) return 0;
-    const char *d = cg_dir_with(cg, "pids");
-    if (!d) return cg_missing(cg, "pids", "pids");
+    const char *d = cg_dir_for(cg, "pids", "pids");
+    if (!d) return -1;
     if ((r->pids_limit <= 0 ? cg_write(d, "pids.max", "max") : cg_write_int(d, "pids.max", r->pids_limit)) < 0)
         return res_prefix("pids.limit");
     return 0;
@@ -4951,7 +5008,7 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
     if (!blockio_requested(b)) return 0;
     const char *d = cg_dir_with(cg, "blkio");
     int v2 = !d;
-    if (v2 && !(d = cg_dir_with(cg, "io"))) return cg_missing(cg, "io", "blockIO");
+    if (v2 && !(d = cg_dir_for(cg, "io", "blockIO"))) return -1;
     const char *wfile = v2 ? (cg_has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight")
                            : (cg_has_file(d, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight");
     int bfq = str_find(wfile, "bfq") != NULL;
@@ -4998,8 +5055,8 @@ static int cg_apply_blockio(const struct cgroup *cg, const struct oci_resources 
 static int cg_apply_hugepages(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (!r->hugepages || !r->hugepages->count) return 0;
-    const char *d = cg_dir_with(cg, "hugetlb");
-    if (!d) return cg_missing(cg, "hugetlb", "hugepageLimits");
+    const char *d = cg_dir_for(cg, "hugetlb", "hugepageLimits");
+    if (!d) return -1;
     for (const struct jv *c = r->hugepages->child; c; c = c->next) {
         char v1[64], v2[64];
         const char *size = member(c, "pageSize")->s;
@@ -5018,13 +5075,13 @@ static int cg_apply_network(const struct cgroup *cg, const struct oci_resources 
     const struct jv *n = r->network, *p;
     if (!n || !n->count) return 0;
     if (jv_u64(n, "classID")) { /* 0 is unset to runc */
-        const char *d = cg_dir_with(cg, "net_cls");
-        if (!d) return cg_missing(cg, "net_cls", "network.classID");
+        const char *d = cg_dir_for(cg, "net_cls", "network.classID");
+        if (!d) return -1;
         if (cg_writef(d, "net_cls.classid", "network.classID", "%llu", (unsigned long long)jv_u64(n, "classID")) < 0) return -1;
     }
     if ((p = member(n, "priorities")) && p->count) {
-        const char *d = cg_dir_with(cg, "net_prio");
-        if (!d) return cg_missing(cg, "net_prio", "network.priorities");
+        const char *d = cg_dir_for(cg, "net_prio", "network.priorities");
+        if (!d) return -1;
         for (const struct jv *c = p->child; c; c = c->next)
             if (cg_writef(d, "net_prio.ifpriomap", "network.priorities", "%s %llu", member(c, "name")->s,
                           (unsigned long long)jv_u64(c, "priority")) < 0)
@@ -5036,8 +5093,8 @@ static int cg_apply_network(const struct cgroup *cg, const struct oci_resources 
 static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (!r->rdma || !r->rdma->count) return 0;
-    const char *d = cg_dir_with(cg, "rdma");
-    if (!d) return cg_missing(cg, "rdma", "rdma");
+    const char *d = cg_dir_for(cg, "rdma", "rdma");
+    if (!d) return -1;
     for (const struct jv *c = r->rdma->child; c; c = c->next) {
         char v[256];
         int n = str_copy(v, sizeof v, c->key);
@@ -5053,8 +5110,8 @@ static int cg_apply_rdma(const struct cgroup *cg, const struct oci_resources *r)
 static int cg_apply_cpu_extra(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->cpu_burst == UNSET && r->cpu_rt_runtime == UNSET && r->cpu_rt_period == UNSET && r->cpu_idle == UNSET) return 0;
-    const char *d = cg_dir_with(cg, "cpu");
-    if (!d) return cg_missing(cg, "cpu", "cpu");
+    const char *d = cg_dir_for(cg, "cpu", "cpu");
+    if (!d) return -1;
     int v2 = cg_has_file(d, "cpu.weight");
     if (r->cpu_burst != UNSET) {
         const char *f = v2 ? "cpu.max.burst" : "cpu.cfs_burst_us";
@@ -5477,10 +5534,9 @@ static int cg_refuse_frozen(const struct cgroup *cg)
 /* Whether linux.resources asks for any limit (device rules aside). */
 static int resources_requested(const struct oci_resources *r)
 {
-    return r->mem_limit != UNSET || r->mem_reservation != UNSET || r->mem_swap != UNSET || r->mem_swappiness != UNSET ||
-           r->disable_oom_killer || r->cpu_shares != UNSET || r->cpu_quota != UNSET || r->cpu_period != UNSET ||
-           (r->cpus && r->cpus[0]) || (r->mems && r->mems[0]) || r->pids_limit != UNSET || r->cpu_burst != UNSET || r->cpu_rt_runtime != UNSET ||
-           r->cpu_rt_period != UNSET || r->cpu_idle != UNSET || (r->unified && r->unified->count) ||
+    for (size_t k = 0; k < ARRAY_LEN(res_limits); k++)
+        if (*res_field(r, res_limits[k]) != UNSET) return 1;
+    return r->disable_oom_killer || (r->cpus && r->cpus[0]) || (r->mems && r->mems[0]) || (r->unified && r->unified->count) ||
            blockio_requested(r->blockio) || (r->hugepages && r->hugepages->count) ||
            (r->network && (jv_u64(r->network, "classID") || (member(r->network, "priorities") &&
                                                             member(r->network, "priorities")->count))) ||
@@ -11847,6 +11903,23 @@ static int want_args(const char *cmd, int n, int min, int max, const char *usage
     return 0;
 }
 
+/* A command's line: its flags, then `min` to `max` arguments (ANY_ARGS:
+ * no bound), as `usage` says.  One table a command: its line is then
+ * parsed by one call. */
+struct syntax { const struct flag *flags; unsigned char nflags, min, max; const char *usage; };
+#define ANY_ARGS 255
+
+/* Parses the flags of the command argv[0] into `base` and checks the
+ * number of its arguments: the index of the first, or -1. */
+static int parse_command(const struct syntax *sy, int argc, char **argv, void *base)
+{
+    int i = 1;
+    if (parse_flags(argv[0], argc, argv, &i, sy->flags, sy->nflags, base) < 0 ||
+        want_args(argv[0], argc - i, sy->min, sy->max == ANY_ARGS ? INT_MAX : sy->max, sy->usage) < 0)
+        return -1;
+    return i;
+}
+
 /* --- signals --- */
 
 /* The names Go knows, one a number (runc takes no IOT, POLL or CLD) */
@@ -12373,8 +12446,6 @@ static const struct flag kill_flags[] = { { "all", 'a', 'b', SMF(all) } };
 static const struct flag delete_flags[] = { { "force", 'f', 'b', SMF(force) } };
 static const struct flag spec_flags[] = { { "bundle", 'b', 's', SMF(bundle) }, { "rootless", 0, 'b', SMF(rootless) } };
 
-static const char create_usage[] = "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>";
-
 /* Flags shared by create and run. */
 struct create_flags {
     const char *bundle, *pid_file, *console, *preserve;
@@ -12388,11 +12459,6 @@ static const struct flag create_flag_defs[] = {
     { "no-new-keyring", 0, 'b', CRF(no_new_keyring) },
     { "no-subreaper", 0, 'b', CRF(no_subreaper) }, { "detach", 'd', 'b', CRF(detach) }, { "keep", 0, 'b', CRF(keep) },   /* (the last three: run only) */
 };
-
-static int parse_create_flags(const char *cmd, int argc, char **argv, int *i, struct create_flags *f, int run)
-{
-    return parse_flags(cmd, argc, argv, i, create_flag_defs, ARRAY_LEN(create_flag_defs) - (run ? 0 : 3), f);
-}
 
 /* Socket activation (sd_listen_fds(3)): LISTEN_FDS fds from 3 on, meant
  * for this very process (LISTEN_PID), as systemd passes them to a socket
@@ -12424,12 +12490,12 @@ static int create_req_from(const struct cli *c, const char *id, const struct cre
 
 static int cmd_create(const struct cli *c, int argc, char **argv)
 {
+    static const struct syntax syntax = { create_flag_defs, ARRAY_LEN(create_flag_defs) - 3, 1, 1,
+                                          "[--bundle DIR] [--pid-file FILE] [--no-pivot] [--preserve-fds N] <container-id>" };
     struct create_flags f = {0};
     struct create_req r;
-    int i = 1;
-    if (parse_create_flags("create", argc, argv, &i, &f, 0) < 0 || want_args("create", argc - i, 1, 1, create_usage) < 0 ||
-        create_req_from(c, argv[i], &f, &r) < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &f);
+    if (i < 0 || create_req_from(c, argv[i], &f, &r) < 0) return -1;
     struct cstate st;
     struct fg_io io;
     int dirfd;
@@ -12440,12 +12506,13 @@ static int cmd_create(const struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* (start, state, pause and resume: no flags, the id alone) */
+static const struct syntax id_syntax = { NULL, 0, 1, 1, "<container-id>" };
+
 static int cmd_start(const struct cli *c, int argc, char **argv)
 {
-    int i = 1;
-    if (parse_flags("start", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("start", argc - i, 1, 1, "<container-id>") < 0)
-        return -1;
-    return start_container(c->root, argv[i]);
+    int i = parse_command(&id_syntax, argc, argv, NULL);
+    return i < 0 ? -1 : start_container(c->root, argv[i]);
 }
 
 /* Foreground `run`: wait for init (relaying signals), clean up, and return
@@ -12471,13 +12538,12 @@ static int run_foreground(const struct cli *c, const char *id, pid_t pid, struct
 
 static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
 {
+    static const struct syntax syntax = { create_flag_defs, ARRAY_LEN(create_flag_defs), 1, 1,
+                                          "[-d] [--bundle DIR] [--pid-file FILE] <container-id>" };
     struct create_flags f = {0};
     struct create_req r;
-    int i = 1;
-    if (parse_create_flags("run", argc, argv, &i, &f, 1) < 0 ||
-        want_args("run", argc - i, 1, 1, "[-d] [--bundle DIR] [--pid-file FILE] <container-id>") < 0 ||
-        create_req_from(c, argv[i], &f, &r) < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &f);
+    if (i < 0 || create_req_from(c, argv[i], &f, &r) < 0) return -1;
     struct cstate st;
     struct fg_io io;
     int dirfd, rootfd;
@@ -12517,13 +12583,13 @@ static const struct flag exec_flag_defs[] = {
 
 static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status)
 {
+    static const struct syntax syntax = { exec_flag_defs, ARRAY_LEN(exec_flag_defs), 1, ANY_ARGS,
+                                          "[options] <container-id> [command [args...]]" };
     struct exec_flags f;
     struct exec_req *e = &f.e;
-    int i = 1;
     memset(&f, 0, sizeof f);
-    if (parse_flags("exec", argc, argv, &i, exec_flag_defs, ARRAY_LEN(exec_flag_defs), &f) < 0 ||
-        want_args("exec", argc - i, 1, INT_MAX, "[options] <container-id> [command [args...]]") < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &f);
+    if (i < 0) return -1;
     e->root = c->root;
     e->id = argv[i];
     e->args = argv + i + 1;
@@ -12587,12 +12653,12 @@ static int ps_table(const int *pids, int n, int argc, char **args, struct buf *b
 /* `ps`: the container's processes; json is runc's array of pids. */
 static int cmd_ps(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, rootfd, dirfd, r = -1, *pids = NULL, n;
+    static const struct syntax syntax = { format_flags, 1, 1, ANY_ARGS, "[--format table|json] <container-id> [ps options]" };
+    int rootfd, dirfd, r = -1, *pids = NULL, n;
     struct small_flags f = { .format = "table" };
     struct cstate st;
-    if (parse_flags("ps", argc, argv, &i, format_flags, 1, &f) < 0 ||
-        want_args("ps", argc - i, 1, INT_MAX, "[--format table|json] <container-id> [ps options]") < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &f);
+    if (i < 0) return -1;
     const char *format = f.format;
     if (strcmp(format, "table") && strcmp(format, "json"))
         return fail("ps: invalid format \"%s\" (table or json)", format), fail_missing_first(c->root, argv[i]);
@@ -12664,15 +12730,15 @@ static const struct flag update_flag_defs[] = {
 
 static int cmd_update(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, rootfd, dirfd, r = -1, looked = 0;
+    static const struct syntax syntax = { update_flag_defs, ARRAY_LEN(update_flag_defs), 1, 1, "[options] <container-id>" };
+    int rootfd, dirfd, r = -1, looked = 0;
     struct cstate st;
     struct update_flags u;
     char blkio_json[64];
     memset(&u, 0, sizeof u);
     const char *res, *cpus, *mems, *blkio, *rdt, *const *num = u.num;
-    if (parse_flags("update", argc, argv, &i, update_flag_defs, ARRAY_LEN(update_flag_defs), &u) < 0 ||
-        want_args("update", argc - i, 1, 1, "[options] <container-id>") < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &u);
+    if (i < 0) return -1;
     res = u.res, cpus = u.cpus, mems = u.mems, blkio = u.blkio, rdt = u.rdt;
     /* (the integer flags are checked whatever else is given, as runc's
      * flag library reads them first) */
@@ -12803,11 +12869,12 @@ static int parse_duration_ms(const char *s, uint64_t *ms)
  * container, until the container stops (runc's JSON lines). */
 static int cmd_events(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, rootfd, dirfd, r = 0;
+    static const struct syntax syntax = { events_flags, 2, 1, 1, "[--stats] [--interval N] <container-id>" };
+    int rootfd, dirfd, r = 0;
     struct small_flags f = { .interval = "5" };
     struct cstate st;
-    if (parse_flags("events", argc, argv, &i, events_flags, 2, &f) < 0 || want_args("events", argc - i, 1, 1, "[--stats] [--interval N] <container-id>") < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &f);
+    if (i < 0) return -1;
     const char *interval = f.interval;
     int stats = f.stats;
     uint64_t ms;
@@ -12844,10 +12911,10 @@ static int cmd_events(const struct cli *c, int argc, char **argv)
 /* `pause` and `resume`: the cgroup freezer. */
 static int cmd_freeze(const struct cli *c, int argc, char **argv, int freeze)
 {
-    int i = 1, rootfd, dirfd, r = -1;
+    int rootfd, dirfd, r = -1;
     struct cstate st;
-    if (parse_flags(argv[0], argc, argv, &i, NULL, 0, NULL) < 0 || want_args(argv[0], argc - i, 1, 1, "<container-id>") < 0)
-        return -1;
+    int i = parse_command(&id_syntax, argc, argv, NULL);
+    if (i < 0) return -1;
     if (open_container(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         int status = container_status(dirfd, &st);
         if (freeze && status != ST_RUNNING && status != ST_CREATED) r = fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
@@ -12860,11 +12927,11 @@ static int cmd_freeze(const struct cli *c, int argc, char **argv, int freeze)
 
 static int cmd_state(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, rootfd, dirfd, r = -1;
+    int rootfd, dirfd, r = -1;
     struct cstate st;
     memset(&st, 0, sizeof st);
-    if (parse_flags("state", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("state", argc - i, 1, 1, "<container-id>") < 0)
-        return -1;
+    int i = parse_command(&id_syntax, argc, argv, NULL);
+    if (i < 0) return -1;
     if (open_container_ro(c->root, argv[i], &rootfd, &dirfd, &st) == 0) {
         struct buf b = {0}, out = {0};
         state_to_json(&b, &st, container_status(dirfd, &st), "");
@@ -12878,23 +12945,21 @@ static int cmd_state(const struct cli *c, int argc, char **argv)
 
 static int cmd_kill(const struct cli *c, int argc, char **argv)
 {
-    int i = 1, sig = SIGTERM;
+    static const struct syntax syntax = { kill_flags, 1, 1, 2, "[--all] <container-id> [signal]" };
+    int sig = SIGTERM;
     struct small_flags f = {0};
-    if (parse_flags("kill", argc, argv, &i, kill_flags, 1, &f) < 0 ||
-        want_args("kill", argc - i, 1, 2, "[--all] <container-id> [signal]") < 0)
-        return -1;
+    int i = parse_command(&syntax, argc, argv, &f);
+    if (i < 0) return -1;
     if (argc - i == 2 && argv[i + 1][0] && parse_signal(argv[i + 1], &sig) < 0) return fail_missing_first(c->root, argv[i]);
     return kill_container(c->root, argv[i], sig, f.all);
 }
 
 static int cmd_delete(const struct cli *c, int argc, char **argv)
 {
-    int i = 1;
+    static const struct syntax syntax = { delete_flags, 1, 1, 1, "[--force] <container-id>" };
     struct small_flags f = {0};
-    if (parse_flags("delete", argc, argv, &i, delete_flags, 1, &f) < 0 ||
-        want_args("delete", argc - i, 1, 1, "[--force] <container-id>") < 0)
-        return -1;
-    return delete_container(c->root, argv[i], f.force);
+    int i = parse_command(&syntax, argc, argv, &f);
+    return i < 0 ? -1 : delete_container(c->root, argv[i], f.force);
 }
 
 struct list_row { struct cstate st; int status; };
@@ -12923,10 +12988,9 @@ static void print_table(struct buf *out, const struct list_row *rows, size_t n)
 
 static int cmd_list(const struct cli *c, int argc, char **argv)
 {
-    int i = 1;
+    static const struct syntax syntax = { format_flags, 2, 0, 0, "[--format table|json] [-q]" };
     struct small_flags f = { .format = "table" };
-    if (parse_flags("list", argc, argv, &i, format_flags, 2, &f) < 0 || want_args("list", argc - i, 0, 0, "[--format table|json] [-q]") < 0)
-        return -1;
+    if (parse_command(&syntax, argc, argv, &f) < 0) return -1;
     const char *format = f.format;
     int quiet = f.quiet;
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("list: invalid format \"%s\" (table or json)", format);
@@ -12996,9 +13060,8 @@ static int criu_probe(const char *exe, char out[32]);   /* section 18 */
 
 static int cmd_features(const struct cli *c, int argc, char **argv)
 {
-    int i = 1;
-    if (parse_flags("features", argc, argv, &i, NULL, 0, NULL) < 0 || want_args("features", argc - i, 0, 0, "") < 0)
-        return -1;
+    static const struct syntax syntax = { NULL, 0, 0, 0, "" };
+    if (parse_command(&syntax, argc, argv, NULL) < 0) return -1;
     struct buf b = {0}, out = {0};
     int n = 0;
     buf_printf(&b, "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"%s\",\"hooks\":[", OCIRUN_OCI_VERSION);
@@ -13303,10 +13366,10 @@ static void check_table(struct buf *b, const struct check *v, int n, int ok)
  * status 0 when a default bundle can run. */
 static int cmd_check(const struct cli *cl, int argc, char **argv, int *exit_status)
 {
-    int i = 1, n = 0, ok = 1;
+    static const struct syntax syntax = { format_flags, 1, 0, 0, "[--format table|json]" };
+    int n = 0, ok = 1;
     struct small_flags f = { .format = "table" };
-    if (parse_flags("check", argc, argv, &i, format_flags, 1, &f) < 0 || want_args("check", argc - i, 0, 0, "[--format table|json]") < 0)
-        return -1;
+    if (parse_command(&syntax, argc, argv, &f) < 0) return -1;
     const char *format = f.format;
     if (!OCIRUN_CHECK) return fail("check: not built in (a build with OCIRUN_CHECK=0)");
     if (strcmp(format, "table") && strcmp(format, "json")) return fail("check: --format must be table or json");
@@ -13418,10 +13481,9 @@ static void rootless_spec(struct buf *b, const char *p)
 
 static int cmd_spec(int argc, char **argv)
 {
-    int i = 1;
+    static const struct syntax syntax = { spec_flags, 2, 0, 0, "[--bundle DIR]" };
     struct small_flags f = { .bundle = "." };
-    if (parse_flags("spec", argc, argv, &i, spec_flags, 2, &f) < 0 || want_args("spec", argc - i, 0, 0, "[--bundle DIR]") < 0)
-        return -1;
+    if (parse_command(&syntax, argc, argv, &f) < 0) return -1;
     const char *bundle = f.bundle;
     struct buf t = {0}, rl = {0}, b = {0}, *text = f.rootless ? &rl : &t;
     spec_expand(&t, default_spec);

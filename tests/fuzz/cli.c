@@ -4,9 +4,9 @@
  * ("kill\nc1\nRTMIN+3").  It runs as `ocirun --root ROOT ARGS...` through
  * ocirun_main() itself: the global flags (parse_flags() over ocirun_main's
  * table, open_log(), --rootless, relative --root), dispatch(), and each
- * command's own parsing (flags_first(), find_flag(), parse_flags(),
- * want_args(), parse_signal(), parse_size(), parse_duration_ms(),
- * parse_create_flags(), the exec flags, --resources files through
+ * command's own parsing (parse_command(): flags_first(), find_flag(),
+ * parse_flags(), want_args(); parse_signal(), parse_size(),
+ * parse_duration_ms(), the create and exec flags, --resources files through
  * parse_resources(), --process files through parse_process()) and then
  * what it does with a container of a prepared state root, up to the first
  * step that would change something: sandbox.h refuses every such call
