@@ -927,7 +927,7 @@ __attribute__((noinline)) static void *xcalloc(size_t n, size_t size)
     if (__builtin_mul_overflow(n, size, &total)) total = SIZE_MAX; /* makes xmalloc fail */
     int zero;
     void *p = mem_get(total, &zero);
-    if (!zero) memset(p, 0, total);   /* (a struct cgroup is 25 KB, mostly unused) */
+    if (!zero) memset(p, 0, total);   /* (fresh: its pages stay untouched) */
     return p;
 }
 
