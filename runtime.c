@@ -8096,11 +8096,22 @@ static int remount_ro_later(struct rootfs_ctx *c)
     return 0;
 }
 
-/* Binds /dev/null over a masked file, an empty read-only tmpfs over a
- * masked directory.  /dev/null must really be the null device: a container
- * that made it a symlink to a procfs file would otherwise get that file
- * mounted writable (CVE-2025-31133). */
-static int mask_path(int rootfd, int nullfd, const char *path, const char *label)
+/* A mask's bind made read-only: looked up again, as the bind is on top of
+ * the fd mask_path had. */
+static int mask_readonly(int rootfd, const char *path)
+{
+    int fd = resolve_in_root(rootfd, path, 0);
+    if (fd < 0) return err_prefix("masked path, to make it read-only");
+    int r = remount_bind(fd, MS_RDONLY | mount_flags_of(fd), path);
+    close(fd);
+    return r;
+}
+
+/* Binds /dev/null over a masked file (read-only if `ro`), an empty
+ * read-only tmpfs over a masked directory.  /dev/null must really be the
+ * null device: a container that made it a symlink to a procfs file would
+ * otherwise get that file mounted writable (CVE-2025-31133). */
+static int mask_path(int rootfd, int nullfd, const char *path, const char *label, int ro)
 {
     char lbuf[4096];
     const char *data = "size=0,nr_inodes=1";
@@ -8115,32 +8126,47 @@ static int mask_path(int rootfd, int nullfd, const char *path, const char *label
             r = failerr("mask %s", path);
     } else if (mount_on_fd(proc_fd_path(p, nullfd), fd, NULL, MS_BIND, NULL) < 0) {
         r = failerr("mask %s", path);
+    } else if (ro) {
+        r = mask_readonly(rootfd, path);
     }
     close(fd);
     return r;
 }
 
-static int open_dev_null(int rootfd)
+static int open_dev_null(int rootfd, struct stat *st)
 {
     struct resolved res;
     int fd = resolve_at(rootfd, "/dev/null", RES_NOFOLLOW_LAST, &res);
     if (fd < 0) return err_prefix("masked paths need /dev/null");
-    const struct stat st = res.st;
-    if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+    *st = res.st;
+    if (!S_ISCHR(st->st_mode) || major(st->st_rdev) != 1 || minor(st->st_rdev) != 3) {
         close(fd);
         return fail("/dev/null in the container is not the null device (1:3)");
     }
     return fd;
 }
 
+/* The masks' binds of /dev/null are read-only where runc's are: runc
+ * masks after the root's read-only remount, so a bind of the rootfs's own
+ * node (an image with no /dev mount) comes out read-only.  Ours come
+ * before that remount (setup_rootfs: before the hooks), so they are made
+ * read-only themselves; else the container could chmod or touch the bundle's
+ * /dev/null through them.  (The rootfs's node: on the rootfs's device.  A
+ * config's bind of another directory of that filesystem at /dev would
+ * give read-only masks here, writable ones in runc.) */
 static int mount_masked_paths(struct rootfs_ctx *c)
 {
     const struct oci_spec *s = c->spec;
     if (!s->nmasked) return 0;
-    int nullfd = open_dev_null(c->rootfd);
+    struct stat null = { 0 }, root;   /* (gcc cannot see open_dev_null fill it) */
+    int nullfd = open_dev_null(c->rootfd, &null);
     if (nullfd < 0) return -1;
+    int ro = (s->root_readonly || c->root_ro) && fstat(c->rootfd, &root) == 0 && root.st_dev == null.st_dev;
     for (size_t i = 0; i < s->nmasked; i++)   /* ("": no such path, as runc finds; not the root) */
-        if (*s->masked[i] && mask_path(c->rootfd, nullfd, s->masked[i], OCIRUN_LSM ? s->mount_label : NULL) < 0) { close(nullfd); return -1; }
+        if (*s->masked[i] && mask_path(c->rootfd, nullfd, s->masked[i], OCIRUN_LSM ? s->mount_label : NULL, ro) < 0) {
+            close(nullfd);
+            return -1;
+        }
     close(nullfd);
     return 0;
 }

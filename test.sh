@@ -1028,6 +1028,29 @@ for f in /proc/keys /proc/timer_list; do [ -e $f ] && { echo "$f $(cat $f | wc -
 	expect "unmasked /etc/secret" "$OUT" "top secret"
 }
 
+# maskedPaths on a read-only root with no /dev mount: the masks bind the
+# rootfs's own /dev/null, read-only as the root (runc masks after the
+# root's remount), so a chmod or touch through a mask must not reach the
+# bundle's node.  With /dev a tmpfs (the default) they bind the tmpfs's
+# node, writable in both runtimes.
+t_masked_readonly_root() {
+	local made= mode before
+	[ -e "$RFS/dev/null" ] || { mkdir -p "$RFS/dev" && mknod -m 666 "$RFS/dev/null" c 1 3 && made=1; }
+	before=$(stat -c %a "$RFS/dev/null")
+	run_sh mask-ro-root 'chmod 600 /etc/secret 2>&1; touch -d 2001-01-01 /etc/secret 2>&1; echo x > /etc/secret && echo written' \
+		'.root.readonly = true | .mounts |= map(select(.destination | startswith("/dev") | not))
+		 | .linux.maskedPaths += ["/etc/secret"]'
+	mode=$(stat -c '%a %y' "$RFS/dev/null")
+	[ -n "$made" ] && rm -f "$RFS/dev/null"
+	[ "$RC" = 0 ] || { fail "run failed ($RC): $(errsum "$ERR")"; return; }
+	expect "chmod and touch through the mask" "$(printf '%s\n' "$OUT" | grep -c 'Read-only file system')" 2
+	printf '%s\n' "$OUT" | grep -qx written || fail "the masked file (the null device) is not writable: $OUT"
+	[ "${mode%% *}" = "$before" ] && [ "${mode#* 2001-}" = "$mode" ] ||
+		fail "the bundle's /dev/null changed through a mask: mode and time $mode (mode $before before)"
+	run_sh mask-ro-root-devtmpfs 'chmod 600 /etc/secret && echo chmod-ok' '.root.readonly = true | .linux.maskedPaths += ["/etc/secret"]'
+	expect "chmod through a mask of the /dev tmpfs's node ($RC: $(errsum "$ERR"))" "$OUT" chmod-ok
+}
+
 t_readonly_paths() {
 	run_sh ropaths 'cat /proc/sys/kernel/ostype
 ( echo x > /proc/sys/kernel/domainname ) 2>&1
@@ -5822,7 +5845,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored run_signal_during_setup preserve_fds socket_activation no_pivot no_pivot_proc
-hostname pid1 home_from_passwd mounts mount_acl tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts mount_acl tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths masked_readonly_root readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
