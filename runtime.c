@@ -163,6 +163,7 @@ _Static_assert(sizeof(off_t) == 8 && sizeof(ino_t) == 8, "64-bit off_t and ino_t
 #define NR_openat2 NR_NEW(437)
 struct oci_open_how { uint64_t flags, mode, resolve; };   /* openat2(2), Linux 5.6 */
 #define OCI_RESOLVE_NO_MAGICLINKS 0x02
+#define OCI_RESOLVE_NO_SYMLINKS 0x04
 #define OCI_RESOLVE_IN_ROOT 0x10
 #define NR_faccessat2 NR_NEW(439)
 #define OCI_AT_EACCESS 0x200
@@ -7381,6 +7382,7 @@ static int sc_load(struct sc_filter *f)
 #define RES_MKFILE 2         /* ... but the last one as an empty file */
 #define RES_NOFOLLOW_LAST 4  /* a symlink as last component is an error */
 #define RES_NOSTAT 8         /* (resolve_in_root: the caller needs no stat) */
+#define RES_NO_SYMLINKS 16   /* a symlink anywhere on the way is an error */
 #define RES_MAX_DEPTH 64
 #define RES_MAX_LINKS 40
 
@@ -7424,9 +7426,10 @@ static int open_component(int dirfd, const char *name, int flags, int last, int 
  * -1 for whatever else it refuses or lacks (a deeper component to create,
  * a symlink last under RES_NOFOLLOW_LAST or just made, an old kernel):
  * the walk then does it, and says why. */
-static int openat2_in_root(int rootfd, const char *path, int oflags)
+static int openat2_in_root(int rootfd, const char *path, int oflags, int flags)
 {
-    struct oci_open_how how = { (uint64_t)(oflags | O_PATH | O_CLOEXEC), 0, OCI_RESOLVE_IN_ROOT | OCI_RESOLVE_NO_MAGICLINKS };
+    struct oci_open_how how = { (uint64_t)(oflags | O_PATH | O_CLOEXEC), 0,
+                                OCI_RESOLVE_IN_ROOT | OCI_RESOLVE_NO_MAGICLINKS | (flags & RES_NO_SYMLINKS ? OCI_RESOLVE_NO_SYMLINKS : 0) };
     return (int)syscall(NR_openat2, rootfd, path, &how, sizeof how);
 }
 
@@ -7436,14 +7439,14 @@ static int resolve_openat2(int rootfd, const char *path, int flags, struct resol
     char dir[PATH_MAX];
     const char *base = str_rchr(path, '/');
     if (absent) return -1;
-    int fd = openat2_in_root(rootfd, path, flags & RES_NOFOLLOW_LAST ? O_NOFOLLOW : 0);
+    int fd = openat2_in_root(rootfd, path, flags & RES_NOFOLLOW_LAST ? O_NOFOLLOW : 0, flags);
     if (fd >= 0 && !(flags & RES_NOFOLLOW_LAST))   /* (symlinks followed: the end is none) */
         return (flags & RES_NOSTAT) || fstat(fd, &out->st) == 0 ? fd : (close(fd), -1);
     if (fd < 0 && (errno == ENOSYS || errno == EPERM)) absent = 1;
     if (fd < 0 && errno == ENOENT && !(flags & (RES_MKDIR | RES_MKFILE))) return -2;
     if (fd < 0 && errno == ENOENT && base && base[1] && strcmp(base, "/.") && strcmp(base, "/..") &&
         str_fmt(dir, sizeof dir, "%.*s", (int)(base - path), path) < (int)sizeof dir) {
-        int pfd = openat2_in_root(rootfd, dir[0] ? dir : "/", O_DIRECTORY);
+        int pfd = openat2_in_root(rootfd, dir[0] ? dir : "/", O_DIRECTORY, flags);
         if (pfd < 0) return -1;
         fd = make_component(pfd, base + 1, flags, 1, &out->made);
         close(pfd);
@@ -7496,7 +7499,7 @@ static int resolve_at(int rootfd, const char *path, int flags, struct resolved *
             char target[PATH_MAX];
             ssize_t n = sys_readlinkat(fd, "", target, sizeof target - 1);
             close(fd);
-            if ((last && (flags & RES_NOFOLLOW_LAST)) || n < 0 || ++links > RES_MAX_LINKS) {
+            if ((last && (flags & RES_NOFOLLOW_LAST)) || (flags & RES_NO_SYMLINKS) || n < 0 || ++links > RES_MAX_LINKS) {
                 close_stack(stack, 0, depth);
                 if (n < 0) return failerr("%s: readlink \"%s\"", path, comp);
                 return fail("%s: %s", path, links > RES_MAX_LINKS ? "too many levels of symbolic links"
@@ -8460,7 +8463,8 @@ static int node_dir_open(struct rootfs_ctx *c, struct node_dir *nd, const char *
 static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct oci_device *d)
 {
     char dir[PATH_MAX], base[NAME_MAX + 1];
-    if (split_path(d->path, dir, base) < 0 || node_dir_open(c, nd, dir, RES_MKDIR) < 0) return err_prefix("device %s", d->path);
+    if (split_path(d->path, dir, base) < 0 || node_dir_open(c, nd, dir, RES_MKDIR | RES_NO_SYMLINKS) < 0)
+        return err_prefix("device %s", d->path);
     int dfd = nd->fd;
     mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
     mode_t mode = d->has_mode ? d->mode : 0666;
@@ -8475,7 +8479,9 @@ static int create_device(struct rootfs_ctx *c, struct node_dir *nd, const struct
          * /dev/urandom:/dev/random`), as in runc: another filesystem than
          * /dev's, or what the kernel will not remove.  An image may ship a
          * file or stale node here: replace it, but never a directory (and
-         * never follow a symlink: unlinkat removes the link) */
+         * never follow a symlink: unlinkat removes the link).  No symlink
+         * led to this directory either (RES_NO_SYMLINKS): an image's /dev
+         * linked into a volume would have us replace someone's files */
         struct stat st;
         int got = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
         if (got && st.st_dev != nd->at.st.st_dev) return 0;
@@ -8532,7 +8538,7 @@ static int create_devices(struct rootfs_ctx *c)
     for (size_t i = 0; i < s->ndevices && r == 0; i++)
         if (strcmp(s->devices[i].path, "/dev/ptmx")) r = create_device(c, &nd, &s->devices[i]);
     if (r < 0) goto out;
-    int dfd = node_dir_open(c, &nd, "/dev", 0);
+    int dfd = node_dir_open(c, &nd, "/dev", RES_NO_SYMLINKS);
     if (dfd < 0 && errno == ENOENT && !c->dev_is_mounted) goto out;   /* an image without /dev */
     if (dfd < 0) { r = -1; goto out; }
     for (size_t i = 0; i < ARRAY_LEN(dev_symlinks) && r == 0; i++)

@@ -2788,6 +2788,30 @@ t_escape_devnull_symlink() {
 	expect "host core_pattern" "$(cat /proc/sys/kernel/core_pattern)" "$before"
 }
 
+# A hostile image whose /dev is a symlink into a volume: the device nodes
+# and /dev/ptmx must not replace the volume's files.  runc (an absolute
+# link) fails on ptmx; ocirun makes and replaces nodes only where no
+# symlink led, and refuses.
+t_escape_dev_symlink() {
+	local name=esc-devlink vol=$TMP/devvol rfs=$TMP/devlink-rootfs f
+	rm -rf "$vol" "$rfs"; mkdir -p "$vol"
+	for f in null ptmx tty; do echo "mine $f" > "$vol/$f"; done
+	cp -a "$RFS" "$rfs" && rm -rf "$rfs/dev" && ln -s /data "$rfs/dev" || { fail "cannot make the rootfs"; return; }
+	sh_variant $name true '.root.path = $r | .mounts += [{destination: "/data", type: "bind", source: $v, options: ["rbind"]}]' \
+		--arg r "$rfs" --arg v "$vol"
+	if [ "$IS_OCIRUN" = 1 ]; then
+		bad $name '/dev.*symbolic link' "$B" run --bundle "$B" $name
+	else
+		rt run --bundle "$B" $name </dev/null >/dev/null 2>&1
+		rt delete --force $name >/dev/null 2>&1
+	fi
+	for f in null ptmx tty; do
+		[ -f "$vol/$f" ] && [ ! -L "$vol/$f" ] && [ "$(cat "$vol/$f")" = "mine $f" ] ||
+			fail "the volume's $f was replaced: $(ls -l "$vol/$f" 2>&1)"
+	done
+	rm -rf "$vol" "$rfs"
+}
+
 # CVE-2021-43784 class: malformed stage-protocol messages (tests/badmsg.c).
 t_protocol_bounds() {
 	need_ocirun || return
@@ -5863,7 +5887,7 @@ containerd_run containerd_task containerd_tty containerd_options containerd_cgro
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_handed_over no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
 exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_format_error exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
-escape_symlink_race escape_tmpcopyup_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink protocol_bounds
+escape_symlink_race escape_tmpcopyup_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink escape_dev_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly readonly_binary_userns memfd_noexec
 exploit_exec_memfd exploit_exec_tmpfile exploit_exec_readonly
