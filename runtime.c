@@ -3015,6 +3015,43 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
     return 0;
 }
 
+/* A sysctl of the namespace `flag`, "an ipc" (`what`) and so on. */
+static int sysctl_needs(int ns, int flag, const char *key, const char *what)
+{
+    return ns & flag ? 0 : fail(".linux.sysctl.%s: needs %s namespace", key, what);
+}
+
+/* Keys a container may only set when it has the namespace they live in. */
+static int sysctl_allowed(const struct oci_spec *s, const char *key)
+{
+    int ns = s->clone_flags | s->join_flags;
+    static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+    for (size_t i = 0; i < ARRAY_LEN(ipc); i++)
+        if (!strcmp(key, ipc[i])) return sysctl_needs(ns, CLONE_NEWIPC, key, "an ipc");
+    if (!strncmp(key, "fs.mqueue.", 10)) return sysctl_needs(ns, CLONE_NEWIPC, key, "an ipc");
+    if (!strncmp(key, "net.", 4)) return sysctl_needs(ns, CLONE_NEWNET, key, "a network");
+    if (!strcmp(key, "kernel.hostname"))   /* (runc's words) */
+        return fail(".linux.sysctl.%s: not allowed, as it conflicts with the OCI \"hostname\" field", key);
+    if (!strcmp(key, "kernel.domainname")) return sysctl_needs(ns, CLONE_NEWUTS, key, "a uts");
+    return fail(".linux.sysctl.%s: not a namespaced sysctl, it would change the host", key);
+}
+
+/* Every key (either separator, as runc takes them: "net/ipv4/ip_forward"),
+ * checked with the config, before anything exists: a key refused in
+ * stage 2 would come after the mounts and device nodes it made. */
+static int sysctls_allowed(const struct oci_spec *s)
+{
+    for (size_t i = 0; i < s->nsysctl; i++) {
+        char dotted[PATH_MAX];
+        str_copy(dotted, sizeof dotted, s->sysctl[i].key);
+        for (char *p = dotted; *p; p++)
+            if (*p == '/') *p = '.';
+        if (sysctl_allowed(s, dotted) < 0) return -1;
+    }
+    return 0;
+}
+
 static int parse_sysctl(const struct jv *v, struct oci_spec *s)
 {
     if (want_obj(".linux.sysctl", v) < 0) return -1;
@@ -3708,7 +3745,7 @@ static int validate_spec(struct oci_spec *s)
         return fail(".hostname: setting the hostname needs a private UTS namespace");
     if (s->domainname && s->domainname[0] && !((s->clone_flags | s->join_flags) & CLONE_NEWUTS))
         return fail(".domainname: setting the domainname needs a private UTS namespace");
-    return 0;
+    return sysctls_allowed(s);
 }
 
 static int parse_spec_tree(const struct jv *root, struct oci_spec *s)
@@ -8259,28 +8296,6 @@ static int mount_readonly_paths(struct rootfs_ctx *c)
     return 0;
 }
 
-/* A sysctl of the namespace `flag`, "an ipc" (`what`) and so on. */
-static int sysctl_needs(int ns, int flag, const char *key, const char *what)
-{
-    return ns & flag ? 0 : fail(".linux.sysctl.%s: needs %s namespace", key, what);
-}
-
-/* Keys a container may only set when it has the namespace they live in. */
-static int sysctl_allowed(const struct oci_spec *s, const char *key)
-{
-    int ns = s->clone_flags | s->join_flags;
-    static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
-    for (size_t i = 0; i < ARRAY_LEN(ipc); i++)
-        if (!strcmp(key, ipc[i])) return sysctl_needs(ns, CLONE_NEWIPC, key, "an ipc");
-    if (!strncmp(key, "fs.mqueue.", 10)) return sysctl_needs(ns, CLONE_NEWIPC, key, "an ipc");
-    if (!strncmp(key, "net.", 4)) return sysctl_needs(ns, CLONE_NEWNET, key, "a network");
-    if (!strcmp(key, "kernel.hostname"))   /* (runc's words) */
-        return fail(".linux.sysctl.%s: not allowed, as it conflicts with the OCI \"hostname\" field", key);
-    if (!strcmp(key, "kernel.domainname")) return sysctl_needs(ns, CLONE_NEWUTS, key, "a uts");
-    return fail(".linux.sysctl.%s: not a namespaced sysctl, it would change the host", key);
-}
-
 /* net.* sysctls in a network namespace joined by path: not where that is
  * the runtime's own, the host's (runc's check, in the same words).  Stage
  * 0 asks, from the host: stage 2 is in that namespace by then. */
@@ -8329,12 +8344,7 @@ static int proc_mounts_check(const struct oci_spec *s)
 static int apply_sysctls(const struct oci_spec *s)
 {
     for (size_t i = 0; i < s->nsysctl; i++) {
-        char path[PATH_MAX], dotted[PATH_MAX];
-        /* either separator, as runc takes them ("net/ipv4/ip_forward") */
-        str_copy(dotted, sizeof dotted, s->sysctl[i].key);
-        for (char *p = dotted; *p; p++)
-            if (*p == '/') *p = '.';
-        if (sysctl_allowed(s, dotted) < 0) return -1;
+        char path[PATH_MAX];   /* (the keys were checked with the config: sysctls_allowed) */
         int n = str_fmt(path, sizeof path, "/proc/sys/%s", s->sysctl[i].key);
         if (n >= (int)sizeof path)
             return fail(".linux.sysctl.%.40s...: name too long (%zu characters)", s->sysctl[i].key, strlen(s->sysctl[i].key));

@@ -2088,6 +2088,24 @@ t_mount_inside_proc() {
 }
 
 # kernel.hostname is runc's to refuse (the config's hostname says it)
+# A sysctl the container may not set (not namespaced, or a namespace it
+# lacks) is refused before the rootfs is touched: no mount point, device
+# node or cwd made in it (runc checks the keys first too).
+t_sysctl_refused_early() {
+	local rfs=$TMP/sysctl-rootfs before key
+	rm -rf "$rfs"; cp -a "$RFS" "$rfs" || { fail "cannot copy the rootfs"; return; }
+	before=$(cd "$rfs" && find . | sort | md5sum)
+	for key in vm.swappiness net.ipv4.ip_forward kernel.shmmax; do
+		variant sysctl-early '.root.path = $r | .process.cwd = "/work" | .linux.sysctl = {($k): "1"}
+			| .mounts |= map(select(.destination | startswith("/dev") | not))
+			| .mounts += [{destination: "/newdir/sub", type: "tmpfs", source: "tmpfs"}]
+			| .linux.namespaces |= map(select(.type != "network" and .type != "ipc"))' --arg r "$rfs" --arg k "$key"
+		bad sysctl-early 'namespace' "$B" run --bundle "$B" sysctl-early
+		expect "the rootfs after $key was refused" "$(cd "$rfs" && find . | sort | md5sum)" "$before"
+	done
+	rm -rf "$rfs"
+}
+
 t_config_sysctl_hostname() {
 	sh_variant sysctl-host 'hostname' '.linux.sysctl = {"kernel.hostname": "other"}'
 	bad sysctl-host 'hostname' "$B" run --bundle "$B" sysctl-host
@@ -5875,7 +5893,7 @@ no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bin
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created start_stopped_init create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
-config_key_case time_offsets bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
+config_key_case time_offsets bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname sysctl_refused_early bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
