@@ -7830,16 +7830,19 @@ static int copy_tree(int from, int to, int depth)
             if (a < 0 || b < 0 || n != 0) r = failerr("tmpcopyup: copy %s", name);
             close_if(a);
             close_if(b);
-        } else if (S_ISFIFO(st.st_mode)) {
-            if (mknodat(to, name, S_IFIFO | (st.st_mode & 07777), 0) < 0) r = failerr("tmpcopyup: mkfifo %s", name);
-        } else {
-            continue; /* device nodes (a user namespace could not make them) and sockets are not copied */
+        } else if (mknodat(to, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0) {
+            /* a fifo, socket or device node, as cp -a copies them (a node
+             * where mknod is refused, as in a user namespace: an error,
+             * not a file missing from the copy) */
+            r = failerr("tmpcopyup: mknod %s", name);
         }
         if (r == 0 && sys_fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
             r = failerr("tmpcopyup: chown %s", name);
-        /* the chown cleared setuid and setgid (our fresh tmpfs, checked:
-         * no one else can put a link there) */
-        if (r == 0 && (st.st_mode & 06000) && !S_ISLNK(st.st_mode) && syscall(SYS_fchmodat, to, name, st.st_mode & 07777) < 0)
+        /* the chown cleared setuid and setgid, and a directory made in a
+         * setgid one has its setgid bit: the mode again, exactly (our
+         * fresh tmpfs, checked: no one else can put a link there) */
+        if (r == 0 && ((st.st_mode & 06000) || S_ISDIR(st.st_mode)) && !S_ISLNK(st.st_mode) &&
+            syscall(SYS_fchmodat, to, name, st.st_mode & 07777) < 0)
             r = failerr("tmpcopyup: chmod %s", name);
     }
     if (r == 0 && errno) r = failerr("tmpcopyup: read directory");

@@ -23,7 +23,7 @@
 static const struct { const char *name; int nr; } calls[] = {
     { "unshare", 272 }, { "pivot_root", 155 }, { "keyctl", 250 }, { "prctl", 157 }, { "memfd_create", 319 },
     { "bpf", 321 }, { "clone3", 435 }, { "openat2", 437 }, { "pidfd_open", 434 }, { "mount_setattr", 442 },
-    { "seccomp", 317 }, { "open_tree", 428 }, { "faccessat2", 439 }, { "pidfd_send_signal", 424 },
+    { "seccomp", 317 }, { "open_tree", 428 }, { "faccessat2", 439 }, { "pidfd_send_signal", 424 }, { "mknodat", 259 },
     { "new", 326 },   /* and up: BPF_JGE below */
 };
 static const struct { const char *name; int e; } errnos[] = {
