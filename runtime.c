@@ -8018,14 +8018,16 @@ __attribute__((noinline)) static int mount_hierarchy(struct rootfs_ctx *c, int d
         goto out;
     }
     /* (as runc: a bind is remounted only for flags of the config's; with
-     * none it keeps the host's) */
-    if (!ns && !defer && flags) {
+     * none it keeps the host's.  The config's propagation goes on each
+     * hierarchy, as on the tmpfs, as runc sets it) */
+    int remount = !ns && !defer && flags;
+    if (remount || m->nprop) {
         close_if(t);
         if ((t = sys_openat(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
             failerr("open the new mount %s", dest);
             goto out;
         }
-        if (remount_bind(t, flags, dest) < 0) goto out;
+        if ((remount && remount_bind(t, flags, dest) < 0) || mount_set_propagation(t, m) < 0) goto out;
     }
     r = 0;
     /* co-mounted controllers ("cpu,cpuacct") get a symlink per name */
@@ -8065,7 +8067,6 @@ __attribute__((noinline)) static int mount_cgroup(struct rootfs_ctx *c, const st
     sub.type = sub.source = "tmpfs";
     sub.flags = (unsigned long)all;
     sub.data = (char *)cg_tmpfs_data;
-    sub.nprop = 0;
     sub.rattr_set = sub.rattr_clr = 0;   /* (rro and the like: on the whole tree, at the end) */
     if (!l->n) debugf("no cgroup hierarchy on the host: %s is an empty tmpfs", m->dest);
     if (mount_fs(c, &sub) < 0) return -1;

@@ -4148,6 +4148,12 @@ t_cgroup_mount_flags() {
 		"mount -o remount,bind,nosuid,nodev,noexec /sys/fs/cgroup/memory && exec $OCIRUN --root $ROOT run --bundle $B cgflags" \
 		</dev/null >"$B/out" 2>"$B/err" || { fail "[\"rw\"] under a nosuid memory hierarchy: $(errsum "$(cat "$B/err")")"; rt delete -f cgflags >/dev/null 2>&1; return; }
 	expect "[\"rw\"]: the memory hierarchy keeps the host mount's flags" "$(cat "$B/out")" rw,nosuid,nodev,noexec,relatime
+	# the config's propagation goes on the tmpfs and on every hierarchy, as runc sets it
+	run_sh cgflags 'awk '"'"'$5 ~ /^\/sys\/fs\/cgroup/ { print $5, ($7 ~ /^shared:/ ? "shared" : "not-shared") }'"'"' /proc/self/mountinfo' \
+		'.mounts |= map(if .type == "cgroup" then .options += ["rshared"] else . end)'
+	[ "$RC" = 0 ] || { fail "rshared on the cgroup mount: $(errsum "$ERR")"; return; }
+	printf '%s\n' "$OUT" | grep -qx '/sys/fs/cgroup shared' && ! printf '%s\n' "$OUT" | grep -q not-shared ||
+		fail "rshared on the cgroup mount: $(printf '%s' "$OUT" | tr '\n' ' ')"
 }
 
 t_cgroup_layout_none() {
