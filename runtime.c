@@ -7932,6 +7932,9 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
             /* no network namespace of our own (or rootless): bind the host's /sys */
             struct oci_mount b = *m;
             b.source = "/sys", b.bind = b.rbind = 1, b.flags |= MS_BIND | MS_REC;
+            /* read-only as asked, the host's mounts below it included (the
+             * rbind brings them, locked): one call, where the kernel has it */
+            if ((m->flags & MS_RDONLY) && have_mount_setattr()) b.rattr_set |= OCI_MA_RDONLY;
             close(dst);
             debugf("mounting sysfs failed (%s), binding /sys instead", strerror(errno));
             return mount_bind(c, &b);
