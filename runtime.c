@@ -5214,23 +5214,125 @@ static size_t device_rules(const struct oci_spec *s, struct oci_devrule **out)
     return k;
 }
 
-/* Each write to devices.allow or devices.deny is one rule, so both files
- * stay open for the whole list. */
+/* --- v1: the rules changed without a moment of "deny all" --- */
+
+/* What the v1 controller keeps (security/device_cgroup.c): a default,
+ * allow or deny everything, and exceptions to it, each a (type, major,
+ * minor) with access bits (r 1, w 2, m 4; -1 for a wildcard number). */
+struct devex { char type; int64_t major, minor; unsigned acc; };
+struct devstate { int allow_all; size_t n; struct devex *ex; };
+
+static struct devex devex_of(char type, int64_t major, int64_t minor, const char *access)
+{
+    struct devex e = { type, major < 0 || major == UNSET ? -1 : major, minor < 0 || minor == UNSET ? -1 : minor, 0 };
+    for (; *access; access++) e.acc |= *access == 'r' ? 1u : *access == 'w' ? 2u : *access == 'm' ? 4u : 0u;
+    return e;
+}
+
+static struct devex *devex_find(const struct devstate *st, const struct devex *e)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (st->ex[i].type == e->type && st->ex[i].major == e->major && st->ex[i].minor == e->minor) return &st->ex[i];
+    return NULL;
+}
+
+/* One rule written, as the kernel takes it: "a" sets the default and
+ * drops every exception; a rule the default already says takes access
+ * back from its exception, any other adds to (or makes) one. */
+static void devstate_apply(struct devstate *st, int allow, const struct devex *e)
+{
+    struct devex *x = e->type == 'a' ? NULL : devex_find(st, e);
+    if (e->type == 'a') st->allow_all = allow, st->n = 0;
+    else if (allow == st->allow_all) { if (x && !(x->acc &= ~e->acc)) *x = st->ex[--st->n]; }
+    else if (x) x->acc |= e->acc;
+    else st->ex[st->n++] = *e;
+}
+
+/* devices.list: "a *:* rwm" alone when everything is allowed (the
+ * exceptions, denials then, are not shown: -1), else the allowed ones. */
+static int devstate_read(const char *d, struct devstate *st, size_t cap)
+{
+    char path[PATH_MAX + 16], *text, *save;
+    str_fmt(path, sizeof path, "%s/devices.list", d);
+    st->n = 0, st->allow_all = 0;
+    if (read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL) < 0) return -1;
+    int r = 0;
+    for (char *l = str_tok(text, "\n", &save); l && r == 0; l = str_tok(NULL, "\n", &save)) {
+        char *sp = str_chr(l, ' '), *colon = sp ? str_chr(sp, ':') : NULL, *acc = colon ? str_chr(colon, ' ') : NULL;
+        if (l[0] == 'a' || !acc || st->n == cap) { r = -1; break; }
+        uint64_t num[2] = { UINT64_MAX, UINT64_MAX };   /* ("*": -1) */
+        if (sp[1] != '*') scan_u64(sp + 1, 10, &num[0]);
+        if (colon[1] != '*') scan_u64(colon + 1, 10, &num[1]);
+        st->ex[st->n++] = devex_of(l[0], (int64_t)num[0], (int64_t)num[1], acc + 1);
+    }
+    xfree(text);
+    return r;
+}
+
+/* Writes `e` (its access bits `acc`) to fd: devices.allow or .deny. */
+static int devex_write(int fd, const char *file, const struct devex *e, unsigned acc)
+{
+    char rule[96], a[4] = { 0 }, *p = a;
+    if (acc & 1) *p++ = 'r';
+    if (acc & 2) *p++ = 'w';
+    if (acc & 4) *p++ = 'm';
+    devrule_text(rule, sizeof rule, e->type, e->major, e->minor, a);
+    return write_all(fd, rule, strlen(rule)) < 0 ? (failerr("write %s", file), err_prefix("device rule \"%s\"", rule)) : 0;
+}
+
+/* From the allowed list the cgroup has to the one wanted (both deny by
+ * default): what is newly allowed first, then what is no longer.  A
+ * device both allow stays usable throughout, where "deny all" and the
+ * list again would fail every open of /dev/null in the container for a
+ * moment (containerd's CRI sends the devices with each update).  With no
+ * fds, counts the writes it would make (0: the two are the same). */
+static int devstate_move(const struct devstate *cur, const struct devstate *want, const int *fd, char path[2][PATH_MAX + 16])
+{
+    int r = 0;
+    for (int k = 1; k >= 0; k--) {   /* allow, then deny */
+        const struct devstate *a = k ? want : cur, *b = k ? cur : want;
+        for (size_t i = 0; i < a->n && r >= 0; i++) {
+            const struct devex *x = devex_find(b, &a->ex[i]);
+            unsigned bits = a->ex[i].acc & ~(x ? x->acc : 0);
+            if (bits) r = fd ? devex_write(fd[k], path[k], &a->ex[i], bits) : r + 1;
+        }
+    }
+    return r;
+}
+
+/* The rules: where the cgroup denies by default already (an update, or a
+ * cgroup below a restricted one) and the rules do too, by the difference
+ * (checked in devices.list after); rules that allow everything, by "a"
+ * allowed and their exceptions; otherwise, or if the check fails, as
+ * runc writes them: "a" denied, then each rule in order.  Each write to
+ * devices.allow or devices.deny is one rule. */
 static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n)
 {
-    char rule[96], path[2][PATH_MAX + 16];
+    char path[2][PATH_MAX + 16];
     int fd[2] = { -1, -1 }, r = 0;   /* deny, allow */
+    size_t cap = n + 256;
+    struct devex *ex = xcalloc(2 * cap + n, sizeof *ex), *rule = ex + 2 * cap, all = { 'a', -1, -1, 7 };
+    struct devstate want = { 0, 0, ex }, cur = { 0, 0, ex + cap };
+    for (size_t i = 0; i < n; i++) {
+        rule[i] = devex_of(v[i].type, v[i].major, v[i].minor, v[i].access);
+        devstate_apply(&want, v[i].allow, &rule[i]);
+    }
     for (int k = 0; k < 2 && r == 0; k++) {
         str_fmt(path[k], sizeof path[k], "%s/devices.%s", d, k ? "allow" : "deny");
         if ((fd[k] = sys_open(path[k], O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0) r = failerr("open %s", path[k]);
     }
-    if (r == 0 && write_all(fd[0], "a", 1) < 0) r = failerr("write %s", path[0]);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        devrule_text(rule, sizeof rule, v[i].type, v[i].major, v[i].minor, v[i].access);
-        if (write_all(fd[!!v[i].allow], rule, strlen(rule)) < 0)
-            r = failerr("write %s", path[!!v[i].allow]), err_prefix("device rule \"%s\"", rule);
+    int moved = r == 0 && !want.allow_all && devstate_read(d, &cur, cap) == 0 && devstate_move(&cur, &want, fd, path) == 0 &&
+                devstate_read(d, &cur, cap) == 0 && devstate_move(&cur, &want, NULL, NULL) == 0;
+    if (r == 0 && want.allow_all) {   /* everything allowed at once, then the exceptions */
+        r = devex_write(fd[1], path[1], &all, 7);
+        for (size_t i = 0; i < want.n && r == 0; i++) r = devex_write(fd[0], path[0], &want.ex[i], want.ex[i].acc);
+    } else if (r == 0 && !moved) {
+        debugf("%s: device rules written whole", d);
+        r = devex_write(fd[0], path[0], &all, 7);
+        for (size_t i = 0; i < n && r == 0; i++) r = devex_write(fd[!!v[i].allow], path[!!v[i].allow], &rule[i], rule[i].acc);
     }
     for (int k = 0; k < 2; k++) close_if(fd[k]);
+    xfree(ex);
     return r;
 }
 

@@ -3752,6 +3752,51 @@ t_cgroup_devices() {
 	return 0
 }
 
+# An update that sends the device rules again (containerd's CRI does, with
+# every UpdateContainerResources) must not deny every device for a moment
+# (v1: "a" denied, then the rules again): opens of /dev/null in the
+# container all succeed meanwhile.  An update that changes them leaves
+# devices.list as a create with the new rules makes it.  (v2 swaps the
+# program whole.)
+t_update_devices_no_gap() {
+	need_ocirun || return   # runc 1.1's update leaves device rules alone
+	[ -d /sys/fs/cgroup/devices ] || { skip "no v1 devices hierarchy"; return; }
+	local id=dev-gap cgp=/ocirun-test-$$/dev-gap rules i a b
+	for rules in '[{"allow": false, "access": "rwm"}]' '[{"allow": true, "access": "rwm"}]'; do
+		sh_variant $id 'n=0; while [ ! -e /tmp/stop ]; do (: </dev/null) 2>/dev/null || n=$((n+1)); echo $n > /tmp/fails; done; sleep 100' \
+			'.root.readonly = false | .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs"}]
+			 | .linux.resources.devices = $r | .linux.cgroupsPath = $p' --argjson r "$rules" --arg p "$cgp"
+		rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+		echo "{\"devices\": $rules}" > "$B/res.json"
+		waitfor 50 rt exec $id test -e /tmp/fails
+		for i in $(seq 40); do
+			rt update --resources "$B/res.json" $id >"$B/log" 2>&1 || { fail "update: $(errsum "$(cat "$B/log")")"; break; }
+		done
+		rt exec $id touch /tmp/stop
+		sleep 0.2
+		expect "opens of /dev/null that failed during 40 updates with $rules" "$(rt exec $id cat /tmp/fails 2>&1)" 0
+		rt delete --force $id >/dev/null 2>&1
+	done
+	# changed rules: devices.list as a create with them makes it
+	local one='[{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 1, "access": "r"},
+		{"allow": true, "type": "b", "major": 7, "access": "rw"}, {"allow": false, "type": "c", "major": 5, "minor": 2, "access": "w"}]'
+	for rules in "$one" '[{"allow": false, "access": "rwm"}]'; do
+		sh_variant $id 'sleep 100' '.linux.resources.devices = $r | .linux.cgroupsPath = $p' --argjson r "$rules" --arg p "$cgp"
+		rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+		a=$(sort /sys/fs/cgroup/devices$cgp/devices.list | tr '\n' ' ')
+		rt delete --force $id >/dev/null 2>&1
+		sh_variant $id 'sleep 100' '.linux.cgroupsPath = $p' --arg p "$cgp"
+		rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+		echo "{\"devices\": $rules}" > "$B/res.json"
+		rt update --resources "$B/res.json" $id >"$B/log" 2>&1 || fail "update: $(errsum "$(cat "$B/log")")"
+		b=$(sort /sys/fs/cgroup/devices$cgp/devices.list | tr '\n' ' ')
+		rt delete --force $id >/dev/null 2>&1
+		expect "devices.list after an update to $(echo $rules)" "$b" "$a"
+	done
+	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
+	return 0
+}
+
 # linux.resources.devices is the whole rule set: a node made from
 # linux.devices is not allowed unless a rule allows it (runc)
 t_devices_not_auto_allowed() {
@@ -5945,7 +5990,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
