@@ -3293,7 +3293,8 @@ static int parse_rdma(const struct jv *v)
 /* linux.resources: the limits this version applies; anything else is
  * refused by name rather than silently not enforced. */
 /* The fields of linux.resources.memory, .cpu and .pids: where each lands,
- * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited";
+ * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited",
+ * -128 for any: the pids limit, unlimited when below 0 as in runc;
  * 'b' a boolean; 's' a string; '-' accepted and ignored). */
 static const struct res_field { char obj, kind; signed char lo; uint16_t at; const char *key; } res_fields[] = {
     { 'm', 'i', -1, RES_AT(mem_limit), "limit" }, { 'm', 'i', -1, RES_AT(mem_reservation), "reservation" },
@@ -3305,7 +3306,7 @@ static const struct res_field { char obj, kind; signed char lo; uint16_t at; con
     { 'c', 'i', 0, RES_AT(cpu_period), "period" }, { 'c', 's', 0, RES_AT(cpus), "cpus" }, { 'c', 's', 0, RES_AT(mems), "mems" },
     { 'c', 'i', 0, RES_AT(cpu_burst), "burst" }, { 'c', 'i', -1, RES_AT(cpu_rt_runtime), "realtimeRuntime" },
     { 'c', 'i', 0, RES_AT(cpu_rt_period), "realtimePeriod" }, { 'c', 'i', 0, RES_AT(cpu_idle), "idle" },
-    { 'p', 'i', -1, RES_AT(pids_limit), "limit" },
+    { 'p', 'i', -128, RES_AT(pids_limit), "limit" },
 };
 
 /* linux.resources.memory, .cpu or .pids (res_fields); a key not there is
@@ -3325,7 +3326,7 @@ static int parse_res_object(const struct jv *v, const char *name, struct oci_res
             continue;
         }
         void *at = (char *)r + f->at;
-        if ((f->kind == 'i' && res_int(b, x, f->key, f->lo, at) < 0) || (f->kind == 'b' && get_bool(b, x, f->key, at) < 0) ||
+        if ((f->kind == 'i' && res_int(b, x, f->key, f->lo == -128 ? -INT64_MAX : f->lo, at) < 0) || (f->kind == 'b' && get_bool(b, x, f->key, at) < 0) ||
             (f->kind == 's' && get_str(b, x, f->key, 0, at) < 0))
             return -1;
     }
@@ -4657,17 +4658,40 @@ static int path_has_name(const char *p)
     return 0;
 }
 
-/* linux.cgroupsPath (default: the id) under each hierarchy: absolute paths
- * from the hierarchy's root, relative ones below our own cgroup. */
-static int cg_resolve(struct cgroup *cg, const char *cgpath, const char *id)
+/* The path with empty and "." components dropped ("/a//b/./" is "/a/b"),
+ * as runc cleans it (`in` fits in `out`: it is no longer). */
+static void cg_clean_path(char *out, size_t size, const char *in)
 {
-    char def[NAME_MAX + 2];
-    if (!cgpath || !cgpath[0]) str_copy(def, sizeof def, id), cgpath = def;
-    if (cgpath[0] != '/' && str_chr(cgpath, ':'))
-        return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form, for --systemd-cgroup", cgpath);
-    if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", cgpath);
+    size_t k = 0;
+    if (in[0] == '/') out[k++] = '/';
+    for (const char *p = in; *p;) {
+        while (*p == '/') p++;
+        size_t n = str_span(p, "/", 0);
+        if (n && !(n == 1 && p[0] == '.') && k + n + 2 < size) {
+            if (k && out[k - 1] != '/') out[k++] = '/';
+            memcpy(out + k, p, n), k += n;
+        }
+        p += n;
+    }
+    out[k] = 0;
+}
+
+/* linux.cgroupsPath (default: the id) under each hierarchy: absolute paths
+ * from the hierarchy's root, relative ones below our own cgroup.  A colon
+ * is a name's (runc), but not systemd's three parts "slice:prefix:name":
+ * a cgroup of that name would be a caller's mistaken driver. */
+static int cg_resolve(struct cgroup *cg, const char *given, const char *id)
+{
+    char def[NAME_MAX + 2], cgpath[PATH_MAX];
+    if (!given || !given[0]) str_copy(def, sizeof def, id), given = def;
+    const char *c1 = given[0] != '/' ? str_chr(given, ':') : NULL, *c2 = c1 ? str_chr(c1 + 1, ':') : NULL;
+    if (c2 && !str_chr(c2 + 1, ':'))
+        return fail(".linux.cgroupsPath: \"%s\" is systemd's slice:prefix:name form, for --systemd-cgroup", given);
+    if (strlen(given) >= sizeof cgpath) return fail(".linux.cgroupsPath: longer than %d bytes", PATH_MAX - 1);
+    cg_clean_path(cgpath, sizeof cgpath, given);
+    if (str_find(cgpath, "..")) return fail(".linux.cgroupsPath: \"%s\" must not contain \"..\"", given);
     if (!path_has_name(cgpath))   /* delete would empty it: every process of the host, or ours */
-        return fail(".linux.cgroupsPath: \"%s\" names a hierarchy's root or our own cgroup, not one of the container's", cgpath);
+        return fail(".linux.cgroupsPath: \"%s\" names a hierarchy's root or our own cgroup, not one of the container's", given);
     if (cg_layout_read(&cg->l) < 0) return -1;
     cg->n = cg->l.n;
     for (int i = 0; i < cg->n; i++) {
@@ -4860,6 +4884,13 @@ static int v1_limit_refused(const char *d, int64_t limit)
                 (long long)cg_read_num(d, "memory.max_usage_in_bytes", NULL));
 }
 
+/* memsw refused: without swap accounting the file is not there (say so);
+ * otherwise the kernel's own word (memory+swap below the limit: EINVAL) */
+static int v1_swap_refused(const char *d)
+{
+    return res_prefix(cg_has_file(d, "memory.memsw.limit_in_bytes") ? "memory.swap" : "memory.swap (no swap accounting on this host)");
+}
+
 static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *r)
 {
     if (r->mem_limit == UNSET && r->mem_reservation == UNSET && r->mem_swap == UNSET && r->mem_swappiness == UNSET &&
@@ -4878,11 +4909,9 @@ static int cg_apply_memory(const struct cgroup *cg, const struct oci_resources *
         int64_t swap = r->mem_swap == UNSET && r->mem_limit == -1 && cg_has_file(d, "memory.memsw.limit_in_bytes") ? -1 : r->mem_swap;
         int64_t cur = cg_read_num(d, "memory.limit_in_bytes", NULL);
         int swap_first = r->mem_limit != UNSET && swap != UNSET && (swap == -1 || (cur >= 0 && cur < swap));
-        if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0)
-            return res_prefix("memory.swap (swap accounting off?)");
+        if (swap_first && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0) return v1_swap_refused(d);
         if (r->mem_limit != UNSET && cg_write_int(d, "memory.limit_in_bytes", r->mem_limit) < 0) return v1_limit_refused(d, r->mem_limit);
-        if (!swap_first && swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0)
-            return res_prefix("memory.swap (swap accounting off?)");
+        if (!swap_first && swap != UNSET && cg_write_int(d, "memory.memsw.limit_in_bytes", swap) < 0) return v1_swap_refused(d);
         if (r->mem_reservation != UNSET && cg_write_int(d, "memory.soft_limit_in_bytes", r->mem_reservation) < 0)
             return res_prefix("memory.reservation");
         if (r->mem_swappiness != UNSET && cg_write_int(d, "memory.swappiness", r->mem_swappiness) < 0)

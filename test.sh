@@ -1886,6 +1886,16 @@ t_flags_go_forms() {
 	expect "update --resources '' --pids-limit 12: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" 12
 	rt update --pids-limit -5 $id >"$B/log" 2>&1 || fail "update --pids-limit -5: $(errsum "$(cat "$B/log")")"
 	expect "update --pids-limit -5: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" max
+	# the same in a resources file: below 0 is unlimited, as the flag (runc)
+	rt update --pids-limit 12 $id >/dev/null 2>&1
+	echo '{"pids": {"limit": -5}}' | rt update -r - $id >"$B/log" 2>&1 || fail "update -r with pids.limit -5: $(errsum "$(cat "$B/log")")"
+	expect "update -r pids.limit -5: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" max
+	# memory+swap below the memory limit: the kernel refuses it, and the
+	# error does not blame swap accounting where it is on
+	if [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+		rt update --memory 64m --memory-swap 32m $id >"$B/log" 2>&1 && fail "update with swap below memory succeeded"
+		grep -q 'swap accounting' "$B/log" && fail "swap below memory blamed on swap accounting: $(errsum "$(cat "$B/log")")"
+	fi
 	local v
 	for v in '' ' 5' abc; do
 		rt update --pids-limit "$v" $id >"$B/log" 2>&1 && fail "update --pids-limit '$v' succeeded"
@@ -3176,6 +3186,30 @@ t_cgroup_nested_path() {
 	for d in /sys/fs/cgroup/*/ocirun-test-$$ /sys/fs/cgroup/ocirun-test-$$; do
 		[ -d "$d" ] && rmdir "$d"/* "$d"
 	done 2>/dev/null
+	return 0
+}
+
+# cgroupsPath as runc cleans it: "//a//b/./" is /a/b (a trailing slash
+# used to name the v2 cgroup's own subtree_control, EBUSY), and a
+# relative name with a colon, not systemd's three parts, is a name
+t_cgroup_path_forms() {
+	[ -d /sys/fs/cgroup/pids ] || { skip "no v1 pids hierarchy"; return; }
+	local own p want pid got
+	own=$(awk -F: '$2 == "pids" { print $3 }' /proc/self/cgroup); [ "$own" = / ] && own=
+	for p in "/ocirun-test-$$/tr-a/" "//ocirun-test-$$//tr-b/./" "ocirun-test-$$-tr:c"; do
+		case $p in
+		/*) want=/ocirun-test-$$/tr-${p##*tr-}; want=${want%%/}; want=${want%/.} ;;
+		*) want=$own/$p ;;
+		esac
+		sh_variant cg-form 'exec sleep 100' '.linux.cgroupsPath = $p' --arg p "$p"
+		rt run -d --bundle "$B" cg-form </dev/null >"$B/log" 2>&1 || { fail "cgroupsPath \"$p\": $(errsum "$(cat "$B/log")")"; continue; }
+		pid=$(cpid cg-form)
+		got=$(grep '^[0-9]*:pids:' /proc/$pid/cgroup | cut -d: -f3-)
+		expect "the pids cgroup for cgroupsPath \"$p\"" "$got" "${want%/}"
+		rt delete --force cg-form >/dev/null 2>&1
+		[ -d "/sys/fs/cgroup/pids$want" ] && fail "cgroup $want left after delete"
+	done
+	for d in /sys/fs/cgroup/*/ocirun-test-$$ /sys/fs/cgroup/ocirun-test-$$; do [ -d "$d" ] && rmdir "$d"; done 2>/dev/null
 	return 0
 }
 
@@ -5990,7 +6024,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
