@@ -3837,6 +3837,7 @@ struct cstate {
     char created[40];
     char *annotations;             /* JSON object text, xmalloc'd */
     char *cgroups;                 /* the container's cgroup dirs, one per line, xmalloc'd */
+    char *cg_found;                /* those of them create found there (not its to empty), one per line, xmalloc'd; NULL: none */
     char unit[NAME_MAX + 1];       /* its systemd scope (--systemd-cgroup); "": none */
     int unit_user;                 /* the scope is the user's systemd's */
     int late_hooks;                /* 1 << HOOK_POSTSTART | 1 << HOOK_POSTSTOP, as configured */
@@ -3845,8 +3846,8 @@ struct cstate {
 
 static void cstate_free(struct cstate *st)
 {
-    xfree(st->annotations), xfree(st->cgroups), xfree(st->stdio);
-    st->annotations = st->cgroups = st->stdio = NULL;
+    xfree(st->annotations), xfree(st->cgroups), xfree(st->cg_found), xfree(st->stdio);
+    st->annotations = st->cgroups = st->cg_found = st->stdio = NULL;
 }
 
 /* (ST_INTERRUPTED, list's: a container whose state.json a killed create
@@ -4067,6 +4068,40 @@ static int container_status(int dirfd, const struct cstate *st)
     return ST_RUNNING;
 }
 
+/* ,"key":[...] of a list of lines (cgroup dirs) */
+static void json_lines(struct buf *b, const char *key, const char *lines)
+{
+    buf_printf(b, ",\"%s\":[", key);
+    const char *p = lines ? lines : "";
+    for (int first = 1; *p; first = 0) {
+        size_t n = str_span(p, "\n", 0);
+        if (!first) buf_puts(b, ",");
+        json_escape(b, p, n);
+        p += n + (p[n] == '\n');
+    }
+    buf_puts(b, "]");
+}
+
+static int lines_have(const char *lines, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = lines ? lines : ""; *p;) {
+        size_t len = str_span(p, "\n", 0);
+        if (len == n && !strncmp(p, line, n)) return 1;
+        p += len + (p[len] == '\n');
+    }
+    return 0;
+}
+
+/* The lines of a list of absolute paths (json_lines's), xmalloc'd. */
+static char *lines_of(const struct jv *v)
+{
+    struct buf b = {0};
+    for (const struct jv *c = v && v->type == J_ARR ? v->child : NULL; c; c = c->next)
+        if (c->type == J_STR && c->s[0] == '/' && !str_chr(c->s, '\n')) buf_puts(&b, c->s), buf_puts(&b, "\n");
+    return b.p;
+}
+
 /* The state as `state` (owner ""), `list` (the owner's name) and, with
  * owner NULL, state.json (ours: the fields after "ocirun") write it;
  * annotations only where there are some, as runc. */
@@ -4087,16 +4122,9 @@ static void state_to_json(struct buf *b, const struct cstate *st, int status, co
     if (internal || (st->annotations && strcmp(st->annotations, "{}")))
         buf_printf(b, ",\"annotations\":%s", st->annotations ? st->annotations : "{}");
     if (internal) {
-        buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"late_hooks\":%d,\"cgroups\":[",
-                   (unsigned long long)st->starttime, st->late_hooks);
-        const char *p = st->cgroups ? st->cgroups : "";
-        for (int first = 1; *p; first = 0) {
-            size_t n = str_span(p, "\n", 0);
-            if (!first) buf_puts(b, ",");
-            json_escape(b, p, n);
-            p += n + (p[n] == '\n');
-        }
-        buf_puts(b, "]");
+        buf_printf(b, ",\"ocirun\":{\"starttime\":%llu,\"late_hooks\":%d", (unsigned long long)st->starttime, st->late_hooks);
+        json_lines(b, "cgroups", st->cgroups);
+        if (st->cg_found) json_lines(b, "cgroups_found", st->cg_found);
         if (OCIRUN_SYSTEMD && st->unit[0]) buf_puts(b, ",\"unit\":"), json_str(b, st->unit);
         if (OCIRUN_SYSTEMD && st->unit_user) buf_puts(b, ",\"unit_user\":true");
         if (OCIRUN_CRIU && st->stdio) buf_printf(b, ",\"stdio\":%s", st->stdio);
@@ -4292,12 +4320,8 @@ static int state_read(int dirfd, const char *id, struct cstate *st)
         json_write(&b, v);
         st->stdio = b.p;
     }
-    if ((v = member(member(root, "ocirun"), "cgroups")) && v->type == J_ARR) {
-        struct buf b = {0};
-        for (const struct jv *c = v->child; c; c = c->next)
-            if (c->type == J_STR && c->s[0] == '/' && !str_chr(c->s, '\n')) buf_puts(&b, c->s), buf_puts(&b, "\n");
-        st->cgroups = b.p;
-    }
+    st->cgroups = lines_of(member(member(root, "ocirun"), "cgroups"));
+    st->cg_found = lines_of(member(member(root, "ocirun"), "cgroups_found"));
     r = 0;
 out:
     if (r < 0 && root && root->type == J_OBJ && member(root, "init_process_pid")) {
@@ -5564,17 +5588,17 @@ static void cg_empty(const char *dir, int depth)
 /* Removes the container's cgroup dirs, waiting (up to 1 s each) while the
  * kernel still counts exiting processes in them.  With `report`, a dir
  * that stays becomes the error; cleanup after another failure passes 0 so
- * that failure's message survives. */
+ * that failure's message survives.  What is left in a dir goes when it
+ * is ours: `all`, or create made it (not a cgroup the config named that
+ * was there already, which gets 50 ms and is left as it is). */
 static int cg_remove(const struct cgroup *cg, int report, int all)
 {
     int r = 0;
     for (int i = 0; i < cg->n; i++) {
         if (!cg->dir[i][0]) continue;
-        int t = 0, gone;
-        while (!(gone = rmdir(cg->dir[i]) == 0 || errno == ENOENT) && errno == EBUSY && t++ < 100) {
-            /* what is left in it goes: at delete, or when this create made it
-             * (not a cgroup the config named that was there already) */
-            if ((all || (cg->made >> i & 1)) && (t == 1 || t % 25 == 0)) cg_empty(cg->dir[i], 0);
+        int t = 0, gone, ours = all || (cg->made >> i & 1);
+        while (!(gone = rmdir(cg->dir[i]) == 0 || errno == ENOENT) && errno == EBUSY && t++ < (ours ? 100 : 5)) {
+            if (ours && (t == 1 || t % 25 == 0)) cg_empty(cg->dir[i], 0);
             sleep_ms(10);
         }
         if (!gone) r = report ? failerr("remove cgroup %s", cg->dir[i]) : -1;
@@ -10715,8 +10739,12 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
         json_write(&b, j->spec.annotations);
         st->annotations = b.p;
     }
-    struct buf cgs = {0};
-    for (int k = 0; k < j->cg->n; k++) buf_puts(&cgs, j->cg->dir[k]), buf_puts(&cgs, "\n");
+    struct buf cgs = {0}, found = {0};
+    for (int k = 0; k < j->cg->n; k++) {
+        buf_puts(&cgs, j->cg->dir[k]), buf_puts(&cgs, "\n");
+        if (j->cg->dir[k][0] && !(j->cg->made >> k & 1)) buf_puts(&found, j->cg->dir[k]), buf_puts(&found, "\n");
+    }
+    st->cg_found = found.p;
     /* so that start and delete read the bundle again only when needed */
     st->late_hooks = (has_hooks(&j->spec, HOOK_POSTSTART) << HOOK_POSTSTART) |
                      (has_hooks(&j->spec, HOOK_POSTSTOP) << HOOK_POSTSTOP);
@@ -12399,7 +12427,11 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
     if (st->cgroups) {
         struct cgroup *cg = cg_new();
         cg_from_list(cg, st->cgroups);
-        if (cg_remove(cg, 1, 1) < 0) warnf("delete %s: %s", st->id, err_msg);
+        /* a cgroup create found there may hold others' processes: not
+         * emptied, as runc does not, and removed only if it is empty */
+        for (int i = 0; i < cg->n; i++)
+            if (!lines_have(st->cg_found, cg->dir[i])) cg->made |= 1u << i;
+        if (cg_remove(cg, 1, !st->cg_found) < 0) warnf("delete %s: %s", st->id, err_msg);
         cg_free(cg);
     }
     struct oci_spec spec;

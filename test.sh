@@ -3189,6 +3189,33 @@ t_cgroup_nested_path() {
 	return 0
 }
 
+# A cgroupsPath naming a cgroup that is there already, holding a process
+# that is not the container's: delete kills the container's processes,
+# not that one, and leaves that cgroup (runc: runtime.md's delete deletes
+# what create made); the ones create made go
+t_cgroup_found_not_emptied() {
+	[ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || { skip "no v1 pids and memory hierarchies"; return; }
+	local id=cg-found cgp=/ocirun-test-$$-found pid other
+	mkdir -p /sys/fs/cgroup/pids$cgp || { fail "cannot make the cgroup"; return; }
+	sleep 60 </dev/null >/dev/null 2>&1 &
+	other=$!
+	echo $other > /sys/fs/cgroup/pids$cgp/cgroup.procs
+	sh_variant $id 'exec sleep 100' '.linux.cgroupsPath = $p' --arg p "$cgp"
+	if rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1; then
+		pid=$(cpid $id)
+		rt delete --force $id >"$B/log" 2>&1 || fail "delete --force: $(errsum "$(cat "$B/log")")"
+		alive "$other" || fail "delete killed a process in a cgroup create found there"
+		[ -n "$pid" ] && alive "$pid" && fail "the container's process outlived delete --force"
+		[ -d /sys/fs/cgroup/pids$cgp ] || fail "delete removed the cgroup create found there, busy"
+		[ -d /sys/fs/cgroup/memory$cgp ] && fail "delete left the memory cgroup create made"
+	else
+		fail "run -d: $(errsum "$(cat "$B/log")")"
+	fi
+	kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
+	for d in /sys/fs/cgroup/*$cgp /sys/fs/cgroup$cgp; do [ -d "$d" ] && rmdir "$d"; done 2>/dev/null
+	return 0
+}
+
 # cgroupsPath as runc cleans it: "//a//b/./" is /a/b (a trailing slash
 # used to name the v2 cgroup's own subtree_control, EBUSY), and a
 # relative name with a colon, not systemd's three parts, is a name
@@ -6024,7 +6051,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_found_not_emptied cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
