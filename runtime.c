@@ -5148,14 +5148,23 @@ static int cg_apply_hugepages(const struct cgroup *cg, const struct oci_resource
     if (!r->hugepages || !r->hugepages->count) return 0;
     const char *d = cg_dir_for(cg, "hugetlb", "hugepageLimits");
     if (!d) return -1;
+    /* the limit on faults, and the one on reservations where the kernel
+     * has it (5.7): the spec's "reservation limits if supported", as
+     * runc 1.2 writes both */
     for (const struct jv *c = r->hugepages->child; c; c = c->next) {
         char v1[64], v2[64];
         const char *size = member(c, "pageSize")->s;
         str_fmt(v1, sizeof v1, "hugetlb.%s.limit_in_bytes", size);
         str_fmt(v2, sizeof v2, "hugetlb.%s.max", size);
-        const char *file = cg_has_file(d, v2) ? v2 : v1;
-        if (!cg_has_file(d, file)) return fail(".linux.resources.hugepageLimits: no huge page size %s on this host", size);
-        if (cg_writef(d, file, "hugepageLimits", "%llu", (unsigned long long)jv_u64(c, "limit")) < 0) return -1;
+        int is_v2 = cg_has_file(d, v2);
+        if (!is_v2 && !cg_has_file(d, v1)) return fail(".linux.resources.hugepageLimits: no huge page size %s on this host", size);
+        for (int rsvd = 0; rsvd < 2; rsvd++) {
+            char file[80];
+            str_fmt(file, sizeof file, is_v2 ? "hugetlb.%s%s.max" : "hugetlb.%s%s.limit_in_bytes", size, rsvd ? ".rsvd" : "");
+            if ((!rsvd || cg_has_file(d, file)) &&
+                cg_writef(d, file, "hugepageLimits", "%llu", (unsigned long long)jv_u64(c, "limit")) < 0)
+                return -1;
+        }
     }
     return 0;
 }

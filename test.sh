@@ -4459,6 +4459,9 @@ t_cgroup_more_resources() {
 	if jq -e '.linux.resources.hugepageLimits' "$B/config.json" >/dev/null; then
 		d=$(ls -d /sys/fs/cgroup/unified$cgp /sys/fs/cgroup/hugetlb$cgp 2>/dev/null | head -1)
 		expect "hugetlb 2MB limit" "$(cat "$d"/hugetlb.2MB.max "$d"/hugetlb.2MB.limit_in_bytes 2>/dev/null | head -1)" 4194304
+		# and on reservations, where the kernel has the limit (5.7; runc 1.2)
+		ls "$d"/hugetlb.2MB.rsvd.* >/dev/null 2>&1 &&
+			expect "hugetlb 2MB reservation limit" "$(cat "$d"/hugetlb.2MB.rsvd.max "$d"/hugetlb.2MB.rsvd.limit_in_bytes 2>/dev/null | head -1)" 4194304
 	fi
 	if [ "$IS_OCIRUN" = 1 ] && jq -e '.linux.resources.cpu.burst' "$B/config.json" >/dev/null; then # runc 1.1.5: no burst
 		expect "cpu burst" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.cfs_burst_us)" 1000
