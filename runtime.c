@@ -9151,12 +9151,17 @@ static int find_executable(const char *file, char *const *env, char out[static P
         str_copy(out, PATH_MAX, file);
         return 0;
     }
+    /* Go's LookPath, as runc's: an empty entry is ".", and what is found
+     * through a relative one is refused (its ErrDot, in its words) */
     const char *path = env_get(env, "PATH");
-    char dirs[PATH_MAX];
-    str_copy(dirs, sizeof dirs, path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    for (char *save, *d = str_tok(dirs, ":", &save); d; d = str_tok(NULL, ":", &save)) {
-        if (str_path(out, PATH_MAX, *d ? d : ".", file) >= PATH_MAX) continue;
-        if (is_executable(out, NULL)) return 0;
+    for (const char *p = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";; p++) {
+        char dir[PATH_MAX];
+        size_t n = str_span(p, ":", 0);
+        str_fmt(dir, sizeof dir, "%.*s", (int)n, p);
+        if (str_path(out, PATH_MAX, n ? dir : ".", file) < PATH_MAX && is_executable(out, NULL))
+            return out[0] == '/' ? 0 : fail("exec: \"%s\": cannot run executable found relative to current directory", file);
+        if (!p[n]) break;
+        p += n;
     }
     return fail("exec: \"%s\": executable file not found in $PATH", file);
 }
@@ -11136,6 +11141,12 @@ static void write_json_strv(struct buf *b, char *const *v, size_t n)
 static int write_exec_overrides(const struct exec_req *e, const struct jv *base, struct buf *b)
 {
     const struct jv *v;
+    /* JSON holds UTF-8 only (runc's Go puts U+FFFD in place of the rest,
+     * another argument than the one given): refused, by name */
+    for (int i = 0; i < e->nargs + e->env.n; i++)
+        if (!str_utf8(i < e->nargs ? e->args[i] : e->env.v[i - e->nargs]))
+            return fail("exec: %s %d is not valid UTF-8", i < e->nargs ? "argument" : "--env", i < e->nargs ? i : i - e->nargs + 1);
+    if (e->cwd && !str_utf8(e->cwd)) return fail("exec: --cwd is not valid UTF-8");
     buf_puts(b, "\"args\":");
     write_json_strv(b, e->args, (size_t)e->nargs);
     buf_printf(b, ",\"terminal\":%s,\"cwd\":", e->tty ? "true" : "false");
@@ -11198,7 +11209,7 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         buf_puts(b, "]");
     }
     v = member(base, "noNewPrivileges");
-    buf_printf(b, "},\"noNewPrivileges\":%s", e->no_new_privs || (v && v->type == J_TRUE) ? "true" : "false");
+    buf_printf(b, "},\"noNewPrivileges\":%s", (e->no_new_privs < 0 ? v && v->type == J_TRUE : e->no_new_privs) ? "true" : "false");
     return 0;
 }
 
@@ -11832,7 +11843,9 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
     int after_creds = p->filter.p && p->moment == SC_AFTER_CREDS;
     if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, in_userns, after_creds, &last) < 0)
         return -1;
-    umask(s->proc.has_umask ? s->proc.umask : 022);
+    /* none given: 022 for the container's process (runc's), the caller's
+     * for an exec (the spec: "should not be changed"; runc's too) */
+    if (s->proc.has_umask || !exec) umask(s->proc.has_umask ? s->proc.umask : 022);
     if (enter_cwd(s->proc.cwd, retry) < 0 || find_executable(s->proc.args[0], p->env, p->exe) < 0) return -1;
     if (after_creds && (install_seccomp(&p->filter, syncfd) < 0 || drop_admin(&s->proc, last) < 0)) return -1;
     if (p->filter.p && p->moment == SC_BEFORE_READY && install_seccomp(&p->filter, syncfd) < 0) return -1;
@@ -12809,6 +12822,7 @@ static int cmd_exec(const struct cli *c, int argc, char **argv, int *exit_status
     struct exec_flags f;
     struct exec_req *e = &f.e;
     memset(&f, 0, sizeof f);
+    e->no_new_privs = -1;   /* (not given: the config's; given, even false, it wins, as in runc) */
     int i = parse_command(&syntax, argc, argv, &f);
     if (i < 0) return -1;
     e->root = c->root;
@@ -14838,8 +14852,21 @@ int ocirun_main(int argc, char **argv)
 }
 
 #ifndef OCIRUN_NO_MAIN
+/* The command's fds 0-2 that its caller left closed get /dev/null: else
+ * the first file opened here (a state file, a cgroup's) would be fd 1,
+ * and in the container the process's first one (runc gives pipes).  One
+ * poll says which: POLLNVAL, in order, so each open lands on its fd. */
+static void open_closed_stdio(void)
+{
+    struct pollfd p[3] = { { 0, 0, 0 }, { 1, 0, 0 }, { 2, 0, 0 } };
+    if (poll(p, 3, 0) > 0)
+        for (int i = 0; i < 3; i++)
+            if (p[i].revents & POLLNVAL) sys_open("/dev/null", O_RDWR, 0);
+}
+
 int main(int argc, char **argv)
 {
+    if (!ocirun_stage_requested(argc, argv)) open_closed_stdio();
     int status = ocirun_main(argc, argv);
     if (status && err_code == OCIRUN_E_OUTPUT) set_signal(SIGPIPE, SIG_DFL), kill(getpid(), SIGPIPE);
     return status;

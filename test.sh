@@ -1285,6 +1285,16 @@ t_umask() {
 	expect "umask with user.umask=23" "$OUT" 0027
 	run_sh umask-default 'umask'
 	expect "default umask" "$OUT" 0022
+	# none given: the container's process gets 0022 whatever the caller's
+	# umask; an exec keeps the caller's (the spec: "should not be
+	# changed"; runc's exec); a given one wins for an exec too
+	( umask 027; run_sh umask-caller 'umask' ) >/dev/null
+	expect "default umask, the caller's 027" "$(cat "$B/stdout")" 0022
+	exec_container umask-exec || return
+	expect "exec's umask, the caller's 027" "$( (umask 027; rt exec umask-exec sh -c umask) </dev/null 2>&1)" 0027
+	[ "$IS_OCIRUN" = 1 ] || return 0   # (runc 1.1's exec takes no umask of a process file)
+	jq -n '{args: ["sh", "-c", "umask"], cwd: "/", user: {uid: 0, gid: 0, umask: 63}}' > "$B/process.json"
+	expect "exec --process with user.umask 077" "$( (umask 027; rt exec --process "$B/process.json" umask-exec) </dev/null 2>&1)" 0077
 }
 
 t_no_new_privs() {
@@ -2903,6 +2913,15 @@ t_exec_user_env_cwd() {
 	local many=() k
 	for k in $(seq 200); do many+=(-e "V$k=$k"); done
 	expect "exec with 200 -e flags: V* variables" "$(rt exec "${many[@]}" $id env </dev/null 2>&1 | grep -c '^V[0-9]*=')" 200
+	# a command PATH finds only through a relative entry ("." or an empty
+	# one) is refused, as Go's LookPath refuses it for runc; an absolute
+	# entry after it still finds it
+	local p
+	for p in /bin:. /bin::/nowhere /:./bin; do   # (cwd:PATH)
+		rt exec --cwd ${p%%:*} -e PATH=${p#*:} $id env </dev/null >"$B/out" 2>&1 && fail "exec found env through PATH=$p"
+		grep -q 'relative to current directory' "$B/out" || fail "exec with PATH=$p: $(errsum "$(cat "$B/out")")"
+	done
+	expect "exec with PATH=/nowhere:/bin" "$(rt exec --cwd /bin -e PATH=/nowhere:/bin $id sh -c 'echo ok' </dev/null 2>&1)" ok
 	# the container's groups stay with -u and -g (runc: the config's
 	# process with the flags applied); "+N" is a number to Go; an empty
 	# --cwd or -u is none
@@ -2923,6 +2942,18 @@ t_exec_caps_nnp() {
 	expect "CapInh stays empty (CVE-2022-29162)" "$(printf '%s\n' "$out" | awk '$1 == "CapInh:" {print $2}')" 0000000000000000
 	expect "NoNewPrivs" "$(printf '%s\n' "$out" | awk '$1 == "NoNewPrivs:" {print $2}')" 1
 	expect "default NoNewPrivs of this config" "$(rt exec $id sh -c 'grep NoNewPrivs /proc/self/status' </dev/null | awk '{print $2}')" 0
+	rt delete --force $id >/dev/null 2>&1
+	# --no-new-privs=false on a config that sets it: the flag, given, wins (runc)
+	sh_variant $id-on 'exec sleep 1000' '.process.noNewPrivileges = true'
+	rt run -d --bundle "$B" $id-on </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	expect "NoNewPrivs with --no-new-privs=false" \
+		"$(rt exec --no-new-privs=false $id-on sh -c 'grep NoNewPrivs /proc/self/status' </dev/null | awk '{print $2}')" 0
+	expect "NoNewPrivs without the flag" "$(rt exec $id-on sh -c 'grep NoNewPrivs /proc/self/status' </dev/null | awk '{print $2}')" 1
+	# the caller's fds 0-2 closed: the process still has all three open
+	# (runc: pipes; ocirun: /dev/null), so its first open is not its stdout
+	rt exec $id-on sh -c 'for i in 0 1 2; do [ -e /proc/self/fd/$i ] && echo open$i; done > /dev/shm/fds' <&- >&- 2>&-
+	expect "the exec'd process's fds 0-2, the caller's closed" "$(rt exec $id-on cat /dev/shm/fds </dev/null 2>&1 | tr '\n' ' ')" "open0 open1 open2 "
+	rt delete --force $id-on >/dev/null 2>&1
 }
 
 t_exec_process_file() {
@@ -3032,6 +3063,13 @@ t_exec_bad() {
 		exec_bad_case $id 'args' --process "$B/bad.json" $id
 	fi
 	exec_bad_case $id 'does not exist' no-such-container true
+	# an argument, --env or --cwd that is not UTF-8: refused by name (runc
+	# runs the process with U+FFFD in its place, another argument)
+	if [ "$IS_OCIRUN" = 1 ]; then
+		exec_bad_case $id 'argument 2 is not valid UTF-8' $id printf %s $'\xff\xfeok'
+		exec_bad_case $id 'env 1 is not valid UTF-8' -e $'X=\xff' $id true
+		exec_bad_case $id 'cwd is not valid UTF-8' --cwd $'/\xff' $id true
+	fi
 	# a flag's value that is not a number is a wrong command line: 1 (runc's
 	# flag parser), not exec's 255
 	local a
