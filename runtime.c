@@ -5362,13 +5362,14 @@ static int devstate_move(const struct devstate *cur, const struct devstate *want
     return r;
 }
 
-/* The rules: where the cgroup denies by default already (an update, or a
- * cgroup below a restricted one) and the rules do too, by the difference
- * (checked in devices.list after); rules that allow everything, by "a"
- * allowed and their exceptions; otherwise, or if the check fails, as
- * runc writes them: "a" denied, then each rule in order.  Each write to
- * devices.allow or devices.deny is one rule. */
-static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n)
+/* The rules.  A `live` cgroup's (an update's: processes run in it),
+ * where it denies by default already and the rules do too, by the
+ * difference (checked in devices.list after), and where the rules allow
+ * everything, by "a" allowed and their exceptions; otherwise (a create,
+ * where nothing runs yet), or if the check fails, as runc writes them:
+ * "a" denied, then each rule in order.  Each write to devices.allow or
+ * devices.deny is one rule. */
+static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n, int live)
 {
     char path[2][PATH_MAX + 16];
     int fd[2] = { -1, -1 }, r = 0;   /* deny, allow */
@@ -5383,9 +5384,9 @@ static int cg_v1_devices(const char *d, const struct oci_devrule *v, size_t n)
         str_fmt(path[k], sizeof path[k], "%s/devices.%s", d, k ? "allow" : "deny");
         if ((fd[k] = sys_open(path[k], O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0)) < 0) r = failerr("open %s", path[k]);
     }
-    int moved = r == 0 && !want.allow_all && devstate_read(d, &cur, cap) == 0 && devstate_move(&cur, &want, fd, path) == 0 &&
+    int moved = r == 0 && live && !want.allow_all && devstate_read(d, &cur, cap) == 0 && devstate_move(&cur, &want, fd, path) == 0 &&
                 devstate_read(d, &cur, cap) == 0 && devstate_move(&cur, &want, NULL, NULL) == 0;
-    if (r == 0 && want.allow_all) {   /* everything allowed at once, then the exceptions */
+    if (r == 0 && live && want.allow_all) {   /* everything allowed at once, then the exceptions */
         r = devex_write(fd[1], path[1], &all, 7);
         for (size_t i = 0; i < want.n && r == 0; i++) r = devex_write(fd[0], path[0], &want.ex[i], want.ex[i].acc);
     } else if (r == 0 && !moved) {
@@ -5536,7 +5537,7 @@ static int cg_v2_devices(const char *dir, const struct oci_devrule *v, size_t n)
 /* Device rules: the v1 devices controller, or on v2 a BPF program; with
  * neither (no cgroups, or a kernel before 4.15) a rule that denies cannot
  * be enforced, which is refused if the container could mknod. */
-static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
+static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s, int live)
 {
     struct oci_devrule *rules;
     size_t n = device_rules(s, &rules);
@@ -5544,7 +5545,7 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s)
     char why[512] = "no cgroup v2 hierarchy";
     int r = -1;
     if (d) {
-        r = cg_v1_devices(d, rules, n);
+        r = cg_v1_devices(d, rules, n, live);
     } else {
         for (int i = 0; i < cg->n && r < 0; i++)
             if (cg->l.h[i].v2 && cg->dir[i][0] && (r = cg_v2_devices(cg->dir[i], rules, n)) < 0)
@@ -5789,7 +5790,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
     int only = first ? (*first = cg_memory_hierarchy(cg)) : -1;
     if (!cg->n) {
         if (resources_requested(&s->res)) return fail(".linux.resources: this host has no cgroups mounted");
-        return cg_apply_devices(cg, s);
+        return cg_apply_devices(cg, s, 0);
     }
     for (int i = 0; i < cg->n; i++) {
         if (only >= 0 && i != only) continue;
@@ -5804,7 +5805,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
                               "(a delegated cgroup v2 subtree)");
         warnf("rootless: no cgroup of its own for the container (%s)", err_msg);
         cg->n = 0;
-        return cg_apply_devices(cg, s);
+        return cg_apply_devices(cg, s, 0);
     }
     return only >= 0 ? 0 : cg_create_rest(cg, s, -1);
 }
@@ -5821,7 +5822,7 @@ static int cg_create_rest(struct cgroup *cg, const struct oci_spec *s, int done)
         if (made > 0) cg->made |= 1u << i;
         if (made < 0) return -1;   /* (stage 1 is in `done`: the undo kills it, then removes them) */
     }
-    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s, 0) < 0 || cg_apply_devices(cg, s) < 0) {
+    if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s, 0) < 0 || cg_apply_devices(cg, s, 0) < 0) {
         if (done < 0) cg_remove(cg, 0, 0);
         return -1;
     }
@@ -5843,7 +5844,7 @@ static int cg_update(const char *cgroups, const struct oci_spec *s)
                      (long long)s->res.mem_limit, used);
     }
     if (r == 0 && s->res.kernel_memory) warnf("Kernel memory settings are ignored and will be removed");
-    if (r == 0 && (cg_apply_resources(cg, s, 1) < 0 || (s->res.ndevs && cg_apply_devices(cg, s) < 0))) r = -1;
+    if (r == 0 && (cg_apply_resources(cg, s, 1) < 0 || (s->res.ndevs && cg_apply_devices(cg, s, 1) < 0))) r = -1;
     cg_free(cg);
     return r;
 }
@@ -10443,7 +10444,7 @@ static int start_scope(struct create_job *j, pid_t pid)
     if (journal_add(j->journal, "unit %d %s", j->cg->unit_user, j->cg->unit) < 0) return -1;
     if (sd_start_unit(j->cg, &j->spec, j->id, pid) < 0) return -1;
     j->unit_started = 1;
-    return cg_apply_resources(j->cg, &j->spec, 0) < 0 || cg_apply_devices(j->cg, &j->spec) < 0 ? -1 : 0;
+    return cg_apply_resources(j->cg, &j->spec, 0) < 0 || cg_apply_devices(j->cg, &j->spec, 0) < 0 ? -1 : 0;
 }
 
 static int join_cgroup(struct create_job *j, pid_t pid, int in_v2)
