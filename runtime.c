@@ -565,6 +565,19 @@ static char *str_tok(char *s, const char *sep, char **save)
     return s;
 }
 
+/* Is the n-byte `item` one of the items of `have` (NULL: none), which
+ * `sep` (a one-character string) separates? */
+static int list_has(const char *have, const char *sep, const char *item, size_t n)
+{
+    for (const char *h = have ? have : ""; *h; h++) {
+        size_t len = str_span(h, sep, 0);
+        if (len == n && !strncmp(h, item, n)) return 1;
+        h += len;
+        if (!*h) break;
+    }
+    return 0;
+}
+
 /* Formatting.  A small vsnprintf for what this file prints: the conversions
  * d i u x X o c s p and %, the flags - 0 # + and space, width and precision (or *),
  * and the length modifiers hh h l ll j z t.  Floating point is left out on
@@ -3293,8 +3306,8 @@ static int parse_rdma(const struct jv *v)
 /* linux.resources: the limits this version applies; anything else is
  * refused by name rather than silently not enforced. */
 /* The fields of linux.resources.memory, .cpu and .pids: where each lands,
- * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited",
- * -128 for any: the pids limit, unlimited when below 0 as in runc;
+ * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited";
+ * 'n' any integer: the pids limit, unlimited when below 0 as in runc;
  * 'b' a boolean; 's' a string; '-' accepted and ignored). */
 static const struct res_field { char obj, kind; signed char lo; uint16_t at; const char *key; } res_fields[] = {
     { 'm', 'i', -1, RES_AT(mem_limit), "limit" }, { 'm', 'i', -1, RES_AT(mem_reservation), "reservation" },
@@ -3306,7 +3319,7 @@ static const struct res_field { char obj, kind; signed char lo; uint16_t at; con
     { 'c', 'i', 0, RES_AT(cpu_period), "period" }, { 'c', 's', 0, RES_AT(cpus), "cpus" }, { 'c', 's', 0, RES_AT(mems), "mems" },
     { 'c', 'i', 0, RES_AT(cpu_burst), "burst" }, { 'c', 'i', -1, RES_AT(cpu_rt_runtime), "realtimeRuntime" },
     { 'c', 'i', 0, RES_AT(cpu_rt_period), "realtimePeriod" }, { 'c', 'i', 0, RES_AT(cpu_idle), "idle" },
-    { 'p', 'i', -128, RES_AT(pids_limit), "limit" },
+    { 'p', 'n', 0, RES_AT(pids_limit), "limit" },
 };
 
 /* linux.resources.memory, .cpu or .pids (res_fields); a key not there is
@@ -3326,7 +3339,7 @@ static int parse_res_object(const struct jv *v, const char *name, struct oci_res
             continue;
         }
         void *at = (char *)r + f->at;
-        if ((f->kind == 'i' && res_int(b, x, f->key, f->lo == -128 ? -INT64_MAX : f->lo, at) < 0) || (f->kind == 'b' && get_bool(b, x, f->key, at) < 0) ||
+        if (((f->kind == 'i' || f->kind == 'n') && res_int(b, x, f->key, f->kind == 'n' ? -INT64_MAX : f->lo, at) < 0) || (f->kind == 'b' && get_bool(b, x, f->key, at) < 0) ||
             (f->kind == 's' && get_str(b, x, f->key, 0, at) < 0))
             return -1;
     }
@@ -4082,17 +4095,6 @@ static void json_lines(struct buf *b, const char *key, const char *lines)
     buf_puts(b, "]");
 }
 
-static int lines_have(const char *lines, const char *line)
-{
-    size_t n = strlen(line);
-    for (const char *p = lines ? lines : ""; *p;) {
-        size_t len = str_span(p, "\n", 0);
-        if (len == n && !strncmp(p, line, n)) return 1;
-        p += len + (p[len] == '\n');
-    }
-    return 0;
-}
-
 /* The lines of a list of absolute paths (json_lines's), xmalloc'd. */
 static char *lines_of(const struct jv *v)
 {
@@ -4452,23 +4454,12 @@ static void unescape_octal(char *s)
     *w = 0;
 }
 
-/* Is the n-byte `item` one of the comma-separated items of `have`? */
-static int list_has(const char *have, const char *item, size_t n)
-{
-    for (const char *h = have;; h++) {
-        size_t len = str_span(h, ",", 0);
-        if (len == n && !strncmp(h, item, n)) return 1;
-        h += len;
-        if (!*h) return 0;
-    }
-}
-
 /* Does every comma-separated item of `want` occur in `have`? */
 static int list_contains_all(const char *want, const char *have)
 {
     for (const char *t = want;; t++) {
         size_t n = str_span(t, ",", 0);
-        if (n && !list_has(have, t, n)) return 0;
+        if (n && !list_has(have, ",", t, n)) return 0;
         t += n;
         if (!*t) return 1;
     }
@@ -12453,7 +12444,7 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
         /* a cgroup create found there may hold others' processes: not
          * emptied, as runc does not, and removed only if it is empty */
         for (int i = 0; i < cg->n; i++)
-            if (!lines_have(st->cg_found, cg->dir[i])) cg->made |= 1u << i;
+            if (!list_has(st->cg_found, "\n", cg->dir[i], strlen(cg->dir[i]))) cg->made |= 1u << i;
         if (cg_remove(cg, 1, !st->cg_found) < 0) warnf("delete %s: %s", st->id, err_msg);
         cg_free(cg);
     }

@@ -1901,10 +1901,15 @@ t_flags_go_forms() {
 	echo '{"pids": {"limit": -5}}' | rt update -r - $id >"$B/log" 2>&1 || fail "update -r with pids.limit -5: $(errsum "$(cat "$B/log")")"
 	expect "update -r pids.limit -5: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" max
 	# memory+swap below the memory limit: the kernel refuses it, and the
-	# error does not blame swap accounting where it is on
+	# error does not blame swap accounting where it is on; what is left is
+	# runc's (the memory limit written, memsw as it was)
 	if [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+		rt update --memory 128m --memory-swap 256m $id >"$B/log" 2>&1 || fail "update --memory 128m --memory-swap 256m: $(errsum "$(cat "$B/log")")"
 		rt update --memory 64m --memory-swap 32m $id >"$B/log" 2>&1 && fail "update with swap below memory succeeded"
 		grep -q 'swap accounting' "$B/log" && fail "swap below memory blamed on swap accounting: $(errsum "$(cat "$B/log")")"
+		expect "refused swap below memory: memory, memsw limits" \
+			"$(rt exec $id cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes 2>&1 | tr '\n' ' ')" \
+			"67108864 268435456 "
 	fi
 	local v
 	for v in '' ' 5' abc; do
