@@ -3307,7 +3307,8 @@ static int parse_rdma(const struct jv *v)
  * refused by name rather than silently not enforced. */
 /* The fields of linux.resources.memory, .cpu and .pids: where each lands,
  * as what ('i' an integer of at least `lo`, -1 for runc's "unlimited";
- * 'n' any integer: the pids limit, unlimited when below 0 as in runc;
+ * 'n' any integer: the pids limit and the cpu quota, unlimited when
+ * below 0 as in runc (and in the kernel's cfs_quota_us);
  * 'b' a boolean; 's' a string; '-' accepted and ignored). */
 static const struct res_field { char obj, kind; signed char lo; uint16_t at; const char *key; } res_fields[] = {
     { 'm', 'i', -1, RES_AT(mem_limit), "limit" }, { 'm', 'i', -1, RES_AT(mem_reservation), "reservation" },
@@ -3315,7 +3316,7 @@ static const struct res_field { char obj, kind; signed char lo; uint16_t at; con
     { 'm', 'i', -1, RES_AT(kmem), "kernel" }, { 'm', 'i', -1, RES_AT(kmem_tcp), "kernelTCP" },
     { 'm', 'b', 0, RES_AT(disable_oom_killer), "disableOOMKiller" },
     { 'm', 'b', 0, RES_AT(check_before_update), "checkBeforeUpdate" }, { 'm', '-', 0, 0, "useHierarchy" },
-    { 'c', 'i', 0, RES_AT(cpu_shares), "shares" }, { 'c', 'i', -1, RES_AT(cpu_quota), "quota" },
+    { 'c', 'i', 0, RES_AT(cpu_shares), "shares" }, { 'c', 'n', 0, RES_AT(cpu_quota), "quota" },
     { 'c', 'i', 0, RES_AT(cpu_period), "period" }, { 'c', 's', 0, RES_AT(cpus), "cpus" }, { 'c', 's', 0, RES_AT(mems), "mems" },
     { 'c', 'i', 0, RES_AT(cpu_burst), "burst" }, { 'c', 'i', -1, RES_AT(cpu_rt_runtime), "realtimeRuntime" },
     { 'c', 'i', 0, RES_AT(cpu_rt_period), "realtimePeriod" }, { 'c', 'i', 0, RES_AT(cpu_idle), "idle" },
@@ -12914,16 +12915,19 @@ static int cmd_ps(const struct cli *c, int argc, char **argv)
  * (powers of 1024), an "i", a "b", each optional and in any case; "-1" is
  * unlimited.  runc also takes a fraction ("0.5g"), refused here: exact,
  * it needs arithmetic that would cost a router build 250 bytes.  The
- * other numeric flags are integers (strconv's ParseInt and ParseUint). */
+ * other numeric flags are integers: `units` 0, signed (strconv's ParseInt:
+ * --cpu-quota below 0 is unlimited, as in the kernel), or 2, unsigned
+ * (ParseUint: runc refuses "-1" for --cpu-share, --cpu-period and
+ * --cpu-rt-period). */
 static int parse_size(const char *flag, const char *v, int64_t *out, int units)
 {
     static const char unit[] = "kmgtp";
     uint64_t n = 0;
     const char *p = v, *u;
     int shift = 0;   /* (in units of 10 bits) */
-    if (!units || !strcmp(v, "-1")) {
+    if (units != 1 || !strcmp(v, "-1")) {
         p = scan_i64(v, out);
-        if (p && p != v && !*p && *out >= -1) return 0;
+        if (p && p != v && !*p && (units != 2 || (*out >= 0 && *v != '+'))) return 0;
         goto bad;
     }
     for (; *p >= '0' && *p <= '9' && n <= INT64_MAX / 10; p++) n = n * 10 + (uint64_t)(*p - '0');
@@ -12994,7 +12998,7 @@ static int cmd_update(const struct cli *c, int argc, char **argv)
     int64_t *const field[9] = { &s.res.mem_limit, &s.res.mem_swap, &s.res.mem_reservation, &s.res.cpu_shares, &s.res.cpu_quota,
                                 &s.res.cpu_period, &s.res.pids_limit, &s.res.cpu_rt_period, &s.res.cpu_rt_runtime };
     for (int k = 0; k < 9 && !res; k++)
-        if (num[k] && (k == 6 ? flag_int("pids-limit", num[k], -INT64_MAX, INT64_MAX, field[k]) : parse_size(update_flag_defs[k].name, num[k], field[k], k < 3)) < 0)
+        if (num[k] && (k == 6 ? flag_int("pids-limit", num[k], -INT64_MAX, INT64_MAX, field[k]) : parse_size(update_flag_defs[k].name, num[k], field[k], k < 3 ? 1 : k == 3 || k == 5 || k == 7 ? 2 : 0)) < 0)
             goto out;
     resources_zero_is_unset(&s.res);
     if (blkio && !res) {

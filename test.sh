@@ -1900,6 +1900,16 @@ t_flags_go_forms() {
 	rt update --pids-limit 12 $id >/dev/null 2>&1
 	echo '{"pids": {"limit": -5}}' | rt update -r - $id >"$B/log" 2>&1 || fail "update -r with pids.limit -5: $(errsum "$(cat "$B/log")")"
 	expect "update -r pids.limit -5: pids.max" "$(rt exec $id cat /sys/fs/cgroup/pids/pids.max 2>&1)" max
+	# --cpu-share, --cpu-period and --cpu-rt-period are unsigned (runc's
+	# ParseUint, refused before anything is written), --cpu-quota signed:
+	# below 0 is unlimited (the kernel's word too)
+	rt update --cpu-share 512 --cpu-quota 50000 $id >"$B/log" 2>&1 || fail "update --cpu-share 512 --cpu-quota 50000: $(errsum "$(cat "$B/log")")"
+	for v in cpu-share cpu-period cpu-rt-period; do
+		rt update --$v -1 $id >"$B/log" 2>&1 && fail "update --$v -1 succeeded"
+	done
+	expect "refused --cpu-share -1: cpu.shares, cfs_quota_us" "$(rt exec $id cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>&1 | tr '\n' ' ')" "512 50000 "
+	rt update --cpu-quota -2 $id >"$B/log" 2>&1 || fail "update --cpu-quota -2: $(errsum "$(cat "$B/log")")"
+	expect "update --cpu-quota -2: cfs_quota_us" "$(rt exec $id cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>&1)" -1
 	# memory+swap below the memory limit: the kernel refuses it, and the
 	# error does not blame swap accounting where it is on; what is left is
 	# runc's (the memory limit written, memsw as it was)
@@ -4221,6 +4231,11 @@ t_resources_zero_unset() {
 	expect "memory after zero flags" "$(cat /sys/fs/cgroup/memory$cgp/memory.limit_in_bytes)" 100663296
 	expect "pids.max after zero flags" "$(cat /sys/fs/cgroup/pids$cgp/pids.max)" 50
 	expect "cpu.shares after zero flags" "$(cat /sys/fs/cgroup/cpu$cgp/cpu.shares)" 512
+	rt delete --force $id >/dev/null 2>&1
+	# a quota below -1 is unlimited, as -1 (runc writes it, and the kernel
+	# takes any negative so)
+	sh_variant $id 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us' '.linux.cgroupsPath = $p | .linux.resources.cpu = {quota: -2, period: 100000}' --arg p "$cgp"
+	expect "quota -2: cfs_quota_us" "$(rt run --bundle "$B" $id </dev/null 2>&1)" -1
 	rt delete --force $id >/dev/null 2>&1
 	rmdir /sys/fs/cgroup/*/ocirun-test-$$ 2>/dev/null
 	return 0
