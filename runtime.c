@@ -5558,6 +5558,43 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s, i
     return r;
 }
 
+struct pidlist { int *v; int n, cap; };
+
+static void pidlist_add(struct pidlist *l, int pid)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 16, *nv = xcalloc((size_t)cap, sizeof *nv);
+        if (l->n) memcpy(nv, l->v, (size_t)l->n * sizeof *nv);
+        xfree(l->v);
+        l->v = nv, l->cap = cap;
+    }
+    l->v[l->n++] = pid;
+}
+
+/* The members of the container's cgroup: every process, in any pid
+ * namespace.  -1 when the container has no cgroup to ask. */
+static int cg_tree_pids(const char *dir, int skip, struct pidlist *l, int depth)
+{
+    char path[PATH_MAX + 16], *text;
+    int pid, fd;
+    str_fmt(path, sizeof path, "%s/cgroup.procs", dir);
+    if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) < 0) return -1;
+    for (char *save, *t = str_tok(text, "\n", &save); t; t = str_tok(NULL, "\n", &save))
+        if (parse_int(t, &pid) == 0 && pid != skip) pidlist_add(l, pid);
+    xfree(text);
+    /* and the cgroups below it (exec --cgroup's, a systemd's inside), as
+     * runc walks them: one hierarchy holds every process once */
+    if (depth >= 8 || (fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return 0;
+    struct dir_iter d;
+    const char *name;
+    dir_start(&d, fd);
+    while ((name = dir_next(&d)))
+        if (d.type == OCI_DT_DIR && str_path(path, sizeof path, dir, name) < (int)sizeof path)
+            cg_tree_pids(path, skip, l, depth + 1);
+    close(fd);
+    return 0;
+}
+
 /* Empties a container's cgroup directory so it can go, as runc's destroy
  * does: its processes killed (thawed first: a frozen one dies only once
  * thawed), its sub-cgroups (exec --cgroup, the container's own) removed. */
@@ -5768,6 +5805,23 @@ static int cg_memory_hierarchy(const struct cgroup *cg)
 
 static int cg_create_rest(struct cgroup *cg, const struct oci_spec *s, int done);
 
+/* One directory of the container's cgroup made (or found) and recorded.
+ * A cgroup the config names may be there already with processes in it:
+ * runc warns, looking in one hierarchy (devices on v1, else v2's), before
+ * any of the container's own processes is in it; delete's "remove cgroup
+ * ...: busy" then has its explanation. */
+static int cg_make(struct cgroup *cg, int i)
+{
+    int made = cg_mkdir(&cg->l.h[i], cg->dir[i]);
+    if (made > 0) cg->made |= 1u << i;
+    const char *look = cg_dir_with(cg, "devices");
+    struct pidlist l = { 0 };
+    if (made == 0 && (look ? look == cg->dir[i] : cg->l.h[i].v2) && cg_tree_pids(cg->dir[i], 0, &l, 0) == 0 && l.n)
+        warnf("container's cgroup is not empty: %d process(es) found", l.n);
+    xfree(l.v);
+    return made;
+}
+
 /* Creates the container's cgroup and applies linux.resources, or with
  * `first` only the directory of the hierarchy that accounts memory (its
  * index in *first; -1 when it made them all), cg_create_rest() doing the
@@ -5786,8 +5840,7 @@ static int cg_create(struct cgroup *cg, const struct oci_spec *s, const char *pa
     }
     for (int i = 0; i < cg->n; i++) {
         if (only >= 0 && i != only) continue;
-        int made = cg_mkdir(&cg->l.h[i], cg->dir[i]);
-        if (made > 0) cg->made |= 1u << i;
+        int made = cg_make(cg, i);
         if (made >= 0) continue;
         int e = errno;
         cg_remove(cg, 0, 0);
@@ -5810,9 +5863,7 @@ static int cg_create_rest(struct cgroup *cg, const struct oci_spec *s, int done)
 {
     for (int i = 0; done >= 0 && i < cg->n; i++) {
         if (i == done) continue;
-        int made = cg_mkdir(&cg->l.h[i], cg->dir[i]);
-        if (made > 0) cg->made |= 1u << i;
-        if (made < 0) return -1;   /* (stage 1 is in `done`: the undo kills it, then removes them) */
+        if (cg_make(cg, i) < 0) return -1;   /* (stage 1 is in `done`: the undo kills it, then removes them) */
     }
     if (cg_refuse_frozen(cg) < 0 || cg_apply_resources(cg, s, 0) < 0 || cg_apply_devices(cg, s, 0) < 0) {
         if (done < 0) cg_remove(cg, 0, 0);
@@ -12204,43 +12255,6 @@ static int signal_process(pid_t pid, uint64_t starttime, int sig)
     if (pfd < 0 || (r < 0 && (errno == ENOSYS || errno == EPERM))) r = kill(pid, sig);
     if (r < 0 && errno == ESRCH) return fail_as(OCIRUN_E_NOT_RUNNING, "container not running");
     return r < 0 ? failerr("kill pid %d", (int)pid) : 0;
-}
-
-struct pidlist { int *v; int n, cap; };
-
-static void pidlist_add(struct pidlist *l, int pid)
-{
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 16, *nv = xcalloc((size_t)cap, sizeof *nv);
-        if (l->n) memcpy(nv, l->v, (size_t)l->n * sizeof *nv);
-        xfree(l->v);
-        l->v = nv, l->cap = cap;
-    }
-    l->v[l->n++] = pid;
-}
-
-/* The members of the container's cgroup: every process, in any pid
- * namespace.  -1 when the container has no cgroup to ask. */
-static int cg_tree_pids(const char *dir, int skip, struct pidlist *l, int depth)
-{
-    char path[PATH_MAX + 16], *text;
-    int pid, fd;
-    str_fmt(path, sizeof path, "%s/cgroup.procs", dir);
-    if (read_file_at(AT_FDCWD, path, 1 << 22, &text, NULL) < 0) return -1;
-    for (char *save, *t = str_tok(text, "\n", &save); t; t = str_tok(NULL, "\n", &save))
-        if (parse_int(t, &pid) == 0 && pid != skip) pidlist_add(l, pid);
-    xfree(text);
-    /* and the cgroups below it (exec --cgroup's, a systemd's inside), as
-     * runc walks them: one hierarchy holds every process once */
-    if (depth >= 8 || (fd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) return 0;
-    struct dir_iter d;
-    const char *name;
-    dir_start(&d, fd);
-    while ((name = dir_next(&d)))
-        if (d.type == OCI_DT_DIR && str_path(path, sizeof path, dir, name) < (int)sizeof path)
-            cg_tree_pids(path, skip, l, depth + 1);
-    close(fd);
-    return 0;
 }
 
 static int cgroup_pids(const struct cstate *st, struct pidlist *l)

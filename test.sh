@@ -3248,14 +3248,19 @@ t_cgroup_nested_path() {
 # what create made); the ones create made go
 t_cgroup_found_not_emptied() {
 	[ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || { skip "no v1 pids and memory hierarchies"; return; }
-	local id=cg-found cgp=/ocirun-test-$$-found pid other
-	mkdir -p /sys/fs/cgroup/pids$cgp || { fail "cannot make the cgroup"; return; }
+	local id=cg-found cgp=/ocirun-test-$$-found pid other h
 	sleep 60 </dev/null >/dev/null 2>&1 &
 	other=$!
-	echo $other > /sys/fs/cgroup/pids$cgp/cgroup.procs
+	# (runc looks for processes in the devices hierarchy alone)
+	for h in pids devices; do
+		[ -d /sys/fs/cgroup/$h ] || continue
+		mkdir -p /sys/fs/cgroup/$h$cgp && echo $other > /sys/fs/cgroup/$h$cgp/cgroup.procs || { fail "cannot make the $h cgroup"; return; }
+	done
 	sh_variant $id 'exec sleep 100' '.linux.cgroupsPath = $p' --arg p "$cgp"
 	if rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1; then
 		pid=$(cpid $id)
+		[ -d /sys/fs/cgroup/devices ] && ! grep -q "container's cgroup is not empty: 1 process(es) found" "$B/log" &&
+			fail "no warning of the process in the cgroup: $(errsum "$(cat "$B/log")")"
 		rt delete --force $id >"$B/log" 2>&1 || fail "delete --force: $(errsum "$(cat "$B/log")")"
 		alive "$other" || fail "delete killed a process in a cgroup create found there"
 		[ -n "$pid" ] && alive "$pid" && fail "the container's process outlived delete --force"
