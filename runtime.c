@@ -9065,12 +9065,27 @@ static int give_stdio_to(uid_t uid)
     return 0;
 }
 
-static int switch_user(const struct oci_process *p, int in_userns)
+/* The user namespace's setgroups says "deny" (a rootless one's, mapped
+ * without newgidmap): setgroups(2) is refused there. */
+static int setgroups_denied(void)
+{
+    char *text;
+    if (read_file_at(AT_FDCWD, "/proc/self/setgroups", 64, &text, NULL) < 0) return 0;
+    int deny = !strncmp(text, "deny", 4);
+    xfree(text);
+    return deny;
+}
+
+/* The process's groups are additionalGids alone: the caller's go, as in
+ * runc (in a user namespace too, where they show as the overflow gid and
+ * still grant access), unless `keep_groups`: a rootless caller, or a user
+ * namespace that denies setgroups, where runc leaves them (and a list
+ * given is tried, and its refusal an error). */
+static int switch_user(const struct oci_process *p, int keep_groups)
 {
     if (give_stdio_to(p->uid) < 0) return -1;
-    if (p->ngids || !in_userns) {
-        if (syscall(NR_setgroups, p->ngids, p->gids) < 0) return failerr(".process.user.additionalGids: setgroups");
-    }
+    if ((p->ngids || !keep_groups) && syscall(NR_setgroups, p->ngids, p->gids) < 0)
+        return failerr(".process.user.additionalGids: setgroups");
     if (set_gid(p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)", p->gid);
     if (set_uid(p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)", p->uid);
     return 0;
@@ -9083,7 +9098,7 @@ static int switch_user(const struct oci_process *p, int in_userns)
  * own calls (chdir, getcwd, the executable's lookup): a profile need not
  * allow them.  drop_admin() then sets the process's own capabilities.
  * *lastp: the kernel's last capability, as the drop found it. */
-static int setup_process_credentials(const struct oci_process *p, int in_userns, int keep_admin, int *lastp)
+static int setup_process_credentials(const struct oci_process *p, int keep_groups, int keep_admin, int *lastp)
 {
     int last;
     uint64_t caps[NCAPSETS];
@@ -9092,7 +9107,7 @@ static int setup_process_credentials(const struct oci_process *p, int in_userns,
     if (apply_rlimits(p) < 0) return -1;
     if ((*lastp = last = drop_bounding_caps(p->caps[CAPSET_BOUNDING])) < 0) return -1;
     if (sys_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
-    if (switch_user(p, in_userns) < 0) return -1;
+    if (switch_user(p, keep_groups) < 0) return -1;
     if (sys_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return failerr("prctl(PR_SET_KEEPCAPS)");
     if (set_caps(caps, last) < 0) return -1;
     if (p->no_new_privs && sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return failerr("prctl(PR_SET_NO_NEW_PRIVS)");
@@ -9723,6 +9738,7 @@ struct msg_hdr { uint16_t magic, type; uint32_t len; };
 #define OPT_START_NOW 16   /* `run`: no exec socket, the commit starts init */
 #define OPT_JOIN_LATER 32  /* stage 1: namespaces first, then MSG_JOINED, then stage 2 (run_stage1) */
 #define OPT_RELAY_PTY 64   /* no console socket: stage 0 relays the terminal itself */
+#define OPT_ROOTLESS 128   /* stage 0 ran without euid 0 (runc's RootlessEUID): the caller's groups stay */
 struct stage_opts {
     uint32_t flags;
     uint32_t preserve_fds;
@@ -10396,7 +10412,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     /* (the state is JSON: runc's create fails on such a path too) */
     if (!str_utf8(j->opts.bundle) || !str_utf8(j->opts.rootfs)) return fail("bundle or rootfs path: not UTF-8");
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
-                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0);
+                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0) | (geteuid() ? OPT_ROOTLESS : 0);
     str_copy(j->opts.id, sizeof j->opts.id, r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds, j->opts.listen_fds = (uint32_t)r->listen_fds;
     j->opts.t0 = logcfg.t0;
@@ -11455,7 +11471,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {
         char path[64];
-        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0);
+        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0) | (geteuid() ? OPT_ROOTLESS : 0);
         j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
         str_copy(j.opts.bundle, sizeof j.opts.bundle, st.bundle);
@@ -11873,9 +11889,10 @@ static void env_add_listen(struct oci_process *p, uint32_t n, char buf[static 24
  * than before "ready").  p->filter stays for a moment still to come. */
 struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct sc_filter filter; int moment; };
 
-static int become_process(const struct oci_spec *s, int syncfd, int exec, int attrfd, struct proc_ready *p)
+static int become_process(const struct oci_spec *s, int syncfd, uint32_t flags, int attrfd, struct proc_ready *p)
 {
-    int in_userns = !!((s->clone_flags | s->join_flags) & CLONE_NEWUSER), retry, last;
+    int exec = !!(flags & OPT_EXEC), retry, last;
+    int keep_groups = (flags & OPT_ROOTLESS) || (((s->clone_flags | s->join_flags) & CLONE_NEWUSER) && setgroups_denied());
     if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
     close_if(attrfd);
     /* (inherited by the process, and by its children: an exec's too) */
@@ -11885,7 +11902,7 @@ static int become_process(const struct oci_spec *s, int syncfd, int exec, int at
     p->moment = seccomp_moment(s);
     if (exec && p->moment == SC_BEFORE_EXEC) p->moment = SC_BEFORE_READY;
     int after_creds = p->filter.p && p->moment == SC_AFTER_CREDS;
-    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, in_userns, after_creds, &last) < 0)
+    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, keep_groups, after_creds, &last) < 0)
         return -1;
     /* none given: 022 for the container's process (runc's), the caller's
      * for an exec (the spec: "should not be changed"; runc's too) */
@@ -11932,7 +11949,7 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
         if (r < 0 || hand_over_pty(syncfd, &pty, o->flags) < 0) return -1;
     }
     struct proc_ready p;
-    if (become_process(s, syncfd, 1, attrfd, &p) < 0) return -1;
+    if (become_process(s, syncfd, o->flags, attrfd, &p) < 0) return -1;
     phase("stage 2: process set up, ready");
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     default_signals();
@@ -11993,7 +12010,7 @@ static int stage2_main(int syncfd, int mntfd)
     /* (before the process's filter, and before "ready": once create
      * returns, `kill` may come) */
     if (!(o.flags & OPT_START_NOW)) go_init_signals();
-    if (become_process(&s, syncfd, 0, attrfd, &p) < 0) return -1;
+    if (become_process(&s, syncfd, o.flags, attrfd, &p) < 0) return -1;
     phase("stage 2: process set up, ready");
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     stage_log_fd = -1;
