@@ -3898,6 +3898,22 @@ static uid_t caller_euid(void)
     return euid;
 }
 
+/* Whether we run in a user namespace (not the host's). */
+static int in_user_namespace(void)
+{
+    char *text;
+    int in = 0;
+    if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) == 0) {
+        uint64_t a = 1, b = 1, n = 0;
+        const char *p = scan_u64(text, 10, &a);
+        if (p) p = scan_u64(p, 10, &b);
+        if (p) scan_u64(p, 10, &n);
+        in = a != 0 || b != 0 || n != 4294967295u;
+        xfree(text);
+    }
+    return in;
+}
+
 /* A directory of the state root's is trusted only when the caller owns
  * it and no one else may write to it: whoever else could would control
  * the state files, and delete runs the hooks and removes the cgroups
@@ -5536,23 +5552,24 @@ static int cg_apply_devices(const struct cgroup *cg, const struct oci_spec *s, i
     const char *d = cg_dir_with(cg, "devices");
     char why[512] = "no cgroup v2 hierarchy";
     int r = -1;
-    if (d) {
-        r = cg_v1_devices(d, rules, n, live);
-    } else {
-        for (int i = 0; i < cg->n && r < 0; i++)
-            if (cg->l.h[i].v2 && cg->dir[i][0] && (r = cg_v2_devices(cg->dir[i], rules, n)) < 0)
-                str_copy(why, sizeof why, err_msg);
-        if (r < 0) {
-            int restricts = 0;
-            for (size_t i = 0; i < s->res.ndevs; i++) restricts |= !s->res.devs[i].allow || s->res.devs[i].type != 'a';
-            /* in a user namespace of its own CAP_MKNOD makes no device nodes */
-            if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)) &&
-                !((s->clone_flags | s->join_flags) & CLONE_NEWUSER))
-                r = fail(".linux.resources.devices: nothing enforces device rules here (no v1 devices controller; %s), "
-                         "and CAP_MKNOD would let the container create any device", why);
-            else
-                r = 0, debugf("device rules are enforced by the nodes in /dev alone (%s)", why);
-        }
+    if (d && (r = cg_v1_devices(d, rules, n, live)) < 0 && errno == EPERM) str_copy(why, sizeof why, err_msg);
+    for (int i = 0; !d && i < cg->n && r < 0; i++)
+        if (cg->l.h[i].v2 && cg->dir[i][0] && (r = cg_v2_devices(cg->dir[i], rules, n)) < 0) str_copy(why, sizeof why, err_msg);
+    /* Nothing enforces them (no controller, or one that wants the host's
+     * CAP_SYS_ADMIN: the runtime is root of a user namespace, an
+     * unprivileged LXC container's, where runc ignores the refusal too):
+     * enough where the container can make no device node, in a user
+     * namespace (its own or ours) or without CAP_MKNOD, and has only the
+     * nodes in its /dev. */
+    if (r < 0 && (!d || errno == EPERM)) {
+        int restricts = 0;
+        for (size_t i = 0; i < s->res.ndevs; i++) restricts |= !s->res.devs[i].allow || s->res.devs[i].type != 'a';
+        if (restricts && (s->proc.caps[CAPSET_BOUNDING] & (1ULL << 27 /* CAP_MKNOD */)) &&
+            !((s->clone_flags | s->join_flags) & CLONE_NEWUSER) && !in_user_namespace())
+            r = fail(".linux.resources.devices: nothing enforces device rules here (%s%s), "
+                     "and CAP_MKNOD would let the container create any device", d ? "" : "no v1 devices controller; ", why);
+        else
+            r = 0, debugf("device rules are enforced by the nodes in /dev alone (%s)", why);
     }
     xfree(rules);
     return r;
@@ -9078,13 +9095,15 @@ static int setgroups_denied(void)
 
 /* The process's groups are additionalGids alone: the caller's go, as in
  * runc (in a user namespace too, where they show as the overflow gid and
- * still grant access), unless `keep_groups`: a rootless caller, or a user
- * namespace that denies setgroups, where runc leaves them (and a list
- * given is tried, and its refusal an error). */
+ * still grant access), unless `keep_groups` (a rootless caller) or the
+ * user namespace denies setgroups (root in `unshare -r`), where runc
+ * leaves them when none are given.  (A list given is tried, and its
+ * refusal an error.) */
 static int switch_user(const struct oci_process *p, int keep_groups)
 {
     if (give_stdio_to(p->uid) < 0) return -1;
-    if ((p->ngids || !keep_groups) && syscall(NR_setgroups, p->ngids, p->gids) < 0)
+    if ((p->ngids || !keep_groups) && syscall(NR_setgroups, p->ngids, p->gids) < 0 &&
+        (errno != EPERM || p->ngids || !setgroups_denied()))
         return failerr(".process.user.additionalGids: setgroups");
     if (set_gid(p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)", p->gid);
     if (set_uid(p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)", p->uid);
@@ -11892,7 +11911,7 @@ struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct s
 static int become_process(const struct oci_spec *s, int syncfd, uint32_t flags, int attrfd, struct proc_ready *p)
 {
     int exec = !!(flags & OPT_EXEC), retry, last;
-    int keep_groups = (flags & OPT_ROOTLESS) || (((s->clone_flags | s->join_flags) & CLONE_NEWUSER) && setgroups_denied());
+    int keep_groups = !!(flags & OPT_ROOTLESS);
     if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
     close_if(attrfd);
     /* (inherited by the process, and by its children: an exec's too) */
@@ -12495,31 +12514,13 @@ static int delete_locked(int rootfd, int dirfd, const struct cstate *st, int for
 
 /* --- the lifecycle calls (the commands' and runtime.h's) --- */
 
-/* Whether we run in a user namespace (not the host's). */
-static int in_user_namespace(void)
-{
-    char *text;
-    int in = 0;
-    if (read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &text, NULL) == 0) {
-        uint64_t a = 1, b = 1, n = 0;
-        const char *p = scan_u64(text, 10, &a);
-        if (p) p = scan_u64(p, 10, &b);
-        if (p) scan_u64(p, 10, &n);
-        in = a != 0 || b != 0 || n != 4294967295u;
-        xfree(text);
-    }
-    return in;
-}
-
-/* Rootless, as runc tells: not root, or root of a user namespace that a
- * user made (rootless podman runs us so), unless $USER says root. */
+/* Rootless, as runc's cgroup manager tells (--rootless auto): not root,
+ * or root of a user namespace (rootless podman's, an unprivileged LXC
+ * container's), where the cgroups may not be ours to make. */
 static int running_rootless(void)
 {
     static int known = -1;   /* a fact of this process: asked once */
-    if (known < 0) {
-        const char *u = env_get(environ, "USER");
-        known = caller_euid() != 0 || (in_user_namespace() && (!u || strcmp(u, "root")));
-    }
+    if (known < 0) known = caller_euid() != 0 || in_user_namespace();
     return known;
 }
 
@@ -12530,8 +12531,9 @@ static int running_rootless(void)
 static const char *default_root(void)
 {
     static char path[PATH_MAX];
-    const char *xdg = env_get(environ, "XDG_RUNTIME_DIR");
-    if (!running_rootless()) return OCIRUN_DEFAULT_ROOT;
+    const char *xdg = env_get(environ, "XDG_RUNTIME_DIR"), *u = env_get(environ, "USER");
+    /* (runc's XDG rule: root of a user namespace is a user unless $USER says root) */
+    if (!running_rootless() || (caller_euid() == 0 && u && !strcmp(u, "root"))) return OCIRUN_DEFAULT_ROOT;
     if (xdg && xdg[0] == '/' && str_fmt(path, sizeof path, "%s/ocirun", xdg) < (int)sizeof path) return path;
     return caller_euid() != 0 ? "" : OCIRUN_DEFAULT_ROOT;
 }

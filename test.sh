@@ -4596,6 +4596,29 @@ t_userns_root() {
 	expect "host file untouched" "$(cat "$TMP/uroot")" secret
 }
 
+# root of a user namespace that a user made (`unshare -r`: setgroups
+# deny, no device cgroup or mknod for it), as Docker in an unprivileged LXC
+# container runs: the container runs, in a cgroup of its own with its
+# limits (the host's cgroupfs is root's, which we are), with the device
+# rules the kernel refuses to us not needed (no node can be made), and the
+# caller's groups, which setgroups may not change, kept (runc's too)
+t_userns_caller() {
+	local id=userns-caller cgp=/ocirun-test-$$-uc out
+	[ -d /sys/fs/cgroup/pids ] || { skip "no v1 pids hierarchy"; return; }
+	sh_variant $id 'grep Groups: /proc/self/status; cat /proc/self/setgroups; exec sleep 100' \
+		'.linux.cgroupsPath = $p | .linux.resources.pids = {limit: 20}
+		 | .mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)' --arg p "$cgp"
+	OCIRUN_TEST_TAG=$TMP setpriv --groups 4 unshare --user --map-root-user timeout -k 5 "$TO" "$OCIRUN" --root "$ROOT" run -d --bundle "$B" $id \
+		</dev/null >"$B/out" 2>"$B/err" || { fail "run in unshare -r: $(errsum "$(cat "$B/err")")"; return; }
+	waitfor 50 eval '[ "$(wc -l < "$B/out")" -ge 2 ]'
+	expect "inside: groups (the caller's group 4, unmapped), setgroups" "$(tr -s '\t\n ' '  ' < "$B/out")" "Groups: 65534 deny "
+	expect "pids.max of its cgroup" "$(cat /sys/fs/cgroup/pids$cgp/pids.max 2>&1)" 20
+	unshare --user --map-root-user "$OCIRUN" --root "$ROOT" delete --force $id >"$B/log" 2>&1 || fail "delete: $(errsum "$(cat "$B/log")")"
+	[ -d /sys/fs/cgroup/pids$cgp ] && fail "delete left the cgroup"
+	rmdir /sys/fs/cgroup/*$cgp 2>/dev/null
+	return 0
+}
+
 # idmapped mounts (Linux 5.12): with a user namespace 0 -> 100000, a volume
 # owned by host root shows as root inside and takes writes (files stay
 # host root's); the same directory bound plainly shows nobody and refuses
@@ -4851,6 +4874,15 @@ t_rootless_run() {
 	expect "rootless run" "$(echo $out)" "0 0 $RLU 1 pid=1 rl lo"
 	grep -q 'rootless: no cgroup' "$RL/err" || fail "no warning about the missing cgroup: $(errsum "$(cat "$RL/err")")"
 	expect "state left in \$XDG_RUNTIME_DIR/ocirun" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
+	# root of a user namespace the user made (unshare -r, as root of an
+	# unprivileged LXC container), $USER root: rootless still, for the
+	# cgroups it may not make (runc's --rootless auto; $USER decides only
+	# the state root), with no user namespace of the bundle's own
+	rl_bundle rl1b 'id -u; grep -c . /proc/self/uid_map' '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)
+		| .mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+	out=$(rlrun env USER=root unshare --user --map-root-user "$RL/ocirun" --root "$RL/xdg/lxc" run --bundle "$RB" rl1b 2>"$RL/err")
+	expect "root of a user's user namespace, USER=root: run" "$(echo $out)" "0 1"
+	expect "state left" "$(ls -A "$RL/xdg/lxc" 2>&1)" ""
 	rl_cleanup
 }
 
@@ -6123,7 +6155,7 @@ config_key_case time_offsets bad_malformed_json config_user_range mount_inside_p
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-userns_root userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
+userns_root userns_caller userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_found_not_emptied cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
