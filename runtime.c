@@ -3935,6 +3935,11 @@ static int state_dir_trusted(int fd, const char *what, const char *path)
  * through a symlink, and (`trust`: for what changes containers) only when
  * it is trusted.  Looking (state, list) needs no trust: root may look at
  * a user's containers. */
+/* $XDG_RUNTIME_DIR/ocirun, when default_root() chose it: sticky, as runc
+ * makes its own, so that the XDG directory's periodic clean-up leaves a
+ * long-running container's state alone (the XDG Base Directory spec). */
+static char xdg_root[PATH_MAX];
+
 static int state_root_open(const char *root, int create, int trust)
 {
     if (!root[0])
@@ -3960,6 +3965,7 @@ static int state_root_open(const char *root, int create, int trust)
         return fail("state root %s is a symlink or not a directory: give --root the directory itself", root);
     if (fd < 0) return failerr("open state root %s", root);
     if (trust && state_dir_trusted(fd, "state root", root) < 0) { close(fd); return -1; }
+    if (create && root == xdg_root) sys_fchmod(fd, 01700);
     return fd;
 }
 
@@ -12530,11 +12536,10 @@ static int running_rootless(void)
  * another user could make first. */
 static const char *default_root(void)
 {
-    static char path[PATH_MAX];
     const char *xdg = env_get(environ, "XDG_RUNTIME_DIR"), *u = env_get(environ, "USER");
     /* (runc's XDG rule: root of a user namespace is a user unless $USER says root) */
     if (!running_rootless() || (caller_euid() == 0 && u && !strcmp(u, "root"))) return OCIRUN_DEFAULT_ROOT;
-    if (xdg && xdg[0] == '/' && str_fmt(path, sizeof path, "%s/ocirun", xdg) < (int)sizeof path) return path;
+    if (xdg && xdg[0] == '/' && str_fmt(xdg_root, sizeof xdg_root, "%s/ocirun", xdg) < (int)sizeof xdg_root) return xdg_root;
     return caller_euid() != 0 ? "" : OCIRUN_DEFAULT_ROOT;
 }
 

@@ -4874,6 +4874,8 @@ t_rootless_run() {
 	expect "rootless run" "$(echo $out)" "0 0 $RLU 1 pid=1 rl lo"
 	grep -q 'rootless: no cgroup' "$RL/err" || fail "no warning about the missing cgroup: $(errsum "$(cat "$RL/err")")"
 	expect "state left in \$XDG_RUNTIME_DIR/ocirun" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
+	# sticky, as runc makes its own: the XDG directory's clean-up skips it
+	expect "mode of \$XDG_RUNTIME_DIR/ocirun" "$(stat -c %a "$RL/xdg/ocirun" 2>&1)" 1700
 	# root of a user namespace the user made (unshare -r, as root of an
 	# unprivileged LXC container), $USER root: rootless still, for the
 	# cgroups it may not make (runc's --rootless auto; $USER decides only
