@@ -3731,11 +3731,23 @@ static int parse_hooks(const struct jv *v, struct oci_spec *s)
     return 0;
 }
 
+/* The host's id of the container's root in a user namespace's map, or -1. */
+static int64_t host_root_id(const struct oci_idmap *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (m[i].container == 0) return m[i].host;
+    return -1;
+}
+
 /* Cross-field rules. */
 static int validate_spec(struct oci_spec *s)
 {
     if ((s->clone_flags & CLONE_NEWUSER) && (!s->nuidmap || !s->ngidmap))
         return fail(".linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+    /* (the stages become its root: runc's words, before anything starts) */
+    if ((s->clone_flags & CLONE_NEWUSER) && (host_root_id(s->uidmap, s->nuidmap) < 0 || host_root_id(s->gidmap, s->ngidmap) < 0))
+        return host_root_id(s->uidmap, s->nuidmap) < 0 ? fail(".linux.uidMappings: User namespaces enabled, but no user mapping found.")
+                                                       : fail(".linux.gidMappings: User namespaces enabled, but no group mapping found.");
     /* (a user namespace joined by path may come with its mappings, as
      * containerd's CRI writes a pod's containers: what they say of ids
      * holds for it) */
@@ -10854,14 +10866,6 @@ static int job_state(const struct create_job *j, const struct create_req *r, str
     if (j->start2 || proc_stat(st->pid, &st->starttime, &c) == 0) return 0;
     cstate_free(st);
     return fail("container init (pid %d) died during create", (int)st->pid);
-}
-
-/* The host's id of the container's root in a user namespace's map, or -1. */
-static int64_t host_root_id(const struct oci_idmap *m, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (m[i].container == 0) return m[i].host;
-    return -1;
 }
 
 /* Foreground run or exec without a terminal: a terminal among our fds 0-2

@@ -4805,6 +4805,12 @@ t_userns_join() {
 
 t_userns_bad() {
 	local id=userns-bad
+	# no mapping of the container's root (the stages become it): refused
+	# in runc's words before anything starts, runc's too
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 1, hostID: 100001, size: 65535}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	bad $id 'User namespaces enabled, but no user mapping found' "$B" create --bundle "$B" $id
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 1, hostID: 100001, size: 65535}]'
+	bad $id 'User namespaces enabled, but no group mapping found' "$B" create --bundle "$B" $id
 	need_ocirun || return
 	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 10}, {containerID: 5, hostID: 200000, size: 10}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 10}]'
 	bad $id 'overlap|mapping|invalid' "$B" create --bundle "$B" $id
