@@ -36,7 +36,9 @@ ocirun: runtime.c runtime.h
 # page, 64 KB on arm64; RELRO would guard only libc's init arrays in a
 # static non-PIE binary), data not page-aligned in the file (its first
 # page is the text's last, mapped twice); on MIPS no abicalls (no $$gp
-# indirection; ld warns that musl's objects have them, which is harmless);
+# indirection; ld warns that musl's objects have them, which is harmless)
+# and no o32 frame header for a call to one of its functions that does not
+# use it;
 # no sibling-call optimisation, caller-saves or shrink-wrapping (each
 # duplicates epilogues and spills: 1.6 KB on mipsel, 0.6 KB on x86_64);
 # no loop-invariant motion, "expensive" optimisations or late scheduling
@@ -60,7 +62,7 @@ STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwin
 	-fno-optimize-sibling-calls -fno-caller-saves -fno-shrink-wrap \
 	-fno-move-loop-invariants -fno-tree-loop-im -fno-expensive-optimizations -fno-schedule-insns2 \
 	-fno-tree-tail-merge -fno-guess-branch-probability -fno-pie \
-	$(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -fno-ipa-modref -DOCIRUN_OWN_STRING=1 -fno-tree-loop-distribute-patterns \
+	$(if $(findstring mips,$(STATIC_TARGET)),-mno-abicalls -mframe-header-opt -fno-ipa-modref -DOCIRUN_OWN_STRING=1 -fno-tree-loop-distribute-patterns \
 	  -mno-check-zero-division -finline-limit=0 -fno-jump-tables -fno-ipa-sra)
 STATIC_LDFLAGS ?= -static -no-pie -Wl,--gc-sections -Wl,-z,norelro -Wl,-z,noseparate-code -Wl,-z,common-page-size=64
 static: ocirun-static

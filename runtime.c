@@ -5307,12 +5307,12 @@ static size_t device_rules(const struct oci_spec *s, struct oci_devrule **out)
 /* What the v1 controller keeps (security/device_cgroup.c): a default,
  * allow or deny everything, and exceptions to it, each a (type, major,
  * minor) with access bits (r 1, w 2, m 4; -1 for a wildcard number). */
-struct devex { char type; int64_t major, minor; unsigned acc; };
+struct devex { char type; int32_t major, minor; unsigned acc; };   /* (numbers fit: see parse_device_rules) */
 struct devstate { int allow_all; size_t n; struct devex *ex; };
 
 static struct devex devex_of(char type, int64_t major, int64_t minor, const char *access)
 {
-    struct devex e = { type, major < 0 || major == UNSET ? -1 : major, minor < 0 || minor == UNSET ? -1 : minor, 0 };
+    struct devex e = { type, major < 0 || major == UNSET ? -1 : (int32_t)major, minor < 0 || minor == UNSET ? -1 : (int32_t)minor, 0 };
     for (; *access; access++) e.acc |= *access == 'r' ? 1u : *access == 'w' ? 2u : *access == 'm' ? 4u : 0u;
     return e;
 }
