@@ -9162,30 +9162,38 @@ static int drop_admin(const struct oci_process *p, int last)
 /* runc gives a process without HOME, or with an empty one (podman's exec
  * as a user the image does not know sends "HOME="), the home of its uid
  * from the container's /etc/passwd, or "/".  Returns a new env vector. */
-static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t size)
+/* Field `k` of the entry for `uid` in /etc/passwd (the image's in the
+ * container, the host's outside), into out: 1 when there is one.  A
+ * regular file only: a FIFO there must not hold the start (O_NONBLOCK), a
+ * symlink is not followed; a small one (below read_fd_all's 4 KB) is
+ * read in one call.  An empty field, or a short line without it, is "",
+ * as runc's parser leaves it. */
+static int passwd_field(uid_t uid, int k, char *out, size_t size)
 {
-    const char *was = env_get(env, "HOME");
-    if (was && *was) return env;
-    char *text = NULL, *dir = "/";
-    /* the image's file, if a regular one: a FIFO there must not hold the
-     * start (O_NONBLOCK), a symlink is not followed; a small one (below
-     * read_fd_all's 4 KB) is read in one call */
+    char *text = NULL;
     struct stat st;
-    int fd = sys_open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+    int fd = sys_open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0), found = 0;
     if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
                     read_fd_all(fd, "/etc/passwd", st.st_size < 4096 ? 4096 : 1 << 20, &text, NULL) < 0))
         text = NULL;
     close_if(fd);
-    for (char *save, *line = text ? str_tok(text, "\n", &save) : NULL; line; line = str_tok(NULL, "\n", &save)) {
+    for (char *save, *line = text ? str_tok(text, "\n", &save) : NULL; line && !found; line = str_tok(NULL, "\n", &save)) {
         char *f[7], *p = line;
-        int k = 0;
-        for (; k < 7 && p; k++) { f[k] = p; if ((p = str_chr(p, ':'))) *p++ = 0; }
-        int id;
-        /* (an empty field, or a short line without it: "", as runc's parser leaves it) */
-        if (k > 2 && parse_int(f[2], &id) == 0 && (uid_t)id == uid) { dir = k > 5 ? f[5] : ""; break; }
+        int n = 0, id;
+        for (; n < 7 && p; n++) { f[n] = p; if ((p = str_chr(p, ':'))) *p++ = 0; }
+        if ((found = n > 2 && parse_int(f[2], &id) == 0 && (uid_t)id == uid)) str_copy(out, size, n > k ? f[k] : "");
     }
-    str_fmt(home, size, "HOME=%s", dir);
     xfree(text);
+    return found;
+}
+
+static char **env_with_home(char **env, size_t n, uid_t uid, char *home, size_t size)
+{
+    const char *was = env_get(env, "HOME");
+    if (was && *was) return env;
+    char dir[PATH_MAX];
+    if (!passwd_field(uid, 5, dir, sizeof dir)) str_copy(dir, sizeof dir, "/");
+    str_fmt(home, size, "HOME=%s", dir);
     char **out = xcalloc(n + 2, sizeof *out);
     if (n) memcpy(out, env, n * sizeof *out);
     size_t at = n;
@@ -13235,7 +13243,7 @@ static int cmd_delete(const struct cli *c, int argc, char **argv)
     return i < 0 ? -1 : delete_container(c->root, argv[i], f.force);
 }
 
-struct list_row { struct cstate st; int status; };
+struct list_row { struct cstate st; int status; char owner[40]; };
 
 static void print_table(struct buf *out, const struct list_row *rows, size_t n)
 {
@@ -13254,8 +13262,7 @@ static void print_table(struct buf *out, const struct list_row *rows, size_t n)
     for (size_t i = 0; i < n; i++) {
         str_fmt(pid, sizeof pid, "%d", rows[i].status == ST_STOPPED ? 0 : (int)rows[i].st.pid);
         buf_printf(out, "%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], rows[i].st.id, (int)w[1], pid, (int)w[2],
-               status_names[rows[i].status], (int)w[3], rows[i].st.bundle, (int)w[4], rows[i].st.created,
-               getuid() == 0 ? "root" : "");
+               status_names[rows[i].status], (int)w[3], rows[i].st.bundle, (int)w[4], rows[i].st.created, rows[i].owner);
     }
 }
 
@@ -13285,6 +13292,12 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
             xfree(rows);
             rows = nr;
         }
+        /* the owner: the user whose the container's directory is, by name
+         * (the host's /etc/passwd), else "#uid", as runc */
+        struct stat sb;
+        if (fstat(dfd, &sb) < 0) sb.st_uid = 0;
+        if (!passwd_field(sb.st_uid, 0, rows[n].owner, sizeof rows[n].owner))
+            str_fmt(rows[n].owner, sizeof rows[n].owner, "#%u", (unsigned)sb.st_uid);
         if (state_read(dfd, name, &rows[n].st) == 0) {
             rows[n].status = container_status(dfd, &rows[n].st);
             n++;
@@ -13314,7 +13327,7 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     } else if (!strcmp(format, "json")) {   /* none: null, as runc's */
         for (size_t k = 0; k < n; k++) {
             buf_puts(&b, k ? "," : "[");
-            state_to_json(&b, &rows[k].st, rows[k].status, getuid() == 0 ? "root" : "");
+            state_to_json(&b, &rows[k].st, rows[k].status, rows[k].owner);
         }
         buf_puts(&b, n ? "]\n" : "null\n");
     } else {

@@ -4915,6 +4915,10 @@ t_rootless_ranges() {
 	pid=$(rlrun "$RL/ocirun" state rl2 | jq -r .pid)
 	expect "init's uid on the host" "$(awk '$1 == "Uid:" {print $2}' /proc/$pid/status 2>&1)" "$RLU"
 	expect "exec" "$(rlrun "$RL/ocirun" exec rl2 id -u 2>&1)" 0
+	# list's owner: the name of the user whose the container's directory
+	# is, for the user and for root (runc's)
+	expect "list as the user: OWNER" "$(rlrun "$RL/ocirun" list 2>&1 | awk 'NR == 2 {print $NF}')" "$RL_USER"
+	expect "list -f json as root: owner" "$("$OCIRUN" --root "$RL/xdg/ocirun" list -f json 2>&1 | jq -r '.[0].owner')" "$RL_USER"
 	rlrun "$RL/ocirun" kill rl2 KILL || fail "kill"
 	waitfor 50 eval '[ "$(rlrun "$RL/ocirun" state rl2 | jq -r .status)" = stopped ]'
 	rlrun "$RL/ocirun" delete rl2 || fail "delete"
