@@ -11224,11 +11224,11 @@ static int exec_process_from_file(const char *file, struct buf *out)
     return r;
 }
 
-static void write_json_strv(struct buf *b, char *const *v, size_t n)
+/* The comma before an array's item but its first. */
+static void json_next(struct buf *b, int *first)
 {
-    buf_puts(b, "[");
-    for (size_t i = 0; i < n; i++) { if (i) buf_puts(b, ","); json_str(b, v[i]); }
-    buf_puts(b, "]");
+    if (!*first) buf_puts(b, ",");
+    *first = 0;
 }
 
 /* `exec CMD...`: the container's own process object, with the command,
@@ -11244,19 +11244,20 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         if (!str_utf8(i < e->nargs ? e->args[i] : e->env.v[i - e->nargs]))
             return fail("exec: %s %d is not valid UTF-8", i < e->nargs ? "argument" : "--env", i < e->nargs ? i : i - e->nargs + 1);
     if (e->cwd && !str_utf8(e->cwd)) return fail("exec: --cwd is not valid UTF-8");
-    buf_puts(b, "\"args\":");
-    write_json_strv(b, e->args, (size_t)e->nargs);
-    buf_printf(b, ",\"terminal\":%s,\"cwd\":", e->tty ? "true" : "false");
+    int first = 1;
+    buf_puts(b, "\"args\":[");
+    for (int i = 0; i < e->nargs; i++) json_next(b, &first), json_str(b, e->args[i]);
+    buf_printf(b, "],\"terminal\":%s,\"cwd\":", e->tty ? "true" : "false");
     v = member(base, "cwd");
     json_str(b, e->cwd ? e->cwd : v && v->type == J_STR ? v->s : "/");
     /* --env after the container's: a name in both keeps its place with
      * the --env value (env_dedup, as runc sets them one by one) */
     buf_puts(b, ",\"env\":[");
-    int first = 1;
+    first = 1;
     if ((v = member(base, "env")) && v->type == J_ARR)
         for (const struct jv *c = v->child; c; c = c->next)
-            if (c->type == J_STR) { buf_puts(b, first ? "" : ","); json_str(b, c->s); first = 0; }
-    for (int i = 0; i < e->env.n; i++) { buf_puts(b, first ? "" : ","); json_str(b, e->env.v[i]); first = 0; }
+            if (c->type == J_STR) json_next(b, &first), json_str(b, c->s);
+    for (int i = 0; i < e->env.n; i++) json_next(b, &first), json_str(b, e->env.v[i]);
     buf_puts(b, "],\"user\":");
     if (e->user || e->gids.n) {
         /* the container's user, with the uid (and gid) of --user and the
@@ -11277,16 +11278,15 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         if (um) buf_puts(b, "\"umask\":"), json_write(b, um), buf_puts(b, ",");
         buf_puts(b, "\"additionalGids\":[");
         first = 1;
-        for (const struct jv *c = g0 && g0->type == J_ARR ? g0->child : NULL; c; c = c->next, first = 0)
-            buf_puts(b, first ? "" : ","), json_write(b, c);
-        for (int i = 0; i < e->gids.n; i++, first = 0) {
+        for (const struct jv *c = g0 && g0->type == J_ARR ? g0->child : NULL; c; c = c->next) json_next(b, &first), json_write(b, c);
+        for (int i = 0; i < e->gids.n; i++) {
             uint64_t g;
             const char *t = e->gids.v[i];
             int neg = t[0] == '-';   /* (a number, as runc's flag reads it, but below 0: its exec fails) */
             if (parse_u64(t + (t[0] == '+' || neg), &g) < 0 || g > (neg ? (uint64_t)1 << 63 : UINT32_MAX))
                 return fail_as(OCIRUN_E_USAGE, "--additional-gids: invalid gid \"%s\"", t);
             if (neg && g) return fail("additional-gids must be a positive number -%llu", (unsigned long long)g);
-            buf_printf(b, "%s%llu", first ? "" : ",", (unsigned long long)g);
+            json_next(b, &first), buf_printf(b, "%llu", (unsigned long long)g);
         }
         buf_puts(b, "]}");
     } else if ((v = member(base, "user"))) {
@@ -11300,9 +11300,9 @@ static int write_exec_overrides(const struct exec_req *e, const struct jv *base,
         buf_printf(b, "%s\"%s\":[", k ? "," : "", capset_names[k]);
         first = 1;
         if (caps && (v = member(caps, capset_names[k])) && v->type == J_ARR)
-            for (const struct jv *c = v->child; c; c = c->next) { buf_puts(b, first ? "" : ","); json_write(b, c); first = 0; }
+            for (const struct jv *c = v->child; c; c = c->next) json_next(b, &first), json_write(b, c);
         if (k != CAPSET_INHERITABLE && k != CAPSET_AMBIENT)
-            for (int i = 0; i < e->caps.n; i++) { buf_puts(b, first ? "" : ","); json_str(b, e->caps.v[i]); first = 0; }
+            for (int i = 0; i < e->caps.n; i++) json_next(b, &first), json_str(b, e->caps.v[i]);
         buf_puts(b, "]");
     }
     v = member(base, "noNewPrivileges");
