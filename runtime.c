@@ -10448,6 +10448,9 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     str_fmt(path, sizeof path, "%s/config.json", j->opts.bundle);
     if (read_file_at(AT_FDCWD, path, MAX_CONFIG_SIZE, &j->config, &j->config_len) < 0) return -1;
     if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
+    /* a user (runc's RootlessEUID) has no other namespace without one: in
+     * runc's words, before anything starts */
+    if (geteuid() && !((j->spec.clone_flags | j->spec.join_flags) & CLONE_NEWUSER)) return fail("rootless container requires user namespaces");
     const char *rp = j->spec.root_path;
     int n = rp[0] == '/' ? str_copy(path, sizeof path, rp) : str_path(path, sizeof path, j->opts.bundle, rp);
     if (n >= PATH_MAX) return fail(".root.path: the rootfs path is longer than %d bytes", PATH_MAX - 1);

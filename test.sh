@@ -4959,6 +4959,10 @@ t_rootless_bad() {
 	rl_bundle rl4 'true' '.linux.resources = {memory: {limit: 67108864}}'
 	rlrun "$RL/ocirun" run --bundle "$RB" rl4 </dev/null >"$RL/out" 2>"$RL/err" && fail "a memory limit without a cgroup was accepted"
 	grep -q 'rootless container gets limits only' "$RL/err" || fail "limit: $(errsum "$(cat "$RL/err")")"
+	# no user namespace: refused before anything starts, in runc's words
+	rl_bundle rl5 'true' '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	rlrun "$RL/ocirun" run --bundle "$RB" rl5 </dev/null >"$RL/out" 2>"$RL/err" && fail "a rootless config without a user namespace was accepted"
+	expect "no user namespace: the error" "$(cat "$RL/err")" "ocirun: rootless container requires user namespaces"
 	expect "state left" "$(ls -A "$RL/xdg/ocirun" 2>&1)" ""
 	[ -z "$(procs_matching "$RL/b")" ] || fail "processes left: $(procs_matching "$RL/b")"
 	rl_cleanup
