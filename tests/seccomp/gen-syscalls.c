@@ -4,7 +4,7 @@
  * runtime.c between the GENERATED SYSCALL TABLES markers; test.sh checks
  * that runtime.c still matches.
  *
- * One sorted name list, front-coded; per table (mips o32 and n64 serve both byte
+ * One sorted name list, front-coded and packed six bits to a symbol; per table (mips o32 and n64 serve both byte
  * orders) one uint16_t per name: the number minus the table's base, 0xffff
  * when the arch lacks the call, and for ARM's private calls (0x0f0001...)
  * 0xf000 | low bits. */
@@ -66,21 +66,45 @@ int main(void)
     printf("/* GENERATED SYSCALL TABLES: tests/seccomp/gen-syscalls.c (libseccomp %u.%u.%u), `make syscalls` */\n",
            seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
     printf("#define SC_NNAMES %d\n#define SC_NTABLES %zu\n", nnames, NT);
-    /* the names front-coded: each starts with a byte (< 32, below every
-     * character of a name) saying how many of the previous name's
-     * characters it begins with; runtime.c unpacks them on first use */
-    unsigned total = 0;
-    printf("static const char sc_name_packed[] =");
-    for (int i = 0; i < nnames; i++) {
+    /* the names front-coded, as six-bit symbols (a quarter less than
+     * bytes): each name starts with a symbol below SC_KEEP_LIMIT saying
+     * how many of the previous name's characters it begins with, then
+     * its own characters, SC_KEEP_LIMIT + their place in sc_name_chars;
+     * a 0 ends the list.  Packed big-endian, four symbols in three bytes;
+     * runtime.c unpacks them on first use. */
+    static const char chars[] = "_0123456789abcdefghijklmnopqrstuvwxyz";
+    enum { KEEP_LIMIT = 64 - (sizeof chars - 1) };
+    unsigned total = 0, acc = 0, bits = 0, nbytes = 0;
+    static unsigned char packed[8192];
+    for (int i = 0; i <= nnames; i++) {
         size_t keep = 0;
-        if (i) while (names[i][keep] && names[i][keep] == names[i - 1][keep]) keep++;
-        if (keep >= 32) { fprintf(stderr, "%s: prefix too long to pack\n", names[i]); return 1; }
-        if (i % 8 == 0) printf("\n    \"");
-        printf("\\%03o%s", (unsigned)keep, names[i] + keep);
-        total += (unsigned)strlen(names[i]) + 1;
-        if (i % 8 == 7 || i == nnames - 1) printf("\"");
+        if (i && i < nnames) while (names[i][keep] && names[i][keep] == names[i - 1][keep]) keep++;
+        if (keep >= KEEP_LIMIT) { fprintf(stderr, "%s: prefix too long to pack\n", names[i]); return 1; }
+        unsigned sym[64], n = 0;
+        sym[n++] = (unsigned)keep;
+        for (const char *c = i < nnames ? names[i] + keep : ""; *c; c++) {
+            const char *at = strchr(chars, *c);
+            if (!at || n == 64) { fprintf(stderr, "%s: cannot pack\n", names[i]); return 1; }
+            sym[n++] = KEEP_LIMIT + (unsigned)(at - chars);
+        }
+        for (unsigned k = 0; k < n; k++) {
+            acc = acc << 6 | sym[k], bits += 6;
+            while (bits >= 8) bits -= 8, packed[nbytes++] = (unsigned char)(acc >> bits);
+        }
+        if (i < nnames) total += (unsigned)strlen(names[i]) + 1;
     }
-    printf(";\n#define SC_NAMES_LEN %u\n", total);
+    if (bits) packed[nbytes++] = (unsigned char)(acc << (8 - bits));
+    printf("#define SC_KEEP_LIMIT %d\nstatic const char sc_name_chars[] = \"%s\";\n", (int)KEEP_LIMIT, chars);
+    printf("static const unsigned char sc_name_packed[%u] =", nbytes);
+    /* printable bytes as themselves, the rest as three-digit octal (no
+     * digit after one can extend it) */
+    for (unsigned k = 0, col = 80; k < nbytes; k++) {
+        unsigned c = packed[k];
+        if (col >= 76) printf("%s\n    \"", k ? "\"" : ""), col = 5;
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') putchar((int)c), col++;
+        else printf("\\%03o", c), col += 4;
+    }
+    printf("\";\n#define SC_NAMES_LEN %u\n", total);
     /* one array per table, each kept only when the build wants it
      * (SC_TABLE_<ID>, set in runtime.c: the arch family it runs on) */
     for (size_t t = 0; t < NT; t++) {
