@@ -3506,7 +3506,8 @@ static int parse_sc_action(const char *base, const struct jv *obj, const char *a
     for (size_t i = 0; i < ARRAY_LEN(sc_actions); i++) {
         if (strcmp(sc_actions[i].name, name)) continue;
         if (has && !sc_actions[i].takes_errno) return fail("%s.%s: %s returns no errno", base, ekey, name);
-        if (err > 0xffff) return fail("%s.%s: %u is not an errno", base, ekey, err);
+        /* (libseccomp's bounds: an errno below 4095, the kernel's MAX_ERRNO) */
+        if (err > (sc_actions[i].ret == OCI_SECCOMP_RET_ERRNO ? 4094u : 0xffffu)) return fail("%s.%s: %u is not an errno", base, ekey, err);
         *out = sc_actions[i].ret | (sc_actions[i].takes_errno ? err : 0);
         return 0;
     }
@@ -3572,12 +3573,13 @@ static int parse_sc_rule(const char *base, const struct jv *v, size_t at, struct
         char np[112];
         item_path(np, sizeof np, p, i);
         if (want_str(np, n) < 0) return -1;
-        int known = sc_lookup(n->s) >= 0;
-        if (!known && args && args->count)
-            return fail("%s: \"%s\" is a syscall of no architecture, and the rule has args", np, n->s);
-        if (!known) debugf("%s: unknown syscall \"%s\" skipped", np, n->s);
+        if (sc_lookup(n->s) < 0) debugf("%s: unknown syscall \"%s\" skipped", np, n->s);
         if (r.action == OCI_SECCOMP_RET_USER_NOTIF && !strcmp(n->s, "write"))
             return fail("%s: SCMP_ACT_NOTIFY on write would stop the runtime's own writes (runc refuses it too)", np);
+        /* (the listener goes to stage 0 by sendmsg once the filter is on:
+         * no one could answer that one; runc takes it with pidfd_getfd) */
+        if (r.action == OCI_SECCOMP_RET_USER_NOTIF && (!strcmp(n->s, "sendmsg") || !strcmp(n->s, "socketcall")))
+            return fail("%s: SCMP_ACT_NOTIFY on %s would stop the runtime's hand-over of the listener", np, n->s);
     }
     struct sc_cond conds[16];
     size_t nc = 0;
@@ -3655,7 +3657,7 @@ static int parse_seccomp(const struct jv *v, struct oci_spec *s)
     }
     if (sc->notify && (!sc->listener_path || !sc->listener_path[0]))
         return fail("%s.listenerPath: required when a rule uses SCMP_ACT_NOTIFY", b);
-    if (sc->listener_path && sc->listener_path[0] && sc->listener_path[0] != '/')
+    if (sc->notify && sc->listener_path[0] != '/')   /* (unused otherwise: the spec ignores it, as runc) */
         return fail("%s.listenerPath: \"%s\" is not an absolute path", b, sc->listener_path);
     if (native < 0) return fail("%s: this build of ocirun has no syscall table for its own architecture", b);
     return 0;
@@ -11948,17 +11950,17 @@ static int install_seccomp(struct sc_filter *f, int syncfd)
     return r;
 }
 
-/* When the filter goes on: without no_new_privs loading needs
- * CAP_SYS_ADMIN, which runc keeps only until the credentials change, so
- * its profiles must allow setuid, chdir, getcwd and the rest; ocirun keeps
- * it effective through its own last calls (cwd, executable lookup) and
- * loads the filter after them, so the profile need allow only capset and
- * execve (and the start handshake).  With no_new_privs, as late as
- * possible, or before "ready" when stage 0 must carry a listener away. */
-enum { SC_AFTER_CREDS, SC_BEFORE_READY, SC_BEFORE_EXEC };
+/* When the filter goes on: right before execve, after the start (and
+ * for an exec after "ready"), so a profile need allow none of the
+ * runtime's own calls but execve (runc's need the handshake's and its
+ * Go runtime's too); before "ready" when stage 0 must carry a listener
+ * away.  Without no_new_privs loading needs CAP_SYS_ADMIN: it stays
+ * effective until then (keep_admin), and the capset that drops it is the
+ * one call after the filter a profile must allow besides (runc's needs
+ * setuid and the rest of its credentials' calls there). */
+enum { SC_BEFORE_READY, SC_BEFORE_EXEC };
 static int seccomp_moment(const struct oci_spec *s)
 {
-    if (!s->proc.no_new_privs) return SC_AFTER_CREDS;
     return s->seccomp && s->seccomp->notify ? SC_BEFORE_READY : SC_BEFORE_EXEC;
 }
 
@@ -11977,14 +11979,21 @@ static void env_add_listen(struct oci_process *p, uint32_t n, char buf[static 24
 
 /* The process as it will run, in stage 2 of `create` and of `exec`: its
  * environment, cwd, user and capabilities, its executable looked up, and
- * the seccomp filter on when its moment has come (seccomp_moment; for an
- * exec, whose stage 0 waits for "ready" right before the exec, no later
- * than before "ready").  p->filter stays for a moment still to come. */
-struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct sc_filter filter; int moment; };
+ * the seccomp filter on if its moment has come (seccomp_moment).
+ * p->filter stays for a moment still to come: seccomp_at() then. */
+struct proc_ready { char home[PATH_MAX + 8], exe[PATH_MAX]; char **env; struct sc_filter filter; int moment, keep_admin, last; };
+
+/* The filter on (and, kept for it, CAP_SYS_ADMIN dropped), at `moment`. */
+static int seccomp_at(struct proc_ready *p, const struct oci_process *proc, int moment, int syncfd)
+{
+    if (!p->filter.p || p->moment != moment) return 0;
+    if ((moment == SC_BEFORE_READY ? install_seccomp(&p->filter, syncfd) : sc_load(&p->filter)) < 0) return -1;
+    return p->keep_admin ? drop_admin(proc, p->last) : 0;
+}
 
 static int become_process(const struct oci_spec *s, int syncfd, uint32_t flags, int attrfd, struct proc_ready *p)
 {
-    int exec = !!(flags & OPT_EXEC), retry, last;
+    int exec = !!(flags & OPT_EXEC), retry;
     int keep_groups = !!(flags & OPT_ROOTLESS);
     if (set_exec_labels(&s->proc, attrfd) < 0 || apply_scheduling(&s->proc, exec) < 0) return -1;
     close_if(attrfd);
@@ -11993,17 +12002,14 @@ static int become_process(const struct oci_spec *s, int syncfd, uint32_t flags, 
     p->env = env_with_home(s->proc.env, s->proc.nenv, s->proc.uid, p->home, sizeof p->home);
     if (sc_prepare(s->seccomp, &p->filter) < 0) return -1;
     p->moment = seccomp_moment(s);
-    if (exec && p->moment == SC_BEFORE_EXEC) p->moment = SC_BEFORE_READY;
-    int after_creds = p->filter.p && p->moment == SC_AFTER_CREDS;
-    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, keep_groups, after_creds, &last) < 0)
+    p->keep_admin = p->filter.p && !s->proc.no_new_privs;
+    if (cwd_before_creds(s->proc.cwd, &retry) < 0 || setup_process_credentials(&s->proc, keep_groups, p->keep_admin, &p->last) < 0)
         return -1;
     /* none given: 022 for the container's process (runc's), the caller's
      * for an exec (the spec: "should not be changed"; runc's too) */
     if (s->proc.has_umask || !exec) umask(s->proc.has_umask ? s->proc.umask : 022);
     if (enter_cwd(s->proc.cwd, retry) < 0 || find_executable(s->proc.args[0], p->env, p->exe) < 0) return -1;
-    if (after_creds && (install_seccomp(&p->filter, syncfd) < 0 || drop_admin(&s->proc, last) < 0)) return -1;
-    if (p->filter.p && p->moment == SC_BEFORE_READY && install_seccomp(&p->filter, syncfd) < 0) return -1;
-    return 0;
+    return seccomp_at(p, &s->proc, SC_BEFORE_READY, syncfd);
 }
 
 /* An execve that fails once the process is set up and ready (a binary of
@@ -12046,6 +12052,8 @@ static int stage2_exec(int syncfd, const struct stage_opts *o, const struct oci_
     phase("stage 2: process set up, ready");
     if (msg_send(syncfd, MSG_READY, NULL, 0, -1) < 0) return -1;
     default_signals();
+    /* (a failure here still reaches stage 0: it waits for the execve) */
+    if (seccomp_at(&p, &s->proc, SC_BEFORE_EXEC, -1) < 0) return -1;
     execve(p.exe, s->proc.args, p.env);
     exec_failed(p.exe);
 }
@@ -12113,7 +12121,7 @@ static int stage2_main(int syncfd, int mntfd)
      * hook whose calls the profile denies fails the start), as the
      * process's user, in its cwd, with its environment */
     struct hook_place at = { NULL, p.env, 0 };
-    if ((p.filter.p && p.moment == SC_BEFORE_EXEC && sc_load(&p.filter) < 0) ||
+    if (seccomp_at(&p, &s.proc, SC_BEFORE_EXEC, -1) < 0 ||
         (has_hooks(&s, HOOK_START_CONTAINER) &&
          run_hooks(&s, HOOK_START_CONTAINER, hc.states.p + strlen(hc.states.p) + 1, 0, &at) < 0)) {
         if (write_all(conn, err_msg, strlen(err_msg)) < 0) { /* start sees EOF: nothing more to tell */ }
