@@ -10162,6 +10162,7 @@ struct create_job {
     int relay[3];        /* foreground without a terminal: our ends of the pipes for a terminal fd 0-2, or -1 */
     int relay_child[3];  /* their ends, stage 1's fds 0-2 (and so the process's) until it is spawned, or -1 */
     pid_t pid1, pid2;
+    pid_t init;          /* exec: the container's init, the pid of its state */
     int made_dir;
     int presend;         /* stage 2's setup was queued early */
     int early_hooks;     /* stage 2 will ask for prestart/createRuntime */
@@ -10772,10 +10773,12 @@ static int pass_seccomp_listener(struct create_job *j, const char *peer)
     memcpy(sa.sun_path, sc->listener_path, strlen(sc->listener_path) + 1);
     if ((sock = sys_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) { failerr("socket"); goto out; }
     if (connect_bounded(sock, &sa) < 0) { failerr(".linux.seccomp.listenerPath: connect %s", sc->listener_path); goto out; }
-    buf_printf(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":", OCIRUN_OCI_VERSION, (int)j->pid2);
-    json_str(&msg, sc->listener_metadata ? sc->listener_metadata : "");
+    buf_printf(&msg, "{\"ociVersion\":\"%s\",\"fds\":[\"seccompFd\"],\"pid\":%d", OCIRUN_OCI_VERSION, (int)j->pid2);
+    if (sc->listener_metadata && sc->listener_metadata[0])   /* (none: left out, as runc) */
+        buf_puts(&msg, ",\"metadata\":"), json_str(&msg, sc->listener_metadata);
     buf_puts(&msg, ",\"state\":");
-    hook_state_json(&msg, j->id, j->pid2, (j->opts.flags & OPT_EXEC) ? "running" : "creating", j->opts.bundle, j->spec.annotations);
+    int exec = !!(j->opts.flags & OPT_EXEC);
+    hook_state_json(&msg, j->id, exec ? j->init : j->pid2, exec ? "running" : "creating", j->opts.bundle, j->spec.annotations);
     buf_puts(&msg, "}");
     r = send_with_fd(sock, msg.p, msg.len, fd) < 0 ? failerr(".linux.seccomp.listenerPath: send to %s", sc->listener_path) : 0;
 out:
@@ -11567,6 +11570,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     if (ok) {
         char path[64];
         j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0) | (geteuid() ? OPT_ROOTLESS : 0);
+        j.id = e->id, j.init = st.pid;   /* (for a seccomp agent's message) */
         j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
         str_copy(j.opts.bundle, sizeof j.opts.bundle, st.bundle);

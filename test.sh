@@ -6019,6 +6019,28 @@ t_seccomp_notify() {
 	expect "state sent" "$(printf '%s' "$st" | jq -c '[.fds, .metadata, .state.id, .state.status, (.pid > 0), (.state.pid == .pid)]' 2>&1)" \
 		"[[\"seccompFd\"],\"meta-42\",\"$id\",\"creating\",true,true]"
 	grep -q '^notified ' "$d/out" || fail "the listener saw no notification"
+	# an exec gets the container's filter, and its listener the container's
+	# state: its id, init's pid, "running" (runc's); no metadata, no key
+	rm -f "$d/l.sock"
+	"$d/sclisten" "$d/l.sock" "$d/out1" & lp=$!
+	waitfor 50 test -S "$d/l.sock"
+	sh_variant $id-x 'exec sleep 100' '.root.path = $r | .root.readonly = false | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $l,
+		  syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' --arg r "$SCR" --arg l "$d/l.sock"
+	if rt run -d --bundle "$B" $id-x </dev/null >/dev/null 2>"$B/err"; then
+		waitfor 50 eval '[ "$(wc -l < "$d/out1")" -ge 2 ]'
+		rm -f "$d/l.sock"
+		"$d/sclisten" "$d/l.sock" "$d/out2" & local lp2=$!
+		waitfor 50 test -S "$d/l.sock"
+		rt exec $id-x mkdir /tmp/y >/dev/null 2>&1
+		waitfor 50 eval '[ "$(wc -l < "$d/out2")" -ge 2 ]'
+		expect "exec: the state sent" "$(sed -n 2p "$d/out2" | jq -c --argjson init "$(cpid $id-x)" '[has("metadata"), .state.id, .state.status, (.state.pid == $init), (.pid != $init)]' 2>&1)" \
+			"[false,\"$id-x\",\"running\",true,true]"
+		rt delete -f $id-x >/dev/null 2>&1
+		kill $lp2 2>/dev/null; wait $lp2 2>/dev/null
+	else
+		fail "run -d with a listener: $(errsum "$(cat "$B/err")")"
+	fi
+	kill $lp 2>/dev/null; wait $lp 2>/dev/null
 	# no listener: a clear error, nothing left
 	sh_variant $id-nol 'true' '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/nonexistent/ocirun.sock", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
 	bad $id-nol 'listenerPath: connect /nonexistent/ocirun.sock' "$B" run --bundle "$B" $id-nol
