@@ -12481,17 +12481,18 @@ static int load_bundle_spec(int dirfd, const struct cstate *st, struct oci_spec 
     return r;
 }
 
-static void run_late_hooks(const struct cstate *st, int kind, const char *status, const struct oci_spec *s, const char *cwd)
+static int run_late_hooks(const struct cstate *st, int kind, const char *status, const struct oci_spec *s, const char *cwd)
 {
-    if (!has_hooks(s, kind)) return;
+    if (!has_hooks(s, kind)) return 0;
     struct buf b = {0};
     struct arena a = {0};
     const struct jv *ann = st->annotations ? json_parse(st->annotations, strlen(st->annotations), &a) : NULL;
     hook_state_json(&b, st->id, kind == HOOK_POSTSTOP ? 0 : st->pid, status, st->bundle, ann);
     struct hook_place at = { cwd, environ, 0 };
-    run_hooks(s, kind, b.p, 1, &at);
+    int r = run_hooks(s, kind, b.p, kind == HOOK_POSTSTOP, &at);   /* (poststop's failures: warnings) */
     arena_free(&a);
     buf_free(&b);
+    return r;
 }
 
 /* Connects to init's exec.sock, after checking the container can start. */
@@ -12550,12 +12551,15 @@ static int start_locked(int dirfd, const struct cstate *st, int c)
         why = h.type == MSG_ERROR ? msg + sizeof h : "it sent a message out of turn";
     if (got) return fail("container init failed to start the process: %s", why);
     phase("started: the process runs");
+    /* a poststart hook that fails fails the start and stops the container,
+     * as runc does (and runtime-spec since 1.2.1; 1.2.0 asked a warning) */
     struct oci_spec spec;
+    int r = 0;
     if ((st->late_hooks & (1 << HOOK_POSTSTART)) && load_bundle_spec(dirfd, st, &spec) == 0) {
-        run_late_hooks(st, HOOK_POSTSTART, "running", &spec, st->bundle);
+        if ((r = run_late_hooks(st, HOOK_POSTSTART, "running", &spec, st->bundle)) < 0) signal_all(st, SIGKILL);
         spec_free(&spec);
     }
-    return 0;
+    return r;
 }
 
 /* `force`: 1, or DELETE_RUN_END, a `run`'s own delete (forced): its

@@ -5147,6 +5147,11 @@ t_hook_fails() {
 	sh_variant $id-cwd 'true' ".hooks = {createRuntime: [$(hook_entry createRuntime "$H" 3)], poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd > $H/cwd\"]}]}"
 	(cd / && rt create --bundle "$B" $id-cwd) </dev/null >/dev/null 2>&1 && fail "create with a failing hook succeeded"
 	expect "a failed create's poststop: where it ran" "$(cat "$H/cwd" 2>/dev/null)" "$B"
+	# a failing poststart hook fails run -d and stops the container, whose
+	# process is killed and which is gone (runc's; runtime-spec 1.2.1)
+	sh_variant $id-ps 'exec sleep 101' ".hooks = {poststart: [$(hook_entry poststart "$H" 3)]}"
+	bad $id-ps 'poststart|hook|exit status 3' "$B" run -d --bundle "$B" $id-ps
+	[ -z "$(pgrep -f 'sleep 101')" ] || fail "the process outlived its failed poststart hook"
 	: > "$H/log"
 	sh_variant $id-nb 'sleep 100' ".hooks = {poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd >> $H/log\"]}]}"
 	rt run -d --bundle "$B" $id-nb </dev/null >"$B/../nb.log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/../nb.log")")"; return; }
