@@ -12905,6 +12905,7 @@ static int cmd_run(const struct cli *c, int argc, char **argv, int *exit_status)
         char saved[sizeof err_msg];
         memcpy(saved, err_msg, sizeof saved);
         delete_locked(rootfd, dirfd, &st, DELETE_RUN_END);
+        if (r.pid_file) unlink(r.pid_file);   /* (it named a process that is gone) */
         memcpy(err_msg, saved, sizeof saved);
     } else if (!f.detach) {
         sys_flock(dirfd, LOCK_UN);   /* others may act on the container while it runs */

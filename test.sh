@@ -5150,8 +5150,9 @@ t_hook_fails() {
 	# a failing poststart hook fails run -d and stops the container, whose
 	# process is killed and which is gone (runc's; runtime-spec 1.2.1)
 	sh_variant $id-ps 'exec sleep 101' ".hooks = {poststart: [$(hook_entry poststart "$H" 3)]}"
-	bad $id-ps 'poststart|hook|exit status 3' "$B" run -d --bundle "$B" $id-ps
+	bad $id-ps 'poststart|hook|exit status 3' "$B" run -d --pid-file "$B/pid" --bundle "$B" $id-ps
 	[ -z "$(pgrep -f 'sleep 101')" ] || fail "the process outlived its failed poststart hook"
+	[ -e "$B/pid" ] && fail "a failed run -d left its pid file, naming a process that is gone"
 	: > "$H/log"
 	sh_variant $id-nb 'sleep 100' ".hooks = {poststop: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd >> $H/log\"]}]}"
 	rt run -d --bundle "$B" $id-nb </dev/null >"$B/../nb.log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/../nb.log")")"; return; }
