@@ -10506,7 +10506,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     if (spec_parse(j->config, j->config_len, "config.json", &j->spec) < 0) return -1;
     /* a user (runc's RootlessEUID) has no other namespace without one: in
      * runc's words, before anything starts */
-    if (geteuid() && !((j->spec.clone_flags | j->spec.join_flags) & CLONE_NEWUSER)) return fail("rootless container requires user namespaces");
+    if (caller_euid() && !((j->spec.clone_flags | j->spec.join_flags) & CLONE_NEWUSER)) return fail("rootless container requires user namespaces");
     const char *rp = j->spec.root_path;
     int n = rp[0] == '/' ? str_copy(path, sizeof path, rp) : str_path(path, sizeof path, j->opts.bundle, rp);
     if (n >= PATH_MAX) return fail(".root.path: the rootfs path is longer than %d bytes", PATH_MAX - 1);
@@ -10516,7 +10516,7 @@ static int load_bundle(struct create_job *j, const struct create_req *r)
     /* (the state is JSON: runc's create fails on such a path too) */
     if (!str_utf8(j->opts.bundle) || !str_utf8(j->opts.rootfs)) return fail("bundle or rootfs path: not UTF-8");
     j->opts.flags = (r->no_pivot ? OPT_NO_PIVOT : 0) | (logcfg.debug ? OPT_DEBUG : 0) |
-                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0) | (geteuid() ? OPT_ROOTLESS : 0);
+                    (r->no_new_keyring ? OPT_NO_KEYRING : 0) | (r->start_now ? OPT_START_NOW : 0) | (caller_euid() ? OPT_ROOTLESS : 0);
     str_copy(j->opts.id, sizeof j->opts.id, r->id);
     j->opts.preserve_fds = (uint32_t)r->preserve_fds, j->opts.listen_fds = (uint32_t)r->listen_fds;
     j->opts.t0 = logcfg.t0;
@@ -11569,7 +11569,7 @@ static int stage0_exec(const struct exec_req *e, int *exit_status)
     ok = ok && (e->detach || j.spec.proc.terminal || stdio_relay_make(&j) == 0);
     if (ok) {
         char path[64];
-        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0) | (geteuid() ? OPT_ROOTLESS : 0);
+        j.opts.flags = OPT_EXEC | (logcfg.debug ? OPT_DEBUG : 0) | (caller_euid() ? OPT_ROOTLESS : 0);
         j.id = e->id, j.init = st.pid;   /* (for a seccomp agent's message) */
         j.opts.t0 = logcfg.t0;   /* (the stages' phase lines count from our start) */
         j.opts.preserve_fds = (uint32_t)e->preserve_fds;
