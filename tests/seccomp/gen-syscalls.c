@@ -4,10 +4,11 @@
  * runtime.c between the GENERATED SYSCALL TABLES markers; test.sh checks
  * that runtime.c still matches.
  *
- * One sorted name list, front-coded and packed six bits to a symbol; per table (mips o32 and n64 serve both byte
- * orders) one uint16_t per name: the number minus the table's base, 0xffff
- * when the arch lacks the call, and for ARM's private calls (0x0f0001...)
- * 0xf000 | low bits. */
+ * One sorted name list, front-coded and packed six bits to a symbol; per
+ * table (mips o32 and n64 serve both byte orders) ten bits per name, packed
+ * little-endian: the number minus the table's base, 1023 when the arch
+ * lacks the call, and for ARM's private calls (0x0f0001...) 1008 + their
+ * low bits. */
 #include <ctype.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -47,6 +48,19 @@ static int number_of(size_t t, const char *name)
     }
     int nr = seccomp_syscall_resolve_name_arch(tables[t].arch, name);
     return nr;
+}
+
+/* Bytes as a string literal: printable ones as themselves, the rest as
+ * three-digit octal (no digit after one can extend it). */
+static void print_bytes(const unsigned char *b, unsigned n)
+{
+    for (unsigned k = 0, col = 80; k < n; k++) {
+        unsigned c = b[k];
+        if (col >= 76) printf("%s\n    \"", k ? "\"" : ""), col = 5;
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') putchar((int)c), col++;
+        else printf("\\%03o", c), col += 4;
+    }
+    printf("\";");
 }
 
 int main(void)
@@ -96,35 +110,35 @@ int main(void)
     if (bits) packed[nbytes++] = (unsigned char)(acc << (8 - bits));
     printf("#define SC_KEEP_LIMIT %d\nstatic const char sc_name_chars[] = \"%s\";\n", (int)KEEP_LIMIT, chars);
     printf("static const unsigned char sc_name_packed[%u] =", nbytes);
-    /* printable bytes as themselves, the rest as three-digit octal (no
-     * digit after one can extend it) */
-    for (unsigned k = 0, col = 80; k < nbytes; k++) {
-        unsigned c = packed[k];
-        if (col >= 76) printf("%s\n    \"", k ? "\"" : ""), col = 5;
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') putchar((int)c), col++;
-        else printf("\\%03o", c), col += 4;
-    }
-    printf("\";\n#define SC_NAMES_LEN %u\n", total);
+    print_bytes(packed, nbytes);
+    printf("\n#define SC_NAMES_LEN %u\n", total);
     /* one array per table, each kept only when the build wants it
-     * (SC_TABLE_<ID>, set in runtime.c: the arch family it runs on) */
+     * (SC_TABLE_<ID>, set in runtime.c: the arch family it runs on); one
+     * byte more than the bits need, so a reader may always take two */
+    unsigned tbytes = ((unsigned)nnames * 10 + 7) / 8 + 1;
+    printf("#define SC_TABLE_BYTES %u\n", tbytes);
     for (size_t t = 0; t < NT; t++) {
         char id[16];
+        static unsigned char tb[2048];
         for (size_t k = 0; k <= strlen(tables[t].id); k++) id[k] = (char)toupper((unsigned char)tables[t].id[k]);
-        printf("#if SC_TABLE_%s\nstatic const uint16_t sc_table_%s[SC_NNAMES] = {", id, tables[t].id);
+        memset(tb, 0, sizeof tb);
         for (int i = 0; i < nnames; i++) {
             int nr = number_of(t, names[i]);
-            unsigned v = 0xffff;
-            if (nr >= 0x0f0000 && nr < 0x0f1000 && tables[t].arch == SCMP_ARCH_ARM) v = 0xf000u | ((unsigned)nr & 0xfff);
+            unsigned v = 1023, bit = (unsigned)i * 10;
+            if (nr >= 0x0f0000 && nr < 0x0f0010 && tables[t].arch == SCMP_ARCH_ARM) v = 1008 + ((unsigned)nr & 0xf);
             else if (nr >= 0) {
                 long d = nr - tables[t].base;
-                if (d < 0 || d >= 0xf000) { fprintf(stderr, "%s: %s = %d does not fit\n", tables[t].id, names[i], nr); return 1; }
+                if (d < 0 || d >= 1008) { fprintf(stderr, "%s: %s = %d does not fit\n", tables[t].id, names[i], nr); return 1; }
                 v = (unsigned)d;
             }
-            printf("%s%u,", i % 16 ? " " : "\n    ", v);
+            tb[bit / 8] |= (unsigned char)(v << (bit % 8));
+            tb[bit / 8 + 1] |= (unsigned char)(v >> (8 - bit % 8));   /* (bit % 8 is at most 6) */
         }
-        printf("\n};\n#else\n#define sc_table_%s NULL\n#endif\n", tables[t].id);
+        printf("#if SC_TABLE_%s\nstatic const unsigned char sc_table_%s[SC_TABLE_BYTES] =", id, tables[t].id);
+        print_bytes(tb, tbytes);
+        printf("\n#else\n#define sc_table_%s NULL\n#endif\n", tables[t].id);
     }
-    printf("static const uint16_t *const sc_table[SC_NTABLES] = {");
+    printf("static const unsigned char *const sc_table[SC_NTABLES] = {");
     for (size_t t = 0; t < NT; t++) printf("%ssc_table_%s,", t % 5 ? " " : "\n    ", tables[t].id);
     printf("\n};");
     /* multiplexed names: resolving them on an arch with socketcall(2)
