@@ -13305,6 +13305,8 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
     if (rootfd == -1) return -1;
     struct dir_iter d;
     const char *name;
+    char owner[sizeof rows->owner];
+    uid_t owner_uid = (uid_t)-1;
     dir_start(&d, rootfd);
     while (rootfd >= 0 && (name = dir_next(&d))) {
         if (name[0] == '.' || validate_id(name) < 0) continue;
@@ -13318,11 +13320,15 @@ static int cmd_list(const struct cli *c, int argc, char **argv)
             rows = nr;
         }
         /* the owner: the user whose the container's directory is, by name
-         * (the host's /etc/passwd), else "#uid", as runc */
+         * (the host's /etc/passwd, read again only for another uid), else
+         * "#uid", as runc */
         struct stat sb;
         if (fstat(dfd, &sb) < 0) sb.st_uid = 0;
-        if (!passwd_field(sb.st_uid, 0, rows[n].owner, sizeof rows[n].owner))
-            str_fmt(rows[n].owner, sizeof rows[n].owner, "#%u", (unsigned)sb.st_uid);
+        if (sb.st_uid != owner_uid) {
+            owner_uid = sb.st_uid;
+            if (!passwd_field(owner_uid, 0, owner, sizeof owner)) str_fmt(owner, sizeof owner, "#%u", (unsigned)owner_uid);
+        }
+        str_copy(rows[n].owner, sizeof rows[n].owner, owner);
         if (state_read(dfd, name, &rows[n].st) == 0) {
             rows[n].status = container_status(dfd, &rows[n].st);
             n++;

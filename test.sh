@@ -1579,7 +1579,7 @@ t_state_format() {
 		rt state $c | jq -e '.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]*[1-9])?Z$")' >/dev/null ||
 			fail "state $c: created is not Go's RFC3339Nano: $(rt state $c | jq -r .created)"
 	done
-	expect "list -f json: owner" "$(rt list -f json | jq -r '.[0].owner')" root
+	expect "list -f json: each row's owner" "$(rt list -f json | jq -r 'map(.owner) | join(" ")')" "root root"
 	rt kill $id-plain KILL >/dev/null 2>&1
 	waitfor 50 sh -c "[ \"\$($OCIRUN --root $ROOT state $id-plain | jq -r .status)\" = stopped ]"
 	expect "ps -f json of a stopped container" "$(rt ps -f json $id-plain 2>&1)" null
