@@ -13106,14 +13106,16 @@ out:
 
 /* --- events --- */
 
-/* runc's stats event, from whichever of v1's and v2's files exist. */
+/* runc's stats event, from whichever of v1's and v2's files exist: its
+ * fields in its order, those it writes as omitempty left out when 0. */
 static void stats_event(struct buf *b, const char *id, const char *cg)
 {
-    long long cpu = cg_read_num(cg, "cpuacct.usage", NULL), user = -1, sys = -1;
-    if (cpu < 0 && (cpu = cg_read_num(cg, "cpu.stat", "usage_usec")) >= 0) {
-        cpu *= 1000;
-        user = cg_read_num(cg, "cpu.stat", "user_usec") * 1000, sys = cg_read_num(cg, "cpu.stat", "system_usec") * 1000;
-    }
+    /* v1's user and system times are in USER_HZ ticks (runc takes 100) */
+    long long cpu = cg_read_num(cg, "cpuacct.usage", NULL), user, sys, tick = 10000000;
+    if (cpu >= 0) user = cg_read_num(cg, "cpuacct.stat", "user"), sys = cg_read_num(cg, "cpuacct.stat", "system");
+    else if ((cpu = cg_read_num(cg, "cpu.stat", "usage_usec")) >= 0)
+        cpu *= 1000, tick = 1000, user = cg_read_num(cg, "cpu.stat", "user_usec"), sys = cg_read_num(cg, "cpu.stat", "system_usec");
+    else user = sys = 0;
     long long mem = cg_read_num(cg, "memory.usage_in_bytes", NULL), limit, max, failcnt;
     if (mem >= 0) {
         limit = cg_read_num(cg, "memory.limit_in_bytes", NULL), max = cg_read_num(cg, "memory.max_usage_in_bytes", NULL);
@@ -13122,15 +13124,21 @@ static void stats_event(struct buf *b, const char *id, const char *cg)
         mem = cg_read_num(cg, "memory.current", NULL), limit = cg_read_num(cg, "memory.max", NULL);
         max = cg_read_num(cg, "memory.peak", NULL), failcnt = cg_read_num(cg, "memory.events", "max");
     }
+    /* three objects: fields 0-2, 3-6 and 7-8, each opened by open[i / 3] */
+    static const char keys[] = "total\0kernel\0user\0limit\0usage\0max\0failcnt\0current\0limit";
+    static const char *const open[] = { ",\"data\":{\"cpu\":{\"usage\":{", "}},\"memory\":{\"usage\":{", "}},\"pids\":{" };
+    long long v[9] = { cpu, sys * tick, user * tick, limit, mem, max, failcnt,
+                       cg_read_num(cg, "pids.current", NULL), cg_read_num(cg, "pids.max", NULL) };
+    const unsigned omitempty = 1 << 0 | 1 << 4 | 1 << 5 | 1 << 7 | 1 << 8;
+    const char *k = keys, *sep = "";
     buf_puts(b, "{\"type\":\"stats\",\"id\":");
     json_str(b, id);
-    buf_printf(b, ",\"data\":{\"cpu\":{\"usage\":{\"total\":%lld", cpu < 0 ? 0 : cpu);
-    if (user >= 0) buf_printf(b, ",\"user\":%lld,\"kernel\":%lld", user, sys);
-    long long pids = cg_read_num(cg, "pids.current", NULL), pids_max = cg_read_num(cg, "pids.max", NULL);
-    buf_printf(b, "}},\"memory\":{\"usage\":{\"usage\":%lld,\"limit\":%lld,\"max\":%lld,\"failcnt\":%lld}},"
-                  "\"pids\":{\"current\":%lld,\"limit\":%lld}}}\n",
-               mem < 0 ? 0 : mem, limit < 0 ? 0 : limit, max < 0 ? 0 : max, failcnt < 0 ? 0 : failcnt,
-               pids < 0 ? 0 : pids, pids_max < 0 ? 0 : pids_max);
+    for (int i = 0; i < 9; i++, k += strlen(k) + 1) {
+        if (i == 0 || i == 3 || i == 7) buf_puts(b, open[i / 3]), sep = "";
+        if (v[i] < 0) v[i] = 0;
+        if (v[i] || !(omitempty >> i & 1)) buf_printf(b, "%s\"%s\":%lld", sep, k, v[i]), sep = ",";
+    }
+    buf_puts(b, "}}}\n");
 }
 
 static void oom_event(struct buf *b, const char *id)

@@ -4415,6 +4415,27 @@ t_events() {
 	[ -n "$rss1" ] && [ -n "$rss2" ] && [ "$rss2" -le $((rss1 + 4)) ] || fail "events grows: VmRSS ${rss1:-?} kB, then ${rss2:-?} kB"
 }
 
+# events --stats writes runc's fields in runc's order, those runc writes
+# as omitempty left out when zero (no pids limit: no "limit"); the CPU
+# time split into user and kernel on v1 too (cpuacct.stat)
+t_events_stats_fields() {
+	local id=ev-fields out busy=0
+	sh_variant $id 'exec sleep 100'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	out=$(rt events --stats $id 2>&1)
+	expect "no pids limit: the pids keys" "$(printf '%s' "$out" | jq -c '.data.pids | keys' 2>&1)" '["current"]'
+	expect "the memory keys, in order" "$(printf '%s' "$out" | jq -c '.data.memory.usage | keys_unsorted' 2>&1)" '["limit","usage","max","failcnt"]'
+	rt delete -f $id >/dev/null 2>&1
+	sh_variant $id-busy 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done; exec sleep 100' '.linux.resources.pids = {limit: 20}'
+	rt run -d --bundle "$B" $id-busy </dev/null >"$B/out" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/out")")"; return; }
+	waitfor 100 grep -q done "$B/out" || { fail "the busy loop did not end"; return; }
+	out=$(rt events --stats $id-busy 2>&1)
+	expect "a pids limit: the pids" "$(printf '%s' "$out" | jq -c '.data.pids' 2>&1)" '{"current":1,"limit":20}'
+	# (ticks of 10 ms: user + kernel within 30 ms of the total, or above it)
+	printf '%s' "$out" | jq -e '.data.cpu.usage | (.user + .kernel) as $t | .total > 100000000 and $t + 30000000 >= .total and $t > 0' >/dev/null ||
+		fail "cpu usage: $(printf '%s' "$out" | jq -c '.data.cpu.usage | del(.percpu, .percpu_kernel, .percpu_user)' 2>&1)"
+}
+
 # events as runc streams them: the first stats after one interval, not at
 # once; a stopped container's events (streamed or --stats) are an error
 t_events_interval_stopped() {
@@ -6242,7 +6263,7 @@ bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexi
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
 userns_root userns_caller userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
-ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_found_not_emptied cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
+ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_found_not_emptied cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_stats_fields events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
