@@ -3269,6 +3269,18 @@ t_cgroup_found_not_emptied() {
 	else
 		fail "run -d: $(errsum "$(cat "$B/log")")"
 	fi
+	# stopped, without a pid namespace of its own: runc kills the others'
+	# processes too (a README row); ocirun neither by delete nor by -f
+	if [ "$IS_OCIRUN" = 1 ]; then
+		local how
+		for how in "" --force; do
+			sh_variant $id-np 'true' '.linux.cgroupsPath = $p | .linux.namespaces |= map(select(.type != "pid"))' --arg p "$cgp"
+			rt run -d --bundle "$B" $id-np </dev/null >"$B/log" 2>&1 || { fail "run -d without a pid namespace: $(errsum "$(cat "$B/log")")"; break; }
+			waitfor 50 status_is $id-np stopped
+			rt delete $how $id-np >"$B/log" 2>&1 || fail "delete $how: $(errsum "$(cat "$B/log")")"
+			alive "$other" || { fail "delete $how of a stopped container without a pid namespace killed a process in a cgroup create found there"; break; }
+		done
+	fi
 	kill "$other" 2>/dev/null; wait "$other" 2>/dev/null
 	for d in /sys/fs/cgroup/*$cgp /sys/fs/cgroup$cgp; do [ -d "$d" ] && rmdir "$d"; done 2>/dev/null
 	return 0
