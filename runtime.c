@@ -3009,6 +3009,7 @@ static int parse_devices(const struct jv *v, struct oci_spec *s)
             get_u32(ip, c, "uid", 0, &d->uid, &d->has_uid) < 0 || get_u32(ip, c, "gid", 0, &d->gid, &d->has_gid) < 0)
             return -1;
         if (d->path[0] != '/') return fail("%s.path: must be an absolute path", ip);
+        clean_abs_path((char *)d->path);   /* ("/dev//x/" is /dev/x, as runc cleans it) */
         if (strlen(type) != 1 || !str_chr("cbup", type[0]))
             return fail("%s.type: expected \"c\", \"b\", \"u\" or \"p\", got \"%s\"", ip, type);
         d->type = type[0];

@@ -1335,14 +1335,15 @@ t_sysctl() {
 
 t_devices_config() {
 	# the modes with setuid, setgid and sticky bits (04746, 06777, 03646)
-	# end as runc's chown leaves them: setuid gone, setgid gone with g+x
+	# end as runc's chown leaves them: setuid gone, setgid gone with g+x;
+	# a path as runc cleans it ("//dev/./s2/" is /dev/s2)
 	run_sh devices 'stat -c "%n %F %t:%T %a %u:%g" /dev/mynull /dev/fuse /dev/s1 /dev/s2 /dev/s3; echo x > /dev/null2 && echo write-ok; ls -ln /dev/mynull | cut -c1-10' \
 		'.linux.devices = [
 		  {path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 384, uid: 1000, gid: 5},
 		  {path: "/dev/null2", type: "c", major: 1, minor: 3, fileMode: 438},
 		  {path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 438, uid: 0, gid: 0},
 		  {path: "/dev/s1", type: "c", major: 1, minor: 3, fileMode: 2534, uid: 1000, gid: 5},
-		  {path: "/dev/s2", type: "c", major: 1, minor: 3, fileMode: 3583},
+		  {path: "//dev/./s2/", type: "c", major: 1, minor: 3, fileMode: 3583},
 		  {path: "/dev/s3", type: "c", major: 1, minor: 3, fileMode: 1958}]'
 	expect "linux.devices nodes" "$OUT" "/dev/mynull character special file 1:3 600 1000:5
 /dev/fuse character special file a:e5 666 0:0
