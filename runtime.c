@@ -8179,8 +8179,10 @@ static int mount_fs(struct rootfs_ctx *c, const struct oci_mount *m)
     if (labeled_data(label, m->type, &data, lbuf, sizeof lbuf) < 0) { err_prefix("%s", m->dest); goto out; }
     if (!S_ISDIR(before.st_mode)) { fail("%s: mount target is not a directory", m->dest); goto out; }
     if (mount_on_fd(m->source, dst, m->type, m->flags, data) < 0) {
-        if (!strcmp(m->type, "sysfs") && (errno == EPERM || errno == EBUSY)) {
-            /* no network namespace of our own (or rootless): bind the host's /sys */
+        if (!strcmp(m->type, "sysfs") && errno == EPERM) {
+            /* a user namespace without a network namespace of its own: bind
+             * the host's /sys (not for EBUSY, a second sysfs on one place:
+             * a config's mistake, which runc refuses too) */
             struct oci_mount b = *m;
             b.source = "/sys", b.bind = b.rbind = 1, b.flags |= MS_BIND | MS_REC;
             /* read-only as asked, the host's mounts below it included (the

@@ -4680,6 +4680,14 @@ t_userns_sysfs_fallback() {
 	return 0
 }
 
+# a second sysfs on /sys (the kernel: EBUSY) is the config's mistake, an
+# error as in runc, not a reason to bind the host's /sys
+t_sysfs_twice() {
+	run_sh sysfs-twice 'echo ran' '.mounts += [{destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}]'
+	[ "$RC" != 0 ] || fail "a second sysfs on /sys ran: $(errsum "$OUT")"
+	printf '%s' "$ERR" | grep -qi 'busy' || fail "a second sysfs on /sys: $(errsum "$ERR")"
+}
+
 t_userns_bind_source() {
 	local id=userns-bind d=$TMP/rootonly rootfs=$TMP/rootfs-userns
 	[ -d "$rootfs" ] || { cp -a "$RFS" "$rootfs" && chown -R 100000:100000 "$rootfs"; }
@@ -6275,7 +6283,7 @@ config_key_case time_offsets bad_malformed_json config_user_range mount_inside_p
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
-userns_root userns_caller userns_sysfs_fallback userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
+userns_root userns_caller userns_sysfs_fallback sysfs_twice userns_bind_source userns_join userns_bad idmap_mount idmap_bad rootless_run rootless_ranges rootless_podman rootless_bad
 ps keyring personality process_scheduling process_scheduling_errors lsm_labels_unavailable apparmor_vm selinux_vm systemd_vm systemd_hybrid_vm pause_resume no_hang_frozen_cgroup no_hang_exec_ignore_paused no_hang_lock no_hang_sockets_helpers update resources_zero_unset cgroup_limits cgroup_pids_enforced cgroup_devices update_devices_no_gap devices_not_auto_allowed cgroup_bad_path cgroup_nested_path cgroup_path_forms cgroup_found_not_emptied cgroup_layout_v1_only cgroup_mount_flags cgroup_layout_none cgroup_v2_vm cgroup_v1_vm cgroup_v2_vm_510 cgroup_v1_vm_510 arm64_vm events events_stats_fields events_interval_stopped cgroup_bad_input cgroup_memory_too_low cgroup_more_resources
 hooks_order_state_ns hooks_terminal_matrix hooks_cwd_env_seccomp hook_output hook_fails hook_missing hook_timeout hook_kill_during hook_poststop_all_run
 podman_run podman_socket_activation podman_lifecycle podman_tty podman_config podman_volume_tmpfs_init podman_network podman_cgroups podman_seccomp podman_userns
