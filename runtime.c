@@ -7853,6 +7853,8 @@ static int split_path(const char *path, char dir[static PATH_MAX], char base[sta
 /* Whether a config's path is /proc or below it. */
 static int path_in_proc(const char *d) { return !strncmp(d, "/proc", 5) && (!d[5] || d[5] == '/'); }
 
+enum { RO_LATER_REMOUNT = 1, RO_LATER_RATTR = 2 };   /* rootfs_ctx.ro_later */
+
 struct rootfs_ctx {
     const struct oci_spec *spec;
     const char *rootfs;            /* absolute host path */
@@ -7861,7 +7863,7 @@ struct rootfs_ctx {
     int dev_is_bind;               /* /dev comes from a bind mount: no nodes */
     int dev_is_mounted;            /* a mount entry covers /dev */
     const int *host_fds;           /* per mount: a detached copy of its source made by stage 0, or -1 */
-    unsigned char *ro_later;       /* per mount: made read-only after the rest (tmpfs, /dev) */
+    unsigned char *ro_later;       /* per mount: made read-only (tmpfs, /dev) or given its recursive options after the rest */
     size_t cur;                    /* the mount entry being made */
     const struct cg_layout *cgl;   /* the host's cgroup hierarchies as stage 0 found them, or NULL */
     dev_t proc_dev;                /* the container's procfs, once mounted (0: not yet) */
@@ -8348,11 +8350,15 @@ static int mount_entry(struct rootfs_ctx *c, const struct oci_mount *m)
     struct oci_mount rw;
     if (!strcmp(m->dest, "/dev")) c->dev_is_mounted = 1, c->dev_is_bind = m->bind;
     /* a read-only tmpfs or /dev is made read-only once what goes under it
-     * (devpts, shm, mqueue, device nodes, the console) is there, as runc */
-    if ((m->flags & MS_RDONLY) && (!strcmp(m->dest, "/dev") || (!m->bind && !strcmp(m->type, "tmpfs")))) {
-        rw = *m, rw.flags &= ~(unsigned long)MS_RDONLY, m = &rw;
-        c->ro_later[c->cur] = 1;
-    }
+     * (devpts, shm, mqueue, device nodes, the console) is there, as runc;
+     * so are a new filesystem's recursive options (rro, rnosuid ...: runc
+     * 1.1 ignores them there), which would reach what goes under it */
+    rw = *m;
+    if ((m->flags & MS_RDONLY) && (!strcmp(m->dest, "/dev") || (!m->bind && !strcmp(m->type, "tmpfs"))))
+        rw.flags &= ~(unsigned long)MS_RDONLY, c->ro_later[c->cur] = RO_LATER_REMOUNT;
+    if (!m->bind && strcmp(m->type, "cgroup") && (m->rattr_set || m->rattr_clr))
+        rw.rattr_set = rw.rattr_clr = 0, c->ro_later[c->cur] |= RO_LATER_RATTR;
+    m = &rw;
     if (c->host_fds[c->cur] >= 0) return mount_detached(c, m, c->host_fds[c->cur]);
     if (m->idmap) return fail("%s: stage 0 sent no idmapped copy", m->dest);
     if (m->bind) return mount_bind(c, m);
@@ -8381,7 +8387,7 @@ static int mounts_own_propagation(struct rootfs_ctx *c)
     return 0;
 }
 
-/* The deferred read-only remounts of mount_entry(). */
+/* The deferred read-only remounts and recursive options of mount_entry(). */
 static int remount_ro_later(struct rootfs_ctx *c)
 {
     for (size_t i = 0; i < c->spec->nmounts; i++) {
@@ -8389,7 +8395,8 @@ static int remount_ro_later(struct rootfs_ctx *c)
         if (!c->ro_later[i]) continue;
         int fd = resolve_in_root(c->rootfd, m->dest, 0);
         if (fd < 0) return err_prefix(".mounts[%zu] (%s): read-only remount", i, m->dest);
-        int r = remount_bind(fd, m->flags | mount_flags_of(fd), m->dest);
+        int r = c->ro_later[i] & RO_LATER_REMOUNT ? remount_bind(fd, m->flags | mount_flags_of(fd), m->dest) : 0;
+        if (r == 0 && (c->ro_later[i] & RO_LATER_RATTR)) r = mount_set_recursive_attrs(fd, m);
         close(fd);
         if (r < 0) return err_prefix(".mounts[%zu]", i);
     }

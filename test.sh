@@ -922,6 +922,25 @@ t_dev_readonly() {
 	expect "read-only /dev" "$(printf '%s' "$OUT" | tr '\n' ' ')" "pts null dev-ro ro shm-rw tmp-ro"
 }
 
+# recursive options on a new filesystem (rro on /dev, rro,rnosuid on a
+# tmpfs with another under it) are set once what goes under it is there,
+# reaching it too; runc 1.1 ignores them on anything but a bind (runs, rw)
+t_dev_recursive_options() {
+	run_sh dev-rro 'for m in /dev /dev/pts /dev/shm /mnt/rt /mnt/rt/sub; do
+			awk -v m=$m '"'"'$5 == m { split($6, o, ","); f = o[1]; if ($6 ~ /nosuid/) f = f "+nosuid"; print m "=" f }'"'"' /proc/self/mountinfo; done' \
+		'.mounts |= map(if .destination == "/dev" then .options += ["rro"] else . end)
+		 | .mounts += [{destination: "/mnt/rt", type: "tmpfs", source: "tmpfs", options: ["rro", "rnosuid"]},
+		               {destination: "/mnt/rt/sub", type: "tmpfs", source: "tmpfs", options: ["rw", "suid"]}]'
+	if [ -n "$KMODE" ]; then   # (mount_setattr: Linux 5.12)
+		[ "$RC" != 0 ] && printf '%s' "$ERR" | grep -q 'mount_setattr' || fail "before Linux 5.12: rc $RC, $(errsum "$ERR")"
+		return 0
+	fi
+	[ "$RC" = 0 ] || { fail "run with rro on /dev and a tmpfs: $(errsum "$ERR")"; return; }
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	expect "recursive options on new filesystems" "$(printf '%s' "$OUT" | tr '\n' ' ')" \
+		"/dev=ro+nosuid /dev/pts=ro+nosuid /dev/shm=ro+nosuid /mnt/rt=ro+nosuid /mnt/rt/sub=ro+nosuid"
+}
+
 # rootfsPropagation takes every value runc does; unbindable shows on /
 t_rootfs_propagation() {
 	local p
@@ -6273,7 +6292,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored run_signal_during_setup preserve_fds socket_activation no_pivot no_pivot_proc
-hostname pid1 home_from_passwd mounts mount_acl tmpfs_mode dev_readonly rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths masked_readonly_root readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts mount_acl tmpfs_mode dev_readonly dev_recursive_options rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths masked_readonly_root readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
