@@ -2890,6 +2890,7 @@ static int parse_mount(const char *ip, const struct jv *c, struct oci_mount *m)
         return -1;
     if (want_abs(ip, "destination", m->dest) < 0) return -1;
     clean_abs_path((char *)m->dest);   /* (the parser's copy, in the spec's arena) */
+    if (!m->dest[1]) return fail("%s.destination: \"/\" would cover the rootfs: root.path names it", ip);
     char **opts;
     size_t nopts;
     if (get_strv(ip, c, "options", &opts, &nopts) < 0) return -1;

@@ -2252,6 +2252,14 @@ t_bad_missing_rootfs() {
 	bad bad-rootfs 'no-such-rootfs' "$B" create --bundle "$B" bad-rootfs
 }
 
+# a mount on "/" (any spelling) would cover the rootfs: refused by name
+# (runc 1.1 mounts it and runs from it; a README row)
+t_bad_mount_root() {
+	need_ocirun || return
+	variant bad-mroot '.mounts += [{destination: "/./", type: "bind", source: $r, options: ["rbind"]}]' --arg r "$RFS"
+	bad bad-mroot 'mounts\[[0-9]+\]\.destination: "/" would cover the rootfs' "$B" create --bundle "$B" bad-mroot
+}
+
 t_bad_namespace_type() {
 	variant bad-ns '.linux.namespaces += [{type: "bogusns"}]'
 	bad bad-ns 'bogusns' "$B" create --bundle "$B" bad-ns
@@ -6298,7 +6306,7 @@ no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bin
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
 state_transitions state_format state_bundle_path stage_names stage_environ subreaper kill_created start_stopped_init create_does_not_run delete_removes_everything run_detached list
 kill_default_term kill_empty_signal kill_term kill_usr1_then_9 kill_sigkill_name kill_signal0 flags_after_id flags_go_forms flags_help kill_all kill_all_stopped delete_force_running log_json debug_phases
-config_key_case time_offsets bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname sysctl_refused_early bad_wrong_type bad_missing_rootfs bad_namespace_type bad_duplicate_id
+config_key_case time_offsets bad_malformed_json config_user_range mount_inside_proc config_sysctl_hostname sysctl_refused_early bad_wrong_type bad_missing_rootfs bad_mount_root bad_namespace_type bad_duplicate_id
 bad_start_twice bad_start_stopped bad_kill_stopped bad_delete_running bad_nonexistent
 delete_force_nonexistent state_root_trust state_runc_made crash_consistency config_snapshot fault_sweep load bad_invalid_id
 escape_relative_tmpfs escape_relative_bind escape_absolute_bind escape_absolute_tmpfs
