@@ -7688,8 +7688,8 @@ static void close_stack(int *stack, int from, int to)
  * that makes it first is no error) and opens it without following. */
 static int make_component(int dirfd, const char *name, int flags, int last, int *made)
 {
-    if (last && (flags & RES_MKFILE)) {
-        int f = sys_openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (last && (flags & RES_MKFILE)) {   /* (0755: runc's mode for a bind's missing file) */
+        int f = sys_openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
         if (f < 0 && errno != EEXIST) return -1;
         if (f >= 0) close(f), *made = 1;
     } else if (sys_mkdirat(dirfd, name, 0755) == 0) {

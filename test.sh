@@ -884,6 +884,17 @@ tmpfs-ok"
 
 # acl and noacl are mount flags (MS_POSIXACL), as runc takes them, not
 # data a filesystem would refuse
+# a file bind's missing destination is made as runc makes it (0755), an
+# empty file left in the rootfs
+t_bind_file_placeholder() {
+	echo bound > "$TMP/bfp-src"
+	rm -f "$RFS/mnt/bfp-new"
+	run_sh bind-placeholder 'cat /mnt/bfp-new' '.root.readonly = false | .mounts += [{destination: "/mnt/bfp-new", type: "bind", source: $s, options: ["bind"]}]' --arg s "$TMP/bfp-src"
+	expect "the bind" "$RC $OUT" "0 bound"
+	expect "the file made for it: type, mode" "$(stat -c '%F %a' "$RFS/mnt/bfp-new" 2>&1)" "regular empty file 755"
+	rm -f "$RFS/mnt/bfp-new"
+}
+
 t_mount_acl() {
 	run_sh mount-acl 'grep -E " /mnt/(acl|noacl) " /proc/self/mountinfo | cut -d" " -f5,9' \
 		'.mounts += [{destination: "/mnt/acl", type: "tmpfs", source: "tmpfs", options: ["acl", "size=1m"]},
@@ -6300,7 +6311,7 @@ t_criu() {
 echo "# runtime: $OCIRUN ($(timeout 10 "$OCIRUN" --version 2>/dev/null | head -1))$([ $IS_OCIRUN = 1 ] || echo ', ocirun-specific tests skipped')"
 TESTS="build_werror build_static_size formatter cross_builds packaging
 version spec features_layout run_basic exit_code exit_signal signals_default run_forwards_signals run_sigchld_ignored run_signal_during_setup preserve_fds socket_activation no_pivot no_pivot_proc
-hostname pid1 home_from_passwd mounts mount_acl tmpfs_mode dev_readonly dev_recursive_options rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths masked_readonly_root readonly_paths root_readonly
+hostname pid1 home_from_passwd mounts bind_file_placeholder mount_acl tmpfs_mode dev_readonly dev_recursive_options rootfs_propagation rootfs_propagation_shared_parent tmpcopyup masked_paths masked_readonly_root readonly_paths root_readonly
 capabilities_default capabilities_sys_admin capabilities_minimal capabilities_unknown rlimits user user_32bit_build env cwd cwd_root_only exec_check_caps umask
 no_new_privs oom_score_adj sysctl devices_config devices_default devices_dev_bind
 namespaces_new namespaces_no_mount namespaces_join_path network_loopback stdio_dev_null
