@@ -757,6 +757,13 @@ static int str_join(char *out, size_t cap, const char *a, const char *sep, const
 /* s into out, cut to fit */
 static int str_copy(char *out, size_t cap, const char *s) { return str_join(out, cap, s, NULL, NULL); }
 
+/* Whether path p is dir or below it ("/a/b" is below "/a", "/ab" is not). */
+static int path_at_or_below(const char *p, const char *dir)
+{
+    size_t n = strlen(dir);
+    return !strncmp(p, dir, n) && (!p[n] || p[n] == '/');
+}
+
 /* dir/name into out, cut to fit (as str_copy, for the paths made so) */
 static int str_path(char *out, size_t cap, const char *dir, const char *name) { return str_join(out, cap, dir, "/", name); }
 
@@ -788,6 +795,15 @@ static int fail_as(int code, const char *fmt, ...)
     va_end(ap);
     err_code = code;
     return -1;
+}
+
+/* strerror(e) as Go words it (runc's errors): "no such file or
+ * directory", where callers match the text (Docker's 127 and 126). */
+static const char *go_strerror(int e, char why[static 128])
+{
+    str_copy(why, 128, strerror(e));
+    if (why[0] >= 'A' && why[0] <= 'Z') why[0] = (char)(why[0] + 32);
+    return why;
 }
 
 /* Like fail(), with ": strerror(errno)" appended. */
@@ -2198,7 +2214,7 @@ struct oci_process {
 };
 
 /* How a mount option acts. */
-enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RATTR, MO_BIND, MO_RBIND, MO_TMPCOPYUP, MO_IDMAP, MO_RIDMAP, MO_UNSUPPORTED };
+enum { MO_FLAG, MO_CLEAR, MO_PROP, MO_RPROP, MO_RATTR, MO_BIND, MO_RBIND, MO_TMPCOPYUP, MO_IDMAP, MO_RIDMAP };
 
 struct oci_mount {
     const char *dest, *type, *source;
@@ -2765,61 +2781,64 @@ static int parse_process(const char *b, const struct jv *v, struct oci_process *
 
 /* --- mounts --- */
 
-/* (16 bytes an entry on 32-bit: the attributes fit 16 bits once
- * MOUNT_ATTR_NOSYMFOLLOW, 0x200000, is stored as MA_NOSYMFOLLOW_16) */
+/* Every mount option the spec names, as an X-macro (name, MS_* flag,
+ * kind, MOUNT_ATTR_* set and cleared for MO_RATTR): the names go into one
+ * string and the rest into 6-byte entries in the same order (a name
+ * pointer each made them 16).  The attributes fit 16 bits once
+ * MOUNT_ATTR_NOSYMFOLLOW, 0x200000, is stored as MA_NOSYMFOLLOW_16.
+ * ("acl"/"noacl": flags, not data, as runc takes them.) */
 #define MA_NOSYMFOLLOW_16 0x100
+#define MOUNT_OPTS(X) \
+    X("acl", MS_POSIXACL, MO_FLAG, 0, 0) X("noacl", MS_POSIXACL, MO_CLEAR, 0, 0) \
+    X("async", MS_SYNCHRONOUS, MO_CLEAR, 0, 0) X("atime", MS_NOATIME, MO_CLEAR, 0, 0) X("bind", 0, MO_BIND, 0, 0) \
+    X("defaults", 0, MO_FLAG, 0, 0) X("dev", MS_NODEV, MO_CLEAR, 0, 0) X("diratime", MS_NODIRATIME, MO_CLEAR, 0, 0) \
+    X("dirsync", MS_DIRSYNC, MO_FLAG, 0, 0) X("exec", MS_NOEXEC, MO_CLEAR, 0, 0) \
+    X("iversion", MS_I_VERSION, MO_FLAG, 0, 0) X("lazytime", MS_LAZYTIME, MO_FLAG, 0, 0) \
+    X("loud", MS_SILENT, MO_CLEAR, 0, 0) X("mand", MS_MANDLOCK, MO_FLAG, 0, 0) X("noatime", MS_NOATIME, MO_FLAG, 0, 0) \
+    X("nodev", MS_NODEV, MO_FLAG, 0, 0) X("nodiratime", MS_NODIRATIME, MO_FLAG, 0, 0) \
+    X("noexec", MS_NOEXEC, MO_FLAG, 0, 0) X("noiversion", MS_I_VERSION, MO_CLEAR, 0, 0) \
+    X("nolazytime", MS_LAZYTIME, MO_CLEAR, 0, 0) X("nomand", MS_MANDLOCK, MO_CLEAR, 0, 0) \
+    X("norelatime", MS_RELATIME, MO_CLEAR, 0, 0) X("nostrictatime", MS_STRICTATIME, MO_CLEAR, 0, 0) \
+    X("nosuid", MS_NOSUID, MO_FLAG, 0, 0) X("nosymfollow", MS_NOSYMFOLLOW, MO_FLAG, 0, 0) \
+    X("private", MS_PRIVATE, MO_PROP, 0, 0) X("ratime", 0, MO_RATTR, 0, OCI_MA_NOATIME) X("rbind", 0, MO_RBIND, 0, 0) \
+    X("rdev", 0, MO_RATTR, 0, OCI_MA_NODEV) X("rdiratime", 0, MO_RATTR, 0, OCI_MA_NODIRATIME) \
+    X("relatime", MS_RELATIME, MO_FLAG, 0, 0) X("remount", MS_REMOUNT, MO_FLAG, 0, 0) \
+    X("rexec", 0, MO_RATTR, 0, OCI_MA_NOEXEC) X("rnoatime", 0, MO_RATTR, OCI_MA_NOATIME, OCI_MA__ATIME) \
+    X("rnodev", 0, MO_RATTR, OCI_MA_NODEV, 0) X("rnodiratime", 0, MO_RATTR, OCI_MA_NODIRATIME, 0) \
+    X("rnoexec", 0, MO_RATTR, OCI_MA_NOEXEC, 0) X("rnorelatime", 0, MO_RATTR, OCI_MA_STRICTATIME, OCI_MA__ATIME) \
+    X("rnostrictatime", 0, MO_RATTR, 0, OCI_MA__ATIME) X("rnosuid", 0, MO_RATTR, OCI_MA_NOSUID, 0) \
+    X("rnosymfollow", 0, MO_RATTR, MA_NOSYMFOLLOW_16, 0) X("ro", MS_RDONLY, MO_FLAG, 0, 0) \
+    X("rprivate", MS_PRIVATE, MO_RPROP, 0, 0) X("rrelatime", 0, MO_RATTR, 0, OCI_MA__ATIME) \
+    X("rro", 0, MO_RATTR, OCI_MA_RDONLY, 0) X("rrw", 0, MO_RATTR, 0, OCI_MA_RDONLY) \
+    X("rshared", MS_SHARED, MO_RPROP, 0, 0) X("rslave", MS_SLAVE, MO_RPROP, 0, 0) \
+    X("rstrictatime", 0, MO_RATTR, OCI_MA_STRICTATIME, OCI_MA__ATIME) X("rsuid", 0, MO_RATTR, 0, OCI_MA_NOSUID) \
+    X("rsymfollow", 0, MO_RATTR, 0, MA_NOSYMFOLLOW_16) X("runbindable", MS_UNBINDABLE, MO_RPROP, 0, 0) \
+    X("rw", MS_RDONLY, MO_CLEAR, 0, 0) X("shared", MS_SHARED, MO_PROP, 0, 0) X("silent", MS_SILENT, MO_FLAG, 0, 0) \
+    X("slave", MS_SLAVE, MO_PROP, 0, 0) X("strictatime", MS_STRICTATIME, MO_FLAG, 0, 0) \
+    X("suid", MS_NOSUID, MO_CLEAR, 0, 0) X("symfollow", MS_NOSYMFOLLOW, MO_CLEAR, 0, 0) \
+    X("sync", MS_SYNCHRONOUS, MO_FLAG, 0, 0) X("unbindable", MS_UNBINDABLE, MO_PROP, 0, 0) \
+    X("idmap", 0, MO_IDMAP, 0, 0) X("ridmap", 0, MO_RIDMAP, 0, 0) X("tmpcopyup", 0, MO_TMPCOPYUP, 0, 0)
+#define MO_NAME(name, flag, kind, set, clr) name "\0"
+#define MO_ENTRY(name, flag, kind, set, clr) { (flag) ? __builtin_ctz(flag) : MO_NO_FLAG, kind, set, clr },
+#define MO_NO_FLAG 31
+static const char mount_opt_names[] = MOUNT_OPTS(MO_NAME);
 static const struct mount_opt {
-    const char *name;
-    uint32_t flag;                 /* MS_* for MO_FLAG/MO_CLEAR/MO_PROP */
-    uint16_t attr_set, attr_clr;   /* OCI_MA_* for MO_RATTR */
+    uint8_t bit;                   /* the MS_* flag's bit, for MO_FLAG/MO_CLEAR/MO_(R)PROP; MO_NO_FLAG: none */
     uint8_t kind;
-} mount_opts[] = {
-    { "acl", MS_POSIXACL, 0, 0, MO_FLAG }, { "noacl", MS_POSIXACL, 0, 0, MO_CLEAR },   /* (runc's: flags, not data) */
-    { "async", MS_SYNCHRONOUS, 0, 0, MO_CLEAR }, { "atime", MS_NOATIME, 0, 0, MO_CLEAR },
-    { "bind", 0, 0, 0, MO_BIND }, { "defaults", 0, 0, 0, MO_FLAG },
-    { "dev", MS_NODEV, 0, 0, MO_CLEAR }, { "diratime", MS_NODIRATIME, 0, 0, MO_CLEAR },
-    { "dirsync", MS_DIRSYNC, 0, 0, MO_FLAG }, { "exec", MS_NOEXEC, 0, 0, MO_CLEAR },
-    { "iversion", MS_I_VERSION, 0, 0, MO_FLAG }, { "lazytime", MS_LAZYTIME, 0, 0, MO_FLAG },
-    { "loud", MS_SILENT, 0, 0, MO_CLEAR }, { "mand", MS_MANDLOCK, 0, 0, MO_FLAG },
-    { "noatime", MS_NOATIME, 0, 0, MO_FLAG }, { "nodev", MS_NODEV, 0, 0, MO_FLAG },
-    { "nodiratime", MS_NODIRATIME, 0, 0, MO_FLAG }, { "noexec", MS_NOEXEC, 0, 0, MO_FLAG },
-    { "noiversion", MS_I_VERSION, 0, 0, MO_CLEAR }, { "nolazytime", MS_LAZYTIME, 0, 0, MO_CLEAR },
-    { "nomand", MS_MANDLOCK, 0, 0, MO_CLEAR }, { "norelatime", MS_RELATIME, 0, 0, MO_CLEAR },
-    { "nostrictatime", MS_STRICTATIME, 0, 0, MO_CLEAR }, { "nosuid", MS_NOSUID, 0, 0, MO_FLAG },
-    { "nosymfollow", MS_NOSYMFOLLOW, 0, 0, MO_FLAG }, { "private", MS_PRIVATE, 0, 0, MO_PROP },
-    { "ratime", 0, 0, OCI_MA_NOATIME, MO_RATTR }, { "rbind", 0, 0, 0, MO_RBIND },
-    { "rdev", 0, 0, OCI_MA_NODEV, MO_RATTR }, { "rdiratime", 0, 0, OCI_MA_NODIRATIME, MO_RATTR },
-    { "relatime", MS_RELATIME, 0, 0, MO_FLAG }, { "remount", MS_REMOUNT, 0, 0, MO_FLAG },
-    { "rexec", 0, 0, OCI_MA_NOEXEC, MO_RATTR },
-    { "rnoatime", 0, OCI_MA_NOATIME, OCI_MA__ATIME, MO_RATTR },
-    { "rnodev", 0, OCI_MA_NODEV, 0, MO_RATTR },
-    { "rnodiratime", 0, OCI_MA_NODIRATIME, 0, MO_RATTR },
-    { "rnoexec", 0, OCI_MA_NOEXEC, 0, MO_RATTR },
-    { "rnorelatime", 0, OCI_MA_STRICTATIME, OCI_MA__ATIME, MO_RATTR },
-    { "rnostrictatime", 0, 0, OCI_MA__ATIME, MO_RATTR },
-    { "rnosuid", 0, OCI_MA_NOSUID, 0, MO_RATTR },
-    { "rnosymfollow", 0, MA_NOSYMFOLLOW_16, 0, MO_RATTR },
-    { "ro", MS_RDONLY, 0, 0, MO_FLAG }, { "rprivate", MS_PRIVATE | MS_REC, 0, 0, MO_PROP },
-    { "rrelatime", 0, 0, OCI_MA__ATIME, MO_RATTR },
-    { "rro", 0, OCI_MA_RDONLY, 0, MO_RATTR }, { "rrw", 0, 0, OCI_MA_RDONLY, MO_RATTR },
-    { "rshared", MS_SHARED | MS_REC, 0, 0, MO_PROP }, { "rslave", MS_SLAVE | MS_REC, 0, 0, MO_PROP },
-    { "rstrictatime", 0, OCI_MA_STRICTATIME, OCI_MA__ATIME, MO_RATTR },
-    { "rsuid", 0, 0, OCI_MA_NOSUID, MO_RATTR },
-    { "rsymfollow", 0, 0, MA_NOSYMFOLLOW_16, MO_RATTR },
-    { "runbindable", MS_UNBINDABLE | MS_REC, 0, 0, MO_PROP }, { "rw", MS_RDONLY, 0, 0, MO_CLEAR },
-    { "shared", MS_SHARED, 0, 0, MO_PROP }, { "silent", MS_SILENT, 0, 0, MO_FLAG },
-    { "slave", MS_SLAVE, 0, 0, MO_PROP }, { "strictatime", MS_STRICTATIME, 0, 0, MO_FLAG },
-    { "suid", MS_NOSUID, 0, 0, MO_CLEAR }, { "symfollow", MS_NOSYMFOLLOW, 0, 0, MO_CLEAR },
-    { "sync", MS_SYNCHRONOUS, 0, 0, MO_FLAG }, { "unbindable", MS_UNBINDABLE, 0, 0, MO_PROP },
-    { "idmap", 0, 0, 0, MO_IDMAP }, { "ridmap", 0, 0, 0, MO_RIDMAP },
-    { "tmpcopyup", 0, 0, 0, MO_TMPCOPYUP },
-};
+    uint16_t attr_set, attr_clr;   /* OCI_MA_* for MO_RATTR */
+} mount_opts[] = { MOUNT_OPTS(MO_ENTRY) };
 
 static const struct mount_opt *find_mount_opt(const char *name)
 {
-    for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++)
-        if (!strcmp(mount_opts[i].name, name)) return &mount_opts[i];
+    const char *n = mount_opt_names;
+    for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++, n += strlen(n) + 1)
+        if (!strcmp(n, name)) return &mount_opts[i];
     return NULL;
+}
+
+static unsigned long mount_opt_flag(const struct mount_opt *mo)
+{
+    return (mo->bit == MO_NO_FLAG ? 0 : 1ul << mo->bit) | (mo->kind == MO_RPROP ? MS_REC : 0);
 }
 
 static int apply_mount_opt(const char *ip, size_t k, struct oci_mount *m, const char *o, struct buf *data)
@@ -2831,11 +2850,11 @@ static int apply_mount_opt(const char *ip, size_t k, struct oci_mount *m, const 
         return 0;
     }
     switch (mo->kind) {
-    case MO_FLAG: m->flags |= mo->flag; break;
-    case MO_CLEAR: m->flags &= ~(unsigned long)mo->flag; break;
-    case MO_PROP:
+    case MO_FLAG: m->flags |= mount_opt_flag(mo); break;
+    case MO_CLEAR: m->flags &= ~mount_opt_flag(mo); break;
+    case MO_PROP: case MO_RPROP:
         if (m->nprop == (int)ARRAY_LEN(m->prop)) return fail("%s.options[%zu]: too many propagation options", ip, k);
-        m->prop[m->nprop++] = mo->flag;
+        m->prop[m->nprop++] = mount_opt_flag(mo);
         break;
     case MO_RATTR: {
         uint64_t set = mo->attr_set, clr = mo->attr_clr;
@@ -3125,9 +3144,9 @@ static int parse_time_offsets(const struct jv *v, struct oci_spec *s)
 static int parse_propagation(const char *path, const char *name, unsigned long *out)
 {
     const struct mount_opt *mo = find_mount_opt(name);
-    if (!mo || mo->kind != MO_PROP)
+    if (!mo || (mo->kind != MO_PROP && mo->kind != MO_RPROP))
         return fail("%s: expected a propagation mode (shared, slave, private, unbindable, or r-prefixed), got \"%s\"", path, name);
-    *out = mo->flag;
+    *out = mount_opt_flag(mo);
     return 0;
 }
 
@@ -5945,6 +5964,34 @@ static int cg_join(struct cgroup *cg, pid_t pid, int in_v2)
     return 0;
 }
 
+/* An exec's way into a v2 cgroup the kernel refuses it (EBUSY): a
+ * container's systemd moved itself into a child (init.scope) and gave
+ * the cgroup controllers, so no process may be there.  The exec joins the
+ * cgroup init is in, as runc does (runc#2356), if that is below the
+ * container's own. */
+static int cg_join_v2_as_init(struct cgroup *cg, pid_t pid, pid_t init)
+{
+    char path[32], num[16], dir[PATH_MAX], *text, *line;
+    int i = 0, r = -1;
+    while (i < cg->n && (!cg->dir[i][0] || (cg->joined >> i & 1))) i++;   /* (the one that refused) */
+    str_fmt(path, sizeof path, "/proc/%d/cgroup", (int)init);
+    if (i == cg->n || read_file_at(AT_FDCWD, path, 65536, &text, NULL) < 0) return -1;
+    line = !strncmp(text, "0::", 3) ? text : str_find(text, "\n0::");
+    if (line) {
+        line += 3 + (*line == '\n');
+        line[str_span(line, "\n", 0)] = 0;
+        /* (an exec's cgroup has no layout: the container's own path is the
+         * longest tail of its directory that init's path starts with) */
+        const char *own = cg->dir[i];
+        while (*own && !path_at_or_below(line, own)) own += 1 + str_span(own + 1, "/", 0);
+        str_fmt(dir, sizeof dir, "%.*s%s", (int)(own - cg->dir[i]), cg->dir[i], line);
+        str_fmt(num, sizeof num, "%d", (int)pid);
+        if (*own && (r = cg_write(dir, "cgroup.procs", num)) == 0) cg->joined |= 1u << i;
+    }
+    xfree(text);
+    return r;
+}
+
 /* Joins pid to hierarchy i alone (the rest follow with cg_join). */
 static int cg_join_one(struct cgroup *cg, pid_t pid, int i)
 {
@@ -7852,7 +7899,7 @@ static int split_path(const char *path, char dir[static PATH_MAX], char base[sta
  * ====================================================================== */
 
 /* Whether a config's path is /proc or below it. */
-static int path_in_proc(const char *d) { return !strncmp(d, "/proc", 5) && (!d[5] || d[5] == '/'); }
+static int path_in_proc(const char *d) { return path_at_or_below(d, "/proc"); }
 
 enum { RO_LATER_REMOUNT = 1, RO_LATER_RATTR = 2 };   /* rootfs_ctx.ro_later */
 
@@ -9268,7 +9315,8 @@ static int find_executable(const char *file, char *const *env, char out[static P
 {
     if (str_chr(file, '/')) {
         struct stat st;
-        if (stat(file, &st) < 0) return failerr("exec: \"%s\": stat %s", file, file);
+        char why[128];   /* (Docker reads "no such file or directory" as 127, Go's words) */
+        if (stat(file, &st) < 0) return fail("exec: \"%s\": stat %s: %s", file, file, go_strerror(errno, why));
         if (!is_executable(file, &st)) return fail("exec: \"%s\": permission denied", file);
         str_copy(out, PATH_MAX, file);
         return 0;
@@ -10537,7 +10585,7 @@ static int spawn_stage1(struct create_job *j)
     const char *initial = j->opts.flags & OPT_EXEC ? j->spec.proc.cpus_initial : NULL;
     if (initial && syscall(SYS_sched_getaffinity, 0, sizeof saved, saved) < 0) return failerr("sched_getaffinity");
     if (initial && set_affinity(".process.execCPUAffinity.initial", initial) < 0) return -1;
-    int cgfd = j->cg ? cg_open_v2(j->cg) : -1;
+    int cgfd = j->cg && !(j->opts.flags & OPT_EXEC) ? cg_open_v2(j->cg) : -1;   /* (an exec's: run_stage1) */
     j->born_in = cgfd;
     j->pid1 = spawn_stage(exe, protect.fd, 1, j->sp1[1], j->sp2[1], 0, &j->born_in, j->relay_child);
     phase("stage 1 spawned");
@@ -10576,6 +10624,7 @@ static int start_scope(struct create_job *j, pid_t pid)
 static int join_cgroup(struct create_job *j, pid_t pid, int in_v2)
 {
     if (cg_join(j->cg, pid, in_v2) == 0) return 0;
+    if (errno == EBUSY && (j->opts.flags & OPT_EXEC) && cg_join_v2_as_init(j->cg, pid, j->init) == 0) return cg_join(j->cg, pid, in_v2);
     return OCIRUN_SYSTEMD && j->cg->unit_user && sd_attach(j->cg, pid) == 0 ? 0 : -1;
 }
 
@@ -10589,13 +10638,17 @@ static int run_stage1(struct create_job *j, int first)
     const char *peer = "stage 1 (namespace setup)";
     struct buf b = {0};
     int r = -1;
-    /* stage 1 waits for its setup: it joins before it can fork stage 2 */
-    if (OCIRUN_SYSTEMD && j->cg && !(j->opts.flags & OPT_EXEC) && start_scope(j, j->pid1) < 0) goto out;
-    if (first >= 0 ? cg_join_one(j->cg, j->pid1, first) < 0 : (j->cg && join_cgroup(j, j->pid1, j->born_in >= 0) < 0)) {
+    /* stage 1 waits for its setup: it joins before it can fork stage 2.
+     * An exec's stage 1 stays out, and stage 2 is moved in before it gets
+     * its setup, as runc moves its process alone: a container at its pids
+     * limit still takes an exec (the fork there would fail) */
+    int exec = j->opts.flags & OPT_EXEC;
+    if (OCIRUN_SYSTEMD && j->cg && !exec && start_scope(j, j->pid1) < 0) goto out;
+    if (first >= 0 ? cg_join_one(j->cg, j->pid1, first) < 0 : (j->cg && !exec && join_cgroup(j, j->pid1, j->born_in >= 0) < 0)) {
         err_prefix("join the container's cgroup");
         goto out;
     }
-    if (first < 0) phase("stage 1 in the cgroup");
+    if (first < 0 && !exec) phase("stage 1 in the cgroup");
     j->opts.flags |= first >= 0 ? OPT_JOIN_LATER : 0;
     if (send_setup(j->sp1[0], j, -1) < 0) {
         err_prefix("%s", peer);
@@ -10603,7 +10656,7 @@ static int run_stage1(struct create_job *j, int first)
         goto out;
     }
     /* if this fails, stage 1 died: what it sent on sp1 says why */
-    j->presend = j->config_len <= 32768 && !has_late_binds(&j->spec) && send_setup(j->sp2[0], j, j->sock) == 0;
+    j->presend = !exec && j->config_len <= 32768 && !has_late_binds(&j->spec) && send_setup(j->sp2[0], j, j->sock) == 0;
     if (first >= 0) {
         if (cg_create_rest(j->cg, &j->spec, first) < 0) goto out;
         phase("cgroup made");
@@ -10626,6 +10679,7 @@ static int run_stage1(struct create_job *j, int first)
     if (pid <= 0) { fail("%s sent an invalid child pid %d", peer, (int)pid); goto out; }
     j->pid2 = pid;
     phase("stage 2's pid received");
+    if (exec && j->cg && join_cgroup(j, pid, 0) < 0) { err_prefix("join the container's cgroup"); goto out; }
     if (j->cg && j->cg->n && !(j->opts.flags & OPT_EXEC) && cg_apply_pids(j->cg, &j->spec.res) < 0) goto out;
     char c;
     if (j->journal >= 0 && proc_stat(pid, &j->start2, &c) == 0 &&   /* (dead already: its message says why) */
@@ -11988,9 +12042,7 @@ __attribute__((noreturn))
 static void exec_failed(const char *exe)
 {
     char why[128];
-    str_copy(why, sizeof why, strerror(errno));
-    if (why[0] >= 'A' && why[0] <= 'Z') why[0] = (char)(why[0] + 32);
-    fd_printf(2, "exec %s: %s\n", exe, why);
+    fd_printf(2, "exec %s: %s\n", exe, go_strerror(errno, why));
     _exit(1);
 }
 
@@ -13404,8 +13456,7 @@ static int cmd_features(const struct cli *c, int argc, char **argv)
     for (int k = 0; k < NHOOKS; k++) json_item(&b, &n, "", hook_names[k]);
     buf_puts(&b, "],\"mountOptions\":[");
     n = 0;
-    for (size_t k = 0; k < ARRAY_LEN(mount_opts); k++)
-        if (mount_opts[k].kind != MO_UNSUPPORTED) json_item(&b, &n, "", mount_opts[k].name);
+    for (const char *o = mount_opt_names; *o; o += strlen(o) + 1) json_item(&b, &n, "", o);
     buf_puts(&b, "],\"linux\":{\"namespaces\":[");
     n = 0;
     for (size_t k = 0; k < ARRAY_LEN(ns_types); k++) json_item(&b, &n, "", ns_types[k].name);

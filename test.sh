@@ -3146,6 +3146,23 @@ t_exec_bad() {
 
 # exec --cgroup: the process joins a sub-cgroup of the container's, in
 # the hierarchies of the controllers named or (a bare path) all
+# a container at its pids limit still takes an exec (docker exec into a
+# fork leak), as runc moves the exec's process alone into the cgroup:
+# the process is in the container's cgroup, and a fork there fails
+t_exec_pids_limit() {
+	local id=exec-pl out
+	sh_variant $id 'sleep 100 & sleep 100 & sleep 100 & exec sleep 100' '.linux.resources.pids = {limit: 4}'
+	rt run -d --bundle "$B" $id </dev/null >"$B/log" 2>&1 || { fail "run -d: $(errsum "$(cat "$B/log")")"; return; }
+	waitfor 50 eval '[ "$(rt ps $id 2>/dev/null | grep -c sleep)" = 4 ]' || { fail "the container did not reach its limit: $(rt ps $id 2>&1 | tr '\n' ' ')"; return; }
+	expect "exec at the pids limit: its cgroup" "$(rt exec $id cat /proc/self/cgroup 2>&1 | grep ':pids:' | cut -d: -f3)" \
+		"$(grep ':pids:' /proc/"$(cpid $id)"/cgroup | cut -d: -f3)"
+	# (runc's own init forks threads once in the cgroup: one exec works there)
+	[ "$IS_OCIRUN" = 1 ] || return 0
+	out=$(rt exec $id sh -c 'echo in; sleep 0 & wait $! 2>/dev/null || echo fork-refused' 2>&1)
+	expect "exec at the pids limit: a fork there" "$(printf '%s' "$out" | grep -v 'fork') $(printf '%s' "$out" | grep -c 'fork')" "in 1"
+	rt exec -d $id sleep 1 >"$B/log" 2>&1 || fail "exec -d at the pids limit: $(errsum "$(cat "$B/log")")"
+}
+
 t_exec_cgroup() {
 	local id=exec-cg cgp=/ocirun-test-$$/exec-cg d
 	[ -d /sys/fs/cgroup/pids ] && [ -d /sys/fs/cgroup/memory ] || { skip "no v1 pids and memory hierarchies"; return; }
@@ -6328,7 +6345,7 @@ podman_run podman_socket_activation podman_lifecycle podman_tty podman_config po
 containerd_run containerd_task containerd_tty containerd_options containerd_cgroups cri
 $DOCKER_TESTS
 terminal_console_socket terminal_run_relay terminal_owner_onlcr terminal_not_handed_over no_hang_tty_background_child no_hang_tty_input_flood no_hang_passwd_fifo exec_tty terminal_bad escape_console_symlink
-exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_format_error exec_bad exit_statuses exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
+exec_namespaces_and_exit exec_user_env_cwd exec_caps_nnp exec_process_file exec_detach_pidfile exec_format_error exec_bad exit_statuses exec_pids_limit exec_cgroup run_keep run_delete_meanwhile run_start_fails criu
 escape_symlink_race escape_tmpcopyup_race escape_proc_symlink escape_fake_proc_sysctl escape_leaked_fd escape_devnull_symlink escape_dev_symlink protocol_bounds
 handshake_stall_stage1 handshake_stall_stage2
 exploit_memfd exploit_tmpfile exploit_tempfile exploit_readonly readonly_binary_userns memfd_noexec

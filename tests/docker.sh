@@ -173,6 +173,12 @@ t_docker_run() {
 	[ -z "$(dk ps -aq --filter name=ocirun-dk-run)" ] || fail "--rm left the container"
 	dkrun --rm $DKIMG nosuchcmd >/dev/null 2>"$DK/err"; rc=$?
 	dkexpect "exit code of a missing command" "$rc" 127
+	# (the client reads the runtime's words, Go's: "no such file or
+	# directory" is 127, "permission denied" 126)
+	dkrun --rm $DKIMG /nosuch/cmd >/dev/null 2>"$DK/err"; rc=$?
+	dkexpect "exit code of a missing command by its path" "$rc" 127
+	dkrun --rm $DKIMG /etc/passwd >/dev/null 2>"$DK/err"; rc=$?
+	dkexpect "exit code of a command that is not executable" "$rc" 126
 	dkexpect "docker run -i (stdin)" "$(echo piped | dkrun --rm -i $DKIMG cat 2>&1)" piped
 	out=$(dkrun --rm -e FOO=bar -w /new/dir -u 1000:1000 --hostname dkhost -v "$v:/data" $DKIMG \
 		sh -c 'echo $FOO; pwd; id -u; id -g; hostname; cat /etc/hostname; echo $PATH; touch /data/byuser' 2>"$DK/err")

@@ -325,6 +325,32 @@ done
 check_more_resources $CG/cm $CG/cm
 check_device_update
 
+# --- exec where init left its cgroup (systemd's init.scope) ------------------
+# A container's systemd moves itself into init.scope and gives the cgroup
+# controllers: the kernel then takes no process there (EBUSY).  An exec
+# joins init's cgroup, as runc does (runc#2356); and one into a container
+# at its pids limit gets in (the exec's process is moved in, not forked
+# there).  The kernel's /proc/PID/cgroup is the oracle.
+mkbundle $B/sd sd 42 sh -c 'mkdir /sys/fs/cgroup/init.scope && echo $$ > /sys/fs/cgroup/init.scope/cgroup.procs && echo "+pids +memory" > /sys/fs/cgroup/cgroup.subtree_control; exec sleep 600'
+sed -i 's/"relatime", "ro" ]/"relatime", "rw" ]/' $B/sd/config.json
+oc run -d --bundle $B/sd sd </dev/null >/dev/null 2>$E; rc=$?
+pid=$(pid_of sd); i=0
+while [ $i -lt 50 ] && ! grep -q pids $CG/sd/cgroup.subtree_control 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if [ $rc = 0 ] && grep -qx "0::/ocirun-vm/sd/init.scope" /proc/$pid/cgroup 2>/dev/null; then
+	out=$(oc exec sd cat /proc/self/cgroup 2>$E); rc=$?
+	if [ $rc = 0 ] && [ "$out" = "0::/init.scope" ]; then ok "exec where init moved to init.scope: joins init's cgroup"
+	else bad "exec where init moved to init.scope" "exit $rc, /proc/self/cgroup '$out', want 0::/init.scope; $(errtxt)"; fi
+	oc exec -d sd sleep 2 >/dev/null 2>$E; rc=$?
+	if [ $rc = 0 ]; then ok "exec -d where init moved to init.scope"; else bad "exec -d where init moved to init.scope" "exit $rc; $(errtxt)"; fi
+else bad "exec where init moved to init.scope: the setup" "run -d exit $rc, init $pid in '$(rd /proc/$pid/cgroup)'; $(errtxt)"; fi
+oc delete -f sd >/dev/null 2>&1
+mkbundle $B/pl pl 1 sleep 600
+oc run -d --bundle $B/pl pl </dev/null >/dev/null 2>$E
+out=$(oc exec pl cat /proc/self/cgroup 2>$E); rc=$?
+if [ $rc = 0 ] && [ "$out" = "0::/" ]; then ok "exec into a container at its pids limit (1)"
+else bad "exec into a container at its pids limit (1)" "exit $rc, /proc/self/cgroup '$out'; $(errtxt)"; fi
+oc delete -f pl >/dev/null 2>&1
+
 # --- leftovers ---------------------------------------------------------------
 left=$(ls $STATE 2>/dev/null | tr '\n' ' '); cgl=$(cd $CG 2>/dev/null && ls -d */ 2>/dev/null | tr '\n' ' ')
 if [ -z "$left" ] && [ -z "$cgl" ]; then ok "no leftover state or cgroups"
