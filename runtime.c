@@ -8045,7 +8045,7 @@ static int mount_bind(struct rootfs_ctx *c, const struct oci_mount *m)
     char sp[32];
     const struct stat before = res.st;
     if (S_ISDIR(src.st_mode) != S_ISDIR(before.st_mode)) {
-        fail("%s: cannot bind a %s onto a %s", m->dest, S_ISDIR(src.st_mode) ? "directory" : "file",
+        fail("%s: cannot bind a %s onto a %s: not a directory", m->dest,   /* (Docker's hint matches these words) */ S_ISDIR(src.st_mode) ? "directory" : "file",
              S_ISDIR(before.st_mode) ? "directory" : "file");
         goto out;
     }

@@ -219,6 +219,12 @@ t_docker_mounts() {
 	out=$(dkrun --rm --shm-size 32m $DKIMG sh -c 'awk "\$2 == \"/dev/shm\" {print \$4}" /proc/mounts | grep -o "size=[0-9]*k"; dd if=/dev/zero of=/dev/shm/f bs=1M count=40 2>/dev/null; stat -c %s /dev/shm/f' 2>&1)
 	dkexpect "--shm-size 32m: mount and a write over it" "$(echo $out)" "size=32768k 33554432"
 	dkexpect "default /dev/shm" "$(dkrun --rm $DKIMG sh -c 'awk "\$2 == \"/dev/shm\" {print \$4}" /proc/mounts | grep -o "size=[0-9]*k"' 2>&1)" size=65536k
+	# a file bound onto a directory: Docker's hint (it reads "not a
+	# directory" in the runtime's error) and the exit code it records
+	dkrun --name ocirun-dk-fod -v "$v/ro/f:/tmp" $DKIMG true >/dev/null 2>"$DK/err"
+	grep -q 'Are you trying to mount a directory onto a file' "$DK/err" || fail "a file onto a directory: $(errsum "$(cat "$DK/err")")"
+	dkexpect "a file onto a directory: State.ExitCode" "$(dkst ocirun-dk-fod '{{.State.ExitCode}}')" 127
+	dk rm -f ocirun-dk-fod >/dev/null 2>&1
 }
 
 # capabilities (Docker's default set, --cap-drop, --cap-add; each seen in
