@@ -980,6 +980,16 @@ static int name_ncmp(const char *a, const char *b, size_t n)
 }
 #define name_cmp(a, b) name_ncmp((a), (b), (size_t)-1)
 
+/* The place of `name` in `names`, NUL-separated names ending with an
+ * empty one (a table's names in one string: no pointer each), case aside
+ * with `nocase`; -1 if it is not there. */
+static int names_index(const char *names, const char *name, int nocase)
+{
+    for (int i = 0; *names; i++, names += strlen(names) + 1)
+        if (!(nocase ? name_cmp(names, name) : strcmp(names, name))) return i;
+    return -1;
+}
+
 /* Values of a repeatable command-line flag (runc takes any number: a
  * script may pass its whole environment as -e flags). */
 struct strlist { const char *v[256]; int n; };
@@ -2512,15 +2522,11 @@ static int parse_caps(const char *base, const struct jv *obj, struct oci_process
 
 /* --- rlimits --- */
 
-static const struct { const char *name; int res; } rlimit_names[] = {
-    { "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE }, { "RLIMIT_CPU", RLIMIT_CPU },
-    { "RLIMIT_DATA", RLIMIT_DATA }, { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-    { "RLIMIT_LOCKS", RLIMIT_LOCKS }, { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-    { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
-    { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },
-    { "RLIMIT_RSS", RLIMIT_RSS }, { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-    { "RLIMIT_RTTIME", RLIMIT_RTTIME }, { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-    { "RLIMIT_STACK", RLIMIT_STACK },
+/* The rlimit types, less their "RLIMIT_", and their numbers in order */
+static const char rlimit_names[] = "AS\0CORE\0CPU\0DATA\0FSIZE\0LOCKS\0MEMLOCK\0MSGQUEUE\0NICE\0NOFILE\0NPROC\0RSS\0RTPRIO\0RTTIME\0SIGPENDING\0STACK\0";
+static const uint8_t rlimit_numbers[] = {
+    RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_FSIZE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE,
+    RLIMIT_NICE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK,
 };
 
 static int parse_rlimits(const char *base, const struct jv *arr, struct oci_process *p)
@@ -2535,10 +2541,9 @@ static int parse_rlimits(const char *base, const struct jv *arr, struct oci_proc
         const char *type = NULL;
         if (item_obj(ip, sizeof ip, path, i, c) < 0 || get_str(ip, c, "type", 1, &type) < 0) return -1;
         struct oci_rlimit *r = &p->rlimits[i];
-        r->resource = -1;
-        for (size_t k = 0; k < ARRAY_LEN(rlimit_names); k++)
-            if (!strcmp(type, rlimit_names[k].name)) r->resource = rlimit_names[k].res;
-        if (r->resource < 0) return fail("%s.type: unknown rlimit \"%s\"", ip, type);
+        int k = strncmp(type, "RLIMIT_", 7) ? -1 : names_index(rlimit_names, type + 7, 0);
+        if (k < 0) return fail("%s.type: unknown rlimit \"%s\"", ip, type);
+        r->resource = rlimit_numbers[k];
         for (size_t k = 0; k < i; k++)
             if (p->rlimits[k].resource == r->resource) return fail("%s.type: duplicate rlimit %s", ip, type);
         const struct jv *h = member(c, "hard"), *s = member(c, "soft");
@@ -2830,10 +2835,8 @@ static const struct mount_opt {
 
 static const struct mount_opt *find_mount_opt(const char *name)
 {
-    const char *n = mount_opt_names;
-    for (size_t i = 0; i < ARRAY_LEN(mount_opts); i++, n += strlen(n) + 1)
-        if (!strcmp(n, name)) return &mount_opts[i];
-    return NULL;
+    int i = names_index(mount_opt_names, name, 0);
+    return i < 0 ? NULL : &mount_opts[i];
 }
 
 static unsigned long mount_opt_flag(const struct mount_opt *mo)
@@ -12333,20 +12336,29 @@ static int parse_command(const struct syntax *sy, int argc, char **argv, void *b
 
 /* --- signals --- */
 
-/* The names Go knows, one a number (runc takes no IOT, POLL or CLD) */
-static const struct { const char *name; int sig; } signal_names[] = {
-    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL }, { "TRAP", SIGTRAP },
-    { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
-    { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
-    { "TERM", SIGTERM }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-    { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-    { "SYS", SIGSYS },
+/* The names Go knows, one a number (runc takes no IOT, POLL or CLD), and
+ * their numbers in order (they differ by arch) */
 #ifdef SIGPWR
-    { "PWR", SIGPWR },
+#define SIG_PWR "PWR\0"
+#else
+#define SIG_PWR
 #endif
 #ifdef SIGSTKFLT
-    { "STKFLT", SIGSTKFLT },
+#define SIG_STKFLT "STKFLT\0"
+#else
+#define SIG_STKFLT
+#endif
+static const char signal_names[] = "HUP\0INT\0QUIT\0ILL\0TRAP\0ABRT\0BUS\0FPE\0KILL\0USR1\0SEGV\0USR2\0PIPE\0ALRM\0TERM\0"
+    "CHLD\0CONT\0STOP\0TSTP\0TTIN\0TTOU\0URG\0XCPU\0XFSZ\0VTALRM\0PROF\0WINCH\0IO\0SYS\0" SIG_PWR SIG_STKFLT;
+static const uint8_t signal_numbers[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
+    SIGALRM, SIGTERM, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM,
+    SIGPROF, SIGWINCH, SIGIO, SIGSYS,
+#ifdef SIGPWR
+    SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
 #endif
 };
 
@@ -12361,8 +12373,7 @@ static int parse_signal(const char *s, int *out)
         return 0;
     }
     const char *name = name_ncmp(s, "SIG", 3) ? s : s + 3;
-    for (size_t i = 0; i < ARRAY_LEN(signal_names); i++)
-        if (!name_cmp(name, signal_names[i].name)) { *out = signal_names[i].sig; return 0; }
+    if ((n = names_index(signal_names, name, 1)) >= 0) { *out = signal_numbers[n]; return 0; }
     if (!name_ncmp(name, "RTMIN", 5) || !name_ncmp(name, "RTMAX", 5)) {
         int base = (name[4] | 32) == 'n' ? SIGRTMIN : SIGRTMAX, off = 0;
         if (name[5] && (parse_int(name + 6, &off) < 0 || off < 0 || off > SIGRTMAX || (name[5] != '+' && name[5] != '-')))
