@@ -9185,14 +9185,16 @@ static int setgroups_denied(void)
  * user namespace denies setgroups (root in `unshare -r`), where runc
  * leaves them when none are given.  (A list given is tried, and its
  * refusal an error.) */
+#define UNMAPPED " (an id the container's user namespace does not map)"
 static int switch_user(const struct oci_process *p, int keep_groups)
 {
     if (give_stdio_to(p->uid) < 0) return -1;
     if ((p->ngids || !keep_groups) && syscall(NR_setgroups, p->ngids, p->gids) < 0 &&
         (errno != EPERM || p->ngids || !setgroups_denied()))
         return failerr(".process.user.additionalGids: setgroups");
-    if (set_gid(p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)", p->gid);
-    if (set_uid(p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)", p->uid);
+    /* (EINVAL: an id the user namespace does not map) */
+    if (set_gid(p->gid) < 0) return failerr(".process.user.gid: setresgid(%u)%s", p->gid, errno == EINVAL ? UNMAPPED : "");
+    if (set_uid(p->uid) < 0) return failerr(".process.user.uid: setresuid(%u)%s", p->uid, errno == EINVAL ? UNMAPPED : "");
     return 0;
 }
 

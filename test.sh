@@ -179,7 +179,7 @@ has_opt() { # has_opt OPTLIST OPT: comma separated OPTLIST contains OPT
 
 T_STATUS=ok T_MSG=
 fail() { if [ "$T_STATUS" = ok ]; then T_STATUS=fail T_MSG="$*"; fi; return 1; }
-skip() { T_STATUS=skip T_MSG="$*"; }
+skip() { [ "$T_STATUS" = fail ] || T_STATUS=skip T_MSG="$*"; }   # (a failure before the skip stands)
 need_ocirun() { [ "$IS_OCIRUN" = 1 ] && return 0; skip "ocirun-specific ($OCIRUN is not ocirun)"; return 1; }
 # expect NAME GOT WANT
 expect() { [ "$2" = "$3" ] || fail "$1: got '$(printf '%s' "$2" | tr '\n' '|')', want '$(printf '%s' "$3" | tr '\n' '|')'"; }
@@ -4908,6 +4908,9 @@ t_userns_bad() {
 	bad $id 'User namespaces enabled, but no user mapping found' "$B" create --bundle "$B" $id
 	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 1, hostID: 100001, size: 65535}]'
 	bad $id 'User namespaces enabled, but no group mapping found' "$B" create --bundle "$B" $id
+	# a user the namespace does not map: an error that says so
+	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}] | .process.user = {uid: 70000, gid: 0}'
+	bad $id 'unmapped user|does not map' "$B" create --bundle "$B" $id
 	need_ocirun || return
 	sh_variant $id 'true' '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 10}, {containerID: 5, hostID: 200000, size: 10}] | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 10}]'
 	bad $id 'overlap|mapping|invalid' "$B" create --bundle "$B" $id
